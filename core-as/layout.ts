@@ -1,0 +1,79 @@
+// Fixed offsets in WASM linear memory. Everything the core keeps lives here: the hot loop allocates
+// nothing. TypeScript reads the same offsets through typed-array views (machine/core-layout.ts).
+//
+//   0x0000_0000  AssemblyScript static data
+//   CPU_BASE     CPU state: X0..X30, XZR slot, SP slot, discard slot, banked SPs, PC, PSTATE, sysregs
+//   EXIT_BASE    exit payload (reason, MMIO access, exception syndrome)
+//   SYSREG_MAP   u16 map from the 16-bit MRS/MSR encoding (op0:op1:CRn:CRm:op2) to a sysreg index
+//   TLB_BASE     softmmu fast TLB, one direct-mapped table per mmu index
+//   TLB2_BASE    tagged translation cache (VMID/ASID) behind the fast TLB, and the stage-2 walk cache
+//   CODEMAP      RAM page number → decode slot + 1 (0: no decoded code on that page)
+//   SLOT_PPN     decode slot → RAM page number + 1
+//   DECODE_BASE  decode slots: 1024 decoded ops of 16 bytes per 4 KiB page
+//   RAM_HOST     guest RAM (physical address RAM_BASE_PA maps here)
+
+export const CPU_BASE: u32 = 0x0010_0000;
+export const EXIT_BASE: u32 = 0x0011_0000;
+export const SYSREG_MAP: u32 = 0x0012_0000; // 65536 x u16
+export const TLB_BASE: u32 = 0x0014_0000;
+export const TLB2_BASE: u32 = 0x0016_0000; // 512 KiB, owned by tlb2.ts
+export const MMU_SCRATCH: u32 = 0x001E_0000;
+export const CODEMAP: u32 = 0x0020_0000; // 1M pages x u32 (up to 4 GiB of RAM)
+export const SLOT_PPN: u32 = 0x0060_0000; // DECODE_SLOTS x u32
+export const DECODE_BASE: u32 = 0x0080_0000;
+export const DECODE_SLOTS: u32 = 1024;
+export const DECODE_SLOT_BYTES: u32 = 16384;
+export const RAM_HOST: u32 = 0x0200_0000;
+
+export const RAM_BASE_PA: u64 = 0x4000_0000;
+export const PAGE_SHIFT: u32 = 12;
+export const PAGE_SIZE: u32 = 4096;
+
+// --- CPU state (offsets from CPU_BASE) ---------------------------------------------------------
+// Register slots: 0..30 = X0..X30, 31 = XZR (always reads 0), 32 = current SP, 33 = discard.
+// The decoder maps register field 31 to REG_ZR, REG_SP or REG_DISCARD as the encoding says, so the
+// interpreter never tests for register 31.
+export const REG_ZR: u32 = 31;
+export const REG_SP: u32 = 32;
+export const REG_DISCARD: u32 = 33;
+export const OFF_PC: u32 = 34 * 8;
+export const OFF_NZCV: u32 = 35 * 8; // u32, PSTATE.NZCV in bits 31:28
+export const OFF_DAIF: u32 = OFF_NZCV + 4; // u32, PSTATE.DAIF in bits 9:6
+export const OFF_EL: u32 = 36 * 8; // u32 CurrentEL (0..2)
+export const OFF_SPSEL: u32 = OFF_EL + 4; // u32 PSTATE.SP
+export const OFF_PSTATE_MISC: u32 = 37 * 8; // u32: PAN(22) UAO(23) SS(21) IL(20) SSBS(12) — kept as SPSR bits
+export const OFF_CONFIG: u32 = 38 * 8; // u32 feature flags (CFG_*)
+export const OFF_INSNS: u32 = 39 * 8; // u64 instructions retired (plus exceptions taken), total
+export const OFF_EXCL_ADDR: u32 = 40 * 8; // u64 exclusive monitor address (or ~0 when open)
+export const OFF_EXCL_SIZE: u32 = 41 * 8; // u32 bytes covered by the monitor
+export const OFF_EXCL_VAL: u32 = 42 * 8; // u64 value seen by the load-exclusive (low)
+export const OFF_EXCL_VAL2: u32 = 43 * 8; // u64 (high, pairs)
+export const OFF_SYSREGS: u32 = 64 * 8; // u64 per sysreg index (see sysregs.ts)
+
+export const CFG_HAVE_EL2: u32 = 1; // EL2 implemented (native code at EL2, or hosted)
+export const CFG_EL2_HOSTED: u32 = 2; // exceptions to EL2 exit to TypeScript instead of vectoring
+export const CFG_PSCI_SMC: u32 = 4; // PSCI conduit is SMC (else HVC)
+export const CFG_SEMIHOSTING: u32 = 8; // HLT #0xF000 is a semihosting call
+
+// --- Exit payload (offsets from EXIT_BASE) ----------------------------------------------------
+export const EXIT_REASON: u32 = 0; // u32
+export const EXIT_MMIO_PA: u32 = 8; // u64 physical address
+export const EXIT_MMIO_SIZE: u32 = 16; // u32 bytes (1, 2, 4, 8)
+export const EXIT_MMIO_WRITE: u32 = 20; // u32 1 = write
+export const EXIT_MMIO_VALUE: u32 = 24; // u64 value written, or (TS → core) value read
+export const EXIT_MMIO_SEQ: u32 = 32; // u32 index of this device access within the instruction
+export const EXIT_MMIO_REG: u32 = 36; // u32 register of a single-register access (ISV-like), or 0xff
+export const EXIT_IMM: u32 = 40; // u32 immediate of HVC/SMC/HLT/SVC that caused the exit
+export const EXIT_EL: u32 = 44; // u32 target EL of a routed exception
+export const MMIO_RESULTS: u32 = 64; // u64[8] replayed device reads/writes of the current insn
+export const MMIO_MAX: u32 = 8;
+
+// Exit reasons returned by run().
+export const EXIT_NONE: u32 = 0;
+export const EXIT_BUDGET: u32 = 1; // instruction budget used up
+export const EXIT_FIRMWARE: u32 = 2; // HVC/SMC PSCI/SMCCC call no guest EL handles (x0..x17 live)
+export const EXIT_SEMIHOSTING: u32 = 3; // HLT #0xF000 with semihosting enabled (w0 = op, x1 = param)
+export const EXIT_MMIO: u32 = 4; // access to a non-RAM physical address (payload above)
+export const EXIT_WFI: u32 = 5; // WFI/WFE with nothing to wake it
+export const EXIT_HYP: u32 = 6; // exception routed to a TypeScript-hosted EL2 (ESR/FAR/HPFAR/ELR/SPSR_EL2)
+export const EXIT_BAD_STATE: u32 = 7; // the host asked for something impossible (e.g. PC outside memory on resume)

@@ -1,0 +1,169 @@
+// Guest virtual memory accesses for the interpreter. Fast path: fast-TLB hit on a RAM page, access
+// within the page. Slow path: translate, fill the TLB, split page-crossing accesses, invalidate
+// decoded code on stores to code pages, and hand device (non-RAM) accesses to TypeScript.
+//
+// Device accesses are resumable by replay: the instruction is abandoned at its n-th device access
+// with an EXIT_MMIO; TypeScript performs it and resumes; the instruction runs again, its first n
+// device accesses served from MMIO_RESULTS, and continues. On any failure the access sets memFault
+// (an exception was taken or an exit requested) and the caller abandons the instruction.
+import {
+  EXIT_BASE, EXIT_MMIO, EXIT_MMIO_PA, EXIT_MMIO_REG, EXIT_MMIO_SEQ, EXIT_MMIO_SIZE, EXIT_MMIO_VALUE,
+  EXIT_MMIO_WRITE, MMIO_MAX, MMIO_RESULTS, REG_DISCARD, REG_ZR,
+} from './layout';
+import { curTlb, curMmuIdx, TE_ADDEND, TE_READ, TE_WRITE, tlbEntry, tlbFill } from './tlb';
+import { ACC_READ, ACC_WRITE, TRANSLATE_FAULT, tPerms, translate } from './mmu';
+import { raiseAbort, raiseExternalAbort } from './abort';
+import { isRam, ramHostAddr } from './ram';
+import { invalidateCode, pageHasCode } from './codecache';
+import { curEntry, memFault, requestExit, setMemFault } from './state';
+import { D_RD } from './decoded';
+
+const MMIO_STATUS: u32 = MMIO_RESULTS + MMIO_MAX * 8; // u32 per replayed access: 0 ok, 1 bus error
+
+/** Index of the next device access within the current instruction. */
+export let mmioSeq: u32 = 0;
+/** Device accesses of the current instruction already performed by TypeScript. */
+export let mmioDone: u32 = 0;
+
+export function mmioReset(): void { mmioSeq = 0; mmioDone = 0; }
+export function mmioRestart(): void { mmioSeq = 0; }
+/** TypeScript completed the pending access (value for reads; status 1 = bus error). */
+export function mmioComplete(value: u64, status: u32): void {
+  if (mmioDone < MMIO_MAX) {
+    store<u64>(EXIT_BASE + MMIO_RESULTS + (mmioDone << 3), value);
+    store<u32>(MMIO_STATUS + (mmioDone << 2), status);
+    mmioDone++;
+  }
+}
+
+function deviceAccess(va: u64, pa: u64, sizeLog2: u32, isWrite: bool, value: u64): u64 {
+  const i = mmioSeq++;
+  if (i < mmioDone) {
+    if (load<u32>(MMIO_STATUS + (i << 2)) != 0) {
+      raiseExternalAbort(va, isWrite ? ACC_WRITE : ACC_READ);
+      return 0;
+    }
+    return isWrite ? 0 : load<u64>(EXIT_BASE + MMIO_RESULTS + (i << 3));
+  }
+  if (i >= MMIO_MAX) { raiseExternalAbort(va, isWrite ? ACC_WRITE : ACC_READ); return 0; }
+  store<u64>(EXIT_BASE + EXIT_MMIO_PA, pa);
+  store<u32>(EXIT_BASE + EXIT_MMIO_SIZE, 1 << sizeLog2);
+  store<u32>(EXIT_BASE + EXIT_MMIO_WRITE, isWrite ? 1 : 0);
+  store<u64>(EXIT_BASE + EXIT_MMIO_VALUE, isWrite ? value : 0);
+  store<u32>(EXIT_BASE + EXIT_MMIO_SEQ, i);
+  let rt: u32 = curEntry != 0 ? load<u8>(curEntry, D_RD) : 0xff;
+  if (rt == REG_DISCARD || rt == REG_ZR) rt = 31;
+  store<u32>(EXIT_BASE + EXIT_MMIO_REG, rt);
+  mmioSeq = 0;
+  setMemFault(true);
+  requestExit(EXIT_MMIO);
+  return 0;
+}
+
+@inline function loadSized(host: u32, sizeLog2: u32): u64 {
+  switch (sizeLog2) {
+    case 0: return <u64>load<u8>(host);
+    case 1: return <u64>load<u16>(host);
+    case 2: return <u64>load<u32>(host);
+    default: return load<u64>(host);
+  }
+}
+@inline function storeSized(host: u32, sizeLog2: u32, v: u64): void {
+  switch (sizeLog2) {
+    case 0: store<u8>(host, <u8>v); break;
+    case 1: store<u16>(host, <u16>v); break;
+    case 2: store<u32>(host, <u32>v); break;
+    default: store<u64>(host, v);
+  }
+}
+
+/** Translates one page-contained access and performs it (RAM or device). */
+function accessPage(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32): u64 {
+  const acc = isWrite ? ACC_WRITE : ACC_READ;
+  const pa = translate(va, acc, idx);
+  if (pa == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
+  if (!isRam(pa)) return deviceAccess(va, pa, sizeLog2, isWrite, value);
+  const host = ramHostAddr(pa);
+  const hostPage = host & ~0xfff;
+  const code = pageHasCode(hostPage);
+  tlbFill(idx, va, hostPage, tPerms, code);
+  if (isWrite) {
+    if (code) invalidateCode(host, 1 << sizeLog2);
+    storeSized(host, sizeLog2, value);
+    return 0;
+  }
+  return loadSized(host, sizeLog2);
+}
+
+/** Slow path for any access; idx is the mmu index (unprivileged accesses pass MMU_EL0). */
+export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32): u64 {
+  const size: u32 = 1 << sizeLog2;
+  if ((<u32>va & 0xfff) + size <= 0x1000) return accessPage(va, sizeLog2, isWrite, value, idx);
+  // Page-crossing: check both pages translate before touching either, then go byte by byte.
+  const acc = isWrite ? ACC_WRITE : ACC_READ;
+  const second = (va + size - 1) & ~<u64>0xfff;
+  if (translate(va, acc, idx) == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
+  if (translate(second, acc, idx) == TRANSLATE_FAULT) { raiseAbort(second, acc); return 0; }
+  let r: u64 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    const b = accessPage(va + i, 0, isWrite, (value >> (i << 3)) & 0xff, idx);
+    if (memFault) return 0;
+    r |= b << (i << 3);
+  }
+  return r;
+}
+
+// --- Fast paths (current mmu index) ---
+@inline export function read(va: u64, sizeLog2: u32): u64 {
+  const e = tlbEntry(curTlb, va);
+  if (load<u64>(e, TE_READ) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) + (1 << sizeLog2) <= 0x1000) {
+    return loadSized(<u32>va + load<u32>(e, TE_ADDEND), sizeLog2);
+  }
+  return accessSlow(va, sizeLog2, false, 0, curMmuIdx);
+}
+
+@inline export function write(va: u64, sizeLog2: u32, v: u64): void {
+  const e = tlbEntry(curTlb, va);
+  if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) + (1 << sizeLog2) <= 0x1000) {
+    storeSized(<u32>va + load<u32>(e, TE_ADDEND), sizeLog2, v);
+    return;
+  }
+  accessSlow(va, sizeLog2, true, v, curMmuIdx);
+}
+
+@inline export function read64(va: u64): u64 {
+  const e = tlbEntry(curTlb, va);
+  if (load<u64>(e, TE_READ) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) <= 0xff8) {
+    return load<u64>(<u32>va + load<u32>(e, TE_ADDEND));
+  }
+  return accessSlow(va, 3, false, 0, curMmuIdx);
+}
+
+@inline export function write64(va: u64, v: u64): void {
+  const e = tlbEntry(curTlb, va);
+  if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) <= 0xff8) {
+    store<u64>(<u32>va + load<u32>(e, TE_ADDEND), v);
+    return;
+  }
+  accessSlow(va, 3, true, v, curMmuIdx);
+}
+
+/**
+ * Checks that a read-modify-write access at va can be performed (write permission, RAM) without
+ * doing it; used by atomics so a fault is taken before any register changes. Returns the host
+ * address, or 0 when the location is a device (caller falls back to separate accesses) or faulted.
+ */
+export function probeWrite(va: u64, sizeLog2: u32): u32 {
+  const e = tlbEntry(curTlb, va);
+  if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xfff) && load<u64>(e, TE_READ) == (va & ~<u64>0xfff)) {
+    return <u32>va + load<u32>(e, TE_ADDEND);
+  }
+  const pa = translate(va, ACC_WRITE, curMmuIdx);
+  if (pa == TRANSLATE_FAULT) { raiseAbort(va, ACC_WRITE); return 0; }
+  if (!isRam(pa)) return 0;
+  const host = ramHostAddr(pa);
+  const code = pageHasCode(host & ~0xfff);
+  tlbFill(curMmuIdx, va, host & ~0xfff, tPerms, code);
+  if (code) invalidateCode(host, 1 << sizeLog2);
+  return host;
+}

@@ -1,0 +1,92 @@
+// Live CPU state: PC and NZCV are wasm globals (hot); everything else is in linear memory.
+// PSTATE helpers: SP banking by (EL, SPSel), SPSR packing, the exit request.
+import {
+  CFG_EL2_HOSTED, CFG_HAVE_EL2, CPU_BASE, EXIT_BASE, EXIT_REASON, OFF_CONFIG, OFF_DAIF, OFF_EL,
+  OFF_PSTATE_MISC, OFF_SPSEL, REG_SP,
+} from './layout';
+import { SP_EL0, SP_EL1, SP_EL2, srGet, srSet, HCR_EL2 } from './sysregs';
+
+export let pc: u64 = 0;
+export let nzcv: u32 = 0;
+/** Instructions left in this run() slice; forced to 0 to leave the loop at an exit. */
+export let remaining: i32 = 0;
+export let savedRemaining: i32 = 0;
+export let exitReason: u32 = 0;
+/** Set by a memory access that did not complete (fault taken or device exit): abort the insn. */
+export let memFault: bool = false;
+/** Decoded entry of the instruction being executed (for syndromes). */
+export let curEntry: u32 = 0;
+/** PSTATE.EL cached. */
+export let curEL: u32 = 1;
+
+@inline export function setPC(v: u64): void { pc = v; }
+@inline export function setNZCV(v: u32): void { nzcv = v; }
+@inline export function setCurEntry(e: u32): void { curEntry = e; }
+@inline export function setRemaining(v: i32): void { remaining = v; }
+@inline export function setMemFault(v: bool): void { memFault = v; }
+@inline export function setExitReason(v: u32): void { exitReason = v; }
+@inline export function decRemaining(): void { remaining--; }
+
+/** Leaves the interpreter loop after the current instruction with `reason`. */
+export function requestExit(reason: u32): void {
+  if (exitReason == 0) savedRemaining = remaining;
+  exitReason = reason;
+  store<u32>(EXIT_BASE + EXIT_REASON, reason);
+  remaining = 0;
+}
+
+@inline export function config(): u32 { return load<u32>(CPU_BASE + OFF_CONFIG); }
+@inline export function haveEL2(): bool { return (config() & CFG_HAVE_EL2) != 0; }
+@inline export function el2Hosted(): bool { return (config() & CFG_EL2_HOSTED) != 0; }
+@inline export function getSPSel(): u32 { return load<u32>(CPU_BASE + OFF_SPSEL); }
+@inline export function getDAIF(): u32 { return load<u32>(CPU_BASE + OFF_DAIF); }
+@inline export function setDAIF(v: u32): void { store<u32>(CPU_BASE + OFF_DAIF, v & 0x3c0); }
+@inline export function getPstateMisc(): u32 { return load<u32>(CPU_BASE + OFF_PSTATE_MISC); }
+@inline export function setPstateMisc(v: u32): void { store<u32>(CPU_BASE + OFF_PSTATE_MISC, v); }
+
+/** HCR_EL2 as it applies now (zero when EL2 is not implemented). */
+@inline export function hcr(): u64 { return haveEL2() ? srGet(HCR_EL2) : 0; }
+export const HCR_VM: u64 = 1 << 0;
+export const HCR_SWIO: u64 = 1 << 1;
+export const HCR_FMO: u64 = 1 << 3;
+export const HCR_IMO: u64 = 1 << 4;
+export const HCR_AMO: u64 = 1 << 5;
+export const HCR_DC: u64 = 1 << 12;
+export const HCR_TWI: u64 = 1 << 13;
+export const HCR_TWE: u64 = 1 << 14;
+export const HCR_TSC: u64 = 1 << 19;
+export const HCR_TVM: u64 = 1 << 26;
+export const HCR_TGE: u64 = 1 << 27;
+export const HCR_TRVM: u64 = 1 << 30;
+export const HCR_RW: u64 = 1 << 31;
+export const HCR_E2H: u64 = <u64>1 << 34;
+
+@inline function spBankFor(el: u32, spsel: u32): u32 {
+  if (spsel == 0 || el == 0) return SP_EL0;
+  return el == 1 ? SP_EL1 : SP_EL2;
+}
+
+/** Saves the live SP slot into its bank (for MRS SP_ELx or an EL/SPSel change). */
+export function saveSP(): void {
+  srSet(spBankFor(curEL, getSPSel()), load<u64>(CPU_BASE + (REG_SP << 3)));
+}
+export function loadSP(): void {
+  store<u64>(CPU_BASE + (REG_SP << 3), srGet(spBankFor(curEL, getSPSel())));
+}
+
+/** Changes PSTATE.EL and PSTATE.SP with SP banking (caller handles TLB/fetch context). */
+export function setELAndSPSel(el: u32, spsel: u32): void {
+  saveSP();
+  curEL = el;
+  store<u32>(CPU_BASE + OFF_EL, el);
+  store<u32>(CPU_BASE + OFF_SPSEL, spsel);
+  loadSP();
+}
+
+/** PSTATE packed as an AArch64 SPSR: NZCV, PAN, UAO, SS, IL, DAIF, M[3:0]. */
+export function getSPSRValue(): u64 {
+  return <u64>(nzcv | getPstateMisc() | getDAIF() | (curEL << 2) | getSPSel());
+}
+
+/** Reads a register slot when the banked SP may be live. */
+@inline export function getSPLive(): u64 { return load<u64>(CPU_BASE + (REG_SP << 3)); }

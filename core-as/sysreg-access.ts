@@ -1,0 +1,134 @@
+// MRS / MSR semantics: access checks by EL (UNDEFINED or a trap with EC 0x18), read-only and
+// write-only registers, and the registers that are not plain storage (PSTATE fields, SP banks,
+// counters, identification values, translation-control writes that flush the fast TLB).
+import * as S from './sysregs';
+import { CPU_BASE, REG_SP } from './layout';
+import {
+  curEL, getDAIF, getPstateMisc, getSPSel, haveEL2, nzcv, saveSP, setDAIF, setELAndSPSel, setNZCV,
+  setPstateMisc,
+} from './state';
+import { EC_SYSREG, routeEL1, takeSimple, undefinedInstruction } from './exception';
+import { pc } from './state';
+import { getX, setX } from './alu';
+import { tlbFlushAll } from './tlb';
+import { contextChanged } from './context';
+import { CNTFRQ_HZ, ticksNow } from './timer';
+
+/** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
+function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
+  const op0 = key >> 14, op1 = (key >> 11) & 7, crn = (key >> 7) & 15, crm = (key >> 3) & 15, op2 = key & 7;
+  const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | ((rt & 31) << 5) | (crm << 1) | (isRead ? 1 : 0);
+  takeSimple(el, EC_SYSREG, iss, pc);
+}
+
+/** Common access check. False when an exception was taken. */
+function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
+  const f = S.srFlags(idx);
+  const minEL = f & 3;
+  if (minEL == 2 && !haveEL2()) { undefinedInstruction(); return false; }
+  if (curEL < minEL) { undefinedInstruction(); return false; }
+  if (isRead && (f & S.SRF_WO) != 0) { undefinedInstruction(); return false; }
+  if (!isRead && (f & S.SRF_RO) != 0) { undefinedInstruction(); return false; }
+  if (curEL == 0) { // EL0 access controls (SCTLR_EL1.UCT/UMA, CNTKCTL_EL1)
+    const sctlr = S.srGet(S.SCTLR_EL1);
+    const cntk = S.srGet(S.CNTKCTL_EL1);
+    let ok = true;
+    if (idx == S.CTR_EL0) ok = (sctlr & (1 << 15)) != 0;
+    else if (idx == S.DAIF) ok = (sctlr & (1 << 9)) != 0;
+    else if (idx == S.CNTVCT_EL0) ok = (cntk & 3) != 0;
+    else if (idx == S.CNTPCT_EL0) ok = (cntk & 1) != 0;
+    else if (idx == S.CNTFRQ_EL0) ok = isRead && (cntk & 3) != 0;
+    else if (idx == S.CNTV_CTL_EL0 || idx == S.CNTV_CVAL_EL0 || idx == S.CNTV_TVAL_EL0) ok = (cntk & (1 << 8)) != 0;
+    else if (idx == S.CNTP_CTL_EL0 || idx == S.CNTP_CVAL_EL0 || idx == S.CNTP_TVAL_EL0) ok = (cntk & (1 << 9)) != 0;
+    else if (idx == S.TPIDRRO_EL0) ok = isRead;
+    if (!ok) { trapSysreg(routeEL1(), key, rt, isRead); return false; }
+  }
+  if (idx == S.SP_EL0 && curEL > 0 && getSPSel() == 0) { undefinedInstruction(); return false; }
+  if (idx == S.CNTFRQ_EL0 && !isRead && curEL == 0) { undefinedInstruction(); return false; }
+  return true;
+}
+
+function idValue(idx: u32): u64 {
+  switch (idx) {
+    case S.MIDR_EL1: return 0x410fd0f0; // Arm, architecture "defined by ID registers", part 0xd0f
+    case S.MPIDR_EL1: return 0x80000000;
+    case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3, no FP/AdvSIMD
+      return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | (<u64>0xf << 16) | (<u64>0xf << 20);
+    case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20); // CRC32, LSE atomics
+    case S.ID_AA64MMFR0_EL1: // PARange 48 bits, ASID 16 bits, 4K granule only (TGran16/64 unsupported)
+      return 5 | (2 << 4) | (<u64>0xf << 24) | (<u64>0x0 << 28) | (<u64>0x2 << 40) | (<u64>0xf << 20);
+    case S.ID_AA64MMFR1_EL1: return (haveEL2() ? <u64>2 << 4 : 0) | (<u64>1 << 20); // VMIDBits 16, PAN
+    case S.CTR_EL0: return 0x84448004; // DminLine/IminLine 64 B, IDC/DIC clear, PIPT
+    case S.DCZID_EL0: return 4; // DC ZVA block 64 bytes
+    case S.CLIDR_EL1: return 0x0a200023;
+    case S.CCSIDR_EL1: return 0x700fe01a;
+    default: return 0;
+  }
+}
+
+/** MRS Xt, <reg>. False when an exception was taken. */
+export function mrs(idx: u32, key: u32, rt: u32): bool {
+  if (!checkAccess(idx, key, rt, true)) return false;
+  let v: u64;
+  switch (idx) {
+    case S.NZCV: v = <u64>nzcv; break;
+    case S.DAIF: v = <u64>getDAIF(); break;
+    case S.SPSEL: v = <u64>getSPSel(); break;
+    case S.CURRENTEL: v = <u64>(curEL << 2); break;
+    case S.PAN: v = <u64>(getPstateMisc() & (1 << 22)); break;
+    case S.UAO: v = <u64>(getPstateMisc() & (1 << 23)); break;
+    case S.SP_EL0: case S.SP_EL1: saveSP(); v = S.srGet(idx); break;
+    case S.CNTFRQ_EL0: v = CNTFRQ_HZ; break;
+    case S.CNTPCT_EL0: v = ticksNow(); break;
+    case S.CNTVCT_EL0: v = ticksNow() - (haveEL2() && curEL < 2 ? S.srGet(S.CNTVOFF_EL2) : 0); break;
+    case S.CNTP_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTP_CVAL_EL0) - ticksNow()); break;
+    case S.CNTV_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTV_CVAL_EL0) - (ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0))); break;
+    case S.CNTHP_TVAL_EL2: v = <u64><u32>(S.srGet(S.CNTHP_CVAL_EL2) - ticksNow()); break;
+    case S.ISR_EL1: v = 0; break;
+    case S.OSLSR_EL1: v = S.srGet(idx) | 8; break; // OSLM = 0b10 (OS lock implemented)
+    case S.VPIDR_EL2: case S.VMPIDR_EL2: v = S.srGet(idx); break;
+    default:
+      v = idx >= S.MIDR_EL1 && idx <= S.CCSIDR_EL1 ? idValue(idx) : S.srGet(idx);
+  }
+  if (curEL == 1 && haveEL2()) { // EL1 reads of MIDR/MPIDR return the virtual values
+    if (idx == S.MIDR_EL1 && S.srGet(S.VPIDR_EL2) != 0) v = S.srGet(S.VPIDR_EL2);
+    if (idx == S.MPIDR_EL1 && S.srGet(S.VMPIDR_EL2) != 0) v = S.srGet(S.VMPIDR_EL2);
+  }
+  setX(rt, v);
+  return true;
+}
+
+/** MSR <reg>, Xt. False when an exception was taken. */
+export function msr(idx: u32, key: u32, rt: u32): bool {
+  if (!checkAccess(idx, key, rt, false)) return false;
+  const v = getX(rt);
+  switch (idx) {
+    case S.NZCV: setNZCV(<u32>v & 0xf0000000); break;
+    case S.DAIF: setDAIF(<u32>v); break;
+    case S.SPSEL: setELAndSPSel(curEL, <u32>v & 1); break;
+    case S.PAN: setPstateMisc((getPstateMisc() & ~(1 << 22)) | (<u32>v & (1 << 22))); break;
+    case S.UAO: setPstateMisc((getPstateMisc() & ~(1 << 23)) | (<u32>v & (1 << 23))); break;
+    case S.SP_EL0: case S.SP_EL1: saveSP(); S.srSet(idx, v); loadLiveSP(); break;
+    case S.OSLAR_EL1: S.srSet(S.OSLSR_EL1, (S.srGet(S.OSLSR_EL1) & ~<u64>2) | ((v & 1) << 1)); break;
+    case S.CNTP_TVAL_EL0: S.srSet(S.CNTP_CVAL_EL0, ticksNow() + <u64>(<i64><i32>v)); break;
+    case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
+    case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;
+    case S.VBAR_EL1: case S.VBAR_EL2: S.srSet(idx, v & ~<u64>0x7ff); break;
+    case S.SCTLR_EL1: case S.TCR_EL1: case S.TTBR0_EL1: case S.TTBR1_EL1: case S.MAIR_EL1:
+    case S.HCR_EL2: case S.VTTBR_EL2: case S.VTCR_EL2: case S.SCTLR_EL2: case S.TCR_EL2:
+    case S.TTBR0_EL2: case S.MAIR_EL2:
+      S.srSet(idx, v);
+      tlbFlushAll();
+      contextChanged();
+      break;
+    default: S.srSet(idx, v);
+  }
+  return true;
+}
+
+function loadLiveSP(): void {
+  // Re-read the live SP from its bank (the bank written may be the live one).
+  const el = curEL;
+  const bank = getSPSel() == 0 || el == 0 ? S.SP_EL0 : el == 1 ? S.SP_EL1 : S.SP_EL2;
+  store<u64>(CPU_BASE + (REG_SP << 3), S.srGet(bank));
+}

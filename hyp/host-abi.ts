@@ -1,0 +1,66 @@
+/**
+ * Layout of the host structures the hyp reads, and the sizes of the EL2
+ * structures the host must donate. In Linux these are struct kvm / struct
+ * kvm_vcpu in the host kernel, shared with EL2 (kvm_share_hyp()) and pinned by
+ * __pkvm_init_vm() / __pkvm_init_vcpu(). Here the host is the TypeScript
+ * host-kernel-model, so the layout is this project's ABI; host "VAs" passed in
+ * hypercalls are physical addresses (the linear map is the identity).
+ */
+import type { PhysMem } from './phys-mem';
+import { PhysMemcache } from './memcache';
+
+/** struct kvm (host): the part EL2 reads and writes. */
+export const HOST_KVM_CREATED_VCPUS = 0x00n; /* u32 */
+export const HOST_KVM_PKVM_HANDLE = 0x04n; /* u16 arch.pkvm.handle */
+export const HOST_KVM_PKVM_IS_PROTECTED = 0x06n; /* u8 arch.pkvm.is_protected */
+export const HOST_KVM_TEARDOWN_MC = 0x08n; /* kvm_hyp_memcache arch.pkvm.teardown_mc */
+export const HOST_KVM_STAGE2_TEARDOWN_MC = 0x18n; /* kvm_hyp_memcache arch.pkvm.stage2_teardown_mc */
+export const HOST_KVM_SIZE = 0x28n;
+
+/** struct kvm_vcpu (host): the part EL2 reads and writes. */
+export const HOST_VCPU_VCPU_ID = 0x00n; /* u32 */
+export const HOST_VCPU_VCPU_IDX = 0x04n; /* u32 */
+export const HOST_VCPU_PKVM_MEMCACHE = 0x08n; /* kvm_hyp_memcache arch.pkvm_memcache */
+export const HOST_VCPU_SIZE = 0x18n;
+
+/** sizeof(struct pkvm_hyp_vm) and sizeof(struct pkvm_hyp_vcpu) at EL2 in this model. */
+export const PKVM_HYP_VM_SIZE = 2048n;
+export const PKVM_HYP_VCPU_SIZE = 4096n;
+
+/** pkvm_get_hyp_vm_size(): the VM struct plus one vCPU pointer per vCPU. */
+export const pkvm_get_hyp_vm_size = (nr_vcpus: number): bigint => PKVM_HYP_VM_SIZE + 8n * BigInt(nr_vcpus);
+
+function rd(mem: PhysMem, pa: bigint, bytes: number): bigint {
+  const b = mem.readBytes(pa, bytes);
+  let v = 0n;
+  for (let i = bytes - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}
+function wr(mem: PhysMem, pa: bigint, bytes: number, v: bigint): void {
+  const b = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) b[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  mem.writeBytes(pa, b);
+}
+
+/** Accessors for a host struct kvm at `pa` (used by both the hyp and the host model). */
+export class HostKvmView {
+  constructor(readonly mem: PhysMem, readonly pa: bigint) {}
+  get created_vcpus(): number { return Number(rd(this.mem, this.pa + HOST_KVM_CREATED_VCPUS, 4)); }
+  set created_vcpus(v: number) { wr(this.mem, this.pa + HOST_KVM_CREATED_VCPUS, 4, BigInt(v)); }
+  get handle(): number { return Number(rd(this.mem, this.pa + HOST_KVM_PKVM_HANDLE, 2)); }
+  set handle(v: number) { wr(this.mem, this.pa + HOST_KVM_PKVM_HANDLE, 2, BigInt(v)); }
+  get is_protected(): boolean { return rd(this.mem, this.pa + HOST_KVM_PKVM_IS_PROTECTED, 1) !== 0n; }
+  set is_protected(v: boolean) { wr(this.mem, this.pa + HOST_KVM_PKVM_IS_PROTECTED, 1, v ? 1n : 0n); }
+  get teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_TEARDOWN_MC); }
+  get stage2_teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_STAGE2_TEARDOWN_MC); }
+}
+
+/** Accessors for a host struct kvm_vcpu at `pa`. */
+export class HostVcpuView {
+  constructor(readonly mem: PhysMem, readonly pa: bigint) {}
+  get vcpu_id(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4)); }
+  set vcpu_id(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4, BigInt(v)); }
+  get vcpu_idx(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4)); }
+  set vcpu_idx(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4, BigInt(v)); }
+  get pkvm_memcache(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_VCPU_PKVM_MEMCACHE); }
+}

@@ -1,0 +1,151 @@
+/**
+ * Host hypercall handlers (handle___* in arch/arm64/kvm/hyp/nvhe/hyp-main.c).
+ * Arguments come from x1..x4 with the C types' widths (pkvm_handle_t is u16,
+ * unsigned int is u32); the return value goes to x1 as a u64.
+ */
+import type { Pkvm } from './index';
+import type { HostHcallName } from './hypercalls';
+import type { PkvmHypVcpu } from './hyp-vm';
+import { EINVAL } from './page-state';
+import { refill_memcache } from './memcache';
+import { HostVcpuView } from './host-abi';
+import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
+import {
+  __pkvm_host_donate_guest, __pkvm_host_force_reclaim_page_guest, __pkvm_host_share_guest,
+  __pkvm_host_unshare_guest, __pkvm_vcpu_in_poison_fault,
+} from './mem-protect-guest';
+import {
+  __pkvm_host_mkyoung_guest, __pkvm_host_relax_perms_guest, __pkvm_host_test_clear_young_guest,
+  __pkvm_host_wrprotect_guest,
+} from './mem-protect-np';
+import {
+  __pkvm_finalize_teardown_vm, __pkvm_init_vcpu, __pkvm_init_vm, __pkvm_reclaim_dying_guest_page,
+  __pkvm_reserve_vm, __pkvm_start_teardown_vm, __pkvm_unreserve_vm, get_np_pkvm_hyp_vm, pkvm_load_hyp_vcpu,
+  pkvm_put_hyp_vcpu, put_pkvm_hyp_vm,
+} from './pkvm';
+
+export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
+
+const u16 = (v: bigint | undefined): number => Number((v ?? 0n) & 0xffffn);
+const u32 = (v: bigint | undefined): number => Number((v ?? 0n) & 0xffffffffn);
+const u64 = (v: bigint | undefined): bigint => v ?? 0n;
+const setRet = (ctxt: bigint[], ret: number): void => {
+  ctxt[1] = BigInt.asUintN(64, BigInt(ret));
+};
+
+/** pkvm_refill_memcache(): move all pages of the host vCPU's memcache to EL2. */
+export function pkvm_refill_memcache(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
+  const host_mc = new HostVcpuView(hyp.mem, vcpu.host_vcpu).pkvm_memcache;
+  return refill_memcache(hyp.mem, vcpu.pkvm_memcache, host_mc.nr_pages, host_mc,
+    (pfn, nr) => __pkvm_host_donate_hyp(hyp, pfn, nr));
+}
+
+/** The loaded vCPU if it matches the protection the call needs, else -EINVAL. */
+function loaded(hyp: Pkvm, cpu: number, is_protected: boolean): PkvmHypVcpu | null {
+  const v = hyp.loaded_hyp_vcpu[cpu];
+  return v && v.vm.is_protected === is_protected ? v : null;
+}
+
+export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler>> = {
+  __pkvm_prot_finalize: (hyp, c, cpu) => setRet(c, hyp.__pkvm_prot_finalize(cpu)),
+
+  /* Operate on host structures (kvm_s2_mmu, kvm_vcpu, vgic) or the CPU: no model state. */
+  __kvm_adjust_pc: () => {},
+  __kvm_flush_vm_context: (hyp) => hyp.tlb.flush_vm_context(),
+  __kvm_tlb_flush_vmid_ipa: () => {},
+  __kvm_tlb_flush_vmid_ipa_nsh: () => {},
+  __kvm_tlb_flush_vmid: () => {},
+  __kvm_tlb_flush_vmid_range: () => {},
+  __kvm_flush_cpu_context: () => {},
+  __kvm_timer_set_cntvoff: (hyp, c, cpu) => { hyp.cntvoff_el2[cpu] = u64(c[1]); },
+  __vgic_v3_save_aprs: () => {},
+  __vgic_v3_restore_vmcr_aprs: () => {},
+
+  __kvm_vcpu_run: (hyp, c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    setRet(c, vcpu && hyp.vcpu_run ? hyp.vcpu_run(vcpu) : -EINVAL);
+  },
+
+  __pkvm_host_share_hyp: (hyp, c) => setRet(c, __pkvm_host_share_hyp(hyp, u64(c[1]))),
+  __pkvm_host_unshare_hyp: (hyp, c) => setRet(c, __pkvm_host_unshare_hyp(hyp, u64(c[1]))),
+
+  __pkvm_host_donate_guest: (hyp, c, cpu) => {
+    const vcpu = loaded(hyp, cpu, true);
+    let ret = -EINVAL;
+    if (vcpu) ret = pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_donate_guest(hyp, u64(c[1]), u64(c[2]), vcpu);
+    setRet(c, ret);
+  },
+  __pkvm_host_share_guest: (hyp, c, cpu) => {
+    const vcpu = loaded(hyp, cpu, false);
+    let ret = -EINVAL;
+    if (vcpu) ret = pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_share_guest(hyp, u64(c[1]), u64(c[2]), u64(c[3]), vcpu, u64(c[4]));
+    setRet(c, ret);
+  },
+  __pkvm_host_unshare_guest: (hyp, c) => {
+    const vm = get_np_pkvm_hyp_vm(hyp, u16(c[1]));
+    let ret = -EINVAL;
+    if (vm) {
+      ret = __pkvm_host_unshare_guest(hyp, u64(c[2]), u64(c[3]), vm);
+      put_pkvm_hyp_vm(hyp, vm);
+    }
+    setRet(c, ret);
+  },
+  __pkvm_host_relax_perms_guest: (hyp, c, cpu) => {
+    const vcpu = loaded(hyp, cpu, false);
+    setRet(c, vcpu ? __pkvm_host_relax_perms_guest(hyp, u64(c[1]), vcpu, u64(c[2])) : -EINVAL);
+  },
+  __pkvm_host_wrprotect_guest: (hyp, c) => {
+    const vm = get_np_pkvm_hyp_vm(hyp, u16(c[1]));
+    let ret = -EINVAL;
+    if (vm) {
+      ret = __pkvm_host_wrprotect_guest(hyp, u64(c[2]), u64(c[3]), vm);
+      put_pkvm_hyp_vm(hyp, vm);
+    }
+    setRet(c, ret);
+  },
+  __pkvm_host_test_clear_young_guest: (hyp, c) => {
+    const vm = get_np_pkvm_hyp_vm(hyp, u16(c[1]));
+    let ret = -EINVAL;
+    if (vm) {
+      ret = __pkvm_host_test_clear_young_guest(hyp, u64(c[2]), u64(c[3]), u64(c[4]) !== 0n, vm);
+      put_pkvm_hyp_vm(hyp, vm);
+    }
+    setRet(c, ret);
+  },
+  __pkvm_host_mkyoung_guest: (hyp, c, cpu) => {
+    const vcpu = loaded(hyp, cpu, false);
+    setRet(c, vcpu ? __pkvm_host_mkyoung_guest(hyp, u64(c[1]), vcpu) : -EINVAL);
+  },
+
+  __pkvm_reserve_vm: (hyp, c) => setRet(c, __pkvm_reserve_vm(hyp)),
+  __pkvm_unreserve_vm: (hyp, c) => __pkvm_unreserve_vm(hyp, u16(c[1])),
+  __pkvm_init_vm: (hyp, c) => setRet(c, __pkvm_init_vm(hyp, u64(c[1]), u64(c[2]), u64(c[3]))),
+  __pkvm_init_vcpu: (hyp, c) => setRet(c, __pkvm_init_vcpu(hyp, u16(c[1]), u64(c[2]), u64(c[3]))),
+  __pkvm_vcpu_in_poison_fault: (hyp, c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    setRet(c, vcpu ? __pkvm_vcpu_in_poison_fault(vcpu) : -EINVAL);
+  },
+  __pkvm_force_reclaim_guest_page: (hyp, c) => setRet(c, __pkvm_host_force_reclaim_page_guest(hyp, u64(c[1]))),
+  __pkvm_reclaim_dying_guest_page: (hyp, c) => setRet(c, __pkvm_reclaim_dying_guest_page(hyp, u16(c[1]), u64(c[2]))),
+  __pkvm_start_teardown_vm: (hyp, c) => setRet(c, __pkvm_start_teardown_vm(hyp, u16(c[1]))),
+  __pkvm_finalize_teardown_vm: (hyp, c) => setRet(c, __pkvm_finalize_teardown_vm(hyp, u16(c[1]))),
+  /* load/put report nothing: the host learns of a failed load at __kvm_vcpu_run. */
+  __pkvm_vcpu_load: (hyp, c, cpu) => {
+    const vcpu = pkvm_load_hyp_vcpu(hyp, u16(c[1]), u32(c[2]), cpu);
+    if (vcpu && vcpu.vm.is_protected) {
+      const HCR_TWE = 1n << 14n;
+      const HCR_TWI = 1n << 13n;
+      vcpu.hcr_el2 = (vcpu.hcr_el2 & ~(HCR_TWE | HCR_TWI)) | (u64(c[3]) & (HCR_TWE | HCR_TWI));
+    }
+  },
+  __pkvm_vcpu_put: (hyp, _c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    if (vcpu) pkvm_put_hyp_vcpu(hyp, vcpu);
+  },
+  __pkvm_tlb_flush_vmid: (hyp, c) => {
+    const vm = get_np_pkvm_hyp_vm(hyp, u16(c[1]));
+    if (!vm) return;
+    hyp.tlb.flush_vmid(vm.mmu.vmid);
+    put_pkvm_hyp_vm(hyp, vm);
+  },
+};

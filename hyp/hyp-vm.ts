@@ -1,0 +1,93 @@
+/**
+ * EL2 copies of VM and vCPU state: struct pkvm_hyp_vm / struct pkvm_hyp_vcpu
+ * (nvhe/pkvm.h). Their backing pages are donated by the host and owned by the
+ * hyp; the fields live in these records. The world switch (__kvm_vcpu_run) is
+ * provided by the CPU core through KvmVcpuRunHook.
+ */
+import type { KvmPgtable, KvmS2Mmu } from './pgtable';
+import type { HypPool } from './pool';
+import type { KvmHypMemcache } from './memcache';
+
+/** EL1 (and EL0-visible) system registers saved/restored by the world switch. */
+export const VCPU_SYSREGS = [
+  'SCTLR_EL1', 'CPACR_EL1', 'TTBR0_EL1', 'TTBR1_EL1', 'TCR_EL1', 'MAIR_EL1', 'AMAIR_EL1',
+  'VBAR_EL1', 'CONTEXTIDR_EL1', 'TPIDR_EL1', 'TPIDR_EL0', 'TPIDRRO_EL0', 'ESR_EL1', 'FAR_EL1',
+  'AFSR0_EL1', 'AFSR1_EL1', 'ELR_EL1', 'SPSR_EL1', 'PAR_EL1', 'CNTKCTL_EL1', 'MDSCR_EL1',
+  'CSSELR_EL1', 'CNTV_CTL_EL0', 'CNTV_CVAL_EL0', 'MPIDR_EL1',
+] as const;
+export type VcpuSysreg = (typeof VCPU_SYSREGS)[number];
+
+/** struct kvm_cpu_context: x0-x30, SP_EL0, SP_EL1, PC, PSTATE and EL1 sysregs. */
+export interface KvmCpuContext {
+  regs: bigint[];
+  sp_el0: bigint;
+  sp_el1: bigint;
+  pc: bigint;
+  pstate: bigint;
+  sys_regs: Record<VcpuSysreg, bigint>;
+}
+
+export function newCpuContext(): KvmCpuContext {
+  const sys = {} as Record<VcpuSysreg, bigint>;
+  for (const r of VCPU_SYSREGS) sys[r] = 0n;
+  return { regs: new Array<bigint>(31).fill(0n), sp_el0: 0n, sp_el1: 0n, pc: 0n, pstate: 0x3c5n, sys_regs: sys };
+}
+
+/** struct kvm_vcpu_fault_info */
+export interface KvmVcpuFaultInfo {
+  esr_el2: bigint;
+  far_el2: bigint;
+  hpfar_el2: bigint;
+}
+
+export class PkvmHypVcpu {
+  /** The physical CPU this vCPU is loaded on (hyp_vcpu->loaded_hyp_vcpu), or null. */
+  loaded_cpu: number | null = null;
+  /** vcpu.arch.pkvm_memcache: pages for this VM's stage-2 tables, owned by EL2. */
+  readonly pkvm_memcache: KvmHypMemcache = { head: 0n, nr_pages: 0n };
+  ctxt: KvmCpuContext = newCpuContext();
+  fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
+  hcr_el2 = 0n;
+  constructor(
+    readonly vm: PkvmHypVm,
+    /** Physical address of the donated page(s) holding this struct. */
+    readonly pa: bigint,
+    /** Physical address of the host struct kvm_vcpu (shared and pinned). */
+    readonly host_vcpu: bigint,
+    readonly vcpu_id: number,
+    readonly vcpu_idx: number,
+  ) {}
+}
+
+export class PkvmHypVm {
+  is_dying = false;
+  readonly vcpus: (PkvmHypVcpu | null)[];
+  /** Filled in by kvm_guest_prepare_stage2(). */
+  pool!: HypPool;
+  pgt!: KvmPgtable;
+  constructor(
+    readonly handle: number,
+    /** Physical address of the donated pages holding this struct (hyp_page refcount = users). */
+    readonly pa: bigint,
+    readonly vm_size: bigint,
+    /** Physical address of the host struct kvm (shared and pinned). */
+    readonly host_kvm: bigint,
+    readonly created_vcpus: number,
+    readonly is_protected: boolean,
+    readonly mmu: KvmS2Mmu,
+  ) {
+    this.vcpus = new Array<PkvmHypVcpu | null>(created_vcpus).fill(null);
+  }
+}
+
+/**
+ * __kvm_vcpu_run(): enter the guest and return an ARM_EXCEPTION_* code. The
+ * CPU core implements it; it loads vcpu.ctxt, VTTBR_EL2 = vm.pgt.pgd | VMID
+ * (vm.mmu.vmid), VTCR_EL2 = vm.mmu.vtcr and fills vcpu.fault on exit.
+ */
+export type KvmVcpuRunHook = (vcpu: PkvmHypVcpu) => number;
+
+export const ARM_EXCEPTION_IRQ = 0;
+export const ARM_EXCEPTION_EL1_SERROR = 1;
+export const ARM_EXCEPTION_TRAP = 2;
+export const ARM_EXCEPTION_IL = 3;

@@ -1,0 +1,113 @@
+/**
+ * Host hypercall ABI: one ordered table of ids (enum __kvm_host_smccc_func in
+ * arch/arm64/include/asm/kvm_asm.h, pinned to the kvmarm
+ * "kvm-arm64/pkvm-protected-guest" series merged for Linux v7.1, commit
+ * 5991916392d8) and the dispatcher handle_host_hcall() from hyp-main.c.
+ * Function id = 0xC600_0000 + n: SMCCC fast call, SMC64, owner vendor-hyp.
+ */
+import type { Pkvm } from './index';
+import { host_hcall_handlers } from './hyp-main';
+
+export const HOST_HCALLS = [
+  /* Hypercalls that are unavailable once pKVM has finalised. */
+  '__kvm_hyp_init', /* 0: handled by the hyp-init stub, not here */
+  '__pkvm_init',
+  '__pkvm_create_private_mapping',
+  '__pkvm_cpu_set_vector',
+  '__kvm_enable_ssbs',
+  '__vgic_v3_init_lrs',
+  '__vgic_v3_get_gic_config',
+  '__pkvm_prot_finalize', /* __KVM_HOST_SMCCC_FUNC_MIN_PKVM */
+  /* Hypercalls that are always available and common to [nh]VHE/pKVM. */
+  '__kvm_adjust_pc',
+  '__kvm_vcpu_run',
+  '__kvm_flush_vm_context',
+  '__kvm_tlb_flush_vmid_ipa',
+  '__kvm_tlb_flush_vmid_ipa_nsh',
+  '__kvm_tlb_flush_vmid',
+  '__kvm_tlb_flush_vmid_range',
+  '__kvm_flush_cpu_context',
+  '__kvm_timer_set_cntvoff',
+  '__vgic_v3_save_aprs',
+  '__vgic_v3_restore_vmcr_aprs', /* __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM */
+  /* Hypercalls that are available only when pKVM has finalised. */
+  '__pkvm_host_share_hyp',
+  '__pkvm_host_unshare_hyp',
+  '__pkvm_host_donate_guest',
+  '__pkvm_host_share_guest',
+  '__pkvm_host_unshare_guest',
+  '__pkvm_host_relax_perms_guest',
+  '__pkvm_host_wrprotect_guest',
+  '__pkvm_host_test_clear_young_guest',
+  '__pkvm_host_mkyoung_guest',
+  '__pkvm_reserve_vm',
+  '__pkvm_unreserve_vm',
+  '__pkvm_init_vm',
+  '__pkvm_init_vcpu',
+  '__pkvm_vcpu_in_poison_fault',
+  '__pkvm_force_reclaim_guest_page',
+  '__pkvm_reclaim_dying_guest_page',
+  '__pkvm_start_teardown_vm',
+  '__pkvm_finalize_teardown_vm',
+  '__pkvm_vcpu_load',
+  '__pkvm_vcpu_put',
+  '__pkvm_tlb_flush_vmid',
+] as const;
+export type HostHcallName = (typeof HOST_HCALLS)[number];
+
+/** __KVM_HOST_SMCCC_FUNC_<name> */
+export const __KVM_HOST_SMCCC_FUNC = Object.fromEntries(HOST_HCALLS.map((n, i) => [n, i])) as Record<HostHcallName, number>;
+export const __KVM_HOST_SMCCC_FUNC_MIN_PKVM = __KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize;
+export const __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM = __KVM_HOST_SMCCC_FUNC.__vgic_v3_restore_vmcr_aprs;
+
+/* ARM_SMCCC_CALL_VAL(type, calling_convention, owner, func_num) */
+export const ARM_SMCCC_FAST_CALL = 1n << 31n;
+export const ARM_SMCCC_SMC_64 = 1n << 30n;
+export const ARM_SMCCC_OWNER_VENDOR_HYP = 6n << 24n;
+export const ARM_SMCCC_CALL_HINTS = 1n << 16n; /* ARM_SMCCC_1_3_SVE_HINT */
+export const KVM_HOST_SMCCC_ID = (n: number): bigint =>
+  ARM_SMCCC_FAST_CALL | ARM_SMCCC_SMC_64 | ARM_SMCCC_OWNER_VENDOR_HYP | BigInt(n);
+export const KVM_HOST_SMCCC_FUNC = (name: HostHcallName): bigint => KVM_HOST_SMCCC_ID(__KVM_HOST_SMCCC_FUNC[name]);
+
+/* SMCCC return codes */
+export const SMCCC_RET_SUCCESS = 0;
+export const SMCCC_RET_NOT_SUPPORTED = -1;
+export const SMCCC_RET_NOT_REQUIRED = -2;
+export const SMCCC_RET_INVALID_PARAMETER = -3;
+
+/* Guest (protected VM) hypercalls, vendor-hyp service, HVC */
+export const ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID = KVM_HOST_SMCCC_ID(2);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID = KVM_HOST_SMCCC_ID(3);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID = KVM_HOST_SMCCC_ID(4);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MMIO_GUARD_INFO_FUNC_ID = KVM_HOST_SMCCC_ID(5);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MMIO_GUARD_ENROLL_FUNC_ID = KVM_HOST_SMCCC_ID(6);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MMIO_GUARD_MAP_FUNC_ID = KVM_HOST_SMCCC_ID(7);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MMIO_GUARD_UNMAP_FUNC_ID = KVM_HOST_SMCCC_ID(8);
+export const ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID = KVM_HOST_SMCCC_ID(9);
+
+export const U64 = (v: number | bigint): bigint => BigInt.asUintN(64, BigInt(v));
+/** A register value read back as a signed int (for x0 status / x1 errno). */
+export const asSigned = (v: bigint): number => Number(BigInt.asIntN(64, v));
+
+/**
+ * handle_host_hcall(): frame is the host's x0..x5 (at least 6 entries), updated
+ * in place. Unknown ids, empty slots and ids outside the range allowed once
+ * pKVM is initialised get x0 = SMCCC_RET_NOT_SUPPORTED; otherwise x0 =
+ * SMCCC_RET_SUCCESS and the handler sets x1 (0 or -errno, as u64) if it returns
+ * a value. `cpu` is the physical CPU the host runs on.
+ */
+export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
+  let hcall_min = 0n;
+  let hcall_max = (1n << 64n) - 1n;
+  if (hyp.protected_mode_initialized) hcall_min = BigInt(__KVM_HOST_SMCCC_FUNC_MIN_PKVM);
+  else hcall_max = BigInt(__KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM);
+  const id = U64((frame[0]! & ~ARM_SMCCC_CALL_HINTS) - KVM_HOST_SMCCC_ID(0));
+  const name = id < BigInt(HOST_HCALLS.length) ? HOST_HCALLS[Number(id)]! : undefined;
+  const hfn = name ? host_hcall_handlers[name] : undefined;
+  if (id < hcall_min || id > hcall_max || !hfn) {
+    frame[0] = U64(SMCCC_RET_NOT_SUPPORTED);
+    return;
+  }
+  frame[0] = U64(SMCCC_RET_SUCCESS);
+  hfn(hyp, frame, cpu);
+}

@@ -1,0 +1,308 @@
+/**
+ * Stage-2 map / annotate / unmap / attribute walkers, ported from
+ * arch/arm64/kvm/hyp/pgtable.c. Model assumptions: no FEAT_S2FWB, no
+ * FEAT_XNX, no LPA2; cache maintenance is a no-op.
+ */
+import { E2BIG, EAGAIN, EINVAL, ENOMEM, WARN_ON } from './page-state';
+import {
+  ALIGN_DOWN, FIELD_GET, FIELD_PREP, IS_ALIGNED, KVM_INVALID_PTE_ANNOT_MASK, KVM_INVALID_PTE_LOCKED,
+  KVM_INVALID_PTE_TYPE_LOCKED, KVM_INVALID_PTE_TYPE_MASK, KVM_PGTABLE_LAST_LEVEL,
+  KVM_PGTABLE_PROT_DEVICE, KVM_PGTABLE_PROT_NORMAL_NC, KVM_PGTABLE_PROT_PX, KVM_PGTABLE_PROT_R,
+  KVM_PGTABLE_PROT_UX, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X, KVM_PGTABLE_S2_AS_S1,
+  KVM_PGTABLE_S2_IDMAP, KVM_PGTABLE_WALK_LEAF, KVM_PGTABLE_WALK_SHARED, KVM_PGTABLE_WALK_TABLE_POST,
+  KVM_PGTABLE_WALK_TABLE_PRE, KVM_PHYS_INVALID, KVM_PTE_LEAF_ATTR_HI, KVM_PTE_LEAF_ATTR_HI_S2_XN,
+  KVM_PTE_LEAF_ATTR_HI_SW, KVM_PTE_LEAF_ATTR_LO, KVM_PTE_LEAF_ATTR_LO_S2_AF, KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR,
+  KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W, KVM_PTE_LEAF_ATTR_LO_S2_SH,
+  KVM_PTE_LEAF_ATTR_LO_S2_SH_IS, KVM_PTE_LEAF_ATTR_S2_PERMS, MT_S2_AS_S1, MT_S2_DEVICE_nGnRE, MT_S2_NORMAL,
+  MT_S2_NORMAL_NC, PAGE_SIZE, PTE_S2_MEMATTR, kvm_granule_size, kvm_init_table_pte, kvm_init_valid_leaf_pte,
+  kvm_level_supports_block_mapping, kvm_pte_table, kvm_pte_to_phys, kvm_pte_valid,
+} from './pgtable-defs';
+import {
+  KvmPgtable, KvmPgtableVisitCtx, kvm_pgtable_stage2_free_unlinked, kvm_pgtable_walk, stage2_pte_is_counted,
+} from './pgtable';
+
+/** __tlbi_level() hint when the level of the evicted entry is not known. */
+export const TLBI_TTL_UNKNOWN = 0x7fffffff;
+
+function KVM_S2_MEMATTR(pgt: KvmPgtable, mt: bigint): bigint {
+  return PTE_S2_MEMATTR(pgt.flags & KVM_PGTABLE_S2_AS_S1 ? MT_S2_AS_S1 : mt);
+}
+
+/** stage2_set_xn_attr(): without FEAT_XNX, PX and UX must agree. */
+function stage2_set_xn_attr(prot: bigint): { ret: number; xn: bigint } {
+  const px = (prot & KVM_PGTABLE_PROT_PX) !== 0n;
+  const ux = (prot & KVM_PGTABLE_PROT_UX) !== 0n;
+  if (px !== ux) return { ret: -EINVAL, xn: 0n };
+  const xn = px && ux ? 0b00n : !px && ux ? 0b01n : !px && !ux ? 0b10n : 0b11n;
+  return { ret: 0, xn: FIELD_PREP(KVM_PTE_LEAF_ATTR_HI_S2_XN, xn) };
+}
+
+export function stage2_set_prot_attr(pgt: KvmPgtable, prot: bigint): { ret: number; attr: bigint } {
+  let attr: bigint;
+  switch (prot & (KVM_PGTABLE_PROT_DEVICE | KVM_PGTABLE_PROT_NORMAL_NC)) {
+    case KVM_PGTABLE_PROT_DEVICE | KVM_PGTABLE_PROT_NORMAL_NC:
+      return { ret: -EINVAL, attr: 0n };
+    case KVM_PGTABLE_PROT_DEVICE:
+      if (prot & KVM_PGTABLE_PROT_X) return { ret: -EINVAL, attr: 0n };
+      attr = KVM_S2_MEMATTR(pgt, MT_S2_DEVICE_nGnRE);
+      break;
+    case KVM_PGTABLE_PROT_NORMAL_NC:
+      if (prot & KVM_PGTABLE_PROT_X) return { ret: -EINVAL, attr: 0n };
+      attr = KVM_S2_MEMATTR(pgt, MT_S2_NORMAL_NC);
+      break;
+    default:
+      attr = KVM_S2_MEMATTR(pgt, MT_S2_NORMAL);
+  }
+  const xn = stage2_set_xn_attr(prot);
+  if (xn.ret) return { ret: xn.ret, attr: 0n };
+  attr |= xn.xn;
+  if (prot & KVM_PGTABLE_PROT_R) attr |= KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R;
+  if (prot & KVM_PGTABLE_PROT_W) attr |= KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W;
+  attr |= FIELD_PREP(KVM_PTE_LEAF_ATTR_LO_S2_SH, KVM_PTE_LEAF_ATTR_LO_S2_SH_IS);
+  attr |= KVM_PTE_LEAF_ATTR_LO_S2_AF;
+  attr |= prot & KVM_PTE_LEAF_ATTR_HI_SW;
+  return { ret: 0, attr };
+}
+
+export function kvm_pgtable_stage2_pte_prot(pte: bigint): bigint {
+  let prot = pte & KVM_PTE_LEAF_ATTR_HI_SW;
+  if (!kvm_pte_valid(pte)) return prot;
+  if (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R) prot |= KVM_PGTABLE_PROT_R;
+  if (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) prot |= KVM_PGTABLE_PROT_W;
+  switch (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte)) {
+    case 0b00n: prot |= KVM_PGTABLE_PROT_PX | KVM_PGTABLE_PROT_UX; break;
+    case 0b01n: prot |= KVM_PGTABLE_PROT_UX; break;
+    case 0b11n: prot |= KVM_PGTABLE_PROT_PX; break;
+  }
+  return prot;
+}
+
+const stage2_pte_needs_update = (old: bigint, n: bigint): boolean =>
+  !kvm_pte_valid(old) || !kvm_pte_valid(n) || ((old ^ n) & ~KVM_PTE_LEAF_ATTR_S2_PERMS) !== 0n;
+
+const stage2_pte_is_locked = (pte: bigint): boolean =>
+  !kvm_pte_valid(pte) && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_INVALID_PTE_TYPE_LOCKED;
+
+function stage2_try_set_pte(ctx: KvmPgtableVisitCtx, n: bigint): boolean {
+  if (ctx.flags & KVM_PGTABLE_WALK_SHARED && ctx.pgt.mem.readU64(ctx.ptep) !== ctx.old) return false;
+  ctx.pgt.mem.writeU64(ctx.ptep, n);
+  return true;
+}
+
+/** Break-before-make, step 1: lock the PTE, invalidate the TLB, drop its table reference. */
+function stage2_try_break_pte(ctx: KvmPgtableVisitCtx): boolean {
+  if (stage2_pte_is_locked(ctx.old)) {
+    WARN_ON(!(ctx.flags & KVM_PGTABLE_WALK_SHARED), 'locked pte under exclusive walk');
+    return false;
+  }
+  if (!stage2_try_set_pte(ctx, KVM_INVALID_PTE_LOCKED)) return false;
+  const mmu = ctx.pgt.mmu;
+  if (kvm_pte_table(ctx.old, ctx.level)) {
+    const size = kvm_granule_size(ctx.level);
+    mmu.tlb.flush_vmid_range(mmu.vmid, ALIGN_DOWN(ctx.addr, size), size);
+  } else if (kvm_pte_valid(ctx.old)) {
+    mmu.tlb.flush_vmid_ipa(mmu.vmid, ctx.addr, ctx.level);
+  }
+  if (stage2_pte_is_counted(ctx.old)) ctx.mm_ops.put_page(ctx.ptep);
+  return true;
+}
+
+function stage2_make_pte(ctx: KvmPgtableVisitCtx, n: bigint): void {
+  WARN_ON(!stage2_pte_is_locked(ctx.pgt.mem.readU64(ctx.ptep)), 'make_pte on unlocked pte');
+  if (stage2_pte_is_counted(n)) ctx.mm_ops.get_page(ctx.ptep);
+  ctx.pgt.mem.writeU64(ctx.ptep, n);
+}
+
+interface Stage2MapData {
+  phys: bigint;
+  attr: bigint;
+  annotation: boolean;
+  memcache: unknown;
+  force_pte: boolean;
+}
+
+function kvm_block_mapping_supported(ctx: KvmPgtableVisitCtx, phys: bigint): boolean {
+  const granule = kvm_granule_size(ctx.level);
+  if (!kvm_level_supports_block_mapping(ctx.level)) return false;
+  if (granule > ctx.end - ctx.addr) return false;
+  if (!IS_ALIGNED(phys, granule)) return false;
+  return IS_ALIGNED(ctx.addr, granule);
+}
+
+function stage2_leaf_mapping_allowed(ctx: KvmPgtableVisitCtx, data: Stage2MapData): boolean {
+  if (data.force_pte && ctx.level < KVM_PGTABLE_LAST_LEVEL) return false;
+  if (data.annotation) return true;
+  return kvm_block_mapping_supported(ctx, data.phys + (ctx.addr - ctx.start));
+}
+
+function stage2_map_walker_try_leaf(ctx: KvmPgtableVisitCtx, data: Stage2MapData): number {
+  if (!stage2_leaf_mapping_allowed(ctx, data)) return -E2BIG;
+  const n = data.annotation
+    ? data.attr
+    : kvm_init_valid_leaf_pte(data.phys + (ctx.addr - ctx.start), data.attr, ctx.level);
+  /* Same mapping, or only a permission change: leave it to relax_perms(). */
+  if (!stage2_pte_needs_update(ctx.old, n)) return -EAGAIN;
+  /* Only software bits change: store them and go. */
+  if (!(ctx.flags & KVM_PGTABLE_WALK_SHARED) && ((ctx.old ^ n) & ~KVM_PTE_LEAF_ATTR_HI_SW) === 0n) {
+    const oldCounted = stage2_pte_is_counted(ctx.old);
+    if (oldCounted !== stage2_pte_is_counted(n)) {
+      if (oldCounted) ctx.mm_ops.put_page(ctx.ptep);
+      else ctx.mm_ops.get_page(ctx.ptep);
+    }
+    WARN_ON(!stage2_try_set_pte(ctx, n), 'set sw bits');
+    return 0;
+  }
+  if (!stage2_try_break_pte(ctx)) return -EAGAIN;
+  stage2_make_pte(ctx, n);
+  return 0;
+}
+
+function stage2_map_walker(ctx: KvmPgtableVisitCtx, visit: number): number {
+  const data = ctx.arg as Stage2MapData;
+  if (visit === KVM_PGTABLE_WALK_TABLE_PRE) {
+    const childp = kvm_pte_to_phys(ctx.old);
+    if (!stage2_leaf_mapping_allowed(ctx, data)) return 0;
+    const ret = stage2_map_walker_try_leaf(ctx, data);
+    if (ret) return ret;
+    if (ctx.mm_ops.free_unlinked_table) ctx.mm_ops.free_unlinked_table(childp, ctx.level);
+    else kvm_pgtable_stage2_free_unlinked(ctx.pgt, childp, ctx.level);
+    return 0;
+  }
+  if (visit === KVM_PGTABLE_WALK_LEAF) {
+    const ret = stage2_map_walker_try_leaf(ctx, data);
+    if (ret !== -E2BIG) return ret;
+    if (WARN_ON(ctx.level === KVM_PGTABLE_LAST_LEVEL, 'map at last level')) return -EINVAL;
+    if (data.memcache === null || data.memcache === undefined) return -ENOMEM;
+    const childp = ctx.mm_ops.zalloc_page(data.memcache);
+    if (childp === null) return -ENOMEM;
+    if (!stage2_try_break_pte(ctx)) {
+      ctx.mm_ops.put_page(childp);
+      return -EAGAIN;
+    }
+    /* A block replaced by a table: the rest of its range is mapped lazily. */
+    stage2_make_pte(ctx, kvm_init_table_pte(childp));
+    return 0;
+  }
+  return -EINVAL;
+}
+
+export function kvm_pgtable_stage2_map(
+  pgt: KvmPgtable, addr: bigint, size: bigint, phys: bigint, prot: bigint, mc: unknown, flags: number,
+): number {
+  if (WARN_ON(pgt.flags & KVM_PGTABLE_S2_IDMAP && addr !== phys, 'idmap addr != phys')) return -EINVAL;
+  const { ret, attr } = stage2_set_prot_attr(pgt, prot);
+  if (ret) return ret;
+  const data: Stage2MapData = {
+    phys: ALIGN_DOWN(phys, PAGE_SIZE), attr, annotation: false, memcache: mc,
+    force_pte: pgt.force_pte_cb !== null && pgt.force_pte_cb(addr, addr + size, prot),
+  };
+  return kvm_pgtable_walk(pgt, addr, size, {
+    cb: stage2_map_walker, arg: data,
+    flags: flags | KVM_PGTABLE_WALK_TABLE_PRE | KVM_PGTABLE_WALK_LEAF,
+  });
+}
+
+/** kvm_pgtable_stage2_annotate(): install an invalid, typed, page-level annotation. */
+export function kvm_pgtable_stage2_annotate(
+  pgt: KvmPgtable, addr: bigint, size: bigint, mc: unknown, type: bigint, annotation: bigint,
+): number {
+  if (annotation & ~KVM_INVALID_PTE_ANNOT_MASK) return -EINVAL;
+  if (type === 0n || type === KVM_INVALID_PTE_TYPE_LOCKED || type > 15n) return -EINVAL;
+  const data: Stage2MapData = {
+    phys: KVM_PHYS_INVALID, attr: FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type) | annotation,
+    annotation: true, memcache: mc, force_pte: true,
+  };
+  return kvm_pgtable_walk(pgt, addr, size, {
+    cb: stage2_map_walker, arg: data, flags: KVM_PGTABLE_WALK_TABLE_PRE | KVM_PGTABLE_WALK_LEAF,
+  });
+}
+
+function stage2_unmap_walker(ctx: KvmPgtableVisitCtx): number {
+  const mm_ops = ctx.mm_ops;
+  const mem = ctx.pgt.mem;
+  if (!kvm_pte_valid(ctx.old)) {
+    if (stage2_pte_is_counted(ctx.old)) {
+      mem.writeU64(ctx.ptep, 0n);
+      mm_ops.put_page(ctx.ptep);
+    }
+    return 0;
+  }
+  let childp: bigint | null = null;
+  if (kvm_pte_table(ctx.old, ctx.level)) {
+    childp = kvm_pte_to_phys(ctx.old);
+    if (mm_ops.page_count(childp) !== 1) return 0;
+  }
+  /* Unmap the whole entry; the rest of a block is faulted back lazily. */
+  mem.writeU64(ctx.ptep, 0n);
+  const mmu = ctx.pgt.mmu;
+  mmu.tlb.flush_vmid_ipa(mmu.vmid, ctx.addr, childp !== null ? TLBI_TTL_UNKNOWN : ctx.level);
+  mm_ops.put_page(ctx.ptep);
+  if (childp !== null) mm_ops.put_page(childp);
+  return 0;
+}
+
+export function kvm_pgtable_stage2_unmap(pgt: KvmPgtable, addr: bigint, size: bigint): number {
+  return kvm_pgtable_walk(pgt, addr, size, {
+    cb: stage2_unmap_walker, flags: KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+  });
+}
+
+function stage2_update_leaf_attrs(
+  pgt: KvmPgtable, addr: bigint, size: bigint, set: bigint, clr: bigint, flags: number,
+): { ret: number; pte: bigint; level: number } {
+  const mask = KVM_PTE_LEAF_ATTR_LO | KVM_PTE_LEAF_ATTR_HI;
+  const data = { set: set & mask, clr: clr & mask, pte: 0n, level: 0 };
+  const ret = kvm_pgtable_walk(pgt, addr, size, {
+    flags: flags | KVM_PGTABLE_WALK_LEAF,
+    cb: (ctx) => {
+      if (!kvm_pte_valid(ctx.old)) return -EAGAIN;
+      data.level = ctx.level;
+      data.pte = ctx.old;
+      const pte = (ctx.old & ~data.clr) | data.set;
+      if (pte !== ctx.old && !stage2_try_set_pte(ctx, pte)) return -EAGAIN;
+      return 0;
+    },
+  });
+  return { ret, pte: data.pte, level: data.level };
+}
+
+export function kvm_pgtable_stage2_wrprotect(pgt: KvmPgtable, addr: bigint, size: bigint): number {
+  return stage2_update_leaf_attrs(pgt, addr, size, 0n, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W, 0).ret;
+}
+
+export function kvm_pgtable_stage2_mkyoung(pgt: KvmPgtable, addr: bigint, flags: number): void {
+  stage2_update_leaf_attrs(pgt, addr, 1n, KVM_PTE_LEAF_ATTR_LO_S2_AF, 0n, flags);
+}
+
+export function kvm_pgtable_stage2_test_clear_young(pgt: KvmPgtable, addr: bigint, size: bigint, mkold: boolean): boolean {
+  let young = false;
+  WARN_ON(kvm_pgtable_walk(pgt, addr, size, {
+    flags: KVM_PGTABLE_WALK_LEAF,
+    cb: (ctx) => {
+      const n = ctx.old & ~KVM_PTE_LEAF_ATTR_LO_S2_AF;
+      if (!kvm_pte_valid(ctx.old) || n === ctx.old) return 0;
+      young = true;
+      if (mkold && !stage2_try_set_pte(ctx, n)) return -EAGAIN;
+      return 0;
+    },
+  }), 'test_clear_young walk');
+  return young;
+}
+
+export function kvm_pgtable_stage2_relax_perms(pgt: KvmPgtable, addr: bigint, prot: bigint, flags: number): number {
+  if (prot & KVM_PTE_LEAF_ATTR_HI_SW) return -EINVAL;
+  let set = 0n;
+  let clr = 0n;
+  if (prot & KVM_PGTABLE_PROT_R) set |= KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R;
+  if (prot & KVM_PGTABLE_PROT_W) set |= KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W;
+  const xn = stage2_set_xn_attr(prot);
+  if (xn.ret) return xn.ret;
+  set |= xn.xn & KVM_PTE_LEAF_ATTR_HI_S2_XN;
+  clr |= ~xn.xn & KVM_PTE_LEAF_ATTR_HI_S2_XN;
+  const r = stage2_update_leaf_attrs(pgt, addr, 1n, set, clr, flags);
+  if (!r.ret || r.ret === -EAGAIN) pgt.mmu.tlb.flush_vmid_ipa(pgt.mmu.vmid, addr, r.level);
+  return r.ret;
+}
+
+export const stage2_pte_cacheable = (pgt: KvmPgtable, pte: bigint): boolean =>
+  kvm_pte_valid(pte) && (pte & KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR) === KVM_S2_MEMATTR(pgt, MT_S2_NORMAL);

@@ -1,0 +1,70 @@
+/**
+ * Guest physical memory as the hypervisor sees it (RAM only).
+ *
+ * Page tables written by hyp/ are real VMSAv8-64 descriptors stored here, so the
+ * CPU core walks exactly what the hyp wrote. Values are little-endian, as on
+ * AArch64 with SCTLR_ELx.EE = 0.
+ */
+export interface PhysMem {
+  readonly ramBase: bigint;
+  readonly ramSize: bigint;
+  readU64(pa: bigint): bigint;
+  writeU64(pa: bigint, v: bigint): void;
+  zeroPage(pa: bigint): void;
+  readBytes(pa: bigint, n: number): Uint8Array;
+  writeBytes(pa: bigint, b: Uint8Array): void;
+  /** RAM vs MMIO/hole. */
+  isMemory(pa: bigint): boolean;
+}
+
+const U64_MASK = (1n << 64n) - 1n;
+
+export class ArrayPhysMem implements PhysMem {
+  readonly ramBase: bigint;
+  readonly ramSize: bigint;
+  readonly backing: Uint8Array;
+  private readonly view: DataView;
+
+  constructor(ramBase: bigint, ramSize: bigint, backing?: Uint8Array) {
+    if (ramSize <= 0n || ramSize % 4096n !== 0n || ramBase % 4096n !== 0n)
+      throw new RangeError('ArrayPhysMem: RAM base and size must be page aligned and non-empty');
+    if (backing && BigInt(backing.byteLength) < ramSize)
+      throw new RangeError('ArrayPhysMem: backing store smaller than RAM size');
+    this.ramBase = ramBase;
+    this.ramSize = ramSize;
+    this.backing = backing ?? new Uint8Array(Number(ramSize));
+    this.view = new DataView(this.backing.buffer, this.backing.byteOffset, Number(ramSize));
+  }
+
+  isMemory(pa: bigint): boolean {
+    return pa >= this.ramBase && pa < this.ramBase + this.ramSize;
+  }
+
+  private off(pa: bigint, n: number): number {
+    if (pa < this.ramBase || pa + BigInt(n) > this.ramBase + this.ramSize)
+      throw new RangeError(`physical access outside RAM: 0x${pa.toString(16)} (+${n})`);
+    return Number(pa - this.ramBase);
+  }
+
+  readU64(pa: bigint): bigint {
+    return this.view.getBigUint64(this.off(pa, 8), true);
+  }
+
+  writeU64(pa: bigint, v: bigint): void {
+    this.view.setBigUint64(this.off(pa, 8), v & U64_MASK, true);
+  }
+
+  zeroPage(pa: bigint): void {
+    const o = this.off(pa & ~0xfffn, 4096);
+    this.backing.fill(0, o, o + 4096);
+  }
+
+  readBytes(pa: bigint, n: number): Uint8Array {
+    const o = this.off(pa, n);
+    return this.backing.slice(o, o + n);
+  }
+
+  writeBytes(pa: bigint, b: Uint8Array): void {
+    this.backing.set(b, this.off(pa, b.length));
+  }
+}

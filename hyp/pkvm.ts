@@ -1,0 +1,226 @@
+/**
+ * EL2 VM and vCPU tables (arch/arm64/kvm/hyp/nvhe/pkvm.c): handles, creation
+ * from host-donated memory, vCPU load/put per physical CPU, and the two-phase
+ * teardown that hands every page back to the host.
+ */
+import type { Pkvm } from './index';
+import { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
+import { EBUSY, EINVAL, ENOENT, ENOMEM, WARN_ON } from './page-state';
+import { PAGE_ALIGN, PAGE_SHIFT, PAGE_SIZE, hyp_phys_to_pfn } from './pgtable-defs';
+import { kvm_pgtable_stage2_pgd_size } from './vtcr';
+import {
+  HOST_KVM_SIZE, HOST_VCPU_SIZE, HostKvmView, HostVcpuView, PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
+} from './host-abi';
+import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem, hyp_unpin_shared_mem } from './mem-protect';
+import { __pkvm_host_reclaim_page_guest } from './mem-protect-guest';
+import { kvm_guest_prepare_stage2, reclaim_pgtable_pages } from './guest-stage2';
+import type { KvmHypMemcache } from './memcache';
+import { pop_hyp_memcache, push_hyp_memcache } from './memcache';
+
+/** Handles start at HANDLE_OFFSET, for sanity checking and debugging. */
+export const HANDLE_OFFSET = 0x1000;
+/** Marks a reserved but not yet used entry in the VM table. */
+export const RESERVED_ENTRY = 'RESERVED_ENTRY' as const;
+export type VmTableEntry = PkvmHypVm | typeof RESERVED_ENTRY | null;
+
+export function get_vm_by_handle(hyp: Pkvm, handle: number): PkvmHypVm | null {
+  const idx = handle - HANDLE_OFFSET;
+  if (idx < 0 || idx >= hyp.KVM_MAX_PVMS) return null;
+  const e = hyp.vm_table[idx]!;
+  return e === RESERVED_ENTRY ? null : e;
+}
+
+const vm_page = (hyp: Pkvm, vm: PkvmHypVm): number => hyp.vmemmap.idx(vm.pa);
+
+export function pkvm_load_hyp_vcpu(hyp: Pkvm, handle: number, vcpu_idx: number, cpu: number): PkvmHypVcpu | null {
+  /* Cannot load a new vcpu without putting the old one first. */
+  if (hyp.loaded_hyp_vcpu[cpu]) return null;
+  const vm = get_vm_by_handle(hyp, handle);
+  if (!vm || vm.is_dying) return null;
+  if (vm.created_vcpus <= vcpu_idx) return null;
+  const vcpu = vm.vcpus[vcpu_idx];
+  /* Ensure vcpu isn't loaded on more than one cpu simultaneously. */
+  if (!vcpu || vcpu.loaded_cpu !== null) return null;
+  vcpu.loaded_cpu = cpu;
+  hyp.vmemmap.hyp_page_ref_inc(vm_page(hyp, vm));
+  hyp.loaded_hyp_vcpu[cpu] = vcpu;
+  return vcpu;
+}
+
+export function pkvm_put_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu): void {
+  hyp.loaded_hyp_vcpu[vcpu.loaded_cpu!] = null;
+  vcpu.loaded_cpu = null;
+  hyp.vmemmap.hyp_page_ref_dec(vm_page(hyp, vcpu.vm));
+}
+
+/** get_pkvm_hyp_vm(): a live (not dying) VM with a reference held, or null. */
+export function get_pkvm_hyp_vm(hyp: Pkvm, handle: number): PkvmHypVm | null {
+  const vm = get_vm_by_handle(hyp, handle);
+  if (!vm || vm.is_dying) return null;
+  hyp.vmemmap.hyp_page_ref_inc(vm_page(hyp, vm));
+  return vm;
+}
+
+export function put_pkvm_hyp_vm(hyp: Pkvm, vm: PkvmHypVm): void {
+  hyp.vmemmap.hyp_page_ref_dec(vm_page(hyp, vm));
+}
+
+export function get_np_pkvm_hyp_vm(hyp: Pkvm, handle: number): PkvmHypVm | null {
+  const vm = get_pkvm_hyp_vm(hyp, handle);
+  if (vm && vm.is_protected) {
+    put_pkvm_hyp_vm(hyp, vm);
+    return null;
+  }
+  return vm;
+}
+
+/** __pkvm_reserve_vm(): a handle for a new VM, or -ENOMEM when the table is full. */
+export function __pkvm_reserve_vm(hyp: Pkvm): number {
+  const idx = hyp.vm_table.indexOf(null);
+  if (idx < 0) return -ENOMEM;
+  hyp.vm_table[idx] = RESERVED_ENTRY;
+  return idx + HANDLE_OFFSET;
+}
+
+/** __pkvm_unreserve_vm(): drop a reservation that was never used. */
+export function __pkvm_unreserve_vm(hyp: Pkvm, handle: number): void {
+  const idx = handle - HANDLE_OFFSET;
+  if (idx >= 0 && idx < hyp.KVM_MAX_PVMS && hyp.vm_table[idx] === RESERVED_ENTRY) hyp.vm_table[idx] = null;
+}
+
+function map_donated_memory_noclear(hyp: Pkvm, va: bigint, size: bigint): bigint | null {
+  if (va & (PAGE_SIZE - 1n)) return null;
+  if (__pkvm_host_donate_hyp(hyp, hyp_phys_to_pfn(va), PAGE_ALIGN(size) >> PAGE_SHIFT)) return null;
+  return va;
+}
+
+function map_donated_memory(hyp: Pkvm, va: bigint, size: bigint): bigint | null {
+  const p = map_donated_memory_noclear(hyp, va, size);
+  if (p !== null) for (let a = p; a < p + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  return p;
+}
+
+function unmap_donated_memory_noclear(hyp: Pkvm, va: bigint | null, size: bigint): void {
+  if (va === null) return;
+  WARN_ON(__pkvm_hyp_donate_host(hyp, hyp_phys_to_pfn(va), PAGE_ALIGN(size) >> PAGE_SHIFT), 'unmap_donated_memory');
+}
+
+function unmap_donated_memory(hyp: Pkvm, va: bigint | null, size: bigint): void {
+  if (va === null) return;
+  for (let a = va; a < va + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  unmap_donated_memory_noclear(hyp, va, size);
+}
+
+/**
+ * __pkvm_init_vm(): build the EL2 copy of a VM from host-donated pages
+ * (vm_hva: the VM struct, pgd_hva: the stage-2 PGD, aligned to its size).
+ */
+export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_hva: bigint): number {
+  let ret = hyp_pin_shared_mem(hyp, host_kvm, host_kvm + HOST_KVM_SIZE);
+  if (ret) return ret;
+  const view = new HostKvmView(hyp.mem, host_kvm);
+  const nr_vcpus = view.created_vcpus;
+  const handle = view.handle;
+  let vm_va: bigint | null = null;
+  let pgd: bigint | null = null;
+  const vm_size = pkvm_get_hyp_vm_size(nr_vcpus);
+  const pgd_size = kvm_pgtable_stage2_pgd_size(hyp.host_mmu.mmu.vtcr);
+  /* nr_vcpus > maxVcpus stands in for the host's KVM_MAX_VCPUS limit. */
+  if (nr_vcpus < 1 || nr_vcpus > hyp.maxVcpus || handle < HANDLE_OFFSET) {
+    ret = -EINVAL;
+  } else {
+    ret = -ENOMEM;
+    vm_va = map_donated_memory(hyp, vm_hva, vm_size);
+    if (vm_va !== null) pgd = map_donated_memory_noclear(hyp, pgd_hva, pgd_size);
+    if (pgd !== null) {
+      /* VMID 0 is reserved for the host */
+      const mmu = { vmid: handle - HANDLE_OFFSET + 1, vtcr: hyp.host_mmu.mmu.vtcr, tlb: hyp.tlb };
+      const vm = new PkvmHypVm(handle, vm_va!, vm_size, host_kvm, nr_vcpus, view.is_protected, mmu);
+      ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
+      /* Must be last since this publishes the VM. */
+      if (!ret) ret = insert_vm_table_entry(hyp, handle, vm);
+      if (!ret) return 0;
+    }
+    unmap_donated_memory(hyp, vm_va, vm_size);
+    unmap_donated_memory(hyp, pgd, pgd_size);
+  }
+  hyp_unpin_shared_mem(hyp, host_kvm, host_kvm + HOST_KVM_SIZE);
+  return ret;
+}
+
+function insert_vm_table_entry(hyp: Pkvm, handle: number, vm: PkvmHypVm): number {
+  const idx = handle - HANDLE_OFFSET;
+  if (idx >= hyp.KVM_MAX_PVMS || hyp.vm_table[idx] !== RESERVED_ENTRY) return -EINVAL;
+  hyp.vm_table[idx] = vm;
+  return 0;
+}
+
+/** __pkvm_init_vcpu(): build the EL2 copy of a vCPU in a host-donated page. */
+export function __pkvm_init_vcpu(hyp: Pkvm, handle: number, host_vcpu: bigint, vcpu_hva: bigint): number {
+  const va = map_donated_memory(hyp, vcpu_hva, PKVM_HYP_VCPU_SIZE);
+  if (va === null) return -ENOMEM;
+  let ret = 0;
+  const vm = get_vm_by_handle(hyp, handle);
+  if (!vm) {
+    ret = -ENOENT;
+  } else if (hyp_pin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE)) {
+    ret = -EBUSY;
+  } else {
+    const hv = new HostVcpuView(hyp.mem, host_vcpu);
+    const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
+    /* As upstream, the host vCPU stays pinned if the index is rejected. */
+    if (vcpu.vcpu_idx >= vm.created_vcpus || vm.vcpus[vcpu.vcpu_idx]) ret = -EINVAL;
+    else vm.vcpus[vcpu.vcpu_idx] = vcpu;
+  }
+  if (ret) unmap_donated_memory(hyp, va, PKVM_HYP_VCPU_SIZE);
+  return ret;
+}
+
+export function __pkvm_reclaim_dying_guest_page(hyp: Pkvm, handle: number, gfn: bigint): number {
+  const vm = get_vm_by_handle(hyp, handle);
+  if (vm && vm.is_dying) return __pkvm_host_reclaim_page_guest(hyp, gfn, vm);
+  return -EINVAL;
+}
+
+export function __pkvm_start_teardown_vm(hyp: Pkvm, handle: number): number {
+  const vm = get_vm_by_handle(hyp, handle);
+  if (!vm) return -ENOENT;
+  if (WARN_ON(hyp.vmemmap.hyp_page_count(vm.pa), 'start_teardown: VM in use')) return -EBUSY;
+  if (vm.is_dying) return -EINVAL;
+  vm.is_dying = true;
+  return 0;
+}
+
+function teardown_donated_memory(hyp: Pkvm, mc: KvmHypMemcache, addr: bigint, size: bigint): void {
+  size = PAGE_ALIGN(size);
+  for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  for (let a = addr; a < addr + size; a += PAGE_SIZE) push_hyp_memcache(hyp.mem, mc, a);
+  unmap_donated_memory_noclear(hyp, addr, size);
+}
+
+export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
+  const vm = get_vm_by_handle(hyp, handle);
+  if (!vm) return -ENOENT;
+  if (!vm.is_dying) return -EBUSY;
+  /* Ensure the VMID is clean before it can be reallocated */
+  hyp.tlb.flush_vmid(vm.mmu.vmid);
+  hyp.vm_table[handle - HANDLE_OFFSET] = null;
+
+  const host_kvm = new HostKvmView(hyp.mem, vm.host_kvm);
+  const mc = host_kvm.teardown_mc;
+  const stage2_mc = host_kvm.stage2_teardown_mc;
+  reclaim_pgtable_pages(hyp, vm, stage2_mc);
+  for (const vcpu of vm.vcpus) if (vcpu) hyp_unpin_shared_mem(hyp, vcpu.host_vcpu, vcpu.host_vcpu + HOST_VCPU_SIZE);
+  for (const vcpu of vm.vcpus) {
+    if (!vcpu) continue;
+    for (let addr = pop_hyp_memcache(hyp.mem, vcpu.pkvm_memcache); addr !== null;
+      addr = pop_hyp_memcache(hyp.mem, vcpu.pkvm_memcache)) {
+      push_hyp_memcache(hyp.mem, stage2_mc, addr);
+      unmap_donated_memory_noclear(hyp, addr, PAGE_SIZE);
+    }
+    teardown_donated_memory(hyp, mc, vcpu.pa, PKVM_HYP_VCPU_SIZE);
+  }
+  teardown_donated_memory(hyp, mc, vm.pa, vm.vm_size);
+  hyp_unpin_shared_mem(hyp, vm.host_kvm, vm.host_kvm + HOST_KVM_SIZE);
+  return 0;
+}

@@ -1,0 +1,206 @@
+// TypeScript view of the AssemblyScript core (build/core.wasm): one instance = one CPU with its own
+// linear memory holding guest RAM. Registers and exit payloads are read through exports and typed
+// arrays over linear memory; nothing here runs per instruction.
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { L, SR } from './core-constants';
+import { UserError } from './errors';
+
+export { L, SR };
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(ramBytes: number, config: number): number;
+  reset(el: number, entry: bigint): void;
+  run(budget: number): number;
+  mmioComplete(value: bigint, status: number): void;
+  getX(i: number): bigint;
+  setX(i: number, v: bigint): void;
+  getPC(): bigint;
+  setPCExport(v: bigint): void;
+  getNZCV(): number;
+  setNZCVExport(v: number): void;
+  getEL(): number;
+  getPstate(): bigint;
+  setPstate(v: bigint): void;
+  getSysreg(idx: number): bigint;
+  setSysreg(idx: number, v: bigint): void;
+  getInsns(): bigint;
+  setConfig(c: number): void;
+  exceptionReturn(): void;
+  injectException(targetEL: number, ec: number, iss: number, far: bigint, hasFar: number): void;
+  invalidateCodeRange(pa: bigint, len: number): void;
+  invalidateAll(): void;
+  tlbFlush(): void;
+  walk(va: bigint, access: number, idx: number): bigint;
+  faultInfo(): number;
+  faultIpa(): bigint;
+}
+
+export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state';
+const EXIT_NAMES: Record<number, ExitReason> = {
+  [L.EXIT_BUDGET]: 'budget', [L.EXIT_FIRMWARE]: 'firmware', [L.EXIT_SEMIHOSTING]: 'semihosting',
+  [L.EXIT_MMIO]: 'mmio', [L.EXIT_WFI]: 'wfi', [L.EXIT_HYP]: 'hyp', [L.EXIT_BAD_STATE]: 'bad-state',
+};
+
+export interface MmioAccess { pa: bigint; size: number; isWrite: boolean; value: bigint; seq: number; reg: number }
+
+export interface CoreConfig { haveEL2?: boolean; el2Hosted?: boolean; psciSmc?: boolean; semihosting?: boolean }
+
+export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
+export const TRANSLATE_FAULT = 0xffff_ffff_ffff_ffffn;
+const U64 = (1n << 64n) - 1n;
+
+let wasmModule: WebAssembly.Module | undefined;
+function coreModule(): WebAssembly.Module {
+  if (wasmModule) return wasmModule;
+  const url = new URL('../build/core.wasm', import.meta.url);
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) throw new UserError(`core not built: ${path} is missing (run npm run build:core)`);
+  wasmModule = new WebAssembly.Module(readFileSync(path));
+  return wasmModule;
+}
+
+export function configBits(c: CoreConfig): number {
+  return (c.haveEL2 ? L.CFG_HAVE_EL2 : 0) | (c.el2Hosted ? L.CFG_EL2_HOSTED : 0) |
+    (c.psciSmc ? L.CFG_PSCI_SMC : 0) | (c.semihosting ? L.CFG_SEMIHOSTING : 0);
+}
+
+export class Core {
+  readonly x: CoreExports;
+  readonly ramBase = 0x4000_0000n;
+  readonly ramSize: number;
+  private u8!: Uint8Array;
+  private dv!: DataView;
+  private buf: ArrayBuffer | undefined;
+
+  constructor(ramBytes: number, config: CoreConfig = {}) {
+    if (!Number.isInteger(ramBytes) || ramBytes < 0x10_0000 || ramBytes > 0xf000_0000 || ramBytes % 4096 !== 0) {
+      throw new UserError(`RAM size ${ramBytes} bytes is out of range (1 MiB to 3.75 GiB, 4 KiB multiple)`);
+    }
+    const inst = new WebAssembly.Instance(coreModule(), { env: { abort: coreAbort, trace: () => {}, seed: () => 0 } });
+    this.x = inst.exports as unknown as CoreExports;
+    this.ramSize = ramBytes;
+    if (this.x.init(ramBytes, configBits(config)) !== 0) throw new UserError(`cannot allocate ${ramBytes} bytes of guest RAM`);
+    this.views();
+  }
+
+  private views(): void {
+    const b = this.x.memory.buffer;
+    if (b !== this.buf) {
+      this.buf = b;
+      this.u8 = new Uint8Array(b);
+      this.dv = new DataView(b);
+    }
+  }
+
+  /** Whole linear memory (refreshed if it grew). */
+  get mem(): Uint8Array { this.views(); return this.u8; }
+  get view(): DataView { this.views(); return this.dv; }
+  /** Guest RAM as a byte array (index 0 = physical RAM_BASE). */
+  get ram(): Uint8Array { this.views(); return this.u8.subarray(L.RAM_HOST, L.RAM_HOST + this.ramSize); }
+
+  setConfig(c: CoreConfig): void { this.x.setConfig(configBits(c)); }
+  reset(el: number, entry: bigint): void { this.x.reset(el, entry); }
+
+  run(budget: number): ExitReason {
+    const r = this.x.run(Math.max(0, Math.min(budget, 0x7fff_ffff)));
+    return EXIT_NAMES[r] ?? 'bad-state';
+  }
+
+  getX(i: number): bigint { return this.x.getX(i) & U64; }
+  setX(i: number, v: bigint): void { this.x.setX(i, BigInt.asIntN(64, v)); }
+  get pc(): bigint { return this.x.getPC() & U64; }
+  set pc(v: bigint) { this.x.setPCExport(BigInt.asIntN(64, v)); }
+  get nzcv(): number { return this.x.getNZCV() >>> 0; }
+  get el(): number { return this.x.getEL(); }
+  get pstate(): bigint { return this.x.getPstate() & U64; }
+  set pstate(v: bigint) { this.x.setPstate(BigInt.asIntN(64, v)); }
+  sysreg(idx: number): bigint { return this.x.getSysreg(idx) & U64; }
+  setSysreg(idx: number, v: bigint): void { this.x.setSysreg(idx, BigInt.asIntN(64, v)); }
+  get insns(): bigint { return this.x.getInsns() & U64; }
+  exceptionReturn(): void { this.x.exceptionReturn(); }
+  injectException(targetEL: number, ec: number, iss: number, far?: bigint): void {
+    this.x.injectException(targetEL, ec, iss, BigInt.asIntN(64, far ?? 0n), far === undefined ? 0 : 1);
+  }
+
+  /** The pending device access of an EXIT_MMIO. */
+  mmio(): MmioAccess {
+    const dv = this.view, b = L.EXIT_BASE;
+    return {
+      pa: dv.getBigUint64(b + L.EXIT_MMIO_PA, true),
+      size: dv.getUint32(b + L.EXIT_MMIO_SIZE, true),
+      isWrite: dv.getUint32(b + L.EXIT_MMIO_WRITE, true) === 1,
+      value: dv.getBigUint64(b + L.EXIT_MMIO_VALUE, true),
+      seq: dv.getUint32(b + L.EXIT_MMIO_SEQ, true),
+      reg: dv.getUint32(b + L.EXIT_MMIO_REG, true),
+    };
+  }
+  /** Completes the pending device access: the value read (ignored for writes), or a bus error. */
+  mmioComplete(value: bigint, busError = false): void {
+    this.x.mmioComplete(BigInt.asIntN(64, value), busError ? 1 : 0);
+  }
+  /** Immediate of the HVC/SMC/HLT that caused a firmware or semihosting exit. */
+  get exitImm(): number { return this.view.getUint32(L.EXIT_BASE + L.EXIT_IMM, true); }
+
+  isRam(pa: bigint, len = 1): boolean {
+    return pa >= this.ramBase && pa + BigInt(len) <= this.ramBase + BigInt(this.ramSize);
+  }
+  private ramOffset(pa: bigint, len: number): number {
+    if (!this.isRam(pa, len)) throw new UserError(`physical range 0x${pa.toString(16)}+${len} is outside RAM`);
+    return L.RAM_HOST + Number(pa - this.ramBase);
+  }
+  readPhys(pa: bigint, len: number): Uint8Array {
+    const o = this.ramOffset(pa, len);
+    return this.mem.slice(o, o + len);
+  }
+  writePhys(pa: bigint, data: Uint8Array): void {
+    const o = this.ramOffset(pa, data.length);
+    this.mem.set(data, o);
+    this.x.invalidateCodeRange(pa, data.length);
+  }
+  readPhysU64(pa: bigint): bigint { return this.view.getBigUint64(this.ramOffset(pa, 8), true); }
+  writePhysU64(pa: bigint, v: bigint): void {
+    this.view.setBigUint64(this.ramOffset(pa, 8), BigInt.asUintN(64, v), true);
+    this.x.invalidateCodeRange(pa, 8);
+  }
+  zeroPhys(pa: bigint, len: number): void {
+    const o = this.ramOffset(pa, len);
+    this.mem.fill(0, o, o + len);
+    this.x.invalidateCodeRange(pa, len);
+  }
+  tlbFlush(): void { this.x.tlbFlush(); }
+
+  /** Translates va with the core's own walker (no exception taken). */
+  walk(va: bigint, access: 'r' | 'w' | 'x', mmuIdx: number): { pa: bigint } | { fault: FaultInfo } {
+    const pa = this.x.walk(BigInt.asIntN(64, va), access === 'w' ? 1 : access === 'x' ? 2 : 0, mmuIdx) & U64;
+    if (pa === TRANSLATE_FAULT) return { fault: this.lastFault() };
+    return { pa };
+  }
+  lastFault(): FaultInfo {
+    const f = this.x.faultInfo() >>> 0;
+    return { type: f & 0xff, level: ((f >> 8) & 0xff) << 24 >> 24, stage2: ((f >> 16) & 1) === 1, s1ptw: ((f >> 17) & 1) === 1, fsc: f >>> 24, ipa: this.x.faultIpa() & U64 };
+  }
+
+  /** Reads guest virtual memory through the current regime (for semihosting); null on a fault. */
+  readVirt(va: bigint, len: number): Uint8Array | null {
+    const out = new Uint8Array(len);
+    let i = 0;
+    while (i < len) {
+      const a = va + BigInt(i);
+      const t = this.walk(a, 'r', this.el);
+      if (!('pa' in t) || !this.isRam(t.pa)) return null;
+      const n = Math.min(len - i, 4096 - Number(a & 0xfffn));
+      if (!this.isRam(t.pa, n)) return null;
+      out.set(this.readPhys(t.pa, n), i);
+      i += n;
+    }
+    return out;
+  }
+}
+
+export interface FaultInfo { type: number; level: number; stage2: boolean; s1ptw: boolean; fsc: number; ipa: bigint }
+
+function coreAbort(): never {
+  throw new Error('pkvm-emu core aborted (internal error)');
+}
