@@ -1,0 +1,52 @@
+// Interpreter throughput: MIPS of the tight loop and the compute image on pkvm-emu and on
+// qemu-system-aarch64 (same image, same run). QEMU's time is measured as the whole process less the
+// time it takes to boot and power off `hello` (start-up), so the ratio compares execution speed.
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { Machine } from '../machine/machine';
+import type { Row } from './table';
+
+const img = (n: string) => new URL(`../guest-images/bin/${n}.elf`, import.meta.url).pathname;
+
+function qemuAvailable(): boolean {
+  return spawnSync('sh', ['-c', 'command -v qemu-system-aarch64'], { stdio: 'ignore' }).status === 0;
+}
+
+function qemuMs(path: string): number {
+  const t0 = performance.now();
+  const r = spawnSync('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'max', '-m', '128M', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-kernel', path], { timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`qemu failed on ${path}`);
+  return performance.now() - t0;
+}
+
+function best<T>(n: number, f: () => T, key: (t: T) => number): T {
+  let b: T | undefined;
+  for (let i = 0; i < n; i++) { const t = f(); if (b === undefined || key(t) < key(b)) b = t; }
+  return b as T;
+}
+
+export function benchCpu(reps = 3): Row[] {
+  const rows: Row[] = [];
+  const haveQemu = qemuAvailable();
+  const qemuStart = haveQemu ? best(reps, () => qemuMs(img('hello')), (x) => x) : 0;
+  for (const name of ['loop', 'compute']) {
+    const image = readFileSync(img(name));
+    const run = best(reps, () => {
+      const m = new Machine();
+      m.load(image, name);
+      const r = m.run();
+      if (r.reason !== 'poweroff') throw new Error(`${name}: ${r.reason}`);
+      return r;
+    }, (r) => r.wallMs);
+    const mips = Number(run.insns) / run.wallMs / 1000;
+    rows.push({ group: 'cpu', name: `${name} pkvm-emu`, value: mips, unit: 'MIPS', note: `${run.insns} insns in ${run.wallMs.toFixed(0)} ms` });
+    if (haveQemu) {
+      const ms = best(reps, () => qemuMs(img(name)), (x) => x) - qemuStart;
+      const qmips = Number(run.insns) / ms / 1000;
+      rows.push({ group: 'cpu', name: `${name} qemu-system-aarch64`, value: qmips, unit: 'MIPS', note: `${ms.toFixed(0)} ms net of ${qemuStart.toFixed(0)} ms start-up` });
+      rows.push({ group: 'cpu', name: `${name} ratio pkvm-emu/qemu`, value: mips / qmips, unit: 'x' });
+    }
+  }
+  if (!haveQemu) rows.push({ group: 'cpu', name: 'qemu-system-aarch64', value: NaN, unit: '', note: 'not installed: no comparison' });
+  return rows;
+}

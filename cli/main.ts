@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// pkvm-emu command line. Every user error ends with one line on stderr and a non-zero status.
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../machine/errors';
+import { boot } from './boot';
+
+const EXIT_USAGE = 2;
+
+function fail(msg: string, code = 1): never {
+  process.stderr.write(`pkvm-emu: ${msg}\n`);
+  process.exit(code);
+}
+
+export function main(argv: string[]): void {
+  const program = new Command();
+  program
+    .name('pkvm-emu')
+    .description('AArch64 machine emulator with a real EL2 that runs Linux pKVM\'s memory-protection model')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `pkvm-emu: ${s}` : s) })
+    .showHelpAfterError(false);
+
+  program
+    .command('boot')
+    .description('boot an AArch64 ELF image on the QEMU-virt board (UART to stdout)')
+    .argument('<image>', 'ELF image (or raw image with --raw ADDR)')
+    .option('--el2', 'enter the image at EL2 (like -M virt,virtualization=on)')
+    .option('--mem <size>', 'RAM size, e.g. 128M, 1G', '128M')
+    .option('--max-insns <n>', 'stop with an error after N instructions')
+    .option('--stats', 'print instructions retired, wall time and MIPS to stderr')
+    .option('--append <args>', 'kernel command line (/chosen/bootargs)')
+    .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
+    .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
+    .action((image: string, flags) => { process.exitCode = boot(image, flags); });
+
+  try {
+    program.parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      process.exit(e.exitCode === 0 ? 0 : EXIT_USAGE);
+    }
+    if (e instanceof UserError) fail(e.message);
+    if (process.env.PKVM_EMU_DEBUG) throw e;
+    fail(`internal error: ${(e as Error).message ?? e} (set PKVM_EMU_DEBUG=1 for a stack trace)`, 70);
+  }
+}
+
+main(process.argv);

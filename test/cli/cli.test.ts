@@ -1,0 +1,55 @@
+// The CLI as a user meets it: output, exit status, and one-line errors (never a stack trace).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = new URL('../../dist/pkvm-emu.mjs', import.meta.url).pathname;
+const img = (n: string) => new URL(`../../guest-images/bin/${n}.elf`, import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'pkvm-cli-'));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'latin1', timeout: 60_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+function expectOneLineError(r: ReturnType<typeof run>, re: RegExp, status = 1) {
+  expect(r.status).toBe(status);
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(re);
+  expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('pkvm-emu boot', () => {
+  it('boots hello at EL1 and EL2 with exit status 0', () => {
+    expect(run('boot', img('hello'))).toMatchObject({ status: 0, out: 'Hello from pkvm-emu guest at EL1\n' });
+    expect(run('boot', img('hello'), '--el2')).toMatchObject({ status: 0, out: 'Hello from pkvm-emu guest at EL2\n' });
+  });
+  it('--stats prints instructions, wall time and MIPS to stderr', () => {
+    const r = run('boot', img('hello'), '--stats');
+    expect(r.status).toBe(0);
+    expect(r.err).toMatch(/^instructions: \d+\nwall time: [\d.]+ s\nMIPS: [\d.]+\n$/);
+  });
+  it('missing file', () => expectOneLineError(run('boot', join(tmp, 'nope.elf')), /nope\.elf: no such file/));
+  it('not an ELF', () => {
+    const f = join(tmp, 'text.elf');
+    writeFileSync(f, 'hello world, not an elf at all');
+    expectOneLineError(run('boot', f), /not an ELF file/);
+  });
+  it('ELF for another machine', () => {
+    const f = join(tmp, 'x86.elf');
+    const b = Buffer.alloc(64);
+    b.write('\x7fELF', 0, 'latin1'); b[4] = 2; b[5] = 1; b[6] = 1; b.writeUInt16LE(2, 16); b.writeUInt16LE(62, 18);
+    writeFileSync(f, b);
+    expectOneLineError(run('boot', f), /not an AArch64 ELF/);
+  });
+  it('segment outside RAM', () => {
+    expectOneLineError(run('boot', img('hello'), '--mem', '1M', '--raw', '0x50000000'), /does not fit in RAM/);
+  });
+  it('bad size syntax', () => expectOneLineError(run('boot', img('hello'), '--mem', '12Q'), /--mem: bad size/));
+  it('instruction limit reached', () => expectOneLineError(run('boot', img('loop'), '--max-insns', '1000'), /instruction limit reached \(1000/));
+  it('unknown flag → usage error', () => expectOneLineError(run('boot', img('hello'), '--bogus'), /unknown option '--bogus'/, 2));
+  it('unknown command → usage error', () => expectOneLineError(run('frobnicate'), /unknown command/, 2));
+});

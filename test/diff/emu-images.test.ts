@@ -1,0 +1,27 @@
+// Every committed guest image runs on pkvm-emu and prints exactly what qemu-system-aarch64 printed
+// (guest-images/expected/, recorded on QEMU; test/images checks QEMU still prints it).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../machine/machine';
+
+const dir = new URL('../../guest-images/', import.meta.url);
+const runs: Array<[image: string, expected: string, el2: boolean]> = [
+  ['hello', 'hello', false],
+  ['hello', 'hello-el2', true],
+  ['selftest', 'selftest', false],
+  ['selftest', 'selftest-el2', true],
+  ['compute', 'compute', false],
+  ['loop', 'loop', false],
+];
+
+describe('guest images on pkvm-emu match QEMU', () => {
+  for (const [image, expected, el2] of runs) {
+    it(`${expected}`, () => {
+      const m = new Machine({ el2 });
+      m.load(readFileSync(new URL(`bin/${image}.elf`, dir)), `${image}.elf`);
+      const r = m.run(2_000_000_000n);
+      expect(r.reason).toBe('poweroff');
+      expect(m.uartText()).toBe(readFileSync(new URL(`expected/${expected}.txt`, dir), 'latin1'));
+    });
+  }
+});
