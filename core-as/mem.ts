@@ -10,12 +10,13 @@ import {
   EXIT_BASE, EXIT_MMIO, EXIT_MMIO_PA, EXIT_MMIO_REG, EXIT_MMIO_SEQ, EXIT_MMIO_SIZE, EXIT_MMIO_VALUE,
   EXIT_MMIO_WRITE, MMIO_MAX, MMIO_RESULTS, REG_DISCARD, REG_ZR,
 } from './layout';
-import { curTlb, curMmuIdx, TE_ADDEND, TE_READ, TE_WRITE, tlbEntry, tlbFill } from './tlb';
-import { ACC_READ, ACC_WRITE, TRANSLATE_FAULT, tPerms, translate } from './mmu';
-import { raiseAbort, raiseExternalAbort } from './abort';
+import { curTlb, curMmuIdx, MMU_EL2, TE_ADDEND, TE_READ, TE_WRITE, tlbEntry, tlbFill } from './tlb';
+import { SCTLR_EL1, SCTLR_EL2, srGet } from './sysregs';
+import { ACC_READ, ACC_WRITE, stage1Enabled, TRANSLATE_FAULT, tPerms, translate } from './mmu';
+import { raiseAbort, raiseAlignmentFault, raiseExternalAbort } from './abort';
 import { isRam, ramHostAddr } from './ram';
 import { invalidateCode, pageHasCode } from './codecache';
-import { curEntry, memFault, requestExit, setMemFault } from './state';
+import { curEntry, hcr, HCR_DC, memFault, requestExit, setMemFault } from './state';
 import { D_RD } from './decoded';
 
 const MMIO_STATUS: u32 = MMIO_RESULTS + MMIO_MAX * 8; // u32 per replayed access: 0 ok, 1 bus error
@@ -98,6 +99,10 @@ function accessPage(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32)
 /** Slow path for any access; idx is the mmu index (unprivileged accesses pass MMU_EL0). */
 export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32): u64 {
   const size: u32 = 1 << sizeLog2;
+  if ((<u32>va & (size - 1)) != 0 && alignmentRequired(idx)) {
+    raiseAlignmentFault(va, isWrite ? ACC_WRITE : ACC_READ);
+    return 0;
+  }
   if ((<u32>va & 0xfff) + size <= 0x1000) return accessPage(va, sizeLog2, isWrite, value, idx);
   // Page-crossing: check both pages translate before touching either, then go byte by byte.
   const acc = isWrite ? ACC_WRITE : ACC_READ;
@@ -113,10 +118,22 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
   return r;
 }
 
-// --- Fast paths (current mmu index) ---
+/**
+ * Whether an unaligned data access faults in regime idx: SCTLR_ELx.A, or stage 1 disabled (data
+ * accesses are then Device-nGnRnE, Arm ARM D8.2.10) unless HCR_EL2.DC makes them Normal.
+ * (Device memory types from stage-1 attributes are checked by the walker.)
+ */
+function alignmentRequired(idx: u32): bool {
+  const sctlr = idx == MMU_EL2 ? srGet(SCTLR_EL2) : srGet(SCTLR_EL1);
+  if ((sctlr & 2) != 0) return true; // A
+  return !stage1Enabled(idx) && (idx == MMU_EL2 || (hcr() & HCR_DC) == 0);
+}
+
+// --- Fast paths (current mmu index). The tag compare also requires natural alignment, so an
+// unaligned (or page-crossing) access always takes the slow path, which decides whether it faults.
 @inline export function read(va: u64, sizeLog2: u32): u64 {
   const e = tlbEntry(curTlb, va);
-  if (load<u64>(e, TE_READ) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) + (1 << sizeLog2) <= 0x1000) {
+  if (load<u64>(e, TE_READ) == (va & (~<u64>0xfff | <u64>((1 << sizeLog2) - 1)))) {
     return loadSized(<u32>va + load<u32>(e, TE_ADDEND), sizeLog2);
   }
   return accessSlow(va, sizeLog2, false, 0, curMmuIdx);
@@ -124,7 +141,7 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
 
 @inline export function write(va: u64, sizeLog2: u32, v: u64): void {
   const e = tlbEntry(curTlb, va);
-  if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) + (1 << sizeLog2) <= 0x1000) {
+  if (load<u64>(e, TE_WRITE) == (va & (~<u64>0xfff | <u64>((1 << sizeLog2) - 1)))) {
     storeSized(<u32>va + load<u32>(e, TE_ADDEND), sizeLog2, v);
     return;
   }
@@ -133,7 +150,7 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
 
 @inline export function read64(va: u64): u64 {
   const e = tlbEntry(curTlb, va);
-  if (load<u64>(e, TE_READ) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) <= 0xff8) {
+  if (load<u64>(e, TE_READ) == (va & ~<u64>0xff8)) {
     return load<u64>(<u32>va + load<u32>(e, TE_ADDEND));
   }
   return accessSlow(va, 3, false, 0, curMmuIdx);
@@ -141,7 +158,7 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
 
 @inline export function write64(va: u64, v: u64): void {
   const e = tlbEntry(curTlb, va);
-  if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xfff) && (<u32>va & 0xfff) <= 0xff8) {
+  if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xff8)) {
     store<u64>(<u32>va + load<u32>(e, TE_ADDEND), v);
     return;
   }
