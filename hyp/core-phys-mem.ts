@@ -1,0 +1,21 @@
+/**
+ * PhysMem over the CPU core's RAM: the page tables the hyp writes here are the very descriptors the
+ * core's walker reads, and writes drop any decoded code cached for the bytes they overwrite.
+ */
+import type { Core } from '../machine/core';
+import type { PhysMem } from './phys-mem';
+
+export class CorePhysMem implements PhysMem {
+  readonly ramBase: bigint;
+  readonly ramSize: bigint;
+  constructor(readonly core: Core) {
+    this.ramBase = core.ramBase;
+    this.ramSize = BigInt(core.ramSize);
+  }
+  isMemory(pa: bigint): boolean { return this.core.isRam(pa); }
+  readU64(pa: bigint): bigint { return this.core.readPhysU64(pa); }
+  writeU64(pa: bigint, v: bigint): void { this.core.writePhysU64(pa, v); }
+  zeroPage(pa: bigint): void { this.core.zeroPhys(pa & ~0xfffn, 4096); }
+  readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
+  writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }
+}

@@ -1,0 +1,188 @@
+/**
+ * pKVM at EL2, hosted in TypeScript: page ownership (hyp_vmemmap, host and
+ * guest stage-2 tables in guest physical memory), the VM/vCPU tables and the
+ * host hypercall interface. Pinned to Linux kvmarm "kvm-arm64/pkvm-protected-guest"
+ * (merged into kvmarm/next as 5ad2ff071b59 for v7.1; mem_protect.c as of
+ * f4a5a6770af9, kvm_asm.h as of 5991916392d8).
+ *
+ * `new Pkvm(...)` plays __pkvm_init(): the carve-out becomes the hyp's
+ * (host_s2_pool, owned by the hyp and annotated as such in the host stage-2),
+ * everything else stays host OWNED and is identity-mapped lazily on host aborts.
+ */
+import type { PhysMem } from './phys-mem';
+import type { PkvmHypVcpu, PkvmHypVm, KvmVcpuRunHook } from './hyp-vm';
+import { HypVmemmap } from './vmemmap';
+import { HypPool, hyp_pool_init, hyp_split_page } from './pool';
+import { KvmPgtable, KvmS2Mmu, KvmTlbOps, __kvm_pgtable_stage2_init, kvm_pgtable_stage2_free_unlinked } from './pgtable';
+import {
+  KVM_PGTABLE_S2_AS_S1, KVM_PGTABLE_S2_IDMAP, PAGE_SIZE, get_order, hyp_phys_to_pfn,
+} from './pgtable-defs';
+import { kvm_get_vtcr } from './vtcr';
+import { EPERM, PKVM_ID_HYP, PKVM_PAGE_OWNED, hypWarnConfig } from './page-state';
+import {
+  MemblockRegion, handle_host_mem_abort, host_stage2_force_pte_cb, host_stage2_idmap, host_stage2_set_owner_locked,
+} from './host-stage2';
+import { __hyp_set_page_state_range } from './mem-protect';
+import { RESERVED_ENTRY, VmTableEntry, get_vm_by_handle } from './pkvm';
+import { handle_host_hcall } from './hypercalls';
+import { checkInvariants } from './invariants';
+
+export interface PkvmOptions {
+  /** Physical CPUs (per-CPU loaded vCPU, prot_finalize). Default 1. */
+  nrCpus?: number;
+  /** PA size in bits = host stage-2 IPA size (32, 36, 40, 42, 44 or 48). Default 40. */
+  physShift?: number;
+  /** CONFIG_NVHE_EL2_DEBUG extra checks. Default true. */
+  debug?: boolean;
+  /** WARN_ON() is fatal (hyp_panic) as at nVHE EL2. Default true. Process-wide. */
+  warnIsFatal?: boolean;
+  tlb?: Partial<KvmTlbOps>;
+  vcpuRun?: KvmVcpuRunHook;
+}
+
+export interface CarveOut { base: bigint; size: bigint }
+
+/** host_s2_pgtable_pages(): pool pages to provision for the host stage-2 (worst case). */
+export function host_s2_pgtable_pages(ramSize: bigint): number {
+  const max_pages = (nr: number): number => {
+    let total = 0;
+    for (let i = -1; i <= 3; i++) total += (nr = Math.ceil(nr / 512));
+    return total;
+  };
+  return max_pages(Number(ramSize / PAGE_SIZE)) + 16 + max_pages((1 << 30) / 4096);
+}
+
+export class Pkvm {
+  readonly hyp_memory: MemblockRegion[];
+  readonly vmemmap: HypVmemmap;
+  readonly host_s2_pool: HypPool;
+  readonly host_mmu: { pgt: KvmPgtable; mmu: KvmS2Mmu };
+  readonly vm_table: VmTableEntry[];
+  readonly loaded_hyp_vcpu: (PkvmHypVcpu | null)[];
+  readonly cntvoff_el2: bigint[];
+  /** Per-CPU HCR_EL2.VM: the host stage-2 is enabled once __pkvm_prot_finalize ran there. */
+  readonly hcr_vm: boolean[];
+  readonly protected_mode_initialized = true;
+  readonly nr_cpus: number;
+  readonly debug: boolean;
+  readonly tlb: KvmTlbOps;
+  vcpu_run: KvmVcpuRunHook | null;
+
+  constructor(
+    readonly mem: PhysMem,
+    readonly carveout: CarveOut,
+    readonly KVM_MAX_PVMS: number,
+    readonly maxVcpus: number,
+    opts: PkvmOptions = {},
+  ) {
+    const { base, size } = carveout;
+    if (size <= 0n || base % PAGE_SIZE || size % PAGE_SIZE || base < mem.ramBase || base + size > mem.ramBase + mem.ramSize)
+      throw new RangeError('pkvm: the hyp carve-out must be non-empty, page aligned and inside RAM');
+    if (KVM_MAX_PVMS < 1 || KVM_MAX_PVMS > 0xffff - 0x1000 || maxVcpus < 1)
+      throw new RangeError('pkvm: bad VM/vCPU limits');
+    this.nr_cpus = opts.nrCpus ?? 1;
+    this.debug = opts.debug ?? true;
+    hypWarnConfig.warnIsFatal = opts.warnIsFatal ?? true;
+    const noop = () => {};
+    this.tlb = {
+      flush_vmid_ipa: opts.tlb?.flush_vmid_ipa ?? noop,
+      flush_vmid_range: opts.tlb?.flush_vmid_range ?? noop,
+      flush_vmid: opts.tlb?.flush_vmid ?? noop,
+      flush_vm_context: opts.tlb?.flush_vm_context ?? noop,
+    };
+    this.vcpu_run = opts.vcpuRun ?? null;
+    this.hyp_memory = [{ base: mem.ramBase, size: mem.ramSize }];
+    this.vmemmap = new HypVmemmap(mem.ramBase, mem.ramSize);
+    this.vm_table = new Array<VmTableEntry>(KVM_MAX_PVMS).fill(null);
+    this.loaded_hyp_vcpu = new Array<PkvmHypVcpu | null>(this.nr_cpus).fill(null);
+    this.cntvoff_el2 = new Array<bigint>(this.nr_cpus).fill(0n);
+    this.hcr_vm = new Array<boolean>(this.nr_cpus).fill(false);
+
+    /* The carve-out is the hyp's: it backs host_s2_pool. */
+    const pool = (this.host_s2_pool = new HypPool(mem, this.vmemmap));
+    hyp_pool_init(pool, hyp_phys_to_pfn(base), Number(size / PAGE_SIZE), 0);
+    __hyp_set_page_state_range(this, base, size, PKVM_PAGE_OWNED);
+
+    /* kvm_host_prepare_stage2() */
+    const mmu: KvmS2Mmu = { vmid: 0, vtcr: kvm_get_vtcr(opts.physShift ?? 40), tlb: this.tlb };
+    const vmemmap = this.vmemmap;
+    const pgt: KvmPgtable = new KvmPgtable(mem, {
+      zalloc_pages_exact(sz) {
+        const addr = pool.hyp_alloc_pages(get_order(sz));
+        if (addr !== null) hyp_split_page(vmemmap, addr);
+        return addr;
+      },
+      zalloc_page: () => pool.hyp_alloc_pages(0),
+      free_unlinked_table: (addr, level) => kvm_pgtable_stage2_free_unlinked(pgt, addr, level),
+      get_page: (addr) => pool.hyp_get_page(addr),
+      put_page: (addr) => pool.hyp_put_page(addr),
+      page_count: (addr) => vmemmap.hyp_page_count(addr),
+    }, mmu);
+    this.host_mmu = { pgt, mmu };
+    if (__kvm_pgtable_stage2_init(pgt, KVM_PGTABLE_S2_IDMAP | KVM_PGTABLE_S2_AS_S1,
+      (addr, end, prot) => host_stage2_force_pte_cb(this, addr, end, prot)))
+      throw new RangeError('pkvm: carve-out too small for the host stage-2 PGD');
+    /* fix_host_ownership(): the host loses the carve-out. */
+    if (host_stage2_set_owner_locked(this, base, size, PKVM_ID_HYP))
+      throw new RangeError('pkvm: carve-out too small to annotate itself in the host stage-2');
+  }
+
+  /** get_vm_by_handle(): a published VM (dying or not), or null. */
+  get_vm_by_handle(handle: number): PkvmHypVm | null {
+    return get_vm_by_handle(this, handle);
+  }
+
+  /** All published VMs. */
+  vms(): PkvmHypVm[] {
+    return this.vm_table.filter((e): e is PkvmHypVm => e !== null && e !== RESERVED_ENTRY);
+  }
+
+  /** __pkvm_prot_finalize(): enable the host stage-2 on this CPU (-EPERM the second time). */
+  __pkvm_prot_finalize(cpu: number): number {
+    if (this.hcr_vm[cpu]) return -EPERM;
+    this.hcr_vm[cpu] = true;
+    return 0;
+  }
+
+  /** VTTBR_EL2 for the host (VMID 0) and VTCR_EL2, as written by __pkvm_prot_finalize(). */
+  host_vttbr(): bigint {
+    return this.host_mmu.pgt.pgd!;
+  }
+  host_vtcr(): bigint {
+    return this.host_mmu.mmu.vtcr;
+  }
+  /** VTTBR_EL2 for a guest: PGD base | VMID << 48. */
+  guest_vttbr(vm: PkvmHypVm): bigint {
+    return vm.pgt.pgd! | (BigInt(vm.mmu.vmid) << 48n);
+  }
+
+  /** pkvm_get_loaded_hyp_vcpu(): the vCPU loaded on a physical CPU, if any. */
+  loaded_vcpu(cpu = 0): PkvmHypVcpu | null {
+    return this.loaded_hyp_vcpu[cpu] ?? null;
+  }
+
+  /** Cross-check vmemmap, host and guest stage-2s and the tables (see invariants.ts). */
+  checkInvariants(opts: { strict?: boolean } = {}): string[] {
+    return checkInvariants(this, opts);
+  }
+
+  /** Host HVC entry: frame = x0..x5, updated in place (see hypercalls.ts). */
+  handleHostHcall(frame: bigint[], cpu = 0): void {
+    handle_host_hcall(this, frame, cpu);
+  }
+
+  /** Host stage-2 abort at IPA `addr`: 0/-EEXIST retry, -EPERM inject into the host. */
+  handleHostMemAbort(addr: bigint): number {
+    return handle_host_mem_abort(this, addr);
+  }
+
+  host_stage2_idmap(addr: bigint): number {
+    return host_stage2_idmap(this, addr);
+  }
+}
+
+export { PkvmHypVm, PkvmHypVcpu } from './hyp-vm';
+export type { KvmVcpuRunHook, KvmCpuContext } from './hyp-vm';
+export { ArrayPhysMem } from './phys-mem';
+export type { PhysMem } from './phys-mem';
+export { HypPanic } from './page-state';

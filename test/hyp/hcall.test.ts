@@ -1,0 +1,68 @@
+/** The host hypercall dispatcher and its ordered table of ids. */
+import { describe, expect, it } from 'vitest';
+import { Host } from './harness';
+import {
+  ARM_SMCCC_CALL_HINTS, HOST_HCALLS, KVM_HOST_SMCCC_FUNC, KVM_HOST_SMCCC_ID, __KVM_HOST_SMCCC_FUNC, asSigned,
+} from '../../hyp/hypercalls';
+import { EINVAL, EPERM } from '../../hyp/page-state';
+
+describe('host hypercall table', () => {
+  it('is pinned to upstream kvm_asm.h order', () => {
+    expect(HOST_HCALLS.length).toBe(40);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize).toBe(7);
+    expect(__KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run).toBe(9);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp).toBe(19);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_donate_guest).toBe(21);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_init_vm).toBe(30);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_load).toBe(37);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_tlb_flush_vmid).toBe(39);
+    expect(KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp')).toBe(0xc600_0013n);
+  });
+
+  it('rejects unknown, empty and pre-initialisation ids with NOT_SUPPORTED', () => {
+    const host = new Host();
+    for (const id of [0, 1, 2, 6, 40, 41, 0xffff]) {
+      const frame = [KVM_HOST_SMCCC_ID(id), 1n, 2n, 3n, 0n, 0n];
+      host.hyp.handleHostHcall(frame);
+      expect(asSigned(frame[0]!)).toBe(-1);
+      expect(frame[1]).toBe(1n);
+    }
+    const frame = [0x8400_0000n, 0n, 0n, 0n, 0n, 0n]; /* PSCI, not vendor-hyp */
+    host.hyp.handleHostHcall(frame);
+    expect(asSigned(frame[0]!)).toBe(-1);
+  });
+
+  it('clears the SMCCC hint bit and returns x0 = SUCCESS, x1 = -errno', () => {
+    const host = new Host();
+    const frame = [KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp') | ARM_SMCCC_CALL_HINTS, 0x0900_0n, 0n, 0n, 0n, 0n];
+    host.hyp.handleHostHcall(frame);
+    expect(frame[0]).toBe(0n);
+    expect(asSigned(frame[1]!)).toBe(-EPERM);
+    expect(frame[1]).toBe(0xffff_ffff_ffff_ffffn);
+  });
+
+  it('__pkvm_prot_finalize works once per CPU', () => {
+    const host = new Host({ nrCpus: 2 });
+    expect(host.call('__pkvm_prot_finalize')).toBe(0);
+    expect(host.call('__pkvm_prot_finalize')).toBe(-EPERM);
+    host.cpu = 1;
+    expect(host.call('__pkvm_prot_finalize')).toBe(0);
+  });
+
+  it('__kvm_vcpu_run needs a loaded vCPU and calls the run hook', () => {
+    const seen: number[] = [];
+    const host = new Host({ vcpuRun: (v) => (seen.push(v.vm.handle), 2) });
+    expect(host.call('__kvm_vcpu_run', 0)).toBe(-EINVAL);
+    const vm = host.createVm(true);
+    host.call('__pkvm_vcpu_load', vm.handle, 0, 0);
+    expect(host.call('__kvm_vcpu_run', 0)).toBe(2);
+    expect(seen).toEqual([vm.handle]);
+  });
+
+  it('truncates a pkvm_handle_t argument to 16 bits, as DECLARE_REG does', () => {
+    const host = new Host();
+    const vm = host.createVm(true);
+    host.call('__pkvm_vcpu_load', BigInt(vm.handle) | 0x1_0000n, 0, 0);
+    expect(host.hyp.loaded_hyp_vcpu[0]?.vm.handle).toBe(vm.handle);
+  });
+});
