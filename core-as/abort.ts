@@ -4,7 +4,10 @@
 import { D_OP, D_P1, D_RD } from './decoded';
 import * as O from './ops';
 import { REG_DISCARD, REG_ZR } from './layout';
-import { faultIPA, faultS1PTW, faultStage2, faultStatusCode, faultType, FAULT_ALIGNMENT, FAULT_EXTERNAL, setFault } from './fault';
+import {
+  faultIPA, faultS1PTW, faultStage2, faultStatusCode, faultType, FAULT_ALIGNMENT, FAULT_EXTERNAL, FAULT_EXTERNAL_WALK,
+  setFault,
+} from './fault';
 import { EC_DABT_CUR, EC_DABT_LOWER, EC_IABT_CUR, EC_IABT_LOWER, routeEL1, takeException } from './exception';
 import { curEL, curEntry, pc, setMemFault } from './state';
 import { ACC_EXEC, ACC_WRITE } from './mmu';
@@ -40,8 +43,14 @@ function instructionSyndrome(): u32 {
   return (1 << 24) | (sas << 22) | (sse << 21) | (rt << 16) | (sf << 15) | (ar << 14);
 }
 
-/** Takes the abort for the recorded fault on an access to `va`. */
-export function raiseAbort(va: u64, access: u32): void {
+/**
+ * Takes the abort for the recorded fault on an access to `va`: stage-2 faults (including those on
+ * a stage-1 table walk) to EL2, others to EL1 (or EL2 by HCR_EL2.TGE / from EL2). ESR ISS: FSC,
+ * WnR (the instruction writes; always 1 for cache maintenance and AT), S1PTW, CM, and the
+ * instruction syndrome for stage-2 data aborts taken to EL2 (not on a table walk, not external).
+ * FAR_ELx = va; HPFAR_EL2.FIPA (bits [43:4]) = IPA[51:12] for stage-2 faults.
+ */
+function deliverAbort(va: u64, access: u32, cm: bool): void {
   const target: u32 = faultStage2 ? 2 : routeEL1();
   const lower = target > curEL;
   let iss = faultStatusCode();
@@ -50,13 +59,30 @@ export function raiseAbort(va: u64, access: u32): void {
     ec = lower ? EC_IABT_LOWER : EC_IABT_CUR;
   } else {
     ec = lower ? EC_DABT_LOWER : EC_DABT_CUR;
-    if (access == ACC_WRITE && !faultS1PTW) iss |= 1 << 6; // WnR
-    if (faultStage2 && !faultS1PTW && faultType != FAULT_EXTERNAL) iss |= instructionSyndrome();
+    if (access == ACC_WRITE || cm) iss |= 1 << 6; // WnR
+    if (cm) iss |= 1 << 8; // CM
+    if (target == 2 && faultStage2 && !faultS1PTW && !cm && faultType != FAULT_EXTERNAL && faultType != FAULT_EXTERNAL_WALK) {
+      iss |= instructionSyndrome();
+    }
   }
   if (faultS1PTW) iss |= 1 << 7;
-  const hpfar: u64 = faultStage2 ? ((faultIPA >> 12) << 4) & 0xfffffffffff0 : 0;
+  const hpfar: u64 = faultStage2 ? ((faultIPA >> 12) << 4) & 0x0000_0fff_ffff_fff0 : 0;
   takeException(target, ec, iss, pc, va, true, hpfar, faultStage2);
+}
+
+/** Takes the abort for the recorded fault on an access to `va` and abandons the instruction. */
+export function raiseAbort(va: u64, access: u32): void {
+  deliverAbort(va, access, false);
   setMemFault(true);
+}
+
+/**
+ * Data abort with CM = 1 (and WnR = 1) for a fault on a cache maintenance by VA or an AT
+ * instruction (an AT only faults for a stage-2 fault on its stage-1 walk, or an external abort on
+ * a walk). The caller leaves the instruction (PC is already at the vector).
+ */
+export function raiseMaintenanceAbort(va: u64): void {
+  deliverAbort(va, ACC_WRITE, true);
 }
 
 export function raiseAlignmentFault(va: u64, access: u32): void {

@@ -1,10 +1,6 @@
 // Integer helpers: AddWithCarry flags, condition table, shifts/extends, multiply-high, CRC32.
 // NZCV is kept as PSTATE bits 31:28 in the global `nzcv` (state.ts).
-import { CPU_BASE, MMU_SCRATCH } from './layout';
-
-const COND_TABLE: u32 = MMU_SCRATCH + 0x1000; // u16 per NZCV value: bit c set when cond c holds
-const CRC_TABLE: u32 = MMU_SCRATCH + 0x2000; // u32[256] CRC32 (0xEDB88320)
-const CRC32C_TABLE: u32 = MMU_SCRATCH + 0x2400; // u32[256] CRC32C (0x82F63B78)
+import { COND_TABLE, CPU_BASE, CRC32C_TABLE, CRC_TABLE } from './layout';
 
 function condHoldsSlow(cond: u32, f: u32): bool {
   const n = (f >> 3) & 1, z = (f >> 2) & 1, c = (f >> 1) & 1, v = f & 1;

@@ -24,7 +24,6 @@ export function decodeSystem(insn: u32, e: u32): bool {
       else if (f == 0x1e) field = O.PSTATEFIELD_DAIFSET;
       else if (f == 0x1f) field = O.PSTATEFIELD_DAIFCLR;
       else if (f == 0x04) field = O.PSTATEFIELD_PAN;
-      else if (f == 0x03) field = O.PSTATEFIELD_UAO;
       if (field < 0) return false;
       setOp(e, O.OP_MSR_IMM);
       store<u8>(e, <u8>field, D_P1);

@@ -39,7 +39,7 @@ const PATTERNS: StaticArray<u32> = [
   // --- Branches (C4.1.87) ---
   0xfc000000, 0x14000000, O.OP_B,
   0xfc000000, 0x94000000, O.OP_BL,
-  0xff000000, 0x54000000, O.OP_BCOND, // B.cond and BC.cond (FEAT_HBC)
+  0xff000010, 0x54000000, O.OP_BCOND, // B.cond (BC.cond, FEAT_HBC, is not implemented)
   0xff000000, 0xb4000000, O.OP_CBZ64,
   0xff000000, 0xb5000000, O.OP_CBNZ64,
   0xff000000, 0x34000000, O.OP_CBZ32,

@@ -3,7 +3,7 @@
 // architecturally (ESR/ELR/SPSR/FAR/HPFAR_EL2 written, PSTATE.EL = 2) and then exits to TS.
 import { CPU_BASE, EXIT_BASE, EXIT_EL, EXIT_HYP, OFF_EXCL_ADDR } from './layout';
 import {
-  ELR_EL1, ELR_EL2, ESR_EL1, ESR_EL2, FAR_EL1, FAR_EL2, HPFAR_EL2, SPSR_EL1, SPSR_EL2, VBAR_EL1,
+  ELR_EL1, ELR_EL2, ESR_EL1, ESR_EL2, FAR_EL1, FAR_EL2, HPFAR_EL2, SCTLR_EL1, SPSR_EL1, SPSR_EL2, VBAR_EL1,
   VBAR_EL2, srGet, srSet,
 } from './sysregs';
 import {
@@ -59,7 +59,9 @@ export function takeException(
   else if (getSPSel()) offset = 0x200;
   setELAndSPSel(targetEL, 1);
   setDAIF(0x3c0);
-  setPstateMisc(getPstateMisc() & ~(PSTATE_IL | (1 << 21))); // IL = 0, SS = 0
+  let misc = getPstateMisc() & ~(PSTATE_IL | (1 << 21)); // IL = 0, SS = 0
+  if (targetEL == 1 && (srGet(SCTLR_EL1) & (1 << 23)) == 0) misc |= 1 << 22; // SCTLR_EL1.SPAN = 0: PAN = 1
+  setPstateMisc(misc);
   setPC((vbar & ~<u64>0x7ff) + offset);
   store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1); // ClearExclusiveLocal
   contextChanged();
@@ -106,7 +108,7 @@ export function exceptionReturn(): void {
   else if (target == 1 && from == 2 && (hcr() & HCR_TGE) != 0) illegal = true;
   setNZCV(<u32>spsr & 0xf0000000);
   setDAIF(<u32>spsr & 0x3c0);
-  let misc = <u32>spsr & ((1 << 22) | (1 << 23) | (1 << 21)); // PAN, UAO, SS
+  let misc = <u32>spsr & ((1 << 22) | (1 << 21)); // PAN, SS (FEAT_UAO is not implemented)
   if (illegal) {
     misc |= PSTATE_IL;
   } else {

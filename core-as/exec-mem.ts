@@ -8,8 +8,15 @@ import { memFault, setMemFault } from './state';
 import { accessSlow, probeWrite, read, read64, write, write64 } from './mem';
 import { ACC_READ, ACC_WRITE } from './mmu';
 import { raiseAlignmentFault } from './abort';
-import { MMU_EL0 } from './tlb';
+import { curMmuIdx, MMU_EL0, MMU_EL2 } from './tlb';
+import { stage1Enabled } from './mmu';
+import { hcr, HCR_DC } from './state';
 import { invalidateCode } from './codecache';
+
+/** Data accesses of the current regime are Device-nGnRnE because stage 1 is disabled. */
+function dataIsDevice(): bool {
+  return !stage1Enabled(curMmuIdx) && (curMmuIdx == MMU_EL2 || (hcr() & HCR_DC) == 0);
+}
 
 @inline function failed(): bool {
   if (memFault) { setMemFault(false); return true; }
@@ -248,6 +255,7 @@ export function ldop(sizeLog2: u32, aop: u32, rs: u32, rt: u32, addr: u64): bool
 
 /** DC ZVA: zero the 64-byte block containing addr (DCZID_EL0.BS = 4). */
 export function dcZva(addr: u64): bool {
+  if (dataIsDevice()) { raiseAlignmentFault(addr, ACC_WRITE); setMemFault(false); return false; } // DC ZVA to Device memory
   const base = addr & ~<u64>63;
   const host = probeWrite(base, 3);
   if (failed()) return false;

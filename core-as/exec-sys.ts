@@ -2,7 +2,8 @@
 import * as O from './ops';
 import { D_IMM, D_P1, D_P2, D_RN } from './decoded';
 import { curEL, haveEL2 } from './state';
-import { undefinedInstruction } from './exception';
+import { routeEL1, undefinedInstruction } from './exception';
+import { trapSysreg } from './sysreg-access';
 import { getX } from './alu';
 import { dcZva } from './exec-mem';
 import { execTlbi, tlbiKnown } from './tlbi';
@@ -16,18 +17,22 @@ export function execSys(e: u32, p: u64): bool {
   const key = <u32>load<u64>(e, D_IMM);
   if (minEL == 2 && !haveEL2()) { undefinedInstruction(); return false; }
   if (curEL < minEL) { undefinedInstruction(); return false; }
-  const v = getX(<u32>load<u8>(e, D_RN));
+  const rt = <u32>load<u8>(e, D_RN);
+  const v = getX(rt);
+  if (curEL == 0) { // EL0 controls: SCTLR_EL1.DZE for DC ZVA, SCTLR_EL1.UCI for DC/IC by VA (trap, EC 0x18)
+    const sctlr = srGet(SCTLR_EL1);
+    const bit = kind == O.SYS_DC_ZVA ? 14 : 26;
+    if ((sctlr & (<u64>1 << bit)) == 0) { trapSysreg(routeEL1(), key, rt, false); return false; }
+  }
   switch (kind) {
     case O.SYS_DC_ZVA:
-      if (curEL == 0 && (srGet(SCTLR_EL1) & (1 << 14)) == 0) { undefinedInstruction(); return false; } // SCTLR_EL1.DZE
       return dcZva(v);
     case O.SYS_TLBI:
       if (!tlbiKnown(key)) { undefinedInstruction(); return false; }
       execTlbi(key, v);
       return true;
     case O.SYS_AT:
-      execAt(key, v);
-      return true;
+      return execAt(key, v); // false: a stage-2 fault on the walk was taken as an exception
     default:
       return true;
   }

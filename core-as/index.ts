@@ -4,7 +4,7 @@
 import * as L from './layout';
 import * as S from './sysregs';
 import {
-  curEL, exitReason, nzcv, pc, remaining, savedRemaining, saveSP, setELAndSPSel, setDAIF, setExitReason,
+  curEL, exitReason, loadSP, nzcv, pc, remaining, savedRemaining, saveSP, setELAndSPSel, setDAIF, setExitReason,
   setMemFault, setNZCV, setPC, setPstateMisc, setRemaining, getSPSRValue,
 } from './state';
 import { interpret } from './interp';
@@ -16,7 +16,10 @@ import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset } from './mem';
 import { timerRunStart } from './timer';
 import { exceptionReturn as coreEret, takeException } from './exception';
-import { TRANSLATE_FAULT, translate, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
+import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
+import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, invalidateAllEL2, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
+import { execTlbi, tlbiKnown } from './tlbi';
+import { wAttr, wDevice, wGlobal, wLevel, wPerms, wSH } from './walk';
 import { faultIPA, faultLevel, faultS1PTW, faultStage2, faultStatusCode, faultType } from './fault';
 
 /** Sizes linear memory for `ramBytes` of guest RAM and resets everything. Returns 0 or -1. */
@@ -44,6 +47,7 @@ export function reset(el: u32, entry: u64): void {
   S.srSet(S.SCTLR_EL1, 0x30d00800); // RES1 bits as QEMU resets them
   S.srSet(S.SCTLR_EL2, 0x30c50830);
   S.srSet(S.CNTHCTL_EL2, 3);
+  S.srSet(S.HCR_EL2, 1 << 31); // RW: RAO/WI (EL1 is AArch64-only)
   S.srSet(S.OSLSR_EL1, 2); // OS lock locked at reset
   store<u64>(L.CPU_BASE + L.OFF_EXCL_ADDR, <u64>-1);
   store<u32>(L.CPU_BASE + L.OFF_EL, el);
@@ -55,6 +59,7 @@ export function reset(el: u32, entry: u64): void {
   setPC(entry);
   mmioReset();
   tlbFlushAll();
+  tlb2Clear();
   contextChanged();
 }
 
@@ -122,12 +127,17 @@ export function getSysreg(idx: u32): u64 {
 export function setSysreg(idx: u32, v: u64): void {
   if (idx == 0 || idx >= S.SR_COUNT) return;
   if (idx == S.SP_EL0 || idx == S.SP_EL1 || idx == S.SP_EL2) {
-    saveSP(); S.srSet(idx, v); setELAndSPSel(curEL, load<u32>(L.CPU_BASE + L.OFF_SPSEL));
+    saveSP(); S.srSet(idx, v); loadSP();
     return;
   }
+  if (idx == S.HCR_EL2) v |= 1 << 31; // RW: RAO/WI
   S.srSet(idx, v);
-  tlbFlushAll();
-  contextChanged();
+  if (idx == S.SCTLR_EL1 || idx == S.TCR_EL1 || idx == S.TTBR0_EL1 || idx == S.TTBR1_EL1 ||
+      idx == S.HCR_EL2 || idx == S.VTTBR_EL2 || idx == S.VTCR_EL2 || idx == S.SCTLR_EL2 ||
+      idx == S.TCR_EL2 || idx == S.TTBR0_EL2) {
+    tlbFlushAll(); // the fast TLB caches the current regime's translations untagged
+    contextChanged();
+  }
 }
 export function getInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }
@@ -146,15 +156,70 @@ export function invalidateCodeRange(pa: u64, len: u32): void {
   if (!isRam(pa)) return;
   invalidateCode(ramHostAddr(pa), len);
 }
-export function invalidateAll(): void { invalidateAllCode(); tlbFlushAll(); contextChanged(); }
-export function tlbFlush(): void { tlbFlushAll(); contextChanged(); }
+export function invalidateAll(): void { invalidateAllCode(); tlbFlushAll(); tlb2Clear(); contextChanged(); }
+/** Drops every cached translation: fast TLB, tagged TLB and stage-2 walk cache. */
+export function tlbFlush(): void { tlbFlushAll(); tlb2Clear(); contextChanged(); }
 
 /**
  * Translates va for `access` (0 read, 1 write, 2 exec) in mmu index `idx` without taking an
- * exception; returns the PA or -1 (then faultInfo() describes the fault).
+ * exception, by a fresh walk (no TLB used or filled); returns the PA or -1 (then faultInfo()
+ * describes the fault, and walkInfo() the leaf of a successful walk).
  */
 export function walk(va: u64, access: u32, idx: u32): u64 {
-  return translate(va, access == 1 ? ACC_WRITE : access == 2 ? ACC_EXEC : ACC_READ, idx);
+  setUseCaches(false);
+  const r = translate(va, access == 1 ? ACC_WRITE : access == 2 ? ACC_EXEC : ACC_READ, idx);
+  setUseCaches(true);
+  return r;
+}
+/**
+ * Stage-2 walk of `ipa` with explicit VTTBR_EL2 / VTCR_EL2 values (for a hosted EL2 or an IOMMU):
+ * access 0 read, 1 write, 2 execute as EL1, 3 execute as EL0. Returns the PA or -1 (faultInfo()).
+ */
+export function walkStage2(ipa: u64, access: u32, vttbr: u64, vtcr: u64): u64 {
+  return translateStage2(ipa, access == 1 ? ACC_WRITE : access >= 2 ? ACC_EXEC : ACC_READ, access == 3, vttbr, vtcr);
+}
+/**
+ * Leaf of the last walk that reached one: level | perms << 8 | attr << 16 | SH << 24 |
+ * global << 26 | device << 27. perms: stage 1 EL0 R/W/X in bits 0-2 and EL1 (or EL2) R/W/X in
+ * bits 3-5; stage 2 R, W, X-for-EL0, X-for-EL1 in bits 0-3. attr: MAIR byte (stage 1) or
+ * MemAttr[3:0] (stage 2).
+ */
+export function walkInfo(): u32 {
+  return <u32>(wLevel & 3) | (wPerms << 8) | (wAttr << 16) | (wSH << 24) | ((wGlobal ? 1 : 0) << 26) | ((wDevice ? 1 : 0) << 27);
+}
+/**
+ * Executes a TLBI operation as EL2 would (EL1&0 operations use the VMID in VTTBR_EL2). key is the
+ * system-instruction key op0:op1:CRn:CRm:op2 (op0 = 1, CRn = 8), e.g. TLBI VMALLS12E1 =
+ * 1 << 14 | 4 << 11 | 8 << 7 | 7 << 3 | 6. Returns false for an unknown operation.
+ */
+export function tlbi(key: u32, xt: u64): bool {
+  if (!tlbiKnown(key)) return false;
+  execTlbi(key, xt);
+  return true;
+}
+/** Invalidates every EL1&0 translation of `vmid` (stage 1, combined and stage 2). */
+export function tlbInvalidateVmid(vmid: u32): void { invalidateVmidS12(vmid); tlbFlushAll(); contextChanged(); }
+/** Invalidates the stage-2 walk cache entries of `vmid` for the IPA page containing `ipa`. */
+export function tlbInvalidateIpa(vmid: u32, ipa: u64): void { invalidateIpa(vmid, (ipa >> 12) & IPN_MASK); tlbFlushAll(); contextChanged(); }
+/** Counters of the tagged caches: 0 main hits, 1 main misses, 2 walk-cache hits, 3 misses; -1 resets. */
+export function mmuStat(i: i32): u32 {
+  if (i < 0) { resetStats(); return 0; }
+  return i == 0 ? statMainHit : i == 1 ? statMainMiss : i == 2 ? statS2Hit : statS2Miss;
+}
+/**
+ * Benchmark loop inside WASM: n translations of `va` (+ i * stride) for `access` in mmu index idx.
+ * flush: 0 none, 1 the tagged TLB and walk cache of the current VMID (and the EL2 regime) before
+ * each (O(1) generation bumps), 2 the tagged TLB only (walk cache kept). The fast TLB is not used. Returns the XOR of the results (so nothing is optimised away).
+ */
+export function benchTranslate(va: u64, n: u32, stride: u64, flush: u32, access: u32, idx: u32): u64 {
+  let acc: u64 = 0;
+  const vmid = currentVmid();
+  for (let i: u32 = 0; i < n; i++) {
+    if (flush == 1) { invalidateVmidS12(vmid); invalidateAllEL2(); }
+    else if (flush == 2) { invalidateVmidS1(vmid); invalidateAllEL2(); }
+    acc ^= translate(va + <u64>i * stride, access, idx);
+  }
+  return acc;
 }
 /** Last fault: type | level << 8 | stage2 << 16 | s1ptw << 17 | FSC << 24. */
 export function faultInfo(): u32 {

@@ -16,20 +16,35 @@ import {
 } from './state';
 import { fetchRam, fetchSlot, fetchVA, invalidateFetch, refillFetch } from './fetch';
 import {
-  EC_BRK64, EC_HVC64, EC_SMC64, EC_SVC64, EC_WFX, exceptionReturn, routeEL1, takeSimple,
+  EC_BRK64, EC_HVC64, EC_SMC64, EC_SP_ALIGN, EC_SVC64, EC_WFX, exceptionReturn, routeEL1, takeSimple,
   undefinedInstruction,
 } from './exception';
-import { CFG_PSCI_SMC, CFG_SEMIHOSTING, EXIT_BASE, EXIT_FIRMWARE, EXIT_IMM, EXIT_SEMIHOSTING, EXIT_WFI } from './layout';
+import { CFG_PSCI_SMC, CFG_SEMIHOSTING, EXIT_BASE, EXIT_FIRMWARE, EXIT_IMM, EXIT_SEMIHOSTING, EXIT_WFI, REG_SP } from './layout';
 import { mrs, msr } from './sysreg-access';
 import { execSys } from './exec-sys';
 import * as M from './exec-mem';
-import { SCTLR_EL1, srGet } from './sysregs';
+import { SCTLR_EL1, SCTLR_EL2, srGet } from './sysregs';
 
 const HCR_HCD: u64 = 1 << 29;
 
 @inline function F8(e: u32, off: u32): u32 { return <u32>load<u8>(e + off); }
 @inline function W(r: u32): u32 { return <u32>getX(r); }
 @inline function setW(r: u32, v: u32): void { setX(r, <u64>v); }
+
+/**
+ * SP alignment check (Arm ARM D1.8.2): a load/store using SP as its base with SP not 16-byte
+ * aligned takes an SP alignment fault when SCTLR_ELx.SA (SCTLR_EL1.SA0 at EL0) is set.
+ */
+@inline function spMisaligned(rn: u32): bool {
+  return rn == REG_SP && (getX(REG_SP) & 15) != 0 && spCheckEnabled();
+}
+function spCheckEnabled(): bool {
+  if (curEL == 2) return (srGet(SCTLR_EL2) & 8) != 0;
+  return (srGet(SCTLR_EL1) & (curEL == 0 ? 16 : 8)) != 0;
+}
+function spAlignmentFault(): void {
+  takeSimple(routeEL1(), EC_SP_ALIGN, 0, pc);
+}
 
 /** Firmware call (PSCI/SMCCC) handled by TypeScript: resume after the HVC/SMC. */
 function firmwareCall(p: u64, imm: u32): void {
@@ -99,9 +114,9 @@ function execMsrImm(p: u64, field: u32, imm: u32): void {
       if (curEL == 0) { undefinedInstruction(); return; }
       setPstateMisc((getPstateMisc() & ~(1 << 22)) | ((imm & 1) << 22));
       break;
-    default: // UAO
-      if (curEL == 0) { undefinedInstruction(); return; }
-      setPstateMisc((getPstateMisc() & ~(1 << 23)) | ((imm & 1) << 23));
+    default:
+      undefinedInstruction();
+      return;
   }
   setPC(p + 4);
 }
@@ -408,24 +423,29 @@ export function interpret(): void {
       case O.OP_UMULH: setX(F8(e, D_RD), umulh(getX(F8(e, D_RN)), getX(F8(e, D_RM)))); setPC(p + 4); break;
       // --- Loads and stores ---
       case O.OP_LDST_IMM:
+        if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; }
         if (M.ldst(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)) + load<u64>(e, D_IMM))) setPC(p + 4);
         break;
       case O.OP_LDST_PRE: {
         const rn = F8(e, D_RN);
+        if (spMisaligned(rn)) { spAlignmentFault(); break; }
         const a = getX(rn) + load<u64>(e, D_IMM);
         if (M.ldst(F8(e, D_P1), F8(e, D_RD), a)) { setX(rn, a); setPC(p + 4); }
         break;
       }
       case O.OP_LDST_POST: {
         const rn = F8(e, D_RN);
+        if (spMisaligned(rn)) { spAlignmentFault(); break; }
         const a = getX(rn);
         if (M.ldst(F8(e, D_P1), F8(e, D_RD), a)) { setX(rn, a + load<u64>(e, D_IMM)); setPC(p + 4); }
         break;
       }
       case O.OP_LDST_REG:
+        if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; }
         if (M.ldst(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)) + extendReg(getX(F8(e, D_RM)), F8(e, D_P2), F8(e, D_RA)))) setPC(p + 4);
         break;
       case O.OP_LDST_UNPRIV:
+        if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; }
         if (M.ldstUnpriv(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)) + load<u64>(e, D_IMM), curEL)) setPC(p + 4);
         break;
       case O.OP_LDR_LIT:
@@ -433,6 +453,7 @@ export function interpret(): void {
         break;
       case O.OP_LDP: case O.OP_STP: {
         const rn = F8(e, D_RN);
+        if (spMisaligned(rn)) { spAlignmentFault(); break; }
         const mode = F8(e, D_P2);
         const base = getX(rn);
         const imm = load<u64>(e, D_IMM);
@@ -445,16 +466,16 @@ export function interpret(): void {
         break;
       }
       case O.OP_PRFM: setPC(p + 4); break;
-      case O.OP_LDX: if (M.ldx(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_STX: if (M.stx(F8(e, D_P1), F8(e, D_RD), F8(e, D_RM), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_LDXP: if (M.ldxp(F8(e, D_P1), F8(e, D_RD), F8(e, D_RA), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_STXP: if (M.stxp(F8(e, D_P1), F8(e, D_RD), F8(e, D_RA), F8(e, D_RM), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_LDAR: if (M.ldar(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_STLR: if (M.stlr(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_CAS: if (M.cas(F8(e, D_P1), F8(e, D_RM), F8(e, D_RA), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_CASP: if (M.casp(F8(e, D_P1), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_SWP: if (M.swp(F8(e, D_P1), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      case O.OP_LDOP: if (M.ldop(F8(e, D_P1), F8(e, D_P2), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_LDX: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.ldx(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_STX: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.stx(F8(e, D_P1), F8(e, D_RD), F8(e, D_RM), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_LDXP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.ldxp(F8(e, D_P1), F8(e, D_RD), F8(e, D_RA), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_STXP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.stxp(F8(e, D_P1), F8(e, D_RD), F8(e, D_RA), F8(e, D_RM), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_LDAR: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.ldar(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_STLR: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.stlr(F8(e, D_P1), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_CAS: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.cas(F8(e, D_P1), F8(e, D_RM), F8(e, D_RA), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_CASP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.casp(F8(e, D_P1), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_SWP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.swp(F8(e, D_P1), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
+      case O.OP_LDOP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.ldop(F8(e, D_P1), F8(e, D_P2), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
       default: // OP_UDF and anything unallocated
         undefinedInstruction();
     }

@@ -18,6 +18,11 @@ export const SYSREG_MAP: u32 = 0x0012_0000; // 65536 x u16
 export const TLB_BASE: u32 = 0x0014_0000;
 export const TLB2_BASE: u32 = 0x0016_0000; // 512 KiB, owned by tlb2.ts
 export const MMU_SCRATCH: u32 = 0x001E_0000;
+// Fixed tables inside MMU_SCRATCH.
+export const COND_TABLE: u32 = 0x001E_1000; // u16 per NZCV value: bit c set when cond c holds
+export const CRC_TABLE: u32 = 0x001E_2000; // u32[256] CRC32 (0xEDB88320)
+export const CRC32C_TABLE: u32 = 0x001E_2400; // u32[256] CRC32C (0x82F63B78)
+export const SYSREG_FLAGS: u32 = 0x001E_3000; // u8 per sysreg index: min EL | RO | WO
 export const CODEMAP: u32 = 0x0020_0000; // 1M pages x u32 (up to 4 GiB of RAM)
 export const SLOT_PPN: u32 = 0x0060_0000; // DECODE_SLOTS x u32
 export const DECODE_BASE: u32 = 0x0080_0000;

@@ -50,7 +50,7 @@ function deviceAccess(va: u64, pa: u64, sizeLog2: u32, isWrite: bool, value: u64
   store<u64>(EXIT_BASE + EXIT_MMIO_PA, pa);
   store<u32>(EXIT_BASE + EXIT_MMIO_SIZE, 1 << sizeLog2);
   store<u32>(EXIT_BASE + EXIT_MMIO_WRITE, isWrite ? 1 : 0);
-  store<u64>(EXIT_BASE + EXIT_MMIO_VALUE, isWrite ? value : 0);
+  store<u64>(EXIT_BASE + EXIT_MMIO_VALUE, isWrite ? (sizeLog2 == 3 ? value : value & ((<u64>1 << (8 << sizeLog2)) - 1)) : 0);
   store<u32>(EXIT_BASE + EXIT_MMIO_SEQ, i);
   let rt: u32 = curEntry != 0 ? load<u8>(curEntry, D_RD) : 0xff;
   if (rt == REG_DISCARD || rt == REG_ZR) rt = 31;

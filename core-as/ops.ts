@@ -204,7 +204,6 @@ export const PSTATEFIELD_SPSEL: u8 = 0;
 export const PSTATEFIELD_DAIFSET: u8 = 1;
 export const PSTATEFIELD_DAIFCLR: u8 = 2;
 export const PSTATEFIELD_PAN: u8 = 3;
-export const PSTATEFIELD_UAO: u8 = 4;
 
 // SYS operations (DC/IC/TLBI/AT), p1 of OP_SYS.
 export const SYS_NOP: u8 = 0; // cache maintenance with no architectural effect here

@@ -8,14 +8,14 @@ import {
   setPstateMisc,
 } from './state';
 import { EC_SYSREG, routeEL1, takeSimple, undefinedInstruction } from './exception';
-import { pc } from './state';
+import { pc, HCR_RW } from './state';
 import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ, ticksNow } from './timer';
 
 /** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
-function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
+export function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
   const op0 = key >> 14, op1 = (key >> 11) & 7, crn = (key >> 7) & 15, crm = (key >> 3) & 15, op2 = key & 7;
   const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | ((rt & 31) << 5) | (crm << 1) | (isRead ? 1 : 0);
   takeSimple(el, EC_SYSREG, iss, pc);
@@ -29,18 +29,18 @@ function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
   if (curEL < minEL) { undefinedInstruction(); return false; }
   if (isRead && (f & S.SRF_WO) != 0) { undefinedInstruction(); return false; }
   if (!isRead && (f & S.SRF_RO) != 0) { undefinedInstruction(); return false; }
+  if (curEL == 0 && idx == S.TPIDRRO_EL0 && !isRead) { undefinedInstruction(); return false; }
   if (curEL == 0) { // EL0 access controls (SCTLR_EL1.UCT/UMA, CNTKCTL_EL1)
     const sctlr = S.srGet(S.SCTLR_EL1);
     const cntk = S.srGet(S.CNTKCTL_EL1);
     let ok = true;
     if (idx == S.CTR_EL0) ok = (sctlr & (1 << 15)) != 0;
     else if (idx == S.DAIF) ok = (sctlr & (1 << 9)) != 0;
-    else if (idx == S.CNTVCT_EL0) ok = (cntk & 3) != 0;
+    else if (idx == S.CNTVCT_EL0) ok = (cntk & 2) != 0; // EL0VCTEN
     else if (idx == S.CNTPCT_EL0) ok = (cntk & 1) != 0;
     else if (idx == S.CNTFRQ_EL0) ok = isRead && (cntk & 3) != 0;
     else if (idx == S.CNTV_CTL_EL0 || idx == S.CNTV_CVAL_EL0 || idx == S.CNTV_TVAL_EL0) ok = (cntk & (1 << 8)) != 0;
     else if (idx == S.CNTP_CTL_EL0 || idx == S.CNTP_CVAL_EL0 || idx == S.CNTP_TVAL_EL0) ok = (cntk & (1 << 9)) != 0;
-    else if (idx == S.TPIDRRO_EL0) ok = isRead;
     if (!ok) { trapSysreg(routeEL1(), key, rt, isRead); return false; }
   }
   if (idx == S.SP_EL0 && curEL > 0 && getSPSel() == 0) { undefinedInstruction(); return false; }
@@ -57,7 +57,8 @@ function idValue(idx: u32): u64 {
     case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20); // CRC32, LSE atomics
     case S.ID_AA64MMFR0_EL1: // PARange 48 bits, ASID 16 bits, 4K granule only (TGran16/64 unsupported)
       return 5 | (2 << 4) | (<u64>0xf << 24) | (<u64>0x0 << 28) | (<u64>0x2 << 40) | (<u64>0xf << 20);
-    case S.ID_AA64MMFR1_EL1: return (haveEL2() ? <u64>2 << 4 : 0) | (<u64>1 << 20); // VMIDBits 16, PAN
+    case S.ID_AA64MMFR1_EL1: // VMIDBits 16, PAN, XNX (stage-2 XN[54:53], walk.ts)
+      return (haveEL2() ? <u64>2 << 4 | <u64>1 << 28 : 0) | (<u64>1 << 20);
     case S.CTR_EL0: return 0x84448004; // DminLine/IminLine 64 B, IDC/DIC clear, PIPT
     case S.DCZID_EL0: return 4; // DC ZVA block 64 bytes
     case S.CLIDR_EL1: return 0x0a200023;
@@ -76,7 +77,6 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
     case S.SPSEL: v = <u64>getSPSel(); break;
     case S.CURRENTEL: v = <u64>(curEL << 2); break;
     case S.PAN: v = <u64>(getPstateMisc() & (1 << 22)); break;
-    case S.UAO: v = <u64>(getPstateMisc() & (1 << 23)); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); v = S.srGet(idx); break;
     case S.CNTFRQ_EL0: v = CNTFRQ_HZ; break;
     case S.CNTPCT_EL0: v = ticksNow(); break;
@@ -86,6 +86,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
     case S.CNTHP_TVAL_EL2: v = <u64><u32>(S.srGet(S.CNTHP_CVAL_EL2) - ticksNow()); break;
     case S.ISR_EL1: v = 0; break;
     case S.OSLSR_EL1: v = S.srGet(idx) | 8; break; // OSLM = 0b10 (OS lock implemented)
+    case S.DCZID_EL0: v = curEL == 0 && (S.srGet(S.SCTLR_EL1) & (1 << 14)) == 0 ? 0x14 : 4; break; // DZP when DC ZVA is prohibited
     case S.VPIDR_EL2: case S.VMPIDR_EL2: v = S.srGet(idx); break;
     default:
       v = idx >= S.MIDR_EL1 && idx <= S.CCSIDR_EL1 ? idValue(idx) : S.srGet(idx);
@@ -107,15 +108,18 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
     case S.DAIF: setDAIF(<u32>v); break;
     case S.SPSEL: setELAndSPSel(curEL, <u32>v & 1); break;
     case S.PAN: setPstateMisc((getPstateMisc() & ~(1 << 22)) | (<u32>v & (1 << 22))); break;
-    case S.UAO: setPstateMisc((getPstateMisc() & ~(1 << 23)) | (<u32>v & (1 << 23))); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); S.srSet(idx, v); loadLiveSP(); break;
     case S.OSLAR_EL1: S.srSet(S.OSLSR_EL1, (S.srGet(S.OSLSR_EL1) & ~<u64>2) | ((v & 1) << 1)); break;
     case S.CNTP_TVAL_EL0: S.srSet(S.CNTP_CVAL_EL0, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
     case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.VBAR_EL1: case S.VBAR_EL2: S.srSet(idx, v & ~<u64>0x7ff); break;
-    case S.SCTLR_EL1: case S.TCR_EL1: case S.TTBR0_EL1: case S.TTBR1_EL1: case S.MAIR_EL1:
-    case S.HCR_EL2: case S.VTTBR_EL2: case S.VTCR_EL2: case S.SCTLR_EL2: case S.TCR_EL2:
+    case S.HCR_EL2: // RW is RAO/WI: EL1 is AArch64-only
+      S.srSet(idx, v | HCR_RW);
+      tlbFlushAll();
+      contextChanged();
+      break;
+    case S.SCTLR_EL1: case S.TCR_EL1: case S.TTBR0_EL1: case S.TTBR1_EL1: case S.MAIR_EL1: case S.VTTBR_EL2: case S.VTCR_EL2: case S.SCTLR_EL2: case S.TCR_EL2:
     case S.TTBR0_EL2: case S.MAIR_EL2:
       S.srSet(idx, v);
       tlbFlushAll();

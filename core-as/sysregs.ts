@@ -1,7 +1,7 @@
 // System registers: storage index, MRS/MSR encoding (op0:op1:CRn:CRm:op2) and access rules.
 // Storage is CPU_BASE + OFF_SYSREGS + index * 8. Registers with side effects or computed values are
 // handled in sysreg-access.ts; the rest are plain storage.
-import { CPU_BASE, OFF_SYSREGS, SYSREG_MAP } from './layout';
+import { CPU_BASE, OFF_SYSREGS, SYSREG_FLAGS, SYSREG_MAP } from './layout';
 
 // Index 0 means "not a register we implement" (the access is UNDEFINED).
 export const SR_NONE: u32 = 0;
@@ -120,7 +120,7 @@ export const SRF_WO: u32 = 8;
   store<u64>(CPU_BASE + OFF_SYSREGS + (idx << 3), v);
 }
 
-const FLAGS_BASE: u32 = SYSREG_MAP + 0x20000; // u8 per index: min EL | RO | WO
+const FLAGS_BASE: u32 = SYSREG_FLAGS;
 
 @inline export function srFlags(idx: u32): u32 {
   return load<u8>(FLAGS_BASE + idx);
@@ -133,7 +133,8 @@ function def(idx: u32, op0: u32, op1: u32, crn: u32, crm: u32, op2: u32, flags: 
 
 /** Fills the encoding map. Minimum EL: op1 = 0,1,2,7 → EL1, 3 → EL0, 4,5 → EL2 (Arm ARM C5.3). */
 export function initSysregMap(): void {
-  memory.fill(SYSREG_MAP, 0, 0x20000 + 256);
+  memory.fill(SYSREG_MAP, 0, 0x20000);
+  memory.fill(SYSREG_FLAGS, 0, 256);
   // Unallocated ID space (op0=3, op1=0, CRn=0, CRm=1..7) reads as zero at EL1.
   for (let crm: u32 = 1; crm < 8; crm++) for (let op2: u32 = 0; op2 < 8; op2++) def(ID_RAZ, 3, 0, 0, crm, op2, 1 | SRF_RO);
   def(MIDR_EL1, 3, 0, 0, 0, 0, 1 | SRF_RO);
@@ -164,7 +165,6 @@ export function initSysregMap(): void {
   def(SPSEL, 3, 0, 4, 2, 0, 1);
   def(CURRENTEL, 3, 0, 4, 2, 2, 1 | SRF_RO);
   def(PAN, 3, 0, 4, 2, 3, 1);
-  def(UAO, 3, 0, 4, 2, 4, 1);
   def(NZCV, 3, 3, 4, 2, 0, 0);
   def(DAIF, 3, 3, 4, 2, 1, 0);
   def(FPCR, 3, 3, 4, 4, 0, 0);

@@ -3,6 +3,10 @@
 // address of the RAM page. A tag with bit 0 set never matches. Device pages are never entered, and
 // pages holding decoded code get no write tag, so stores to them take the slow path, which
 // invalidates the decoded ops they overwrite.
+//
+// The fast TLB is untagged: it only ever holds translations of the current context (ASID, VMID,
+// regime), so writes to the translation registers flush it (sysreg-access.ts) and misses refill
+// from the tagged cache behind it (tlb2.ts) without a walk. TLBI drops entries here too (tlbi.ts).
 import { TLB_BASE } from './layout';
 
 export const MMU_EL0: u32 = 0; // EL1&0 regime, unprivileged
@@ -57,17 +61,12 @@ export function tlbRevokeWrites(): void {
   for (let e = TLB_BASE; e < end; e += TLB_ENTRY_BYTES) store<u64>(e, TAG_INVALID, TE_WRITE);
 }
 
-/** Drops every entry of one VA page in all tables (TLBI by VA without ASID precision). */
-export function tlbFlushPage(va: u64): void {
-  const page = va & ~<u64>0xfff;
-  for (let i: u32 = 0; i < MMU_COUNT; i++) {
-    const e = tlbEntry(TLB_BASE + i * TLB_TABLE_BYTES, va);
-    if (load<u64>(e, TE_READ) == page || load<u64>(e, TE_WRITE) == page || load<u64>(e, TE_EXEC) == page) {
-      store<u64>(e, TAG_INVALID, TE_READ);
-      store<u64>(e, TAG_INVALID, TE_WRITE);
-      store<u64>(e, TAG_INVALID, TE_EXEC);
-    }
-  }
+/** Drops the entry of mmu index idx that could hold VA page `va` (whatever its tag bits). */
+export function tlbFlushPageIdx(idx: u32, va: u64): void {
+  const e = tlbEntry(TLB_BASE + idx * TLB_TABLE_BYTES, va);
+  store<u64>(e, TAG_INVALID, TE_READ);
+  store<u64>(e, TAG_INVALID, TE_WRITE);
+  store<u64>(e, TAG_INVALID, TE_EXEC);
 }
 
 /** Enters a RAM page: hostPage is the linear-memory address of the 4 KiB page. */

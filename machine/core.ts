@@ -35,6 +35,13 @@ interface CoreExports {
   walk(va: bigint, access: number, idx: number): bigint;
   faultInfo(): number;
   faultIpa(): bigint;
+  walkStage2(ipa: bigint, access: number, vttbr: bigint, vtcr: bigint): bigint;
+  walkInfo(): number;
+  tlbi(key: number, xt: bigint): number;
+  tlbInvalidateVmid(vmid: number): void;
+  tlbInvalidateIpa(vmid: number, ipa: bigint): void;
+  mmuStat(i: number): number;
+  benchTranslate(va: bigint, n: number, stride: bigint, flush: number, access: number, idx: number): bigint;
 }
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state';
@@ -177,6 +184,40 @@ export class Core {
     if (pa === TRANSLATE_FAULT) return { fault: this.lastFault() };
     return { pa };
   }
+  /**
+   * Stage-2 walk of an IPA with explicit VTTBR_EL2/VTCR_EL2 (no TLB): for the hyp and an IOMMU.
+   * 'x' checks execute permission for an EL1 access, 'x0' for an EL0 access.
+   */
+  walkStage2(ipa: bigint, access: 'r' | 'w' | 'x' | 'x0', vttbr: bigint, vtcr: bigint): { pa: bigint } | { fault: FaultInfo } {
+    const acc = access === 'w' ? 1 : access === 'x' ? 2 : access === 'x0' ? 3 : 0;
+    const pa = this.x.walkStage2(BigInt.asIntN(64, ipa), acc, BigInt.asIntN(64, vttbr), BigInt.asIntN(64, vtcr)) & U64;
+    if (pa === TRANSLATE_FAULT) return { fault: this.lastFault() };
+    return { pa };
+  }
+  /** Leaf descriptor facts of the last successful walk (see core-as/index.ts walkInfo). */
+  lastWalk(): WalkInfo {
+    const w = this.x.walkInfo() >>> 0;
+    return { level: w & 3, perms: (w >> 8) & 0xff, attr: (w >> 16) & 0xff, sh: (w >> 24) & 3, global: ((w >> 26) & 1) === 1, device: ((w >> 27) & 1) === 1 };
+  }
+  /**
+   * TLB maintenance as executed at EL2 (EL1&0 operations use the VMID in VTTBR_EL2). `op` is the
+   * TLBI operation name (e.g. 'VMALLS12E1IS', 'IPAS2E1IS', 'VAE1'), xt its operand.
+   */
+  tlbi(op: TlbiOp, xt: bigint = 0n): void {
+    const [op1, crm, op2] = TLBI_OPS[op];
+    if (!this.x.tlbi((1 << 14) | (op1 << 11) | (8 << 7) | (crm << 3) | op2, BigInt.asIntN(64, xt))) throw new Error(`tlbi ${op}`);
+  }
+  /** Drops every EL1&0 translation of a VMID (stage 1, combined and stage 2). */
+  tlbInvalidateVmid(vmid: number): void { this.x.tlbInvalidateVmid(vmid); }
+  /** Drops the stage-2 walk-cache entries of a VMID for the IPA page of `ipa`. */
+  tlbInvalidateIpa(vmid: number, ipa: bigint): void { this.x.tlbInvalidateIpa(vmid, BigInt.asIntN(64, ipa)); }
+  /** Hit/miss counters of the tagged TLB and the stage-2 walk cache. */
+  mmuStats(reset = false): { tlbHit: number; tlbMiss: number; s2Hit: number; s2Miss: number } {
+    const r = { tlbHit: this.x.mmuStat(0) >>> 0, tlbMiss: this.x.mmuStat(1) >>> 0, s2Hit: this.x.mmuStat(2) >>> 0, s2Miss: this.x.mmuStat(3) >>> 0 };
+    if (reset) this.x.mmuStat(-1);
+    return r;
+  }
+
   lastFault(): FaultInfo {
     const f = this.x.faultInfo() >>> 0;
     return { type: f & 0xff, level: ((f >> 8) & 0xff) << 24 >> 24, stage2: ((f >> 16) & 1) === 1, s1ptw: ((f >> 17) & 1) === 1, fsc: f >>> 24, ipa: this.x.faultIpa() & U64 };
@@ -198,6 +239,18 @@ export class Core {
     return out;
   }
 }
+
+export interface WalkInfo { level: number; perms: number; attr: number; sh: number; global: boolean; device: boolean }
+
+/** TLBI operations by name: [op1, CRm, op2] (CRn = 8). */
+export const TLBI_OPS = {
+  VMALLE1IS: [0, 3, 0], VAE1IS: [0, 3, 1], ASIDE1IS: [0, 3, 2], VAAE1IS: [0, 3, 3], VALE1IS: [0, 3, 5], VAALE1IS: [0, 3, 7],
+  VMALLE1: [0, 7, 0], VAE1: [0, 7, 1], ASIDE1: [0, 7, 2], VAAE1: [0, 7, 3], VALE1: [0, 7, 5], VAALE1: [0, 7, 7],
+  IPAS2E1IS: [4, 0, 1], IPAS2LE1IS: [4, 0, 5], IPAS2E1: [4, 4, 1], IPAS2LE1: [4, 4, 5],
+  ALLE2IS: [4, 3, 0], VAE2IS: [4, 3, 1], ALLE1IS: [4, 3, 4], VALE2IS: [4, 3, 5], VMALLS12E1IS: [4, 3, 6],
+  ALLE2: [4, 7, 0], VAE2: [4, 7, 1], ALLE1: [4, 7, 4], VALE2: [4, 7, 5], VMALLS12E1: [4, 7, 6],
+} as const satisfies Record<string, readonly [number, number, number]>;
+export type TlbiOp = keyof typeof TLBI_OPS;
 
 export interface FaultInfo { type: number; level: number; stage2: boolean; s1ptw: boolean; fsc: number; ipa: bigint }
 

@@ -22,6 +22,8 @@ export interface MachineOptions {
   append?: string;
   onUart?: (byte: number) => void;
   onSemihostOutput?: (data: Uint8Array, stream: 'stdout' | 'stderr') => void;
+  /** Exceptions routed to a TypeScript-hosted EL2 (EXIT_HYP); without it the run stops. */
+  onHypExit?: (m: Machine) => 'continue' | 'poweroff' | 'reset';
 }
 
 export type StopReason = 'poweroff' | 'reset' | 'semihosting-exit' | 'limit' | 'wfi' | 'hyp';
@@ -54,7 +56,8 @@ export class Machine {
   constructor(opts: MachineOptions = {}) {
     this.opts = { memBytes: DEFAULT_MEM, el2: false, semihosting: true, ...opts };
     this.core = new Core(this.opts.memBytes, {
-      haveEL2: this.opts.el2, psciSmc: this.opts.el2, semihosting: this.opts.semihosting,
+      haveEL2: this.opts.el2 || !!this.opts.onHypExit, el2Hosted: !!this.opts.onHypExit,
+      psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting,
     });
     this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); });
     this.devices.push({
@@ -89,7 +92,7 @@ export class Machine {
     // Devicetree at the start of RAM when it fits below the image (as QEMU places it for ELF images).
     const dtb = buildVirtDtb({
       ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: 1, bootargs: this.opts.append,
-      psciMethod: this.opts.el2 ? 'smc' : 'hvc', uartBase: UART_BASE,
+      psciMethod: this.opts.el2 || this.opts.onHypExit ? 'smc' : 'hvc', uartBase: UART_BASE,
     });
     this.dtbAddr = 0n;
     if (RAM_BASE + BigInt(dtb.length) <= lowest) {
@@ -146,7 +149,13 @@ export class Machine {
           break;
         }
         case 'wfi': return done('wfi', 1);
-        case 'hyp': return done('hyp', 1);
+        case 'hyp': {
+          const h = this.opts.onHypExit?.(this);
+          if (h === undefined) return done('hyp', 1);
+          if (h === 'poweroff') return done('poweroff', 0);
+          if (h === 'reset') return done('reset', 0);
+          break;
+        }
         default: throw new Error(`core exit ${r}`);
       }
     }

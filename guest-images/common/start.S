@@ -11,6 +11,10 @@
  *   3. zero .bss (including the stack)
  *   4. main()
  *   5. PSCI SYSTEM_OFF (HVC at EL1, SMC at EL2)
+ *
+ * Only x9-x11 are used before `bl main`, so x0-x7 at entry reach main() as
+ * its arguments: images that take parameters from the VMM declare
+ * main(uint64_t x0, uint64_t x1, uint64_t x2) (see pguest-hello.c, toucher.c).
  */
 #define STACK_SIZE 0x4000
 

@@ -1,0 +1,288 @@
+// The tagged translation caches behind the fast TLB (tlb.ts), in linear memory at TLB2_BASE
+// (512 KiB budget, nothing allocated):
+//
+//   MAIN  combined stage 1 (+ stage 2) translations, one 4 KiB page per entry, tagged by regime
+//         kind, VMID and ASID (or global): 4096 sets x 2 ways x 32 bytes.
+//   S2C   the stage-2 walk cache (QEMU's Stage2 mmu index in target/arm/ptw.c): IPA page → PA page
+//         with the stage-2 permissions, tagged by VMID; used for the descriptor fetches of nested
+//         stage-1 walks and for the final IPA of every stage 1+2 translation. 8192 x 16 bytes.
+//   GENS  generation counters: an entry is live only while the counters it was filled under are
+//         unchanged, so invalidation by VMID (VMALLE1, VMALLS12E1), by ASID (ASIDE1) or of a whole
+//         regime (ALLE1, ALLE2) is O(1). Counters are selected by a hash of the VMID / ASID; a
+//         collision only over-invalidates, which the architecture always permits.
+//
+// Entries of one VMID never serve another: the VMID is part of every tag. Invalidation by address
+// (TLBI VA*, IPAS2*) looks up the set; when the address falls in the range of VAs/IPAs ever
+// mapped by a block descriptor, every entry derived from that block is found by a scan instead.
+import { TLB2_BASE } from './layout';
+
+export const KIND_EL10_S1: u32 = 0; // EL1&0 regime, stage 2 disabled
+export const KIND_EL10_S12: u32 = 1; // EL1&0 regime, stage 1 + stage 2
+export const KIND_EL2: u32 = 2; // EL2 regime (non-VHE: no ASID, all entries global)
+
+// MAIN entry (32 bytes):
+//   +0  u64 tag   = VMID << 48 | VA[55:12] << 4 | kind << 1 | 1
+//   +8  u64 data  = PA[47:12] | flags (bits 11:0, below)
+//   +16 u32 generation of the VMID slot at fill time
+//   +20 u32 generation of the ASID slot at fill time (non-global entries)
+//   +24 u16 ASID
+const MAIN: u32 = TLB2_BASE;
+const MAIN_SETS: u32 = 4096;
+const MAIN_BYTES: u32 = MAIN_SETS * 64;
+export const M_TAG: u32 = 0;
+export const M_DATA: u32 = 8;
+const M_VMGEN: u32 = 16;
+const M_ASIDGEN: u32 = 20;
+const M_ASID: u32 = 24;
+
+// Flags in the low bits of MAIN data.
+export const F_PERMS: u64 = 0x3f; // combined permissions, S1P_* layout (walk.ts)
+export const F_GLOBAL: u64 = 0x40; // nG == 0
+export const F_PAN: u64 = 0x80; // stage 1 gives EL0 read or write access (PSTATE.PAN applies)
+export const F_LEVEL_SHIFT: u32 = 8; // bits 9:8 stage-1 leaf level
+export const F_DEVICE: u64 = 0x400; // Device memory at stage 1 or stage 2 (alignment checks)
+export const PAGE_BITS: u64 = 0x0000_ffff_ffff_f000;
+
+// S2C entry (16 bytes):
+//   +0 u64 tag  = VMID << 48 | IPA[47:12] << 4 | 1
+//   +8 u64 data = gen16 << 48 | PA[47:12] | perms (S2P_*, bits 3:0) | level << 4 | device << 6
+const S2C: u32 = MAIN + MAIN_BYTES;
+const S2C_ENTRIES: u32 = 8192;
+const S2C_BYTES: u32 = S2C_ENTRIES * 16;
+export const S2D_LEVEL_SHIFT: u32 = 4;
+export const S2D_DEVICE: u64 = 0x40;
+
+// Generations.
+const GENS: u32 = S2C + S2C_BYTES;
+const VMGEN: u32 = GENS; // u32[257]: VMID slots (VMID & 255) of the EL1&0 regime; 256 = EL2 regime
+const EL2_SLOT: u32 = 256;
+const S2GEN: u32 = GENS + 0x800; // u32[256]: stage-2 walk cache, by VMID & 255 (16 bits used)
+const ASIDGEN: u32 = GENS + 0xc00; // u32[4096]: by hash(VMID, ASID)
+const ASID_SLOTS: u32 = 4096;
+const GENS_BYTES: u32 = 0xc00 + ASID_SLOTS * 4;
+const TLB2_END: u32 = GENS + GENS_BYTES; // 0x1c4c00: within the 512 KiB before MMU_SCRATCH
+
+export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page number
+export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
+
+// Ranges (in page numbers) that block-derived entries may cover; reset when the regime is flushed.
+let blkLoEL10: u64 = <u64>-1, blkHiEL10: u64 = 0;
+let blkLoEL2: u64 = <u64>-1, blkHiEL2: u64 = 0;
+let blkLoS2: u64 = <u64>-1, blkHiS2: u64 = 0;
+
+// Statistics (for tests and benchmarks): hits and misses of MAIN and S2C.
+export let statMainHit: u32 = 0;
+export let statMainMiss: u32 = 0;
+export let statS2Hit: u32 = 0;
+export let statS2Miss: u32 = 0;
+export function resetStats(): void { statMainHit = 0; statMainMiss = 0; statS2Hit = 0; statS2Miss = 0; }
+
+@inline function mainSet(vpn: u64, vmid: u32): u32 {
+  const v = <u32>vpn ^ <u32>(vpn >> 17);
+  return MAIN + (((v ^ (vmid * 0x9e5)) & (MAIN_SETS - 1)) << 6);
+}
+@inline function vmSlot(kind: u32, vmid: u32): u32 {
+  return kind == KIND_EL2 ? EL2_SLOT : vmid & 255;
+}
+@inline function asidSlot(vmid: u32, asid: u32): u32 {
+  return (asid ^ (vmid * 0x3b)) & (ASID_SLOTS - 1);
+}
+@inline function mainTag(kind: u32, vmid: u32, vpn: u64): u64 {
+  return (<u64>vmid << 48) | (vpn << 4) | (<u64>kind << 1) | 1;
+}
+
+/** Entry of MAIN translating page vpn (VA[55:12]) for (kind, vmid, asid), or 0. */
+export function tlb2Lookup(kind: u32, vmid: u32, asid: u32, vpn: u64): u32 {
+  const tag = mainTag(kind, vmid, vpn);
+  const vg = load<u32>(VMGEN + (vmSlot(kind, vmid) << 2));
+  const e = mainSet(vpn, vmid);
+  if (mainHit(e, tag, vg, vmid, asid)) { statMainHit++; return e; }
+  if (mainHit(e + 32, tag, vg, vmid, asid)) { statMainHit++; return e + 32; }
+  statMainMiss++;
+  return 0;
+}
+
+@inline function mainHit(e: u32, tag: u64, vg: u32, vmid: u32, asid: u32): bool {
+  if (load<u64>(e, M_TAG) != tag || load<u32>(e, M_VMGEN) != vg) return false;
+  if ((load<u64>(e, M_DATA) & F_GLOBAL) != 0) return true;
+  return <u32>load<u16>(e, M_ASID) == asid && load<u32>(e, M_ASIDGEN) == load<u32>(ASIDGEN + (asidSlot(vmid, asid) << 2));
+}
+
+/** Enters a translation; data = PA page | flags. The previous way 0 moves to way 1. */
+export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64): void {
+  const tag = mainTag(kind, vmid, vpn);
+  const e = mainSet(vpn, vmid);
+  // Replace way 0 in place only when it holds the same translation context (a refill).
+  if (load<u64>(e, M_TAG) != tag || <u32>load<u16>(e, M_ASID) != asid) memory.copy(e + 32, e, 32);
+  store<u64>(e, tag, M_TAG);
+  store<u64>(e, data, M_DATA);
+  store<u32>(e, load<u32>(VMGEN + (vmSlot(kind, vmid) << 2)), M_VMGEN);
+  store<u32>(e, load<u32>(ASIDGEN + (asidSlot(vmid, asid) << 2)), M_ASIDGEN);
+  store<u16>(e, <u16>asid, M_ASID);
+  const level = <u32>(data >> F_LEVEL_SHIFT) & 3;
+  if (level < 3) { // block: remember the page range it covers
+    const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
+    const lo = vpn & ~span, hi = vpn | span;
+    if (kind == KIND_EL2) {
+      if (lo < blkLoEL2) blkLoEL2 = lo;
+      if (hi > blkHiEL2) blkHiEL2 = hi;
+    } else {
+      if (lo < blkLoEL10) blkLoEL10 = lo;
+      if (hi > blkHiEL10) blkHiEL10 = hi;
+    }
+  }
+}
+
+// --- Stage-2 walk cache ------------------------------------------------------------------------
+
+@inline function s2Index(vmid: u32, ipn: u64): u32 {
+  const v = <u32>ipn ^ <u32>(ipn >> 13);
+  return S2C + (((v ^ (vmid * 0x2d1)) & (S2C_ENTRIES - 1)) << 4);
+}
+@inline function s2Tag(vmid: u32, ipn: u64): u64 {
+  return (<u64>vmid << 48) | (ipn << 4) | 1;
+}
+
+/** Data word of the S2C entry for IPA page ipn of vmid, or 0 when absent. */
+export function s2cLookup(vmid: u32, ipn: u64): u64 {
+  const e = s2Index(vmid, ipn);
+  if (load<u64>(e) == s2Tag(vmid, ipn)) {
+    const d = load<u64>(e, 8);
+    if ((d >> 48) == (<u64>load<u32>(S2GEN + ((vmid & 255) << 2)) & 0xffff)) { statS2Hit++; return d; }
+  }
+  statS2Miss++;
+  return 0;
+}
+
+/** Enters a stage-2 translation: data = PA page | perms | level << 4 | device << 6. */
+export function s2cInsert(vmid: u32, ipn: u64, data: u64): void {
+  const e = s2Index(vmid, ipn);
+  store<u64>(e, s2Tag(vmid, ipn));
+  store<u64>(e, data | ((<u64>load<u32>(S2GEN + ((vmid & 255) << 2)) & 0xffff) << 48), 8);
+  const level = <u32>(data >> S2D_LEVEL_SHIFT) & 3;
+  if (level < 3) {
+    const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
+    if ((ipn & ~span) < blkLoS2) blkLoS2 = ipn & ~span;
+    if ((ipn | span) > blkHiS2) blkHiS2 = ipn | span;
+  }
+}
+
+// --- Invalidation -------------------------------------------------------------------------------
+
+/** Clears everything (reset, or the host rewrote page tables wholesale). */
+export function tlb2Clear(): void {
+  memory.fill(MAIN, 0, TLB2_END - MAIN);
+  blkLoEL10 = <u64>-1; blkHiEL10 = 0;
+  blkLoEL2 = <u64>-1; blkHiEL2 = 0;
+  blkLoS2 = <u64>-1; blkHiS2 = 0;
+}
+
+function bumpVm(slot: u32): void {
+  const a = VMGEN + (slot << 2);
+  const g = load<u32>(a) + 1;
+  if (g == 0) { // wrapped: no entry may survive with a reused generation
+    memory.fill(MAIN, 0, MAIN_BYTES);
+    store<u32>(a, 1);
+    return;
+  }
+  store<u32>(a, g);
+}
+
+function bumpS2(slot: u32): void {
+  const a = S2GEN + (slot << 2);
+  const g = (load<u32>(a) + 1) & 0xffff;
+  if (g == 0) {
+    memory.fill(S2C, 0, S2C_BYTES);
+    store<u32>(a, 1);
+    return;
+  }
+  store<u32>(a, g);
+}
+
+/** All stage-1 (and combined) EL1&0 entries of vmid: TLBI VMALLE1. */
+export function invalidateVmidS1(vmid: u32): void { bumpVm(vmid & 255); }
+
+/** Stage-1, combined and stage-2 entries of vmid: TLBI VMALLS12E1. */
+export function invalidateVmidS12(vmid: u32): void { bumpVm(vmid & 255); bumpS2(vmid & 255); }
+
+/** Non-global EL1&0 entries of (vmid, asid): TLBI ASIDE1. */
+export function invalidateAsid(vmid: u32, asid: u32): void {
+  const a = ASIDGEN + (asidSlot(vmid, asid) << 2);
+  const g = load<u32>(a) + 1;
+  if (g == 0) { memory.fill(MAIN, 0, MAIN_BYTES); store<u32>(a, 1); return; }
+  store<u32>(a, g);
+}
+
+/** Every EL1&0 entry of every VMID, stage 1 and stage 2: TLBI ALLE1. */
+export function invalidateAllEL10(): void {
+  for (let i: u32 = 0; i < 256; i++) { bumpVm(i); bumpS2(i); }
+  blkLoEL10 = <u64>-1; blkHiEL10 = 0;
+  blkLoS2 = <u64>-1; blkHiS2 = 0;
+}
+
+/** Every EL2-regime entry: TLBI ALLE2. */
+export function invalidateAllEL2(): void {
+  bumpVm(EL2_SLOT);
+  blkLoEL2 = <u64>-1; blkHiEL2 = 0;
+}
+
+/** True when page vpn of the regime (EL2 or EL1&0) may be covered by a block-derived entry. */
+export function vaInBlockRange(el2: bool, vpn: u64): bool {
+  return el2 ? vpn >= blkLoEL2 && vpn <= blkHiEL2 : vpn >= blkLoEL10 && vpn <= blkHiEL10;
+}
+
+@inline function matchAsid(e: u32, asid: u32, anyAsid: bool): bool {
+  return anyAsid || (load<u64>(e, M_DATA) & F_GLOBAL) != 0 || <u32>load<u16>(e, M_ASID) == asid;
+}
+
+/**
+ * Invalidates the entries translating VA page vpn: TLBI VAE1/VALE1 (anyAsid false: entries of
+ * `asid` and global ones), VAAE1/VAALE1 (anyAsid true), VAE2/VALE2 (el2). Entries from a block
+ * containing the page are found too. Returns true when block entries may have been involved (the
+ * caller then drops the whole fast TLB of the regime, which is indexed by page).
+ */
+export function invalidateVa(el2: bool, vmid: u32, asid: u32, vpn: u64, anyAsid: bool): bool {
+  if (vaInBlockRange(el2, vpn)) {
+    for (let e = MAIN; e < MAIN + MAIN_BYTES; e += 32) {
+      const tag = load<u64>(e, M_TAG);
+      if ((tag & 1) == 0) continue;
+      const kind = <u32>(tag >> 1) & 3;
+      if (el2 ? kind != KIND_EL2 : (kind == KIND_EL2 || <u32>(tag >> 48) != vmid)) continue;
+      const level = <u32>(load<u64>(e, M_DATA) >> F_LEVEL_SHIFT) & 3;
+      const ev = (tag >> 4) & VPN_MASK;
+      if (((ev ^ vpn) >> (9 * (3 - level))) != 0) continue;
+      if (!el2 && !matchAsid(e, asid, anyAsid)) continue;
+      store<u64>(e, 0, M_TAG);
+    }
+    return true;
+  }
+  const e0 = mainSet(vpn, el2 ? 0 : vmid);
+  for (let w: u32 = 0; w < 2; w++) {
+    const e = e0 + (w << 5);
+    const tag = load<u64>(e, M_TAG);
+    if (el2) {
+      if (tag == mainTag(KIND_EL2, 0, vpn)) store<u64>(e, 0, M_TAG);
+    } else if (tag == mainTag(KIND_EL10_S1, vmid, vpn) || tag == mainTag(KIND_EL10_S12, vmid, vpn)) {
+      if (matchAsid(e, asid, anyAsid)) store<u64>(e, 0, M_TAG);
+    }
+  }
+  return false;
+}
+
+/** Stage-2 walk cache entries of vmid translating IPA page ipn (TLBI IPAS2E1/IPAS2LE1). */
+export function invalidateIpa(vmid: u32, ipn: u64): void {
+  if (ipn >= blkLoS2 && ipn <= blkHiS2) {
+    for (let e = S2C; e < S2C + S2C_BYTES; e += 16) {
+      const tag = load<u64>(e);
+      if ((tag & 1) == 0 || <u32>(tag >> 48) != vmid) continue;
+      const level = <u32>(load<u64>(e, 8) >> S2D_LEVEL_SHIFT) & 3;
+      if (((((tag >> 4) & IPN_MASK) ^ ipn) >> (9 * (3 - level))) == 0) store<u64>(e, 0);
+    }
+    return;
+  }
+  const e = s2Index(vmid, ipn);
+  if (load<u64>(e) == s2Tag(vmid, ipn)) store<u64>(e, 0);
+}
+
+/** Stage-2 walk cache entries of vmid only (the hyp's flush of one VM's stage 2). */
+export function invalidateVmidS2(vmid: u32): void { bumpS2(vmid & 255); }

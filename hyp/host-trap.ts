@@ -1,0 +1,61 @@
+/**
+ * Traps from the host running at EL1 on the core (nvhe/hyp-main.c handle_trap): HVC64 → host
+ * hypercall through the same dispatcher as the TypeScript host; SMC64 (trapped by HCR_EL2.TSC) →
+ * PSCI relayed to the firmware; instruction/data aborts on the host stage-2 →
+ * handle_host_mem_abort() (lazy identity map), re-injected into the host when it touched a page it
+ * does not own (host_inject_mem_abort).
+ */
+import { SR } from '../machine/core';
+import type { HostedEl2 } from './hosted-el2';
+import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_IABT_LOW, EC_SMC64 } from './world-switch';
+import { EEXIST } from './page-state';
+
+export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
+export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string };
+
+const EC_DABT_CUR = 0x25, EC_IABT_CUR = 0x21, EC_UNKNOWN = 0;
+
+/** IPA of a stage-2 abort: HPFAR_EL2.FIPA (bits 43:4 = IPA[55:12]) plus FAR_EL2's page offset. */
+export function faultIpa(hpfar: bigint, far: bigint): bigint {
+  return ((hpfar >> 4n) << 12n) | (far & 0xfffn);
+}
+
+export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrapResult {
+  const c = el2.core;
+  const esr = c.sysreg(SR.ESR_EL2);
+  const ec = ESR_EC(esr);
+  switch (ec) {
+    case EC_HVC64: {
+      const frame = [0, 1, 2, 3, 4, 5].map((i) => c.getX(i));
+      el2.hcallFrame(frame);
+      for (let i = 0; i < 4; i++) c.setX(i, frame[i]);
+      c.exceptionReturn(); // ELR_EL2 is the instruction after the HVC
+      return 'continue';
+    }
+    case EC_SMC64: { // host SMC: pKVM forwards PSCI and other SMCs to EL3 firmware
+      const res = firmware([0, 1, 2, 3].map((i) => c.getX(i)));
+      el2.trace.emit('psci', `host SMC 0x${c.getX(0).toString(16)} → ${res.action ?? `0x${res.x0.toString(16)}`}`);
+      if (res.action === 'off' || res.action === 'cpu_off') return 'poweroff';
+      if (res.action === 'reset') return 'reset';
+      c.setX(0, res.x0);
+      c.setSysreg(SR.ELR_EL2, c.sysreg(SR.ELR_EL2) + 4n); // a trapped SMC returns to itself
+      c.exceptionReturn();
+      return 'continue';
+    }
+    case EC_DABT_LOW: case EC_IABT_LOW: {
+      const far = c.sysreg(SR.FAR_EL2);
+      const ipa = faultIpa(c.sysreg(SR.HPFAR_EL2), far);
+      const ret = el2.pkvm.handleHostMemAbort(ipa);
+      c.exceptionReturn(); // back to the faulting instruction
+      if (ret === 0 || ret === -EEXIST) return 'continue';
+      // host_inject_mem_abort(): the host takes the abort itself, as from its own EL.
+      el2.trace.emit('host-abort', `host access to 0x${ipa.toString(16)} refused (${ret})`);
+      c.injectException(1, ec === EC_DABT_LOW ? EC_DABT_CUR : EC_IABT_CUR, Number(esr & 0x1ffffffn), far);
+      return 'continue';
+    }
+    default:
+      c.exceptionReturn();
+      c.injectException(1, EC_UNKNOWN, 0);
+      return 'continue';
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * pKVM hosted at EL2 on the CPU core: the hyp's data lives in the core's RAM (a carve-out the host
+ * never maps), its page tables are the descriptors the core walks, its TLB maintenance is the core's,
+ * and __kvm_vcpu_run is the world switch of world-switch.ts. Host hypercalls reach handleHostHcall()
+ * through one SMCCC register frame, whether the host is the TypeScript host model or A64 code at EL1
+ * issuing HVC (host-trap.ts).
+ */
+import { SR, type Core } from '../machine/core';
+import { Pkvm, host_s2_pgtable_pages } from './index';
+import { CorePhysMem } from './core-phys-mem';
+import { WorldSwitch, HCR_HOST_FLAGS } from './world-switch';
+import { KVM_HOST_SMCCC_FUNC, asSigned, type HostHcallName } from './hypercalls';
+import { Trace } from './trace';
+import type { PkvmHypVcpu } from './hyp-vm';
+
+export interface HostedEl2Options {
+  maxVms?: number;
+  maxVcpus?: number;
+  /** Instructions per guest run slice before the hyp returns to the host. */
+  slice?: number;
+  /** Carve-out size in bytes (default: enough for the host stage-2 of all RAM plus margin). */
+  carveoutBytes?: number;
+  /** Guest trap handler of the hyp (guest hypercalls, MMIO guard); default: every trap to the host. */
+  handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
+}
+
+export interface HcallResult { x0: bigint; x1: bigint; x2: bigint; x3: bigint; ret: number }
+
+const PAGE = 4096n;
+const MB2 = 2n << 20n;
+
+export class HostedEl2 {
+  readonly pkvm: Pkvm;
+  readonly mem: CorePhysMem;
+  readonly ws: WorldSwitch;
+  readonly carveout: { base: bigint; size: bigint };
+  readonly trace: Trace;
+
+  constructor(readonly core: Core, opts: HostedEl2Options = {}) {
+    this.mem = new CorePhysMem(core);
+    this.trace = new Trace(() => core.insns);
+    const ram = BigInt(core.ramSize);
+    const need = BigInt(host_s2_pgtable_pages(ram) + 256) * PAGE;
+    const size = opts.carveoutBytes !== undefined ? BigInt(opts.carveoutBytes) : ((need + MB2 - 1n) / MB2) * MB2;
+    this.carveout = { base: core.ramBase + ram - size, size };
+    this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
+      slice: opts.slice ?? 1_000_000,
+      handleGuestTrap: opts.handleGuestTrap,
+    });
+    this.pkvm = new Pkvm(this.mem, this.carveout, opts.maxVms ?? 16, opts.maxVcpus ?? 8, {
+      warnIsFatal: false,
+      tlb: {
+        flush_vmid_ipa: (vmid) => core.tlbInvalidateVmid(vmid),
+        flush_vmid_range: (vmid) => core.tlbInvalidateVmid(vmid),
+        flush_vmid: (vmid) => core.tlbInvalidateVmid(vmid),
+        flush_vm_context: () => core.tlbFlush(),
+      },
+      vcpuRun: this.ws.run,
+    });
+    // __pkvm_prot_finalize on the boot CPU: the host now runs behind its stage-2.
+    this.hcall('__pkvm_prot_finalize');
+  }
+
+  /** Programs EL2 for the host at EL1: HCR_EL2 host flags, VTTBR_EL2/VTCR_EL2 = host stage-2. */
+  enterHostContext(): void {
+    const c = this.core;
+    c.setSysreg(SR.HCR_EL2, HCR_HOST_FLAGS);
+    c.setSysreg(SR.VTCR_EL2, this.pkvm.host_vtcr());
+    c.setSysreg(SR.VTTBR_EL2, this.pkvm.host_vttbr());
+  }
+
+  /** A host hypercall through the SMCCC frame (x0 = id, x1..x5 args), as the host's HVC makes it. */
+  hcallFrame(frame: bigint[]): void {
+    this.pkvm.handleHostHcall(frame, 0);
+  }
+
+  /** Host hypercall by name; ret = x1 as a signed errno (0 on success). */
+  hcall(name: HostHcallName, ...args: (bigint | number)[]): HcallResult {
+    const frame = [KVM_HOST_SMCCC_FUNC(name), ...args.map((a) => BigInt.asUintN(64, BigInt(a)))];
+    while (frame.length < 6) frame.push(0n);
+    this.hcallFrame(frame);
+    const r = { x0: frame[0], x1: frame[1], x2: frame[2], x3: frame[3], ret: asSigned(frame[1]) };
+    if (name !== '__kvm_vcpu_run') this.trace.emit('hcall', `${name}(${args.map((a) => `0x${BigInt(a).toString(16)}`).join(', ')}) = ${r.ret}`);
+    return r;
+  }
+}

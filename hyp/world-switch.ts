@@ -1,0 +1,141 @@
+/**
+ * __kvm_vcpu_run() on the CPU core (nvhe/switch.c __kvm_vcpu_run + the pKVM flush/sync of
+ * hyp-main.c): save the host's CPU context, load the guest's (x0–x30, SP_EL0/SP_EL1, PC, PSTATE, EL1
+ * system registers), program HCR_EL2/VTTBR_EL2/VTCR_EL2/CNTVOFF_EL2 for the guest, run the core until
+ * the guest exits to EL2, save the guest context, restore the host's and return an ARM_EXCEPTION_*
+ * code with the fault information in vcpu.fault.
+ *
+ * What the host may see of the exit is decided by sync_exit() (exit-view.ts): a protected guest's
+ * registers stay hidden except the one register an exit needs.
+ */
+import { L, SR, type Core } from '../machine/core';
+import type { PkvmHypVcpu } from './hyp-vm';
+import { VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, newCpuContext, type KvmCpuContext } from './hyp-vm';
+
+export const HCR_VM = 1n << 0n;
+export const HCR_SWIO = 1n << 1n;
+export const HCR_FMO = 1n << 3n;
+export const HCR_IMO = 1n << 4n;
+export const HCR_AMO = 1n << 5n;
+export const HCR_TWI = 1n << 13n;
+export const HCR_TWE = 1n << 14n;
+export const HCR_TSC = 1n << 19n;
+export const HCR_RW = 1n << 31n;
+/** HCR_GUEST_FLAGS (kvm_arm.h), reduced to the bits the core implements (TWI/TWE per vCPU). */
+export const HCR_GUEST_FLAGS = HCR_TSC | HCR_VM | HCR_AMO | HCR_SWIO | HCR_RW | HCR_FMO | HCR_IMO;
+export const HCR_GUEST_DEFAULT_WFX = HCR_TWI | HCR_TWE;
+/** HCR_HOST_NVHE_PROTECTED_FLAGS: the host runs at EL1 behind its stage-2 with SMC trapped. */
+export const HCR_HOST_FLAGS = HCR_RW | HCR_VM | HCR_TSC | HCR_SWIO;
+
+export const ESR_EC = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+export const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_SMC64 = 0x17, EC_SYS64 = 0x18;
+export const EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
+
+const sysregIndex = (name: string): number => {
+  if (name === 'MPIDR_EL1') return SR.VMPIDR_EL2; // the guest's MPIDR is VMPIDR_EL2
+  const idx = (SR as Record<string, number>)[name];
+  if (idx === undefined) throw new Error(`world switch: no sysreg ${name}`);
+  return idx;
+};
+const SYSREG_IDX = VCPU_SYSREGS.map((n) => [n, sysregIndex(n)] as const);
+
+/** Snapshot of the core's CPU state (what __sysreg_save_state and friends save). */
+export function saveCpuContext(core: Core, ctxt: KvmCpuContext = newCpuContext()): KvmCpuContext {
+  for (let i = 0; i < 31; i++) ctxt.regs[i] = core.getX(i);
+  ctxt.sp_el0 = core.sysreg(SR.SP_EL0);
+  ctxt.sp_el1 = core.sysreg(SR.SP_EL1);
+  for (const [n, idx] of SYSREG_IDX) ctxt.sys_regs[n] = core.sysreg(idx);
+  return ctxt;
+}
+
+export function loadCpuContext(core: Core, ctxt: KvmCpuContext): void {
+  for (let i = 0; i < 31; i++) core.setX(i, ctxt.regs[i]);
+  for (const [n, idx] of SYSREG_IDX) core.setSysreg(idx, ctxt.sys_regs[n]);
+  core.setSysreg(SR.SP_EL0, ctxt.sp_el0);
+  core.setSysreg(SR.SP_EL1, ctxt.sp_el1);
+}
+
+/** The EL2 state the host runs with (restored after each guest run). */
+interface HostEl2State { pc: bigint; pstate: bigint; elr: bigint; spsr: bigint; hcr: bigint; vttbr: bigint; vtcr: bigint; cntvoff: bigint; ctxt: KvmCpuContext }
+
+export interface WorldSwitchOptions {
+  /** Instructions a guest may run before the hyp returns to the host (a timer tick). */
+  slice: number;
+  /** Called when the guest exits to EL2 for a reason the hyp handles itself (guest hypercalls). */
+  handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
+}
+
+export class WorldSwitch {
+  /** Instructions retired by guests (all vCPUs). */
+  guestInsns = 0n;
+  constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
+
+  private saveHost(): HostEl2State {
+    const c = this.core;
+    return {
+      pc: c.pc, pstate: c.pstate, elr: c.sysreg(SR.ELR_EL2), spsr: c.sysreg(SR.SPSR_EL2),
+      hcr: c.sysreg(SR.HCR_EL2), vttbr: c.sysreg(SR.VTTBR_EL2), vtcr: c.sysreg(SR.VTCR_EL2),
+      cntvoff: c.sysreg(SR.CNTVOFF_EL2), ctxt: saveCpuContext(c),
+    };
+  }
+
+  private restoreHost(h: HostEl2State): void {
+    const c = this.core;
+    loadCpuContext(c, h.ctxt);
+    c.setSysreg(SR.HCR_EL2, h.hcr);
+    c.setSysreg(SR.VTTBR_EL2, h.vttbr);
+    c.setSysreg(SR.VTCR_EL2, h.vtcr);
+    c.setSysreg(SR.CNTVOFF_EL2, h.cntvoff);
+    c.setSysreg(SR.ELR_EL2, h.elr);
+    c.setSysreg(SR.SPSR_EL2, h.spsr);
+    c.pstate = h.pstate;
+    c.pc = h.pc;
+  }
+
+  /** KvmVcpuRunHook: returns ARM_EXCEPTION_TRAP (fault info in vcpu.fault) or ARM_EXCEPTION_IRQ. */
+  run = (vcpu: PkvmHypVcpu): number => {
+    const c = this.core;
+    const host = this.saveHost();
+    loadCpuContext(c, vcpu.ctxt);
+    c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE)));
+    c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
+    c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
+    c.pstate = vcpu.ctxt.pstate;
+    c.pc = vcpu.ctxt.pc;
+    let ret = ARM_EXCEPTION_IRQ;
+    const start = c.insns;
+    let left = this.opts.slice;
+    for (;;) {
+      const before = c.insns;
+      const r = c.run(left);
+      left -= Number(c.insns - before);
+      if (r === 'hyp') {
+        const esr = c.sysreg(SR.ESR_EL2);
+        vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
+        // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.
+        if (this.opts.handleGuestTrap?.(vcpu, esr) === 'resume') {
+          c.exceptionReturn();
+          if (left > 0) continue;
+          ret = ARM_EXCEPTION_IRQ;
+          break;
+        }
+        ret = ARM_EXCEPTION_TRAP;
+        break;
+      }
+      // End of the slice (a timer tick) or WFI with TWI clear: back to the host to schedule.
+      if (r === 'budget' || r === 'wfi') { ret = ARM_EXCEPTION_IRQ; break; }
+      // A guest cannot reach the board's firmware, semihosting or devices: everything outside its
+      // stage-2 faults to EL2 first. Anything else is a hyp bug.
+      throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);
+    }
+    this.guestInsns += c.insns - start;
+    // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
+    saveCpuContext(c, vcpu.ctxt);
+    if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
+    else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
+    this.restoreHost(host);
+    return ret;
+  };
+}
+
+export { L };
