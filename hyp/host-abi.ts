@@ -21,7 +21,25 @@ export const HOST_KVM_SIZE = 0x28n;
 export const HOST_VCPU_VCPU_ID = 0x00n; /* u32 */
 export const HOST_VCPU_VCPU_IDX = 0x04n; /* u32 */
 export const HOST_VCPU_PKVM_MEMCACHE = 0x08n; /* kvm_hyp_memcache arch.pkvm_memcache */
-export const HOST_VCPU_SIZE = 0x18n;
+/* Reset state the VMM chose (KVM_ARM_VCPU_INIT + KVM_SET_ONE_REG): read once by __pkvm_init_vcpu. */
+export const HOST_VCPU_RESET_PC = 0x18n; /* u64 */
+export const HOST_VCPU_RESET_X = 0x20n; /* u64 x0..x3 */
+/* Exit information the hyp writes on each return from __kvm_vcpu_run (sync_hyp_vcpu). */
+export const HOST_VCPU_FAULT_ESR = 0x40n; /* u64 ESR_EL2 */
+export const HOST_VCPU_FAULT_FAR = 0x48n; /* u64 FAR_EL2 (0 for a protected guest) */
+export const HOST_VCPU_FAULT_HPFAR = 0x50n; /* u64 HPFAR_EL2 */
+export const HOST_VCPU_EXIT_CODE = 0x58n; /* u64 ARM_EXCEPTION_* */
+export const HOST_VCPU_REGS = 0x60n; /* u64 x0..x30: all of them for a non-protected guest */
+export const HOST_VCPU_PC = 0x158n; /* u64 (non-protected only) */
+export const HOST_VCPU_PSTATE = 0x160n; /* u64 (non-protected only) */
+/* Requests the host makes for the next run (flush_hyp_vcpu), cleared by the hyp when applied. */
+export const HOST_VCPU_REQ = 0x168n; /* u64 HOST_REQ_* */
+export const HOST_VCPU_REQ_REG = 0x170n; /* u64 register index for HOST_REQ_SET_REG */
+export const HOST_VCPU_SIZE = 0x180n;
+
+export const HOST_REQ_SKIP_INSN = 1n; /* the host emulated the trapped instruction: PC += 4 */
+export const HOST_REQ_SET_REG = 2n; /* write regs[REQ_REG] into the guest (MMIO read data, HVC x0) */
+export const HOST_REQ_INJECT_SEA = 4n; /* inject a synchronous external abort at FAR (MMIO outside the guard) */
 
 /** sizeof(struct pkvm_hyp_vm) and sizeof(struct pkvm_hyp_vcpu) at EL2 in this model. */
 export const PKVM_HYP_VM_SIZE = 2048n;
@@ -63,4 +81,8 @@ export class HostVcpuView {
   get vcpu_idx(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4)); }
   set vcpu_idx(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4, BigInt(v)); }
   get pkvm_memcache(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_VCPU_PKVM_MEMCACHE); }
+  u64(off: bigint): bigint { return this.mem.readU64(this.pa + off); }
+  setU64(off: bigint, v: bigint): void { this.mem.writeU64(this.pa + off, BigInt.asUintN(64, v)); }
+  reg(i: number): bigint { return this.u64(HOST_VCPU_REGS + 8n * BigInt(i)); }
+  setReg(i: number, v: bigint): void { this.setU64(HOST_VCPU_REGS + 8n * BigInt(i), v); }
 }

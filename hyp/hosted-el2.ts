@@ -12,6 +12,8 @@ import { WorldSwitch, HCR_HOST_FLAGS } from './world-switch';
 import { KVM_HOST_SMCCC_FUNC, asSigned, type HostHcallName } from './hypercalls';
 import { Trace } from './trace';
 import type { PkvmHypVcpu } from './hyp-vm';
+import { flush_hyp_vcpu, sync_hyp_vcpu } from './vcpu-sync';
+import { injectDataSea } from './inject';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -55,10 +57,18 @@ export class HostedEl2 {
         flush_vmid: (vmid) => core.tlbInvalidateVmid(vmid),
         flush_vm_context: () => core.tlbFlush(),
       },
-      vcpuRun: this.ws.run,
+      vcpuRun: (vcpu) => this.vcpuRun(vcpu),
     });
     // __pkvm_prot_finalize on the boot CPU: the host now runs behind its stage-2.
     this.hcall('__pkvm_prot_finalize');
+  }
+
+  /** __kvm_vcpu_run as the hyp performs it: flush the host's requests, world switch, sync the exit. */
+  private vcpuRun(vcpu: PkvmHypVcpu): number {
+    flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => injectDataSea(v.ctxt, far, ((v.fault.esr_el2 >> 6n) & 1n) === 1n));
+    const ret = this.ws.run(vcpu);
+    sync_hyp_vcpu(this.pkvm, vcpu, ret);
+    return ret;
   }
 
   /** Programs EL2 for the host at EL1: HCR_EL2 host flags, VTTBR_EL2/VTCR_EL2 = host stage-2. */
@@ -71,8 +81,12 @@ export class HostedEl2 {
 
   /** A host hypercall through the SMCCC frame (x0 = id, x1..x5 args), as the host's HVC makes it. */
   hcallFrame(frame: bigint[]): void {
+    const id = frame[0];
     this.pkvm.handleHostHcall(frame, 0);
+    if (this.traceHcalls) this.trace.emit('hcall', `0x${id.toString(16)}(${frame.slice(1, 4).map((a) => `0x${a.toString(16)}`).join(', ')}) → x0=${BigInt.asIntN(64, frame[0])} x1=${BigInt.asIntN(64, frame[1])}`);
   }
+  /** Trace every SMCCC-frame hypercall (the A64 host's); the TS host traces by name instead. */
+  traceHcalls = false;
 
   /** Host hypercall by name; ret = x1 as a signed errno (0 on success). */
   hcall(name: HostHcallName, ...args: (bigint | number)[]): HcallResult {

@@ -48,6 +48,8 @@ export class PkvmHypVcpu {
   ctxt: KvmCpuContext = newCpuContext();
   fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
   hcr_el2 = 0n;
+  /** What the host may read/write after the last exit (vcpu-sync.ts). */
+  last_exit_permit: { read: number[]; write: number | null; skip: boolean } | null = null;
   constructor(
     readonly vm: PkvmHypVm,
     /** Physical address of the donated page(s) holding this struct. */

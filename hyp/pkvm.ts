@@ -9,7 +9,8 @@ import { EBUSY, EINVAL, ENOENT, ENOMEM, WARN_ON } from './page-state';
 import { PAGE_ALIGN, PAGE_SHIFT, PAGE_SIZE, hyp_phys_to_pfn } from './pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from './vtcr';
 import {
-  HOST_KVM_SIZE, HOST_VCPU_SIZE, HostKvmView, HostVcpuView, PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
+  HOST_KVM_SIZE, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
+  PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
 } from './host-abi';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem, hyp_unpin_shared_mem } from './mem-protect';
 import { __pkvm_host_reclaim_page_guest } from './mem-protect-guest';
@@ -170,10 +171,26 @@ export function __pkvm_init_vcpu(hyp: Pkvm, handle: number, host_vcpu: bigint, v
     const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
     /* As upstream, the host vCPU stays pinned if the index is rejected. */
     if (vcpu.vcpu_idx >= vm.created_vcpus || vm.vcpus[vcpu.vcpu_idx]) ret = -EINVAL;
-    else vm.vcpus[vcpu.vcpu_idx] = vcpu;
+    else {
+      pkvm_vcpu_reset_state(vcpu, hv);
+      vm.vcpus[vcpu.vcpu_idx] = vcpu;
+    }
   }
   if (ret) unmap_donated_memory(hyp, va, PKVM_HYP_VCPU_SIZE);
   return ret;
+}
+
+/**
+ * The vCPU's reset state, copied once from the host's struct kvm_vcpu into the hyp's copy: EL1h with
+ * DAIF masked, MMU off, PC and x0..x3 as the VMM set them. From here on the hyp's copy is the only one
+ * (a protected guest's registers are never read from the host again).
+ */
+function pkvm_vcpu_reset_state(vcpu: PkvmHypVcpu, hv: HostVcpuView): void {
+  vcpu.ctxt.pc = hv.u64(HOST_VCPU_RESET_PC);
+  for (let i = 0; i < 4; i++) vcpu.ctxt.regs[i] = hv.u64(HOST_VCPU_RESET_X + 8n * BigInt(i));
+  vcpu.ctxt.pstate = 0x3c5n; /* EL1h, DAIF masked */
+  vcpu.ctxt.sys_regs.SCTLR_EL1 = 0x30d00800n; /* RES1 bits, MMU and caches off */
+  vcpu.ctxt.sys_regs.MPIDR_EL1 = 0x80000000n | BigInt(vcpu.vcpu_idx);
 }
 
 export function __pkvm_reclaim_dying_guest_page(hyp: Pkvm, handle: number, gfn: bigint): number {

@@ -42,6 +42,7 @@ interface CoreExports {
   tlbInvalidateIpa(vmid: number, ipa: bigint): void;
   mmuStat(i: number): number;
   benchTranslate(va: bigint, n: number, stride: bigint, flush: number, access: number, idx: number): bigint;
+  benchFastTlb(va: bigint, pages: number, n: number): bigint;
 }
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state';

@@ -1,0 +1,49 @@
+/**
+ * The host kernel's view of physical memory: every access is checked against the host stage-2 with
+ * the core's own walker, exactly as a host CPU access would be. A miss on a page the host owns is
+ * mapped lazily by the hyp (host_stage2_idmap, as on a real host abort); a page the host gave away
+ * is refused (-EPERM), never served.
+ */
+import type { Core } from '../machine/core';
+import type { Pkvm } from '../hyp/index';
+import type { PhysMem } from '../hyp/phys-mem';
+import { EEXIST } from '../hyp/page-state';
+
+export class HostAccessError extends Error {
+  constructor(readonly pa: bigint, readonly errno: number, write: boolean) {
+    super(`host ${write ? 'write to' : 'read of'} PA 0x${pa.toString(16)} refused by the host stage-2 (${errno === -1 ? '-EPERM' : errno})`);
+    this.name = 'HostAccessError';
+  }
+}
+
+export class HostMemory implements PhysMem {
+  readonly ramBase: bigint;
+  readonly ramSize: bigint;
+  /** Host stage-2 aborts taken (each one a lazy idmap by the hyp). */
+  aborts = 0;
+  constructor(readonly core: Core, readonly pkvm: Pkvm) {
+    this.ramBase = core.ramBase;
+    this.ramSize = BigInt(core.ramSize);
+  }
+
+  /** Host stage-2 check of one page; maps it through the hyp on a first touch. */
+  private check(pa: bigint, write: boolean): void {
+    const vttbr = this.pkvm.host_vttbr(), vtcr = this.pkvm.host_vtcr();
+    if ('pa' in this.core.walkStage2(pa, write ? 'w' : 'r', vttbr, vtcr)) return;
+    this.aborts++;
+    const ret = this.pkvm.handleHostMemAbort(pa & ~0xfffn);
+    if (ret !== 0 && ret !== -EEXIST) throw new HostAccessError(pa, ret, write);
+    if (!('pa' in this.core.walkStage2(pa, write ? 'w' : 'r', vttbr, vtcr))) throw new HostAccessError(pa, -1, write);
+  }
+  private checkRange(pa: bigint, n: number, write: boolean): void {
+    if (!this.core.isRam(pa, n)) throw new HostAccessError(pa, -14, write);
+    for (let p = pa & ~0xfffn; p < pa + BigInt(n); p += 0x1000n) this.check(p, write);
+  }
+
+  isMemory(pa: bigint): boolean { return this.core.isRam(pa); }
+  readU64(pa: bigint): bigint { this.checkRange(pa, 8, false); return this.core.readPhysU64(pa); }
+  writeU64(pa: bigint, v: bigint): void { this.checkRange(pa, 8, true); this.core.writePhysU64(pa, v); }
+  zeroPage(pa: bigint): void { this.checkRange(pa & ~0xfffn, 4096, true); this.core.zeroPhys(pa & ~0xfffn, 4096); }
+  readBytes(pa: bigint, n: number): Uint8Array { this.checkRange(pa, n, false); return this.core.readPhys(pa, n); }
+  writeBytes(pa: bigint, b: Uint8Array): void { this.checkRange(pa, b.length, true); this.core.writePhys(pa, b); }
+}

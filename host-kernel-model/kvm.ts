@@ -1,0 +1,252 @@
+/**
+ * The host's KVM for protected (pKVM) and non-protected guests: VM and vCPU creation through the
+ * host hypercalls (arch/arm64/kvm/pkvm.c __pkvm_create_hyp_vm / __pkvm_create_hyp_vcpu), memslots
+ * with pinned backing pages, the guest image preloaded into them, and teardown
+ * (pkvm_destroy_hyp_vm: start → reclaim every page → finalize → free what the hyp hands back).
+ */
+import type { HostedEl2 } from '../hyp/hosted-el2';
+import { HostMemory } from './host-memory';
+import { HostPageAllocator } from './page-alloc';
+import { Memslot, type Backing } from './memslot';
+import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
+import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
+import { push_hyp_memcache, pop_hyp_memcache } from '../hyp/memcache';
+import { parseElf64 } from '../machine/elf';
+import { Pl011 } from '../machine/pl011';
+import { UserError } from '../machine/errors';
+import type { HostHcallName } from '../hyp/hypercalls';
+
+export const GUEST_RAM_IPA = 0x4000_0000n;
+export const GUEST_UART_IPA = 0x0900_0000n;
+const PAGE = 4096n;
+/** Pages kept in a vCPU's memcache before each donate/share (enough for the stage-2 tables of one page). */
+export const KVM_MMU_CACHE_MIN_PAGES = 4n;
+/** Low RAM the host kernel keeps for itself (never handed to guests). */
+export const HOST_RESERVED_LOW = 2n << 20n;
+
+export interface VmConfig {
+  name: string;
+  protected: boolean;
+  memBytes: number;
+  vcpus?: number;
+  image?: { bytes: Uint8Array; name: string };
+  backing?: Backing;
+  /** x1..x3 at entry (x0 is 0: no devicetree for guests). */
+  args?: bigint[];
+}
+
+export type VmState = 'created' | 'running' | 'off' | 'reset' | 'error' | 'destroyed';
+
+export class HostVcpu {
+  state: 'runnable' | 'off' = 'runnable';
+  constructor(readonly idx: number, readonly hostVcpuPa: bigint, readonly hypVcpuPa: bigint) {}
+}
+
+export class HostVm {
+  state: VmState = 'created';
+  error?: string;
+  readonly console: Pl011;
+  readonly consoleOut: number[] = [];
+  readonly vcpus: HostVcpu[] = [];
+  /** gfns the hyp mapped for the guest (donated or shared), as opposed to only preloaded. */
+  readonly given = new Set<bigint>();
+  /** Guest page faults handled (donations or shares). */
+  faults = 0;
+  mmioExits = 0;
+  constructor(
+    readonly cfg: VmConfig, readonly handle: number, readonly kvmPa: bigint, readonly vmPa: bigint,
+    readonly vmPages: number, readonly pgdPa: bigint, readonly pgdPages: number, readonly slot: Memslot,
+    onConsole: (vm: HostVm, byte: number) => void,
+  ) {
+    this.console = new Pl011((b) => { this.consoleOut.push(b); onConsole(this, b); });
+  }
+  get name(): string { return this.cfg.name; }
+  get isProtected(): boolean { return this.cfg.protected; }
+  consoleText(): string { return Buffer.from(this.consoleOut).toString('latin1'); }
+}
+
+export class KvmError extends UserError {}
+
+export interface HostKvmOptions { onConsole?: (vm: HostVm, byte: number) => void }
+
+export class HostKvm {
+  readonly mem: HostMemory;
+  readonly alloc: HostPageAllocator;
+  readonly vms: HostVm[] = [];
+  /** Emit a trace event per donated/shared page (off for benchmarks). */
+  traceFaults = true;
+
+  constructor(readonly el2: HostedEl2, readonly opts: HostKvmOptions = {}) {
+    const core = el2.core;
+    this.mem = new HostMemory(core, el2.pkvm);
+    const lo = core.ramBase + HOST_RESERVED_LOW;
+    this.alloc = new HostPageAllocator(lo, Number((el2.carveout.base - lo) / PAGE));
+  }
+
+  get pkvm() { return this.el2.pkvm; }
+
+  /** A host hypercall; throws KvmError unless it succeeds. Returns x1 (the handler's value). */
+  hcall(name: HostHcallName, ...args: (bigint | number)[]): number {
+    const r = this.el2.hcall(name, ...args);
+    if (r.x0 !== 0n) throw new KvmError(`${name}: hypercall not supported (x0=${BigInt.asIntN(64, r.x0)})`);
+    return r.ret;
+  }
+  /** A hypercall whose failure is the caller's to handle: returns the signed x1. */
+  tryHcall(name: HostHcallName, ...args: (bigint | number)[]): number {
+    const r = this.el2.hcall(name, ...args);
+    return r.x0 !== 0n ? -1 : r.ret;
+  }
+
+  allocPage(): bigint {
+    const p = this.alloc.alloc();
+    if (p === null) throw new KvmError('host out of memory');
+    this.mem.zeroPage(p);
+    return p;
+  }
+
+  /** kvm_share_hyp(): a host page the hyp may read and pin (struct kvm, struct kvm_vcpu). */
+  private sharedHostPage(): bigint {
+    const p = this.allocPage();
+    const ret = this.hcall('__pkvm_host_share_hyp', p >> 12n);
+    if (ret) throw new KvmError(`__pkvm_host_share_hyp: ${ret}`);
+    return p;
+  }
+
+  createVm(cfg: VmConfig): HostVm {
+    const nrVcpus = cfg.vcpus ?? 1;
+    if (cfg.memBytes <= 0 || cfg.memBytes % 4096 !== 0) throw new KvmError(`${cfg.name}: memory must be a positive multiple of 4 KiB`);
+    const kvmPa = this.sharedHostPage();
+    const kv = new HostKvmView(this.mem, kvmPa);
+    kv.created_vcpus = nrVcpus;
+    kv.is_protected = cfg.protected;
+    const handle = this.hcall('__pkvm_reserve_vm');
+    if (handle < 0) throw new KvmError(`${cfg.name}: __pkvm_reserve_vm: ${handle}`);
+    kv.handle = handle;
+    const vmPages = Number((pkvm_get_hyp_vm_size(nrVcpus) + PAGE - 1n) / PAGE);
+    const pgdPages = Number(kvm_pgtable_stage2_pgd_size(this.pkvm.host_vtcr()) / PAGE);
+    const vmPa = this.alloc.allocContig(vmPages);
+    const pgdPa = this.alloc.allocContig(pgdPages, pgdPages);
+    if (vmPa === null || pgdPa === null) throw new KvmError(`${cfg.name}: host out of memory for the hyp VM structures`);
+    for (let i = 0; i < pgdPages; i++) this.mem.zeroPage(pgdPa + BigInt(i) * PAGE);
+    const ret = this.hcall('__pkvm_init_vm', kvmPa, vmPa, pgdPa);
+    if (ret) throw new KvmError(`${cfg.name}: __pkvm_init_vm: ${ret}`);
+    const slot = new Memslot(GUEST_RAM_IPA, BigInt(cfg.memBytes), cfg.backing ?? 'anon');
+    const vm = new HostVm(cfg, handle, kvmPa, vmPa, vmPages, pgdPa, pgdPages, slot, (v, b) => this.opts.onConsole?.(v, b));
+    let entry = GUEST_RAM_IPA;
+    if (cfg.image) entry = this.preload(vm, cfg.image.bytes, cfg.image.name);
+    for (let i = 0; i < nrVcpus; i++) vm.vcpus.push(this.createVcpu(vm, i, entry, cfg.args ?? []));
+    this.vms.push(vm);
+    this.el2.trace.emit('vm', `${cfg.name}: created ${cfg.protected ? 'protected' : 'non-protected'} VM handle 0x${handle.toString(16)}, ${cfg.memBytes >> 20} MiB, ${nrVcpus} vCPU(s)`);
+    vm.state = 'running';
+    return vm;
+  }
+
+  private createVcpu(vm: HostVm, idx: number, entry: bigint, args: bigint[]): HostVcpu {
+    const hostVcpuPa = this.sharedHostPage();
+    const hv = new HostVcpuView(this.mem, hostVcpuPa);
+    hv.vcpu_id = idx;
+    hv.vcpu_idx = idx;
+    hv.setU64(HOST_VCPU_RESET_PC, entry);
+    hv.setU64(HOST_VCPU_RESET_X, 0n);
+    for (let i = 0; i < 3; i++) hv.setU64(HOST_VCPU_RESET_X + 8n * BigInt(i + 1), args[i] ?? 0n);
+    // Non-protected vCPUs keep their registers in the host structure: same reset state there.
+    hv.setU64(HOST_VCPU_PC, entry);
+    hv.setU64(HOST_VCPU_PSTATE, 0x3c5n);
+    for (let i = 0; i < 3; i++) hv.setReg(i + 1, args[i] ?? 0n);
+    const pages = Number(PKVM_HYP_VCPU_SIZE / PAGE);
+    const hypVcpuPa = this.alloc.allocContig(pages);
+    if (hypVcpuPa === null) throw new KvmError(`${vm.name}: host out of memory for a hyp vCPU`);
+    const ret = this.hcall('__pkvm_init_vcpu', vm.handle, hostVcpuPa, hypVcpuPa);
+    if (ret) throw new KvmError(`${vm.name}: __pkvm_init_vcpu(${idx}): ${ret}`);
+    const v = new HostVcpu(idx, hostVcpuPa, hypVcpuPa);
+    if (idx > 0) v.state = 'off'; // secondaries wait for PSCI CPU_ON
+    return v;
+  }
+
+  /** Backing page for gfn: allocated (zeroed) on first use and pinned. */
+  backingPage(vm: HostVm, gfn: bigint): bigint {
+    let pa = vm.slot.pages.get(gfn);
+    if (pa === undefined) {
+      pa = this.allocPage();
+      vm.slot.pages.set(gfn, pa);
+      vm.slot.pinned.add(gfn);
+    }
+    return pa;
+  }
+
+  /** The VMM copies the image into backing pages before boot; the contents survive donation. */
+  private preload(vm: HostVm, image: Uint8Array, name: string): bigint {
+    const elf = parseElf64(image, name);
+    for (const s of elf.segments) {
+      if (s.paddr < vm.slot.ipaBase || s.paddr + s.memsz > vm.slot.ipaBase + vm.slot.size) {
+        throw new KvmError(`${name}: segment at 0x${s.paddr.toString(16)} is outside the VM's memory`);
+      }
+      for (let off = 0n; off < s.memsz; ) {
+        const ipa = s.paddr + off;
+        const pageOff = ipa & 0xfffn;
+        const n = Number(PAGE - pageOff < s.memsz - off ? PAGE - pageOff : s.memsz - off);
+        const pa = this.backingPage(vm, ipa >> 12n) + pageOff;
+        const start = Number(off);
+        const chunk = new Uint8Array(n);
+        if (start < s.data.length) chunk.set(s.data.subarray(start, Math.min(start + n, s.data.length)));
+        this.mem.writeBytes(pa, chunk);
+        off += BigInt(n);
+      }
+    }
+    return elf.entry;
+  }
+
+  /** Keeps a vCPU's memcache (in the shared host struct kvm_vcpu) at KVM_MMU_CACHE_MIN_PAGES. */
+  topupMemcache(vcpu: HostVcpu): void {
+    const mc = new HostVcpuView(this.mem, vcpu.hostVcpuPa).pkvm_memcache;
+    while (mc.nr_pages < KVM_MMU_CACHE_MIN_PAGES) push_hyp_memcache(this.mem, mc, this.allocPage());
+  }
+
+  /** pkvm_destroy_hyp_vm(): teardown, reclaim (guest-owned pages come back zeroed), finalize. */
+  destroyVm(vm: HostVm): void {
+    if (vm.state === 'destroyed') return;
+    // A non-protected VM's pages are shared, not owned: unshare them first (pkvm_pgtable_stage2_destroy).
+    if (!vm.isProtected) {
+      for (const gfn of [...vm.given]) {
+        const r = this.hcall('__pkvm_host_unshare_guest', vm.handle, gfn, 1);
+        if (r) throw new KvmError(`${vm.name}: __pkvm_host_unshare_guest(0x${gfn.toString(16)}): ${r}`);
+        vm.given.delete(gfn);
+      }
+    }
+    let ret = this.hcall('__pkvm_start_teardown_vm', vm.handle);
+    if (ret) throw new KvmError(`${vm.name}: __pkvm_start_teardown_vm: ${ret}`);
+    for (const [gfn, pa] of [...vm.slot.pages]) {
+      if (vm.given.has(gfn)) {
+        ret = this.hcall('__pkvm_reclaim_dying_guest_page', vm.handle, gfn);
+        if (ret) throw new KvmError(`${vm.name}: __pkvm_reclaim_dying_guest_page(0x${gfn.toString(16)}): ${ret}`);
+      }
+      vm.slot.pinned.delete(gfn);
+      vm.slot.pages.delete(gfn);
+      this.alloc.free(pa);
+    }
+    ret = this.hcall('__pkvm_finalize_teardown_vm', vm.handle);
+    if (ret) throw new KvmError(`${vm.name}: __pkvm_finalize_teardown_vm: ${ret}`);
+    // The hyp returned the VM's page-table pages and its VM/vCPU structures through the memcaches.
+    const kv = new HostKvmView(this.mem, vm.kvmPa);
+    let returned = 0;
+    for (const mc of [kv.teardown_mc, kv.stage2_teardown_mc]) {
+      for (let p = pop_hyp_memcache(this.mem, mc); p !== null; p = pop_hyp_memcache(this.mem, mc)) { this.alloc.free(p); returned++; }
+    }
+    for (const v of vm.vcpus) {
+      const mc = new HostVcpuView(this.mem, v.hostVcpuPa).pkvm_memcache; // pages the hyp never took
+      for (let p = pop_hyp_memcache(this.mem, mc); p !== null; p = pop_hyp_memcache(this.mem, mc)) this.alloc.free(p);
+      this.unshareAndFree(v.hostVcpuPa);
+    }
+    // The PGD, the VM and vCPU structures came back through the teardown memcaches above.
+    this.unshareAndFree(vm.kvmPa);
+    vm.state = 'destroyed';
+    this.el2.trace.emit('teardown', `${vm.name}: torn down, ${returned} hyp pages returned`);
+  }
+
+  private unshareAndFree(pa: bigint): void {
+    const ret = this.hcall('__pkvm_host_unshare_hyp', pa >> 12n);
+    if (ret) throw new KvmError(`__pkvm_host_unshare_hyp(0x${(pa >> 12n).toString(16)}): ${ret}`);
+    this.alloc.free(pa);
+  }
+}
+

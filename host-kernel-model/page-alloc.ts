@@ -1,0 +1,48 @@
+/**
+ * The host's page allocator over the RAM it owns (everything outside the hyp carve-out and the
+ * host's reserved low memory): a bitmap, first fit from the lowest address, so runs are
+ * deterministic. Contiguous aligned runs serve the hyp's VM structures and stage-2 PGDs.
+ */
+export class HostPageAllocator {
+  private readonly used: Uint8Array;
+  private cursor = 0;
+  private nfree: number;
+  constructor(readonly base: bigint, readonly pages: number) {
+    this.used = new Uint8Array(pages);
+    this.nfree = pages;
+  }
+  get freePages(): number { return this.nfree; }
+  owns(pa: bigint): boolean { return pa >= this.base && pa < this.base + BigInt(this.pages) * 4096n; }
+
+  alloc(): bigint | null {
+    for (let n = 0; n < this.pages; n++) {
+      const i = (this.cursor + n) % this.pages;
+      if (!this.used[i]) { this.used[i] = 1; this.nfree--; this.cursor = i + 1; return this.base + BigInt(i) * 4096n; }
+    }
+    return null;
+  }
+
+  /** `count` contiguous pages aligned to `alignPages` pages (a power of two). */
+  allocContig(count: number, alignPages = 1): bigint | null {
+    const basePfn = Number(this.base >> 12n);
+    for (let i = 0; i + count <= this.pages; i++) {
+      if ((basePfn + i) % alignPages !== 0) continue;
+      let ok = true;
+      for (let j = 0; j < count; j++) if (this.used[i + j]) { ok = false; i += j; break; }
+      if (!ok) continue;
+      for (let j = 0; j < count; j++) this.used[i + j] = 1;
+      this.nfree -= count;
+      return this.base + BigInt(i) * 4096n;
+    }
+    return null;
+  }
+
+  free(pa: bigint, count = 1): void {
+    for (let j = 0; j < count; j++) {
+      const i = Number((pa - this.base) >> 12n) + j;
+      if (i < 0 || i >= this.pages || !this.used[i]) throw new Error(`host page allocator: double free of 0x${(pa + BigInt(j) * 4096n).toString(16)}`);
+      this.used[i] = 0;
+      this.nfree++;
+    }
+  }
+}
