@@ -1,9 +1,11 @@
 // `npm run bench`: all benchmarks, one table, JSON in bench/results/latest.json.
 import { benchCpu } from './cpu';
+import { benchFaults } from './faults';
 import { printTable, writeJson, type Row } from './table';
 
 const rows: Row[] = [];
 rows.push(...benchCpu());
+rows.push(...benchFaults());
 printTable(rows);
 const out = new URL('./results/latest.json', import.meta.url).pathname;
 writeJson(rows, out);

@@ -8,6 +8,7 @@
 // regime), so writes to the translation registers flush it (sysreg-access.ts) and misses refill
 // from the tagged cache behind it (tlb2.ts) without a walk. TLBI drops entries here too (tlbi.ts).
 import { TLB_BASE } from './layout';
+import { mmuContextChanged } from './mmu';
 
 export const MMU_EL0: u32 = 0; // EL1&0 regime, unprivileged
 export const MMU_EL1: u32 = 1; // EL1&0 regime, EL1
@@ -18,7 +19,8 @@ export const TLB_BITS: u32 = 8;
 export const TLB_ENTRIES: u32 = 1 << TLB_BITS;
 export const TLB_ENTRY_BYTES: u32 = 32;
 export const TLB_TABLE_BYTES: u32 = TLB_ENTRIES * TLB_ENTRY_BYTES;
-export const TAG_INVALID: u64 = 1;
+/** All ones never matches: fast-path tags compare with a page address whose low bits are at most 7. */
+export const TAG_INVALID: u64 = <u64>-1;
 
 export const TE_READ: u32 = 0;
 export const TE_WRITE: u32 = 8;
@@ -34,6 +36,7 @@ export let curTlb: u32 = TLB_BASE + TLB_TABLE_BYTES;
 export let curMmuIdx: u32 = MMU_EL1;
 
 export function setMmuIdx(idx: u32): void {
+  mmuContextChanged(); // called by contextChanged() on every translation-register change
   curMmuIdx = idx;
   curTlb = TLB_BASE + idx * TLB_TABLE_BYTES;
 }
@@ -43,16 +46,11 @@ export function setMmuIdx(idx: u32): void {
 }
 
 export function tlbFlushIdx(idx: u32): void {
-  const base = TLB_BASE + idx * TLB_TABLE_BYTES;
-  for (let e = base; e < base + TLB_TABLE_BYTES; e += TLB_ENTRY_BYTES) {
-    store<u64>(e, TAG_INVALID, TE_READ);
-    store<u64>(e, TAG_INVALID, TE_WRITE);
-    store<u64>(e, TAG_INVALID, TE_EXEC);
-  }
+  memory.fill(TLB_BASE + idx * TLB_TABLE_BYTES, 0xff, TLB_TABLE_BYTES); // every tag = TAG_INVALID
 }
 
 export function tlbFlushAll(): void {
-  for (let i: u32 = 0; i < MMU_COUNT; i++) tlbFlushIdx(i);
+  memory.fill(TLB_BASE, 0xff, MMU_COUNT * TLB_TABLE_BYTES);
 }
 
 /** Drops the write tags of all entries (a page just got decoded code). */

@@ -79,6 +79,7 @@ export class HostKvm {
   constructor(readonly el2: HostedEl2, readonly opts: HostKvmOptions = {}) {
     const core = el2.core;
     this.mem = new HostMemory(core, el2.pkvm);
+    el2.ws.hostOnCore = false; // the TypeScript host keeps no CPU state on the core
     const lo = core.ramBase + HOST_RESERVED_LOW;
     this.alloc = new HostPageAllocator(lo, Number((el2.carveout.base - lo) / PAGE));
   }

@@ -50,6 +50,8 @@ export class PkvmHypVcpu {
   hcr_el2 = 0n;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */
   last_exit_permit: { read: number[]; write: number | null; skip: boolean } | null = null;
+  /** Registers the last sync published in the host's struct kvm_vcpu (to clear them next time). */
+  last_published: number[] | null = null;
   constructor(
     readonly vm: PkvmHypVm,
     /** Physical address of the donated page(s) holding this struct. */

@@ -9,9 +9,15 @@ export const U64_MASK = (1n << 64n) - 1n;
 export const BIT = (n: number): bigint => 1n << BigInt(n);
 export const GENMASK = (h: number, l: number): bigint => ((1n << BigInt(h - l + 1)) - 1n) << BigInt(l);
 
+const shiftCache = new Map<bigint, bigint>();
+/** Position of the lowest set bit of a (constant) field mask; cached, as masks are few. */
 function maskShift(mask: bigint): bigint {
-  let s = 0n;
-  while (((mask >> s) & 1n) === 0n) s++;
+  let s = shiftCache.get(mask);
+  if (s === undefined) {
+    s = 0n;
+    while (((mask >> s) & 1n) === 0n) s++;
+    shiftCache.set(mask, s);
+  }
   return s;
 }
 export const FIELD_GET = (mask: bigint, v: bigint): bigint => (v & mask) >> maskShift(mask);

@@ -75,9 +75,10 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   }
   // Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role.
   hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 & 0xfffn : 0n);
-  const permit = trap ? exitPermit(vcpu) : { read: [], write: null, skip: false };
-  for (let i = 0; i < 31; i++) hv.setReg(i, permit.read.includes(i) ? vcpu.ctxt.regs[i] : 0n);
-  hv.setU64(HOST_VCPU_PC, 0n);
-  hv.setU64(HOST_VCPU_PSTATE, 0n);
+  const permit: ExitPermit = trap ? exitPermit(vcpu) : { read: [], write: null, skip: false };
+  // Only the registers this exit permits are visible; clear those the previous exit published.
+  for (const i of vcpu.last_published ?? []) if (!permit.read.includes(i)) hv.setReg(i, 0n);
+  for (const i of permit.read) hv.setReg(i, vcpu.ctxt.regs[i]);
+  vcpu.last_published = permit.read;
   vcpu.last_exit_permit = permit;
 }

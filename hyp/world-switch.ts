@@ -68,6 +68,11 @@ export interface WorldSwitchOptions {
 export class WorldSwitch {
   /** Instructions retired by guests (all vCPUs). */
   guestInsns = 0n;
+  /**
+   * The host runs on the core (an A64 host at EL1) and its CPU context must survive guest runs.
+   * A TypeScript host keeps nothing on the core, so the save/restore is skipped.
+   */
+  hostOnCore = true;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -95,7 +100,7 @@ export class WorldSwitch {
   /** KvmVcpuRunHook: returns ARM_EXCEPTION_TRAP (fault info in vcpu.fault) or ARM_EXCEPTION_IRQ. */
   run = (vcpu: PkvmHypVcpu): number => {
     const c = this.core;
-    const host = this.saveHost();
+    const host = this.hostOnCore ? this.saveHost() : null;
     loadCpuContext(c, vcpu.ctxt);
     c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE)));
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
@@ -133,7 +138,7 @@ export class WorldSwitch {
     saveCpuContext(c, vcpu.ctxt);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
-    this.restoreHost(host);
+    if (host) this.restoreHost(host);
     return ret;
   };
 }
