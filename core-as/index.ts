@@ -13,7 +13,7 @@ import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { invalidateAllCode, invalidateCode } from './codecache';
-import { mmioComplete as memMmioComplete, mmioDone, mmioReset } from './mem';
+import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { timerRunStart } from './timer';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
@@ -207,6 +207,19 @@ export function mmuStat(i: i32): u32 {
   return i == 0 ? statMainHit : i == 1 ? statMainMiss : i == 2 ? statS2Hit : statS2Miss;
 }
 /**
+ * Benchmark loop inside WASM over the interpreter's own load fast path (mem.ts read64): n loads
+ * cycling through `pages` pages (a power of two) from va, in the current mmu index, after one
+ * slow-path access per page has filled the fast TLB. Returns the sum of the values read.
+ */
+export function benchFastTlb(va: u64, pages: u32, n: u32): u64 {
+  let acc: u64 = 0;
+  for (let p: u32 = 0; p < pages; p++) acc += memRead64(va + (<u64>p << 12));
+  const mask = <u64>(pages - 1);
+  for (let i: u32 = 0; i < n; i++) acc += memRead64(va + ((<u64>i & mask) << 12) + ((<u64>i >> 5) & 0x1f8));
+  setMemFault(false);
+  return acc;
+}
+/**
  * Benchmark loop inside WASM: n translations of `va` (+ i * stride) for `access` in mmu index idx.
  * flush: 0 none, 1 the tagged TLB and walk cache of the current VMID (and the EL2 regime) before
  * each (O(1) generation bumps), 2 the tagged TLB only (walk cache kept). The fast TLB is not used. Returns the XOR of the results (so nothing is optimised away).
@@ -217,6 +230,7 @@ export function benchTranslate(va: u64, n: u32, stride: u64, flush: u32, access:
   for (let i: u32 = 0; i < n; i++) {
     if (flush == 1) { invalidateVmidS12(vmid); invalidateAllEL2(); }
     else if (flush == 2) { invalidateVmidS1(vmid); invalidateAllEL2(); }
+    else if (flush == 3) setUseCaches(false);
     acc ^= translate(va + <u64>i * stride, access, idx);
   }
   return acc;

@@ -19,7 +19,7 @@ import {
 import { getPstateMisc, hcr, HCR_DC, HCR_TGE, HCR_VM, haveEL2 } from './state';
 import {
   REGIME_EL10, REGIME_EL2, S1P_ALL, S1P_R0, S1P_R1, S1P_W0, S1P_W1, S1P_X0, S1P_X1, S2P_ALL, S2P_R,
-  S2P_W, S2P_X0, S2P_X1, WALK_FAULT, walkS1, walkS2, wDevice, wGlobal, wLevel, wPanSens, wPerms,
+  S2P_W, S2P_X0, S2P_X1, WALK_FAULT, walkMemoClear, walkParamsChanged, walkS1, walkS2, wDevice, wGlobal, wLevel, wPanSens, wPerms,
 } from './walk';
 import {
   F_DEVICE, F_GLOBAL, F_LEVEL_SHIFT, F_PAN, F_PERMS, KIND_EL10_S1, KIND_EL10_S12, KIND_EL2, M_DATA,
@@ -105,18 +105,42 @@ export function currentAsid(): u32 {
   return TRANSLATE_FAULT;
 }
 
+// The EL1&0 translation context, recomputed after any change of the registers it depends on
+// (contextChanged() → tlb.ts setMmuIdx → mmuContextChanged()): SCTLR_EL1, TCR_EL1, TTBR0/1_EL1,
+// HCR_EL2, VTTBR_EL2, VTCR_EL2, the configuration.
+let ctxValid: bool = false;
+let ctxS1: bool = false; // stage 1 enabled (SCTLR_EL1.M, not HCR_EL2.DC/TGE)
+let ctxS2: bool = false; // stage 2 enabled (HCR_EL2.VM or DC)
+let ctxVmid: u32 = 0;
+let ctxAsid: u32 = 0;
+let ctxTcr: u64 = 0;
+
+export function mmuContextChanged(): void { ctxValid = false; walkParamsChanged(); }
+
+function loadContext(): void {
+  if (!useCaches) walkParamsChanged(); // fresh walk (walk export, AT): decode the registers anew
+  const h = hcr();
+  ctxS2 = (h & (HCR_VM | HCR_DC)) != 0;
+  ctxS1 = (srGet(SCTLR_EL1) & 1) != 0 && (h & (HCR_DC | HCR_TGE)) == 0;
+  ctxVmid = currentVmid();
+  ctxAsid = currentAsid();
+  ctxTcr = srGet(TCR_EL1);
+  ctxValid = true;
+}
+
 /**
  * Translates va for `access` in mmu index idx. `unaligned`: the access is not naturally aligned
  * (an alignment fault if the memory is Device, checked after translation faults and before
  * permission faults, as AArch64.S1HasAlignmentFault/S2HasAlignmentFault order them).
  */
 export function translate(va: u64, access: u32, idx: u32, unaligned: bool = false): u64 {
+  walkMemoClear();
   if (idx == MMU_EL2) return translateEL2(va, access, unaligned);
-  const h = hcr();
-  const s2 = (h & (HCR_VM | HCR_DC)) != 0;
+  if (!ctxValid || !useCaches) loadContext();
+  const s2 = ctxS2;
   const el0 = idx == MMU_EL0;
-  if ((srGet(SCTLR_EL1) & 1) == 0 || (h & (HCR_DC | HCR_TGE)) != 0) {
-    const ipa = flat(va, srGet(TCR_EL1), true);
+  if (!ctxS1) {
+    const ipa = flat(va, ctxTcr, true);
     if (ipa == TRANSLATE_FAULT) return TRANSLATE_FAULT;
     tLevel = 0;
     if (!s2) { tPerms = PERM_R | PERM_W | PERM_X; return ipa; }
@@ -125,14 +149,11 @@ export function translate(va: u64, access: u32, idx: u32, unaligned: bool = fals
   const pan = !el0 && (getPstateMisc() & PSTATE_PAN) != 0;
   const bit: u32 = 1 << access;
   const kind = s2 ? KIND_EL10_S12 : KIND_EL10_S1;
-  let vmid: u32 = 0, asid: u32 = 0;
+  const vpn = (va >> 12) & VPN_MASK;
   if (useCaches) {
-    vmid = currentVmid();
-    asid = currentAsid();
-    const tbi = <u32>(srGet(TCR_EL1) >> (37 + <u32>((va >> 55) & 1))) & 1;
     const top = <i64>va >> 55;
-    if (tbi != 0 || top == 0 || top == -1) {
-      const e = tlb2Lookup(kind, vmid, asid, (va >> 12) & VPN_MASK);
+    if (top == 0 || top == -1 || ((ctxTcr >> (37 + <u64>(top & 1))) & 1) != 0) {
+      const e = tlb2Lookup(kind, ctxVmid, ctxAsid, vpn);
       if (e != 0) {
         const d = load<u64>(e, M_DATA);
         const p = <u32>(d & F_PERMS);
@@ -167,7 +188,7 @@ export function translate(va: u64, access: u32, idx: u32, unaligned: bool = fals
   }
   tLevel = s1Level;
   if (useCaches) {
-    tlb2Insert(kind, vmid, asid, (va >> 12) & VPN_MASK, (pa & PAGE_BITS) | <u64>perms |
+    tlb2Insert(kind, ctxVmid, ctxAsid, vpn, (pa & PAGE_BITS) | <u64>perms |
       (global ? F_GLOBAL : 0) | (panSens ? F_PAN : 0) | (<u64>s1Level << F_LEVEL_SHIFT) | (device ? F_DEVICE : 0));
   }
   return pa;
@@ -182,7 +203,7 @@ let s2LastDevice: bool = false;
  * and permission checks. Sets tPerms to the combination with stage-1 permissions s1Perms.
  */
 function stage2Final(ipa: u64, access: u32, el0: bool, unaligned: bool, s1Perms: u32, panSens: bool): u64 {
-  const vmid = currentVmid();
+  const vmid = ctxVmid;
   const ipn = ipa >> 12;
   let d: u64 = 0;
   if (useCaches) d = s2cLookup(vmid, ipn);
@@ -213,7 +234,8 @@ function stage2Final(ipa: u64, access: u32, el0: bool, unaligned: bool, s1Perms:
  * be readable at stage 2. Faults are stage 2 with S1PTW set and the descriptor IPA.
  */
 export function s2ForWalk(ipa: u64): u64 {
-  const vmid = currentVmid();
+  if (!ctxValid || !useCaches) loadContext();
+  const vmid = ctxVmid;
   const ipn = ipa >> 12;
   if (useCaches) {
     const d = s2cLookup(vmid, ipn);
@@ -288,6 +310,7 @@ function translateEL2(va: u64, access: u32, unaligned: bool): u64 {
  * an IOMMU. el0: execute permission as for an EL0 access. Returns the PA or TRANSLATE_FAULT.
  */
 export function translateStage2(ipa: u64, access: u32, el0: bool, vttbr: u64, vtcr: u64): u64 {
+  walkMemoClear();
   const pa = walkS2(ipa, vttbr, vtcr, false);
   if (pa == WALK_FAULT) return TRANSLATE_FAULT;
   if ((s2Allowed(wPerms, el0) & (1 << access)) == 0) return permFault(wLevel, true, ipa);

@@ -113,7 +113,12 @@ export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64)
   const tag = mainTag(kind, vmid, vpn);
   const e = mainSet(vpn, vmid);
   // Replace way 0 in place only when it holds the same translation context (a refill).
-  if (load<u64>(e, M_TAG) != tag || <u32>load<u16>(e, M_ASID) != asid) memory.copy(e + 32, e, 32);
+  if (load<u64>(e, M_TAG) != tag || <u32>load<u16>(e, M_ASID) != asid) { // demote way 0 to way 1
+    store<u64>(e, load<u64>(e, 0), 32);
+    store<u64>(e, load<u64>(e, 8), 40);
+    store<u64>(e, load<u64>(e, 16), 48);
+    store<u64>(e, load<u64>(e, 24), 56);
+  }
   store<u64>(e, tag, M_TAG);
   store<u64>(e, data, M_DATA);
   store<u32>(e, load<u32>(VMGEN + (vmSlot(kind, vmid) << 2)), M_VMGEN);

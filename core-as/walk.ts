@@ -19,6 +19,7 @@ import {
   MAIR_EL1, MAIR_EL2, SCTLR_EL1, SCTLR_EL2, TCR_EL1, TCR_EL2, TTBR0_EL1, TTBR0_EL2, TTBR1_EL1, srGet,
 } from './sysregs';
 import { s2ForWalk } from './mmu';
+import { MMU_SCRATCH } from './layout';
 
 export const WALK_FAULT: u64 = <u64>-1;
 
@@ -84,25 +85,39 @@ export let wDevice: bool = false; // Device memory (stage 1 MAIR attr, or stage 
   return tg0 ? tg == 0 : tg == 2;
 }
 
-/**
- * Stage-1 walk of `va` in `regime`. `nested`: the EL1&0 regime with stage 2 enabled (descriptor
- * fetches are translated by stage 2). Returns the output address (an IPA when nested, else a PA)
- * or WALK_FAULT with the fault recorded.
- */
-export function walkS1(va: u64, regime: u32, nested: bool): u64 {
-  let tcr: u64, ttbr: u64, tsz: u32, tbi: u32, ps: u32, epd: u32 = 0, one: bool = false;
-  let tg4k: bool;
-  if (regime == REGIME_EL2) {
+// Decoded stage-1 walk parameters of the three VA ranges (EL1&0 TTBR0, EL1&0 TTBR1, EL2 TTBR0),
+// 64 bytes each at MMU_SCRATCH, decoded on first use after a translation-register change
+// (walkParamsChanged(), called through contextChanged()).
+const WP: u32 = MMU_SCRATCH;
+const WP_STATUS: u32 = 0; // u32: 0 ok, 1 level 0 translation fault, 2 level 0 address size fault
+const WP_INBITS: u32 = 4; // u32 input address size
+const WP_WIDTH: u32 = 8; // u32 bits [top:inputsize] that must equal the range select
+const WP_LEVEL0: u32 = 12; // i32 start level
+const WP_SHIFT0: u32 = 16; // u32 VA shift of the start-level index
+const WP_OUTBITS: u32 = 20; // u32 output address size
+const WP_MASK0: u32 = 24; // u64 start-level index mask
+const WP_BASE: u32 = 32; // u64 table base (TTBR.BADDR, aligned)
+const WP_MAIR: u32 = 40; // u64 MAIR_ELx
+const WP_WXN: u32 = 48; // u32 SCTLR_ELx.WXN
+let wpValid: u32 = 0; // bit r: range r decoded
+
+export function walkParamsChanged(): void { wpValid = 0; }
+
+function decodeRange(r: u32): void {
+  const p = WP + (r << 6);
+  let tcr: u64, ttbr: u64, tsz: u32, tbi: u32, ps: u32, epd: u32 = 0, tg4k: bool, sctlr: u64, mair: u64;
+  if (r == 2) {
     tcr = srGet(TCR_EL2);
     tsz = <u32>tcr & 63;
     tbi = <u32>(tcr >> 20) & 1;
     ps = <u32>(tcr >> 16) & 7;
     tg4k = granule4K(<u32>(tcr >> 14) & 3, true);
     ttbr = srGet(TTBR0_EL2);
+    sctlr = srGet(SCTLR_EL2);
+    mair = srGet(MAIR_EL2);
   } else {
     tcr = srGet(TCR_EL1);
-    if ((va >> 55) & 1) {
-      one = true;
+    if (r == 1) {
       tsz = <u32>(tcr >> 16) & 63;
       tbi = <u32>(tcr >> 38) & 1;
       epd = <u32>(tcr >> 23) & 1;
@@ -116,25 +131,54 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
       ttbr = srGet(TTBR0_EL1);
     }
     ps = <u32>(tcr >> 32) & 7;
+    sctlr = srGet(SCTLR_EL1);
+    mair = srGet(MAIR_EL1);
   }
-  if (FAULT_ON_UNSUPPORTED_GRANULE && !tg4k) return fault(FAULT_TRANSLATION, 0);
-  if (tsz < MIN_TXSZ || tsz > MAX_TXSZ) return fault(FAULT_TRANSLATION, 0);
+  wpValid |= 1 << r;
+  store<u64>(p, mair, WP_MAIR);
+  store<u32>(p, <u32>(sctlr >> 19) & 1, WP_WXN);
+  store<u32>(p, 1, WP_STATUS);
+  if (FAULT_ON_UNSUPPORTED_GRANULE && !tg4k) return;
+  if (tsz < MIN_TXSZ || tsz > MAX_TXSZ || epd != 0) return;
   const inputsize: u32 = 64 - tsz;
-  // AArch64.VAIsOutOfRange: VA[top:inputsize] all zeros (TTBR0 range) or all ones (TTBR1 range).
-  const top: u32 = tbi ? 55 : 63;
-  const width = top + 1 - inputsize;
-  const field = (va >> inputsize) & ((<u64>1 << width) - 1);
-  if (field != (one ? (<u64>1 << width) - 1 : 0)) return fault(FAULT_TRANSLATION, 0);
-  if (epd) return fault(FAULT_TRANSLATION, 0);
-
   const outBits = psBits(ps);
-  let level: i32 = 4 - <i32>((inputsize - 4) / 9);
-  let base = ttbr & BADDR_47_1;
-  if ((base >> outBits) != 0) return fault(FAULT_ADDRESS_SIZE, 0);
-  let shift: u32 = 12 + 9 * <u32>(3 - level);
-  const startBits = inputsize - shift; // 1..9 index bits at the start level
-  base &= ~((<u64>1 << (startBits + 3)) - 1);
-  let idxMask: u64 = (<u64>1 << startBits) - 1;
+  const level: i32 = 4 - <i32>((inputsize - 4) / 9);
+  const shift: u32 = 12 + 9 * <u32>(3 - level);
+  const mask: u64 = (<u64>1 << (inputsize - shift)) - 1; // 1..9 index bits at the start level
+  const base = ttbr & BADDR_47_1;
+  store<u32>(p, inputsize, WP_INBITS);
+  store<u32>(p, (tbi ? 56 : 64) - inputsize, WP_WIDTH);
+  store<i32>(p, level, WP_LEVEL0);
+  store<u32>(p, shift, WP_SHIFT0);
+  store<u32>(p, outBits, WP_OUTBITS);
+  store<u64>(p, mask, WP_MASK0);
+  store<u64>(p, base & ~((mask << 3) | 7), WP_BASE);
+  store<u32>(p, (base >> outBits) != 0 ? 2 : 0, WP_STATUS);
+}
+
+/**
+ * Stage-1 walk of `va` in `regime`. `nested`: the EL1&0 regime with stage 2 enabled (descriptor
+ * fetches are translated by stage 2). Returns the output address (an IPA when nested, else a PA)
+ * or WALK_FAULT with the fault recorded.
+ */
+export function walkS1(va: u64, regime: u32, nested: bool): u64 {
+  const one: u32 = regime == REGIME_EL2 ? 0 : <u32>(va >> 55) & 1;
+  const r: u32 = regime == REGIME_EL2 ? 2 : one;
+  if ((wpValid & (1 << r)) == 0) decodeRange(r);
+  const p = WP + (r << 6);
+  const status = load<u32>(p, WP_STATUS);
+  if (status == 1) return fault(FAULT_TRANSLATION, 0);
+  // AArch64.VAIsOutOfRange: VA[top:inputsize] all zeros (TTBR0 range) or all ones (TTBR1 range).
+  const width = load<u32>(p, WP_WIDTH);
+  const field = (va >> load<u32>(p, WP_INBITS)) & ((<u64>1 << width) - 1);
+  if (field != (one ? (<u64>1 << width) - 1 : 0)) return fault(FAULT_TRANSLATION, 0);
+  if (status == 2) return fault(FAULT_ADDRESS_SIZE, 0);
+
+  const outBits = load<u32>(p, WP_OUTBITS);
+  let level = load<i32>(p, WP_LEVEL0);
+  let shift = load<u32>(p, WP_SHIFT0);
+  let idxMask = load<u64>(p, WP_MASK0);
+  let base = load<u64>(p, WP_BASE);
   let tableAttrs: u32 = 0; // PXNTable | XNTable << 1 | APTable << 2 (descriptor bits 62:59)
 
   while (true) {
@@ -150,7 +194,7 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
     const addr = d & ADDR_47_12;
     if ((d & 2) != 0 && level < 3) { // table descriptor
       if ((addr >> outBits) != 0) return fault(FAULT_ADDRESS_SIZE, level);
-      tableAttrs |= <u32>(d >> 59) & 15;
+      tableAttrs |= <u32>(d >> 59);
       base = addr;
       level++;
       shift -= 9;
@@ -165,21 +209,21 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
 
     const blockMask = (<u64>1 << shift) - 1;
     const out = (addr & ~blockMask) | (va & blockMask);
-    const attrIndx = <u32>(d >> 2) & 7;
+    const wxn = load<u32>(p, WP_WXN) != 0;
     wLevel = level;
     wSH = <u32>(d >> 8) & 3;
+    wAttr = <u32>(load<u64>(p, WP_MAIR) >> ((<u32>(d >> 2) & 7) << 3)) & 0xff;
+    wDevice = (wAttr & 0xf0) == 0;
     if (regime == REGIME_EL2) {
       // Non-VHE EL2: AP[1] is RES1 and ignored, PXN and APTable[0] and PXNTable are RES0.
       const ro = ((<u32>(d >> 7) & 1) | (tableAttrs >> 3)) & 1;
       const xn = ((<u32>(d >> 54) & 1) | (tableAttrs >> 1)) & 1;
-      const wxn = (srGet(SCTLR_EL2) & (1 << 19)) != 0;
-      let p: u32 = S1P_R1;
-      if (!ro) p |= S1P_W1;
-      if (!xn && !(wxn && !ro)) p |= S1P_X1;
-      wPerms = p;
+      let q: u32 = S1P_R1;
+      if (!ro) q |= S1P_W1;
+      if (!xn && !(wxn && !ro)) q |= S1P_X1;
+      wPerms = q;
       wGlobal = true;
       wPanSens = false;
-      wAttr = <u32>(srGet(MAIR_EL2) >> (attrIndx << 3)) & 0xff;
     } else {
       // AP[2:1] with APTable: APTable[0] removes EL0 access, APTable[1] makes read-only.
       let ap = <u32>(d >> 6) & 3; // bit 0 = AP[1] (EL0 access), bit 1 = AP[2] (read-only)
@@ -187,27 +231,67 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
       if (tableAttrs & 8) ap |= 2;
       const uxn = ((<u32>(d >> 54) & 1) | (tableAttrs >> 1)) & 1;
       const pxn = ((<u32>(d >> 53) & 1) | tableAttrs) & 1;
-      const wxn = (srGet(SCTLR_EL1) & (1 << 19)) != 0;
       const el0r = (ap & 1) != 0;
       const ro = (ap & 2) != 0;
       const el0w = el0r && !ro;
-      let p: u32 = S1P_R1;
-      if (!ro) p |= S1P_W1;
-      if (el0r) p |= S1P_R0;
-      if (el0w) p |= S1P_W0;
-      if (!uxn && !(wxn && el0w)) p |= S1P_X0;
+      let q: u32 = S1P_R1;
+      if (!ro) q |= S1P_W1;
+      if (el0r) q |= S1P_R0;
+      if (el0w) q |= S1P_W0;
+      if (!uxn && !(wxn && el0w)) q |= S1P_X0;
       // EL1 never executes from a location EL0 can write (Arm ARM D8.4.1.2), nor with PXN, nor
       // from a writable location under SCTLR_EL1.WXN.
-      if (!pxn && !el0w && !(wxn && !ro)) p |= S1P_X1;
-      wPerms = p;
+      if (!pxn && !el0w && !(wxn && !ro)) q |= S1P_X1;
+      wPerms = q;
       wGlobal = ((d >> 11) & 1) == 0;
       wPanSens = el0r;
-      wAttr = <u32>(srGet(MAIR_EL1) >> (attrIndx << 3)) & 0xff;
     }
-    wDevice = (wAttr & 0xf0) == 0;
     return out;
   }
   return WALK_FAULT; // not reached
+}
+
+// Within one translation, stage-2 walks of IPAs in the same 2 MiB reuse the level-3 table found
+// by the previous walk (the upper descriptors were just read: nothing can have changed them).
+// Cleared at the start of every translation (walkMemoClear), so it is not a cache across TLBIs.
+let memoVttbr: u64 = 0;
+let memoIpa2M: u64 = <u64>-1;
+let memoL3: u64 = 0;
+
+@inline export function walkMemoClear(): void { memoIpa2M = <u64>-1; }
+
+// VTCR_EL2 decode, cached by value (VTCR changes rarely; walks are frequent).
+let s2Vtcr: u64 = <u64>-1; // value decoded below (-1: none; bit 63 of VTCR is RES0)
+let s2Bad: bool = true; // TxSZ/SL0 invalid or inconsistent: level 0 translation fault
+let s2InBits: u32 = 0;
+let s2Level0: i32 = 0;
+let s2Shift0: u32 = 0;
+let s2Mask0: u64 = 0;
+let s2OutBits: u32 = 0;
+
+function decodeVtcr(vtcr: u64): void {
+  s2Vtcr = vtcr;
+  s2Bad = true;
+  memoIpa2M = <u64>-1;
+  const tsz = <u32>vtcr & 63;
+  const sl0 = <u32>(vtcr >> 6) & 3;
+  if (FAULT_ON_UNSUPPORTED_GRANULE && !granule4K(<u32>(vtcr >> 14) & 3, true)) return;
+  if (tsz < MIN_TXSZ || tsz > MAX_TXSZ) return;
+  const inputsize: u32 = 64 - tsz;
+  // AArch64.S2InvalidSL / S2InconsistentSL (4 KiB granule): SL0 0 → level 2, 1 → level 1,
+  // 2 → level 0 (PARange >= 44), 3 reserved without FEAT_TTST. The start level must resolve the
+  // IPA with 1 to 16 concatenated tables: levels*9 + 13 <= inputsize <= levels*9 + 25.
+  if (sl0 == 3) return;
+  const level: i32 = 2 - <i32>sl0;
+  const levels = <u32>(3 - level);
+  const minIa = levels * 9 + 13;
+  if (inputsize < minIa || inputsize > minIa + 12) return;
+  s2InBits = inputsize;
+  s2Level0 = level;
+  s2Shift0 = 12 + 9 * levels;
+  s2Mask0 = (<u64>1 << (inputsize - s2Shift0)) - 1; // up to 13 index bits: 16 concatenated tables
+  s2OutBits = psBits(<u32>(vtcr >> 16) & 7);
+  s2Bad = false;
 }
 
 /**
@@ -216,30 +300,23 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
  * 2 with the IPA. Returns the PA or WALK_FAULT.
  */
 export function walkS2(ipa: u64, vttbr: u64, vtcr: u64, s1ptw: bool): u64 {
-  const tsz = <u32>vtcr & 63;
-  const sl0 = <u32>(vtcr >> 6) & 3;
-  const ps = <u32>(vtcr >> 16) & 7;
-  if (FAULT_ON_UNSUPPORTED_GRANULE && !granule4K(<u32>(vtcr >> 14) & 3, true)) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-  if (tsz < MIN_TXSZ || tsz > MAX_TXSZ) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-  const inputsize: u32 = 64 - tsz;
-  // AArch64.S2InvalidSL / S2InconsistentSL (4 KiB granule): SL0 0 → level 2, 1 → level 1,
-  // 2 → level 0 (PARange >= 44), 3 reserved without FEAT_TTST. The start level must resolve the
-  // IPA with 1 to 16 concatenated tables: levels*9 + 13 <= inputsize <= levels*9 + 25.
-  if (sl0 == 3) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-  let level: i32 = 2 - <i32>sl0;
-  const levels = <u32>(3 - level);
-  const minIa = levels * 9 + 13;
-  if (inputsize < minIa || inputsize > minIa + 12) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-  if ((ipa >> inputsize) != 0) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-
-  const outBits = psBits(ps);
-  let base = vttbr & BADDR_47_1;
-  if ((base >> outBits) != 0) return fault2(FAULT_ADDRESS_SIZE, 0, s1ptw, ipa);
-  let shift: u32 = 12 + 9 * levels;
-  const startBits = inputsize - shift; // up to 13: 16 concatenated tables
-  base &= ~((<u64>1 << (startBits + 3)) - 1);
-  let idxMask: u64 = (<u64>1 << startBits) - 1;
-
+  if (vtcr != s2Vtcr) decodeVtcr(vtcr);
+  if (s2Bad || (ipa >> s2InBits) != 0) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
+  const outBits = s2OutBits;
+  let level = s2Level0;
+  let shift = s2Shift0;
+  let idxMask = s2Mask0;
+  let base: u64;
+  if ((ipa >> 21) == memoIpa2M && vttbr == memoVttbr) {
+    base = memoL3;
+    level = 3;
+    shift = 12;
+    idxMask = 511;
+  } else {
+    base = vttbr & BADDR_47_1;
+    if ((base >> outBits) != 0) return fault2(FAULT_ADDRESS_SIZE, 0, s1ptw, ipa);
+    base &= ~((idxMask << 3) | 7); // concatenated tables are aligned to their total size
+  }
   while (true) {
     const pa = base | (((ipa >> shift) & idxMask) << 3);
     if (!isRam(pa)) return fault2(FAULT_EXTERNAL_WALK, level, s1ptw, ipa);
@@ -252,15 +329,14 @@ export function walkS2(ipa: u64, vttbr: u64, vtcr: u64, s1ptw: bool): u64 {
       level++;
       shift -= 9;
       idxMask = 511;
+      if (level == 3) { memoVttbr = vttbr; memoIpa2M = ipa >> 21; memoL3 = addr; }
       continue;
     }
     if (level == 3 ? (d & 2) == 0 : level == 0) return fault2(FAULT_TRANSLATION, level, s1ptw, ipa);
     if ((addr >> outBits) != 0) return fault2(FAULT_ADDRESS_SIZE, level, s1ptw, ipa);
     if ((d & AF) == 0) return fault2(FAULT_ACCESS_FLAG, level, s1ptw, ipa);
     const blockMask = (<u64>1 << shift) - 1;
-    let p: u32 = 0;
-    if (d & (1 << 6)) p |= S2P_R;
-    if (d & (1 << 7)) p |= S2P_W;
+    let p: u32 = <u32>(d >> 6) & 3; // S2AP: bit 6 read, bit 7 write
     switch (<u32>(d >> 53) & 3) {
       case 0: p |= S2P_X0 | S2P_X1; break;
       case 1: p |= S2P_X0; break;

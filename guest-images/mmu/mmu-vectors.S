@@ -103,19 +103,32 @@ run_lower:
     stp     x29, x30, [x9, #80]
     mov     x10, sp
     str     x10, [x9, #96]
+    mov     x5, x0                  /* the function, called by the trampoline */
     mrs     x3, CurrentEL
     cmp     x3, #8
     b.eq    1f
+    adrp    x0, tramp_el0
+    add     x0, x0, :lo12:tramp_el0
     msr     elr_el1, x0
     mov     x4, #0x3c0              /* EL0t, DAIF masked */
     msr     spsr_el1, x4
     b       2f
-1:  msr     elr_el2, x0
+1:  adrp    x0, tramp_el1
+    add     x0, x0, :lo12:tramp_el1
+    msr     elr_el2, x0
     msr     sp_el1, x2
     mov     x4, #0x3c5              /* EL1h, DAIF masked */
     msr     spsr_el2, x4
 2:  mov     x0, x1
     eret
+
+    /* At the lower level: call x5(x0), then trap back with the result in x0. */
+tramp_el0:
+    blr     x5
+    svc     #0
+tramp_el1:
+    blr     x5
+    hvc     #0
 
     .globl probe_load
 probe_load:
@@ -134,16 +147,16 @@ probe_exec:
     ldp     x29, x30, [sp], #16
     ret
 
-    /* Stubs for the lower level (EL0 runs them as execute-only memory). */
+    /* Functions for EL0 (which runs them as execute-only memory). */
     .balign 64
     .globl el0_load
 el0_load:
     ldr     x0, [x0]
-    svc     #0
+    ret
     .globl el0_store
 el0_store:
     str     x0, [x0]
-    svc     #0
+    ret
 
     .bss
     .balign 16

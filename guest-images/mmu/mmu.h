@@ -80,8 +80,9 @@ unsigned cur_el(void);
 /* Installs the MMU-test vectors at the current EL. */
 void install_vectors(void);
 /*
- * Runs `entry(arg)` at the lower level (EL0 from EL1, EL1h from EL2 with
- * SP_EL1 = sp1) until it traps with SVC/HVC and on_exception returns 1.
+ * Calls `entry(arg)` at the lower level (EL0 from EL1, EL1h from EL2 with
+ * SP_EL1 = sp1); a trampoline traps back with SVC #0 / HVC #0 when it returns,
+ * and on_exception must then return 1: run_lower returns entry's result.
  */
 u64 run_lower(u64 entry, u64 arg, u64 sp1);
 
@@ -90,7 +91,7 @@ u64 probe_load(u64 va);
 void probe_store(u64 va, u64 v);
 u64 probe_exec(u64 va);          /* blr va; the code there must return */
 
-/* Lower-level stubs (mmu-vectors.S): access x0 then trap back with SVC #0 / HVC #0. */
+/* EL0 functions (mmu-vectors.S): load from / store to the address in x0. */
 extern char el0_load[], el0_store[];
 
 /* Printing. */
