@@ -1,10 +1,14 @@
 // `npm run bench`: all benchmarks, one table, JSON in bench/results/latest.json.
 import { benchCpu } from './cpu';
 import { benchFaults } from './faults';
+import { benchWalk } from './walk';
+import { benchWalkbench } from './walkbench';
 import { printTable, writeJson, type Row } from './table';
 
 const rows: Row[] = [];
 rows.push(...benchCpu());
+rows.push(...(await benchWalk()));
+rows.push(...(await benchWalkbench()));
 rows.push(...benchFaults());
 printTable(rows);
 const out = new URL('./results/latest.json', import.meta.url).pathname;

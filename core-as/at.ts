@@ -19,7 +19,7 @@ import {
   FAULT_PERMISSION, setFault,
 } from './fault';
 import {
-  REGIME_EL10, REGIME_EL2, S2P_R, S2P_W, WALK_FAULT, walkMemoClear, walkS1, walkS2, wAttr, wLevel,
+  REGIME_EL10, REGIME_EL2, S2P_R, S2P_W, WALK_FAULT, walkMemoClear, walkParamsChanged, walkS1, walkS2, wAttr, wLevel,
   wPanSens, wPerms, wSH,
 } from './walk';
 import { curEL, getPstateMisc, hcr, HCR_DC, HCR_TGE, HCR_VM } from './state';
@@ -125,6 +125,7 @@ export function execAt(key: u32, va: u64): bool {
   }
   setUseCaches(false);
   walkMemoClear();
+  walkParamsChanged();
   let out = atStage1(va, regime, el0, pan, write);
   if (out != WALK_FAULT && both && (hcr() & (HCR_VM | HCR_DC)) != 0) out = atStage2(out, write);
   setUseCaches(true);

@@ -199,8 +199,17 @@ export function tlbi(key: u32, xt: u64): bool {
 }
 /** Invalidates every EL1&0 translation of `vmid` (stage 1, combined and stage 2). */
 export function tlbInvalidateVmid(vmid: u32): void { invalidateVmidS12(vmid); tlbFlushAll(); contextChanged(); }
-/** Invalidates the stage-2 walk cache entries of `vmid` for the IPA page containing `ipa`. */
-export function tlbInvalidateIpa(vmid: u32, ipa: u64): void { invalidateIpa(vmid, (ipa >> 12) & IPN_MASK); tlbFlushAll(); contextChanged(); }
+/**
+ * Invalidates what a stage-2 change of the IPA page containing `ipa` in `vmid` may leave stale, as
+ * Linux's __kvm_tlb_flush_vmid_ipa does (TLBI IPAS2E1IS, then VMALLE1IS for the VMID): its
+ * stage-2 walk-cache entries and the VMID's stage-1 and combined entries.
+ */
+export function tlbInvalidateIpa(vmid: u32, ipa: u64): void {
+  invalidateIpa(vmid, (ipa >> 12) & IPN_MASK);
+  invalidateVmidS1(vmid);
+  tlbFlushAll();
+  contextChanged();
+}
 /** Counters of the tagged caches: 0 main hits, 1 main misses, 2 walk-cache hits, 3 misses; -1 resets. */
 export function mmuStat(i: i32): u32 {
   if (i < 0) { resetStats(); return 0; }
@@ -230,7 +239,6 @@ export function benchTranslate(va: u64, n: u32, stride: u64, flush: u32, access:
   for (let i: u32 = 0; i < n; i++) {
     if (flush == 1) { invalidateVmidS12(vmid); invalidateAllEL2(); }
     else if (flush == 2) { invalidateVmidS1(vmid); invalidateAllEL2(); }
-    else if (flush == 3) setUseCaches(false);
     acc ^= translate(va + <u64>i * stride, access, idx);
   }
   return acc;

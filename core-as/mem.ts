@@ -81,7 +81,7 @@ function deviceAccess(va: u64, pa: u64, sizeLog2: u32, isWrite: bool, value: u64
 /** Translates one page-contained access and performs it (RAM or device). */
 function accessPage(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32): u64 {
   const acc = isWrite ? ACC_WRITE : ACC_READ;
-  const pa = translate(va, acc, idx);
+  const pa = translate(va, acc, idx, (<u32>va & ((1 << sizeLog2) - 1)) != 0); // unaligned: Device faults
   if (pa == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
   if (!isRam(pa)) return deviceAccess(va, pa, sizeLog2, isWrite, value);
   const host = ramHostAddr(pa);
@@ -107,8 +107,8 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
   // Page-crossing: check both pages translate before touching either, then go byte by byte.
   const acc = isWrite ? ACC_WRITE : ACC_READ;
   const second = (va + size - 1) & ~<u64>0xfff;
-  if (translate(va, acc, idx) == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
-  if (translate(second, acc, idx) == TRANSLATE_FAULT) { raiseAbort(second, acc); return 0; }
+  if (translate(va, acc, idx, true) == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
+  if (translate(second, acc, idx, true) == TRANSLATE_FAULT) { raiseAbort(second, acc); return 0; }
   let r: u64 = 0;
   for (let i: u32 = 0; i < size; i++) {
     const b = accessPage(va + i, 0, isWrite, (value >> (i << 3)) & 0xff, idx);

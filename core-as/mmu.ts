@@ -167,7 +167,7 @@ export function translate(va: u64, access: u32, idx: u32, unaligned: bool = fals
     }
   }
   // Walk stage 1, check it, then stage 2 for the output IPA.
-  const ipa = walkS1(va, REGIME_EL10, s2);
+  const ipa = walkS1(va, REGIME_EL10, s2, ctxVmid, useCaches);
   if (ipa == WALK_FAULT) return TRANSLATE_FAULT;
   const s1Level = wLevel;
   const s1Perms = wPerms;
@@ -233,12 +233,10 @@ function stage2Final(ipa: u64, access: u32, el0: bool, unaligned: bool, s1Perms:
  * Stage 2 of a stage-1 descriptor fetch (called by walkS1 when nested): the descriptor's IPA must
  * be readable at stage 2. Faults are stage 2 with S1PTW set and the descriptor IPA.
  */
-export function s2ForWalk(ipa: u64): u64 {
-  if (!ctxValid || !useCaches) loadContext();
-  const vmid = ctxVmid;
+export function s2ForWalk(ipa: u64, probed: bool = false): u64 {
   const ipn = ipa >> 12;
-  if (useCaches) {
-    const d = s2cLookup(vmid, ipn);
+  if (useCaches && !probed) { // only reached from translate(), which has loaded the context
+    const d = s2cLookup(ctxVmid, ipn);
     if (d != 0) {
       if ((d & S2P_R) != 0) return (d & PAGE_BITS) | (ipa & 0xfff);
       setFault(FAULT_PERMISSION, <i32>(d >> S2D_LEVEL_SHIFT) & 3, true, true, ipa);
@@ -247,7 +245,7 @@ export function s2ForWalk(ipa: u64): u64 {
   }
   const pa = walkS2(ipa, srGet(VTTBR_EL2), srGet(VTCR_EL2), true);
   if (pa == WALK_FAULT) return WALK_FAULT;
-  if (useCaches) s2cInsert(vmid, ipn, (pa & PAGE_BITS) | <u64>wPerms | (<u64>wLevel << S2D_LEVEL_SHIFT) | (wDevice ? S2D_DEVICE : 0));
+  if (useCaches) s2cInsert(ctxVmid, ipn, (pa & PAGE_BITS) | <u64>wPerms | (<u64>wLevel << S2D_LEVEL_SHIFT) | (wDevice ? S2D_DEVICE : 0));
   if ((wPerms & S2P_R) == 0) {
     setFault(FAULT_PERMISSION, wLevel, true, true, ipa);
     return WALK_FAULT;
@@ -270,6 +268,7 @@ function flat(va: u64, tcr: u64, el10: bool): u64 {
 }
 
 function translateEL2(va: u64, access: u32, unaligned: bool): u64 {
+  if (!useCaches) walkParamsChanged(); // fresh walk: decode the registers anew
   if ((srGet(SCTLR_EL2) & 1) == 0) {
     const pa = flat(va, srGet(TCR_EL2), false);
     if (pa != TRANSLATE_FAULT) { tPerms = PERM_R | PERM_W | PERM_X; tLevel = 0; }

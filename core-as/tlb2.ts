@@ -66,9 +66,13 @@ export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page numbe
 export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
 
 // Ranges (in page numbers) that block-derived entries may cover; reset when the regime is flushed.
+// The EL1&0 regime keeps one range per VA half (TTBR0, TTBR1: VA[55]), so that a kernel's block
+// mappings do not make every TLBI of a user page scan.
 let blkLoEL10: u64 = <u64>-1, blkHiEL10: u64 = 0;
+let blkLoEL10hi: u64 = <u64>-1, blkHiEL10hi: u64 = 0;
 let blkLoEL2: u64 = <u64>-1, blkHiEL2: u64 = 0;
 let blkLoS2: u64 = <u64>-1, blkHiS2: u64 = 0;
+const VPN_HI: u64 = <u64>1 << 43; // VA[55] in a page number
 
 // Statistics (for tests and benchmarks): hits and misses of MAIN and S2C.
 export let statMainHit: u32 = 0;
@@ -78,7 +82,7 @@ export let statS2Miss: u32 = 0;
 export function resetStats(): void { statMainHit = 0; statMainMiss = 0; statS2Hit = 0; statS2Miss = 0; }
 
 @inline function mainSet(vpn: u64, vmid: u32): u32 {
-  const v = <u32>vpn ^ <u32>(vpn >> 17);
+  const v = <u32>vpn ^ <u32>(vpn >> 12) ^ <u32>(vpn >> 27);
   return MAIN + (((v ^ (vmid * 0x9e5)) & (MAIN_SETS - 1)) << 6);
 }
 @inline function vmSlot(kind: u32, vmid: u32): u32 {
@@ -99,8 +103,18 @@ export function tlb2Lookup(kind: u32, vmid: u32, asid: u32, vpn: u64): u32 {
   if (mainHit(e, tag, vg, vmid, asid)) { statMainHit++; return e; }
   if (mainHit(e + 32, tag, vg, vmid, asid)) { statMainHit++; return e + 32; }
   statMainMiss++;
+  // For the insert that usually follows: way 0 can be overwritten in place when it is empty or
+  // stale (another generation of the same VMID slot).
+  missSet = e;
+  missTag = tag;
+  missAsid = asid;
+  missReuse = (load<u64>(e, M_TAG) & 1) == 0 || load<u32>(e, M_VMGEN) != load<u32>(VMGEN + (vmSlot(<u32>(load<u64>(e, M_TAG) >> 1) & 3, <u32>(load<u64>(e, M_TAG) >> 48)) << 2));
   return 0;
 }
+let missSet: u32 = 0;
+let missTag: u64 = 0;
+let missAsid: u32 = 0;
+let missReuse: bool = false;
 
 @inline function mainHit(e: u32, tag: u64, vg: u32, vmid: u32, asid: u32): bool {
   if (load<u64>(e, M_TAG) != tag || load<u32>(e, M_VMGEN) != vg) return false;
@@ -111,9 +125,13 @@ export function tlb2Lookup(kind: u32, vmid: u32, asid: u32, vpn: u64): u32 {
 /** Enters a translation; data = PA page | flags. The previous way 0 moves to way 1. */
 export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64): void {
   const tag = mainTag(kind, vmid, vpn);
-  const e = mainSet(vpn, vmid);
-  // Replace way 0 in place only when it holds the same translation context (a refill).
-  if (load<u64>(e, M_TAG) != tag || <u32>load<u16>(e, M_ASID) != asid) { // demote way 0 to way 1
+  let e: u32;
+  let reuse = false;
+  if (tag == missTag && asid == missAsid && missSet != 0) { e = missSet; reuse = missReuse; } // after a lookup miss
+  else e = mainSet(vpn, vmid);
+  missSet = 0;
+  // Replace way 0 in place when it is free or stale, or holds the same translation (a refill).
+  if (!reuse && (load<u64>(e, M_TAG) != tag || <u32>load<u16>(e, M_ASID) != asid)) { // demote way 0 to way 1
     store<u64>(e, load<u64>(e, 0), 32);
     store<u64>(e, load<u64>(e, 8), 40);
     store<u64>(e, load<u64>(e, 16), 48);
@@ -131,6 +149,9 @@ export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64)
     if (kind == KIND_EL2) {
       if (lo < blkLoEL2) blkLoEL2 = lo;
       if (hi > blkHiEL2) blkHiEL2 = hi;
+    } else if ((vpn & VPN_HI) != 0) {
+      if (lo < blkLoEL10hi) blkLoEL10hi = lo;
+      if (hi > blkHiEL10hi) blkHiEL10hi = hi;
     } else {
       if (lo < blkLoEL10) blkLoEL10 = lo;
       if (hi > blkHiEL10) blkHiEL10 = hi;
@@ -141,12 +162,19 @@ export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64)
 // --- Stage-2 walk cache ------------------------------------------------------------------------
 
 @inline function s2Index(vmid: u32, ipn: u64): u32 {
-  const v = <u32>ipn ^ <u32>(ipn >> 13);
+  const v = <u32>ipn ^ <u32>(ipn >> 13) ^ <u32>(ipn >> 26);
   return S2C + (((v ^ (vmid * 0x2d1)) & (S2C_ENTRIES - 1)) << 4);
 }
 @inline function s2Tag(vmid: u32, ipn: u64): u64 {
   return (<u64>vmid << 48) | (ipn << 4) | 1;
 }
+
+/** Address of the S2C slot for IPA page ipn of vmid (for callers that probe it inline). */
+@inline export function s2cSlot(vmid: u32, ipn: u64): u32 { return s2Index(vmid, ipn); }
+/** Tag an S2C slot holds for IPA page ipn of vmid. */
+@inline export function s2cTag(vmid: u32, ipn: u64): u64 { return s2Tag(vmid, ipn); }
+/** Current generation of vmid's S2C entries, as kept in bits 63:48 of their data. */
+@inline export function s2cGen(vmid: u32): u64 { return <u64>load<u32>(S2GEN + ((vmid & 255) << 2)) & 0xffff; }
 
 /** Data word of the S2C entry for IPA page ipn of vmid, or 0 when absent. */
 export function s2cLookup(vmid: u32, ipn: u64): u64 {
@@ -178,6 +206,7 @@ export function s2cInsert(vmid: u32, ipn: u64, data: u64): void {
 export function tlb2Clear(): void {
   memory.fill(MAIN, 0, TLB2_END - MAIN);
   blkLoEL10 = <u64>-1; blkHiEL10 = 0;
+  blkLoEL10hi = <u64>-1; blkHiEL10hi = 0;
   blkLoEL2 = <u64>-1; blkHiEL2 = 0;
   blkLoS2 = <u64>-1; blkHiS2 = 0;
 }
@@ -222,6 +251,7 @@ export function invalidateAsid(vmid: u32, asid: u32): void {
 export function invalidateAllEL10(): void {
   for (let i: u32 = 0; i < 256; i++) { bumpVm(i); bumpS2(i); }
   blkLoEL10 = <u64>-1; blkHiEL10 = 0;
+  blkLoEL10hi = <u64>-1; blkHiEL10hi = 0;
   blkLoS2 = <u64>-1; blkHiS2 = 0;
 }
 
@@ -233,7 +263,9 @@ export function invalidateAllEL2(): void {
 
 /** True when page vpn of the regime (EL2 or EL1&0) may be covered by a block-derived entry. */
 export function vaInBlockRange(el2: bool, vpn: u64): bool {
-  return el2 ? vpn >= blkLoEL2 && vpn <= blkHiEL2 : vpn >= blkLoEL10 && vpn <= blkHiEL10;
+  if (el2) return vpn >= blkLoEL2 && vpn <= blkHiEL2;
+  if ((vpn & VPN_HI) != 0) return vpn >= blkLoEL10hi && vpn <= blkHiEL10hi;
+  return vpn >= blkLoEL10 && vpn <= blkHiEL10;
 }
 
 @inline function matchAsid(e: u32, asid: u32, anyAsid: bool): bool {

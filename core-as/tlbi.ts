@@ -17,7 +17,7 @@
 // involved or for the by-context operations; the fetch page is always dropped.
 import { srKey } from './sysregs';
 import { MMU_EL0, MMU_EL1, MMU_EL2, tlbFlushIdx, tlbFlushPageIdx } from './tlb';
-import { contextChanged } from './context';
+import { invalidateFetch } from './fetch';
 import { currentVmid } from './mmu';
 import {
   invalidateAllEL10, invalidateAllEL2, invalidateAsid, invalidateIpa, invalidateVa, invalidateVmidS1,
@@ -93,7 +93,7 @@ export function execTlbi(key: u32, value: u64): void {
         else tlbFlushPageIdx(MMU_EL2, vpn << 12);
     }
   }
-  contextChanged(); // drop the fetch page
+  invalidateFetch(); // the fetch page's translation may have been removed
 }
 
 // Keys of a few operations, for readers matching the Arm ARM tables.

@@ -19,6 +19,7 @@ import {
   MAIR_EL1, MAIR_EL2, SCTLR_EL1, SCTLR_EL2, TCR_EL1, TCR_EL2, TTBR0_EL1, TTBR0_EL2, TTBR1_EL1, srGet,
 } from './sysregs';
 import { s2ForWalk } from './mmu';
+import { s2cGen, s2cSlot, s2cTag } from './tlb2';
 import { MMU_SCRATCH } from './layout';
 
 export const WALK_FAULT: u64 = <u64>-1;
@@ -86,26 +87,60 @@ export let wDevice: bool = false; // Device memory (stage 1 MAIR attr, or stage 
 }
 
 // Decoded stage-1 walk parameters of the three VA ranges (EL1&0 TTBR0, EL1&0 TTBR1, EL2 TTBR0),
-// 64 bytes each at MMU_SCRATCH, decoded on first use after a translation-register change
-// (walkParamsChanged(), called through contextChanged()).
-const WP: u32 = MMU_SCRATCH;
+// 64 bytes each at MMU_SCRATCH, and for each a 256-byte table of leaf permissions, decoded on first
+// use after a translation-register change (walkParamsChanged(), called through contextChanged()).
+const WP: u32 = MMU_SCRATCH; // 3 x 64 bytes of parameters, then 4 x 256 bytes of permissions
+const WP_PERMS: u32 = MMU_SCRATCH + 0x100; // tables for EL1&0 / EL2 (x2) and WXN 0 / 1
 const WP_STATUS: u32 = 0; // u32: 0 ok, 1 level 0 translation fault, 2 level 0 address size fault
-const WP_INBITS: u32 = 4; // u32 input address size
-const WP_WIDTH: u32 = 8; // u32 bits [top:inputsize] that must equal the range select
-const WP_LEVEL0: u32 = 12; // i32 start level
-const WP_SHIFT0: u32 = 16; // u32 VA shift of the start-level index
-const WP_OUTBITS: u32 = 20; // u32 output address size
-const WP_MASK0: u32 = 24; // u64 start-level index mask
-const WP_BASE: u32 = 32; // u64 table base (TTBR.BADDR, aligned)
-const WP_MAIR: u32 = 40; // u64 MAIR_ELx
-const WP_WXN: u32 = 48; // u32 SCTLR_ELx.WXN
+const WP_LEVEL0: u32 = 4; // i32 start level
+const WP_SHIFT0: u32 = 8; // u32 VA shift of the start-level index
+const WP_OUTBITS: u32 = 12; // u32 output address size
+const WP_MASK0: u32 = 16; // u64 start-level index mask
+const WP_BASE: u32 = 24; // u64 table base (TTBR.BADDR, aligned)
+const WP_RMASK: u32 = 40; // u64 VA bits [top:inputsize] (top = 55 with TBI, else 63)
+const WP_REXP: u32 = 48; // u64 their required value: zeros (TTBR0 range) or ones (TTBR1 range)
+const WP_TBL: u32 = 56; // u32 address of the leaf permission table for the regime and WXN
 let wpValid: u32 = 0; // bit r: range r decoded
 
 export function walkParamsChanged(): void { wpValid = 0; }
 
+/**
+ * Permissions (S1P_*, and bit 6: EL0 may read, i.e. PSTATE.PAN applies) of a leaf with AP[2:1]
+ * (ap: bit 0 = AP[1], bit 1 = AP[2]), PXN, UXN (XN at EL2) and the hierarchical table bits
+ * (bit 0 PXNTable, 1 XNTable, 2 APTable[0], 3 APTable[1]).
+ */
+function leafPerms(ap: u32, pxnBit: u32, uxnBit: u32, table: u32, wxn: bool, el2: bool): u32 {
+  if (el2) {
+    // Non-VHE EL2: AP[1] is RES1 and ignored, PXN and APTable[0] and PXNTable are RES0.
+    const ro = ((ap >> 1) | (table >> 3)) & 1;
+    const xn = (uxnBit | (table >> 1)) & 1;
+    let q: u32 = S1P_R1;
+    if (!ro) q |= S1P_W1;
+    if (!xn && !(wxn && !ro)) q |= S1P_X1;
+    return q;
+  }
+  // AP[2:1] with APTable: APTable[0] removes EL0 access, APTable[1] makes read-only.
+  if (table & 4) ap &= ~1;
+  if (table & 8) ap |= 2;
+  const uxn = (uxnBit | (table >> 1)) & 1;
+  const pxn = (pxnBit | table) & 1;
+  const el0r = (ap & 1) != 0;
+  const ro = (ap & 2) != 0;
+  const el0w = el0r && !ro;
+  let q: u32 = S1P_R1;
+  if (!ro) q |= S1P_W1;
+  if (el0r) q |= S1P_R0 | 64;
+  if (el0w) q |= S1P_W0;
+  if (!uxn && !(wxn && el0w)) q |= S1P_X0;
+  // EL1 never executes from a location EL0 can write (Arm ARM D8.4.1.2), nor with PXN, nor from a
+  // writable location under SCTLR_EL1.WXN.
+  if (!pxn && !el0w && !(wxn && !ro)) q |= S1P_X1;
+  return q;
+}
+
 function decodeRange(r: u32): void {
   const p = WP + (r << 6);
-  let tcr: u64, ttbr: u64, tsz: u32, tbi: u32, ps: u32, epd: u32 = 0, tg4k: bool, sctlr: u64, mair: u64;
+  let tcr: u64, ttbr: u64, tsz: u32, tbi: u32, ps: u32, epd: u32 = 0, tg4k: bool, sctlr: u64;
   if (r == 2) {
     tcr = srGet(TCR_EL2);
     tsz = <u32>tcr & 63;
@@ -114,7 +149,6 @@ function decodeRange(r: u32): void {
     tg4k = granule4K(<u32>(tcr >> 14) & 3, true);
     ttbr = srGet(TTBR0_EL2);
     sctlr = srGet(SCTLR_EL2);
-    mair = srGet(MAIR_EL2);
   } else {
     tcr = srGet(TCR_EL1);
     if (r == 1) {
@@ -132,11 +166,16 @@ function decodeRange(r: u32): void {
     }
     ps = <u32>(tcr >> 32) & 7;
     sctlr = srGet(SCTLR_EL1);
-    mair = srGet(MAIR_EL1);
   }
   wpValid |= 1 << r;
-  store<u64>(p, mair, WP_MAIR);
-  store<u32>(p, <u32>(sctlr >> 19) & 1, WP_WXN);
+  if (load<u8>(WP_PERMS) == 0) { // the four leaf permission tables, computed once (entry 0 is never 0)
+    for (let t: u32 = 0; t < 4; t++) {
+      for (let i: u32 = 0; i < 256; i++) {
+        store<u8>(WP_PERMS + (t << 8) + i, <u8>leafPerms(i & 3, (i >> 2) & 1, (i >> 3) & 1, i >> 4, (t & 1) != 0, t >= 2));
+      }
+    }
+  }
+  store<u32>(p, WP_PERMS + ((((r == 2 ? 2 : 0) | <u32>((sctlr >> 19) & 1))) << 8), WP_TBL);
   store<u32>(p, 1, WP_STATUS);
   if (FAULT_ON_UNSUPPORTED_GRANULE && !tg4k) return;
   if (tsz < MIN_TXSZ || tsz > MAX_TXSZ || epd != 0) return;
@@ -146,32 +185,31 @@ function decodeRange(r: u32): void {
   const shift: u32 = 12 + 9 * <u32>(3 - level);
   const mask: u64 = (<u64>1 << (inputsize - shift)) - 1; // 1..9 index bits at the start level
   const base = ttbr & BADDR_47_1;
-  store<u32>(p, inputsize, WP_INBITS);
-  store<u32>(p, (tbi ? 56 : 64) - inputsize, WP_WIDTH);
+  const top: u32 = tbi ? 55 : 63;
+  const rmask: u64 = (top == 63 ? <u64>-1 : (<u64>1 << (top + 1)) - 1) & ~((<u64>1 << inputsize) - 1);
   store<i32>(p, level, WP_LEVEL0);
   store<u32>(p, shift, WP_SHIFT0);
   store<u32>(p, outBits, WP_OUTBITS);
   store<u64>(p, mask, WP_MASK0);
   store<u64>(p, base & ~((mask << 3) | 7), WP_BASE);
+  store<u64>(p, rmask, WP_RMASK);
+  store<u64>(p, r == 1 ? rmask : 0, WP_REXP);
   store<u32>(p, (base >> outBits) != 0 ? 2 : 0, WP_STATUS);
 }
 
 /**
  * Stage-1 walk of `va` in `regime`. `nested`: the EL1&0 regime with stage 2 enabled (descriptor
- * fetches are translated by stage 2). Returns the output address (an IPA when nested, else a PA)
- * or WALK_FAULT with the fault recorded.
+ * fetches are translated by stage 2; `cached`: probing the stage-2 walk cache of `vmid` first).
+ * Returns the output address (an IPA when nested, else a PA) or WALK_FAULT with the fault recorded.
  */
-export function walkS1(va: u64, regime: u32, nested: bool): u64 {
-  const one: u32 = regime == REGIME_EL2 ? 0 : <u32>(va >> 55) & 1;
-  const r: u32 = regime == REGIME_EL2 ? 2 : one;
+export function walkS1(va: u64, regime: u32, nested: bool, vmid: u32 = 0, cached: bool = false): u64 {
+  const r: u32 = regime == REGIME_EL2 ? 2 : <u32>(va >> 55) & 1;
   if ((wpValid & (1 << r)) == 0) decodeRange(r);
   const p = WP + (r << 6);
   const status = load<u32>(p, WP_STATUS);
   if (status == 1) return fault(FAULT_TRANSLATION, 0);
   // AArch64.VAIsOutOfRange: VA[top:inputsize] all zeros (TTBR0 range) or all ones (TTBR1 range).
-  const width = load<u32>(p, WP_WIDTH);
-  const field = (va >> load<u32>(p, WP_INBITS)) & ((<u64>1 << width) - 1);
-  if (field != (one ? (<u64>1 << width) - 1 : 0)) return fault(FAULT_TRANSLATION, 0);
+  if ((va & load<u64>(p, WP_RMASK)) != load<u64>(p, WP_REXP)) return fault(FAULT_TRANSLATION, 0);
   if (status == 2) return fault(FAULT_ADDRESS_SIZE, 0);
 
   const outBits = load<u32>(p, WP_OUTBITS);
@@ -180,13 +218,22 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
   let idxMask = load<u64>(p, WP_MASK0);
   let base = load<u64>(p, WP_BASE);
   let tableAttrs: u32 = 0; // PXNTable | XNTable << 1 | APTable << 2 (descriptor bits 62:59)
+  const gen: u64 = cached ? s2cGen(vmid) : 0;
 
   while (true) {
     const descAddr = base | (((va >> shift) & idxMask) << 3);
     let pa = descAddr;
     if (nested) {
-      pa = s2ForWalk(descAddr);
-      if (pa == WALK_FAULT) return WALK_FAULT;
+      // The stage-2 walk cache probed inline (the common case), else the full s2ForWalk.
+      const ipn = descAddr >> 12;
+      const e = s2cSlot(vmid, ipn);
+      const d2 = load<u64>(e, 8);
+      if (cached && load<u64>(e) == s2cTag(vmid, ipn) && (d2 >> 48) == gen && (d2 & S2P_R) != 0) {
+        pa = (d2 & ADDR_47_12) | (descAddr & 0xfff);
+      } else {
+        pa = s2ForWalk(descAddr, cached);
+        if (pa == WALK_FAULT) return WALK_FAULT;
+      }
     }
     if (!isRam(pa)) return fault(FAULT_EXTERNAL_WALK, level);
     const d = load<u64>(ramHostAddr(pa));
@@ -208,45 +255,16 @@ export function walkS1(va: u64, regime: u32, nested: bool): u64 {
     if ((d & AF) == 0) return fault(FAULT_ACCESS_FLAG, level);
 
     const blockMask = (<u64>1 << shift) - 1;
-    const out = (addr & ~blockMask) | (va & blockMask);
-    const wxn = load<u32>(p, WP_WXN) != 0;
+    const q = <u32>load<u8>(load<u32>(p, WP_TBL) + ((<u32>(d >> 6) & 3) | ((<u32>(d >> 51) & 0xc)) | (tableAttrs << 4)));
     wLevel = level;
+    wPerms = q & 63;
+    wPanSens = (q & 64) != 0;
+    wGlobal = regime == REGIME_EL2 || ((d >> 11) & 1) == 0;
     wSH = <u32>(d >> 8) & 3;
-    wAttr = <u32>(load<u64>(p, WP_MAIR) >> ((<u32>(d >> 2) & 7) << 3)) & 0xff;
-    wDevice = (wAttr & 0xf0) == 0;
-    if (regime == REGIME_EL2) {
-      // Non-VHE EL2: AP[1] is RES1 and ignored, PXN and APTable[0] and PXNTable are RES0.
-      const ro = ((<u32>(d >> 7) & 1) | (tableAttrs >> 3)) & 1;
-      const xn = ((<u32>(d >> 54) & 1) | (tableAttrs >> 1)) & 1;
-      let q: u32 = S1P_R1;
-      if (!ro) q |= S1P_W1;
-      if (!xn && !(wxn && !ro)) q |= S1P_X1;
-      wPerms = q;
-      wGlobal = true;
-      wPanSens = false;
-    } else {
-      // AP[2:1] with APTable: APTable[0] removes EL0 access, APTable[1] makes read-only.
-      let ap = <u32>(d >> 6) & 3; // bit 0 = AP[1] (EL0 access), bit 1 = AP[2] (read-only)
-      if (tableAttrs & 4) ap &= ~1;
-      if (tableAttrs & 8) ap |= 2;
-      const uxn = ((<u32>(d >> 54) & 1) | (tableAttrs >> 1)) & 1;
-      const pxn = ((<u32>(d >> 53) & 1) | tableAttrs) & 1;
-      const el0r = (ap & 1) != 0;
-      const ro = (ap & 2) != 0;
-      const el0w = el0r && !ro;
-      let q: u32 = S1P_R1;
-      if (!ro) q |= S1P_W1;
-      if (el0r) q |= S1P_R0;
-      if (el0w) q |= S1P_W0;
-      if (!uxn && !(wxn && el0w)) q |= S1P_X0;
-      // EL1 never executes from a location EL0 can write (Arm ARM D8.4.1.2), nor with PXN, nor
-      // from a writable location under SCTLR_EL1.WXN.
-      if (!pxn && !el0w && !(wxn && !ro)) q |= S1P_X1;
-      wPerms = q;
-      wGlobal = ((d >> 11) & 1) == 0;
-      wPanSens = el0r;
-    }
-    return out;
+    const mair = srGet(regime == REGIME_EL2 ? MAIR_EL2 : MAIR_EL1); // read live: MAIR is data only
+    wAttr = <u32>(mair >> ((<u32>(d >> 2) & 7) << 3)) & 0xff;
+    wDevice = wAttr < 0x10;
+    return (addr & ~blockMask) | (va & blockMask);
   }
   return WALK_FAULT; // not reached
 }
@@ -300,23 +318,24 @@ function decodeVtcr(vtcr: u64): void {
  * 2 with the IPA. Returns the PA or WALK_FAULT.
  */
 export function walkS2(ipa: u64, vttbr: u64, vtcr: u64, s1ptw: bool): u64 {
-  if (vtcr != s2Vtcr) decodeVtcr(vtcr);
-  if (s2Bad || (ipa >> s2InBits) != 0) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-  const outBits = s2OutBits;
-  let level = s2Level0;
-  let shift = s2Shift0;
-  let idxMask = s2Mask0;
-  let base: u64;
-  if ((ipa >> 21) == memoIpa2M && vttbr == memoVttbr) {
+  let level: i32, shift: u32, idxMask: u64, base: u64;
+  if ((ipa >> 21) == memoIpa2M && vttbr == memoVttbr && vtcr == s2Vtcr) {
+    // same 2 MiB as the previous walk of this translation: its range was checked then
     base = memoL3;
     level = 3;
     shift = 12;
     idxMask = 511;
   } else {
+    if (vtcr != s2Vtcr) decodeVtcr(vtcr);
+    if (s2Bad || (ipa >> s2InBits) != 0) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
+    level = s2Level0;
+    shift = s2Shift0;
+    idxMask = s2Mask0;
     base = vttbr & BADDR_47_1;
-    if ((base >> outBits) != 0) return fault2(FAULT_ADDRESS_SIZE, 0, s1ptw, ipa);
+    if ((base >> s2OutBits) != 0) return fault2(FAULT_ADDRESS_SIZE, 0, s1ptw, ipa);
     base &= ~((idxMask << 3) | 7); // concatenated tables are aligned to their total size
   }
+  const outBits = s2OutBits;
   while (true) {
     const pa = base | (((ipa >> shift) & idxMask) << 3);
     if (!isRam(pa)) return fault2(FAULT_EXTERNAL_WALK, level, s1ptw, ipa);

@@ -117,6 +117,18 @@ describe('stage 2 only (stage 1 off)', () => {
     expect([f.type, f.level, f.fsc, f.stage2, f.ipa]).toEqual([EXTERNAL_WALK, 2, 0x16, true, 0x8000_0000n]);
   });
 
+  it('VTTBR_EL2.BADDR beyond VTCR_EL2.PS: address size fault at level 0; low BADDR bits of concatenated roots ignored', () => {
+    const core = makeCore();
+    const { t, root, start } = stage2(core, 24, 1);
+    t.map(root, start, 0x5000n, 3, page(RAM + 0x5000n, S2_RW | N));
+    core.setSysreg(SR.VTTBR_EL2, root | 0x1000n | (5n << 48n)); // inside the 8 KiB root: RES0, ignored
+    expect(ok(core.walk(0x5000n, 'r', MMU_EL1))).toBe(RAM + 0x5000n);
+    core.setSysreg(SR.VTTBR_EL2, root | (1n << 44n));
+    core.setSysreg(SR.VTCR_EL2, (vtcr(24, 1) & ~(7n << 16n)) | (2n << 16n)); // PS = 40 bits
+    const f = flt(core.walk(0x5000n, 'r', MMU_EL1));
+    expect([f.type, f.level, f.fsc, f.stage2]).toEqual([ADDRESS_SIZE, 0, 0x00, true]);
+  });
+
   it('HCR_EL2.DC enables stage 2 and disables stage 1', () => {
     const core = makeCore();
     const { t, root, start } = stage2(core, 24, 1);

@@ -2,7 +2,7 @@
 // ISV/SAS/SSE/SRT/SF/AR), FAR_ELx, ELR_ELx and HPFAR_EL2 as the Arm ARM defines them.
 import { describe, expect, it } from 'vitest';
 import { SR } from '../../machine/core';
-import { A, AF, AP_EL0, AP_RO, RAM, TABLE, UXN, PXN, esrFields, mov64, page, S2_RW, s2MemAttr } from './pt';
+import { A, AF, AP_EL0, AP_RO, RAM, TABLE, UXN, PXN, attrIndx, esrFields, mov64, page, S2_RW, s2MemAttr } from './pt';
 import { CODE, DATA, VEC_EL1, VEC_EL2, world } from './world';
 
 const X0 = 0, X1 = 1, X2 = 2, X5 = 5;
@@ -92,6 +92,20 @@ describe('stage-1 aborts taken to EL1', () => {
     expect(w.core.sysreg(SR.ELR_EL1)).toBe(CODE + 4n * BigInt(mov64(X0, TEST_VA).length + 3));
   });
 
+  it('unaligned access to stage-1 Device memory: alignment fault (DFSC 0x21); Normal memory is fine', () => {
+    const w = world();
+    w.map(TEST_VA, page(DATA, attrIndx(1))); // MAIR index 1: Device-nGnRnE
+    w.map(TEST_VA + 0x1000n, page(DATA + 0x1000n)); // Normal
+    w.core.writePhysU64(DATA + 0x1008n, 0x1122334455667788n);
+    w.core.writePhysU64(DATA + 0x1010n, 0x99aabbccddeeff00n);
+    w.run([...mov64(X0, TEST_VA + 0x1000n), A.ldr_imm(X1, X0, 0), ...mov64(X0, TEST_VA + 0x100an), A.ldstImm9(3, 1, X1, X0, 0, 0),
+      ...mov64(X0, TEST_VA + 4n), A.ldstImm9(3, 1, X2, X0, 0, 0)]);
+    expect(w.core.getX(X1)).toBe(0xff00112233445566n); // unaligned LDUR from Normal memory
+    const e = esrFields(w.core.sysreg(SR.ESR_EL1));
+    expect([e.ec, e.fsc, e.wnr]).toEqual([0x25, 0x21, 0]);
+    expect(w.core.sysreg(SR.FAR_EL1)).toBe(TEST_VA + 4n);
+  });
+
   it('ID_AA64MMFR1_EL1 reports XNX, PAN and 16-bit VMIDs', () => {
     const w = world();
     w.run([A.mrs(X0, A.sysreg(3, 0, 0, 7, 1))]);
@@ -171,3 +185,48 @@ describe('stage-2 aborts taken to EL2', () => {
     expect(RAM).toBe(0x4000_0000n);
   });
 });
+
+describe('EL2 regime and a TypeScript-hosted EL2', () => {
+  it('EL2 stage-1 fault at EL2: EC 0x25 in ESR_EL2, FAR_EL2, no HPFAR', () => {
+    const w = world();
+    const t = w.s1; // reuse the pool for EL2 tables
+    const root = t.alloc();
+    const st = { level: 1, bits: 9 };
+    t.map(root, st, RAM, 1, (RAM | 1n | AF | AP_EL0)); // RAM block (AP[1] RES1 at EL2)
+    t.map(root, st, TEST_VA, 3, page(DATA, AP_RO));
+    const code = [...mov64(X0, TEST_VA), A.ldr_imm(X1, X0, 0), A.str_imm(X1, X0, 8)];
+    writeCode(w, code);
+    w.core.reset(2, CODE);
+    w.core.setSysreg(SR.MAIR_EL2, 0x44_00_ffn);
+    w.core.setSysreg(SR.TCR_EL2, 25n | (2n << 16n));
+    w.core.setSysreg(SR.TTBR0_EL2, root);
+    w.core.setSysreg(SR.SCTLR_EL2, 0x30c50831n);
+    w.core.setSysreg(SR.VBAR_EL2, VEC_EL2);
+    w.core.setSysreg(SR.HPFAR_EL2, 0x1234n);
+    w.core.run(100);
+    const e = esrFields(w.core.sysreg(SR.ESR_EL2));
+    expect([e.ec, e.fsc, e.wnr, e.isv]).toEqual([0x25, 0x0f, 1, 0]);
+    expect(w.core.sysreg(SR.FAR_EL2)).toBe(TEST_VA + 8n);
+    expect(w.core.sysreg(SR.HPFAR_EL2)).toBe(0x1234n);
+    expect(w.core.pc).toBe(VEC_EL2 + 0x200n);
+  });
+
+  it('with a hosted EL2 a stage-2 fault exits to TypeScript with ESR/FAR/HPFAR_EL2', () => {
+    const w = world({ stage2: true });
+    w.map(TEST_VA, page(0x2_0000_4000n));
+    w.core.setConfig({ haveEL2: true, el2Hosted: true, psciSmc: true });
+    w.run([...mov64(X0, TEST_VA + 0x30n), A.ldr_imm(5, X0, 0)], 100);
+    expect(w.core.el).toBe(2);
+    const e = esrFields(w.core.sysreg(SR.ESR_EL2));
+    expect([e.ec, e.fsc, e.isv, e.srt, e.sas]).toEqual([0x24, 0x05, 1, 5, 3]);
+    expect(w.core.sysreg(SR.FAR_EL2)).toBe(TEST_VA + 0x30n);
+    expect(w.core.sysreg(SR.HPFAR_EL2)).toBe(0x2_0000_4000n >> 8n);
+  });
+});
+
+function writeCode(w: ReturnType<typeof world>, words: number[]): void {
+  const b = new Uint8Array(words.length * 4);
+  const dv = new DataView(b.buffer);
+  words.forEach((x, i) => dv.setUint32(i * 4, x >>> 0, true));
+  w.core.writePhys(CODE, b);
+}

@@ -92,6 +92,24 @@ describe('tagged TLB: ASIDs and global entries', () => {
     expect(cached(core, 0x4010_5000n)).toBe(RAM + 0x50_5000n);
   });
 
+  it('block entries of the TTBR1 range: TLBI VAAE1 of any page in the block removes them all', () => {
+    const { core, t, start, rootB, useA } = twoAsids();
+    useA();
+    core.setSysreg(SR.TTBR1_EL1, rootB);
+    const kva = 0xffff_8000_4000_0000n;
+    const slot = t.map(rootB, start, kva, 2, block(RAM + 0x20_0000n)); // global 2 MiB block
+    t.map(core.sysreg(SR.TTBR0_EL1) & 0xffff_ffff_f000n, start, 0x3000n, 3, page(RAM + 0x1000n)); // a user page
+    expect(cached(core, kva + 0x3000n)).toBe(RAM + 0x20_3000n);
+    expect(cached(core, kva + 0x1f_f000n)).toBe(RAM + 0x3f_f000n);
+    expect(cached(core, 0x3000n)).toBe(RAM + 0x1000n);
+    core.writePhysU64(slot, block(RAM + 0x60_0000n));
+    core.tlbi('VAAE1IS', 0x3n); // a user page: the kernel block stays
+    expect(cached(core, kva + 0x3000n)).toBe(RAM + 0x20_3000n);
+    core.tlbi('VAAE1IS', ((kva + 0x10_0000n) >> 12n) & 0xfff_ffff_ffffn);
+    expect(cached(core, kva + 0x3000n)).toBe(RAM + 0x60_3000n);
+    expect(cached(core, kva + 0x1f_f000n)).toBe(RAM + 0x7f_f000n);
+  });
+
   it('TCR_EL1.AS = 0: 8-bit ASIDs from TTBR0[55:48]; TCR_EL1.A1 takes the ASID from TTBR1', () => {
     const { core, t, start, rootA, rootB } = twoAsids();
     core.setSysreg(SR.TCR_EL1, tcrEl1(16, 16, 1n << 22n)); // A1, AS = 0
@@ -211,6 +229,22 @@ describe('tagged TLB: VMIDs and the stage-2 walk cache', () => {
     core.writePhysU64(slot, page(RAM + 0x3000n));
     core.tlbi('ALLE2IS');
     expect(cached(core, 0x6000n, MMU_EL2)).toBe(RAM + 0x3000n);
+  });
+
+  it('TypeScript maintenance for a hosted EL2: tlbInvalidateIpa, tlbInvalidateVmid, tlbFlush', () => {
+    const { core, a, b, useA, useB } = twoVms();
+    useA(); cached(core, 0x1000n);
+    useB(); cached(core, 0x1000n);
+    core.writePhysU64(a.slot, page(RAM + 0x32_0000n, S2_RW | N));
+    core.writePhysU64(b.slot, page(RAM + 0x33_0000n, S2_RW | N));
+    core.tlbInvalidateIpa(0x101, 0x8000_0123n); // VM A's page (whichever VTTBR is live)
+    expect(cached(core, 0x1000n)).toBe(RAM + 0x31_0000n); // B still stale
+    useA(); expect(cached(core, 0x1000n)).toBe(RAM + 0x32_0000n);
+    core.tlbInvalidateVmid(0x202);
+    useB(); expect(cached(core, 0x1000n)).toBe(RAM + 0x33_0000n);
+    core.writePhysU64(b.slot, page(RAM + 0x34_0000n, S2_RW | N));
+    core.tlbFlush();
+    expect(cached(core, 0x1000n)).toBe(RAM + 0x34_0000n);
   });
 
   it('entries made with stage 2 off are not used once HCR_EL2.VM is set (and vice versa)', () => {
