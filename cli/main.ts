@@ -11,7 +11,7 @@ function fail(msg: string, code = 1): never {
   process.exit(code);
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program
     .name('pkvm-emu')
@@ -33,8 +33,31 @@ export function main(argv: string[]): void {
     .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
     .action((image: string, flags) => { process.exitCode = boot(image, flags); });
 
+  program
+    .command('run')
+    .description('run a scenario file (YAML or JSON): timeline, consoles, page table, expectations')
+    .argument('<scenario>', 'scenario file, e.g. scenarios/default.yaml')
+    .option('--quiet', 'no timeline: consoles, the final page table and the results only')
+    .option('--trace-faults', 'show every event of the fault path (vCPU load/put, each donation or share)')
+    .action(async (file: string, flags) => {
+      // Loaded on use: `boot` does not depend on the hyp and host-kernel models.
+      const { runCommand } = await import('./run');
+      process.exitCode = runCommand(file, flags);
+    });
+
+  program
+    .command('test')
+    .description('run every scenario file in a directory, PASS/FAIL each, exit 1 on any failure')
+    .argument('[dir]', 'directory of scenario files', 'scenarios')
+    .option('--junit <file>', 'also write the results as JUnit XML')
+    .option('--verbose', 'print each scenario\'s report')
+    .action(async (dir: string, flags) => {
+      const { testCommand } = await import('./test');
+      process.exitCode = testCommand(dir, flags);
+    });
+
   try {
-    program.parse(argv);
+    await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
@@ -46,4 +69,4 @@ export function main(argv: string[]): void {
   }
 }
 
-main(process.argv);
+void main(process.argv);

@@ -15,10 +15,15 @@
  *   pguest: vm id <id in hex>
  * then PSCI SYSTEM_OFF by HVC (start.S).
  *
+ * Under KVM with the MMIO guard (pKVM) it enrols and maps the UART page before
+ * the first print, as Linux's ioremap hook does (common/pkvm-guest.c); on
+ * QEMU that finds no KVM and does nothing.
+ *
  * Footprint: code + data on two pages, a 16 KiB stack in .bss (about 20 KiB).
  */
 #include <stdint.h>
 #include "fmt.h"
+#include "pkvm-guest.h"
 #include "uart.h"
 
 /* Guest hypercalls (vendor hyp service, HVC), as in PKVM-REFERENCE.md. */
@@ -47,6 +52,7 @@ int main(uint64_t dtb, uint64_t vm_id, uint64_t flags)
     uint64_t enroll = 0, map = 0;
 
     (void)dtb;
+    pkvm_ioremap_hook(UART_BASE);
     if (flags & PGUEST_FLAG_MMIO_GUARD) {
         enroll = hvc3(MMIO_GUARD_ENROLL_FUNC_ID, 0, 0, 0);
         map = hvc3(MMIO_GUARD_MAP_FUNC_ID, UART_BASE, 0, 0);

@@ -1,17 +1,18 @@
 #!/bin/sh
 # Run a guest image on QEMU's `virt` board and print its UART output.
 #
-#   guest-images/run-qemu.sh IMAGE [--el2]
+#   guest-images/run-qemu.sh IMAGE [--el2] [--smp N]
 #
 # IMAGE is a path or a name in guest-images/bin (hello, bin/hello.elf, ...).
 # --el2 boots at EL2 (-M virt,virtualization=on; PSCI then goes by SMC).
+# --smp N gives the board N CPUs (default 1; pguest-smp needs 2).
 # The guest powers itself off with PSCI SYSTEM_OFF; QEMU is killed after
 # $QEMU_TIMEOUT seconds (default 60) if it does not. The exit status is
 # QEMU's (124 on timeout).
 set -eu
 
 usage() {
-    echo "usage: $0 IMAGE [--el2]" >&2
+    echo "usage: $0 IMAGE [--el2] [--smp N]" >&2
     exit 2
 }
 
@@ -19,11 +20,14 @@ usage() {
 image=$1
 shift
 machine=virt
-for arg in "$@"; do
-    case $arg in
+smp=1
+while [ $# -gt 0 ]; do
+    case $1 in
         --el2) machine=virt,virtualization=on ;;
+        --smp) [ $# -ge 2 ] || usage; smp=$2; shift ;;
         *) usage ;;
     esac
+    shift
 done
 
 if [ ! -f "$image" ]; then
@@ -46,6 +50,6 @@ if ! command -v "$QEMU" >/dev/null 2>&1; then
     exit 2
 fi
 
-exec timeout "${QEMU_TIMEOUT:-60}" "$QEMU" -M "$machine" -cpu max -m 128M \
+exec timeout "${QEMU_TIMEOUT:-60}" "$QEMU" -M "$machine" -cpu max -m 128M -smp "$smp" \
     -nographic -monitor none -serial stdio -semihosting \
     -kernel "$image" </dev/null

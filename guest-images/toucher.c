@@ -18,12 +18,15 @@
  *      their bytes (little-endian) into a 64-bit FNV-1a hash
  *
  * Prints `toucher: pages <hex>` and `toucher: checksum <16 hex>`, then
- * PSCI SYSTEM_OFF (start.S). The checksum depends only on pages and seed,
+ * PSCI SYSTEM_OFF (start.S). Under KVM with the MMIO guard (pKVM) it first
+ * enrols and maps the UART page, as Linux's ioremap hook does
+ * (common/pkvm-guest.c). The checksum depends only on pages and seed,
  * never on addresses. A page count that would run past the top of the
  * address space prints `toucher: too many pages <hex>` and touches nothing.
  */
 #include <stdint.h>
 #include "fmt.h"
+#include "pkvm-guest.h"
 #include "uart.h"
 
 #define PAGE_SIZE       4096u
@@ -51,6 +54,7 @@ int main(uint64_t dtb, uint64_t pages, uint64_t seed)
     uint64_t base, state, hash, p, w;
 
     (void)dtb;
+    pkvm_ioremap_hook(UART_BASE);
     if (pages == 0)
         pages = DEFAULT_PAGES;
     if (seed == 0)

@@ -8,7 +8,8 @@ import type { HostedEl2 } from '../hyp/hosted-el2';
 import { HostMemory } from './host-memory';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
-import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
+import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
+import type { GuestHcallEvent } from './vcpu-run';
 import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
 import { push_hyp_memcache, pop_hyp_memcache } from '../hyp/memcache';
 import { parseElf64 } from '../machine/elf';
@@ -50,6 +51,8 @@ export class HostVm {
   readonly vcpus: HostVcpu[] = [];
   /** gfns the hyp mapped for the guest (donated or shared), as opposed to only preloaded. */
   readonly given = new Set<bigint>();
+  /** gfns the guest shared back with the host (MEM_SHARE, until MEM_UNSHARE): the VMM may read them. */
+  readonly guestShared = new Set<bigint>();
   /** Guest page faults handled (donations or shares). */
   faults = 0;
   mmioExits = 0;
@@ -67,7 +70,11 @@ export class HostVm {
 
 export class KvmError extends UserError {}
 
-export interface HostKvmOptions { onConsole?: (vm: HostVm, byte: number) => void }
+export interface HostKvmOptions {
+  onConsole?: (vm: HostVm, byte: number) => void;
+  /** The VMM is told of each guest hypercall the hyp reports (share, unshare, relinquish, CPU_ON/OFF). */
+  onGuestHcall?: (vm: HostVm, vcpu: HostVcpu, ev: GuestHcallEvent) => void;
+}
 
 export class HostKvm {
   readonly mem: HostMemory;
@@ -120,6 +127,8 @@ export class HostKvm {
     const kv = new HostKvmView(this.mem, kvmPa);
     kv.created_vcpus = nrVcpus;
     kv.is_protected = cfg.protected;
+    kv.guest_mem_base = GUEST_RAM_IPA; // the memslot: what is memory (the rest is MMIO) for the hyp
+    kv.guest_mem_size = BigInt(cfg.memBytes);
     const handle = this.hcall('__pkvm_reserve_vm');
     if (handle < 0) throw new KvmError(`${cfg.name}: __pkvm_reserve_vm: ${handle}`);
     kv.handle = handle;
@@ -150,6 +159,7 @@ export class HostKvm {
     hv.setU64(HOST_VCPU_RESET_PC, entry);
     hv.setU64(HOST_VCPU_RESET_X, 0n);
     for (let i = 0; i < 3; i++) hv.setU64(HOST_VCPU_RESET_X + 8n * BigInt(i + 1), args[i] ?? 0n);
+    hv.setU64(HOST_VCPU_RESET_POWER_OFF, idx > 0 ? 1n : 0n); // KVM_ARM_VCPU_POWER_OFF: secondaries wait for CPU_ON
     // Non-protected vCPUs keep their registers in the host structure: same reset state there.
     hv.setU64(HOST_VCPU_PC, entry);
     hv.setU64(HOST_VCPU_PSTATE, 0x3c5n);

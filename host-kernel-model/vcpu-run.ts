@@ -1,21 +1,49 @@
 /**
  * The host's vCPU run loop (kvm_arch_vcpu_ioctl_run + handle_exit, arm64): load, __kvm_vcpu_run,
  * handle the exit from what the hyp published in the shared struct kvm_vcpu, put.
+ * - a guest hypercall the hyp carried out and reports (HOST_VCPU_EXIT_HCALL): MEM_SHARE /
+ *   MEM_UNSHARE are recorded (HostVm.guestShared: pages the VMM may now read through HostMemory)
+ *   and relayed to the VMM; MEM_RELINQUISH gives the (zeroed) backing page back to the allocator;
+ *   PSCI CPU_ON makes the target vCPU runnable (EL2 already reset it) and answers x0; CPU_OFF stops
+ *   scheduling the caller;
  * - stage-2 fault in a memslot: pin the backing page, top up the memcache,
  *   __pkvm_host_donate_guest (protected) or __pkvm_host_share_guest (non-protected), run again;
- * - stage-2 fault outside memory: MMIO, emulated by the VMM's devices from ESR's syndrome;
- * - HVC: PSCI (SYSTEM_OFF / SYSTEM_RESET end the VM);
- * - WFx or the end of the slice: back to the scheduler.
+ * - stage-2 fault outside memory: MMIO, emulated by the VMM's devices from ESR's syndrome; with no
+ *   valid syndrome (ISV clear: outside a protected guest's MMIO guard) the host cannot emulate and
+ *   asks the hyp to inject a synchronous external abort (HOST_REQ_INJECT_SEA);
+ * - HVC: for a non-protected guest the host KVM's hypercall handler (SMCCC discovery, the KVM
+ *   vendor-hyp UID and features, PSCI incl. CPU_ON/CPU_OFF/AFFINITY_INFO); for a protected guest
+ *   only the PSCI calls EL2 forwards (SYSTEM_OFF, SYSTEM_RESET, CPU_SUSPEND);
+ * - WFx (skipped) or the end of the slice: back to the scheduler.
  */
-import { HostVcpuView, HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_REQ, HOST_VCPU_REQ_REG } from '../hyp/host-abi';
+import {
+  HostVcpuView, HOST_EXIT_HCALL_MEM_RELINQUISH, HOST_EXIT_HCALL_MEM_SHARE, HOST_EXIT_HCALL_MEM_UNSHARE,
+  HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_OFF, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA,
+  HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
+  HOST_VCPU_EXIT_HCALL_ARG, HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC,
+  HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG,
+} from '../hyp/host-abi';
 import { ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP } from '../hyp/hyp-vm';
 import { KVM_PGTABLE_PROT_R, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X } from '../hyp/pgtable-defs';
-import { handlePsci } from '../machine/psci';
+import { handlePsci, PSCI_RET } from '../machine/psci';
 import { faultIpa } from '../hyp/host-trap';
+import {
+  ARM_SMCCC_ARCH_FEATURES_FUNC_ID, ARM_SMCCC_KVM_NPVM_FEATURES, ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID,
+  ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID, ARM_SMCCC_VENDOR_HYP_UID_KVM, ARM_SMCCC_VERSION_1_1,
+  ARM_SMCCC_VERSION_FUNC_ID, smccc_arch_features,
+} from '../hyp/guest-hvc';
 import { GUEST_UART_IPA, type HostKvm, type HostVcpu, type HostVm } from './kvm';
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
 const EPERM = -1;
+const U64 = (v: bigint | number): bigint => BigInt.asUintN(64, BigInt(v));
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** What the VMM is told of a guest hypercall the hyp reported (HostKvmOptions.onGuestHcall). */
+export type GuestHcallEvent =
+  | { kind: 'share' | 'unshare' | 'relinquish'; ipa: bigint; pa: bigint | undefined }
+  | { kind: 'cpu_on'; target: number }
+  | { kind: 'cpu_off' };
 
 export type RunOutcome = 'yield' | 'off' | 'reset' | 'error';
 
@@ -49,20 +77,83 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
   const hv = new HostVcpuView(kvm.mem, vcpu.hostVcpuPa);
   if (code === ARM_EXCEPTION_IRQ || Number(hv.u64(HOST_VCPU_EXIT_CODE)) === ARM_EXCEPTION_IRQ) return 'yield';
   if (code !== ARM_EXCEPTION_TRAP) return stop(kvm, vm, 'error', `unexpected exit code ${code}`);
+  const hcall = hv.u64(HOST_VCPU_EXIT_HCALL);
+  if (hcall !== HOST_EXIT_HCALL_NONE) return handleGuestHcall(kvm, vm, vcpu, hv, hcall, hv.u64(HOST_VCPU_EXIT_HCALL_ARG));
   const esr = hv.u64(HOST_VCPU_FAULT_ESR);
   const ec = Number((esr >> 26n) & 0x3fn);
   switch (ec) {
     case EC_DABT_LOW: case EC_IABT_LOW: {
       const ipa = faultIpa(hv.u64(HOST_VCPU_FAULT_HPFAR), hv.u64(HOST_VCPU_FAULT_FAR));
       if (vm.slot.contains(ipa)) return handleMemFault(kvm, vm, vcpu, ipa);
-      if (ec === EC_IABT_LOW) return stop(kvm, vm, 'error', `instruction fetch from IPA 0x${ipa.toString(16)} outside memory`);
+      if (ec === EC_IABT_LOW) return stop(kvm, vm, 'error', `instruction fetch from IPA ${hex(ipa)} outside memory`);
       return handleMmio(kvm, vm, hv, esr, ipa);
     }
-    case EC_HVC64: return handleHvc(kvm, vm, hv);
-    case EC_WFX: return 'yield';
+    case EC_HVC64: return handleHvc(kvm, vm, vcpu, hv);
+    case EC_WFX:
+      hv.setU64(HOST_VCPU_REQ, HOST_REQ_SKIP_INSN); // kvm_handle_wfx(): the WFx is done
+      return 'yield';
     default:
-      return stop(kvm, vm, 'error', `unhandled guest exit (ESR_EL2 0x${esr.toString(16)}, EC 0x${ec.toString(16)})`);
+      return stop(kvm, vm, 'error', `unhandled guest exit (ESR_EL2 ${hex(esr)}, EC 0x${ec.toString(16)})`);
   }
+}
+
+function setX0(hv: HostVcpuView, v: bigint | number): void {
+  hv.setReg(0, U64(v));
+  hv.setU64(HOST_VCPU_REQ_REG, 0n);
+  hv.setU64(HOST_VCPU_REQ, HOST_REQ_SET_REG);
+}
+
+function allOff(kvm: HostKvm, vm: HostVm): RunOutcome {
+  if (vm.vcpus.every((v) => v.state === 'off')) return stop(kvm, vm, 'off', 'PSCI CPU_OFF of the last vCPU');
+  return 'yield';
+}
+
+/** A guest hypercall the hyp has carried out; the host records it and relays it to the VMM. */
+function handleGuestHcall(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView, kind: bigint, arg: bigint): RunOutcome | null {
+  const relay = (ev: GuestHcallEvent): void => kvm.opts.onGuestHcall?.(vm, vcpu, ev);
+  const trace = kvm.el2.trace;
+  const gfn = arg >> 12n;
+  switch (kind) {
+    case HOST_EXIT_HCALL_MEM_SHARE:
+      vm.guestShared.add(gfn);
+      trace.emit('share', `${vm.name}: guest shared gfn ${hex(gfn)} with the host`);
+      relay({ kind: 'share', ipa: arg, pa: vm.slot.pages.get(gfn) });
+      return null;
+    case HOST_EXIT_HCALL_MEM_UNSHARE:
+      vm.guestShared.delete(gfn);
+      trace.emit('unshare', `${vm.name}: guest unshared gfn ${hex(gfn)}`);
+      relay({ kind: 'unshare', ipa: arg, pa: vm.slot.pages.get(gfn) });
+      return null;
+    case HOST_EXIT_HCALL_MEM_RELINQUISH: {
+      // The page is the host's again (zeroed if it was the guest's): unpin it and free it.
+      const pa = vm.slot.pages.get(gfn);
+      vm.given.delete(gfn);
+      vm.guestShared.delete(gfn);
+      if (pa !== undefined) {
+        vm.slot.pages.delete(gfn);
+        vm.slot.pinned.delete(gfn);
+        kvm.alloc.free(pa);
+      }
+      trace.emit('reclaim', `${vm.name}: guest relinquished gfn ${hex(gfn)}${pa !== undefined ? `, pfn ${hex(pa >> 12n)} freed` : ''}`);
+      relay({ kind: 'relinquish', ipa: arg, pa });
+      return null;
+    }
+    case HOST_EXIT_HCALL_PSCI_CPU_ON: {
+      // kvm_psci_vcpu_on() for a protected target: EL2 reset it; make it runnable.
+      const target = vm.vcpus[Number(arg)];
+      if (target && target.state === 'off') target.state = 'runnable';
+      setX0(hv, target ? PSCI_RET.SUCCESS : PSCI_RET.INTERNAL_FAILURE);
+      trace.emit('psci', `${vm.name}: vCPU ${vcpu.idx} CPU_ON vCPU ${arg}`);
+      if (target) relay({ kind: 'cpu_on', target: target.idx });
+      return null;
+    }
+    case HOST_EXIT_HCALL_PSCI_CPU_OFF:
+      vcpu.state = 'off';
+      trace.emit('psci', `${vm.name}: vCPU ${vcpu.idx} CPU_OFF`);
+      relay({ kind: 'cpu_off' });
+      return allOff(kvm, vm);
+  }
+  return stop(kvm, vm, 'error', `unknown guest hypercall report ${kind}`);
 }
 
 /** user_mem_abort() for pKVM: pin the page and give it to the guest. */
@@ -71,7 +162,7 @@ function handleMemFault(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, ipa: bigint): 
   if (vm.given.has(gfn)) {
     // Already mapped: a fault on a page the hyp took away by force (poison) or a spurious one.
     const poisoned = kvm.tryHcall('__pkvm_vcpu_in_poison_fault');
-    if (poisoned > 0) return stop(kvm, vm, 'error', `guest touched poisoned IPA 0x${ipa.toString(16)} (-EFAULT to the VMM)`);
+    if (poisoned > 0) return stop(kvm, vm, 'error', `guest touched poisoned IPA ${hex(ipa)} (-EFAULT to the VMM)`);
     return null;
   }
   const pa = kvm.backingPage(vm, gfn);
@@ -80,17 +171,24 @@ function handleMemFault(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, ipa: bigint): 
     ? kvm.tryHcall('__pkvm_host_donate_guest', pa >> 12n, gfn)
     : kvm.tryHcall('__pkvm_host_share_guest', pa >> 12n, gfn, 1, KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W | KVM_PGTABLE_PROT_X);
   if (ret === EPERM && !vm.isProtected) return null; // raced with another mapping: retry
-  if (ret) return stop(kvm, vm, 'error', `${vm.isProtected ? '__pkvm_host_donate_guest' : '__pkvm_host_share_guest'}(pfn 0x${(pa >> 12n).toString(16)}, gfn 0x${gfn.toString(16)}): ${ret}`);
+  if (ret) return stop(kvm, vm, 'error', `${vm.isProtected ? '__pkvm_host_donate_guest' : '__pkvm_host_share_guest'}(pfn ${hex(pa >> 12n)}, gfn ${hex(gfn)}): ${ret}`);
   vm.given.add(gfn);
   vm.faults++;
-  if (kvm.traceFaults) kvm.el2.trace.emit(vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa >> 12n).toString(16)}`);
+  if (kvm.traceFaults) kvm.el2.trace.emit(vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn ${hex(gfn)} ← pfn ${hex(pa >> 12n)}`);
   return null;
 }
 
 /** io_mem_abort(): emulate the access from the syndrome (ISV, SAS, SSE, SRT, SF, WnR). */
 function handleMmio(kvm: HostKvm, vm: HostVm, hv: HostVcpuView, esr: bigint, ipa: bigint): RunOutcome | null {
+  if (((esr >> 24n) & 1n) === 0n) {
+    // No valid syndrome: nothing to emulate. A protected guest gets an abort (the hyp injects it);
+    // for a non-protected one this is the VMM's problem (KVM_EXIT_ARM_NISV), fatal here.
+    if (!vm.isProtected) return stop(kvm, vm, 'error', `MMIO access to ${hex(ipa)} without a valid syndrome (ISV = 0)`);
+    kvm.el2.trace.emit('mmio', `${vm.name}: access to IPA ${hex(ipa)} cannot be emulated (ISV = 0): abort requested`);
+    hv.setU64(HOST_VCPU_REQ, HOST_REQ_INJECT_SEA);
+    return null;
+  }
   vm.mmioExits++;
-  if (((esr >> 24n) & 1n) === 0n) return stop(kvm, vm, 'error', `MMIO access to 0x${ipa.toString(16)} without a valid syndrome (ISV = 0)`);
   const size = 1 << Number((esr >> 22n) & 3n);
   const sse = ((esr >> 21n) & 1n) === 1n;
   const srt = Number((esr >> 16n) & 31n);
@@ -113,15 +211,49 @@ function handleMmio(kvm: HostKvm, vm: HostVm, hv: HostVcpuView, esr: bigint, ipa
   return null;
 }
 
-/** kvm_hvc_call_handler(): PSCI for the guest. */
-function handleHvc(kvm: HostKvm, vm: HostVm, hv: HostVcpuView): RunOutcome | null {
+/**
+ * kvm_hvc_call_handler(): the host KVM's answer to a guest HVC. A non-protected guest's reach it all
+ * (SMCCC discovery, the KVM vendor-hyp UID and features, PSCI); a protected guest's only the PSCI
+ * calls EL2 forwards, with x0 the only register visible.
+ */
+function handleHvc(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView): RunOutcome | null {
   const x = [0, 1, 2, 3].map((i) => hv.reg(i));
-  const res = handlePsci(x, { cpus: vm.vcpus.length });
+  const fn = Number(x[0]! & 0xffff_ffffn);
+  if (!vm.isProtected) {
+    const set = (...v: bigint[]): null => {
+      v.forEach((r, i) => hv.setReg(i, U64(r)));
+      return null; // a non-protected vCPU's registers are flushed from here as they are
+    };
+    switch (fn) {
+      case ARM_SMCCC_VERSION_FUNC_ID: return set(ARM_SMCCC_VERSION_1_1);
+      case ARM_SMCCC_ARCH_FEATURES_FUNC_ID: return set(smccc_arch_features(x[1]!));
+      case ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID: return set(...ARM_SMCCC_VENDOR_HYP_UID_KVM);
+      case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID: return set(ARM_SMCCC_KVM_NPVM_FEATURES, 0n, 0n, 0n);
+    }
+    // The KVM vendor-hyp calls EL2 does not take for a non-protected VM (MEM_SHARE, MEM_UNSHARE, ...).
+    if ((fn & 0xff00_0000) === 0xc600_0000 || (fn & 0xff00_0000) === 0x8600_0000) return set(U64(-1));
+  }
+  const res = handlePsci(x, { cpus: vm.vcpus.length, powerState: (i) => (vm.vcpus[i]?.state === 'runnable' ? 0 : 1) });
   if (res.action === 'off') return stop(kvm, vm, 'off', 'PSCI SYSTEM_OFF');
   if (res.action === 'reset') return stop(kvm, vm, 'reset', 'PSCI SYSTEM_RESET');
-  if (res.action === 'cpu_off') return stop(kvm, vm, 'off', 'PSCI CPU_OFF of the last vCPU');
-  hv.setReg(0, res.x0);
-  hv.setU64(HOST_VCPU_REQ_REG, 0n);
-  hv.setU64(HOST_VCPU_REQ, HOST_REQ_SET_REG);
-  return null;
+  if (res.action === 'cpu_off') {
+    vcpu.state = 'off';
+    kvm.el2.trace.emit('psci', `${vm.name}: vCPU ${vcpu.idx} CPU_OFF`);
+    return allOff(kvm, vm);
+  }
+  if (res.action === 'cpu_on' && res.cpuOn) {
+    // kvm_psci_vcpu_on() + kvm_reset_vcpu() for a non-protected target: the host owns its registers.
+    const target = vm.vcpus[res.cpuOn.targetIndex]!;
+    const thv = new HostVcpuView(kvm.mem, target.hostVcpuPa);
+    for (let i = 0; i < 31; i++) thv.setReg(i, 0n);
+    thv.setReg(0, res.cpuOn.context);
+    thv.setU64(HOST_VCPU_PC, res.cpuOn.entry);
+    thv.setU64(HOST_VCPU_PSTATE, 0x3c5n);
+    thv.setU64(HOST_VCPU_REQ, HOST_REQ_RESET_VCPU);
+    target.state = 'runnable';
+    kvm.el2.trace.emit('psci', `${vm.name}: vCPU ${vcpu.idx} CPU_ON vCPU ${target.idx} at ${hex(res.cpuOn.entry)}`);
+    kvm.opts.onGuestHcall?.(vm, vcpu, { kind: 'cpu_on', target: target.idx });
+  }
+  setX0(hv, res.x0);
+  return res.action === 'wfi' ? 'yield' : null;
 }

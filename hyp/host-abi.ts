@@ -15,7 +15,11 @@ export const HOST_KVM_PKVM_HANDLE = 0x04n; /* u16 arch.pkvm.handle */
 export const HOST_KVM_PKVM_IS_PROTECTED = 0x06n; /* u8 arch.pkvm.is_protected */
 export const HOST_KVM_TEARDOWN_MC = 0x08n; /* kvm_hyp_memcache arch.pkvm.teardown_mc */
 export const HOST_KVM_STAGE2_TEARDOWN_MC = 0x18n; /* kvm_hyp_memcache arch.pkvm.stage2_teardown_mc */
-export const HOST_KVM_SIZE = 0x28n;
+/* The guest's memory as the VMM laid it out (one IPA range), read once by __pkvm_init_vm: lets EL2 tell
+ * an access outside memory (MMIO guard, mmio-guard.ts) from a page not faulted in yet. Size 0: none. */
+export const HOST_KVM_GUEST_MEM_BASE = 0x28n; /* u64 IPA */
+export const HOST_KVM_GUEST_MEM_SIZE = 0x30n; /* u64 bytes */
+export const HOST_KVM_SIZE = 0x38n;
 
 /** struct kvm_vcpu (host): the part EL2 reads and writes. */
 export const HOST_VCPU_VCPU_ID = 0x00n; /* u32 */
@@ -35,11 +39,24 @@ export const HOST_VCPU_PSTATE = 0x160n; /* u64 (non-protected only) */
 /* Requests the host makes for the next run (flush_hyp_vcpu), cleared by the hyp when applied. */
 export const HOST_VCPU_REQ = 0x168n; /* u64 HOST_REQ_* */
 export const HOST_VCPU_REQ_REG = 0x170n; /* u64 register index for HOST_REQ_SET_REG */
-export const HOST_VCPU_SIZE = 0x180n;
+export const HOST_VCPU_RESET_POWER_OFF = 0x178n; /* u64 KVM_ARM_VCPU_POWER_OFF: starts off (read by __pkvm_init_vcpu) */
+/* Guest hypercall an exit reports (sync_hyp_vcpu; ESR_EL2 is then the HVC's): HOST_EXIT_HCALL_* and its argument. */
+export const HOST_VCPU_EXIT_HCALL = 0x180n; /* u64 HOST_EXIT_HCALL_*, 0 = none */
+export const HOST_VCPU_EXIT_HCALL_ARG = 0x188n; /* u64 IPA (share/unshare/relinquish) or target vCPU index (CPU_ON) */
+export const HOST_VCPU_SIZE = 0x190n;
+
+/* HOST_VCPU_EXIT_HCALL values. The hyp has already done the work; the host only learns of it. */
+export const HOST_EXIT_HCALL_NONE = 0n;
+export const HOST_EXIT_HCALL_MEM_SHARE = 1n; /* the guest shared the page at ARG with the host (host may map it) */
+export const HOST_EXIT_HCALL_MEM_UNSHARE = 2n; /* the guest took the page at ARG back (host access refused again) */
+export const HOST_EXIT_HCALL_MEM_RELINQUISH = 3n; /* the guest gave the page at ARG up: zeroed, host OWNED */
+export const HOST_EXIT_HCALL_PSCI_CPU_ON = 4n; /* EL2 reset vCPU ARG for CPU_ON: schedule it; x0 = PSCI result */
+export const HOST_EXIT_HCALL_PSCI_CPU_OFF = 5n; /* the calling vCPU is off: stop scheduling it */
 
 export const HOST_REQ_SKIP_INSN = 1n; /* the host emulated the trapped instruction: PC += 4 */
 export const HOST_REQ_SET_REG = 2n; /* write regs[REQ_REG] into the guest (MMIO read data, HVC x0) */
 export const HOST_REQ_INJECT_SEA = 4n; /* inject a synchronous external abort at FAR (MMIO outside the guard) */
+export const HOST_REQ_RESET_VCPU = 8n; /* non-protected: EL1 system registers to reset values (host-handled CPU_ON) */
 
 /** sizeof(struct pkvm_hyp_vm) and sizeof(struct pkvm_hyp_vcpu) at EL2 in this model. */
 export const PKVM_HYP_VM_SIZE = 2048n;
@@ -69,6 +86,10 @@ export class HostKvmView {
   set handle(v: number) { wr(this.mem, this.pa + HOST_KVM_PKVM_HANDLE, 2, BigInt(v)); }
   get is_protected(): boolean { return rd(this.mem, this.pa + HOST_KVM_PKVM_IS_PROTECTED, 1) !== 0n; }
   set is_protected(v: boolean) { wr(this.mem, this.pa + HOST_KVM_PKVM_IS_PROTECTED, 1, v ? 1n : 0n); }
+  get guest_mem_base(): bigint { return rd(this.mem, this.pa + HOST_KVM_GUEST_MEM_BASE, 8); }
+  set guest_mem_base(v: bigint) { wr(this.mem, this.pa + HOST_KVM_GUEST_MEM_BASE, 8, v); }
+  get guest_mem_size(): bigint { return rd(this.mem, this.pa + HOST_KVM_GUEST_MEM_SIZE, 8); }
+  set guest_mem_size(v: bigint) { wr(this.mem, this.pa + HOST_KVM_GUEST_MEM_SIZE, 8, v); }
   get teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_TEARDOWN_MC); }
   get stage2_teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_STAGE2_TEARDOWN_MC); }
 }

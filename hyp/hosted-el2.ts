@@ -11,9 +11,10 @@ import { CorePhysMem } from './core-phys-mem';
 import { WorldSwitch, HCR_HOST_FLAGS } from './world-switch';
 import { KVM_HOST_SMCCC_FUNC, asSigned, type HostHcallName } from './hypercalls';
 import { Trace } from './trace';
-import type { PkvmHypVcpu } from './hyp-vm';
+import { ARM_EXCEPTION_IRQ, PSCI_0_2_AFFINITY_LEVEL_ON, type PkvmHypVcpu } from './hyp-vm';
 import { flush_hyp_vcpu, sync_hyp_vcpu } from './vcpu-sync';
-import { injectDataSea } from './inject';
+import { DFSC_SEA, injectDataSea, injectSync } from './inject';
+import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -22,7 +23,10 @@ export interface HostedEl2Options {
   slice?: number;
   /** Carve-out size in bytes (default: enough for the host stage-2 of all RAM plus margin). */
   carveoutBytes?: number;
-  /** Guest trap handler of the hyp (guest hypercalls, MMIO guard); default: every trap to the host. */
+  /**
+   * Guest trap handler of the hyp: default pkvm_handle_guest_trap() (guest-hvc.ts: guest hypercalls,
+   * PSCI for protected VMs, MMIO guard). `() => 'exit'` gives every trap to the host.
+   */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
 }
 
@@ -47,7 +51,7 @@ export class HostedEl2 {
     this.carveout = { base: core.ramBase + ram - size, size };
     this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
       slice: opts.slice ?? 1_000_000,
-      handleGuestTrap: opts.handleGuestTrap,
+      handleGuestTrap: opts.handleGuestTrap ?? ((vcpu, esr) => pkvm_handle_guest_trap(this, vcpu, esr)),
     });
     this.pkvm = new Pkvm(this.mem, this.carveout, opts.maxVms ?? 16, opts.maxVcpus ?? 8, {
       warnIsFatal: false,
@@ -65,10 +69,22 @@ export class HostedEl2 {
 
   /** __kvm_vcpu_run as the hyp performs it: flush the host's requests, world switch, sync the exit. */
   private vcpuRun(vcpu: PkvmHypVcpu): number {
-    flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => injectDataSea(v.ctxt, far, ((v.fault.esr_el2 >> 6n) & 1n) === 1n));
-    const ret = this.ws.run(vcpu);
+    flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => this.injectSea(v, far));
+    /* A protected vCPU that is off (PSCI) does not run, whatever the host asks. */
+    const ret = vcpu.vm.is_protected && vcpu.power_state !== PSCI_0_2_AFFINITY_LEVEL_ON ? ARM_EXCEPTION_IRQ : this.ws.run(vcpu);
     sync_hyp_vcpu(this.pkvm, vcpu, ret);
     return ret;
+  }
+
+  /** The synchronous external abort the host asked for after an abort exit (MMIO it cannot emulate). */
+  private injectSea(vcpu: PkvmHypVcpu, far: bigint): void {
+    const esr = vcpu.fault.esr_el2;
+    const EC_IABT_LOW = 0x20;
+    if (Number((esr >> 26n) & 0x3fn) === EC_IABT_LOW) {
+      const fromEL0 = ((vcpu.ctxt.pstate >> 2n) & 3n) === 0n;
+      injectSync(vcpu.ctxt, fromEL0 ? 0x20 : 0x21, DFSC_SEA, far);
+    } else injectDataSea(vcpu.ctxt, far, ((esr >> 6n) & 1n) === 1n);
+    this.trace.emit('guard', `${vcpuName(vcpu)}: synchronous external abort at 0x${far.toString(16)} injected for the host`);
   }
 
   /** Programs EL2 for the host at EL1: HCR_EL2 host flags, VTTBR_EL2/VTCR_EL2 = host stage-2. */

@@ -23,6 +23,7 @@ import {
   __pkvm_reserve_vm, __pkvm_start_teardown_vm, __pkvm_unreserve_vm, get_np_pkvm_hyp_vm, pkvm_load_hyp_vcpu,
   pkvm_put_hyp_vcpu, put_pkvm_hyp_vm,
 } from './pkvm';
+import { iommu_hcall_handlers } from './iommu/hyp-main';
 
 export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
 
@@ -148,4 +149,6 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
     hyp.tlb.flush_vmid(vm.mmu.vmid);
     put_pkvm_hyp_vm(hyp, vm);
   },
+  /* pKVM IOMMU: __pkvm_hyp_alloc_mgt_* and __pkvm_host_iommu_* (hyp/iommu/hyp-main.ts). */
+  ...iommu_hcall_handlers,
 };

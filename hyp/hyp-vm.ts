@@ -40,6 +40,14 @@ export interface KvmVcpuFaultInfo {
   hpfar_el2: bigint;
 }
 
+/** PSCI AFFINITY_INFO power states, as EL2 tracks them for a protected VM's vCPUs (guest-psci.ts). */
+export const PSCI_0_2_AFFINITY_LEVEL_ON = 0;
+export const PSCI_0_2_AFFINITY_LEVEL_OFF = 1;
+export const PSCI_0_2_AFFINITY_LEVEL_ON_PENDING = 2;
+
+/** A guest hypercall the last exit reports to the host (vcpu-sync.ts HOST_VCPU_EXIT_HCALL*). */
+export interface GuestHcallExit { kind: bigint; arg: bigint }
+
 export class PkvmHypVcpu {
   /** The physical CPU this vCPU is loaded on (hyp_vcpu->loaded_hyp_vcpu), or null. */
   loaded_cpu: number | null = null;
@@ -49,7 +57,13 @@ export class PkvmHypVcpu {
   fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
   hcr_el2 = 0n;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */
-  last_exit_permit: { read: number[]; write: number | null; skip: boolean } | null = null;
+  last_exit_permit: { read: number[]; write: number | null; skip: boolean; inject?: boolean } | null = null;
+  /** PSCI state of a protected vCPU (pkvm_hyp_vcpu.power_state); set by __pkvm_init_vcpu. */
+  power_state = PSCI_0_2_AFFINITY_LEVEL_ON;
+  /** Pending CPU_ON reset (vcpu.arch.reset_state): applied by the hyp before the vCPU next runs. */
+  reset_state = { pc: 0n, r0: 0n, reset: false };
+  /** The guest hypercall the current exit reports to the host, or null (guest-hvc.ts). */
+  exit_hcall: GuestHcallExit | null = null;
   /** Registers the last sync published in the host's struct kvm_vcpu (to clear them next time). */
   last_published: number[] | null = null;
   constructor(
@@ -69,6 +83,10 @@ export class PkvmHypVm {
   /** Filled in by kvm_guest_prepare_stage2(). */
   pool!: HypPool;
   pgt!: KvmPgtable;
+  /** Guest IPA range the VMM declared as memory, read once by __pkvm_init_vm (size 0: none declared). */
+  mem_ipa = { base: 0n, size: 0n };
+  /** MMIO guard (mmio-guard.ts): enrolled (always, for a protected VM) and the guarded granules' IPAs. */
+  readonly mmio_guard: { enrolled: boolean; granules: Set<bigint> };
   constructor(
     readonly handle: number,
     /** Physical address of the donated pages holding this struct (hyp_page refcount = users). */
@@ -81,6 +99,7 @@ export class PkvmHypVm {
     readonly mmu: KvmS2Mmu,
   ) {
     this.vcpus = new Array<PkvmHypVcpu | null>(created_vcpus).fill(null);
+    this.mmio_guard = { enrolled: is_protected, granules: new Set<bigint>() };
   }
 }
 

@@ -52,6 +52,20 @@ export const HOST_HCALLS = [
   '__pkvm_vcpu_load',
   '__pkvm_vcpu_put',
   '__pkvm_tlb_flush_vmid',
+  /*
+   * Appended (not in the pinned kvm_asm.h): the pKVM IOMMU series ("KVM: arm64:
+   * pKVM IOMMU", RFC v2, Dec 2024), in its order; see hyp/iommu/hyp-main.ts.
+   */
+  '__pkvm_hyp_alloc_mgt_refill',
+  '__pkvm_hyp_alloc_mgt_reclaimable',
+  '__pkvm_hyp_alloc_mgt_reclaim',
+  '__pkvm_host_iommu_alloc_domain',
+  '__pkvm_host_iommu_free_domain',
+  '__pkvm_host_iommu_attach_dev',
+  '__pkvm_host_iommu_detach_dev',
+  '__pkvm_host_iommu_map_pages',
+  '__pkvm_host_iommu_unmap_pages',
+  '__pkvm_host_iommu_iova_to_phys',
 ] as const;
 export type HostHcallName = (typeof HOST_HCALLS)[number];
 

@@ -24,6 +24,7 @@ import {
 } from './pgtable-defs';
 import { kvm_pgd_pages } from './vtcr';
 import { RESERVED_ENTRY } from './pkvm';
+import { checkIommuInvariants } from './iommu/invariants';
 
 interface Leaf { ipa: bigint; level: number; pte: bigint }
 
@@ -155,6 +156,8 @@ export function checkInvariants(hyp: Pkvm, opts: { strict?: boolean } = {}): str
     hypOwnedExpected.add(pg);
   }
   for (const pg of hyp.host_s2_pool.free_area.flat()) checkFree(pg, 'host_s2_pool');
+  /* IOMMU hook: domain tables, pool, DMA references, STEs and IOTLB (hyp/iommu/invariants.ts). */
+  checkIommuInvariants(hyp, { err, strict: !!opts.strict, rawWalk, checkTable, checkFree });
 
   /* Per page: vmemmap vs host stage-2 vs guests. */
   const { base: cb, size: cs } = hyp.carveout;

@@ -24,6 +24,7 @@ import {
 } from './host-stage2';
 import { __host_check_page_state_range, __host_set_page_state_range } from './mem-protect';
 import { U32_MAX } from './vmemmap';
+import { hyp_page_dma_refs } from './iommu/dma-refs';
 
 export function guest_pte_is_poisoned(pte: bigint): boolean {
   return !kvm_pte_valid(pte) && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED;
@@ -92,6 +93,8 @@ export function __pkvm_guest_unshare_host(hyp: Pkvm, vcpu: PkvmHypVcpu, gfn: big
   if (ret) return ret;
   if (pkvm_getstate(kvm_pgtable_stage2_pte_prot(pte)) !== PKVM_PAGE_SHARED_OWNED) return -EPERM;
   if (__host_check_page_state_range(hyp, phys, PAGE_SIZE, PKVM_PAGE_SHARED_BORROWED)) return -EPERM;
+  /* IOMMU hook: the host still has the page mapped for DMA ("page might be used for DMA!"). */
+  if (hyp_page_dma_refs(hyp, hyp.vmemmap.idx(phys))) return -EBUSY;
   WARN_ON(host_stage2_set_owner_metadata_locked(hyp, phys, PAGE_SIZE, PKVM_ID_GUEST,
     host_stage2_encode_gfn_meta(vm, gfn)), 'guest_unshare_host: annotate');
   WARN_ON(kvm_pgtable_stage2_map(vm.pgt, ipa, PAGE_SIZE, phys,
@@ -203,6 +206,8 @@ export function __pkvm_host_share_guest(
   for (let a = phys; a < phys + size; a += PAGE_SIZE) {
     const i = vmemmap.idx(a);
     const state = vmemmap.get_host_state(i);
+    /* IOMMU hook (HOST_CHECK_NULL_REFCNT): an OWNED page mapped for DMA cannot be shared. */
+    if (state === PKVM_PAGE_OWNED && hyp_page_dma_refs(hyp, i)) return -EINVAL;
     if (state === PKVM_PAGE_OWNED) continue;
     if (state === PKVM_PAGE_SHARED_OWNED) {
       if (vmemmap.shareCount(i) === U32_MAX) return -EBUSY;

@@ -16,12 +16,17 @@ import {
   __host_update_page_state, check_range_allowed_memory, host_stage2_idmap_locked, host_stage2_set_owner_locked,
   pfn_range_is_valid,
 } from './host-stage2';
+import { hyp_page_dma_refs } from './iommu/dma-refs';
 
 export function __host_check_page_state_range(hyp: Pkvm, addr: bigint, size: bigint, state: number): number {
   const ret = check_range_allowed_memory(hyp, addr, (addr + size) & U64_MASK);
   if (ret) return ret;
-  for (let a = addr; a < addr + size; a += PAGE_SIZE)
-    if (hyp.vmemmap.get_host_state(hyp.vmemmap.idx(a)) !== state) return -EPERM;
+  for (let a = addr; a < addr + size; a += PAGE_SIZE) {
+    const i = hyp.vmemmap.idx(a);
+    if (hyp.vmemmap.get_host_state(i) !== state) return -EPERM;
+    /* IOMMU hook (HOST_CHECK_NULL_REFCNT): an OWNED page mapped for DMA can be neither donated nor shared. */
+    if (state === PKVM_PAGE_OWNED && hyp_page_dma_refs(hyp, i)) return -EINVAL;
+  }
   return 0;
 }
 

@@ -4,12 +4,13 @@
  * teardown that hands every page back to the host.
  */
 import type { Pkvm } from './index';
-import { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
+import { PSCI_0_2_AFFINITY_LEVEL_OFF, PSCI_0_2_AFFINITY_LEVEL_ON, PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
+import { pkvm_init_guest_mem } from './mmio-guard';
 import { EBUSY, EINVAL, ENOENT, ENOMEM, WARN_ON } from './page-state';
 import { PAGE_ALIGN, PAGE_SHIFT, PAGE_SIZE, hyp_phys_to_pfn } from './pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from './vtcr';
 import {
-  HOST_KVM_SIZE, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
+  HOST_KVM_SIZE, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
   PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
 } from './host-abi';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem, hyp_unpin_shared_mem } from './mem-protect';
@@ -137,6 +138,7 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
       /* VMID 0 is reserved for the host */
       const mmu = { vmid: handle - HANDLE_OFFSET + 1, vtcr: hyp.host_mmu.mmu.vtcr, tlb: hyp.tlb };
       const vm = new PkvmHypVm(handle, vm_va!, vm_size, host_kvm, nr_vcpus, view.is_protected, mmu);
+      pkvm_init_guest_mem(vm, view.guest_mem_base, view.guest_mem_size);
       ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
       /* Must be last since this publishes the VM. */
       if (!ret) ret = insert_vm_table_entry(hyp, handle, vm);
@@ -191,6 +193,8 @@ function pkvm_vcpu_reset_state(vcpu: PkvmHypVcpu, hv: HostVcpuView): void {
   vcpu.ctxt.pstate = 0x3c5n; /* EL1h, DAIF masked */
   vcpu.ctxt.sys_regs.SCTLR_EL1 = 0x30d00800n; /* RES1 bits, MMU and caches off */
   vcpu.ctxt.sys_regs.MPIDR_EL1 = 0x80000000n | BigInt(vcpu.vcpu_idx);
+  /* KVM_ARM_VCPU_POWER_OFF: the vCPU waits for PSCI CPU_ON (guest-psci.ts). */
+  vcpu.power_state = hv.u64(HOST_VCPU_RESET_POWER_OFF) ? PSCI_0_2_AFFINITY_LEVEL_OFF : PSCI_0_2_AFFINITY_LEVEL_ON;
 }
 
 export function __pkvm_reclaim_dying_guest_page(hyp: Pkvm, handle: number, gfn: bigint): number {

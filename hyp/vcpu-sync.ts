@@ -3,58 +3,111 @@
  * kvm_vcpu (host memory, shared with EL2) and the hyp's copy around each __kvm_vcpu_run.
  *
  * - Non-protected guest: the host owns the register state; it is flushed in before the run and
- *   synced back after it, with the fault information.
+ *   synced back after it, with the fault information. A host that reset the vCPU (PSCI CPU_ON, which
+ *   the host handles for these) asks with HOST_REQ_RESET_VCPU for the EL1 system registers too.
  * - Protected guest: the hyp's copy is the only one. On exit the host sees ESR_EL2 and HPFAR_EL2 (the
- *   faulting IPA) and only the register the exit needs: the data register of an MMIO write, x0..x3 of
- *   an HVC (PSCI). Before the next run it may ask for exactly what that exit allows: skip the
- *   trapped instruction, set the data register of an MMIO read or x0 of an HVC.
+ *   faulting IPA) and only the registers the exit needs: the data register of an MMIO write inside
+ *   the MMIO guard, x0 (and x1 for CPU_ON) of a PSCI call EL2 forwards. Before the next run it may
+ *   ask for exactly what that exit allows: skip the trapped instruction (MMIO, WFx), set the data
+ *   register of a guarded MMIO read or x0 of a forwarded PSCI call, or inject a synchronous external
+ *   abort after a data or instruction abort (the MMIO it cannot emulate). A data abort outside the
+ *   guard reaches the host with ESR.ISV cleared (mmio-guard.ts __pkvm_check_ioguard_page()).
+ *   A vCPU that CPU_ON turned on is reset by EL2 before it runs (guest-psci.ts pkvm_reset_vcpu()).
+ * - Both: a guest hypercall EL2 carried out and reports (share, unshare, relinquish, CPU_ON, CPU_OFF)
+ *   is published as HOST_VCPU_EXIT_HCALL = HOST_EXIT_HCALL_* with its IPA or vCPU index in
+ *   HOST_VCPU_EXIT_HCALL_ARG; ESR_EL2 is then the HVC's. The guest's x0 result is EL2's, except for
+ *   CPU_ON where it is the host's answer.
  */
 import type { Pkvm } from './index';
 import type { PkvmHypVcpu } from './hyp-vm';
 import {
-  HostVcpuView, HOST_REQ_INJECT_SEA, HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE,
-  HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC, HOST_VCPU_PSTATE,
-  HOST_VCPU_REQ, HOST_VCPU_REQ_REG,
+  HostVcpuView, HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA, HOST_REQ_RESET_VCPU,
+  HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL, HOST_VCPU_EXIT_HCALL_ARG,
+  HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC, HOST_VCPU_PSTATE, HOST_VCPU_REQ,
+  HOST_VCPU_REQ_REG,
 } from './host-abi';
-import { ARM_EXCEPTION_TRAP } from './hyp-vm';
+import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
+import { __pkvm_check_ioguard_page } from './mmio-guard';
+import { handle_pvm_entry_psci, kvm_reset_sys_regs, pkvm_reset_vcpu, pvm_exit_hvc_nregs } from './guest-psci';
 
-const EC_HVC64 = 0x16, EC_DABT_LOW = 0x24;
+const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
 const ec = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
 const ISV = 1n << 24n, WNR = 1n << 6n;
 const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
 
-/** Registers of the last exit the host may read (and which one it may write back). */
-export interface ExitPermit { read: number[]; write: number | null; skip: boolean }
+/** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
+export interface ExitPermit { read: number[]; write: number | null; skip: boolean; inject?: boolean }
+const NOTHING: ExitPermit = { read: [], write: null, skip: false };
+const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
-function exitPermit(vcpu: PkvmHypVcpu): ExitPermit {
-  const esr = vcpu.fault.esr_el2;
-  if (ec(esr) === EC_HVC64) return { read: [0, 1, 2, 3], write: 0, skip: false };
-  if (ec(esr) === EC_DABT_LOW && (esr & ISV) !== 0n) {
-    const r = srt(esr);
-    return (esr & WNR) !== 0n ? { read: r === 31 ? [] : [r], write: null, skip: true } : { read: [], write: r, skip: true };
+/** What a protected vCPU's exit shows the host; `esr` is what the host sees (ISV possibly cleared). */
+function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
+  switch (ec(esr)) {
+    case EC_HVC64: {
+      const fn = Number(vcpu.ctxt.regs[0]! & 0xffff_ffffn);
+      const reported = vcpu.exit_hcall !== null;
+      const nregs = pvm_exit_hvc_nregs(fn, reported);
+      /* x0 comes back from the host for forwarded PSCI; reported calls already have EL2's result. */
+      const write = reported && vcpu.exit_hcall!.kind !== HOST_EXIT_HCALL_PSCI_CPU_ON ? null : 0;
+      return { read: range(nregs), write, skip: false };
+    }
+    case EC_DABT_LOW:
+      if (esr & ISV) {
+        const r = srt(esr);
+        return (esr & WNR) !== 0n ? { read: r === 31 ? [] : [r], write: null, skip: true, inject: true } : { read: [], write: r, skip: true, inject: true };
+      }
+      return { ...NOTHING, inject: true };
+    case EC_IABT_LOW:
+      return { ...NOTHING, inject: true };
+    case EC_WFX:
+      return { ...NOTHING, skip: true };
   }
-  return { read: [], write: null, skip: false };
+  return NOTHING;
 }
 
+/** Injection of a synchronous external abort after an abort exit (hyp/inject.ts on the hyp's copy). */
 export type InjectSea = (vcpu: PkvmHypVcpu, far: bigint) => void;
+
+/** Non-protected CPU_ON by the host: EL1 system registers back to their reset values (MPIDR kept). */
+function np_reset_sys_regs(vcpu: PkvmHypVcpu): void {
+  const mpidr = vcpu.ctxt.sys_regs.MPIDR_EL1;
+  for (const r of VCPU_SYSREGS) vcpu.ctxt.sys_regs[r] = 0n;
+  kvm_reset_sys_regs(vcpu);
+  vcpu.ctxt.sys_regs.MPIDR_EL1 = mpidr;
+  vcpu.ctxt.sp_el0 = 0n;
+  vcpu.ctxt.sp_el1 = 0n;
+}
 
 /** Before a run: apply the host's requests (protected: only those the last exit permits). */
 export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSea): void {
   const hv = new HostVcpuView(hyp.mem, vcpu.host_vcpu);
   const req = hv.u64(HOST_VCPU_REQ);
+  const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
+    if (req & HOST_REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
     for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
     vcpu.ctxt.pstate = hv.u64(HOST_VCPU_PSTATE);
     if (req & HOST_REQ_SKIP_INSN) vcpu.ctxt.pc += 4n;
-  } else if (req !== 0n) {
-    const permit = vcpu.last_exit_permit ?? { read: [], write: null, skip: false };
+    if (req & HOST_REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
+  } else {
+    /* A vCPU that CPU_ON turned on starts from EL2's reset state. */
+    if (vcpu.reset_state.reset) pkvm_reset_vcpu(vcpu);
+    const permit = vcpu.last_exit_permit ?? NOTHING;
     const reg = Number(hv.u64(HOST_VCPU_REQ_REG));
-    if ((req & HOST_REQ_SET_REG) && permit.write !== null && reg === permit.write && reg !== 31) vcpu.ctxt.regs[reg] = hv.reg(reg);
-    if ((req & HOST_REQ_SKIP_INSN) && permit.skip) vcpu.ctxt.pc += 4n;
+    const setReg = (req & HOST_REQ_SET_REG) !== 0n && permit.write !== null && reg === permit.write && reg !== 31;
+    if ((req & HOST_REQ_INJECT_SEA) && permit.inject) {
+      /* Exceptions have priority over anything else (and cancel the in-flight MMIO). */
+      injectSea(vcpu, vcpu.fault.far_el2);
+    } else if (exit?.kind === HOST_EXIT_HCALL_PSCI_CPU_ON) {
+      handle_pvm_entry_psci(vcpu, Number(exit.arg), setReg ? hv.reg(0) : null);
+    } else {
+      if (setReg) vcpu.ctxt.regs[reg] = hv.reg(reg);
+      if ((req & HOST_REQ_SKIP_INSN) && permit.skip) vcpu.ctxt.pc += 4n;
+    }
     vcpu.last_exit_permit = null; // each permit is good for one run
   }
-  if (req & HOST_REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
+  vcpu.exit_hcall = null;
   hv.setU64(HOST_VCPU_REQ, 0n);
 }
 
@@ -63,19 +116,27 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   const hv = new HostVcpuView(hyp.mem, vcpu.host_vcpu);
   const f = vcpu.fault;
   const trap = exitCode === ARM_EXCEPTION_TRAP;
+  if (!trap) vcpu.exit_hcall = null;
+  const hcall = vcpu.exit_hcall;
   hv.setU64(HOST_VCPU_EXIT_CODE, BigInt(exitCode));
-  hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
   hv.setU64(HOST_VCPU_FAULT_HPFAR, trap ? f.hpfar_el2 : 0n);
+  hv.setU64(HOST_VCPU_EXIT_HCALL, hcall ? hcall.kind : HOST_EXIT_HCALL_NONE);
+  hv.setU64(HOST_VCPU_EXIT_HCALL_ARG, hcall ? hcall.arg : 0n);
   if (!vcpu.vm.is_protected) {
+    hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
     hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);
     for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]);
     hv.setU64(HOST_VCPU_PC, vcpu.ctxt.pc);
     hv.setU64(HOST_VCPU_PSTATE, vcpu.ctxt.pstate);
     return;
   }
-  // Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role.
+  /* handle_pvm_exit_dabt(): no valid syndrome for the host outside the MMIO guard. */
+  let esr = trap ? f.esr_el2 : 0n;
+  if (trap && ec(esr) === EC_DABT_LOW && !__pkvm_check_ioguard_page(vcpu)) esr &= ~ISV;
+  hv.setU64(HOST_VCPU_FAULT_ESR, esr);
+  /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
   hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 & 0xfffn : 0n);
-  const permit: ExitPermit = trap ? exitPermit(vcpu) : { read: [], write: null, skip: false };
+  const permit = trap ? exitPermit(vcpu, esr) : NOTHING;
   // Only the registers this exit permits are visible; clear those the previous exit published.
   for (const i of vcpu.last_published ?? []) if (!permit.read.includes(i)) hv.setReg(i, 0n);
   for (const i of permit.read) hv.setReg(i, vcpu.ctxt.regs[i]);

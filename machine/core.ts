@@ -210,7 +210,7 @@ export class Core {
   }
   /** Drops every EL1&0 translation of a VMID (stage 1, combined and stage 2). */
   tlbInvalidateVmid(vmid: number): void { this.x.tlbInvalidateVmid(vmid); }
-  /** Drops the stage-2 walk-cache entries of a VMID for the IPA page of `ipa`. */
+  /** After a stage-2 change of the page of `ipa` in `vmid`: TLBI IPAS2E1IS + VMALLE1IS for that VMID. */
   tlbInvalidateIpa(vmid: number, ipa: bigint): void { this.x.tlbInvalidateIpa(vmid, BigInt.asIntN(64, ipa)); }
   /** Hit/miss counters of the tagged TLB and the stage-2 walk cache. */
   mmuStats(reset = false): { tlbHit: number; tlbMiss: number; s2Hit: number; s2Miss: number } {

@@ -8,7 +8,7 @@ import { EINVAL, EPERM } from '../../hyp/page-state';
 
 describe('host hypercall table', () => {
   it('is pinned to upstream kvm_asm.h order', () => {
-    expect(HOST_HCALLS.length).toBe(40);
+    expect(HOST_HCALLS.length).toBe(50); /* 40 pinned + the pKVM IOMMU calls appended (hyp/iommu) */
     expect(__KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize).toBe(7);
     expect(__KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run).toBe(9);
     expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp).toBe(19);
@@ -16,12 +16,14 @@ describe('host hypercall table', () => {
     expect(__KVM_HOST_SMCCC_FUNC.__pkvm_init_vm).toBe(30);
     expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_load).toBe(37);
     expect(__KVM_HOST_SMCCC_FUNC.__pkvm_tlb_flush_vmid).toBe(39);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_alloc_mgt_refill).toBe(40);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_iommu_iova_to_phys).toBe(49);
     expect(KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp')).toBe(0xc600_0013n);
   });
 
   it('rejects unknown, empty and pre-initialisation ids with NOT_SUPPORTED', () => {
     const host = new Host();
-    for (const id of [0, 1, 2, 6, 40, 41, 0xffff]) {
+    for (const id of [0, 1, 2, 6, HOST_HCALLS.length, HOST_HCALLS.length + 1, 0xffff]) {
       const frame = [KVM_HOST_SMCCC_ID(id), 1n, 2n, 3n, 0n, 0n];
       host.hyp.handleHostHcall(frame);
       expect(asSigned(frame[0]!)).toBe(-1);

@@ -1,0 +1,93 @@
+/**
+ * A validated scenario: what validate.ts produces from a YAML or JSON file and the runner executes.
+ * The file format is described in scenarios/README.md; every field here comes from there, with
+ * defaults applied, sizes in bytes, names checked and image paths resolved.
+ */
+
+export const OWNERS = ['HOST', 'HYP', 'GUEST'] as const;
+export type Owner = (typeof OWNERS)[number];
+export const STATES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE', 'POISON'] as const;
+export type PageStateName = (typeof STATES)[number];
+
+export type ScenarioKind = 'kvm' | 'a64-host';
+export type ExitState = 'off' | 'reset' | 'error' | 'running';
+export const EXIT_STATES: readonly ExitState[] = ['off', 'reset', 'error', 'running'];
+
+/** A number in an action: a literal, or a name the scenario defined (`page.pfn`, `pvm1.handle`, `carveout.pfn + 1`). */
+export type Expr =
+  | { kind: 'lit'; value: bigint }
+  | { kind: 'ref'; name: string; field: string | null; offset: bigint; text: string };
+
+/** `== 3`, `>= 8192`: a page count or similar compared at check time. */
+export interface CountCmp { op: '==' | '!=' | '>=' | '<=' | '>' | '<'; n: number }
+
+export interface ImageRef { path: string; shown: string }
+
+export interface VmSpec {
+  name: string;
+  protected: boolean;
+  memBytes: number;
+  vcpus: number;
+  image: ImageRef;
+  backing: 'anon' | 'guest_memfd';
+  /** x1..x3 at entry. */
+  args: bigint[];
+  /** Created before the first action, unless a `create` action names it. */
+  createdByAction: boolean;
+}
+
+export type Target = { vm: string; ipa: Expr } | { pa: Expr };
+
+/** What an access is expected to do: succeed (errno 0) or be refused with an errno; for reads, the value. */
+export interface AccessExpect { errno: number; value?: Expr; zero?: boolean }
+
+/** x0 (SMCCC status) and/or x1 (errno) after a hypercall; undefined = only recorded. */
+export interface HcallExpect { x0?: bigint; x1?: bigint }
+
+interface ActionBase { path: string }
+export type Action = ActionBase & (
+  | { kind: 'run'; insns: bigint | null; slice: number | null }
+  | { kind: 'create'; vm: string }
+  | { kind: 'destroy'; vm: string }
+  | { kind: 'teardown' }
+  | { kind: 'baseline' }
+  | { kind: 'hcall'; name: string | null; id: bigint; args: Expr[]; expect: HcallExpect | null }
+  | { kind: 'read'; target: Target; size: number; as: string | null; expect: AccessExpect }
+  | { kind: 'write'; target: Target; size: number; value: Expr; as: string | null; expect: AccessExpect }
+  | { kind: 'alloc'; name: string }
+  | { kind: 'free'; name: string }
+  | { kind: 'check'; expect: Expectations }
+);
+export type ActionKind = Action['kind'];
+
+export interface ConsoleExpect { path: string; who: string; exact?: string; contains: string[] }
+export interface ExitExpect { path: string; who: string; state: ExitState; contains?: string }
+export interface PagesExpect { path: string; who: string; state: PageStateName; cmp: CountCmp }
+
+export interface Expectations {
+  path: string;
+  console: ConsoleExpect[];
+  exit: ExitExpect[];
+  pages: PagesExpect[];
+  /** pkvm.checkInvariants(), strict or not. */
+  invariants: 'normal' | 'strict' | null;
+  /** Host allocator free pages: equal to the baseline (leak check), or a count. */
+  hostFreePages: { path: string; baseline: true } | { path: string; baseline: false; cmp: CountCmp } | null;
+  /** hyp WARN_ON()s since the start; null = the default check (none at all, at the end). */
+  warnings: { path: string; cmp: CountCmp } | null;
+}
+
+export interface MachineSpec { memBytes: number; slice: number; maxInsns: bigint }
+
+export interface Scenario {
+  file: string;
+  name: string;
+  description: string;
+  kind: ScenarioKind;
+  machine: MachineSpec;
+  vms: VmSpec[];
+  /** a64-host: the image booted as the host at EL1. */
+  host: { image: ImageRef } | null;
+  actions: Action[];
+  expect: Expectations;
+}

@@ -1,0 +1,197 @@
+/**
+ * The `actions:` list: host actions executed in order. Each action is a mapping with one verb key
+ * (run, create, destroy, teardown, baseline, hcall, read, write, alloc, free, check) plus that
+ * verb's modifiers; verbs without an argument may be written bare (`- run`, `- teardown`).
+ * Names are checked in order: an address name must be defined (alloc / `as`) before it is used.
+ */
+import type { AccessExpect, Action, Expr, HcallExpect, ScenarioKind, Target } from './schema';
+import { HOST_HCALLS, KVM_HOST_SMCCC_FUNC, type HostHcallName } from './hyp-api';
+import { Reader, isPlain, join, show, suggest } from './reader';
+import { count, errno, expr, smccc } from './values';
+import { validateExpect, type ExpectContext } from './validate-expect';
+
+const VERBS = ['run', 'create', 'destroy', 'teardown', 'baseline', 'hcall', 'read', 'write', 'alloc', 'free', 'check'] as const;
+type Verb = (typeof VERBS)[number];
+const A64_VERBS: readonly Verb[] = ['run', 'hcall', 'read', 'write', 'check'];
+const MODIFIERS: Record<Verb, readonly string[]> = {
+  run: ['slice'], create: [], destroy: [], teardown: [], baseline: [], hcall: ['args', 'expect'],
+  read: ['expect'], write: ['expect'], alloc: [], free: [], check: [],
+};
+/** Names every scenario may use in a number: the hyp carve-out and RAM (fields pa, pfn). */
+export const BUILTIN_ADDRESSES = ['carveout', 'ram'] as const;
+const VM_FIELDS = ['handle', 'kvm'];
+const ADDR_FIELDS = ['pa', 'pfn'];
+const SIZES = [1, 2, 4, 8, 4096];
+
+interface Names { vms: string[]; created: Set<string>; everCreated: Set<string>; addrs: Set<string> }
+
+export function validateActions(r: Reader, path: string, v: unknown, kind: ScenarioKind, vms: string[], expectCtx: ExpectContext): Action[] {
+  const list = r.list(path, v);
+  const byAction = vmsCreatedByAction(list);
+  const initial = vms.filter((n) => !byAction.has(n));
+  const names: Names = { vms, created: new Set(initial), everCreated: new Set(initial), addrs: new Set(BUILTIN_ADDRESSES) };
+  return list.map((a, i) => action(r, join(path, i), a, kind, names, expectCtx));
+}
+
+/** VMs a `create` action names (created then, not at the start). */
+export function vmsCreatedByAction(v: unknown): Set<string> {
+  const s = new Set<string>();
+  if (Array.isArray(v)) for (const a of v) if (isPlain(a) && typeof a.create === 'string') s.add(a.create);
+  return s;
+}
+
+function action(r: Reader, path: string, a: unknown, kind: ScenarioKind, n: Names, ectx: ExpectContext): Action {
+  const allowed = kind === 'kvm' ? VERBS : A64_VERBS;
+  let verb: Verb;
+  let o: Record<string, unknown>;
+  if (typeof a === 'string') {
+    if (!(allowed as readonly string[]).includes(a)) r.fail(path, `unknown action ${show(a)}${suggest(a, allowed)}`);
+    verb = a as Verb;
+    o = { [verb]: null };
+  } else {
+    o = r.map(path, a);
+    const verbs = Object.keys(o).filter((k) => (VERBS as readonly string[]).includes(k));
+    if (verbs.length !== 1) {
+      const k = Object.keys(o).find((x) => !(VERBS as readonly string[]).includes(x));
+      r.fail(path, verbs.length ? `one action per list item, got ${verbs.join(' and ')}` : `expected an action${k ? `, got unknown key "${k}"${suggest(k, allowed)}` : ''}`);
+    }
+    verb = verbs[0] as Verb;
+    if (!allowed.includes(verb)) r.fail(join(path, verb), `not available in an ${kind} scenario (actions there: ${allowed.join(', ')})`);
+    r.obj(path, o, [verb, ...MODIFIERS[verb]]);
+  }
+  const p = join(path, verb);
+  const val = o[verb];
+  const vmName = (): string => {
+    const name = r.name(p, val);
+    if (!n.vms.includes(name)) r.fail(p, `no VM named "${name}"${suggest(name, n.vms)}`);
+    return name;
+  };
+  switch (verb) {
+    case 'run': {
+      const insns = val === null || val === undefined || val === 'stopped' ? null : count(r, p, val, 'stopped or an instruction count like 50M');
+      const slice = o.slice === undefined ? null : Number(r.int(join(path, 'slice'), o.slice, 1000n, 100_000_000n));
+      return { path, kind: 'run', insns, slice };
+    }
+    case 'create': {
+      const vm = vmName();
+      if (n.everCreated.has(vm)) r.fail(p, `VM "${vm}" is already created (a VM is created once)`);
+      n.created.add(vm); n.everCreated.add(vm);
+      return { path, kind: 'create', vm };
+    }
+    case 'destroy': {
+      const vm = vmName();
+      if (!n.created.has(vm)) r.fail(p, `VM "${vm}" is not created at this point`);
+      n.created.delete(vm);
+      return { path, kind: 'destroy', vm };
+    }
+    case 'teardown': case 'baseline':
+      if (val !== null && val !== undefined && val !== true) r.fail(p, `takes no argument, got ${show(val)}`);
+      if (verb === 'teardown') n.created.clear();
+      return { path, kind: verb };
+    case 'hcall': return hcall(r, path, o, n);
+    case 'read': case 'write': return access(r, path, verb, o, kind, n);
+    case 'alloc': {
+      const name = r.name(p, val);
+      if (n.addrs.has(name) || n.vms.includes(name)) r.fail(p, `name "${name}" is already used`);
+      n.addrs.add(name);
+      return { path, kind: 'alloc', name };
+    }
+    case 'free': {
+      const name = r.name(p, val);
+      if (!n.addrs.has(name) || (BUILTIN_ADDRESSES as readonly string[]).includes(name)) r.fail(p, `no allocated page named "${name}"`);
+      n.addrs.delete(name);
+      return { path, kind: 'free', name };
+    }
+    case 'check': return { path, kind: 'check', expect: validateExpect(r, p, val, ectx) };
+  }
+}
+
+function checkExpr(r: Reader, path: string, e: Expr, n: Names): Expr {
+  if (e.kind === 'lit') return e;
+  if (n.vms.includes(e.name)) {
+    if (e.field !== null && !VM_FIELDS.includes(e.field)) r.fail(path, `a VM has ${VM_FIELDS.join(' and ')}, not "${e.field}"`);
+  } else if (n.addrs.has(e.name)) {
+    if (e.field !== null && !ADDR_FIELDS.includes(e.field)) r.fail(path, `an address has ${ADDR_FIELDS.join(' and ')}, not "${e.field}"`);
+  } else {
+    r.fail(path, `unknown name "${e.name}"${suggest(e.name, [...n.vms, ...n.addrs])}`);
+  }
+  return e;
+}
+
+function hcall(r: Reader, path: string, o: Record<string, unknown>, n: Names): Action {
+  const p = join(path, 'hcall');
+  let name: string | null = null;
+  let id: bigint;
+  if (typeof o.hcall === 'string' && !/^(0x[0-9a-f_]+|\d+)$/i.test(o.hcall)) {
+    if (!(HOST_HCALLS as readonly string[]).includes(o.hcall)) r.fail(p, `unknown host hypercall "${o.hcall}"${suggest(o.hcall, HOST_HCALLS)}`);
+    name = o.hcall;
+    id = KVM_HOST_SMCCC_FUNC(name as HostHcallName);
+  } else {
+    id = r.int(p, o.hcall, 0n, (1n << 64n) - 1n, 'a host hypercall name or a function id');
+  }
+  const args = o.args === undefined ? [] : r.list(join(path, 'args'), o.args).map((a, i) => checkExpr(r, join(join(path, 'args'), i), expr(r, join(join(path, 'args'), i), a), n));
+  if (args.length > 5) r.fail(join(path, 'args'), `at most 5 arguments (x1..x5), got ${args.length}`);
+  let expect: HcallExpect | null = null;
+  if (o.expect !== undefined) {
+    const q = join(path, 'expect');
+    if (isPlain(o.expect)) {
+      const e = r.obj(q, o.expect, ['x0', 'x1']);
+      expect = {
+        x0: e.x0 === undefined ? undefined : smccc(r, join(q, 'x0'), e.x0),
+        x1: e.x1 === undefined ? undefined : BigInt.asUintN(64, BigInt(errnoOrInt(r, join(q, 'x1'), e.x1))),
+      };
+    } else if (typeof o.expect === 'string' && /^[A-Z_]+$/.test(o.expect) && !o.expect.startsWith('E')) {
+      expect = { x0: smccc(r, q, o.expect) };
+    } else {
+      expect = { x0: 0n, x1: BigInt.asUintN(64, BigInt(errno(r, q, o.expect))) };
+    }
+  }
+  return { path, kind: 'hcall', name, id, args, expect };
+}
+
+function errnoOrInt(r: Reader, path: string, v: unknown): bigint {
+  if (typeof v === 'string' && /E[A-Z]/.test(v)) return BigInt(errno(r, path, v));
+  return r.int(path, v, -(1n << 63n), (1n << 64n) - 1n, 'an errno like -EPERM or a number');
+}
+
+function access(r: Reader, path: string, verb: 'read' | 'write', o: Record<string, unknown>, kind: ScenarioKind, n: Names): Action {
+  const p = join(path, verb);
+  const t = r.obj(p, o[verb], verb === 'read' ? ['vm', 'ipa', 'pa', 'size', 'as'] : ['vm', 'ipa', 'pa', 'size', 'value', 'as']);
+  let target: Target;
+  if (t.pa !== undefined) {
+    if (t.vm !== undefined || t.ipa !== undefined) r.fail(p, 'give either pa, or vm and ipa');
+    target = { pa: checkExpr(r, join(p, 'pa'), expr(r, join(p, 'pa'), t.pa), n) };
+  } else {
+    if (kind !== 'kvm') r.fail(p, 'an a64-host scenario has no VMs: give pa');
+    if (t.vm === undefined || t.ipa === undefined) r.fail(p, 'expected pa, or vm and ipa');
+    const vm = r.name(join(p, 'vm'), t.vm);
+    if (!n.vms.includes(vm)) r.fail(join(p, 'vm'), `no VM named "${vm}"${suggest(vm, n.vms)}`);
+    target = { vm, ipa: checkExpr(r, join(p, 'ipa'), expr(r, join(p, 'ipa'), t.ipa), n) };
+  }
+  const size = t.size === undefined ? 8 : Number(r.int(join(p, 'size'), t.size, 1n, 4096n));
+  if (!SIZES.includes(size) || (verb === 'write' && size > 8)) r.fail(join(p, 'size'), `expected ${verb === 'write' ? '1, 2, 4 or 8' : '1, 2, 4, 8 or 4096'}, got ${size}`);
+  let as: string | null = null;
+  if (t.as !== undefined) {
+    as = r.name(join(p, 'as'), t.as);
+    if (n.vms.includes(as) || (BUILTIN_ADDRESSES as readonly string[]).includes(as)) r.fail(join(p, 'as'), `name "${as}" is already used`);
+    n.addrs.add(as);
+  }
+  const expect = accessExpect(r, join(path, 'expect'), o.expect, verb, size, n);
+  if (verb === 'read') return { path, kind: 'read', target, size, as, expect };
+  if (t.value === undefined) r.fail(p, 'expected value');
+  return { path, kind: 'write', target, size, value: checkExpr(r, join(p, 'value'), expr(r, join(p, 'value'), t.value), n), as, expect };
+}
+
+function accessExpect(r: Reader, path: string, v: unknown, verb: 'read' | 'write', size: number, n: Names): AccessExpect {
+  if (v === undefined) return { errno: 0 };
+  if (!isPlain(v)) return { errno: errno(r, path, v) };
+  const e = r.obj(path, v, verb === 'read' ? ['errno', 'value', 'zero'] : ['errno']);
+  const out: AccessExpect = { errno: e.errno === undefined ? 0 : errno(r, join(path, 'errno'), e.errno) };
+  if (e.value !== undefined) {
+    if (size > 8) r.fail(join(path, 'value'), 'a value is compared for reads of 1, 2, 4 or 8 bytes; use zero: true for a page');
+    out.value = checkExpr(r, join(path, 'value'), expr(r, join(path, 'value'), e.value), n);
+  }
+  if (e.zero !== undefined) out.zero = r.bool(join(path, 'zero'), e.zero);
+  if (out.errno !== 0 && (out.value !== undefined || out.zero)) r.fail(path, 'a refused read has no value to compare');
+  return out;
+}

@@ -1,0 +1,700 @@
+/**
+ * Reference model of pKVM's page-ownership table, for the property-based fuzzer.
+ *
+ * Plain TypeScript, written from /work/shared/PKVM-REFERENCE.md and upstream's documented semantics
+ * (Linux kvmarm "kvm-arm64/pkvm-protected-guest", arch/arm64/kvm/hyp/nvhe/{mem_protect,pkvm,hyp-main}.c
+ * and pgtable.c). It deliberately imports nothing from hyp/: it holds no page tables, only
+ *   - per physical page: host state, hyp state, the host stage-2 annotation of a page the host lost
+ *     (owner HYP, or GUEST with {handle, gfn}), host_share_guest_count, the hyp pin refcount and the
+ *     first 64-bit word of the page (to check that reclaimed pages come back zeroed);
+ *   - per VM slot: exists, dying, protected, vCPUs, and the guest's mappings gfn → {pfn, state, size,
+ *     prot} plus its poisoned gfns;
+ *   - the vCPU loaded on the (single) physical CPU.
+ * Every transition is written as upstream's: check the initiator, check the completer, update both,
+ * returning upstream's errno at the first failed check.
+ *
+ * Rules where the hyp's pinned upstream code goes beyond the reference table (each one named R<n>
+ * and referred to below):
+ *   R1  Addresses are u64: pfn << 12 and gfn << 12 wrap modulo 2^64 (hyp_pfn_to_phys), so a pfn or
+ *       gfn with bits above 51 aliases a small one.
+ *   R2  check_range_allowed_memory(): a hole between memblocks is [prev end, next base), the hole
+ *       after the last memblock ends at ULONG_MAX *exclusive*; [start, end) is -EINVAL unless end-1
+ *       lies in the same region as start, then -EPERM if that region is not memory. So the last page
+ *       of the 64-bit space is -EINVAL, other non-memory pages -EPERM.
+ *   R3  Guest stage-2 walks fail -ERANGE when the IPA range is beyond the VM's IPA size
+ *       (kvm_pgtable_walk()); that error comes before any state check.
+ *   R4  kvm_pgtable_walk_continue(): -EAGAIN from a visitor ends a walk unless the walker has
+ *       KVM_PGTABLE_WALK_IGNORE_EAGAIN (no pKVM caller passes it for guests), so relax_perms and
+ *       wrprotect of an unmapped gfn return -EAGAIN; wrprotect of a range stops at the first unmapped
+ *       leaf, after write-protecting the leaves before it.
+ *   R5  WARN_ON() is not fatal here (HostedEl2 runs with warnIsFatal false): the model predicts where
+ *       a WARN fires and what the code does after it:
+ *         - host_stage2_encode_gfn_meta(): gfn does not fit the 40-bit annotation field → WARN, the
+ *           annotation keeps gfn mod 2^40 (FIELD_PREP masks);
+ *         - __pkvm_host_share_guest(): prot with PX != UX passes the `prot & ~RWX` check, but the
+ *           stage-2 map fails -EINVAL without FEAT_XNX → WARN; the host side is already updated
+ *           (SHARED_OWNED, count++) and 0 is returned with no guest mapping;
+ *         - assert_host_shared_guest() (CONFIG_NVHE_EL2_DEBUG) in relax_perms / wrprotect: WARN when
+ *           __check_host_shared_guest() fails with anything but -ENOENT; the call then goes on;
+ *         - __pkvm_start_teardown_vm(): a loaded vCPU → WARN_ON(hyp_page_count) → -EBUSY;
+ *         - __pkvm_host_force_reclaim_page_guest(): the guest PTE at the annotated gfn maps another
+ *           page (a stale annotation whose handle was reused) → WARN, and the reclaim goes on: the gfn
+ *           is poisoned in the (new) VM, the annotated page is zeroed and returned to the host;
+ *         - __pkvm_host_reclaim_page_guest(): host state not NOPAGE (OWNED) / SHARED_BORROWED
+ *           (SHARED_OWNED) → WARN, then goes on.
+ *   R6  __pkvm_reclaim_dying_guest_page() of a poisoned gfn returns 0 and changes nothing (the page
+ *       was already force-reclaimed; the host just drops its pin).
+ *   R7  __pkvm_host_force_reclaim_page_guest() takes a physical address and masks it to its page.
+ *   R8  vcpu_load/vcpu_put report nothing (x1 is left as the host passed it); a load fails silently
+ *       when a vCPU is already loaded on the CPU, the handle is unknown or dying, or the index is out
+ *       of range. A loaded vCPU holds a reference on its VM's first struct page.
+ *   R9  __pkvm_finalize_teardown_vm(): the VM's struct pages, vCPU struct pages and stage-2 PGD go back
+ *       to the host (contents are the memcache links, not modelled); host struct kvm / kvm_vcpu pins
+ *       are dropped. Guest pages not reclaimed before finalize stay as they were on the host side:
+ *       donated pages stay NOPAGE annotated for {handle, gfn} (so a later VM reusing the handle sees
+ *       them), pages shared with the VM keep their share count, pages the guest shared keep host
+ *       SHARED_BORROWED.
+ *   R10 Host hypercall dispatch: id = x0 without the SMCCC hint bit 16 minus 0xC600_0000 (u64); ids
+ *       below __pkvm_prot_finalize (pKVM is finalised) or far past the table (≥ 0x1000; the table
+ *       grows with the IOMMU and allocator hypercalls, which the model does not cover) get
+ *       x0 = NOT_SUPPORTED (-1) and x1 unchanged. Otherwise x0 = SUCCESS and x1 = the handler's return.
+ *   R11 A host access (HostMemory) to a PA outside RAM is refused with -EFAULT before the stage-2
+ *       check; to a RAM page the host does not own (host NOPAGE) with -EPERM; otherwise allowed.
+ */
+
+export const EPERM = 1;
+export const ENOENT = 2;
+export const E2BIG = 7;
+export const EAGAIN = 11;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const EBUSY = 16;
+export const EINVAL = 22;
+export const ERANGE = 34;
+export const EHWPOISON = 133;
+
+export const ERRNO_NAMES: Record<number, string> = {
+  [EPERM]: 'EPERM', [ENOENT]: 'ENOENT', [E2BIG]: 'E2BIG', [EAGAIN]: 'EAGAIN', [ENOMEM]: 'ENOMEM',
+  [EFAULT]: 'EFAULT', [EBUSY]: 'EBUSY', [EINVAL]: 'EINVAL', [ERANGE]: 'ERANGE', [EHWPOISON]: 'EHWPOISON',
+};
+export const errnoName = (r: number): string => (r < 0 && ERRNO_NAMES[-r] ? `-${ERRNO_NAMES[-r]}` : String(r));
+
+export type HostState = 'OWNED' | 'SHARED_OWNED' | 'SHARED_BORROWED' | 'NOPAGE';
+export type HypState = 'OWNED' | 'SHARED_BORROWED' | 'NOPAGE';
+export type GuestState = 'OWNED' | 'SHARED_OWNED' | 'SHARED_BORROWED';
+export type Owner = { id: 'HYP' } | { id: 'GUEST'; handle: number; gfn: bigint };
+
+/* KVM_PGTABLE_PROT_* (kvm_pgtable.h) */
+export const PROT_PX = 1n;
+export const PROT_UX = 2n;
+export const PROT_X = 3n;
+export const PROT_W = 4n;
+export const PROT_R = 8n;
+export const PROT_RWX = 0xfn;
+
+export interface Prot { r: boolean; w: boolean; x: boolean }
+
+export interface PageM {
+  host: HostState;
+  hyp: HypState;
+  /** Host stage-2 annotation while host is NOPAGE. */
+  owner: Owner | null;
+  shareCount: number;
+  /** hyp_page refcount of a page the hyp borrows (hyp_pin_shared_mem). */
+  pin: number;
+  /** First u64 of the page, or null when not modelled. */
+  content: bigint | null;
+}
+
+export interface MappingM {
+  gfn: bigint; /* first gfn */
+  pfn: bigint; /* first pfn */
+  pages: number; /* 1 or 512 */
+  state: GuestState;
+  prot: Prot;
+}
+
+export interface VmLayout {
+  handle: number;
+  protected: boolean;
+  nrVcpus: number;
+  kvmPfn: bigint;
+  vmPfns: bigint[];
+  pgdPfns: bigint[];
+  hostVcpuPfns: bigint[];
+  hypVcpuPfns: bigint[];
+}
+
+export interface VmM {
+  layout: VmLayout;
+  handle: number;
+  protected: boolean;
+  dying: boolean;
+  nrVcpus: number;
+  /** Mappings keyed by first gfn. */
+  maps: Map<bigint, MappingM>;
+  poison: Set<bigint>;
+}
+
+export interface ModelConfig {
+  ramBase: bigint;
+  ramSize: bigint;
+  /** Host stage-2 IPA = PA size in bits (pfn_range_is_valid). */
+  paBits: number;
+  /** Guest stage-2 IPA size in bits. */
+  ipaBits: number;
+  maxVms: number;
+  carveout: { base: bigint; size: bigint };
+  /** pfns whose contents start as zero and are tracked (the rest: unknown). */
+  zeroedPfns: { first: bigint; count: number };
+}
+
+export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
+export interface RetOutcome { ret: number; warn: boolean }
+export type AccessOutcome =
+  | { ok: true; pa: bigint; value: bigint | null }
+  | { ok: false; errno: number };
+
+const M64 = (1n << 64n) - 1n;
+const PAGE = 4096n;
+const BLOCK_PAGES = 512;
+const U32_MAX = 0xffffffff;
+const HANDLE_OFFSET = 0x1000;
+const GFN_META_BITS = 40n; /* KVM_HOST_PTE_OWNER_GUEST_GFN_MASK = GENMASK(55, 16) */
+const u64 = (v: bigint): bigint => v & M64;
+const s64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
+
+/** Host hypercall ids (enum __kvm_host_smccc_func, kvm_asm.h), in order: id = 0xC600_0000 + index. */
+export const MODEL_HOST_HCALLS = [
+  '__kvm_hyp_init', '__pkvm_init', '__pkvm_create_private_mapping', '__pkvm_cpu_set_vector', '__kvm_enable_ssbs',
+  '__vgic_v3_init_lrs', '__vgic_v3_get_gic_config', '__pkvm_prot_finalize',
+  '__kvm_adjust_pc', '__kvm_vcpu_run', '__kvm_flush_vm_context', '__kvm_tlb_flush_vmid_ipa',
+  '__kvm_tlb_flush_vmid_ipa_nsh', '__kvm_tlb_flush_vmid', '__kvm_tlb_flush_vmid_range', '__kvm_flush_cpu_context',
+  '__kvm_timer_set_cntvoff', '__vgic_v3_save_aprs', '__vgic_v3_restore_vmcr_aprs',
+  '__pkvm_host_share_hyp', '__pkvm_host_unshare_hyp', '__pkvm_host_donate_guest', '__pkvm_host_share_guest',
+  '__pkvm_host_unshare_guest', '__pkvm_host_relax_perms_guest', '__pkvm_host_wrprotect_guest',
+  '__pkvm_host_test_clear_young_guest', '__pkvm_host_mkyoung_guest', '__pkvm_reserve_vm', '__pkvm_unreserve_vm',
+  '__pkvm_init_vm', '__pkvm_init_vcpu', '__pkvm_vcpu_in_poison_fault', '__pkvm_force_reclaim_guest_page',
+  '__pkvm_reclaim_dying_guest_page', '__pkvm_start_teardown_vm', '__pkvm_finalize_teardown_vm',
+  '__pkvm_vcpu_load', '__pkvm_vcpu_put', '__pkvm_tlb_flush_vmid',
+] as const;
+export type ModelHcallName = (typeof MODEL_HOST_HCALLS)[number];
+export const HCALL_BASE = 0xc600_0000n;
+export const SMCCC_HINT_BIT = 1n << 16n;
+export const hcallId = (name: ModelHcallName): bigint => HCALL_BASE + BigInt(MODEL_HOST_HCALLS.indexOf(name));
+const MIN_PKVM = MODEL_HOST_HCALLS.indexOf('__pkvm_prot_finalize');
+export const SMCCC_RET_NOT_SUPPORTED = u64(-1n);
+
+export class PkvmModel {
+  readonly pages = new Map<bigint, PageM>();
+  readonly slots: (VmM | null)[];
+  loaded: { slot: number; vcpu: number } | null = null;
+  /** __pkvm_prot_finalize already ran on the (only) CPU. */
+  finalized = true;
+
+  constructor(readonly cfg: ModelConfig) {
+    this.slots = new Array<VmM | null>(cfg.maxVms).fill(null);
+    /* __pkvm_init(): the carve-out is the hyp's, annotated as such in the host stage-2. */
+    for (let pa = cfg.carveout.base; pa < cfg.carveout.base + cfg.carveout.size; pa += PAGE) {
+      const p = this.pageMut(pa >> 12n);
+      p.host = 'NOPAGE';
+      p.hyp = 'OWNED';
+      p.owner = { id: 'HYP' };
+      p.content = null;
+    }
+  }
+
+  /* ---------------------------------------------------------------- pages */
+
+  isRamPfn(pfn: bigint): boolean {
+    const first = this.cfg.ramBase >> 12n;
+    return pfn >= first && pfn < first + (this.cfg.ramSize >> 12n);
+  }
+  isRam(pa: bigint): boolean { return pa >= this.cfg.ramBase && pa < this.cfg.ramBase + this.cfg.ramSize; }
+
+  /** The page's state (a fresh default for a page never touched). */
+  page(pfn: bigint): PageM {
+    const p = this.pages.get(pfn);
+    if (p) return p;
+    const z = this.cfg.zeroedPfns;
+    const tracked = pfn >= z.first && pfn < z.first + BigInt(z.count);
+    return { host: 'OWNED', hyp: 'NOPAGE', owner: null, shareCount: 0, pin: 0, content: tracked ? 0n : null };
+  }
+  private pageMut(pfn: bigint): PageM {
+    let p = this.pages.get(pfn);
+    if (!p) {
+      p = this.page(pfn);
+      this.pages.set(pfn, p);
+    }
+    return p;
+  }
+  private setHost(pfn: bigint, host: HostState, owner: Owner | null = null): void {
+    const p = this.pageMut(pfn);
+    p.host = host;
+    p.owner = host === 'NOPAGE' ? owner : null;
+  }
+
+  /** check_range_allowed_memory() over [start, end) (u64, end exclusive; see R2). */
+  checkRangeAllowedMemory(start: bigint, end: bigint): number {
+    const rb = this.cfg.ramBase;
+    const re = this.cfg.ramBase + this.cfg.ramSize;
+    let lo: bigint, hi: bigint, mem: boolean;
+    if (start < rb) [lo, hi, mem] = [0n, rb, false];
+    else if (start < re) [lo, hi, mem] = [rb, re, true];
+    else [lo, hi, mem] = [re, M64, false];
+    const last = u64(end - 1n);
+    if (!(lo <= last && last < hi)) return -EINVAL;
+    return mem ? 0 : -EPERM;
+  }
+
+  /** __host_check_page_state_range() */
+  private hostCheck(phys: bigint, pages: number, state: HostState): number {
+    const r = this.checkRangeAllowedMemory(phys, u64(phys + BigInt(pages) * PAGE));
+    if (r) return r;
+    for (let i = 0; i < pages; i++) if (this.page((phys >> 12n) + BigInt(i)).host !== state) return -EPERM;
+    return 0;
+  }
+
+  /** pfn_range_is_valid() against the host stage-2 PA size. */
+  private pfnRangeValid(pfn: bigint, nr: bigint): boolean {
+    const limit = 1n << BigInt(this.cfg.paBits - 12);
+    return pfn < limit && limit - pfn >= nr;
+  }
+
+  /* ---------------------------------------------------------------- guests */
+
+  vmByHandle(handle: number): VmM | null {
+    const idx = handle - HANDLE_OFFSET;
+    if (idx < 0 || idx >= this.cfg.maxVms) return null;
+    return this.slots[idx] ?? null;
+  }
+  loadedVm(): VmM | null { return this.loaded ? this.slots[this.loaded.slot] ?? null : null; }
+
+  /** The mapping translating gfn in vm, or null. */
+  mappingAt(vm: VmM, gfn: bigint): MappingM | null {
+    const m = vm.maps.get(gfn);
+    if (m) return m;
+    const b = vm.maps.get(gfn & ~BigInt(BLOCK_PAGES - 1));
+    return b && b.pages === BLOCK_PAGES ? b : null;
+  }
+  guestState(vm: VmM, gfn: bigint): GuestState | 'NOPAGE' | 'POISON' {
+    if (vm.poison.has(gfn)) return 'POISON';
+    return this.mappingAt(vm, gfn)?.state ?? 'NOPAGE';
+  }
+
+  /** R3: the walk of [ipa, ipa + pages) fits the guest IPA space. */
+  private ipaInRange(ipa: bigint, pages: number): boolean {
+    const limit = 1n << BigInt(this.cfg.ipaBits);
+    const end = u64(ipa + BigInt(pages) * PAGE);
+    return ipa <= limit && end <= limit && end > ipa;
+  }
+
+  /** __guest_check_page_state_range(vm, ipa, size, NOPAGE) */
+  private guestCheckNopage(vm: VmM, ipa: bigint, pages: number): number {
+    if (!this.ipaInRange(ipa, pages)) return -ERANGE;
+    for (let i = 0; i < pages; i++) if (this.guestState(vm, (ipa >> 12n) + BigInt(i)) !== 'NOPAGE') return -EPERM;
+    return 0;
+  }
+
+  /** get_valid_guest_pte(): the page-level mapping at ipa. */
+  private validGuestPte(vm: VmM, ipa: bigint): { ret: number; m?: MappingM; phys?: bigint } {
+    if (!this.ipaInRange(ipa, 1)) return { ret: -ERANGE };
+    const gfn = ipa >> 12n;
+    if (vm.poison.has(gfn)) return { ret: -EHWPOISON };
+    const m = this.mappingAt(vm, gfn);
+    if (!m) return { ret: -ENOENT };
+    if (m.pages !== 1) return { ret: -E2BIG };
+    return { ret: 0, m, phys: m.pfn << 12n };
+  }
+
+  /** __check_host_shared_guest(vm, ipa, size): size 0 = the leaf's own size. */
+  private checkHostSharedGuest(vm: VmM, ipa: bigint, pages: number): { ret: number; m?: MappingM } {
+    if (!this.ipaInRange(ipa, 1)) return { ret: -ERANGE };
+    const m = this.mappingAt(vm, ipa >> 12n);
+    if (!m) return { ret: -ENOENT };
+    if (pages && m.pages !== pages) return { ret: -E2BIG };
+    if (m.state !== 'SHARED_BORROWED') return { ret: -EPERM };
+    for (let i = 0; i < m.pages; i++) {
+      const p = this.page(m.pfn + BigInt(i));
+      if (p.host !== 'SHARED_OWNED') return { ret: -EPERM };
+      if (!p.shareCount) return { ret: -EINVAL }; /* WARN_ON in upstream; unreachable in a consistent state */
+    }
+    return { ret: 0, m };
+  }
+
+  /** __guest_check_transition_size(): one page, or one aligned 2 MiB block. */
+  private transitionPages(phys: bigint, ipa: bigint, nr: bigint): number {
+    if (nr === 1n) return 1;
+    if (nr !== BigInt(BLOCK_PAGES)) return -EINVAL;
+    if ((phys | ipa) & (BigInt(BLOCK_PAGES) * PAGE - 1n)) return -EINVAL;
+    return BLOCK_PAGES;
+  }
+
+  /* ---------------------------------------------------------------- host ↔ hyp */
+
+  private shareHyp(pfn: bigint): RetOutcome {
+    const phys = u64(pfn << 12n);
+    const r = this.hostCheck(phys, 1, 'OWNED');
+    if (r) return { ret: r, warn: false };
+    const p = this.pageMut(phys >> 12n);
+    if (p.hyp !== 'NOPAGE') return { ret: -EPERM, warn: false };
+    p.hyp = 'SHARED_BORROWED';
+    this.setHost(phys >> 12n, 'SHARED_OWNED');
+    return { ret: 0, warn: false };
+  }
+
+  private unshareHyp(pfn: bigint): RetOutcome {
+    const phys = u64(pfn << 12n);
+    const r = this.hostCheck(phys, 1, 'SHARED_OWNED');
+    if (r) return { ret: r, warn: false };
+    const p = this.pageMut(phys >> 12n);
+    if (p.hyp !== 'SHARED_BORROWED') return { ret: -EPERM, warn: false };
+    if (p.pin) return { ret: -EBUSY, warn: false };
+    p.hyp = 'NOPAGE';
+    this.setHost(phys >> 12n, 'OWNED');
+    return { ret: 0, warn: false };
+  }
+
+  /** __pkvm_host_donate_hyp() of pages the host KVM hands over (VM / vCPU structs, PGD). */
+  private donateHyp(pfn: bigint): number {
+    const r = this.hostCheck(pfn << 12n, 1, 'OWNED');
+    if (r) return r;
+    if (this.page(pfn).hyp !== 'NOPAGE') return -EPERM;
+    const p = this.pageMut(pfn);
+    p.hyp = 'OWNED';
+    p.content = null;
+    this.setHost(pfn, 'NOPAGE', { id: 'HYP' });
+    return 0;
+  }
+  /** __pkvm_hyp_donate_host() */
+  private hypDonateHost(pfn: bigint): void {
+    const p = this.pageMut(pfn);
+    p.hyp = 'NOPAGE';
+    p.content = null;
+    this.setHost(pfn, 'OWNED');
+  }
+
+  /* ---------------------------------------------------------------- host ↔ guest */
+
+  private donateGuest(pfn: bigint, gfn: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm || !vm.protected) return { ret: -EINVAL, warn: false };
+    const phys = u64(pfn << 12n);
+    const ipa = u64(gfn << 12n);
+    let r = this.hostCheck(phys, 1, 'OWNED');
+    if (r) return { ret: r, warn: false };
+    r = this.guestCheckNopage(vm, ipa, 1);
+    if (r) return { ret: r, warn: false };
+    const warn = gfn >> GFN_META_BITS !== 0n; /* R5: host_stage2_encode_gfn_meta() */
+    const metaGfn = gfn & ((1n << GFN_META_BITS) - 1n);
+    this.setHost(phys >> 12n, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: metaGfn });
+    vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true } });
+    return { ret: 0, warn };
+  }
+
+  private shareGuest(pfn: bigint, gfn: bigint, nr: bigint, prot: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm || vm.protected) return { ret: -EINVAL, warn: false };
+    const phys = u64(pfn << 12n);
+    const ipa = u64(gfn << 12n);
+    if (prot & ~PROT_RWX) return { ret: -EINVAL, warn: false };
+    if (!this.pfnRangeValid(pfn, nr)) return { ret: -EINVAL, warn: false };
+    const pages = this.transitionPages(phys, ipa, nr);
+    if (pages < 0) return { ret: pages, warn: false };
+    let r = this.checkRangeAllowedMemory(phys, u64(phys + BigInt(pages) * PAGE));
+    if (r) return { ret: r, warn: false };
+    r = this.guestCheckNopage(vm, ipa, pages);
+    if (r) return { ret: r, warn: false };
+    for (let i = 0; i < pages; i++) {
+      const p = this.page((phys >> 12n) + BigInt(i));
+      if (p.host === 'OWNED') continue;
+      if (p.host === 'SHARED_OWNED') {
+        if (p.shareCount === U32_MAX) return { ret: -EBUSY, warn: false };
+        if (p.shareCount) continue; /* only host → np-guest multi-sharing is tolerated */
+      }
+      return { ret: -EPERM, warn: false };
+    }
+    for (let i = 0; i < pages; i++) {
+      const p = this.pageMut((phys >> 12n) + BigInt(i));
+      p.host = 'SHARED_OWNED';
+      p.owner = null;
+      p.shareCount++;
+    }
+    /* R5: without FEAT_XNX, PX and UX must agree or the stage-2 map fails after the host update. */
+    if (((prot & PROT_PX) !== 0n) !== ((prot & PROT_UX) !== 0n)) return { ret: 0, warn: true };
+    vm.maps.set(ipa >> 12n, {
+      gfn: ipa >> 12n, pfn: phys >> 12n, pages, state: 'SHARED_BORROWED',
+      prot: { r: (prot & PROT_R) !== 0n, w: (prot & PROT_W) !== 0n, x: (prot & PROT_X) === PROT_X },
+    });
+    return { ret: 0, warn: false };
+  }
+
+  /** get_np_pkvm_hyp_vm(): a live, non-protected VM. */
+  private npVm(handle: number): VmM | null {
+    const vm = this.vmByHandle(handle);
+    return vm && !vm.dying && !vm.protected ? vm : null;
+  }
+
+  private unshareGuest(handle: number, gfn: bigint, nr: bigint): RetOutcome {
+    const vm = this.npVm(handle);
+    if (!vm) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    const pages = this.transitionPages(0n, ipa, nr);
+    if (pages < 0) return { ret: pages, warn: false };
+    const c = this.checkHostSharedGuest(vm, ipa, pages);
+    if (c.ret) return { ret: c.ret, warn: false };
+    const m = c.m!;
+    vm.maps.delete(m.gfn);
+    for (let i = 0; i < m.pages; i++) {
+      const p = this.pageMut(m.pfn + BigInt(i));
+      p.shareCount--;
+      if (!p.shareCount) this.setHost(m.pfn + BigInt(i), 'OWNED');
+    }
+    return { ret: 0, warn: false };
+  }
+
+  /** assert_host_shared_guest() (R5): does it WARN? */
+  private assertHostSharedGuestWarns(vm: VmM, ipa: bigint, pages: number): boolean {
+    const r = this.checkHostSharedGuest(vm, ipa, pages).ret;
+    return r !== 0 && r !== -ENOENT;
+  }
+
+  private relaxPerms(gfn: bigint, prot: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm || vm.protected) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    if (prot & ~PROT_RWX) return { ret: -EINVAL, warn: false };
+    const warn = this.assertHostSharedGuestWarns(vm, ipa, 0);
+    if (((prot & PROT_PX) !== 0n) !== ((prot & PROT_UX) !== 0n)) return { ret: -EINVAL, warn };
+    if (!this.ipaInRange(ipa, 1)) return { ret: -ERANGE, warn };
+    const m = this.mappingAt(vm, ipa >> 12n);
+    if (!m) return { ret: -EAGAIN, warn }; /* R4 */
+    m.prot = { r: m.prot.r || (prot & PROT_R) !== 0n, w: m.prot.w || (prot & PROT_W) !== 0n, x: (prot & PROT_X) === PROT_X };
+    return { ret: 0, warn };
+  }
+
+  private wrprotect(handle: number, gfn: bigint, nr: bigint): RetOutcome {
+    const vm = this.npVm(handle);
+    if (!vm) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    const pages = this.transitionPages(0n, ipa, nr);
+    if (pages < 0) return { ret: pages, warn: false };
+    const warn = this.assertHostSharedGuestWarns(vm, ipa, pages);
+    if (!this.ipaInRange(ipa, pages)) return { ret: -ERANGE, warn };
+    const first = ipa >> 12n;
+    for (let g = first; g < first + BigInt(pages);) {
+      const m = this.mappingAt(vm, g);
+      if (!m) return { ret: -EAGAIN, warn }; /* R4 */
+      m.prot = { ...m.prot, w: false };
+      g = m.gfn + BigInt(m.pages);
+    }
+    return { ret: 0, warn };
+  }
+
+  /* ---------------------------------------------------------------- guest → host */
+
+  guestShareHost(gfn: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm) throw new Error('model: guest call without a loaded vCPU');
+    const ipa = u64(gfn << 12n);
+    const v = this.validGuestPte(vm, ipa);
+    if (v.ret) return { ret: v.ret, warn: false };
+    const m = v.m!;
+    if (m.state !== 'OWNED') return { ret: -EPERM, warn: false };
+    if (this.hostCheck(v.phys!, 1, 'NOPAGE')) return { ret: -EPERM, warn: false };
+    m.state = 'SHARED_OWNED';
+    this.setHost(m.pfn, 'SHARED_BORROWED');
+    return { ret: 0, warn: false };
+  }
+
+  guestUnshareHost(gfn: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm) throw new Error('model: guest call without a loaded vCPU');
+    const ipa = u64(gfn << 12n);
+    const v = this.validGuestPte(vm, ipa);
+    if (v.ret) return { ret: v.ret, warn: false };
+    const m = v.m!;
+    if (m.state !== 'SHARED_OWNED') return { ret: -EPERM, warn: false };
+    if (this.hostCheck(v.phys!, 1, 'SHARED_BORROWED')) return { ret: -EPERM, warn: false };
+    const warn = gfn >> GFN_META_BITS !== 0n;
+    this.setHost(m.pfn, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: gfn & ((1n << GFN_META_BITS) - 1n) });
+    m.state = 'OWNED';
+    return { ret: 0, warn };
+  }
+
+  /* ---------------------------------------------------------------- reclaim and teardown */
+
+  private forceReclaim(physArg: bigint): RetOutcome {
+    const phys = physArg & ~(PAGE - 1n); /* R7 */
+    if (!this.isRam(phys)) return { ret: -EFAULT, warn: false };
+    const p = this.page(phys >> 12n);
+    if (p.host !== 'NOPAGE') return { ret: -EAGAIN, warn: false };
+    if (!p.owner || p.owner.id !== 'GUEST') return { ret: -EPERM, warn: false };
+    const vm = this.vmByHandle(p.owner.handle);
+    if (!vm) return { ret: -EAGAIN, warn: false }; /* raced with teardown */
+    const gfn = p.owner.gfn;
+    const v = this.validGuestPte(vm, u64(gfn << 12n));
+    if (v.ret) return { ret: v.ret, warn: false };
+    const warn = v.phys !== phys;
+    if (v.m!.state !== 'OWNED') return { ret: -EPERM, warn };
+    vm.maps.delete(v.m!.gfn);
+    vm.poison.add(gfn);
+    this.pageMut(phys >> 12n).content = 0n; /* hyp_poison_page() */
+    this.setHost(phys >> 12n, 'OWNED');
+    return { ret: 0, warn };
+  }
+
+  private reclaimDying(handle: number, gfn: bigint): RetOutcome {
+    const vm = this.vmByHandle(handle);
+    if (!vm || !vm.dying) return { ret: -EINVAL, warn: false };
+    const v = this.validGuestPte(vm, u64(gfn << 12n));
+    if (v.ret === -EHWPOISON) return { ret: 0, warn: false }; /* R6 */
+    if (v.ret) return { ret: v.ret, warn: false };
+    const m = v.m!;
+    const pfn = m.pfn;
+    let warn = false;
+    if (m.state === 'OWNED') {
+      warn = this.page(pfn).host !== 'NOPAGE';
+      this.pageMut(pfn).content = 0n; /* hyp_poison_page() */
+    } else if (m.state === 'SHARED_OWNED') {
+      warn = this.page(pfn).host !== 'SHARED_BORROWED';
+    } else {
+      return { ret: -EPERM, warn: false };
+    }
+    vm.maps.delete(m.gfn);
+    this.setHost(pfn, 'OWNED');
+    return { ret: 0, warn };
+  }
+
+  private startTeardown(handle: number): RetOutcome {
+    const vm = this.vmByHandle(handle);
+    if (!vm) return { ret: -ENOENT, warn: false };
+    if (this.loaded && this.slots[this.loaded.slot] === vm) return { ret: -EBUSY, warn: true };
+    if (vm.dying) return { ret: -EINVAL, warn: false };
+    vm.dying = true;
+    return { ret: 0, warn: false };
+  }
+
+  private finalizeTeardown(handle: number): RetOutcome {
+    const vm = this.vmByHandle(handle);
+    if (!vm) return { ret: -ENOENT, warn: false };
+    if (!vm.dying) return { ret: -EBUSY, warn: false };
+    this.slots[handle - HANDLE_OFFSET] = null;
+    const l = vm.layout;
+    for (const pfn of [...l.pgdPfns, ...l.hypVcpuPfns, ...l.vmPfns]) this.hypDonateHost(pfn); /* R9 */
+    for (const pfn of [l.kvmPfn, ...l.hostVcpuPfns]) this.pageMut(pfn).pin--;
+    return { ret: 0, warn: false };
+  }
+
+  /* ---------------------------------------------------------------- vCPUs */
+
+  private vcpuLoad(handle: number, idx: number): void {
+    if (this.loaded) return;
+    const vm = this.vmByHandle(handle);
+    if (!vm || vm.dying || idx >= vm.nrVcpus) return;
+    this.loaded = { slot: handle - HANDLE_OFFSET, vcpu: idx };
+  }
+  private vcpuPut(): void {
+    this.loaded = null;
+  }
+
+  /** Expected hyp_page refcount of the VM's first struct page (R8). */
+  vmPageRefcount(vm: VmM): number {
+    return this.loaded && this.slots[this.loaded.slot] === vm ? 1 : 0;
+  }
+
+  /* ---------------------------------------------------------------- dispatch */
+
+  /** A host hypercall through the SMCCC frame (R10); x1..x4 are the arguments. */
+  hcall(x0: bigint, args: bigint[]): HcallOutcome {
+    const a = (i: number): bigint => u64(args[i] ?? 0n);
+    const x1in = a(0);
+    const n = u64((x0 & ~SMCCC_HINT_BIT) - HCALL_BASE);
+    const name = n < BigInt(MODEL_HOST_HCALLS.length) ? MODEL_HOST_HCALLS[Number(n)] : undefined;
+    const unsupported: HcallOutcome = { x0: SMCCC_RET_NOT_SUPPORTED, x1: x1in, warn: false };
+    if (n < BigInt(MIN_PKVM) || n >= 0x1000n) return unsupported;
+    if (!name) throw new Error(`model: function ${n} past the modelled table`);
+    const done = (o: RetOutcome): HcallOutcome => ({ x0: 0n, x1: u64(BigInt(o.ret)), warn: o.warn });
+    const h16 = (v: bigint): number => Number(v & 0xffffn);
+    switch (name) {
+      case '__pkvm_prot_finalize':
+        return done({ ret: this.finalized ? -EPERM : ((this.finalized = true), 0), warn: false });
+      case '__pkvm_host_share_hyp': return done(this.shareHyp(a(0)));
+      case '__pkvm_host_unshare_hyp': return done(this.unshareHyp(a(0)));
+      case '__pkvm_host_donate_guest': return done(this.donateGuest(a(0), a(1)));
+      case '__pkvm_host_share_guest': return done(this.shareGuest(a(0), a(1), a(2), a(3)));
+      case '__pkvm_host_unshare_guest': return done(this.unshareGuest(h16(a(0)), a(1), a(2)));
+      case '__pkvm_host_relax_perms_guest': return done(this.relaxPerms(a(0), a(1)));
+      case '__pkvm_host_wrprotect_guest': return done(this.wrprotect(h16(a(0)), a(1), a(2)));
+      case '__pkvm_force_reclaim_guest_page': return done(this.forceReclaim(a(0)));
+      case '__pkvm_reclaim_dying_guest_page': return done(this.reclaimDying(h16(a(0)), a(1)));
+      case '__pkvm_start_teardown_vm': return done(this.startTeardown(h16(a(0))));
+      case '__pkvm_finalize_teardown_vm': return done(this.finalizeTeardown(h16(a(0))));
+      case '__pkvm_vcpu_load':
+        this.vcpuLoad(h16(a(0)), Number(a(1) & 0xffffffffn));
+        return { x0: 0n, x1: x1in, warn: false };
+      case '__pkvm_vcpu_put':
+        this.vcpuPut();
+        return { x0: 0n, x1: x1in, warn: false };
+      default:
+        throw new Error(`model: hypercall ${name} is not modelled`);
+    }
+  }
+
+  /* ---------------------------------------------------------------- memory accesses */
+
+  /** A host kernel access of 8 bytes at pa (R11). */
+  hostAccess(pa: bigint, write: boolean, value = 0n): AccessOutcome {
+    if (!this.isRam(pa) || !this.isRam(pa + 7n)) return { ok: false, errno: -EFAULT };
+    const pfn = pa >> 12n;
+    if (this.page(pfn).host === 'NOPAGE') return { ok: false, errno: -EPERM };
+    return this.touch(pfn, pa, write, value);
+  }
+
+  /** A guest access of 8 bytes at the start of gfn through its stage-2 (no fault handling). */
+  guestAccess(vm: VmM, gfn: bigint, write: boolean, value = 0n): AccessOutcome {
+    const m = vm.poison.has(gfn) ? null : this.mappingAt(vm, gfn);
+    if (!m || (write ? !m.prot.w : !m.prot.r)) return { ok: false, errno: -EFAULT }; /* a stage-2 fault */
+    const pfn = m.pfn + (gfn - m.gfn);
+    return this.touch(pfn, pfn << 12n, write, value);
+  }
+
+  private touch(pfn: bigint, pa: bigint, write: boolean, value: bigint): AccessOutcome {
+    const offset = pa & (PAGE - 1n);
+    if (write) {
+      if (offset === 0n) this.pageMut(pfn).content = u64(value);
+      return { ok: true, pa, value: null };
+    }
+    return { ok: true, pa, value: offset === 0n ? this.page(pfn).content : null };
+  }
+
+  /* ---------------------------------------------------------------- VM creation */
+
+  /**
+   * The host KVM's VM creation (kvm_share_hyp(struct kvm) → __pkvm_reserve_vm → __pkvm_init_vm →
+   * per vCPU kvm_share_hyp(struct kvm_vcpu) + __pkvm_init_vcpu), applied as one step. Returns an
+   * error string if the model thinks one of the calls must fail.
+   */
+  createVm(l: VmLayout): string | null {
+    const slot = this.slots.indexOf(null);
+    if (slot < 0) return 'no free VM slot';
+    if (l.handle !== slot + HANDLE_OFFSET) return `handle 0x${l.handle.toString(16)} but the lowest free slot is ${slot}`;
+    let r = this.shareHyp(l.kvmPfn).ret;
+    if (r) return `share_hyp(struct kvm): ${r}`;
+    this.pageMut(l.kvmPfn).pin++;
+    for (const pfn of [...l.vmPfns, ...l.pgdPfns]) if ((r = this.donateHyp(pfn))) return `donate_hyp(0x${pfn.toString(16)}): ${r}`;
+    for (let i = 0; i < l.nrVcpus; i++) {
+      if ((r = this.shareHyp(l.hostVcpuPfns[i]!).ret)) return `share_hyp(struct kvm_vcpu): ${r}`;
+      if ((r = this.donateHyp(l.hypVcpuPfns[i]!))) return `donate_hyp(hyp vcpu): ${r}`;
+      this.pageMut(l.hostVcpuPfns[i]!).pin++;
+    }
+    this.slots[slot] = {
+      layout: l, handle: l.handle, protected: l.protected, dying: false, nrVcpus: l.nrVcpus,
+      maps: new Map(), poison: new Set(),
+    };
+    return null;
+  }
+
+  /** The signed value of an x1 the model predicted. */
+  static ret(o: HcallOutcome): number { return s64(o.x1); }
+}

@@ -1,0 +1,197 @@
+/**
+ * Operations the fuzzer generates, as plain data that fast-check can shrink: host hypercalls with
+ * valid and invalid arguments, guest share/unshare, host and guest memory accesses, VM creation.
+ * Page arguments are symbolic (a fuzz page, a VM's struct page, MMIO, …) and resolved against the
+ * machine's layout when the sequence runs, so a shrunk sequence stays meaningful.
+ */
+import fc from 'fast-check';
+
+/** Guest RAM gfns every VM uses (IPA 0x4000_0000 on): the first four pages, the last page of the first
+ * 2 MiB block and the first page of the next one. */
+export const GFNS = [0x40000n, 0x40001n, 0x40002n, 0x40003n, 0x401ffn, 0x40200n] as const;
+/** gfns outside a 40-bit IPA space, at its last page, or aliasing GFNS[1] through u64 wrap-around. */
+export const GFN_OOB = 1n << 28n;
+export const GFN_LAST = (1n << 28n) - 1n;
+export const GFN_ALIAS = (1n << 52n) + 0x40001n;
+export const GFN_TOP = (1n << 52n) - 1n;
+export const GFN_MAX = (1n << 64n) - 1n;
+/** Fuzz pages: offsets from the RAM base pfn (host-reserved low memory, 0 is 2 MiB aligned). */
+export const FUZZ_OFFSETS = [0, 1, 2, 3, 4, 0x1ff] as const;
+
+export type StructKind = 'kvm' | 'vm' | 'pgd' | 'hostVcpu' | 'hypVcpu';
+/**
+ * Symbolic arguments. `pick` arguments are resolved when the operation runs, from the model's
+ * current state and the operation's needs (e.g. a page the guest owns for guest_share, a page the
+ * host owns for donate), so that sequences reach deep states; when nothing fits they fall back to a
+ * fixed choice.
+ */
+export type PfnSym =
+  | { k: 'pick'; i: number }
+  | { k: 'fuzz'; i: number }
+  | { k: 'alias'; i: number } /* 2^52 + fuzz pfn: the same page once shifted into a u64 PA */
+  | { k: 'struct'; slot: number; what: StructKind }
+  | { k: 'carveout' } /* hyp-owned */
+  | { k: 'mmio' } /* the PL011 at 0x0900_0000 */
+  | { k: 'hole' } /* PA space between MMIO and RAM's end: not memory */
+  | { k: 'palimit' } /* first pfn beyond the 40-bit PA space */
+  | { k: 'top' }; /* last page of the 64-bit space */
+export type GfnSym = { k: 'pick'; i: number } | { k: 'gfn'; v: bigint };
+export type VmSym = { k: 'pick'; i: number } | { k: 'slot'; slot: number };
+export type HandleSym = { k: 'pick'; i: number } | { k: 'slot'; slot: number } | { k: 'raw'; v: number };
+
+export type Op =
+  | { t: 'share_hyp'; pfn: PfnSym; hint: boolean }
+  | { t: 'unshare_hyp'; pfn: PfnSym }
+  | { t: 'donate'; pfn: PfnSym; gfn: GfnSym; vm: VmSym; prep: boolean }
+  | { t: 'share'; pfn: PfnSym; gfn: GfnSym; nr: bigint; prot: bigint; vm: VmSym; prep: boolean }
+  | { t: 'unshare'; h: HandleSym; gfn: GfnSym; nr: bigint }
+  | { t: 'relax'; gfn: GfnSym; prot: bigint; vm: VmSym; prep: boolean }
+  | { t: 'wrprotect'; h: HandleSym; gfn: GfnSym; nr: bigint }
+  | { t: 'load'; h: HandleSym; vcpu: number }
+  | { t: 'put' }
+  | { t: 'teardown'; h: HandleSym; prep: boolean }
+  | { t: 'reclaim'; h: HandleSym; gfn: GfnSym }
+  | { t: 'finalize'; h: HandleSym }
+  | { t: 'destroy'; vm: VmSym }
+  | { t: 'force_reclaim'; pa: PfnSym; off: bigint }
+  | { t: 'guest_share'; vm: VmSym; gfn: GfnSym }
+  | { t: 'guest_unshare'; vm: VmSym; gfn: GfnSym }
+  | { t: 'host_read'; pa: PfnSym }
+  | { t: 'host_write'; pa: PfnSym; val: bigint }
+  | { t: 'guest_read'; vm: VmSym; gfn: GfnSym }
+  | { t: 'guest_write'; vm: VmSym; gfn: GfnSym; val: bigint }
+  | { t: 'create'; prot: boolean }
+  | { t: 'bad_hcall'; n: bigint }
+  | { t: 'prot_finalize' };
+
+const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+
+const slotArb = fc.integer({ min: 0, max: 2 });
+const pickIdx = fc.integer({ min: 0, max: 7 });
+const fuzzIdx = fc.integer({ min: 0, max: FUZZ_OFFSETS.length - 1 });
+const structArb: fc.Arbitrary<PfnSym> = fc.record({
+  k: fc.constant('struct' as const), slot: slotArb,
+  what: fc.constantFrom<StructKind>('kvm', 'vm', 'pgd', 'hostVcpu', 'hypVcpu'),
+});
+const pickPfn = pickIdx.map((i): PfnSym => ({ k: 'pick', i }));
+const fuzzPfn = fuzzIdx.map((i): PfnSym => ({ k: 'fuzz', i }));
+export const pfnArb: fc.Arbitrary<PfnSym> = fc.oneof(
+  w(8, pickPfn),
+  w(6, fuzzPfn),
+  w(1, fuzzIdx.map((i): PfnSym => ({ k: 'alias', i }))),
+  w(2, structArb),
+  w(1, fc.constantFrom<PfnSym>({ k: 'carveout' }, { k: 'mmio' }, { k: 'hole' }, { k: 'palimit' }, { k: 'top' })),
+);
+/** PAs the host writes: fuzz pages mostly, hyp-owned struct pages, and non-RAM; never the host's own
+ * struct kvm / kvm_vcpu (the host model keeps its state there). */
+const writePfnArb: fc.Arbitrary<PfnSym> = fc.oneof(
+  w(6, pickPfn),
+  w(6, fuzzPfn),
+  w(2, structArb.filter((s) => s.k !== 'struct' || (s.what !== 'kvm' && s.what !== 'hostVcpu'))),
+  w(1, fc.constantFrom<PfnSym>({ k: 'carveout' }, { k: 'mmio' }, { k: 'hole' })),
+);
+const readPfnArb: fc.Arbitrary<PfnSym> = fc.oneof(w(6, writePfnArb), w(1, structArb));
+
+const pickGfn = pickIdx.map((i): GfnSym => ({ k: 'pick', i }));
+const gfnConst = (...v: bigint[]) => fc.constantFrom(...v).map((g): GfnSym => ({ k: 'gfn', v: g }));
+export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
+  w(10, pickGfn),
+  w(8, gfnConst(...GFNS)),
+  w(1, gfnConst(GFN_OOB, GFN_LAST, GFN_ALIAS, GFN_TOP, GFN_MAX)),
+);
+/** gfns a guest can name (IPA < 2^64: no gfn above 2^52). */
+const guestGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_LAST, GFN_TOP)));
+const vmArb: fc.Arbitrary<VmSym> = fc.oneof(
+  w(4, pickIdx.map((i): VmSym => ({ k: 'pick', i }))),
+  w(1, slotArb.map((slot): VmSym => ({ k: 'slot', slot }))),
+);
+const nrArb = fc.oneof(w(10, fc.constant(1n)), w(2, fc.constant(512n)), w(1, fc.constantFrom(0n, 2n)));
+/* KVM_PGTABLE_PROT_*: R = 8, W = 4, UX = 2, PX = 1; PX alone is inconsistent without FEAT_XNX; DEVICE
+ * (0x10) and SW0 (bit 55) are outside what the host may ask for. */
+const protArb = fc.oneof(
+  w(10, fc.constantFrom(0x8n, 0xcn, 0xbn, 0xfn)),
+  w(1, fc.constantFrom(0n, 0x4n, 0x3n)),
+  w(1, fc.constantFrom(0x1n, 0x18n, (1n << 55n) | 0x8n)),
+);
+export const handleArb: fc.Arbitrary<HandleSym> = fc.oneof(
+  w(8, pickIdx.map((i): HandleSym => ({ k: 'pick', i }))),
+  w(4, slotArb.map((slot): HandleSym => ({ k: 'slot', slot }))),
+  /* 0x1003: one past the table; 0x11000: a u16 alias of slot 0's handle */
+  w(1, fc.constantFrom<HandleSym>({ k: 'raw', v: 0x1003 }, { k: 'raw', v: 0x0fff }, { k: 'raw', v: 0x11000 }, { k: 'raw', v: 0 })),
+);
+const prepArb = fc.oneof(w(5, fc.constant(true)), w(1, fc.constant(false)));
+const valArb = fc.bigInt({ min: 1n, max: (1n << 64n) - 1n });
+/**
+ * Function numbers with no pKVM handler: __kvm_hyp_init, __pkvm_init and __vgic_v3_get_gic_config
+ * (before __pkvm_prot_finalize: unavailable once pKVM is finalised) and numbers far past any table.
+ */
+const badHcallArb = fc.constantFrom(0n, 1n, 6n, 0x1000n, 0xfff0n);
+
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  w(4, fc.record({ t: fc.constant('share_hyp' as const), pfn: pfnArb, hint: fc.oneof(w(6, fc.constant(false)), w(1, fc.constant(true))) })),
+  w(3, fc.record({ t: fc.constant('unshare_hyp' as const), pfn: pfnArb })),
+  w(8, fc.record({ t: fc.constant('donate' as const), pfn: pfnArb, gfn: gfnArb, vm: vmArb, prep: prepArb })),
+  w(8, fc.record({ t: fc.constant('share' as const), pfn: pfnArb, gfn: gfnArb, nr: nrArb, prot: protArb, vm: vmArb, prep: prepArb })),
+  w(4, fc.record({ t: fc.constant('unshare' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
+  w(3, fc.record({ t: fc.constant('relax' as const), gfn: gfnArb, prot: protArb, vm: vmArb, prep: prepArb })),
+  w(3, fc.record({ t: fc.constant('wrprotect' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
+  w(2, fc.record({ t: fc.constant('load' as const), h: handleArb, vcpu: fc.integer({ min: 0, max: 2 }) })),
+  w(2, fc.constant<Op>({ t: 'put' })),
+  w(2, fc.record({ t: fc.constant('teardown' as const), h: handleArb, prep: prepArb })),
+  w(3, fc.record({ t: fc.constant('reclaim' as const), h: handleArb, gfn: gfnArb })),
+  w(1, fc.record({ t: fc.constant('finalize' as const), h: handleArb })),
+  w(1, fc.record({ t: fc.constant('destroy' as const), vm: vmArb })),
+  w(3, fc.record({ t: fc.constant('force_reclaim' as const), pa: pfnArb, off: fc.oneof(w(6, fc.constant(0n)), w(1, fc.constant(0x123n))) })),
+  w(5, fc.record({ t: fc.constant('guest_share' as const), vm: vmArb, gfn: guestGfnArb })),
+  w(4, fc.record({ t: fc.constant('guest_unshare' as const), vm: vmArb, gfn: guestGfnArb })),
+  w(3, fc.record({ t: fc.constant('host_read' as const), pa: readPfnArb })),
+  w(3, fc.record({ t: fc.constant('host_write' as const), pa: writePfnArb, val: valArb })),
+  w(3, fc.record({ t: fc.constant('guest_read' as const), vm: vmArb, gfn: guestGfnArb })),
+  w(3, fc.record({ t: fc.constant('guest_write' as const), vm: vmArb, gfn: guestGfnArb, val: valArb })),
+  w(1, fc.record({ t: fc.constant('create' as const), prot: fc.boolean() })),
+  w(1, fc.record({ t: fc.constant('bad_hcall' as const), n: badHcallArb })),
+  w(1, fc.constant<Op>({ t: 'prot_finalize' })),
+);
+
+/**
+ * A sequence of 5–30 operations, mostly short (three in four have at most 12): the invariant checker
+ * runs after every step and dominates the cost of a step.
+ */
+export const seqArb = (minLength = 5, maxLength = 30): fc.Arbitrary<Op[]> => {
+  const mid = Math.min(maxLength, Math.max(minLength, 12));
+  if (mid >= maxLength) return fc.array(opArb, { minLength, maxLength });
+  return fc.oneof(
+    w(3, fc.array(opArb, { minLength, maxLength: mid })),
+    w(1, fc.array(opArb, { minLength: mid + 1, maxLength })),
+  );
+};
+
+const hex = (v: bigint | number): string => `0x${BigInt(v).toString(16)}`;
+
+export function showPfnSym(p: PfnSym): string {
+  switch (p.k) {
+    case 'pick': return `pick#${p.i}`;
+    case 'fuzz': return `fuzz#${p.i}`;
+    case 'alias': return `alias(fuzz#${p.i})`;
+    case 'struct': return `${p.what}@slot${p.slot}`;
+    default: return p.k;
+  }
+}
+export const showHandle = (h: HandleSym): string => (h.k === 'slot' ? `slot${h.slot}` : h.k === 'pick' ? `pick#${h.i}` : hex(h.v));
+export const showGfn = (g: GfnSym): string => (g.k === 'pick' ? `pick#${g.i}` : hex(g.v));
+export const showVm = (v: VmSym): string => (v.k === 'pick' ? `pick#${v.i}` : `slot${v.slot}`);
+
+/** One line per generated operation (the unexpanded form fast-check shrinks). */
+export function showOp(op: Op): string {
+  const parts = Object.entries(op).filter(([k]) => k !== 't').map(([k, v]) => {
+    if (typeof v === 'bigint') return `${k}=${hex(v)}`;
+    if (v && typeof v === 'object') {
+      if (k === 'h') return `h=${showHandle(v as HandleSym)}`;
+      if (k === 'gfn') return `gfn=${showGfn(v as GfnSym)}`;
+      if (k === 'vm') return `vm=${showVm(v as VmSym)}`;
+      return `${k}=${showPfnSym(v as PfnSym)}`;
+    }
+    return `${k}=${String(v)}`;
+  });
+  return `${op.t}(${parts.join(', ')})`;
+}

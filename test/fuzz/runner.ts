@@ -1,0 +1,652 @@
+/**
+ * Runs a generated sequence of operations on a small hosted-pKVM machine and on the reference model
+ * side by side. After every step it compares the return codes, the WARNs, the state of every page and
+ * guest gfn the sequence can reach, the VM table and the loaded vCPU, and runs the hyp's own
+ * invariant checker. The first disagreement ends the run with a FuzzFailure carrying the step list.
+ *
+ * The machine: one Core (3 MiB of RAM) kept across sequences and reset by zeroing its RAM and
+ * flushing its TLB; per sequence a fresh HostedEl2 (a 128 KiB carve-out, 3 VM slots) and the
+ * host-kernel-model's HostKvm, which creates a protected VM with two vCPUs, a non-protected VM and a
+ * second protected VM through the host hypercalls. Fuzz pages live in the host kernel's reserved low
+ * 2 MiB, which the host page allocator never hands out.
+ *
+ * Only the observer here reads hyp/ state (vmemmap, host and guest stage-2 leaves); the model
+ * (model.ts) imports nothing from hyp/.
+ */
+import { Core } from '../../machine/core';
+import { HostedEl2 } from '../../hyp/hosted-el2';
+import { HostKvm, HostAccessError, type HostVm } from '../../host-kernel-model/index';
+import { hypWarnConfig } from '../../hyp/page-state';
+import { __pkvm_guest_share_host, __pkvm_guest_unshare_host } from '../../hyp/mem-protect-guest';
+import type { KvmPgtable } from '../../hyp/pgtable';
+import {
+  FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
+  KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
+  kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate,
+} from '../../hyp/pgtable-defs';
+import type { PkvmHypVm } from '../../hyp/hyp-vm';
+import {
+  PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, type AccessOutcome, type HostState, type HypState,
+  type ModelHcallName, type VmLayout, type VmM,
+} from './model';
+import {
+  FUZZ_OFFSETS, GFNS, GFN_LAST, showOp, showPfnSym, type GfnSym, type HandleSym, type Op, type PfnSym, type VmSym,
+} from './ops';
+
+type PfnPurpose = 'access' | 'host_owned' | 'shareable' | 'hyp_shared' | 'guest_owned';
+type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped';
+
+export const RAM_BYTES = 3 << 20;
+export const CARVEOUT_BYTES = 128 << 10;
+export const MAX_VMS = 3;
+const PAGE = 4096n;
+const M64 = (1n << 64n) - 1n;
+const HANDLE_OFFSET = 0x1000;
+const hex = (v: bigint | number): string => `0x${BigInt(v).toString(16)}`;
+const s64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
+
+const HOST_STATES: HostState[] = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE'];
+const HYP_STATE_NAMES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE'];
+const GUEST_STATES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED'];
+const OWNER_IDS = ['HOST', 'HYP', 'GUEST'];
+/** gfns whose guest stage-2 entry is compared after every step. */
+const TRACKED_GFNS = [...GFNS, GFN_LAST];
+
+export type Step =
+  | { s: 'hcall'; name: ModelHcallName; id: bigint; args: bigint[] }
+  | { s: 'bad_hcall'; id: bigint; args: bigint[] }
+  | { s: 'guest'; call: 'share' | 'unshare'; gfn: bigint }
+  | { s: 'host_access'; pa: bigint; write: boolean; val: bigint; what: string }
+  | { s: 'guest_access'; slot: number; gfn: bigint; write: boolean; val: bigint }
+  | { s: 'topup' }
+  | { s: 'create'; prot: boolean };
+
+export class FuzzFailure extends Error {
+  constructor(readonly reason: string, readonly ops: Op[], readonly log: string[]) {
+    super(`${reason}\n\ngenerated operations:\n${ops.map((o, i) => `  ${i}: ${showOp(o)}`).join('\n')}\n\nsteps:\n${log.map((l) => `  ${l}`).join('\n')}`);
+    this.name = 'FuzzFailure';
+  }
+}
+
+export interface RunStats { ops: number; steps: number; warns: number }
+
+/** Outcome counts per step kind ("__pkvm_host_donate_guest → -EPERM"), filled when enabled. */
+export const coverage = { enabled: false, counts: new Map<string, number>() };
+function cover(key: string): void {
+  if (coverage.enabled) coverage.counts.set(key, (coverage.counts.get(key) ?? 0) + 1);
+}
+
+let sharedCore: Core | null = null;
+/**
+ * The boot (three VMs created by the host KVM) is the same for every sequence: its state is compared
+ * with the model and checked by the invariant checker for the first sequence a process runs only.
+ */
+let bootVerified = false;
+
+/** A fresh machine: the shared Core's RAM zeroed, a new HostedEl2 and host KVM. */
+function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
+  const core = (sharedCore ??= new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true }));
+  core.zeroPhys(core.ramBase, RAM_BYTES);
+  core.tlbFlush();
+  core.reset(2, 0n);
+  hypWarnConfig.warnings.length = 0;
+  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES });
+  el2.trace.enabled = false;
+  const kvm = new HostKvm(el2);
+  kvm.traceFaults = false;
+  return { core, el2, kvm };
+}
+
+class Run {
+  readonly core: Core;
+  readonly el2: HostedEl2;
+  readonly kvm: HostKvm;
+  readonly model: PkvmModel;
+  readonly hostVms: (HostVm | null)[] = new Array<HostVm | null>(MAX_VMS).fill(null);
+  /** The layout last seen in each slot (struct-page arguments keep pointing at it after teardown). */
+  readonly layouts: (VmLayout | null)[] = new Array<VmLayout | null>(MAX_VMS).fill(null);
+  readonly fuzzPfns: bigint[];
+  readonly log: string[] = [];
+  readonly stats: RunStats = { ops: 0, steps: 0, warns: 0 };
+  private opIndex = 0;
+  private readonly names = new Map<bigint, string>();
+
+  constructor(readonly ops: Op[], readonly verbose = false) {
+    const { core, el2, kvm } = bootMachine();
+    this.core = core;
+    this.el2 = el2;
+    this.kvm = kvm;
+    const basePfn = core.ramBase >> 12n;
+    this.fuzzPfns = FUZZ_OFFSETS.map((o) => basePfn + BigInt(o));
+    this.fuzzPfns.forEach((p, i) => this.names.set(p, `fuzz#${i}`));
+    this.names.set(el2.carveout.base >> 12n, 'carveout');
+    this.model = new PkvmModel({
+      ramBase: core.ramBase, ramSize: BigInt(RAM_BYTES), paBits: 40, ipaBits: 40, maxVms: MAX_VMS,
+      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 },
+    });
+  }
+
+  fail(reason: string): never {
+    throw new FuzzFailure(reason, this.ops, this.log);
+  }
+
+  /* ------------------------------------------------------------ argument resolution */
+
+  /** A page argument; `pick` chooses among pages that suit the call (from the model's state). */
+  pfn(p: PfnSym, purpose: PfnPurpose = 'access'): bigint {
+    switch (p.k) {
+      case 'pick': {
+        const c = this.pfnCandidates(purpose);
+        return c.length ? c[p.i % c.length]! : this.fuzzPfns[p.i % this.fuzzPfns.length]!;
+      }
+      case 'fuzz': return this.fuzzPfns[p.i]!;
+      case 'alias': return (1n << 52n) + this.fuzzPfns[p.i]!;
+      case 'struct': {
+        const l = this.layouts[p.slot];
+        if (!l) return this.fuzzPfns[0]!;
+        return { kvm: l.kvmPfn, vm: l.vmPfns[0]!, pgd: l.pgdPfns[0]!, hostVcpu: l.hostVcpuPfns[0]!, hypVcpu: l.hypVcpuPfns[0]! }[p.what];
+      }
+      case 'carveout': return this.el2.carveout.base >> 12n;
+      case 'mmio': return 0x0900_0000n >> 12n;
+      case 'hole': return 0x5000_0000n >> 12n;
+      case 'palimit': return 1n << 28n;
+      case 'top': return (1n << 52n) - 1n;
+    }
+  }
+  private pfnCandidates(purpose: PfnPurpose): bigint[] {
+    const m = this.model;
+    switch (purpose) {
+      case 'access': return this.fuzzPfns;
+      case 'host_owned': return this.fuzzPfns.filter((p) => m.page(p).host === 'OWNED');
+      case 'shareable': return this.fuzzPfns.filter((p) => { const q = m.page(p); return q.host === 'OWNED' || (q.host === 'SHARED_OWNED' && q.shareCount > 0); });
+      case 'hyp_shared': return [...this.fuzzPfns, ...m.pages.keys()].filter((p) => m.page(p).hyp === 'SHARED_BORROWED');
+      case 'guest_owned': return [...m.pages.keys()].filter((p) => m.page(p).owner?.id === 'GUEST');
+    }
+  }
+
+  /** A VM argument: `pick` chooses among live VMs of the kind the call needs. */
+  vmSlot(v: VmSym, want: 'prot' | 'np' | 'any'): number {
+    if (v.k === 'slot') return v.slot;
+    const fits = (vm: VmM): boolean => want === 'any' || vm.protected === (want === 'prot');
+    /* Mostly stay on the loaded vCPU's VM when it fits, as a host running that vCPU would. */
+    const lv = this.model.loadedVm();
+    if (lv && fits(lv) && v.i % 4 !== 3) return this.model.loaded!.slot;
+    const c = this.liveSlots(fits);
+    return c.length ? c[v.i % c.length]! : v.i % MAX_VMS;
+  }
+  private liveSlots(pred: (vm: VmM) => boolean, dying = false): number[] {
+    const out: number[] = [];
+    this.model.slots.forEach((vm, i) => { if (vm && vm.dying === dying && pred(vm)) out.push(i); });
+    return out;
+  }
+  handle(h: HandleSym, want: 'np' | 'live' | 'dying' | 'any' = 'live'): number {
+    if (h.k === 'raw') return h.v;
+    if (h.k === 'slot') return HANDLE_OFFSET + h.slot;
+    const c = want === 'dying' ? this.liveSlots(() => true, true)
+      : want === 'any' ? [...this.liveSlots(() => true), ...this.liveSlots(() => true, true)].sort()
+        : this.liveSlots((vm) => want === 'live' || !vm.protected);
+    return HANDLE_OFFSET + (c.length ? c[h.i % c.length]! : h.i % MAX_VMS);
+  }
+
+  /** A gfn argument: `pick` chooses among gfns of the VM in the state the call works on. */
+  gfn(g: GfnSym, vm: VmM | null, purpose: GfnPurpose): bigint {
+    if (g.k === 'gfn') return g.v;
+    const fallback = GFNS[g.i % GFNS.length]!;
+    if (!vm) return fallback;
+    const m = this.model;
+    const c = TRACKED_GFNS.filter((x) => {
+      const st = m.guestState(vm, x);
+      const mp = m.mappingAt(vm, x);
+      switch (purpose) {
+        case 'free': return st === 'NOPAGE' && x !== GFN_LAST;
+        case 'owned': return st === 'OWNED';
+        case 'guest_shared': return st === 'SHARED_OWNED';
+        case 'borrowed': return st === 'SHARED_BORROWED' && mp!.gfn === x;
+        case 'mapped': return st !== 'NOPAGE';
+      }
+    });
+    if (purpose === 'borrowed' || purpose === 'mapped') for (const mp of vm.maps.values()) if (!c.includes(mp.gfn)) c.push(mp.gfn);
+    return c.length ? c[g.i % c.length]! : fallback;
+  }
+  private vmOfHandle(h: number): VmM | null {
+    return this.model.vmByHandle(h & 0xffff);
+  }
+
+  /* ------------------------------------------------------------ setup */
+
+  start(): void {
+    this.log.push(`boot: ${RAM_BYTES >> 20} MiB RAM, ${MAX_VMS} VM slots; create P0 (protected, 2 vCPUs), N1 (non-protected), P2 (protected)`);
+    const check = !bootVerified;
+    this.createStep(true, 2, check);
+    this.createStep(false, 1, check);
+    this.createStep(true, 1, check);
+    bootVerified = true;
+  }
+
+  private createStep(prot: boolean, nrVcpus = 1, check = true): void {
+    const slot = this.model.slots.indexOf(null);
+    const line = `create ${prot ? 'protected' : 'non-protected'} VM (${nrVcpus} vCPU)`;
+    let vm: HostVm;
+    try {
+      vm = this.kvm.createVm({ name: `vm${this.log.length}`, protected: prot, memBytes: 1 << 20, vcpus: nrVcpus });
+    } catch (e) {
+      this.log.push(`${line} → threw ${(e as Error).message}`);
+      this.fail(`VM creation failed on the machine but the model has free slot ${slot}`);
+    }
+    const pages = (pa: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => (pa >> 12n) + BigInt(i));
+    const l: VmLayout = {
+      handle: vm.handle, protected: prot, nrVcpus,
+      kvmPfn: vm.kvmPa >> 12n, vmPfns: pages(vm.vmPa, vm.vmPages), pgdPfns: pages(vm.pgdPa, vm.pgdPages),
+      hostVcpuPfns: vm.vcpus.map((v) => v.hostVcpuPa >> 12n), hypVcpuPfns: vm.vcpus.map((v) => v.hypVcpuPa >> 12n),
+    };
+    const s = vm.handle - HANDLE_OFFSET;
+    this.log.push(`${line} → handle ${hex(vm.handle)} (slot ${s}), struct kvm ${hex(l.kvmPfn)}, VM ${hex(l.vmPfns[0]!)}, PGD ${hex(l.pgdPfns[0]!)}, vCPU ${l.hypVcpuPfns.map(hex).join(',')}`);
+    const err = this.model.createVm(l);
+    if (err) this.fail(`model rejects the VM the machine created: ${err}`);
+    this.hostVms[s] = vm;
+    this.layouts[s] = l;
+    this.names.set(l.kvmPfn, `kvm@slot${s}`);
+    this.names.set(l.vmPfns[0]!, `vm@slot${s}`);
+    this.names.set(l.pgdPfns[0]!, `pgd@slot${s}`);
+    l.hostVcpuPfns.forEach((p) => this.names.set(p, `hostVcpu@slot${s}`));
+    l.hypVcpuPfns.forEach((p) => this.names.set(p, `hypVcpu@slot${s}`));
+    if (check) this.afterStep();
+  }
+
+  /* ------------------------------------------------------------ operations → steps */
+
+  runOp(op: Op): void {
+    this.stats.ops++;
+    this.log.push(`[${this.opIndex++}] ${showOp(op)}`);
+    const m = this.model;
+    const hc = (name: ModelHcallName, ...args: bigint[]): void => this.step({ s: 'hcall', name, id: hcallId(name), args });
+    /* What KVM does before a guest memory call: load a vCPU of the VM, top up its memcache. */
+    const loadFor = (slot: number, topup: boolean): void => {
+      if (m.loaded?.slot !== slot) {
+        if (m.loaded) hc('__pkvm_vcpu_put');
+        hc('__pkvm_vcpu_load', BigInt(HANDLE_OFFSET + slot), 0n, 0n);
+      }
+      if (topup && m.loaded) this.step({ s: 'topup' });
+    };
+    /* Without prep the call goes to whatever vCPU is loaded (the memcache is still topped up: an empty
+     * one would make the stage-2 map fail after the host side changed, a hyp_panic upstream). */
+    const prepare = (prep: boolean, v: VmSym, want: 'prot' | 'np', topup: boolean): void => {
+      if (prep) loadFor(this.vmSlot(v, want), topup);
+      else if (topup && m.loaded) this.step({ s: 'topup' });
+    };
+    switch (op.t) {
+      case 'share_hyp': {
+        const pfn = this.pfn(op.pfn, 'host_owned');
+        if (op.hint) this.step({ s: 'hcall', name: '__pkvm_host_share_hyp', id: hcallId('__pkvm_host_share_hyp') | SMCCC_HINT_BIT, args: [pfn] });
+        else hc('__pkvm_host_share_hyp', pfn);
+        break;
+      }
+      case 'unshare_hyp': hc('__pkvm_host_unshare_hyp', this.pfn(op.pfn, 'hyp_shared')); break;
+      case 'donate':
+        prepare(op.prep, op.vm, 'prot', true);
+        hc('__pkvm_host_donate_guest', this.pfn(op.pfn, 'host_owned'), this.gfn(op.gfn, m.loadedVm(), 'free'));
+        break;
+      case 'share': {
+        prepare(op.prep, op.vm, 'np', true);
+        /* A 2 MiB share picks the aligned block of fuzz pages and an aligned gfn. */
+        const block = op.nr === 512n;
+        const pfn = block && op.pfn.k === 'pick' ? this.fuzzPfns[0]! : this.pfn(op.pfn, 'shareable');
+        const gfn = block && op.gfn.k === 'pick' ? (op.gfn.i & 1 ? GFNS[5] : GFNS[0]) : this.gfn(op.gfn, m.loadedVm(), 'free');
+        hc('__pkvm_host_share_guest', pfn, gfn, op.nr, op.prot);
+        break;
+      }
+      case 'unshare': {
+        const h = this.handle(op.h, 'np');
+        hc('__pkvm_host_unshare_guest', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'borrowed'), op.nr);
+        break;
+      }
+      case 'relax':
+        prepare(op.prep, op.vm, 'np', false);
+        hc('__pkvm_host_relax_perms_guest', this.gfn(op.gfn, m.loadedVm(), 'borrowed'), op.prot);
+        break;
+      case 'wrprotect': {
+        const h = this.handle(op.h, 'np');
+        hc('__pkvm_host_wrprotect_guest', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'borrowed'), op.nr);
+        break;
+      }
+      case 'load': hc('__pkvm_vcpu_load', BigInt(this.handle(op.h)), BigInt(op.vcpu), 0n); break;
+      case 'put': hc('__pkvm_vcpu_put'); break;
+      case 'teardown': {
+        const h = this.handle(op.h, 'any');
+        if (op.prep && m.loaded && HANDLE_OFFSET + m.loaded.slot === h) hc('__pkvm_vcpu_put');
+        hc('__pkvm_start_teardown_vm', BigInt(h));
+        break;
+      }
+      case 'reclaim': {
+        const h = this.handle(op.h, 'dying');
+        hc('__pkvm_reclaim_dying_guest_page', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'mapped'));
+        break;
+      }
+      case 'finalize': hc('__pkvm_finalize_teardown_vm', BigInt(this.handle(op.h, 'dying'))); break;
+      case 'destroy': {
+        /* What the host KVM does (pkvm_destroy_hyp_vm): put, unshare (np), teardown, reclaim, finalize. */
+        const slot = this.vmSlot(op.vm, 'any');
+        const vm = m.slots[slot];
+        if (!vm) { this.log.push('  (no VM in that slot: skipped)'); break; }
+        const handle = BigInt(vm.handle);
+        if (m.loaded?.slot === slot) hc('__pkvm_vcpu_put');
+        if (!vm.protected && !vm.dying) {
+          for (const mp of [...vm.maps.values()]) hc('__pkvm_host_unshare_guest', handle, mp.gfn, BigInt(mp.pages));
+        }
+        if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
+        for (const g of [...new Set([...vm.maps.keys(), ...vm.poison])]) hc('__pkvm_reclaim_dying_guest_page', handle, g);
+        hc('__pkvm_finalize_teardown_vm', handle);
+        break;
+      }
+      case 'force_reclaim': hc('__pkvm_force_reclaim_guest_page', ((this.pfn(op.pa, 'guest_owned') << 12n) | op.off) & M64); break;
+      case 'guest_share':
+      case 'guest_unshare': {
+        loadFor(this.vmSlot(op.vm, 'prot'), false);
+        const vm = m.loadedVm();
+        if (vm?.protected) {
+          const gfn = this.gfn(op.gfn, vm, op.t === 'guest_share' ? 'owned' : 'guest_shared');
+          this.step({ s: 'guest', call: op.t === 'guest_share' ? 'share' : 'unshare', gfn });
+        } else this.log.push('  (no protected vCPU loaded: skipped)');
+        break;
+      }
+      case 'host_read':
+      case 'host_write': {
+        const write = op.t === 'host_write';
+        this.step({ s: 'host_access', pa: this.pfn(op.pa) << 12n, write, val: write ? op.val : 0n, what: showPfnSym(op.pa) });
+        break;
+      }
+      case 'guest_read':
+      case 'guest_write': {
+        const slot = this.vmSlot(op.vm, 'any');
+        const vm = m.slots[slot];
+        const write = op.t === 'guest_write';
+        if (vm && !vm.dying) this.step({ s: 'guest_access', slot, gfn: this.gfn(op.gfn, vm, 'mapped'), write, val: write ? op.val : 0n });
+        else this.log.push('  (no live VM in that slot: skipped)');
+        break;
+      }
+      case 'create':
+        if (m.slots.includes(null)) this.createStep(op.prot);
+        else this.log.push('  (VM table full: skipped)');
+        break;
+      case 'bad_hcall': this.step({ s: 'bad_hcall', id: HCALL_BASE + op.n, args: [0x40000n] }); break;
+      case 'prot_finalize': hc('__pkvm_prot_finalize'); break;
+    }
+  }
+
+  /* ------------------------------------------------------------ one step on both sides */
+
+  private describe(s: Step): string {
+    const pfnName = (v: bigint): string => {
+      const n = this.names.get(v & ((1n << 52n) - 1n));
+      return n ? `${hex(v)} ${v >> 52n ? `alias of ${n}` : n}` : hex(v);
+    };
+    switch (s.s) {
+      case 'hcall': {
+        const a = s.args;
+        const hint = s.id & SMCCC_HINT_BIT ? ' [SMCCC hint bit]' : '';
+        switch (s.name) {
+          case '__pkvm_host_share_hyp': case '__pkvm_host_unshare_hyp': return `${s.name}(pfn ${pfnName(a[0]!)})${hint}`;
+          case '__pkvm_host_donate_guest': return `${s.name}(pfn ${pfnName(a[0]!)}, gfn ${hex(a[1]!)})`;
+          case '__pkvm_host_share_guest': return `${s.name}(pfn ${pfnName(a[0]!)}, gfn ${hex(a[1]!)}, nr ${a[2]}, prot ${hex(a[3]!)})`;
+          case '__pkvm_force_reclaim_guest_page': return `${s.name}(phys ${hex(a[0]!)} ${this.names.get(a[0]! >> 12n) ?? ''})`;
+          default: return `${s.name}(${a.map(hex).join(', ')})`;
+        }
+      }
+      case 'bad_hcall': return `hvc id ${hex(s.id)} (function ${s.id - HCALL_BASE})`;
+      case 'guest': return `guest: __pkvm_guest_${s.call}_host(gfn ${hex(s.gfn)}) on the loaded vCPU`;
+      case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${s.what})`;
+      case 'guest_access': return `guest slot${s.slot} ${s.write ? `write ${hex(s.val)} to` : 'read of'} gfn ${hex(s.gfn)}`;
+      case 'topup': return 'host: top up the loaded vCPU memcache';
+      case 'create': return `create VM`;
+    }
+  }
+
+  step(s: Step): void {
+    this.stats.steps++;
+    const line = this.describe(s);
+    const w0 = hypWarnConfig.warnings.length;
+    let expect: string;
+    let got: string;
+    let expectWarn = false;
+    try {
+      switch (s.s) {
+        case 'hcall':
+        case 'bad_hcall': {
+          const e = this.model.hcall(s.id, s.args);
+          expectWarn = e.warn;
+          const frame = [s.id, ...s.args];
+          while (frame.length < 6) frame.push(0n);
+          this.el2.hcallFrame(frame);
+          const show = (x0: bigint, x1: bigint): string =>
+            x0 !== 0n ? `x0=${s64(x0)} (NOT_SUPPORTED) x1=${hex(x1)}` : `x0=0 x1=${s.s === 'hcall' && (s.name === '__pkvm_vcpu_load' || s.name === '__pkvm_vcpu_put') ? hex(x1) : errnoName(s64(x1))}`;
+          expect = show(e.x0, e.x1);
+          got = show(frame[0]!, frame[1]!);
+          break;
+        }
+        case 'guest': {
+          const e = s.call === 'share' ? this.model.guestShareHost(s.gfn) : this.model.guestUnshareHost(s.gfn);
+          expectWarn = e.warn;
+          expect = errnoName(e.ret);
+          const vcpu = this.el2.pkvm.loaded_vcpu(0);
+          if (!vcpu) got = 'no vCPU loaded';
+          else got = errnoName((s.call === 'share' ? __pkvm_guest_share_host : __pkvm_guest_unshare_host)(this.el2.pkvm, vcpu, s.gfn));
+          break;
+        }
+        case 'host_access': {
+          const e = this.model.hostAccess(s.pa, s.write, s.val);
+          [expect, got] = showAccesses(e, this.hostAccess(s.pa, s.write, s.val));
+          break;
+        }
+        case 'guest_access': {
+          const vm = this.model.slots[s.slot]!;
+          const e = this.model.guestAccess(vm, s.gfn, s.write, s.val);
+          [expect, got] = showAccesses(e, this.guestAccess(vm, s.gfn, s.write, s.val));
+          break;
+        }
+        case 'topup': {
+          const l = this.model.loaded!;
+          const hv = this.hostVms[l.slot];
+          if (hv) this.kvm.topupMemcache(hv.vcpus[l.vcpu]!);
+          this.log.push(`  ${line}`);
+          return;
+        }
+        case 'create':
+          throw new Error('create is not a plain step');
+      }
+    } catch (e) {
+      if (e instanceof FuzzFailure) throw e;
+      this.log.push(`  ${line} → threw ${(e as Error).stack ?? e}`);
+      this.fail(`the machine threw at step ${this.stats.steps}: ${(e as Error).message}`);
+    }
+    const warns = hypWarnConfig.warnings.slice(w0);
+    const gotWarn = warns.length > 0;
+    if (gotWarn) this.stats.warns++;
+    const warnText = gotWarn ? ` WARN(${warns.join('; ')})` : '';
+    if (expect !== got || expectWarn !== gotWarn) {
+      this.log.push(`  ${line} → ${got}${warnText}   ✗ model expected ${expect}${expectWarn ? ' with a WARN' : ''}`);
+      this.fail(`step ${this.stats.steps}: return value disagrees with the model`);
+    }
+    this.log.push(`  ${line} → ${got}${warnText}`);
+    if (coverage.enabled) {
+      const nr = s.s === 'hcall' && /share_guest|wrprotect/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
+      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s;
+      cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…')}${gotWarn ? ' +WARN' : ''}`);
+    }
+    this.afterStep();
+  }
+
+  private hostAccess(pa: bigint, write: boolean, val: bigint): AccessOutcome {
+    try {
+      if (write) {
+        this.kvm.mem.writeU64(pa, val);
+        return { ok: true, pa, value: null };
+      }
+      return { ok: true, pa, value: this.kvm.mem.readU64(pa) };
+    } catch (e) {
+      if (e instanceof HostAccessError) return { ok: false, errno: e.errno };
+      throw e;
+    }
+  }
+
+  private guestAccess(vm: VmM, gfn: bigint, write: boolean, val: bigint): AccessOutcome {
+    const hvm = this.el2.pkvm.get_vm_by_handle(vm.handle);
+    if (!hvm) return { ok: false, errno: -999 };
+    const t = this.core.walkStage2((gfn << 12n) & M64, write ? 'w' : 'r', this.el2.pkvm.guest_vttbr(hvm), hvm.mmu.vtcr);
+    if (!('pa' in t)) return { ok: false, errno: -14 };
+    if (write) {
+      this.core.writePhysU64(t.pa, val);
+      return { ok: true, pa: t.pa, value: null };
+    }
+    return { ok: true, pa: t.pa, value: this.core.readPhysU64(t.pa) };
+  }
+
+  /* ------------------------------------------------------------ state comparison */
+
+  private afterStep(): void {
+    const diffs = this.compareState();
+    if (diffs.length) {
+      this.log.push(...diffs.map((d) => `    ✗ ${d}`));
+      this.fail(`state disagrees with the model after step ${this.stats.steps}`);
+    }
+    const errs = this.el2.pkvm.checkInvariants();
+    if (errs.length) {
+      this.log.push(...errs.map((d) => `    ✗ invariant: ${d}`));
+      this.fail(`pkvm.checkInvariants() failed after step ${this.stats.steps}`);
+    }
+  }
+
+  private compareState(): string[] {
+    const d: string[] = [];
+    const m = this.model;
+    const pkvm = this.el2.pkvm;
+    const vmm = pkvm.vmemmap;
+    const cb = this.el2.carveout.base >> 12n;
+    const ce = cb + (this.el2.carveout.size >> 12n);
+    const pfns = new Set<bigint>(this.fuzzPfns);
+    for (const p of m.pages.keys()) if (p === cb || p < cb || p >= ce) pfns.add(p);
+    for (const pfn of pfns) {
+      const e = m.page(pfn);
+      const i = vmm.idx(pfn << 12n);
+      const n = this.names.get(pfn);
+      const what = `page ${hex(pfn)}${n ? ` (${n})` : ''}`;
+      const hs = HOST_STATES[vmm.get_host_state(i)] ?? `?${vmm.get_host_state(i)}`;
+      const ys = HYP_STATE_NAMES[vmm.get_hyp_state(i)] ?? `?${vmm.get_hyp_state(i)}`;
+      if (hs !== e.host || ys !== (e.hyp as HypState)) d.push(`${what}: host ${hs} / hyp ${ys}, model host ${e.host} / hyp ${e.hyp}`);
+      if (vmm.shareCount(i) !== e.shareCount) d.push(`${what}: host_share_guest_count ${vmm.shareCount(i)}, model ${e.shareCount}`);
+      if (e.hyp === 'SHARED_BORROWED' && vmm.refcount(i) !== e.pin) d.push(`${what}: pin refcount ${vmm.refcount(i)}, model ${e.pin}`);
+      if (e.host === 'NOPAGE' && hs === 'NOPAGE' && pfn !== cb) {
+        const pte = rawLeaf(this.core, pkvm.host_mmu.pgt, pfn << 12n)!.pte;
+        const owner = OWNER_IDS[Number(FIELD_GET(KVM_HOST_DONATION_PTE_OWNER_MASK, pte))] ?? '?';
+        const meta = FIELD_GET(KVM_HOST_DONATION_PTE_EXTRA_MASK, pte);
+        const got = kvm_pte_valid(pte) ? `valid pte ${hex(pte)}` : owner === 'GUEST' ? `GUEST(${hex(meta & 0xffffn)}, gfn ${hex(meta >> 16n)})` : owner;
+        const o = e.owner;
+        const want = !o ? 'none' : o.id === 'GUEST' ? `GUEST(${hex(o.handle)}, gfn ${hex(o.gfn)})` : o.id;
+        if (got !== want) d.push(`${what}: host stage-2 annotation ${got}, model ${want}`);
+      }
+      if (e.content !== null) {
+        const v = this.core.readPhysU64(pfn << 12n);
+        if (v !== e.content) d.push(`${what}: first word ${hex(v)}, model ${hex(e.content)}`);
+      }
+    }
+    for (let slot = 0; slot < MAX_VMS; slot++) {
+      const e = m.slots[slot];
+      const hv = pkvm.get_vm_by_handle(HANDLE_OFFSET + slot);
+      if (!e !== !hv) { d.push(`slot ${slot}: VM ${hv ? 'exists' : 'missing'}, model ${e ? 'exists' : 'missing'}`); continue; }
+      if (!e || !hv) continue;
+      if (e.dying !== hv.is_dying || e.protected !== hv.is_protected) d.push(`slot ${slot}: dying ${hv.is_dying} protected ${hv.is_protected}, model ${e.dying} / ${e.protected}`);
+      const rc = vmm.refcount(vmm.idx(hv.pa));
+      if (rc !== m.vmPageRefcount(e)) d.push(`slot ${slot}: VM page refcount ${rc}, model ${m.vmPageRefcount(e)}`);
+      for (const g of TRACKED_GFNS) {
+        const got = guestEntry(this.core, hv.pgt, g);
+        const want = modelEntry(m, e, g);
+        if (got !== want) d.push(`slot ${slot} gfn ${hex(g)}: ${got}, model ${want}`);
+      }
+    }
+    const lv = pkvm.loaded_vcpu(0);
+    const gotLoaded = lv ? `slot ${lv.vm.handle - HANDLE_OFFSET} vCPU ${lv.vcpu_idx}` : 'none';
+    const wantLoaded = m.loaded ? `slot ${m.loaded.slot} vCPU ${m.loaded.vcpu}` : 'none';
+    if (gotLoaded !== wantLoaded) d.push(`loaded vCPU: ${gotLoaded}, model ${wantLoaded}`);
+    return d;
+  }
+}
+
+function showAccess(a: AccessOutcome, showValue: boolean): string {
+  if (!a.ok) return `refused (${a.errno === -999 ? 'no VM' : errnoName(a.errno)})`;
+  return `ok PA ${hex(a.pa)}${showValue && a.value !== null ? ` value ${hex(a.value)}` : ''}`;
+}
+/** [expected, got]: the value read is compared only where the model knows the page's contents. */
+function showAccesses(e: AccessOutcome, g: AccessOutcome): [string, string] {
+  const known = e.ok && e.value !== null;
+  return [showAccess(e, true), showAccess(g, known || !e.ok)];
+}
+
+/**
+ * The leaf (or empty entry) translating addr in a stage-2 table: an observer's own walk of the raw
+ * descriptors (cheaper than kvm_pgtable_get_leaf(), and independent of it). null when addr is beyond
+ * the table's input range.
+ */
+export function rawLeaf(core: Core, pgt: KvmPgtable, addr: bigint): { pte: bigint; level: number } | null {
+  if (addr >> BigInt(pgt.ia_bits)) return null;
+  let level = pgt.start_level;
+  let table = pgt.pgd!;
+  let idx = addr >> BigInt(12 + 9 * (3 - level)); /* concatenated PGD pages: the index spans them */
+  for (;;) {
+    const pte = core.readPhysU64(table + idx * 8n);
+    if (level === 3 || (pte & 3n) !== 3n) return { pte, level };
+    table = pte & 0xfffffffff000n;
+    level++;
+    idx = (addr >> BigInt(12 + 9 * (3 - level))) & 511n;
+  }
+}
+
+/** The hyp's guest stage-2 entry at gfn, in the model's terms. */
+function guestEntry(core: Core, pgt: KvmPgtable, gfn: bigint): string {
+  const leaf = rawLeaf(core, pgt, gfn << 12n);
+  if (!leaf) return 'walk error -34';
+  const { pte, level } = leaf;
+  if (!kvm_pte_valid(pte)) {
+    if (FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED) return 'POISON';
+    return pte ? `invalid pte ${hex(pte)}` : 'NOPAGE';
+  }
+  const pages = level === 3 ? 1n : level === 2 ? 512n : 0n;
+  const base = gfn & ~(pages - 1n);
+  const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn - base);
+  const state = GUEST_STATES[pkvm_getstate(pte)] ?? '?';
+  const prot = `${pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R ? 'r' : '-'}${pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? 'w' : '-'}${FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n ? 'x' : '-'}`;
+  return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}`;
+}
+
+function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
+  const s = m.guestState(vm, gfn);
+  if (s === 'NOPAGE' || s === 'POISON') return s;
+  const mp = m.mappingAt(vm, gfn)!;
+  const prot = `${mp.prot.r ? 'r' : '-'}${mp.prot.w ? 'w' : '-'}${mp.prot.x ? 'x' : '-'}`;
+  return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}`;
+}
+
+/** Runs one sequence; throws FuzzFailure on the first disagreement. */
+export function runSequence(ops: Op[]): RunStats {
+  const r = new Run(ops);
+  try {
+    r.start();
+    for (const op of ops) r.runOp(op);
+  } catch (e) {
+    if (e instanceof FuzzFailure) throw e;
+    r.log.push(`threw ${(e as Error).stack ?? e}`);
+    throw new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
+  }
+  return r.stats;
+}
+
+/** Runs one sequence and returns its step list (for printing a counterexample or a demo). */
+export function traceSequence(ops: Op[]): { log: string[]; failure: FuzzFailure | null } {
+  const r = new Run(ops);
+  try {
+    r.start();
+    for (const op of ops) r.runOp(op);
+    return { log: r.log, failure: null };
+  } catch (e) {
+    const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
+    return { log: r.log, failure: f };
+  }
+}
