@@ -4,3 +4,4 @@ export { HostPageAllocator } from './page-alloc';
 export { Memslot, type Backing } from './memslot';
 export { runVcpu } from './vcpu-run';
 export { runAll } from './scheduler';
+export { vmmRead, vmmWrite, vmmResolve, VmmAccessError } from './vmm-access';

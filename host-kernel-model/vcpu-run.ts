@@ -231,7 +231,8 @@ function handleHvc(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView): 
       case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID: return set(ARM_SMCCC_KVM_NPVM_FEATURES, 0n, 0n, 0n);
     }
     // The KVM vendor-hyp calls EL2 does not take for a non-protected VM (MEM_SHARE, MEM_UNSHARE, ...).
-    if ((fn & 0xff00_0000) === 0xc600_0000 || (fn & 0xff00_0000) === 0x8600_0000) return set(U64(-1));
+    const owner = Math.floor(fn / 0x100_0000);
+    if (owner === 0xc6 || owner === 0x86) return set(U64(-1)); // NOT_SUPPORTED
   }
   const res = handlePsci(x, { cpus: vm.vcpus.length, powerState: (i) => (vm.vcpus[i]?.state === 'runnable' ? 0 : 1) });
   if (res.action === 'off') return stop(kvm, vm, 'off', 'PSCI SYSTEM_OFF');

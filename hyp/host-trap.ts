@@ -26,7 +26,7 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
   const ec = ESR_EC(esr);
   switch (ec) {
     case EC_HVC64: {
-      const frame = [0, 1, 2, 3, 4, 5].map((i) => c.getX(i));
+      const frame = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => c.getX(i)); // SMCCC: arguments in x1..x7
       el2.hcallFrame(frame);
       for (let i = 0; i < 4; i++) c.setX(i, frame[i]);
       c.exceptionReturn(); // ELR_EL2 is the instruction after the HVC

@@ -2,7 +2,7 @@
  * Executes one host action of a scenario. Expected outcomes given on the action (the errno of an
  * access, x0/x1 of a hypercall) are checked here; each action also leaves a note in the timeline.
  */
-import { runAll, HostAccessError, type HostHcallName, asSigned } from './hyp-api';
+import { runAll, HostAccessError, type HostHcallName, asSigned, vmmResolve, VmmAccessError } from './hyp-api';
 import type { Action, Target } from './schema';
 import { ActionError, type RunState } from './run-state';
 import { createVm } from './world';
@@ -37,6 +37,7 @@ export function runAction(st: RunState, a: Action): void {
       st.world.kvm!.alloc.free(st.names.get(a.name)!);
       st.names.delete(a.name);
       return;
+    case 'lifecycle': return lifecycle(st, a);
     case 'check': {
       const [checks, failures] = [st.checks, st.failures.length];
       checkExpectations(st, a.expect, false);
@@ -73,6 +74,35 @@ function runHost(st: RunState, a: Of<'run'>): void {
   }
   st.note(`${a.path}: host ${w.host.state}${w.host.error ? ` (${w.host.error})` : ''} after ${r.insns} instructions`);
   st.snapshot(`after ${a.path} (run)`);
+}
+
+/**
+ * Spawns, runs to power-off and tears down the same VM `times` times: every round must power off
+ * with the first round's console output and leave the host's free pages exactly as before the first
+ * spawn (no leaked page, no leaked handle: the handle is reused every round).
+ */
+function lifecycle(st: RunState, a: Of<'lifecycle'>): void {
+  const w = st.world, kvm = w.kvm!;
+  const spec = st.scenario.vms.find((v) => v.name === a.vm)!;
+  const before = kvm.alloc.freePages;
+  let first: string | null = null;
+  let handle: number | null = null;
+  for (let i = 1; i <= a.times; i++) {
+    const vm = createVm(w, spec);
+    handle ??= vm.handle;
+    runAll(kvm, { slice: st.scenario.machine.slice, maxGuestInsns: st.scenario.machine.maxInsns });
+    const text = vm.consoleText();
+    first ??= text;
+    const p = `${a.path}[round ${i}]`;
+    st.check(vm.state === 'off', p, () => `${vm.name} round ${i}: expected off, got ${vm.state}${vm.error ? ` (${vm.error})` : ''}`);
+    st.check(text === first, p, () => `${vm.name} round ${i}: console differs from round 1`);
+    st.check(vm.handle === handle, p, () => `${vm.name} round ${i}: handle 0x${vm.handle.toString(16)}, round 1 had 0x${handle!.toString(16)} (leaked handle)`);
+    destroy(st, vm.name);
+    w.vms.delete(vm.name);
+    st.check(kvm.alloc.freePages === before, p, () => `${vm.name} round ${i}: ${before - kvm.alloc.freePages} host page(s) leaked`);
+    st.check(w.el2.pkvm.checkInvariants({ strict: true }).length === 0, p, () => `round ${i}: invariants: ${w.el2.pkvm.checkInvariants({ strict: true }).join('; ')}`);
+  }
+  st.note(`${a.path}: ${a.vm} spawned, run and torn down ${a.times} times; host free pages ${kvm.alloc.freePages} (before: ${before})`);
 }
 
 function destroy(st: RunState, name: string): void {
@@ -116,15 +146,15 @@ function resolveTarget(st: RunState, t: Target): { pa: bigint | null; what: stri
   const ipa = st.eval(t.ipa);
   const what = `${vm.name} IPA ${hex(ipa)}`;
   if (!vm.slot.contains(ipa)) throw new ActionError(`${what} is outside the VM's memory (${hex(vm.slot.ipaBase)}..${hex(vm.slot.ipaBase + vm.slot.size)})`);
-  const gfn = ipa >> 12n;
-  if (vm.slot.backing === 'guest_memfd') {
-    // guest_memfd memory is never mapped into the VMM: its accesses fail as on an unmapped address.
-    const page = vm.slot.pages.get(gfn);
-    return { pa: page === undefined ? null : page + (ipa & 0xfffn), what, refused: 'guest_memfd memory is not mapped in the VMM' };
+  // The VMM's mapping of the memslot (host-kernel-model/vmm-access.ts): guest_memfd is never mapped.
+  try {
+    const pa = vmmResolve(st.world.kvm!, vm, ipa);
+    return { pa, what: `${what} (PA ${hex(pa)})` };
+  } catch (e) {
+    if (!(e instanceof VmmAccessError)) throw e;
+    const page = vm.slot.pages.get(ipa >> 12n);
+    return { pa: page === undefined ? null : page + (ipa & 0xfffn), what, refused: e.why };
   }
-  // The VMM's mapping of anonymous guest memory: a first touch allocates the backing page.
-  const pa = st.world.kvm!.backingPage(vm, gfn) + (ipa & 0xfffn);
-  return { pa, what: `${what} (PA ${hex(pa)})` };
 }
 
 const EFAULT = -14;

@@ -21,3 +21,4 @@ export { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 export { guest_get_page_state } from '../../hyp/mem-protect-guest';
 export type { TraceEvent } from '../../hyp/trace';
 export { HostKvm, HostMemory, HostAccessError, runAll, type HostVm } from '../../host-kernel-model/index';
+export { vmmResolve, VmmAccessError } from '../../host-kernel-model/index';

@@ -57,6 +57,7 @@ export type Action = ActionBase & (
   | { kind: 'alloc'; name: string }
   | { kind: 'free'; name: string }
   | { kind: 'check'; expect: Expectations }
+  | { kind: 'lifecycle'; vm: string; times: number }
 );
 export type ActionKind = Action['kind'];
 

@@ -10,12 +10,12 @@ import { Reader, isPlain, join, show, suggest } from './reader';
 import { count, errno, expr, smccc } from './values';
 import { validateExpect, type ExpectContext } from './validate-expect';
 
-const VERBS = ['run', 'create', 'destroy', 'teardown', 'baseline', 'hcall', 'read', 'write', 'alloc', 'free', 'check'] as const;
+const VERBS = ['run', 'create', 'destroy', 'teardown', 'baseline', 'hcall', 'read', 'write', 'alloc', 'free', 'check', 'lifecycle'] as const;
 type Verb = (typeof VERBS)[number];
 const A64_VERBS: readonly Verb[] = ['run', 'hcall', 'read', 'write', 'check'];
 const MODIFIERS: Record<Verb, readonly string[]> = {
   run: ['slice'], create: [], destroy: [], teardown: [], baseline: [], hcall: ['args', 'expect'],
-  read: ['expect'], write: ['expect'], alloc: [], free: [], check: [],
+  read: ['expect'], write: ['expect'], alloc: [], free: [], check: [], lifecycle: [],
 };
 /** Names every scenario may use in a number: the hyp carve-out and RAM (fields pa, pfn). */
 export const BUILTIN_ADDRESSES = ['carveout', 'ram'] as const;
@@ -36,7 +36,10 @@ export function validateActions(r: Reader, path: string, v: unknown, kind: Scena
 /** VMs a `create` action names (created then, not at the start). */
 export function vmsCreatedByAction(v: unknown): Set<string> {
   const s = new Set<string>();
-  if (Array.isArray(v)) for (const a of v) if (isPlain(a) && typeof a.create === 'string') s.add(a.create);
+  if (Array.isArray(v)) for (const a of v) {
+    if (isPlain(a) && typeof a.create === 'string') s.add(a.create);
+    if (isPlain(a) && isPlain(a.lifecycle) && typeof a.lifecycle.vm === 'string') s.add(a.lifecycle.vm);
+  }
   return s;
 }
 
@@ -103,6 +106,15 @@ function action(r: Reader, path: string, a: unknown, kind: ScenarioKind, n: Name
       return { path, kind: 'free', name };
     }
     case 'check': return { path, kind: 'check', expect: validateExpect(r, p, val, ectx) };
+    case 'lifecycle': { // create, run until stopped, destroy: `times` times (a leak check per round)
+      const lo = r.map(p, val);
+      r.obj(p, lo, ['vm', 'times']);
+      const vm = r.name(join(p, 'vm'), lo.vm);
+      if (!n.vms.includes(vm)) r.fail(join(p, 'vm'), `no VM named "${vm}"${suggest(vm, n.vms)}`);
+      if (n.everCreated.has(vm)) r.fail(join(p, 'vm'), `VM "${vm}" is created elsewhere; a lifecycle VM is created only by its lifecycle`);
+      const times = Number(r.int(join(p, 'times'), lo.times, 1n, 1000n));
+      return { path, kind: 'lifecycle', vm, times };
+    }
   }
 }
 

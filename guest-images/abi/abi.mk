@@ -1,6 +1,6 @@
 # Protected-guest ABI images (included by ../Makefile): the pKVM guest
 # hypercalls and MMIO guard (pguest-abi), PSCI CPU_ON of a secondary vCPU
-# (pguest-smp). Sources in abi/, outputs in $(BIN). See abi/README.md.
+# (pguest-smp). Sources in abi/, outputs in $(BIN); see README.md.
 ABI_IMAGES := pguest-abi pguest-smp
 IMAGES += $(ABI_IMAGES)
 

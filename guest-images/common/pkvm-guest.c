@@ -51,15 +51,12 @@ uint64_t kvm_hyp_features(void)
 
 int64_t pkvm_ioremap_hook(uint64_t phys)
 {
-    static int enrolled;
     const uint64_t need = KVM_FEATURE(MMIO_GUARD_ENROLL) | KVM_FEATURE(MMIO_GUARD_MAP);
 
     if ((kvm_hyp_features() & need) != need)
         return 1;
-    if (!enrolled) {
-        if (smccc_hvc0(KVM_MMIO_GUARD_ENROLL_FUNC_ID, 0, 0, 0) != SMCCC_RET_SUCCESS)
-            return 1;
-        enrolled = 1;
-    }
+    /* Enrolling again is harmless: no state here, so the images keep their .bss size. */
+    if (smccc_hvc0(KVM_MMIO_GUARD_ENROLL_FUNC_ID, 0, 0, 0) != SMCCC_RET_SUCCESS)
+        return 1;
     return (int64_t)smccc_hvc0(KVM_MMIO_GUARD_MAP_FUNC_ID, phys & ~0xfffull, 0, 0);
 }

@@ -65,8 +65,8 @@ uint64_t kvm_hyp_features(void);
 
 /*
  * Linux's pKVM ioremap hook: if the hypervisor offers the MMIO guard,
- * enrol (once) and map the granule holding `phys`. Returns the MAP result,
- * or 1 when there is no MMIO guard to map in.
+ * enrol and map the granule holding `phys`. Returns the MAP result, or 1
+ * when there is no MMIO guard to map in.
  */
 int64_t pkvm_ioremap_hook(uint64_t phys);
 

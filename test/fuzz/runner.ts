@@ -109,6 +109,7 @@ class Run {
   readonly log: string[] = [];
   readonly stats: RunStats = { ops: 0, steps: 0, warns: 0 };
   private opIndex = 0;
+  private pickRound = 0;
   private readonly names = new Map<bigint, string>();
 
   constructor(readonly ops: Op[], readonly verbose = false) {
@@ -159,18 +160,26 @@ class Run {
       case 'access': return this.fuzzPfns;
       case 'host_owned': return this.fuzzPfns.filter((p) => m.page(p).host === 'OWNED');
       case 'shareable': return this.fuzzPfns.filter((p) => { const q = m.page(p); return q.host === 'OWNED' || (q.host === 'SHARED_OWNED' && q.shareCount > 0); });
-      case 'hyp_shared': return [...this.fuzzPfns, ...m.pages.keys()].filter((p) => m.page(p).hyp === 'SHARED_BORROWED');
+      case 'hyp_shared': {
+        /* Unpinned pages first (pinned ones only answer -EBUSY). */
+        const c = [...new Set([...this.fuzzPfns, ...m.pages.keys()])].filter((p) => m.page(p).hyp === 'SHARED_BORROWED');
+        const free = c.filter((p) => !m.page(p).pin);
+        return free.length && this.pickRound++ % 4 ? free : c;
+      }
       case 'guest_owned': return [...m.pages.keys()].filter((p) => m.page(p).owner?.id === 'GUEST');
     }
   }
 
   /** A VM argument: `pick` chooses among live VMs of the kind the call needs. */
-  vmSlot(v: VmSym, want: 'prot' | 'np' | 'any'): number {
+  vmSlot(v: VmSym, want: 'prot' | 'np' | 'any', has?: GfnPurpose): number {
     if (v.k === 'slot') return v.slot;
-    const fits = (vm: VmM): boolean => want === 'any' || vm.protected === (want === 'prot');
+    const kind = (vm: VmM): boolean => want === 'any' || vm.protected === (want === 'prot');
+    /* Prefer VMs with a gfn the call can work on (e.g. a page the guest owns, for guest_share). */
+    const useful = (vm: VmM): boolean => kind(vm) && (!has || this.gfnCandidates(vm, has).length > 0);
+    const fits = this.liveSlots(useful).length ? useful : kind;
     /* Mostly stay on the loaded vCPU's VM when it fits, as a host running that vCPU would. */
     const lv = this.model.loadedVm();
-    if (lv && fits(lv) && v.i % 4 !== 3) return this.model.loaded!.slot;
+    if (lv && !lv.dying && fits(lv) && v.i % 4 !== 3) return this.model.loaded!.slot;
     const c = this.liveSlots(fits);
     return c.length ? c[v.i % c.length]! : v.i % MAX_VMS;
   }
@@ -193,6 +202,10 @@ class Run {
     if (g.k === 'gfn') return g.v;
     const fallback = GFNS[g.i % GFNS.length]!;
     if (!vm) return fallback;
+    const c = this.gfnCandidates(vm, purpose);
+    return c.length ? c[g.i % c.length]! : fallback;
+  }
+  private gfnCandidates(vm: VmM, purpose: GfnPurpose): bigint[] {
     const m = this.model;
     const c = TRACKED_GFNS.filter((x) => {
       const st = m.guestState(vm, x);
@@ -206,7 +219,7 @@ class Run {
       }
     });
     if (purpose === 'borrowed' || purpose === 'mapped') for (const mp of vm.maps.values()) if (!c.includes(mp.gfn)) c.push(mp.gfn);
-    return c.length ? c[g.i % c.length]! : fallback;
+    return c;
   }
   private vmOfHandle(h: number): VmM | null {
     return this.model.vmByHandle(h & 0xffff);
@@ -250,7 +263,10 @@ class Run {
     this.names.set(l.pgdPfns[0]!, `pgd@slot${s}`);
     l.hostVcpuPfns.forEach((p) => this.names.set(p, `hostVcpu@slot${s}`));
     l.hypVcpuPfns.forEach((p) => this.names.set(p, `hypVcpu@slot${s}`));
-    if (check) this.afterStep();
+    if (check) {
+      cover(`create ${prot ? 'protected' : 'non-protected'} VM in slot ${s}`);
+      this.afterStep();
+    }
   }
 
   /* ------------------------------------------------------------ operations → steps */
@@ -301,7 +317,7 @@ class Run {
         break;
       }
       case 'relax':
-        prepare(op.prep, op.vm, 'np', false);
+        if (op.prep) loadFor(this.vmSlot(op.vm, 'np', 'borrowed'), false);
         hc('__pkvm_host_relax_perms_guest', this.gfn(op.gfn, m.loadedVm(), 'borrowed'), op.prot);
         break;
       case 'wrprotect': {
@@ -341,7 +357,7 @@ class Run {
       case 'force_reclaim': hc('__pkvm_force_reclaim_guest_page', ((this.pfn(op.pa, 'guest_owned') << 12n) | op.off) & M64); break;
       case 'guest_share':
       case 'guest_unshare': {
-        loadFor(this.vmSlot(op.vm, 'prot'), false);
+        loadFor(this.vmSlot(op.vm, 'prot', op.t === 'guest_share' ? 'owned' : 'guest_shared'), false);
         const vm = m.loadedVm();
         if (vm?.protected) {
           const gfn = this.gfn(op.gfn, vm, op.t === 'guest_share' ? 'owned' : 'guest_shared');
@@ -357,7 +373,7 @@ class Run {
       }
       case 'guest_read':
       case 'guest_write': {
-        const slot = this.vmSlot(op.vm, 'any');
+        const slot = this.vmSlot(op.vm, 'any', 'mapped');
         const vm = m.slots[slot];
         const write = op.t === 'guest_write';
         if (vm && !vm.dying) this.step({ s: 'guest_access', slot, gfn: this.gfn(op.gfn, vm, 'mapped'), write, val: write ? op.val : 0n });
