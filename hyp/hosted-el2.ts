@@ -97,9 +97,9 @@ export class HostedEl2 {
 
   /** A host hypercall through the SMCCC frame (x0 = id, x1..x5 args), as the host's HVC makes it. */
   hcallFrame(frame: bigint[]): void {
-    const id = frame[0];
+    const args = this.traceHcalls ? frame.slice(0, 4) : null; // the call overwrites the frame
     this.pkvm.handleHostHcall(frame, 0);
-    if (this.traceHcalls) this.trace.emit('hcall', `0x${id.toString(16)}(${frame.slice(1, 4).map((a) => `0x${a.toString(16)}`).join(', ')}) → x0=${BigInt.asIntN(64, frame[0])} x1=${BigInt.asIntN(64, frame[1])}`);
+    if (args) this.trace.emit('hcall', `0x${args[0].toString(16)}(${args.slice(1).map((a) => `0x${a.toString(16)}`).join(', ')}) → x0=${BigInt.asIntN(64, frame[0])} x1=${BigInt.asIntN(64, frame[1])}`);
   }
   /** Trace every SMCCC-frame hypercall (the A64 host's); the TS host traces by name instead. */
   traceHcalls = false;

@@ -60,6 +60,18 @@
  *       x0 = NOT_SUPPORTED (-1) and x1 unchanged. Otherwise x0 = SUCCESS and x1 = the handler's return.
  *   R11 A host access (HostMemory) to a PA outside RAM is refused with -EFAULT before the stage-2
  *       check; to a RAM page the host does not own (host NOPAGE) with -EPERM; otherwise allowed.
+ *   R12 Guest hypercalls (hyp/guest-hvc.ts, which follows the Android tree where v7.1 has no
+ *       handler): x1 = IPA, x2 = x3 = 0, else INVALID_PARAMETER; the IPA must be page aligned and
+ *       inside the IPA space. Protected guests:
+ *         MEM_SHARE: __pkvm_guest_share_host(); 0 → SUCCESS and an exit to the host; -ENOENT → an
+ *           exit to the host that looks like a stage-2 fault on the IPA (x0 untouched, HVC replayed);
+ *           any other error → INVALID_PARAMETER, back to the guest.
+ *         MEM_UNSHARE: __pkvm_guest_unshare_host(); 0 → SUCCESS and an exit; error → INVALID_PARAMETER.
+ *         MEM_RELINQUISH: poisoned → INVALID_PARAMETER; nothing mapped → SUCCESS, back to the guest;
+ *           a block → INVALID_PARAMETER; OWNED / SHARED_OWNED → __pkvm_host_reclaim_page_guest()
+ *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and an exit.
+ *       Non-protected guests: MEM_RELINQUISH as above; MEM_SHARE / MEM_UNSHARE go to the host
+ *       untouched.
  */
 
 export const EPERM = 1;
@@ -438,7 +450,11 @@ export class PkvmModel {
   private unshareGuest(handle: number, gfn: bigint, nr: bigint): RetOutcome {
     const vm = this.npVm(handle);
     if (!vm) return { ret: -EINVAL, warn: false };
-    const ipa = u64(gfn << 12n);
+    return this.unshareGuestIn(vm, u64(gfn << 12n), nr);
+  }
+
+  /** __pkvm_host_unshare_guest() */
+  private unshareGuestIn(vm: VmM, ipa: bigint, nr: bigint): RetOutcome {
     const pages = this.transitionPages(0n, ipa, nr);
     if (pages < 0) return { ret: pages, warn: false };
     const c = this.checkHostSharedGuest(vm, ipa, pages);
@@ -522,6 +538,33 @@ export class PkvmModel {
     return { ret: 0, warn };
   }
 
+  /** A guest HVC (R12) on the loaded vCPU: the x0 the guest sees (null: untouched) and whether EL2
+   * resumes the guest or exits to the host. */
+  guestHvc(fn: 'share' | 'unshare' | 'relinquish', ipa: bigint, x2: bigint): { x0: bigint | null; resume: boolean; warn: boolean } {
+    const vm = this.loadedVm();
+    if (!vm) throw new Error('model: guest call without a loaded vCPU');
+    const INVALID = u64(-3n);
+    if (!vm.protected && fn !== 'relinquish') return { x0: null, resume: false, warn: false };
+    if (x2 || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits)) return { x0: INVALID, resume: true, warn: false };
+    const gfn = ipa >> 12n;
+    if (fn === 'share') {
+      const r = this.guestShareHost(gfn);
+      if (r.ret === 0) return { x0: 0n, resume: false, warn: r.warn };
+      if (r.ret === -ENOENT) return { x0: null, resume: false, warn: r.warn };
+      return { x0: INVALID, resume: true, warn: r.warn };
+    }
+    if (fn === 'unshare') {
+      const r = this.guestUnshareHost(gfn);
+      return r.ret ? { x0: INVALID, resume: true, warn: r.warn } : { x0: 0n, resume: false, warn: r.warn };
+    }
+    if (vm.poison.has(gfn)) return { x0: INVALID, resume: true, warn: false };
+    const m = this.mappingAt(vm, gfn);
+    if (!m) return { x0: 0n, resume: true, warn: false };
+    if (m.pages !== 1) return { x0: INVALID, resume: true, warn: false };
+    const r = m.state === 'SHARED_BORROWED' ? this.unshareGuestIn(vm, ipa, 1n) : this.reclaimPage(vm, gfn);
+    return r.ret ? { x0: INVALID, resume: true, warn: r.warn } : { x0: 0n, resume: false, warn: r.warn };
+  }
+
   /* ---------------------------------------------------------------- reclaim and teardown */
 
   private forceReclaim(physArg: bigint): RetOutcome {
@@ -547,6 +590,11 @@ export class PkvmModel {
   private reclaimDying(handle: number, gfn: bigint): RetOutcome {
     const vm = this.vmByHandle(handle);
     if (!vm || !vm.dying) return { ret: -EINVAL, warn: false };
+    return this.reclaimPage(vm, gfn);
+  }
+
+  /** __pkvm_host_reclaim_page_guest() */
+  private reclaimPage(vm: VmM, gfn: bigint): RetOutcome {
     const v = this.validGuestPte(vm, u64(gfn << 12n));
     if (v.ret === -EHWPOISON) return { ret: 0, warn: false }; /* R6 */
     if (v.ret) return { ret: v.ret, warn: false };

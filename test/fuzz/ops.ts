@@ -56,6 +56,7 @@ export type Op =
   | { t: 'force_reclaim'; pa: PfnSym; off: bigint }
   | { t: 'guest_share'; vm: VmSym; gfn: GfnSym }
   | { t: 'guest_unshare'; vm: VmSym; gfn: GfnSym }
+  | { t: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; vm: VmSym; gfn: GfnSym; bad: 'none' | 'x2' | 'unaligned' }
   | { t: 'host_read'; pa: PfnSym }
   | { t: 'host_write'; pa: PfnSym; val: bigint }
   | { t: 'guest_read'; vm: VmSym; gfn: GfnSym }
@@ -101,6 +102,8 @@ export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
 );
 /** gfns a guest can name (IPA < 2^64: no gfn above 2^52). */
 const guestGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_LAST, GFN_TOP)));
+/** IPAs a guest passes to MEM_SHARE & co.: its RAM, or outside the IPA space. */
+const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB)));
 const vmArb: fc.Arbitrary<VmSym> = fc.oneof(
   w(4, pickIdx.map((i): VmSym => ({ k: 'pick', i }))),
   w(1, slotArb.map((slot): VmSym => ({ k: 'slot', slot }))),
@@ -144,6 +147,10 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(3, fc.record({ t: fc.constant('force_reclaim' as const), pa: pfnArb, off: fc.oneof(w(6, fc.constant(0n)), w(1, fc.constant(0x123n))) })),
   w(5, fc.record({ t: fc.constant('guest_share' as const), vm: vmArb, gfn: guestGfnArb })),
   w(4, fc.record({ t: fc.constant('guest_unshare' as const), vm: vmArb, gfn: guestGfnArb })),
+  w(4, fc.record({
+    t: fc.constant('guest_hvc' as const), fn: fc.constantFrom('share' as const, 'unshare' as const, 'relinquish' as const),
+    vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'unaligned' as const))),
+  })),
   w(3, fc.record({ t: fc.constant('host_read' as const), pa: readPfnArb })),
   w(3, fc.record({ t: fc.constant('host_write' as const), pa: writePfnArb, val: valArb })),
   w(3, fc.record({ t: fc.constant('guest_read' as const), vm: vmArb, gfn: guestGfnArb })),

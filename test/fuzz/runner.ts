@@ -18,6 +18,12 @@ import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, HostAccessError, type HostVm } from '../../host-kernel-model/index';
 import { hypWarnConfig } from '../../hyp/page-state';
 import { __pkvm_guest_share_host, __pkvm_guest_unshare_host } from '../../hyp/mem-protect-guest';
+import { pkvm_handle_guest_trap } from '../../hyp/guest-hvc';
+import { EC_HVC64 } from '../../hyp/world-switch';
+import {
+  ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID,
+  ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
+} from '../../hyp/hypercalls';
 import type { KvmPgtable } from '../../hyp/pgtable';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
@@ -56,6 +62,7 @@ export type Step =
   | { s: 'hcall'; name: ModelHcallName; id: bigint; args: bigint[] }
   | { s: 'bad_hcall'; id: bigint; args: bigint[] }
   | { s: 'guest'; call: 'share' | 'unshare'; gfn: bigint }
+  | { s: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; ipa: bigint; x2: bigint }
   | { s: 'host_access'; pa: bigint; write: boolean; val: bigint; what: string }
   | { s: 'guest_access'; slot: number; gfn: bigint; write: boolean; val: bigint }
   | { s: 'topup' }
@@ -68,7 +75,19 @@ export class FuzzFailure extends Error {
   }
 }
 
-export interface RunStats { ops: number; steps: number; warns: number }
+export interface RunStats { ops: number; steps: number; warns: number; checks: number }
+
+export interface RunOptions {
+  /**
+   * When pkvm.checkInvariants() runs: after every step (every hypercall, guest call or access), or
+   * once per generated operation, i.e. after the operation's last step (its vcpu_load/put and memcache
+   * top-up preparation included). The model comparison runs after every step either way.
+   */
+  invariants: 'step' | 'op';
+  /** Test hook: called on the machine after each generated operation (before its checks end). */
+  tamper?: (el2: HostedEl2, opIndex: number) => void;
+}
+export const DEFAULT_RUN_OPTIONS: RunOptions = { invariants: 'step' };
 
 /** Outcome counts per step kind ("__pkvm_host_donate_guest → -EPERM"), filled when enabled. */
 export const coverage = { enabled: false, counts: new Map<string, number>() };
@@ -107,12 +126,12 @@ class Run {
   readonly layouts: (VmLayout | null)[] = new Array<VmLayout | null>(MAX_VMS).fill(null);
   readonly fuzzPfns: bigint[];
   readonly log: string[] = [];
-  readonly stats: RunStats = { ops: 0, steps: 0, warns: 0 };
+  readonly stats: RunStats = { ops: 0, steps: 0, warns: 0, checks: 0 };
   private opIndex = 0;
   private pickRound = 0;
   private readonly names = new Map<bigint, string>();
 
-  constructor(readonly ops: Op[], readonly verbose = false) {
+  constructor(readonly ops: Op[], readonly opts: RunOptions = DEFAULT_RUN_OPTIONS) {
     const { core, el2, kvm } = bootMachine();
     this.core = core;
     this.el2 = el2;
@@ -241,7 +260,7 @@ class Run {
     const line = `create ${prot ? 'protected' : 'non-protected'} VM (${nrVcpus} vCPU)`;
     let vm: HostVm;
     try {
-      vm = this.kvm.createVm({ name: `vm${this.log.length}`, protected: prot, memBytes: 1 << 20, vcpus: nrVcpus });
+      vm = this.kvm.createVm({ name: `vm${this.log.length}`, protected: prot, memBytes: 4 << 20, vcpus: nrVcpus });
     } catch (e) {
       this.log.push(`${line} → threw ${(e as Error).message}`);
       this.fail(`VM creation failed on the machine but the model has free slot ${slot}`);
@@ -365,6 +384,18 @@ class Run {
         } else this.log.push('  (no protected vCPU loaded: skipped)');
         break;
       }
+      case 'guest_hvc': {
+        /* A guest HVC taken to EL2 while the vCPU runs: MEM_SHARE / MEM_UNSHARE need a protected VM. */
+        const want = op.fn === 'relinquish' ? 'any' : 'prot';
+        loadFor(this.vmSlot(op.vm, want, op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped'), false);
+        const vm = m.loadedVm();
+        if (vm) {
+          const gfn = this.gfn(op.gfn, vm, op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped');
+          const ipa = ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n);
+          this.step({ s: 'guest_hvc', fn: op.fn, ipa, x2: op.bad === 'x2' ? 1n : 0n });
+        } else this.log.push('  (no vCPU loaded: skipped)');
+        break;
+      }
       case 'host_read':
       case 'host_write': {
         const write = op.t === 'host_write';
@@ -410,6 +441,7 @@ class Run {
       }
       case 'bad_hcall': return `hvc id ${hex(s.id)} (function ${s.id - HCALL_BASE})`;
       case 'guest': return `guest: __pkvm_guest_${s.call}_host(gfn ${hex(s.gfn)}) on the loaded vCPU`;
+      case 'guest_hvc': return `guest HVC MEM_${s.fn.toUpperCase()}(ipa ${hex(s.ipa)}${s.x2 ? `, x2 ${hex(s.x2)}` : ''}) on the loaded vCPU`;
       case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${s.what})`;
       case 'guest_access': return `guest slot${s.slot} ${s.write ? `write ${hex(s.val)} to` : 'read of'} gfn ${hex(s.gfn)}`;
       case 'topup': return 'host: top up the loaded vCPU memcache';
@@ -446,6 +478,23 @@ class Run {
           const vcpu = this.el2.pkvm.loaded_vcpu(0);
           if (!vcpu) got = 'no vCPU loaded';
           else got = errnoName((s.call === 'share' ? __pkvm_guest_share_host : __pkvm_guest_unshare_host)(this.el2.pkvm, vcpu, s.gfn));
+          break;
+        }
+        case 'guest_hvc': {
+          const e = this.model.guestHvc(s.fn, s.ipa, s.x2);
+          expectWarn = e.warn;
+          const id = s.fn === 'share' ? ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID
+            : s.fn === 'unshare' ? ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID : ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID;
+          const show = (x0: bigint | null, resume: boolean): string =>
+            `${x0 === null ? 'x0 untouched' : `x0=${s64(x0)}`}, ${resume ? 'back to the guest' : 'exit to the host'}`;
+          expect = show(e.x0, e.resume);
+          const vcpu = this.el2.pkvm.loaded_vcpu(0);
+          if (!vcpu) { got = 'no vCPU loaded'; break; }
+          const regs = [id, s.ipa, s.x2, 0n];
+          regs.forEach((v, i) => this.core.setX(i, v));
+          const r = pkvm_handle_guest_trap({ pkvm: this.el2.pkvm, core: this.core, trace: this.el2.trace }, vcpu, BigInt(EC_HVC64) << 26n);
+          const x0 = this.core.getX(0);
+          got = show(x0 === id ? null : x0, r === 'resume');
           break;
         }
         case 'host_access': {
@@ -485,7 +534,7 @@ class Run {
     this.log.push(`  ${line} → ${got}${warnText}`);
     if (coverage.enabled) {
       const nr = s.s === 'hcall' && /share_guest|wrprotect/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
-      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s;
+      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC MEM_${s.fn.toUpperCase()}` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s;
       cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…')}${gotWarn ? ' +WARN' : ''}`);
     }
     this.afterStep();
@@ -518,17 +567,33 @@ class Run {
 
   /* ------------------------------------------------------------ state comparison */
 
+  /** After every step: compare with the model; run the invariant checker now or at the end of the op. */
   private afterStep(): void {
     const diffs = this.compareState();
     if (diffs.length) {
       this.log.push(...diffs.map((d) => `    ✗ ${d}`));
       this.fail(`state disagrees with the model after step ${this.stats.steps}`);
     }
+    if (this.opts.invariants === 'step') this.checkInvariants();
+    else this.invariantsDue = true;
+  }
+  private invariantsDue = false;
+  checkInvariants(): void {
+    this.invariantsDue = false;
+    this.stats.checks++;
     const errs = this.el2.pkvm.checkInvariants();
     if (errs.length) {
       this.log.push(...errs.map((d) => `    ✗ invariant: ${d}`));
       this.fail(`pkvm.checkInvariants() failed after step ${this.stats.steps}`);
     }
+  }
+  /** The end of a generated operation (its prep steps and its call). */
+  endOp(): void {
+    if (this.opts.tamper) {
+      this.opts.tamper(this.el2, this.opIndex - 1);
+      this.afterStep();
+    }
+    if (this.invariantsDue) this.checkInvariants();
   }
 
   private compareState(): string[] {
@@ -641,11 +706,11 @@ function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
 }
 
 /** Runs one sequence; throws FuzzFailure on the first disagreement. */
-export function runSequence(ops: Op[]): RunStats {
-  const r = new Run(ops);
+export function runSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS): RunStats {
+  const r = new Run(ops, opts);
   try {
     r.start();
-    for (const op of ops) r.runOp(op);
+    for (const op of ops) { r.runOp(op); r.endOp(); }
   } catch (e) {
     if (e instanceof FuzzFailure) throw e;
     r.log.push(`threw ${(e as Error).stack ?? e}`);
@@ -655,11 +720,11 @@ export function runSequence(ops: Op[]): RunStats {
 }
 
 /** Runs one sequence and returns its step list (for printing a counterexample or a demo). */
-export function traceSequence(ops: Op[]): { log: string[]; failure: FuzzFailure | null } {
-  const r = new Run(ops);
+export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS): { log: string[]; failure: FuzzFailure | null } {
+  const r = new Run(ops, opts);
   try {
     r.start();
-    for (const op of ops) r.runOp(op);
+    for (const op of ops) { r.runOp(op); r.endOp(); }
     return { log: r.log, failure: null };
   } catch (e) {
     const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
