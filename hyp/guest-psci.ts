@@ -22,7 +22,7 @@ import {
   PSCI_AFFINITY_INFO, PSCI_AFFINITY_INFO_64, PSCI_CPU_OFF, PSCI_CPU_ON, PSCI_CPU_ON_64, PSCI_CPU_SUSPEND,
   PSCI_CPU_SUSPEND_64, PSCI_FEATURES, PSCI_RET, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_VERSION, PSCI_VERSION_1_1,
 } from '../machine/psci';
-import { U64 } from './hypercalls';
+import { U64 } from './smccc';
 import { ARM_SMCCC_VERSION_FUNC_ID, smccc_get_arg, smccc_get_function, smccc_set_retval, vcpuName, type GuestTrapEnv } from './guest-hvc';
 
 export const PSCI_1_1_FN_SYSTEM_RESET2 = 0x8400_0012;

@@ -29,7 +29,7 @@ import { newCpuContext } from './hyp-vm';
 import { EINVAL } from './page-state';
 import { PAGE_SIZE } from './pgtable-defs';
 import { kvm_pgtable_get_leaf } from './pgtable';
-import { SMCCC_RET_INVALID_PARAMETER, SMCCC_RET_SUCCESS } from './hypercalls';
+import { SMCCC_RET_INVALID_PARAMETER, SMCCC_RET_SUCCESS } from './smccc';
 import { injectDataSea } from './inject';
 import { faultIpa } from './host-trap';
 import { smccc_get_arg, smccc_set_retval, vcpuName, type GuestTrapEnv } from './guest-hvc';
