@@ -8,26 +8,32 @@
  *   --seed S        fast-check seed (default: random, printed)
  *   --path P        replay one counterexample from a reported seed and path
  *   --min-len N, --max-len N   operations per sequence (default 5, 30)
+ *   --invariants step|op   run pkvm.checkInvariants() after every step (default) or after every
+ *                  generated operation (its vcpu_load/put and top-up steps included); the model is
+ *                  compared after every step either way
  *   --coverage      print how often each call ended with each result
  *   --trace         print the step list of every sequence (with --runs 1: one readable run)
  *   --json          one JSON line with the result (used by test/fuzz/fuzz.test.ts to shard runs)
  */
 import fc from 'fast-check';
 import { seqArb, type Op } from './ops';
-import { FuzzFailure, coverage, runSequence, traceSequence } from './runner';
+import { FuzzFailure, coverage, runSequence, traceSequence, type RunOptions } from './runner';
 
-interface Args {
+export interface Args {
   runs: number; seed: number; path?: string; minLen: number; maxLen: number;
-  coverage: boolean; trace: boolean; json: boolean;
+  coverage: boolean; trace: boolean; json: boolean; invariants: RunOptions['invariants'];
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--coverage] [--trace] [--json]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--invariants step|op] [--coverage] [--trace] [--json]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 1000, seed: (Date.now() ^ (process.pid << 16)) | 0, minLen: 5, maxLen: 30, coverage: false, trace: false, json: false };
+  const a: Args = {
+    runs: 1000, seed: (Date.now() ^ (process.pid << 16)) | 0, minLen: 5, maxLen: 30,
+    coverage: false, trace: false, json: false, invariants: 'step',
+  };
   const int = (v: string | undefined, what: string, min: number): number => {
     if (v === undefined || !/^-?(0x[0-9a-f]+|\d+)$/i.test(v)) usage(`${what} needs an integer`);
     const n = Number(v);
@@ -45,6 +51,12 @@ function parseArgs(argv: string[]): Args {
       case '--coverage': a.coverage = true; break;
       case '--trace': a.trace = true; break;
       case '--json': a.json = true; break;
+      case '--invariants': {
+        const v = argv[++i];
+        if (v !== 'step' && v !== 'op') usage('--invariants takes step or op');
+        a.invariants = v;
+        break;
+      }
       case '--help': case '-h': usage('help');
       default: usage(`unknown option ${k}`);
     }
@@ -55,25 +67,28 @@ function parseArgs(argv: string[]): Args {
 
 export interface FuzzResult {
   runs: number; failed: boolean; seed: number; seconds: number; sequencesPerSecond: number;
-  steps: number; warns: number; report?: string; steps_of_counterexample?: string;
+  steps: number; checks: number; warns: number; report?: string; stepsOfCounterexample?: string;
 }
 
 /** Runs the property; returns the summary (and the failure report and readable steps if it failed). */
 export function fuzz(a: Args, log: (s: string) => void = () => {}): FuzzResult {
   coverage.enabled = a.coverage;
   let steps = 0;
+  let checks = 0;
   let warns = 0;
   let done = 0;
+  const opts: RunOptions = { invariants: a.invariants };
   const t0 = performance.now();
   const prop = fc.property(seqArb(a.minLen, a.maxLen), (ops: Op[]) => {
     if (a.trace) {
-      const t = traceSequence(ops);
+      const t = traceSequence(ops, opts);
       log(t.log.join('\n') + '\n');
       if (t.failure) throw t.failure;
       return;
     }
-    const s = runSequence(ops);
+    const s = runSequence(ops, opts);
     steps += s.steps;
+    checks += s.checks;
     warns += s.warns;
     if (++done % 1000 === 0 && !a.json) log(`  ${done} sequences, ${(done / ((performance.now() - t0) / 1000)).toFixed(0)}/s`);
   });
@@ -81,16 +96,16 @@ export function fuzz(a: Args, log: (s: string) => void = () => {}): FuzzResult {
   const seconds = (performance.now() - t0) / 1000;
   const r: FuzzResult = {
     runs: details.numRuns, failed: details.failed, seed: a.seed, seconds,
-    sequencesPerSecond: details.numRuns / seconds, steps, warns,
+    sequencesPerSecond: details.numRuns / seconds, steps, checks, warns,
   };
   if (details.failed) {
     r.report = fc.defaultReportMessage(details) ?? 'property failed';
     const ce = details.counterexample?.[0] as Op[] | undefined;
     if (ce) {
-      const t = traceSequence(ce);
-      r.steps_of_counterexample = t.failure ? t.failure.message : `(the counterexample passed when replayed)\n${t.log.join('\n')}`;
+      const t = traceSequence(ce, opts);
+      r.stepsOfCounterexample = t.failure ? t.failure.message : `(the counterexample passed when replayed)\n${t.log.join('\n')}`;
     } else if (details.errorInstance instanceof FuzzFailure) {
-      r.steps_of_counterexample = details.errorInstance.message;
+      r.stepsOfCounterexample = details.errorInstance.message;
     }
   }
   return r;
@@ -104,7 +119,8 @@ function main(): void {
   if (a.json) {
     out(JSON.stringify(r));
   } else {
-    out(`${r.runs} sequences (${r.steps} steps) in ${r.seconds.toFixed(1)} s: ${r.sequencesPerSecond.toFixed(0)} sequences/s, ${(r.steps / r.seconds).toFixed(0)} steps/s; ${r.warns} steps hit a (non-fatal) hyp WARN`);
+    out(`${r.runs} sequences (${r.steps} steps, ${r.checks} invariant checks) in ${r.seconds.toFixed(1)} s: ` +
+      `${r.sequencesPerSecond.toFixed(0)} sequences/s, ${(r.steps / r.seconds).toFixed(0)} steps/s; ${r.warns} steps hit a (non-fatal) hyp WARN`);
     if (a.coverage) {
       out('\noutcomes:');
       for (const [k, v] of [...coverage.counts].sort()) out(`${String(v).padStart(8)}  ${k}`);
@@ -112,8 +128,8 @@ function main(): void {
     if (r.failed) {
       out(`\n${r.report}\n`);
       out('counterexample, step by step:');
-      out(r.steps_of_counterexample ?? '(not available)');
-      out(`\nreplay: npm run fuzz -- --seed ${a.seed} --path "${/path: "([^"]*)"/.exec(r.report ?? '')?.[1] ?? ''}" --runs 1 --trace`);
+      out(r.stepsOfCounterexample ?? '(not available)');
+      out(`\nreplay: npm run fuzz -- --seed ${a.seed} --path "${/path: "([^"]*)"/.exec(r.report ?? '')?.[1] ?? ''}" --runs 1 --trace --invariants ${a.invariants}`);
     } else out('no disagreement with the model, no invariant violation');
   }
   process.exitCode = r.failed ? 1 : 0;

@@ -5,8 +5,11 @@
 // pkvm.checkInvariants() must stay clean. FUZZ_RUNS / FUZZ_SEED override the run count and seed;
 // `npm run fuzz -- --runs N --seed S` runs more and prints shrunk counterexamples step by step.
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { seqArb, type Op } from './ops';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { fuzz, type Args, type FuzzResult } from './cli';
+import type { Op } from './ops';
 import { FuzzFailure, runSequence, traceSequence } from './runner';
 import {
   E2BIG, EBUSY, EFAULT, EINVAL, ENOENT, EPERM, ERANGE, EAGAIN, PkvmModel, hcallId, type ModelHcallName, type VmLayout,
@@ -14,6 +17,30 @@ import {
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
+const SHARDS = Math.max(1, Math.min(Number(process.env.FUZZ_SHARDS ?? Math.min(availableParallelism(), 2)), RUNS));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI_DEFAULTS: Args = { runs: 0, seed: 0, minLen: 5, maxLen: 30, coverage: false, trace: false, json: true, invariants: 'op' };
+
+/** One shard: the fuzz CLI in a child process, its JSON result line. */
+function shard(runs: number, seed: number): Promise<FuzzResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fuzz/cli.ts', '--runs', String(runs), '--seed', String(seed), '--json', '--invariants', 'op'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as FuzzResult);
+      } catch {
+        reject(new Error(`fuzz shard (seed ${seed}) exited ${code} without a result:\n${out}\n${err}`));
+      }
+    });
+  });
+}
 const g = (v: bigint) => ({ k: 'gfn' as const, v });
 const slot = (s: number) => ({ k: 'slot' as const, slot: s });
 
@@ -26,7 +53,7 @@ describe('reference model (no machine)', () => {
     });
     const vm = (handle: number, prot: boolean, base: bigint): VmLayout => ({
       handle, protected: prot, nrVcpus: 1, kvmPfn: base, vmPfns: [base + 1n], pgdPfns: [base + 2n, base + 3n],
-      hostVcpuPfns: [base + 4n], hypVcpuPfns: [base + 5n],
+      hostVcpuPfns: [base + 4n], hypVcpuPfns: [base + 5n], memIpa: { base: 0x4000_0000n, size: 4n << 20n },
     });
     expect(m.createVm(vm(0x1000, true, (RAM >> 12n) + 0x200n))).toBeNull();
     expect(m.createVm(vm(0x1001, false, (RAM >> 12n) + 0x210n))).toBeNull();
@@ -116,6 +143,10 @@ describe('reference model (no machine)', () => {
 describe('fuzzer on the hosted pKVM', () => {
   it('a directed lifecycle: donate, guest writes, share back, teardown zeroes, handle reuse', () => {
     const ops: Op[] = [
+      { t: 'share', pfn: { k: 'fuzz', i: 0 }, gfn: g(0x40000n), nr: 512n, prot: 0xbn, vm: slot(1), prep: true },
+      { t: 'wrprotect', h: slot(1), gfn: g(0x40001n), nr: 1n },
+      { t: 'guest_write', vm: slot(1), gfn: g(0x401ffn), val: 1n },
+      { t: 'unshare', h: slot(1), gfn: g(0x40000n), nr: 512n },
       { t: 'host_write', pa: { k: 'fuzz', i: 1 }, val: 0x1111n },
       { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true },
       { t: 'guest_write', vm: slot(0), gfn: g(0x40000n), val: 0x5ec7e7n },
@@ -130,10 +161,6 @@ describe('fuzzer on the hosted pKVM', () => {
       { t: 'force_reclaim', pa: { k: 'fuzz', i: 1 }, off: 0n },
       { t: 'host_read', pa: { k: 'fuzz', i: 1 } },
       { t: 'destroy', vm: slot(0) },
-      { t: 'share', pfn: { k: 'fuzz', i: 0 }, gfn: g(0x40000n), nr: 512n, prot: 0xbn, vm: slot(1), prep: true },
-      { t: 'wrprotect', h: slot(1), gfn: g(0x40001n), nr: 1n },
-      { t: 'guest_write', vm: slot(1), gfn: g(0x401ffn), val: 1n },
-      { t: 'unshare', h: slot(1), gfn: g(0x40000n), nr: 512n },
     ];
     const { log, failure } = traceSequence(ops);
     if (failure) throw failure;
@@ -163,18 +190,29 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(run).toThrow(/page 0x40003 \(fuzz#3\): host SHARED_OWNED \/ hyp NOPAGE, model host SHARED_OWNED \/ hyp SHARED_BORROWED/);
   });
 
-  it(`${RUNS} random sequences agree with the reference model and keep the invariants`, () => {
+  it(`${RUNS} random sequences agree with the reference model and keep the invariants`, async () => {
+    /*
+     * pkvm.checkInvariants() dominates the cost of a step, so the runs are split over SHARDS processes
+     * (`npm run fuzz -- --json`, seeds SEED, SEED + 1, …), by default one per CPU up to 2: vitest
+     * itself uses all CPUs but one. Each shard is a fast-check run of its own, shrinking included.
+     */
     const t0 = performance.now();
-    let steps = 0;
-    let checks = 0;
-    fc.assert(fc.property(seqArb(), (ops) => {
-      const s = runSequence(ops, { invariants: 'op' });
-      steps += s.steps;
-      checks += s.checks;
-    }), { numRuns: RUNS, seed: SEED });
+    const per = Math.ceil(RUNS / SHARDS);
+    const results: FuzzResult[] = SHARDS === 1
+      ? [fuzz({ ...CLI_DEFAULTS, runs: RUNS, seed: SEED })]
+      : await Promise.all(Array.from({ length: SHARDS }, (_, k) => shard(per, SEED + k)));
     const dt = (performance.now() - t0) / 1000;
-    console.log(`fuzz: ${RUNS} sequences, ${steps} steps, ${checks} invariant checks in ${dt.toFixed(1)} s: ` +
-      `${(RUNS / dt).toFixed(0)} sequences/s (seed ${SEED})`);
-    expect(steps).toBeGreaterThan(RUNS * 5);
-  }, 600_000);
+    const runs = results.reduce((n, r) => n + r.runs, 0);
+    const steps = results.reduce((n, r) => n + r.steps, 0);
+    const checks = results.reduce((n, r) => n + r.checks, 0);
+    console.log(`fuzz: ${runs} sequences (${SHARDS} shard${SHARDS > 1 ? 's' : ''}, seed ${SEED}), ${steps} steps, ` +
+      `${checks} invariant checks in ${dt.toFixed(1)} s: ${(runs / dt).toFixed(0)} sequences/s ` +
+      `(${results.map((r) => r.sequencesPerSecond.toFixed(0)).join(' + ')} per shard)`);
+    for (const r of results) {
+      if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\n` +
+        `replay: npm run fuzz -- --seed ${r.seed} --runs ${per} --invariants op`);
+    }
+    expect(runs).toBeGreaterThanOrEqual(RUNS);
+    expect(steps).toBeGreaterThan(runs * 5);
+  }, 900_000);
 });

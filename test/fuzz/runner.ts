@@ -30,7 +30,6 @@ import {
   KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
   kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate,
 } from '../../hyp/pgtable-defs';
-import type { PkvmHypVm } from '../../hyp/hyp-vm';
 import {
   PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, type AccessOutcome, type HostState, type HypState,
   type ModelHcallName, type VmLayout, type VmM,
@@ -45,7 +44,6 @@ type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped';
 export const RAM_BYTES = 3 << 20;
 export const CARVEOUT_BYTES = 128 << 10;
 export const MAX_VMS = 3;
-const PAGE = 4096n;
 const M64 = (1n << 64n) - 1n;
 const HANDLE_OFFSET = 0x1000;
 const hex = (v: bigint | number): string => `0x${BigInt(v).toString(16)}`;
@@ -65,8 +63,7 @@ export type Step =
   | { s: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; ipa: bigint; x2: bigint }
   | { s: 'host_access'; pa: bigint; write: boolean; val: bigint; what: string }
   | { s: 'guest_access'; slot: number; gfn: bigint; write: boolean; val: bigint }
-  | { s: 'topup' }
-  | { s: 'create'; prot: boolean };
+  | { s: 'topup' };
 
 export class FuzzFailure extends Error {
   constructor(readonly reason: string, readonly ops: Op[], readonly log: string[]) {
@@ -270,6 +267,7 @@ class Run {
       handle: vm.handle, protected: prot, nrVcpus,
       kvmPfn: vm.kvmPa >> 12n, vmPfns: pages(vm.vmPa, vm.vmPages), pgdPfns: pages(vm.pgdPa, vm.pgdPages),
       hostVcpuPfns: vm.vcpus.map((v) => v.hostVcpuPa >> 12n), hypVcpuPfns: vm.vcpus.map((v) => v.hypVcpuPa >> 12n),
+      memIpa: { base: vm.slot.ipaBase, size: vm.slot.size },
     };
     const s = vm.handle - HANDLE_OFFSET;
     this.log.push(`${line} → handle ${hex(vm.handle)} (slot ${s}), struct kvm ${hex(l.kvmPfn)}, VM ${hex(l.vmPfns[0]!)}, PGD ${hex(l.pgdPfns[0]!)}, vCPU ${l.hypVcpuPfns.map(hex).join(',')}`);
@@ -442,10 +440,9 @@ class Run {
       case 'bad_hcall': return `hvc id ${hex(s.id)} (function ${s.id - HCALL_BASE})`;
       case 'guest': return `guest: __pkvm_guest_${s.call}_host(gfn ${hex(s.gfn)}) on the loaded vCPU`;
       case 'guest_hvc': return `guest HVC MEM_${s.fn.toUpperCase()}(ipa ${hex(s.ipa)}${s.x2 ? `, x2 ${hex(s.x2)}` : ''}) on the loaded vCPU`;
-      case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${s.what})`;
+      case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${this.names.get(s.pa >> 12n) ?? s.what})`;
       case 'guest_access': return `guest slot${s.slot} ${s.write ? `write ${hex(s.val)} to` : 'read of'} gfn ${hex(s.gfn)}`;
       case 'topup': return 'host: top up the loaded vCPU memcache';
-      case 'create': return `create VM`;
     }
   }
 
@@ -492,7 +489,7 @@ class Run {
           if (!vcpu) { got = 'no vCPU loaded'; break; }
           const regs = [id, s.ipa, s.x2, 0n];
           regs.forEach((v, i) => this.core.setX(i, v));
-          const r = pkvm_handle_guest_trap({ pkvm: this.el2.pkvm, core: this.core, trace: this.el2.trace }, vcpu, BigInt(EC_HVC64) << 26n);
+          const r = pkvm_handle_guest_trap(this.el2, vcpu, BigInt(EC_HVC64) << 26n);
           const x0 = this.core.getX(0);
           got = show(x0 === id ? null : x0, r === 'resume');
           break;
@@ -515,8 +512,6 @@ class Run {
           this.log.push(`  ${line}`);
           return;
         }
-        case 'create':
-          throw new Error('create is not a plain step');
       }
     } catch (e) {
       if (e instanceof FuzzFailure) throw e;
