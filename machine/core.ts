@@ -89,6 +89,7 @@ export class Core {
     const inst = new WebAssembly.Instance(coreModule(), { env: { abort: coreAbort, trace: () => {}, seed: () => 0 } });
     this.x = inst.exports as unknown as CoreExports;
     this.ramSize = ramBytes;
+    this.ramEnd = this.ramBase + BigInt(ramBytes);
     if (this.x.init(ramBytes, configBits(config)) !== 0) throw new UserError(`cannot allocate ${ramBytes} bytes of guest RAM`);
     this.views();
   }
@@ -102,9 +103,9 @@ export class Core {
     }
   }
 
-  /** Whole linear memory (refreshed if it grew). */
-  get mem(): Uint8Array { this.views(); return this.u8; }
-  get view(): DataView { this.views(); return this.dv; }
+  /** Whole linear memory. It only grows in init() (constructor), so the views stay valid after. */
+  get mem(): Uint8Array { return this.u8; }
+  get view(): DataView { return this.dv; }
   /** Guest RAM as a byte array (index 0 = physical RAM_BASE). */
   get ram(): Uint8Array { this.views(); return this.u8.subarray(L.RAM_HOST, L.RAM_HOST + this.ramSize); }
 
@@ -151,8 +152,9 @@ export class Core {
   /** Immediate of the HVC/SMC/HLT that caused a firmware or semihosting exit. */
   get exitImm(): number { return this.view.getUint32(L.EXIT_BASE + L.EXIT_IMM, true); }
 
+  private ramEnd = 0n;
   isRam(pa: bigint, len = 1): boolean {
-    return pa >= this.ramBase && pa + BigInt(len) <= this.ramBase + BigInt(this.ramSize);
+    return pa >= this.ramBase && pa + BigInt(len) <= this.ramEnd;
   }
   private ramOffset(pa: bigint, len: number): number {
     if (!this.isRam(pa, len)) throw new UserError(`physical range 0x${pa.toString(16)}+${len} is outside RAM`);
