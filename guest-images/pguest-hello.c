@@ -32,20 +32,6 @@
 
 #define PGUEST_FLAG_MMIO_GUARD    (1u << 0)
 
-static uint64_t hvc3(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = fn;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-
-    __asm__ volatile("hvc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-                     :
-                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
-                       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    return x0;
-}
 
 int main(uint64_t dtb, uint64_t vm_id, uint64_t flags)
 {
@@ -54,8 +40,8 @@ int main(uint64_t dtb, uint64_t vm_id, uint64_t flags)
     (void)dtb;
     pkvm_ioremap_hook(UART_BASE);
     if (flags & PGUEST_FLAG_MMIO_GUARD) {
-        enroll = hvc3(MMIO_GUARD_ENROLL_FUNC_ID, 0, 0, 0);
-        map = hvc3(MMIO_GUARD_MAP_FUNC_ID, UART_BASE, 0, 0);
+        enroll = smccc_hvc0(MMIO_GUARD_ENROLL_FUNC_ID, 0, 0, 0);
+        map = smccc_hvc0(MMIO_GUARD_MAP_FUNC_ID, UART_BASE, 0, 0);
     }
 
     puts("pguest: hello from a protected guest\n");

@@ -27,31 +27,14 @@
 #include "fmt.h"
 #include "uart.h"
 #include "pkvm-hcalls.h"
+#include "pkvm-guest.h"
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  (1u << PAGE_SHIFT)
 
-struct smccc_res {
-    uint64_t x0, x1;
-};
-
 /* Shared with the hyp by (a); never touched by this image after start.S zeroes .bss. */
 static uint8_t share_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-static struct smccc_res host_hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = fn;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-
-    __asm__ volatile("hvc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-                     :
-                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
-                       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    return (struct smccc_res){ x0, x1 };
-}
 
 static void psci_system_off_smc(void) __attribute__((noreturn));
 static void psci_system_off_smc(void)
@@ -73,14 +56,15 @@ static void psci_system_off_smc(void)
 
 static struct smccc_res hcall(const char *name, uint32_t n, uint64_t a1)
 {
-    struct smccc_res r = host_hvc(KVM_HOST_SMCCC_ID(n), a1, 0, 0);
+    struct smccc_res r;
+    smccc_hvc(KVM_HOST_SMCCC_ID(n), a1, 0, 0, &r);
 
     puts("hcall ");
     puts(name);
     puts(": x0=");
-    put_hex64(r.x0);
+    put_hex64(r.a0);
     puts(" x1=");
-    put_hex64(r.x1);
+    put_hex64(r.a1);
     putc('\n');
     return r;
 }
@@ -107,7 +91,7 @@ int main(void)
           __KVM_HOST_SMCCC_FUNC___pkvm_host_unshare_hyp, pfn);
     hcall("unknown(0xc60000ff)", PKVM_HCALL_UNKNOWN_N, 0);
 
-    if (first.x0 == (uint64_t)SMCCC_RET_NOT_SUPPORTED) {
+    if (first.a0 == (uint64_t)SMCCC_RET_NOT_SUPPORTED) {
         puts("host-hcalls: no pKVM hyp (__pkvm_host_share_hyp not supported), SYSTEM_OFF by HVC\n");
         psci_system_off();
     }
