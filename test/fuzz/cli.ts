@@ -11,6 +11,9 @@
  *   --invariants step|op   run pkvm.checkInvariants() after every step (default) or after every
  *                  generated operation (its vcpu_load/put and top-up steps included); the model is
  *                  compared after every step either way
+ *   --iommu hypercall|mirror|none   the board's IOMMU (default hypercall: pKVM-owned IOMMU tables,
+ *                  domain 1 attached to the DMA engine at boot; mirror: the SMMU shares the host
+ *                  stage-2; none: no IOMMU, the IOMMU hypercalls answer -ENODEV)
  *   --coverage      print how often each call ended with each result
  *   --trace         print the step list of every sequence (with --runs 1: one readable run)
  *   --json          one JSON line with the result (used by test/fuzz/fuzz.test.ts to shard runs)
@@ -22,10 +25,11 @@ import { FuzzFailure, coverage, runSequence, traceSequence, type RunOptions } fr
 export interface Args {
   runs: number; seed: number; path?: string; minLen: number; maxLen: number;
   coverage: boolean; trace: boolean; json: boolean; invariants: RunOptions['invariants'];
+  iommu?: NonNullable<RunOptions['iommu']>;
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--invariants step|op] [--coverage] [--trace] [--json]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--invariants step|op] [--iommu hypercall|mirror|none] [--coverage] [--trace] [--json]\n`);
   process.exit(2);
 }
 
@@ -57,6 +61,12 @@ function parseArgs(argv: string[]): Args {
         a.invariants = v;
         break;
       }
+      case '--iommu': {
+        const v = argv[++i];
+        if (v !== 'hypercall' && v !== 'mirror' && v !== 'none') usage('--iommu takes hypercall, mirror or none');
+        a.iommu = v;
+        break;
+      }
       case '--help': case '-h': usage('help');
       default: usage(`unknown option ${k}`);
     }
@@ -77,7 +87,7 @@ export function fuzz(a: Args, log: (s: string) => void = () => {}): FuzzResult {
   let checks = 0;
   let warns = 0;
   let done = 0;
-  const opts: RunOptions = { invariants: a.invariants };
+  const opts: RunOptions = { invariants: a.invariants, iommu: a.iommu ?? 'hypercall' };
   const t0 = performance.now();
   const prop = fc.property(seqArb(a.minLen, a.maxLen), (ops: Op[]) => {
     if (a.trace) {
@@ -114,7 +124,7 @@ export function fuzz(a: Args, log: (s: string) => void = () => {}): FuzzResult {
 function main(): void {
   const a = parseArgs(process.argv.slice(2));
   const out = (s: string): void => void process.stdout.write(s + '\n');
-  if (!a.json) out(`pkvm-emu ownership fuzzer: ${a.runs} sequences of ${a.minLen}–${a.maxLen} operations, seed ${a.seed}${a.path ? `, path ${a.path}` : ''}`);
+  if (!a.json) out(`pkvm-emu ownership fuzzer: ${a.runs} sequences of ${a.minLen}–${a.maxLen} operations, seed ${a.seed}, iommu ${a.iommu ?? 'hypercall'}${a.path ? `, path ${a.path}` : ''}`);
   const r = fuzz(a, out);
   if (a.json) {
     out(JSON.stringify(r));
@@ -129,7 +139,7 @@ function main(): void {
       out(`\n${r.report}\n`);
       out('counterexample, step by step:');
       out(r.stepsOfCounterexample ?? '(not available)');
-      out(`\nreplay: npm run fuzz -- --seed ${a.seed} --path "${/path: "([^"]*)"/.exec(r.report ?? '')?.[1] ?? ''}" --runs 1 --trace --invariants ${a.invariants}`);
+      out(`\nreplay: npm run fuzz -- --seed ${a.seed} --path "${/path: "([^"]*)"/.exec(r.report ?? '')?.[1] ?? ''}" --runs 1 --trace --invariants ${a.invariants} --iommu ${a.iommu ?? 'hypercall'}`);
     } else out('no disagreement with the model, no invariant violation');
   }
   process.exitCode = r.failed ? 1 : 0;

@@ -17,6 +17,8 @@ import {
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
+/** Sequences on the mirror-mode IOMMU board (in this process, besides the RUNS hypercall-mode ones). */
+const MIRROR_RUNS = Number(process.env.FUZZ_MIRROR_RUNS ?? 500);
 const SHARDS = Math.max(1, Math.min(Number(process.env.FUZZ_SHARDS ?? Math.min(availableParallelism(), 2)), RUNS));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI_DEFAULTS: Args = { runs: 0, seed: 0, minLen: 5, maxLen: 30, coverage: false, trace: false, json: true, invariants: 'op' };
@@ -189,6 +191,33 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(run).toThrow(FuzzFailure);
     expect(run).toThrow(/page 0x40003 \(fuzz#3\): host SHARED_OWNED \/ hyp NOPAGE, model host SHARED_OWNED \/ hyp SHARED_BORROWED/);
   });
+
+  it('DMA isolation: a page mapped for DMA cannot be donated until it is unmapped; DMA reaches only mapped pages', () => {
+    const ops: Op[] = [
+      { t: 'host_write', pa: { k: 'fuzz', i: 1 }, val: 0xd1n },
+      { t: 'io_map', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 0 }, pfn: { k: 'fuzz', i: 1 }, pgsize: 0x1000n, pgcount: 1n, prot: 3n },
+      { t: 'io_map', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 1 }, pfn: { k: 'fuzz', i: 2 }, pgsize: 0x1000n, pgcount: 1n, prot: 3n },
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true },
+      { t: 'dma', src: 8, dst: 10, len: 0x1000n }, /* slot 0 -> slot 4 (unmapped): stops at the write */
+      { t: 'io_unmap', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 0 }, pgsize: 0x1000n, pgcount: 1n },
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true },
+      { t: 'io_map', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 0 }, pfn: { k: 'fuzz', i: 1 }, pgsize: 0x1000n, pgcount: 1n, prot: 3n },
+    ];
+    const { log, failure } = traceSequence(ops);
+    if (failure) throw failure;
+    const text = log.join('\n');
+    expect(text).toMatch(/__pkvm_host_donate_guest\(pfn 0x40001 fuzz#1, gfn 0x40000\) → x0=0 x1=-EINVAL/);
+    expect(text).toMatch(/copy 0x1000 bytes from 0x100000 to 0x104000 → status 2 done 0x0 stopped at 0x104000 \(write\)/);
+    expect(text).toMatch(/__pkvm_host_donate_guest\(pfn 0x40001 fuzz#1, gfn 0x40000\) → x0=0 x1=0/);
+    expect(text).toMatch(/map_pages\(domain 0x1, iova 0x100000, pa 0x40001 fuzz#1,.*→ mapped 0x0/);
+  });
+
+  it(`${MIRROR_RUNS} random sequences on a board whose SMMU shares the host stage-2 (mirror mode)`, () => {
+    const r = fuzz({ ...CLI_DEFAULTS, runs: MIRROR_RUNS, seed: SEED, iommu: 'mirror' });
+    console.log(`fuzz (mirror): ${r.runs} sequences, ${r.steps} steps in ${r.seconds.toFixed(1)} s: ${r.sequencesPerSecond.toFixed(0)} sequences/s`);
+    if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\n` +
+      `replay: npm run fuzz -- --seed ${r.seed} --runs ${MIRROR_RUNS} --invariants op --iommu mirror`);
+  }, 300_000);
 
   it(`${RUNS} random sequences agree with the reference model and keep the invariants`, async () => {
     /*

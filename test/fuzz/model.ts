@@ -74,10 +74,29 @@
  *       Non-protected guests: MEM_RELINQUISH as above; MEM_SHARE / MEM_UNSHARE go to the host
  *       untouched.
  *
+ *   R13 DMA isolation (hyp/iommu/README.md, the pKVM IOMMU series; board option cfg.iommu):
+ *       - 'hypercall' mode: domains (u16 id, not 0, type S2 = 1), streams attached to one domain
+ *         each (id < 64, pasid 0), per-domain IOVA mappings. map_pages maps nothing unless the call
+ *         is well formed and every page of [pa, pa + size) is RAM the host has (host state not
+ *         NOPAGE: owned, shared with the hyp or a guest, or borrowed from a guest); it then maps
+ *         the leading pgsize chunks whose IOVA range is free (stops at -EEXIST). Each mapped page
+ *         takes a DMA reference. unmap_pages removes leading leaves of exactly pgsize and drops
+ *         their references; free_domain of a domain with mappings keeps the references (upstream).
+ *       - A page with DMA references cannot leave the host: every check of host state OWNED
+ *         (donate to a guest or the hyp, share with the hyp, share with a guest) answers -EINVAL
+ *         (HOST_CHECK_NULL_REFCNT), and a guest's unshare of a page it shared with the host -EBUSY.
+ *       - 'mirror' mode: the IOMMU hypercalls answer -ENODEV (map/unmap: 0 bytes); DMA translates
+ *         with the host stage-2: a page is reachable iff it is RAM and the host has it.
+ *       - The IOMMU pool (refill/reclaim) holds pages donated to the hyp; the model cannot predict
+ *         how many table pages the hyp uses, so the fuzzer's host driver refills on request and
+ *         the model only checks that reclaimed pages were pool pages.
+ *       - A DMA copy goes chunk by chunk (no chunk crosses a page on either side): the source must
+ *         translate for a read, the destination for a write (mapping prot), else it stops there.
+ *
  * Not modelled (the fuzzer stays clear of it): the pages of the vCPU memcaches and the stage-2 table
  * pages (the host tops the memcache up before every donate/share, as KVM does — with an empty one
  * the pinned upstream WARNs after the host side changed, see the fuzzer's report), the access flag
- * (mkyoung / test_clear_young are not generated), the IOMMU and allocator hypercalls.
+ * (mkyoung / test_clear_young are not generated), the EL2 heap allocator, IOMMU table pages.
  */
 
 export const EPERM = 1;
@@ -85,6 +104,7 @@ export const ENOENT = 2;
 export const E2BIG = 7;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
+export const ENODEV = 19;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EINVAL = 22;
@@ -93,7 +113,7 @@ export const EHWPOISON = 133;
 
 export const ERRNO_NAMES: Record<number, string> = {
   [EPERM]: 'EPERM', [ENOENT]: 'ENOENT', [E2BIG]: 'E2BIG', [EAGAIN]: 'EAGAIN', [ENOMEM]: 'ENOMEM',
-  [EFAULT]: 'EFAULT', [EBUSY]: 'EBUSY', [EINVAL]: 'EINVAL', [ERANGE]: 'ERANGE', [EHWPOISON]: 'EHWPOISON',
+  [EFAULT]: 'EFAULT', [EBUSY]: 'EBUSY', [ENODEV]: 'ENODEV', [EINVAL]: 'EINVAL', [ERANGE]: 'ERANGE', [EHWPOISON]: 'EHWPOISON',
 };
 export const errnoName = (r: number): string => (r < 0 && ERRNO_NAMES[-r] ? `-${ERRNO_NAMES[-r]}` : String(r));
 
@@ -122,7 +142,21 @@ export interface PageM {
   pin: number;
   /** First u64 of the page, or null when not modelled. */
   content: bigint | null;
+  /** DMA references: IOMMU mappings of the page (R13). */
+  dma: number;
 }
+
+export type IommuMode = 'hypercall' | 'mirror';
+/** One IOMMU leaf: pages 1 (4 KiB) or 512 (2 MiB). */
+export interface IoMapM { iova: bigint; pfn: bigint; pages: number; r: boolean; w: boolean }
+export interface DomainM { id: number; maps: Map<bigint, IoMapM> }
+export interface DmaOutcome { status: number; done: bigint; stop: { iova: bigint; write: boolean } | null; touched: { pfn: bigint; write: boolean }[] }
+export const IOMMU_READ = 1;
+export const IOMMU_WRITE = 2;
+export const IOMMU_PROT_MASK = 0x3f;
+export const IOMMU_IAS = 39n;
+export const NR_STREAMS = 64;
+export const DMA_SID = 1;
 
 export interface MappingM {
   gfn: bigint; /* first gfn */
@@ -167,6 +201,8 @@ export interface ModelConfig {
   carveout: { base: bigint; size: bigint };
   /** pfns whose contents start as zero and are tracked (the rest: unknown). */
   zeroedPfns: { first: bigint; count: number };
+  /** The board's IOMMU (R13), or none. */
+  iommu?: IommuMode | null;
 }
 
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
@@ -197,6 +233,11 @@ export const MODEL_HOST_HCALLS = [
   '__pkvm_init_vm', '__pkvm_init_vcpu', '__pkvm_vcpu_in_poison_fault', '__pkvm_force_reclaim_guest_page',
   '__pkvm_reclaim_dying_guest_page', '__pkvm_start_teardown_vm', '__pkvm_finalize_teardown_vm',
   '__pkvm_vcpu_load', '__pkvm_vcpu_put', '__pkvm_tlb_flush_vmid',
+  /* Appended: the pKVM IOMMU series (hyp/iommu/README.md). */
+  '__pkvm_hyp_alloc_mgt_refill', '__pkvm_hyp_alloc_mgt_reclaimable', '__pkvm_hyp_alloc_mgt_reclaim',
+  '__pkvm_host_iommu_alloc_domain', '__pkvm_host_iommu_free_domain', '__pkvm_host_iommu_attach_dev',
+  '__pkvm_host_iommu_detach_dev', '__pkvm_host_iommu_map_pages', '__pkvm_host_iommu_unmap_pages',
+  '__pkvm_host_iommu_iova_to_phys',
 ] as const;
 export type ModelHcallName = (typeof MODEL_HOST_HCALLS)[number];
 export const HCALL_BASE = 0xc600_0000n;
@@ -211,6 +252,10 @@ export class PkvmModel {
   loaded: { slot: number; vcpu: number } | null = null;
   /** __pkvm_prot_finalize already ran on the (only) CPU. */
   finalized = true;
+  /** R13: IOMMU domains, stream → domain, and the pages of the hyp's IOMMU pool. */
+  readonly domains = new Map<number, DomainM>();
+  readonly streams = new Map<number, number>();
+  readonly pool = new Set<bigint>();
 
   constructor(readonly cfg: ModelConfig) {
     this.slots = new Array<VmM | null>(cfg.maxVms).fill(null);
@@ -238,7 +283,7 @@ export class PkvmModel {
     if (p) return p;
     const z = this.cfg.zeroedPfns;
     const tracked = pfn >= z.first && pfn < z.first + BigInt(z.count);
-    return { host: 'OWNED', hyp: 'NOPAGE', owner: null, shareCount: 0, pin: 0, content: tracked ? 0n : null };
+    return { host: 'OWNED', hyp: 'NOPAGE', owner: null, shareCount: 0, pin: 0, content: tracked ? 0n : null, dma: 0 };
   }
   private pageMut(pfn: bigint): PageM {
     let p = this.pages.get(pfn);
@@ -271,7 +316,11 @@ export class PkvmModel {
   private hostCheck(phys: bigint, pages: number, state: HostState): number {
     const r = this.checkRangeAllowedMemory(phys, u64(phys + BigInt(pages) * PAGE));
     if (r) return r;
-    for (let i = 0; i < pages; i++) if (this.page((phys >> 12n) + BigInt(i)).host !== state) return -EPERM;
+    for (let i = 0; i < pages; i++) {
+      const p = this.page((phys >> 12n) + BigInt(i));
+      if (p.host !== state) return -EPERM;
+      if (state === 'OWNED' && p.dma) return -EINVAL; /* R13: HOST_CHECK_NULL_REFCNT */
+    }
     return 0;
   }
 
@@ -427,6 +476,7 @@ export class PkvmModel {
     if (r) return { ret: r, warn: false };
     for (let i = 0; i < pages; i++) {
       const p = this.page((phys >> 12n) + BigInt(i));
+      if (p.host === 'OWNED' && p.dma) return { ret: -EINVAL, warn: false }; /* R13 */
       if (p.host === 'OWNED') continue;
       if (p.host === 'SHARED_OWNED') {
         if (p.shareCount === U32_MAX) return { ret: -EBUSY, warn: false };
@@ -540,6 +590,7 @@ export class PkvmModel {
     const m = v.m!;
     if (m.state !== 'SHARED_OWNED') return { ret: -EPERM, warn: false };
     if (this.hostCheck(v.phys!, 1, 'SHARED_BORROWED')) return { ret: -EPERM, warn: false };
+    if (this.page(m.pfn).dma) return { ret: -EBUSY, warn: false }; /* R13: the host maps it for DMA */
     const warn = gfn >> GFN_META_BITS !== 0n;
     this.setHost(m.pfn, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: gfn & ((1n << GFN_META_BITS) - 1n) });
     m.state = 'OWNED';
@@ -661,6 +712,176 @@ export class PkvmModel {
     return this.loaded && this.slots[this.loaded.slot] === vm ? 1 : 0;
   }
 
+  /* ---------------------------------------------------------------- IOMMU (R13) */
+
+  private pv(): boolean { return this.cfg.iommu === 'hypercall'; }
+  private static pgsizeOk(pgsize: bigint): boolean { return pgsize === PAGE || pgsize === PAGE << 9n || pgsize === PAGE << 18n; }
+  private domainRefs(domain: number): number {
+    let n = 0;
+    for (const d of this.streams.values()) if (d === domain) n++;
+    return n;
+  }
+  /** The leaf translating iova in a domain, or null. */
+  ioLeaf(d: DomainM, iova: bigint): IoMapM | null {
+    const m = d.maps.get(iova & ~(PAGE - 1n));
+    if (m) return m;
+    const b = d.maps.get(iova & ~(PAGE * BigInt(BLOCK_PAGES) - 1n));
+    return b && b.pages === BLOCK_PAGES ? b : null;
+  }
+  private ioOverlaps(d: DomainM, iova: bigint, len: bigint): boolean {
+    for (const m of d.maps.values()) if (m.iova < iova + len && iova < m.iova + BigInt(m.pages) * PAGE) return true;
+    return false;
+  }
+
+  /** __pkvm_host_iommu_alloc_domain (its final answer, after the host served any memory request). */
+  iommuAllocDomain(domain: number, type: bigint): number {
+    if (!this.pv()) return -ENODEV;
+    if (domain === 0 || this.domains.has(domain)) return -EINVAL;
+    if (BigInt.asIntN(32, type) !== 1n) return -EINVAL;
+    this.domains.set(domain, { id: domain, maps: new Map() });
+    return 0;
+  }
+  iommuFreeDomain(domain: number): number {
+    if (!this.pv()) return -ENODEV;
+    if (!this.domains.has(domain) || this.domainRefs(domain)) return -EINVAL;
+    this.domains.delete(domain); /* DMA references of remaining leaves are kept */
+    return 0;
+  }
+  iommuAttach(iommuId: number, domain: number, sid: bigint, pasid: bigint): number {
+    if (!this.pv()) return -ENODEV;
+    if (iommuId !== 0) return -EINVAL;
+    if (!this.domains.has(domain) || sid >= BigInt(NR_STREAMS)) return -EINVAL;
+    if (this.streams.has(Number(sid)) || pasid) return -EBUSY;
+    this.streams.set(Number(sid), domain);
+    return 0;
+  }
+  iommuDetach(iommuId: number, domain: number, sid: bigint, pasid: bigint): number {
+    if (!this.pv()) return -ENODEV;
+    if (iommuId !== 0) return -EINVAL;
+    if (!this.domains.has(domain) || !this.domainRefs(domain) || sid >= BigInt(NR_STREAMS) || pasid) return -EINVAL;
+    if (this.streams.get(Number(sid)) !== domain) return -EINVAL;
+    this.streams.delete(Number(sid));
+    return 0;
+  }
+
+  /** __pkvm_host_iommu_map_pages as the host driver calls it (again after each memory request):
+   * the bytes mapped in all. */
+  iommuMap(domain: number, iova: bigint, pa: bigint, pgsize: bigint, pgcount: bigint, prot: bigint): bigint {
+    if (!this.pv()) return 0n;
+    if (prot & ~BigInt(IOMMU_PROT_MASK)) return 0n;
+    const size = pgsize * pgcount;
+    if (size > M64 || iova + size > M64 || pa + size > M64) return 0n;
+    if (domain === 0) return 0n;
+    const d = this.domains.get(domain);
+    if (!d) return 0n;
+    if (!PkvmModel.pgsizeOk(pgsize) || (iova | pa) & (pgsize - 1n)) return 0n;
+    if (iova + size > 1n << IOMMU_IAS) return 0n;
+    if (!(prot & BigInt(IOMMU_READ | IOMMU_WRITE)) || !pgcount) return 0n;
+    /* __pkvm_host_use_dma() */
+    const nr = size >> 12n;
+    if (!this.pfnRangeValid(pa >> 12n, nr)) return 0n;
+    if (this.checkRangeAllowedMemory(pa, pa + size)) return 0n;
+    for (let i = 0n; i < nr; i++) if (this.page((pa >> 12n) + i).host === 'NOPAGE') return 0n;
+    let mapped = 0n;
+    while (mapped < size && !this.ioOverlaps(d, iova + mapped, pgsize)) {
+      const m: IoMapM = {
+        iova: iova + mapped, pfn: (pa + mapped) >> 12n, pages: Number(pgsize >> 12n),
+        r: (prot & BigInt(IOMMU_READ)) !== 0n, w: (prot & BigInt(IOMMU_WRITE)) !== 0n,
+      };
+      d.maps.set(m.iova, m);
+      for (let i = 0; i < m.pages; i++) this.pageMut(m.pfn + BigInt(i)).dma++;
+      mapped += pgsize;
+    }
+    return mapped;
+  }
+
+  iommuUnmap(domain: number, iova: bigint, pgsize: bigint, pgcount: bigint): bigint {
+    if (!this.pv() || !pgsize || !pgcount) return 0n;
+    const size = pgsize * pgcount;
+    if (size > M64 || iova + size > M64 || domain === 0) return 0n;
+    const d = this.domains.get(domain);
+    if (!d || !PkvmModel.pgsizeOk(pgsize) || iova & (pgsize - 1n)) return 0n;
+    let un = 0n;
+    while (un < size) {
+      const at = iova + un;
+      if (at + pgsize > 1n << IOMMU_IAS) break;
+      const m = d.maps.get(at);
+      if (!m || BigInt(m.pages) * PAGE !== pgsize) break;
+      d.maps.delete(at);
+      for (let i = 0; i < m.pages; i++) this.pageMut(m.pfn + BigInt(i)).dma--;
+      un += pgsize;
+    }
+    return un;
+  }
+
+  iommuIovaToPhys(domain: number, iova: bigint): bigint {
+    const d = this.pv() ? this.domains.get(domain) : undefined;
+    if (!d || iova >= 1n << IOMMU_IAS) return 0n;
+    const m = this.ioLeaf(d, iova);
+    return m ? (m.pfn << 12n) + (iova - m.iova) : 0n;
+  }
+
+  /** __pkvm_hyp_alloc_mgt_refill of a list of pages (head first): -EINVAL at the first page the
+   * host cannot donate, the pages before it stay admitted. */
+  iommuRefill(id: bigint, pfns: bigint[]): number {
+    if (!this.cfg.iommu || id !== 1n) return -EINVAL;
+    for (const pfn of pfns) {
+      if (!this.pfnRangeValid(pfn, 1n) || this.donateHyp(pfn)) return -EINVAL;
+      this.pool.add(pfn);
+    }
+    return 0;
+  }
+
+  /** __pkvm_hyp_alloc_mgt_reclaim: the pages the hyp gave back must be free pool pages; they return
+   * to the host. An error string when they are not. */
+  iommuReclaim(id: bigint, target: number, pfns: bigint[]): string | null {
+    if (!this.cfg.iommu || id !== 1n) return pfns.length ? `${pfns.length} pages given back for allocator ${id}` : null;
+    if (pfns.length > Math.max(0, target)) return `${pfns.length} pages given back for a target of ${target}`;
+    if (!pfns.length && target > 0 && this.pool.size && !this.domains.size) return `the pool has ${this.pool.size} free pages but none came back`;
+    for (const pfn of pfns) {
+      if (!this.pool.delete(pfn)) return `page 0x${pfn.toString(16)} was not in the IOMMU pool`;
+      this.hypDonateHost(pfn);
+    }
+    return null;
+  }
+
+  /** Where the DMA stream translates iova (read or write), or null: a fault. */
+  dmaTranslate(iova: bigint, write: boolean): bigint | null {
+    if (this.cfg.iommu === 'mirror') return this.isRam(iova) && this.page(iova >> 12n).host !== 'NOPAGE' ? iova : null;
+    if (this.cfg.iommu !== 'hypercall') return null;
+    const dom = this.streams.get(DMA_SID);
+    const d = dom === undefined ? undefined : this.domains.get(dom);
+    if (!d || iova >= 1n << IOMMU_IAS) return null;
+    const m = this.ioLeaf(d, iova);
+    if (!m || !(write ? m.w : m.r)) return null;
+    return (m.pfn << 12n) + (iova - m.iova);
+  }
+
+  /** A copy by the DMA engine (stream DMA_SID): chunks never cross a page on either side. The first
+   * word of a destination page follows the source's when a chunk starts there. */
+  dmaCopy(src: bigint, dst: bigint, len: bigint): DmaOutcome {
+    const touched: DmaOutcome['touched'] = [];
+    let done = 0n;
+    while (done < len) {
+      const s = u64(src + done);
+      const d = u64(dst + done);
+      let n = len - done;
+      if (PAGE - (s & (PAGE - 1n)) < n) n = PAGE - (s & (PAGE - 1n));
+      if (PAGE - (d & (PAGE - 1n)) < n) n = PAGE - (d & (PAGE - 1n));
+      const ps = this.dmaTranslate(s, false);
+      if (ps === null) return { status: 2, done, stop: { iova: s, write: false }, touched };
+      const pd = this.dmaTranslate(d, true);
+      if (pd === null) return { status: 2, done, stop: { iova: d, write: true }, touched };
+      touched.push({ pfn: ps >> 12n, write: false }, { pfn: pd >> 12n, write: true });
+      if ((pd & (PAGE - 1n)) === 0n) {
+        const v = (ps & (PAGE - 1n)) === 0n && n >= 8n ? this.page(ps >> 12n).content : null;
+        this.pageMut(pd >> 12n).content = v;
+      } else if ((pd & (PAGE - 1n)) < 8n) this.pageMut(pd >> 12n).content = null;
+      done += n;
+    }
+    return { status: 1, done, stop: null, touched };
+  }
+
   /* ---------------------------------------------------------------- dispatch */
 
   /** A host hypercall through the SMCCC frame (R10); x1..x4 are the arguments. */
@@ -694,6 +915,13 @@ export class PkvmModel {
       case '__pkvm_vcpu_put':
         this.vcpuPut();
         return { x0: 0n, x1: x1in, warn: false };
+      case '__pkvm_host_iommu_free_domain': return done({ ret: this.iommuFreeDomain(h16(a(0))), warn: false });
+      case '__pkvm_host_iommu_attach_dev':
+        return done({ ret: this.iommuAttach(h16(a(0)), h16(a(1)), a(2) & 0xffffffffn, a(3) & 0xffffffffn), warn: false });
+      case '__pkvm_host_iommu_detach_dev':
+        return done({ ret: this.iommuDetach(h16(a(0)), h16(a(1)), a(2) & 0xffffffffn, a(3) & 0xffffffffn), warn: false });
+      case '__pkvm_host_iommu_unmap_pages': return { x0: 0n, x1: this.iommuUnmap(h16(a(0)), a(1), a(2), a(3)), warn: false };
+      case '__pkvm_host_iommu_iova_to_phys': return { x0: 0n, x1: this.iommuIovaToPhys(h16(a(0)), a(1)), warn: false };
       default:
         throw new Error(`model: hypercall ${name} is not modelled`);
     }

@@ -63,7 +63,31 @@ export type Op =
   | { t: 'guest_write'; vm: VmSym; gfn: GfnSym; val: bigint }
   | { t: 'create'; prot: boolean }
   | { t: 'bad_hcall'; n: bigint }
-  | { t: 'prot_finalize' };
+  | { t: 'prot_finalize' }
+  /* DMA isolation (R13 in model.ts): the host's IOMMU driver and a DMA engine behind the SMMU. */
+  | { t: 'io_alloc'; dom: DomSym; type: bigint }
+  | { t: 'io_free'; dom: DomSym; prep: boolean }
+  | { t: 'io_attach'; dom: DomSym; sid: number; pasid: bigint }
+  | { t: 'io_detach'; dom: DomSym; sid: number }
+  | { t: 'io_map'; dom: DomSym; iova: IovaSym; pfn: PfnSym; pgsize: bigint; pgcount: bigint; prot: bigint }
+  | { t: 'io_unmap'; dom: DomSym; iova: IovaSym; pgsize: bigint; pgcount: bigint }
+  | { t: 'io_iova_to_phys'; dom: DomSym; iova: IovaSym }
+  | { t: 'io_refill'; pfns: PfnSym[] }
+  | { t: 'io_reclaim'; target: number; id: bigint }
+  | { t: 'dma'; src: number; dst: number; len: bigint };
+
+/** IOMMU domain ids: `pick` one the model has (or the next free one), or a raw id (0: the identity
+ * domain, refused; 0x10001: a u16 alias of 1). */
+export type DomSym = { k: 'pick'; i: number } | { k: 'raw'; v: number };
+/**
+ * IOVAs: `pick` a mapped one of the domain (or a free slot), a 4 KiB slot of the small-page window,
+ * the 2 MiB window (its block maps fuzz#0's 2 MiB), or the edge of the 39-bit IOVA space.
+ */
+export type IovaSym = { k: 'pick'; i: number } | { k: 'slot'; i: number } | { k: 'block'; i: number } | { k: 'edge' };
+export const IOVA_SLOT_BASE = 0x10_0000n;
+export const IOVA_BLOCK_BASE = 0x4000_0000n;
+export const IOVA_EDGE = (1n << 39n) - 0x1000n;
+export const IOVA_SLOTS = 8;
 
 const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 
@@ -92,6 +116,43 @@ const writePfnArb: fc.Arbitrary<PfnSym> = fc.oneof(
   w(1, fc.constantFrom<PfnSym>({ k: 'carveout' }, { k: 'mmio' }, { k: 'hole' })),
 );
 const readPfnArb: fc.Arbitrary<PfnSym> = fc.oneof(w(6, writePfnArb), w(1, structArb));
+/* Pages the host maps for DMA: fuzz pages (donated, shared or its own), hyp-owned pages, non-RAM, a
+ * u64 alias; never the host's own struct kvm / kvm_vcpu (a DMA write there would corrupt the host). */
+const dmaPfnArb: fc.Arbitrary<PfnSym> = fc.oneof(
+  w(10, pickPfn),
+  w(4, fuzzPfn),
+  w(1, fuzzIdx.map((i): PfnSym => ({ k: 'alias', i }))),
+  w(2, structArb.filter((s) => s.k !== 'struct' || (s.what !== 'kvm' && s.what !== 'hostVcpu'))),
+  w(1, fc.constantFrom<PfnSym>({ k: 'carveout' }, { k: 'mmio' }, { k: 'hole' }, { k: 'top' })),
+);
+const domArb: fc.Arbitrary<DomSym> = fc.oneof(
+  w(10, pickIdx.map((i): DomSym => ({ k: 'pick', i }))),
+  w(1, fc.constantFrom<DomSym>({ k: 'raw', v: 0 }, { k: 'raw', v: 1 }, { k: 'raw', v: 0x10001 }, { k: 'raw', v: 0xffff })),
+);
+const iovaArb: fc.Arbitrary<IovaSym> = fc.oneof(
+  w(8, pickIdx.map((i): IovaSym => ({ k: 'pick', i }))),
+  w(4, fc.integer({ min: 0, max: IOVA_SLOTS - 1 }).map((i): IovaSym => ({ k: 'slot', i }))),
+  w(1, fuzzIdx.map((i): IovaSym => ({ k: 'block', i }))),
+  w(1, fc.constant<IovaSym>({ k: 'edge' })),
+);
+const pgsizeArb = fc.oneof(w(20, fc.constant(0x1000n)), w(2, fc.constant(0x20_0000n)), w(1, fc.constantFrom(0n, 0x2000n)));
+const pgcountArb = fc.oneof(w(10, fc.constant(1n)), w(2, fc.constant(2n)), w(1, fc.constantFrom(0n, 1n << 52n)));
+/* IOMMU_READ 1, IOMMU_WRITE 2 (+ CACHE 4 / NOEXEC 8); 0: no access, nothing mapped; 0x40: unknown. */
+const ioProtArb = fc.oneof(w(10, fc.constant(3n)), w(2, fc.constantFrom(1n, 2n, 0xbn)), w(1, fc.constantFrom(0n, 0x40n)));
+/** DMA operands: 0–7 a mapped IOVA (mirror: a fuzz page), 8–15 the other IOVAs / PAs (see runner). */
+const dmaOperandArb = fc.oneof(w(8, fc.integer({ min: 0, max: 7 })), w(1, fc.integer({ min: 8, max: 15 })));
+const ioOps = [
+  w(1, fc.record({ t: fc.constant('io_alloc' as const), dom: domArb, type: fc.oneof(w(8, fc.constant(1n)), w(1, fc.constantFrom(0n, 2n))) })),
+  w(1, fc.record({ t: fc.constant('io_free' as const), dom: domArb, prep: fc.oneof(w(5, fc.constant(true)), w(1, fc.constant(false))) })),
+  w(1, fc.record({ t: fc.constant('io_attach' as const), dom: domArb, sid: fc.constantFrom(1, 1, 1, 2, 64), pasid: fc.oneof(w(8, fc.constant(0n)), w(1, fc.constant(1n))) })),
+  w(1, fc.record({ t: fc.constant('io_detach' as const), dom: domArb, sid: fc.constantFrom(1, 1, 2) })),
+  w(6, fc.record({ t: fc.constant('io_map' as const), dom: domArb, iova: iovaArb, pfn: dmaPfnArb, pgsize: pgsizeArb, pgcount: pgcountArb, prot: ioProtArb })),
+  w(3, fc.record({ t: fc.constant('io_unmap' as const), dom: domArb, iova: iovaArb, pgsize: pgsizeArb, pgcount: pgcountArb })),
+  w(1, fc.record({ t: fc.constant('io_iova_to_phys' as const), dom: domArb, iova: iovaArb })),
+  w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }) })),
+  w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(6, fc.constant(1n)), w(1, fc.constant(0n))) })),
+  w(4, fc.record({ t: fc.constant('dma' as const), src: dmaOperandArb, dst: dmaOperandArb, len: fc.oneof(w(4, fc.constant(0x1000n)), w(2, fc.constant(8n)), w(2, fc.constant(0x2000n))) })),
+];
 
 const pickGfn = pickIdx.map((i): GfnSym => ({ k: 'pick', i }));
 const gfnConst = (...v: bigint[]) => fc.constantFrom(...v).map((g): GfnSym => ({ k: 'gfn', v: g }));
@@ -158,6 +219,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(1, fc.record({ t: fc.constant('create' as const), prot: fc.boolean() })),
   w(1, fc.record({ t: fc.constant('bad_hcall' as const), n: badHcallArb })),
   w(1, fc.constant<Op>({ t: 'prot_finalize' })),
+  ...ioOps,
 );
 
 /**
@@ -187,6 +249,7 @@ export function showPfnSym(p: PfnSym): string {
 }
 export const showHandle = (h: HandleSym): string => (h.k === 'slot' ? `slot${h.slot}` : h.k === 'pick' ? `pick#${h.i}` : hex(h.v));
 export const showGfn = (g: GfnSym): string => (g.k === 'pick' ? `pick#${g.i}` : hex(g.v));
+export const showIova = (v: IovaSym): string => (v.k === 'edge' ? 'edge' : `${v.k}#${v.i}`);
 export const showVm = (v: VmSym): string => (v.k === 'pick' ? `pick#${v.i}` : `slot${v.slot}`);
 
 /** One line per generated operation (the unexpanded form fast-check shrinks). */
@@ -197,6 +260,9 @@ export function showOp(op: Op): string {
       if (k === 'h') return `h=${showHandle(v as HandleSym)}`;
       if (k === 'gfn') return `gfn=${showGfn(v as GfnSym)}`;
       if (k === 'vm') return `vm=${showVm(v as VmSym)}`;
+      if (k === 'dom') return `dom=${(v as DomSym).k === 'pick' ? `pick#${(v as { i: number }).i}` : hex((v as { v: number }).v)}`;
+      if (k === 'iova') return `iova=${showIova(v as IovaSym)}`;
+      if (k === 'pfns') return `pfns=[${(v as PfnSym[]).map(showPfnSym).join(', ')}]`;
       return `${k}=${showPfnSym(v as PfnSym)}`;
     }
     return `${k}=${String(v)}`;

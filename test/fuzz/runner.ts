@@ -25,20 +25,27 @@ import {
   ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
 } from '../../hyp/hypercalls';
 import type { KvmPgtable } from '../../hyp/pgtable';
+import { kvm_iommu_init, kvm_iommu_iova_to_phys, type KvmIommu } from '../../hyp/iommu/iommu';
+import { coreStage2Walk } from '../../hyp/iommu/walk';
+import { hyp_page_dma_refs } from '../../hyp/iommu/dma-refs';
+import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_reqs_smccc_decode } from '../../hyp/iommu/defs';
+import { pop_hyp_memcache } from '../../hyp/memcache';
+import { DmaEngine } from '../../machine/dma-engine';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
   KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
   kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate,
 } from '../../hyp/pgtable-defs';
 import {
-  PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, type AccessOutcome, type HostState, type HypState,
-  type ModelHcallName, type VmLayout, type VmM,
+  PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, ENOMEM, DMA_SID, type AccessOutcome, type HostState, type HypState,
+  type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM,
 } from './model';
 import {
-  FUZZ_OFFSETS, GFNS, GFN_LAST, showOp, showPfnSym, type GfnSym, type HandleSym, type Op, type PfnSym, type VmSym,
+  FUZZ_OFFSETS, GFNS, GFN_LAST, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
+  type DomSym, type GfnSym, type HandleSym, type IovaSym, type Op, type PfnSym, type VmSym,
 } from './ops';
 
-type PfnPurpose = 'access' | 'host_owned' | 'shareable' | 'hyp_shared' | 'guest_owned';
+type PfnPurpose = 'access' | 'host_owned' | 'shareable' | 'hyp_shared' | 'guest_owned' | 'dma_map';
 type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped';
 
 export const RAM_BYTES = 3 << 20;
@@ -63,7 +70,12 @@ export type Step =
   | { s: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; ipa: bigint; x2: bigint }
   | { s: 'host_access'; pa: bigint; write: boolean; val: bigint; what: string }
   | { s: 'guest_access'; slot: number; gfn: bigint; write: boolean; val: bigint }
-  | { s: 'topup' };
+  | { s: 'topup' }
+  | { s: 'io_alloc'; domain: bigint; type: bigint }
+  | { s: 'io_map'; domain: bigint; iova: bigint; pa: bigint; pgsize: bigint; pgcount: bigint; prot: bigint }
+  | { s: 'io_refill'; id: bigint; pfns: bigint[] }
+  | { s: 'io_reclaim'; id: bigint; target: number }
+  | { s: 'dma'; src: bigint; dst: bigint; len: bigint };
 
 export class FuzzFailure extends Error {
   constructor(readonly reason: string, readonly ops: Op[], readonly log: string[]) {
@@ -83,6 +95,12 @@ export interface RunOptions {
   invariants: 'step' | 'op';
   /** Test hook: called on the machine after each generated operation (before its checks end). */
   tamper?: (el2: HostedEl2, opIndex: number) => void;
+  /**
+   * The board's IOMMU (an SMMU in front of a DMA engine, stream DMA_SID): pKVM-owned IOMMU tables
+   * ('hypercall', the default: the host allocates domain 1 and attaches the engine at boot), the
+   * host stage-2 shared with the SMMU ('mirror'), or no IOMMU ('none').
+   */
+  iommu?: IommuMode | 'none';
 }
 export const DEFAULT_RUN_OPTIONS: RunOptions = { invariants: 'step' };
 
@@ -127,19 +145,37 @@ class Run {
   private opIndex = 0;
   private pickRound = 0;
   private readonly names = new Map<bigint, string>();
+  readonly iommu: KvmIommu | null = null;
+  readonly dma: DmaEngine | null = null;
+  /** Pages the DMA engine read and wrote during the current step. */
+  private readonly touched: string[] = [];
+  /** Host allocator pages the host driver gave the IOMMU pool. */
+  private readonly poolAllocPages = new Set<bigint>();
 
   constructor(readonly ops: Op[], readonly opts: RunOptions = DEFAULT_RUN_OPTIONS) {
     const { core, el2, kvm } = bootMachine();
     this.core = core;
     this.el2 = el2;
     this.kvm = kvm;
+    const mode = opts.iommu ?? 'hypercall';
+    if (mode !== 'none') {
+      this.iommu = kvm_iommu_init(el2.pkvm, { mode, walk: coreStage2Walk(core) });
+      const mem = el2.mem;
+      const touched = this.touched;
+      /* The engine masters the bus: raw physical memory, translated only by the SMMU. */
+      this.dma = new DmaEngine(this.iommu.smmu, {
+        isMemory: (pa) => mem.isMemory(pa),
+        readBytes: (pa, n) => (touched.push(`r ${hex(pa >> 12n)}`), mem.readBytes(pa, n)),
+        writeBytes: (pa, b) => (touched.push(`w ${hex(pa >> 12n)}`), mem.writeBytes(pa, b)),
+      }, { sid: DMA_SID });
+    }
     const basePfn = core.ramBase >> 12n;
     this.fuzzPfns = FUZZ_OFFSETS.map((o) => basePfn + BigInt(o));
     this.fuzzPfns.forEach((p, i) => this.names.set(p, `fuzz#${i}`));
     this.names.set(el2.carveout.base >> 12n, 'carveout');
     this.model = new PkvmModel({
       ramBase: core.ramBase, ramSize: BigInt(RAM_BYTES), paBits: 40, ipaBits: 40, maxVms: MAX_VMS,
-      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 },
+      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 }, iommu: mode === 'none' ? null : mode,
     });
   }
 
@@ -183,6 +219,12 @@ class Run {
         return free.length && this.pickRound++ % 4 ? free : c;
       }
       case 'guest_owned': return [...m.pages.keys()].filter((p) => m.page(p).owner?.id === 'GUEST');
+      /* Pages the host has (shared ones first), and now and then any fuzz page (donated: refused). */
+      case 'dma_map': {
+        if (this.pickRound++ % 4 === 0) return this.fuzzPfns;
+        const shared = this.fuzzPfns.filter((p) => m.page(p).host === 'SHARED_BORROWED' || m.page(p).host === 'SHARED_OWNED');
+        return shared.length && this.pickRound % 2 ? shared : this.fuzzPfns.filter((p) => m.page(p).host !== 'NOPAGE');
+      }
     }
   }
 
@@ -237,6 +279,65 @@ class Run {
     if (purpose === 'borrowed' || purpose === 'mapped') for (const mp of vm.maps.values()) if (!c.includes(mp.gfn)) c.push(mp.gfn);
     return c;
   }
+  /** An IOMMU domain id: `pick` an allocated one (alloc: a free one of 1..3). */
+  domain(d: DomSym, forAlloc = false): bigint {
+    if (d.k === 'raw') return BigInt(d.v);
+    const have = [...this.model.domains.keys()].sort((a, b) => a - b);
+    if (forAlloc) {
+      const free = [1, 2, 3].filter((x) => !this.model.domains.has(x));
+      return BigInt(free.length && d.i % 4 ? free[d.i % free.length]! : 1 + (d.i % 3));
+    }
+    return BigInt(have.length ? have[d.i % have.length]! : 1);
+  }
+  /** An IOVA of domain dom: `pick` a mapped leaf (want 'mapped') or a free 4 KiB slot ('free'). */
+  iova(v: IovaSym, dom: bigint, want: 'mapped' | 'free', pgsize: bigint): bigint {
+    switch (v.k) {
+      case 'slot': return IOVA_SLOT_BASE + BigInt(v.i) * 0x1000n;
+      case 'block': return IOVA_BLOCK_BASE + BigInt(FUZZ_OFFSETS[v.i]!) * 0x1000n;
+      case 'edge': return IOVA_EDGE;
+      case 'pick': {
+        if (pgsize === 0x20_0000n) return IOVA_BLOCK_BASE;
+        const d = this.model.domains.get(Number(dom & 0xffffn));
+        const c = want === 'mapped'
+          ? [...(d?.maps.values() ?? [])].filter((m) => BigInt(m.pages) * 0x1000n === pgsize || !pgsize).map((m) => m.iova)
+          : Array.from({ length: IOVA_SLOTS }, (_, i) => IOVA_SLOT_BASE + BigInt(i) * 0x1000n).filter((x) => !d || !this.model.ioLeaf(d, x));
+        return c.length ? c[v.i % c.length]! : IOVA_SLOT_BASE + BigInt(v.i % IOVA_SLOTS) * 0x1000n;
+      }
+    }
+  }
+  /** A DMA operand (see ops.ts): an IOVA of the engine's domain, or (mirror) a physical address. */
+  dmaAddr(n: number): bigint {
+    const m = this.model;
+    if (this.iommu?.mode === 'mirror') {
+      if (n < 8) return this.fuzzPfns[n % this.fuzzPfns.length]! << 12n;
+      const l = (slot: number): VmLayout | null => this.layouts[slot];
+      switch (n) {
+        case 8: return this.el2.carveout.base;
+        case 9: return (l(0)?.vmPfns[0] ?? this.fuzzPfns[0]!) << 12n;
+        case 10: return 0x0900_0000n;
+        case 11: return 0x5000_0000n;
+        case 12: return (l(1)?.pgdPfns[0] ?? this.fuzzPfns[1]!) << 12n;
+        case 13: { const g = this.pfnCandidates('guest_owned'); return (g.length ? g[0]! : this.fuzzPfns[5]!) << 12n; }
+        case 14: return (l(2)?.hypVcpuPfns[0] ?? this.fuzzPfns[2]!) << 12n;
+        default: return (this.fuzzPfns[5]! + 1n) << 12n;
+      }
+    }
+    const dom = m.streams.get(DMA_SID);
+    const d: DomainM | undefined = dom === undefined ? undefined : m.domains.get(dom);
+    if (n < 8) {
+      const c: bigint[] = [];
+      for (const mp of d?.maps.values() ?? []) for (let i = 0; i < Math.min(mp.pages, 2); i++) c.push(mp.iova + BigInt(i) * 0x1000n);
+      return c.length ? c[n % c.length]! : IOVA_SLOT_BASE + BigInt(n) * 0x1000n;
+    }
+    switch (n) {
+      case 12: return IOVA_BLOCK_BASE;
+      case 13: return IOVA_BLOCK_BASE + 0x1000n;
+      case 14: return IOVA_EDGE;
+      case 15: return 0n;
+      default: return IOVA_SLOT_BASE + BigInt((n - 8) * 2) * 0x1000n;
+    }
+  }
+
   private vmOfHandle(h: number): VmM | null {
     return this.model.vmByHandle(h & 0xffff);
   }
@@ -249,6 +350,12 @@ class Run {
     this.createStep(true, 2, check);
     this.createStep(false, 1, check);
     this.createStep(true, 1, check);
+    if (this.iommu?.mode === 'hypercall') {
+      /* The host's IOMMU driver probes the engine: domain 1, stream DMA_SID attached. */
+      this.log.push(`iommu (hypercall mode): allocate domain 1, attach stream ${DMA_SID}`);
+      this.step({ s: 'io_alloc', domain: 1n, type: 1n });
+      this.step({ s: 'hcall', name: '__pkvm_host_iommu_attach_dev', id: hcallId('__pkvm_host_iommu_attach_dev'), args: [0n, 1n, BigInt(DMA_SID), 0n, 0n] });
+    } else if (this.iommu) this.log.push('iommu (mirror mode): every stream translates with the host stage-2');
     bootVerified = true;
   }
 
@@ -415,6 +522,55 @@ class Run {
         break;
       case 'bad_hcall': this.step({ s: 'bad_hcall', id: HCALL_BASE + op.n, args: [0x40000n] }); break;
       case 'prot_finalize': hc('__pkvm_prot_finalize'); break;
+      /* ---- DMA isolation */
+      case 'io_alloc': this.step({ s: 'io_alloc', domain: this.domain(op.dom, true), type: op.type }); break;
+      case 'io_free': {
+        const dom = this.domain(op.dom);
+        const d = m.domains.get(Number(dom & 0xffffn));
+        if (op.prep && d) {
+          /* The host driver: detach its devices and unmap everything before freeing the domain. */
+          for (const [sid, x] of [...m.streams]) if (x === d.id) hc('__pkvm_host_iommu_detach_dev', 0n, dom, BigInt(sid), 0n);
+          for (const mp of [...d.maps.values()]) hc('__pkvm_host_iommu_unmap_pages', dom, mp.iova, BigInt(mp.pages) * 0x1000n, 1n);
+        }
+        hc('__pkvm_host_iommu_free_domain', dom);
+        break;
+      }
+      case 'io_attach': hc('__pkvm_host_iommu_attach_dev', 0n, this.domain(op.dom), BigInt(op.sid), op.pasid, 0n); break;
+      case 'io_detach': {
+        const attached = m.streams.get(op.sid);
+        const dom = op.dom.k === 'pick' && attached !== undefined && op.dom.i % 4 ? BigInt(attached) : this.domain(op.dom);
+        hc('__pkvm_host_iommu_detach_dev', 0n, dom, BigInt(op.sid), 0n);
+        break;
+      }
+      case 'io_map': {
+        const dom = this.domain(op.dom);
+        const block = op.pgsize === 0x20_0000n;
+        const pfn = block && op.pfn.k === 'pick' ? this.fuzzPfns[0]! : this.pfn(op.pfn, 'dma_map');
+        this.step({ s: 'io_map', domain: dom, iova: this.iova(op.iova, dom, 'free', op.pgsize), pa: (pfn << 12n) & M64, pgsize: op.pgsize, pgcount: op.pgcount, prot: op.prot });
+        break;
+      }
+      case 'io_unmap': {
+        const dom = this.domain(op.dom);
+        hc('__pkvm_host_iommu_unmap_pages', dom, this.iova(op.iova, dom, 'mapped', op.pgsize), op.pgsize, op.pgcount);
+        break;
+      }
+      case 'io_iova_to_phys': {
+        const dom = this.domain(op.dom);
+        hc('__pkvm_host_iommu_iova_to_phys', dom, this.iova(op.iova, dom, 'mapped', 0n));
+        break;
+      }
+      case 'io_refill': {
+        const pas = op.pfns.map((p) => (this.pfn(p, 'host_owned') << 12n) & M64);
+        /* A memcache list: the head page holds the address of the next one (a host write). */
+        if (pas.length > 1) this.step({ s: 'host_access', pa: pas[0]!, write: true, val: pas[1]!, what: 'memcache link' });
+        this.step({ s: 'io_refill', id: 1n, pfns: pas.map((pa) => pa >> 12n) });
+        break;
+      }
+      case 'io_reclaim': this.step({ s: 'io_reclaim', id: op.id, target: op.target }); break;
+      case 'dma':
+        if (this.dma) this.step({ s: 'dma', src: this.dmaAddr(op.src), dst: this.dmaAddr(op.dst), len: op.len });
+        else this.log.push('  (no IOMMU on this board: skipped)');
+        break;
     }
   }
 
@@ -443,6 +599,11 @@ class Run {
       case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${this.names.get(s.pa >> 12n) ?? s.what})`;
       case 'guest_access': return `guest slot${s.slot} ${s.write ? `write ${hex(s.val)} to` : 'read of'} gfn ${hex(s.gfn)}`;
       case 'topup': return 'host: top up the loaded vCPU memcache';
+      case 'io_alloc': return `host iommu driver: __pkvm_host_iommu_alloc_domain(${hex(s.domain)}, type ${s.type}) (refilling the pool on request)`;
+      case 'io_map': return `host iommu driver: map_pages(domain ${hex(s.domain)}, iova ${hex(s.iova)}, pa ${pfnName(s.pa >> 12n)}, pgsize ${hex(s.pgsize)}, pgcount ${hex(s.pgcount)}, prot ${hex(s.prot)}) (refilling the pool on request)`;
+      case 'io_refill': return `__pkvm_hyp_alloc_mgt_refill(${s.id}, [${s.pfns.map(pfnName).join(', ')}])`;
+      case 'io_reclaim': return `__pkvm_hyp_alloc_mgt_reclaim(${s.id}, target ${s.target})`;
+      case 'dma': return `dma engine: copy ${hex(s.len)} bytes from ${hex(s.src)} to ${hex(s.dst)}`;
     }
   }
 
@@ -505,6 +666,60 @@ class Run {
           [expect, got] = showAccesses(e, this.guestAccess(vm, s.gfn, s.write, s.val));
           break;
         }
+        case 'io_alloc': {
+          expect = errnoName(this.model.iommuAllocDomain(Number(s.domain & 0xffffn), s.type));
+          let r = this.rawHcall('__pkvm_host_iommu_alloc_domain', [s.domain, s.type]);
+          for (let n = 0; r.ret === -ENOMEM && this.serveRequest(r, line); n++) {
+            if (n > 16) this.fail('alloc_domain keeps asking for memory');
+            r = this.rawHcall('__pkvm_host_iommu_alloc_domain', [s.domain, s.type]);
+          }
+          got = errnoName(r.ret);
+          break;
+        }
+        case 'io_map': {
+          const e = this.model.iommuMap(Number(s.domain & 0xffffn), s.iova, s.pa, s.pgsize, s.pgcount, s.prot);
+          expect = `mapped ${hex(e)}`;
+          /* kvm_iommu_map_pages() of the host driver: call again for the rest after serving a request. */
+          let total = 0n;
+          for (let n = 0; ; n++) {
+            if (n > 64) this.fail('map_pages keeps asking for memory');
+            const left = s.pgsize ? s.pgcount - total / s.pgsize : s.pgcount;
+            const r = this.rawHcall('__pkvm_host_iommu_map_pages', [s.domain, (s.iova + total) & M64, (s.pa + total) & M64, s.pgsize, left, s.prot]);
+            total += r.x1;
+            const req = this.serveRequest(r, line);
+            if (!req && !r.x1) break;
+            if (s.pgsize && total >= s.pgsize * s.pgcount) break;
+          }
+          got = `mapped ${hex(total)}`;
+          break;
+        }
+        case 'io_refill': {
+          expect = errnoName(this.model.iommuRefill(s.id, s.pfns));
+          got = errnoName(this.rawHcall('__pkvm_hyp_alloc_mgt_refill', [s.id, s.pfns[0]! << 12n, BigInt(s.pfns.length)]).ret);
+          break;
+        }
+        case 'io_reclaim': {
+          const r = this.rawHcall('__pkvm_hyp_alloc_mgt_reclaim', [s.id, BigInt(s.target)]);
+          const mc = { head: r.x1, nr_pages: r.x2 };
+          const pfns: bigint[] = [];
+          for (let p = pop_hyp_memcache(this.el2.mem, mc); p !== null && pfns.length <= 4096; p = pop_hyp_memcache(this.el2.mem, mc)) pfns.push(p >> 12n);
+          const err = this.model.iommuReclaim(s.id, s.target, pfns);
+          expect = 'pool pages back to the host';
+          got = err ?? expect;
+          for (const p of pfns) if (this.poolAllocPages.delete(p)) this.kvm.alloc.free(p << 12n);
+          if (pfns.length) this.log.push(`  (pages back: ${pfns.map(hex).join(', ')})`);
+          break;
+        }
+        case 'dma': {
+          const e = this.model.dmaCopy(s.src, s.dst, s.len);
+          this.touched.length = 0;
+          const r = this.dma!.copy(s.src, s.dst, s.len);
+          const show = (status: number, done: bigint, stop: { iova: bigint; write: boolean } | null | undefined, touched: string[]): string =>
+            `status ${status} done ${hex(done)}${stop ? ` stopped at ${hex(stop.iova)} (${stop.write ? 'write' : 'read'})` : ''} touched [${touched.join(', ')}]`;
+          expect = show(e.status, e.done, e.stop, e.touched.map((t) => `${t.write ? 'w' : 'r'} ${hex(t.pfn)}`));
+          got = show(r.status, r.done, r.fault, this.touched);
+          break;
+        }
         case 'topup': {
           const l = this.model.loaded!;
           const hv = this.hostVms[l.slot];
@@ -533,6 +748,40 @@ class Run {
       cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…')}${gotWarn ? ' +WARN' : ''}`);
     }
     this.afterStep();
+  }
+
+  /** A host hypercall through the SMCCC frame (x1..x6): x1, x2, x3 and x1 as an errno. */
+  private rawHcall(name: ModelHcallName, args: bigint[]): { x1: bigint; x2: bigint; x3: bigint; ret: number } {
+    const frame = [hcallId(name), ...args.map((a) => a & M64)];
+    while (frame.length < 7) frame.push(0n);
+    this.el2.hcallFrame(frame);
+    if (frame[0] !== 0n) this.fail(`${name}: x0=${s64(frame[0]!)}`);
+    return { x1: frame[1]!, x2: frame[2]!, x3: frame[3]!, ret: s64(frame[1]!) };
+  }
+
+  /**
+   * The host driver serves the hyp's memory request in x2/x3 (one page from its allocator into the
+   * IOMMU pool; the model admits it as a donation to the hyp). false when there is none.
+   */
+  private serveRequest(r: { x2: bigint; x3: bigint }, line: string): boolean {
+    const req = hyp_reqs_smccc_decode(r.x2, r.x3);
+    if (req.type === KVM_HYP_LAST_REQ) return false;
+    if (req.type !== KVM_HYP_REQ_TYPE_MEM || req.dest !== REQ_MEM_DEST_HYP_IOMMU || req.sz_alloc !== 4096 || req.nr_pages < 1) {
+      this.log.push(`  ${line} → bogus memory request ${JSON.stringify(req)}`);
+      this.fail('the hyp made a bogus memory request');
+    }
+    for (let i = 0; i < req.nr_pages; i++) {
+      const p = this.kvm.allocPage();
+      const e = this.model.iommuRefill(1n, [p >> 12n]);
+      const g = this.rawHcall('__pkvm_hyp_alloc_mgt_refill', [1n, p, 1n]).ret;
+      if (e || g) {
+        this.log.push(`  host: refill the IOMMU pool with ${hex(p)} → ${errnoName(g)}   ✗ model expected ${errnoName(e)}`);
+        this.fail('refill of the IOMMU pool on request disagrees with the model');
+      }
+      this.poolAllocPages.add(p >> 12n);
+    }
+    this.log.push(`  (the hyp asked for ${req.nr_pages} page(s): refilled the IOMMU pool)`);
+    return true;
   }
 
   private hostAccess(pa: bigint, write: boolean, val: bigint): AccessOutcome {
@@ -636,6 +885,27 @@ class Run {
         const got = guestEntry(this.core, hv.pgt, g);
         const want = modelEntry(m, e, g);
         if (got !== want) d.push(`slot ${slot} gfn ${hex(g)}: ${got}, model ${want}`);
+      }
+    }
+    if (this.iommu) {
+      for (const pfn of pfns) {
+        if (!m.isRamPfn(pfn)) continue;
+        const r = hyp_page_dma_refs(pkvm, vmm.idx(pfn << 12n));
+        if (r !== m.page(pfn).dma) d.push(`page ${hex(pfn)}${this.names.get(pfn) ? ` (${this.names.get(pfn)})` : ''}: ${r} DMA references, model ${m.page(pfn).dma}`);
+      }
+      const gotDoms = [...this.iommu.domains.keys()].sort((a, b) => a - b).join(',');
+      const wantDoms = [...m.domains.keys()].sort((a, b) => a - b).join(',');
+      if (gotDoms !== wantDoms) d.push(`iommu domains [${gotDoms}], model [${wantDoms}]`);
+      if (this.iommu.mode === 'hypercall') {
+        const gotS = this.iommu.smmu.strtab.map((e, sid) => (e ? `${sid}:${e.vmid}` : '')).filter(Boolean).join(',');
+        const wantS = [...m.streams].sort((a, b) => a[0] - b[0]).map(([sid, dm]) => `${sid}:${dm}`).join(',');
+        if (gotS !== wantS) d.push(`smmu streams [${gotS}], model [${wantS}]`);
+      }
+      for (const dm of m.domains.values()) {
+        for (const mp of dm.maps.values()) {
+          const pa = kvm_iommu_iova_to_phys(pkvm, dm.id, mp.iova);
+          if (pa !== mp.pfn << 12n) d.push(`iommu domain ${dm.id} iova ${hex(mp.iova)}: maps ${hex(pa)}, model ${hex(mp.pfn << 12n)}`);
+        }
       }
     }
     const lv = pkvm.loaded_vcpu(0);
