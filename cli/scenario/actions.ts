@@ -2,8 +2,11 @@
  * Executes one host action of a scenario. Expected outcomes given on the action (the errno of an
  * access, x0/x1 of a hypercall) are checked here; each action also leaves a note in the timeline.
  */
-import { runAll, HostAccessError, type HostHcallName, asSigned, vmmResolve, VmmAccessError } from './hyp-api';
-import type { Action, Target } from './schema';
+import { runAll, runVcpu, HostAccessError, type HostHcallName, asSigned, vmmResolve, VmmAccessError, type HostVm } from './hyp-api';
+import { DMA_STATUS_DONE, DMA_STATUS_ERROR, kvm_iommu_map_pages } from './hyp-api';
+import type { Action, DmaAddr, Target } from './schema';
+import { DMA_DOMAIN } from './world';
+import { DMA_REASON_CODES, dmaReasonName } from './dma-names';
 import { ActionError, type RunState } from './run-state';
 import { createVm } from './world';
 import { checkExpectations } from './expect';
@@ -38,6 +41,15 @@ export function runAction(st: RunState, a: Action): void {
       st.names.delete(a.name);
       return;
     case 'lifecycle': return lifecycle(st, a);
+    case 'dma_map': return dmaMap(st, a);
+    case 'dma_unmap': return dmaUnmap(st, a);
+    case 'dma_copy': return dmaCopy(st, a);
+    case 'dma_reclaim': {
+      const n = st.world.dma!.host.reclaim();
+      st.note(`${a.path}: the host reclaimed ${n} free page(s) of the hyp's IOMMU pool`);
+      if (a.expect !== null) st.check(BigInt(n) === a.expect, `${a.path}.expect`, () => `dma_reclaim: expected ${a.expect} page(s), got ${n}`);
+      return;
+    }
     case 'check': {
       const [checks, failures] = [st.checks, st.failures.length];
       checkExpectations(st, a.expect, false);
@@ -48,12 +60,38 @@ export function runAction(st: RunState, a: Action): void {
 }
 
 function runGuests(st: RunState, a: Of<'run'>): void {
+  if (a.until) return runUntil(st, a, a.until);
   const w = st.world;
   const limit = a.insns ?? st.scenario.machine.maxInsns;
   const stop = runAll(w.kvm!, { slice: a.slice ?? st.scenario.machine.slice, maxGuestInsns: limit });
   const running = [...w.vms.values()].filter((v) => v.state === 'running').map((v) => v.name);
   st.note(`${a.path}: ${stop === 'all-stopped' ? 'every VM stopped' : `${limit} guest instructions run${running.length ? `, still running: ${running.join(', ')}` : ''}`}`);
   if (a.insns === null && stop === 'limit') st.fail(a.path, `instruction limit (${limit} guest instructions, machine.max_insns) reached with ${running.join(', ')} still running`);
+  st.snapshot(`after ${a.path} (run)`);
+}
+
+/**
+ * Runs the VMs round-robin, one guest entry (to its next exit) per turn, until a VM's console
+ * contains the text: the run stops at the exit that completed it (a UART write), before the guest
+ * executes anything after it. A failure if every VM stops, or the instruction limit is reached, first.
+ */
+function runUntil(st: RunState, a: Of<'run'>, until: { vm: string; text: string }): void {
+  const w = st.world, kvm = w.kvm!, ws = w.el2.ws;
+  const limit = a.insns ?? st.scenario.machine.maxInsns;
+  const start = ws.guestInsns;
+  const vm = st.liveVm(until.vm);
+  const what = `${until.vm}'s console to contain ${JSON.stringify(until.text)}`;
+  for (let turn = 0; !vm.consoleText().includes(until.text); turn++) {
+    const runnable: [HostVm, HostVm['vcpus'][number]][] = [];
+    for (const v of kvm.vms) if (v.state === 'running') for (const c of v.vcpus) if (c.state === 'runnable') runnable.push([v, c]);
+    if (runnable.length === 0 || ws.guestInsns - start >= limit) {
+      st.fail(a.path, `${runnable.length ? `instruction limit (${limit} guest instructions) reached` : 'every VM stopped'} before ${what}`);
+      break;
+    }
+    const [v, c] = runnable[turn % runnable.length];
+    runVcpu(kvm, v, c, 1);
+  }
+  st.note(`${a.path}: ran ${ws.guestInsns - start} guest instructions until ${what}`);
   st.snapshot(`after ${a.path} (run)`);
 }
 
@@ -137,6 +175,84 @@ function hcall(st: RunState, a: Of<'hcall'>): void {
   if (e?.x0 !== undefined) ok = st.check(x0 === e.x0, `${a.path}.expect`, () => `${label}: expected x0=${smcccName(asSigned(e.x0!))}, got ${got}`) && ok;
   if (e?.x1 !== undefined) ok = st.check(x1 === e.x1, `${a.path}.expect`, () => `${label}: expected x1=${errnoName(asSigned(e.x1!))}, got ${got}`) && ok;
   el2.trace.emit('hcall', `${a.path}: ${label} → ${got}${e ? (ok ? '  (as expected)' : '  (NOT as expected)') : ''}`);
+  if (x0 === 0n) hostRecords(st, a.name, args, x1);
+}
+
+/**
+ * The host's own records after a successful hypercall the scenario made by hand, as the host kernel
+ * keeps them on its own paths: which VM's vCPU is loaded, and which of a VM's backing pages it gave
+ * the VM (so that teardown reclaims them rather than freeing a page the guest still owns).
+ */
+function hostRecords(st: RunState, name: string | null, args: bigint[], x1: bigint): void {
+  // __pkvm_vcpu_load/put return nothing (x1 is left as it was); the others return 0 on success.
+  if (name === '__pkvm_vcpu_load') st.loadedVm = Number(args[0] ?? 0n);
+  else if (name === '__pkvm_vcpu_put') st.loadedVm = null;
+  else if ((name === '__pkvm_host_donate_guest' || name === '__pkvm_host_share_guest') && x1 === 0n && st.loadedVm !== null) {
+    const vm = [...st.world.vms.values()].find((v) => v.handle === st.loadedVm && v.state !== 'destroyed');
+    const [pfn, gfn] = [args[0] ?? 0n, args[1] ?? 0n];
+    if (vm && vm.slot.pages.get(gfn) === pfn << 12n) vm.given.add(gfn);
+    else st.note(`${name}: page 0x${(pfn << 12n).toString(16)} is not ${vm?.name ?? 'the VM'}'s backing page for gfn 0x${gfn.toString(16)}: the host keeps no record of it (teardown will not reclaim it)`);
+  }
+}
+
+/** The PA of a DMA address: the value itself, or the page backing a VM's IPA (allocated and pinned on first use, as the VMM's mapping). */
+function dmaAddr(st: RunState, d: DmaAddr): { pa: bigint; what: string } {
+  if ('expr' in d) { const v = st.eval(d.expr); return { pa: v, what: hex(v) }; }
+  const vm = st.liveVm(d.vm);
+  const ipa = st.eval(d.ipa);
+  if (!vm.slot.contains(ipa)) throw new ActionError(`${vm.name} IPA ${hex(ipa)} is outside the VM's memory (${hex(vm.slot.ipaBase)}..${hex(vm.slot.ipaBase + vm.slot.size)})`);
+  const pa = st.world.kvm!.backingPage(vm, ipa >> 12n) + (ipa & 0xfffn);
+  return { pa, what: `${hex(pa)} (${vm.name} IPA ${hex(ipa)})` };
+}
+
+function dmaMap(st: RunState, a: Of<'dma_map'>): void {
+  const { host } = st.world.dma!;
+  const iova = st.eval(a.iova);
+  const { pa, what } = dmaAddr(st, a.pa);
+  const size = a.pages * 4096n;
+  const mapped = host.map(DMA_DOMAIN, iova, pa, size, a.prot);
+  // The hypercall returns bytes only; the hyp's reason for the first page it refused, from its handler
+  // (a refused call changes nothing, so asking again for the rest is side-effect free).
+  let reason = 0;
+  if (mapped < size) {
+    const probe = kvm_iommu_map_pages(st.world.el2.pkvm, DMA_DOMAIN, iova + mapped, pa + mapped, 4096n, (size - mapped) / 4096n, a.prot);
+    if (probe.mapped) throw new Error(`dma_map: the hyp mapped on a second call what it refused on the first (${hex(probe.mapped)} bytes)`);
+    reason = probe.ret;
+  }
+  const got = `${hex(mapped)} of ${hex(size)} bytes mapped${reason ? ` (the hyp refused: ${errnoName(reason)})` : ''}`;
+  st.note(`${a.path}: map iova ${hex(iova)} → PA ${what}, ${a.pages} page(s), prot ${a.prot}: ${got}`);
+  const e = a.expect ?? { bytes: size };
+  const ok = 'bytes' in e ? mapped === e.bytes : mapped === 0n && reason === e.errno;
+  st.check(ok, `${a.path}.expect`, () => `dma_map at iova ${hex(iova)}: expected ${'bytes' in e ? `${hex(e.bytes)} bytes mapped` : `nothing mapped, refused with ${errnoName(e.errno)}`}, got ${got}`);
+}
+
+function dmaUnmap(st: RunState, a: Of<'dma_unmap'>): void {
+  const iova = st.eval(a.iova);
+  const size = a.pages * 4096n;
+  const done = st.world.dma!.host.unmap(DMA_DOMAIN, iova, size);
+  st.note(`${a.path}: unmap iova ${hex(iova)}, ${a.pages} page(s): ${hex(done)} bytes unmapped`);
+  const want = a.expect && 'bytes' in a.expect ? a.expect.bytes : size;
+  st.check(done === want, `${a.path}.expect`, () => `dma_unmap at iova ${hex(iova)}: expected ${hex(want)} bytes unmapped, got ${hex(done)}`);
+}
+
+function dmaCopy(st: RunState, a: Of<'dma_copy'>): void {
+  const src = dmaAddr(st, a.src), dst = dmaAddr(st, a.dst);
+  const r = st.world.dma!.host.dmaCopy(src.pa, dst.pa, a.len);
+  const f = r.fault;
+  const got = r.status === DMA_STATUS_DONE ? `done, ${hex(r.done)} bytes`
+    : r.status === DMA_STATUS_ERROR && f ? `fault at iova ${hex(f.iova)} (${f.write ? 'write' : 'read'}, ${dmaReasonName(f.reason)}) after ${hex(r.done)} bytes`
+      : `status ${r.status}, ${hex(r.done)} bytes`;
+  st.note(`${a.path}: DMA copy ${hex(a.len)} bytes from ${src.what} to ${dst.what}: ${got}`);
+  const e = a.expect, p = `${a.path}.expect`;
+  const label = `dma_copy ${src.what} → ${dst.what}`;
+  const fault = r.status === DMA_STATUS_ERROR && f !== undefined;
+  if (!st.check(e.status === 'done' ? r.status === DMA_STATUS_DONE : fault, p, () => `${label}: expected ${e.status}, got ${got}`)) return;
+  const bytes = e.bytes ?? (e.status === 'done' ? a.len : undefined);
+  if (bytes !== undefined) st.check(r.done === bytes, p, () => `${label}: expected ${hex(bytes)} bytes copied, got ${got}`);
+  if (!fault) return;
+  if (e.iova !== undefined) { const want = st.eval(e.iova); st.check(f.iova === want, p, () => `${label}: expected the fault at iova ${hex(want)}, got ${got}`); }
+  if (e.write !== undefined) st.check(f.write === e.write, p, () => `${label}: expected a ${e.write ? 'write' : 'read'} fault, got ${got}`);
+  if (e.reason !== undefined) st.check(f.reason === DMA_REASON_CODES[e.reason], p, () => `${label}: expected ${e.reason}, got ${got}`);
 }
 
 /** PA of an access, and why the VMM cannot make it (guest_memfd), if so. */

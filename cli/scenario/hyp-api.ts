@@ -20,5 +20,9 @@ export {
 export { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 export { guest_get_page_state } from '../../hyp/mem-protect-guest';
 export type { TraceEvent } from '../../hyp/trace';
-export { HostKvm, HostMemory, HostAccessError, runAll, type HostVm } from '../../host-kernel-model/index';
+export { HostKvm, HostMemory, HostAccessError, runAll, runVcpu, type HostVm } from '../../host-kernel-model/index';
 export { vmmResolve, VmmAccessError } from '../../host-kernel-model/index';
+export { createHostDma, HostIommu } from '../../host-kernel-model/iommu';
+export { IOMMU_READ, IOMMU_WRITE, KVM_ARM_SMMU_DOMAIN_S2, SMMU_EVT } from '../../hyp/iommu/defs';
+export { kvm_iommu_map_pages, type KvmIommu } from '../../hyp/iommu/iommu';
+export { DMA_FAULT_BAD_LENGTH, DMA_FAULT_BUS_ERROR, DMA_STATUS_DONE, DMA_STATUS_ERROR, type DmaEngine } from '../../machine/dma-engine';

@@ -22,6 +22,8 @@ export class RunState {
   readonly tables: { label: string; census: Census }[] = [];
   checks = 0;
   baseline: number;
+  /** The VM handle whose vCPU an `hcall: __pkvm_vcpu_load` action loaded (until `__pkvm_vcpu_put`). */
+  loadedVm: number | null = null;
   readonly warnings0 = hypWarnConfig.warnings.length;
 
   constructor(readonly scenario: Scenario, readonly world: World) {

@@ -38,6 +38,29 @@ export interface VmSpec {
 
 export type Target = { vm: string; ipa: Expr } | { pa: Expr };
 
+/** How the board's DMA engine is isolated: no IOMMU, pKVM-owned IOMMU tables (hypercalls), or the host stage-2 shared with the SMMU. */
+export type IommuMode = 'none' | 'hypercall' | 'mirror';
+export const IOMMU_MODES: readonly IommuMode[] = ['none', 'hypercall', 'mirror'];
+
+/** An address for DMA: a number or name, or a VM's IPA resolved to its backing page (`{ vm, ipa }`). */
+export type DmaAddr = { vm: string; ipa: Expr } | { expr: Expr };
+
+/** What a `dma_copy` is expected to do; fields left out are not compared. */
+export interface DmaCopyExpect {
+  status: 'done' | 'fault';
+  /** DONE_BYTES: bytes copied before the end or the fault. */
+  bytes?: bigint;
+  /** FAULT_IOVA: the bus address of the access that stopped the transfer. */
+  iova?: Expr;
+  /** The faulting access was the destination's (write) or the source's (read). */
+  write?: boolean;
+  /** The SMMU event (F_TRANSLATION, C_BAD_STE, …) or the engine's own reason (bad length, bus error). */
+  reason?: string;
+}
+
+/** The bytes a map/unmap is expected to do, or (map) the hyp's reason for refusing the first page not mapped. */
+export type DmaBytesExpect = { bytes: bigint } | { errno: number };
+
 /** What an access is expected to do: succeed (errno 0) or be refused with an errno; for reads, the value. */
 export interface AccessExpect { errno: number; value?: Expr; zero?: boolean }
 
@@ -46,7 +69,7 @@ export interface HcallExpect { x0?: bigint; x1?: bigint }
 
 interface ActionBase { path: string }
 export type Action = ActionBase & (
-  | { kind: 'run'; insns: bigint | null; slice: number | null }
+  | { kind: 'run'; insns: bigint | null; slice: number | null; until: { vm: string; text: string } | null }
   | { kind: 'create'; vm: string }
   | { kind: 'destroy'; vm: string }
   | { kind: 'teardown' }
@@ -58,6 +81,10 @@ export type Action = ActionBase & (
   | { kind: 'free'; name: string }
   | { kind: 'check'; expect: Expectations }
   | { kind: 'lifecycle'; vm: string; times: number }
+  | { kind: 'dma_map'; iova: Expr; pa: DmaAddr; pages: bigint; prot: number; expect: DmaBytesExpect | null }
+  | { kind: 'dma_unmap'; iova: Expr; pages: bigint; expect: DmaBytesExpect | null }
+  | { kind: 'dma_copy'; src: DmaAddr; dst: DmaAddr; len: bigint; expect: DmaCopyExpect }
+  | { kind: 'dma_reclaim'; expect: bigint | null }
 );
 export type ActionKind = Action['kind'];
 
@@ -78,7 +105,7 @@ export interface Expectations {
   warnings: { path: string; cmp: CountCmp } | null;
 }
 
-export interface MachineSpec { memBytes: number; slice: number; maxInsns: bigint }
+export interface MachineSpec { memBytes: number; slice: number; maxInsns: bigint; iommu: IommuMode }
 
 export interface Scenario {
   file: string;

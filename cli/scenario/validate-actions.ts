@@ -1,21 +1,28 @@
 /**
  * The `actions:` list: host actions executed in order. Each action is a mapping with one verb key
- * (run, create, destroy, teardown, baseline, hcall, read, write, alloc, free, check) plus that
+ * (run, create, destroy, teardown, baseline, hcall, read, write, alloc, free, check, lifecycle, and
+ * with machine.iommu the DMA verbs dma_map, dma_unmap, dma_copy, dma_reclaim) plus that
  * verb's modifiers; verbs without an argument may be written bare (`- run`, `- teardown`).
  * Names are checked in order: an address name must be defined (alloc / `as`) before it is used.
  */
-import type { AccessExpect, Action, Expr, HcallExpect, ScenarioKind, Target } from './schema';
+import type { AccessExpect, Action, DmaAddr, DmaBytesExpect, DmaCopyExpect, Expr, HcallExpect, IommuMode, ScenarioKind, Target } from './schema';
 import { HOST_HCALLS, KVM_HOST_SMCCC_FUNC, type HostHcallName } from './hyp-api';
 import { Reader, isPlain, join, show, suggest } from './reader';
-import { count, errno, expr, smccc } from './values';
+import { count, errno, expr, size as sizeValue, smccc } from './values';
+import { DMA_REASONS, DMA_PROTS } from './dma-names';
 import { validateExpect, type ExpectContext } from './validate-expect';
 
-const VERBS = ['run', 'create', 'destroy', 'teardown', 'baseline', 'hcall', 'read', 'write', 'alloc', 'free', 'check', 'lifecycle'] as const;
+const VERBS = ['run', 'create', 'destroy', 'teardown', 'baseline', 'hcall', 'read', 'write', 'alloc', 'free', 'check', 'lifecycle',
+  'dma_map', 'dma_unmap', 'dma_copy', 'dma_reclaim'] as const;
+const DMA_VERBS: readonly Verb[] = ['dma_map', 'dma_unmap', 'dma_copy', 'dma_reclaim'];
+/** Verbs that talk to the hyp's paravirtual IOMMU (machine.iommu: hypercall). */
+const HYPERCALL_DMA_VERBS: readonly Verb[] = ['dma_map', 'dma_unmap', 'dma_reclaim'];
 type Verb = (typeof VERBS)[number];
 const A64_VERBS: readonly Verb[] = ['run', 'hcall', 'read', 'write', 'check'];
 const MODIFIERS: Record<Verb, readonly string[]> = {
-  run: ['slice'], create: [], destroy: [], teardown: [], baseline: [], hcall: ['args', 'expect'],
+  run: ['slice', 'until'], create: [], destroy: [], teardown: [], baseline: [], hcall: ['args', 'expect'],
   read: ['expect'], write: ['expect'], alloc: [], free: [], check: [], lifecycle: [],
+  dma_map: ['expect'], dma_unmap: ['expect'], dma_copy: ['expect'], dma_reclaim: ['expect'],
 };
 /** Names every scenario may use in a number: the hyp carve-out and RAM (fields pa, pfn). */
 export const BUILTIN_ADDRESSES = ['carveout', 'ram'] as const;
@@ -23,13 +30,13 @@ const VM_FIELDS = ['handle', 'kvm'];
 const ADDR_FIELDS = ['pa', 'pfn'];
 const SIZES = [1, 2, 4, 8, 4096];
 
-interface Names { vms: string[]; created: Set<string>; everCreated: Set<string>; addrs: Set<string> }
+interface Names { vms: string[]; created: Set<string>; everCreated: Set<string>; addrs: Set<string>; iommu: IommuMode }
 
-export function validateActions(r: Reader, path: string, v: unknown, kind: ScenarioKind, vms: string[], expectCtx: ExpectContext): Action[] {
+export function validateActions(r: Reader, path: string, v: unknown, kind: ScenarioKind, vms: string[], expectCtx: ExpectContext, iommu: IommuMode = 'none'): Action[] {
   const list = r.list(path, v);
   const byAction = vmsCreatedByAction(list);
   const initial = vms.filter((n) => !byAction.has(n));
-  const names: Names = { vms, created: new Set(initial), everCreated: new Set(initial), addrs: new Set(BUILTIN_ADDRESSES) };
+  const names: Names = { vms, created: new Set(initial), everCreated: new Set(initial), addrs: new Set(BUILTIN_ADDRESSES), iommu };
   return list.map((a, i) => action(r, join(path, i), a, kind, names, expectCtx));
 }
 
@@ -64,6 +71,11 @@ function action(r: Reader, path: string, a: unknown, kind: ScenarioKind, n: Name
   }
   const p = join(path, verb);
   const val = o[verb];
+  if (DMA_VERBS.includes(verb)) {
+    if (n.iommu === 'none') r.fail(p, 'needs the DMA board: set machine.iommu to hypercall or mirror');
+    if (n.iommu === 'mirror' && HYPERCALL_DMA_VERBS.includes(verb))
+      r.fail(p, 'only with machine.iommu: hypercall (in mirror mode the SMMU shares the host stage-2: there is nothing to map, and bus addresses are PAs)');
+  }
   const vmName = (): string => {
     const name = r.name(p, val);
     if (!n.vms.includes(name)) r.fail(p, `no VM named "${name}"${suggest(name, n.vms)}`);
@@ -73,7 +85,18 @@ function action(r: Reader, path: string, a: unknown, kind: ScenarioKind, n: Name
     case 'run': {
       const insns = val === null || val === undefined || val === 'stopped' ? null : count(r, p, val, 'stopped or an instruction count like 50M');
       const slice = o.slice === undefined ? null : Number(r.int(join(path, 'slice'), o.slice, 1000n, 100_000_000n));
-      return { path, kind: 'run', insns, slice };
+      let until: { vm: string; text: string } | null = null;
+      if (o.until !== undefined) {
+        const q = join(path, 'until');
+        if (kind !== 'kvm') r.fail(q, 'only a kvm scenario can stop at a VM\'s console output');
+        const entries = Object.entries(r.map(q, o.until));
+        if (entries.length !== 1) r.fail(q, 'expected one VM and the text its console must contain, like { pvm: "done" }');
+        const [vm, text] = entries[0];
+        if (!n.vms.includes(vm)) r.fail(join(q, vm), `no VM named "${vm}"${suggest(vm, n.vms)}`);
+        until = { vm, text: r.str(join(q, vm), text) };
+        if (until.text === '') r.fail(join(q, vm), 'expected a non-empty text');
+      }
+      return { path, kind: 'run', insns, slice, until };
     }
     case 'create': {
       const vm = vmName();
@@ -106,6 +129,13 @@ function action(r: Reader, path: string, a: unknown, kind: ScenarioKind, n: Name
       return { path, kind: 'free', name };
     }
     case 'check': return { path, kind: 'check', expect: validateExpect(r, p, val, ectx) };
+    case 'dma_map': case 'dma_unmap': return dmaMapUnmap(r, path, verb, o, n);
+    case 'dma_copy': return dmaCopy(r, path, o, n);
+    case 'dma_reclaim': {
+      if (val !== null && val !== undefined && val !== true) r.fail(p, `takes no argument, got ${show(val)}`);
+      const e = o.expect === undefined ? null : r.int(join(path, 'expect'), o.expect, 0n, 1n << 32n, 'a page count');
+      return { path, kind: 'dma_reclaim', expect: e };
+    }
     case 'lifecycle': { // create, run until stopped, destroy: `times` times (a leak check per round)
       const lo = r.map(p, val);
       r.obj(p, lo, ['vm', 'times']);
@@ -206,4 +236,86 @@ function accessExpect(r: Reader, path: string, v: unknown, verb: 'read' | 'write
   if (e.zero !== undefined) out.zero = r.bool(join(path, 'zero'), e.zero);
   if (out.errno !== 0 && (out.value !== undefined || out.zero)) r.fail(path, 'a refused read has no value to compare');
   return out;
+}
+
+/** A DMA address: a number or name (`page`, `page.pa + 0x800`), or `{ vm, ipa }`: the page backing that IPA. */
+function dmaAddr(r: Reader, path: string, v: unknown, n: Names): DmaAddr {
+  if (!isPlain(v)) return { expr: checkExpr(r, path, expr(r, path, v), n) };
+  const t = r.obj(path, v, ['vm', 'ipa']);
+  if (t.vm === undefined || t.ipa === undefined) r.fail(path, 'expected a number or a name, or vm and ipa');
+  const vm = r.name(join(path, 'vm'), t.vm);
+  if (!n.vms.includes(vm)) r.fail(join(path, 'vm'), `no VM named "${vm}"${suggest(vm, n.vms)}`);
+  return { vm, ipa: checkExpr(r, join(path, 'ipa'), expr(r, join(path, 'ipa'), t.ipa), n) };
+}
+
+/** A byte count: an integer or a size like 4K (0 allowed). */
+function bytes(r: Reader, path: string, v: unknown): bigint {
+  if (typeof v === 'string' && /[kmg]/i.test(v) && !/^0x/i.test(v.trim())) return BigInt(sizeValue(r, path, v));
+  return r.int(path, v, 0n, (1n << 64n) - 1n, 'a byte count like 4096 or 4K');
+}
+
+function pages(r: Reader, path: string, v: unknown): bigint {
+  return v === undefined ? 1n : r.int(path, v, 1n, 1n << 20n, 'a page count');
+}
+
+function dmaBytesExpect(r: Reader, path: string, v: unknown, verb: 'dma_map' | 'dma_unmap'): DmaBytesExpect | null {
+  if (v === undefined) return null;
+  if (verb === 'dma_map' && typeof v === 'string' && /^-?E[A-Z0-9]+$/.test(v.trim())) {
+    const e = errno(r, path, v);
+    if (e === 0) r.fail(path, 'expected an errno like -EPERM, or the bytes mapped');
+    return { errno: e };
+  }
+  if (isPlain(v)) {
+    const o = r.obj(path, v, verb === 'dma_map' ? ['bytes', 'errno'] : ['bytes']);
+    if ((o.bytes === undefined) === (o.errno === undefined)) r.fail(path, verb === 'dma_map' ? 'expected bytes or errno' : 'expected bytes');
+    return o.bytes !== undefined ? { bytes: bytes(r, join(path, 'bytes'), o.bytes) } : { errno: errno(r, join(path, 'errno'), o.errno) };
+  }
+  return { bytes: bytes(r, path, v) };
+}
+
+function dmaMapUnmap(r: Reader, path: string, verb: 'dma_map' | 'dma_unmap', o: Record<string, unknown>, n: Names): Action {
+  const p = join(path, verb);
+  const t = r.obj(p, o[verb], verb === 'dma_map' ? ['iova', 'pa', 'pages', 'prot'] : ['iova', 'pages']);
+  if (t.iova === undefined) r.fail(join(p, 'iova'), 'missing');
+  const iova = checkExpr(r, join(p, 'iova'), expr(r, join(p, 'iova'), t.iova), n);
+  const np = pages(r, join(p, 'pages'), t.pages);
+  const expect = dmaBytesExpect(r, join(path, 'expect'), o.expect, verb);
+  if (verb === 'dma_unmap') return { path, kind: 'dma_unmap', iova, pages: np, expect };
+  if (t.pa === undefined) r.fail(join(p, 'pa'), 'missing');
+  const pa = dmaAddr(r, join(p, 'pa'), t.pa, n);
+  let prot: number;
+  if (t.prot === undefined) prot = DMA_PROTS.rw;
+  else if (typeof t.prot === 'string' && t.prot in DMA_PROTS) prot = DMA_PROTS[t.prot];
+  else prot = Number(r.int(join(p, 'prot'), t.prot, 0n, 0xffff_ffffn, `${Object.keys(DMA_PROTS).join(', ')} or a number (IOMMU_READ = 1, IOMMU_WRITE = 2)`));
+  return { path, kind: 'dma_map', iova, pa, pages: np, prot, expect };
+}
+
+function dmaCopy(r: Reader, path: string, o: Record<string, unknown>, n: Names): Action {
+  const p = join(path, 'dma_copy');
+  const t = r.obj(p, o.dma_copy, ['src', 'dst', 'len']);
+  for (const k of ['src', 'dst', 'len'] as const) if (t[k] === undefined) r.fail(join(p, k), 'missing');
+  const src = dmaAddr(r, join(p, 'src'), t.src, n);
+  const dst = dmaAddr(r, join(p, 'dst'), t.dst, n);
+  const len = bytes(r, join(p, 'len'), t.len);
+  const q = join(path, 'expect');
+  let expect: DmaCopyExpect = { status: 'done' };
+  if (o.expect !== undefined) {
+    if (!isPlain(o.expect)) expect = { status: r.oneOf(q, o.expect, ['done', 'fault'] as const) };
+    else {
+      const e = r.obj(q, o.expect, ['status', 'bytes', 'iova', 'write', 'reason']);
+      const faultish = e.iova !== undefined || e.write !== undefined || e.reason !== undefined;
+      const status = e.status === undefined ? (faultish ? 'fault' : 'done') : r.oneOf(join(q, 'status'), e.status, ['done', 'fault'] as const);
+      if (status === 'done' && faultish) r.fail(q, 'a transfer that is done has no fault iova, write or reason');
+      expect = { status };
+      if (e.bytes !== undefined) expect.bytes = bytes(r, join(q, 'bytes'), e.bytes);
+      if (e.iova !== undefined) expect.iova = checkExpr(r, join(q, 'iova'), expr(r, join(q, 'iova'), e.iova), n);
+      if (e.write !== undefined) expect.write = r.bool(join(q, 'write'), e.write);
+      if (e.reason !== undefined) {
+        const reason = r.str(join(q, 'reason'), e.reason);
+        if (!DMA_REASONS.includes(reason)) r.fail(join(q, 'reason'), `unknown fault reason${suggest(reason, DMA_REASONS)}`);
+        expect.reason = reason;
+      }
+    }
+  }
+  return { path, kind: 'dma_copy', src, dst, len, expect };
 }

@@ -3,7 +3,7 @@
  * (ScenarioError, a UserError: the CLI prints it as one line).
  */
 import type { ImageRef, MachineSpec, Scenario, ScenarioKind, VmSpec } from './schema';
-import { OWNERS } from './schema';
+import { IOMMU_MODES, OWNERS } from './schema';
 import { Reader, join, show } from './reader';
 import { count, expr, size } from './values';
 import { validateActions, vmsCreatedByAction, BUILTIN_ADDRESSES } from './validate-actions';
@@ -13,7 +13,7 @@ export const TOP_KEYS = ['name', 'description', 'kind', 'machine', 'vms', 'host'
 const VM_KEYS = ['name', 'protected', 'memory', 'vcpus', 'image', 'backing', 'args'] as const;
 const MAX_VCPUS = 8;
 
-export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n };
+export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none' };
 
 /** Resolves an image path written in the scenario (relative to the scenario file or the repository). */
 export type ImageResolver = (r: Reader, path: string, written: string) => ImageRef;
@@ -25,6 +25,7 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
   const description = o.description === undefined ? '' : r.str('description', o.description).trim();
   const kind: ScenarioKind = o.kind === undefined ? 'kvm' : r.oneOf('kind', o.kind, ['kvm', 'a64-host'] as const);
   const machine = validateMachine(r, o.machine);
+  if (kind !== 'kvm' && machine.iommu !== 'none') r.fail('machine.iommu', 'only a kvm scenario has the DMA board (the host drives the engine through the host kernel model)');
 
   let vms: VmSpec[] = [];
   let host: Scenario['host'] = null;
@@ -48,22 +49,23 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
 
   const runners = kind === 'kvm' ? vms.map((v) => v.name) : ['host'];
   const ectx: ExpectContext = { runners, hasAllocator: kind === 'kvm' };
-  const actions = o.actions === undefined ? [{ path: 'run (the default action)', kind: 'run' as const, insns: null, slice: null }]
-    : validateActions(r, 'actions', o.actions, kind, vms.map((v) => v.name), ectx);
+  const actions = o.actions === undefined ? [{ path: 'run (the default action)', kind: 'run' as const, insns: null, slice: null, until: null }]
+    : validateActions(r, 'actions', o.actions, kind, vms.map((v) => v.name), ectx, machine.iommu);
   const expect = o.expect === undefined ? emptyExpectations('expect') : validateExpect(r, 'expect', o.expect, ectx);
   return { file, name, description, kind, machine, vms, host, actions, expect };
 }
 
 function validateMachine(r: Reader, v: unknown): MachineSpec {
   if (v === undefined) return { ...DEFAULT_MACHINE };
-  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns']);
+  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu']);
   const memBytes = o.memory === undefined ? DEFAULT_MACHINE.memBytes : size(r, 'machine.memory', o.memory);
   if (memBytes < 16 << 20 || memBytes > 3840 * 2 ** 20) r.fail('machine.memory', `${show(o.memory)} is out of range (16M..3840M)`);
   const slice = o.slice === undefined ? DEFAULT_MACHINE.slice : Number(count(r, 'machine.slice', o.slice));
   if (slice < 1000 || slice > 100_000_000) r.fail('machine.slice', `${slice} is out of range (1000..100M)`);
   const maxInsns = o.max_insns === undefined ? DEFAULT_MACHINE.maxInsns : count(r, 'machine.max_insns', o.max_insns);
   if (maxInsns <= 0n) r.fail('machine.max_insns', 'must be positive');
-  return { memBytes, slice, maxInsns };
+  const iommu = o.iommu === undefined ? DEFAULT_MACHINE.iommu : r.oneOf('machine.iommu', o.iommu, IOMMU_MODES);
+  return { memBytes, slice, maxInsns, iommu };
 }
 
 function validateVm(r: Reader, path: string, v: unknown, resolveImage: ImageResolver, byAction: Set<string>): VmSpec {

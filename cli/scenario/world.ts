@@ -1,7 +1,10 @@
 /**
  * The machine a scenario runs on.
  * - kvm: a core with EL2 hosted in TypeScript (hyp/HostedEl2) and the host's KVM model
- *   (host-kernel-model/HostKvm) creating and running the VMs.
+ *   (host-kernel-model/HostKvm) creating and running the VMs; with machine.iommu, the DMA board
+ *   (an SMMU in front of a DMA engine, host-kernel-model/iommu.ts) and the host's IOMMU driver. In
+ *   hypercall mode the driver probes the engine as the kernel would: it allocates DMA_DOMAIN and
+ *   attaches the engine's stream to it (before the baseline: the domain's PGD is a pool page).
  * - a64-host: the QEMU-virt Machine with the host image at EL1 under the hosted pKVM: the host's
  *   HVCs, SMCs and stage-2 aborts exit to handleHostTrap() (as scratch-local/a64host.ts).
  */
@@ -10,6 +13,7 @@ import { Core } from '../../machine/core';
 import { Machine } from '../../machine/machine';
 import { handlePsci } from '../../machine/psci';
 import { HostedEl2, handleHostTrap, HostKvm, HostMemory, type HostVm, ESR_EC, EC_HVC64, HOST_HCALLS, KVM_HOST_SMCCC_ID, asSigned } from './hyp-api';
+import { createHostDma, type HostIommu, type KvmIommu } from './hyp-api';
 import { SR } from '../../machine/core';
 import type { ExitState, Scenario, VmSpec } from './schema';
 import { errnoName, smcccName } from './errno';
@@ -28,7 +32,12 @@ export interface World {
   host: HostRunState;
   /** Live and destroyed VMs, by scenario name. */
   vms: Map<string, HostVm>;
+  /** The DMA board (machine.iommu), with the host's driver for it. */
+  dma: { mode: 'hypercall' | 'mirror'; host: HostIommu; iommu: KvmIommu } | null;
 }
+
+/** The IOMMU domain the host driver uses for the DMA engine (hypercall mode). */
+export const DMA_DOMAIN = 1;
 
 export function createWorld(s: Scenario): World {
   if (s.kind === 'a64-host') return a64World(s);
@@ -36,7 +45,18 @@ export function createWorld(s: Scenario): World {
   core.reset(2, 0n);
   const el2 = new HostedEl2(core, { slice: s.machine.slice });
   const kvm = new HostKvm(el2);
-  return { core, el2, hostMem: kvm.mem, kvm, machine: null, host: { state: 'running' }, vms: new Map() };
+  let dma: World['dma'] = null;
+  if (s.machine.iommu !== 'none') {
+    const mode = s.machine.iommu;
+    const { host, iommu } = createHostDma(kvm, { mode });
+    if (mode === 'hypercall') {
+      const ret = host.allocDomain(DMA_DOMAIN) || host.attachDev(DMA_DOMAIN);
+      if (ret) throw new Error(`DMA board: the host driver could not set up domain ${DMA_DOMAIN}: ${errnoName(ret)}`);
+    }
+    el2.trace.emit('note', `DMA board: SMMU in ${mode} mode, DMA engine at 0x${host.dma.base.toString(16)} (stream ${host.dma.sid})${mode === 'hypercall' ? `, attached to domain ${DMA_DOMAIN}` : ''}`);
+    dma = { mode, host, iommu };
+  }
+  return { core, el2, hostMem: kvm.mem, kvm, machine: null, host: { state: 'running' }, vms: new Map(), dma };
 }
 
 function a64World(s: Scenario): World {
@@ -56,7 +76,7 @@ function a64World(s: Scenario): World {
   el2.enterHostContext();
   return {
     core: machine.core, el2, hostMem: new HostMemory(machine.core, el2.pkvm), kvm: null, machine,
-    host: { state: 'running' }, vms: new Map(),
+    host: { state: 'running' }, vms: new Map(), dma: null,
   };
 }
 
