@@ -18,12 +18,13 @@ import {
 } from './sysregs';
 import { getPstateMisc, hcr, HCR_DC, HCR_TGE, HCR_VM, haveEL2 } from './state';
 import {
-  REGIME_EL10, REGIME_EL2, S1P_ALL, S1P_R0, S1P_R1, S1P_W0, S1P_W1, S1P_X0, S1P_X1, S2P_ALL, S2P_R,
-  S2P_W, S2P_X0, S2P_X1, WALK_FAULT, walkMemoClear, walkParamsChanged, walkS1, walkS2, wDevice, wGlobal, wLevel, wPanSens, wPerms,
+  REGIME_EL10, REGIME_EL2, S1I_DEVICE, S1I_LEVEL_SHIFT, S1I_PAN, S1P_ALL, S2P_X0, S2P_X1, WALK_FAULT,
+  s1Info, s2Final, s2FinalAfterS1, walkMemoClear, walkParamsChanged, walkS1, walkS1Cached, walkS2,
+  walkSetVmid, wDevice, wLevel, wPerms,
 } from './walk';
 import {
-  F_DEVICE, F_GLOBAL, F_LEVEL_SHIFT, F_PAN, F_PERMS, KIND_EL10_S1, KIND_EL10_S12, KIND_EL2, M_DATA,
-  PAGE_BITS, S2D_DEVICE, S2D_LEVEL_SHIFT, VPN_MASK, s2cInsert, s2cLookup, tlb2Insert, tlb2Lookup,
+  F_DEVICE, F_GLOBAL, F_LEVEL_SHIFT, F_PERMS, KIND_EL10_S1, KIND_EL10_S12, KIND_EL2, M_DATA, PAGE_BITS,
+  S2D_DEVICE, S2D_LEVEL_SHIFT, VPN_MASK, tlb2Insert, tlb2InsertCx, tlb2Lookup, tlb2LookupCx, tlb2SetContext,
 } from './tlb2';
 
 export const TRANSLATE_FAULT: u64 = <u64>-1;
@@ -41,7 +42,7 @@ export let tPerms: u32 = 0;
 
 /** When false (walk() export, AT), translations neither use nor fill the caches. */
 let useCaches: bool = true;
-export function setUseCaches(on: bool): void { useCaches = on; }
+export function setUseCaches(on: bool): void { useCaches = on; ctxReady = false; }
 
 // Facts about the last successful translate(), for callers that need more than the PA.
 export let tLevel: i32 = 0; // stage-1 leaf level (or stage-2 level when stage 1 is off)
@@ -83,14 +84,9 @@ export function currentAsid(): u32 {
   return (p & 3) | ((p & (el0 ? S2P_X0 : S2P_X1)) != 0 ? PERM_X : 0);
 }
 
-/** Combined stage 1 + stage 2 permissions in the S1P_* layout. */
-@inline function combinePerms(s1: u32, s2: u32): u32 {
-  let m: u32 = 0;
-  if (s2 & S2P_R) m |= S1P_R0 | S1P_R1;
-  if (s2 & S2P_W) m |= S1P_W0 | S1P_W1;
-  if (s2 & S2P_X0) m |= S1P_X0;
-  if (s2 & S2P_X1) m |= S1P_X1;
-  return s1 & m;
+/** PERM_R/W/X allowed by stage-2 permissions m in the S1P_* layout (walk-cache data, tlb2.ts). */
+@inline function s2AllowedM(m: u32, el0: bool): u32 {
+  return el0 ? m & 7 : (m >> 3) & 7;
 }
 
 /** What the fast TLB of an mmu index may hold for a page with combined perms and PAN flag. */
@@ -108,14 +104,15 @@ export function currentAsid(): u32 {
 // The EL1&0 translation context, recomputed after any change of the registers it depends on
 // (contextChanged() → tlb.ts setMmuIdx → mmuContextChanged()): SCTLR_EL1, TCR_EL1, TTBR0/1_EL1,
 // HCR_EL2, VTTBR_EL2, VTCR_EL2, the configuration.
-let ctxValid: bool = false;
+let ctxReady: bool = false; // decoded, and the caches in use (else loadContext on every translation)
 let ctxS1: bool = false; // stage 1 enabled (SCTLR_EL1.M, not HCR_EL2.DC/TGE)
 let ctxS2: bool = false; // stage 2 enabled (HCR_EL2.VM or DC)
 let ctxVmid: u32 = 0;
 let ctxAsid: u32 = 0;
 let ctxTcr: u64 = 0;
+let ctxKind: u32 = KIND_EL10_S1; // tagged-TLB kind: KIND_EL10_S12 with stage 2
 
-export function mmuContextChanged(): void { ctxValid = false; walkParamsChanged(); }
+export function mmuContextChanged(): void { ctxReady = false; walkParamsChanged(); }
 
 function loadContext(): void {
   if (!useCaches) walkParamsChanged(); // fresh walk (walk export, AT): decode the registers anew
@@ -125,7 +122,10 @@ function loadContext(): void {
   ctxVmid = currentVmid();
   ctxAsid = currentAsid();
   ctxTcr = srGet(TCR_EL1);
-  ctxValid = true;
+  ctxKind = ctxS2 ? KIND_EL10_S12 : KIND_EL10_S1;
+  walkSetVmid(ctxVmid);
+  tlb2SetContext(ctxKind, ctxVmid, ctxAsid);
+  ctxReady = useCaches;
 }
 
 /**
@@ -134,123 +134,125 @@ function loadContext(): void {
  * permission faults, as AArch64.S1HasAlignmentFault/S2HasAlignmentFault order them).
  */
 export function translate(va: u64, access: u32, idx: u32, unaligned: bool = false): u64 {
-  walkMemoClear();
   if (idx == MMU_EL2) return translateEL2(va, access, unaligned);
-  if (!ctxValid || !useCaches) loadContext();
-  const s2 = ctxS2;
+  if (!ctxReady) loadContext();
   const el0 = idx == MMU_EL0;
-  if (!ctxS1) {
-    const ipa = flat(va, ctxTcr, true);
-    if (ipa == TRANSLATE_FAULT) return TRANSLATE_FAULT;
-    tLevel = 0;
-    if (!s2) { tPerms = PERM_R | PERM_W | PERM_X; return ipa; }
-    return stage2Final(ipa, access, el0, unaligned, S1P_ALL, false);
-  }
+  if (!ctxS1) return translateNoS1(va, access, el0, unaligned);
   const pan = !el0 && (getPstateMisc() & PSTATE_PAN) != 0;
-  const bit: u32 = 1 << access;
-  const kind = s2 ? KIND_EL10_S12 : KIND_EL10_S1;
-  const vpn = (va >> 12) & VPN_MASK;
-  if (useCaches) {
+  if (ctxReady) { // (the caches are in use)
     const top = <i64>va >> 55;
-    if (top == 0 || top == -1 || ((ctxTcr >> (37 + <u64>(top & 1))) & 1) != 0) {
-      const e = tlb2Lookup(kind, ctxVmid, ctxAsid, vpn);
+    if (<u64>(top + 1) <= 1 || ((ctxTcr >> (37 + <u64>(top & 1))) & 1) != 0) { // VA[63:55] uniform, or TBI
+      const e = tlb2LookupCx((va >> 12) & VPN_MASK);
       if (e != 0) {
         const d = load<u64>(e, M_DATA);
-        const p = <u32>(d & F_PERMS);
-        const ps = (d & F_PAN) != 0;
-        if ((s1Allowed(p, el0, pan, ps) & bit) != 0 && !(unaligned && (d & F_DEVICE) != 0)) {
-          tPerms = fastPerms(p, el0, ps);
-          tLevel = <i32>(d >> F_LEVEL_SHIFT) & 3;
+        const f = <u32>d;
+        const sh: u32 = el0 ? 0 : 3; // PERM_R/W/X of EL0 or EL1 in S1P_* permissions
+        // PSTATE.PAN: an EL1 access to a page EL0 may read or write gets execute permission only
+        const allowed = (f >> sh) & (7 ^ (((f >> 7) & <u32>pan) * 3));
+        if ((allowed & (1 << access)) != 0 && !(unaligned && (f & <u32>F_DEVICE) != 0)) {
+          tPerms = (f >> sh) & (7 ^ (((f >> 7) & <u32>!el0) * 3)); // (PAN checked on the slow path)
+          tLevel = <i32>(f >> F_LEVEL_SHIFT) & 3;
           return (d & PAGE_BITS) | (va & 0xfff);
         }
       }
     }
+    if (ctxS2) return translateNested(va, access, el0, pan, unaligned);
   }
-  // Walk stage 1, check it, then stage 2 for the output IPA.
-  const ipa = walkS1(va, REGIME_EL10, s2, ctxVmid, useCaches);
+  return translateWalk(va, access, el0, pan, unaligned);
+}
+
+/** EL1&0 with stage 1 disabled: the VA is the IPA. */
+function translateNoS1(va: u64, access: u32, el0: bool, unaligned: bool): u64 {
+  walkMemoClear();
+  const ipa = flat(va, ctxTcr, true);
+  if (ipa == TRANSLATE_FAULT) return TRANSLATE_FAULT;
+  tLevel = 0;
+  if (!ctxS2) { tPerms = PERM_R | PERM_W | PERM_X; return ipa; }
+  return stage2Final(ipa, access, el0, unaligned, S1P_ALL, false);
+}
+
+/**
+ * The EL1&0 translation with stage 2 and the caches after a tagged-TLB miss (the common case of a
+ * guest under a hypervisor): as translateWalk, specialised.
+ */
+function translateNested(va: u64, access: u32, el0: bool, pan: bool, unaligned: bool): u64 {
+  walkMemoClear();
+  const ipa = walkS1Cached(va);
   if (ipa == WALK_FAULT) return TRANSLATE_FAULT;
-  const s1Level = wLevel;
-  const s1Perms = wPerms;
-  const global = wGlobal;
-  const panSens = wPanSens;
-  let device = wDevice;
-  if (unaligned && device) { setFault(FAULT_ALIGNMENT, 0, false, false, 0); return TRANSLATE_FAULT; }
-  if ((s1Allowed(s1Perms, el0, pan, panSens) & bit) == 0) return permFault(s1Level, false, 0);
-  let pa = ipa;
-  let perms = s1Perms;
-  if (s2) {
-    pa = stage2Final(ipa, access, el0, unaligned, s1Perms, panSens);
-    if (pa == TRANSLATE_FAULT) return TRANSLATE_FAULT;
-    perms = combinePerms(s1Perms, s2LastPerms);
-    device = device || s2LastDevice;
-  } else {
-    tPerms = fastPerms(perms, el0, panSens);
-  }
-  tLevel = s1Level;
-  if (useCaches) {
-    tlb2Insert(kind, ctxVmid, ctxAsid, vpn, (pa & PAGE_BITS) | <u64>perms |
-      (global ? F_GLOBAL : 0) | (panSens ? F_PAN : 0) | (<u64>s1Level << F_LEVEL_SHIFT) | (device ? F_DEVICE : 0));
-  }
+  let flags = s1Info; // the tagged TLB's flags (S1I_* are F_*)
+  const sh: u32 = el0 ? 0 : 3; // PERM_R/W/X of EL0 or EL1 in S1P_* permissions
+  const bit: u32 = 1 << access;
+  const allowed = (flags >> sh) & (7 ^ (((flags >> 7) & <u32>pan) * 3)); // (S1I_PAN: bit 7)
+  if ((allowed & bit) == 0 || (unaligned && (flags & S1I_DEVICE) != 0)) return s1CheckFault(flags, unaligned);
+  const w = s2FinalAfterS1(ipa);
+  if (w == WALK_FAULT) return TRANSLATE_FAULT;
+  const m = <u32>w;
+  if (((m >> sh) & bit) == 0 || (unaligned && (m & <u32>S2D_DEVICE) != 0)) return s2CheckFault(m, unaligned, ipa);
+  // both stages' permissions (a bitwise AND in this layout); Device from either
+  flags = (flags & (m | ~<u32>F_PERMS)) | ((m & <u32>S2D_DEVICE) << 4);
+  tPerms = (flags >> sh) & (7 ^ (((flags >> 7) & <u32>!el0) * 3));
+  tLevel = <i32>(flags >> S1I_LEVEL_SHIFT) & 3;
+  const pa = (w & PAGE_BITS) | (ipa & 0xfff);
+  tlb2InsertCx((va >> 12) & VPN_MASK, (pa & PAGE_BITS) | <u64>flags);
   return pa;
 }
 
-// Stage-2 permissions and memory type of the last stage2Final().
-let s2LastPerms: u32 = 0;
-let s2LastDevice: bool = false;
+/** The stage-1 fault of translateNested: alignment (Device, unaligned) before permission. */
+function s1CheckFault(flags: u32, unaligned: bool): u64 {
+  if (unaligned && (flags & S1I_DEVICE) != 0) { setFault(FAULT_ALIGNMENT, 0, false, false, 0); return TRANSLATE_FAULT; }
+  return permFault(<i32>(flags >> S1I_LEVEL_SHIFT) & 3, false, 0);
+}
+
+/** The stage-2 fault of translateNested (m: walk-cache flags): alignment before permission. */
+function s2CheckFault(m: u32, unaligned: bool, ipa: u64): u64 {
+  if (unaligned && (m & <u32>S2D_DEVICE) != 0) { setFault(FAULT_ALIGNMENT, 0, true, false, ipa); return TRANSLATE_FAULT; }
+  return permFault(<i32>(m >> S2D_LEVEL_SHIFT) & 3, true, ipa);
+}
+
+/**
+ * The EL1&0 translation after a tagged-TLB miss without stage 2, or without the caches (the walk()
+ * export): walk stage 1, check it, then stage 2 for the IPA.
+ */
+function translateWalk(va: u64, access: u32, el0: bool, pan: bool, unaligned: bool): u64 {
+  walkMemoClear();
+  const s2 = ctxS2;
+  const ipa = walkS1(va, REGIME_EL10, s2);
+  if (ipa == WALK_FAULT) return TRANSLATE_FAULT;
+  let flags = s1Info; // the tagged TLB's flags (S1I_* are F_*)
+  const level = <i32>(flags >> S1I_LEVEL_SHIFT) & 3;
+  const panSens = (flags & S1I_PAN) != 0;
+  const bit: u32 = 1 << access;
+  if (unaligned && (flags & S1I_DEVICE) != 0) { setFault(FAULT_ALIGNMENT, 0, false, false, 0); return TRANSLATE_FAULT; }
+  if ((s1Allowed(flags & 63, el0, pan, panSens) & bit) == 0) return permFault(level, false, 0);
+  let pa = ipa;
+  if (s2) {
+    const w = s2Final(ipa, ctxVmid, useCaches);
+    if (w == WALK_FAULT) return TRANSLATE_FAULT;
+    const m = <u32>w;
+    if (unaligned && (m & <u32>S2D_DEVICE) != 0) { setFault(FAULT_ALIGNMENT, 0, true, false, ipa); return TRANSLATE_FAULT; }
+    if ((s2AllowedM(m, el0) & bit) == 0) return permFault(<i32>(m >> S2D_LEVEL_SHIFT) & 3, true, ipa);
+    // both stages' permissions (a bitwise AND in this layout); Device from either
+    flags = (flags & (m | ~<u32>F_PERMS)) | ((m & <u32>S2D_DEVICE) << 4);
+    pa = (w & PAGE_BITS) | (ipa & 0xfff);
+  }
+  tPerms = fastPerms(flags & 63, el0, panSens);
+  tLevel = level;
+  if (useCaches) tlb2InsertCx((va >> 12) & VPN_MASK, (pa & PAGE_BITS) | <u64>flags);
+  return pa;
+}
 
 /**
  * Stage 2 of a data access or fetch: the IPA through the walk cache or a stage-2 walk, alignment
  * and permission checks. Sets tPerms to the combination with stage-1 permissions s1Perms.
  */
 function stage2Final(ipa: u64, access: u32, el0: bool, unaligned: bool, s1Perms: u32, panSens: bool): u64 {
-  const vmid = ctxVmid;
-  const ipn = ipa >> 12;
-  let d: u64 = 0;
-  if (useCaches) d = s2cLookup(vmid, ipn);
-  let pa: u64, p: u32, dev: bool, level: i32;
-  if (d != 0) {
-    p = <u32>d & 15;
-    dev = (d & S2D_DEVICE) != 0;
-    level = <i32>(d >> S2D_LEVEL_SHIFT) & 3;
-    pa = (d & PAGE_BITS) | (ipa & 0xfff);
-  } else {
-    pa = walkS2(ipa, srGet(VTTBR_EL2), srGet(VTCR_EL2), false);
-    if (pa == WALK_FAULT) return TRANSLATE_FAULT;
-    p = wPerms;
-    dev = wDevice;
-    level = wLevel;
-    if (useCaches) s2cInsert(vmid, ipn, (pa & PAGE_BITS) | <u64>p | (<u64>level << S2D_LEVEL_SHIFT) | (dev ? S2D_DEVICE : 0));
-  }
-  if (unaligned && dev) { setFault(FAULT_ALIGNMENT, 0, true, false, ipa); return TRANSLATE_FAULT; }
-  if ((s2Allowed(p, el0) & (1 << access)) == 0) return permFault(level, true, ipa);
-  s2LastPerms = p;
-  s2LastDevice = dev;
-  tPerms = fastPerms(combinePerms(s1Perms, p), el0, panSens);
-  return pa;
-}
-
-/**
- * Stage 2 of a stage-1 descriptor fetch (called by walkS1 when nested): the descriptor's IPA must
- * be readable at stage 2. Faults are stage 2 with S1PTW set and the descriptor IPA.
- */
-export function s2ForWalk(ipa: u64, probed: bool = false): u64 {
-  const ipn = ipa >> 12;
-  if (useCaches && !probed) { // only reached from translate(), which has loaded the context
-    const d = s2cLookup(ctxVmid, ipn);
-    if (d != 0) {
-      if ((d & S2P_R) != 0) return (d & PAGE_BITS) | (ipa & 0xfff);
-      setFault(FAULT_PERMISSION, <i32>(d >> S2D_LEVEL_SHIFT) & 3, true, true, ipa);
-      return WALK_FAULT;
-    }
-  }
-  const pa = walkS2(ipa, srGet(VTTBR_EL2), srGet(VTCR_EL2), true);
-  if (pa == WALK_FAULT) return WALK_FAULT;
-  if (useCaches) s2cInsert(ctxVmid, ipn, (pa & PAGE_BITS) | <u64>wPerms | (<u64>wLevel << S2D_LEVEL_SHIFT) | (wDevice ? S2D_DEVICE : 0));
-  if ((wPerms & S2P_R) == 0) {
-    setFault(FAULT_PERMISSION, wLevel, true, true, ipa);
-    return WALK_FAULT;
-  }
-  return pa;
+  const w = s2Final(ipa, ctxVmid, useCaches);
+  if (w == WALK_FAULT) return TRANSLATE_FAULT;
+  const m = <u32>w;
+  if (unaligned && (m & <u32>S2D_DEVICE) != 0) { setFault(FAULT_ALIGNMENT, 0, true, false, ipa); return TRANSLATE_FAULT; }
+  if ((s2AllowedM(m, el0) & (1 << access)) == 0) return permFault(<i32>(m >> S2D_LEVEL_SHIFT) & 3, true, ipa);
+  tPerms = fastPerms(s1Perms & m, el0, panSens);
+  return (w & PAGE_BITS) | (ipa & 0xfff);
 }
 
 /**

@@ -26,6 +26,7 @@ export const KIND_EL2: u32 = 2; // EL2 regime (non-VHE: no ASID, all entries glo
 //   +16 u32 generation of the VMID slot at fill time
 //   +20 u32 generation of the ASID slot at fill time (non-global entries)
 //   +24 u16 ASID
+//   +26 u16 VMID slot (index of the generation counter of +16)
 const MAIN: u32 = TLB2_BASE;
 const MAIN_SETS: u32 = 4096;
 const MAIN_BYTES: u32 = MAIN_SETS * 64;
@@ -34,6 +35,7 @@ export const M_DATA: u32 = 8;
 const M_VMGEN: u32 = 16;
 const M_ASIDGEN: u32 = 20;
 const M_ASID: u32 = 24;
+const M_SLOT: u32 = 26; // u16 VMID slot of the generation at +16 (VMGEN index)
 
 // Flags in the low bits of MAIN data.
 export const F_PERMS: u64 = 0x3f; // combined permissions, S1P_* layout (walk.ts)
@@ -45,12 +47,17 @@ export const PAGE_BITS: u64 = 0x0000_ffff_ffff_f000;
 
 // S2C entry (16 bytes):
 //   +0 u64 tag  = VMID << 48 | IPA[47:12] << 4 | 1
-//   +8 u64 data = gen16 << 48 | PA[47:12] | perms (S2P_*, bits 3:0) | level << 4 | device << 6
+//   +8 u64 data = gen16 << 48 | PA[47:12] | level << 8 | device << 6 | permissions (bits 5:0, in
+//                 the layout of stage-1 permissions, S1P_* in walk.ts: R → R0|R1, W → W0|W1, and
+//                 X0/X1 by XN, so that the combined permissions of both stages are a bitwise AND)
 const S2C: u32 = MAIN + MAIN_BYTES;
 const S2C_ENTRIES: u32 = 8192;
 const S2C_BYTES: u32 = S2C_ENTRIES * 16;
-export const S2D_LEVEL_SHIFT: u32 = 4;
+export const S2D_PERMS: u64 = 0x3f;
 export const S2D_DEVICE: u64 = 0x40;
+export const S2D_LEVEL_SHIFT: u32 = 8;
+export const S2D_LEVEL_BITS: u64 = 0x300;
+export const S2C_GEN_MASK: u64 = 0xffff_0000_0000_0000;
 
 // Generations.
 const GENS: u32 = S2C + S2C_BYTES;
@@ -60,7 +67,11 @@ const S2GEN: u32 = GENS + 0x800; // u32[256]: stage-2 walk cache, by VMID & 255 
 const ASIDGEN: u32 = GENS + 0xc00; // u32[4096]: by hash(VMID, ASID)
 const ASID_SLOTS: u32 = 4096;
 const GENS_BYTES: u32 = 0xc00 + ASID_SLOTS * 4;
-const TLB2_END: u32 = GENS + GENS_BYTES; // 0x1c4c00: within the 512 KiB before MMU_SCRATCH
+// Fill flags: a slot's flag is 0 when nothing was entered under its current generation (so the
+// cache holds no live entry of the slot, and a lookup can miss at once); 1 otherwise.
+const VMFILL: u32 = GENS + GENS_BYTES; // u8[257], by VMID slot as VMGEN
+const S2FILL: u32 = VMFILL + 0x200; // u8[256], by VMID slot as S2GEN
+const TLB2_END: u32 = S2FILL + 0x100; // 0x1c4f00: within the 512 KiB before MMU_SCRATCH
 
 export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page number
 export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
@@ -96,25 +107,16 @@ export function resetStats(): void { statMainHit = 0; statMainMiss = 0; statS2Hi
 }
 
 /** Entry of MAIN translating page vpn (VA[55:12]) for (kind, vmid, asid), or 0. */
-export function tlb2Lookup(kind: u32, vmid: u32, asid: u32, vpn: u64): u32 {
+@inline export function tlb2Lookup(kind: u32, vmid: u32, asid: u32, vpn: u64): u32 {
+  if (load<u8>(VMFILL + vmSlot(kind, vmid)) == 0) { statMainMiss++; return 0; } // nothing live of the slot
   const tag = mainTag(kind, vmid, vpn);
   const vg = load<u32>(VMGEN + (vmSlot(kind, vmid) << 2));
   const e = mainSet(vpn, vmid);
   if (mainHit(e, tag, vg, vmid, asid)) { statMainHit++; return e; }
   if (mainHit(e + 32, tag, vg, vmid, asid)) { statMainHit++; return e + 32; }
   statMainMiss++;
-  // For the insert that usually follows: way 0 can be overwritten in place when it is empty or
-  // stale (another generation of the same VMID slot).
-  missSet = e;
-  missTag = tag;
-  missAsid = asid;
-  missReuse = (load<u64>(e, M_TAG) & 1) == 0 || load<u32>(e, M_VMGEN) != load<u32>(VMGEN + (vmSlot(<u32>(load<u64>(e, M_TAG) >> 1) & 3, <u32>(load<u64>(e, M_TAG) >> 48)) << 2));
   return 0;
 }
-let missSet: u32 = 0;
-let missTag: u64 = 0;
-let missAsid: u32 = 0;
-let missReuse: bool = false;
 
 @inline function mainHit(e: u32, tag: u64, vg: u32, vmid: u32, asid: u32): bool {
   if (load<u64>(e, M_TAG) != tag || load<u32>(e, M_VMGEN) != vg) return false;
@@ -122,59 +124,147 @@ let missReuse: bool = false;
   return <u32>load<u16>(e, M_ASID) == asid && load<u32>(e, M_ASIDGEN) == load<u32>(ASIDGEN + (asidSlot(vmid, asid) << 2));
 }
 
-/** Enters a translation; data = PA page | flags. The previous way 0 moves to way 1. */
-export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64): void {
-  const tag = mainTag(kind, vmid, vpn);
-  let e: u32;
-  let reuse = false;
-  if (tag == missTag && asid == missAsid && missSet != 0) { e = missSet; reuse = missReuse; } // after a lookup miss
-  else e = mainSet(vpn, vmid);
-  missSet = 0;
-  // Replace way 0 in place when it is free or stale, or holds the same translation (a refill).
-  if (!reuse && (load<u64>(e, M_TAG) != tag || <u32>load<u16>(e, M_ASID) != asid)) { // demote way 0 to way 1
-    store<u64>(e, load<u64>(e, 0), 32);
+// The EL1&0 translation context of translate() (mmu.ts sets it with its context): the parts of
+// tags, sets and generation slots that do not depend on the page, computed once.
+let cxKind: u32 = 0;
+let cxTag: u64 = 0; // mainTag(kind, vmid, 0)
+let cxSet: u32 = 0; // the VMID's share of the set index
+let cxAsid: u32 = 0;
+let cxVmGen: u32 = VMGEN; // address of the VMID slot's generation
+let cxVmFill: u32 = VMFILL; // address of its fill flag
+let cxSlot: u32 = 0; // the VMID slot
+let cxAsidGen: u32 = ASIDGEN; // address of the (VMID, ASID) slot's generation
+
+/** Sets the context of tlb2LookupCx / tlb2InsertCx. */
+export function tlb2SetContext(kind: u32, vmid: u32, asid: u32): void {
+  cxKind = kind;
+  cxTag = mainTag(kind, vmid, 0);
+  cxSet = vmid * 0x9e5;
+  cxAsid = asid;
+  cxVmGen = VMGEN + (vmSlot(kind, vmid) << 2);
+  cxVmFill = VMFILL + vmSlot(kind, vmid);
+  cxSlot = vmSlot(kind, vmid);
+  cxAsidGen = ASIDGEN + (asidSlot(vmid, asid) << 2);
+}
+
+@inline function mainSetCx(vpn: u64): u32 {
+  const v = <u32>vpn ^ <u32>(vpn >> 12) ^ <u32>(vpn >> 27);
+  return MAIN + (((v ^ cxSet) & (MAIN_SETS - 1)) << 6);
+}
+
+@inline function mainHitCx(e: u32, tag: u64, vg: u32): bool {
+  if (((load<u64>(e, M_TAG) ^ tag) | <u64>(load<u32>(e, M_VMGEN) ^ vg)) != 0) return false;
+  if ((load<u64>(e, M_DATA) & F_GLOBAL) != 0) return true;
+  return ((<u32>load<u16>(e, M_ASID) ^ cxAsid) | (load<u32>(e, M_ASIDGEN) ^ load<u32>(cxAsidGen))) == 0;
+}
+
+/** tlb2Lookup in the context of tlb2SetContext (inline in translate()). */
+@inline export function tlb2LookupCx(vpn: u64): u32 {
+  if (load<u8>(cxVmFill) == 0) { statMainMiss++; return 0; } // nothing live of this VMID slot
+  const tag = cxTag | (vpn << 4);
+  const vg = load<u32>(cxVmGen);
+  const e = mainSetCx(vpn);
+  if (mainHitCx(e, tag, vg)) { statMainHit++; return e; }
+  if (mainHitCx(e + 32, tag, vg)) { statMainHit++; return e + 32; }
+  statMainMiss++;
+  return 0;
+}
+
+/** tlb2Insert in the context of tlb2SetContext. */
+export function tlb2InsertCx(vpn: u64, data: u64): void {
+  const tag = cxTag | (vpn << 4);
+  const e = mainSetCx(vpn);
+  const t0 = load<u64>(e, M_TAG);
+  const live = (t0 & 1) != 0 && load<u32>(e, M_VMGEN) == load<u32>(VMGEN + (<u32>load<u16>(e, M_SLOT) << 2));
+  if (live && (t0 != tag || <u32>load<u16>(e, M_ASID) != cxAsid)) { // demote way 0 to way 1
+    store<u64>(e, t0, 32);
     store<u64>(e, load<u64>(e, 8), 40);
     store<u64>(e, load<u64>(e, 16), 48);
     store<u64>(e, load<u64>(e, 24), 56);
   }
   store<u64>(e, tag, M_TAG);
   store<u64>(e, data, M_DATA);
+  store<u8>(cxVmFill, 1);
+  store<u32>(e, load<u32>(cxVmGen), M_VMGEN);
+  store<u32>(e, load<u32>(cxAsidGen), M_ASIDGEN);
+  store<u16>(e, <u16>cxAsid, M_ASID);
+  store<u16>(e, <u16>cxSlot, M_SLOT);
+  if ((data & (3 << F_LEVEL_SHIFT)) != (3 << F_LEVEL_SHIFT)) noteBlock(cxKind, vpn, data);
+}
+
+/**
+ * Enters a translation (after a lookup miss); data = PA page | flags. Way 0 is replaced in place
+ * when it is free or stale (another generation of its VMID slot) or holds the same translation (a
+ * refill); else it moves to way 1.
+ */
+export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64): void {
+  const tag = mainTag(kind, vmid, vpn);
+  const e = mainSet(vpn, vmid);
+  const t0 = load<u64>(e, M_TAG);
+  const live = (t0 & 1) != 0 && load<u32>(e, M_VMGEN) == load<u32>(VMGEN + (<u32>load<u16>(e, M_SLOT) << 2));
+  if (live && (t0 != tag || <u32>load<u16>(e, M_ASID) != asid)) { // demote way 0 to way 1
+    store<u64>(e, t0, 32);
+    store<u64>(e, load<u64>(e, 8), 40);
+    store<u64>(e, load<u64>(e, 16), 48);
+    store<u64>(e, load<u64>(e, 24), 56);
+  }
+  store<u64>(e, tag, M_TAG);
+  store<u64>(e, data, M_DATA);
+  store<u8>(VMFILL + vmSlot(kind, vmid), 1);
   store<u32>(e, load<u32>(VMGEN + (vmSlot(kind, vmid) << 2)), M_VMGEN);
   store<u32>(e, load<u32>(ASIDGEN + (asidSlot(vmid, asid) << 2)), M_ASIDGEN);
   store<u16>(e, <u16>asid, M_ASID);
+  store<u16>(e, <u16>vmSlot(kind, vmid), M_SLOT);
+  if ((data & (3 << F_LEVEL_SHIFT)) != (3 << F_LEVEL_SHIFT)) noteBlock(kind, vpn, data);
+}
+
+/** Remembers the page range covered by a block entry (data level < 3), for invalidateVa. */
+function noteBlock(kind: u32, vpn: u64, data: u64): void {
   const level = <u32>(data >> F_LEVEL_SHIFT) & 3;
-  if (level < 3) { // block: remember the page range it covers
-    const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
-    const lo = vpn & ~span, hi = vpn | span;
-    if (kind == KIND_EL2) {
-      if (lo < blkLoEL2) blkLoEL2 = lo;
-      if (hi > blkHiEL2) blkHiEL2 = hi;
-    } else if ((vpn & VPN_HI) != 0) {
-      if (lo < blkLoEL10hi) blkLoEL10hi = lo;
-      if (hi > blkHiEL10hi) blkHiEL10hi = hi;
-    } else {
-      if (lo < blkLoEL10) blkLoEL10 = lo;
-      if (hi > blkHiEL10) blkHiEL10 = hi;
-    }
+  const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
+  const lo = vpn & ~span, hi = vpn | span;
+  if (kind == KIND_EL2) {
+    if (lo < blkLoEL2) blkLoEL2 = lo;
+    if (hi > blkHiEL2) blkHiEL2 = hi;
+  } else if ((vpn & VPN_HI) != 0) {
+    if (lo < blkLoEL10hi) blkLoEL10hi = lo;
+    if (hi > blkHiEL10hi) blkHiEL10hi = hi;
+  } else {
+    if (lo < blkLoEL10) blkLoEL10 = lo;
+    if (hi > blkHiEL10) blkHiEL10 = hi;
   }
 }
 
 // --- Stage-2 walk cache ------------------------------------------------------------------------
 
-@inline function s2Index(vmid: u32, ipn: u64): u32 {
-  const v = <u32>ipn ^ <u32>(ipn >> 13) ^ <u32>(ipn >> 26);
-  return S2C + (((v ^ (vmid * 0x2d1)) & (S2C_ENTRIES - 1)) << 4);
-}
-@inline function s2Tag(vmid: u32, ipn: u64): u64 {
-  return (<u64>vmid << 48) | (ipn << 4) | 1;
-}
+@inline function s2Index(vmid: u32, ipn: u64): u32 { return s2cSlotH(s2cVmidHash(vmid), ipn); }
+@inline function s2Tag(vmid: u32, ipn: u64): u64 { return s2cVmidTag(vmid) | (ipn << 4); }
 
-/** Address of the S2C slot for IPA page ipn of vmid (for callers that probe it inline). */
-@inline export function s2cSlot(vmid: u32, ipn: u64): u32 { return s2Index(vmid, ipn); }
-/** Tag an S2C slot holds for IPA page ipn of vmid. */
-@inline export function s2cTag(vmid: u32, ipn: u64): u64 { return s2Tag(vmid, ipn); }
+// For callers that probe and fill the S2C inline (walk.ts): with vh = s2cVmidHash(vmid), the slot of
+// IPA page ipn is s2cSlotH(vh, ipn); it holds the tag s2cVmidTag(vmid) | ipn << 4 and the data word
+// with s2cGen(vmid) << 48 (S2C_GEN_MASK) when live. Fills of block entries call s2cNoteBlock.
+@inline export function s2cVmidHash(vmid: u32): u32 { return vmid * 0x2d1; }
+@inline export function s2cVmidTag(vmid: u32): u64 { return (<u64>vmid << 48) | 1; }
+@inline export function s2cSlotH(vh: u32, ipn: u64): u32 {
+  // IPA[37:12] folded (IPAs 256 GiB apart share a slot: rare, and only costs a miss)
+  return S2C + (((<u32>ipn ^ <u32>(ipn >> 13) ^ vh) & (S2C_ENTRIES - 1)) << 4);
+}
 /** Current generation of vmid's S2C entries, as kept in bits 63:48 of their data. */
 @inline export function s2cGen(vmid: u32): u64 { return <u64>load<u32>(S2GEN + ((vmid & 255) << 2)) & 0xffff; }
+/** The fill flag of vmid's S2C entries (0: none entered under the current generation). */
+@inline export function s2cFillAddr(vmid: u32): u32 { return S2FILL + (vmid & 255); }
+/** Where that generation is kept (a u32 of which the low 16 bits are used). */
+@inline export function s2cGenAddr(vmid: u32): u32 { return S2GEN + ((vmid & 255) << 2); }
+/** Statistics of inline lookups. */
+@inline export function s2cCountHit(): void { statS2Hit++; }
+@inline export function s2cCountMiss(): void { statS2Miss++; }
+/** Records that IPA page ipn was entered from a block (data word w, level < 3): IPAS2E1 scans. */
+export function s2cNoteBlock(ipn: u64, w: u64): void {
+  const level = <u32>(w >> S2D_LEVEL_SHIFT) & 3;
+  const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
+  if ((ipn & ~span) < blkLoS2) blkLoS2 = ipn & ~span;
+  if ((ipn | span) > blkHiS2) blkHiS2 = ipn | span;
+}
 
 /** Data word of the S2C entry for IPA page ipn of vmid, or 0 when absent. */
 export function s2cLookup(vmid: u32, ipn: u64): u64 {
@@ -187,17 +277,13 @@ export function s2cLookup(vmid: u32, ipn: u64): u64 {
   return 0;
 }
 
-/** Enters a stage-2 translation: data = PA page | perms | level << 4 | device << 6. */
+/** Enters a stage-2 translation: data = PA page | flags (see S2C entry above). */
 export function s2cInsert(vmid: u32, ipn: u64, data: u64): void {
   const e = s2Index(vmid, ipn);
   store<u64>(e, s2Tag(vmid, ipn));
-  store<u64>(e, data | ((<u64>load<u32>(S2GEN + ((vmid & 255) << 2)) & 0xffff) << 48), 8);
-  const level = <u32>(data >> S2D_LEVEL_SHIFT) & 3;
-  if (level < 3) {
-    const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
-    if ((ipn & ~span) < blkLoS2) blkLoS2 = ipn & ~span;
-    if ((ipn | span) > blkHiS2) blkHiS2 = ipn | span;
-  }
+  store<u64>(e, data | (s2cGen(vmid) << 48), 8);
+  store<u8>(S2FILL + (vmid & 255), 1);
+  if ((data & S2D_LEVEL_BITS) != (3 << S2D_LEVEL_SHIFT)) s2cNoteBlock(ipn, data);
 }
 
 // --- Invalidation -------------------------------------------------------------------------------
@@ -212,6 +298,7 @@ export function tlb2Clear(): void {
 }
 
 function bumpVm(slot: u32): void {
+  store<u8>(VMFILL + slot, 0);
   const a = VMGEN + (slot << 2);
   const g = load<u32>(a) + 1;
   if (g == 0) { // wrapped: no entry may survive with a reused generation
@@ -223,6 +310,7 @@ function bumpVm(slot: u32): void {
 }
 
 function bumpS2(slot: u32): void {
+  store<u8>(S2FILL + slot, 0);
   const a = S2GEN + (slot << 2);
   const g = (load<u32>(a) + 1) & 0xffff;
   if (g == 0) {

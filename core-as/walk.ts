@@ -4,23 +4,36 @@
 //
 // The walkers report translation, address size, access flag and external-abort-on-walk faults
 // (fault.ts) and return the output address; the permissions, attributes and level of the leaf are
-// left in the w* globals, and the caller (mmu.ts, at.ts) applies the permission and alignment
-// checks, so one walk serves loads, stores, fetches and AT alike.
+// left in the w* globals (and s1Info), and the caller (mmu.ts, at.ts) applies the permission and
+// alignment checks, so one walk serves loads, stores, fetches and AT alike.
 //
 // Stage 1 regimes: EL1&0 (two VA ranges, TTBR0/TTBR1_EL1, TCR_EL1, ASIDs) and EL2 (non-VHE: one
 // range, TTBR0_EL2, TCR_EL2, AP[2] and XN only). Stage 2: VTTBR_EL2/VTCR_EL2 with concatenated
 // tables at the start level. When stage 2 is enabled every stage-1 descriptor fetch of the EL1&0
-// regime is itself translated by stage 2 (mmu.ts s2ForWalk: S1PTW faults).
+// regime is itself translated by stage 2 (S1PTW faults).
+//
+// Speed (translate() calls walkS1Cached and s2FinalAfterS1 for every tagged-TLB miss of a guest
+// under stage 2): the walk parameters of each regime are decoded once per register change, not per
+// walk; the levels are unrolled; descriptors are read at host addresses computed in 32 bits, RAM
+// checked once per table page; within one translation the stage-2 tables found by one walk are
+// reused by the next (the memo: the descriptors leading to them were just read); the stage-2
+// walk-cache probes and fills share their slot computation; per-walk constants live in globals
+// (V8 folds them into instructions) and results in locals (a global read back after a write is a
+// store-to-load on the dependent chain). The hot paths were tuned by instruction counts of V8's
+// code (valgrind) and bench/walk.ts.
 import {
-  FAULT_ACCESS_FLAG, FAULT_ADDRESS_SIZE, FAULT_EXTERNAL_WALK, FAULT_TRANSLATION, setFault,
+  FAULT_ACCESS_FLAG, FAULT_ADDRESS_SIZE, FAULT_EXTERNAL_WALK, FAULT_PERMISSION, FAULT_TRANSLATION, setFault,
 } from './fault';
-import { isRam, ramHostAddr } from './ram';
+import { ramSize } from './ram';
 import {
-  MAIR_EL1, MAIR_EL2, SCTLR_EL1, SCTLR_EL2, TCR_EL1, TCR_EL2, TTBR0_EL1, TTBR0_EL2, TTBR1_EL1, srGet,
+  MAIR_EL1, MAIR_EL2, SCTLR_EL1, SCTLR_EL2, TCR_EL1, TCR_EL2, TTBR0_EL1, TTBR0_EL2, TTBR1_EL1, VTCR_EL2,
+  VTTBR_EL2, srGet,
 } from './sysregs';
-import { s2ForWalk } from './mmu';
-import { s2cGen, s2cSlot, s2cTag } from './tlb2';
-import { MMU_SCRATCH } from './layout';
+import {
+  S2C_GEN_MASK, S2D_DEVICE, S2D_LEVEL_BITS, S2D_LEVEL_SHIFT, s2cCountHit, s2cCountMiss, s2cGen, s2cNoteBlock, s2cSlotH,
+  s2cVmidHash, s2cVmidTag, s2cGenAddr, s2cFillAddr,
+} from './tlb2';
+import { MMU_SCRATCH, RAM_BASE_PA, RAM_HOST } from './layout';
 
 export const WALK_FAULT: u64 = <u64>-1;
 
@@ -76,9 +89,28 @@ export let wDevice: bool = false; // Device memory (stage 1 MAIR attr, or stage 
   return ps == 0 ? 32 : ps == 1 ? 36 : ps == 2 ? 40 : ps == 3 ? 42 : ps == 4 ? 44 : 48;
 }
 
-@inline function fault(type: u32, level: i32): u64 {
+function fault(type: u32, level: i32): u64 {
   setFault(type, level, false, false, 0);
   return WALK_FAULT;
+}
+
+function fault2(type: u32, level: i32, s1ptw: bool, ipa: u64): u64 {
+  setFault(type, level, true, s1ptw, ipa);
+  return WALK_FAULT;
+}
+
+// Descriptor fetches. Guest RAM is [RAM_BASE_PA, RAM_BASE_PA + ramSize) at RAM_HOST; the host
+// address is computed in 32 bits (RAM is below 4 GiB of linear memory).
+@inline function inRam(pa: u64): bool { return pa - RAM_BASE_PA < ramSize; }
+@inline function rd(pa: u64): u64 { return load<u64>(hostOf(pa)); }
+@inline function hostOf(pa: u64): u32 { return <u32>pa + (RAM_HOST - <u32>RAM_BASE_PA); }
+/** True when the 4 KiB page at pa (page aligned) is RAM (a whole number of pages: machine/core.ts). */
+@inline function ramPage(pa: u64): bool { return pa - RAM_BASE_PA < ramSize; }
+
+/** Bits a table descriptor must have clear (output address bits [47:outBits]) and set ([1:0]),
+ *  as one mask: a table descriptor with a valid output address satisfies (d & chk) == 3. */
+@inline function tableCheck(outBits: u32): u64 {
+  return ((ADDR_47_12 >> outBits) << outBits) | 3;
 }
 
 /** True when TGx (TG0 encoding for tg0 = true, else TG1 encoding) selects the 4 KiB granule. */
@@ -91,12 +123,14 @@ export let wDevice: bool = false; // Device memory (stage 1 MAIR attr, or stage 
 // use after a translation-register change (walkParamsChanged(), called through contextChanged()).
 const WP: u32 = MMU_SCRATCH; // 3 x 64 bytes of parameters, then 4 x 256 bytes of permissions
 const WP_PERMS: u32 = MMU_SCRATCH + 0x100; // tables for EL1&0 / EL2 (x2) and WXN 0 / 1
+const S2_FLAGS: u32 = MMU_SCRATCH + 0xc0; // 64 x u8: stage-2 leaf flags by s2FlagsIndex(d)
 const WP_STATUS: u32 = 0; // u32: 0 ok, 1 level 0 translation fault, 2 level 0 address size fault
 const WP_LEVEL0: u32 = 4; // i32 start level
 const WP_SHIFT0: u32 = 8; // u32 VA shift of the start-level index
 const WP_OUTBITS: u32 = 12; // u32 output address size
 const WP_MASK0: u32 = 16; // u64 start-level index mask
 const WP_BASE: u32 = 24; // u64 table base (TTBR.BADDR, aligned)
+const WP_CHK: u32 = 32; // u64 tableCheck(output address size)
 const WP_RMASK: u32 = 40; // u64 VA bits [top:inputsize] (top = 55 with TBI, else 63)
 const WP_REXP: u32 = 48; // u64 their required value: zeros (TTBR0 range) or ones (TTBR1 range)
 const WP_TBL: u32 = 56; // u32 address of the leaf permission table for the regime and WXN
@@ -171,7 +205,8 @@ function decodeRange(r: u32): void {
   if (load<u8>(WP_PERMS) == 0) { // the four leaf permission tables, computed once (entry 0 is never 0)
     for (let t: u32 = 0; t < 4; t++) {
       for (let i: u32 = 0; i < 256; i++) {
-        store<u8>(WP_PERMS + (t << 8) + i, <u8>leafPerms(i & 3, (i >> 2) & 1, (i >> 3) & 1, i >> 4, (t & 1) != 0, t >= 2));
+        const q = leafPerms(i & 3, (i >> 2) & 1, (i >> 3) & 1, i >> 4, (t & 1) != 0, t >= 2);
+        store<u8>(WP_PERMS + (t << 8) + i, <u8>((q & 63) | ((q & 64) << 1))); // PAN flag in bit 7 (S1I_PAN)
       }
     }
   }
@@ -193,104 +228,300 @@ function decodeRange(r: u32): void {
   store<u64>(p, mask, WP_MASK0);
   store<u64>(p, base & ~((mask << 3) | 7), WP_BASE);
   store<u64>(p, rmask, WP_RMASK);
+  store<u64>(p, tableCheck(outBits), WP_CHK);
   store<u64>(p, r == 1 ? rmask : 0, WP_REXP);
   store<u32>(p, (base >> outBits) != 0 ? 2 : 0, WP_STATUS);
 }
 
 /**
  * Stage-1 walk of `va` in `regime`. `nested`: the EL1&0 regime with stage 2 enabled (descriptor
- * fetches are translated by stage 2; `cached`: probing the stage-2 walk cache of `vmid` first).
- * Returns the output address (an IPA when nested, else a PA) or WALK_FAULT with the fault recorded.
+ * fetches are translated by stage 2, without the walk cache: translate() uses walkS1Cached).
+ * Returns the output address (an IPA when nested, else a PA), the leaf in s1Info and the w*
+ * globals; or WALK_FAULT with the fault recorded.
  */
-export function walkS1(va: u64, regime: u32, nested: bool, vmid: u32 = 0, cached: bool = false): u64 {
+export function walkS1(va: u64, regime: u32, nested: bool): u64 {
+  return nested ? walkS1Nested(va) : walkS1Flat(va, regime);
+}
+
+// The walk parameters of a VA range: decoded on first use after a register change (decodeRange).
+@inline function s1Params(va: u64, regime: u32): u32 {
   const r: u32 = regime == REGIME_EL2 ? 2 : <u32>(va >> 55) & 1;
   if ((wpValid & (1 << r)) == 0) decodeRange(r);
-  const p = WP + (r << 6);
-  const status = load<u32>(p, WP_STATUS);
-  if (status == 1) return fault(FAULT_TRANSLATION, 0);
-  // AArch64.VAIsOutOfRange: VA[top:inputsize] all zeros (TTBR0 range) or all ones (TTBR1 range).
-  if ((va & load<u64>(p, WP_RMASK)) != load<u64>(p, WP_REXP)) return fault(FAULT_TRANSLATION, 0);
-  if (status == 2) return fault(FAULT_ADDRESS_SIZE, 0);
+  return WP + (r << 6);
+}
 
-  const outBits = load<u32>(p, WP_OUTBITS);
+/** True when the walk of va with parameters p cannot start (s1StartFault reports the fault). */
+@inline function s1CannotStart(va: u64, p: u32): bool {
+  // AArch64.VAIsOutOfRange: VA[top:inputsize] all zeros (TTBR0 range) or all ones (TTBR1 range).
+  return load<u32>(p, WP_STATUS) != 0 || (va & load<u64>(p, WP_RMASK)) != load<u64>(p, WP_REXP);
+}
+
+/** Stage 1 without stage 2 (the EL2 regime, or EL1&0 with stage 2 off): descriptors at their PA. */
+function walkS1Flat(va: u64, regime: u32): u64 {
+  const p = s1Params(va, regime);
+  if (s1CannotStart(va, p)) return s1StartFault(va, p);
   let level = load<i32>(p, WP_LEVEL0);
   let shift = load<u32>(p, WP_SHIFT0);
-  let idxMask = load<u64>(p, WP_MASK0);
-  let base = load<u64>(p, WP_BASE);
+  const chk = load<u64>(p, WP_CHK);
+  let addr = load<u64>(p, WP_BASE) | (((va >> shift) & load<u64>(p, WP_MASK0)) << 3);
   let tableAttrs: u32 = 0; // PXNTable | XNTable << 1 | APTable << 2 (descriptor bits 62:59)
-  const gen: u64 = cached ? s2cGen(vmid) : 0;
-
   while (true) {
-    const descAddr = base | (((va >> shift) & idxMask) << 3);
-    let pa = descAddr;
-    if (nested) {
-      // The stage-2 walk cache probed inline (the common case), else the full s2ForWalk.
-      const ipn = descAddr >> 12;
-      const e = s2cSlot(vmid, ipn);
-      const d2 = load<u64>(e, 8);
-      if (cached && load<u64>(e) == s2cTag(vmid, ipn) && (d2 >> 48) == gen && (d2 & S2P_R) != 0) {
-        pa = (d2 & ADDR_47_12) | (descAddr & 0xfff);
-      } else {
-        pa = s2ForWalk(descAddr, cached);
-        if (pa == WALK_FAULT) return WALK_FAULT;
-      }
-    }
-    if (!isRam(pa)) return fault(FAULT_EXTERNAL_WALK, level);
-    const d = load<u64>(ramHostAddr(pa));
-    if ((d & 1) == 0) return fault(FAULT_TRANSLATION, level);
-    const addr = d & ADDR_47_12;
-    if ((d & 2) != 0 && level < 3) { // table descriptor
-      if ((addr >> outBits) != 0) return fault(FAULT_ADDRESS_SIZE, level);
-      tableAttrs |= <u32>(d >> 59);
-      base = addr;
-      level++;
-      shift -= 9;
-      idxMask = 511;
-      continue;
-    }
-    // Block (levels 1, 2) or page (level 3). Level 0 blocks and the level 3 0b01 encoding are
-    // reserved: translation fault.
-    if (level == 3 ? (d & 2) == 0 : level == 0) return fault(FAULT_TRANSLATION, level);
-    if ((addr >> outBits) != 0) return fault(FAULT_ADDRESS_SIZE, level);
-    if ((d & AF) == 0) return fault(FAULT_ACCESS_FLAG, level);
-
-    const blockMask = (<u64>1 << shift) - 1;
-    const q = <u32>load<u8>(load<u32>(p, WP_TBL) + ((<u32>(d >> 6) & 3) | ((<u32>(d >> 51) & 0xc)) | (tableAttrs << 4)));
-    wLevel = level;
-    wPerms = q & 63;
-    wPanSens = (q & 64) != 0;
-    wGlobal = regime == REGIME_EL2 || ((d >> 11) & 1) == 0;
-    wSH = <u32>(d >> 8) & 3;
-    const mair = srGet(regime == REGIME_EL2 ? MAIR_EL2 : MAIR_EL1); // read live: MAIR is data only
-    wAttr = <u32>(mair >> ((<u32>(d >> 2) & 7) << 3)) & 0xff;
-    wDevice = wAttr < 0x10;
-    return (addr & ~blockMask) | (va & blockMask);
+    if (!inRam(addr)) return fault(FAULT_EXTERNAL_WALK, level);
+    const d = rd(addr);
+    if ((d & chk) != 3 || level == 3) return s1LeafFull(d, level, va, tableAttrs, p, regime);
+    tableAttrs |= <u32>(d >> 59);
+    level++;
+    shift -= 9;
+    addr = (d & ADDR_47_12) | (((va >> shift) & 511) << 3);
   }
   return WALK_FAULT; // not reached
 }
 
-// Within one translation, stage-2 walks of IPAs in the same 2 MiB reuse the level-3 table found
-// by the previous walk (the upper descriptors were just read: nothing can have changed them).
-// Cleared at the start of every translation (walkMemoClear), so it is not a cache across TLBIs.
-let memoVttbr: u64 = 0;
-let memoIpa2M: u64 = <u64>-1;
-let memoL3: u64 = 0;
+/** Nested stage 1 without the caches (AT, the walk() export): every descriptor IPA walked at stage 2. */
+function walkS1Nested(va: u64): u64 {
+  const p = s1Params(va, REGIME_EL10);
+  if (s1CannotStart(va, p)) return s1StartFault(va, p);
+  let level = load<i32>(p, WP_LEVEL0);
+  let shift = load<u32>(p, WP_SHIFT0);
+  const chk = load<u64>(p, WP_CHK);
+  let addr = load<u64>(p, WP_BASE) | (((va >> shift) & load<u64>(p, WP_MASK0)) << 3);
+  let tableAttrs: u32 = 0;
+  const vttbr = srGet(VTTBR_EL2), vtcr = srGet(VTCR_EL2);
+  while (true) {
+    const pa = walkS2(addr, vttbr, vtcr, true);
+    if (pa == WALK_FAULT) return WALK_FAULT;
+    if ((wPerms & S2P_R) == 0) return fault2(FAULT_PERMISSION, wLevel, true, addr);
+    if (!inRam(pa)) return fault(FAULT_EXTERNAL_WALK, level);
+    const d = rd(pa);
+    if ((d & chk) != 3 || level == 3) return s1LeafFull(d, level, va, tableAttrs, p, REGIME_EL10);
+    tableAttrs |= <u32>(d >> 59);
+    level++;
+    shift -= 9;
+    addr = (d & ADDR_47_12) | (((va >> shift) & 511) << 3);
+  }
+  return WALK_FAULT; // not reached
+}
 
-@inline export function walkMemoClear(): void { memoIpa2M = <u64>-1; }
+/**
+ * Nested stage 1 through the stage-2 walk cache of the VMID set by walkSetVmid, the memo clear
+ * (walkMemoClear) (for translate(): the leaf is left in
+ * s1Info only, not the w* globals): each descriptor IPA is looked up there
+ * (inline), else translated by stage 2 (inline when the level-3 table of its 2 MiB is known from
+ * an earlier stage-2 walk of this translation, else a full walk) and entered. The levels are
+ * unrolled (constant shifts; fewer values live across the walk).
+ */
+export function walkS1Cached(va: u64): u64 {
+  const p = s1Params(va, REGIME_EL10);
+  if (s1CannotStart(va, p)) return s1StartFault(va, p);
+  let level = load<i32>(p, WP_LEVEL0);
+  const chk = load<u64>(p, WP_CHK);
+  const a0 = load<u64>(p, WP_BASE) | (((va >> load<u32>(p, WP_SHIFT0)) & load<u64>(p, WP_MASK0)) << 3);
+  s2Prepare(srGet(VTTBR_EL2), srGet(VTCR_EL2));
+  const gen = <u64>load<u16>(nfGenAddr) << 48; // (generations are 16 bits, kept in a u32)
+  nfGen = gen;
+  nfGenR = gen | S1P_R0;
+  let ta: u32 = 0; // PXNTable | XNTable << 1 | APTable << 2 (descriptor bits 62:59)
+  // The start-level descriptor: its table page needs a full stage-2 walk when the walk cache is
+  // cold (the memo is empty), done inline here; the next levels' usually hit the memo.
+  let d = nestedFetch(a0 & ADDR_47_12, <u32>a0 & 0xff8, level, true);
+  // Each block checks the descriptor of its level and reads the next level's.
+  if (level == 0) {
+    if ((d & chk) != 3) return s1End(d, 0, va, ta, p);
+    ta |= <u32>(d >> 59);
+    d = nestedFetch(d & ADDR_47_12, <u32>(va >> 27) & 0xff8, 1, false);
+    level = 1;
+  }
+  if (level == 1) {
+    if ((d & chk) != 3) return s1End(d, 1, va, ta, p);
+    ta |= <u32>(d >> 59);
+    d = nestedFetch(d & ADDR_47_12, <u32>(va >> 18) & 0xff8, 2, false);
+    level = 2;
+  }
+  if (level == 2) {
+    if ((d & chk) != 3) return s1End(d, 2, va, ta, p);
+    ta |= <u32>(d >> 59);
+    d = nestedFetch(d & ADDR_47_12, <u32>(va >> 9) & 0xff8, 3, false);
+  }
+  if (fetchFaulted) { fetchFaulted = false; return WALK_FAULT; }
+  return s1Leaf(d, 3, va, ta, p, REGIME_EL10, false);
+}
 
-// VTCR_EL2 decode, cached by value (VTCR changes rarely; walks are frequent).
-let s2Vtcr: u64 = <u64>-1; // value decoded below (-1: none; bit 63 of VTCR is RES0)
-let s2Bad: bool = true; // TxSZ/SL0 invalid or inconsistent: level 0 translation fault
+// Constants of the walk-cache probes of walkS1Cached, in globals (V8 folds them into instructions):
+// for the VMID of the translation context (walkSetVmid), and per walk its generation.
+let nfHash: u32 = 0; // s2cVmidHash(vmid)
+let nfTag: u64 = 0; // s2cVmidTag(vmid)
+let nfGenAddr: u32 = 0; // s2cGenAddr(vmid)
+let nfFillAddr: u32 = 0; // s2cFillAddr(vmid)
+let nfGen: u64 = 0; // s2cGen(vmid) << 48
+let nfGenR: u64 = 0; // nfGen | S1P_R0 (a live entry allowing stage-2 reads)
+
+/** The VMID of the following walkS1Cached()s (the translation context's). */
+export function walkSetVmid(vmid: u32): void {
+  nfHash = s2cVmidHash(vmid);
+  nfTag = s2cVmidTag(vmid);
+  nfGenAddr = s2cGenAddr(vmid);
+  nfFillAddr = s2cFillAddr(vmid);
+}
+
+// Set with a 0 result by nestedFetch when the fetch faulted (the fault recorded); s1End consumes it.
+let fetchFaulted: bool = false;
+
+/**
+ * The stage-1 descriptor at byte idx of the table at IPA page tb, read through stage 2 (the walk
+ * cache, the level-3 table memo, or a full stage-2 walk that fills the cache). On a fault: 0, with
+ * fetchFaulted set.
+ */
+@inline function nestedFetch(tb: u64, idx: u32, level: i32, inlineWalk: bool): u64 {
+  if (!inlineWalk && (tb >> 21) == memo3Key) {
+    // A page in the level-3 table found by an earlier stage-2 walk of this translation: cheaper
+    // than a walk-cache lookup, and always current. (Not entered in the walk cache: walks of
+    // later translations that miss there enter it.)
+    const d3 = load<u64>(memo3Host + (<u32>(tb >> 9) & 0xff8));
+    if ((d3 & s2ChkR) == (3 | AF | S2AP_R)) return fetchAt(d3 & ADDR_47_12, idx, level); // valid page, AF, readable
+  }
+  const e = s2cSlotH(nfHash, tb >> 12);
+  const tag = nfTag | (tb >> 8); // (IPA page number << 4)
+  if (load<u8>(nfFillAddr) != 0) { // (else nothing live in the walk cache for the VMID)
+    const d2 = load<u64>(e, 8);
+    if (((load<u64>(e) ^ tag) | ((d2 & (S2C_GEN_MASK | S1P_R0)) ^ nfGenR)) == 0) {
+      return fetchAt(d2 & ADDR_47_12, idx, level); // a live walk-cache entry allowing stage-2 reads
+    }
+  }
+  // (the first fetch of a walk: the memo is empty, the stage-2 walk starts at its root)
+  const pa = inlineWalk ? s1ptwWalkI(tb | idx, e, tag, nfGen, true) : s1ptwWalk(tb | idx, e, tag, nfGen);
+  if (pa == WALK_FAULT) { fetchFaulted = true; return 0; }
+  return fetchAt(pa, idx, level);
+}
+
+/** The descriptor at byte idx of RAM page pa (else an external abort on the walk at `level`). */
+@inline function fetchAt(pa: u64, idx: u32, level: i32): u64 {
+  if (!ramPage(pa)) { fault(FAULT_EXTERNAL_WALK, level); fetchFaulted = true; return 0; }
+  return load<u64>(hostOf(pa) + idx);
+}
+
+/** The end of a nested walk at descriptor d of `level` < 3: the fault of nestedFetch, or s1Leaf. */
+function s1End(d: u64, level: i32, va: u64, ta: u32, p: u32): u64 {
+  if (fetchFaulted) { fetchFaulted = false; return WALK_FAULT; }
+  return s1Leaf(d, level, va, ta, p, REGIME_EL10, false);
+}
+
+/**
+ * Stage 2 of a stage-1 descriptor fetch at IPA ipa (a full walk): enters the result in the walk
+ * cache at slot e (tag, generation gen); the descriptor must be readable at stage 2. Faults are
+ * stage 2 with S1PTW set and the descriptor IPA. Returns the PA page or WALK_FAULT.
+ */
+function s1ptwWalk(ipa: u64, e: u32, tag: u64, gen: u64): u64 { return s1ptwWalkI(ipa, e, tag, gen, false); }
+
+@inline function s1ptwWalkI(ipa: u64, e: u32, tag: u64, gen: u64, fromRoot: bool): u64 {
+  const pa = s2WalkI(ipa, true, fromRoot);
+  if (pa == WALK_FAULT) return WALK_FAULT;
+  const f = s2Flags;
+  const page = pa & ADDR_47_12;
+  store<u64>(e, tag);
+  store<u64>(e, page | f | gen, 8);
+  store<u8>(nfFillAddr, 1);
+  if ((f & S2D_LEVEL_BITS) != (3 << S2D_LEVEL_SHIFT)) s2cNoteBlock(ipa >> 12, f);
+  if ((f & S1P_R0) == 0) return fault2(FAULT_PERMISSION, <i32>(f >> S2D_LEVEL_SHIFT) & 3, true, ipa); // (stage-2 read)
+  return page;
+}
+
+/** The level-0 fault of a walk that cannot start: VA out of range, or bad TCR/TTBR. */
+function s1StartFault(va: u64, p: u32): u64 {
+  const status = load<u32>(p, WP_STATUS);
+  if (status == 1 || (va & load<u64>(p, WP_RMASK)) != load<u64>(p, WP_REXP)) return fault(FAULT_TRANSLATION, 0);
+  return fault(FAULT_ADDRESS_SIZE, 0);
+}
+
+// The leaf of the last successful stage-1 walk, in the layout of the tagged TLB's flags (tlb2.ts):
+// permissions (S1P_*), nG == 0, PSTATE.PAN applies (EL0 may read or write), level, Device.
+export let s1Info: u32 = 0;
+export const S1I_GLOBAL: u32 = 0x40;
+export const S1I_PAN: u32 = 0x80;
+export const S1I_LEVEL_SHIFT: u32 = 8;
+export const S1I_DEVICE: u32 = 0x400;
+
+/**
+ * The descriptor d read at `level` that does not continue the walk: a block or page (the leaf:
+ * its output address, s1Info set, and the w* globals when `full`), or a fault (s1LeafFault).
+ */
+@inline function s1Leaf(d: u64, level: i32, va: u64, tableAttrs: u32, p: u32, regime: u32, full: bool): u64 {
+  // A page at level 3, a block at levels 1 and 2; output address within the size, AF set.
+  const chk = load<u64>(p, WP_CHK) | AF;
+  if (level == 3 ? (d & chk) != (3 | AF) : (level == 0 || (d & chk) != (1 | AF))) return s1LeafFault(d, level, p);
+  const q = <u32>load<u8>(load<u32>(p, WP_TBL) + ((<u32>(d >> 6) & 3) | ((<u32>(d >> 51) & 0xc)) | (tableAttrs << 4)));
+  const mair = srGet(regime == REGIME_EL2 ? MAIR_EL2 : MAIR_EL1); // read live: MAIR is data only
+  const attr = <u32>(mair >> ((<u32>(d >> 2) & 7) << 3)) & 0xff;
+  const global = regime == REGIME_EL2 || (d & (1 << 11)) == 0;
+  s1Info = q | (global ? S1I_GLOBAL : 0) | (<u32>level << S1I_LEVEL_SHIFT) | (attr < 0x10 ? S1I_DEVICE : 0);
+  if (full) {
+    wLevel = level;
+    wPerms = q & 63;
+    wPanSens = (q & S1I_PAN) != 0;
+    wGlobal = global;
+    wSH = <u32>(d >> 8) & 3;
+    wAttr = attr;
+    wDevice = attr < 0x10;
+  }
+  const blockMask = (<u64>1 << (12 + 9 * <u32>(3 - level))) - 1;
+  return (d & ADDR_47_12 & ~blockMask) | (va & blockMask);
+}
+
+function s1LeafFull(d: u64, level: i32, va: u64, tableAttrs: u32, p: u32, regime: u32): u64 {
+  return s1Leaf(d, level, va, tableAttrs, p, regime, true);
+}
+
+/** The fault of a descriptor d at `level` that is neither a table to follow nor a valid leaf. */
+function s1LeafFault(d: u64, level: i32, p: u32): u64 {
+  if ((d & 1) == 0) return fault(FAULT_TRANSLATION, level);
+  if ((d & 2) != 0 && level < 3) return fault(FAULT_ADDRESS_SIZE, level); // table, address too wide
+  // Level 0 blocks and the level 3 0b01 encoding are reserved: translation fault.
+  if (level == 3 ? (d & 2) == 0 : level == 0) return fault(FAULT_TRANSLATION, level);
+  if (((d & ADDR_47_12) >> load<u32>(p, WP_OUTBITS)) != 0) return fault(FAULT_ADDRESS_SIZE, level);
+  return fault(FAULT_ACCESS_FLAG, level); // (AF clear: the only check left)
+}
+
+// --- Stage 2 -------------------------------------------------------------------------------------
+
+// Within one translation, stage-2 walks reuse the tables found by the previous walks of the same
+// translation (the descriptors leading to them were just read: nothing can have changed them): the
+// level-1, level-2 and level-3 tables, keyed by the IPA bits that select them. Cleared at the start
+// of every translation (walkMemoClear) and when the stage-2 registers change, so it is not a cache
+// across TLBIs.
+let memo1Key: u64 = <u64>-1; // IPA[63:39] of the level-1 table at host address memo1Host (-1: none)
+let memo1Host: u32 = 0;
+let memo2Key: u64 = <u64>-1; // IPA[63:30]
+let memo2Host: u32 = 0;
+let memo3Key: u64 = <u64>-1; // IPA[63:21]
+let memo3Host: u32 = 0;
+
+@inline export function walkMemoClear(): void { memo1Key = <u64>-1; memo2Key = <u64>-1; memo3Key = <u64>-1; }
+
+// The decoded VTCR_EL2 / VTTBR_EL2 pair, kept by value (they change rarely; walks are frequent).
+// (Initially VTCR = all ones, which decodes to s2Status 1: TxSZ 63 is out of range.)
+let s2Vtcr: u64 = <u64>-1;
+let s2Vttbr: u64 = 0;
+let s2Status: u32 = 1; // 0 ok, 1 level 0 translation fault (TxSZ/SL0), 2 level 0 address size fault (BADDR)
 let s2InBits: u32 = 0;
 let s2Level0: i32 = 0;
 let s2Shift0: u32 = 0;
 let s2Mask0: u64 = 0;
 let s2OutBits: u32 = 0;
+let s2Base: u64 = 0; // start-level table address (concatenated tables aligned to their total size)
+let s2Chk: u64 = 3; // tableCheck(s2OutBits)
+let s2ChkR: u64 = 3; // s2Chk | AF | S2AP_R: a readable level-3 page satisfies (d & s2ChkR) == s2ChkR
+const S2AP_R: u64 = 1 << 6;
 
-function decodeVtcr(vtcr: u64): void {
+/** Makes vttbr/vtcr the stage-2 registers of the following stage-2 walks. */
+@inline function s2Prepare(vttbr: u64, vtcr: u64): void {
+  if (((vtcr ^ s2Vtcr) | (vttbr ^ s2Vttbr)) != 0) s2Decode(vttbr, vtcr);
+}
+
+function s2Decode(vttbr: u64, vtcr: u64): void {
+  if (!s2FlagsReady) s2FlagsInit();
   s2Vtcr = vtcr;
-  s2Bad = true;
-  memoIpa2M = <u64>-1;
+  s2Vttbr = vttbr;
+  s2Status = 1;
+  walkMemoClear();
   const tsz = <u32>vtcr & 63;
   const sl0 = <u32>(vtcr >> 6) & 3;
   if (FAULT_ON_UNSUPPORTED_GRANULE && !granule4K(<u32>(vtcr >> 14) & 3, true)) return;
@@ -309,8 +540,18 @@ function decodeVtcr(vtcr: u64): void {
   s2Shift0 = 12 + 9 * levels;
   s2Mask0 = (<u64>1 << (inputsize - s2Shift0)) - 1; // up to 13 index bits: 16 concatenated tables
   s2OutBits = psBits(<u32>(vtcr >> 16) & 7);
-  s2Bad = false;
+  s2Chk = tableCheck(s2OutBits);
+  s2ChkR = s2Chk | AF | S2AP_R;
+  const base = vttbr & BADDR_47_1;
+  if ((base >> s2OutBits) != 0) { s2Status = 2; return; }
+  s2Base = base & ~((s2Mask0 << 3) | 7); // concatenated tables are aligned to their total size
+  s2Status = 0;
 }
+
+// The stage-2 leaf of the last successful walk: its descriptor (for the w* globals, set by walkS2
+// and s2Final) and the flags of its walk-cache data word (s2Data).
+let s2LeafDesc: u64 = 0;
+let s2Flags: u64 = 0;
 
 /**
  * Stage-2 walk of `ipa` with explicit VTTBR_EL2/VTCR_EL2 values. `s1ptw` marks the walk as the
@@ -318,61 +559,173 @@ function decodeVtcr(vtcr: u64): void {
  * 2 with the IPA. Returns the PA or WALK_FAULT.
  */
 export function walkS2(ipa: u64, vttbr: u64, vtcr: u64, s1ptw: bool): u64 {
-  let level: i32, shift: u32, idxMask: u64, base: u64;
-  if ((ipa >> 21) == memoIpa2M && vttbr == memoVttbr && vtcr == s2Vtcr) {
-    // same 2 MiB as the previous walk of this translation: its range was checked then
-    base = memoL3;
-    level = 3;
-    shift = 12;
-    idxMask = 511;
-  } else {
-    if (vtcr != s2Vtcr) decodeVtcr(vtcr);
-    if (s2Bad || (ipa >> s2InBits) != 0) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
-    level = s2Level0;
-    shift = s2Shift0;
-    idxMask = s2Mask0;
-    base = vttbr & BADDR_47_1;
-    if ((base >> s2OutBits) != 0) return fault2(FAULT_ADDRESS_SIZE, 0, s1ptw, ipa);
-    base &= ~((idxMask << 3) | 7); // concatenated tables are aligned to their total size
-  }
-  const outBits = s2OutBits;
-  while (true) {
-    const pa = base | (((ipa >> shift) & idxMask) << 3);
-    if (!isRam(pa)) return fault2(FAULT_EXTERNAL_WALK, level, s1ptw, ipa);
-    const d = load<u64>(ramHostAddr(pa));
-    if ((d & 1) == 0) return fault2(FAULT_TRANSLATION, level, s1ptw, ipa);
-    const addr = d & ADDR_47_12;
-    if ((d & 2) != 0 && level < 3) {
-      if ((addr >> outBits) != 0) return fault2(FAULT_ADDRESS_SIZE, level, s1ptw, ipa);
-      base = addr;
-      level++;
-      shift -= 9;
-      idxMask = 511;
-      if (level == 3) { memoVttbr = vttbr; memoIpa2M = ipa >> 21; memoL3 = addr; }
-      continue;
-    }
-    if (level == 3 ? (d & 2) == 0 : level == 0) return fault2(FAULT_TRANSLATION, level, s1ptw, ipa);
-    if ((addr >> outBits) != 0) return fault2(FAULT_ADDRESS_SIZE, level, s1ptw, ipa);
-    if ((d & AF) == 0) return fault2(FAULT_ACCESS_FLAG, level, s1ptw, ipa);
-    const blockMask = (<u64>1 << shift) - 1;
-    let p: u32 = <u32>(d >> 6) & 3; // S2AP: bit 6 read, bit 7 write
-    switch (<u32>(d >> 53) & 3) {
-      case 0: p |= S2P_X0 | S2P_X1; break;
-      case 1: p |= S2P_X0; break;
-      case 3: p |= S2P_X1; break;
-      default: break;
-    }
-    wLevel = level;
-    wPerms = p;
-    wAttr = <u32>(d >> 2) & 15;
-    wSH = <u32>(d >> 8) & 3;
-    wDevice = (wAttr & 0xc) == 0;
-    return (addr & ~blockMask) | (ipa & blockMask);
-  }
-  return WALK_FAULT; // not reached
+  s2Prepare(vttbr, vtcr);
+  const pa = s2WalkI(ipa, s1ptw);
+  if (pa != WALK_FAULT) s2LeafInfo();
+  return pa;
 }
 
-@inline function fault2(type: u32, level: i32, s1ptw: bool, ipa: u64): u64 {
-  setFault(type, level, true, s1ptw, ipa);
-  return WALK_FAULT;
+/**
+ * Final stage 2 of a nested translation (the IPA of a data access or fetch), through the stage-2
+ * walk cache of vmid when `cached`. Returns the walk-cache data word (PA page | flags, tlb2.ts) or
+ * WALK_FAULT. Without the cache (AT, the walk() export) the w* globals
+ * describe the stage-2 leaf.
+ */
+export function s2Final(ipa: u64, vmid: u32, cached: bool): u64 {
+  if (cached) return s2FinalCached(ipa); // (vmid: that of walkSetVmid)
+  s2Prepare(srGet(VTTBR_EL2), srGet(VTCR_EL2));
+  const pa = s2WalkI(ipa, false);
+  if (pa == WALK_FAULT) return WALK_FAULT;
+  s2LeafInfo();
+  return (pa & ADDR_47_12) | s2Flags;
+}
+
+/** s2Final through the walk cache of the VMID set by walkSetVmid. */
+export function s2FinalCached(ipa: u64): u64 {
+  s2Prepare(srGet(VTTBR_EL2), srGet(VTCR_EL2));
+  nfGen = <u64>load<u16>(nfGenAddr) << 48;
+  return s2FinalI(ipa);
+}
+
+/** s2FinalCached right after walkS1Cached (which prepared stage 2 and read the generation). */
+export function s2FinalAfterS1(ipa: u64): u64 { return s2FinalI(ipa); }
+
+@inline function s2FinalI(ipa: u64): u64 {
+  const e = s2cSlotH(nfHash, ipa >> 12);
+  const tag = nfTag | ((ipa >> 8) & ~<u64>15); // (IPA page number << 4)
+  const gen = nfGen;
+  const d2 = load<u64>(e, 8);
+  if (((load<u64>(e) ^ tag) | ((d2 & S2C_GEN_MASK) ^ gen)) == 0) { s2cCountHit(); return d2 & ~S2C_GEN_MASK; }
+  s2cCountMiss();
+  const pa = s2WalkI(ipa, false);
+  if (pa == WALK_FAULT) return WALK_FAULT;
+  const w = (pa & ADDR_47_12) | s2Flags;
+  store<u64>(e, tag);
+  store<u64>(e, w | gen, 8);
+  store<u8>(nfFillAddr, 1);
+  if ((w & S2D_LEVEL_BITS) != (3 << S2D_LEVEL_SHIFT)) s2cNoteBlock(ipa >> 12, w);
+  return w;
+}
+
+/**
+ * Stage-2 walk with the prepared registers (s2Prepare): the PA, with s2LeafDesc and s2Flags set;
+ * or WALK_FAULT. Tables are only memoised when their page is RAM, so memo hits need no check.
+ */
+@inline function s2WalkI(ipa: u64, s1ptw: bool, fromRoot: bool = false): u64 {
+  let host: u32; // host address of the table to read next
+  let idx: u32; // byte offset of the descriptor in it
+  let level: i32;
+  if (!fromRoot && (ipa >> 21) == memo3Key) {
+    host = memo3Host;
+    idx = <u32>(ipa >> 9) & 0xff8;
+    level = 3;
+  } else if (!fromRoot && (ipa >> 30) == memo2Key) {
+    host = memo2Host;
+    idx = <u32>(ipa >> 18) & 0xff8;
+    level = 2;
+  } else if (!fromRoot && (ipa >> 39) == memo1Key) {
+    host = memo1Host;
+    idx = <u32>(ipa >> 27) & 0xff8;
+    level = 1;
+  } else {
+    // (A memo hit implies the range checks: its key covers IPA[63:inputsize].)
+    if (s2Status != 0 || (ipa >> s2InBits) != 0) return s2StartFault(ipa, s1ptw);
+    level = s2Level0;
+    const a = s2Base | (((ipa >> s2Shift0) & s2Mask0) << 3);
+    if (!inRam(a)) return fault2(FAULT_EXTERNAL_WALK, level, s1ptw, ipa);
+    host = hostOf(a);
+    idx = 0;
+  }
+  const chk = s2Chk;
+  let d: u64;
+  if (level == 0) {
+    d = load<u64>(host + idx);
+    if ((d & chk) != 3) return s2Leaf(d, 0, ipa, s1ptw);
+    const t = d & ADDR_47_12;
+    if (!ramPage(t)) return fault2(FAULT_EXTERNAL_WALK, 1, s1ptw, ipa);
+    host = hostOf(t);
+    idx = <u32>(ipa >> 27) & 0xff8;
+    memo1Key = ipa >> 39;
+    memo1Host = host;
+    level = 1;
+  }
+  if (level == 1) {
+    d = load<u64>(host + idx);
+    if ((d & chk) != 3) return s2Leaf(d, 1, ipa, s1ptw);
+    const t = d & ADDR_47_12;
+    if (!ramPage(t)) return fault2(FAULT_EXTERNAL_WALK, 2, s1ptw, ipa);
+    host = hostOf(t);
+    idx = <u32>(ipa >> 18) & 0xff8;
+    memo2Key = ipa >> 30;
+    memo2Host = host;
+    level = 2;
+  }
+  if (level == 2) {
+    d = load<u64>(host + idx);
+    if ((d & chk) != 3) return s2Leaf(d, 2, ipa, s1ptw);
+    const t = d & ADDR_47_12;
+    if (!ramPage(t)) return fault2(FAULT_EXTERNAL_WALK, 3, s1ptw, ipa);
+    host = hostOf(t);
+    idx = <u32>(ipa >> 9) & 0xff8;
+    memo3Key = ipa >> 21;
+    memo3Host = host;
+  }
+  d = load<u64>(host + idx);
+  if ((d & (chk | AF)) != (3 | AF)) return s2Leaf(d, 3, ipa, s1ptw);
+  s2LeafDesc = d;
+  s2Flags = s2Data(d, 3);
+  return (d & ADDR_47_12) | (ipa & 0xfff);
+}
+
+/** The walk-cache data word's flags for a stage-2 leaf d at `level` (tlb2.ts: permissions in the
+ *  S1P_* layout, Device, level). */
+@inline function s2Data(d: u64, level: i32): u64 {
+  return <u64>(<u32>load<u8>(S2_FLAGS + ((<u32>(d >> 4) & 15) | (<u32>(d >> 49) & 0x30))) | (<u32>level << S2D_LEVEL_SHIFT));
+}
+
+/** Fills S2_FLAGS: for MemAttr[3:2] (index bits 1:0), S2AP (3:2) and XN[54:53] (5:4), the
+ *  permissions (S2AP read → R0|R1, write → W0|W1; execute by XN with FEAT_XNX) and Device
+ *  (MemAttr[3:2] == 0). */
+function s2FlagsInit(): void {
+  for (let i: u32 = 0; i < 64; i++) {
+    // XN 0b00: EL0 and EL1 may execute, 0b01: EL0 only, 0b10: neither, 0b11: EL1 only
+    const xn = i >> 4;
+    let m: u32 = xn == 0 ? S1P_X0 | S1P_X1 : xn == 1 ? S1P_X0 : xn == 3 ? S1P_X1 : 0;
+    if ((i & 4) != 0) m |= S1P_R0 | S1P_R1;
+    if ((i & 8) != 0) m |= S1P_W0 | S1P_W1;
+    store<u8>(S2_FLAGS + i, <u8>(m | ((i & 3) == 0 ? <u32>S2D_DEVICE : 0)));
+  }
+  s2FlagsReady = true;
+}
+let s2FlagsReady: bool = false;
+
+/** w* of the last stage-2 leaf (s2LeafDesc, s2Flags). */
+function s2LeafInfo(): void {
+  const d = s2LeafDesc;
+  const f = s2Flags;
+  const attr = <u32>(d >> 2) & 15;
+  wLevel = <i32>(f >> S2D_LEVEL_SHIFT) & 3;
+  wPerms = (<u32>f & 7) | ((<u32>f >> 2) & 8); // S2P_*: R, W, X0 (S1P bits 0..2), X1 (S1P bit 5)
+  wAttr = attr;
+  wSH = <u32>(d >> 8) & 3;
+  wDevice = (attr & 0xc) == 0;
+}
+
+function s2StartFault(ipa: u64, s1ptw: bool): u64 {
+  if (s2Status == 1 || (ipa >> s2InBits) != 0) return fault2(FAULT_TRANSLATION, 0, s1ptw, ipa);
+  return fault2(FAULT_ADDRESS_SIZE, 0, s1ptw, ipa);
+}
+
+/** Stage-2 descriptor d at `level` that does not continue the walk: a block or page, or a fault. */
+function s2Leaf(d: u64, level: i32, ipa: u64, s1ptw: bool): u64 {
+  if ((d & 1) == 0) return fault2(FAULT_TRANSLATION, level, s1ptw, ipa);
+  if ((d & 2) != 0 && level < 3) return fault2(FAULT_ADDRESS_SIZE, level, s1ptw, ipa); // table, address too wide
+  if (level == 3 ? (d & 2) == 0 : level == 0) return fault2(FAULT_TRANSLATION, level, s1ptw, ipa);
+  const addr = d & ADDR_47_12;
+  if ((addr >> s2OutBits) != 0) return fault2(FAULT_ADDRESS_SIZE, level, s1ptw, ipa);
+  if ((d & AF) == 0) return fault2(FAULT_ACCESS_FLAG, level, s1ptw, ipa);
+  const blockMask = (<u64>1 << (12 + 9 * <u32>(3 - level))) - 1;
+  s2LeafDesc = d;
+  s2Flags = s2Data(d, level);
+  return (addr & ~blockMask) | (ipa & blockMask);
 }
