@@ -11,6 +11,7 @@ import { interpret } from './interp';
 import { initAlu, getX as coreGetX, setX as coreSetX } from './alu';
 import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
+export { pgtableDescend } from './pgtable-descend';
 import { contextChanged } from './context';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
@@ -131,6 +132,7 @@ export function setSysreg(idx: u32, v: u64): void {
     return;
   }
   if (idx == S.HCR_EL2) v |= 1 << 31; // RW: RAO/WI
+  if (S.srGet(idx) == v) return; // (a world switch back to the same context changes nothing)
   S.srSet(idx, v);
   if (idx == S.SCTLR_EL1 || idx == S.TCR_EL1 || idx == S.TTBR0_EL1 || idx == S.TTBR1_EL1 ||
       idx == S.HCR_EL2 || idx == S.VTTBR_EL2 || idx == S.VTCR_EL2 || idx == S.SCTLR_EL2 ||
@@ -138,6 +140,20 @@ export function setSysreg(idx: u32, v: u64): void {
     tlbFlushAll(); // the fast TLB caches the current regime's translations untagged
     contextChanged();
   }
+}
+/**
+ * Before TypeScript reads SP_EL0/SP_EL1/SP_EL2 from the sysreg slots in linear memory directly
+ * (a world switch saving a context): bank the live SP into its slot.
+ */
+export function bankSP(): void { saveSP(); }
+/**
+ * After TypeScript wrote x0–x30 and sysreg slots directly (a world switch loading a context):
+ * reload the live SP from its bank; when a translation register changed (mmu != 0), drop the
+ * untagged fast TLB and the translation context, as setSysreg does.
+ */
+export function directStateWritten(mmu: u32): void {
+  loadSP();
+  if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
 export function getInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }

@@ -18,4 +18,7 @@ export class CorePhysMem implements PhysMem {
   zeroPage(pa: bigint): void { this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }
+  descend(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null {
+    return this.core.pgtableDescend(table, level, addr);
+  }
 }

@@ -110,7 +110,7 @@ export class HostedEl2 {
     while (frame.length < 6) frame.push(0n);
     this.hcallFrame(frame);
     const r = { x0: frame[0], x1: frame[1], x2: frame[2], x3: frame[3], ret: asSigned(frame[1]) };
-    if (name !== '__kvm_vcpu_run') this.trace.emit('hcall', `${name}(${args.map((a) => `0x${BigInt(a).toString(16)}`).join(', ')}) = ${r.ret}`);
+    if (name !== '__kvm_vcpu_run' && this.trace.enabled) this.trace.emit('hcall', `${name}(${args.map((a) => `0x${BigInt(a).toString(16)}`).join(', ')}) = ${r.ret}`);
     return r;
   }
 }

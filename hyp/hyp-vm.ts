@@ -17,20 +17,50 @@ export const VCPU_SYSREGS = [
 ] as const;
 export type VcpuSysreg = (typeof VCPU_SYSREGS)[number];
 
+// struct kvm_cpu_context as one array of 64-bit slots (so a world switch copies it as words):
+// x0–x30, SP_EL0, SP_EL1, PC, PSTATE, then VCPU_SYSREGS in order.
+export const CTX_SP_EL0 = 31;
+export const CTX_SP_EL1 = 32;
+export const CTX_PC = 33;
+export const CTX_PSTATE = 34;
+export const CTX_SYSREGS = 35;
+export const CTX_SLOTS = CTX_SYSREGS + VCPU_SYSREGS.length;
+
+/** ctxt.sys_regs: the EL1 system registers by name, over the context's slots. */
+export type KvmSysRegs = Record<VcpuSysreg, bigint>;
+class SysRegsView {
+  constructor(readonly slots: BigUint64Array) {}
+}
+VCPU_SYSREGS.forEach((name, i) => {
+  Object.defineProperty(SysRegsView.prototype, name, {
+    get(this: SysRegsView) { return this.slots[CTX_SYSREGS + i]; },
+    set(this: SysRegsView, v: bigint) { this.slots[CTX_SYSREGS + i] = v; },
+    enumerable: true,
+  });
+});
+
 /** struct kvm_cpu_context: x0-x30, SP_EL0, SP_EL1, PC, PSTATE and EL1 sysregs. */
-export interface KvmCpuContext {
-  regs: bigint[];
-  sp_el0: bigint;
-  sp_el1: bigint;
-  pc: bigint;
-  pstate: bigint;
-  sys_regs: Record<VcpuSysreg, bigint>;
+export class KvmCpuContext {
+  /** Every register, 64-bit (values are kept modulo 2^64). */
+  readonly slots = new BigUint64Array(CTX_SLOTS);
+  /** The same, as 32-bit words (slot i = words 2i, 2i + 1, low first). */
+  readonly words = new Uint32Array(this.slots.buffer);
+  /** x0–x30. */
+  readonly regs = this.slots.subarray(0, 31);
+  readonly sys_regs = new SysRegsView(this.slots) as unknown as KvmSysRegs;
+  get sp_el0(): bigint { return this.slots[CTX_SP_EL0]!; }
+  set sp_el0(v: bigint) { this.slots[CTX_SP_EL0] = v; }
+  get sp_el1(): bigint { return this.slots[CTX_SP_EL1]!; }
+  set sp_el1(v: bigint) { this.slots[CTX_SP_EL1] = v; }
+  get pc(): bigint { return this.slots[CTX_PC]!; }
+  set pc(v: bigint) { this.slots[CTX_PC] = v; }
+  get pstate(): bigint { return this.slots[CTX_PSTATE]!; }
+  set pstate(v: bigint) { this.slots[CTX_PSTATE] = v; }
+  constructor() { this.pstate = 0x3c5n; }
 }
 
 export function newCpuContext(): KvmCpuContext {
-  const sys = {} as Record<VcpuSysreg, bigint>;
-  for (const r of VCPU_SYSREGS) sys[r] = 0n;
-  return { regs: new Array<bigint>(31).fill(0n), sp_el0: 0n, sp_el1: 0n, pc: 0n, pstate: 0x3c5n, sys_regs: sys };
+  return new KvmCpuContext();
 }
 
 /** struct kvm_vcpu_fault_info */
@@ -57,7 +87,7 @@ export class PkvmHypVcpu {
   fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
   hcr_el2 = 0n;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */
-  last_exit_permit: { read: number[]; write: number | null; skip: boolean; inject?: boolean } | null = null;
+  last_exit_permit: { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean } | null = null;
   /** PSCI state of a protected vCPU (pkvm_hyp_vcpu.power_state); set by __pkvm_init_vcpu. */
   power_state = PSCI_0_2_AFFINITY_LEVEL_ON;
   /** Pending CPU_ON reset (vcpu.arch.reset_state): applied by the hyp before the vCPU next runs. */
@@ -65,7 +95,7 @@ export class PkvmHypVcpu {
   /** The guest hypercall the current exit reports to the host, or null (guest-hvc.ts). */
   exit_hcall: GuestHcallExit | null = null;
   /** Registers the last sync published in the host's struct kvm_vcpu (to clear them next time). */
-  last_published: number[] | null = null;
+  last_published: readonly number[] | null = null;
   constructor(
     readonly vm: PkvmHypVm,
     /** Physical address of the donated page(s) holding this struct. */

@@ -53,8 +53,10 @@ export const KVM_PGTABLE_LAST_LEVEL = 3;
 export const KVM_PGTABLE_MIN_BLOCK_LEVEL = 1; /* CONFIG_ARM64_4K_PAGES */
 
 /* ARM64_HW_PGTABLE_LEVEL_SHIFT(n) = (PAGE_SHIFT - 3) * (4 - n) + 3 */
-export const kvm_granule_shift = (level: number): bigint => BigInt(9 * (4 - level) + 3);
-export const kvm_granule_size = (level: number): bigint => 1n << kvm_granule_shift(level);
+const GRANULE_SHIFT: readonly bigint[] = [-1, 0, 1, 2, 3, 4].map((l) => BigInt(9 * (4 - l) + 3)); // (by level + 1)
+const GRANULE_SIZE: readonly bigint[] = GRANULE_SHIFT.map((s) => 1n << s);
+export const kvm_granule_shift = (level: number): bigint => GRANULE_SHIFT[level + 1] ?? BigInt(9 * (4 - level) + 3);
+export const kvm_granule_size = (level: number): bigint => GRANULE_SIZE[level + 1] ?? 1n << kvm_granule_shift(level);
 export const kvm_level_supports_block_mapping = (level: number): boolean =>
   level >= KVM_PGTABLE_MIN_BLOCK_LEVEL;
 

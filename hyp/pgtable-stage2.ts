@@ -198,8 +198,18 @@ export function kvm_pgtable_stage2_map(
   };
   return kvm_pgtable_walk(pgt, addr, size, {
     cb: stage2_map_walker, arg: data,
-    flags: flags | KVM_PGTABLE_WALK_TABLE_PRE | KVM_PGTABLE_WALK_LEAF,
+    flags: flags | mapTablePre(addr, size) | KVM_PGTABLE_WALK_LEAF,
   });
+}
+
+/**
+ * KVM_PGTABLE_WALK_TABLE_PRE for a map of [addr, addr + size): upstream always asks for it, so that
+ * a table can be replaced by a block covering it. A one-page range fits no block, so that visit
+ * returns 0 without a change at every table (stage2_leaf_mapping_allowed() is false); it is left
+ * out, and the walk goes straight to the page's entry (pgtable.ts: the leaf-only walk).
+ */
+function mapTablePre(addr: bigint, size: bigint): number {
+  return size === PAGE_SIZE && IS_ALIGNED(addr, PAGE_SIZE) ? 0 : KVM_PGTABLE_WALK_TABLE_PRE;
 }
 
 /** kvm_pgtable_stage2_annotate(): install an invalid, typed, page-level annotation. */
@@ -213,7 +223,7 @@ export function kvm_pgtable_stage2_annotate(
     annotation: true, memcache: mc, force_pte: true,
   };
   return kvm_pgtable_walk(pgt, addr, size, {
-    cb: stage2_map_walker, arg: data, flags: KVM_PGTABLE_WALK_TABLE_PRE | KVM_PGTABLE_WALK_LEAF,
+    cb: stage2_map_walker, arg: data, flags: mapTablePre(addr, size) | KVM_PGTABLE_WALK_LEAF,
   });
 }
 

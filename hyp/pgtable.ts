@@ -127,8 +127,9 @@ function __kvm_pgtable_visit(data: WalkData, mm_ops: KvmPgtableMmOps, ptep: bigi
   return kvm_pgtable_walk_continue(data.walker, ret) ? 0 : ret;
 }
 
+const PTE_INDEX_MASK = BigInt(PTRS_PER_PTE - 1);
 function kvm_pgtable_idx(addr: bigint, level: number): number {
-  return Number((addr >> kvm_granule_shift(level)) & BigInt(PTRS_PER_PTE - 1));
+  return Number((addr >> kvm_granule_shift(level)) & PTE_INDEX_MASK);
 }
 
 function __kvm_pgtable_walk(data: WalkData, mm_ops: KvmPgtableMmOps, pgtable: bigint, level: number): number {
@@ -142,12 +143,23 @@ function __kvm_pgtable_walk(data: WalkData, mm_ops: KvmPgtableMmOps, pgtable: bi
   return ret;
 }
 
+const LEAF_ONLY = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_PRE | KVM_PGTABLE_WALK_TABLE_POST;
+
 export function kvm_pgtable_walk(pgt: KvmPgtable, addr: bigint, size: bigint, walker: KvmPgtableWalker): number {
   const start = ALIGN_DOWN(addr, PAGE_SIZE);
   const data: WalkData = { pgt, walker, start, addr: start, end: PAGE_ALIGN(start + size) };
   const limit = 1n << BigInt(pgt.ia_bits);
   if (data.addr > limit || data.end > limit) return -ERANGE;
   if (pgt.pgd === null) return -EINVAL;
+  const pgd = pgt.pgd + BigInt(kvm_pgd_page_idx(pgt.ia_bits, pgt.start_level, data.addr)) * PAGE_SIZE;
+  if (data.end - data.addr === PAGE_SIZE && (walker.flags & LEAF_ONLY) === KVM_PGTABLE_WALK_LEAF && pgt.mem.descend) {
+    // A one-page walk visiting leaves only: the table entries above its leaf are passed through
+    // without a visit, so jump to the leaf (or empty entry) and visit it as __kvm_pgtable_walk
+    // would; a table the visit installs there is walked as usual. Its result is the walk's: a
+    // visit returns 0 or an error that stops every level above it.
+    const leaf = pgt.mem.descend(pgd, pgt.start_level, data.addr);
+    if (leaf !== null) return __kvm_pgtable_visit(data, pgt.mm_ops, leaf.ptep, leaf.level);
+  }
   let ret = 0;
   for (let idx = kvm_pgd_page_idx(pgt.ia_bits, pgt.start_level, data.addr); data.addr < data.end; ++idx) {
     ret = __kvm_pgtable_walk(data, pgt.mm_ops, pgt.pgd + BigInt(idx) * PAGE_SIZE, pgt.start_level);

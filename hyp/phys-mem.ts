@@ -15,6 +15,12 @@ export interface PhysMem {
   writeBytes(pa: bigint, b: Uint8Array): void;
   /** RAM vs MMIO/hole. */
   isMemory(pa: bigint): boolean;
+  /**
+   * Optional accelerator of the page-table walker (pgtable.ts): from the entry for addr in the table
+   * at `table` of `level`, the first entry that is not a table descriptor, with its level; null
+   * when a table on the way is not RAM. Without it, the walker reads each level itself.
+   */
+  descend?(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null;
 }
 
 const U64_MASK = (1n << 64n) - 1n;

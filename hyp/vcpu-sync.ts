@@ -36,9 +36,15 @@ const ISV = 1n << 24n, WNR = 1n << 6n;
 const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
 
 /** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
-export interface ExitPermit { read: number[]; write: number | null; skip: boolean; inject?: boolean }
-const NOTHING: ExitPermit = { read: [], write: null, skip: false };
-const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+export interface ExitPermit { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean }
+const NOTHING: ExitPermit = Object.freeze({ read: [], write: null, skip: false });
+const ABORT: ExitPermit = Object.freeze({ read: [], write: null, skip: false, inject: true });
+const WFX: ExitPermit = Object.freeze({ read: [], write: null, skip: true });
+const regs = (k: number): readonly number[] => Object.freeze(Array.from({ length: k }, (_, i) => i));
+// The permits of MMIO exits with a valid syndrome, by transfer register: a write shows it, a read
+// may set it (xzr: nothing to show or set).
+const MMIO_WRITE: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: r === 31 ? [] : [r], write: null, skip: true, inject: true }));
+const MMIO_READ: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: [], write: r, skip: true, inject: true }));
 
 /** What a protected vCPU's exit shows the host; `esr` is what the host sees (ISV possibly cleared). */
 function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
@@ -49,18 +55,15 @@ function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
       const nregs = pvm_exit_hvc_nregs(fn, reported);
       /* x0 comes back from the host for forwarded PSCI; reported calls already have EL2's result. */
       const write = reported && vcpu.exit_hcall!.kind !== HOST_EXIT_HCALL_PSCI_CPU_ON ? null : 0;
-      return { read: range(nregs), write, skip: false };
+      return { read: regs(nregs), write, skip: false };
     }
     case EC_DABT_LOW:
-      if (esr & ISV) {
-        const r = srt(esr);
-        return (esr & WNR) !== 0n ? { read: r === 31 ? [] : [r], write: null, skip: true, inject: true } : { read: [], write: r, skip: true, inject: true };
-      }
-      return { ...NOTHING, inject: true };
+      if (esr & ISV) return (esr & WNR) !== 0n ? MMIO_WRITE[srt(esr)]! : MMIO_READ[srt(esr)]!;
+      return ABORT;
     case EC_IABT_LOW:
-      return { ...NOTHING, inject: true };
+      return ABORT;
     case EC_WFX:
-      return { ...NOTHING, skip: true };
+      return WFX;
   }
   return NOTHING;
 }

@@ -8,9 +8,12 @@
  * What the host may see of the exit is decided by sync_exit() (exit-view.ts): a protected guest's
  * registers stay hidden except the one register an exit needs.
  */
-import { L, SR, type Core } from '../machine/core';
+import { Core, L, SR } from '../machine/core';
 import type { PkvmHypVcpu } from './hyp-vm';
-import { VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, newCpuContext, type KvmCpuContext } from './hyp-vm';
+import {
+  VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
+  type KvmCpuContext,
+} from './hyp-vm';
 
 export const HCR_VM = 1n << 0n;
 export const HCR_SWIO = 1n << 1n;
@@ -37,22 +40,50 @@ const sysregIndex = (name: string): number => {
   if (idx === undefined) throw new Error(`world switch: no sysreg ${name}`);
   return idx;
 };
-const SYSREG_IDX = VCPU_SYSREGS.map((n) => [n, sysregIndex(n)] as const);
 
-/** Snapshot of the core's CPU state (what __sysreg_save_state and friends save). */
+// The core's word index of each context slot but PC and PSTATE (x0–x30, SP_EL0, SP_EL1, sysregs),
+// and which of them select the EL1&0 translation (their change drops the core's untagged TLB).
+const CORE_WORD = new Int32Array(CTX_SLOTS).fill(-1);
+const TRANSLATION_SLOT = new Uint8Array(CTX_SLOTS);
+for (let i = 0; i < 31; i++) CORE_WORD[i] = Core.xWord(i);
+CORE_WORD[CTX_SP_EL0] = Core.sysregWord(SR.SP_EL0);
+CORE_WORD[CTX_SP_EL1] = Core.sysregWord(SR.SP_EL1);
+VCPU_SYSREGS.forEach((n, i) => {
+  CORE_WORD[CTX_SYSREGS + i] = Core.sysregWord(sysregIndex(n));
+  TRANSLATION_SLOT[CTX_SYSREGS + i] = n === 'SCTLR_EL1' || n === 'TCR_EL1' || n === 'TTBR0_EL1' || n === 'TTBR1_EL1' ? 1 : 0;
+});
+const COPIED_SLOTS = [...CORE_WORD.keys()].filter((s) => CORE_WORD[s]! >= 0);
+
+/**
+ * Snapshot of the core's CPU state (what __sysreg_save_state and friends save), copied word by
+ * word from the core's register slots (PC and PSTATE are the caller's: after an exception to EL2
+ * they are ELR_EL2/SPSR_EL2).
+ */
 export function saveCpuContext(core: Core, ctxt: KvmCpuContext = newCpuContext()): KvmCpuContext {
-  for (let i = 0; i < 31; i++) ctxt.regs[i] = core.getX(i);
-  ctxt.sp_el0 = core.sysreg(SR.SP_EL0);
-  ctxt.sp_el1 = core.sysreg(SR.SP_EL1);
-  for (const [n, idx] of SYSREG_IDX) ctxt.sys_regs[n] = core.sysreg(idx);
+  core.bankSP();
+  const m = core.words, w = ctxt.words;
+  for (const s of COPIED_SLOTS) {
+    const cw = CORE_WORD[s]!;
+    w[2 * s] = m[cw]!;
+    w[2 * s + 1] = m[cw + 1]!;
+  }
   return ctxt;
 }
 
+/** Loads x0–x30, SP_EL0/SP_EL1 and the EL1 system registers of ctxt into the core. */
 export function loadCpuContext(core: Core, ctxt: KvmCpuContext): void {
-  for (let i = 0; i < 31; i++) core.setX(i, ctxt.regs[i]);
-  for (const [n, idx] of SYSREG_IDX) core.setSysreg(idx, ctxt.sys_regs[n]);
-  core.setSysreg(SR.SP_EL0, ctxt.sp_el0);
-  core.setSysreg(SR.SP_EL1, ctxt.sp_el1);
+  core.bankSP();
+  const m = core.words, w = ctxt.words;
+  let translation = false;
+  for (const s of COPIED_SLOTS) {
+    const cw = CORE_WORD[s]!;
+    const lo = w[2 * s]!, hi = w[2 * s + 1]!;
+    if (m[cw] === lo && m[cw + 1] === hi) continue;
+    m[cw] = lo;
+    m[cw + 1] = hi;
+    if (TRANSLATION_SLOT[s]) translation = true;
+  }
+  core.directStateWritten(translation);
 }
 
 /** The EL2 state the host runs with (restored after each guest run). */

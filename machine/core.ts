@@ -26,6 +26,9 @@ interface CoreExports {
   getSysreg(idx: number): bigint;
   setSysreg(idx: number, v: bigint): void;
   getInsns(): bigint;
+  bankSP(): void;
+  pgtableDescend(table: bigint, level: number, addr: bigint): bigint;
+  directStateWritten(mmu: number): void;
   setConfig(c: number): void;
   exceptionReturn(): void;
   injectException(targetEL: number, ec: number, iss: number, far: bigint, hasFar: number): void;
@@ -79,6 +82,7 @@ export class Core {
   readonly ramBase = 0x4000_0000n;
   readonly ramSize: number;
   private u8!: Uint8Array;
+  private w32!: Uint32Array;
   private dv!: DataView;
   private buf: ArrayBuffer | undefined;
 
@@ -99,6 +103,7 @@ export class Core {
     if (b !== this.buf) {
       this.buf = b;
       this.u8 = new Uint8Array(b);
+      this.w32 = new Uint32Array(b);
       this.dv = new DataView(b);
     }
   }
@@ -106,6 +111,16 @@ export class Core {
   /** Whole linear memory. It only grows in init() (constructor), so the views stay valid after. */
   get mem(): Uint8Array { return this.u8; }
   get view(): DataView { return this.dv; }
+  /**
+   * Whole linear memory as 32-bit words, for bulk register transfers (a world switch): the 64-bit
+   * slot of x<i> is the word pair at xWord(i), of sysreg idx at sysregWord(idx) (low word first).
+   * Reading SP_ELx slots needs bankSP() first; writes need directStateWritten() after.
+   */
+  get words(): Uint32Array { return this.w32; }
+  static xWord(i: number): number { return (L.CPU_BASE >> 2) + 2 * i; }
+  static sysregWord(idx: number): number { return ((L.CPU_BASE + L.OFF_SYSREGS) >> 2) + 2 * idx; }
+  bankSP(): void { this.x.bankSP(); }
+  directStateWritten(mmuChanged: boolean): void { this.x.directStateWritten(mmuChanged ? 1 : 0); }
   /** Guest RAM as a byte array (index 0 = physical RAM_BASE). */
   get ram(): Uint8Array { this.views(); return this.u8.subarray(L.RAM_HOST, L.RAM_HOST + this.ramSize); }
 
@@ -164,22 +179,42 @@ export class Core {
     const o = this.ramOffset(pa, len);
     return this.mem.slice(o, o + len);
   }
+  /**
+   * True when RAM bytes [o, o + len) at host offset o may hold decoded code (the core's CODEMAP has
+   * a decode slot for one of their pages): only then must a write reach invalidateCodeRange.
+   */
+  private mayHoldCode(o: number, len: number): boolean {
+    const map = L.CODEMAP >> 2;
+    for (let p = (o - L.RAM_HOST) >>> 12, last = (o + len - 1 - L.RAM_HOST) >>> 12; p <= last; p++) {
+      if (this.w32[map + p] !== 0) return true;
+    }
+    return false;
+  }
   writePhys(pa: bigint, data: Uint8Array): void {
     const o = this.ramOffset(pa, data.length);
     this.mem.set(data, o);
-    this.x.invalidateCodeRange(pa, data.length);
+    if (data.length > 0 && this.mayHoldCode(o, data.length)) this.x.invalidateCodeRange(pa, data.length);
   }
   readPhysU64(pa: bigint): bigint { return this.view.getBigUint64(this.ramOffset(pa, 8), true); }
   writePhysU64(pa: bigint, v: bigint): void {
-    this.view.setBigUint64(this.ramOffset(pa, 8), BigInt.asUintN(64, v), true);
-    this.x.invalidateCodeRange(pa, 8);
+    const o = this.ramOffset(pa, 8);
+    this.view.setBigUint64(o, BigInt.asUintN(64, v), true);
+    if (this.mayHoldCode(o, 8)) this.x.invalidateCodeRange(pa, 8);
   }
   zeroPhys(pa: bigint, len: number): void {
     const o = this.ramOffset(pa, len);
     this.mem.fill(0, o, o + len);
-    this.x.invalidateCodeRange(pa, len);
+    if (len > 0 && this.mayHoldCode(o, len)) this.x.invalidateCodeRange(pa, len);
   }
   tlbFlush(): void { this.x.tlbFlush(); }
+  /**
+   * The hyp's page-table descent (core-as/pgtable-descend.ts): the PA and level of the first
+   * non-table entry for addr below the table at PA `table` of `level`, or null (a table outside RAM).
+   */
+  pgtableDescend(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null {
+    const r = this.x.pgtableDescend(BigInt.asIntN(64, table), level, BigInt.asIntN(64, addr)) & U64;
+    return r === 0n ? null : { ptep: r & ~7n, level: Number(r & 3n) };
+  }
 
   /** Translates va with the core's own walker (no exception taken). */
   walk(va: bigint, access: 'r' | 'w' | 'x', mmuIdx: number): { pa: bigint } | { fault: FaultInfo } {
