@@ -6,6 +6,7 @@
  */
 import type { HostedEl2 } from '../hyp/hosted-el2';
 import { HostMemory } from './host-memory';
+import { installFaultFastPath } from './fault-fast-path';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
 import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
@@ -74,6 +75,11 @@ export interface HostKvmOptions {
   onConsole?: (vm: HostVm, byte: number) => void;
   /** The VMM is told of each guest hypercall the hyp reports (share, unshare, relinquish, CPU_ON/OFF). */
   onGuestHcall?: (vm: HostVm, vcpu: HostVcpu, ev: GuestHcallEvent) => void;
+  /**
+   * Resolve a protected guest's ordinary stage-2 faults without leaving the guest (fault-fast-path.ts:
+   * same checks, same resulting state). Default true; false sends every fault round the host.
+   */
+  faultFastPath?: boolean;
 }
 
 export class HostKvm {
@@ -89,6 +95,7 @@ export class HostKvm {
     el2.ws.hostOnCore = false; // the TypeScript host keeps no CPU state on the core
     const lo = core.ramBase + HOST_RESERVED_LOW;
     this.alloc = new HostPageAllocator(lo, Number((el2.carveout.base - lo) / PAGE));
+    if (opts.faultFastPath ?? true) installFaultFastPath(this);
   }
 
   get pkvm() { return this.el2.pkvm; }

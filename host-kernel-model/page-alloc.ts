@@ -15,11 +15,25 @@ export class HostPageAllocator {
   owns(pa: bigint): boolean { return pa >= this.base && pa < this.base + BigInt(this.pages) * 4096n; }
 
   alloc(): bigint | null {
+    const i = this.nextFree();
+    if (i < 0) return null;
+    this.takeIndex(i);
+    return this.base + BigInt(i) * 4096n;
+  }
+
+  /** The index of the page alloc() would return next, or -1. */
+  nextFree(): number {
     for (let n = 0; n < this.pages; n++) {
       const i = (this.cursor + n) % this.pages;
-      if (!this.used[i]) { this.used[i] = 1; this.nfree--; this.cursor = i + 1; return this.base + BigInt(i) * 4096n; }
+      if (!this.used[i]) return i;
     }
-    return null;
+    return -1;
+  }
+  /** alloc() of page index i = nextFree(). */
+  takeIndex(i: number): void {
+    this.used[i] = 1;
+    this.nfree--;
+    this.cursor = i + 1;
   }
 
   /** `count` contiguous pages aligned to `alignPages` pages (a power of two). */

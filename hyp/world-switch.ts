@@ -104,6 +104,12 @@ export class WorldSwitch {
    * A TypeScript host keeps nothing on the core, so the save/restore is skipped.
    */
   hostOnCore = true;
+  /**
+   * A stage-2 abort the host would resolve by giving the guest a page, resolved without leaving the
+   * guest when this returns true (host-kernel-model/fault-fast-path.ts); the guest then retries the
+   * access. null, or false: the exit goes to the hyp's trap handling and the host as usual.
+   */
+  stage2FaultFastPath: ((vcpu: PkvmHypVcpu, esr: bigint) => boolean) | null = null;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -148,6 +154,12 @@ export class WorldSwitch {
       if (r === 'hyp') {
         const esr = c.sysreg(SR.ESR_EL2);
         vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
+        if (this.stage2FaultFastPath?.(vcpu, esr)) {
+          c.exceptionReturn();
+          if (left > 0) continue;
+          ret = ARM_EXCEPTION_IRQ;
+          break;
+        }
         // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.
         if (this.opts.handleGuestTrap?.(vcpu, esr) === 'resume') {
           c.exceptionReturn();

@@ -1,0 +1,95 @@
+// A protected guest's stage-2 faults resolved inside the world switch (fault-fast-path.ts,
+// hyp/donate-fast.ts) leave exactly the state of the full round trip through the host and
+// __pkvm_host_donate_guest: the same RAM (guest data, both stage-2 tables, annotations), the same
+// vmemmap, the same host bookkeeping; and what does not fit the fast path still takes the full path.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Core } from '../../machine/core';
+import { HostedEl2 } from '../../hyp/hosted-el2';
+import { HostKvm, runAll, type HostVm } from '../../host-kernel-model/index';
+
+const img = (n: string) => ({ bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
+
+function boot(fast: boolean) {
+  const core = new Core(96 << 20, { haveEL2: true, el2Hosted: true });
+  core.reset(2, 0n);
+  const el2 = new HostedEl2(core, { slice: 300_000 });
+  const kvm = new HostKvm(el2, { faultFastPath: fast });
+  let fastFaults = 0;
+  const hook = el2.ws.stage2FaultFastPath;
+  if (hook) el2.ws.stage2FaultFastPath = (v, e) => { const r = hook(v, e); if (r) fastFaults++; return r; };
+  return { core, el2, kvm, fastFaults: () => fastFaults };
+}
+
+function hostState(vm: HostVm) {
+  return {
+    console: vm.consoleText(), state: vm.state, faults: vm.faults,
+    pages: [...vm.slot.pages].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    pinned: [...vm.slot.pinned].sort(), given: [...vm.given].sort(),
+  };
+}
+
+describe('stage-2 fault fast path', () => {
+  it.each([
+    ['toucher over 5000 pages (several 2 MiB regions, memcache refills)', 'toucher', [5000n, 9n]],
+    ['toucher, default size', 'toucher', [0n, 0n]],
+    ['pguest-abi (shares, MMIO guard, relinquish)', 'pguest-abi', [1n]],
+  ] as const)('%s: same memory, vmemmap and host bookkeeping as the full path', (_, image, args) => {
+    const runs = [false, true].map((fast) => {
+      const b = boot(fast);
+      b.kvm.traceFaults = false;
+      b.el2.trace.enabled = false;
+      const vm = b.kvm.createVm({ name: 'p', protected: true, memBytes: 40 << 20, image: img(image), args: [...args] });
+      expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
+      expect(b.el2.pkvm.checkInvariants({ strict: false })).toEqual([]);
+      return { ...b, vm };
+    });
+    const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
+    expect(slow.fastFaults()).toBe(0);
+    if (image === 'toucher') expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.9);
+    expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
+    expect(fast.kvm.alloc.freePages).toBe(slow.kvm.alloc.freePages);
+    expect(Buffer.compare(Buffer.from(fast.el2.pkvm.vmemmap.raw), Buffer.from(slow.el2.pkvm.vmemmap.raw))).toBe(0);
+    // All of RAM, but the host's struct kvm_vcpu exit fields, which only the full path publishes.
+    const ram = (c: Core) => Buffer.from(c.ram);
+    const a = ram(slow.core), b = ram(fast.core);
+    const vcpuStruct = Number(slow.vm.vcpus[0]!.hostVcpuPa - slow.core.ramBase);
+    a.fill(0, vcpuStruct, vcpuStruct + 4096);
+    b.fill(0, vcpuStruct, vcpuStruct + 4096);
+    expect(Buffer.compare(b, a)).toBe(0);
+    // Teardown is the same too: every page back, invariants strict.
+    for (const r of runs) {
+      r.kvm.destroyVm(r.vm);
+      expect(r.el2.pkvm.checkInvariants({ strict: true })).toEqual([]);
+    }
+    expect(fast.kvm.alloc.freePages).toBe(slow.kvm.alloc.freePages);
+  });
+
+  it('four protected VMs at once: each guest gets its own zeroed pages and the invariants hold', () => {
+    const b = boot(true);
+    b.kvm.traceFaults = false;
+    for (let i = 0; i < 4; i++) b.kvm.createVm({ name: `p${i}`, protected: true, memBytes: 16 << 20, image: img('toucher'), args: [1500n, BigInt(i + 1)] });
+    expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
+    expect(b.fastFaults()).toBeGreaterThan(4 * 1500 * 0.9);
+    const slow = boot(false);
+    for (let i = 0; i < 4; i++) slow.kvm.createVm({ name: `p${i}`, protected: true, memBytes: 16 << 20, image: img('toucher'), args: [1500n, BigInt(i + 1)] });
+    expect(runAll(slow.kvm, { slice: 100_000, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
+    expect(b.kvm.vms.map((v) => v.consoleText())).toEqual(slow.kvm.vms.map((v) => v.consoleText()));
+    expect(b.el2.pkvm.checkInvariants({ strict: true })).toEqual([]);
+    const owners = new Set<bigint>();
+    for (const vm of b.kvm.vms) for (const gfn of vm.given) {
+      const pa = vm.slot.pages.get(gfn)!;
+      expect(owners.has(pa)).toBe(false);
+      owners.add(pa);
+    }
+  });
+
+  it('a non-protected guest\'s faults (shares) take the full path', () => {
+    const b = boot(true);
+    const np = b.kvm.createVm({ name: 'np', protected: false, memBytes: 8 << 20, image: img('toucher'), args: [64n, 1n] });
+    expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 100_000_000n })).toBe('all-stopped');
+    expect(b.fastFaults()).toBe(0); // shares (non-protected) always take the full path
+    expect(np.faults).toBeGreaterThanOrEqual(64);
+    expect(np.consoleText()).toContain('toucher: checksum');
+  });
+});
