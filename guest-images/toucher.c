@@ -5,15 +5,18 @@
  *   x0  device tree address (ignored)
  *   x1  number of 4 KiB pages to touch; 0 means 256 (1 MiB)
  *   x2  seed of the pattern; 0 means 1
+ *   x3  words touched per page, 1..8; 0 (or more than 8) means 8. With 1,
+ *       each page costs the guest a few dozen instructions: what the
+ *       fault → donate → run benchmark uses, to measure the faults.
  *
  * The region is [base, base + pages * 4096) with base the first 4 KiB
  * boundary at or after __image_end (the end of .bss, which holds the stack),
  * so nothing of the image is overwritten and nothing outside the region is
  * accessed.
  *
- *   1. write pass: for each page in address order, 8 words at offsets
- *      0, 512, ..., 3584, each the next value of a xorshift64* generator
- *      seeded with the seed
+ *   1. write pass: for each page in address order, `words` words at offsets
+ *      0, 512, ..., each the next value of a xorshift64* generator seeded
+ *      with the seed
  *   2. read pass: read the same words back in the same order and fold
  *      their bytes (little-endian) into a 64-bit FNV-1a hash
  *
@@ -21,7 +24,7 @@
  * PSCI SYSTEM_OFF (start.S). Under KVM with the MMIO guard (pKVM) it first
  * enrols and maps the UART page, as Linux's ioremap hook does
  * (common/pkvm-guest.c). The checksum depends only on pages and seed,
- * never on addresses. A page count that would run past the top of the
+ * and words, never on addresses. A page count that would run past the top of the
  * address space prints `toucher: too many pages <hex>` and touches nothing.
  */
 #include <stdint.h>
@@ -49,7 +52,7 @@ static uint64_t xorshift64star(uint64_t *state)
     return x * 0x2545f4914f6cdd1dull;
 }
 
-int main(uint64_t dtb, uint64_t pages, uint64_t seed)
+int main(uint64_t dtb, uint64_t pages, uint64_t seed, uint64_t words)
 {
     uint64_t base, state, hash, p, w;
 
@@ -59,6 +62,8 @@ int main(uint64_t dtb, uint64_t pages, uint64_t seed)
         pages = DEFAULT_PAGES;
     if (seed == 0)
         seed = 1;
+    if (words == 0 || words > WORDS_PER_PAGE)
+        words = WORDS_PER_PAGE;
 
     base = ((uint64_t)(uintptr_t)__image_end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     if (pages > (~base >> 12)) {          /* base + pages * 4096 would wrap */
@@ -71,14 +76,14 @@ int main(uint64_t dtb, uint64_t pages, uint64_t seed)
     state = seed;
     for (p = 0; p < pages; p++) {
         volatile uint64_t *page = (volatile uint64_t *)(uintptr_t)(base + p * PAGE_SIZE);
-        for (w = 0; w < WORDS_PER_PAGE; w++)
+        for (w = 0; w < words; w++)
             page[w * (WORD_STRIDE / 8)] = xorshift64star(&state);
     }
 
     hash = FNV64_OFFSET;
     for (p = 0; p < pages; p++) {
         volatile uint64_t *page = (volatile uint64_t *)(uintptr_t)(base + p * PAGE_SIZE);
-        for (w = 0; w < WORDS_PER_PAGE; w++) {
+        for (w = 0; w < words; w++) {
             uint64_t v = page[w * (WORD_STRIDE / 8)];
             unsigned b;
             for (b = 0; b < 8; b++) {

@@ -22,6 +22,7 @@
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
 import type { PkvmHypVcpu } from '../hyp/hyp-vm';
+import { Core, SR } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
 import { pkvm_host_donate_guest_check, pkvm_host_donate_guest_commit } from '../hyp/donate-fast';
 
@@ -30,24 +31,27 @@ const MC_NR_PAGES = Number(HOST_VCPU_PKVM_MEMCACHE) + 8; // struct kvm_hyp_memca
 
 export function installFaultFastPath(kvm: HostKvm): void {
   const byHandle = new Map<number, HostVm>();
-  kvm.el2.ws.stage2FaultFastPath = (vcpu, esr) => {
+  const words = kvm.el2.core.words;
+  const esrWord = Core.sysregWord(SR.ESR_EL2), hpfarWord = Core.sysregWord(SR.HPFAR_EL2);
+  kvm.el2.ws.stage2FaultFastPath = (vcpu) => {
+    // ESR_EL2: a data or instruction abort from a lower EL, DFSC/IFSC translation fault (level 0..3)
+    const esr = words[esrWord]!;
+    const ec = esr >>> 26;
+    if ((ec !== EC_DABT_LOW && ec !== EC_IABT_LOW) || (esr & 0x3c) !== 0x04) return false;
     let vm = byHandle.get(vcpu.vm.handle);
     if (vm === undefined || vm.state === 'destroyed') { // (a handle is reused only after its VM's teardown)
       vm = kvm.vms.find((v) => v.handle === vcpu.vm.handle && v.state !== 'destroyed');
       if (vm === undefined) return false;
       byHandle.set(vcpu.vm.handle, vm);
     }
-    return stage2FaultFastPath(kvm, vm, vcpu, esr);
+    // HPFAR_EL2.FIPA (bits 43:4): the IPA page
+    const ipa = (words[hpfarWord]! >>> 4) * 4096 + (words[hpfarWord + 1]! & 0xfff) * 2 ** 40;
+    return stage2FaultFastPath(kvm, vm, vcpu, ipa);
   };
 }
 
-function stage2FaultFastPath(kvm: HostKvm, vm: HostVm, vcpu: PkvmHypVcpu, esr: bigint): boolean {
+function stage2FaultFastPath(kvm: HostKvm, vm: HostVm, vcpu: PkvmHypVcpu, ipa: number): boolean {
   if (!vm.isProtected) return false;
-  const e = Number(esr & 0xffff_ffffn);
-  const ec = e >>> 26;
-  if (ec !== EC_DABT_LOW && ec !== EC_IABT_LOW) return false;
-  if ((e & 0x3c) !== 0x04) return false; // DFSC/IFSC: translation fault, level 0..3
-  const ipa = Number(vcpu.fault.hpfar_el2 >> 4n) * 4096; // HPFAR_EL2.FIPA
   const slot = vm.slot;
   const base = Number(slot.ipaBase);
   if (ipa < base || ipa >= base + Number(slot.size)) return false;

@@ -109,7 +109,7 @@ export class WorldSwitch {
    * guest when this returns true (host-kernel-model/fault-fast-path.ts); the guest then retries the
    * access. null, or false: the exit goes to the hyp's trap handling and the host as usual.
    */
-  stage2FaultFastPath: ((vcpu: PkvmHypVcpu, esr: bigint) => boolean) | null = null;
+  stage2FaultFastPath: ((vcpu: PkvmHypVcpu) => boolean) | null = null;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -152,14 +152,15 @@ export class WorldSwitch {
       const r = c.run(left);
       left -= Number(c.insns - before);
       if (r === 'hyp') {
-        const esr = c.sysreg(SR.ESR_EL2);
-        vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
-        if (this.stage2FaultFastPath?.(vcpu, esr)) {
+        // (the fast path reads ESR_EL2/HPFAR_EL2 itself; a fault it resolves is never published)
+        if (this.stage2FaultFastPath?.(vcpu)) {
           c.exceptionReturn();
           if (left > 0) continue;
           ret = ARM_EXCEPTION_IRQ;
           break;
         }
+        const esr = c.sysreg(SR.ESR_EL2);
+        vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
         // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.
         if (this.opts.handleGuestTrap?.(vcpu, esr) === 'resume') {
           c.exceptionReturn();

@@ -17,7 +17,7 @@ function boot(fast: boolean) {
   const kvm = new HostKvm(el2, { faultFastPath: fast });
   let fastFaults = 0;
   const hook = el2.ws.stage2FaultFastPath;
-  if (hook) el2.ws.stage2FaultFastPath = (v, e) => { const r = hook(v, e); if (r) fastFaults++; return r; };
+  if (hook) el2.ws.stage2FaultFastPath = (v) => { const r = hook(v); if (r) fastFaults++; return r; };
   return { core, el2, kvm, fastFaults: () => fastFaults };
 }
 
