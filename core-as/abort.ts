@@ -6,10 +6,11 @@ import * as O from './ops';
 import { REG_DISCARD, REG_ZR } from './layout';
 import {
   faultIPA, faultS1PTW, faultStage2, faultStatusCode, faultType, FAULT_ALIGNMENT, FAULT_EXTERNAL, FAULT_EXTERNAL_WALK,
-  setFault,
+  FAULT_TRANSLATION, setFault,
 } from './fault';
 import { EC_DABT_CUR, EC_DABT_LOWER, EC_IABT_CUR, EC_IABT_LOWER, routeEL1, takeException } from './exception';
-import { curEL, curEntry, pc, setMemFault } from './state';
+import { curEL, curEntry, el2Hosted, pc, setMemFault } from './state';
+import { pkvmFastStage2Fault } from './pkvm-fast-fault';
 import { ACC_EXEC, ACC_WRITE } from './mmu';
 
 /** ISS[24:14] instruction syndrome of the current instruction, or 0 when ISV must be 0. */
@@ -72,6 +73,11 @@ function deliverAbort(va: u64, access: u32, cm: bool): void {
 
 /** Takes the abort for the recorded fault on an access to `va` and abandons the instruction. */
 export function raiseAbort(va: u64, access: u32): void {
+  // A hosted pKVM guest's stage-2 translation fault its fast path resolves: the access is retried.
+  if (faultStage2 && faultType == FAULT_TRANSLATION && el2Hosted() && pkvmFastStage2Fault(faultIPA)) {
+    setMemFault(true);
+    return;
+  }
   deliverAbort(va, access, false);
   setMemFault(true);
 }

@@ -10,6 +10,8 @@
 //   CODEMAP      RAM page number → decode slot + 1 (0: no decoded code on that page)
 //   SLOT_PPN     decode slot → RAM page number + 1
 //   DECODE_BASE  decode slots: 1024 decoded ops of 16 bytes per 4 KiB page
+//   PKVM_FAST    the hosted pKVM's stage-2 fault fast path (pkvm-fast-fault.ts): its parameters,
+//                its log, the host page allocator's bitmap, per-VM "backed" bitmaps, hyp_vmemmap
 //   RAM_HOST     guest RAM (physical address RAM_BASE_PA maps here)
 
 export const CPU_BASE: u32 = 0x0010_0000;
@@ -29,7 +31,42 @@ export const SLOT_PPN: u32 = 0x0060_0000; // DECODE_SLOTS x u32
 export const DECODE_BASE: u32 = 0x0080_0000;
 export const DECODE_SLOTS: u32 = 1024;
 export const DECODE_SLOT_BYTES: u32 = 16384;
-export const RAM_HOST: u32 = 0x0200_0000;
+export const PKVM_FAST: u32 = 0x0180_0000; // 4 KiB of parameters (PF_* offsets, pkvm-fast-fault.ts)
+export const PKVM_FAST_LOG: u32 = 0x0180_1000; // PKVM_FAST_LOG_CAP x 16 bytes: (gfn, pa) per fault resolved
+export const PKVM_FAST_LOG_CAP: u32 = 32768;
+export const HOST_ALLOC_MAP: u32 = 0x0189_0000; // u8 per host allocator page: 1 = in use (≤ 1 MiB)
+export const HOST_ALLOC_MAP_BYTES: u32 = 0x0010_0000;
+export const PKVM_BACKED: u32 = 0x019A_0000; // per VM slot, a bit per memslot page: backed by the host
+export const PKVM_BACKED_SLOT_BYTES: u32 = 0x0002_0000; // 1M pages (4 GiB) per VM
+export const PKVM_BACKED_SLOTS: u32 = 16;
+export const HYP_VMEMMAP: u32 = 0x01C0_0000; // struct hyp_page (8 bytes) per RAM page (≤ 7.5 MiB)
+export const RAM_HOST: u32 = 0x0240_0000;
+
+// --- Parameters of the stage-2 fault fast path at PKVM_FAST (written by TypeScript) --------------
+export const PF_ENABLED: u32 = 0; // u32: 1 while a protected guest the path may serve runs
+export const PF_HANDLE: u32 = 4; // u32 pKVM handle of the VM (the annotation's owner handle)
+export const PF_GUEST_PGD: u32 = 8; // u64 PA of the guest stage-2's start-level table(s)
+export const PF_GUEST_LEVEL: u32 = 16; // u32 start level
+export const PF_GUEST_PGD_SHIFT: u32 = 20; // u32 IPA shift of the concatenated start-level table index
+export const PF_GUEST_LIMIT: u32 = 24; // u64 2^ia_bits
+export const PF_GUEST_ATTR: u32 = 32; // u64 leaf attributes of a donated page (RWX, OWNED)
+export const PF_HOST_PGD: u32 = 40; // u64 the host stage-2's
+export const PF_HOST_LEVEL: u32 = 48; // u32
+export const PF_HOST_PGD_SHIFT: u32 = 52; // u32
+export const PF_HOST_LIMIT: u32 = 56; // u64
+export const PF_SLOT_BASE: u32 = 64; // u64 memslot IPA base
+export const PF_SLOT_SIZE: u32 = 72; // u64 memslot size (bytes)
+export const PF_BACKED: u32 = 80; // u32 address of the VM's backed bitmap (bit per memslot page)
+export const PF_HOST_VMID: u32 = 84; // u32 VMID of the host stage-2 (TLB invalidation)
+export const PF_HOST_MC: u32 = 88; // u64 PA of the host vCPU's memcache nr_pages
+export const PF_HYP_MC: u32 = 96; // u32 EL2's memcache nr_pages of the vCPU (constant while it runs)
+export const PF_MC_MIN: u32 = 100; // u32 KVM_MMU_CACHE_MIN_PAGES
+export const PF_ALLOC_BASE: u32 = 104; // u64 PA of the host allocator's page 0
+export const PF_ALLOC_PAGES: u32 = 112; // u32 pages it manages (bitmap bytes at HOST_ALLOC_MAP)
+export const PF_ALLOC_CURSOR: u32 = 116; // u32 next-fit cursor (hyp-independent host state)
+export const PF_ALLOC_FREE: u32 = 120; // u32 free pages
+export const PF_LOG_COUNT: u32 = 124; // u32 entries in PKVM_FAST_LOG not yet taken by TypeScript
+
 
 export const RAM_BASE_PA: u64 = 0x4000_0000;
 export const PAGE_SHIFT: u32 = 12;

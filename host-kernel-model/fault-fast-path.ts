@@ -1,99 +1,124 @@
 /**
- * The stage-2 fault of a protected guest on a page of its memslot, resolved without leaving the
- * guest: the steps of the full round trip (hyp exit → host user_mem_abort(): pin a fresh zeroed
- * page, top up the memcache, __pkvm_host_donate_guest → __kvm_vcpu_run) run back to back inside the
- * world switch, with the same checks and the same resulting state, when nothing but the donation
- * itself happens:
+ * The host side of the stage-2 fault fast path (core-as/pkvm-fast-fault.ts): a protected guest's
+ * translation fault on a memslot page the host has not backed yet is resolved inside the core, with
+ * the checks and the resulting state of the full round trip (hyp exit → user_mem_abort(): pin a
+ * fresh zeroed page, top up the memcache → __pkvm_host_donate_guest → __kvm_vcpu_run) when nothing
+ * but the donation itself happens. See that file for what it checks and writes.
  *
- * - the abort is a translation fault (data, instruction, or a stage-1 walk's) on an IPA of the
- *   memslot the guest has not been given yet;
- * - the vCPU's memcaches need nothing (the host's holds KVM_MMU_CACHE_MIN_PAGES, EL2's at least as
- *   many, so the host's top-up and the hyp's pkvm_refill_memcache() would move no page);
- * - the donation is the common case of hyp/donate-fast.ts (no table to allocate, no block to split).
+ * Here: before each guest run on the core, the path is armed with the running VM's parameters (its
+ * stage-2 root and leaf attributes, the host stage-2 root, the memslot and its backed bitmap, the
+ * memcache counts); after the run it is disarmed and its log taken: each page it gave is entered in
+ * the host's bookkeeping as handleMemFault() enters it (memslot page, pin, given, faults, trace).
+ * The host page allocator's bitmap and hyp_vmemmap live in the core's memory for it (kvm.ts,
+ * hyp/hosted-el2.ts), so pages are handed out in the order the host would hand them out.
  *
- * The page is the one the host allocator would hand out next (or the page the VMM preloaded), zeroed
- * as the host zeroes it; the host's bookkeeping (memslot, pins, pages given, faults) is the same as
- * handleMemFault()'s. The host stage-2 idmap the host's own zeroing would have installed is replaced
- * by the donation annotation either way, so it is skipped. What differs: no exit is published to the
- * host's struct kvm_vcpu, and the guest keeps its time slice (scheduling interleaves differently).
- * Anything else returns false and takes the full path. test/host/fault-fast-path.test.ts runs guests
- * both ways and compares all of memory, the vmemmap and the host's bookkeeping.
+ * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
+ * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
+ * bitmap, a board with an IOMMU (DMA references are the hyp's TypeScript state), or a non-protected
+ * VM (shares) always takes the full path. test/host/fault-fast-path.test.ts runs guests both ways
+ * and compares all of RAM, the vmemmap and the host's bookkeeping.
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
 import type { PkvmHypVcpu } from '../hyp/hyp-vm';
-import { Core, SR } from '../machine/core';
+import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
-import { pkvm_host_donate_guest_check, pkvm_host_donate_guest_commit } from '../hyp/donate-fast';
+import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
+import { KVM_PGTABLE_PROT_RWX, pkvm_mkstate } from '../hyp/pgtable-defs';
+import { PKVM_PAGE_OWNED } from '../hyp/page-state';
+import { pkvm_dma_refs } from '../hyp/iommu/dma-refs';
 
-const EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
-const MC_NR_PAGES = Number(HOST_VCPU_PKVM_MEMCACHE) + 8; // struct kvm_hyp_memcache { head; nr_pages; }
+/** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
+export function backedBitmap(mem: Uint8Array, handleSlot: number, npages: number): Uint8Array | null {
+  if (handleSlot < 0 || handleSlot >= L.PKVM_BACKED_SLOTS || npages > L.PKVM_BACKED_SLOT_BYTES * 8) return null;
+  const a = L.PKVM_BACKED + handleSlot * L.PKVM_BACKED_SLOT_BYTES;
+  return mem.subarray(a, a + L.PKVM_BACKED_SLOT_BYTES);
+}
 
-export function installFaultFastPath(kvm: HostKvm): void {
-  const byHandle = new Map<number, HostVm>();
-  const words = kvm.el2.core.words;
-  const esrWord = Core.sysregWord(SR.ESR_EL2), hpfarWord = Core.sysregWord(SR.HPFAR_EL2);
-  kvm.el2.ws.stage2FaultFastPath = (vcpu) => {
-    // ESR_EL2: a data or instruction abort from a lower EL, DFSC/IFSC translation fault (level 0..3)
-    const esr = words[esrWord]!;
-    const ec = esr >>> 26;
-    if ((ec !== EC_DABT_LOW && ec !== EC_IABT_LOW) || (esr & 0x3c) !== 0x04) return false;
-    let vm = byHandle.get(vcpu.vm.handle);
-    if (vm === undefined || vm.state === 'destroyed') { // (a handle is reused only after its VM's teardown)
-      vm = kvm.vms.find((v) => v.handle === vcpu.vm.handle && v.state !== 'destroyed');
-      if (vm === undefined) return false;
-      byHandle.set(vcpu.vm.handle, vm);
-    }
-    // HPFAR_EL2.FIPA (bits 43:4): the IPA page
-    const ipa = (words[hpfarWord]! >>> 4) * 4096 + (words[hpfarWord + 1]! & 0xfff) * 2 ** 40;
-    return stage2FaultFastPath(kvm, vm, vcpu, ipa);
+/** The host page allocator's storage in the core's memory (the fast path allocates with it). */
+export function allocatorStorage(mem: Uint8Array, pages: number): { used: Uint8Array; state: Uint32Array } | undefined {
+  if (pages > L.HOST_ALLOC_MAP_BYTES) return undefined;
+  return {
+    used: mem.subarray(L.HOST_ALLOC_MAP, L.HOST_ALLOC_MAP + pages),
+    state: new Uint32Array(mem.buffer, mem.byteOffset + L.PKVM_FAST + L.PF_ALLOC_CURSOR, 2),
   };
 }
 
-function stage2FaultFastPath(kvm: HostKvm, vm: HostVm, vcpu: PkvmHypVcpu, ipa: number): boolean {
-  if (!vm.isProtected) return false;
-  const slot = vm.slot;
-  const base = Number(slot.ipaBase);
-  if (ipa < base || ipa >= base + Number(slot.size)) return false;
-  const gfn = BigInt(ipa / 4096);
-  if (vm.given.has(gfn)) return false;
-
-  // The memcaches: neither the host's top-up nor the hyp's refill would move a page.
+export function installFaultFastPath(kvm: HostKvm): void {
+  const core = kvm.el2.core;
+  const mem = core.mem;
+  const dv = core.view;
+  const p = L.PKVM_FAST;
   const hyp = kvm.pkvm;
-  const ram = hyp.mem.ramWords?.();
-  if (!ram) return false;
-  const w = ram.wordOf(Number(vcpu.host_vcpu) + MC_NR_PAGES);
-  if (w < 0 || ram.words[w + 1] !== 0) return false;
-  const hostMc = ram.words[w]!;
-  if (hostMc < Number(KVM_MMU_CACHE_MIN_PAGES) || vcpu.pkvm_memcache.nr_pages < BigInt(hostMc)) return false;
+  const host = hyp.host_mmu.pgt;
+  // Constant for the board: the host stage-2 root, the allocator, the memcache minimum.
+  dv.setBigUint64(p + L.PF_HOST_PGD, host.pgd!, true);
+  dv.setUint32(p + L.PF_HOST_LEVEL, host.start_level, true);
+  dv.setUint32(p + L.PF_HOST_PGD_SHIFT, 9 * (5 - host.start_level) + 3, true);
+  dv.setBigUint64(p + L.PF_HOST_LIMIT, 1n << BigInt(host.ia_bits), true);
+  dv.setUint32(p + L.PF_HOST_VMID, hyp.host_mmu.mmu.vmid, true);
+  dv.setUint32(p + L.PF_MC_MIN, Number(KVM_MMU_CACHE_MIN_PAGES), true);
+  dv.setBigUint64(p + L.PF_ALLOC_BASE, kvm.alloc.base, true);
+  dv.setUint32(p + L.PF_ALLOC_PAGES, kvm.alloc.pages, true);
+  dv.setUint32(p + L.PF_ENABLED, 0, true);
+  dv.setUint32(p + L.PF_LOG_COUNT, 0, true);
 
-  // The page: preloaded by the VMM, or the host allocator's next one.
-  const preloaded = slot.pages.get(gfn);
-  let pa: number;
-  let freeIndex = -1;
-  if (preloaded !== undefined) pa = Number(preloaded);
-  else {
-    freeIndex = kvm.alloc.nextFree();
-    if (freeIndex < 0) return false;
-    pa = Number(kvm.alloc.base) + freeIndex * 4096;
-  }
-  const plan = pkvm_host_donate_guest_check(hyp, vcpu, pa, ipa);
-  if (!plan) return false;
+  const guestAttr = new WeakMap<object, bigint | null>();
+  let armed: HostVm | null = null;
+  const vmOf = (vcpu: PkvmHypVcpu): HostVm | undefined =>
+    kvm.vms.find((v) => v.handle === vcpu.vm.handle && v.state !== 'destroyed');
 
-  if (preloaded === undefined) { // backingPage(): allocate, zero, pin
-    kvm.alloc.takeIndex(freeIndex);
-    const first = ram.wordOf(pa);
-    ram.words.fill(0, first, first + 1024);
-    ram.written(pa, 4096);
-    slot.pages.set(gfn, BigInt(pa));
-    slot.pinned.add(gfn);
-  }
-  pkvm_host_donate_guest_commit(hyp, plan);
-  vm.given.add(gfn);
-  vm.faults++;
-  if (kvm.traceFaults && kvm.el2.trace.enabled) {
-    kvm.el2.trace.emit('hcall', `__pkvm_host_donate_guest(0x${(pa / 4096).toString(16)}, 0x${gfn.toString(16)}) = 0`);
-    kvm.el2.trace.emit('donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)}`);
-  }
-  return true;
+  kvm.el2.ws.guestRunHooks = {
+    before(vcpu) {
+      armed = null;
+      if (!vcpu.vm.is_protected || pkvm_dma_refs(hyp) !== undefined) return; // (DMA references: TypeScript state)
+      const vm = vmOf(vcpu);
+      if (!vm || !vm.slot.pages.bits) return;
+      let attr = guestAttr.get(vcpu.vm);
+      if (attr === undefined) {
+        const r = stage2_set_prot_attr(vcpu.vm.pgt, pkvm_mkstate(KVM_PGTABLE_PROT_RWX, PKVM_PAGE_OWNED));
+        attr = r.ret ? null : r.attr;
+        guestAttr.set(vcpu.vm, attr);
+      }
+      const g = vcpu.vm.pgt;
+      if (attr === null || g.pgd === null) return;
+      dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
+      dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd, true);
+      dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
+      dv.setUint32(p + L.PF_GUEST_PGD_SHIFT, 9 * (5 - g.start_level) + 3, true);
+      dv.setBigUint64(p + L.PF_GUEST_LIMIT, 1n << BigInt(g.ia_bits), true);
+      dv.setBigUint64(p + L.PF_GUEST_ATTR, attr, true);
+      dv.setBigUint64(p + L.PF_SLOT_BASE, vm.slot.ipaBase, true);
+      dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
+      dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
+      dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
+      const hypMc = vcpu.pkvm_memcache.nr_pages;
+      dv.setUint32(p + L.PF_HYP_MC, hypMc > 0xffff_ffffn ? 0xffff_ffff : Number(hypMc), true);
+      dv.setUint32(p + L.PF_ENABLED, 1, true);
+      armed = vm;
+    },
+    after() {
+      dv.setUint32(p + L.PF_ENABLED, 0, true);
+      const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
+      if (n === 0) return;
+      const vm = armed!;
+      const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
+      const words = core.words;
+      for (let i = 0; i < n; i++) {
+        const e = (L.PKVM_FAST_LOG >> 2) + i * 4; // (gfn, pa) as 32-bit word pairs
+        const gfn = BigInt(words[e + 1]! * 0x1_0000_0000 + words[e]!);
+        const pa = BigInt(words[e + 3]! * 0x1_0000_0000 + words[e + 2]!);
+        // backingPage() and handleMemFault()'s bookkeeping
+        vm.slot.pages.set(gfn, pa);
+        vm.slot.pinned.add(gfn);
+        vm.given.add(gfn);
+        vm.faults++;
+        if (trace) {
+          trace.emit('hcall', `__pkvm_host_donate_guest(0x${(pa >> 12n).toString(16)}, 0x${gfn.toString(16)}) = 0`);
+          trace.emit('donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa >> 12n).toString(16)}`);
+        }
+      }
+      dv.setUint32(p + L.PF_LOG_COUNT, 0, true);
+    },
+  };
 }

@@ -6,7 +6,8 @@
  */
 import type { HostedEl2 } from '../hyp/hosted-el2';
 import { HostMemory } from './host-memory';
-import { installFaultFastPath } from './fault-fast-path';
+import { allocatorStorage, backedBitmap, installFaultFastPath } from './fault-fast-path';
+import { HANDLE_OFFSET } from '../hyp/pkvm';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
 import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
@@ -88,14 +89,18 @@ export class HostKvm {
   readonly vms: HostVm[] = [];
   /** Emit a trace event per donated/shared page (off for benchmarks). */
   traceFaults = true;
+  /** Protected guests' ordinary stage-2 faults are resolved in the core (fault-fast-path.ts). */
+  readonly fastPath: boolean;
 
   constructor(readonly el2: HostedEl2, readonly opts: HostKvmOptions = {}) {
     const core = el2.core;
     this.mem = new HostMemory(core, el2.pkvm);
     el2.ws.hostOnCore = false; // the TypeScript host keeps no CPU state on the core
     const lo = core.ramBase + HOST_RESERVED_LOW;
-    this.alloc = new HostPageAllocator(lo, Number((el2.carveout.base - lo) / PAGE));
-    if (opts.faultFastPath ?? true) installFaultFastPath(this);
+    const pages = Number((el2.carveout.base - lo) / PAGE);
+    this.fastPath = opts.faultFastPath ?? true;
+    this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined);
+    if (this.fastPath) installFaultFastPath(this);
   }
 
   get pkvm() { return this.el2.pkvm; }
@@ -147,7 +152,9 @@ export class HostKvm {
     for (let i = 0; i < pgdPages; i++) this.mem.zeroPage(pgdPa + BigInt(i) * PAGE);
     const ret = this.hcall('__pkvm_init_vm', kvmPa, vmPa, pgdPa);
     if (ret) throw new KvmError(`${cfg.name}: __pkvm_init_vm: ${ret}`);
-    const slot = new Memslot(GUEST_RAM_IPA, BigInt(cfg.memBytes), cfg.backing ?? 'anon');
+    const npages = cfg.memBytes / 4096;
+    const bits = this.fastPath ? backedBitmap(this.el2.core.mem, handle - HANDLE_OFFSET, npages) : null;
+    const slot = new Memslot(GUEST_RAM_IPA, BigInt(cfg.memBytes), cfg.backing ?? 'anon', bits ?? undefined);
     const vm = new HostVm(cfg, handle, kvmPa, vmPa, vmPages, pgdPa, pgdPages, slot, (v, b) => this.opts.onConsole?.(v, b));
     let entry = GUEST_RAM_IPA;
     if (cfg.image) entry = this.preload(vm, cfg.image.bytes, cfg.image.name);

@@ -3,14 +3,32 @@
  * host's reserved low memory): a bitmap, first fit from the lowest address, so runs are
  * deterministic. Contiguous aligned runs serve the hyp's VM structures and stage-2 PGDs.
  */
+export interface HostPageAllocatorStorage {
+  /** A byte per page, zeroed: 1 = in use. */
+  used: Uint8Array;
+  /** [0] the next-fit cursor, [1] the free page count. */
+  state: Uint32Array;
+}
+
 export class HostPageAllocator {
   private readonly used: Uint8Array;
-  private cursor = 0;
-  private nfree: number;
-  constructor(readonly base: bigint, readonly pages: number) {
-    this.used = new Uint8Array(pages);
+  private readonly state: Uint32Array;
+  /**
+   * `storage`: where the bitmap, cursor and free count live (the core's linear memory, where its
+   * stage-2 fault fast path allocates with the same rule); default: arrays of its own.
+   */
+  constructor(readonly base: bigint, readonly pages: number, storage?: HostPageAllocatorStorage) {
+    if (storage && storage.used.length < pages) throw new RangeError('host page allocator: bitmap too small');
+    this.used = storage ? storage.used.subarray(0, pages) : new Uint8Array(pages);
+    this.state = storage?.state ?? new Uint32Array(2);
+    this.used.fill(0);
+    this.cursor = 0;
     this.nfree = pages;
   }
+  private get cursor(): number { return this.state[0]!; }
+  private set cursor(v: number) { this.state[0] = v; }
+  private get nfree(): number { return this.state[1]!; }
+  private set nfree(v: number) { this.state[1] = v; }
   get freePages(): number { return this.nfree; }
   owns(pa: bigint): boolean { return pa >= this.base && pa < this.base + BigInt(this.pages) * 4096n; }
 

@@ -3,8 +3,7 @@
  * core's walker reads, and writes drop any decoded code cached for the bytes they overwrite.
  */
 import type { Core } from '../machine/core';
-import { ramWordsOver, type PhysMem, type RamWords } from './phys-mem';
-import { L } from '../machine/core';
+import type { PhysMem } from './phys-mem';
 
 export class CorePhysMem implements PhysMem {
   readonly ramBase: bigint;
@@ -19,11 +18,6 @@ export class CorePhysMem implements PhysMem {
   zeroPage(pa: bigint): void { this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }
-  private words?: RamWords;
-  ramWords(): RamWords {
-    this.words ??= ramWordsOver(this.core.words, L.RAM_HOST / 4, this.ramBase, this.ramSize, (pa, len) => this.core.wroteRam(pa, len));
-    return this.words;
-  }
   descend(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null {
     return this.core.pgtableDescend(table, level, addr);
   }

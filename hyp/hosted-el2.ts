@@ -5,7 +5,7 @@
  * through one SMCCC register frame, whether the host is the TypeScript host model or A64 code at EL1
  * issuing HVC (host-trap.ts).
  */
-import { SR, type Core } from '../machine/core';
+import { L, SR, type Core } from '../machine/core';
 import { Pkvm, host_s2_pgtable_pages } from './index';
 import { CorePhysMem } from './core-phys-mem';
 import { WorldSwitch, HCR_HOST_FLAGS } from './world-switch';
@@ -62,6 +62,8 @@ export class HostedEl2 {
         flush_vm_context: () => core.tlbFlush(),
       },
       vcpuRun: (vcpu) => this.vcpuRun(vcpu),
+      // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
+      vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
     // __pkvm_prot_finalize on the boot CPU: the host now runs behind its stage-2.
     this.hcall('__pkvm_prot_finalize');

@@ -38,6 +38,8 @@ export interface PkvmOptions {
   warnIsFatal?: boolean;
   tlb?: Partial<KvmTlbOps>;
   vcpuRun?: KvmVcpuRunHook;
+  /** Storage of hyp_vmemmap (8 zeroed bytes per RAM page); default: a buffer of its own. */
+  vmemmapBacking?: Uint8Array;
 }
 
 export interface CarveOut { base: bigint; size: bigint }
@@ -92,7 +94,7 @@ export class Pkvm {
     };
     this.vcpu_run = opts.vcpuRun ?? null;
     this.hyp_memory = [{ base: mem.ramBase, size: mem.ramSize }];
-    this.vmemmap = new HypVmemmap(mem.ramBase, mem.ramSize);
+    this.vmemmap = new HypVmemmap(mem.ramBase, mem.ramSize, opts.vmemmapBacking);
     this.vm_table = new Array<VmTableEntry>(KVM_MAX_PVMS).fill(null);
     this.loaded_hyp_vcpu = new Array<PkvmHypVcpu | null>(this.nr_cpus).fill(null);
     this.cntvoff_el2 = new Array<bigint>(this.nr_cpus).fill(0n);

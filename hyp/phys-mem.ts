@@ -21,30 +21,6 @@ export interface PhysMem {
    * when a table on the way is not RAM. Without it, the walker reads each level itself.
    */
   descend?(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null;
-  /** Optional: RAM as 32-bit words, for code that reads and writes descriptors as Numbers. */
-  ramWords?(): RamWords;
-}
-
-/** RAM as little-endian 32-bit words (physical addresses as Numbers). */
-export interface RamWords {
-  readonly words: Uint32Array;
-  /** Index in `words` of the word at pa (4-byte aligned), or -1 outside RAM. */
-  wordOf(pa: number): number;
-  /** Physical address of word index w. */
-  paOf(w: number): number;
-  /** Tell the memory that [pa, pa + len) was written through `words` (e.g. drop decoded code). */
-  written(pa: number, len: number): void;
-}
-
-/** RamWords over `words`, whose word `first` is the word at physical address ramBase. */
-export function ramWordsOver(words: Uint32Array, first: number, ramBase: bigint, ramSize: bigint, written: (pa: number, len: number) => void): RamWords {
-  const base = Number(ramBase), size = Number(ramSize);
-  return {
-    words,
-    wordOf: (pa) => (pa >= base && pa < base + size ? first + (pa - base) / 4 : -1),
-    paOf: (w) => base + (w - first) * 4,
-    written,
-  };
 }
 
 const U64_MASK = (1n << 64n) - 1n;
@@ -96,15 +72,5 @@ export class ArrayPhysMem implements PhysMem {
 
   writeBytes(pa: bigint, b: Uint8Array): void {
     this.backing.set(b, this.off(pa, b.length));
-  }
-
-  private words?: RamWords;
-  ramWords(): RamWords {
-    if (!this.words) {
-      if (this.backing.byteOffset % 4 !== 0) throw new RangeError('ArrayPhysMem: backing store not word aligned');
-      const w = new Uint32Array(this.backing.buffer, this.backing.byteOffset, Number(this.ramSize) / 4);
-      this.words = ramWordsOver(w, 0, this.ramBase, this.ramSize, () => {});
-    }
-    return this.words;
   }
 }

@@ -20,13 +20,19 @@ export class HypVmemmap {
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
 
-  constructor(ramBase: bigint, ramSize: bigint) {
+  /**
+   * `backing`: where the struct hyp_page array lives (8 bytes per page; zeroed here), e.g. the core's
+   * linear memory, where its stage-2 fault fast path reads and updates it; default: its own buffer.
+   */
+  constructor(ramBase: bigint, ramSize: bigint, backing?: Uint8Array) {
     this.basePfn = ramBase >> 12n;
     this.nrPages = Number(ramSize >> 12n);
-    const buf = new ArrayBuffer(this.nrPages * 8);
-    this.raw = new Uint8Array(buf);
-    this.u16 = new Uint16Array(buf);
-    this.u32 = new Uint32Array(buf);
+    if (backing && (backing.byteLength < this.nrPages * 8 || backing.byteOffset % 8 !== 0))
+      throw new RangeError('hyp_vmemmap: backing store too small or misaligned');
+    const raw = backing ? backing.subarray(0, this.nrPages * 8).fill(0) : new Uint8Array(this.nrPages * 8);
+    this.raw = raw;
+    this.u16 = new Uint16Array(raw.buffer, raw.byteOffset, this.nrPages * 4);
+    this.u32 = new Uint32Array(raw.buffer, raw.byteOffset, this.nrPages * 2);
   }
 
   has(pfn: bigint): boolean {

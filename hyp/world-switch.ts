@@ -105,11 +105,10 @@ export class WorldSwitch {
    */
   hostOnCore = true;
   /**
-   * A stage-2 abort the host would resolve by giving the guest a page, resolved without leaving the
-   * guest when this returns true (host-kernel-model/fault-fast-path.ts); the guest then retries the
-   * access. null, or false: the exit goes to the hyp's trap handling and the host as usual.
+   * Called around each guest run on the core: the host's stage-2 fault fast path is armed before
+   * and its log taken after (host-kernel-model/fault-fast-path.ts, core-as/pkvm-fast-fault.ts).
    */
-  stage2FaultFastPath: ((vcpu: PkvmHypVcpu) => boolean) | null = null;
+  guestRunHooks: { before(vcpu: PkvmHypVcpu): void; after(vcpu: PkvmHypVcpu): void } | null = null;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -149,16 +148,12 @@ export class WorldSwitch {
     let left = this.opts.slice;
     for (;;) {
       const before = c.insns;
+      const hooks = this.guestRunHooks;
+      hooks?.before(vcpu);
       const r = c.run(left);
+      hooks?.after(vcpu);
       left -= Number(c.insns - before);
       if (r === 'hyp') {
-        // (the fast path reads ESR_EL2/HPFAR_EL2 itself; a fault it resolves is never published)
-        if (this.stage2FaultFastPath?.(vcpu)) {
-          c.exceptionReturn();
-          if (left > 0) continue;
-          ret = ARM_EXCEPTION_IRQ;
-          break;
-        }
         const esr = c.sysreg(SR.ESR_EL2);
         vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
         // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.

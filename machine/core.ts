@@ -190,11 +190,6 @@ export class Core {
     }
     return false;
   }
-  /** TypeScript wrote RAM [pa, pa + len) through `words` (a Number PA): drop decoded code there. */
-  wroteRam(pa: number, len: number): void {
-    const o = L.RAM_HOST + (pa - Number(this.ramBase));
-    if (len > 0 && this.mayHoldCode(o, len)) this.x.invalidateCodeRange(BigInt(pa), len);
-  }
   writePhys(pa: bigint, data: Uint8Array): void {
     const o = this.ramOffset(pa, data.length);
     this.mem.set(data, o);

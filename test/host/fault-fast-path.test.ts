@@ -1,10 +1,10 @@
-// A protected guest's stage-2 faults resolved inside the world switch (fault-fast-path.ts,
-// hyp/donate-fast.ts) leave exactly the state of the full round trip through the host and
+// A protected guest's stage-2 faults resolved inside the core (core-as/pkvm-fast-fault.ts armed by
+// host-kernel-model/fault-fast-path.ts) leave exactly the state of the full round trip through the host and
 // __pkvm_host_donate_guest: the same RAM (guest data, both stage-2 tables, annotations), the same
 // vmemmap, the same host bookkeeping; and what does not fit the fast path still takes the full path.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Core } from '../../machine/core';
+import { Core, L } from '../../machine/core';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll, type HostVm } from '../../host-kernel-model/index';
 
@@ -16,8 +16,13 @@ function boot(fast: boolean) {
   const el2 = new HostedEl2(core, { slice: 300_000 });
   const kvm = new HostKvm(el2, { faultFastPath: fast });
   let fastFaults = 0;
-  const hook = el2.ws.stage2FaultFastPath;
-  if (hook) el2.ws.stage2FaultFastPath = (v) => { const r = hook(v); if (r) fastFaults++; return r; };
+  const hooks = el2.ws.guestRunHooks;
+  if (hooks) {
+    el2.ws.guestRunHooks = {
+      before: hooks.before,
+      after: (v) => { fastFaults += core.view.getUint32(L.PKVM_FAST + L.PF_LOG_COUNT, true); hooks.after(v); },
+    };
+  }
   return { core, el2, kvm, fastFaults: () => fastFaults };
 }
 

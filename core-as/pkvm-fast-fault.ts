@@ -1,0 +1,149 @@
+// The stage-2 fault fast path of the hosted pKVM (hyp/ in TypeScript): a protected guest's
+// translation fault on a page of its memslot that the host has not backed yet is resolved here,
+// without the exception to EL2, the exit to TypeScript, the host's fault handling and the
+// __kvm_vcpu_run round trip. What it does is what that round trip does when nothing but the
+// donation itself happens (host-kernel-model/fault-fast-path.ts sets the parameters per guest run
+// and takes the log afterwards; test/host/fault-fast-path.test.ts compares both paths):
+//
+// - host (user_mem_abort): the page is the host allocator's next free one (its bitmap, cursor and
+//   free count live here, HOST_ALLOC_MAP / PF_ALLOC_*), taken and zeroed; the host's memcache top-up
+//   and the hyp's pkvm_refill_memcache() would move nothing (checked: the host's memcache holds
+//   PF_MC_MIN pages, EL2's at least as many), so they are not needed;
+// - hyp (__pkvm_host_donate_guest, mem_protect.c): the page is host OWNED in hyp_vmemmap
+//   (HYP_VMEMMAP, the same struct hyp_page array hyp/vmemmap.ts uses); the guest's level-3 entry
+//   for the IPA exists and is empty (PKVM_NOPAGE, no table to allocate from the memcache); the
+//   host stage-2 has a level-3 entry for the page, empty or the page's idmap (no block to split).
+//   Then: host entry ← donation annotation (type 2, owner guest, handle, gfn), its table page's
+//   refcount as stage2_make_pte() leaves it (a valid idmap replaced: TLB invalidation), host state
+//   NOPAGE; guest entry ← page descriptor with the VM's RWX/OWNED attributes, its table's refcount + 1;
+// - the guest retries the access, as after the ERET of the round trip (the instruction count and
+//   the exclusive monitor as if the exception had been taken and returned from).
+//
+// Anything else (another fault, a backed or given page, a missing table, a block, a low memcache,
+// the log full, the path disabled) takes the exception to EL2 as usual.
+import {
+  CPU_BASE, HOST_ALLOC_MAP, HYP_VMEMMAP, OFF_EXCL_ADDR, PF_ALLOC_BASE, PF_ALLOC_CURSOR, PF_ALLOC_FREE, PF_ALLOC_PAGES,
+  PF_BACKED, PF_ENABLED, PF_GUEST_ATTR, PF_GUEST_LEVEL, PF_GUEST_LIMIT, PF_GUEST_PGD, PF_GUEST_PGD_SHIFT, PF_HANDLE,
+  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_MC, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_VMID, PF_HYP_MC, PF_LOG_COUNT,
+  PF_MC_MIN, PF_SLOT_BASE, PF_SLOT_SIZE, PKVM_FAST, PKVM_FAST_LOG, PKVM_FAST_LOG_CAP, RAM_BASE_PA, RAM_HOST,
+} from './layout';
+import { ramSize } from './ram';
+import { invalidateCode } from './codecache';
+import { invalidateVmidS12 } from './tlb2';
+import { tlbFlushAll } from './tlb';
+import { contextChanged } from './context';
+
+const ADDR_47_12: u64 = 0x0000_ffff_ffff_f000;
+const PKVM_ID_GUEST: u64 = 2;
+const DONATION: u64 = 2; // KVM_HOST_INVALID_PTE_TYPE_DONATION, bits 63:60
+const PKVM_PAGE_OWNED: u32 = 0;
+const PKVM_NOPAGE: u32 = 3;
+
+@inline function ramHost(pa: u64): u32 { return RAM_HOST + <u32>(pa - RAM_BASE_PA); }
+@inline function isRamPage(pa: u64): bool { return pa - RAM_BASE_PA < ramSize; }
+
+/**
+ * Host address of the level-3 entry for `addr` in the stage-2 rooted at `pgd` (start level, index
+ * shift of the concatenated start-level tables, IPA limit), or 0 when a level above 3 has no table.
+ */
+function level3Entry(pgd: u64, level: u32, pgdShift: u32, limit: u64, addr: u64): u32 {
+  if (addr >= limit) return 0;
+  let table = pgd + ((addr >> pgdShift) << 12);
+  let l = level;
+  while (true) {
+    const ptep = table + (((addr >> (<u64>(39 - 9 * l))) & 511) << 3);
+    if (!isRamPage(ptep & ~<u64>0xfff)) return 0;
+    const host = ramHost(ptep);
+    if (l >= 3) return host;
+    const d = load<u64>(host);
+    if ((d & 3) != 3) return 0; // empty, or a block: not this path's case
+    table = d & ADDR_47_12;
+    l++;
+  }
+  return 0; // not reached
+}
+
+/** The host allocator's next free page index from its cursor (HostPageAllocator.nextFree), or -1. */
+function allocNextFree(): i32 {
+  const pages = load<u32>(PKVM_FAST + PF_ALLOC_PAGES);
+  let i = load<u32>(PKVM_FAST + PF_ALLOC_CURSOR);
+  for (let n: u32 = 0; n < pages; n++, i++) {
+    if (i >= pages) i = 0;
+    if (load<u8>(HOST_ALLOC_MAP + i) == 0) return <i32>i;
+  }
+  return -1;
+}
+
+@inline function vmemmapEntry(pa: u64): u32 { return HYP_VMEMMAP + (<u32>((pa - RAM_BASE_PA) >> 12) << 3); }
+@inline function refInc(ptepPa: u64): void { const e = vmemmapEntry(ptepPa); store<u16>(e, load<u16>(e) + 1); }
+
+/** Resolves the stage-2 translation fault at `ipa` if it is this path's case; true when done. */
+export function pkvmFastStage2Fault(ipa: u64): bool {
+  const p = PKVM_FAST;
+  if (load<u32>(p, PF_ENABLED) == 0) return false;
+  const page = ipa & ADDR_47_12;
+  const off = page - load<u64>(p, PF_SLOT_BASE);
+  if (off >= load<u64>(p, PF_SLOT_SIZE)) return false;
+  const gfn = page >> 12;
+  if ((gfn >> 40) != 0) return false; // (the annotation's gfn field)
+  const bit = <u32>(off >> 12);
+  const backed = load<u32>(p, PF_BACKED) + (bit >> 3);
+  if ((load<u8>(backed) & (1 << (bit & 7))) != 0) return false;
+  const n = load<u32>(p, PF_LOG_COUNT);
+  if (n >= PKVM_FAST_LOG_CAP) return false;
+  // memcaches: the host's holds the minimum and EL2's at least as many
+  const mcPa = load<u64>(p, PF_HOST_MC);
+  if (!isRamPage(mcPa & ~<u64>0xfff)) return false;
+  const hostMc = load<u64>(ramHost(mcPa));
+  if (hostMc < <u64>load<u32>(p, PF_MC_MIN) || <u64>load<u32>(p, PF_HYP_MC) < hostMc) return false;
+  // the host's next page, host OWNED
+  const i = allocNextFree();
+  if (i < 0) return false;
+  const pa = load<u64>(p, PF_ALLOC_BASE) + (<u64>i << 12);
+  if (!isRamPage(pa)) return false;
+  const vm = vmemmapEntry(pa);
+  if ((load<u8>(vm, 3) & 0xf) != PKVM_PAGE_OWNED) return false;
+  // the guest's level-3 entry, empty
+  const ge = level3Entry(load<u64>(p, PF_GUEST_PGD), load<u32>(p, PF_GUEST_LEVEL), load<u32>(p, PF_GUEST_PGD_SHIFT), load<u64>(p, PF_GUEST_LIMIT), page);
+  if (ge == 0 || load<u64>(ge) != 0) return false;
+  // the host's level-3 entry for the page: empty, or its idmap
+  const he = level3Entry(load<u64>(p, PF_HOST_PGD), load<u32>(p, PF_HOST_LEVEL), load<u32>(p, PF_HOST_PGD_SHIFT), load<u64>(p, PF_HOST_LIMIT), pa);
+  if (he == 0) return false;
+  const old = load<u64>(he);
+  const hostMapped = old != 0;
+  if (hostMapped && ((old & 3) != 3 || (old & ADDR_47_12) != pa)) return false;
+
+  // Host: take the page (HostPageAllocator.takeIndex) and zero it.
+  store<u8>(HOST_ALLOC_MAP + <u32>i, 1);
+  store<u32>(p + PF_ALLOC_FREE, load<u32>(p, PF_ALLOC_FREE) - 1);
+  store<u32>(p + PF_ALLOC_CURSOR, <u32>i + 1);
+  const host = ramHost(pa);
+  memory.fill(host, 0, 4096);
+  invalidateCode(host, 4096);
+  store<u8>(backed, load<u8>(backed) | <u8>(<u32>1 << (bit & 7)));
+  // Hyp: the host entry becomes the donation annotation (a valid idmap is broken first).
+  const hePa = RAM_BASE_PA + <u64>(he - RAM_HOST);
+  if (hostMapped) {
+    invalidateVmidS12(load<u32>(p, PF_HOST_VMID)); // flush_vmid_ipa, as hyp/hosted-el2.ts issues it
+    tlbFlushAll();
+    contextChanged();
+  } else {
+    refInc(hePa); // (a valid idmap's reference is dropped and the annotation's taken: unchanged)
+  }
+  const meta: u64 = <u64>(load<u32>(p, PF_HANDLE) & 0xffff) | (gfn << 16);
+  store<u64>(he, (DONATION << 60) | (PKVM_ID_GUEST << 1) | (meta << 4));
+  invalidateCode(he, 8);
+  store<u8>(vm, (load<u8>(vm, 3) & 0xf0) | <u8>PKVM_NOPAGE, 3);
+  // The guest entry maps the page.
+  refInc(RAM_BASE_PA + <u64>(ge - RAM_HOST));
+  store<u64>(ge, pa | load<u64>(p, PF_GUEST_ATTR) | 3);
+  invalidateCode(ge, 8);
+  // The log for the host's bookkeeping.
+  const l = PKVM_FAST_LOG + (n << 4);
+  store<u64>(l, gfn);
+  store<u64>(l, pa, 8);
+  store<u32>(p + PF_LOG_COUNT, n + 1);
+  // As the exception entry (and return) would: the local exclusive monitor is cleared.
+  store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1);
+  return true;
+}
