@@ -73,7 +73,7 @@ export function installFaultFastPath(kvm: HostKvm): void {
       armed = null;
       if (!vcpu.vm.is_protected || pkvm_dma_refs(hyp) !== undefined) return; // (DMA references: TypeScript state)
       const vm = vmOf(vcpu);
-      if (!vm || !vm.slot.pages.bits) return;
+      if (!vm || vm.slot.pages.bits.buffer !== mem.buffer) return; // (its backed bitmap is not in the core)
       let attr = guestAttr.get(vcpu.vm);
       if (attr === undefined) {
         const r = stage2_set_prot_attr(vcpu.vm.pgt, pkvm_mkstate(KVM_PGTABLE_PROT_RWX, PKVM_PAGE_OWNED));
@@ -106,16 +106,16 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const words = core.words;
       for (let i = 0; i < n; i++) {
         const e = (L.PKVM_FAST_LOG >> 2) + i * 4; // (gfn, pa) as 32-bit word pairs
-        const gfn = BigInt(words[e + 1]! * 0x1_0000_0000 + words[e]!);
-        const pa = BigInt(words[e + 3]! * 0x1_0000_0000 + words[e + 2]!);
+        const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
+        const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
         // backingPage() and handleMemFault()'s bookkeeping
-        vm.slot.pages.set(gfn, pa);
-        vm.slot.pinned.add(gfn);
-        vm.given.add(gfn);
+        vm.slot.pages.setNumber(gfn, pa);
+        vm.slot.pinned.addNumber(gfn);
+        vm.given.addNumber(gfn);
         vm.faults++;
         if (trace) {
-          trace.emit('hcall', `__pkvm_host_donate_guest(0x${(pa >> 12n).toString(16)}, 0x${gfn.toString(16)}) = 0`);
-          trace.emit('donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa >> 12n).toString(16)}`);
+          trace.emit('hcall', `__pkvm_host_donate_guest(0x${(pa / 4096).toString(16)}, 0x${gfn.toString(16)}) = 0`);
+          trace.emit('donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)}`);
         }
       }
       dv.setUint32(p + L.PF_LOG_COUNT, 0, true);

@@ -10,6 +10,7 @@ import { allocatorStorage, backedBitmap, installFaultFastPath } from './fault-fa
 import { HANDLE_OFFSET } from '../hyp/pkvm';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
+import { GfnSet } from './gfn-table';
 import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
 import type { GuestHcallEvent } from './vcpu-run';
 import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
@@ -52,9 +53,9 @@ export class HostVm {
   readonly consoleOut: number[] = [];
   readonly vcpus: HostVcpu[] = [];
   /** gfns the hyp mapped for the guest (donated or shared), as opposed to only preloaded. */
-  readonly given = new Set<bigint>();
+  readonly given: GfnSet;
   /** gfns the guest shared back with the host (MEM_SHARE, until MEM_UNSHARE): the VMM may read them. */
-  readonly guestShared = new Set<bigint>();
+  readonly guestShared: GfnSet;
   /** Guest page faults handled (donations or shares). */
   faults = 0;
   mmioExits = 0;
@@ -63,6 +64,8 @@ export class HostVm {
     readonly vmPages: number, readonly pgdPa: bigint, readonly pgdPages: number, readonly slot: Memslot,
     onConsole: (vm: HostVm, byte: number) => void,
   ) {
+    this.given = new GfnSet(slot.ipaBase >> 12n, slot.npages);
+    this.guestShared = new GfnSet(slot.ipaBase >> 12n, slot.npages);
     this.console = new Pl011((b) => { this.consoleOut.push(b); onConsole(this, b); });
   }
   get name(): string { return this.cfg.name; }

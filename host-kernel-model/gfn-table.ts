@@ -1,0 +1,134 @@
+/**
+ * Per-memslot tables keyed by guest frame number, dense over the memslot (as KVM keeps per-memslot
+ * arrays): a presence bitmap plus values, so that entering a page costs a few stores, not a hash
+ * insertion of a BigInt. They keep the Map/Set interface (bigint keys) the host model and the tests
+ * use; keys outside the memslot go to a small Map/Set beside. Iteration is in ascending gfn order
+ * (then the keys outside, in insertion order).
+ */
+
+abstract class GfnBits {
+  /** One bit per memslot page: the gfn is present. */
+  readonly bits: Uint8Array;
+  protected readonly first: number;
+  protected count = 0;
+  constructor(firstGfn: bigint, protected readonly npages: number, bits?: Uint8Array) {
+    this.first = Number(firstGfn);
+    if (bits && bits.length * 8 < npages) throw new RangeError('gfn table: bitmap too small');
+    this.bits = bits ? bits.subarray(0, Math.ceil(npages / 8)).fill(0) : new Uint8Array(Math.ceil(npages / 8));
+  }
+  /** Index of gfn in the memslot, or -1. */
+  protected index(gfn: bigint): number {
+    const i = Number(gfn) - this.first;
+    return i >= 0 && i < this.npages && Number.isInteger(i) ? i : -1;
+  }
+  protected test(i: number): boolean { return (this.bits[i >> 3]! & (1 << (i & 7))) !== 0; }
+  /** Marks index i present; true when it was not. */
+  protected mark(i: number): boolean {
+    const m = 1 << (i & 7);
+    const b = this.bits[i >> 3]!;
+    if (b & m) return false;
+    this.bits[i >> 3] = b | m;
+    this.count++;
+    return true;
+  }
+  protected unmark(i: number): boolean {
+    const m = 1 << (i & 7);
+    const b = this.bits[i >> 3]!;
+    if (!(b & m)) return false;
+    this.bits[i >> 3] = b & ~m;
+    this.count--;
+    return true;
+  }
+  protected *indices(): IterableIterator<number> {
+    for (let byte = 0; byte < this.bits.length; byte++) {
+      const b = this.bits[byte]!;
+      if (b === 0) continue;
+      for (let k = 0; k < 8; k++) if (b & (1 << k)) yield byte * 8 + k;
+    }
+  }
+  protected gfnOf(i: number): bigint { return BigInt(this.first + i); }
+}
+
+/** gfn → physical address (a backing page), dense over the memslot. */
+export class GfnMap extends GfnBits implements Map<bigint, bigint> {
+  private readonly pa: Float64Array;
+  private readonly outside = new Map<bigint, bigint>();
+  constructor(firstGfn: bigint, npages: number, bits?: Uint8Array) {
+    super(firstGfn, npages, bits);
+    this.pa = new Float64Array(npages);
+  }
+  get size(): number { return this.count + this.outside.size; }
+  get(gfn: bigint): bigint | undefined {
+    const i = this.index(gfn);
+    if (i < 0) return this.outside.get(gfn);
+    return this.test(i) ? BigInt(this.pa[i]!) : undefined;
+  }
+  has(gfn: bigint): boolean {
+    const i = this.index(gfn);
+    return i < 0 ? this.outside.has(gfn) : this.test(i);
+  }
+  set(gfn: bigint, pa: bigint): this {
+    const i = this.index(gfn);
+    if (i < 0) this.outside.set(gfn, pa);
+    else { this.pa[i] = Number(pa); this.mark(i); }
+    return this;
+  }
+  /** set() with Numbers (the fast path's log). */
+  setNumber(gfn: number, pa: number): void {
+    const i = gfn - this.first;
+    if (i >= 0 && i < this.npages) { this.pa[i] = pa; this.mark(i); } else this.outside.set(BigInt(gfn), BigInt(pa));
+  }
+  delete(gfn: bigint): boolean {
+    const i = this.index(gfn);
+    return i < 0 ? this.outside.delete(gfn) : this.unmark(i);
+  }
+  clear(): void { this.bits.fill(0); this.count = 0; this.outside.clear(); }
+  *entries(): MapIterator<[bigint, bigint]> {
+    for (const i of this.indices()) yield [this.gfnOf(i), BigInt(this.pa[i]!)];
+    yield* this.outside.entries();
+  }
+  *keys(): MapIterator<bigint> { for (const [k] of this.entries()) yield k; }
+  *values(): MapIterator<bigint> { for (const [, v] of this.entries()) yield v; }
+  [Symbol.iterator](): MapIterator<[bigint, bigint]> { return this.entries(); }
+  forEach(cb: (value: bigint, key: bigint, map: Map<bigint, bigint>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this);
+  }
+  get [Symbol.toStringTag](): string { return 'GfnMap'; }
+}
+
+/** A set of gfns, dense over the memslot. */
+export class GfnSet extends GfnBits implements Set<bigint> {
+  private readonly outside = new Set<bigint>();
+  get size(): number { return this.count + this.outside.size; }
+  has(gfn: bigint): boolean {
+    const i = this.index(gfn);
+    return i < 0 ? this.outside.has(gfn) : this.test(i);
+  }
+  add(gfn: bigint): this {
+    const i = this.index(gfn);
+    if (i < 0) this.outside.add(gfn);
+    else this.mark(i);
+    return this;
+  }
+  /** add() with a Number (the fast path's log). */
+  addNumber(gfn: number): void {
+    const i = gfn - this.first;
+    if (i >= 0 && i < this.npages) this.mark(i); else this.outside.add(BigInt(gfn));
+  }
+  delete(gfn: bigint): boolean {
+    const i = this.index(gfn);
+    return i < 0 ? this.outside.delete(gfn) : this.unmark(i);
+  }
+  clear(): void { this.bits.fill(0); this.count = 0; this.outside.clear(); }
+  *values(): SetIterator<bigint> {
+    for (const i of this.indices()) yield this.gfnOf(i);
+    yield* this.outside.values();
+  }
+  keys(): SetIterator<bigint> { return this.values(); }
+  *entries(): SetIterator<[bigint, bigint]> { for (const v of this.values()) yield [v, v]; }
+  [Symbol.iterator](): SetIterator<bigint> { return this.values(); }
+  forEach(cb: (value: bigint, key: bigint, set: Set<bigint>) => void, thisArg?: unknown): void {
+    for (const v of this.values()) cb.call(thisArg, v, v, this);
+  }
+  get [Symbol.toStringTag](): string { return 'GfnSet'; }
+}
