@@ -105,7 +105,7 @@ export interface Expectations {
   warnings: { path: string; cmp: CountCmp } | null;
 }
 
-export interface MachineSpec { memBytes: number; slice: number; maxInsns: bigint; iommu: IommuMode }
+export interface MachineSpec { memBytes: number; slice: number; maxInsns: bigint; iommu: IommuMode; faultFastPath: boolean }
 
 export interface Scenario {
   file: string;

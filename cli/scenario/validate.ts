@@ -13,7 +13,7 @@ export const TOP_KEYS = ['name', 'description', 'kind', 'machine', 'vms', 'host'
 const VM_KEYS = ['name', 'protected', 'memory', 'vcpus', 'image', 'backing', 'args'] as const;
 const MAX_VCPUS = 8;
 
-export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none' };
+export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true };
 
 /** Resolves an image path written in the scenario (relative to the scenario file or the repository). */
 export type ImageResolver = (r: Reader, path: string, written: string) => ImageRef;
@@ -25,6 +25,7 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
   const description = o.description === undefined ? '' : r.str('description', o.description).trim();
   const kind: ScenarioKind = o.kind === undefined ? 'kvm' : r.oneOf('kind', o.kind, ['kvm', 'a64-host'] as const);
   const machine = validateMachine(r, o.machine);
+  if (kind !== 'kvm' && !machine.faultFastPath) r.fail('machine.fault_fast_path', 'only a kvm scenario has the host kernel model whose fault path this selects');
   if (kind !== 'kvm' && machine.iommu !== 'none') r.fail('machine.iommu', 'only a kvm scenario has the DMA board (the host drives the engine through the host kernel model)');
 
   let vms: VmSpec[] = [];
@@ -57,7 +58,7 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
 
 function validateMachine(r: Reader, v: unknown): MachineSpec {
   if (v === undefined) return { ...DEFAULT_MACHINE };
-  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu']);
+  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu', 'fault_fast_path']);
   const memBytes = o.memory === undefined ? DEFAULT_MACHINE.memBytes : size(r, 'machine.memory', o.memory);
   if (memBytes < 16 << 20 || memBytes > 3840 * 2 ** 20) r.fail('machine.memory', `${show(o.memory)} is out of range (16M..3840M)`);
   const slice = o.slice === undefined ? DEFAULT_MACHINE.slice : Number(count(r, 'machine.slice', o.slice));
@@ -65,7 +66,8 @@ function validateMachine(r: Reader, v: unknown): MachineSpec {
   const maxInsns = o.max_insns === undefined ? DEFAULT_MACHINE.maxInsns : count(r, 'machine.max_insns', o.max_insns);
   if (maxInsns <= 0n) r.fail('machine.max_insns', 'must be positive');
   const iommu = o.iommu === undefined ? DEFAULT_MACHINE.iommu : r.oneOf('machine.iommu', o.iommu, IOMMU_MODES);
-  return { memBytes, slice, maxInsns, iommu };
+  const faultFastPath = o.fault_fast_path === undefined ? DEFAULT_MACHINE.faultFastPath : r.bool('machine.fault_fast_path', o.fault_fast_path);
+  return { memBytes, slice, maxInsns, iommu, faultFastPath };
 }
 
 function validateVm(r: Reader, path: string, v: unknown, resolveImage: ImageResolver, byAction: Set<string>): VmSpec {

@@ -44,7 +44,7 @@ export function createWorld(s: Scenario): World {
   const core = new Core(s.machine.memBytes, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
   const el2 = new HostedEl2(core, { slice: s.machine.slice });
-  const kvm = new HostKvm(el2);
+  const kvm = new HostKvm(el2, { faultFastPath: s.machine.faultFastPath });
   let dma: World['dma'] = null;
   if (s.machine.iommu !== 'none') {
     const mode = s.machine.iommu;

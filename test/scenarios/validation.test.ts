@@ -26,6 +26,11 @@ describe('scenario validation', () => {
     expect(s.vms[0]).toMatchObject({ name: 'p', protected: true, memBytes: 4 << 20, vcpus: 1, backing: 'anon', args: [1n] });
     expect(s.actions).toMatchObject([{ kind: 'run', insns: null }]);
     expect(s.machine.memBytes).toBe(256 << 20);
+    expect(s.machine.faultFastPath).toBe(true);
+  });
+  it('machine.fault_fast_path: a boolean', () => {
+    expect(loadScenario(scenarioFile(oneVm('machine: { fault_fast_path: false }\n'))).machine.faultFastPath).toBe(false);
+    expect(refusal(oneVm('machine: { fault_fast_path: sometimes }\n'))).toBe('machine.fault_fast_path: expected true or false, got "sometimes"');
   });
 
   it('names the path of a bad size', () => {
