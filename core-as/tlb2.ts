@@ -172,24 +172,7 @@ export function tlb2SetContext(kind: u32, vmid: u32, asid: u32): void {
 
 /** tlb2Insert in the context of tlb2SetContext. */
 export function tlb2InsertCx(vpn: u64, data: u64): void {
-  const tag = cxTag | (vpn << 4);
-  const e = mainSetCx(vpn);
-  const t0 = load<u64>(e, M_TAG);
-  const live = (t0 & 1) != 0 && load<u32>(e, M_VMGEN) == load<u32>(VMGEN + (<u32>load<u16>(e, M_SLOT) << 2));
-  if (live && (t0 != tag || <u32>load<u16>(e, M_ASID) != cxAsid)) { // demote way 0 to way 1
-    store<u64>(e, t0, 32);
-    store<u64>(e, load<u64>(e, 8), 40);
-    store<u64>(e, load<u64>(e, 16), 48);
-    store<u64>(e, load<u64>(e, 24), 56);
-  }
-  store<u64>(e, tag, M_TAG);
-  store<u64>(e, data, M_DATA);
-  store<u8>(cxVmFill, 1);
-  store<u32>(e, load<u32>(cxVmGen), M_VMGEN);
-  store<u32>(e, load<u32>(cxAsidGen), M_ASIDGEN);
-  store<u16>(e, <u16>cxAsid, M_ASID);
-  store<u16>(e, <u16>cxSlot, M_SLOT);
-  if ((data & (3 << F_LEVEL_SHIFT)) != (3 << F_LEVEL_SHIFT)) noteBlock(cxKind, vpn, data);
+  insertAt(mainSetCx(vpn), cxTag | (vpn << 4), cxAsid, data, cxVmFill, cxVmGen, cxAsidGen, cxSlot, cxKind, vpn);
 }
 
 /**
@@ -198,8 +181,15 @@ export function tlb2InsertCx(vpn: u64, data: u64): void {
  * refill); else it moves to way 1.
  */
 export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64): void {
-  const tag = mainTag(kind, vmid, vpn);
-  const e = mainSet(vpn, vmid);
+  const slot = vmSlot(kind, vmid);
+  insertAt(mainSet(vpn, vmid), mainTag(kind, vmid, vpn), asid, data, VMFILL + slot, VMGEN + (slot << 2),
+    ASIDGEN + (asidSlot(vmid, asid) << 2), slot, kind, vpn);
+}
+
+/** The insert at set e: tag, data, and the generations (at their addresses) of its VMID slot and ASID. */
+@inline function insertAt(
+  e: u32, tag: u64, asid: u32, data: u64, vmFill: u32, vmGen: u32, asidGen: u32, slot: u32, kind: u32, vpn: u64,
+): void {
   const t0 = load<u64>(e, M_TAG);
   const live = (t0 & 1) != 0 && load<u32>(e, M_VMGEN) == load<u32>(VMGEN + (<u32>load<u16>(e, M_SLOT) << 2));
   if (live && (t0 != tag || <u32>load<u16>(e, M_ASID) != asid)) { // demote way 0 to way 1
@@ -210,11 +200,11 @@ export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64)
   }
   store<u64>(e, tag, M_TAG);
   store<u64>(e, data, M_DATA);
-  store<u8>(VMFILL + vmSlot(kind, vmid), 1);
-  store<u32>(e, load<u32>(VMGEN + (vmSlot(kind, vmid) << 2)), M_VMGEN);
-  store<u32>(e, load<u32>(ASIDGEN + (asidSlot(vmid, asid) << 2)), M_ASIDGEN);
+  store<u8>(vmFill, 1);
+  store<u32>(e, load<u32>(vmGen), M_VMGEN);
+  store<u32>(e, load<u32>(asidGen), M_ASIDGEN);
   store<u16>(e, <u16>asid, M_ASID);
-  store<u16>(e, <u16>vmSlot(kind, vmid), M_SLOT);
+  store<u16>(e, <u16>slot, M_SLOT);
   if ((data & (3 << F_LEVEL_SHIFT)) != (3 << F_LEVEL_SHIFT)) noteBlock(kind, vpn, data);
 }
 

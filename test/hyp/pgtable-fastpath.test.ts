@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ArrayPhysMem } from '../../hyp/phys-mem';
 import { HypVmemmap } from '../../hyp/vmemmap';
-import { HypPool, hyp_pool_init, hyp_split_page } from '../../hyp/pool';
+import { poolMmOps } from './pool-mm-ops';
+import { HypPool, hyp_pool_init } from '../../hyp/pool';
 import { KvmPgtable, __kvm_pgtable_stage2_init, kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 import {
   kvm_pgtable_stage2_annotate, kvm_pgtable_stage2_map, kvm_pgtable_stage2_relax_perms, kvm_pgtable_stage2_unmap,
@@ -15,7 +16,7 @@ import {
 } from '../../hyp/pgtable-stage2';
 import {
   KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_INVALID_PTE_TYPE_DONATION, KVM_PGTABLE_PROT_R, KVM_PGTABLE_PROT_RW,
-  KVM_PGTABLE_PROT_RWX, PAGE_SIZE, get_order, pkvm_mkstate,
+  KVM_PGTABLE_PROT_RWX, PAGE_SIZE, pkvm_mkstate,
 } from '../../hyp/pgtable-defs';
 import { kvm_get_vtcr } from '../../hyp/vtcr';
 import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED } from '../../hyp/page-state';
@@ -49,18 +50,7 @@ function setup(withDescend: boolean, ipaBits: number) {
   const pool = new HypPool(mem, vmemmap);
   hyp_pool_init(pool, (BASE + (4n << 20n)) >> 12n, 1024, 0);
   const flushes: string[] = [];
-  const pgt = new KvmPgtable(mem, {
-    zalloc_pages_exact(size) {
-      const p = pool.hyp_alloc_pages(get_order(size));
-      if (p !== null) hyp_split_page(vmemmap, p);
-      return p;
-    },
-    free_pages_exact(addr, size) { for (let i = 0n; i < size / PAGE_SIZE; i++) pool.hyp_put_page(addr + i * PAGE_SIZE); },
-    zalloc_page: (mc) => (mc ? pool.hyp_alloc_pages(0) : null),
-    get_page: (a) => pool.hyp_get_page(a),
-    put_page: (a) => pool.hyp_put_page(a),
-    page_count: (a) => vmemmap.hyp_page_count(a),
-  }, {
+  const pgt = new KvmPgtable(mem, poolMmOps(pool, vmemmap), {
     vmid: 3, vtcr: kvm_get_vtcr(ipaBits),
     tlb: {
       flush_vmid_ipa: (_v, ipa, level) => flushes.push(`ipa ${ipa} ${level}`),

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ArrayPhysMem } from '../../hyp/phys-mem';
 import { HypVmemmap } from '../../hyp/vmemmap';
-import { HypPool, hyp_pool_init, hyp_split_page } from '../../hyp/pool';
+import { poolMmOps } from './pool-mm-ops';
+import { HypPool, hyp_pool_init } from '../../hyp/pool';
 import {
   KvmPgtable, __kvm_pgtable_stage2_init, kvm_pgtable_get_leaf, kvm_pgtable_stage2_destroy,
 } from '../../hyp/pgtable';
@@ -13,7 +14,7 @@ import {
 import {
   KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_PGTABLE_PROT_DEVICE, KVM_PGTABLE_PROT_PX, KVM_PGTABLE_PROT_R,
   KVM_PGTABLE_PROT_RW, KVM_PGTABLE_PROT_RWX, KVM_PGTABLE_PROT_SW0, KVM_PGTABLE_PROT_SW1, KVM_PGTABLE_PROT_X,
-  KVM_PGTABLE_S2_AS_S1, PAGE_SIZE, get_order, pkvm_getstate, pkvm_mkstate,
+  KVM_PGTABLE_S2_AS_S1, PAGE_SIZE, pkvm_getstate, pkvm_mkstate,
 } from '../../hyp/pgtable-defs';
 import {
   VTCR_EL2_IPA, VTCR_EL2_SL0_MASK, kvm_get_vtcr, kvm_pgd_pages, kvm_pgtable_stage2_pgd_size, vtcr_start_level,
@@ -29,20 +30,7 @@ function setup(physShift = 40, flags = 0) {
   const pool = new HypPool(mem, vmemmap);
   hyp_pool_init(pool, (BASE + (2n << 20n)) >> 12n, 512, 0);
   const flushes: bigint[] = [];
-  const pgt = new KvmPgtable(mem, {
-    zalloc_pages_exact(size) {
-      const p = pool.hyp_alloc_pages(get_order(size));
-      if (p !== null) hyp_split_page(vmemmap, p);
-      return p;
-    },
-    free_pages_exact(addr, size) {
-      for (let i = 0n; i < size / PAGE_SIZE; i++) pool.hyp_put_page(addr + i * PAGE_SIZE);
-    },
-    zalloc_page: (mc) => (mc ? pool.hyp_alloc_pages(0) : null),
-    get_page: (a) => pool.hyp_get_page(a),
-    put_page: (a) => pool.hyp_put_page(a),
-    page_count: (a) => vmemmap.hyp_page_count(a),
-  }, {
+  const pgt = new KvmPgtable(mem, poolMmOps(pool, vmemmap), {
     vmid: 7, vtcr: kvm_get_vtcr(physShift),
     tlb: { flush_vmid_ipa: (_v, ipa) => flushes.push(ipa), flush_vmid_range: () => {}, flush_vmid: () => {}, flush_vm_context: () => {} },
   });
