@@ -32,8 +32,8 @@ export const DECODE_BASE: u32 = 0x0080_0000;
 export const DECODE_SLOTS: u32 = 1024;
 export const DECODE_SLOT_BYTES: u32 = 16384;
 export const PKVM_FAST: u32 = 0x0180_0000; // 4 KiB of parameters (PF_* offsets, pkvm-fast-fault.ts)
-export const PKVM_FAST_LOG: u32 = 0x0180_1000; // PKVM_FAST_LOG_CAP x 16 bytes: (gfn, pa) per fault resolved
-export const PKVM_FAST_LOG_CAP: u32 = 32768;
+export const PKVM_FAST_LOG: u32 = 0x0180_1000; // PKVM_FAST_LOG_CAP x 32 bytes: (gfn, pa, instruction count, 0)
+export const PKVM_FAST_LOG_CAP: u32 = 16384;
 export const HOST_ALLOC_MAP: u32 = 0x0189_0000; // u8 per host allocator page: 1 = in use (≤ 1 MiB)
 export const HOST_ALLOC_MAP_BYTES: u32 = 0x0010_0000;
 export const PKVM_BACKED: u32 = 0x019A_0000; // per VM slot, a bit per memslot page: backed by the host

@@ -32,6 +32,7 @@ import { invalidateCode } from './codecache';
 import { invalidateVmidS12 } from './tlb2';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
+import { ticksNow } from './timer';
 
 const ADDR_47_12: u64 = 0x0000_ffff_ffff_f000;
 const PKVM_ID_GUEST: u64 = 2;
@@ -139,9 +140,10 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   store<u64>(ge, pa | load<u64>(p, PF_GUEST_ATTR) | 3);
   invalidateCode(ge, 8);
   // The log for the host's bookkeeping.
-  const l = PKVM_FAST_LOG + (n << 4);
+  const l = PKVM_FAST_LOG + (n << 5);
   store<u64>(l, gfn);
   store<u64>(l, pa, 8);
+  store<u64>(l, ticksNow(), 16); // (when: the machine's instruction count, as trace events are stamped)
   store<u32>(p + PF_LOG_COUNT, n + 1);
   // As the exception entry (and return) would: the local exclusive monitor is cleared.
   store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1);

@@ -105,7 +105,7 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
       const words = core.words;
       for (let i = 0; i < n; i++) {
-        const e = (L.PKVM_FAST_LOG >> 2) + i * 4; // (gfn, pa) as 32-bit word pairs
+        const e = (L.PKVM_FAST_LOG >> 2) + i * 8; // (gfn, pa, when) as 32-bit word pairs
         const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
         const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
         // backingPage() and handleMemFault()'s bookkeeping
@@ -114,8 +114,8 @@ export function installFaultFastPath(kvm: HostKvm): void {
         vm.given.addNumber(gfn);
         vm.faults++;
         if (trace) {
-          trace.emit('hcall', `__pkvm_host_donate_guest(0x${(pa / 4096).toString(16)}, 0x${gfn.toString(16)}) = 0`);
-          trace.emit('donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)}`);
+          const t = BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!);
+          trace.emitAt(t, 'donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)} (in the core)`);
         }
       }
       dv.setUint32(p + L.PF_LOG_COUNT, 0, true);

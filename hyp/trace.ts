@@ -13,4 +13,8 @@ export class Trace {
   emit(kind: TraceEvent['kind'], text: string): void {
     if (this.enabled) this.events.push({ t: this.now(), kind, text });
   }
+  /** An event that happened earlier, at instruction count t (reported after the fact). */
+  emitAt(t: bigint, kind: TraceEvent['kind'], text: string): void {
+    if (this.enabled) this.events.push({ t, kind, text });
+  }
 }
