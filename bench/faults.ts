@@ -5,6 +5,8 @@
 // one VM and for 4 VMs at once; then without the fast path, a non-protected VM (shares, always the
 // full path), and the toucher's full pattern (8 words per page and a checksum).
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Core } from '../machine/core';
 import { HostedEl2 } from '../hyp/hosted-el2';
 import { HostKvm, runAll } from '../host-kernel-model/index';
@@ -12,6 +14,10 @@ import type { Row } from './table';
 
 const toucher = readFileSync(new URL('../guest-images/bin/toucher.elf', import.meta.url));
 const PAGES_64M = 16384;
+
+// A full garbage collection before each timed run, so that no run pays for its predecessors' garbage.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 interface Config { vms: number; isProtected: boolean; fastPath: boolean; wordsPerPage: number; name: string }
 
@@ -26,6 +32,7 @@ function once({ vms, isProtected, fastPath, wordsPerPage }: Config): { faults: n
     kvm.createVm({ name: `vm${i}`, protected: isProtected, memBytes: 72 << 20, image: { bytes: toucher, name: 'toucher.elf' }, args: [BigInt(PAGES_64M), BigInt(i + 1), BigInt(wordsPerPage)] });
   }
   const g0 = el2.ws.guestInsns;
+  gc();
   const t0 = performance.now();
   const stop = runAll(kvm, { slice: 1_000_000, maxGuestInsns: 10_000_000_000n });
   const ms = performance.now() - t0;
@@ -41,10 +48,11 @@ const CONFIGS: Config[] = [
   { vms: 1, isProtected: true, fastPath: true, wordsPerPage: 8, name: '1 protected VM × 64 MiB, 8 words/page + checksum' },
 ];
 
-/** Best of `reps` runs (the machine is shared and noisy), with the median in the note. */
+/** Best of `reps` runs after a warm-up run (the machine is shared and noisy), with the median in the note. */
 export function benchFaults(reps = 5): Row[] {
   const rows: Row[] = [];
   for (const cfg of CONFIGS) {
+    once(cfg); // warm-up (JIT), not counted
     const runs = Array.from({ length: reps }, () => once(cfg)).sort((a, b) => a.ms - b.ms);
     const best = runs[0]!, median = runs[Math.floor(runs.length / 2)]!;
     rows.push({
