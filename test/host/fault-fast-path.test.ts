@@ -36,15 +36,17 @@ function hostState(vm: HostVm) {
 
 describe('stage-2 fault fast path', () => {
   it.each([
-    ['toucher over 5000 pages (several 2 MiB regions, memcache refills)', 'toucher', [5000n, 9n]],
-    ['toucher, default size', 'toucher', [0n, 0n]],
-    ['pguest-abi (shares, MMIO guard, relinquish)', 'pguest-abi', [1n]],
-  ] as const)('%s: same memory, vmemmap and host bookkeeping as the full path', (_, image, args) => {
+    ['toucher over 5000 pages (several 2 MiB regions, memcache refills)', 'toucher', [5000n, 9n], {}],
+    ['toucher, default size', 'toucher', [0n, 0n], {}],
+    ['toucher, one word per page, guest_memfd backing', 'toucher', [3000n, 5n, 1n], { backing: 'guest_memfd' }],
+    ['pguest-abi (shares, MMIO guard, relinquish)', 'pguest-abi', [1n], {}],
+    ['pguest-smp (two vCPUs, CPU_ON)', 'pguest-smp', [], { vcpus: 2 }],
+  ] as const)('%s: same memory, vmemmap and host bookkeeping as the full path', (_, image, args, extra) => {
     const runs = [false, true].map((fast) => {
       const b = boot(fast);
       b.kvm.traceFaults = false;
       b.el2.trace.enabled = false;
-      const vm = b.kvm.createVm({ name: 'p', protected: true, memBytes: 40 << 20, image: img(image), args: [...args] });
+      const vm = b.kvm.createVm({ name: 'p', protected: true, memBytes: 40 << 20, image: img(image), args: [...args], ...extra });
       expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
       expect(b.el2.pkvm.checkInvariants({ strict: false })).toEqual([]);
       return { ...b, vm };
@@ -58,9 +60,11 @@ describe('stage-2 fault fast path', () => {
     // All of RAM, but the host's struct kvm_vcpu exit fields, which only the full path publishes.
     const ram = (c: Core) => Buffer.from(c.ram);
     const a = ram(slow.core), b = ram(fast.core);
-    const vcpuStruct = Number(slow.vm.vcpus[0]!.hostVcpuPa - slow.core.ramBase);
-    a.fill(0, vcpuStruct, vcpuStruct + 4096);
-    b.fill(0, vcpuStruct, vcpuStruct + 4096);
+    for (const v of slow.vm.vcpus) {
+      const vcpuStruct = Number(v.hostVcpuPa - slow.core.ramBase);
+      a.fill(0, vcpuStruct, vcpuStruct + 4096);
+      b.fill(0, vcpuStruct, vcpuStruct + 4096);
+    }
     expect(Buffer.compare(b, a)).toBe(0);
     // Teardown is the same too: every page back, invariants strict.
     for (const r of runs) {
