@@ -33,6 +33,7 @@ import { invalidateVmidS12 } from './tlb2';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { ticksNow } from './timer';
+import { pgtableDescend } from './pgtable-descend';
 
 const ADDR_47_12: u64 = 0x0000_ffff_ffff_f000;
 const PKVM_ID_GUEST: u64 = 2;
@@ -49,19 +50,9 @@ const PKVM_NOPAGE: u32 = 3;
  */
 function level3Entry(pgd: u64, level: u32, pgdShift: u32, limit: u64, addr: u64): u32 {
   if (addr >= limit) return 0;
-  let table = pgd + ((addr >> pgdShift) << 12);
-  let l = level;
-  while (true) {
-    const ptep = table + (((addr >> (<u64>(39 - 9 * l))) & 511) << 3);
-    if (!isRamPage(ptep & ~<u64>0xfff)) return 0;
-    const host = ramHost(ptep);
-    if (l >= 3) return host;
-    const d = load<u64>(host);
-    if ((d & 3) != 3) return 0; // empty, or a block: not this path's case
-    table = d & ADDR_47_12;
-    l++;
-  }
-  return 0; // not reached
+  const e = pgtableDescend(pgd + ((addr >> pgdShift) << 12), <i32>level, addr);
+  if (e == 0 || (e & 3) != 3) return 0; // a table outside RAM, or an empty entry or block above level 3
+  return ramHost(e & ~<u64>7);
 }
 
 /** The host allocator's next free page index from its cursor (HostPageAllocator.nextFree), or -1. */

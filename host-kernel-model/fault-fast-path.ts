@@ -20,7 +20,7 @@
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
-import type { PkvmHypVcpu } from '../hyp/hyp-vm';
+import type { PkvmHypVm } from '../hyp/hyp-vm';
 import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
 import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
@@ -63,27 +63,32 @@ export function installFaultFastPath(kvm: HostKvm): void {
   dv.setUint32(p + L.PF_ENABLED, 0, true);
   dv.setUint32(p + L.PF_LOG_COUNT, 0, true);
 
-  const guestAttr = new WeakMap<object, bigint | null>();
+  // Per hyp VM (a handle's next VM is a new object): its host VM and the leaf attributes of a
+  // donated page, or null when the path cannot serve it.
+  const served = new WeakMap<PkvmHypVm, { vm: HostVm; attr: bigint } | null>();
+  const servedVm = (hvm: PkvmHypVm): { vm: HostVm; attr: bigint } | null => {
+    let s = served.get(hvm);
+    if (s === undefined) {
+      const vm = kvm.vms.find((v) => v.handle === hvm.handle && v.state !== 'destroyed');
+      const r = stage2_set_prot_attr(hvm.pgt, pkvm_mkstate(KVM_PGTABLE_PROT_RWX, PKVM_PAGE_OWNED));
+      // (a backed bitmap outside the core: the memslot was too large for one)
+      s = hvm.is_protected && vm && vm.slot.pages.bits.buffer === mem.buffer && !r.ret && hvm.pgt.pgd !== null ? { vm, attr: r.attr } : null;
+      served.set(hvm, s);
+    }
+    return s;
+  };
   let armed: HostVm | null = null;
-  const vmOf = (vcpu: PkvmHypVcpu): HostVm | undefined =>
-    kvm.vms.find((v) => v.handle === vcpu.vm.handle && v.state !== 'destroyed');
 
   kvm.el2.ws.guestRunHooks = {
     before(vcpu) {
       armed = null;
-      if (!vcpu.vm.is_protected || pkvm_dma_refs(hyp) !== undefined) return; // (DMA references: TypeScript state)
-      const vm = vmOf(vcpu);
-      if (!vm || vm.slot.pages.bits.buffer !== mem.buffer) return; // (its backed bitmap is not in the core)
-      let attr = guestAttr.get(vcpu.vm);
-      if (attr === undefined) {
-        const r = stage2_set_prot_attr(vcpu.vm.pgt, pkvm_mkstate(KVM_PGTABLE_PROT_RWX, PKVM_PAGE_OWNED));
-        attr = r.ret ? null : r.attr;
-        guestAttr.set(vcpu.vm, attr);
-      }
+      if (pkvm_dma_refs(hyp) !== undefined) return; // (DMA references are the hyp's TypeScript state)
+      const s = servedVm(vcpu.vm);
+      if (s === null) return;
+      const { vm, attr } = s;
       const g = vcpu.vm.pgt;
-      if (attr === null || g.pgd === null) return;
       dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
-      dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd, true);
+      dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd!, true);
       dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
       dv.setUint32(p + L.PF_GUEST_PGD_SHIFT, 9 * (5 - g.start_level) + 3, true);
       dv.setBigUint64(p + L.PF_GUEST_LIMIT, 1n << BigInt(g.ia_bits), true);

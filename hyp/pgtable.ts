@@ -151,12 +151,12 @@ export function kvm_pgtable_walk(pgt: KvmPgtable, addr: bigint, size: bigint, wa
   const limit = 1n << BigInt(pgt.ia_bits);
   if (data.addr > limit || data.end > limit) return -ERANGE;
   if (pgt.pgd === null) return -EINVAL;
-  const pgd = pgt.pgd + BigInt(kvm_pgd_page_idx(pgt.ia_bits, pgt.start_level, data.addr)) * PAGE_SIZE;
   if (data.end - data.addr === PAGE_SIZE && (walker.flags & LEAF_ONLY) === KVM_PGTABLE_WALK_LEAF && pgt.mem.descend) {
     // A one-page walk visiting leaves only: the table entries above its leaf are passed through
     // without a visit, so jump to the leaf (or empty entry) and visit it as __kvm_pgtable_walk
     // would; a table the visit installs there is walked as usual. Its result is the walk's: a
     // visit returns 0 or an error that stops every level above it.
+    const pgd = pgt.pgd + BigInt(kvm_pgd_page_idx(pgt.ia_bits, pgt.start_level, data.addr)) * PAGE_SIZE;
     const leaf = pgt.mem.descend(pgd, pgt.start_level, data.addr);
     if (leaf !== null) return __kvm_pgtable_visit(data, pgt.mm_ops, leaf.ptep, leaf.level);
   }
