@@ -1,26 +1,14 @@
 // The CLI as a user meets it: output, exit status, and one-line errors (never a stack trace).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectOneLineError, runCli } from './run-cli';
 
-const cli = new URL('../../dist/pkvm-emu.mjs', import.meta.url).pathname;
 const img = (n: string) => new URL(`../../guest-images/bin/${n}.elf`, import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'pkvm-cli-'));
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'latin1', timeout: 60_000 });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
-
-function expectOneLineError(r: ReturnType<typeof run>, re: RegExp, status = 1) {
-  expect(r.status).toBe(status);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(re);
-  expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
-}
+const run = (...args: string[]) => runCli(args, { encoding: 'latin1', timeout: 60_000 });
 
 describe('pkvm-emu boot', () => {
   it('boots hello at EL1 and EL2 with exit status 0', () => {

@@ -567,9 +567,15 @@ export class PkvmModel {
 
   /* ---------------------------------------------------------------- guest → host */
 
-  guestShareHost(gfn: bigint): RetOutcome {
+  /** The VM of the loaded vCPU making a guest call (a guest call needs one). */
+  private guestCallVm(): VmM {
     const vm = this.loadedVm();
     if (!vm) throw new Error('model: guest call without a loaded vCPU');
+    return vm;
+  }
+
+  guestShareHost(gfn: bigint): RetOutcome {
+    const vm = this.guestCallVm();
     const ipa = u64(gfn << 12n);
     const v = this.validGuestPte(vm, ipa);
     if (v.ret) return { ret: v.ret, warn: false };
@@ -582,8 +588,7 @@ export class PkvmModel {
   }
 
   guestUnshareHost(gfn: bigint): RetOutcome {
-    const vm = this.loadedVm();
-    if (!vm) throw new Error('model: guest call without a loaded vCPU');
+    const vm = this.guestCallVm();
     const ipa = u64(gfn << 12n);
     const v = this.validGuestPte(vm, ipa);
     if (v.ret) return { ret: v.ret, warn: false };
@@ -600,8 +605,7 @@ export class PkvmModel {
   /** A guest HVC (R12) on the loaded vCPU: the x0 the guest sees (null: untouched) and whether EL2
    * resumes the guest or exits to the host. */
   guestHvc(fn: 'share' | 'unshare' | 'relinquish', ipa: bigint, x2: bigint): { x0: bigint | null; resume: boolean; warn: boolean } {
-    const vm = this.loadedVm();
-    if (!vm) throw new Error('model: guest call without a loaded vCPU');
+    const vm = this.guestCallVm();
     const INVALID = u64(-3n);
     if (!vm.protected && fn !== 'relinquish') return { x0: null, resume: false, warn: false };
     const mem = vm.layout.memIpa;

@@ -1,25 +1,12 @@
 // `pkvm-emu run` and `pkvm-emu test` as a user meets them (the bundled CLI, built by npm run build):
 // report, exit status, JUnit output, and one-line errors for bad input (never a stack trace).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectOneLineError, runCli } from '../cli/run-cli';
 import { oneVm, repo, scenarioFile, tmp } from './helpers';
 
-const cli = join(repo, 'dist/pkvm-emu.mjs');
-
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, cwd: repo });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
-
-function expectOneLineError(r: ReturnType<typeof run>, re: RegExp, status = 1) {
-  expect(r.status).toBe(status);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(re);
-  expect(r.err).not.toMatch(/\n\s+at /);
-}
+const run = (...args: string[]) => runCli(args, { encoding: 'utf8', timeout: 120_000, cwd: repo });
 
 const failing = oneVm('expect:\n  console:\n    p: "nothing like this"\n  exit: { p: off }\n');
 
