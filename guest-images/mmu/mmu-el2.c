@@ -132,15 +132,7 @@ static __attribute__((noinline)) u64 guest_main(u64 arg)
     l2[(GUEST_VA >> 21) & 511] = (TEST_IPA + 0x3000) | D_TABLE;
     l2[(UART_PA >> 21) & 511] = UART_PA | D_BLOCK | D_AF | ATTR_DEVICE | D_PXN | D_UXN;
     l2[((GUEST_VA >> 21) + 1) & 511] = (TEST_IPA + 0x6000) | D_TABLE; /* for AT */
-    SYSREG_WRITE(mair_el1, MAIR_VALUE);
-    SYSREG_WRITE(tcr_el1, 25UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | (2UL << 30) | (2UL << 32));
-    SYSREG_WRITE(ttbr0_el1, (u64)l1);
-    DSB(ish);
-    TLBI0(vmalle1);
-    DSB(ish);
-    ISB();
-    SYSREG_WRITE(sctlr_el1, SYSREG_READ(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    el1_stage1_on(25UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | (2UL << 30) | (2UL << 32), (u64)l1);
     puts("guest: stage 1 on\n");
     guest_print("load through unmapped stage-1 table", probe_load(GUEST_VA + 0x20));
     guest_print("stage-1 invalid page", probe_load(GUEST_VA + 0x1000));

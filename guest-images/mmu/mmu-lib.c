@@ -103,3 +103,17 @@ void nl(void)
 {
     putc('\n');
 }
+
+/* EL1&0 stage 1 on: MAIR_EL1, TCR_EL1, TTBR0_EL1, TLBI VMALLE1, then SCTLR_EL1.M, C and I. */
+void el1_stage1_on(u64 tcr, u64 ttbr0)
+{
+    SYSREG_WRITE(mair_el1, MAIR_VALUE);
+    SYSREG_WRITE(tcr_el1, tcr);
+    SYSREG_WRITE(ttbr0_el1, ttbr0);
+    DSB(ish);
+    TLBI0(vmalle1);
+    DSB(ish);
+    ISB();
+    SYSREG_WRITE(sctlr_el1, SYSREG_READ(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
+    ISB();
+}

@@ -151,15 +151,7 @@ static __attribute__((noinline)) u64 guest_setup(u64 tables)
     g_pte = &l3a[0];
     g_root_a = l1a;
     g_root_b = l1b;
-    SYSREG_WRITE(mair_el1, MAIR_VALUE);
-    SYSREG_WRITE(tcr_el1, 25UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | (2UL << 30) | (2UL << 32));
-    SYSREG_WRITE(ttbr0_el1, (u64)l1a | (1UL << 48));
-    DSB(ish);
-    TLBI0(vmalle1);
-    DSB(ish);
-    ISB();
-    SYSREG_WRITE(sctlr_el1, SYSREG_READ(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    el1_stage1_on(25UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | (2UL << 30) | (2UL << 32), (u64)l1a | (1UL << 48));
     puts("guest: stage 1 on\n");
     return 0;
 }

@@ -63,6 +63,8 @@ u64 *alloc_tables(unsigned n); /* n contiguous, n-aligned (concatenated roots) *
 u64 *pt_map(u64 *root, int start, int start_bits, u64 addr, int leaf_level, u64 leaf, u64 table_attrs);
 /* Address of the descriptor for addr at `level` (tables must exist). */
 u64 *pt_slot(u64 *root, int start, int start_bits, u64 addr, int level);
+/* EL1&0 stage 1 on with this TCR_EL1 and TTBR0_EL1 (MAIR_VALUE, TLBs invalidated, caches on). */
+void el1_stage1_on(u64 tcr, u64 ttbr0);
 
 /* Register frame saved by the vectors (x0-x30). */
 struct frame { u64 x[31]; u64 pad; };

@@ -53,15 +53,7 @@ static __attribute__((noinline)) u64 guest_bench(u64 tables)
             l3[512 * t + i] = pa | D_TABLE | D_AF | D_SH_INNER | ATTR_NORMAL | D_NG;
         }
     }
-    SYSREG_WRITE(mair_el1, MAIR_VALUE);
-    SYSREG_WRITE(tcr_el1, 16UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | (2UL << 30) | (5UL << 32));
-    SYSREG_WRITE(ttbr0_el1, (u64)l0 | (1UL << 48));
-    DSB(ish);
-    TLBI0(vmalle1);
-    DSB(ish);
-    ISB();
-    SYSREG_WRITE(sctlr_el1, SYSREG_READ(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    el1_stage1_on(16UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | (2UL << 30) | (5UL << 32), (u64)l0 | (1UL << 48));
 
     u64 sum = 0;
     for (int r = 0; r < ROUNDS; r++) {
