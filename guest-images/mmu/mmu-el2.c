@@ -172,14 +172,7 @@ int main(void)
     g3[0] = (TEST_IPA + 0x5000) | D_TABLE | D_AF | D_SH_INNER | ATTR_NORMAL;
     g3b[0] = (TEST_IPA + 0x5000) | D_TABLE | D_AF | D_SH_INNER | ATTR_NORMAL;
 
-    SYSREG_WRITE(vttbr_el2, (u64)s2root | (VMID << 48));
-    SYSREG_WRITE(vtcr_el2, (1UL << 31) | 24UL | (1UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (2UL << 16) | (1UL << 19));
-    SYSREG_WRITE(hcr_el2, (1UL << 31) | 1UL); /* RW, VM */
-    SYSREG_WRITE(sctlr_el1, 0x30d00800UL);
-    DSB(ish);
-    TLBI0(alle1);
-    DSB(ish);
-    ISB();
+    el2_stage2_on((u64)s2root | (VMID << 48), (1UL << 31) | 24UL | (1UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (2UL << 16) | (1UL << 19));
 
     u64 *guest_tables = alloc_tables(2);
     u64 r = run_lower((u64)guest_main, (u64)guest_tables, (u64)&guest_stack[1024]);

@@ -117,3 +117,17 @@ void el1_stage1_on(u64 tcr, u64 ttbr0)
     SYSREG_WRITE(sctlr_el1, SYSREG_READ(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
     ISB();
 }
+
+/* At EL2: stage 2 for EL1&0 with this VTTBR_EL2 and VTCR_EL2, HCR_EL2 = RW | VM, SCTLR_EL1 at its
+ * reset value (stage 1 off), all EL1&0 TLB entries invalidated. */
+void el2_stage2_on(u64 vttbr, u64 vtcr)
+{
+    SYSREG_WRITE(vttbr_el2, vttbr);
+    SYSREG_WRITE(vtcr_el2, vtcr);
+    SYSREG_WRITE(hcr_el2, (1UL << 31) | 1UL); /* RW, VM */
+    SYSREG_WRITE(sctlr_el1, 0x30d00800UL);
+    DSB(ish);
+    TLBI0(alle1);
+    DSB(ish);
+    ISB();
+}

@@ -258,14 +258,7 @@ int main(void)
             *pt_slot(root, 1, 10, IPA_T, 3) = s2page(DATA + 0xf000);
         }
     }
-    SYSREG_WRITE(vttbr_el2, (u64)s2root_a | (1UL << 48));
-    SYSREG_WRITE(vtcr_el2, (1UL << 31) | 24UL | (1UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (2UL << 16) | (1UL << 19));
-    SYSREG_WRITE(hcr_el2, (1UL << 31) | 1UL);
-    SYSREG_WRITE(sctlr_el1, 0x30d00800UL);
-    DSB(ish);
-    TLBI0(alle1);
-    DSB(ish);
-    ISB();
+    el2_stage2_on((u64)s2root_a | (1UL << 48), (1UL << 31) | 24UL | (1UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (2UL << 16) | (1UL << 19));
 
     run_guest(guest_setup, (u64)alloc_tables(8));
     run_guest(guest_ops, 0);

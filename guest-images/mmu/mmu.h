@@ -65,6 +65,8 @@ u64 *pt_map(u64 *root, int start, int start_bits, u64 addr, int leaf_level, u64 
 u64 *pt_slot(u64 *root, int start, int start_bits, u64 addr, int level);
 /* EL1&0 stage 1 on with this TCR_EL1 and TTBR0_EL1 (MAIR_VALUE, TLBs invalidated, caches on). */
 void el1_stage1_on(u64 tcr, u64 ttbr0);
+/* At EL2: EL1&0 stage 2 on with this VTTBR_EL2 and VTCR_EL2 (HCR_EL2 RW | VM, SCTLR_EL1 reset, TLBI ALLE1). */
+void el2_stage2_on(u64 vttbr, u64 vtcr);
 
 /* Register frame saved by the vectors (x0-x30). */
 struct frame { u64 x[31]; u64 pad; };

@@ -85,14 +85,7 @@ int main(void)
     for (u64 p = BENCH_IPA; p < BENCH_IPA + 0x100000 + PAGES * 0x1000UL; p += 0x1000)
         pt_map(s2, 0, 9, p, 3, p | D_TABLE | D_AF | S2_R | S2_W | S2_NORMAL | D_SH_INNER, 0);
     pt_map(s2, 0, 9, UART_PA, 2, UART_PA | D_BLOCK | D_AF | S2_R | S2_W | S2_DEVICE, 0);
-    SYSREG_WRITE(vttbr_el2, (u64)s2 | (1UL << 48));
-    SYSREG_WRITE(vtcr_el2, (1UL << 31) | 16UL | (2UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (5UL << 16) | (1UL << 19));
-    SYSREG_WRITE(hcr_el2, (1UL << 31) | 1UL);
-    SYSREG_WRITE(sctlr_el1, 0x30d00800UL);
-    DSB(ish);
-    TLBI0(alle1);
-    DSB(ish);
-    ISB();
+    el2_stage2_on((u64)s2 | (1UL << 48), (1UL << 31) | 16UL | (2UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (5UL << 16) | (1UL << 19));
 
     u64 sum = run_lower((u64)guest_bench, BENCH_IPA, (u64)&guest_stack[1024]);
     puts("checksum");
