@@ -19,7 +19,7 @@ abstract class GfnBits {
   /** Index of gfn in the memslot, or -1. */
   protected index(gfn: bigint): number {
     const i = Number(gfn) - this.first;
-    return i >= 0 && i < this.npages && Number.isInteger(i) ? i : -1;
+    return i >= 0 && i < this.npages ? i : -1;
   }
   protected test(i: number): boolean { return (this.bits[i >> 3]! & (1 << (i & 7))) !== 0; }
   /** Marks index i present; true when it was not. */

@@ -40,11 +40,7 @@ export interface ExitPermit { readonly read: readonly number[]; readonly write: 
 const NOTHING: ExitPermit = Object.freeze({ read: [], write: null, skip: false });
 const ABORT: ExitPermit = Object.freeze({ read: [], write: null, skip: false, inject: true });
 const WFX: ExitPermit = Object.freeze({ read: [], write: null, skip: true });
-const regs = (k: number): readonly number[] => Object.freeze(Array.from({ length: k }, (_, i) => i));
-// The permits of MMIO exits with a valid syndrome, by transfer register: a write shows it, a read
-// may set it (xzr: nothing to show or set).
-const MMIO_WRITE: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: r === 31 ? [] : [r], write: null, skip: true, inject: true }));
-const MMIO_READ: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: [], write: r, skip: true, inject: true }));
+const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
 /** What a protected vCPU's exit shows the host; `esr` is what the host sees (ISV possibly cleared). */
 function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
@@ -55,10 +51,14 @@ function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
       const nregs = pvm_exit_hvc_nregs(fn, reported);
       /* x0 comes back from the host for forwarded PSCI; reported calls already have EL2's result. */
       const write = reported && vcpu.exit_hcall!.kind !== HOST_EXIT_HCALL_PSCI_CPU_ON ? null : 0;
-      return { read: regs(nregs), write, skip: false };
+      return { read: range(nregs), write, skip: false };
     }
     case EC_DABT_LOW:
-      if (esr & ISV) return (esr & WNR) !== 0n ? MMIO_WRITE[srt(esr)]! : MMIO_READ[srt(esr)]!;
+      if (esr & ISV) {
+        /* An MMIO access: a write shows its register, a read may set it (xzr: nothing either way). */
+        const r = srt(esr);
+        return (esr & WNR) !== 0n ? { read: r === 31 ? [] : [r], write: null, skip: true, inject: true } : { read: [], write: r, skip: true, inject: true };
+      }
       return ABORT;
     case EC_IABT_LOW:
       return ABORT;
