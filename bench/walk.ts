@@ -1,7 +1,9 @@
 // Translation benchmark inside WASM (core export benchTranslate / benchFastTlb): walks per second
-// for stage 1 only, stage 2 only and nested stage 1 + stage 2 (4+4 and 4+3 levels), cold (the
-// tagged TLB and the stage-2 walk cache invalidated before each translation, by O(1) generation
-// bumps), cold with a warm walk cache, tagged-TLB hits, and fast-TLB hits on the load path.
+// for stage 1 only, stage 2 only and nested stage 1 + stage 2 (4+4 and 4+3 levels), cold (what
+// TLBI VMALLS12E1 removes — the tagged TLB and the stage-2 walk cache of the VMID — invalidated
+// before each translation, by O(1) generation bumps), cold with a warm walk cache (TLBI VMALLE1
+// before each), tagged-TLB hits, and fast-TLB hits on the load path. A cold walk reads every
+// descriptor from the tables; the walker's table hints (core-as/walk.ts) only predict where.
 // Run alone: npx tsx bench/walk.ts
 import { Core, SR, MMU_EL1 } from '../machine/core';
 import { printTable, type Row } from './table';

@@ -246,15 +246,17 @@ export function benchFastTlb(va: u64, pages: u32, n: u32): u64 {
 }
 /**
  * Benchmark loop inside WASM: n translations of `va` (+ i * stride) for `access` in mmu index idx.
- * flush: 0 none, 1 the tagged TLB and walk cache of the current VMID (and the EL2 regime) before
- * each (O(1) generation bumps), 2 the tagged TLB only (walk cache kept). The fast TLB is not used. Returns the XOR of the results (so nothing is optimised away).
+ * flush before each: 0 nothing, 1 what TLBI VMALLS12E1 removes (the tagged TLB and the stage-2 walk
+ * cache of the current VMID), 2 what TLBI VMALLE1 removes (the tagged TLB; walk cache kept); both
+ * O(1) generation bumps. The fast TLB is not used. Returns the XOR of the results (so nothing is
+ * optimised away).
  */
 export function benchTranslate(va: u64, n: u32, stride: u64, flush: u32, access: u32, idx: u32): u64 {
   let acc: u64 = 0;
   const vmid = currentVmid();
   for (let i: u32 = 0; i < n; i++) {
-    if (flush == 1) { invalidateVmidS12(vmid); invalidateAllEL2(); }
-    else if (flush == 2) { invalidateVmidS1(vmid); invalidateAllEL2(); }
+    if (flush == 1) invalidateVmidS12(vmid); // TLBI VMALLS12E1
+    else if (flush == 2) invalidateVmidS1(vmid); // TLBI VMALLE1
     acc ^= translate(va + <u64>i * stride, access, idx);
   }
   return acc;

@@ -21,7 +21,7 @@ export const TLB_BASE: u32 = 0x0014_0000;
 export const TLB2_BASE: u32 = 0x0016_0000; // 512 KiB, owned by tlb2.ts
 export const MMU_SCRATCH: u32 = 0x001E_0000;
 // Fixed tables inside MMU_SCRATCH. 0x000–0x4FF: the walker's decoded walk parameters and leaf
-// permission tables (walk.ts).
+// permission tables (walk.ts); 0x500–0x57F: its table hints (walk.ts HINT0..HINT3).
 export const COND_TABLE: u32 = 0x001E_1000; // u16 per NZCV value: bit c set when cond c holds
 export const CRC_TABLE: u32 = 0x001E_2000; // u32[256] CRC32 (0xEDB88320)
 export const CRC32C_TABLE: u32 = 0x001E_2400; // u32[256] CRC32C (0x82F63B78)
