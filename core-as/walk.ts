@@ -21,12 +21,13 @@
 // (V8 folds them into instructions) and results in locals (a global read back after a write is a
 // store-to-load on the dependent chain). A cold nested walk is a chain of dependent loads (each
 // descriptor gives the next table's address, and each stage-1 table's IPA needs its stage-2
-// descriptor first), so the walker shortens the chain with table hints: where the same stage-1
-// table, or the same final level-3 stage-2 table, was read by the last walk, its descriptor is
-// loaded at once at the hinted place, alongside the real stage-2 translation, and used only when
-// that translation gives the same place (rootFetch, nestedFetch, s2WalkI `predict`). The hot paths
-// were tuned by instruction counts of V8's code (valgrind) and bench/walk.ts; the hints by the
-// wall time of bench/walk.ts (+18% for a cold nested 4+4 walk, for 4% more instructions).
+// descriptor first), so the walker shortens the chain with table hints: each stage-1 descriptor
+// is loaded at once where the table is predicted to be (where the same table was last time, or
+// laid out like it), and the final level-3 stage-2 descriptor from the level-3 table of the last
+// final walk of the same 2 MiB, alongside the real stage-2 translation; an early load is used only
+// when that translation gives the same place (rootFetch, nestedFetch, s2WalkI `predict`). The hot
+// paths were tuned by instruction counts of V8's code (valgrind) and bench/walk.ts; the hints by
+// the wall time of bench/walk.ts (+13-18% for a cold nested walk, for ~4% more instructions).
 import {
   FAULT_ACCESS_FLAG, FAULT_ADDRESS_SIZE, FAULT_EXTERNAL_WALK, FAULT_PERMISSION, FAULT_TRANSLATION, setFault,
 } from './fault';
@@ -373,20 +374,25 @@ export function walkSetVmid(vmid: u32): void {
 // Set with a 0 result by nestedFetch when the fetch faulted (the fault recorded); s1End consumes it.
 let fetchFaulted: bool = false;
 
-// Table hints: for the start-level table and for the stage-1 tables read at levels 1 to 3, the IPA
-// page of the table read last time and its PA (and host address). When a walk reads the same table
-// again, the descriptor is loaded at the hinted PA at once, alongside the stage-2 translation of the
-// table's IPA, and used only when that translation (read from the stage-2 tables as always) gives
-// the same PA. The hint is a prediction, never a cached translation: it takes a dependent load off
-// the chain of each level and changes no result, so no TLBI has to remove it. Hints are dropped
-// when the stage-2 configuration changes (their PA was checked against its output size).
-// Each hint: +0 u64 IPA page (-1: none), +8 u64 PA page | 3 | AF | S2AP_R (what the level-3 stage-2
-// descriptor of the page must match, under HINT_MASK), +16 u32 host address of the page.
+// Table hints: for the start-level table and for the stage-1 tables read at levels 1 to 3, where
+// the last walk found the table of that level. A walk loads the next descriptor at once at the
+// predicted PA: the hinted one when the table is the same as last time (then the load does not
+// even wait for the descriptor pointing to the table), else IPA + the hinted PA - IPA (a table
+// laid out like the last one: an identity stage 2, or pages donated in order). Alongside, the
+// table's IPA is translated by stage 2 as always (its descriptors read from the stage-2 tables),
+// and the early load is used only when that translation gives the predicted PA. A hint is a
+// prediction, never a cached translation: it shortens the chain of dependent loads and changes no
+// result, so no TLBI has to remove it. (The same-table hints are dropped when the stage-2
+// configuration changes: their PA was checked against its output size.)
+// Each hint (32 bytes): +0 u64 IPA page (-1: none), +8 u64 PA page | 3 | AF | S2AP_R (what the
+// level-3 stage-2 descriptor of the page must match, under HINT_MASK), +16 u32 host address of
+// the page, +24 u64 PA - IPA (0 at first: IPA = PA).
 const HINT0: u32 = MMU_SCRATCH + 0x500;
 const HINT1: u32 = HINT0 + 32;
 const HINT2: u32 = HINT0 + 64;
 const HINT3: u32 = HINT0 + 96;
-const HINT_MASK: u64 = ADDR_47_12 | AF | S2AP_R | 3;
+const HINT_OK: u64 = AF | S2AP_R | 3;
+const HINT_MASK: u64 = ADDR_47_12 | HINT_OK;
 
 function hintsClear(): void {
   for (let h = HINT0; h <= HINT3; h += 32) { store<u64>(h, <u64>-1); store<u64>(h, <u64>-1, 8); }
@@ -396,19 +402,38 @@ function hintsClear(): void {
 @inline function hintSet(h: u32, tb: u64, pa: u64): void {
   if (!ramPage(pa)) return;
   store<u64>(h, tb);
-  store<u64>(h, pa | 3 | AF | S2AP_R, 8);
+  store<u64>(h, pa | HINT_OK, 8);
   store<u32>(h, hostOf(pa), 16);
+  store<u64>(h, pa - tb, 24);
+}
+
+// The predicted PA of the table at IPA page tb with hint h, for its descriptor at byte idx:
+// hintExpect is what the level-3 stage-2 descriptor must match under HINT_MASK (all ones: no
+// prediction), and the descriptor is the result of hintLoad.
+let hintExpect: u64 = <u64>-1;
+
+@inline function hintLoad(h: u32, tb: u64, idx: u32): u64 {
+  if (tb == load<u64>(h)) { // the table of the last walk
+    hintExpect = load<u64>(h, 8);
+    return load<u64>(load<u32>(h, 16) + idx);
+  }
+  const pred = tb + load<u64>(h, 24);
+  if (pred - RAM_BASE_PA < s2PredLimit) { // RAM, within VTCR_EL2.PS
+    hintExpect = pred | HINT_OK;
+    return load<u64>(hostOf(pred) + idx);
+  }
+  hintExpect = <u64>-1; // (matches no descriptor under HINT_MASK)
+  return 0;
 }
 
 /**
  * The start-level descriptor at byte idx of the table at IPA page tb: the table's stage-2
  * translation (walk cache, else a full walk from the root, filling the walk cache), read at the
- * PA; loaded ahead at the hinted PA when the table is the one of the last walk.
+ * PA; loaded ahead at the predicted PA (HINT0).
  */
 @inline function rootFetch(tb: u64, idx: u32, level: i32): u64 {
-  const hinted = tb == load<u64>(HINT0);
-  let dp: u64 = 0;
-  if (hinted) dp = load<u64>(load<u32>(HINT0, 16) + idx);
+  const dp = hintLoad(HINT0, tb, idx);
+  const expect = hintExpect;
   const e = s2cSlotH(nfHash, tb >> 12);
   const tag = nfTag | (tb >> 8); // (IPA page number << 4)
   let pa: u64;
@@ -419,7 +444,7 @@ function hintsClear(): void {
     pa = s1ptwWalkI(tb | idx, e, tag, nfGen, true);
     if (pa == WALK_FAULT) { fetchFaulted = true; return 0; }
   }
-  if (hinted && (pa | 3 | AF | S2AP_R) == load<u64>(HINT0, 8)) return dp;
+  if ((pa | HINT_OK) == expect) return dp;
   hintSet(HINT0, tb, pa);
   return fetchAt(pa, idx, level);
 }
@@ -434,11 +459,10 @@ function hintsClear(): void {
     // A page in the level-3 table found by an earlier stage-2 walk of this translation: cheaper
     // than a walk-cache lookup, and always current. (Not entered in the walk cache: walks of
     // later translations that miss there enter it.)
+    const dp = hintLoad(h, tb, idx); // meanwhile, at the predicted PA
+    const expect = hintExpect;
     const d3 = load<u64>(memo3Host + (<u32>(tb >> 9) & 0xff8));
-    if (tb == load<u64>(h)) { // the table of the last walk: read at the hinted PA meanwhile
-      const dp = load<u64>(load<u32>(h, 16) + idx);
-      if ((d3 & HINT_MASK) == load<u64>(h, 8)) return dp;
-    }
+    if ((d3 & HINT_MASK) == expect) return dp; // the predicted PA, valid, AF, readable
     if ((d3 & s2ChkR) == (3 | AF | S2AP_R)) { // valid page, AF, readable
       const pa = d3 & ADDR_47_12;
       hintSet(h, tb, pa);
@@ -577,6 +601,7 @@ let s2OutBits: u32 = 0;
 let s2Base: u64 = 0; // start-level table address (concatenated tables aligned to their total size)
 let s2Chk: u64 = 3; // tableCheck(s2OutBits)
 let s2ChkR: u64 = 3; // s2Chk | AF | S2AP_R: a readable level-3 page satisfies (d & s2ChkR) == s2ChkR
+let s2PredLimit: u64 = 0; // RAM below 2^s2OutBits: [RAM_BASE_PA, RAM_BASE_PA + s2PredLimit)
 
 /** Makes vttbr/vtcr the stage-2 registers of the following stage-2 walks. */
 @inline function s2Prepare(vttbr: u64, vtcr: u64): void {
@@ -610,6 +635,8 @@ function s2Decode(vttbr: u64, vtcr: u64): void {
   s2OutBits = psBits(<u32>(vtcr >> 16) & 7);
   s2Chk = tableCheck(s2OutBits);
   s2ChkR = s2Chk | AF | S2AP_R;
+  const top: u64 = <u64>1 << s2OutBits;
+  s2PredLimit = top <= RAM_BASE_PA ? 0 : min(<u64>ramSize, top - RAM_BASE_PA);
   const base = vttbr & BADDR_47_1;
   if ((base >> s2OutBits) != 0) { s2Status = 2; return; }
   s2Base = base & ~((s2Mask0 << 3) | 7); // concatenated tables are aligned to their total size

@@ -12,6 +12,12 @@ const U64 = (1n << 64n) - 1n;
 const N = s2MemAttr(0xf);
 const VA = 0x12_3456_0000n; // every stage-1 level index non-zero
 const PAGES = 8;
+// Four more pages that share no table below the start level with VA or with each other: walks
+// alternating between them predict from the hinted PA - IPA instead of the same table.
+const FAR = 4;
+const SPREAD = 0x80_4020_1000n; // 512 GiB + 1 GiB + 2 MiB + 4 KiB
+const farVa = (k: number) => VA + BigInt(k + 1) * SPREAD;
+const anyVa = (p: number) => (p < PAGES ? VA + BigInt(p) * 0x1000n : farVa(p - PAGES));
 const DATA_IPA = 0x20_0000_0000n;
 const S1_IPA = 0x30_0000_0000n;
 const S1_PA = RAM + 0x100_0000n; // the stage-1 tables' first home
@@ -43,15 +49,25 @@ function nested(s2levels: 3 | 4) {
   const s2root = s2.alloc();
   // Stage-1 tables at IPAs s1Ipa + n * 4K, first at S1_PA + n * 4K.
   const s1 = new Tables(core, s1Ipa, 0x10_0000n, (a) => a - s1Ipa + S1_PA);
-  for (let p = 0n; p < 16n; p++) s2.map(s2root, s2st, s1Ipa + p * 0x1000n, 3, page(S1_PA + p * 0x1000n, S2_RW | N));
+  for (let p = 0n; p < 32n; p++) s2.map(s2root, s2st, s1Ipa + p * 0x1000n, 3, page(S1_PA + p * 0x1000n, S2_RW | N));
   const root = s1.alloc();
   for (let p = 0; p < PAGES; p++) {
     s1.map(root, s1Start(48), VA + BigInt(p) * 0x1000n, 3, page(dataIpa + BigInt(p) * 0x1000n));
     s2.map(s2root, s2st, dataIpa + BigInt(p) * 0x1000n, 3, page(DATA_PA + BigInt(p) * 0x1000n, S2_RW | N));
   }
+  for (let k = 0; k < FAR; k++) {
+    const ipa = dataIpa + BigInt(k + 1) * 0x20_0000n; // each in a 2 MiB of its own
+    s1.map(root, s1Start(48), farVa(k), 3, page(ipa));
+    s2.map(s2root, s2st, ipa, 3, page(DATA_PA + BigInt(PAGES + k) * 0x1000n, S2_RW | N));
+  }
   // The stage-1 table IPAs of VA, start level first.
-  const tableIpas: bigint[] = [root];
-  for (let level = 0; level < 3; level++) tableIpas.push(s1.read(tableIpas[level], Number((VA >> BigInt(39 - 9 * level)) & 511n)) & 0xffff_ffff_f000n);
+  /** The stage-1 table IPAs of va, start level first. */
+  const tablesOf = (va: bigint) => {
+    const t: bigint[] = [root];
+    for (let level = 0; level < 3; level++) t.push(s1.read(t[level], Number((va >> BigInt(39 - 9 * level)) & 511n)) & 0xffff_ffff_f000n);
+    return t;
+  };
+  const tableIpas = tablesOf(VA);
   core.setSysreg(SR.TTBR0_EL1, root | (1n << 48n));
   core.setSysreg(SR.TCR_EL1, tcrEl1(16));
   core.setSysreg(SR.SCTLR_EL1, 0x30d00801n);
@@ -64,7 +80,7 @@ function nested(s2levels: 3 | 4) {
   const slot = (ipa: bigint) => s2.slot(s2root, s2st, ipa, 3);
   const pageOf = (ipa: bigint) => core.readPhysU64(slot(ipa)) & 0xffff_ffff_f000n;
   const home = tableIpas.map(pageOf); // where each stage-1 table's contents are (even while unmapped)
-  return { core, s2, s2root, s2st, tableIpas, home, dataIpa, fresh, slot, pageOf };
+  return { core, s2, s2root, s2st, tableIpas, tablesOf, home, dataIpa, fresh, slot, pageOf };
 }
 
 type Op =
@@ -75,7 +91,7 @@ type Op =
   | { kind: 'newLevel3'; which: 'tables' | 'data' }; // a new stage-2 level-3 table (copied) for the 2 MiB
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('translate' as const), p: fc.nat(PAGES - 1) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('translate' as const), p: fc.nat(PAGES + FAR - 1) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('moveTable' as const), t: fc.nat(3), edit: fc.integer({ min: -1, max: PAGES - 1 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unmapTable' as const), t: fc.nat(3), readOnly: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('moveData' as const), p: fc.nat(PAGES - 1) }) },
@@ -85,7 +101,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 function apply(w: ReturnType<typeof nested>, op: Op): void {
   const { core } = w;
   const va = (p: number) => VA + BigInt(p) * 0x1000n;
-  if (op.kind === 'translate') { agree(core, va(op.p)); agree(core, va(op.p)); return; }
+  if (op.kind === 'translate') { agree(core, anyVa(op.p)); agree(core, anyVa(op.p)); return; }
   if (op.kind === 'moveTable') {
     const ipa = w.tableIpas[op.t], from = w.home[op.t], to = w.fresh();
     w.home[op.t] = to;
@@ -118,9 +134,9 @@ describe('nested walks: table hints never change a result', () => {
     it(`4+${levels}: after stage-2 changes and TLBI VMALLS12E1IS, cached translations equal the uncached walk`, () => {
       fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
         const w = nested(levels);
-        for (let p = 0; p < PAGES; p++) agree(w.core, VA + BigInt(p) * 0x1000n); // hints set
+        for (let p = 0; p < PAGES + FAR; p++) agree(w.core, anyVa(p)); // hints set
         for (const op of ops) apply(w, op);
-        for (let p = 0; p < PAGES; p++) agree(w.core, VA + BigInt(p) * 0x1000n);
+        for (let p = 0; p < PAGES + FAR; p++) agree(w.core, anyVa(p));
       }), { numRuns: 60, seed: 0x5eed + levels });
     });
   }
@@ -146,6 +162,24 @@ describe('nested walks: table hints never change a result', () => {
       expect(w.core.lastFault()).toMatchObject({ stage2: false, s1ptw: false, level: t });
       agree(w.core, VA);
     }
+  });
+
+  it('a prediction that would fall outside RAM is not made: the walk reads the stage-2 descriptor (here a fault)', () => {
+    const w = nested(4);
+    const ramEnd = RAM + BigInt(w.core.ramSize);
+    // The level-3 table of VA moves to the last page of RAM: the level-3 hint's PA - IPA becomes large.
+    const l3 = w.tableIpas[3], last = ramEnd - 0x1000n;
+    for (let i = 0n; i < 4096n; i += 8n) w.core.writePhysU64(last + i, w.core.readPhysU64(w.home[3] + i));
+    w.core.writePhysU64(w.slot(l3), page(last, S2_RW | N));
+    // The level-3 table of a far page (a higher IPA: IPA + that difference is beyond RAM) unmapped.
+    const farL3 = w.tablesOf(farVa(0))[3];
+    expect(farL3 > l3).toBe(true);
+    w.core.writePhysU64(w.slot(farL3), 0n);
+    w.core.tlbi('VMALLS12E1IS');
+    expect(cached(w.core, VA)).toBe(DATA_PA);
+    expect(cached(w.core, farVa(0))).toBe(U64);
+    expect(w.core.lastFault()).toMatchObject({ stage2: true, s1ptw: true, level: 3 });
+    agree(w.core, farVa(0));
   });
 
   it('a stage-1 table unmapped or made unreadable at stage 2 faults (S1PTW) right after a walk that read it', () => {
