@@ -27,7 +27,8 @@
 // final walk of the same 2 MiB, alongside the real stage-2 translation; an early load is used only
 // when that translation gives the same place (rootFetch, nestedFetch, s2WalkI `predict`). The hot
 // paths were tuned by instruction counts of V8's code (valgrind) and bench/walk.ts; the hints by
-// the wall time of bench/walk.ts (+13-18% for a cold nested walk, for ~4% more instructions).
+// the wall time of bench/walk.ts (+13-18% for a cold nested walk, +13% with the walk cache warm,
+// for ~4% more instructions).
 import {
   FAULT_ACCESS_FLAG, FAULT_ADDRESS_SIZE, FAULT_EXTERNAL_WALK, FAULT_PERMISSION, FAULT_TRANSLATION, setFault,
 } from './fault';
@@ -450,9 +451,10 @@ let hintExpect: u64 = <u64>-1;
 }
 
 /**
- * The stage-1 descriptor at byte idx of the table at IPA page tb (levels 1 to 3, hint record h),
- * read through stage 2 (the level-3 table memo, the walk cache, or a full stage-2 walk that fills
- * the cache). On a fault: 0, with fetchFaulted set.
+ * The stage-1 descriptor at byte idx of the table at IPA page tb (levels 1 to 3, hint h), read
+ * through stage 2 (the level-3 table memo, the walk cache, or a full stage-2 walk that fills the
+ * cache), and loaded ahead at the predicted PA on the first two. On a fault: 0, with fetchFaulted
+ * set.
  */
 @inline function nestedFetch(tb: u64, idx: u32, level: i32, h: u32): u64 {
   if ((tb >> 21) == memo3Key) {
@@ -471,14 +473,18 @@ let hintExpect: u64 = <u64>-1;
   }
   const e = s2cSlotH(nfHash, tb >> 12);
   const tag = nfTag | (tb >> 8); // (IPA page number << 4)
-  if (load<u8>(nfFillAddr) != 0) { // (else nothing live in the walk cache for the VMID)
-    const d2 = load<u64>(e, 8);
-    if (((load<u64>(e) ^ tag) | ((d2 & (S2C_GEN_MASK | S1P_R0)) ^ nfGenR)) == 0) {
-      return fetchAt(d2 & ADDR_47_12, idx, level); // a live walk-cache entry allowing stage-2 reads
-    }
+  let pa: u64;
+  const d2 = load<u64>(e, 8);
+  if (load<u8>(nfFillAddr) != 0 && ((load<u64>(e) ^ tag) | ((d2 & (S2C_GEN_MASK | S1P_R0)) ^ nfGenR)) == 0) {
+    const dp = hintLoad(h, tb, idx); // meanwhile, at the predicted PA
+    const expect = hintExpect;
+    pa = d2 & ADDR_47_12; // a live walk-cache entry allowing stage-2 reads
+    if ((pa | HINT_OK) == expect) return dp;
+  } else {
+    pa = s1ptwWalk(tb | idx, e, tag, nfGen);
+    if (pa == WALK_FAULT) { fetchFaulted = true; return 0; }
   }
-  const pa = s1ptwWalk(tb | idx, e, tag, nfGen);
-  if (pa == WALK_FAULT) { fetchFaulted = true; return 0; }
+  hintSet(h, tb, pa);
   return fetchAt(pa, idx, level);
 }
 

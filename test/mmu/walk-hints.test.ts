@@ -88,7 +88,8 @@ type Op =
   | { kind: 'moveTable'; t: number; edit: number } // copy stage-1 table t to a fresh PA, the copy edited when edit >= 0
   | { kind: 'unmapTable'; t: number; readOnly: boolean } // no stage-2 mapping, or no read permission
   | { kind: 'moveData'; p: number }
-  | { kind: 'newLevel3'; which: 'tables' | 'data' }; // a new stage-2 level-3 table (copied) for the 2 MiB
+  | { kind: 'newLevel3'; which: 'tables' | 'data' } // a new stage-2 level-3 table (copied) for the 2 MiB
+  | { kind: 'flushS1' }; // TLBI VMALLE1IS: the walk cache stays (walks then fetch tables through it)
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('translate' as const), p: fc.nat(PAGES + FAR - 1) }) },
@@ -96,12 +97,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unmapTable' as const), t: fc.nat(3), readOnly: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('moveData' as const), p: fc.nat(PAGES - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('newLevel3' as const), which: fc.constantFrom('tables' as const, 'data' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('flushS1' as const) }) },
 );
 
 function apply(w: ReturnType<typeof nested>, op: Op): void {
   const { core } = w;
   const va = (p: number) => VA + BigInt(p) * 0x1000n;
   if (op.kind === 'translate') { agree(core, anyVa(op.p)); agree(core, anyVa(op.p)); return; }
+  if (op.kind === 'flushS1') { core.tlbi('VMALLE1IS'); return; }
   if (op.kind === 'moveTable') {
     const ipa = w.tableIpas[op.t], from = w.home[op.t], to = w.fresh();
     w.home[op.t] = to;
@@ -180,6 +183,19 @@ describe('nested walks: table hints never change a result', () => {
     expect(cached(w.core, farVa(0))).toBe(U64);
     expect(w.core.lastFault()).toMatchObject({ stage2: true, s1ptw: true, level: 3 });
     agree(w.core, farVa(0));
+  });
+
+  it('a table fetched through the walk cache is read at its PA there, not at a stale prediction', () => {
+    const w = nested(4);
+    const far = farVa(0), farPa = DATA_PA + BigInt(PAGES) * 0x1000n;
+    apply(w, { kind: 'moveTable', t: 1, edit: -1 }); // VA's level-1 table moves (TLBI VMALLS12E1IS)
+    expect(cached(w.core, far)).toBe(farPa);
+    w.core.tlbi('VMALLE1IS');
+    expect(cached(w.core, far)).toBe(farPa); // far's level-1 table entered in the walk cache
+    expect(cached(w.core, VA)).toBe(DATA_PA); // the level-1 hint: PA - IPA of the moved table
+    w.core.tlbi('VMALLE1IS');
+    agree(w.core, far); // far's level-1 table: a walk-cache hit, mispredicted
+    expect(cached(w.core, far)).toBe(farPa);
   });
 
   it('a stage-1 table unmapped or made unreadable at stage 2 faults (S1PTW) right after a walk that read it', () => {
