@@ -18,7 +18,7 @@ import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead
 import { timerRunStart } from './timer';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
-import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, invalidateAllEL2, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
+import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
 import { execTlbi, tlbiKnown } from './tlbi';
 import { wAttr, wDevice, wGlobal, wLevel, wPerms, wSH } from './walk';
 import { faultIPA, faultLevel, faultS1PTW, faultStage2, faultStatusCode, faultType } from './fault';

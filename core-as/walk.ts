@@ -397,7 +397,6 @@ const HINT_MASK: u64 = ADDR_47_12 | HINT_OK;
 
 function hintsClear(): void {
   for (let h = HINT0; h <= HINT3; h += 32) { store<u64>(h, <u64>-1); store<u64>(h, <u64>-1, 8); }
-  finKey = <u64>-1;
 }
 
 @inline function hintSet(h: u32, tb: u64, pa: u64): void {
@@ -427,6 +426,16 @@ let hintExpect: u64 = <u64>-1;
   return 0;
 }
 
+const NO_PAGE: u64 = <u64>-1;
+
+/** The PA page of the live walk-cache entry at slot e with `tag` if it allows stage-2 reads, else NO_PAGE. */
+@inline function walkCachePage(e: u32, tag: u64): u64 {
+  if (load<u8>(nfFillAddr) == 0) return NO_PAGE; // nothing live in the walk cache for the VMID
+  const d2 = load<u64>(e, 8);
+  if (((load<u64>(e) ^ tag) | ((d2 & (S2C_GEN_MASK | S1P_R0)) ^ nfGenR)) != 0) return NO_PAGE;
+  return d2 & ADDR_47_12;
+}
+
 /**
  * The start-level descriptor at byte idx of the table at IPA page tb: the table's stage-2
  * translation (walk cache, else a full walk from the root, filling the walk cache), read at the
@@ -437,11 +446,8 @@ let hintExpect: u64 = <u64>-1;
   const expect = hintExpect;
   const e = s2cSlotH(nfHash, tb >> 12);
   const tag = nfTag | (tb >> 8); // (IPA page number << 4)
-  let pa: u64;
-  const d2 = load<u64>(e, 8);
-  if (load<u8>(nfFillAddr) != 0 && ((load<u64>(e) ^ tag) | ((d2 & (S2C_GEN_MASK | S1P_R0)) ^ nfGenR)) == 0) {
-    pa = d2 & ADDR_47_12; // a live walk-cache entry allowing stage-2 reads
-  } else {
+  let pa = walkCachePage(e, tag);
+  if (pa == NO_PAGE) {
     pa = s1ptwWalkI(tb | idx, e, tag, nfGen, true);
     if (pa == WALK_FAULT) { fetchFaulted = true; return 0; }
   }
@@ -473,13 +479,10 @@ let hintExpect: u64 = <u64>-1;
   }
   const e = s2cSlotH(nfHash, tb >> 12);
   const tag = nfTag | (tb >> 8); // (IPA page number << 4)
-  let pa: u64;
-  const d2 = load<u64>(e, 8);
-  if (load<u8>(nfFillAddr) != 0 && ((load<u64>(e) ^ tag) | ((d2 & (S2C_GEN_MASK | S1P_R0)) ^ nfGenR)) == 0) {
+  let pa = walkCachePage(e, tag);
+  if (pa != NO_PAGE) {
     const dp = hintLoad(h, tb, idx); // meanwhile, at the predicted PA
-    const expect = hintExpect;
-    pa = d2 & ADDR_47_12; // a live walk-cache entry allowing stage-2 reads
-    if ((pa | HINT_OK) == expect) return dp;
+    if ((pa | HINT_OK) == hintExpect) return dp;
   } else {
     pa = s1ptwWalk(tb | idx, e, tag, nfGen);
     if (pa == WALK_FAULT) { fetchFaulted = true; return 0; }
