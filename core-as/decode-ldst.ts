@@ -1,6 +1,7 @@
 // Loads and stores (Arm ARM C4.1.89): exclusives and ordered, LSE atomics, literal, pairs,
 // single register (imm9 unscaled/pre/post/unprivileged, register offset, unsigned offset).
 // SIMD&FP register forms (V=1) and FEAT_MTE/FEAT_PAuth forms are UNDEFINED here.
+import { decodeSimdLoadStore } from './simd/decode-simd-ldst';
 import * as O from './ops';
 import { D_IMM, D_OP, D_P1, D_P2, D_RA, D_RD, D_RM, D_RN } from './decoded';
 import { dstZR, regSP, sext, srcZR } from './decode';
@@ -90,7 +91,7 @@ export function decodeLoadStore(insn: u32, e: u32): bool {
     return true;
   }
 
-  if (V) return false; // SIMD&FP loads/stores
+  if (V) return decodeSimdLoadStore(insn, e); // SIMD&FP loads/stores (core-as/simd/)
 
   // Load register (literal): opc 011 V 00 imm19 Rt
   if ((insn & 0x3b000000) == 0x18000000) {

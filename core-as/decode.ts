@@ -7,6 +7,8 @@ import { REG_DISCARD, REG_SP, REG_ZR } from './layout';
 import { decodeLogicalImm, ones } from './bitmask';
 import { decodeSystem } from './decode-system';
 import { decodeLoadStore } from './decode-ldst';
+import { decodeFp } from './fp/decode-fp';
+import { decodeSimd } from './simd/decode-simd';
 
 // Pattern table for data processing (immediate and register) and branches: [mask, bits, op].
 // Loads/stores and system instructions have their own decoders (decode-ldst.ts, decode-system.ts).
@@ -169,7 +171,14 @@ export function decode(insn: u32, e: u32): void {
     if (!decodeSystem(insn, e)) setUdf(e);
     return;
   }
-  if ((op0 & 0x7) == 0x7) { setUdf(e); return; } // SIMD & FP: not implemented → UNDEFINED
+  if ((op0 & 0x7) == 0x7) { // Data processing — scalar FP and Advanced SIMD (C4.1.96)
+    // op0 (31:28) = x0x1: the scalar floating-point classes (core-as/fp/); everything else in this
+    // space is Advanced SIMD and crypto (core-as/simd/, which asks core-as/fp/ first for the
+    // floating-point vector encodings). An encoding neither claims is UNDEFINED.
+    const ok = (insn & 0x50000000) == 0x10000000 ? decodeFp(insn, e) : decodeSimd(insn, e);
+    if (!ok) setUdf(e);
+    return;
+  }
   const n = PATTERNS.length;
   for (let i = 0; i < n; i += 3) {
     if ((insn & unchecked(PATTERNS[i])) == unchecked(PATTERNS[i + 1])) {

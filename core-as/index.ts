@@ -44,7 +44,8 @@ export function init(ramBytes: u32, config: u32): i32 {
 /** Architectural reset into `el` (1 or 2) at `entry`: registers zero, DAIF masked, MMU off. */
 export function reset(el: u32, entry: u64): void {
   memory.fill(L.CPU_BASE, 0, L.OFF_PC);
-  for (let i: u32 = 1; i < S.SR_COUNT; i++) S.srSet(i, 0);
+  for (let i: u32 = 1; i < S.SR_MAX; i++) S.srSet(i, 0);
+  memory.fill(L.CPU_BASE + L.OFF_V, 0, L.CPU_STATE_BYTES - L.OFF_V);
   S.srSet(S.SCTLR_EL1, 0x30d00800); // RES1 bits as QEMU resets them
   S.srSet(S.SCTLR_EL2, 0x30c50830);
   S.srSet(S.CNTHCTL_EL2, 3);
@@ -123,10 +124,10 @@ export function setPstate(v: u64): void {
 }
 export function getSysreg(idx: u32): u64 {
   if (idx == S.SP_EL0 || idx == S.SP_EL1 || idx == S.SP_EL2) saveSP();
-  return idx < S.SR_COUNT ? S.srGet(idx) : 0;
+  return idx < S.SR_MAX ? S.srGet(idx) : 0;
 }
 export function setSysreg(idx: u32, v: u64): void {
-  if (idx == 0 || idx >= S.SR_COUNT) return;
+  if (idx == 0 || idx >= S.SR_MAX) return;
   if (idx == S.SP_EL0 || idx == S.SP_EL1 || idx == S.SP_EL2) {
     saveSP(); S.srSet(idx, v); loadSP();
     return;

@@ -24,6 +24,10 @@ import { mrs, msr } from './sysreg-access';
 import { execSys } from './exec-sys';
 import * as M from './exec-mem';
 import { SCTLR_EL1, SCTLR_EL2, srGet } from './sysregs';
+import { execFp } from './fp/exec-fp';
+import { execSimd } from './simd/exec-simd';
+import { OP_FP_FIRST, OP_FP_END } from './fp/ops-fp';
+import { OP_SIMD_FIRST, OP_SIMD_END } from './simd/ops-simd';
 
 const HCR_HCD: u64 = 1 << 29;
 
@@ -476,8 +480,10 @@ export function interpret(): void {
       case O.OP_CASP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.casp(F8(e, D_P1), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
       case O.OP_SWP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.swp(F8(e, D_P1), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
       case O.OP_LDOP: if (spMisaligned(F8(e, D_RN))) { spAlignmentFault(); break; } if (M.ldop(F8(e, D_P1), F8(e, D_P2), F8(e, D_RM), F8(e, D_RD), getX(F8(e, D_RN)))) setPC(p + 4); break;
-      default: // OP_UDF and anything unallocated
-        undefinedInstruction();
+      default: // the FP and SIMD op ranges, OP_UDF and anything unallocated
+        if (op >= OP_FP_FIRST && op < OP_FP_END) execFp(e, p);
+        else if (op >= OP_SIMD_FIRST && op < OP_SIMD_END) execSimd(e, p);
+        else undefinedInstruction();
     }
   }
 }

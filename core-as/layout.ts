@@ -12,6 +12,11 @@
 //   DECODE_BASE  decode slots: 1024 decoded ops of 16 bytes per 4 KiB page
 //   PKVM_FAST    the hosted pKVM's stage-2 fault fast path (pkvm-fast-fault.ts): its parameters,
 //                its log, the host page allocator's bitmap, per-VM "backed" bitmaps, hyp_vmemmap
+//   PERCPU_BASE  SMP: per-CPU saved state and per-CPU TLBs (core-as/smp/)
+//   GIC_BASE     GICv3 distributor, redistributors, CPU interfaces, generic timers (core-as/gic/)
+//   FP_TABLES    FP/SIMD constant tables (core-as/fp/: 0x02E0_0000.., core-as/simd/: 0x02F0_0000..)
+//   DEBUG_BASE   debugger state: breakpoints, watchpoints (gdb stub, debug architecture)
+//   RESERVED     0x0310_0000..RAM_HOST: the compiled tier (next)
 //   RAM_HOST     guest RAM (physical address RAM_BASE_PA maps here)
 
 export const CPU_BASE: u32 = 0x0010_0000;
@@ -40,7 +45,15 @@ export const PKVM_BACKED: u32 = 0x019A_0000; // per VM slot, a bit per memslot p
 export const PKVM_BACKED_SLOT_BYTES: u32 = 0x0002_0000; // 1M pages (4 GiB) per VM
 export const PKVM_BACKED_SLOTS: u32 = 16;
 export const HYP_VMEMMAP: u32 = 0x01C0_0000; // struct hyp_page (8 bytes) per RAM page (≤ 7.5 MiB)
-export const RAM_HOST: u32 = 0x0240_0000;
+export const PERCPU_BASE: u32 = 0x0240_0000; // 8 MiB, owned by core-as/smp/
+export const PERCPU_BYTES: u32 = 0x0080_0000;
+export const GIC_BASE: u32 = 0x02C0_0000; // 2 MiB, owned by core-as/gic/
+export const GIC_BYTES: u32 = 0x0020_0000;
+export const FP_TABLES: u32 = 0x02E0_0000; // 1 MiB, owned by core-as/fp/
+export const SIMD_TABLES: u32 = 0x02F0_0000; // 1 MiB, owned by core-as/simd/
+export const DEBUG_BASE: u32 = 0x0300_0000; // 1 MiB: debugger state
+export const JIT_BASE: u32 = 0x0310_0000; // reserved for the compiled tier
+export const RAM_HOST: u32 = 0x0400_0000;
 
 // --- Parameters of the stage-2 fault fast path at PKVM_FAST (written by TypeScript) --------------
 export const PF_ENABLED: u32 = 0; // u32: 1 while a protected guest the path may serve runs
@@ -91,7 +104,11 @@ export const OFF_EXCL_ADDR: u32 = 40 * 8; // u64 exclusive monitor address (or ~
 export const OFF_EXCL_SIZE: u32 = 41 * 8; // u32 bytes covered by the monitor
 export const OFF_EXCL_VAL: u32 = 42 * 8; // u64 value seen by the load-exclusive (low)
 export const OFF_EXCL_VAL2: u32 = 43 * 8; // u64 (high, pairs)
-export const OFF_SYSREGS: u32 = 64 * 8; // u64 per sysreg index (see sysregs.ts)
+export const OFF_SYSREGS: u32 = 64 * 8; // u64 per sysreg index (see sysregs.ts), up to SR_MAX
+// SIMD&FP register file (part of the per-CPU state block): V0..V31, 16 bytes each, little-endian
+// (byte 0 of Vn is the least significant byte of the 128-bit value). FPCR/FPSR are sysregs.
+export const OFF_V: u32 = 0x8000;
+export const CPU_STATE_BYTES: u32 = 0x9000; // everything per-CPU in the block at CPU_BASE
 
 export const CFG_HAVE_EL2: u32 = 1; // EL2 implemented (native code at EL2, or hosted)
 export const CFG_EL2_HOSTED: u32 = 2; // exceptions to EL2 exit to TypeScript instead of vectoring

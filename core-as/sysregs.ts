@@ -101,6 +101,10 @@ export const ISR_EL1: u32 = 91;
 export const CNTHP_TVAL_EL2: u32 = 92;
 export const UAO: u32 = 93;
 export const SR_COUNT: u32 = 94;
+// Index ranges for new registers, so that subsystems can add theirs without colliding:
+//   94..199 general (this file), 200..299 GIC and generic timer (core-as/gic/),
+//   300..349 FP/SIMD, 350..449 debug and PMU. Storage for every index < SR_MAX is zeroed at reset.
+export const SR_MAX: u32 = 512;
 
 // Access flags per index (byte table in sysreg-access.ts): minimum EL in bits 1:0, RO = 4, WO = 8.
 export const SRF_RO: u32 = 4;
@@ -134,7 +138,7 @@ function def(idx: u32, op0: u32, op1: u32, crn: u32, crm: u32, op2: u32, flags: 
 /** Fills the encoding map. Minimum EL: op1 = 0,1,2,7 → EL1, 3 → EL0, 4,5 → EL2 (Arm ARM C5.3). */
 export function initSysregMap(): void {
   memory.fill(SYSREG_MAP, 0, 0x20000);
-  memory.fill(SYSREG_FLAGS, 0, 256);
+  memory.fill(SYSREG_FLAGS, 0, SR_MAX);
   // Unallocated ID space (op0=3, op1=0, CRn=0, CRm=1..7) reads as zero at EL1.
   for (let crm: u32 = 1; crm < 8; crm++) for (let op2: u32 = 0; op2 < 8; op2++) def(ID_RAZ, 3, 0, 0, crm, op2, 1 | SRF_RO);
   def(MIDR_EL1, 3, 0, 0, 0, 0, 1 | SRF_RO);
