@@ -44,7 +44,9 @@ if [ ! -f busybox ]; then
 fi
 ln -sf "Image-$kver" Image
 echo "$kver" > kernel.version
-node "$here/mkinitramfs.mjs" --busybox "$cache/busybox" --init "$here/init" --out "$cache/initramfs.cpio.gz"
+images="$here/../guest-images/bin"
+node "$here/mkinitramfs.mjs" --busybox "$cache/busybox" --init "$here/init" --out "$cache/initramfs.cpio.gz" \
+  --add "$here/vmm/pkvm-vmm:/bin/pkvm-vmm" --add "$images/hello.elf:/guests/hello.elf" --add "$images/toucher.elf:/guests/toucher.elf"
 echo "kernel: $kpkg ($cache/Image)"
 echo "busybox-static: $(cat busybox.version)"
 echo "initramfs: $cache/initramfs.cpio.gz ($(sha256sum initramfs.cpio.gz | cut -c1-16))"

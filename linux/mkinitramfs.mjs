@@ -36,6 +36,11 @@ for (const spec of opt.add) {
   const src = spec.slice(0, i), dest = spec.slice(i + 1).replace(/^\/+/, '');
   if (!dest) fail(`--add ${spec}: empty destination`);
   entries.push({ name: dest, mode: S_IFREG | (isExec(src) ? 0o755 : 0o644), data: read(src) });
+  // The kernel's unpacker creates no parent directories: every one must be an entry of its own.
+  for (let d = dest.lastIndexOf('/'); d > 0; d = dest.lastIndexOf('/', d - 1)) {
+    const dir = dest.slice(0, d);
+    if (!entries.some((e) => e.name === dir)) entries.push({ name: dir, mode: S_IFDIR | 0o755 });
+  }
 }
 entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 for (let i = 1; i < entries.length; i++) if (entries[i].name === entries[i - 1].name) fail(`${entries[i].name} added twice`);

@@ -11,7 +11,31 @@ export const EXPECTED_INIT_2CPU = [
   'INIT: md5: 53d025127ae99ab79e8502aae2d9bea6',
   'INIT: sort: 1 2 3 10',
   'INIT: shell arithmetic: 42 1099511627776',
+  'INIT: vmm: hello',
+  'INIT: vmm: hello exit status 0',
+  'INIT: vmm: toucher 0x400 7 8',
+  'INIT: vmm: toucher exit status 0',
   'INIT: checks done',
+];
+
+/** toucher's checksum from its specification (guest-images/toucher.c): xorshift64* values written,
+ *  read back and folded into FNV-1a, computed here independently of any emulator. */
+export function toucherChecksum(pages: number, seed: bigint, words: number): string {
+  const M = (1n << 64n) - 1n;
+  let s = seed, h = 0xcbf29ce484222325n;
+  for (let i = 0; i < pages * words; i++) {
+    let x = s; x ^= x >> 12n; x ^= (x << 25n) & M; x ^= x >> 27n; s = x;
+    const v = (x * 0x2545f4914f6cdd1dn) & M;
+    for (let b = 0n; b < 8n; b++) { h ^= (v >> (b * 8n)) & 0xffn; h = (h * 0x100000001b3n) & M; }
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+/** What the guests run by the project's VMM print under the booted kernel's KVM. */
+export const EXPECTED_VMM_GUEST_LINES = [
+  'Hello from pkvm-emu guest at EL1',
+  'toucher: pages 400',
+  `toucher: checksum ${toucherChecksum(0x400, 7n, 8)}`,
 ];
 
 /** Kernel-log lines (timestamps stripped) both machines must print with kvm-arm.mode=protected. */

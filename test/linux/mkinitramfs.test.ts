@@ -69,7 +69,9 @@ describe('mkinitramfs', () => {
     expect([con.mode, con.rdevmajor, con.rdevminor]).toEqual([0o020600, 5, 1]);
     expect(byName.get('bin/pkvm-vmm')!.mode).toBe(0o100755);
     expect([...byName.get('guests/hello.bin')!.data]).toEqual([1, 2, 3, 4, 5]);
-    for (const d of ['proc', 'sys', 'dev', 'tmp']) expect(byName.get(d)!.mode).toBe(0o040755);
+    for (const d of ['proc', 'sys', 'dev', 'tmp', 'guests']) expect(byName.get(d)!.mode).toBe(0o040755);
+    // every entry's parent directory comes before it (the kernel's unpacker creates none)
+    for (const e of entries) if (e.name.includes('/')) expect(entries.findIndex((p) => p.name === e.name.slice(0, e.name.lastIndexOf('/')))).toBeLessThan(entries.indexOf(e));
     for (const e of entries) expect([e.uid, e.gid, e.mtime]).toEqual([0, 0, 0]);
   });
 
