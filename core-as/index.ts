@@ -13,6 +13,7 @@ import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
 import { contextChanged } from './context';
+import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { timerRunStart } from './timer';
@@ -35,6 +36,7 @@ export function init(ramBytes: u32, config: u32): i32 {
   setRamSize(<u64>ramBytes);
   store<u32>(L.CPU_BASE + L.OFF_CONFIG, config);
   S.initSysregMap();
+  pmuInitSysregMap();
   initAlu();
   invalidateAllCode();
   reset(1, 0);
@@ -59,6 +61,7 @@ export function reset(el: u32, entry: u64): void {
   setPstateMisc(0);
   setNZCV(0);
   setPC(entry);
+  pmuReset();
   mmioReset();
   tlbFlushAll();
   tlb2Clear();

@@ -7,19 +7,17 @@ import {
   curEL, getDAIF, getPstateMisc, getSPSel, haveEL2, nzcv, saveSP, setDAIF, setELAndSPSel, setNZCV,
   setPstateMisc,
 } from './state';
-import { EC_SYSREG, routeEL1, takeSimple, undefinedInstruction } from './exception';
+import { routeEL1, takeSimple, undefinedInstruction } from './exception';
 import { pc, HCR_RW } from './state';
 import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ, ticksNow } from './timer';
+import { trapSysreg } from './sysreg-trap';
+import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
+import { pmuMrs, pmuMsr } from './pmu/pmu-access';
 
-/** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
-export function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
-  const op0 = key >> 14, op1 = (key >> 11) & 7, crn = (key >> 7) & 15, crm = (key >> 3) & 15, op2 = key & 7;
-  const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | ((rt & 31) << 5) | (crm << 1) | (isRead ? 1 : 0);
-  takeSimple(el, EC_SYSREG, iss, pc);
-}
+export { trapSysreg } from './sysreg-trap';
 
 /** Common access check. False when an exception was taken. */
 function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
@@ -54,6 +52,8 @@ function idValue(idx: u32): u64 {
     case S.MPIDR_EL1: return 0x80000000;
     case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3, no FP/AdvSIMD
       return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | (<u64>0xf << 16) | (<u64>0xf << 20);
+    case S.ID_AA64DFR0_EL1: // DebugVer v8.0, PMUVer PMUv3 (core-as/pmu/), BRPs/WRPs the minimum (2 each)
+      return 0x6 | (1 << 8) | (1 << 12) | (1 << 20);
     case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20); // CRC32, LSE atomics
     case S.ID_AA64MMFR0_EL1: // PARange 48 bits, ASID 16 bits, 4K granule only (TGran16/64 unsupported)
       return 5 | (2 << 4) | (<u64>0xf << 24) | (<u64>0x0 << 28) | (<u64>0x2 << 40) | (<u64>0xf << 20);
@@ -69,6 +69,7 @@ function idValue(idx: u32): u64 {
 
 /** MRS Xt, <reg>. False when an exception was taken. */
 export function mrs(idx: u32, key: u32, rt: u32): bool {
+  if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMrs(idx, key, rt);
   if (!checkAccess(idx, key, rt, true)) return false;
   let v: u64;
   switch (idx) {
@@ -101,6 +102,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
 
 /** MSR <reg>, Xt. False when an exception was taken. */
 export function msr(idx: u32, key: u32, rt: u32): bool {
+  if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMsr(idx, key, rt);
   if (!checkAccess(idx, key, rt, false)) return false;
   const v = getX(rt);
   switch (idx) {
