@@ -137,7 +137,8 @@ export class GdbStub {
     return { signal: SIGTRAP, extra: name ? `${name}:${addr.toString(16)};` : undefined };
   }
 
-  private stop(s: StopInfo): void {
+  /** Stops and reports (notify: the client resumed us and waits for this reply; a new one asks '?'). */
+  private stop(s: StopInfo, notify = true): void {
     this.state = 'stopped';
     this.mode = 'continue';
     this.stepOver = true;
@@ -145,16 +146,14 @@ export class GdbStub {
     const t = this.target.current();
     this.gThread = t.id;
     this.lastStop = `T${s.signal.toString(16).padStart(2, '0')}${s.extra ?? ''}thread:${t.id.toString(16)};`;
-    if (this.transport.connected) this.sendPacket(this.lastStop);
+    if (notify && this.transport.connected) this.sendPacket(this.lastStop);
   }
 
   /** Between chunks: Ctrl-C, a new client (stops the guest for it), a client gone. */
   private checkAsync(): void {
     if (this.transport.takeNewConnection()) {
       this.reset();
-      this.state = 'stopped';
-      this.lastStop = `T02thread:${this.target.current().id.toString(16)};`;
-      this.stop({ signal: SIGINT });
+      this.stop({ signal: SIGINT }, false);
       return;
     }
     if (this.state === 'running') {
@@ -185,7 +184,12 @@ export class GdbStub {
     }
   }
 
+  /** A new client: nothing of the last session survives (its breakpoints, modes, acks). */
   private reset(): void {
+    this.removeAll();
+    this.reader.reset();
+    this.phys = false;
+    this.regime = 'cur';
     this.noAck = false;
     this.lastSent = null;
     this.interrupt = false;

@@ -60,6 +60,7 @@ const server = net.createServer((s) => {
     const finish = () => { if (pending.length) { setTimeout(finish, 1); return; } Atomics.store(ctl, ${C_CONNECTED}, 0); event(); };
     finish();
   };
+  s.on('end', gone);
   s.on('close', gone);
   s.on('error', gone);
 });
