@@ -87,13 +87,13 @@ export class GdbStub {
 
   // --- Execution control (called instead of Core.run) ----------------------------------------
   run(budget: number): ExitReason {
-    if (this.killed) throw new GdbKill();
+    if (this.killed) this.die();
     if (this.state === 'wait-client') this.waitForClient();
     if (this.pendingStop) { const s = this.pendingStop; this.pendingStop = null; this.stop(s); }
     let left = budget;
     for (;;) {
       if (this.state === 'stopped') this.serveStopped();
-      if (this.killed) throw new GdbKill();
+      if (this.killed) this.die();
       if (left <= 0) return 'budget';
       const before = this.core.insns;
       if (this.state === 'running' && this.mode === 'step') {
@@ -124,6 +124,13 @@ export class GdbStub {
     this.dbg.dbgSuspend(0);
     if (r !== 'mmio') this.stepOver = false;
     return r;
+  }
+
+  /** After k / vKill: the last reply flushed, the run ends (the CLI prints one line). */
+  private die(): never {
+    this.transport.close();
+    this.core.debugHook = null;
+    throw new GdbKill();
   }
 
   private coreStop(): StopInfo {
@@ -239,7 +246,6 @@ export class GdbStub {
           try {
             reply = this.handle(raw);
           } catch (e) {
-            if (e instanceof GdbKill) { this.killed = true; this.state = 'detached'; return; }
             const text = Buffer.from(raw.subarray(0, 40)).toString('latin1');
             this.log(`packet '${text}' failed: ${(e as Error).message}`);
             reply = 'E01';
@@ -281,7 +287,7 @@ export class GdbStub {
       case 'H': return this.setThread(p);
       case 'T': return this.threadAlive(p.slice(1));
       case 'D': this.removeAll(); this.sendPacket('OK'); this.state = 'detached'; this.transport.drop(); return null;
-      case 'k': throw new GdbKill();
+      case 'k': this.killed = true; this.state = 'detached'; return null;
       case 'q': case 'Q': return this.query(p);
       case 'v': return this.vPacket(p);
       default: return '';
@@ -313,7 +319,7 @@ export class GdbStub {
       if (a[0] === 'c' || a[0] === 'C') return this.resume('continue', 'c');
       return 'E01';
     }
-    if (p === 'vKill' || p.startsWith('vKill;')) throw new GdbKill();
+    if (p === 'vKill' || p.startsWith('vKill;')) { this.killed = true; this.state = 'detached'; return 'OK'; }
     if (p === 'vMustReplyEmpty') return '';
     return '';
   }

@@ -79,15 +79,46 @@ export function coreTranslate(core: Core, va: bigint, regime: Regime, el: number
   return describeFault(first!);
 }
 
-/** The board's CPUs as threads (one until SMP: then one per CPU, ids 1..N). */
-export function machineTarget(core: Core, name = 'cpu0'): DebugTarget {
+/**
+ * The board's CPUs as the debugger sees them. One CPU: the core itself (singleCpu). With SMP the
+ * board supplies its CPU list: thread i + 1 is CPU i; the running CPU's registers are the core's,
+ * the others' come from wherever the board keeps them (regs(i)), and memory is translated with the
+ * selected CPU's registers (translate(i, …)).
+ */
+export interface BoardCpus {
+  count(): number;
+  /** The CPU whose state is live in the core (the one a stop reports). */
+  current(): number;
+  regs(i: number): CpuRegs;
+  translate(i: number, va: bigint, regime: Regime): bigint | string;
+  /** e.g. "EL1" or "off (waiting for CPU_ON)". */
+  state(i: number): string;
+}
+
+export function singleCpu(core: Core): BoardCpus {
   const regs = new LiveCpuRegs(core);
-  const t: DebugThread = {
-    id: 1, name,
-    live: () => true,
+  return {
+    count: () => 1,
+    current: () => 0,
     regs: () => regs,
-    translate: (va, regime) => coreTranslate(core, va, regime, core.el),
-    extraInfo: () => `EL${core.el}`,
+    translate: (_i, va, regime) => coreTranslate(core, va, regime, core.el),
+    state: () => `EL${core.el}`,
   };
-  return { core, threads: () => [t], current: () => t };
+}
+
+/** The board's CPUs as threads: CPU i is thread i + 1, named cpu<i>. */
+export function machineTarget(core: Core, cpus: BoardCpus = singleCpu(core)): DebugTarget {
+  const made: DebugThread[] = [];
+  const thread = (i: number): DebugThread => (made[i] ??= {
+    id: i + 1, name: `cpu${i}`,
+    live: () => cpus.current() === i,
+    regs: () => cpus.regs(i),
+    translate: (va, regime) => cpus.translate(i, va, regime),
+    extraInfo: () => cpus.state(i),
+  });
+  return {
+    core,
+    threads: () => Array.from({ length: cpus.count() }, (_, i) => thread(i)),
+    current: () => thread(cpus.current()),
+  };
 }
