@@ -3,8 +3,10 @@ import { readFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
+import { parseGdbPort, startGdb } from './gdb/attach';
+import { machineTarget } from '../machine/gdb/target';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean }
+export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -19,6 +21,7 @@ export function boot(image: string, flags: BootFlags): number {
   const memBytes = flags.mem ? parseSize(flags.mem) : undefined;
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
+  const gdbPort = flags.gdb !== undefined ? parseGdbPort(flags.gdb) : undefined;
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
@@ -28,8 +31,10 @@ export function boot(image: string, flags: BootFlags): number {
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
   m.load(bytes, image, rawAt);
+  const gdb = gdbPort !== undefined ? startGdb(gdbPort, machineTarget(m.core)) : null;
   const r = m.run(limit);
   flush();
+  gdb?.finish(r.reason === 'semihosting-exit' ? r.exitCode : r.reason === 'poweroff' || r.reason === 'reset' ? 0 : 1);
   if (flags.stats) {
     const mips = r.wallMs > 0 ? Number(r.insns) / r.wallMs / 1000 : 0;
     process.stderr.write(`instructions: ${r.insns}\nwall time: ${(r.wallMs / 1000).toFixed(3)} s\nMIPS: ${mips.toFixed(1)}\n`);

@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--append <args>', 'kernel command line (/chosen/bootargs)')
     .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
     .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
+    .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT before the first instruction (remote serial protocol)')
     .action((image: string, flags) => { process.exitCode = boot(image, flags); });
 
   program
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<scenario>', 'scenario file, e.g. scenarios/default.yaml')
     .option('--quiet', 'no timeline: consoles, the final page table and the results only')
     .option('--trace-faults', 'show every event of the fault path (vCPU load/put, each donation or share)')
+    .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT; each vCPU of each VM is a thread')
     .action(async (file: string, flags) => {
       // Loaded on use: `boot` does not depend on the hyp and host-kernel models.
       const { runCommand } = await import('./run');

@@ -10,6 +10,7 @@ import { raiseAbort, raiseExternalAbort } from './abort';
 import { pc } from './state';
 import { slotBase, slotForPage } from './codecache';
 import { isRam, ramHostAddr } from './ram';
+import { DBG_BREAK, dbgActive, dbgBreakAt, dbgBreakInPage } from './debug/debug';
 
 export let fetchVA: u64 = 1; // page VA of the current decode slot; 1 = none
 export let fetchSlot: u32 = 0; // linear-memory base of the decoded ops of that page
@@ -46,5 +47,10 @@ export function refillFetch(): bool {
   fetchSlot = slotBase(slotForPage(host));
   fetchRam = host;
   fetchVA = page;
+  // Debugger: a page with a breakpoint is not kept as the fetch page (each instruction comes here).
+  if ((dbgActive() & DBG_BREAK) != 0 && dbgBreakInPage(page)) {
+    fetchVA = 1;
+    if (dbgBreakAt(v)) return false;
+  }
   return true;
 }

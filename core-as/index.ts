@@ -12,6 +12,7 @@ import { initAlu, getX as coreGetX, setX as coreSetX } from './alu';
 import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
+export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbgSuspend, dbgStopKind, dbgStopAddr, dbgStopHit } from './debug/api';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
 import { invalidateAllCode, invalidateCode } from './codecache';

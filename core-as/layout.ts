@@ -136,4 +136,5 @@ export const EXIT_SEMIHOSTING: u32 = 3; // HLT #0xF000 with semihosting enabled 
 export const EXIT_MMIO: u32 = 4; // access to a non-RAM physical address (payload above)
 export const EXIT_WFI: u32 = 5; // WFI/WFE with nothing to wake it
 export const EXIT_HYP: u32 = 6; // exception routed to a TypeScript-hosted EL2 (ESR/FAR/HPFAR/ELR/SPSR_EL2)
-export const EXIT_BAD_STATE: u32 = 7; // the host asked for something impossible (e.g. PC outside memory on resume)
+export const EXIT_BAD_STATE: u32 = 7;
+export const EXIT_DEBUG: u32 = 16; // a debugger breakpoint or watchpoint (core-as/debug/: DBG_STOP_*) // the host asked for something impossible (e.g. PC outside memory on resume)

@@ -18,6 +18,7 @@ import { isRam, ramHostAddr } from './ram';
 import { invalidateCode, pageHasCode } from './codecache';
 import { curEntry, hcr, HCR_DC, memFault, requestExit, setMemFault } from './state';
 import { D_RD } from './decoded';
+import { DBG_WATCH, dbgActive, dbgWatchHit } from './debug/debug';
 
 const MMIO_STATUS: u32 = MMIO_RESULTS + MMIO_MAX * 8; // u32 per replayed access: 0 ok, 1 bus error
 
@@ -83,6 +84,7 @@ function accessPage(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32)
   const acc = isWrite ? ACC_WRITE : ACC_READ;
   const pa = translate(va, acc, idx, (<u32>va & ((1 << sizeLog2) - 1)) != 0); // unaligned: Device faults
   if (pa == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
+  if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(va, 1 << sizeLog2, !isWrite, isWrite)) { setMemFault(true); return 0; }
   if (!isRam(pa)) return deviceAccess(va, pa, sizeLog2, isWrite, value);
   const host = ramHostAddr(pa);
   const hostPage = host & ~0xfff;
@@ -177,6 +179,7 @@ export function probeWrite(va: u64, sizeLog2: u32): u32 {
   }
   const pa = translate(va, ACC_WRITE, curMmuIdx);
   if (pa == TRANSLATE_FAULT) { raiseAbort(va, ACC_WRITE); return 0; }
+  if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(va, 1 << sizeLog2, true, true)) { setMemFault(true); return 0; }
   if (!isRam(pa)) return 0;
   const host = ramHostAddr(pa);
   const code = pageHasCode(host & ~0xfff);

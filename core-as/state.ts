@@ -35,6 +35,9 @@ export function requestExit(reason: u32): void {
   remaining = 0;
 }
 
+/** After requestExit() from inside an instruction that is abandoned without retiring (debugger). */
+export function exitUndoRetire(): void { savedRemaining++; }
+
 @inline export function config(): u32 { return load<u32>(CPU_BASE + OFF_CONFIG); }
 @inline export function haveEL2(): bool { return (config() & CFG_HAVE_EL2) != 0; }
 @inline export function el2Hosted(): bool { return (config() & CFG_EL2_HOSTED) != 0; }

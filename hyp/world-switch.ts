@@ -109,6 +109,9 @@ export class WorldSwitch {
    * and its log taken after (host-kernel-model/fault-fast-path.ts, core-as/pkvm-fast-fault.ts).
    */
   guestRunHooks: { before(vcpu: PkvmHypVcpu): void; after(vcpu: PkvmHypVcpu): void } | null = null;
+  /** The vCPU whose context is on the core, and the host's saved meanwhile (for a debugger). */
+  running: PkvmHypVcpu | null = null;
+  savedHost: { pc: bigint; pstate: bigint; ctxt: KvmCpuContext } | null = null;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -143,6 +146,8 @@ export class WorldSwitch {
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
     c.pstate = vcpu.ctxt.pstate;
     c.pc = vcpu.ctxt.pc;
+    this.running = vcpu;
+    this.savedHost = host;
     let ret = ARM_EXCEPTION_IRQ;
     const start = c.insns;
     let left = this.opts.slice;
@@ -177,6 +182,8 @@ export class WorldSwitch {
     saveCpuContext(c, vcpu.ctxt);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
+    this.running = null;
+    this.savedHost = null;
     if (host) this.restoreHost(host);
     return ret;
   };

@@ -101,6 +101,7 @@ export const L = {
   EXIT_WFI: 5,
   EXIT_HYP: 6,
   EXIT_BAD_STATE: 7,
+  EXIT_DEBUG: 16,
 } as const;
 
 export const SR = {

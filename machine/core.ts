@@ -48,10 +48,11 @@ interface CoreExports {
   benchFastTlb(va: bigint, pages: number, n: number): bigint;
 }
 
-export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state';
+export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug';
 const EXIT_NAMES: Record<number, ExitReason> = {
   [L.EXIT_BUDGET]: 'budget', [L.EXIT_FIRMWARE]: 'firmware', [L.EXIT_SEMIHOSTING]: 'semihosting',
   [L.EXIT_MMIO]: 'mmio', [L.EXIT_WFI]: 'wfi', [L.EXIT_HYP]: 'hyp', [L.EXIT_BAD_STATE]: 'bad-state',
+  [L.EXIT_DEBUG]: 'debug',
 };
 
 export interface MmioAccess { pa: bigint; size: number; isWrite: boolean; value: bigint; seq: number; reg: number }
@@ -127,7 +128,18 @@ export class Core {
   setConfig(c: CoreConfig): void { this.x.setConfig(configBits(c)); }
   reset(el: number, entry: bigint): void { this.x.reset(el, entry); }
 
+  /**
+   * A debugger attached to this core (machine/gdb/stub.ts): run() goes through it, and it drives
+   * runRaw(); its breakpoint/watchpoint exits ('debug') never reach run()'s callers.
+   */
+  debugHook: ((budget: number) => ExitReason) | null = null;
+
   run(budget: number): ExitReason {
+    if (this.debugHook) return this.debugHook(budget);
+    return this.runRaw(budget);
+  }
+
+  runRaw(budget: number): ExitReason {
     const r = this.x.run(Math.max(0, Math.min(budget, 0x7fff_ffff)));
     return EXIT_NAMES[r] ?? 'bad-state';
   }

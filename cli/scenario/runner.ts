@@ -6,7 +6,7 @@
  */
 import type { TraceEvent } from './hyp-api';
 import type { Scenario } from './schema';
-import { createVm, createWorld } from './world';
+import { createVm, createWorld, type World } from './world';
 import { ActionError, RunState, type Failure } from './run-state';
 import { runAction } from './actions';
 import { checkExpectations, consoleText } from './expect';
@@ -30,9 +30,15 @@ export interface ScenarioResult {
   wallMs: number;
 }
 
-export function runScenario(s: Scenario): ScenarioResult {
+export interface RunHooks {
+  /** Called once the machine exists, before anything runs on it (e.g. to attach a debugger). */
+  onWorld?: (w: World) => void;
+}
+
+export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
   const t0 = performance.now();
   const world = createWorld(s);
+  hooks.onWorld?.(world);
   const st = new RunState(s, world);
   let aborted: string | null = null;
   let step = 'creating the VMs';

@@ -1,0 +1,124 @@
+// What the gdb stub debugs: a core and its threads. A thread is a CPU of the board (its state live
+// in the core), or under the hosted pKVM a guest vCPU, live while it runs and otherwise in its saved
+// context (cli/gdb/pkvm-threads.ts). Memory goes through a thread's translation regime by a walk
+// that uses and fills no TLB and takes no exception (Core.walk), or to physical RAM.
+import { Core, L, MMU_EL1, MMU_EL2, SR, type FaultInfo } from '../core';
+import type { CpuRegs } from './registers';
+
+/** 'cur': the thread's own regime (EL2 at EL2, else EL1&0 with stage 2 when enabled). */
+export type Regime = 'cur' | 'el1' | 'el2' | 'ipa';
+
+export interface DebugThread {
+  /** gdb thread id (≥ 1), stable while the thread exists. */
+  readonly id: number;
+  readonly name: string;
+  /** Its state is the core's right now. */
+  live(): boolean;
+  regs(): CpuRegs;
+  /** Translates va for a debugger access (no permission needed but a valid mapping): the PA or why not. */
+  translate(va: bigint, regime: Regime): bigint | string;
+  /** One line for qThreadExtraInfo / `info threads`. */
+  extraInfo(): string;
+}
+
+export interface DebugTarget {
+  readonly core: Core;
+  threads(): DebugThread[];
+  /** The thread on the core now (the one a stop reports). */
+  current(): DebugThread;
+}
+
+/** The live CPU state in the core (the current CPU of the board). */
+export class LiveCpuRegs implements CpuRegs {
+  constructor(readonly core: Core) {}
+  x(i: number): bigint { return this.core.getX(i); }
+  setX(i: number, v: bigint): void { this.core.setX(i, v); }
+  sp(): bigint { return this.core.getX(31); }
+  setSp(v: bigint): void { this.core.setX(31, v); }
+  pc(): bigint { return this.core.pc; }
+  setPc(v: bigint): void { this.core.pc = v; }
+  cpsr(): bigint { return this.core.pstate; }
+  setCpsr(v: bigint): void { this.core.pstate = v; }
+  v(i: number): bigint {
+    const dv = this.core.view, o = L.CPU_BASE + L.OFF_V + 16 * i;
+    return dv.getBigUint64(o, true) | (dv.getBigUint64(o + 8, true) << 64n);
+  }
+  setV(i: number, v: bigint): boolean {
+    const dv = this.core.view, o = L.CPU_BASE + L.OFF_V + 16 * i;
+    dv.setBigUint64(o, BigInt.asUintN(64, v), true);
+    dv.setBigUint64(o + 8, BigInt.asUintN(64, v >> 64n), true);
+    return true;
+  }
+  sysreg(idx: number): bigint | null { return this.core.sysreg(idx); }
+  setSysreg(idx: number, v: bigint): boolean { this.core.setSysreg(idx, v); return true; }
+}
+
+export function describeFault(f: FaultInfo): string {
+  return `${f.stage2 ? 'stage-2 ' : ''}${f.s1ptw ? '(on the stage-1 walk) ' : ''}fault, FSC 0x${f.fsc.toString(16)} at level ${f.level}`;
+}
+
+/**
+ * A debugger translation with the core's walker and the core's current translation registers:
+ * read permission, else execute, else as EL0 (the debugger needs a mapping, not a permission).
+ */
+export function coreTranslate(core: Core, va: bigint, regime: Regime, el: number): bigint | string {
+  if (regime === 'ipa') {
+    const t = core.walkStage2(va, 'r', core.sysreg(SR.VTTBR_EL2), core.sysreg(SR.VTCR_EL2));
+    if ('pa' in t) return t.pa;
+    const x = core.walkStage2(va, 'x', core.sysreg(SR.VTTBR_EL2), core.sysreg(SR.VTCR_EL2));
+    return 'pa' in x ? x.pa : describeFault(t.fault);
+  }
+  const idx = regime === 'el2' || (regime === 'cur' && el === 2) ? MMU_EL2 : MMU_EL1;
+  let first: FaultInfo | null = null;
+  for (const [acc, i] of [['r', idx], ['x', idx], ['r', 0], ['x', 0]] as const) {
+    if (i === 0 && idx === MMU_EL2) break;
+    const t = core.walk(va, acc, i);
+    if ('pa' in t) return t.pa;
+    first ??= t.fault;
+  }
+  return describeFault(first!);
+}
+
+/**
+ * The board's CPUs as the debugger sees them. One CPU: the core itself (singleCpu). With SMP the
+ * board supplies its CPU list: thread i + 1 is CPU i; the running CPU's registers are the core's,
+ * the others' come from wherever the board keeps them (regs(i)), and memory is translated with the
+ * selected CPU's registers (translate(i, …)).
+ */
+export interface BoardCpus {
+  count(): number;
+  /** The CPU whose state is live in the core (the one a stop reports). */
+  current(): number;
+  regs(i: number): CpuRegs;
+  translate(i: number, va: bigint, regime: Regime): bigint | string;
+  /** e.g. "EL1" or "off (waiting for CPU_ON)". */
+  state(i: number): string;
+}
+
+export function singleCpu(core: Core): BoardCpus {
+  const regs = new LiveCpuRegs(core);
+  return {
+    count: () => 1,
+    current: () => 0,
+    regs: () => regs,
+    translate: (_i, va, regime) => coreTranslate(core, va, regime, core.el),
+    state: () => `EL${core.el}`,
+  };
+}
+
+/** The board's CPUs as threads: CPU i is thread i + 1, named cpu<i>. */
+export function machineTarget(core: Core, cpus: BoardCpus = singleCpu(core)): DebugTarget {
+  const made: DebugThread[] = [];
+  const thread = (i: number): DebugThread => (made[i] ??= {
+    id: i + 1, name: `cpu${i}`,
+    live: () => cpus.current() === i,
+    regs: () => cpus.regs(i),
+    translate: (va, regime) => cpus.translate(i, va, regime),
+    extraInfo: () => cpus.state(i),
+  });
+  return {
+    core,
+    threads: () => Array.from({ length: cpus.count() }, (_, i) => thread(i)),
+    current: () => thread(cpus.current()),
+  };
+}

@@ -1,0 +1,199 @@
+// Debian's gdb-multiarch in batch mode against `pkvm-emu boot --gdb` and against
+// qemu-system-aarch64's gdbstub (-gdb tcp::PORT -S): the same session prints the same values for
+// everything architectural (registers, memory, stop addresses, watchpoint values). Then what only
+// pkvm-emu has: the system-register feature, monitor commands, `maintenance packet`, threads
+// (--smp 2 once the CLI has it) and the vCPU threads of `run SCENARIO --gdb`.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort, startEmu } from './rsp-client';
+import { QEMU_BIN, qemuAvailable } from '../diff/qemu';
+import { runCli } from '../cli/run-cli';
+
+const GDB = process.env.GDB_MULTIARCH || 'gdb-multiarch';
+const gdbAvailable = spawnSync(GDB, ['--version'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+if (!gdbAvailable) {
+  if (process.env.CI) throw new Error('gdb-multiarch is required in CI for the gdb stub tests');
+  console.warn('gdb-multiarch not found — gdb stub tests against gdb skipped');
+}
+const img = (n: string) => new URL(`../../guest-images/bin/${n}.elf`, import.meta.url).pathname;
+const root = new URL('../../', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'pkvm-gdb-'));
+
+/** Runs gdb-multiarch -batch with the commands of `script` against 127.0.0.1:port; its output. */
+function gdbBatch(port: number, elf: string, script: string): Promise<string> {
+  const f = join(tmp, `s${port}.gdb`);
+  writeFileSync(f, `set pagination off\nset confirm off\nset width 0\ntarget remote 127.0.0.1:${port}\n${script}\n`);
+  return new Promise((resolve, reject) => {
+    const p = spawn(GDB, ['-nx', '-batch', '-x', f, elf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`gdb timed out:\n${out}`)); }, 90_000);
+    p.on('exit', () => { clearTimeout(t); resolve(out); });
+  });
+}
+
+// hello.elf: 0x40081270 = "bl puts" in main, 0x40081284 = "mov w0, #0xa" after the first putc;
+// 0x40085ff8 = the slot of main's saved LR (stack top 0x40086000); 0x400812f0 = "Hello from …".
+const SESSION = `
+info registers pc sp
+watch *(long *)0x40085ff8
+continue
+p/x $pc
+p/x *(long *)0x40085ff8
+delete
+break *0x40081270
+continue
+info registers x0 x29 x30 sp pc
+p/x $cpsr
+stepi
+info registers pc x30
+x/s $x0
+x/4xg $sp
+x/6i 0x40081260
+rwatch *(char *)0x400812f1
+continue
+info registers pc x0 x3
+delete
+stepi
+info registers pc
+p $v0.d.u
+p/x $fpsr
+break *0x40081284
+continue
+set {int}$pc = 0xd4000001
+stepi
+p/x $pc
+p/x $cpsr & 0x3cf
+x/2xw 0x40081280
+set {long}0x40085f00 = 0x1122334455667788
+x/2xw 0x40085f00
+kill
+`;
+
+/** Lines whose text depends on the stub, not on the architecture. */
+function architectural(out: string): string[] {
+  return out.split('\n').filter((l) => l.trim() !== '' && !/^\[Inferior 1 \(/.test(l) && !/Remote connection closed/.test(l));
+}
+
+describe.skipIf(!gdbAvailable)('gdb-multiarch against pkvm-emu', () => {
+  it.skipIf(!qemuAvailable())('prints what it prints against qemu-system-aarch64 for the same session', async () => {
+    const port = await freePort();
+    const emu = await startEmu(['boot', img('hello')], port);
+    const ours = await gdbBatch(port, img('hello'), SESSION);
+    await emu.done;
+    const qport = await freePort();
+    const q = spawn(QEMU_BIN, ['-M', 'virt', '-cpu', 'cortex-a57', '-m', '128M', '-nographic', '-monitor', 'none', '-serial', 'null',
+      '-kernel', img('hello'), '-gdb', `tcp:127.0.0.1:${qport}`, '-S'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const theirs = await gdbBatch(qport, img('hello'), SESSION);
+      expect(architectural(ours)).toEqual(architectural(theirs));
+    } finally {
+      q.kill('SIGKILL');
+    }
+    // and what the session shows holds on its own
+    expect(ours).toMatch(/Hardware watchpoint 1: \*\(long \*\)0x40085ff8\n\nOld value = 0\nNew value = 1074266212\n/);
+    expect(ours).toMatch(/Hardware read watchpoint 3: \*\(char \*\)0x400812f1\n\nValue = 101 'e'\n/);
+    expect(ours).toMatch(/0x400812f0:\s+"Hello from pkvm-emu guest at EL"/);
+    expect(ours).toMatch(/\$\d+ = 0x40080a00\n/); // the SVC stepped into VBAR_EL1 (0x40080800) + 0x200
+    expect(ours).toMatch(/0x40085f00:\s+0x55667788\s+0x11223344/);
+  });
+
+  it('system registers, monitor commands, maintenance packet, threads', async () => {
+    const port = await freePort();
+    const emu = await startEmu(['boot', img('hello')], port);
+    const out = await gdbBatch(port, img('hello'), `
+break main
+continue
+info registers system
+p/x $VBAR_EL1
+p/x $CurrentEL
+set $ESR_EL2 = 0x5a000000
+p/x $ESR_EL2
+info threads
+thread 1
+monitor translate 0x40080000
+monitor xp 0x400812f0 8
+monitor phys
+x/s 0x400812f0
+monitor regime el1
+maintenance packet qC
+maintenance packet m400812f0,5
+monitor info
+detach
+`);
+    expect(await emu.done).toBe(0);
+    expect(emu.out()).toBe('Hello from pkvm-emu guest at EL1\n');
+    for (const r of ['ESR_EL1', 'FAR_EL1', 'ELR_EL1', 'SPSR_EL1', 'VBAR_EL1', 'SCTLR_EL1', 'TCR_EL1', 'TTBR0_EL1', 'TTBR1_EL1', 'MAIR_EL1',
+      'ESR_EL2', 'FAR_EL2', 'ELR_EL2', 'SPSR_EL2', 'VBAR_EL2', 'SCTLR_EL2', 'TCR_EL2', 'TTBR0_EL2', 'MAIR_EL2', 'HCR_EL2', 'VTTBR_EL2', 'VTCR_EL2', 'HPFAR_EL2', 'CurrentEL']) {
+      expect(out).toMatch(new RegExp(`^${r}\\s+0x[0-9a-f]+\\s`, 'm'));
+    }
+    expect(out).toMatch(/^VBAR_EL1\s+0x40080800\s/m); // set by _start (common/start.S)
+    expect(out).toMatch(/^SCTLR_EL1\s+0x30d00800\s/m); // reset value, MMU off
+    expect(out).toMatch(/^HCR_EL2\s+0x80000000\s/m); // RW: RAO/WI
+    expect(out).toMatch(/\$\d+ = 0x4\n/); // CurrentEL: EL1
+    expect(out).toMatch(/\$\d+ = 0x5a000000\n/);
+    expect(out).toMatch(/\* 1\s+Thread 1 \(cpu0: EL1\)\s+.*in main \(\)/);
+    expect(out).toMatch(/0x40080000 \(cpu0, regime cur\) -> PA 0x40080000/);
+    expect(out).toMatch(/0x00000000400812f0: 48 65 6c 6c 6f 20 66 72/);
+    expect(out).toMatch(/0x400812f0:\s+"Hello from pkvm-emu guest at EL"/);
+    expect(out).toMatch(/received: "QC1"/);
+    expect(out).toMatch(/received: "48656c6c6f"/);
+    expect(out).toMatch(/addresses: virtual, regime el1\nbreakpoints: none\n/); // (gdb inserts them only to resume)
+  });
+
+  const smp = runCli(['boot', '--help']).out.includes('--smp');
+  if (!smp) console.warn('gdb: the CLI has no --smp yet — the two-CPU thread switch test is skipped');
+  it.skipIf(!smp)('--smp 2: two threads, and a thread switch shows the other CPU', async () => {
+    const port = await freePort();
+    const emu = await startEmu(['boot', img('hello'), '--smp', '2'], port);
+    const out = await gdbBatch(port, img('hello'), `
+info threads
+thread 2
+info registers pc
+thread 1
+info registers pc
+kill
+`);
+    await emu.done;
+    expect(out).toMatch(/Thread 1 \(cpu0/);
+    expect(out).toMatch(/Thread 2 \(cpu1/);
+    expect(out).toMatch(/\[Switching to thread 2 \(Thread 2\)\]/);
+    expect(out).toMatch(/\[Switching to thread 1 \(Thread 1\)\]/);
+    expect(out).toMatch(/pc\s+0x40080000\s/);
+  });
+
+  it('run SCENARIO --gdb: each vCPU of each VM is a thread; a stopped guest and a saved vCPU', async () => {
+    const port = await freePort();
+    const emu = await startEmu(['run', join(root, 'scenarios/multi-vcpu.yaml'), '--quiet'], port);
+    const out = await gdbBatch(port, img('toucher'), `
+info threads
+break main
+continue
+info registers pc sp
+p/x $HCR_EL2
+p/x $VTTBR_EL2 != 0
+thread 3
+info registers pc x0
+monitor regime ipa
+monitor translate 0x40080000
+detach
+`);
+    const code = await emu.done;
+    expect(code).toBe(0);
+    expect(emu.out()).toMatch(/PASS multi-vcpu/);
+    for (const t of ['a/vcpu0', 'a/vcpu1', 'b/vcpu0', 'b/vcpu3', 'c/vcpu2', 'd/vcpu1']) expect(out).toContain(t);
+    // a/vcpu0 runs first; main of pguest-hello is reached by it
+    expect(out).toMatch(/hit Breakpoint 1, 0x[0-9a-f]+ in main \(\)/);
+    expect(out).toMatch(/\$1 = 0x8008603b/); // HCR_GUEST_FLAGS: TSC VM AMO SWIO RW FMO IMO + TWI/TWE
+    expect(out).toMatch(/\$2 = 0x1/);
+    expect(out).toMatch(/\[Switching to thread 3 \(Thread 4\)\]/); // b/vcpu0 (a/vcpu0 is 2, a/vcpu1 3)
+    expect(out).toMatch(/pc\s+0x40080000\s/); // b/vcpu0 has not run: its saved context
+    // b/vcpu0 has touched nothing yet: its stage 2 is empty (translation fault, level 1: FSC 0x5)
+    expect(out).toMatch(/0x40080000 \(b\/vcpu0, regime ipa\): stage-2 fault, FSC 0x5 at level 1/);
+  });
+});
