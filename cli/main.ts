@@ -39,6 +39,8 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<scenario>', 'scenario file, e.g. scenarios/default.yaml')
     .option('--quiet', 'no timeline: consoles, the final page table and the results only')
     .option('--trace-faults', 'show every event of the fault path (vCPU load/put, each donation or share)')
+    .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
+    .option('--report <file>', 'write a self-contained HTML page-ownership report of the run')
     .action(async (file: string, flags) => {
       // Loaded on use: `boot` does not depend on the hyp and host-kernel models.
       const { runCommand } = await import('./run');

@@ -137,3 +137,15 @@ export const EXIT_MMIO: u32 = 4; // access to a non-RAM physical address (payloa
 export const EXIT_WFI: u32 = 5; // WFI/WFE with nothing to wake it
 export const EXIT_HYP: u32 = 6; // exception routed to a TypeScript-hosted EL2 (ESR/FAR/HPFAR/ELR/SPSR_EL2)
 export const EXIT_BAD_STATE: u32 = 7; // the host asked for something impossible (e.g. PC outside memory on resume)
+export const EXIT_STUCK: u32 = 16; // the CPU cannot make progress (stuck.ts): payload EXIT_STUCK_* below
+// Payload of EXIT_STUCK (offsets from EXIT_BASE).
+export const EXIT_STUCK_KIND: u32 = 0x200; // u32 STUCK_*
+export const EXIT_STUCK_EL: u32 = 0x204; // u32 EL of the loop
+export const EXIT_STUCK_VECTOR: u32 = 0x208; // u64 vector address the loop is stuck in
+export const EXIT_STUCK_ESR: u32 = 0x210; // u64 ESR of the first exception (the one that entered the vector)
+export const EXIT_STUCK_FAR: u32 = 0x218; // u64 FAR of the first exception
+export const EXIT_STUCK_PC: u32 = 0x220; // u64 PC that raised the first exception (branch-to-self: its PC)
+export const EXIT_STUCK_LOOP_ESR: u32 = 0x228; // u64 ESR of the repeating exception (branch-to-self: DAIF)
+export const EXIT_STUCK_COUNT: u32 = 0x230; // u32 exceptions taken at the vector before the stop
+export const STUCK_EXCEPTION_LOOP: u32 = 1;
+export const STUCK_BRANCH_SELF: u32 = 2;

@@ -30,10 +30,14 @@ export interface ScenarioResult {
   wallMs: number;
 }
 
-export function runScenario(s: Scenario): ScenarioResult {
+/** Observers of a run (the trace recorder, progress): called once its world exists, before any VM. */
+export interface RunHooks { onStart?: (st: RunState) => void }
+
+export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
   const t0 = performance.now();
   const world = createWorld(s);
   const st = new RunState(s, world);
+  hooks.onStart?.(st);
   let aborted: string | null = null;
   let step = 'creating the VMs';
   try {
@@ -51,7 +55,7 @@ export function runScenario(s: Scenario): ScenarioResult {
     checkExpectations(st, s.expect, true);
   } catch (e) {
     const err = e as Error;
-    aborted = `${step}: ${err.name === 'HypPanic' || err.name === 'UserError' || err.name === 'KvmError' || err.name === 'HostAccessError' ? '' : `${err.name}: `}${err.message}`;
+    aborted = `${step}: ${err.name === 'HypPanic' || err.name === 'UserError' || err.name === 'KvmError' || err.name === 'HostAccessError' || err.name === 'GuestStuck' ? '' : `${err.name}: `}${err.message}`;
     st.fail(step, `run aborted: ${err.message}`);
   }
   try {
