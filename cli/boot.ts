@@ -3,8 +3,9 @@ import { readFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
+import { BootObserver } from './trace/boot-observer';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean }
+export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; trace?: string; timeout?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -19,6 +20,7 @@ export function boot(image: string, flags: BootFlags): number {
   const memBytes = flags.mem ? parseSize(flags.mem) : undefined;
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
+  const obs = new BootObserver({ trace: flags.trace, timeout: flags.timeout }, image); // --trace, --timeout, progress
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
@@ -28,12 +30,16 @@ export function boot(image: string, flags: BootFlags): number {
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
   m.load(bytes, image, rawAt);
-  const r = m.run(limit);
+  obs.attach(m);
+  const r = m.run(obs.limit(limit));
   flush();
+  obs.finish(m, r, image);
   if (flags.stats) {
     const mips = r.wallMs > 0 ? Number(r.insns) / r.wallMs / 1000 : 0;
     process.stderr.write(`instructions: ${r.insns}\nwall time: ${(r.wallMs / 1000).toFixed(3)} s\nMIPS: ${mips.toFixed(1)}\n`);
   }
+  const stop = obs.stopError(m, r, limit);
+  if (stop) throw stop;
   switch (r.reason) {
     case 'poweroff': case 'reset': return 0;
     case 'semihosting-exit': return r.exitCode;

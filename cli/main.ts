@@ -31,6 +31,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--append <args>', 'kernel command line (/chosen/bootargs)')
     .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
     .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
+    .option('--timeout <time>', 'stop with an error after this much guest time, e.g. 10s, 250ms (CNTFRQ 62.5 MHz: 16 ns per instruction)')
+    .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .action((image: string, flags) => { process.exitCode = boot(image, flags); });
 
   program

@@ -32,16 +32,23 @@ let originEsr: u64 = 0;
 let originFar: u64 = 0;
 let originPc: u64 = 0;
 let repeats: u32 = 0;
+// Per target EL, the last exception not raised at its own vector (the candidate origin of a loop).
+// Allocated once at start-up; nothing here allocates when an exception is taken.
+const entryVector = new StaticArray<u64>(3);
+const entryEsr = new StaticArray<u64>(3);
+const entryFar = new StaticArray<u64>(3);
+const entryPc = new StaticArray<u64>(3);
 
 /**
  * Called by takeException() once the exception is entered: `raisedAt` is the PC of the instruction
  * that raised it, `ret` its preferred return address, `vector` the new PC. Each instruction attempt
- * and each exception counts one tick (timer.ts), so a back-to-back exception is at most one tick
- * after the previous one (the faulting attempt at the vector).
+ * and each exception counts one tick (timer.ts), so an exception raised by the first instruction at
+ * the vector the previous one entered is one tick after it — two when that instruction's access went
+ * out to a device first (an MMIO exit answered with a bus error replays the instruction).
  */
 export function noteException(targetEL: u32, esr: u64, far: u64, raisedAt: u64, ret: u64, vector: u64): void {
   const t = ticksNow();
-  const atVector = ret == prevVector && targetEL == prevEL && t - prevTicks <= 1;
+  const atVector = ret == prevVector && targetEL == prevEL && t - prevTicks <= 2;
   if (atVector && prevAtVector && esr == prevEsr) {
     repeats++;
     if (repeats >= STUCK_REPEATS) {
@@ -60,15 +67,22 @@ export function noteException(targetEL: u32, esr: u64, far: u64, raisedAt: u64, 
       return;
     }
   } else if (atVector) {
-    // The first exception raised at the vector the previous one entered: that one is the origin.
+    // The first exception raised at the vector the previous one entered. The exception that
+    // entered it is the last one taken to this EL from elsewhere (an exit to a hosted EL2 may
+    // have come between, e.g. a stage-2 fault on the vector page), if it went to this vector.
     originEL = prevEL;
     originVector = prevVector;
-    originEsr = prevEsr;
-    originFar = prevFar;
-    originPc = prevPc;
+    if (entryVector[targetEL] == prevVector) {
+      originEsr = entryEsr[targetEL]; originFar = entryFar[targetEL]; originPc = entryPc[targetEL];
+    } else {
+      originEsr = prevEsr; originFar = prevFar; originPc = prevPc;
+    }
     repeats = 1;
   } else {
     repeats = 0;
+  }
+  if (ret != vector && targetEL < 3) {
+    entryVector[targetEL] = vector; entryEsr[targetEL] = esr; entryFar[targetEL] = far; entryPc[targetEL] = raisedAt;
   }
   prevAtVector = atVector;
   prevVector = vector;
