@@ -5,8 +5,9 @@ import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
 import { parseGdbPort, startGdb } from './gdb/attach';
 import { machineTarget } from '../machine/gdb/target';
+import { BootObserver } from './trace/boot-observer';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string }
+export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -22,6 +23,7 @@ export function boot(image: string, flags: BootFlags): number {
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
   const gdbPort = flags.gdb !== undefined ? parseGdbPort(flags.gdb) : undefined;
+  const obs = new BootObserver({ trace: flags.trace, timeout: flags.timeout }, image); // --trace, --timeout, progress
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
@@ -31,14 +33,18 @@ export function boot(image: string, flags: BootFlags): number {
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
   m.load(bytes, image, rawAt);
+  obs.attach(m);
   const gdb = gdbPort !== undefined ? startGdb(gdbPort, machineTarget(m.core)) : null;
-  const r = m.run(limit);
+  const r = m.run(obs.limit(limit));
   flush();
   gdb?.finish(r.reason === 'semihosting-exit' ? r.exitCode : r.reason === 'poweroff' || r.reason === 'reset' ? 0 : 1);
+  obs.finish(m, r, image);
   if (flags.stats) {
     const mips = r.wallMs > 0 ? Number(r.insns) / r.wallMs / 1000 : 0;
     process.stderr.write(`instructions: ${r.insns}\nwall time: ${(r.wallMs / 1000).toFixed(3)} s\nMIPS: ${mips.toFixed(1)}\n`);
   }
+  const stop = obs.stopError(m, r, limit);
+  if (stop) throw stop;
   switch (r.reason) {
     case 'poweroff': case 'reset': return 0;
     case 'semihosting-exit': return r.exitCode;

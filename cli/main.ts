@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
     .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
     .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT before the first instruction (remote serial protocol)')
+    .option('--timeout <time>', 'stop with an error after this much guest time, e.g. 10s, 250ms (CNTFRQ 62.5 MHz: 16 ns per instruction)')
+    .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .action((image: string, flags) => { process.exitCode = boot(image, flags); });
 
   program
@@ -41,6 +43,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--quiet', 'no timeline: consoles, the final page table and the results only')
     .option('--trace-faults', 'show every event of the fault path (vCPU load/put, each donation or share)')
     .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT; each vCPU of each VM is a thread')
+    .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
+    .option('--report <file>', 'write a self-contained HTML page-ownership report of the run')
     .action(async (file: string, flags) => {
       // Loaded on use: `boot` does not depend on the hyp and host-kernel models.
       const { runCommand } = await import('./run');

@@ -11,6 +11,7 @@ import {
   setELAndSPSel, setNZCV, setPC, setPstateMisc, getPstateMisc,
 } from './state';
 import { contextChanged } from './context';
+import { noteException } from './stuck';
 
 export const EC_UNKNOWN: u32 = 0x00;
 export const EC_WFX: u32 = 0x01;
@@ -38,6 +39,7 @@ export function takeException(
 ): void {
   const spsr = getSPSRValue();
   const fromEL = curEL;
+  const raisedAt = pc;
   const esr: u64 = (<u64>ec << 26) | (<u64>1 << 25) | <u64>(iss & 0x1ffffff);
   let vbar: u64;
   if (targetEL == 2) {
@@ -65,6 +67,7 @@ export function takeException(
   setPC((vbar & ~<u64>0x7ff) + offset);
   store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1); // ClearExclusiveLocal
   contextChanged();
+  noteException(targetEL, esr, hasFar ? far : 0, raisedAt, ret, pc); // a recursive exception loop ends the run
   if (targetEL == 2 && el2Hosted()) {
     store<u32>(EXIT_BASE + EXIT_EL, 2);
     requestExit(EXIT_HYP);

@@ -19,6 +19,7 @@ import {
   EC_BRK64, EC_HVC64, EC_SMC64, EC_SP_ALIGN, EC_SVC64, EC_WFX, exceptionReturn, routeEL1, takeSimple,
   undefinedInstruction,
 } from './exception';
+import { branchToSelf } from './stuck';
 import { CFG_PSCI_SMC, CFG_SEMIHOSTING, EXIT_BASE, EXIT_FIRMWARE, EXIT_IMM, EXIT_SEMIHOSTING, EXIT_WFI, REG_SP } from './layout';
 import { mrs, msr } from './sysreg-access';
 import { execSys } from './exec-sys';
@@ -223,7 +224,7 @@ export function interpret(): void {
         setPC(p + 4); break;
       }
       // --- Branches ---
-      case O.OP_B: setPC(p + load<u64>(e, D_IMM)); break;
+      case O.OP_B: { const d = load<u64>(e, D_IMM); if (d == 0) branchToSelf(p); setPC(p + d); break; } // `B .`: stuck.ts
       case O.OP_BL: setX(30, p + 4); setPC(p + load<u64>(e, D_IMM)); break;
       case O.OP_BCOND: setPC(condHolds(F8(e, D_P1), nzcv) ? p + load<u64>(e, D_IMM) : p + 4); break;
       case O.OP_CBZ64: setPC(getX(F8(e, D_RN)) == 0 ? p + load<u64>(e, D_IMM) : p + 4); break;

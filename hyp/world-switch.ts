@@ -10,6 +10,7 @@
  */
 import { Core, L, SR } from '../machine/core';
 import type { PkvmHypVcpu } from './hyp-vm';
+import { GuestStuck, stuckInfo } from '../machine/stuck';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -173,6 +174,8 @@ export class WorldSwitch {
       }
       // End of the slice (a timer tick) or WFI with TWI clear: back to the host to schedule.
       if (r === 'budget' || r === 'wfi') { ret = ARM_EXCEPTION_IRQ; break; }
+      // A guest in a recursive exception loop or spinning with interrupts masked ends the run.
+      if (r === 'stuck') throw new GuestStuck(stuckInfo(c), `vm 0x${vcpu.vm.handle.toString(16)} vcpu ${vcpu.vcpu_idx}`);
       // A guest cannot reach the board's firmware, semihosting or devices: everything outside its
       // stage-2 faults to EL2 first. Anything else is a hyp bug.
       throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);

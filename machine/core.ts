@@ -48,11 +48,11 @@ interface CoreExports {
   benchFastTlb(va: bigint, pages: number, n: number): bigint;
 }
 
-export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug';
+export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug' | 'stuck';
 const EXIT_NAMES: Record<number, ExitReason> = {
   [L.EXIT_BUDGET]: 'budget', [L.EXIT_FIRMWARE]: 'firmware', [L.EXIT_SEMIHOSTING]: 'semihosting',
   [L.EXIT_MMIO]: 'mmio', [L.EXIT_WFI]: 'wfi', [L.EXIT_HYP]: 'hyp', [L.EXIT_BAD_STATE]: 'bad-state',
-  [L.EXIT_DEBUG]: 'debug',
+  [L.EXIT_DEBUG]: 'debug', [L.EXIT_STUCK]: 'stuck', // machine/stuck.ts reads its payload
 };
 
 export interface MmioAccess { pa: bigint; size: number; isWrite: boolean; value: bigint; seq: number; reg: number }

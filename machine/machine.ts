@@ -26,7 +26,7 @@ export interface MachineOptions {
   onHypExit?: (m: Machine) => 'continue' | 'poweroff' | 'reset';
 }
 
-export type StopReason = 'poweroff' | 'reset' | 'semihosting-exit' | 'limit' | 'wfi' | 'hyp';
+export type StopReason = 'poweroff' | 'reset' | 'semihosting-exit' | 'limit' | 'wfi' | 'hyp' | 'stuck';
 
 export interface RunResult {
   reason: StopReason;
@@ -149,6 +149,7 @@ export class Machine {
           break;
         }
         case 'wfi': return done('wfi', 1);
+        case 'stuck': return done('stuck', 1); // machine/stuck.ts
         case 'hyp': {
           const h = this.opts.onHypExit?.(this);
           if (h === undefined) return done('hyp', 1);

@@ -33,6 +33,8 @@ export interface ScenarioResult {
 export interface RunHooks {
   /** Called once the machine exists, before anything runs on it (e.g. to attach a debugger). */
   onWorld?: (w: World) => void;
+  /** Observers of a run (the trace recorder, progress): called once its world exists, before any VM. */
+  onStart?: (st: RunState) => void;
 }
 
 export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
@@ -40,6 +42,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
   const world = createWorld(s);
   hooks.onWorld?.(world);
   const st = new RunState(s, world);
+  hooks.onStart?.(st);
   let aborted: string | null = null;
   let step = 'creating the VMs';
   try {
@@ -57,7 +60,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
     checkExpectations(st, s.expect, true);
   } catch (e) {
     const err = e as Error;
-    aborted = `${step}: ${err.name === 'HypPanic' || err.name === 'UserError' || err.name === 'KvmError' || err.name === 'HostAccessError' ? '' : `${err.name}: `}${err.message}`;
+    aborted = `${step}: ${err.name === 'HypPanic' || err.name === 'UserError' || err.name === 'KvmError' || err.name === 'HostAccessError' || err.name === 'GuestStuck' ? '' : `${err.name}: `}${err.message}`;
     st.fail(step, `run aborted: ${err.message}`);
   }
   try {

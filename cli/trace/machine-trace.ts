@@ -1,0 +1,61 @@
+/**
+ * Trace of a machine booted with `pkvm-emu boot` (or the A64 host of a scenario): the CPU's runs
+ * between exits to TypeScript as slices on its track, each exit as an event — MMIO (address, size,
+ * value), PSCI/SMCCC firmware calls, semihosting, exceptions to a hosted EL2, WFI, a stuck CPU.
+ * Exceptions taken and returned inside the core (an EL2 kernel's own world switches) never leave
+ * WebAssembly and are not in this trace.
+ */
+import type { Core } from '../../machine/core';
+import { SR } from '../../machine/core';
+import { ChromeTrace, hex, type Args, type Track } from './chrome-trace';
+import { observeCoreRuns } from './core-runs';
+import { exitName } from './names';
+
+/** The interrupt path's entry point into the trace (the GIC and timers call it when they exit to TS). */
+export interface InterruptTrace {
+  interrupt(cpu: number, intid: number, what: 'raised' | 'taken' | 'eoi' | 'injected', t: bigint, args?: Args): void;
+}
+
+export class MachineTraceRecorder implements InterruptTrace {
+  private readonly cpus: Track[] = [];
+
+  constructor(readonly trace: ChromeTrace, readonly core: Core, readonly cpuIndex = 0) {
+    observeCoreRuns(core, (exit, t0, t1) => {
+      const tr = this.cpu(this.cpuIndex);
+      const el = core.el;
+      if (t1 > t0) trace.slice(tr, `EL${el} run`, 'run', t0, t1);
+      const args: Args = { pc: hex(core.pc) };
+      switch (exit) {
+        case 'budget': return;
+        case 'mmio': {
+          const a = core.mmio();
+          trace.instant(tr, `MMIO ${a.isWrite ? 'write' : 'read'} ${hex(a.pa)}`, 'mmio', t1,
+            { ...args, pa: hex(a.pa), size: a.size, write: a.isWrite, ...(a.isWrite ? { value: hex(a.value) } : {}) });
+          return;
+        }
+        case 'firmware':
+          trace.instant(tr, `firmware call ${hex(core.getX(0))}`, 'firmware', t1, { ...args, x0: hex(core.getX(0)), x1: hex(core.getX(1)), x2: hex(core.getX(2)), x3: hex(core.getX(3)) });
+          return;
+        case 'semihosting':
+          trace.instant(tr, `semihosting 0x${(core.getX(0) & 0xffffffffn).toString(16)}`, 'semihosting', t1, { ...args, op: hex(core.getX(0)), param: hex(core.getX(1)) });
+          return;
+        case 'hyp': {
+          const esr = core.sysreg(SR.ESR_EL2);
+          trace.instant(tr, `exception to EL2: ${exitName(esr)}`, 'exit', t1,
+            { ...args, esr: hex(esr), far: hex(core.sysreg(SR.FAR_EL2)), elr: hex(core.sysreg(SR.ELR_EL2)) });
+          return;
+        }
+        default:
+          trace.instant(tr, `exit: ${exit}`, 'exit', t1, args);
+      }
+    });
+  }
+
+  cpu(i: number): Track {
+    return (this.cpus[i] ??= this.trace.track('machine', `CPU ${i}`));
+  }
+
+  interrupt(cpu: number, intid: number, what: 'raised' | 'taken' | 'eoi' | 'injected', t: bigint, args: Args = {}): void {
+    this.trace.instant(this.cpu(cpu), `IRQ ${intid} ${what}`, 'interrupt', t, { intid, ...args });
+  }
+}
