@@ -14,6 +14,7 @@ import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
+import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { timerRunStart } from './timer';
@@ -37,6 +38,7 @@ export function init(ramBytes: u32, config: u32): i32 {
   store<u32>(L.CPU_BASE + L.OFF_CONFIG, config);
   S.initSysregMap();
   pmuInitSysregMap();
+  selfDebugInitSysregMap();
   initAlu();
   invalidateAllCode();
   reset(1, 0);
