@@ -46,6 +46,12 @@ describe('self-hosted debug registers', () => {
     const r = run([msr(CLAIMSET, 1), mrs(2, CLAIMCLR), msr(CLAIMCLR, 3), mrs(4, CLAIMCLR), mrs(5, CLAIMSET)], { x: { 1: 0x1a5n, 3: 0x21n } });
     expect([r.x[2], r.x[4], r.x[5]]).toEqual([0xa5n, 0x84n, 0xffn]);
   });
+  it('read-only and write-only registers: MSR of OSLSR/MDRAR/DBGAUTHSTATUS/MDCCSR and MRS of OSLAR are UNDEFINED, before any trap', () => {
+    for (const w of [msr(OSLSR, 0), msr(MDRAR, 0), msr(AUTH, 0), msr(MDCCSR, 0), mrs(0, OSLAR)]) {
+      const r = run([w], EL2(TDE));
+      expect([r.el, esrEC(r.sys(SR.ESR_EL1))]).toEqual([1, 0]);
+    }
+  });
   it('MDRAR_EL1 reads 0 (no ROM table), DBGAUTHSTATUS_EL1 0xa (as QEMU), MDSCR_EL1 keeps its writable fields', () => {
     const r = run([mrs(0, MDRAR), mrs(1, AUTH), msr(MDSCR, 2), mrs(3, MDSCR)], { x: { 2: 0xffff_ffffn } });
     expect([r.x[0], r.x[1], r.x[3]]).toEqual([0n, 0xan, 0x6020_f041n]);
