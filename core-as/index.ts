@@ -15,6 +15,7 @@ export { pgtableDescend } from './pgtable-descend';
 export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbgSuspend, dbgStopKind, dbgStopAddr, dbgStopHit } from './debug/api';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
+import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { timerRunStart } from './timer';
@@ -38,6 +39,7 @@ export function init(ramBytes: u32, config: u32): i32 {
   store<u32>(L.CPU_BASE + L.OFF_CONFIG, config);
   S.initSysregMap();
   pmuInitSysregMap();
+  selfDebugInitSysregMap();
   initAlu();
   invalidateAllCode();
   reset(1, 0);

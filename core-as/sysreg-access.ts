@@ -16,6 +16,8 @@ import { CNTFRQ_HZ, ticksNow } from './timer';
 import { trapSysreg } from './sysreg-trap';
 import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
 import { pmuMrs, pmuMsr } from './pmu/pmu-access';
+import { isSelfDebugReg, selfDebugMrs, selfDebugMsr } from './selfdebug/debug-access';
+import { ID_AA64DFR0_VALUE } from './selfdebug/debug-regs';
 
 export { trapSysreg } from './sysreg-trap';
 
@@ -52,8 +54,7 @@ function idValue(idx: u32): u64 {
     case S.MPIDR_EL1: return 0x80000000;
     case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3, no FP/AdvSIMD
       return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | (<u64>0xf << 16) | (<u64>0xf << 20);
-    case S.ID_AA64DFR0_EL1: // DebugVer v8.0, PMUVer PMUv3 (core-as/pmu/), BRPs/WRPs the minimum (2 each)
-      return 0x6 | (1 << 8) | (1 << 12) | (1 << 20);
+    case S.ID_AA64DFR0_EL1: return ID_AA64DFR0_VALUE; // self-hosted debug (selfdebug/) and PMUv3 (pmu/)
     case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20); // CRC32, LSE atomics
     case S.ID_AA64MMFR0_EL1: // PARange 48 bits, ASID 16 bits, 4K granule only (TGran16/64 unsupported)
       return 5 | (2 << 4) | (<u64>0xf << 24) | (<u64>0x0 << 28) | (<u64>0x2 << 40) | (<u64>0xf << 20);
@@ -70,6 +71,7 @@ function idValue(idx: u32): u64 {
 /** MRS Xt, <reg>. False when an exception was taken. */
 export function mrs(idx: u32, key: u32, rt: u32): bool {
   if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMrs(idx, key, rt);
+  if (isSelfDebugReg(idx)) return selfDebugMrs(idx, key, rt);
   if (!checkAccess(idx, key, rt, true)) return false;
   let v: u64;
   switch (idx) {
@@ -86,7 +88,6 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
     case S.CNTV_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTV_CVAL_EL0) - (ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0))); break;
     case S.CNTHP_TVAL_EL2: v = <u64><u32>(S.srGet(S.CNTHP_CVAL_EL2) - ticksNow()); break;
     case S.ISR_EL1: v = 0; break;
-    case S.OSLSR_EL1: v = S.srGet(idx) | 8; break; // OSLM = 0b10 (OS lock implemented)
     case S.DCZID_EL0: v = curEL == 0 && (S.srGet(S.SCTLR_EL1) & (1 << 14)) == 0 ? 0x14 : 4; break; // DZP when DC ZVA is prohibited
     case S.VPIDR_EL2: case S.VMPIDR_EL2: v = S.srGet(idx); break;
     default:
@@ -103,6 +104,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
 /** MSR <reg>, Xt. False when an exception was taken. */
 export function msr(idx: u32, key: u32, rt: u32): bool {
   if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMsr(idx, key, rt);
+  if (isSelfDebugReg(idx)) return selfDebugMsr(idx, key, rt);
   if (!checkAccess(idx, key, rt, false)) return false;
   const v = getX(rt);
   switch (idx) {
@@ -111,7 +113,6 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
     case S.SPSEL: setELAndSPSel(curEL, <u32>v & 1); break;
     case S.PAN: setPstateMisc((getPstateMisc() & ~(1 << 22)) | (<u32>v & (1 << 22))); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); S.srSet(idx, v); loadLiveSP(); break;
-    case S.OSLAR_EL1: S.srSet(S.OSLSR_EL1, (S.srGet(S.OSLSR_EL1) & ~<u64>2) | ((v & 1) << 1)); break;
     case S.CNTP_TVAL_EL0: S.srSet(S.CNTP_CVAL_EL0, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
     case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;

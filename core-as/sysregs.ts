@@ -103,7 +103,7 @@ export const UAO: u32 = 93;
 export const SR_COUNT: u32 = 94;
 // Index ranges for new registers, so that subsystems can add theirs without colliding:
 //   94..199 general (this file), 200..299 GIC and generic timer (core-as/gic/),
-//   300..349 FP/SIMD, 350..449 debug and PMU. Storage for every index < SR_MAX is zeroed at reset.
+//   300..349 FP/SIMD, 350..449 PMU (pmu/), 450..511 self-hosted debug (selfdebug/). Storage for every index < SR_MAX is zeroed at reset.
 export const SR_MAX: u32 = 512;
 
 // Access flags per index (byte table in sysreg-access.ts): minimum EL in bits 1:0, RO = 4, WO = 8.
