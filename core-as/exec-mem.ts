@@ -12,6 +12,7 @@ import { curMmuIdx, MMU_EL0, MMU_EL2 } from './tlb';
 import { stage1Enabled } from './mmu';
 import { hcr, HCR_DC } from './state';
 import { invalidateCode } from './codecache';
+import { DBG_WATCH, dbgActive, dbgWatchHit } from './debug/debug';
 
 /** Data accesses of the current regime are Device-nGnRnE because stage 1 is disabled. */
 function dataIsDevice(): bool {
@@ -259,6 +260,7 @@ export function dcZva(addr: u64): bool {
   const base = addr & ~<u64>63;
   const host = probeWrite(base, 3);
   if (failed()) return false;
+  if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(base, 64, false, true)) return false; // (the whole block)
   if (host != 0) {
     invalidateCode(host, 64);
     memory.fill(host, 0, 64);

@@ -80,13 +80,13 @@ function architectural(out: string): string[] {
 }
 
 describe.skipIf(!gdbAvailable)('gdb-multiarch against pkvm-emu', () => {
-  it.skipIf(!qemuAvailable())('prints what it prints against qemu-system-aarch64 for the same session', async () => {
+  it.skipIf(!qemuAvailable()).each([['EL1', false], ['EL2', true]])('prints what it prints against qemu-system-aarch64 for the same session (boot at %s)', async (_name, el2) => {
     const port = await freePort();
-    const emu = await startEmu(['boot', img('hello')], port);
+    const emu = await startEmu(['boot', img('hello'), ...(el2 ? ['--el2'] : [])], port);
     const ours = await gdbBatch(port, img('hello'), SESSION);
     await emu.done;
     const qport = await freePort();
-    const q = spawn(QEMU_BIN, ['-M', 'virt', '-cpu', 'cortex-a57', '-m', '128M', '-nographic', '-monitor', 'none', '-serial', 'null',
+    const q = spawn(QEMU_BIN, ['-M', el2 ? 'virt,virtualization=on' : 'virt', '-cpu', 'cortex-a57', '-m', '128M', '-nographic', '-monitor', 'none', '-serial', 'null',
       '-kernel', img('hello'), '-gdb', `tcp:127.0.0.1:${qport}`, '-S'], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 500));
@@ -99,7 +99,8 @@ describe.skipIf(!gdbAvailable)('gdb-multiarch against pkvm-emu', () => {
     expect(ours).toMatch(/Hardware watchpoint 1: \*\(long \*\)0x40085ff8\n\nOld value = 0\nNew value = 1074266212\n/);
     expect(ours).toMatch(/Hardware read watchpoint 3: \*\(char \*\)0x400812f1\n\nValue = 101 'e'\n/);
     expect(ours).toMatch(/0x400812f0:\s+"Hello from pkvm-emu guest at EL"/);
-    expect(ours).toMatch(/\$\d+ = 0x40080a00\n/); // the SVC stepped into VBAR_EL1 (0x40080800) + 0x200
+    expect(ours).toMatch(/\$\d+ = 0x40080a00\n/); // the SVC stepped into VBAR_ELx (0x40080800) + 0x200
+    expect(ours).toMatch(el2 ? /\$\d+ = 0x3c9\n/ : /\$\d+ = 0x3c5\n/); // at the vector: ELxh, DAIF masked
     expect(ours).toMatch(/0x40085f00:\s+0x55667788\s+0x11223344/);
   });
 
@@ -195,5 +196,31 @@ detach
     expect(out).toMatch(/pc\s+0x40080000\s/); // b/vcpu0 has not run: its saved context
     // b/vcpu0 has touched nothing yet: its stage 2 is empty (translation fault, level 1: FSC 0x5)
     expect(out).toMatch(/0x40080000 \(b\/vcpu0, regime ipa\): stage-2 fault, FSC 0x5 at level 1/);
+  });
+
+  it('run SCENARIO --gdb on an a64-host scenario: the host is thread 1; a step over its HVC to the hosted EL2 stops after the hyp answered', async () => {
+    const port = await freePort();
+    const emu = await startEmu(['run', join(root, 'scenarios/a64-host-hcalls.yaml'), '--quiet'], port);
+    const out = await gdbBatch(port, img('host-hcalls'), `
+info threads
+break smccc_hvc
+continue
+p/x $x0
+delete
+stepi
+stepi
+info registers pc x0
+p/x $ESR_EL2
+detach
+`);
+    expect(await emu.done).toBe(0);
+    expect(emu.out()).toMatch(/PASS a64-host-hcalls/);
+    expect(out).toMatch(/\* 1\s+Thread 1 \(host: EL1, pc 0x40080000\)/);
+    expect(out).toMatch(/\$1 = 0xc6000013\n/); // the host's first hypercall: __pkvm_host_share_hyp (KVM_HOST_SMCCC_ID(19))
+    // smccc_hvc: mov x18, x4; hvc #0; stp x0, x1, [x18] — the HVC is one step: the hyp (TypeScript)
+    // handles it and ERETs; there is no EL2 code to step into (a native --el2 image stops at its vector).
+    expect(out).toMatch(/pc\s+0x40081468\s+0x40081468 <smccc_hvc\+8>/);
+    expect(out).toMatch(/x0\s+0x0\s/); // SMCCC_RET_SUCCESS
+    expect(out).toMatch(/\$2 = 0x5a000000\n/); // ESR_EL2: EC 0x16 (HVC64), IL
   });
 });
