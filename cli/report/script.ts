@@ -36,6 +36,7 @@ export const REPORT_SCRIPT = String.raw`
   for (var k = 0, p = 0; k < D.initial.length; k += 2) for (var n = 0; n < D.initial[k + 1]; n++) initial[p++] = D.initial[k];
   var cur = new Int32Array(N); var step = 0;
   function fromInitial() { cur.set(initial); step = 0; }
+  fromInitial();
   function apply(to) {
     if (to < step) fromInitial();
     for (; step < to; step++) cur[D.page[step]] = D.code[step];
@@ -80,14 +81,14 @@ export const REPORT_SCRIPT = String.raw`
     slider.value = String(k);
     var when = k === 0 ? 0 : t[k - 1];
     status.textContent = 'step ' + k + ' of ' + T + '   t = ' + when + ' instructions (guest time ' + guestTime(when) + ')' +
-      (k > 0 ? '\nlast: page ' + pa(D.page[k - 1]) + ' → ' + desc(D.code[k - 1]) + '   (' + D.causes[D.cause[k - 1]] + ')' : '\n(the page map when the run started)');
+      (k > 0 ? '\nlast: ' + D.kinds[D.kind[k - 1]] + ': page ' + pa(D.page[k - 1]) + ' → ' + desc(D.code[k - 1]) + '   (' + D.causes[D.cause[k - 1]] + ')' : '\n(the page map when the run started)');
     if (selected >= 0) history(selected);
   }
   function history(i) {
     selected = i;
-    var rowsHtml = '<tr><td>start</td><td></td><td>' + desc(initial[i]) + '</td><td></td></tr>';
+    var rowsHtml = '<tr><td>start</td><td></td><td></td><td>' + desc(initial[i]) + '</td><td></td></tr>';
     for (var k = 0; k < T; k++) if (D.page[k] === i)
-      rowsHtml += '<tr class="' + (k >= step ? 'future' : 'past') + '"><td>step ' + (k + 1) + '</td><td>t=' + t[k] + '<br>' + guestTime(t[k]) + '</td><td>' + desc(D.code[k]) + '</td><td>' + esc(D.causes[D.cause[k]]) + '</td></tr>';
+      rowsHtml += '<tr class="' + (k >= step ? 'future' : 'past') + '"><td>step ' + (k + 1) + '</td><td>t=' + t[k] + '<br>' + guestTime(t[k]) + '</td><td>' + esc(D.kinds[D.kind[k]]) + '</td><td>' + desc(D.code[k]) + '</td><td>' + esc(D.causes[D.cause[k]]) + '</td></tr>';
     document.getElementById('history').innerHTML = '<div id="history-title"><b>page ' + pa(i) + '</b> (pfn 0x' + (BigInt(D.ramBase) / 4096n + BigInt(i)).toString(16) +
       '): now ' + desc(cur[i]) + '</div><table>' + rowsHtml + '</table>';
   }

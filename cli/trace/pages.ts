@@ -82,7 +82,7 @@ export class PageTracker {
   }
 
   /** What the next transitions are caused by (a hypercall with its arguments, a guest exit...). */
-  setCause(text: string): void { this.cause = text; }
+  setCause(text: string): string { const was = this.cause; this.cause = text; return was; }
 
   ownerId(name: string): number {
     let i = this.owners.indexOf(name);

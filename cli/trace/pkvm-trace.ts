@@ -71,11 +71,12 @@ export class PkvmTraceRecorder {
       const call = `${name}(${frame.slice(1, 4).map(hex).join(', ')})`;
       const prevActor = this.actor;
       this.actor = this.cpu;
-      this.tracker.setCause(`host: ${call}`);
+      const outer = this.tracker.setCause(`host: ${call}`);
       try {
         orig(frame);
       } finally {
         this.tracker.sync();
+        this.tracker.setCause(outer);
         this.actor = prevActor;
       }
       if (this.trace) {
@@ -95,12 +96,13 @@ export class PkvmTraceRecorder {
       const prevActor = this.actor;
       this.actor = tr;
       const who = `${this.vmName(vcpu.vm.handle)} vCPU ${vcpu.vcpu_idx}`;
-      this.tracker.setCause(`${who}: guest run (fault fast path)`);
+      const outer = this.tracker.setCause(`${who}: guest run (fault fast path)`);
       let ret: number;
       try {
         ret = run(vcpu);
       } finally {
         this.tracker.sync();
+        this.tracker.setCause(outer);
         this.actor = prevActor;
       }
       const t1 = core.insns;
@@ -122,12 +124,13 @@ export class PkvmTraceRecorder {
         const name = ec === 0x16 ? `guest HVC ${guestHvcName(x[0]!)}` : `exit to hyp: ${exitName(esr)}`;
         const prevActor = this.actor;
         this.actor = tr;
-        this.tracker.setCause(`${this.vmName(vcpu.vm.handle)} vCPU ${vcpu.vcpu_idx}: ${name}(${x.slice(1).map(hex).join(', ')})`);
+        const runCause = this.tracker.setCause(`${this.vmName(vcpu.vm.handle)} vCPU ${vcpu.vcpu_idx}: ${name}(${x.slice(1).map(hex).join(', ')})`);
         let r: 'resume' | 'exit';
         try {
           r = trap(vcpu, esr);
         } finally {
           this.tracker.sync();
+          this.tracker.setCause(runCause); // the guest runs on
           this.actor = prevActor;
         }
         if (this.trace) {
