@@ -162,6 +162,16 @@ export class PkvmTraceRecorder {
     }
   }
 
+  /**
+   * Interrupt delivery for the trace (InterruptTrace of machine-trace.ts): the GIC path calls it
+   * when an interrupt is raised, taken, injected into a vCPU (list register) or completed. `vcpu`
+   * puts it on that vCPU's track, else on the CPU's.
+   */
+  interrupt(intid: number, what: 'raised' | 'taken' | 'eoi' | 'injected', t: bigint, vcpu?: PkvmHypVcpu, args: Args = {}): void {
+    if (!this.trace) return;
+    this.trace.instant(vcpu ? this.vcpuTrack(vcpu) : this.cpu, `IRQ ${intid} ${what}`, 'interrupt', t, { intid, ...args });
+  }
+
   /** The exit the host will handle (vcpu.fault as the hyp saw it). */
   private exitEvent(tr: Track, vcpu: PkvmHypVcpu, t: bigint): void {
     const { esr_el2: esr, far_el2: far, hpfar_el2: hpfar } = vcpu.fault;
