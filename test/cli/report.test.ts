@@ -88,12 +88,13 @@ describe.skipIf(!haveChromium)('the report in headless chromium', () => {
   }
 
   /** Cells per (owner state) in a screenshot of the page map: each cell's centre pixel. */
-  async function cellCounts(g: Geo): Promise<Map<string, number>> {
+  async function cellCounts(g: Geo, cells = g.nPages): Promise<Map<string, number>> {
     const img = decodePng(await page.locator('#grid').screenshot());
     const byColour = new Map(Object.entries(g.colours).map(([k, c]) => [c.join(','), k]));
     const counts = new Map<string, number>();
-    for (let i = 0; i < g.nPages; i++) {
-      const x = (i % g.cols) * g.cell + (g.cell >> 1), y = Math.floor(i / g.cols) * g.cell + (g.cell >> 1);
+    for (let i = 0; i < cells; i++) {
+      // the element's screenshot includes its 1px border; sample the cell's centre (±1 px of slack)
+      const x = 1 + (i % g.cols) * g.cell + (g.cell >> 1), y = 1 + Math.floor(i / g.cols) * g.cell + (g.cell >> 1);
       const o = (y * img.width + x) * 4;
       const key = byColour.get(`${img.rgba[o]},${img.rgba[o + 1]},${img.rgba[o + 2]}`) ?? `unknown ${img.rgba[o]},${img.rgba[o + 1]},${img.rgba[o + 2]}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -149,13 +150,29 @@ describe.skipIf(!haveChromium)('the report in headless chromium', () => {
     for (const k of c0.keys()) expect(k).toMatch(/^(HOST|HYP) |^nobody NOPAGE$/);
   });
 
+  it('"only rows with activity" keeps every guest page and drops the untouched host rows', async () => {
+    const g = await geometry();
+    const mark = g.marks.find((m) => m.label === 'after actions[0] (run)')!;
+    await moveSlider(mark.step);
+    await page.locator('#activity').check();
+    const rows = Number(await page.locator('#grid').getAttribute('data-rows'));
+    expect(rows).toBeLessThan(g.nPages / g.cols);
+    const c = await cellCounts(g, rows * g.cols);
+    const mid = census('after actions[0] (run)');
+    expect(n(c, 'pvm2 OWNED')).toBe(mid.get('pvm2')![0]);
+    expect(n(c, 'pvm1 OWNED')).toBe(mid.get('pvm1')![0]);
+    expect(n(c, 'HYP OWNED')).toBe(mid.get('HYP')![0]);
+    await page.locator('#activity').uncheck();
+    expect(Number(await page.locator('#grid').getAttribute('data-rows'))).toBe(g.nPages / g.cols);
+  });
+
   it('a click on a page shows its history: donated to pvm2 in the core, reclaimed at teardown', async () => {
     const g = await geometry();
     await moveSlider(g.transitions);
     const pa = BigInt(/read 8 bytes at pvm2 IPA 0x40100000 \(PA (0x[0-9a-f]+)\)/.exec(runOut)![1]!);
     const i = Number((pa - BigInt(g.ramBase)) / 4096n);
     const box = await page.locator('#grid').boundingBox();
-    await page.mouse.click(box.x + (i % g.cols) * g.cell + g.cell / 2, box.y + Math.floor(i / g.cols) * g.cell + g.cell / 2);
+    await page.mouse.click(box.x + 1 + (i % g.cols) * g.cell + g.cell / 2, box.y + 1 + Math.floor(i / g.cols) * g.cell + g.cell / 2);
     const title = await page.locator('#history-title').textContent();
     expect(title).toContain(`page 0x${pa.toString(16)}`);
     const rows: string[][] = await page.locator('#history tr').evaluateAll((trs: HTMLTableRowElement[]) => trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent ?? '')));
