@@ -22,6 +22,8 @@ import { PageTracker, STATE_NAMES, HOST, HYP, NOBODY, type Transition } from './
 import { exitName, guestHvcName } from './names';
 
 const ARM_EXCEPTION_IRQ = 0;
+/** Host hypercalls that never change page ownership (nvhe/hyp-main.c): no sync after them. */
+const NO_OWNERSHIP_CHANGE = new Set(['__pkvm_vcpu_load', '__pkvm_vcpu_put']);
 const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
 
 export class PkvmTraceRecorder {
@@ -75,7 +77,7 @@ export class PkvmTraceRecorder {
       try {
         orig(frame);
       } finally {
-        this.tracker.sync();
+        if (!NO_OWNERSHIP_CHANGE.has(name)) this.tracker.sync();
         this.tracker.setCause(outer);
         this.actor = prevActor;
       }
@@ -150,10 +152,14 @@ export class PkvmTraceRecorder {
           const words = core.words;
           const n = words[(L.PKVM_FAST + L.PF_LOG_COUNT) >> 2]!;
           const log: { page: number; t: bigint }[] = [];
+          const vm = n ? [...this.world.vms.values()].find((x) => x.handle === v.vm.handle) : undefined;
           for (let i = 0; i < n; i++) {
             const e = (L.PKVM_FAST_LOG >> 2) + i * 8;
+            const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
             const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
-            log.push({ page: pa / 4096 - Number(this.tracker.basePfn), t: BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!) });
+            const page = pa / 4096 - Number(this.tracker.basePfn);
+            if (vm) this.tracker.learn(page, vm, BigInt(gfn));
+            log.push({ page, t: BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!) });
           }
           hooks.after(v);
           if (log.length) this.tracker.recheckAt(log);
