@@ -4,12 +4,17 @@ import { benchFaults } from './faults';
 import { benchWalk } from './walk';
 import { benchWalkbench } from './walkbench';
 import { printTable, writeJson, type Row } from './table';
+import { Progress } from '../cli/progress';
 
 const rows: Row[] = [];
-rows.push(...benchCpu());
-rows.push(...(await benchWalk()));
-rows.push(...(await benchWalkbench()));
-rows.push(...benchFaults());
+// A progress line on a terminal (cli/progress.ts): which group runs, how many are done.
+const progress = new Progress('bench');
+const groups: [string, () => Row[] | Promise<Row[]>][] = [['cpu', benchCpu], ['mmu', benchWalk], ['walkbench', benchWalkbench], ['faults', benchFaults]];
+for (const [i, [name, run]] of groups.entries()) {
+  progress.update({ done: i, total: groups.length, note: name }, true);
+  rows.push(...(await run()));
+}
+progress.clear();
 printTable(rows);
 const out = new URL('./results/latest.json', import.meta.url).pathname;
 writeJson(rows, out);

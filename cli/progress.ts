@@ -33,6 +33,8 @@ export interface StatusFields {
   total?: number;
   /** Free text after the figures. */
   note?: string;
+  /** Show MIPS (instructions since the Progress was made / wall time); default true. */
+  mips?: boolean;
 }
 
 export class Progress {
@@ -65,18 +67,18 @@ export class Progress {
     if (f.insns !== undefined) {
       const s = (this.now() - this.t0) / 1000;
       parts.push(`${f.insns.toLocaleString('en-US')} insns`, `guest time ${formatGuestTime(f.insns)}`);
-      if (s > 0) parts.push(`${(Number(f.insns) / s / 1e6).toFixed(1)} MIPS`);
+      if (s > 0 && f.mips !== false) parts.push(`${(Number(f.insns) / s / 1e6).toFixed(1)} MIPS`);
     }
     if (f.note) parts.push(f.note);
     const text = parts.join('  ');
     return text.length >= this.columns ? text.slice(0, this.columns - 1) : text;
   }
 
-  /** Rewrites the status line if enough time passed since the last one. */
-  update(f: StatusFields): void {
+  /** Rewrites the status line if enough time passed since the last one (or now, with `force`). */
+  update(f: StatusFields, force = false): void {
     if (!this.enabled) return;
     const t = this.now();
-    if (t - this.last < this.interval) return;
+    if (!force && t - this.last < this.interval) return;
     this.last = t;
     this.write(`\r\x1b[K${this.line(f)}`);
     this.shown = true;

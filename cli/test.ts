@@ -7,10 +7,13 @@ import { listScenarios, loadScenario, shown } from './scenario/load';
 import { runScenario } from './scenario/runner';
 import { failureLines, report, verdict } from './scenario/report';
 import { junitXml, type CaseResult } from './scenario/junit';
+import { Progress } from './progress';
+import { observeCoreRuns } from './trace/core-runs';
 
 export interface TestFlags { junit?: string; verbose?: boolean }
 
-const say = (s: string) => writeSync(1, `${s}\n`);
+let progress: Progress | null = null;
+const say = (s: string) => { progress?.clear(); writeSync(1, `${s}\n`); };
 
 function runOne(file: string, flags: TestFlags): CaseResult {
   const t0 = performance.now();
@@ -18,7 +21,8 @@ function runOne(file: string, flags: TestFlags): CaseResult {
   const seconds = () => (performance.now() - t0) / 1000;
   try {
     const s = loadScenario(file);
-    const r = runScenario(s);
+    // progress line on a terminal (cli/progress.ts): the scenario's instructions and guest time
+    const r = runScenario(s, { onStart: (st) => { if (progress?.enabled) observeCoreRuns(st.world.core, () => progress!.update({ insns: st.world.core.insns, note: s.name, mips: false })); } });
     say(verdict(r));
     for (const l of failureLines(r)) say(`  ${l}`);
     const text = report(r, { quiet: true });
@@ -34,7 +38,9 @@ function runOne(file: string, flags: TestFlags): CaseResult {
 export function testCommand(dir: string, flags: TestFlags): number {
   const files = listScenarios(dir);
   if (files.length === 0) throw new UserError(`${shown(dir)}: no scenario files (*.yaml, *.yml, *.json)`);
-  const cases = files.map((f) => runOne(f, flags));
+  progress = new Progress('test');
+  const cases = files.map((f, i) => { progress!.update({ done: i, total: files.length, note: basename(f) }, true); return runOne(f, flags); });
+  progress.clear();
   const failed = cases.filter((c) => c.error || c.failures.length).length;
   say(`${cases.length - failed} passed, ${failed} failed`);
   if (flags.junit) {

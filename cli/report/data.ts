@@ -5,6 +5,7 @@
  * transition they were taken after, the consoles and the condensed timeline.
  */
 import type { PageTracker } from '../trace/pages';
+import { transitionName } from '../trace/pkvm-trace';
 import type { ScenarioResult } from '../scenario/runner';
 import { STATES } from '../scenario/schema';
 import { timeline } from '../scenario/timeline';
@@ -30,6 +31,9 @@ export interface ReportData {
   dt: number[];
   cause: number[];
   causes: string[];
+  /** What each transition was (donate HOST → pvm2, share ..., reclaim ...): index into kinds. */
+  kind: number[];
+  kinds: string[];
   marks: Mark[];
   tables: { label: string; rows: { who: string; counts: number[] }[] }[];
   consoles: { who: string; state: string; text: string }[];
@@ -51,6 +55,13 @@ export function reportData(r: ScenarioResult, tr: PageTracker, marks: Mark[]): R
   }
   let last = 0n;
   const xs = tr.transitions;
+  const kinds: string[] = [], kindIdx = new Map<string, number>();
+  const kind = xs.map((x) => {
+    const k = transitionName(tr, x);
+    let i = kindIdx.get(k);
+    if (i === undefined) { i = kinds.length; kinds.push(k); kindIdx.set(k, i); }
+    return i;
+  });
   return {
     title: `${r.scenario.name} (${r.scenario.file})`,
     verdict: verdict(r),
@@ -66,6 +77,8 @@ export function reportData(r: ScenarioResult, tr: PageTracker, marks: Mark[]): R
     dt: xs.map((x) => { const d = Number(x.t - last); last = x.t; return d; }),
     cause: xs.map((x) => x.cause),
     causes: [...tr.causes],
+    kind,
+    kinds,
     marks,
     tables: r.tables.map((t) => ({
       label: t.label,

@@ -44,6 +44,7 @@ export function reportHtml(d: ReportData): string {
 <div id="controls">
   <input type="range" id="slider" min="0" max="${d.page.length}" value="${d.page.length}" step="1" aria-label="transition">
   <button id="prev">◀</button><button id="next">▶</button><span id="marks"></span>
+  <label><input type="checkbox" id="activity"> <span id="activity-label"></span></label>
 </div>
 <div id="status"></div>
 <div id="wrap">

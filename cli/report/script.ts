@@ -15,9 +15,15 @@ export const REPORT_SCRIPT = String.raw`
   var rows = Math.ceil(N / cols);
   var cell = Math.max(2, Math.min(6, Math.floor(768 / cols)));
   var canvas = document.getElementById('grid');
-  canvas.width = cols * cell; canvas.height = rows * cell;
-  canvas.dataset.cols = cols; canvas.dataset.cell = cell;
-  var ctx = canvas.getContext('2d', { alpha: false });
+  var ctx;
+  // Rows shown: all, or only those with a page that ever changes or is not the host's at the start.
+  var allRows = [], activeRows = [], shown;
+  function layout(list) {
+    shown = list;
+    canvas.width = cols * cell; canvas.height = Math.max(1, list.length) * cell;
+    canvas.dataset.cols = cols; canvas.dataset.cell = cell; canvas.dataset.rows = list.length;
+    ctx = canvas.getContext('2d', { alpha: false });
+  }
   var NOPAGE = 3;
 
   function colour(owner, state) {
@@ -36,6 +42,7 @@ export const REPORT_SCRIPT = String.raw`
   for (var k = 0, p = 0; k < D.initial.length; k += 2) for (var n = 0; n < D.initial[k + 1]; n++) initial[p++] = D.initial[k];
   var cur = new Int32Array(N); var step = 0;
   function fromInitial() { cur.set(initial); step = 0; }
+  fromInitial();
   function apply(to) {
     if (to < step) fromInitial();
     for (; step < to; step++) cur[D.page[step]] = D.code[step];
@@ -43,12 +50,27 @@ export const REPORT_SCRIPT = String.raw`
   function own(c) { return c & 255; } function st(c) { return (c >> 8) & 7; } function bor(c) { return c >> 11; }
 
   function draw() {
-    for (var i = 0; i < N; i++) {
-      var c = cur[i];
-      ctx.fillStyle = css(colour(own(c), own(c) === 0 ? NOPAGE : st(c)));
-      ctx.fillRect((i % cols) * cell, Math.floor(i / cols) * cell, cell, cell);
+    for (var y = 0; y < shown.length; y++) {
+      var r = shown[y];
+      for (var x = 0; x < cols; x++) {
+        var i = r * cols + x;
+        if (i >= N) break;
+        var c = cur[i];
+        ctx.fillStyle = css(colour(own(c), own(c) === 0 ? NOPAGE : st(c)));
+        ctx.fillRect(x * cell, y * cell, cell, cell);
+      }
     }
   }
+  (function () {
+    var busy = new Uint8Array(rows);
+    for (var k = 0; k < T; k++) busy[Math.floor(D.page[k] / cols)] = 1;
+    for (var i = 0; i < N; i++) if (initial[i] !== 1) busy[Math.floor(i / cols)] = 1; // not HOST OWNED
+    for (var r = 0; r < rows; r++) { allRows.push(r); if (busy[r]) activeRows.push(r); }
+    layout(allRows);
+    var box = document.getElementById('activity');
+    document.getElementById('activity-label').textContent = 'only rows with activity (' + activeRows.length + ' of ' + rows + ' rows of ' + cols + ' pages)';
+    box.addEventListener('change', function () { layout(box.checked ? activeRows : allRows); show(step); });
+  })();
   function counts() {
     var m = {};
     for (var i = 0; i < N; i++) { var c = cur[i]; var key = D.owners[own(c)] + ' ' + (own(c) === 0 ? 'NOPAGE' : D.states[st(c)]); m[key] = (m[key] || 0) + 1; }
@@ -80,26 +102,32 @@ export const REPORT_SCRIPT = String.raw`
     slider.value = String(k);
     var when = k === 0 ? 0 : t[k - 1];
     status.textContent = 'step ' + k + ' of ' + T + '   t = ' + when + ' instructions (guest time ' + guestTime(when) + ')' +
-      (k > 0 ? '\nlast: page ' + pa(D.page[k - 1]) + ' → ' + desc(D.code[k - 1]) + '   (' + D.causes[D.cause[k - 1]] + ')' : '\n(the page map when the run started)');
+      (k > 0 ? '\nlast: ' + D.kinds[D.kind[k - 1]] + ': page ' + pa(D.page[k - 1]) + ' → ' + desc(D.code[k - 1]) + '   (' + D.causes[D.cause[k - 1]] + ')' : '\n(the page map when the run started)');
     if (selected >= 0) history(selected);
   }
   function history(i) {
     selected = i;
-    var rowsHtml = '<tr><td>start</td><td></td><td>' + desc(initial[i]) + '</td><td></td></tr>';
+    var rowsHtml = '<tr><td>start</td><td></td><td></td><td>' + desc(initial[i]) + '</td><td></td></tr>';
     for (var k = 0; k < T; k++) if (D.page[k] === i)
-      rowsHtml += '<tr class="' + (k >= step ? 'future' : 'past') + '"><td>step ' + (k + 1) + '</td><td>t=' + t[k] + '<br>' + guestTime(t[k]) + '</td><td>' + desc(D.code[k]) + '</td><td>' + esc(D.causes[D.cause[k]]) + '</td></tr>';
+      rowsHtml += '<tr class="' + (k >= step ? 'future' : 'past') + '"><td>step ' + (k + 1) + '</td><td>t=' + t[k] + '<br>' + guestTime(t[k]) + '</td><td>' + esc(D.kinds[D.kind[k]]) + '</td><td>' + desc(D.code[k]) + '</td><td>' + esc(D.causes[D.cause[k]]) + '</td></tr>';
     document.getElementById('history').innerHTML = '<div id="history-title"><b>page ' + pa(i) + '</b> (pfn 0x' + (BigInt(D.ramBase) / 4096n + BigInt(i)).toString(16) +
       '): now ' + desc(cur[i]) + '</div><table>' + rowsHtml + '</table>';
   }
   function esc(s) { return String(s).replace(/[&<>]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;' }[c]; }); }
   function pageAt(x, y) {
-    var c = Math.floor(x / cell), r = Math.floor(y / cell);
+    var c = Math.floor(x / cell), r = shown[Math.floor(y / cell)];
+    if (r === undefined || c < 0 || c >= cols) return -1;
     var i = r * cols + c;
-    return c < cols && i < N ? i : -1;
+    return i < N ? i : -1;
   }
+  canvas.addEventListener('mousemove', function (ev) {
+    var b = canvas.getBoundingClientRect();
+    var i = pageAt(ev.clientX - b.left - canvas.clientLeft, ev.clientY - b.top - canvas.clientTop);
+    canvas.title = i >= 0 ? pa(i) + ': ' + desc(cur[i]) : '';
+  });
   canvas.addEventListener('click', function (ev) {
     var b = canvas.getBoundingClientRect();
-    var i = pageAt(ev.clientX - b.left, ev.clientY - b.top);
+    var i = pageAt(ev.clientX - b.left - canvas.clientLeft, ev.clientY - b.top - canvas.clientTop);
     if (i >= 0) history(i);
   });
   slider.addEventListener('input', function () { show(Number(slider.value)); });

@@ -2,6 +2,7 @@
  * Executes one host action of a scenario. Expected outcomes given on the action (the errno of an
  * access, x0/x1 of a hypercall) are checked here; each action also leaves a note in the timeline.
  */
+import { stuckInfo, stuckLine } from '../../machine/stuck';
 import { runAll, runVcpu, HostAccessError, type HostHcallName, asSigned, vmmResolve, VmmAccessError, type HostVm } from './hyp-api';
 import { DMA_STATUS_DONE, DMA_STATUS_ERROR, kvm_iommu_map_pages } from './hyp-api';
 import type { Action, DmaAddr, Target } from './schema';
@@ -105,6 +106,7 @@ function runHost(st: RunState, a: Of<'run'>): void {
     case 'reset': w.host = { state: 'reset' }; break;
     case 'semihosting-exit': w.host = r.exitCode === 0 ? { state: 'off' } : { state: 'error', error: `semihosting exit ${r.exitCode}` }; break;
     case 'wfi': w.host = { state: 'error', error: `waits in WFI with nothing to wake it, at pc ${hex(w.core.pc)}` }; break;
+    case 'stuck': w.host = { state: 'error', error: stuckLine(stuckInfo(w.core)) }; break; // machine/stuck.ts
     case 'limit':
       if (a.insns === null) st.fail(a.path, `instruction limit (${limit}, machine.max_insns) reached with the host still running at pc ${hex(w.core.pc)}`);
       break;

@@ -82,7 +82,7 @@ export class PageTracker {
   }
 
   /** What the next transitions are caused by (a hypercall with its arguments, a guest exit...). */
-  setCause(text: string): void { this.cause = text; }
+  setCause(text: string): string { const was = this.cause; this.cause = text; return was; }
 
   ownerId(name: string): number {
     let i = this.owners.indexOf(name);
@@ -96,7 +96,7 @@ export class PageTracker {
     const words = new Uint32Array(raw.buffer, raw.byteOffset, this.nPages * 2);
     const prev = this.prev;
     let changed = 0;
-    let guest: Map<number, { vm: HostVm; gfn: bigint }> | null = null;
+    let guest: { get(i: number): { vm: HostVm; gfn: bigint } | undefined } | null = null;
     const t = at ?? this.src.now();
     // The state byte is the top byte of each struct hyp_page's first little-endian word.
     for (let i = 0, n = this.nPages; i < n; i++) {
@@ -141,18 +141,44 @@ export class PageTracker {
     });
   }
 
-  /** Physical page index → the VM whose memslot it backs (and the gfn). */
-  private guestPages(): Map<number, { vm: HostVm; gfn: bigint }> {
-    const map = new Map<number, { vm: HostVm; gfn: bigint }>();
+  /**
+   * Physical page index → the VM whose memslot it backs (and the gfn): a cache, checked against the
+   * memslot on every use and rebuilt from all memslots on a miss (learn() adds what the caller knows).
+   */
+  private readonly backing = new Map<number, { vm: HostVm; gfn: bigint }>();
+  private readonly guestView = { get: (i: number) => this.lookup(i) };
+
+  /** Tells the tracker that page `i` backs `gfn` of `vm` (e.g. from the fault fast path's log). */
+  learn(i: number, vm: HostVm, gfn: bigint): void { this.backing.set(i, { vm, gfn }); }
+
+  private valid(i: number, e: { vm: HostVm; gfn: bigint } | undefined): boolean {
+    return !!e && e.vm.state !== 'destroyed' && e.vm.slot.pages.get(e.gfn) === (this.basePfn + BigInt(i)) << 12n;
+  }
+
+  private lookup(i: number): { vm: HostVm; gfn: bigint } | undefined {
+    const e = this.backing.get(i);
+    if (this.valid(i, e)) return e;
+    if (e) this.backing.delete(i);
+    if (this.rebuiltAt === this.syncs) return undefined; // already rebuilt during this sync
+    this.rebuiltAt = this.syncs;
+    this.backing.clear();
     for (const vm of this.src.vms()) {
       if (vm.state === 'destroyed') continue;
-      for (const [gfn, pa] of vm.slot.pages) map.set(Number((pa >> 12n) - this.basePfn), { vm, gfn });
+      for (const [gfn, pa] of vm.slot.pages) this.backing.set(Number((pa >> 12n) - this.basePfn), { vm, gfn });
     }
-    return map;
+    const f = this.backing.get(i);
+    return this.valid(i, f) ? f : undefined;
+  }
+  private syncs = 0;
+  private rebuiltAt = -1;
+
+  private guestPages(): { get(i: number): { vm: HostVm; gfn: bigint } | undefined } {
+    this.syncs++;
+    return this.guestView;
   }
 
   /** Sets the page's classification; true if it changed. */
-  private classify(i: number, guest: Map<number, { vm: HostVm; gfn: bigint }>): boolean {
+  private classify(i: number, guest: { get(i: number): { vm: HostVm; gfn: bigint } | undefined }): boolean {
     const m = this.src.pkvm.vmemmap;
     const host = m.get_host_state(i), hyp = m.get_hyp_state(i);
     let owner = NOBODY, state = ST_NOPAGE, borrower = NOBODY;

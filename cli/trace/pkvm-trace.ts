@@ -22,6 +22,8 @@ import { PageTracker, STATE_NAMES, HOST, HYP, NOBODY, type Transition } from './
 import { exitName, guestHvcName } from './names';
 
 const ARM_EXCEPTION_IRQ = 0;
+/** Host hypercalls that never change page ownership (nvhe/hyp-main.c): no sync after them. */
+const NO_OWNERSHIP_CHANGE = new Set(['__pkvm_vcpu_load', '__pkvm_vcpu_put']);
 const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
 
 export class PkvmTraceRecorder {
@@ -71,11 +73,12 @@ export class PkvmTraceRecorder {
       const call = `${name}(${frame.slice(1, 4).map(hex).join(', ')})`;
       const prevActor = this.actor;
       this.actor = this.cpu;
-      this.tracker.setCause(`host: ${call}`);
+      const outer = this.tracker.setCause(`host: ${call}`);
       try {
         orig(frame);
       } finally {
-        this.tracker.sync();
+        if (!NO_OWNERSHIP_CHANGE.has(name)) this.tracker.sync();
+        this.tracker.setCause(outer);
         this.actor = prevActor;
       }
       if (this.trace) {
@@ -95,12 +98,13 @@ export class PkvmTraceRecorder {
       const prevActor = this.actor;
       this.actor = tr;
       const who = `${this.vmName(vcpu.vm.handle)} vCPU ${vcpu.vcpu_idx}`;
-      this.tracker.setCause(`${who}: guest run (fault fast path)`);
+      const outer = this.tracker.setCause(`${who}: guest run (fault fast path)`);
       let ret: number;
       try {
         ret = run(vcpu);
       } finally {
         this.tracker.sync();
+        this.tracker.setCause(outer);
         this.actor = prevActor;
       }
       const t1 = core.insns;
@@ -122,12 +126,13 @@ export class PkvmTraceRecorder {
         const name = ec === 0x16 ? `guest HVC ${guestHvcName(x[0]!)}` : `exit to hyp: ${exitName(esr)}`;
         const prevActor = this.actor;
         this.actor = tr;
-        this.tracker.setCause(`${this.vmName(vcpu.vm.handle)} vCPU ${vcpu.vcpu_idx}: ${name}(${x.slice(1).map(hex).join(', ')})`);
+        const runCause = this.tracker.setCause(`${this.vmName(vcpu.vm.handle)} vCPU ${vcpu.vcpu_idx}: ${name}(${x.slice(1).map(hex).join(', ')})`);
         let r: 'resume' | 'exit';
         try {
           r = trap(vcpu, esr);
         } finally {
           this.tracker.sync();
+          this.tracker.setCause(runCause); // the guest runs on
           this.actor = prevActor;
         }
         if (this.trace) {
@@ -147,16 +152,30 @@ export class PkvmTraceRecorder {
           const words = core.words;
           const n = words[(L.PKVM_FAST + L.PF_LOG_COUNT) >> 2]!;
           const log: { page: number; t: bigint }[] = [];
+          const vm = n ? [...this.world.vms.values()].find((x) => x.handle === v.vm.handle) : undefined;
           for (let i = 0; i < n; i++) {
             const e = (L.PKVM_FAST_LOG >> 2) + i * 8;
+            const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
             const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
-            log.push({ page: pa / 4096 - Number(this.tracker.basePfn), t: BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!) });
+            const page = pa / 4096 - Number(this.tracker.basePfn);
+            if (vm) this.tracker.learn(page, vm, BigInt(gfn));
+            log.push({ page, t: BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!) });
           }
           hooks.after(v);
           if (log.length) this.tracker.recheckAt(log);
         },
       };
     }
+  }
+
+  /**
+   * Interrupt delivery for the trace (InterruptTrace of machine-trace.ts): the GIC path calls it
+   * when an interrupt is raised, taken, injected into a vCPU (list register) or completed. `vcpu`
+   * puts it on that vCPU's track, else on the CPU's.
+   */
+  interrupt(intid: number, what: 'raised' | 'taken' | 'eoi' | 'injected', t: bigint, vcpu?: PkvmHypVcpu, args: Args = {}): void {
+    if (!this.trace) return;
+    this.trace.instant(vcpu ? this.vcpuTrack(vcpu) : this.cpu, `IRQ ${intid} ${what}`, 'interrupt', t, { intid, ...args });
   }
 
   /** The exit the host will handle (vcpu.fault as the hyp saw it). */

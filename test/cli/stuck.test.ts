@@ -128,6 +128,13 @@ describe('a stuck guest says so (hosted pKVM)', () => {
     const line = r.out.split('\n').find((l) => l.includes('stuck:'));
     expect(line).toMatch(/vm 0x[0-9a-f]+ vcpu 0: stuck: recursive exception loop at EL1 vector 0x40090200 \(\d+ exceptions ESR 0x2000000 taken there back to back\): first exception ESR 0x2000000 \(EC 0x0\) FAR 0x0 raised by pc 0x40080014/);
   });
+  it('an A64 host at EL1 under pKVM that spins with interrupts masked: the host ends in error with the line', () => {
+    const path = join(dir, 'host-bself.yaml');
+    writeFileSync(path, `name: host-bself\nkind: a64-host\nhost: { image: ${image('host-bself', [E.NOP, B_SELF])} }\nmachine: { memory: 64M, max_insns: 1M }\nactions:\n  - run\n`);
+    const r = runCli(['run', path], { timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/console of host \(error: stuck: branch-to-self at EL1 pc 0x40080004 with interrupts masked \(DAIF 0x3c0\): nothing can interrupt it\)/);
+  });
   it('a protected vCPU spinning with interrupts masked ends its scenario with the same line', () => {
     const r = runCli(['run', scenario('guest-bself', image('guest-bself', [E.NOP, E.NOP, B_SELF]))], { timeout: 30_000 });
     expect(r.status).toBe(1);

@@ -21,6 +21,7 @@
 import fc from 'fast-check';
 import { seqArb, type Op } from './ops';
 import { FuzzFailure, coverage, runSequence, traceSequence, type RunOptions } from './runner';
+import { Progress } from '../../cli/progress';
 
 export interface Args {
   runs: number; seed: number; path?: string; minLen: number; maxLen: number;
@@ -81,7 +82,7 @@ export interface FuzzResult {
 }
 
 /** Runs the property; returns the summary (and the failure report and readable steps if it failed). */
-export function fuzz(a: Args, log: (s: string) => void = () => {}): FuzzResult {
+export function fuzz(a: Args, log: (s: string) => void = () => {}, progress: Progress | null = null): FuzzResult {
   coverage.enabled = a.coverage;
   let steps = 0;
   let checks = 0;
@@ -100,9 +101,11 @@ export function fuzz(a: Args, log: (s: string) => void = () => {}): FuzzResult {
     steps += s.steps;
     checks += s.checks;
     warns += s.warns;
-    if (++done % 1000 === 0 && !a.json) log(`  ${done} sequences, ${(done / ((performance.now() - t0) / 1000)).toFixed(0)}/s`);
+    progress?.update({ done: done + 1, total: a.runs, note: `${steps} steps, ${checks} invariant checks` });
+    if (++done % 1000 === 0 && !a.json) { progress?.clear(); log(`  ${done} sequences, ${(done / ((performance.now() - t0) / 1000)).toFixed(0)}/s`); }
   });
   const details = fc.check(prop, { numRuns: a.runs, seed: a.seed, path: a.path, endOnFailure: false });
+  progress?.clear();
   const seconds = (performance.now() - t0) / 1000;
   const r: FuzzResult = {
     runs: details.numRuns, failed: details.failed, seed: a.seed, seconds,
@@ -125,7 +128,7 @@ function main(): void {
   const a = parseArgs(process.argv.slice(2));
   const out = (s: string): void => void process.stdout.write(s + '\n');
   if (!a.json) out(`pkvm-emu ownership fuzzer: ${a.runs} sequences of ${a.minLen}–${a.maxLen} operations, seed ${a.seed}, iommu ${a.iommu ?? 'hypercall'}${a.path ? `, path ${a.path}` : ''}`);
-  const r = fuzz(a, out);
+  const r = fuzz(a, out, a.json || a.trace ? null : new Progress('fuzz')); // a progress line on a terminal
   if (a.json) {
     out(JSON.stringify(r));
   } else {
