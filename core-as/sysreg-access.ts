@@ -13,6 +13,8 @@ import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ, ticksNow } from './timer';
+import { fpAccessCheck } from './fp/fp-access';
+import { FPCR_WRITABLE, FPSR_WRITABLE } from './fp/fpsr';
 
 /** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
 export function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
@@ -70,6 +72,7 @@ function idValue(idx: u32): u64 {
 /** MRS Xt, <reg>. False when an exception was taken. */
 export function mrs(idx: u32, key: u32, rt: u32): bool {
   if (!checkAccess(idx, key, rt, true)) return false;
+  if ((idx == S.FPCR || idx == S.FPSR) && !fpAccessCheck()) return false;
   let v: u64;
   switch (idx) {
     case S.NZCV: v = <u64>nzcv; break;
@@ -102,6 +105,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
 /** MSR <reg>, Xt. False when an exception was taken. */
 export function msr(idx: u32, key: u32, rt: u32): bool {
   if (!checkAccess(idx, key, rt, false)) return false;
+  if ((idx == S.FPCR || idx == S.FPSR) && !fpAccessCheck()) return false;
   const v = getX(rt);
   switch (idx) {
     case S.NZCV: setNZCV(<u32>v & 0xf0000000); break;
@@ -114,6 +118,8 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
     case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
     case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.VBAR_EL1: case S.VBAR_EL2: S.srSet(idx, v & ~<u64>0x7ff); break;
+    case S.FPCR: S.srSet(idx, v & FPCR_WRITABLE); break; // trap enables RAZ/WI, Len/Stride RES0
+    case S.FPSR: S.srSet(idx, v & FPSR_WRITABLE); break;
     case S.HCR_EL2: // RW is RAO/WI: EL1 is AArch64-only
       S.srSet(idx, v | HCR_RW);
       tlbFlushAll();
