@@ -37,8 +37,8 @@ export function fpDp2(opc: u32, a: u64, b: u64, N: u32, fpcr: u32): u64 {
 
 /** FMADD/FMSUB/FNMADD/FNMSUB (o = o1:o0): the operand negations come before FPMulAdd. */
 export function fpDp3(o: u32, a: u64, n: u64, m: u64, N: u32, fpcr: u32): u64 {
-  if ((o & 1) != 0) n = fpNeg(n, N); // FMSUB, FNMSUB... (o0 = 1: negate the product)
-  if ((o & 2) != 0) a = fpNeg(a, N); // FNMADD, FNMSUB: negate the addend
+  if ((o & 1) != (o >> 1)) n = fpNeg(n, N); // FMSUB, FNMADD: the product negated
+  if ((o & 2) != 0) a = fpNeg(a, N); // FNMADD, FNMSUB: the addend negated
   return fpMulAdd(a, n, m, N, fpcr, fpRMode(fpcr));
 }
 
