@@ -28,4 +28,55 @@ export const OP_FMADD_D: u16 = 0x416; // p2 = o1:o0 as OP_FP_DP3
 export const OP_FMADD_S: u16 = 0x417;
 // Advanced SIMD FP (decode-fp-vector.ts): 0x500..
 export const OP_FPV_FIRST: u16 = 0x500;
+
+// Advanced SIMD FP ops: p1 = element bytes, p2 = the lane operation (V_* below), imm = datasize
+// bytes (8 or 16; the element size for a scalar form) | scalar << 8 | index or fbits << 16 |
+// second half (the "2" variants) << 24 | rotation << 25.
+export const OP_FPV_BIN: u16 = 0x500; // lanes of Vn, Vm (and Vd for FMLA/FMLS)
+export const OP_FPV_PAIR: u16 = 0x501; // pairwise over Vm:Vn
+export const OP_FPV_UN: u16 = 0x502; // lanes of Vn
+export const OP_FPV_ELEM: u16 = 0x503; // Vm[index] against each lane of Vn
+export const OP_FPV_ACROSS: u16 = 0x504; // reduction of Vn to a scalar
+export const OP_FPV_SPAIR: u16 = 0x505; // scalar pairwise: the two low elements of Vn
+export const OP_FPV_CVTN: u16 = 0x506; // p2 = 0 FCVTN, 1 FCVTXN
+export const OP_FPV_CVTL: u16 = 0x507;
+export const OP_FPV_FCADD: u16 = 0x508;
+export const OP_FPV_FCMLA: u16 = 0x509;
+export const OP_FPV_FCMLA_ELEM: u16 = 0x50a;
+
+// Binary lane operations (OP_FPV_BIN/PAIR/ELEM/ACROSS/SPAIR)
+export const V_FADD: u32 = 0;
+export const V_FSUB: u32 = 1;
+export const V_FMUL: u32 = 2;
+export const V_FDIV: u32 = 3;
+export const V_FMAX: u32 = 4;
+export const V_FMIN: u32 = 5;
+export const V_FMAXNM: u32 = 6;
+export const V_FMINNM: u32 = 7;
+export const V_FMULX: u32 = 8;
+export const V_FABD: u32 = 9;
+export const V_FCMEQ: u32 = 10;
+export const V_FCMGE: u32 = 11;
+export const V_FCMGT: u32 = 12;
+export const V_FACGE: u32 = 13;
+export const V_FACGT: u32 = 14;
+export const V_FRECPS: u32 = 15;
+export const V_FRSQRTS: u32 = 16;
+export const V_FMLA: u32 = 17;
+export const V_FMLS: u32 = 18;
+// Unary lane operations (OP_FPV_UN)
+export const U_FABS: u32 = 0;
+export const U_FNEG: u32 = 1;
+export const U_FSQRT: u32 = 2;
+export const U_FRINTN: u32 = 3; // .. U_FRINTI = 9 in the order N P M Z A X I
+export const U_FRINT32Z: u32 = 10; // 32Z 32X 64Z 64X
+export const U_FCVTNS: u32 = 14; // then NU PS PU MS MU ZS ZU AS AU (14..23)
+export const U_SCVTF: u32 = 24;
+export const U_UCVTF: u32 = 25;
+export const U_FCMGT0: u32 = 26; // EQ0 LT0 GE0 LE0 (26..30)
+export const U_FRECPE: u32 = 31;
+export const U_FRSQRTE: u32 = 32;
+export const U_FRECPX: u32 = 33;
+export const U_URECPE: u32 = 34;
+export const U_URSQRTE: u32 = 35;
 export const OP_FP_END: u16 = 0x800;

@@ -88,7 +88,7 @@ export function fpToFixed(v: u64, N: u32, fbits: u32, unsigned: bool, M: u32, fp
   if (!ovf) {
     if (unsigned) {
       if (s != 0 && mag != 0) ovf = true;
-      else if (M == 32 && mag > 0xffffffff) ovf = true;
+      else if (M < 64 && mag > mask(M)) ovf = true;
     } else {
       const lim: u64 = <u64>1 << <u64>(M - 1); // magnitude limit: 2^(M-1) - 1 or 2^(M-1)
       if (s != 0 ? mag > lim : mag >= lim) ovf = true;
@@ -106,7 +106,7 @@ export function fpToFixed(v: u64, N: u32, fbits: u32, unsigned: bool, M: u32, fp
 
 /** FixedToFP: an M-bit integer with fbits fraction bits to an N-bit float. */
 export function fixedToFp(x: u64, M: u32, fbits: u32, unsigned: bool, N: u32, fpcr: u32, rm: u32): u64 {
-  if (M == 32) x = unsigned ? (x & 0xffffffff) : <u64>(<i64><i32>x);
+  if (M < 64) x = unsigned ? (x & mask(M)) : <u64>((<i64>(x << <u64>(64 - M))) >> <i64>(64 - M));
   let s: u32 = 0;
   if (!unsigned && <i64>x < 0) { s = 1; x = 0 - x; }
   if (x == 0) return 0;

@@ -140,11 +140,14 @@ export function generateFpSimdImage(seed: number, count: number, classes: Encodi
       fpcr = fpcrValue(rng);
       mov64(30, BigInt(fpcr));
       a.emit(E.msr(FPCR_REG, 30));
-    } else if (u < 10) {
-      const N = rng.pick([16, 32, 64] as const);
-      mov64(30, fpElement(rng, N));
+    } else if (u < 30) {
+      // A fresh operand: a whole register of special values of one element size.
       const d = rng.int(32);
-      a.emit(rng.bool(0.8) ? fmovDX(d, 30) : fmovTopX(d, 30));
+      const val = fpRegister(rng);
+      mov64(30, val & ((1n << 64n) - 1n));
+      a.emit(fmovDX(d, 30));
+      mov64(30, val >> 64n);
+      a.emit(fmovTopX(d, 30));
     } else {
       const w = rng.pick(classes).gen(rng) >>> 0;
       if ((w & 0xfffffc00) === 0x1e7e0000 && (fpcr & FPCR_FZ) !== 0) {
