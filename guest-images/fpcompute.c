@@ -13,7 +13,7 @@
 #include "uart.h"
 
 #ifndef ITERS
-#define ITERS 4
+#define ITERS 40
 #endif
 
 #define MN 40
