@@ -13,7 +13,7 @@ import { fpCompare, fpMaxMin, fpMaxMinNum } from './sf-compare';
 import {
   fixedToFp, fpConvert, fpRoundInt, fpRoundIntN, fpToFixed, fpToFixedJS, jsZ,
 } from './sf-convert';
-import { fastAddD, fastAddS, fastFmaS, fastMulD, fastMulS, fastOk } from './fast';
+import { fastAddD, fastAddS, fastFmaD, fastFmaS, fastMulD, fastMulS, fastOk } from './fast';
 import { vAddr, vGet, vSetScalar } from './vreg';
 import { execFpVector } from './exec-fp-vector';
 
@@ -119,7 +119,16 @@ export function execFp(e: u32, p: u64): void {
       vSetScalar(rd, fpDp3(0, a, n, m, 32, fpcr), 32);
       break;
     }
-    case O.OP_FMADD_D: case O.OP_FP_DP3:
+    case O.OP_FMADD_D: {
+      const a = vGet(F8(e, D_RA), 64), n = vGet(rn, 64), m = vGet(rmr, 64);
+      if (fpRMode(fpcr) == RN) {
+        const r = fastFmaD(a, n, m);
+        if (fastOk) { vSetScalar(rd, r, 64); break; }
+      }
+      vSetScalar(rd, fpDp3(0, a, n, m, 64, fpcr), 64);
+      break;
+    }
+    case O.OP_FP_DP3:
       vSetScalar(rd, fpDp3(sub, vGet(F8(e, D_RA), N), vGet(rn, N), vGet(rmr, N), N, fpcr), N);
       break;
     case O.OP_FP_DP2:

@@ -91,3 +91,51 @@ export function fastFmaS(c: u32, a: u32, b: u32): u32 {
   fastOk = true;
   return r;
 }
+
+/** An exponent (unbiased) within +-450: products and their splits stay far from overflow/underflow. */
+@inline function moderateD(v: u64): bool { return <u32>(((v >> 52) & 0x7ff) - (1023 - 450)) <= 900; }
+
+/**
+ * c + a * b (double precision, fused) without a hardware FMA (Boldo & Melquiond, "Emulation of FMA
+ * and correctly rounded sums: proved algorithms using rounding to odd"): the exact product
+ * ph + pl (Dekker with Veltkamp splitting), (th, tl) = TwoSum(c, ph), v = RoundToOdd(tl + pl),
+ * result = RN(th + v). Only for moderate exponents (every intermediate normal, nothing overflows);
+ * exact iff both additions were exact.
+ */
+export function fastFmaD(c: u64, a: u64, b: u64): u64 {
+  fastOk = false;
+  if (!moderateD(a) || !moderateD(b) || !moderateD(c)) return 0;
+  const x = reinterpret<f64>(a), y = reinterpret<f64>(b), z = reinterpret<f64>(c);
+  const SPLIT: f64 = 134217729.0; // 2^27 + 1
+  let g = SPLIT * x;
+  const xh = g - (g - x), xl = x - xh;
+  g = SPLIT * y;
+  const yh = g - (g - y), yl = y - yh;
+  const ph = x * y;
+  const pl = ((xh * yh - ph) + xh * yl + xl * yh) + xl * yl;
+  // (th, tl) = TwoSum(z, ph)
+  const th = z + ph;
+  let bb = th - z;
+  const tl = (z - (th - bb)) + (ph - bb);
+  // v = RoundToOdd(tl + pl)
+  let v = tl + pl;
+  bb = v - tl;
+  const e1 = (tl - (v - bb)) + (pl - bb);
+  if (e1 != 0) {
+    let vb = reinterpret<u64>(v);
+    if (v == 0) return 0;
+    if ((vb & 1) == 0) {
+      vb = (e1 > 0) == (v > 0) ? vb + 1 : vb - 1;
+      v = reinterpret<f64>(vb);
+    }
+  }
+  const r = th + v;
+  const rb = reinterpret<u64>(r);
+  const er = (rb >> 52) & 0x7ff;
+  if (er < 64 || er == 0x7ff) return 0; // far from the underflow threshold; finite
+  bb = r - th;
+  const e2 = (th - (r - bb)) + (v - bb);
+  if (e1 != 0 || e2 != 0) raise(IXC);
+  fastOk = true;
+  return rb;
+}

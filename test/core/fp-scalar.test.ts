@@ -243,3 +243,46 @@ describe('scalar FP against the transcribed pseudocode, every rounding mode with
     }
   }
 });
+
+// ---------------------------------------------------------------- the native fast paths
+// FADD/FSUB/FMUL (single, double) and FMADD (single, double) take WebAssembly-float fast paths in
+// round-to-nearest; random normal operands with near-cancelling addends and few-bit significands
+// (exact results) must still give the pseudocode's bits and flags.
+describe('round-to-nearest fast paths against the transcribed pseudocode', () => {
+  const rnd = (rng: Rng, N: 32 | 64, spread: number): bigint => {
+    const Fb = N === 64 ? 52 : 23, B = N === 64 ? 1023 : 127;
+    let frac = N === 64 ? rng.u64() & ((1n << 52n) - 1n) : BigInt(rng.u32() & 0x7fffff);
+    if (rng.bool(0.3)) frac &= ~((1n << BigInt(rng.int(Fb))) - 1n);
+    const e = Math.max(1, Math.min(2 * B, B + rng.range(-spread, spread)));
+    return (BigInt(rng.int(2)) << BigInt(N - 1)) | (BigInt(e) << BigInt(Fb)) | frac;
+  };
+  for (const N of [32, 64] as const) {
+    it(`FADD/FMUL/FMADD ${N}-bit: 3000 random operand sets (incl. cancellation)`, () => {
+      const rng = new Rng(0xfa57 + N);
+      const bad: string[] = [];
+      const ft = N === 64 ? 1 : 0;
+      for (let k = 0; k < 3000; k++) {
+        const spread = rng.pick([2, 30, 200]);
+        const a = rnd(rng, N, spread), b = rnd(rng, N, spread);
+        let c = rnd(rng, N, spread);
+        if (k % 3 === 0) { // c close to -(a*b): massive cancellation in the fused sum
+          const p = new Ctx(fpcrOf(0)).mul(a, b, N);
+          c = BigInt.asUintN(N, (p ^ (1n << BigInt(N - 1))) + BigInt(rng.range(-2, 2)));
+        }
+        for (const [name, word, ref] of [
+          ['FADD', F.fpDp2(ft, 2, 0, 1, 2), (x: Ctx) => x.add(a, b, N)],
+          ['FSUB', F.fpDp2(ft, 3, 0, 1, 2), (x: Ctx) => x.add(a, b, N, true)],
+          ['FMUL', F.fpDp2(ft, 0, 0, 1, 2), (x: Ctx) => x.mul(a, b, N)],
+          ['FMADD', F.fpDp3(ft, 0, 0, 0, 1, 2, 3), (x: Ctx) => x.mulAdd(c, a, b, N)],
+        ] as const) {
+          const ctx = new Ctx(fpcrOf(0));
+          const want = ref(ctx);
+          const r = one(word, a, b, c);
+          const got = r.v & ((1n << BigInt(N)) - 1n);
+          if (got !== want || r.fpsr !== ctx.flags) bad.push(`${name} ${hex(a)} ${hex(b)} ${hex(c)}: got ${hex(got)}/${r.fpsr} want ${hex(want)}/${ctx.flags}`);
+        }
+      }
+      expect(bad.slice(0, 10), `${bad.length} mismatches`).toEqual([]);
+    });
+  }
+});
