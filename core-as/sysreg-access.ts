@@ -18,6 +18,8 @@ import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
 import { pmuMrs, pmuMsr } from './pmu/pmu-access';
 import { isSelfDebugReg, selfDebugMrs, selfDebugMsr } from './selfdebug/debug-access';
 import { ID_AA64DFR0_VALUE } from './selfdebug/debug-regs';
+import { fpAccessCheck } from './fp/fp-access';
+import { FPCR_WRITABLE, FPSR_WRITABLE } from './fp/fpsr';
 
 export { trapSysreg } from './sysreg-trap';
 
@@ -73,6 +75,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
   if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMrs(idx, key, rt);
   if (isSelfDebugReg(idx)) return selfDebugMrs(idx, key, rt);
   if (!checkAccess(idx, key, rt, true)) return false;
+  if ((idx == S.FPCR || idx == S.FPSR) && !fpAccessCheck()) return false;
   let v: u64;
   switch (idx) {
     case S.NZCV: v = <u64>nzcv; break;
@@ -106,6 +109,7 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
   if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMsr(idx, key, rt);
   if (isSelfDebugReg(idx)) return selfDebugMsr(idx, key, rt);
   if (!checkAccess(idx, key, rt, false)) return false;
+  if ((idx == S.FPCR || idx == S.FPSR) && !fpAccessCheck()) return false;
   const v = getX(rt);
   switch (idx) {
     case S.NZCV: setNZCV(<u32>v & 0xf0000000); break;
@@ -117,6 +121,8 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
     case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
     case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.VBAR_EL1: case S.VBAR_EL2: S.srSet(idx, v & ~<u64>0x7ff); break;
+    case S.FPCR: S.srSet(idx, v & FPCR_WRITABLE); break; // trap enables RAZ/WI, Len/Stride RES0
+    case S.FPSR: S.srSet(idx, v & FPSR_WRITABLE); break;
     case S.HCR_EL2: // RW is RAO/WI: EL1 is AArch64-only
       S.srSet(idx, v | HCR_RW);
       tlbFlushAll();

@@ -98,12 +98,18 @@ describe('BRK, UDF and unallocated/unimplemented encodings', () => {
     const r = run([E.brk(1)], { el: 0, daif: 0 });
     expectTaken(r, { el: 1, ec: 0x3c, iss: 1, elr: CODE, spsr: 0n, vector: VBAR1 + 0x400n });
   });
-  for (const [name, word] of [['udf #0 (word 0x00000000)', W.UDF0], ['udf #0xffff', W.UDF_FFFF], ['fadd d0, d1, d2 (no FP/SIMD implemented)', W.FADD_D],
-    ['add v0.4s, v1.4s, v2.4s', W.ADD_V], ['fmov d0, x1', W.FMOV_D_X], ['ldr q0, [x1]', W.LDR_Q]] as const) {
+  for (const [name, word] of [['udf #0 (word 0x00000000)', W.UDF0], ['udf #0xffff', W.UDF_FFFF],
+    ['add v0.4s, v1.4s, v2.4s', W.ADD_V], ['ldr q0, [x1]', W.LDR_Q]] as const) {
     it(`${name} → UNDEFINED: EC 0, ISS 0, ELR = the instruction`, () => {
       const r = run([word], { daif: 0, x: { 1: DATA } });
       expectTaken(r, { el: 1, ec: 0, iss: 0, elr: CODE, spsr: 0x5n, vector: VBAR1 + 0x200n });
       expect(r.sys(SR.ESR_EL1)).toBe(0x0200_0000n);
+    });
+  }
+  for (const [name, word] of [['fadd d0, d1, d2', W.FADD_D], ['fmov d0, x1', W.FMOV_D_X]] as const) {
+    it(`${name} with CPACR_EL1.FPEN = 00 (its reset value) → SIMD&FP access trap: EC 0x07, ISS CV=1 COND=0xE`, () => {
+      const r = run([word], { daif: 0, x: { 1: DATA } });
+      expectTaken(r, { el: 1, ec: 0x07, iss: 0x1e00000, elr: CODE, spsr: 0x5n, vector: VBAR1 + 0x200n });
     });
   }
   it('ID_AA64PFR0_EL1 says FP and AdvSIMD are not implemented (consistent with UNDEFINED above)', () => {

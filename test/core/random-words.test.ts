@@ -6,12 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../gen/prng';
 import { CODE, DATA, NOP, SR, STACK, VBAR1, VBAR2, getCore, hex, wordsToBytes } from './harness';
 import type { Core, CoreConfig, ExitReason } from '../../machine/core';
+import { L } from '../../machine/core-constants';
 
 const VALID_EXITS: ExitReason[] = ['budget', 'firmware', 'mmio', 'wfi', 'semihosting', 'hyp'];
-const KNOWN_EC = new Set([0x00, 0x01, 0x0e, 0x15, 0x16, 0x17, 0x18, 0x20, 0x21, 0x22, 0x24, 0x25, 0x26, 0x3c]);
+const KNOWN_EC = new Set([0x00, 0x01, 0x07, 0x0e, 0x15, 0x16, 0x17, 0x18, 0x20, 0x21, 0x22, 0x24, 0x25, 0x26, 0x3c]);
 
-interface Pass { name: string; count: number; seed: number; el: number; config: CoreConfig; mixedRegs?: boolean }
+interface Pass {
+  name: string; count: number; seed: number; el: number; config: CoreConfig; mixedRegs?: boolean;
+  /** Words in the SIMD&FP data-processing space (bits 27:25 = 111), FP enabled, random FPCR. */
+  fpSpace?: boolean;
+}
 
+const FP_V = L.CPU_BASE + L.OFF_V;
 const RAM_END = 0x4000_0000n + 16n * 1024n * 1024n;
 
 function runPass(p: Pass): { problems: string[]; stats: Record<string, number> } {
@@ -27,7 +33,7 @@ function runPass(p: Pass): { problems: string[]; stats: Record<string, number> }
   const esrIdx = p.el === 2 ? SR.ESR_EL2 : SR.ESR_EL1;
   const elrIdx = p.el === 2 ? SR.ELR_EL2 : SR.ELR_EL1;
   for (let n = 0; n < p.count; n++) {
-    const word = rng.u32();
+    const word = p.fpSpace ? ((rng.u32() | 0x0e000000) >>> 0) : rng.u32();
     try {
       core.reset(p.el === 2 ? 2 : 1, CODE);
       core.setSysreg(SR.VBAR_EL1, VBAR1);
@@ -36,6 +42,11 @@ function runPass(p: Pass): { problems: string[]; stats: Record<string, number> }
         core.setSysreg(SR.HCR_EL2, 1n << 31n);
       }
       if (p.el === 0) core.pstate = 0n;
+      if (p.fpSpace) {
+        core.setSysreg(SR.CPACR_EL1, 3n << 20n);
+        core.setSysreg(SR.FPCR, BigInt(rng.u32() & 0x07c80000));
+        if (n % 64 === 0) core.mem.set(rng.bytes(32 * 16), FP_V);
+      }
       for (let i = 0; i < 31; i++) {
         let v = DATA + BigInt(i) * 0x100n;
         if (p.mixedRegs) {
@@ -83,6 +94,8 @@ describe('random instruction words: no crash, no hang', () => {
     { name: '20,000 words at EL0 (no EL2)', count: 20_000, seed: 0xc0de_0002, el: 0, config: {} },
     { name: '20,000 words at EL2 (EL2 implemented)', count: 20_000, seed: 0xc0de_0003, el: 2, config: { haveEL2: true } },
     { name: '20,000 words at EL1 (EL2 implemented)', count: 20_000, seed: 0xc0de_0004, el: 1, config: { haveEL2: true } },
+    { name: '100,000 words in the SIMD&FP space at EL1, FP enabled, random FPCR and V registers', count: 100_000, seed: 0xc0de_0006, el: 1, config: {}, fpSpace: true },
+    { name: '20,000 words in the SIMD&FP space at EL0 (EL2 implemented)', count: 20_000, seed: 0xc0de_0007, el: 0, config: { haveEL2: true }, fpSpace: true },
     { name: '50,000 words at EL1 with registers at devices, RAM end, 0, ~0 and random', count: 50_000, seed: 0xc0de_0005, el: 1, config: {}, mixedRegs: true },
   ];
   for (const p of passes) {
