@@ -142,6 +142,18 @@ export class Core {
   set pstate(v: bigint) { this.x.setPstate(BigInt.asIntN(64, v)); }
   sysreg(idx: number): bigint { return this.x.getSysreg(idx) & U64; }
   setSysreg(idx: number, v: bigint): void { this.x.setSysreg(idx, BigInt.asIntN(64, v)); }
+  /** V<i> (128 bits) of the SIMD&FP register file. */
+  getV(i: number): bigint {
+    this.views();
+    const a = L.CPU_BASE + L.OFF_V + 16 * i;
+    return this.dv.getBigUint64(a, true) | (this.dv.getBigUint64(a + 8, true) << 64n);
+  }
+  setV(i: number, v: bigint): void {
+    this.views();
+    const a = L.CPU_BASE + L.OFF_V + 16 * i;
+    this.dv.setBigUint64(a, BigInt.asUintN(64, v), true);
+    this.dv.setBigUint64(a + 8, BigInt.asUintN(64, v >> 64n), true);
+  }
   get insns(): bigint { return this.x.getInsns() & U64; }
   exceptionReturn(): void { this.x.exceptionReturn(); }
   injectException(targetEL: number, ec: number, iss: number, far?: bigint): void {
