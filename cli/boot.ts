@@ -4,7 +4,7 @@ import { Machine } from '../machine/machine';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean }
+export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; cpu?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -22,7 +22,9 @@ export function boot(image: string, flags: BootFlags): number {
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
+  if (flags.cpu !== undefined && flags.cpu !== 'max' && flags.cpu !== 'int') throw new UserError(`--cpu: expected max or int, got '${flags.cpu}'`);
   const m = new Machine({
+    cpu: flags.cpu as 'max' | 'int' | undefined,
     memBytes, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
     onUart: (b) => { pending.push(b); if (b === 10 || pending.length >= 4096) flush(); },
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },

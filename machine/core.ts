@@ -56,7 +56,11 @@ const EXIT_NAMES: Record<number, ExitReason> = {
 
 export interface MmioAccess { pa: bigint; size: number; isWrite: boolean; value: bigint; seq: number; reg: number }
 
-export interface CoreConfig { haveEL2?: boolean; el2Hosted?: boolean; psciSmc?: boolean; semihosting?: boolean }
+export interface CoreConfig {
+  haveEL2?: boolean; el2Hosted?: boolean; psciSmc?: boolean; semihosting?: boolean;
+  /** CPU profile: 'max' (default: FP, AdvSIMD and crypto) or 'int' (integer only, FP/SIMD UNDEFINED). */
+  cpu?: 'max' | 'int';
+}
 
 export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
 export const TRANSLATE_FAULT = 0xffff_ffff_ffff_ffffn;
@@ -74,7 +78,8 @@ function coreModule(): WebAssembly.Module {
 
 export function configBits(c: CoreConfig): number {
   return (c.haveEL2 ? L.CFG_HAVE_EL2 : 0) | (c.el2Hosted ? L.CFG_EL2_HOSTED : 0) |
-    (c.psciSmc ? L.CFG_PSCI_SMC : 0) | (c.semihosting ? L.CFG_SEMIHOSTING : 0);
+    (c.psciSmc ? L.CFG_PSCI_SMC : 0) | (c.semihosting ? L.CFG_SEMIHOSTING : 0) |
+    (c.cpu === 'int' ? L.CFG_CPU_INT : 0);
 }
 
 export class Core {

@@ -3,7 +3,8 @@
 // (Arm ARM C4.1.94 "Loads and Stores"). Anything else with V = 1 (exclusives, atomics, unprivileged,
 // LDAPUR/STLUR of SIMD&FP registers) is left UNDEFINED.
 import { D_OP, D_P1, D_P2, D_RA, D_RD, D_RM, D_RN, D_IMM } from '../decoded';
-import { REG_SP, REG_ZR } from '../layout';
+import { CFG_CPU_INT, REG_SP, REG_ZR } from '../layout';
+import { config } from '../state';
 import * as O from '../ops';
 import {
   OPS_LDP, OPS_LDR_LIT, OPS_LDST_IMM, OPS_LDST_MULT, OPS_LDST_POST, OPS_LDST_PRE, OPS_LDST_REG, OPS_LDST_SINGLE, OPS_STP,
@@ -14,6 +15,7 @@ import {
 @inline function sext(v: u32, bits: u32): i64 { return (<i64>v << (64 - bits)) >> (64 - bits); }
 
 export function decodeSimdLoadStore(insn: u32, e: u32): bool {
+  if ((config() & CFG_CPU_INT) != 0) return false; // --cpu int: no SIMD&FP registers
   const rt = insn & 31;
   const rn = (insn >> 5) & 31;
 

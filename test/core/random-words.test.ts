@@ -10,7 +10,7 @@ import type { Core, CoreConfig, ExitReason } from '../../machine/core';
 const VALID_EXITS: ExitReason[] = ['budget', 'firmware', 'mmio', 'wfi', 'semihosting', 'hyp'];
 const KNOWN_EC = new Set([0x00, 0x01, 0x0e, 0x15, 0x16, 0x17, 0x18, 0x20, 0x21, 0x22, 0x24, 0x25, 0x26, 0x3c]);
 
-interface Pass { name: string; count: number; seed: number; el: number; config: CoreConfig; mixedRegs?: boolean }
+interface Pass { name: string; count: number; seed: number; el: number; config: CoreConfig; mixedRegs?: boolean; space?: [and: number, or: number] }
 
 const RAM_END = 0x4000_0000n + 16n * 1024n * 1024n;
 
@@ -27,7 +27,8 @@ function runPass(p: Pass): { problems: string[]; stats: Record<string, number> }
   const esrIdx = p.el === 2 ? SR.ESR_EL2 : SR.ESR_EL1;
   const elrIdx = p.el === 2 ? SR.ELR_EL2 : SR.ELR_EL1;
   for (let n = 0; n < p.count; n++) {
-    const word = rng.u32();
+    let word = rng.u32();
+    if (p.space) word = ((word & p.space[0]) | p.space[1]) >>> 0;
     try {
       core.reset(p.el === 2 ? 2 : 1, CODE);
       core.setSysreg(SR.VBAR_EL1, VBAR1);
@@ -84,6 +85,9 @@ describe('random instruction words: no crash, no hang', () => {
     { name: '20,000 words at EL2 (EL2 implemented)', count: 20_000, seed: 0xc0de_0003, el: 2, config: { haveEL2: true } },
     { name: '20,000 words at EL1 (EL2 implemented)', count: 20_000, seed: 0xc0de_0004, el: 1, config: { haveEL2: true } },
     { name: '50,000 words at EL1 with registers at devices, RAM end, 0, ~0 and random', count: 50_000, seed: 0xc0de_0005, el: 1, config: {}, mixedRegs: true },
+    // The scalar FP / Advanced SIMD / crypto space (op0 = x111) and the SIMD&FP loads and stores (x1x0, V = 1).
+    { name: '100,000 words in the FP/SIMD data-processing space at EL1', count: 100_000, seed: 0xc0de_0006, el: 1, config: {}, space: [~0, 0x0e00_0000] },
+    { name: '50,000 SIMD&FP load/store words with registers at devices, RAM end, 0, ~0 and random', count: 50_000, seed: 0xc0de_0007, el: 1, config: {}, mixedRegs: true, space: [~0x0200_0000, 0x0c00_0000] },
   ];
   for (const p of passes) {
     it(p.name, () => {
