@@ -10,6 +10,7 @@
  */
 import { Core, L, SR } from '../machine/core';
 import type { PkvmHypVcpu } from './hyp-vm';
+import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -109,6 +110,8 @@ export class WorldSwitch {
    * and its log taken after (host-kernel-model/fault-fast-path.ts, core-as/pkvm-fast-fault.ts).
    */
   guestRunHooks: { before(vcpu: PkvmHypVcpu): void; after(vcpu: PkvmHypVcpu): void } | null = null;
+  /** The host's FP/SIMD state while a guest runs (saved and restored around every run, host on the core or not). */
+  private readonly hostFp = new UserFpsimdState();
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -137,7 +140,9 @@ export class WorldSwitch {
   run = (vcpu: PkvmHypVcpu): number => {
     const c = this.core;
     const host = this.hostOnCore ? this.saveHost() : null;
+    fpsimdSave(c, this.hostFp);
     loadCpuContext(c, vcpu.ctxt);
+    fpsimdRestore(c, vcpu.ctxt.fp_regs);
     c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE)));
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
@@ -175,6 +180,8 @@ export class WorldSwitch {
     this.guestInsns += c.insns - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
+    fpsimdSave(c, vcpu.ctxt.fp_regs);
+    fpsimdRestore(c, this.hostFp);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     if (host) this.restoreHost(host);
