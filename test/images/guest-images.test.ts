@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const dir = fileURLToPath(new URL('../../guest-images', import.meta.url));
-const images = ['hello', 'compute', 'loop', 'selftest'];
+const images = ['hello', 'compute', 'loop', 'selftest', 'simd', 'simdbench'];
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -40,6 +40,8 @@ describe('guest images', () => {
     ['loop', 'loop', []],
     ['selftest', 'selftest', []],
     ['selftest', 'selftest-el2', ['--el2']],
+    ['simd', 'simd', []],
+    ['simd', 'simd-el2', ['--el2']],
   ];
   for (const [image, expected, args] of runs) {
     it.skipIf(!haveQemu)(`QEMU output of ${image} ${args.join(' ')} matches expected/${expected}.txt`, () => {
