@@ -5,6 +5,7 @@ import { D_P1, D_P2, D_RD, D_RM, D_RN, D_RA } from '../decoded';
 import { SF_Q, SF_SCALAR } from './ops-simd';
 import { clearTmp, commit, emask, ldU, qadd, qsub, satS, setQC, stEl, sx, TMP, TMP2, vreg } from './vreg';
 import { shiftReg } from './shifts';
+import { fastSame3 } from './fast-same';
 
 export const SUB_SQRDMLAH: u32 = 0x18; // internal sub-ops (the encodings' 11xxx opcodes are FP)
 export const SUB_SQRDMLSH: u32 = 0x19;
@@ -101,6 +102,8 @@ export function same3(e: u32, sub: u32, mb: u32): void {
 }
 
 export function exec3Same(e: u32): void {
+  const flags = F8(e, D_P2);
+  if ((flags & SF_SCALAR) == 0 && fastSame3(F8(e, D_RA), F8(e, D_P1), F8(e, D_RD), F8(e, D_RN), F8(e, D_RM), (flags & SF_Q) != 0)) return;
   same3(e, F8(e, D_RA), vreg(F8(e, D_RM)));
 }
 
