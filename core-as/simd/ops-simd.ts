@@ -36,7 +36,6 @@ export const OPS_BIT: u16 = 0x828;
 export const OPS_BIF: u16 = 0x829;
 export const OPS_CMEQ: u16 = 0x82a; // vector CMEQ (register)
 export const OPS_CMEQZ: u16 = 0x82b; // vector CMEQ #0
-export const OPS_UMINP: u16 = 0x82c; // byte UMINP/UMAXP used by string functions: ra = 0 min, 1 max
 export const OPS_MOVI: u16 = 0x82d; // modified immediate: imm (u64) = pattern, ra = 0 move, 1 ORR, 2 AND (BIC with ~imm)
 export const OPS_DUP_ELEM: u16 = 0x82e; // imm = index
 export const OPS_DUP_GEN: u16 = 0x82f; // rn = X slot
