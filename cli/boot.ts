@@ -7,7 +7,7 @@ import { parseGdbPort, startGdb } from './gdb/attach';
 import { machineTarget } from '../machine/gdb/target';
 import { BootObserver } from './trace/boot-observer';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string }
+export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -27,7 +27,9 @@ export function boot(image: string, flags: BootFlags): number {
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
+  if (flags.cpu !== undefined && flags.cpu !== 'max' && flags.cpu !== 'int') throw new UserError(`--cpu: expected max or int, got '${flags.cpu}'`);
   const m = new Machine({
+    cpu: flags.cpu as 'max' | 'int' | undefined,
     memBytes, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
     onUart: (b) => { pending.push(b); if (b === 10 || pending.length >= 4096) flush(); },
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },

@@ -3,7 +3,8 @@
 // decoded entry, rejecting unallocated field values. Every encoding with no row is UNDEFINED.
 import * as O from './ops';
 import { D_IMM, D_OP, D_P1, D_P2, D_RA, D_RD, D_RM, D_RN } from './decoded';
-import { REG_DISCARD, REG_SP, REG_ZR } from './layout';
+import { CFG_CPU_INT, REG_DISCARD, REG_SP, REG_ZR } from './layout';
+import { config } from './state';
 import { decodeLogicalImm, ones } from './bitmask';
 import { decodeSystem } from './decode-system';
 import { decodeLoadStore } from './decode-ldst';
@@ -175,7 +176,7 @@ export function decode(insn: u32, e: u32): void {
     // op0 (31:28) = x0x1: the scalar floating-point classes (core-as/fp/); everything else in this
     // space is Advanced SIMD and crypto (core-as/simd/, which asks core-as/fp/ first for the
     // floating-point vector encodings). An encoding neither claims is UNDEFINED.
-    const ok = (insn & 0x50000000) == 0x10000000 ? decodeFp(insn, e) : decodeSimd(insn, e);
+    const ok = (config() & CFG_CPU_INT) == 0 && ((insn & 0x50000000) == 0x10000000 ? decodeFp(insn, e) : decodeSimd(insn, e));
     if (!ok) setUdf(e);
     return;
   }

@@ -114,6 +114,7 @@ export const CFG_HAVE_EL2: u32 = 1; // EL2 implemented (native code at EL2, or h
 export const CFG_EL2_HOSTED: u32 = 2; // exceptions to EL2 exit to TypeScript instead of vectoring
 export const CFG_PSCI_SMC: u32 = 4; // PSCI conduit is SMC (else HVC)
 export const CFG_SEMIHOSTING: u32 = 8; // HLT #0xF000 is a semihosting call
+export const CFG_CPU_INT: u32 = 16; // --cpu int: no FP/AdvSIMD (every FP/SIMD encoding UNDEFINED, ID registers say so)
 
 // --- Exit payload (offsets from EXIT_BASE) ----------------------------------------------------
 export const EXIT_REASON: u32 = 0; // u32

@@ -125,7 +125,7 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
  * accesses are then Device-nGnRnE, Arm ARM D8.2.10) unless HCR_EL2.DC makes them Normal.
  * (Device memory types from stage-1 attributes are checked by the walker.)
  */
-function alignmentRequired(idx: u32): bool {
+export function alignmentRequired(idx: u32): bool {
   const sctlr = idx == MMU_EL2 ? srGet(SCTLR_EL2) : srGet(SCTLR_EL1);
   if ((sctlr & 2) != 0) return true; // A
   return !stage1Enabled(idx) && (idx == MMU_EL2 || (hcr() & HCR_DC) == 0);

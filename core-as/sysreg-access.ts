@@ -2,6 +2,7 @@
 // write-only registers, and the registers that are not plain storage (PSTATE fields, SP banks,
 // counters, identification values, translation-control writes that flush the fast TLB).
 import * as S from './sysregs';
+import { isar0FpSimd, isar1FpSimd, pfr0FpSimd } from './simd/id-regs';
 import { CPU_BASE, REG_SP } from './layout';
 import {
   curEL, getDAIF, getPstateMisc, getSPSel, haveEL2, nzcv, saveSP, setDAIF, setELAndSPSel, setNZCV,
@@ -54,10 +55,11 @@ function idValue(idx: u32): u64 {
   switch (idx) {
     case S.MIDR_EL1: return 0x410fd0f0; // Arm, architecture "defined by ID registers", part 0xd0f
     case S.MPIDR_EL1: return 0x80000000;
-    case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3, no FP/AdvSIMD
-      return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | (<u64>0xf << 16) | (<u64>0xf << 20);
+    case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3; FP/AdvSIMD per profile
+      return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | pfr0FpSimd();
     case S.ID_AA64DFR0_EL1: return ID_AA64DFR0_VALUE; // self-hosted debug (selfdebug/) and PMUv3 (pmu/)
-    case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20); // CRC32, LSE atomics
+    case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20) | isar0FpSimd(); // CRC32, LSE atomics, crypto/RDM/DP
+    case S.ID_AA64ISAR1_EL1: return isar1FpSimd();
     case S.ID_AA64MMFR0_EL1: // PARange 48 bits, ASID 16 bits, 4K granule only (TGran16/64 unsupported)
       return 5 | (2 << 4) | (<u64>0xf << 24) | (<u64>0x0 << 28) | (<u64>0x2 << 40) | (<u64>0xf << 20);
     case S.ID_AA64MMFR1_EL1: // VMIDBits 16, PAN, XNX (stage-2 XN[54:53], walk.ts)

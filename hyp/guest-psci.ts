@@ -192,6 +192,7 @@ export function pkvm_reset_vcpu(vcpu: PkvmHypVcpu): void {
   const rs = vcpu.reset_state;
   const mpidr = vcpu.ctxt.sys_regs.MPIDR_EL1;
   vcpu.ctxt.regs.fill(0n);
+  vcpu.ctxt.fp_regs.clear(); /* kvm_reset_vcpu: memset(&vcpu->arch.ctxt.fp_regs, 0, ...) */
   vcpu.ctxt.sp_el0 = 0n;
   vcpu.ctxt.sp_el1 = 0n;
   for (const r of VCPU_SYSREGS) vcpu.ctxt.sys_regs[r] = 0n;

@@ -4,6 +4,7 @@
  * hyp; the fields live in these records. The world switch (__kvm_vcpu_run) is
  * provided by the CPU core through KvmVcpuRunHook.
  */
+import { UserFpsimdState } from './fpsimd';
 import type { KvmPgtable, KvmS2Mmu } from './pgtable';
 import type { HypPool } from './pool';
 import type { KvmHypMemcache } from './memcache';
@@ -48,6 +49,8 @@ export class KvmCpuContext {
   /** x0–x30. */
   readonly regs = this.slots.subarray(0, 31);
   readonly sys_regs = new SysRegsView(this.slots) as unknown as KvmSysRegs;
+  /** struct user_fpsimd_state fp_regs: V0–V31, FPSR, FPCR (hyp/fpsimd.ts; never shown to the host). */
+  readonly fp_regs = new UserFpsimdState();
   get sp_el0(): bigint { return this.slots[CTX_SP_EL0]!; }
   set sp_el0(v: bigint) { this.slots[CTX_SP_EL0] = v; }
   get sp_el1(): bigint { return this.slots[CTX_SP_EL1]!; }

@@ -239,6 +239,7 @@ export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
       push_hyp_memcache(hyp.mem, stage2_mc, addr);
       unmap_donated_memory_noclear(hyp, addr, PAGE_SIZE);
     }
+    vcpu.ctxt.fp_regs.clear(); /* the hyp vCPU's memory is scrubbed with its pages: so is its FP/SIMD state */
     teardown_donated_memory(hyp, mc, vcpu.pa, PKVM_HYP_VCPU_SIZE);
   }
   teardown_donated_memory(hyp, mc, vm.pa, vm.vm_size);

@@ -11,6 +11,7 @@
 import { Core, L, SR } from '../machine/core';
 import type { PkvmHypVcpu } from './hyp-vm';
 import { GuestStuck, stuckInfo } from '../machine/stuck';
+import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -113,6 +114,8 @@ export class WorldSwitch {
   /** The vCPU whose context is on the core, and the host's saved meanwhile (for a debugger). */
   running: PkvmHypVcpu | null = null;
   savedHost: { pc: bigint; pstate: bigint; ctxt: KvmCpuContext } | null = null;
+  /** The host's FP/SIMD state while a guest runs (saved and restored around every run, host on the core or not). */
+  private readonly hostFp = new UserFpsimdState();
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -141,7 +144,9 @@ export class WorldSwitch {
   run = (vcpu: PkvmHypVcpu): number => {
     const c = this.core;
     const host = this.hostOnCore ? this.saveHost() : null;
+    fpsimdSave(c, this.hostFp);
     loadCpuContext(c, vcpu.ctxt);
+    fpsimdRestore(c, vcpu.ctxt.fp_regs);
     c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE)));
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
@@ -183,6 +188,8 @@ export class WorldSwitch {
     this.guestInsns += c.insns - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
+    fpsimdSave(c, vcpu.ctxt.fp_regs);
+    fpsimdRestore(c, this.hostFp);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     this.running = null;

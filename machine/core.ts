@@ -57,7 +57,11 @@ const EXIT_NAMES: Record<number, ExitReason> = {
 
 export interface MmioAccess { pa: bigint; size: number; isWrite: boolean; value: bigint; seq: number; reg: number }
 
-export interface CoreConfig { haveEL2?: boolean; el2Hosted?: boolean; psciSmc?: boolean; semihosting?: boolean }
+export interface CoreConfig {
+  haveEL2?: boolean; el2Hosted?: boolean; psciSmc?: boolean; semihosting?: boolean;
+  /** CPU profile: 'max' (default: FP, AdvSIMD and crypto) or 'int' (integer only, FP/SIMD UNDEFINED). */
+  cpu?: 'max' | 'int';
+}
 
 export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
 export const TRANSLATE_FAULT = 0xffff_ffff_ffff_ffffn;
@@ -75,7 +79,8 @@ function coreModule(): WebAssembly.Module {
 
 export function configBits(c: CoreConfig): number {
   return (c.haveEL2 ? L.CFG_HAVE_EL2 : 0) | (c.el2Hosted ? L.CFG_EL2_HOSTED : 0) |
-    (c.psciSmc ? L.CFG_PSCI_SMC : 0) | (c.semihosting ? L.CFG_SEMIHOSTING : 0);
+    (c.psciSmc ? L.CFG_PSCI_SMC : 0) | (c.semihosting ? L.CFG_SEMIHOSTING : 0) |
+    (c.cpu === 'int' ? L.CFG_CPU_INT : 0);
 }
 
 export class Core {
@@ -154,6 +159,18 @@ export class Core {
   set pstate(v: bigint) { this.x.setPstate(BigInt.asIntN(64, v)); }
   sysreg(idx: number): bigint { return this.x.getSysreg(idx) & U64; }
   setSysreg(idx: number, v: bigint): void { this.x.setSysreg(idx, BigInt.asIntN(64, v)); }
+  /** V<i> (128 bits) of the SIMD&FP register file. */
+  getV(i: number): bigint {
+    this.views();
+    const a = L.CPU_BASE + L.OFF_V + 16 * i;
+    return this.dv.getBigUint64(a, true) | (this.dv.getBigUint64(a + 8, true) << 64n);
+  }
+  setV(i: number, v: bigint): void {
+    this.views();
+    const a = L.CPU_BASE + L.OFF_V + 16 * i;
+    this.dv.setBigUint64(a, BigInt.asUintN(64, v), true);
+    this.dv.setBigUint64(a + 8, BigInt.asUintN(64, v >> 64n), true);
+  }
   get insns(): bigint { return this.x.getInsns() & U64; }
   exceptionReturn(): void { this.x.exceptionReturn(); }
   injectException(targetEL: number, ec: number, iss: number, far?: bigint): void {

@@ -19,6 +19,7 @@ export interface MachineOptions {
   memBytes?: number;
   el2?: boolean; // boot at EL2 (QEMU -M virt,virtualization=on)
   semihosting?: boolean; // default true
+  cpu?: 'max' | 'int'; // CPU profile (default max: FP/AdvSIMD/crypto; int: integer only)
   append?: string;
   onUart?: (byte: number) => void;
   onSemihostOutput?: (data: Uint8Array, stream: 'stdout' | 'stderr') => void;
@@ -57,7 +58,7 @@ export class Machine {
     this.opts = { memBytes: DEFAULT_MEM, el2: false, semihosting: true, ...opts };
     this.core = new Core(this.opts.memBytes, {
       haveEL2: this.opts.el2 || !!this.opts.onHypExit, el2Hosted: !!this.opts.onHypExit,
-      psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting,
+      psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting, cpu: this.opts.cpu,
     });
     this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); });
     this.devices.push({

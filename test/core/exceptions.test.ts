@@ -98,10 +98,11 @@ describe('BRK, UDF and unallocated/unimplemented encodings', () => {
     const r = run([E.brk(1)], { el: 0, daif: 0 });
     expectTaken(r, { el: 1, ec: 0x3c, iss: 1, elr: CODE, spsr: 0n, vector: VBAR1 + 0x400n });
   });
-  for (const [name, word] of [['udf #0 (word 0x00000000)', W.UDF0], ['udf #0xffff', W.UDF_FFFF],
-    ['add v0.4s, v1.4s, v2.4s', W.ADD_V], ['ldr q0, [x1]', W.LDR_Q]] as const) {
+  for (const [name, word, cpu] of [['udf #0 (word 0x00000000)', W.UDF0, 'max'], ['udf #0xffff', W.UDF_FFFF, 'max'],
+    ['fadd d0, d1, d2 (--cpu int: no FP/SIMD)', W.FADD_D, 'int'], ['add v0.4s, v1.4s, v2.4s (--cpu int)', W.ADD_V, 'int'],
+    ['fmov d0, x1 (--cpu int)', W.FMOV_D_X, 'int'], ['ldr q0, [x1] (--cpu int)', W.LDR_Q, 'int']] as const) {
     it(`${name} → UNDEFINED: EC 0, ISS 0, ELR = the instruction`, () => {
-      const r = run([word], { daif: 0, x: { 1: DATA } });
+      const r = run([word], { daif: 0, x: { 1: DATA }, config: { cpu } });
       expectTaken(r, { el: 1, ec: 0, iss: 0, elr: CODE, spsr: 0x5n, vector: VBAR1 + 0x200n });
       expect(r.sys(SR.ESR_EL1)).toBe(0x0200_0000n);
     });
@@ -112,10 +113,20 @@ describe('BRK, UDF and unallocated/unimplemented encodings', () => {
       expectTaken(r, { el: 1, ec: 0x07, iss: 0x1e00000, elr: CODE, spsr: 0x5n, vector: VBAR1 + 0x200n });
     });
   }
-  it('ID_AA64PFR0_EL1 says FP and AdvSIMD are not implemented (consistent with UNDEFINED above)', () => {
-    const r = run([0xd5380400]); // mrs x0, id_aa64pfr0_el1
+  it('--cpu int: ID_AA64PFR0_EL1 says FP and AdvSIMD are not implemented, ISAR0/ISAR1 no crypto/RDM/DP/JSCVT (consistent with UNDEFINED above)', () => {
+    const r = run([0xd5380400, 0xd5380601, 0xd5380622], { config: { cpu: 'int' } }); // mrs x0, id_aa64pfr0_el1; mrs x1, id_aa64isar0_el1; mrs x2, id_aa64isar1_el1
     expect(Number((r.x[0] >> 16n) & 0xfn)).toBe(0xf);
     expect(Number((r.x[0] >> 20n) & 0xfn)).toBe(0xf);
+    expect(r.x[1]).toBe((1n << 16n) | (2n << 20n)); // CRC32, atomics only
+    expect(r.x[2]).toBe(0n);
+  });
+  it('--cpu max: ID_AA64PFR0_EL1.FP/AdvSIMD = 1 (with FP16); ISAR0 AES=2 SHA1=1 SHA2=2 RDM=1 SHA3=1 DP=1, no SM3/SM4; ISAR1 JSCVT/FCMA/FRINTTS; no SVE', () => {
+    const r = run([0xd5380400, 0xd5380601, 0xd5380622]);
+    const f = (v: bigint, lsb: number) => Number((v >> BigInt(lsb)) & 0xfn);
+    expect([f(r.x[0], 16), f(r.x[0], 20), f(r.x[0], 32)]).toEqual([1, 1, 0]); // FP, AdvSIMD, SVE
+    expect([f(r.x[1], 4), f(r.x[1], 8), f(r.x[1], 12), f(r.x[1], 16), f(r.x[1], 20), f(r.x[1], 28), f(r.x[1], 32), f(r.x[1], 36), f(r.x[1], 40), f(r.x[1], 44)])
+      .toEqual([2, 1, 2, 1, 2, 1, 1, 0, 0, 1]);
+    expect([f(r.x[2], 12), f(r.x[2], 16), f(r.x[2], 32), f(r.x[2], 44), f(r.x[2], 52)]).toEqual([1, 1, 1, 0, 0]); // JSCVT FCMA FRINTTS BF16 I8MM
   });
   it('eret at EL0 is UNDEFINED', () => {
     const r = run([W.ERET], { el: 0 });

@@ -34,7 +34,7 @@ const cores = new Map<string, Core>();
 /** One Core per configuration, reused across tests of a file (reset before every run). */
 export function getCore(cfg: CoreConfig = {}): Core {
   const key = JSON.stringify({
-    haveEL2: !!cfg.haveEL2, el2Hosted: !!cfg.el2Hosted, psciSmc: !!cfg.psciSmc, semihosting: !!cfg.semihosting,
+    haveEL2: !!cfg.haveEL2, el2Hosted: !!cfg.el2Hosted, psciSmc: !!cfg.psciSmc, semihosting: !!cfg.semihosting, cpu: cfg.cpu ?? 'max',
   });
   let c = cores.get(key);
   if (!c) {

@@ -13,7 +13,9 @@ const KNOWN_EC = new Set([0x00, 0x01, 0x07, 0x0e, 0x15, 0x16, 0x17, 0x18, 0x20, 
 
 interface Pass {
   name: string; count: number; seed: number; el: number; config: CoreConfig; mixedRegs?: boolean;
-  /** Words in the SIMD&FP data-processing space (bits 27:25 = 111), FP enabled, random FPCR. */
+  /** Words forced into an encoding space: word & and | or. */
+  space?: [and: number, or: number];
+  /** FP/SIMD enabled (CPACR_EL1.FPEN = 11), random FPCR and V registers. */
   fpSpace?: boolean;
 }
 
@@ -33,7 +35,8 @@ function runPass(p: Pass): { problems: string[]; stats: Record<string, number> }
   const esrIdx = p.el === 2 ? SR.ESR_EL2 : SR.ESR_EL1;
   const elrIdx = p.el === 2 ? SR.ELR_EL2 : SR.ELR_EL1;
   for (let n = 0; n < p.count; n++) {
-    const word = p.fpSpace ? ((rng.u32() | 0x0e000000) >>> 0) : rng.u32();
+    let word = rng.u32();
+    if (p.space) word = ((word & p.space[0]) | p.space[1]) >>> 0;
     try {
       core.reset(p.el === 2 ? 2 : 1, CODE);
       core.setSysreg(SR.VBAR_EL1, VBAR1);
@@ -94,9 +97,11 @@ describe('random instruction words: no crash, no hang', () => {
     { name: '20,000 words at EL0 (no EL2)', count: 20_000, seed: 0xc0de_0002, el: 0, config: {} },
     { name: '20,000 words at EL2 (EL2 implemented)', count: 20_000, seed: 0xc0de_0003, el: 2, config: { haveEL2: true } },
     { name: '20,000 words at EL1 (EL2 implemented)', count: 20_000, seed: 0xc0de_0004, el: 1, config: { haveEL2: true } },
-    { name: '100,000 words in the SIMD&FP space at EL1, FP enabled, random FPCR and V registers', count: 100_000, seed: 0xc0de_0006, el: 1, config: {}, fpSpace: true },
-    { name: '20,000 words in the SIMD&FP space at EL0 (EL2 implemented)', count: 20_000, seed: 0xc0de_0007, el: 0, config: { haveEL2: true }, fpSpace: true },
+    { name: '100,000 words in the SIMD&FP space at EL1, FP enabled, random FPCR and V registers', count: 100_000, seed: 0xc0de_0006, el: 1, config: {}, space: [~0, 0x0e00_0000], fpSpace: true },
+    { name: '20,000 words in the SIMD&FP space at EL0 (EL2 implemented)', count: 20_000, seed: 0xc0de_0007, el: 0, config: { haveEL2: true }, space: [~0, 0x0e00_0000], fpSpace: true },
     { name: '50,000 words at EL1 with registers at devices, RAM end, 0, ~0 and random', count: 50_000, seed: 0xc0de_0005, el: 1, config: {}, mixedRegs: true },
+    // The SIMD&FP loads and stores (x1x0, V = 1).
+    { name: '50,000 SIMD&FP load/store words with registers at devices, RAM end, 0, ~0 and random', count: 50_000, seed: 0xc0de_0008, el: 1, config: {}, mixedRegs: true, space: [~0x0200_0000, 0x0c00_0000], fpSpace: true },
   ];
   for (const p of passes) {
     it(p.name, () => {

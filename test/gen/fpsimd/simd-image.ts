@@ -1,0 +1,142 @@
+// Random Advanced SIMD differential-test images (pkvm-emu vs qemu-system-aarch64 -cpu max), in the
+// style of ../random-a64.ts: the image enables FP/SIMD (CPACR_EL1.FPEN = 3), loads V0..V31 with
+// seeded values (random bytes and lanes of 0, -1, the signed minimum/maximum, small numbers), X0..X28
+// with random values (DUP/INS general read them, UMOV/SMOV write them), clears FPSR, runs `count`
+// random encodings from SIMD_ENCODINGS, then prints v00l=…/v00h=… .. v31h, x00..x28, fpsr and `end`
+// over the PL011 and powers off. An exception prints exc/esr/elr instead.
+import * as E from '../a64enc';
+import { Asm } from '../asm';
+import { writeElf64 } from '../elf-writer';
+import { Rng } from '../prng';
+import { SIMD_ENCODINGS } from './simd-encodings';
+import type { EncodingClass } from './types';
+
+export const LOAD_ADDR = 0x4008_0000;
+const VECTORS = LOAD_ADDR;
+const VDATA = LOAD_ADDR + 0x1000; // 512 bytes of initial V values
+const SAVE = LOAD_ADDR + 0x2000; // V save area, then X save area at +0x200, fpsr at +0x300
+const ENTRY = LOAD_ADDR + 0x3000;
+const UART = 0x0900_0000;
+const PSCI_SYSTEM_OFF = 0x8400_0008;
+const MSR_CPACR_X0 = 0xd5181040;
+const MSR_FPSR_XZR = 0xd51b443f;
+const MSR_FPCR_XZR = 0xd51b441f;
+const MRS_X0_FPSR = 0xd53b4420;
+const LDP_Q_POST = (t: number, t2: number, n: number) => (0xacc10000 | (t2 << 10) | (n << 5) | t) >>> 0; // ldp qt, qt2, [xn], #32
+const STP_Q_POST = (t: number, t2: number, n: number) => (0xac810000 | (t2 << 10) | (n << 5) | t) >>> 0;
+
+export const SIMD_DUMP_NAMES: string[] = [
+  ...Array.from({ length: 32 }, (_, i) => [`v${String(i).padStart(2, '0')}l`, `v${String(i).padStart(2, '0')}h`]).flat(),
+  ...Array.from({ length: 29 }, (_, i) => `x${String(i).padStart(2, '0')}`),
+  'fpsr',
+];
+
+function interestingLanes(rng: Rng): Uint8Array {
+  const out = rng.bytes(16);
+  const dv = new DataView(out.buffer);
+  const esize = rng.pick([1, 2, 4, 8]);
+  if (rng.bool(0.5)) {
+    for (let i = 0; i < 16; i += esize) {
+      if (!rng.bool(0.6)) continue;
+      const k = rng.int(6);
+      for (let b = 0; b < esize; b++) {
+        let v = 0;
+        if (k === 1) v = 0xff;
+        else if (k === 2) v = b === esize - 1 ? 0x80 : 0;
+        else if (k === 3) v = b === esize - 1 ? 0x7f : 0xff;
+        else if (k === 4) v = b === 0 ? rng.int(4) : 0;
+        else if (k === 5) v = b === 0 ? 0xff - rng.int(3) : 0xff;
+        dv.setUint8(i + b, v);
+      }
+    }
+  }
+  return out;
+}
+
+export interface SimdImage { elf: Uint8Array; words: number[] }
+
+export function generateSimdImage(seed: number, count: number, classes: EncodingClass[] = SIMD_ENCODINGS, el2 = false): SimdImage {
+  const rng = new Rng(seed);
+  const a = new Asm(LOAD_ADDR);
+  const VBAR = el2 ? E.SysReg.VBAR_EL2 : E.SysReg.VBAR_EL1;
+  const psci = el2 ? E.smc(0) : E.hvc(0);
+  for (let i = 0; i < 16; i++) {
+    a.org(VECTORS + i * 0x80);
+    a.emit(E.movz(21, i));
+    a.ref('imm26', 'report', E.b(0));
+  }
+  a.org(VECTORS + 0x800);
+  a.label('report');
+  a.emit(E.mrs(22, el2 ? E.SysReg.ESR_EL2 : E.SysReg.ESR_EL1), E.mrs(23, el2 ? E.SysReg.ELR_EL2 : E.SysReg.ELR_EL1));
+  a.emit(E.movz(20, UART >>> 16, 1));
+  const printName = (name: string) => {
+    for (const ch of name + '=') { a.emit(E.movz(0, ch.charCodeAt(0))); a.ref('imm26', 'putc', E.bl(0)); }
+  };
+  const endAndOff = () => {
+    for (const ch of 'end\n') { a.emit(E.movz(0, ch.charCodeAt(0))); a.ref('imm26', 'putc', E.bl(0)); }
+    a.emit(E.movz(0, PSCI_SYSTEM_OFF & 0xffff, 0, 0), E.movk(0, PSCI_SYSTEM_OFF >>> 16, 1, 0), psci, E.b(0));
+  };
+  for (const [n, r] of [['exc', 21], ['esr', 22], ['elr', 23]] as const) { printName(n); a.emit(E.movReg(1, r)); a.ref('imm26', 'puthex', E.bl(0)); }
+  endAndOff();
+
+  a.org(VDATA);
+  for (let i = 0; i < 32; i++) a.data(interestingLanes(rng));
+  a.org(ENTRY);
+  const mov64 = (rd: number, v: bigint) => {
+    a.emit(E.movz(rd, Number(v & 0xffffn), 0));
+    for (let i = 1; i < 4; i++) { const c = Number((v >> BigInt(16 * i)) & 0xffffn); if (c) a.emit(E.movk(rd, c, i)); }
+  };
+  mov64(0, BigInt(VECTORS));
+  a.emit(E.msr(VBAR, 0), E.ISB);
+  if (!el2) a.emit(E.movz(0, 0x30, 1), MSR_CPACR_X0, E.ISB); // FPEN = 0b11
+  a.emit(MSR_FPSR_XZR, MSR_FPCR_XZR);
+  mov64(1, BigInt(VDATA));
+  for (let i = 0; i < 32; i += 2) a.emit(LDP_Q_POST(i, i + 1, 1));
+  for (let r = 0; r <= 28; r++) mov64(r, rng.u64());
+
+  const words: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const w = rng.pick(classes).gen(rng);
+    words.push(w);
+    a.emit(w);
+    if (i % 12 === 11) { // reload a random V register (LDR Qt, <literal in VDATA>) so values stay varied
+      const off = (VDATA + 16 * rng.int(32) - a.pc()) / 4;
+      a.emit((0x9c000000 | ((off & 0x7ffff) << 5) | rng.int(32)) >>> 0);
+    }
+  }
+
+  // epilogue: x0..x28 to SAVE+0x200, V to SAVE, FPSR to SAVE+0x300
+  mov64(29, BigInt(SAVE));
+  for (let r = 0; r <= 28; r++) a.emit(E.ldstUimm(3, 0, r, 29, 0x200 / 8 + r));
+  a.emit(MRS_X0_FPSR, E.ldstUimm(3, 0, 0, 29, 0x300 / 8));
+  mov64(1, BigInt(SAVE));
+  for (let i = 0; i < 32; i += 2) a.emit(STP_Q_POST(i, i + 1, 1));
+  a.emit(E.movz(20, UART >>> 16, 1));
+  SIMD_DUMP_NAMES.forEach((name, i) => {
+    const slot = i < 64 ? i : i < 93 ? 0x200 / 8 + (i - 64) : 0x300 / 8;
+    printName(name);
+    a.emit(E.ldstUimm(3, 1, 1, 29, slot));
+    a.ref('imm26', 'puthex', E.bl(0));
+  });
+  endAndOff();
+
+  const putc = (lbl: string) => {
+    a.label(lbl);
+    a.emit(E.ldstUimm(2, 1, 10, 20, 0x18 / 4));
+    a.ref('imm14', lbl, E.tbz(10, 5, 0, 1));
+    a.emit(E.ldstUimm(2, 0, 0, 20, 0));
+  };
+  a.label('putc'); putc('putc_poll'); a.emit(E.ret());
+  a.label('puthex');
+  a.emit(E.movz(11, 60));
+  a.label('puthex_loop');
+  a.emit(E.dp2(1, 9, 0, 1, 11), E.logImm(1, 0, 0, 0, 1, 0, 3), E.addImm(12, 0, 0x30), E.addImm(13, 0, 0x61 - 10), E.cmpImm(0, 10), E.csel(1, 0, 0, 0, 13, 12, E.Cond.HS));
+  putc('puthex_poll');
+  a.emit(E.subsImm(11, 11, 4));
+  a.ref('imm19', 'puthex_loop', E.bcond(E.Cond.GE, 0));
+  a.emit(E.movz(0, 0x0a));
+  putc('puthex_nl');
+  a.emit(E.ret());
+  const image = a.finish();
+  return { elf: writeElf64(BigInt(ENTRY), [{ paddr: BigInt(LOAD_ADDR), data: image }]), words };
+}
