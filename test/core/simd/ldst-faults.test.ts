@@ -9,7 +9,7 @@ const DEV = 0x0900_0000n; // below RAM: a device address (the core exits to Type
 
 describe('SIMD&FP accesses to a device', () => {
   it('LDR Q from a device: two 8-byte reads, replayed, assemble the register', () => {
-    const core = prepare([0x3dc00020], { x: { 1: DEV } }); // ldr q0, [x1]
+    const core = prepare([0x3dc00020], { sysregs: [[SR.CPACR_EL1, 3n << 20n]], x: { 1: DEV } }); // ldr q0, [x1]
     core.setV(0, 0n);
     let exit = core.run(1);
     expect(exit).toBe('mmio');
@@ -27,7 +27,7 @@ describe('SIMD&FP accesses to a device', () => {
     expect(hex128(core.getV(0))).toBe(hex128(0x5555_6666_7777_8888_1111_2222_3333_4444n));
   });
   it('STR Q to a device: two 8-byte writes, low half first', () => {
-    const core = prepare([0x3d800020], { x: { 1: DEV } }); // str q0, [x1]
+    const core = prepare([0x3d800020], { sysregs: [[SR.CPACR_EL1, 3n << 20n]], x: { 1: DEV } }); // str q0, [x1]
     core.setV(0, 0xaaaa_bbbb_cccc_dddd_1234_5678_9abc_def0n);
     expect(core.run(1)).toBe('mmio');
     const w1 = core.mmio();
@@ -41,7 +41,7 @@ describe('SIMD&FP accesses to a device', () => {
     expect(core.pc).toBe(CODE + 4n);
   });
   it('a bus error on the second half takes a synchronous external abort; V0 keeps its value', () => {
-    const core = prepare([0x3dc00020], { x: { 1: DEV }, daif: 0 });
+    const core = prepare([0x3dc00020], { sysregs: [[SR.CPACR_EL1, 3n << 20n]], x: { 1: DEV }, daif: 0 });
     core.setV(0, 7n);
     core.setSysreg(SR.VBAR_EL1, VBAR1);
     core.run(1); core.mmioComplete(1n);
@@ -80,7 +80,7 @@ describe('alignment', () => {
 describe('an abort part-way through a structure load', () => {
   it('LD1 {v0.16b, v1.16b}, [x1], #32 whose second register is a device with a bus error: external abort, base not written back', () => {
     const ramEnd = 0x4000_0000n + 16n * 1024n * 1024n;
-    const core = prepare([0x4cdfa020], { x: { 1: ramEnd - 16n }, mmu: true, daif: 0 }); // v0 from RAM, v1 from past the end of RAM
+    const core = prepare([0x4cdfa020], { sysregs: [[SR.CPACR_EL1, 3n << 20n]], x: { 1: ramEnd - 16n }, mmu: true, daif: 0 }); // v0 from RAM, v1 from past the end of RAM
     expect(core.run(1)).toBe('mmio');
     expect(core.mmio().pa).toBe(ramEnd);
     core.mmioComplete(0n, true);

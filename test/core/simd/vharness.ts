@@ -14,7 +14,8 @@ export interface VResult extends Result {
 }
 
 export function vrun(words: number[], s: VSetup = {}): VResult {
-  const core = prepare(words, s);
+  // FP/SIMD enabled (CPACR_EL1.FPEN = 0b11: its reset value 0b00 traps every SIMD&FP instruction).
+  const core = prepare(words, { ...s, sysregs: [[SR.CPACR_EL1, 3n << 20n], ...(s.sysregs ?? [])] });
   for (let i = 0; i < 32; i++) core.setV(i, 0n);
   for (const [k, val] of Object.entries(s.v ?? {})) core.setV(Number(k), val);
   core.setSysreg(SR.FPSR, s.fpsr ?? 0n);
