@@ -83,10 +83,10 @@ export class ChromeTrace {
     this.events.push({ name, cat: 'pages', ph: 'C', ts: tsOf(t), pid: this.process(proc), args: values });
   }
 
-  /** The whole trace as JSON text (the object form, with the clock explained in metadata). */
+  /** The whole trace as JSON text (the object form; its otherData says what the clock is). */
   json(meta: Record<string, string | number> = {}): string {
     const body = this.events.map((e) => JSON.stringify(e)).join(',\n');
-    return `{"displayTimeUnit":"ns","metadata":${JSON.stringify({ clock: 'guest time: instructions retired x 16 ns (CNTFRQ_EL0 62.5 MHz)', ...meta })},\n"traceEvents":[\n${body}\n]}\n`;
+    return `{"displayTimeUnit":"ns","otherData":${JSON.stringify({ clock: 'guest time: instructions retired x 16 ns (CNTFRQ_EL0 62.5 MHz)', ...meta })},\n"traceEvents":[\n${body}\n]}\n`;
   }
 }
 

@@ -11,7 +11,7 @@ import { expectOneLineError, runCli } from './run-cli';
 import { writeFileAtomic } from '../../cli/trace/chrome-trace';
 
 interface Ev { name: string; cat?: string; ph: string; ts: number; dur?: number; pid: number; tid?: number; s?: string; args?: Record<string, unknown> }
-interface TraceFile { traceEvents: Ev[]; displayTimeUnit?: string; metadata?: Record<string, unknown> }
+interface TraceFile { traceEvents: Ev[]; displayTimeUnit?: string; otherData?: Record<string, unknown> }
 
 /** The Trace Event Format's rules for the phases the trace uses (X, i, C, M). */
 function validate(j: unknown): TraceFile {
@@ -19,6 +19,8 @@ function validate(j: unknown): TraceFile {
   const t = j as TraceFile;
   expect(Array.isArray(t.traceEvents)).toBe(true);
   if (t.displayTimeUnit !== undefined) expect(['ms', 'ns']).toContain(t.displayTimeUnit);
+  // top-level keys the format defines (otherData: the format's place for metadata)
+  for (const k of Object.keys(t)) expect(['traceEvents', 'displayTimeUnit', 'otherData', 'systemTraceEvents', 'stackFrames', 'samples']).toContain(k);
   for (const e of t.traceEvents) {
     const where = JSON.stringify(e).slice(0, 200);
     expect(typeof e.name, where).toBe('string');
