@@ -8,7 +8,7 @@ import { invalidateFetch } from '../fetch';
 import { tlbFlushAll } from '../tlb';
 
 const WP_BYTES: u32 = 32;
-let suspended: bool = false;
+let suspended: u32 = 0; // DBG_BREAK | DBG_WATCH: checks off for one step over a stop
 
 /** The tables changed: the current fetch page and the fast TLB may hide a breakpoint/watchpoint. */
 function changed(): void {
@@ -20,7 +20,7 @@ function changed(): void {
 /** Removes every breakpoint and watchpoint. */
 export function dbgClear(): void {
   memory.fill(DEBUG_BASE, 0, 0x2000);
-  suspended = false;
+  suspended = 0;
   changed();
 }
 
@@ -78,10 +78,13 @@ export function dbgRemoveWatch(va: u64, len: u64, kind: u32): i32 {
   return -1;
 }
 
-/** Suspends (or resumes) every check: the debugger steps over the instruction it stopped at. */
-export function dbgSuspend(on: bool): void {
-  if (suspended == on) return;
-  suspended = on;
+/**
+ * Suspends the breakpoint (1) and/or watchpoint (2) checks, 0 resumes them: the debugger steps over
+ * the instruction it stopped at.
+ */
+export function dbgSuspend(mask: u32): void {
+  if (suspended == mask) return;
+  suspended = mask;
   changed();
 }
 

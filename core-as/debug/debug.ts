@@ -44,10 +44,10 @@ export const WP_ACCESS: u32 = 4;
 
 @inline export function dbgActive(): u32 { return load<u32>(DBG_ACTIVE); }
 
-/** Recomputes DBG_ACTIVE from the table sizes, unless suspended (0 while stepping over a stop). */
-export function dbgRecompute(suspend: bool): void {
-  if (suspend) { store<u32>(DBG_ACTIVE, 0); return; }
-  store<u32>(DBG_ACTIVE, (load<u32>(DBG_NBP) != 0 ? DBG_BREAK : 0) | (load<u32>(DBG_NWP) != 0 ? DBG_WATCH : 0));
+/** Recomputes DBG_ACTIVE from the table sizes, without the checks in `suspended` (DBG_* bits). */
+export function dbgRecompute(suspended: u32): void {
+  const on = (load<u32>(DBG_NBP) != 0 ? DBG_BREAK : 0) | (load<u32>(DBG_NWP) != 0 ? DBG_WATCH : 0);
+  store<u32>(DBG_ACTIVE, on & ~suspended);
 }
 
 /** Whether a breakpoint lies in the 4 KiB VA page `page`. */

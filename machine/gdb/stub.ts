@@ -56,7 +56,9 @@ export class GdbStub {
   private readonly dbg: DbgExports;
   private state: State = 'wait-client';
   private mode: 'continue' | 'step' = 'continue';
-  private stepOver = false;
+  /** Checks to suspend for the first instruction of the next resume (DBG_BREAK 1 | DBG_WATCH 2). */
+  private stepOver = 0;
+  private lastStopWatchPc: bigint | null = null;
   private pendingStop: StopInfo | null = null;
   private interrupt = false;
   private noAck = false;
@@ -100,12 +102,13 @@ export class GdbStub {
         const r = this.runOne();
         left -= Number(this.core.insns - before);
         if (r === 'mmio') return r; // the instruction is replayed after the device access
-        if (r === 'budget' || r === 'debug') { this.stop({ signal: SIGTRAP }); continue; }
+        if (r === 'debug') { this.stop(this.coreStop()); continue; } // a watchpoint on the stepped instruction
+        if (r === 'budget') { this.stop({ signal: SIGTRAP }); continue; }
         this.pendingStop = { signal: SIGTRAP };
         return r;
       }
       let r: ExitReason;
-      if (this.stepOver) {
+      if (this.stepOver !== 0) {
         r = this.runOne();
       } else {
         r = this.core.runRaw(Math.min(left, CHUNK));
@@ -117,13 +120,22 @@ export class GdbStub {
     }
   }
 
-  /** One instruction with the checks suspended (stepping, or stepping over the stop). */
+  /**
+   * One instruction (a step, or the first one of a continue) with the checks that would stop it
+   * where it stopped suspended: a breakpoint at the PC, the watchpoint it stopped for.
+   */
   private runOne(): ExitReason {
-    this.dbg.dbgSuspend(1);
+    this.dbg.dbgSuspend(this.stepOver);
     const r = this.core.runRaw(1);
     this.dbg.dbgSuspend(0);
-    if (r !== 'mmio') this.stepOver = false;
+    if (r !== 'mmio') this.stepOver = 0;
     return r;
+  }
+
+  /** What the first instruction of a resume must not stop for. */
+  private resumeSuspends(): number {
+    const pc = this.target.current().regs().pc();
+    return (this.breaks.has(pc) ? 1 : 0) | (this.lastStopWatchPc === pc ? 2 : 0);
   }
 
   /** After k / vKill: the last reply flushed, the run ends (the CLI prints one line). */
@@ -148,9 +160,9 @@ export class GdbStub {
   private stop(s: StopInfo, notify = true): void {
     this.state = 'stopped';
     this.mode = 'continue';
-    this.stepOver = true;
     this.interrupt = false;
     const t = this.target.current();
+    this.lastStopWatchPc = s.extra && /watch:/.test(s.extra) ? t.regs().pc() : null;
     this.gThread = t.id;
     this.lastStop = `T${s.signal.toString(16).padStart(2, '0')}${s.extra ?? ''}thread:${t.id.toString(16)};`;
     if (notify && this.transport.connected) this.sendPacket(this.lastStop);
@@ -305,6 +317,7 @@ export class GdbStub {
     }
     this.mode = mode;
     this.state = 'running';
+    this.stepOver = this.resumeSuspends();
     return null;
   }
 

@@ -9,7 +9,7 @@ import { Core } from '../../machine/core';
 interface Dbg {
   dbgClear(): void; dbgAddBreak(va: bigint): number; dbgRemoveBreak(va: bigint): number;
   dbgAddWatch(va: bigint, len: bigint, kind: number): number; dbgRemoveWatch(va: bigint, len: bigint, kind: number): number;
-  dbgSuspend(on: number): void; dbgStopKind(): number; dbgStopAddr(): bigint; dbgStopHit(): bigint;
+  dbgSuspend(mask: number): void; dbgStopKind(): number; dbgStopAddr(): bigint; dbgStopHit(): bigint;
 }
 const WRITE = 2, READ = 3, ACCESS = 4;
 
@@ -54,7 +54,7 @@ describe('breakpoints in the core', () => {
     expect(dbg.dbgStopKind()).toBe(1);
     expect(dbg.dbgStopAddr()).toBe(CODE + 8n);
     expect(core.run(1)).toBe('debug'); // still there
-    dbg.dbgSuspend(1);
+    dbg.dbgSuspend(3);
     expect(core.run(1)).toBe('budget');
     dbg.dbgSuspend(0);
     expect(core.getX(3)).toBe(7n);
@@ -87,7 +87,7 @@ describe('watchpoints in the core', () => {
     expect(dbg.dbgStopKind()).toBe(2);
     expect(dbg.dbgStopAddr()).toBe(DATA + 4n);
     expect(dbg.dbgStopHit()).toBe(DATA);
-    dbg.dbgSuspend(1);
+    dbg.dbgSuspend(3);
     expect(core.run(1)).toBe('budget');
     dbg.dbgSuspend(0);
     expect(core.readPhys(DATA, 1)[0]).toBe(0x55);
@@ -112,7 +112,7 @@ describe('watchpoints in the core', () => {
     expect(core.run(10)).toBe('debug');
     expect(core.pc).toBe(CODE + 8n); // the LDR of DATA..DATA + 7 reads the watched byte
     expect(dbg.dbgStopKind()).toBe(4);
-    dbg.dbgSuspend(1);
+    dbg.dbgSuspend(3);
     expect(core.run(1)).toBe('budget');
     dbg.dbgSuspend(0);
     expect(core.run(10)).toBe('debug');

@@ -215,6 +215,18 @@ describe('gdb stub: execution control', () => {
     expect(emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
   });
 
+  it('a step of a store to a watched location reports the watchpoint; the next step executes it', async () => {
+    const c = await boot();
+    expect(await c.cmd(`Z0,${hex(Number(MAIN))},4`)).toBe('OK'); // main: stp x29, x30, [sp, #-16]!
+    expect(await c.cmd('c')).toBe('T05swbreak:;thread:1;');
+    expect(await c.cmd(`Z2,${hex(Number(STACK_TOP - 8n))},8`)).toBe('OK');
+    expect(await c.cmd('s')).toBe(`T05watch:${hex(Number(STACK_TOP - 8n))};thread:1;`);
+    expect(await pc(c)).toBe(MAIN);
+    expect(await c.cmd('s')).toBe('T05thread:1;'); // (the breakpoint at the PC does not stop it either)
+    expect(await pc(c)).toBe(MAIN + 4n);
+    expect(le(await c.cmd(`m${hex(Number(STACK_TOP - 8n))},8`))).toBe(0x4008_0064n); // LR: after "bl main" in _start
+  });
+
   it('Ctrl-C (0x03) stops a running guest with SIGINT; detach lets it finish', async () => {
     const c = await boot('loop');
     c.send('c');
