@@ -40,7 +40,7 @@ export function benchCpu(reps = 3): Row[] {
         const m = new Machine();
         m.load(image, name);
         const r = m.run(4_000_000_000n);
-        if (r.reason !== 'poweroff' || (name === 'fpcompute' && !m.uartText().includes(': OK'))) throw new Error(`${name}: ${r.reason}`);
+        if (r.reason !== 'poweroff' || m.uartText().includes('FAIL') || m.uartText().includes('exception')) throw new Error(`${name}: ${r.reason}`);
         return r;
       }, (r) => r.wallMs);
     } catch (e) {

@@ -2,7 +2,8 @@
 // forms of Advanced SIMD), for the random differential test (./random-fpsimd.ts). Every word is a
 // valid encoding under the register conventions of ./types.ts.
 import * as F from './fpenc';
-import type { EncodingClass, Prng } from './types';
+import type { EncodingClass } from './types';
+import type { Rng as Prng } from '../prng';
 
 const v = (r: Prng) => r.int(32);
 const ft = (r: Prng) => r.pick([0, 1, 3, 0, 1]);

@@ -1,7 +1,7 @@
 // Seeded special floating-point values for the random FP/SIMD tests: signed zeros, infinities,
 // quiet and signalling NaNs with payloads, denormals, the smallest and largest normals, halfway and
 // near-integer values, values near the integer-conversion overflow boundaries.
-import type { Prng } from './types';
+import type { Rng as Prng } from '../prng';
 
 const D = (x: number) => {
   const b = new DataView(new ArrayBuffer(8));

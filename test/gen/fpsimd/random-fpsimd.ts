@@ -11,6 +11,11 @@
 //      the scratch area) and `end` over the PL011, then calls PSCI SYSTEM_OFF.
 // If an exception is taken the vector prints exc=, esr=, elr=, far=, spsr=, end instead.
 //
+// Register conventions for the words an EncodingClass (./types.ts) may produce: V0..V31 any;
+// X0..X27 any as sources or destinations (XZR where the encoding allows it); X28 is the base of the
+// 4 KiB scratch area (a load/store may use [x28, #imm] inside it but must never write x28); X29 is
+// unused; X30 is the harness's temporary (clobbering it is harmless); SP is never used.
+//
 // Memory map (B = 0x4008_0000, one PT_LOAD segment, entry B + 0x3000): B+0x0000 vectors,
 // B+0x0800 exception reporter, B+0x1000 scratch (4 KiB random bytes), B+0x2000 save area,
 // B+0x3000 code.
