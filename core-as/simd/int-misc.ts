@@ -88,7 +88,7 @@ export function exec2Misc(e: u32): void {
     case 0x05: for (let i: u32 = 0; i < n; i++) store<u8>(TMP + i, <u8>popcnt<u32>(load<u8>(na + i))); break; // CNT
     case 0x25:
       if (esz == 0) { store<u64>(TMP, ~load<u64>(na)); store<u64>(TMP, ~load<u64>(na, 8), 8); } // NOT
-      else for (let i: u32 = 0; i < n; i++) store<u8>(TMP + i, <u8>rbit8(load<u8>(na + i))); // RBIT
+      else { const nb: u32 = q ? 16 : 8; for (let i: u32 = 0; i < nb; i++) store<u8>(TMP + i, <u8>rbit8(load<u8>(na + i))); } // RBIT (size = 01, byte lanes)
       if (!q) store<u64>(TMP, 0, 8);
       break;
     case 0x07: case 0x27: { // SQABS, SQNEG
