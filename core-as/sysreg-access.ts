@@ -13,6 +13,7 @@ import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ, ticksNow } from './timer';
+import { curCpu, virtMpidr } from './smp/cpu-index';
 
 /** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
 export function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
@@ -51,7 +52,7 @@ function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
 function idValue(idx: u32): u64 {
   switch (idx) {
     case S.MIDR_EL1: return 0x410fd0f0; // Arm, architecture "defined by ID registers", part 0xd0f
-    case S.MPIDR_EL1: return 0x80000000;
+    case S.MPIDR_EL1: return virtMpidr(curCpu);
     case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3, no FP/AdvSIMD
       return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | (<u64>0xf << 16) | (<u64>0xf << 20);
     case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20); // CRC32, LSE atomics

@@ -72,6 +72,8 @@ const GENS_BYTES: u32 = 0xc00 + ASID_SLOTS * 4;
 const VMFILL: u32 = GENS + GENS_BYTES; // u8[257], by VMID slot as VMGEN
 const S2FILL: u32 = VMFILL + 0x200; // u8[256], by VMID slot as S2GEN
 const TLB2_END: u32 = S2FILL + 0x100; // 0x1c4f00: within the 512 KiB before MMU_SCRATCH
+/** Bytes of linear memory from TLB2_BASE that hold all of this cache (a CPU switch saves them). */
+export const TLB2_BYTES: u32 = TLB2_END - TLB2_BASE;
 
 export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page number
 export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
@@ -285,6 +287,21 @@ export function tlb2Clear(): void {
   blkLoEL10hi = <u64>-1; blkHiEL10hi = 0;
   blkLoEL2 = <u64>-1; blkHiEL2 = 0;
   blkLoS2 = <u64>-1; blkHiS2 = 0;
+}
+
+/** Saves the block-range bounds (8 x u64 at `a`) beside a saved image of the cache (smp/). */
+export function tlb2SaveRanges(a: u32): void {
+  store<u64>(a, blkLoEL10); store<u64>(a, blkHiEL10, 8);
+  store<u64>(a, blkLoEL10hi, 16); store<u64>(a, blkHiEL10hi, 24);
+  store<u64>(a, blkLoEL2, 32); store<u64>(a, blkHiEL2, 40);
+  store<u64>(a, blkLoS2, 48); store<u64>(a, blkHiS2, 56);
+}
+/** Restores what tlb2SaveRanges saved (with the image copied back to TLB2_BASE). */
+export function tlb2LoadRanges(a: u32): void {
+  blkLoEL10 = load<u64>(a); blkHiEL10 = load<u64>(a, 8);
+  blkLoEL10hi = load<u64>(a, 16); blkHiEL10hi = load<u64>(a, 24);
+  blkLoEL2 = load<u64>(a, 32); blkHiEL2 = load<u64>(a, 40);
+  blkLoS2 = load<u64>(a, 48); blkHiS2 = load<u64>(a, 56);
 }
 
 function bumpVm(slot: u32): void {

@@ -17,6 +17,10 @@ const SLICE = 20_000_000;
 
 export interface MachineOptions {
   memBytes?: number;
+  /** CPUs (1..8, QEMU -smp N); CPU 0 boots, the others wait for PSCI CPU_ON. Default 1. */
+  smp?: number;
+  /** Instructions per CPU turn (core-as/smp/sched.ts); default there. */
+  quantum?: number;
   el2?: boolean; // boot at EL2 (QEMU -M virt,virtualization=on)
   semihosting?: boolean; // default true
   append?: string;
@@ -52,12 +56,19 @@ export class Machine {
   entry = 0n;
   dtbAddr = 0n;
   uartOut: number[] = [];
+  /**
+   * Wake sources outside the core, asked when every CPU sleeps with nothing in the core to wake
+   * one (the run would end with 'wfi'): one returning true (e.g. a console with stdin input it has
+   * just made pending in the PL011/GIC) lets the run continue.
+   */
+  readonly wakeSources: Array<() => boolean> = [];
 
   constructor(opts: MachineOptions = {}) {
     this.opts = { memBytes: DEFAULT_MEM, el2: false, semihosting: true, ...opts };
     this.core = new Core(this.opts.memBytes, {
       haveEL2: this.opts.el2 || !!this.opts.onHypExit, el2Hosted: !!this.opts.onHypExit,
       psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting,
+      cpus: this.opts.smp ?? 1, quantum: this.opts.quantum,
     });
     this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); });
     this.devices.push({
@@ -91,7 +102,7 @@ export class Machine {
     }
     // Devicetree at the start of RAM when it fits below the image (as QEMU places it for ELF images).
     const dtb = buildVirtDtb({
-      ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: 1, bootargs: this.opts.append,
+      ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: this.opts.smp ?? 1, bootargs: this.opts.append,
       psciMethod: this.opts.el2 || this.opts.onHypExit ? 'smc' : 'hvc', uartBase: UART_BASE,
     });
     this.dtbAddr = 0n;
@@ -131,11 +142,8 @@ export class Machine {
         case 'budget': break;
         case 'mmio': this.serviceMmio(); break;
         case 'firmware': {
-          const res = handlePsci([0, 1, 2, 3].map((i) => this.core.getX(i)));
-          if (res.action === 'off' || res.action === 'cpu_off') return done('poweroff', 0);
-          if (res.action === 'reset') return done('reset', 0);
-          if (res.action === 'wfi') return done('wfi', 1);
-          this.core.setX(0, res.x0);
+          const stop = this.firmwareCall();
+          if (stop) return done(stop, 0);
           break;
         }
         case 'semihosting': {
@@ -148,7 +156,9 @@ export class Machine {
           this.core.setX(0, res.ret);
           break;
         }
-        case 'wfi': return done('wfi', 1);
+        case 'wfi':
+          if (this.wakeSources.some((w) => w())) break;
+          return done('wfi', 1);
         case 'hyp': {
           const h = this.opts.onHypExit?.(this);
           if (h === undefined) return done('hyp', 1);
@@ -158,6 +168,40 @@ export class Machine {
         }
         default: throw new Error(`core exit ${r}`);
       }
+    }
+  }
+
+  /**
+   * PSCI call of the current CPU (machine/psci.ts decides; the core changes power states). Returns
+   * the stop reason for SYSTEM_OFF/RESET, and 'poweroff' when the last CPU on turns itself off.
+   */
+  private firmwareCall(): StopReason | undefined {
+    const core = this.core;
+    const res = handlePsci([0, 1, 2, 3].map((i) => core.getX(i)), {
+      cpus: core.numCpus, clusterSize: 16, powerState: (i) => core.powerState(i),
+    });
+    switch (res.action) {
+      case 'off': return 'poweroff';
+      case 'reset': return 'reset';
+      case 'cpu_off':
+        // CPU_OFF does not return; with no CPU left on, the machine can do nothing more (QEMU
+        // would idle forever): stop as after SYSTEM_OFF.
+        return core.cpuOff() === 0 ? 'poweroff' : undefined;
+      case 'cpu_on': {
+        const on = res.cpuOn!;
+        // PSCI (and QEMU's psci.c): a new CPU starts at the highest EL the caller's firmware
+        // provides: EL2 when the board boots at EL2, else EL1.
+        const r = core.cpuOn(on.targetIndex, this.opts.el2 ? 2 : 1, on.entry, on.context);
+        core.setX(0, BigInt.asUintN(64, BigInt(r)));
+        return undefined;
+      }
+      case 'wfi': // CPU_SUSPEND standby: x0 = 0 when it returns, after a wake-up event
+        core.setX(0, res.x0);
+        core.standby();
+        return undefined;
+      default:
+        core.setX(0, res.x0);
+        return undefined;
     }
   }
 
