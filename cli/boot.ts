@@ -1,10 +1,10 @@
 // `pkvm-emu boot IMAGE`: boots an ELF (or raw) image on the virt board, UART to stdout.
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean }
+export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -15,19 +15,34 @@ function readImage(path: string): Uint8Array {
   }
 }
 
+function parseSmp(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 8) throw new UserError(`--smp ${v}: give a number of CPUs from 1 to 8`);
+  return Number(v);
+}
+
 export function boot(image: string, flags: BootFlags): number {
   const memBytes = flags.mem ? parseSize(flags.mem) : undefined;
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
+  const smp = parseSmp(flags.smp);
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
   const m = new Machine({
-    memBytes, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
+    memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
     onUart: (b) => { pending.push(b); if (b === 10 || pending.length >= 4096) flush(); },
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
   m.load(bytes, image, rawAt);
+  if (flags.dumpDtb !== undefined) {
+    try {
+      writeFileSync(flags.dumpDtb, m.dtb);
+    } catch (e) {
+      throw new UserError(`${flags.dumpDtb}: cannot write (${(e as NodeJS.ErrnoException).code})`);
+    }
+    return 0;
+  }
   const r = m.run(limit);
   flush();
   if (flags.stats) {

@@ -55,6 +55,8 @@ export class Machine {
   private semihost = new SemihostingState();
   entry = 0n;
   dtbAddr = 0n;
+  /** The devicetree blob built for the guest by load() (also when it could not be placed in RAM). */
+  dtb: Uint8Array = new Uint8Array(0);
   uartOut: number[] = [];
   /**
    * Wake sources outside the core, asked when every CPU sleeps with nothing in the core to wake
@@ -105,6 +107,7 @@ export class Machine {
       ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: this.opts.smp ?? 1, bootargs: this.opts.append,
       psciMethod: this.opts.el2 || this.opts.onHypExit ? 'smc' : 'hvc', uartBase: UART_BASE,
     });
+    this.dtb = dtb;
     this.dtbAddr = 0n;
     if (RAM_BASE + BigInt(dtb.length) <= lowest) {
       this.core.writePhys(RAM_BASE, dtb);

@@ -4,17 +4,16 @@
 //
 //   SAVE_BASE   MAX_CPUS x CPU_STATE_BYTES   the state block of each CPU while another one runs
 //   REC_BASE    MAX_CPUS x REC_BYTES         scheduler record (below)
-//   TLBIMG_BASE MAX_CPUS x TLBIMG_BYTES      tlb2.ts's cache (TLB2_BYTES) + its block ranges
+//   TLBIMG_BASE MAX_CPUS x TLBIMG_BYTES      tlb2.ts's cache image (tlb2SaveImage)
 import { CPU_STATE_BYTES, PERCPU_BASE, PERCPU_BYTES } from '../layout';
-import { TLB2_BYTES } from '../tlb2';
+import { TLB2_IMAGE_BYTES } from '../tlb2';
 import { MAX_CPUS } from './cpu-index';
 
 export const SAVE_BASE: u32 = PERCPU_BASE;
 export const REC_BASE: u32 = SAVE_BASE + MAX_CPUS * CPU_STATE_BYTES;
 export const REC_BYTES: u32 = 64;
 export const TLBIMG_BASE: u32 = (REC_BASE + MAX_CPUS * REC_BYTES + 0xffff) & ~0xffff;
-export const TLBIMG_RANGES: u32 = (TLB2_BYTES + 63) & ~63; // offset of the saved block ranges
-export const TLBIMG_BYTES: u32 = (TLBIMG_RANGES + 64 + 0xfff) & ~0xfff;
+export const TLBIMG_BYTES: u32 = (TLB2_IMAGE_BYTES + 0xfff) & ~0xfff;
 export const PERCPU_END: u32 = TLBIMG_BASE + MAX_CPUS * TLBIMG_BYTES;
 
 // Scheduler record fields.

@@ -5,13 +5,13 @@
 // areas at PERCPU_BASE and loads the other CPU's. The fast TLB is not saved: it is refilled from
 // the tagged cache (and so never keeps a write tag for a page another CPU has since decoded). The
 // translation context, fetch page and walk parameters are recomputed from the loaded registers.
-import { CPU_BASE, CPU_STATE_BYTES, OFF_EL, OFF_EXCL_ADDR, OFF_NZCV, OFF_PC, TLB2_BASE } from '../layout';
+import { CPU_BASE, CPU_STATE_BYTES, OFF_EL, OFF_EXCL_ADDR, OFF_NZCV, OFF_PC } from '../layout';
 import { nzcv, pc, setCurELRaw, setNZCV, setPC } from '../state';
-import { TLB2_BYTES, tlb2Clear, tlb2LoadRanges, tlb2SaveRanges } from '../tlb2';
+import { invalidateAllEL10, invalidateAllEL2, tlb2LoadImage, tlb2SaveImage } from '../tlb2';
 import { tlbFlushAll } from '../tlb';
 import { contextChanged } from '../context';
 import { curCpu, setCurCpu } from './cpu-index';
-import { R_OUT_MARK, R_TLB_VALID, rec, saveArea, TLBIMG_RANGES, tlbImage } from './percpu';
+import { R_OUT_MARK, R_TLB_VALID, rec, saveArea, tlbImage } from './percpu';
 
 /** Saves the running CPU's state block and TLB image to its areas (the block stays in place). */
 export function saveCurrent(retiredMark: u64): void {
@@ -19,9 +19,7 @@ export function saveCurrent(retiredMark: u64): void {
   store<u64>(CPU_BASE + OFF_PC, pc);
   store<u32>(CPU_BASE + OFF_NZCV, nzcv);
   memory.copy(saveArea(c), CPU_BASE, CPU_STATE_BYTES);
-  const t = tlbImage(c);
-  memory.copy(t, TLB2_BASE, TLB2_BYTES);
-  tlb2SaveRanges(t + TLBIMG_RANGES);
+  tlb2SaveImage(tlbImage(c));
   store<u32>(rec(c) + R_TLB_VALID, 1);
   store<u64>(rec(c) + R_OUT_MARK, retiredMark);
 }
@@ -37,12 +35,11 @@ export function loadCpu(cpu: u32, retiredMark: u64): void {
   setPC(load<u64>(CPU_BASE + OFF_PC));
   setNZCV(load<u32>(CPU_BASE + OFF_NZCV));
   setCurELRaw(load<u32>(CPU_BASE + OFF_EL));
-  const t = tlbImage(cpu);
   if (load<u32>(rec(cpu) + R_TLB_VALID) != 0) {
-    memory.copy(TLB2_BASE, t, TLB2_BYTES);
-    tlb2LoadRanges(t + TLBIMG_RANGES);
-  } else {
-    tlb2Clear();
+    tlb2LoadImage(tlbImage(cpu));
+  } else { // dropped by a broadcast invalidation: no entry may be live
+    invalidateAllEL10();
+    invalidateAllEL2();
   }
   if (load<u64>(rec(cpu) + R_OUT_MARK) != retiredMark) store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1);
   setCurCpu(cpu);
