@@ -2,7 +2,7 @@
 // boot) or SMC (EL2 boot), semihosting by HLT #0xF000, a devicetree in RAM with its address in x0.
 // Runs the core in slices and services its exits.
 import { Core, L, SR } from './core';
-import { parseElf64, isElf } from './elf';
+import { planLoad } from './loader';
 import { buildVirtDtb } from './fdt';
 import { Pl011 } from './pl011';
 import { handlePsci } from './psci';
@@ -80,36 +80,31 @@ export class Machine {
     });
   }
 
-  /** Loads an ELF (PT_LOAD segments at their physical addresses) or, with `rawAt`, a raw image. */
+  /**
+   * Loads an image as QEMU's -kernel does (machine/loader.ts): an ELF at its segments, an arm64
+   * Image (gzip accepted) at RAM base + text_offset, anything else raw at RAM base + 0x80000 (or at
+   * `rawAt`); places the devicetree and sets x0 to it. CPU 0 starts; the others wait for CPU_ON.
+   */
   load(image: Uint8Array, name: string, rawAt?: bigint): void {
-    let lowest: bigint;
-    if (rawAt === undefined) {
-      if (!isElf(image)) throw new UserError(`${name}: not an ELF file (give --raw ADDR for a raw image)`);
-      const elf = parseElf64(image, name);
-      if (elf.segments.length === 0) throw new UserError(`${name}: no loadable segments`);
-      lowest = elf.segments.reduce((m, s) => (s.paddr < m ? s.paddr : m), elf.segments[0].paddr);
-      for (const s of elf.segments) {
-        if (!this.core.isRam(s.paddr, Number(s.memsz))) {
-          throw new UserError(`${name}: segment at 0x${s.paddr.toString(16)} (+0x${s.memsz.toString(16)}) is outside RAM (0x${RAM_BASE.toString(16)}..0x${(RAM_BASE + BigInt(this.opts.memBytes)).toString(16)})`);
-        }
-        this.core.zeroPhys(s.paddr, Number(s.memsz));
-        this.core.writePhys(s.paddr, s.data);
-      }
-      this.entry = elf.entry;
-    } else {
-      if (!this.core.isRam(rawAt, image.length)) throw new UserError(`${name}: raw image at 0x${rawAt.toString(16)} does not fit in RAM`);
-      this.core.writePhys(rawAt, image);
-      this.entry = rawAt;
-      lowest = rawAt;
+    const plan = planLoad(image, name, RAM_BASE, BigInt(this.opts.memBytes), rawAt);
+    for (const s of plan.segments) {
+      this.core.zeroPhys(s.addr, Number(s.memsz));
+      this.core.writePhys(s.addr, s.data);
     }
-    // Devicetree at the start of RAM when it fits below the image (as QEMU places it for ELF images).
+    this.entry = plan.entry;
+    const lowest = plan.lowest;
     const dtb = buildVirtDtb({
       ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: this.opts.smp ?? 1, bootargs: this.opts.append,
+      clusterSize: 16, gicV3: true, el2: this.opts.el2,
       psciMethod: this.opts.el2 || this.opts.onHypExit ? 'smc' : 'hvc', uartBase: UART_BASE,
     });
     this.dtb = dtb;
     this.dtbAddr = 0n;
-    if (RAM_BASE + BigInt(dtb.length) <= lowest) {
+    if (plan.dtb !== 'below') {
+      if (!this.core.isRam(plan.dtb, dtb.length)) throw new UserError(`${name}: no room in RAM for the devicetree at 0x${plan.dtb.toString(16)}`);
+      this.core.writePhys(plan.dtb, dtb);
+      this.dtbAddr = plan.dtb;
+    } else if (RAM_BASE + BigInt(dtb.length) <= lowest) {
       this.core.writePhys(RAM_BASE, dtb);
       this.dtbAddr = RAM_BASE;
     }
