@@ -163,3 +163,39 @@ describe('WFI, WFE, SEV', () => {
     expect(c.run(100)).toBe('firmware');
   });
 });
+
+describe('exclusive monitors across CPUs', () => {
+  const LDXR = 0xc85f7c20; // ldxr x0, [x1]
+  const STXR = 0xc8027c23; // stxr w2, x3, [x1]
+  const STR = 0xf9000024; // str x4, [x1]
+  const DATA = 0x4010_0000n;
+  function setup(quantum: number, cpu0: number[]): Core {
+    const c = board(2, quantum);
+    c.writePhys(CODE1, wordsToBytes([
+      0x58000141, // ldr x1, [pc + 40] (DATA)
+      0xd2800543, // mov x3, #42
+      LDXR, HVC, STXR, HVC, 0x14000000,
+    ]));
+    c.writePhys(CODE1 + 40n, new Uint8Array(new BigUint64Array([DATA]).buffer));
+    c.writePhys(CODE0, wordsToBytes(cpu0));
+    c.setX(1, DATA);
+    c.setX(4, 0n); // the value already there: an ABA store
+    expect(c.cpuOn(1, 1, CODE1, 0n)).toBe(0);
+    return c;
+  }
+  it('a store by CPU 0 to the granule between CPU 1\'s LDXR and STXR makes the STXR fail (even of the same value)', () => {
+    const c = setup(4, [STR, HVC, B_BACK(2)]); // CPU 1's turn ends at its first HVC
+    untilHvc(c, 1); // CPU 1: LDXR done
+    untilHvc(c, 0); // CPU 0: STR done
+    untilHvc(c, 1);
+    expect(c.getX(2)).toBe(1n); // status 1: failed
+    expect(c.readPhysU64(DATA)).toBe(0n);
+  });
+  it('with no other CPU in between, LDXR/STXR succeeds', () => {
+    const c = setup(1_000_000, [WFI, B_BACK(1)]);
+    untilHvc(c, 1);
+    untilHvc(c, 1);
+    expect(c.getX(2)).toBe(0n);
+    expect(c.readPhysU64(DATA)).toBe(42n);
+  });
+});
