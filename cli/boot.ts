@@ -53,7 +53,9 @@ export function boot(image: string, flags: BootFlags): number {
     case 'poweroff': case 'reset': return 0;
     case 'semihosting-exit': return r.exitCode;
     case 'limit': throw new UserError(`instruction limit reached (${limit} instructions) at pc 0x${m.core.pc.toString(16)}`);
-    case 'wfi': throw new UserError(`guest waits for an interrupt (WFI) with nothing to wake it, at pc 0x${m.core.pc.toString(16)}`);
+    case 'wfi': throw new UserError(m.core.numCpus === 1
+      ? `guest waits for an interrupt (WFI) with nothing to wake it, at pc 0x${m.core.pc.toString(16)}`
+      : `every CPU is off or waits for an interrupt (WFI) with nothing to wake it (CPU ${m.core.cpu} at pc 0x${m.core.pc.toString(16)})`);
     default: throw new UserError(`guest stopped: ${r.reason}`);
   }
 }

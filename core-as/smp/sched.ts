@@ -29,8 +29,8 @@ import { timerRunStart } from '../timer';
 import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from './cpu-index';
 import {
-  CPU_OFF, CPU_RUN, CPU_WFE, CPU_WFI, R_EVENT, R_OUT_MARK, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
-  R_TLB_VALID, R_USED, rec, REC_BYTES,
+  CPU_OFF, CPU_RUN, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
+  R_TLB_VALID, R_USED, R_USED_SAVE, rec, REC_BYTES,
 } from './percpu';
 import { wfxKind } from './events';
 import { loadCpu, saveCurrent, switchTo } from './switch';
@@ -135,18 +135,28 @@ function runnable(c: u32): bool {
 
 /** Moves to the next CPU that can run, round-robin; false when none can ever wake. */
 function advance(): bool {
-  let i = curCpu;
   const n = numCpus;
-  for (let step: u32 = 0; step <= 2 * n; step++) {
-    i++;
-    if (i >= n) { i = 0; newRound(); }
+  for (let i = curCpu + 1; i < n; i++) {
     if (runnable(i)) { switchTo(i, totalRetired); return true; }
   }
-  return idle();
+  // The next round: every CPU that is on and awake can run in it; a sleeper only if something
+  // wakes it before the round ends. If none can, the round does not happen (idle decides).
+  const base = roundBase;
+  for (let i: u32 = 0; i < n; i++) store<u32>(rec(i) + R_USED_SAVE, used(i));
+  newRound();
+  for (let i: u32 = 0; i < n; i++) {
+    if (runnable(i)) { switchTo(i, totalRetired); return true; }
+  }
+  return idle(base);
 }
 
-/** No CPU can run: jump the counter to the earliest timer deadline of a sleeping CPU. */
-function idle(): bool {
+/**
+ * No CPU can run in the next round. With a timer deadline pending, the counter jumps to the
+ * earliest one and its CPU wakes. Otherwise no time passes (the round is taken back): a CPU in
+ * WFE completes its WFE (QEMU's WFE never sleeps; the architecture lets WFE wake for any
+ * reason), else nothing can ever wake a CPU and the run ends (or TypeScript's wake sources act).
+ */
+function idle(base: u64): bool {
   let best = u64.MAX_VALUE;
   let wfe: i32 = -1;
   for (let i: u32 = 0; i < numCpus; i++) {
@@ -154,7 +164,7 @@ function idle(): bool {
     if (s == CPU_WFI || s == CPU_WFE) {
       const d = wakeDeadline(i);
       if (d < best) best = d;
-      if (s == CPU_WFE && wfe < 0) wfe = i;
+      if (s == CPU_WFE && (wfe < 0 || i == curCpu)) wfe = i;
     }
   }
   if (best != u64.MAX_VALUE) {
@@ -164,7 +174,8 @@ function idle(): bool {
       if (runnable(i)) { switchTo(i, totalRetired); return true; }
     }
   }
-  // Nothing will ever wake a CPU in WFE: it completes anyway, as WFE may (QEMU never sleeps in WFE).
+  roundBase = base;
+  for (let i: u32 = 0; i < numCpus; i++) setUsed(i, load<u32>(rec(i) + R_USED_SAVE));
   if (wfe >= 0) {
     store<u32>(rec(<u32>wfe) + R_EVENT, 0);
     wake(<u32>wfe);

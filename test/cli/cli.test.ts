@@ -26,6 +26,11 @@ describe('pkvm-emu boot', () => {
     writeFileSync(f, 'hello world, not an elf at all');
     expectOneLineError(run('boot', f, '--max-insns', '10000'), /instruction limit reached \(10000 instructions\)/);
   });
+  it('--smp 2: all CPUs asleep or off with nothing to wake them', () => {
+    const f = join(tmp, 'wfi.img');
+    writeFileSync(f, Buffer.from([0x7f, 0x20, 0x03, 0xd5, 0xff, 0xff, 0xff, 0x17])); // wfi; b .-4 (raw)
+    expectOneLineError(run('boot', f, '--smp', '2'), /every CPU is off or waits for an interrupt \(WFI\) with nothing to wake it \(CPU 0 at pc 0x40080004\)/);
+  });
   it('--smp out of range', () => expectOneLineError(run('boot', img('hello'), '--smp', '9'), /--smp 9: give a number of CPUs from 1 to 8/));
   it('--dump-dtb writes the devicetree and exits', () => {
     const f = join(tmp, 'board.dtb');

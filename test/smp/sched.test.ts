@@ -157,6 +157,13 @@ describe('WFI, WFE, SEV', () => {
     untilHvc(c, 1);
     expect(c.schedState(1)).toBe('run');
   });
+  it('a WFE nothing wakes completes without time passing (no round is skipped)', () => {
+    const c = board(2, 1000);
+    const MRS_X1_CNTPCT = 0xd53be021;
+    c.writePhys(CODE0, wordsToBytes([MRS_CNTPCT, WFE, MRS_X1_CNTPCT, HVC]));
+    untilHvc(c, 0);
+    expect(c.getX(1) - c.getX(0)).toBe(2n);
+  });
   it('every CPU asleep and only WFE sleepers left: WFE completes (as on QEMU, where WFE never sleeps)', () => {
     const c = board(1, 0);
     c.writePhys(CODE0, wordsToBytes([WFE, HVC]));
