@@ -62,6 +62,33 @@ export function benchCpu(reps = 3): Row[] {
   if (mipsOf.simdbench && mipsOf.compute) {
     rows.push({ group: 'cpu', name: 'simdbench / compute MIPS (SIMD vs integer)', value: mipsOf.simdbench / mipsOf.compute, unit: 'x' });
   }
+  // The same images on a 4-CPU board: CPUs 1-3 stay off (nothing starts them), so this measures
+  // what idle CPUs cost (the scheduler's turns; no CPU switch happens).
+  for (const name of ['loop', 'compute']) {
+    const image = readFileSync(img(name));
+    const run = best(reps, () => {
+      const m = new Machine({ smp: 4 });
+      m.load(image, name);
+      const r = m.run();
+      if (r.reason !== 'poweroff') throw new Error(`${name} --smp 4: ${r.reason}`);
+      return r;
+    }, (r) => r.wallMs);
+    const mips = Number(run.insns) / run.wallMs / 1000;
+    rows.push({ group: 'cpu', name: `${name} pkvm-emu --smp 4`, value: mips, unit: 'MIPS', note: `${run.insns} insns in ${run.wallMs.toFixed(0)} ms, 3 CPUs off` });
+  }
+  // Four busy CPUs (smp-counter: spinlock and LSE counter on 4 CPUs): instructions per second over
+  // all CPUs, CPU switches included.
+  {
+    const image = readFileSync(img('smp-counter'));
+    const run = best(reps, () => {
+      const m = new Machine({ smp: 4 });
+      m.load(image, 'smp-counter');
+      const r = m.run();
+      if (r.reason !== 'poweroff') throw new Error(`smp-counter: ${r.reason}`);
+      return r;
+    }, (r) => r.wallMs);
+    rows.push({ group: 'cpu', name: 'smp-counter pkvm-emu --smp 4', value: Number(run.insns) / run.wallMs / 1000, unit: 'MIPS', note: `${run.insns} insns on 4 CPUs in ${run.wallMs.toFixed(0)} ms` });
+  }
   if (!haveQemu) rows.push({ group: 'cpu', name: 'qemu-system-aarch64', value: NaN, unit: '', note: 'not installed: no comparison' });
   return rows;
 }

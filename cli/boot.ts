@@ -1,5 +1,5 @@
 // `pkvm-emu boot IMAGE`: boots an ELF (or raw) image on the virt board, UART to stdout.
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
@@ -7,7 +7,7 @@ import { parseGdbPort, startGdb } from './gdb/attach';
 import { machineTarget } from '../machine/gdb/target';
 import { BootObserver } from './trace/boot-observer';
 
-export interface BootFlags { el2?: boolean; mem?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string }
+export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -18,23 +18,38 @@ function readImage(path: string): Uint8Array {
   }
 }
 
+function parseSmp(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 8) throw new UserError(`--smp ${v}: give a number of CPUs from 1 to 8`);
+  return Number(v);
+}
+
 export function boot(image: string, flags: BootFlags): number {
   const memBytes = flags.mem ? parseSize(flags.mem) : undefined;
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
   const gdbPort = flags.gdb !== undefined ? parseGdbPort(flags.gdb) : undefined;
   const obs = new BootObserver({ trace: flags.trace, timeout: flags.timeout }, image); // --trace, --timeout, progress
+  const smp = parseSmp(flags.smp);
   const bytes = readImage(image);
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
   if (flags.cpu !== undefined && flags.cpu !== 'max' && flags.cpu !== 'int') throw new UserError(`--cpu: expected max or int, got '${flags.cpu}'`);
   const m = new Machine({
     cpu: flags.cpu as 'max' | 'int' | undefined,
-    memBytes, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
+    memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
     onUart: (b) => { pending.push(b); if (b === 10 || pending.length >= 4096) flush(); },
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
   m.load(bytes, image, rawAt);
+  if (flags.dumpDtb !== undefined) {
+    try {
+      writeFileSync(flags.dumpDtb, m.dtb);
+    } catch (e) {
+      throw new UserError(`${flags.dumpDtb}: cannot write (${(e as NodeJS.ErrnoException).code})`);
+    }
+    return 0;
+  }
   obs.attach(m);
   const gdb = gdbPort !== undefined ? startGdb(gdbPort, machineTarget(m.core)) : null;
   const r = m.run(obs.limit(limit));
@@ -51,7 +66,9 @@ export function boot(image: string, flags: BootFlags): number {
     case 'poweroff': case 'reset': return 0;
     case 'semihosting-exit': return r.exitCode;
     case 'limit': throw new UserError(`instruction limit reached (${limit} instructions) at pc 0x${m.core.pc.toString(16)}`);
-    case 'wfi': throw new UserError(`guest waits for an interrupt (WFI) with nothing to wake it, at pc 0x${m.core.pc.toString(16)}`);
+    case 'wfi': throw new UserError(m.core.numCpus === 1
+      ? `guest waits for an interrupt (WFI) with nothing to wake it, at pc 0x${m.core.pc.toString(16)}`
+      : `every CPU is off or waits for an interrupt (WFI) with nothing to wake it (CPU ${m.core.cpu} at pc 0x${m.core.pc.toString(16)})`);
     default: throw new UserError(`guest stopped: ${r.reason}`);
   }
 }

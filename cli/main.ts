@@ -26,6 +26,8 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<image>', 'ELF image (or raw image with --raw ADDR)')
     .option('--el2', 'enter the image at EL2 (like -M virt,virtualization=on)')
     .option('--mem <size>', 'RAM size, e.g. 128M, 1G', '128M')
+    .option('--smp <n>', 'number of CPUs, 1 to 8 (CPU 0 boots, the others wait for PSCI CPU_ON)', '1')
+    .option('--dump-dtb <file>', 'write the devicetree the guest would get to FILE and exit (QEMU -machine dumpdtb=FILE)')
     .option('--max-insns <n>', 'stop with an error after N instructions')
     .option('--stats', 'print instructions retired, wall time and MIPS to stderr')
     .option('--append <args>', 'kernel command line (/chosen/bootargs)')

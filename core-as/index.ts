@@ -18,7 +18,10 @@ import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
 import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
-import { timerRunStart } from './timer';
+import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
+import { curCpu, numCpus, virtMpidr } from './smp/cpu-index';
+import { CPU_WFI, saveArea } from './smp/percpu';
+import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -42,6 +45,7 @@ export function init(ramBytes: u32, config: u32): i32 {
   selfDebugInitSysregMap();
   initAlu();
   invalidateAllCode();
+  smpReset(1, 0);
   reset(1, 0);
   return 0;
 }
@@ -56,6 +60,7 @@ export function reset(el: u32, entry: u64): void {
   S.srSet(S.CNTHCTL_EL2, 3);
   S.srSet(S.HCR_EL2, 1 << 31); // RW: RAO/WI (EL1 is AArch64-only)
   S.srSet(S.OSLSR_EL1, 2); // OS lock locked at reset
+  S.srSet(S.VMPIDR_EL2, virtMpidr(curCpu)); // reset to MPIDR_EL1's value, as QEMU does
   store<u64>(L.CPU_BASE + L.OFF_EXCL_ADDR, <u64>-1);
   store<u32>(L.CPU_BASE + L.OFF_EL, el);
   store<u32>(L.CPU_BASE + L.OFF_SPSEL, 1);
@@ -71,40 +76,49 @@ export function reset(el: u32, entry: u64): void {
   contextChanged();
 }
 
-function slice(n: i32): i32 {
-  setExitReason(0);
-  store<u32>(L.EXIT_BASE + L.EXIT_REASON, 0);
-  setMemFault(false);
-  setRemaining(n);
-  timerRunStart(n);
-  interpret();
-  const left = exitReason != 0 ? savedRemaining : remaining;
-  const retired = n - left;
-  store<u64>(L.CPU_BASE + L.OFF_INSNS, load<u64>(L.CPU_BASE + L.OFF_INSNS) + <u64>retired);
-  return retired;
-}
-
 /**
- * Runs up to `budget` instructions. Returns the exit reason (EXIT_BUDGET when the budget ran out).
- * After an EXIT_MMIO, call mmioComplete() (reads: with the value) before the next run().
+ * Runs the CPUs (round-robin, smp/sched.ts) for up to `budget` instructions in total. Returns the
+ * exit reason (EXIT_BUDGET when the budget ran out); EXIT_CPU names the CPU that exited, which is
+ * the current one for every register access until the next run(). After an EXIT_MMIO, call
+ * mmioComplete() (reads: with the value) before the next run().
  */
-export function run(budget: i32): u32 {
-  let left = budget;
-  if (mmioDone > 0) { // replay the instruction that made the device access(es)
-    left -= slice(1);
-    if (exitReason != 0) return finish();
-    mmioReset();
-  }
-  if (left > 0) slice(left);
-  return finish();
-}
+export function run(budget: i32): u32 { return smpRun(budget); }
 
-function finish(): u32 {
-  store<u64>(L.CPU_BASE + L.OFF_PC, pc);
-  store<u32>(L.CPU_BASE + L.OFF_NZCV, nzcv);
-  const r = exitReason != 0 ? exitReason : L.EXIT_BUDGET;
-  store<u32>(L.EXIT_BASE + L.EXIT_REASON, r);
-  return r;
+// --- SMP (core-as/smp/) ---
+/** Configures `n` CPUs (1..8; CPU 0 on, the others off) with turns of `quantum` instructions (0: default). */
+export function smpConfigure(n: u32, quantum: u32): void { smpReset(n, quantum); }
+export function smpNumCpus(): u32 { return numCpus; }
+export function smpCurrentCpu(): u32 { return curCpu; }
+/**
+ * PSCI CPU_ON: resets CPU `cpu` (which must be off) into `el` at `entry` with x0 = `context` and
+ * makes it runnable. Returns 0, or -2 (INVALID_PARAMETERS: no such CPU or the caller) or -4
+ * (ALREADY_ON).
+ */
+export function smpCpuOn(cpu: u32, el: u32, entry: u64, context: u64): i32 {
+  if (cpu >= numCpus || cpu == curCpu) return -2;
+  if (cpuPowerState(cpu) == 0) return -4;
+  cpuOnBegin(cpu);
+  reset(el, entry);
+  coreSetX(0, context);
+  cpuOnEnd();
+  return 0;
+}
+/** PSCI CPU_OFF of the current CPU; returns the number of CPUs still on. */
+export function smpCpuOff(): u32 { return cpuOff(); }
+/** PSCI AFFINITY_INFO of CPU c: 0 on, 1 off. */
+export function smpPowerState(c: u32): u32 { return cpuPowerState(c); }
+/** Scheduler state of CPU c: 0 off, 1 runnable, 2 asleep in WFI, 3 asleep in WFE. */
+export function smpSchedState(c: u32): u32 { return cpuSchedState(c); }
+/** PSCI CPU_SUSPEND (standby) of the current CPU: it sleeps as in WFI. */
+export function smpStandby(): void { sleepRequest(CPU_WFI); }
+/** The system counter as the current CPU reads it between runs. */
+export function smpTicks(): u64 { return cpuNow(curCpu); }
+/** Register i of CPU c (0..30 = x0..x30, 31 = SP, 32 = PC) without switching to it (tools, tests). */
+export function smpPeekX(c: u32, i: u32): u64 {
+  if (c == curCpu) return getX(i);
+  const a = saveArea(c);
+  if (i == 32) return load<u64>(a + L.OFF_PC);
+  return load<u64>(a + ((i == 31 ? L.REG_SP : i) << 3));
 }
 
 export function mmioComplete(value: u64, status: u32): void { memMmioComplete(value, status); }
@@ -162,7 +176,10 @@ export function directStateWritten(mmu: u32): void {
   loadSP();
   if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
-export function getInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
+/** Instructions retired by all CPUs together. */
+export function getInsns(): u64 { return totalRetired; }
+/** Instructions retired by the current CPU. */
+export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }
 
 /** ERET from the current EL, for a TypeScript-hosted EL2 resuming its guest. */
@@ -179,9 +196,9 @@ export function invalidateCodeRange(pa: u64, len: u32): void {
   if (!isRam(pa)) return;
   invalidateCode(ramHostAddr(pa), len);
 }
-export function invalidateAll(): void { invalidateAllCode(); tlbFlushAll(); tlb2Clear(); contextChanged(); }
+export function invalidateAll(): void { invalidateAllCode(); tlbFlushAll(); tlb2Clear(); contextChanged(); tlbiBroadcastOthers(); }
 /** Drops every cached translation: fast TLB, tagged TLB and stage-2 walk cache. */
-export function tlbFlush(): void { tlbFlushAll(); tlb2Clear(); contextChanged(); }
+export function tlbFlush(): void { tlbFlushAll(); tlb2Clear(); contextChanged(); tlbiBroadcastOthers(); }
 
 /**
  * Translates va for `access` (0 read, 1 write, 2 exec) in mmu index `idx` without taking an
@@ -221,7 +238,7 @@ export function tlbi(key: u32, xt: u64): bool {
   return true;
 }
 /** Invalidates every EL1&0 translation of `vmid` (stage 1, combined and stage 2). */
-export function tlbInvalidateVmid(vmid: u32): void { invalidateVmidS12(vmid); tlbFlushAll(); contextChanged(); }
+export function tlbInvalidateVmid(vmid: u32): void { invalidateVmidS12(vmid); tlbFlushAll(); contextChanged(); tlbiBroadcastOthers(); }
 /**
  * Invalidates what a stage-2 change of the IPA page containing `ipa` in `vmid` may leave stale, as
  * Linux's __kvm_tlb_flush_vmid_ipa does (TLBI IPAS2E1IS, then VMALLE1IS for the VMID): its
@@ -232,6 +249,7 @@ export function tlbInvalidateIpa(vmid: u32, ipa: u64): void {
   invalidateVmidS1(vmid);
   tlbFlushAll();
   contextChanged();
+  tlbiBroadcastOthers();
 }
 /** Counters of the tagged caches: 0 main hits, 1 main misses, 2 walk-cache hits, 3 misses; -1 resets. */
 export function mmuStat(i: i32): u32 {

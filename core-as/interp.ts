@@ -29,6 +29,7 @@ import { execFp } from './fp/exec-fp';
 import { execSimd } from './simd/exec-simd';
 import { OP_FP_FIRST, OP_FP_END } from './fp/ops-fp';
 import { OP_SIMD_FIRST, OP_SIMD_END } from './simd/ops-simd';
+import { sendEvent, sendEventLocal, wfxWait } from './smp/events';
 
 const HCR_HCD: u64 = 1 << 29;
 
@@ -95,9 +96,11 @@ function execHint(p: u64, h: u32): void {
       takeSimple(2, EC_WFX, (1 << 24) | (0xe << 20) | (isWfe ? 1 : 0), p); return;
     }
     setPC(p + 4);
-    if (!isWfe) requestExit(EXIT_WFI);
+    if (wfxWait(isWfe)) requestExit(EXIT_WFI); // the scheduler (smp/sched.ts) decides whether it sleeps
     return;
   }
+  if (h == O.HINT_SEV) sendEvent();
+  else if (h == O.HINT_SEVL) sendEventLocal();
   setPC(p + 4);
 }
 

@@ -26,6 +26,8 @@ export let curEL: u32 = 1;
 @inline export function setMemFault(v: bool): void { memFault = v; }
 @inline export function setExitReason(v: u32): void { exitReason = v; }
 @inline export function decRemaining(): void { remaining--; }
+/** Sets the cached PSTATE.EL without SP banking (a CPU switch loading a whole saved state block). */
+export function setCurELRaw(el: u32): void { curEL = el; }
 
 /** Leaves the interpreter loop after the current instruction with `reason`. */
 export function requestExit(reason: u32): void {

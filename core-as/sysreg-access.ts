@@ -21,6 +21,7 @@ import { isSelfDebugReg, selfDebugMrs, selfDebugMsr } from './selfdebug/debug-ac
 import { ID_AA64DFR0_VALUE } from './selfdebug/debug-regs';
 import { fpAccessCheck } from './fp/fp-access';
 import { FPCR_WRITABLE, FPSR_WRITABLE } from './fp/fpsr';
+import { curCpu, virtMpidr } from './smp/cpu-index';
 
 export { trapSysreg } from './sysreg-trap';
 
@@ -54,7 +55,7 @@ function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
 function idValue(idx: u32): u64 {
   switch (idx) {
     case S.MIDR_EL1: return 0x410fd0f0; // Arm, architecture "defined by ID registers", part 0xd0f
-    case S.MPIDR_EL1: return 0x80000000;
+    case S.MPIDR_EL1: return virtMpidr(curCpu);
     case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3; FP/AdvSIMD per profile
       return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | pfr0FpSimd();
     case S.ID_AA64DFR0_EL1: return ID_AA64DFR0_VALUE; // self-hosted debug (selfdebug/) and PMUv3 (pmu/)

@@ -1,18 +1,20 @@
-// The generic timer counts retired instructions (deterministic): one tick per instruction, with
-// CNTFRQ_EL0 reporting 62.5 MHz as QEMU's virt does.
-import { CPU_BASE, OFF_INSNS } from './layout';
+// The system counter (CNTPCT_EL0), shared by all CPUs; CNTFRQ_EL0 reports 62.5 MHz as QEMU's virt
+// does. It counts retired instructions deterministically; how it advances with several CPUs (in
+// rounds of one quantum, sleeping CPUs skipping ahead) is described in smp/sched.ts, which sets the
+// base of every slice it runs.
 import { remaining } from './state';
 
 export const CNTFRQ_HZ: u64 = 62500000;
-let runStart: u64 = 0;
+let tickBase: u64 = 0;
 let runBudget: i32 = 0;
 
-export function timerRunStart(budget: i32): void {
-  runStart = load<u64>(CPU_BASE + OFF_INSNS);
+/** A slice of `budget` instructions starts with the counter at `base` (smp/sched.ts). */
+export function timerRunStart(base: u64, budget: i32): void {
+  tickBase = base;
   runBudget = budget;
 }
 
-/** Physical count now: instructions retired before this run plus those retired in it. */
+/** Physical count now: the slice's base plus the instructions retired in it so far. */
 export function ticksNow(): u64 {
-  return runStart + <u64>(runBudget - remaining);
+  return tickBase + <u64>(runBudget - remaining);
 }

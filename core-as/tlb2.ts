@@ -72,6 +72,9 @@ const GENS_BYTES: u32 = 0xc00 + ASID_SLOTS * 4;
 const VMFILL: u32 = GENS + GENS_BYTES; // u8[257], by VMID slot as VMGEN
 const S2FILL: u32 = VMFILL + 0x200; // u8[256], by VMID slot as S2GEN
 const TLB2_END: u32 = S2FILL + 0x100; // 0x1c4f00: within the 512 KiB before MMU_SCRATCH
+/** Bytes of linear memory from TLB2_BASE that hold all of this cache (a CPU switch saves them). */
+export const TLB2_BYTES: u32 = TLB2_END - TLB2_BASE;
+const TLB2_BYTES_ALIGNED: u32 = (TLB2_BYTES + 63) & ~63;
 
 export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page number
 export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
@@ -285,6 +288,54 @@ export function tlb2Clear(): void {
   blkLoEL10hi = <u64>-1; blkHiEL10hi = 0;
   blkLoEL2 = <u64>-1; blkHiEL2 = 0;
   blkLoS2 = <u64>-1; blkHiS2 = 0;
+}
+
+/**
+ * Saves the cache to the image at `img` (TLB2_IMAGE_BYTES, smp/switch.ts). When no VMID slot holds
+ * a live entry (every fill flag clear) nothing is copied and the image is marked empty, which
+ * keeps switching between CPUs that do not use the MMU cheap. Returns 1 when entries were saved.
+ */
+export function tlb2SaveImage(img: u32): u32 {
+  let live: u64 = 0;
+  for (let a = VMFILL; a < TLB2_END; a += 8) live |= load<u64>(a);
+  const full: u32 = live != 0 ? 1 : 0;
+  if (full) {
+    memory.copy(img, MAIN, TLB2_END - MAIN);
+    tlb2SaveRanges(img + TLB2_BYTES_ALIGNED);
+  }
+  store<u32>(img + TLB2_BYTES_ALIGNED + 64, full);
+  return full;
+}
+/**
+ * Loads an image saved by tlb2SaveImage. For an empty one, the entries in place (another CPU's)
+ * are made dead in O(1) per VMID slot by advancing every generation: each generation only grows
+ * while a cache is in place, and a full image replaces all entries with its own.
+ */
+export function tlb2LoadImage(img: u32): void {
+  if (load<u32>(img + TLB2_BYTES_ALIGNED + 64) != 0) {
+    memory.copy(MAIN, img, TLB2_END - MAIN);
+    tlb2LoadRanges(img + TLB2_BYTES_ALIGNED);
+  } else {
+    invalidateAllEL10();
+    invalidateAllEL2();
+  }
+}
+/** Bytes of an image for tlb2SaveImage. */
+export const TLB2_IMAGE_BYTES: u32 = TLB2_BYTES_ALIGNED + 128;
+
+/** Saves the block-range bounds (8 x u64 at `a`) beside a saved image of the cache (smp/). */
+export function tlb2SaveRanges(a: u32): void {
+  store<u64>(a, blkLoEL10); store<u64>(a, blkHiEL10, 8);
+  store<u64>(a, blkLoEL10hi, 16); store<u64>(a, blkHiEL10hi, 24);
+  store<u64>(a, blkLoEL2, 32); store<u64>(a, blkHiEL2, 40);
+  store<u64>(a, blkLoS2, 48); store<u64>(a, blkHiS2, 56);
+}
+/** Restores what tlb2SaveRanges saved (with the image copied back to TLB2_BASE). */
+export function tlb2LoadRanges(a: u32): void {
+  blkLoEL10 = load<u64>(a); blkHiEL10 = load<u64>(a, 8);
+  blkLoEL10hi = load<u64>(a, 16); blkHiEL10hi = load<u64>(a, 24);
+  blkLoEL2 = load<u64>(a, 32); blkHiEL2 = load<u64>(a, 40);
+  blkLoS2 = load<u64>(a, 48); blkHiS2 = load<u64>(a, 56);
 }
 
 function bumpVm(slot: u32): void {

@@ -11,7 +11,8 @@
 //   VMALLS12E1   stage-1, combined and stage-2 entries of the VMID
 //   ALLE1        every EL1&0 entry of every VMID;  ALLE2 / VAE2 / VALE2: the EL2 regime.
 //
-// The Inner Shareable (IS) and Outer Shareable (OS) forms act like the local ones (one PE). Our
+// The Inner Shareable (IS) and Outer Shareable (OS) forms also reach every other CPU (smp/
+// tlb-broadcast.ts); the local forms only the issuing CPU. Our
 // entries are all leaf entries, so the last-level (*L*) forms act like the others. The fast TLB
 // (untagged, current context only) of the regime is dropped by page, or whole when a block may be
 // involved or for the by-context operations; the fetch page is always dropped.
@@ -19,6 +20,7 @@ import { srKey } from './sysregs';
 import { MMU_EL0, MMU_EL1, MMU_EL2, tlbFlushIdx, tlbFlushPageIdx } from './tlb';
 import { invalidateFetch } from './fetch';
 import { currentVmid } from './mmu';
+import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
 import {
   invalidateAllEL10, invalidateAllEL2, invalidateAsid, invalidateIpa, invalidateVa, invalidateVmidS1,
   invalidateVmidS12, IPN_MASK, VPN_MASK,
@@ -94,6 +96,7 @@ export function execTlbi(key: u32, value: u64): void {
     }
   }
   invalidateFetch(); // the fetch page's translation may have been removed
+  if (crm != 7 && crm != 4) tlbiBroadcastOthers(); // CRm 3 (IS), 1 (OS), 0 (IPAS2E1IS/IPAS2LE1IS)
 }
 
 // Keys of a few operations, for readers matching the Arm ARM tables.

@@ -46,6 +46,17 @@ interface CoreExports {
   mmuStat(i: number): number;
   benchTranslate(va: bigint, n: number, stride: bigint, flush: number, access: number, idx: number): bigint;
   benchFastTlb(va: bigint, pages: number, n: number): bigint;
+  smpConfigure(n: number, quantum: number): void;
+  smpNumCpus(): number;
+  smpCurrentCpu(): number;
+  smpCpuOn(cpu: number, el: number, entry: bigint, context: bigint): number;
+  smpCpuOff(): number;
+  smpPowerState(c: number): number;
+  smpSchedState(c: number): number;
+  smpStandby(): void;
+  smpTicks(): bigint;
+  smpPeekX(c: number, i: number): bigint;
+  getCpuInsns(): bigint;
 }
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug' | 'stuck';
@@ -61,6 +72,10 @@ export interface CoreConfig {
   haveEL2?: boolean; el2Hosted?: boolean; psciSmc?: boolean; semihosting?: boolean;
   /** CPU profile: 'max' (default: FP, AdvSIMD and crypto) or 'int' (integer only, FP/SIMD UNDEFINED). */
   cpu?: 'max' | 'int';
+  /** CPUs on the board (1..8, default 1): CPU 0 starts, the others are off until PSCI CPU_ON. */
+  cpus?: number;
+  /** Instructions per CPU turn of the round-robin scheduler (core-as/smp/sched.ts); 0: default. */
+  quantum?: number;
 }
 
 export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
@@ -101,6 +116,9 @@ export class Core {
     this.ramSize = ramBytes;
     this.ramEnd = this.ramBase + BigInt(ramBytes);
     if (this.x.init(ramBytes, configBits(config)) !== 0) throw new UserError(`cannot allocate ${ramBytes} bytes of guest RAM`);
+    const cpus = config.cpus ?? 1;
+    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 8) throw new UserError(`--smp ${cpus}: the board has 1 to 8 CPUs`);
+    if (cpus !== 1 || config.quantum) this.x.smpConfigure(cpus, config.quantum ?? 0);
     this.views();
   }
 
@@ -171,7 +189,31 @@ export class Core {
     this.dv.setBigUint64(a, BigInt.asUintN(64, v), true);
     this.dv.setBigUint64(a + 8, BigInt.asUintN(64, v >> 64n), true);
   }
+  /** Instructions retired by all CPUs together. */
   get insns(): bigint { return this.x.getInsns() & U64; }
+  /** Instructions retired by the current CPU. */
+  get cpuInsns(): bigint { return this.x.getCpuInsns() & U64; }
+
+  // --- SMP (core-as/smp/): register accessors above act on the current CPU ---
+  get numCpus(): number { return this.x.smpNumCpus(); }
+  /** The CPU the core runs now; after run() returns, the CPU that exited (EXIT_CPU). */
+  get cpu(): number { return this.x.smpCurrentCpu(); }
+  /** PSCI CPU_ON: 0, or -2 (no such CPU / the caller) or -4 (already on). */
+  cpuOn(cpu: number, el: number, entry: bigint, context: bigint): number {
+    return this.x.smpCpuOn(cpu, el, BigInt.asIntN(64, entry), BigInt.asIntN(64, context));
+  }
+  /** PSCI CPU_OFF of the current CPU; returns how many CPUs remain on. */
+  cpuOff(): number { return this.x.smpCpuOff(); }
+  /** AFFINITY_INFO of CPU c: 0 on, 1 off. */
+  powerState(c: number): 0 | 1 { return this.x.smpPowerState(c) === 0 ? 0 : 1; }
+  /** Scheduler state of CPU c. */
+  schedState(c: number): 'off' | 'run' | 'wfi' | 'wfe' { return (['off', 'run', 'wfi', 'wfe'] as const)[this.x.smpSchedState(c)] ?? 'off'; }
+  /** PSCI CPU_SUSPEND standby: the current CPU sleeps as in WFI. */
+  standby(): void { this.x.smpStandby(); }
+  /** The system counter (CNTPCT_EL0) as the current CPU sees it between runs. */
+  get ticks(): bigint { return this.x.smpTicks() & U64; }
+  /** Register i (0..30 x, 31 SP, 32 PC) of CPU c, without switching CPUs. */
+  peekX(c: number, i: number): bigint { return this.x.smpPeekX(c, i) & U64; }
   exceptionReturn(): void { this.x.exceptionReturn(); }
   injectException(targetEL: number, ec: number, iss: number, far?: bigint): void {
     this.x.injectException(targetEL, ec, iss, BigInt.asIntN(64, far ?? 0n), far === undefined ? 0 : 1);

@@ -166,15 +166,32 @@ export interface VirtDtbOptions {
   uartBase: bigint;
   /** MPIDR cluster size: 8 for GICv2 (QEMU's default, at most 8 CPUs), 16 for GICv3 (up to 512). */
   clusterSize?: 8 | 16;
+  /**
+   * Describe the interrupt side of `-M virt,gic-version=3` (default true): the GICv3 node
+   * (distributor, one redistributor region), interrupt-parent, the interrupts of the timer and the
+   * PL011, and with `el2` the GIC maintenance interrupt.
+   */
+  gicV3?: boolean;
+  /** EL2 enabled (virtualization=on): the GIC node gets the maintenance interrupt (PPI 9). */
+  el2?: boolean;
 }
+
+/** GICv3 of QEMU virt: distributor and the redistributor region (room for 123 CPUs' frames). */
+export const VIRT_GICD_BASE = 0x0800_0000n;
+export const VIRT_GICD_SIZE = 0x1_0000n;
+export const VIRT_GICR_BASE = 0x080a_0000n;
+export const VIRT_GICR_SIZE = 0xf6_0000n;
+const GIC_SPI = 0, GIC_PPI = 1, IRQ_LEVEL_HIGH = 4;
 
 /** phandle of the fixed 24 MHz APB clock, as QEMU numbers it. */
 export const VIRT_CLOCK_PHANDLE = 0x8000;
 
 /**
- * The DTB of this board: the subset of QEMU virt's tree that the board has (no GIC, PCIe, virtio,
- * flash, fw-cfg, rtc), with QEMU's node names, compatibles and cell sizes, and without QEMU's
- * random rng-seed/kaslr-seed so that runs stay deterministic.
+ * The DTB of this board: the subset of QEMU `-M virt,gic-version=3`'s tree that the board has, with
+ * QEMU's node names, compatibles, phandles, interrupts and cell sizes (test/machine/dtb-qemu.test.ts
+ * compares them node by node and lists what is left out: PCIe, virtio-mmio, fw-cfg, flash, PL061
+ * and gpio-keys, PL031, platform bus, the GIC ITS, the PMU), and without QEMU's random
+ * rng-seed/kaslr-seed so that runs stay deterministic.
  */
 export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   const clusterSize = o.clusterSize ?? 8;
@@ -190,6 +207,7 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   f.propertyU32('#size-cells', 2);
   f.propertyString('compatible', 'linux,dummy-virt');
   f.propertyString('model', 'linux,dummy-virt');
+  if (o.gicV3 ?? true) f.propertyU32('interrupt-parent', VIRT_CLOCK_PHANDLE + o.cpus + 1);
 
   f.beginNode('psci');
   f.propertyStringList('compatible', ['arm,psci-1.0', 'arm,psci-0.2', 'arm,psci']);
@@ -206,16 +224,35 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   f.propertyU64('reg', o.ramBase, o.ramSize);
   f.endNode();
 
+  // phandles as QEMU allocates them: the clock, then the CPUs from the last to the first, then the GIC.
+  const cpuPhandle = (i: number) => VIRT_CLOCK_PHANDLE + o.cpus - i;
+  const gicPhandle = VIRT_CLOCK_PHANDLE + o.cpus + 1;
+  const gic = o.gicV3 ?? true;
   f.beginNode('cpus');
   f.propertyU32('#address-cells', 1);
   f.propertyU32('#size-cells', 0);
+  if (gic) {
+    f.beginNode('cpu-map');
+    f.beginNode('socket0');
+    f.beginNode('cluster0');
+    for (let i = 0; i < o.cpus; i++) {
+      f.beginNode(`core${i}`);
+      f.propertyU32('cpu', cpuPhandle(i));
+      f.endNode();
+    }
+    f.endNode();
+    f.endNode();
+    f.endNode();
+  }
   for (let i = 0; i < o.cpus; i++) {
     const mpidr = virtCpuMpidr(i, clusterSize);
     f.beginNode(`cpu@${i}`); // QEMU names CPU nodes by index (decimal); reg is the MPIDR affinity
     f.propertyString('device_type', 'cpu');
-    f.propertyString('compatible', 'arm,armv8');
+    f.propertyString('compatible', gic ? 'arm,cortex-a57' : 'arm,armv8'); // what QEMU's -cpu max says
     f.propertyU32('reg', Number(mpidr));
-    f.propertyString('enable-method', 'psci');
+    // QEMU names an enable method only when there are CPUs to start (smp_cpus > 1).
+    if (o.cpus > 1 || !gic) f.propertyString('enable-method', 'psci');
+    if (gic) f.propertyU32('phandle', cpuPhandle(i));
     f.endNode();
   }
   f.endNode();
@@ -223,6 +260,8 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   f.beginNode('timer');
   f.propertyStringList('compatible', ['arm,armv8-timer', 'arm,armv7-timer']);
   f.propertyEmpty('always-on');
+  // Secure and Non-secure EL1 physical, virtual, EL2 physical timers: PPIs 13, 14, 11, 10.
+  if (gic) f.propertyU32('interrupts', ...[13, 14, 11, 10].flatMap((n) => [GIC_PPI, n, IRQ_LEVEL_HIGH]));
   f.endNode();
 
   f.beginNode('apb-pclk');
@@ -233,9 +272,25 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   f.propertyU32('phandle', VIRT_CLOCK_PHANDLE);
   f.endNode();
 
+  if (gic) {
+    f.beginNode(`intc@${VIRT_GICD_BASE.toString(16)}`);
+    f.propertyU32('phandle', gicPhandle);
+    if (o.el2) f.propertyU32('interrupts', GIC_PPI, 9, IRQ_LEVEL_HIGH); // maintenance interrupt (INTID 25)
+    f.propertyU64('reg', VIRT_GICD_BASE, VIRT_GICD_SIZE, VIRT_GICR_BASE, VIRT_GICR_SIZE);
+    f.propertyU32('#redistributor-regions', 1);
+    f.propertyString('compatible', 'arm,gic-v3');
+    f.propertyEmpty('ranges');
+    f.propertyU32('#size-cells', 2);
+    f.propertyU32('#address-cells', 2);
+    f.propertyEmpty('interrupt-controller');
+    f.propertyU32('#interrupt-cells', 3);
+    f.endNode();
+  }
+
   f.beginNode(uartName);
   f.propertyStringList('compatible', ['arm,pl011', 'arm,primecell']);
   f.propertyU64('reg', o.uartBase, 0x1000n);
+  if (gic) f.propertyU32('interrupts', GIC_SPI, 1, IRQ_LEVEL_HIGH); // SPI 1 = INTID 33
   f.propertyU32('clocks', VIRT_CLOCK_PHANDLE, VIRT_CLOCK_PHANDLE);
   f.propertyStringList('clock-names', ['uartclk', 'apb_pclk']);
   f.endNode();

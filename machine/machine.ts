@@ -2,7 +2,7 @@
 // boot) or SMC (EL2 boot), semihosting by HLT #0xF000, a devicetree in RAM with its address in x0.
 // Runs the core in slices and services its exits.
 import { Core, L, SR } from './core';
-import { parseElf64, isElf } from './elf';
+import { planLoad } from './loader';
 import { buildVirtDtb } from './fdt';
 import { Pl011 } from './pl011';
 import { handlePsci } from './psci';
@@ -17,6 +17,10 @@ const SLICE = 20_000_000;
 
 export interface MachineOptions {
   memBytes?: number;
+  /** CPUs (1..8, QEMU -smp N); CPU 0 boots, the others wait for PSCI CPU_ON. Default 1. */
+  smp?: number;
+  /** Instructions per CPU turn (core-as/smp/sched.ts); default there. */
+  quantum?: number;
   el2?: boolean; // boot at EL2 (QEMU -M virt,virtualization=on)
   semihosting?: boolean; // default true
   cpu?: 'max' | 'int'; // CPU profile (default max: FP/AdvSIMD/crypto; int: integer only)
@@ -52,13 +56,22 @@ export class Machine {
   private semihost = new SemihostingState();
   entry = 0n;
   dtbAddr = 0n;
+  /** The devicetree blob built for the guest by load() (also when it could not be placed in RAM). */
+  dtb: Uint8Array = new Uint8Array(0);
   uartOut: number[] = [];
+  /**
+   * Wake sources outside the core, asked when every CPU sleeps with nothing in the core to wake
+   * one (the run would end with 'wfi'): one returning true (e.g. a console with stdin input it has
+   * just made pending in the PL011/GIC) lets the run continue.
+   */
+  readonly wakeSources: Array<() => boolean> = [];
 
   constructor(opts: MachineOptions = {}) {
     this.opts = { memBytes: DEFAULT_MEM, el2: false, semihosting: true, ...opts };
     this.core = new Core(this.opts.memBytes, {
       haveEL2: this.opts.el2 || !!this.opts.onHypExit, el2Hosted: !!this.opts.onHypExit,
       psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting, cpu: this.opts.cpu,
+      cpus: this.opts.smp ?? 1, quantum: this.opts.quantum,
     });
     this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); });
     this.devices.push({
@@ -68,35 +81,31 @@ export class Machine {
     });
   }
 
-  /** Loads an ELF (PT_LOAD segments at their physical addresses) or, with `rawAt`, a raw image. */
+  /**
+   * Loads an image as QEMU's -kernel does (machine/loader.ts): an ELF at its segments, an arm64
+   * Image (gzip accepted) at RAM base + text_offset, anything else raw at RAM base + 0x80000 (or at
+   * `rawAt`); places the devicetree and sets x0 to it. CPU 0 starts; the others wait for CPU_ON.
+   */
   load(image: Uint8Array, name: string, rawAt?: bigint): void {
-    let lowest: bigint;
-    if (rawAt === undefined) {
-      if (!isElf(image)) throw new UserError(`${name}: not an ELF file (give --raw ADDR for a raw image)`);
-      const elf = parseElf64(image, name);
-      if (elf.segments.length === 0) throw new UserError(`${name}: no loadable segments`);
-      lowest = elf.segments.reduce((m, s) => (s.paddr < m ? s.paddr : m), elf.segments[0].paddr);
-      for (const s of elf.segments) {
-        if (!this.core.isRam(s.paddr, Number(s.memsz))) {
-          throw new UserError(`${name}: segment at 0x${s.paddr.toString(16)} (+0x${s.memsz.toString(16)}) is outside RAM (0x${RAM_BASE.toString(16)}..0x${(RAM_BASE + BigInt(this.opts.memBytes)).toString(16)})`);
-        }
-        this.core.zeroPhys(s.paddr, Number(s.memsz));
-        this.core.writePhys(s.paddr, s.data);
-      }
-      this.entry = elf.entry;
-    } else {
-      if (!this.core.isRam(rawAt, image.length)) throw new UserError(`${name}: raw image at 0x${rawAt.toString(16)} does not fit in RAM`);
-      this.core.writePhys(rawAt, image);
-      this.entry = rawAt;
-      lowest = rawAt;
+    const plan = planLoad(image, name, RAM_BASE, BigInt(this.opts.memBytes), rawAt);
+    for (const s of plan.segments) {
+      this.core.zeroPhys(s.addr, Number(s.memsz));
+      this.core.writePhys(s.addr, s.data);
     }
-    // Devicetree at the start of RAM when it fits below the image (as QEMU places it for ELF images).
+    this.entry = plan.entry;
+    const lowest = plan.lowest;
     const dtb = buildVirtDtb({
-      ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: 1, bootargs: this.opts.append,
+      ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: this.opts.smp ?? 1, bootargs: this.opts.append,
+      clusterSize: 16, gicV3: true, el2: this.opts.el2,
       psciMethod: this.opts.el2 || this.opts.onHypExit ? 'smc' : 'hvc', uartBase: UART_BASE,
     });
+    this.dtb = dtb;
     this.dtbAddr = 0n;
-    if (RAM_BASE + BigInt(dtb.length) <= lowest) {
+    if (plan.dtb !== 'below') {
+      if (!this.core.isRam(plan.dtb, dtb.length)) throw new UserError(`${name}: no room in RAM for the devicetree at 0x${plan.dtb.toString(16)}`);
+      this.core.writePhys(plan.dtb, dtb);
+      this.dtbAddr = plan.dtb;
+    } else if (RAM_BASE + BigInt(dtb.length) <= lowest) {
       this.core.writePhys(RAM_BASE, dtb);
       this.dtbAddr = RAM_BASE;
     }
@@ -132,11 +141,8 @@ export class Machine {
         case 'budget': break;
         case 'mmio': this.serviceMmio(); break;
         case 'firmware': {
-          const res = handlePsci([0, 1, 2, 3].map((i) => this.core.getX(i)));
-          if (res.action === 'off' || res.action === 'cpu_off') return done('poweroff', 0);
-          if (res.action === 'reset') return done('reset', 0);
-          if (res.action === 'wfi') return done('wfi', 1);
-          this.core.setX(0, res.x0);
+          const stop = this.firmwareCall();
+          if (stop) return done(stop, 0);
           break;
         }
         case 'semihosting': {
@@ -149,7 +155,9 @@ export class Machine {
           this.core.setX(0, res.ret);
           break;
         }
-        case 'wfi': return done('wfi', 1);
+        case 'wfi':
+          if (this.wakeSources.some((w) => w())) break;
+          return done('wfi', 1);
         case 'stuck': return done('stuck', 1); // machine/stuck.ts
         case 'hyp': {
           const h = this.opts.onHypExit?.(this);
@@ -160,6 +168,40 @@ export class Machine {
         }
         default: throw new Error(`core exit ${r}`);
       }
+    }
+  }
+
+  /**
+   * PSCI call of the current CPU (machine/psci.ts decides; the core changes power states). Returns
+   * the stop reason for SYSTEM_OFF/RESET, and 'poweroff' when the last CPU on turns itself off.
+   */
+  private firmwareCall(): StopReason | undefined {
+    const core = this.core;
+    const res = handlePsci([0, 1, 2, 3].map((i) => core.getX(i)), {
+      cpus: core.numCpus, clusterSize: 16, powerState: (i) => core.powerState(i),
+    });
+    switch (res.action) {
+      case 'off': return 'poweroff';
+      case 'reset': return 'reset';
+      case 'cpu_off':
+        // CPU_OFF does not return; with no CPU left on, the machine can do nothing more (QEMU
+        // would idle forever): stop as after SYSTEM_OFF.
+        return core.cpuOff() === 0 ? 'poweroff' : undefined;
+      case 'cpu_on': {
+        const on = res.cpuOn!;
+        // PSCI (and QEMU's psci.c): a new CPU starts at the highest EL the caller's firmware
+        // provides: EL2 when the board boots at EL2, else EL1.
+        const r = core.cpuOn(on.targetIndex, this.opts.el2 ? 2 : 1, on.entry, on.context);
+        core.setX(0, BigInt.asUintN(64, BigInt(r)));
+        return undefined;
+      }
+      case 'wfi': // CPU_SUSPEND standby: x0 = 0 when it returns, after a wake-up event
+        core.setX(0, res.x0);
+        core.standby();
+        return undefined;
+      default:
+        core.setX(0, res.x0);
+        return undefined;
     }
   }
 

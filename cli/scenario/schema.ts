@@ -105,7 +105,11 @@ export interface Expectations {
   warnings: { path: string; cmp: CountCmp } | null;
 }
 
-export interface MachineSpec { memBytes: number; slice: number; maxInsns: bigint; iommu: IommuMode; faultFastPath: boolean }
+export interface MachineSpec {
+  memBytes: number; slice: number; maxInsns: bigint; iommu: IommuMode; faultFastPath: boolean;
+  /** CPUs of the board (1..8): the hosted pKVM and its host run on CPU 0, the others stay off. */
+  smp: number;
+}
 
 export interface Scenario {
   file: string;

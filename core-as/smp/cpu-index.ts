@@ -7,3 +7,9 @@ export let numCpus: u32 = 1;
 
 export function setCurCpu(i: u32): void { curCpu = i; }
 export function setNumCpus(n: u32): void { numCpus = n; }
+
+/**
+ * MPIDR_EL1 of CPU i on QEMU virt with a GICv3 (hw/arm/virt.c virt_cpu_mp_affinity: 16 CPUs per
+ * cluster, so Aff0 = i for up to 8 CPUs; target/arm/helper.c mpidr_read_val: bit 31 RES1, U = 0).
+ */
+export function virtMpidr(i: u32): u64 { return <u64>0x80000000 | (<u64>(i >> 4) << 8) | <u64>(i & 15); }

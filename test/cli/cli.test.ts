@@ -1,5 +1,5 @@
 // The CLI as a user meets it: output, exit status, and one-line errors (never a stack trace).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,10 +21,27 @@ describe('pkvm-emu boot', () => {
     expect(r.err).toMatch(/^instructions: \d+\nwall time: [\d.]+ s\nMIPS: [\d.]+\n$/);
   });
   it('missing file', () => expectOneLineError(run('boot', join(tmp, 'nope.elf')), /nope\.elf: no such file/));
-  it('not an ELF', () => {
+  it('not an ELF: booted raw at RAM base + 0x80000 as QEMU -kernel does (here it never powers off)', () => {
     const f = join(tmp, 'text.elf');
     writeFileSync(f, 'hello world, not an elf at all');
-    expectOneLineError(run('boot', f), /not an ELF file/);
+    expectOneLineError(run('boot', f, '--max-insns', '10000'), /instruction limit reached \(10000 instructions\)/);
+  });
+  it('--smp 2: all CPUs asleep or off with nothing to wake them', () => {
+    const f = join(tmp, 'wfi.img');
+    writeFileSync(f, Buffer.from([0x7f, 0x20, 0x03, 0xd5, 0xff, 0xff, 0xff, 0x17])); // wfi; b .-4 (raw)
+    expectOneLineError(run('boot', f, '--smp', '2'), /every CPU is off or waits for an interrupt \(WFI\) with nothing to wake it \(CPU 0 at pc 0x40080004\)/);
+  });
+  it('--smp out of range', () => expectOneLineError(run('boot', img('hello'), '--smp', '9'), /--smp 9: give a number of CPUs from 1 to 8/));
+  it('--dump-dtb writes the devicetree and exits', () => {
+    const f = join(tmp, 'board.dtb');
+    expect(run('boot', img('hello'), '--smp', '2', '--dump-dtb', f)).toMatchObject({ status: 0, out: '' });
+    expect(readFileSync(f).readUInt32BE(0)).toBe(0xd00dfeed);
+  });
+  it('truncated Image header', () => {
+    const f = join(tmp, 'trunc.img');
+    const b = Buffer.alloc(62); b.write('ARM\x64', 56, 'latin1');
+    writeFileSync(f, b);
+    expectOneLineError(run('boot', f), /trunc\.img: truncated arm64 Image/);
   });
   it('ELF for another machine', () => {
     const f = join(tmp, 'x86.elf');

@@ -113,12 +113,22 @@ describe('buildVirtDtb', () => {
     const cpus = fdtFind(root, '/cpus')!;
     expect(fdtCells(cpus.props.get('#address-cells')!)).toEqual([1]);
     expect(fdtCells(cpus.props.get('#size-cells')!)).toEqual([0]);
-    expect(cpus.children.map((c) => c.name)).toEqual(['cpu@0', 'cpu@1']);
+    expect(cpus.children.map((c) => c.name)).toEqual(['cpu-map', 'cpu@0', 'cpu@1']);
+    // QEMU's phandles: the clock 0x8000, CPUs from the last (0x8001) to the first, then the GIC.
+    expect(fdtCells(fdtFind(root, '/cpus/cpu-map/socket0/cluster0/core0')!.props.get('cpu')!)).toEqual([0x8002]);
+    expect(fdtCells(fdtFind(root, '/cpus/cpu@0')!.props.get('phandle')!)).toEqual([0x8002]);
+    expect(fdtCells(root.props.get('interrupt-parent')!)).toEqual([0x8003]);
+    const gic = fdtFind(root, '/intc@8000000')!;
+    expect(fdtStrings(gic.props.get('compatible')!)).toEqual(['arm,gic-v3']);
+    expect(fdtCells(gic.props.get('phandle')!)).toEqual([0x8003]);
+    expect(fdtCells(gic.props.get('reg')!)).toEqual([0, 0x0800_0000, 0, 0x1_0000, 0, 0x080a_0000, 0, 0xf6_0000]);
+    expect(fdtCells(gic.props.get('#redistributor-regions')!)).toEqual([1]);
+    expect(gic.props.get('interrupts')).toBeUndefined(); // the maintenance interrupt only with EL2
     const cpu1 = fdtFind(root, '/cpus/cpu@1')!;
     expect(fdtCells(cpu1.props.get('reg')!)).toEqual([1]);
     expect(fdtStrings(cpu1.props.get('device_type')!)).toEqual(['cpu']);
     expect(fdtStrings(cpu1.props.get('enable-method')!)).toEqual(['psci']);
-    expect(fdtStrings(cpu1.props.get('compatible')!)).toEqual(['arm,armv8']);
+    expect(fdtStrings(cpu1.props.get('compatible')!)).toEqual(['arm,cortex-a57']); // as QEMU's -cpu max says
 
     const psci = fdtFind(root, '/psci')!;
     expect(fdtStrings(psci.props.get('compatible')!)).toEqual(['arm,psci-1.0', 'arm,psci-0.2', 'arm,psci']);
@@ -136,6 +146,9 @@ describe('buildVirtDtb', () => {
     const timer = fdtFind(root, '/timer')!;
     expect(fdtStrings(timer.props.get('compatible')!)[0]).toBe('arm,armv8-timer');
     expect(timer.props.get('always-on')!.length).toBe(0);
+    // GIC_PPI 13, 14, 11, 10 (secure, non-secure physical, virtual, hyp timers), level high
+    expect(fdtCells(timer.props.get('interrupts')!)).toEqual([1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4]);
+    expect(fdtCells(uart.props.get('interrupts')!)).toEqual([0, 1, 4]); // SPI 1 = INTID 33
 
     const chosen = fdtFind(root, '/chosen')!;
     expect(fdtStrings(chosen.props.get('bootargs')!)).toEqual(['console=ttyAMA0 hello']);

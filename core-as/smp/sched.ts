@@ -1,0 +1,282 @@
+// Deterministic round-robin scheduling of the CPUs inside the core, and the system counter.
+//
+// Time. One system counter serves every CPU (CNTPCT_EL0; CNTFRQ_EL0 = 62.5 MHz). It advances in
+// rounds: in a round starting at count T every runnable CPU gets a turn of up to `quantum` ticks,
+// and during its turn a CPU that has used u ticks of the round reads T + u (one tick per
+// instruction retired, as on a 1-CPU board). When the last CPU's turn ends, the next round starts
+// at T + quantum. So every CPU sees a monotonic counter advancing one tick per instruction it
+// retires, the CPUs' counters never differ by more than one quantum, and a CPU that sleeps (WFI,
+// WFE, CPU_SUSPEND) or is off simply skips the ticks of the round it does not use. A CPU that goes
+// to sleep with a timer deadline inside its turn skips ahead to it at once; when every CPU sleeps,
+// the counter jumps to the earliest deadline. With one CPU and no sleep the counter equals the
+// number of instructions retired, as before SMP.
+//
+// Scheduling. Turns go to CPUs 0, 1, ... numCpus-1 in order, then the next round. A turn ends when
+// its quantum is used, when the CPU sleeps (or is turned off), or it is cut short by the CPU's own
+// next timer deadline (so a timer fires at an exact tick). Exits to TypeScript (device access,
+// firmware call, hosted EL2, ...) leave the exiting CPU current (EXIT_CPU names it) and the next
+// run() continues its turn. Nothing depends on wall time: the same image and flags give the same
+// interleaving and the same counts on every run.
+import {
+  CPU_BASE, EXIT_BASE, EXIT_BUDGET, EXIT_CPU, EXIT_REASON, EXIT_WFI, OFF_INSNS, OFF_NZCV, OFF_PC,
+} from '../layout';
+import {
+  exitReason, nzcv, pc, remaining, savedRemaining, setExitReason, setMemFault, setRemaining,
+} from '../state';
+import { interpret } from '../interp';
+import { mmioDone, mmioReset } from '../mem';
+import { timerRunStart } from '../timer';
+import { nextTimerDeadline, wakeupPending } from '../gic/wake';
+import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from './cpu-index';
+import {
+  CPU_OFF, CPU_RUN, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
+  R_TLB_VALID, R_USED, R_USED_SAVE, rec, REC_BYTES,
+} from './percpu';
+import { wfxKind } from './events';
+import { loadCpu, saveCurrent, switchTo } from './switch';
+
+export const DEFAULT_QUANTUM: u32 = 100_000;
+/** Ticks (instructions) per CPU per round. */
+export let quantum: u32 = DEFAULT_QUANTUM;
+/** System counter value at the start of the current round. */
+export let roundBase: u64 = 0;
+/** Instructions retired by all CPUs together. */
+export let totalRetired: u64 = 0;
+/** The last run() returned EXIT_WFI: no CPU could wake. */
+let reportedIdle: bool = false;
+
+@inline function cpuState(c: u32): u32 { return load<u32>(rec(c) + R_STATE); }
+@inline function setCpuState(c: u32, s: u32): void { store<u32>(rec(c) + R_STATE, s); }
+@inline function used(c: u32): u32 { return load<u32>(rec(c) + R_USED); }
+@inline function setUsed(c: u32, u: u32): void { store<u32>(rec(c) + R_USED, u); }
+
+/** Counter value the running CPU reads now (outside a slice). */
+export function cpuNow(c: u32): u64 { return roundBase + <u64>used(c); }
+
+/** Resets the scheduler for `n` CPUs: CPU 0 on and current, the others off (as QEMU's virt). */
+export function smpReset(n: u32, q: u32): void {
+  setNumCpus(n < 1 ? 1 : n > MAX_CPUS ? MAX_CPUS : n);
+  quantum = q < 1 ? DEFAULT_QUANTUM : q;
+  memory.fill(rec(0), 0, MAX_CPUS * REC_BYTES);
+  setCpuState(0, CPU_RUN);
+  setCurCpu(0);
+  roundBase = 0;
+  totalRetired = 0;
+  reportedIdle = false;
+  timerRunStart(0, 0);
+}
+
+function slice(n: i32): i32 {
+  const c = curCpu;
+  setExitReason(0);
+  store<u32>(EXIT_BASE + EXIT_REASON, 0);
+  setMemFault(false);
+  setRemaining(n);
+  timerRunStart(roundBase + <u64>used(c), n);
+  interpret();
+  const left = exitReason != 0 ? savedRemaining : remaining;
+  const retired = n - left;
+  store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
+  setUsed(c, used(c) + <u32>retired);
+  totalRetired += <u64>retired;
+  setRemaining(0);
+  timerRunStart(roundBase + <u64>used(c), 0);
+  return retired;
+}
+
+/** The running CPU asked to sleep (WFI/WFE, or PSCI CPU_SUSPEND): sleep unless something wakes it. */
+export function sleepRequest(kind: u32): void {
+  const c = curCpu;
+  if (wakeupPending(c)) return; // an interrupt is pending: WFI completes at once
+  const now = roundBase + <u64>used(c);
+  const d = nextTimerDeadline(c);
+  if (d > now && d < roundBase + <u64>quantum) { setUsed(c, <u32>(d - roundBase)); return; } // skip ahead
+  setCpuState(c, kind);
+  store<u64>(rec(c) + R_SLEEP_MARK, totalRetired);
+  store<u64>(rec(c) + R_SLEEP_TICK, now);
+}
+
+function newRound(): void {
+  roundBase += <u64>quantum;
+  for (let i: u32 = 0; i < numCpus; i++) {
+    const u = used(i);
+    setUsed(i, u > quantum ? u - quantum : 0);
+  }
+}
+
+/** A timer deadline that wakes sleeping CPU c (one not already reached when it fell asleep), or MAX. */
+function wakeDeadline(c: u32): u64 {
+  const d = nextTimerDeadline(c);
+  return d > load<u64>(rec(c) + R_SLEEP_TICK) ? d : u64.MAX_VALUE;
+}
+
+function wake(c: u32): void { setCpuState(c, CPU_RUN); }
+
+/** True when CPU c can take a turn now (waking it if it sleeps and something wakes it). */
+function runnable(c: u32): bool {
+  const s = cpuState(c);
+  if (s == CPU_OFF) return false;
+  if (s != CPU_RUN) {
+    if (wakeupPending(c)) {
+      wake(c);
+    } else if (s == CPU_WFE && (load<u32>(rec(c) + R_EVENT) != 0 || load<u64>(rec(c) + R_SLEEP_MARK) != totalRetired)) {
+      // An event (SEV), or other CPUs ran and may have cleared its global monitor: WFE completes.
+      store<u32>(rec(c) + R_EVENT, 0);
+      wake(c);
+    } else {
+      const d = wakeDeadline(c);
+      if (d >= roundBase + <u64>quantum) return false;
+      if (d > roundBase && d - roundBase > <u64>used(c)) setUsed(c, <u32>(d - roundBase));
+      wake(c);
+    }
+  }
+  return used(c) < quantum;
+}
+
+/** Moves to the next CPU that can run, round-robin; false when none can ever wake. */
+function advance(): bool {
+  const n = numCpus;
+  for (let i = curCpu + 1; i < n; i++) {
+    if (runnable(i)) { switchTo(i, totalRetired); return true; }
+  }
+  // The next round: every CPU that is on and awake can run in it; a sleeper only if something
+  // wakes it before the round ends. If none can, the round does not happen (idle decides).
+  const base = roundBase;
+  for (let i: u32 = 0; i < n; i++) store<u32>(rec(i) + R_USED_SAVE, used(i));
+  newRound();
+  for (let i: u32 = 0; i < n; i++) {
+    if (runnable(i)) { switchTo(i, totalRetired); return true; }
+  }
+  return idle(base);
+}
+
+/**
+ * No CPU can run in the next round. With a timer deadline pending, the counter jumps to the
+ * earliest one and its CPU wakes. Otherwise no time passes (the round is taken back): a CPU in
+ * WFE completes its WFE (QEMU's WFE never sleeps; the architecture lets WFE wake for any
+ * reason), else nothing can ever wake a CPU and the run ends (or TypeScript's wake sources act).
+ */
+function idle(base: u64): bool {
+  let best = u64.MAX_VALUE;
+  let wfe: i32 = -1;
+  for (let i: u32 = 0; i < numCpus; i++) {
+    const s = cpuState(i);
+    if (s == CPU_WFI || s == CPU_WFE) {
+      const d = wakeDeadline(i);
+      if (d < best) best = d;
+      if (s == CPU_WFE && (wfe < 0 || i == curCpu)) wfe = i;
+    }
+  }
+  if (best != u64.MAX_VALUE) {
+    if (best > roundBase) roundBase = best;
+    for (let i: u32 = 0; i < numCpus; i++) setUsed(i, 0);
+    for (let i: u32 = 0; i < numCpus; i++) {
+      if (runnable(i)) { switchTo(i, totalRetired); return true; }
+    }
+  }
+  roundBase = base;
+  for (let i: u32 = 0; i < numCpus; i++) setUsed(i, load<u32>(rec(i) + R_USED_SAVE));
+  if (wfe >= 0) {
+    store<u32>(rec(<u32>wfe) + R_EVENT, 0);
+    wake(<u32>wfe);
+    switchTo(<u32>wfe, totalRetired);
+    return true;
+  }
+  return false;
+}
+
+function reportIdle(): u32 {
+  reportedIdle = true;
+  return finish(EXIT_WFI);
+}
+
+function finish(r: u32): u32 {
+  store<u64>(CPU_BASE + OFF_PC, pc);
+  store<u32>(CPU_BASE + OFF_NZCV, nzcv);
+  store<u32>(EXIT_BASE + EXIT_REASON, r);
+  store<u32>(EXIT_BASE + EXIT_CPU, curCpu);
+  return r;
+}
+
+/**
+ * Runs the CPUs for up to `budget` instructions in total. Returns the exit reason: EXIT_BUDGET when
+ * the budget ran out, EXIT_WFI when every CPU is off or asleep with nothing that can wake one, or
+ * the exit of the current CPU (EXIT_CPU) for TypeScript to service before the next run().
+ */
+export function smpRun(budget: i32): u32 {
+  let left = budget;
+  // After an EXIT_WFI, TypeScript calls run() again only when something outside the core may have
+  // woken the machine (a hosted vCPU resumed, console input): the reported CPU resumes after its
+  // WFI (a spurious wake-up, which the architecture allows).
+  if (reportedIdle) { reportedIdle = false; if (cpuState(curCpu) != CPU_OFF) wake(curCpu); }
+  if (mmioDone > 0) { // replay the instruction that made the device access(es)
+    left -= slice(1);
+    if (exitReason != 0 && exitReason != EXIT_WFI) return finish(exitReason);
+    mmioReset();
+    if (exitReason == EXIT_WFI) {
+      sleepRequest(wfxKind);
+      if (cpuState(curCpu) != CPU_RUN && !advance()) return reportIdle();
+    }
+  }
+  while (left > 0) {
+    const c = curCpu;
+    if (cpuState(c) == CPU_RUN && used(c) < quantum) {
+      let n = <i32>(quantum - used(c));
+      if (n > left) n = left;
+      const now = roundBase + <u64>used(c);
+      const d = nextTimerDeadline(c);
+      if (d > now && d - now < <u64>n) n = <i32>(d - now);
+      left -= slice(n);
+      const x = exitReason;
+      if (x == 0) continue;
+      if (x == EXIT_WFI) {
+        sleepRequest(wfxKind);
+        if (cpuState(c) != CPU_RUN && !advance()) return reportIdle();
+        continue;
+      }
+      return finish(x);
+    }
+    if (!advance()) return reportIdle();
+  }
+  return finish(EXIT_BUDGET);
+}
+
+// --- PSCI support (machine/psci.ts decides; these change the CPUs' power states) ---------------
+
+let cpuOnCaller: u32 = 0;
+
+/**
+ * First half of CPU_ON of `cpu` (which must be off): saves the caller and makes `cpu` current so
+ * that the caller can reset it (index.ts smpCpuOn) before cpuOnEnd.
+ */
+export function cpuOnBegin(cpu: u32): void {
+  cpuOnCaller = curCpu;
+  saveCurrent(totalRetired);
+  setCurCpu(cpu);
+  store<u64>(CPU_BASE + OFF_INSNS, 0);
+  store<u32>(rec(cpu) + R_EVENT, 0);
+}
+
+/** Second half: `cpu` is on and joins the round at the caller's time; the caller is current again. */
+export function cpuOnEnd(): void {
+  const cpu = curCpu;
+  setCpuState(cpu, CPU_RUN);
+  setUsed(cpu, used(cpuOnCaller));
+  saveCurrent(totalRetired);
+  store<u32>(rec(cpu) + R_TLB_VALID, 1);
+  loadCpu(cpuOnCaller, totalRetired);
+}
+
+/** CPU_OFF of the running CPU. Returns how many CPUs remain on. */
+export function cpuOff(): u32 {
+  setCpuState(curCpu, CPU_OFF);
+  let on: u32 = 0;
+  for (let i: u32 = 0; i < numCpus; i++) if (cpuState(i) != CPU_OFF) on++;
+  return on;
+}
+
+/** 1 when CPU c is off, 0 when on (running or asleep): AFFINITY_INFO's encoding. */
+export function cpuPowerState(c: u32): u32 { return c < numCpus && cpuState(c) != CPU_OFF ? 0 : 1; }
+
+/** Raw scheduler state of CPU c (CPU_OFF / CPU_RUN / CPU_WFI / CPU_WFE), for tests and tools. */
+export function cpuSchedState(c: u32): u32 { return c < numCpus ? cpuState(c) : CPU_OFF; }
