@@ -16,6 +16,9 @@ import { contextChanged } from './context';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { timerRunStart } from './timer';
+import { takeIrqBreak } from './state';
+import { gicDefSysregs } from './gic/gic-sysregs';
+import { gicBeforePiece, gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -35,6 +38,7 @@ export function init(ramBytes: u32, config: u32): i32 {
   setRamSize(<u64>ramBytes);
   store<u32>(L.CPU_BASE + L.OFF_CONFIG, config);
   S.initSysregMap();
+  gicDefSysregs();
   initAlu();
   invalidateAllCode();
   reset(1, 0);
@@ -63,19 +67,33 @@ export function reset(el: u32, entry: u64): void {
   tlbFlushAll();
   tlb2Clear();
   contextChanged();
+  gicResetAll(); // the machine's reset: GIC, timers' outputs
 }
 
-function slice(n: i32): i32 {
-  setExitReason(0);
-  store<u32>(L.EXIT_BASE + L.EXIT_REASON, 0);
-  setMemFault(false);
-  setRemaining(n);
-  timerRunStart(n);
-  interpret();
-  const left = exitReason != 0 ? savedRemaining : remaining;
-  const retired = n - left;
-  store<u64>(L.CPU_BASE + L.OFF_INSNS, load<u64>(L.CPU_BASE + L.OFF_INSNS) + <u64>retired);
-  return retired;
+/**
+ * Runs up to n instructions in pieces: before each, the GIC brings the timers up to date, takes a
+ * takeable interrupt (not before the replay of a device access: deliver = false) and caps the piece
+ * at the next timer deadline; a piece also ends early when an interrupt may have become takeable
+ * (state.ts irqBreak).
+ */
+function slice(n: i32, deliver: bool = true): i32 {
+  let done: i32 = 0;
+  do {
+    setExitReason(0);
+    store<u32>(L.EXIT_BASE + L.EXIT_REASON, 0);
+    setMemFault(false);
+    const piece = gicBeforePiece(n - done, deliver);
+    if (exitReason != 0) break; // an interrupt taken to a TypeScript-hosted EL2
+    deliver = true;
+    setRemaining(piece);
+    timerRunStart(piece);
+    interpret();
+    const left = (exitReason != 0 ? savedRemaining : remaining) + takeIrqBreak();
+    const retired = piece - left;
+    store<u64>(L.CPU_BASE + L.OFF_INSNS, load<u64>(L.CPU_BASE + L.OFF_INSNS) + <u64>retired);
+    done += retired;
+  } while (exitReason == 0 && done < n);
+  return done;
 }
 
 /**
@@ -85,7 +103,7 @@ function slice(n: i32): i32 {
 export function run(budget: i32): u32 {
   let left = budget;
   if (mmioDone > 0) { // replay the instruction that made the device access(es)
-    left -= slice(1);
+    left -= slice(1, false);
     if (exitReason != 0) return finish();
     mmioReset();
   }
@@ -135,6 +153,7 @@ export function setSysreg(idx: u32, v: u64): void {
   if (idx == S.HCR_EL2) v |= 1 << 31; // RW: RAO/WI
   if (S.srGet(idx) == v) return; // (a world switch back to the same context changes nothing)
   S.srSet(idx, v);
+  gicCpuStateChanged();
   if (idx == S.SCTLR_EL1 || idx == S.TCR_EL1 || idx == S.TTBR0_EL1 || idx == S.TTBR1_EL1 ||
       idx == S.HCR_EL2 || idx == S.VTTBR_EL2 || idx == S.VTCR_EL2 || idx == S.SCTLR_EL2 ||
       idx == S.TCR_EL2 || idx == S.TTBR0_EL2) {
@@ -154,8 +173,11 @@ export function bankSP(): void { saveSP(); }
  */
 export function directStateWritten(mmu: u32): void {
   loadSP();
+  gicCpuStateChanged();
   if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
+/** Drives an SPI's input line (INTID 32..287) from a device emulated in TypeScript. */
+export function setSpiLevel(intid: u32, level: u32): void { gicSetSpiLevel(intid, level != 0); }
 export function getInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }
 

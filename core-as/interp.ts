@@ -28,6 +28,8 @@ import { execFp } from './fp/exec-fp';
 import { execSimd } from './simd/exec-simd';
 import { OP_FP_FIRST, OP_FP_END } from './fp/ops-fp';
 import { OP_SIMD_FIRST, OP_SIMD_END } from './simd/ops-simd';
+import { wakeupPending } from './gic/wake';
+import { curCpu } from './smp/cpu-index';
 
 const HCR_HCD: u64 = 1 << 29;
 
@@ -94,7 +96,7 @@ function execHint(p: u64, h: u32): void {
       takeSimple(2, EC_WFX, (1 << 24) | (0xe << 20) | (isWfe ? 1 : 0), p); return;
     }
     setPC(p + 4);
-    if (!isWfe) requestExit(EXIT_WFI);
+    if (!isWfe && !wakeupPending(curCpu)) requestExit(EXIT_WFI); // a pending interrupt: WFI completes
     return;
   }
   setPC(p + 4);

@@ -18,6 +18,7 @@ import { isRam, ramHostAddr } from './ram';
 import { invalidateCode, pageHasCode } from './codecache';
 import { curEntry, hcr, HCR_DC, memFault, requestExit, setMemFault } from './state';
 import { D_RD } from './decoded';
+import { gicMmio, gicOwnsPa } from './gic/gic-mmio';
 
 const MMIO_STATUS: u32 = MMIO_RESULTS + MMIO_MAX * 8; // u32 per replayed access: 0 ok, 1 bus error
 
@@ -38,6 +39,7 @@ export function mmioComplete(value: u64, status: u32): void {
 }
 
 function deviceAccess(va: u64, pa: u64, sizeLog2: u32, isWrite: bool, value: u64): u64 {
+  if (gicOwnsPa(pa)) return gicMmio(pa, sizeLog2, isWrite, value); // the GIC is in the core
   const i = mmioSeq++;
   if (i < mmioDone) {
     if (load<u32>(MMIO_STATUS + (i << 2)) != 0) {

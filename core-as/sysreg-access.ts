@@ -13,6 +13,7 @@ import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ, ticksNow } from './timer';
+import { gicMrs, gicMsr, gicOwnsSysreg, gicRoutingChanged } from './gic/gic-sysregs';
 
 /** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
 export function trapSysreg(el: u32, key: u32, rt: u32, isRead: bool): void {
@@ -70,6 +71,7 @@ function idValue(idx: u32): u64 {
 /** MRS Xt, <reg>. False when an exception was taken. */
 export function mrs(idx: u32, key: u32, rt: u32): bool {
   if (!checkAccess(idx, key, rt, true)) return false;
+  if (gicOwnsSysreg(idx)) return gicMrs(idx, key, rt); // GIC CPU interface, timers, ISR_EL1
   let v: u64;
   switch (idx) {
     case S.NZCV: v = <u64>nzcv; break;
@@ -102,6 +104,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
 /** MSR <reg>, Xt. False when an exception was taken. */
 export function msr(idx: u32, key: u32, rt: u32): bool {
   if (!checkAccess(idx, key, rt, false)) return false;
+  if (gicOwnsSysreg(idx)) return gicMsr(idx, key, rt);
   const v = getX(rt);
   switch (idx) {
     case S.NZCV: setNZCV(<u32>v & 0xf0000000); break;
@@ -118,6 +121,7 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
       S.srSet(idx, v | HCR_RW);
       tlbFlushAll();
       contextChanged();
+      gicRoutingChanged(); // IMO/FMO/TGE/VI/VF
       break;
     case S.SCTLR_EL1: case S.TCR_EL1: case S.TTBR0_EL1: case S.TTBR1_EL1: case S.MAIR_EL1: case S.VTTBR_EL2: case S.VTCR_EL2: case S.SCTLR_EL2: case S.TCR_EL2:
     case S.TTBR0_EL2: case S.MAIR_EL2:

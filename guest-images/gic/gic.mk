@@ -1,0 +1,13 @@
+# GICv3 and generic-timer guest images (included by ../Makefile). Run on QEMU with
+# -M virt,gic-version=3,its=off (run-qemu.sh --gic3).
+GIC_IMAGES := gic-probe
+IMAGES += $(GIC_IMAGES)
+GIC_LIB := $(OBJ)/gic/gic-lib.o $(OBJ)/gic/gic-vectors.o
+
+all: $(GIC_IMAGES:%=$(BIN)/%.elf)
+
+$(OBJ)/gic/%.o: CFLAGS += -Igic
+
+$(BIN)/gic-probe.elf: $(OBJ)/gic/gic-probe.o $(GIC_LIB)
+
+$(GIC_LIB) $(GIC_IMAGES:%=$(OBJ)/gic/%.o): gic/gic.h gic/gic.mk
