@@ -7,7 +7,7 @@ import {
   CNTHP_CTL_EL2, CNTHP_CVAL_EL2, CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTV_CTL_EL0, CNTV_CVAL_EL0, CNTVOFF_EL2,
   srGet,
 } from '../sysregs';
-import { haveEL2 } from '../state';
+import { haveEL2, irqBreak } from '../state';
 import { ticksNow } from '../timer';
 import { curCpu } from '../smp/cpu-index';
 import { C_TIMER_DL, cpuBlock, MAP_LEVEL, PPI_CNTHP, PPI_CNTP, PPI_CNTV } from './gic-layout';
@@ -45,7 +45,7 @@ export function timerUpdate(): void {
   const b = cpuBlock(cpu);
   const now = ticksNow();
   const n: u32 = haveEL2() ? 3 : 2;
-  let changed = false;
+  let changed = false, rearmed = false;
   for (let t: u32 = 0; t < 3; t++) {
     let line = false;
     let dl = u64.MAX_VALUE;
@@ -59,11 +59,15 @@ export function timerUpdate(): void {
         if (dl < now) dl = u64.MAX_VALUE; // beyond the end of time
       }
     }
-    store<u64>(b + C_TIMER_DL + (t << 3), dl);
+    const a = b + C_TIMER_DL + (t << 3);
+    if (dl != load<u64>(a) && dl != u64.MAX_VALUE) rearmed = true;
+    store<u64>(a, dl);
     const ppi = ppiOf(t);
     if (bitGet(MAP_LEVEL, cpu, ppi) != line) { bitPut(MAP_LEVEL, cpu, ppi, line); changed = true; }
   }
   if (changed) gicUpdateCpu(cpu);
+  // A new deadline inside the running piece: end the piece so the next one stops at the deadline.
+  if (rearmed) irqBreak();
 }
 
 /**
