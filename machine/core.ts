@@ -46,6 +46,7 @@ interface CoreExports {
   mmuStat(i: number): number;
   benchTranslate(va: bigint, n: number, stride: bigint, flush: number, access: number, idx: number): bigint;
   benchFastTlb(va: bigint, pages: number, n: number): bigint;
+  setSpiLevel(intid: number, level: number): void;
 }
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state';
@@ -143,6 +144,8 @@ export class Core {
   sysreg(idx: number): bigint { return this.x.getSysreg(idx) & U64; }
   setSysreg(idx: number, v: bigint): void { this.x.setSysreg(idx, BigInt.asIntN(64, v)); }
   get insns(): bigint { return this.x.getInsns() & U64; }
+  /** Drives the input line of SPI `intid` (32..255) of the core's GICv3 (a device's interrupt). */
+  setSpiLevel(intid: number, level: boolean): void { this.x.setSpiLevel(intid, level ? 1 : 0); }
   exceptionReturn(): void { this.x.exceptionReturn(); }
   injectException(targetEL: number, ec: number, iss: number, far?: bigint): void {
     this.x.injectException(targetEL, ec, iss, BigInt.asIntN(64, far ?? 0n), far === undefined ? 0 : 1);
