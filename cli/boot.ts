@@ -1,6 +1,7 @@
 // `pkvm-emu boot IMAGE`: boots an ELF (or raw) image on the virt board, UART to stdout.
 import { readFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
+import { StdinConsole, runWithConsole } from '../machine/stdin-console';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
 
@@ -15,7 +16,7 @@ function readImage(path: string): Uint8Array {
   }
 }
 
-export function boot(image: string, flags: BootFlags): number {
+export async function boot(image: string, flags: BootFlags): Promise<number> {
   const memBytes = flags.mem ? parseSize(flags.mem) : undefined;
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
@@ -28,7 +29,9 @@ export function boot(image: string, flags: BootFlags): number {
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
   m.load(bytes, image, rawAt);
-  const r = m.run(limit);
+  const con = new StdinConsole(m, process.stdin, () => { flush(); process.exit(0); });
+  con.start(); // the PL011 receives stdin (raw mode on a terminal)
+  const r = await runWithConsole(m, limit, con).finally(() => con.stop());
   flush();
   if (flags.stats) {
     const mips = r.wallMs > 0 ? Number(r.insns) / r.wallMs / 1000 : 0;

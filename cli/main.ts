@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--append <args>', 'kernel command line (/chosen/bootargs)')
     .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
     .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
-    .action((image: string, flags) => { process.exitCode = boot(image, flags); });
+    .action(async (image: string, flags) => { process.exitCode = await boot(image, flags); });
 
   program
     .command('run')
