@@ -1,6 +1,6 @@
 # GICv3 and generic-timer guest images (included by ../Makefile). Run on QEMU with
 # -M virt,gic-version=3,its=off (run-qemu.sh --gic3).
-GIC_IMAGES := gic-probe gic-timer gic-sgi gic-vgic gic-uart-echo
+GIC_IMAGES := gic-probe gic-timer gic-sgi gic-vgic gic-uart-echo gic-ipi
 IMAGES += $(GIC_IMAGES)
 GIC_LIB := $(OBJ)/gic/gic-lib.o $(OBJ)/gic/gic-vectors.o
 
@@ -13,5 +13,6 @@ $(BIN)/gic-timer.elf: $(OBJ)/gic/gic-timer.o $(GIC_LIB)
 $(BIN)/gic-sgi.elf: $(OBJ)/gic/gic-sgi.o $(GIC_LIB)
 $(BIN)/gic-vgic.elf: $(OBJ)/gic/gic-vgic.o $(GIC_LIB)
 $(BIN)/gic-uart-echo.elf: $(OBJ)/gic/gic-uart-echo.o $(GIC_LIB)
+$(BIN)/gic-ipi.elf: $(OBJ)/gic/gic-ipi.o $(GIC_LIB)
 
 $(GIC_LIB) $(GIC_IMAGES:%=$(OBJ)/gic/%.o): gic/gic.h gic/gic.mk
