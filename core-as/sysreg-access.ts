@@ -12,7 +12,7 @@ import { pc, HCR_RW } from './state';
 import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
-import { CNTFRQ_HZ, ticksNow } from './timer';
+import { CNTFRQ_HZ } from './timer';
 import { gicMrs, gicMsr, gicOwnsSysreg, gicRoutingChanged } from './gic/gic-sysregs';
 
 /** Trap of an MRS/MSR to `el` with the EC 0x18 syndrome (Arm ARM D17.2.37, ISS for EC 0x18). */
@@ -81,12 +81,6 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
     case S.PAN: v = <u64>(getPstateMisc() & (1 << 22)); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); v = S.srGet(idx); break;
     case S.CNTFRQ_EL0: v = CNTFRQ_HZ; break;
-    case S.CNTPCT_EL0: v = ticksNow(); break;
-    case S.CNTVCT_EL0: v = ticksNow() - (haveEL2() && curEL < 2 ? S.srGet(S.CNTVOFF_EL2) : 0); break;
-    case S.CNTP_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTP_CVAL_EL0) - ticksNow()); break;
-    case S.CNTV_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTV_CVAL_EL0) - (ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0))); break;
-    case S.CNTHP_TVAL_EL2: v = <u64><u32>(S.srGet(S.CNTHP_CVAL_EL2) - ticksNow()); break;
-    case S.ISR_EL1: v = 0; break;
     case S.OSLSR_EL1: v = S.srGet(idx) | 8; break; // OSLM = 0b10 (OS lock implemented)
     case S.DCZID_EL0: v = curEL == 0 && (S.srGet(S.SCTLR_EL1) & (1 << 14)) == 0 ? 0x14 : 4; break; // DZP when DC ZVA is prohibited
     case S.VPIDR_EL2: case S.VMPIDR_EL2: v = S.srGet(idx); break;
@@ -113,9 +107,6 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
     case S.PAN: setPstateMisc((getPstateMisc() & ~(1 << 22)) | (<u32>v & (1 << 22))); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); S.srSet(idx, v); loadLiveSP(); break;
     case S.OSLAR_EL1: S.srSet(S.OSLSR_EL1, (S.srGet(S.OSLSR_EL1) & ~<u64>2) | ((v & 1) << 1)); break;
-    case S.CNTP_TVAL_EL0: S.srSet(S.CNTP_CVAL_EL0, ticksNow() + <u64>(<i64><i32>v)); break;
-    case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
-    case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.VBAR_EL1: case S.VBAR_EL2: S.srSet(idx, v & ~<u64>0x7ff); break;
     case S.HCR_EL2: // RW is RAO/WI: EL1 is AArch64-only
       S.srSet(idx, v | HCR_RW);

@@ -91,6 +91,7 @@ export const L = {
   EXIT_MMIO_REG: 36,
   EXIT_IMM: 40,
   EXIT_EL: 44,
+  EXIT_HYP_ASYNC: 48,
   MMIO_RESULTS: 64,
   MMIO_MAX: 8,
   EXIT_NONE: 0,

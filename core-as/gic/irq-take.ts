@@ -4,7 +4,7 @@
 // a physical interrupt goes to EL2 when HCR_EL2.IMO/FMO or TGE is set, else to EL1; routed to a
 // higher EL it is not masked by PSTATE, routed to a lower EL it is not taken. Virtual interrupts
 // (HCR_EL2.IMO/FMO = 1, TGE = 0) are taken to EL1 from EL1/EL0 only, masked by PSTATE.I/F.
-import { CPU_BASE, EXIT_BASE, EXIT_EL, EXIT_HYP, OFF_EXCL_ADDR } from '../layout';
+import { CPU_BASE, EXIT_BASE, EXIT_EL, EXIT_HYP, EXIT_HYP_ASYNC, OFF_EXCL_ADDR } from '../layout';
 import {
   curEL, el2Hosted, getDAIF, getPstateMisc, getSPSRValue, getSPSel, haveEL2, hcr, HCR_FMO, HCR_IMO, HCR_TGE,
   irqSignals, pc, requestExit, setDAIF, setELAndSPSel, setPC, setPstateMisc,
@@ -13,8 +13,6 @@ import { ELR_EL1, ELR_EL2, SCTLR_EL1, SPSR_EL1, SPSR_EL2, VBAR_EL1, VBAR_EL2, sr
 import { contextChanged } from '../context';
 import { SIG_FIQ, SIG_IRQ, SIG_VFIQ, SIG_VIRQ } from './gic-layout';
 
-/** Exit payload of an EXIT_HYP for an interrupt: 1 IRQ, 2 FIQ (0: a synchronous exception). */
-export const EXIT_HYP_ASYNC: u32 = 48;
 const DAIF_I: u32 = 0x80;
 const DAIF_F: u32 = 0x40;
 

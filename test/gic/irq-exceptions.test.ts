@@ -124,7 +124,7 @@ describe('IRQ and FIQ exceptions', () => {
     expect(d.core.run(10)).toBe('hyp');
     expect(d.core.sysreg(SR.ELR_EL2)).toBe(CODE);
     expect(d.core.view.getUint32(L.EXIT_BASE + L.EXIT_EL, true)).toBe(2);
-    expect(d.core.view.getUint32(L.EXIT_BASE + 48, true)).toBe(1); // IRQ
+    expect(d.core.view.getUint32(L.EXIT_BASE + L.EXIT_HYP_ASYNC, true)).toBe(1); // IRQ
   });
 });
 
