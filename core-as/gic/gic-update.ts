@@ -148,9 +148,10 @@ export function vRunningPriority(cpu: u32): u32 {
 
 /**
  * The list register holding the highest-priority pending virtual interrupt whose group is enabled
- * in ICH_VMCR_EL2 (ties to the lowest LR), or -1.
+ * in ICH_VMCR_EL2 (ties to the lowest LR), or -1 (also while ICH_HCR_EL2.En is 0).
  */
 export function hppvLr(cpu: u32): i32 {
+  if ((load<u32>(cpuBlock(cpu) + C_ICH_HCR) & ICH_HCR_EN) == 0) return -1; // virtual CPU interface off
   const vmcr = load<u32>(cpuBlock(cpu) + C_ICH_VMCR);
   let best: i32 = -1, bestPrio: u32 = 0x100;
   for (let n: u32 = 0; n < NUM_LR; n++) {

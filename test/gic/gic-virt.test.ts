@@ -173,6 +173,19 @@ describe('GICv3 virtual CPU interface', () => {
     }
   });
 
+  it('with ICH_HCR_EL2.En = 0 the virtual CPU interface signals nothing and ICV_IAR1 reads 1023', () => {
+    const d = vgic();
+    d.msr(ICH.LR(0), LR_PENDING | LR_G1 | prio(0x80) | 9n);
+    d.msr(ICH.HCR, 0);
+    el1(d);
+    expect(d.mrs(TIMER.ISR_EL1)).toBe(0n);
+    expect(d.mrs(ICC.IAR1)).toBe(1023n);
+    el2(d);
+    d.msr(ICH.HCR, 1);
+    el1(d);
+    expect(d.mrs(TIMER.ISR_EL1)).toBe(0x80n);
+  });
+
   it('without IMO/FMO, EL1 accesses the physical CPU interface', () => {
     const d = new Drv({ config: { haveEL2: true } }).init();
     d.enable(3);
