@@ -81,10 +81,14 @@ export function deactivateDir(cpu: u32, intid: u32): void {
 }
 
 /**
- * ICC_SGI0R/SGI1R_EL1 (value layout GICv3 spec 12.2.22): makes SGI INTID pending on each target
- * whose SGI is configured in `group` (one security state). IRM = 1: every PE but the sender.
+ * ICC_SGI0R/SGI1R/ASGI1R_EL1 (value layout GICv3 spec 12.2.22): makes SGI INTID pending on each
+ * target. With one security state (GICD_CTLR.DS = 1), GICv3 spec 'Forwarding an SGI to a target
+ * PE' (Table 8-14 and its note): ICC_SGI1R_EL1 forwards the SGI whatever its group (allowGroup1),
+ * ICC_SGI0R_EL1 and ICC_ASGI1R_EL1 only when it is Group 0. QEMU 7.2 differs: its SGI1R forwards
+ * only Group 1 SGIs and its ASGI1R nothing (named in test/gic/gic-cpuif.test.ts).
+ * IRM = 1: every PE but the sender.
  */
-export function generateSgi(self: u32, v: u64, group: u32): void {
+export function generateSgi(self: u32, v: u64, allowGroup1: bool): void {
   const intid = <u32>(v >> 24) & 15;
   const irm = ((v >> 40) & 1) != 0;
   const targets = <u32>v & 0xffff;
@@ -100,7 +104,7 @@ export function generateSgi(self: u32, v: u64, group: u32): void {
       const a0 = <u32>aff & 0xff;
       if ((a0 >> 4) != rs || (targets & (1 << (a0 & 15))) == 0) continue;
     }
-    if (groupOf(c, intid) != group) continue;
+    if (!allowGroup1 && groupOf(c, intid) != 0) continue;
     bitPut(MAP_PENDING, c, intid, true);
     any = true;
   }

@@ -237,9 +237,8 @@ export function gicMsr(idx: u32, key: u32, rt: u32): bool {
       case ICC_CTLR_EL1: if (virt) V.vWriteCtlr(cpu, v); else P.writeCtlr(cpu, v); break;
       case ICC_IGRPEN0_EL1: if (virt) V.vWriteIgrpen(cpu, 0, v); else P.writeIgrpen(cpu, 0, v); break;
       case ICC_IGRPEN1_EL1: if (virt) V.vWriteIgrpen(cpu, 1, v); else P.writeIgrpen(cpu, 1, v); break;
-      case ICC_SGI1R_EL1: P.generateSgi(cpu, v, 1); break;
-      case ICC_SGI0R_EL1: P.generateSgi(cpu, v, 0); break;
-      case ICC_ASGI1R_EL1: break; // one security state: no "other" Group 1 to generate (as QEMU with DS = 1)
+      case ICC_SGI1R_EL1: P.generateSgi(cpu, v, true); break;
+      case ICC_SGI0R_EL1: case ICC_ASGI1R_EL1: P.generateSgi(cpu, v, false); break; // DS = 1: Group 0 only
       case ICC_SRE_EL1: case ICC_SRE_EL2: break;
       case ICH_HCR_EL2: V.writeIchHcr(cpu, v); break;
       case ICH_VMCR_EL2: V.writeIchVmcr(cpu, v); break;

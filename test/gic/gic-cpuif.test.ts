@@ -137,6 +137,18 @@ describe('GICv3 interrupt states and priorities', () => {
     expect(d.pendingBit(3)).toBe(true);
   });
 
+  it('one security state: ICC_SGI1R_EL1 also forwards a Group 0 SGI; ICC_ASGI1R_EL1 forwards Group 0 only (spec Table 8-14; QEMU 7.2 forwards neither)', () => {
+    const d = new Drv().init();
+    d.w32(SGI_BASE + 0x80n, 0xffff_ffffn & ~(1n << 12n)); // SGI 12: Group 0
+    d.msr(ICC.SGI1R, (12n << 24n) | 1n);
+    expect(d.pendingBit(12)).toBe(true);
+    d.w32(SGI_BASE + 0x280n, 1n << 12n);
+    d.msr(ICC.ASGI1R, (12n << 24n) | 1n);
+    expect(d.pendingBit(12)).toBe(true);
+    d.msr(ICC.ASGI1R, (13n << 24n) | 1n); // SGI 13 is Group 1
+    expect(d.pendingBit(13)).toBe(false);
+  });
+
   it('SPIs: level-sensitive follow the line (latched by ISPENDR), edge-triggered latch a rising edge', () => {
     const d = new Drv().init();
     const c = d.core;
