@@ -153,7 +153,8 @@ export function setSysreg(idx: u32, v: u64): void {
   if (idx == S.HCR_EL2) v |= 1 << 31; // RW: RAO/WI
   if (S.srGet(idx) == v) return; // (a world switch back to the same context changes nothing)
   S.srSet(idx, v);
-  gicCpuStateChanged();
+  if (idx == S.HCR_EL2 || idx == S.CNTVOFF_EL2 || (idx >= S.CNTP_CTL_EL0 && idx <= S.CNTV_CVAL_EL0) ||
+      idx == S.CNTHP_CTL_EL2 || idx == S.CNTHP_CVAL_EL2) gicCpuStateChanged(); // interrupt routing, timers
   if (idx == S.SCTLR_EL1 || idx == S.TCR_EL1 || idx == S.TTBR0_EL1 || idx == S.TTBR1_EL1 ||
       idx == S.HCR_EL2 || idx == S.VTTBR_EL2 || idx == S.VTCR_EL2 || idx == S.SCTLR_EL2 ||
       idx == S.TCR_EL2 || idx == S.TTBR0_EL2) {

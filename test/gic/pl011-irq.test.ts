@@ -90,6 +90,25 @@ describe('gic-uart-echo: PL011 input by interrupt', () => {
     expect(m.uartText()).toContain('echo: a\necho: b\n');
   });
 
+  // On a terminal (a pty from script(1)): raw mode, so typed characters reach the guest one by one
+  // with no local echo; the terminal settings are restored on exit; Ctrl-A x quits.
+  const haveScript = spawnSync('sh', ['-c', 'command -v script && command -v stty'], { stdio: 'ignore' }).status === 0;
+  const cli = join(dir, '..', 'dist', 'pkvm-emu.mjs');
+  const onPty = (keys: string) => {
+    const inner = `stty -g > "$T/before"; node ${cli} boot ${join(dir, 'bin', 'gic-uart-echo.elf')}; echo "rc=$?"; stty -g > "$T/after"`;
+    const sh = `export T=$(mktemp -d); (sleep 1; ${keys}) | script -qec '${inner}' /dev/null; cmp -s "$T/before" "$T/after" && echo restored; rm -rf "$T"`;
+    return spawnSync('sh', ['-c', sh], { encoding: 'latin1', timeout: 60_000 }).stdout.replace(/\r/g, '');
+  };
+  it.skipIf(!haveScript)('interactive console on a terminal: raw mode, restored on exit', () => {
+    const out = onPty(`printf 'hi'; sleep 1; printf 'q'`);
+    expect(out).toContain('echo: h\necho: i\nreceived 3 characters\nrc=0\nrestored');
+    expect(out).not.toContain('hi'); // no local echo
+  });
+  it.skipIf(!haveScript)('interactive console: Ctrl-A x quits and restores the terminal', () => {
+    const out = onPty(`printf 'a'; sleep 1; printf '\\001x'; sleep 1`);
+    expect(out).toContain('echo: a\nrc=0\nrestored');
+  });
+
   it.skipIf(!haveQemu)('QEMU prints expected/gic-uart-echo.txt for the same input', () => {
     const out = execFileSync(join(dir, 'run-qemu.sh'), ['gic-uart-echo', '--gic3'], {
       encoding: 'latin1', env: { ...process.env, QEMU_TIMEOUT: '60', QEMU_STDIN: join(dir, 'gic', 'uart-echo-input.txt') },
