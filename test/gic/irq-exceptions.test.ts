@@ -125,6 +125,12 @@ describe('IRQ and FIQ exceptions', () => {
     expect(d.core.sysreg(SR.ELR_EL2)).toBe(CODE);
     expect(d.core.view.getUint32(L.EXIT_BASE + L.EXIT_EL, true)).toBe(2);
     expect(d.core.view.getUint32(L.EXIT_BASE + L.EXIT_HYP_ASYNC, true)).toBe(1); // IRQ
+    // A synchronous exception routed to the hosted EL2 afterwards says so (0: read ESR_EL2).
+    d.core.setSysreg(SR.HCR_EL2, HCR_RW);
+    at(d, EL1H | MASK_ALL, [0xd4000002 /* hvc #0 */]);
+    expect(d.core.run(1)).toBe('hyp');
+    expect(d.core.sysreg(SR.ESR_EL2) >> 26n).toBe(0x16n);
+    expect(d.core.view.getUint32(L.EXIT_BASE + L.EXIT_HYP_ASYNC, true)).toBe(0);
   });
 });
 
