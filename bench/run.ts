@@ -1,6 +1,7 @@
 // `npm run bench`: all benchmarks, one table, JSON in bench/results/latest.json.
 import { benchCpu } from './cpu';
 import { benchFaults } from './faults';
+import { benchGic } from './gic';
 import { benchWalk } from './walk';
 import { benchWalkbench } from './walkbench';
 import { printTable, writeJson, type Row } from './table';
@@ -9,7 +10,7 @@ import { Progress } from '../cli/progress';
 const rows: Row[] = [];
 // A progress line on a terminal (cli/progress.ts): which group runs, how many are done.
 const progress = new Progress('bench');
-const groups: [string, () => Row[] | Promise<Row[]>][] = [['cpu', benchCpu], ['mmu', benchWalk], ['walkbench', benchWalkbench], ['faults', benchFaults]];
+const groups: [string, () => Row[] | Promise<Row[]>][] = [['cpu', benchCpu], ['mmu', benchWalk], ['walkbench', benchWalkbench], ['faults', benchFaults], ['gic', benchGic]];
 for (const [i, [name, run]] of groups.entries()) {
   progress.update({ done: i, total: groups.length, note: name }, true);
   rows.push(...(await run()));

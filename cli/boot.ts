@@ -1,6 +1,7 @@
 // `pkvm-emu boot IMAGE`: boots an ELF (or raw) image on the virt board, UART to stdout.
 import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
+import { StdinConsole, runWithConsole } from '../machine/stdin-console';
 import { UserError } from '../machine/errors';
 import { parseAddress, parseCount, parseSize } from './size';
 import { parseGdbPort, startGdb } from './gdb/attach';
@@ -24,7 +25,7 @@ function parseSmp(v: string | undefined): number {
   return Number(v);
 }
 
-export function boot(image: string, flags: BootFlags): number {
+export async function boot(image: string, flags: BootFlags): Promise<number> {
   const memBytes = flags.mem ? parseSize(flags.mem) : undefined;
   const limit = flags.maxInsns ? parseCount(flags.maxInsns, '--max-insns') : 1n << 62n;
   const rawAt = flags.raw !== undefined ? parseAddress(flags.raw, '--raw') : undefined;
@@ -52,7 +53,9 @@ export function boot(image: string, flags: BootFlags): number {
   }
   obs.attach(m);
   const gdb = gdbPort !== undefined ? startGdb(gdbPort, machineTarget(m.core)) : null;
-  const r = m.run(obs.limit(limit));
+  const con = new StdinConsole(m, process.stdin, () => { flush(); process.exit(0); });
+  con.start(); // the PL011 receives stdin (raw mode on a terminal)
+  const r = await runWithConsole(m, obs.limit(limit), con).finally(() => con.stop());
   flush();
   gdb?.finish(r.reason === 'semihosting-exit' ? r.exitCode : r.reason === 'poweroff' || r.reason === 'reset' ? 0 : 1);
   obs.finish(m, r, image);

@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--timeout <time>', 'stop with an error after this much guest time, e.g. 10s, 250ms (CNTFRQ 62.5 MHz: 16 ns per instruction)')
     .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .option('--cpu <profile>', 'CPU profile: max (FP, AdvSIMD, crypto) or int (integer only)', 'max')
-    .action((image: string, flags) => { process.exitCode = boot(image, flags); });
+    .action(async (image: string, flags) => { process.exitCode = await boot(image, flags); });
 
   program
     .command('run')

@@ -1,7 +1,7 @@
 // Synchronous exception entry and exception return (Arm ARM D1.10, AArch64.TakeException,
 // AArch64.ExceptionReturn). With a TypeScript-hosted EL2 an exception taken to EL2 is entered
 // architecturally (ESR/ELR/SPSR/FAR/HPFAR_EL2 written, PSTATE.EL = 2) and then exits to TS.
-import { CPU_BASE, EXIT_BASE, EXIT_EL, EXIT_HYP, OFF_EXCL_ADDR } from './layout';
+import { CPU_BASE, EXIT_BASE, EXIT_EL, EXIT_HYP, EXIT_HYP_ASYNC, OFF_EXCL_ADDR } from './layout';
 import {
   ELR_EL1, ELR_EL2, ESR_EL1, ESR_EL2, FAR_EL1, FAR_EL2, HPFAR_EL2, SCTLR_EL1, SPSR_EL1, SPSR_EL2, VBAR_EL1,
   VBAR_EL2, srGet, srSet,
@@ -70,6 +70,7 @@ export function takeException(
   noteException(targetEL, esr, hasFar ? far : 0, raisedAt, ret, pc); // a recursive exception loop ends the run
   if (targetEL == 2 && el2Hosted()) {
     store<u32>(EXIT_BASE + EXIT_EL, 2);
+    store<u32>(EXIT_BASE + EXIT_HYP_ASYNC, 0); // synchronous: ESR_EL2 describes it
     requestExit(EXIT_HYP);
   }
 }

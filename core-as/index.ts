@@ -22,6 +22,8 @@ import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSched
 import { curCpu, numCpus, virtMpidr } from './smp/cpu-index';
 import { CPU_WFI, saveArea } from './smp/percpu';
 import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
+import { gicDefSysregs } from './gic/gic-sysregs';
+import { gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -43,6 +45,7 @@ export function init(ramBytes: u32, config: u32): i32 {
   S.initSysregMap();
   pmuInitSysregMap();
   selfDebugInitSysregMap();
+  gicDefSysregs();
   initAlu();
   invalidateAllCode();
   smpReset(1, 0);
@@ -74,6 +77,7 @@ export function reset(el: u32, entry: u64): void {
   tlbFlushAll();
   tlb2Clear();
   contextChanged();
+  gicResetAll(); // the machine's reset: GIC, timers' outputs
 }
 
 /**
@@ -155,6 +159,8 @@ export function setSysreg(idx: u32, v: u64): void {
   if (idx == S.HCR_EL2) v |= 1 << 31; // RW: RAO/WI
   if (S.srGet(idx) == v) return; // (a world switch back to the same context changes nothing)
   S.srSet(idx, v);
+  if (idx == S.HCR_EL2 || idx == S.CNTVOFF_EL2 || (idx >= S.CNTP_CTL_EL0 && idx <= S.CNTV_CVAL_EL0) ||
+      idx == S.CNTHP_CTL_EL2 || idx == S.CNTHP_CVAL_EL2) gicCpuStateChanged(); // interrupt routing, timers
   if (idx == S.SCTLR_EL1 || idx == S.TCR_EL1 || idx == S.TTBR0_EL1 || idx == S.TTBR1_EL1 ||
       idx == S.HCR_EL2 || idx == S.VTTBR_EL2 || idx == S.VTCR_EL2 || idx == S.SCTLR_EL2 ||
       idx == S.TCR_EL2 || idx == S.TTBR0_EL2) {
@@ -174,12 +180,15 @@ export function bankSP(): void { saveSP(); }
  */
 export function directStateWritten(mmu: u32): void {
   loadSP();
+  gicCpuStateChanged();
   if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
 /** Instructions retired by all CPUs together. */
 export function getInsns(): u64 { return totalRetired; }
 /** Instructions retired by the current CPU. */
 export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
+/** Drives an SPI's input line (INTID 32..287) from a device emulated in TypeScript. */
+export function setSpiLevel(intid: u32, level: u32): void { gicSetSpiLevel(intid, level != 0); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }
 
 /** ERET from the current EL, for a TypeScript-hosted EL2 resuming its guest. */

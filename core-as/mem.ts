@@ -19,6 +19,7 @@ import { invalidateCode, pageHasCode } from './codecache';
 import { curEntry, hcr, HCR_DC, memFault, requestExit, setMemFault } from './state';
 import { D_RD } from './decoded';
 import { DBG_WATCH, dbgActive, dbgWatchHit } from './debug/debug';
+import { gicMmio, gicOwnsPa } from './gic/gic-mmio';
 
 const MMIO_STATUS: u32 = MMIO_RESULTS + MMIO_MAX * 8; // u32 per replayed access: 0 ok, 1 bus error
 
@@ -39,6 +40,7 @@ export function mmioComplete(value: u64, status: u32): void {
 }
 
 function deviceAccess(va: u64, pa: u64, sizeLog2: u32, isWrite: bool, value: u64): u64 {
+  if (gicOwnsPa(pa)) return gicMmio(pa, sizeLog2, isWrite, value); // the GIC is in the core
   const i = mmioSeq++;
   if (i < mmioDone) {
     if (load<u32>(MMIO_STATUS + (i << 2)) != 0) {

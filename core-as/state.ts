@@ -45,7 +45,28 @@ export function exitUndoRetire(): void { savedRemaining++; }
 @inline export function el2Hosted(): bool { return (config() & CFG_EL2_HOSTED) != 0; }
 @inline export function getSPSel(): u32 { return load<u32>(CPU_BASE + OFF_SPSEL); }
 @inline export function getDAIF(): u32 { return load<u32>(CPU_BASE + OFF_DAIF); }
-@inline export function setDAIF(v: u32): void { store<u32>(CPU_BASE + OFF_DAIF, v & 0x3c0); }
+@inline export function setDAIF(v: u32): void {
+  store<u32>(CPU_BASE + OFF_DAIF, v & 0x3c0);
+  if (irqSignals != 0) irqBreak(); // an unmasking (or EL change, which passes here) may let one be taken
+}
+
+/**
+ * Interrupt signals to this PE (1 IRQ, 2 FIQ, 4 vIRQ, 8 vFIQ), kept by core-as/gic/. While one is
+ * asserted, a change that may let it be taken (PSTATE.DAIF, EL, the GIC's or HCR_EL2's state) ends
+ * the interpreter loop after the current instruction: the budget left moves to irqBreakLeft and
+ * run() takes the interrupt between instructions, then goes on. Nothing is checked per instruction.
+ */
+export let irqSignals: u32 = 0;
+export let irqBreakLeft: i32 = 0;
+export function setIrqSignals(v: u32): void {
+  irqSignals = v;
+  if (v != 0) irqBreak();
+}
+export function irqBreak(): void {
+  if (remaining > 0) { irqBreakLeft += remaining; remaining = 0; }
+}
+/** The budget an interrupt break took out of the loop (0 when none); resets it. */
+export function takeIrqBreak(): i32 { const r = irqBreakLeft; irqBreakLeft = 0; return r; }
 @inline export function getPstateMisc(): u32 { return load<u32>(CPU_BASE + OFF_PSTATE_MISC); }
 @inline export function setPstateMisc(v: u32): void { store<u32>(CPU_BASE + OFF_PSTATE_MISC, v); }
 

@@ -13,7 +13,7 @@ import { pc, HCR_RW } from './state';
 import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
-import { CNTFRQ_HZ, ticksNow } from './timer';
+import { CNTFRQ_HZ } from './timer';
 import { trapSysreg } from './sysreg-trap';
 import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
 import { pmuMrs, pmuMsr } from './pmu/pmu-access';
@@ -22,6 +22,7 @@ import { ID_AA64DFR0_VALUE } from './selfdebug/debug-regs';
 import { fpAccessCheck } from './fp/fp-access';
 import { FPCR_WRITABLE, FPSR_WRITABLE } from './fp/fpsr';
 import { curCpu, virtMpidr } from './smp/cpu-index';
+import { gicMrs, gicMsr, gicOwnsSysreg, gicRoutingChanged } from './gic/gic-sysregs';
 
 export { trapSysreg } from './sysreg-trap';
 
@@ -79,6 +80,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
   if (isSelfDebugReg(idx)) return selfDebugMrs(idx, key, rt);
   if (!checkAccess(idx, key, rt, true)) return false;
   if ((idx == S.FPCR || idx == S.FPSR) && !fpAccessCheck()) return false;
+  if (gicOwnsSysreg(idx)) return gicMrs(idx, key, rt); // GIC CPU interface, timers, ISR_EL1
   let v: u64;
   switch (idx) {
     case S.NZCV: v = <u64>nzcv; break;
@@ -88,12 +90,6 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
     case S.PAN: v = <u64>(getPstateMisc() & (1 << 22)); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); v = S.srGet(idx); break;
     case S.CNTFRQ_EL0: v = CNTFRQ_HZ; break;
-    case S.CNTPCT_EL0: v = ticksNow(); break;
-    case S.CNTVCT_EL0: v = ticksNow() - (haveEL2() && curEL < 2 ? S.srGet(S.CNTVOFF_EL2) : 0); break;
-    case S.CNTP_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTP_CVAL_EL0) - ticksNow()); break;
-    case S.CNTV_TVAL_EL0: v = <u64><u32>(S.srGet(S.CNTV_CVAL_EL0) - (ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0))); break;
-    case S.CNTHP_TVAL_EL2: v = <u64><u32>(S.srGet(S.CNTHP_CVAL_EL2) - ticksNow()); break;
-    case S.ISR_EL1: v = 0; break;
     case S.DCZID_EL0: v = curEL == 0 && (S.srGet(S.SCTLR_EL1) & (1 << 14)) == 0 ? 0x14 : 4; break; // DZP when DC ZVA is prohibited
     case S.VPIDR_EL2: case S.VMPIDR_EL2: v = S.srGet(idx); break;
     default:
@@ -113,6 +109,7 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
   if (isSelfDebugReg(idx)) return selfDebugMsr(idx, key, rt);
   if (!checkAccess(idx, key, rt, false)) return false;
   if ((idx == S.FPCR || idx == S.FPSR) && !fpAccessCheck()) return false;
+  if (gicOwnsSysreg(idx)) return gicMsr(idx, key, rt);
   const v = getX(rt);
   switch (idx) {
     case S.NZCV: setNZCV(<u32>v & 0xf0000000); break;
@@ -120,9 +117,6 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
     case S.SPSEL: setELAndSPSel(curEL, <u32>v & 1); break;
     case S.PAN: setPstateMisc((getPstateMisc() & ~(1 << 22)) | (<u32>v & (1 << 22))); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); S.srSet(idx, v); loadLiveSP(); break;
-    case S.CNTP_TVAL_EL0: S.srSet(S.CNTP_CVAL_EL0, ticksNow() + <u64>(<i64><i32>v)); break;
-    case S.CNTV_TVAL_EL0: S.srSet(S.CNTV_CVAL_EL0, ticksNow() - (haveEL2() ? S.srGet(S.CNTVOFF_EL2) : 0) + <u64>(<i64><i32>v)); break;
-    case S.CNTHP_TVAL_EL2: S.srSet(S.CNTHP_CVAL_EL2, ticksNow() + <u64>(<i64><i32>v)); break;
     case S.VBAR_EL1: case S.VBAR_EL2: S.srSet(idx, v & ~<u64>0x7ff); break;
     case S.FPCR: S.srSet(idx, v & FPCR_WRITABLE); break; // trap enables RAZ/WI, Len/Stride RES0
     case S.FPSR: S.srSet(idx, v & FPSR_WRITABLE); break;
@@ -130,6 +124,7 @@ export function msr(idx: u32, key: u32, rt: u32): bool {
       S.srSet(idx, v | HCR_RW);
       tlbFlushAll();
       contextChanged();
+      gicRoutingChanged(); // IMO/FMO/TGE/VI/VF
       break;
     case S.SCTLR_EL1: case S.TCR_EL1: case S.TTBR0_EL1: case S.TTBR1_EL1: case S.MAIR_EL1: case S.VTTBR_EL2: case S.VTCR_EL2: case S.SCTLR_EL2: case S.TCR_EL2:
     case S.TTBR0_EL2: case S.MAIR_EL2:

@@ -2,7 +2,7 @@
 // does. It counts retired instructions deterministically; how it advances with several CPUs (in
 // rounds of one quantum, sleeping CPUs skipping ahead) is described in smp/sched.ts, which sets the
 // base of every slice it runs.
-import { remaining } from './state';
+import { irqBreakLeft, remaining } from './state';
 
 export const CNTFRQ_HZ: u64 = 62500000;
 let tickBase: u64 = 0;
@@ -16,5 +16,6 @@ export function timerRunStart(base: u64, budget: i32): void {
 
 /** Physical count now: the slice's base plus the instructions retired in it so far. */
 export function ticksNow(): u64 {
-  return tickBase + <u64>(runBudget - remaining);
+  // (an interrupt break moves the rest of the budget to irqBreakLeft: those did not retire)
+  return tickBase + <u64>(runBudget - remaining - irqBreakLeft);
 }

@@ -1,18 +1,20 @@
 #!/bin/sh
 # Run a guest image on QEMU's `virt` board and print its UART output.
 #
-#   guest-images/run-qemu.sh IMAGE [--el2] [--smp N]
+#   guest-images/run-qemu.sh IMAGE [--el2] [--smp N] [--gic3]
 #
 # IMAGE is a path or a name in guest-images/bin (hello, bin/hello.elf, ...).
 # --el2 boots at EL2 (-M virt,virtualization=on; PSCI then goes by SMC).
 # --smp N gives the board N CPUs (default 1; pguest-smp needs 2).
+# --gic3 gives the board a GICv3 without ITS (gic-version=3,its=off), as pkvm-emu's.
+# $QEMU_STDIN, when set, is a file the PL011 receives (default: no input).
 # The guest powers itself off with PSCI SYSTEM_OFF; QEMU is killed after
 # $QEMU_TIMEOUT seconds (default 60) if it does not. The exit status is
 # QEMU's (124 on timeout).
 set -eu
 
 usage() {
-    echo "usage: $0 IMAGE [--el2] [--smp N]" >&2
+    echo "usage: $0 IMAGE [--el2] [--smp N] [--gic3]" >&2
     exit 2
 }
 
@@ -21,10 +23,12 @@ image=$1
 shift
 machine=virt
 smp=1
+gic=
 while [ $# -gt 0 ]; do
     case $1 in
         --el2) machine=virt,virtualization=on ;;
         --smp) [ $# -ge 2 ] || usage; smp=$2; shift ;;
+        --gic3) gic=,gic-version=3,its=off ;;
         *) usage ;;
     esac
     shift
@@ -50,6 +54,6 @@ if ! command -v "$QEMU" >/dev/null 2>&1; then
     exit 2
 fi
 
-exec timeout "${QEMU_TIMEOUT:-60}" "$QEMU" -M "$machine" -cpu max -m 128M -smp "$smp" \
+exec timeout "${QEMU_TIMEOUT:-60}" "$QEMU" -M "$machine$gic" -cpu max -m 128M -smp "$smp" \
     -nographic -monitor none -serial stdio -semihosting \
-    -kernel "$image" </dev/null
+    -kernel "$image" <"${QEMU_STDIN:-/dev/null}"

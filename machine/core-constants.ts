@@ -93,6 +93,7 @@ export const L = {
   EXIT_IMM: 40,
   EXIT_EL: 44,
   EXIT_CPU: 48,
+  EXIT_HYP_ASYNC: 52,
   MMIO_RESULTS: 64,
   MMIO_MAX: 8,
   EXIT_NONE: 0,

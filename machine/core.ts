@@ -57,6 +57,7 @@ interface CoreExports {
   smpTicks(): bigint;
   smpPeekX(c: number, i: number): bigint;
   getCpuInsns(): bigint;
+  setSpiLevel(intid: number, level: number): void;
 }
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug' | 'stuck';
@@ -214,6 +215,8 @@ export class Core {
   get ticks(): bigint { return this.x.smpTicks() & U64; }
   /** Register i (0..30 x, 31 SP, 32 PC) of CPU c, without switching CPUs. */
   peekX(c: number, i: number): bigint { return this.x.smpPeekX(c, i) & U64; }
+  /** Drives the input line of SPI `intid` (32..255) of the core's GICv3 (a device's interrupt). */
+  setSpiLevel(intid: number, level: boolean): void { this.x.setSpiLevel(intid, level ? 1 : 0); }
   exceptionReturn(): void { this.x.exceptionReturn(); }
   injectException(targetEL: number, ec: number, iss: number, far?: bigint): void {
     this.x.injectException(targetEL, ec, iss, BigInt.asIntN(64, far ?? 0n), far === undefined ? 0 : 1);

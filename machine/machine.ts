@@ -12,6 +12,8 @@ import { UserError } from './errors';
 export const RAM_BASE = 0x4000_0000n;
 export const UART_BASE = 0x0900_0000n;
 export const UART_SIZE = 0x1000n;
+/** The PL011's interrupt on QEMU virt: SPI 1 = INTID 33 (level-sensitive). */
+export const UART_INTID = 33;
 export const DEFAULT_MEM = 128 * 1024 * 1024;
 const SLICE = 20_000_000;
 
@@ -73,7 +75,8 @@ export class Machine {
       psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting, cpu: this.opts.cpu,
       cpus: this.opts.smp ?? 1, quantum: this.opts.quantum,
     });
-    this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); });
+    this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); },
+      (level) => this.core.setSpiLevel(UART_INTID, level));
     this.devices.push({
       base: UART_BASE, size: UART_SIZE,
       read: (o, s) => BigInt(this.uart.read(o, s)),

@@ -4,6 +4,9 @@
  * clear), interrupt status kept in RIS/IMSC. Registers decode on offset >> 2, so a narrower access
  * reads the whole register masked to the access size, as QEMU does; an 8-byte access is split into
  * two 4-byte accesses. Unknown offsets read 0 and ignore writes. Nothing here throws.
+ * The combined interrupt UARTINTR (any bit of RIS & IMSC: RX when the FIFO reaches its trigger of one
+ * character, TX after each transmitted character, cleared through UARTICR) goes to `onIrq` whenever
+ * its level changes (on QEMU virt: SPI 1, INTID 33 of the GIC).
  */
 
 export const UARTDR = 0x000;
@@ -55,7 +58,23 @@ export class Pl011 {
   /** Host input not yet accepted into the FIFO (QEMU's chardev holds it back likewise). */
   private readonly pending: number[] = [];
 
-  constructor(private readonly onTx: (byte: number) => void) {}
+  private irqLevel = false;
+
+  constructor(private readonly onTx: (byte: number) => void, private readonly onIrq?: (level: boolean) => void) {}
+
+  /** Reports a change of the interrupt line (QEMU's pl011_update). */
+  private update(): void {
+    const level = this.irq;
+    if (level !== this.irqLevel) {
+      this.irqLevel = level;
+      this.onIrq?.(level);
+    }
+  }
+
+  /** Host input accepted but not yet read by the guest (in the FIFO or waiting for room). */
+  get inputPending(): boolean {
+    return this.fifo.length > 0 || this.pending.length > 0;
+  }
 
   /** Restore the reset state; pending host input is kept. */
   reset(): void {
@@ -66,6 +85,7 @@ export class Pl011 {
     this.ifl = 0x12;
     this.fifo.length = 0;
     this.acceptInput();
+    this.update();
   }
 
   /** Level of the UART's combined interrupt line (UARTINTR): any unmasked raw interrupt. */
@@ -77,11 +97,13 @@ export class Pl011 {
   pushRx(bytes: Iterable<number>): void {
     for (const b of bytes) this.pending.push(b & 0xff);
     this.acceptInput();
+    this.update();
   }
 
   read(offset: number, size: number): number {
     if (size === 8) return this.read(offset, 4) + this.read(offset + 4, 4) * 2 ** 32;
     const v = this.readReg(offset);
+    this.update();
     return size >= 4 ? v >>> 0 : v & ((1 << (size * 8)) - 1);
   }
 
@@ -93,6 +115,7 @@ export class Pl011 {
     }
     const v = size >= 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
     this.writeReg(offset, v);
+    this.update();
   }
 
   private readReg(offset: number): number {

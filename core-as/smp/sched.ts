@@ -21,11 +21,12 @@ import {
   CPU_BASE, EXIT_BASE, EXIT_BUDGET, EXIT_CPU, EXIT_REASON, EXIT_WFI, OFF_INSNS, OFF_NZCV, OFF_PC,
 } from '../layout';
 import {
-  exitReason, nzcv, pc, remaining, savedRemaining, setExitReason, setMemFault, setRemaining,
+  exitReason, nzcv, pc, remaining, savedRemaining, setExitReason, setMemFault, setRemaining, takeIrqBreak,
 } from '../state';
 import { interpret } from '../interp';
 import { mmioDone, mmioReset } from '../mem';
 import { timerRunStart } from '../timer';
+import { gicBeforePiece } from '../gic/gic-run';
 import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from './cpu-index';
 import {
@@ -66,22 +67,36 @@ export function smpReset(n: u32, q: u32): void {
   timerRunStart(0, 0);
 }
 
-function slice(n: i32): i32 {
+/**
+ * Runs up to n instructions of the current CPU in pieces: before each, the GIC brings the timers up
+ * to date, takes a takeable interrupt (not before the replay of a device access: deliver = false)
+ * and caps the piece at the next timer deadline; a piece also ends early when an interrupt may have
+ * become takeable (state.ts irqBreak).
+ */
+function slice(n: i32, deliver: bool = true): i32 {
   const c = curCpu;
-  setExitReason(0);
-  store<u32>(EXIT_BASE + EXIT_REASON, 0);
-  setMemFault(false);
-  setRemaining(n);
-  timerRunStart(roundBase + <u64>used(c), n);
-  interpret();
-  const left = exitReason != 0 ? savedRemaining : remaining;
-  const retired = n - left;
-  store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
-  setUsed(c, used(c) + <u32>retired);
-  totalRetired += <u64>retired;
+  let done: i32 = 0;
+  do {
+    setExitReason(0);
+    store<u32>(EXIT_BASE + EXIT_REASON, 0);
+    setMemFault(false);
+    timerRunStart(roundBase + <u64>used(c), 0);
+    const piece = gicBeforePiece(n - done, deliver);
+    if (exitReason != 0) break; // an interrupt taken to a TypeScript-hosted EL2
+    deliver = true;
+    setRemaining(piece);
+    timerRunStart(roundBase + <u64>used(c), piece);
+    interpret();
+    const left = (exitReason != 0 ? savedRemaining : remaining) + takeIrqBreak();
+    const retired = piece - left;
+    store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
+    setUsed(c, used(c) + <u32>retired);
+    totalRetired += <u64>retired;
+    done += retired;
+  } while (exitReason == 0 && done < n);
   setRemaining(0);
   timerRunStart(roundBase + <u64>used(c), 0);
-  return retired;
+  return done;
 }
 
 /** The running CPU asked to sleep (WFI/WFE, or PSCI CPU_SUSPEND): sleep unless something wakes it. */
@@ -210,7 +225,7 @@ export function smpRun(budget: i32): u32 {
   // WFI (a spurious wake-up, which the architecture allows).
   if (reportedIdle) { reportedIdle = false; if (cpuState(curCpu) != CPU_OFF) wake(curCpu); }
   if (mmioDone > 0) { // replay the instruction that made the device access(es)
-    left -= slice(1);
+    left -= slice(1, false);
     if (exitReason != 0 && exitReason != EXIT_WFI) return finish(exitReason);
     mmioReset();
     if (exitReason == EXIT_WFI) {

@@ -448,7 +448,7 @@ describe('device (MMIO) accesses and bus errors', () => {
     expect(hex(r.core.getX(0))).toBe(hex(0xffff_ffff_ffff_ff80n));
   });
   it('ldr x0, [x1] from a device: size 8', () => {
-    const r = run([E.ldstUimm(3, 1, 0, 1, 0)], { x: { 1: 0x0800_0000n } });
+    const r = run([E.ldstUimm(3, 1, 0, 1, 0)], { x: { 1: 0x0c00_0000n } });
     expect(r.exit).toBe('mmio');
     expect(r.core.mmio().size).toBe(8);
     r.core.mmioComplete(0x0123_4567_89ab_cdefn);
