@@ -91,12 +91,13 @@ describe('gic-uart-echo: PL011 input by interrupt', () => {
   });
 
   // On a terminal (a pty from script(1)): raw mode, so typed characters reach the guest one by one
-  // with no local echo; the terminal settings are restored on exit; Ctrl-A x quits.
+  // with no local echo; the terminal settings are restored on exit; Ctrl-A x quits. Keys are sent 4 s
+  // after start (the CLI must have set raw mode by then, or the pty itself echoes them).
   const haveScript = spawnSync('sh', ['-c', 'command -v script && command -v stty'], { stdio: 'ignore' }).status === 0;
   const cli = join(dir, '..', 'dist', 'pkvm-emu.mjs');
   const onPty = (keys: string) => {
     const inner = `stty -g > "$T/before"; node ${cli} boot ${join(dir, 'bin', 'gic-uart-echo.elf')}; echo "rc=$?"; stty -g > "$T/after"`;
-    const sh = `export T=$(mktemp -d); (sleep 1; ${keys}) | script -qec '${inner}' /dev/null; cmp -s "$T/before" "$T/after" && echo restored; rm -rf "$T"`;
+    const sh = `export T=$(mktemp -d); (sleep 4; ${keys}) | script -qec '${inner}' /dev/null; cmp -s "$T/before" "$T/after" && echo restored; rm -rf "$T"`;
     return spawnSync('sh', ['-c', sh], { encoding: 'latin1', timeout: 60_000 }).stdout.replace(/\r/g, '');
   };
   it.skipIf(!haveScript)('interactive console on a terminal: raw mode, restored on exit', () => {
