@@ -19,11 +19,12 @@ import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
-import { curCpu, numCpus, virtMpidr } from './smp/cpu-index';
+import { curCpu, numCpus, virtMpidr } from './cpu-index';
 import { CPU_WFI, saveArea } from './smp/percpu';
 import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
 import { gicDefSysregs } from './gic/gic-sysregs';
 import { gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
+import { gicCpuIfReset } from './gic/gic-state';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -55,6 +56,12 @@ export function init(ramBytes: u32, config: u32): i32 {
 
 /** Architectural reset into `el` (1 or 2) at `entry`: registers zero, DAIF masked, MMU off. */
 export function reset(el: u32, entry: u64): void {
+  resetCpu(el, entry);
+  gicResetAll(); // the machine's reset: GIC, timers' outputs
+}
+
+/** Reset of the current CPU alone (its registers, PMU, TLBs), as PSCI CPU_ON powers a CPU up. */
+function resetCpu(el: u32, entry: u64): void {
   memory.fill(L.CPU_BASE, 0, L.OFF_PC);
   for (let i: u32 = 1; i < S.SR_MAX; i++) S.srSet(i, 0);
   memory.fill(L.CPU_BASE + L.OFF_V, 0, L.CPU_STATE_BYTES - L.OFF_V);
@@ -77,7 +84,6 @@ export function reset(el: u32, entry: u64): void {
   tlbFlushAll();
   tlb2Clear();
   contextChanged();
-  gicResetAll(); // the machine's reset: GIC, timers' outputs
 }
 
 /**
@@ -102,7 +108,8 @@ export function smpCpuOn(cpu: u32, el: u32, entry: u64, context: u64): i32 {
   if (cpu >= numCpus || cpu == curCpu) return -2;
   if (cpuPowerState(cpu) == 0) return -4;
   cpuOnBegin(cpu);
-  reset(el, entry);
+  resetCpu(el, entry);
+  gicCpuIfReset(cpu);
   coreSetX(0, context);
   cpuOnEnd();
   return 0;
@@ -117,6 +124,8 @@ export function smpSchedState(c: u32): u32 { return cpuSchedState(c); }
 export function smpStandby(): void { sleepRequest(CPU_WFI); }
 /** The system counter as the current CPU reads it between runs. */
 export function smpTicks(): u64 { return cpuNow(curCpu); }
+/** Linear-memory address of CPU c's saved state block (valid while c is not the current CPU). */
+export function smpSaveArea(c: u32): u32 { return saveArea(c); }
 /** Register i of CPU c (0..30 = x0..x30, 31 = SP, 32 = PC) without switching to it (tools, tests). */
 export function smpPeekX(c: u32, i: u32): u64 {
   if (c == curCpu) return getX(i);

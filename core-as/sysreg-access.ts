@@ -21,7 +21,7 @@ import { isSelfDebugReg, selfDebugMrs, selfDebugMsr } from './selfdebug/debug-ac
 import { ID_AA64DFR0_VALUE } from './selfdebug/debug-regs';
 import { fpAccessCheck } from './fp/fp-access';
 import { FPCR_WRITABLE, FPSR_WRITABLE } from './fp/fpsr';
-import { curCpu, virtMpidr } from './smp/cpu-index';
+import { curCpu, virtMpidr } from './cpu-index';
 import { gicMrs, gicMsr, gicOwnsSysreg, gicRoutingChanged } from './gic/gic-sysregs';
 
 export { trapSysreg } from './sysreg-trap';

@@ -56,6 +56,7 @@ interface CoreExports {
   smpStandby(): void;
   smpTicks(): bigint;
   smpPeekX(c: number, i: number): bigint;
+  smpSaveArea(c: number): number;
   getCpuInsns(): bigint;
   setSpiLevel(intid: number, level: number): void;
 }
@@ -215,6 +216,8 @@ export class Core {
   get ticks(): bigint { return this.x.smpTicks() & U64; }
   /** Register i (0..30 x, 31 SP, 32 PC) of CPU c, without switching CPUs. */
   peekX(c: number, i: number): bigint { return this.x.smpPeekX(c, i) & U64; }
+  /** Address of CPU c's saved state block (the CPU_BASE layout) while c is not the current CPU. */
+  saveArea(c: number): number { return this.x.smpSaveArea(c) >>> 0; }
   /** Drives the input line of SPI `intid` (32..255) of the core's GICv3 (a device's interrupt). */
   setSpiLevel(intid: number, level: boolean): void { this.x.setSpiLevel(intid, level ? 1 : 0); }
   exceptionReturn(): void { this.x.exceptionReturn(); }

@@ -9,7 +9,7 @@ import {
 } from '../sysregs';
 import { haveEL2, irqBreak } from '../state';
 import { ticksNow } from '../timer';
-import { curCpu } from '../smp/cpu-index';
+import { curCpu } from '../cpu-index';
 import { C_TIMER_DL, cpuBlock, MAP_LEVEL, PPI_CNTHP, PPI_CNTP, PPI_CNTV } from './gic-layout';
 import { bitGet, bitPut } from './gic-state';
 import { gicUpdateCpu } from './gic-update';

@@ -9,7 +9,7 @@ import {
   cpuAffinity, gicUpdateAll, gicUpdateCpu, gprioMask, groupOf, hppiCanPreempt, ICC_CTLR_CBPR, ICC_CTLR_EOIMODE,
   runningPriority,
 } from './gic-update';
-import { numCpus } from '../smp/cpu-index';
+import { numCpus } from '../cpu-index';
 
 /** ICC_CTLR_EL1 read-only fields: A3V, IDbits = 1 (24-bit INTIDs), PRIbits = 5 - 1 (as QEMU 7.2). */
 export const ICC_CTLR_FIXED: u32 = (1 << 15) | (1 << 11) | ((PRI_BITS - 1) << 8);

@@ -60,7 +60,7 @@ export const C_HCR: u32 = 128; // u64 HCR_EL2 of this CPU at its last update (VI
 export const C_TIMER_DL: u32 = 136; // u64 x 3: physical count at which CNTP / CNTV / CNTHP fire (MAX: not armed)
 export const C_ICC_SRE_EL1: u32 = 160;
 
-export const MAX_GIC_CPUS: u32 = 8; // = MAX_CPUS (core-as/smp/cpu-index.ts)
+export const MAX_GIC_CPUS: u32 = 8; // = MAX_CPUS (core-as/cpu-index.ts)
 export const NUM_LR: u32 = 4;
 /** Implemented priority bits, physical and virtual (QEMU: 5): priorities are multiples of 8. */
 export const PRI_BITS: u32 = 5;

@@ -9,7 +9,7 @@ import {
   MAP_GROUP, MAP_PENDING, MAP_LEVEL, MAPS, NUM_IRQ, NUM_SPI_WORDS, PRIO,
 } from './gic-layout';
 import { gicUpdateAll, gicUpdateCpu, cpuAffinity } from './gic-update';
-import { numCpus } from '../smp/cpu-index';
+import { numCpus } from '../cpu-index';
 
 /** GICD_IIDR / GICR_IIDR: Arm (0x43b), revision 0, product 0 (QEMU's GICv3, like a GIC-500 r0p0). */
 export const GIC_IIDR: u32 = 0x43b;

@@ -1,7 +1,7 @@
 // The GIC's part of the run loop (smp/sched.ts slice): before each piece of a slice, bring the current
 // CPU's timers up to date and take a pending, unmasked interrupt; cap the piece at the next timer
 // deadline so a timer interrupt is taken at exactly the instruction where the count reaches CVAL.
-import { curCpu } from '../smp/cpu-index';
+import { curCpu } from '../cpu-index';
 import { ticksNow } from '../timer';
 import { timerDeadline, timerUpdate } from './generic-timer';
 import { irqDeliver } from './irq-take';

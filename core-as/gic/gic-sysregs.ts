@@ -9,7 +9,7 @@ import { curEL, haveEL2, hcr, HCR_FMO, HCR_IMO, HCR_TGE, pc } from '../state';
 import { getX, setX } from '../alu';
 import { EC_SYSREG, takeSimple } from '../exception';
 import { ticksNow } from '../timer';
-import { curCpu } from '../smp/cpu-index';
+import { curCpu } from '../cpu-index';
 import { C_ICH_HCR, cpuBlock, SIG_FIQ, SIG_IRQ, SIG_VFIQ, SIG_VIRQ } from './gic-layout';
 import { gicUpdateCpu, ICH_HCR_TALL0, ICH_HCR_TALL1, ICH_HCR_TC, ICH_HCR_TDIR } from './gic-update';
 import * as P from './gic-cpuif';

@@ -10,7 +10,7 @@ import {
   NUM_SPI_WORDS, PPI_MAINT, PRIO, SIG_FIQ, SIG_IRQ, SIG_VFIQ, SIG_VIRQ, mapWord,
 } from './gic-layout';
 import { bitGet, bitPut, gicdCtlr } from './gic-state';
-import { curCpu, numCpus } from '../smp/cpu-index';
+import { curCpu, numCpus } from '../cpu-index';
 import { haveEL2, setIrqSignals } from '../state';
 import { HCR_EL2, srGet } from '../sysregs';
 

@@ -2,7 +2,7 @@
 // GIC signals to it (WFI wakes on a pending interrupt even while PSTATE masks it, Arm ARM D1.6.2;
 // also an interrupt a lower EL would route to EL2), and the next generic-timer deadline (in
 // system-counter ticks) of its timers.
-import { curCpu } from '../smp/cpu-index';
+import { curCpu } from '../cpu-index';
 import { ticksNow } from '../timer';
 import { C_SIGNALS, cpuBlock } from './gic-layout';
 import { timerCatchUp, timerDeadline, timerUpdate } from './generic-timer';

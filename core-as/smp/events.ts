@@ -1,7 +1,7 @@
 // WFI, WFE, SEV, SEVL (Arm ARM D1.6 "Mechanisms for entering a low-power state"): the event register
 // of each CPU and the sleep request the interpreter makes. The scheduler (sched.ts) decides whether a
 // CPU that asked to sleep really sleeps and what wakes it.
-import { curCpu, numCpus } from './cpu-index';
+import { curCpu, numCpus } from '../cpu-index';
 import { CPU_WFE, CPU_WFI, R_EVENT, rec } from './percpu';
 
 /** Kind of sleep the last WFI/WFE asked for (CPU_WFI or CPU_WFE); read by the scheduler. */

@@ -7,7 +7,7 @@
 //   TLBIMG_BASE MAX_CPUS x TLBIMG_BYTES      tlb2.ts's cache image (tlb2SaveImage)
 import { CPU_STATE_BYTES, PERCPU_BASE, PERCPU_BYTES } from '../layout';
 import { TLB2_IMAGE_BYTES } from '../tlb2';
-import { MAX_CPUS } from './cpu-index';
+import { MAX_CPUS } from '../cpu-index';
 
 export const SAVE_BASE: u32 = PERCPU_BASE;
 export const REC_BASE: u32 = SAVE_BASE + MAX_CPUS * CPU_STATE_BYTES;
@@ -17,7 +17,7 @@ export const TLBIMG_BYTES: u32 = (TLB2_IMAGE_BYTES + 0xfff) & ~0xfff;
 export const PERCPU_END: u32 = TLBIMG_BASE + MAX_CPUS * TLBIMG_BYTES;
 
 // Scheduler record fields.
-export const R_STATE: u32 = 0; // u32 CPU_OFF / CPU_RUN / CPU_WFI / CPU_WFE
+export const R_STATE: u32 = 0; // u32 CPU_OFF / CPU_RUN / CPU_WFI / CPU_WFE / CPU_STUCK
 export const R_USED: u32 = 4; // u32 ticks of the current round this CPU has used (run or slept)
 export const R_EVENT: u32 = 8; // u32 the WFE event register
 export const R_TLB_VALID: u32 = 12; // u32 1: the saved TLB image is live; 0: load an empty TLB
@@ -30,6 +30,7 @@ export const CPU_OFF: u32 = 0;
 export const CPU_RUN: u32 = 1;
 export const CPU_WFI: u32 = 2; // asleep in WFI (or PSCI CPU_SUSPEND standby)
 export const CPU_WFE: u32 = 3; // asleep in WFE
+export const CPU_STUCK: u32 = 4; // can never make progress (core-as/stuck.ts): parked, still on
 
 @inline export function saveArea(cpu: u32): u32 { return SAVE_BASE + cpu * CPU_STATE_BYTES; }
 @inline export function rec(cpu: u32): u32 { return REC_BASE + cpu * REC_BYTES; }

@@ -18,7 +18,7 @@
 // run() continues its turn. Nothing depends on wall time: the same image and flags give the same
 // interleaving and the same counts on every run.
 import {
-  CPU_BASE, EXIT_BASE, EXIT_BUDGET, EXIT_CPU, EXIT_REASON, EXIT_WFI, OFF_INSNS, OFF_NZCV, OFF_PC,
+  CPU_BASE, EXIT_BASE, EXIT_BUDGET, EXIT_CPU, EXIT_REASON, EXIT_STUCK, EXIT_WFI, OFF_INSNS, OFF_NZCV, OFF_PC,
 } from '../layout';
 import {
   exitReason, nzcv, pc, remaining, savedRemaining, setExitReason, setMemFault, setRemaining, takeIrqBreak,
@@ -28,9 +28,9 @@ import { mmioDone, mmioReset } from '../mem';
 import { timerRunStart } from '../timer';
 import { gicBeforePiece } from '../gic/gic-run';
 import { nextTimerDeadline, wakeupPending } from '../gic/wake';
-import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from './cpu-index';
+import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from '../cpu-index';
 import {
-  CPU_OFF, CPU_RUN, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
+  CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
   R_TLB_VALID, R_USED, R_USED_SAVE, rec, REC_BYTES,
 } from './percpu';
 import { wfxKind } from './events';
@@ -64,6 +64,7 @@ export function smpReset(n: u32, q: u32): void {
   roundBase = 0;
   totalRetired = 0;
   reportedIdle = false;
+  stuckCpu = -1;
   timerRunStart(0, 0);
 }
 
@@ -130,7 +131,7 @@ function wake(c: u32): void { setCpuState(c, CPU_RUN); }
 /** True when CPU c can take a turn now (waking it if it sleeps and something wakes it). */
 function runnable(c: u32): bool {
   const s = cpuState(c);
-  if (s == CPU_OFF) return false;
+  if (s == CPU_OFF || s == CPU_STUCK) return false;
   if (s != CPU_RUN) {
     if (wakeupPending(c)) {
       wake(c);
@@ -200,6 +201,13 @@ function idle(base: u64): bool {
   return false;
 }
 
+/** A CPU parked as stuck, and nothing else can run: the run ends with that CPU's stuck exit. */
+let stuckCpu: i32 = -1;
+function stuckEnd(): u32 {
+  switchTo(<u32>stuckCpu, totalRetired);
+  return finish(EXIT_STUCK);
+}
+
 function reportIdle(): u32 {
   reportedIdle = true;
   return finish(EXIT_WFI);
@@ -230,7 +238,7 @@ export function smpRun(budget: i32): u32 {
     mmioReset();
     if (exitReason == EXIT_WFI) {
       sleepRequest(wfxKind);
-      if (cpuState(curCpu) != CPU_RUN && !advance()) return reportIdle();
+      if (cpuState(curCpu) != CPU_RUN && !advance()) return stuckCpu >= 0 ? stuckEnd() : reportIdle();
     }
   }
   while (left > 0) {
@@ -246,12 +254,21 @@ export function smpRun(budget: i32): u32 {
       if (x == 0) continue;
       if (x == EXIT_WFI) {
         sleepRequest(wfxKind);
-        if (cpuState(c) != CPU_RUN && !advance()) return reportIdle();
+        if (cpuState(c) != CPU_RUN && !advance()) return stuckCpu >= 0 ? stuckEnd() : reportIdle();
         continue;
+      }
+      if (x == EXIT_STUCK && numCpus > 1) {
+        // This CPU can never make progress (its payload is at EXIT_STUCK_*); the others may. The
+        // run ends with its stuck exit only when no CPU can run any more.
+        setCpuState(c, CPU_STUCK);
+        stuckCpu = <i32>c;
+        if (advance()) continue;
+        switchTo(c, totalRetired);
+        return finish(EXIT_STUCK);
       }
       return finish(x);
     }
-    if (!advance()) return reportIdle();
+    if (!advance()) return stuckCpu >= 0 ? stuckEnd() : reportIdle();
   }
   return finish(EXIT_BUDGET);
 }

@@ -10,7 +10,8 @@ import { nzcv, pc, setCurELRaw, setNZCV, setPC } from '../state';
 import { invalidateAllEL10, invalidateAllEL2, tlb2LoadImage, tlb2SaveImage } from '../tlb2';
 import { tlbFlushAll } from '../tlb';
 import { contextChanged } from '../context';
-import { curCpu, setCurCpu } from './cpu-index';
+import { gicCpuStateChanged } from '../gic/gic-run';
+import { curCpu, setCurCpu } from '../cpu-index';
 import { R_OUT_MARK, R_TLB_VALID, rec, saveArea, tlbImage } from './percpu';
 
 /** Saves the running CPU's state block and TLB image to its areas (the block stays in place). */
@@ -45,6 +46,7 @@ export function loadCpu(cpu: u32, retiredMark: u64): void {
   setCurCpu(cpu);
   tlbFlushAll();
   contextChanged();
+  gicCpuStateChanged(); // its timers and interrupt signals, now that its registers are at CPU_BASE
 }
 
 /** Switches from the running CPU to `cpu` (nothing happens when it is already running). */

@@ -4,7 +4,7 @@
 // than an operation requires is always permitted (an implementation may evict any entry at any
 // time); a non-broadcast TLBI leaves the other CPUs' entries alone, so a missing broadcast stays
 // observable as on hardware.
-import { curCpu, numCpus } from './cpu-index';
+import { curCpu, numCpus } from '../cpu-index';
 import { R_TLB_VALID, rec } from './percpu';
 
 export function tlbiBroadcastOthers(): void {

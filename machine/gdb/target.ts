@@ -106,8 +106,53 @@ export function singleCpu(core: Core): BoardCpus {
   };
 }
 
+/**
+ * A CPU that is not the current one: its registers as saved in its state block (the CPU_BASE
+ * layout at Core.saveArea). Read-only: a debugger writes registers of the CPU that stopped.
+ */
+export class SavedCpuRegs implements CpuRegs {
+  constructor(readonly core: Core, readonly cpu: number) {}
+  private get base(): number { return this.core.saveArea(this.cpu); }
+  private u64(off: number): bigint { return this.core.view.getBigUint64(this.base + off, true); }
+  private u32(off: number): number { return this.core.view.getUint32(this.base + off, true); }
+  x(i: number): bigint { return this.u64(i * 8); }
+  setX(): void { /* read-only */ }
+  sp(): bigint { return this.u64(L.REG_SP * 8); }
+  setSp(): void { /* read-only */ }
+  pc(): bigint { return this.u64(L.OFF_PC); }
+  setPc(): void { /* read-only */ }
+  cpsr(): bigint { // SPSR layout: NZCV, DAIF, IL/SS/PAN/UAO, M[3:0] = EL:SPSel
+    const el = this.u32(L.OFF_EL), spsel = this.u32(L.OFF_SPSEL);
+    return BigInt((this.u32(L.OFF_NZCV) & 0xf000_0000) | (this.u32(L.OFF_DAIF) & 0x3c0) | this.u32(L.OFF_PSTATE_MISC) | (el << 2) | (el ? spsel & 1 : 0)) & 0xffff_ffffn;
+  }
+  setCpsr(): void { /* read-only */ }
+  v(i: number): bigint { return this.u64(L.OFF_V + 16 * i) | (this.u64(L.OFF_V + 16 * i + 8) << 64n); }
+  setV(): boolean { return false; }
+  sysreg(idx: number): bigint | null { return this.u64(L.OFF_SYSREGS + idx * 8); }
+  setSysreg(): boolean { return false; }
+}
+
+/** The CPUs of an SMP board (core-as/smp/): the current one live, the others from their state blocks. */
+export function smpCpus(core: Core): BoardCpus {
+  const live = new LiveCpuRegs(core);
+  const saved: SavedCpuRegs[] = [];
+  return {
+    count: () => core.numCpus,
+    current: () => core.cpu,
+    regs: (i) => (i === core.cpu ? live : (saved[i] ??= new SavedCpuRegs(core, i))),
+    translate: (i, va, regime) => (i === core.cpu ? coreTranslate(core, va, regime, core.el)
+      : 'this CPU is not the one that stopped: select its thread after it stops, or use monitor phys'),
+    state: (i) => {
+      const s = core.schedState(i);
+      if (s === 'off') return 'off (waiting for CPU_ON)';
+      const el = i === core.cpu ? core.el : Number((new SavedCpuRegs(core, i).cpsr() >> 2n) & 3n);
+      return s === 'run' ? `EL${el}` : `EL${el}, asleep in ${s.toUpperCase()}`;
+    },
+  };
+}
+
 /** The board's CPUs as threads: CPU i is thread i + 1, named cpu<i>. */
-export function machineTarget(core: Core, cpus: BoardCpus = singleCpu(core)): DebugTarget {
+export function machineTarget(core: Core, cpus: BoardCpus = core.numCpus > 1 ? smpCpus(core) : singleCpu(core)): DebugTarget {
   const made: DebugThread[] = [];
   const thread = (i: number): DebugThread => (made[i] ??= {
     id: i + 1, name: `cpu${i}`,
