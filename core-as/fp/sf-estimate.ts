@@ -74,7 +74,9 @@ export function fpRSqrtEstimate(v: u64, N: u32, fpcr: u32): u64 {
     while (((fraction >> 51) & 1) == 0) { fraction = (fraction << 1) & 0xfffffffffffff; exp--; }
     fraction = (fraction << 1) & 0xfffffffffffff;
   }
-  const scaled: u32 = (exp & 1) == 0 ? <u32>(0x80 | (fraction >> 45)) : <u32>(0x100 | (fraction >> 44));
+  // An odd biased exponent is an even power of two: the value scales into [0.25, 0.5) ('01':fraction);
+  // an even one into [0.5, 1.0) ('1':fraction).
+  const scaled: u32 = (exp & 1) != 0 ? <u32>(0x80 | (fraction >> 45)) : <u32>(0x100 | (fraction >> 44));
   const resultExp = ((N == 16 ? 44 : N == 32 ? 380 : 3068) - exp) >> 1;
   const est = recipSqrtEstimate(scaled);
   return pack(0, resultExp, <u64>(est & 0xff) << 44, N);

@@ -167,11 +167,17 @@ describe('FP special cases (Arm ARM pseudocode)', () => {
     expect([hex(r.v), r.fpsr]).toEqual(['0x7f800000', DZC]);
     expect(hex(one(F.v2misc(0, 0, 1, 0, 0x1c, 0, 1), 0x80000000n).v)).toBe('0xffffffffff800000'); // lane 1 (< 2^31) is all ones
   });
-  it('FRSQRTE(4.0f) = 0x3eb48000', () => {
-    // 4.0: biased exponent 129 (odd) → scaled = '1':fraction<51:44> = 256; RecipSqrtEstimate(256):
-    // a = ((256 >> 1) << 1 + 1) * 2 = 514, the largest b with 514 (b+1)^2 < 2^28 is 721, r = 361;
-    // result_exp = (380 - 129) DIV 2 = 125; fraction = 361<7:0> = 0x69 → 0x3eb48000.
-    expect(hex(one(F.s2misc(1, 1, 0, 0x1d, 0, 1), s(4)).v)).toBe('0x3eb48000');
+  it('FRSQRTE(4.0f) = 0x3eff8000, FRSQRTE(2.0f) = 0x3f348000; a double denormal 0x0002000000000000 → 0x5ff6900000000000', () => {
+    // 4.0: biased exponent 129, odd: scaled = '01':fraction<51:45> = 128; RecipSqrtEstimate(128):
+    // a = 257, b stops at 1022 (257 * 1023^2 >= 2^28), r = 511; result_exp = (380 - 129) DIV 2 = 125;
+    // fraction = 511<7:0> = 0xff → 0x3eff8000 (~ 1/sqrt(4)).
+    expect(hex(one(F.s2misc(1, 1, 0, 0x1d, 0, 1), s(4)).v)).toBe('0x3eff8000');
+    // 2.0: biased exponent 128, even: scaled = '1':fraction<51:44> = 256; RecipSqrtEstimate(256):
+    // a = 514, b stops at 722 (514 * 723^2 >= 2^28), r = 361 = 0x169; result_exp = 252 DIV 2 = 126 → 0x3f348000.
+    expect(hex(one(F.s2misc(1, 1, 0, 0x1d, 0, 1), s(2)).v)).toBe('0x3f348000');
+    // Denormal: fraction<49> is the top bit: two shifts (exp = -2, even), then the leading one is
+    // dropped: scaled = '1':0 = 256 → 361; result_exp = (3068 + 2) DIV 2 = 1535.
+    expect(hex(one(F.s2misc(1, 1, 1, 0x1d, 0, 1), 0x0002000000000000n).v)).toBe(hex(0x5ff6900000000000n));
   });
   it('FJCVTZS: the low 32 bits of the truncated value, Z only for an exact in-range conversion', () => {
     let r = one(F.fjcvtzs(5, 1), d(2 ** 32 + 7));
@@ -181,6 +187,7 @@ describe('FP special cases (Arm ARM pseudocode)', () => {
     r = one(F.fjcvtzs(5, 1), d(-0));
     expect([hex(r.x[5]), r.nzcv]).toEqual(['0x0', 0]);
   });
+  // Reported upstream as QEMU issue 2375 (gitlab.com/qemu-project/qemu/-/issues/2375).
   it('QEMU 7.2 divergence: FJCVTZS of a positive denormal with FPCR.FZ = 1 leaves Z = 0 (Arm ARM FPToFixedJS: sign 0, value 0.0, op<51:0> nonzero); QEMU 7.2 sets Z', () => {
     const r = one(F.fjcvtzs(5, 1), 0x000000007fc00000n, 0n, 0n, FZ);
     expect([hex(r.x[5]), r.nzcv, r.fpsr]).toEqual(['0x0', 0, IDC]);

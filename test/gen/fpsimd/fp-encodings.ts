@@ -157,6 +157,21 @@ export const FP_VECTOR_CLASSES: EncodingClass[] = [
       return k === 0 ? F.fcmla(Q, size, r.int(4), v(r), v(r), v(r)) : F.fcadd(Q, size, r.int(2), v(r), v(r), v(r));
     },
   },
+
+  {
+    // The estimate and step instructions, often enough to meet every exponent parity and range.
+    name: 'fpv-estimate',
+    gen: (r) => {
+      const k = r.int(6);
+      const sz = r.int(2);
+      if (k === 0) return r.bool(0.3) ? F.s2miscH(r.int(2), 1, 0x1d, v(r), v(r)) : F.s2misc(r.int(2), 1, sz, 0x1d, v(r), v(r)); // FRECPE/FRSQRTE
+      if (k === 1) return r.bool(0.3) ? F.v2miscH(r.int(2), r.int(2), 1, 0x1d, v(r), v(r)) : F.v2misc(sz ? 1 : r.int(2), r.int(2), 1, sz, 0x1d, v(r), v(r));
+      if (k === 2) return r.bool(0.3) ? F.s2miscH(0, 1, 0x1f, v(r), v(r)) : F.s2misc(0, 1, sz, 0x1f, v(r), v(r)); // FRECPX
+      if (k === 3) return F.v2misc(r.int(2), r.int(2), 1, 0, 0x1c, v(r), v(r)); // URECPE/URSQRTE
+      if (k === 4) return r.bool(0.3) ? F.s3sameH(0, r.int(2), 7, v(r), v(r), v(r)) : F.s3same(0, r.int(2), sz, 0x1f, v(r), v(r), v(r)); // FRECPS/FRSQRTS
+      return F.v3same(sz ? 1 : r.int(2), 0, r.int(2), sz, 0x1f, v(r), v(r), v(r));
+    },
+  },
 ];
 
 export const FP_CLASSES: EncodingClass[] = [...FP_SCALAR_CLASSES, ...FP_VECTOR_CLASSES];
