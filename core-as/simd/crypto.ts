@@ -7,8 +7,6 @@ import { AES_INV_SBOX, AES_SBOX, commit, TMP, vreg } from './vreg';
 
 @inline function F8(e: u32, off: u32): u32 { return <u32>load<u8>(e + off); }
 
-let sboxReady = false;
-
 @inline function xtime(b: u32): u32 { return ((b << 1) ^ ((b & 0x80) != 0 ? 0x1b : 0)) & 0xff; }
 
 function gmul(a: u32, b: u32): u32 {
@@ -36,7 +34,6 @@ function initSbox(): void {
     store<u8>(AES_SBOX + x, <u8>s);
     store<u8>(AES_INV_SBOX + s, <u8>x);
   }
-  sboxReady = true;
 }
 
 // ShiftRows / InvShiftRows as byte permutations of the 16-byte state (column-major).
@@ -44,7 +41,7 @@ const SHIFT: StaticArray<u8> = [0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6
 const INV_SHIFT: StaticArray<u8> = [0, 13, 10, 7, 4, 1, 14, 11, 8, 5, 2, 15, 12, 9, 6, 3];
 
 export function execAes(e: u32): void {
-  if (!sboxReady) initSbox();
+  if (load<u8>(AES_SBOX) != 0x63) initSbox(); // S(0) = 0x63: built (linear memory may have been cleared since)
   const op = F8(e, D_RA);
   const d = F8(e, D_RD);
   const na = vreg(F8(e, D_RN)), da = vreg(d);
