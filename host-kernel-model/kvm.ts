@@ -69,6 +69,8 @@ export class HostVm {
     this.console = new Pl011((b) => { this.consoleOut.push(b); onConsole(this, b); });
   }
   get name(): string { return this.cfg.name; }
+  /** Bytes of the host's per-gfn bookkeeping of this VM (memslot pages and pins, given and guest-shared gfns). */
+  bookkeepingBytes(): number { return this.slot.pages.denseBytes + this.slot.pinned.denseBytes + this.given.denseBytes + this.guestShared.denseBytes; }
   get isProtected(): boolean { return this.cfg.protected; }
   consoleText(): string { return Buffer.from(this.consoleOut).toString('latin1'); }
 }
