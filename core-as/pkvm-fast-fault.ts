@@ -5,8 +5,9 @@
 // donation itself happens (host-kernel-model/fault-fast-path.ts sets the parameters per guest run
 // and takes the log afterwards; test/host/fault-fast-path.test.ts compares both paths):
 //
-// - host (user_mem_abort): the page is the host allocator's next free one (its bitmap, cursor and
-//   free count live here, HOST_ALLOC_MAP / PF_ALLOC_*), taken and zeroed; the host's memcache top-up
+// - host (user_mem_abort): the page is the host allocator's next free one (its page bytes, cursor
+//   and free count live here, HOST_ALLOC_MAP / PF_ALLOC_*), taken and zeroed (unless known to be
+//   zero already); the host's memcache top-up
 //   and the hyp's pkvm_refill_memcache() would move nothing (checked: the host's memcache holds
 //   PF_MC_MIN pages, EL2's at least as many), so they are not needed;
 // - hyp (__pkvm_host_donate_guest, mem_protect.c): the page is host OWNED in hyp_vmemmap
@@ -36,6 +37,8 @@ import { pgtableDescend } from './pgtable-descend';
 const ADDR_47_12: u64 = 0x0000_ffff_ffff_f000;
 const PKVM_ID_GUEST: u64 = 2;
 const DONATION: u64 = 2; // KVM_HOST_INVALID_PTE_TYPE_DONATION, bits 63:60
+const PAGE_USED: u8 = 1; // HostPageAllocator's page bytes (host-kernel-model/page-alloc.ts)
+const PAGE_FREE_ZERO: u8 = 2;
 const PKVM_PAGE_OWNED: u32 = 0;
 const PKVM_PAGE_SHARED_OWNED: u32 = 1;
 const PKVM_NOPAGE: u32 = 3;
@@ -85,7 +88,7 @@ function allocNextFree(): i32 {
   let i = load<u32>(PKVM_FAST + PF_ALLOC_CURSOR);
   for (let n: u32 = 0; n < pages; n++, i++) {
     if (i >= pages) i = 0;
-    if (load<u8>(HOST_ALLOC_MAP + i) == 0) return <i32>i;
+    if (load<u8>(HOST_ALLOC_MAP + i) != PAGE_USED) return <i32>i;
   }
   return -1;
 }
@@ -138,13 +141,19 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
     if (hostMapped && ((old & 3) != 3 || (old & ADDR_47_12) != pa)) return false;
   }
 
-  // Host: take the page (HostPageAllocator.takeIndex) and zero it.
-  store<u8>(HOST_ALLOC_MAP + <u32>i, 1);
+  // Host: take the page (HostPageAllocator.takeIndex) and zero it, unless it is known to be zero
+  // already (PAGE_FREE_ZERO: nothing wrote it since RAM was zeroed; zeroing 4 KiB of memory that
+  // is not in the cache is most of what a fault costs).
+  const a = HOST_ALLOC_MAP + <u32>i;
+  const zero = load<u8>(a) == PAGE_FREE_ZERO;
+  store<u8>(a, PAGE_USED);
   store<u32>(p + PF_ALLOC_FREE, load<u32>(p, PF_ALLOC_FREE) - 1);
   store<u32>(p + PF_ALLOC_CURSOR, <u32>i + 1);
   const host = ramHost(pa);
-  memory.fill(host, 0, 4096);
-  invalidateCode(host, 4096);
+  if (!zero) {
+    memory.fill(host, 0, 4096);
+    invalidateCode(host, 4096);
+  }
   store<u8>(backed, load<u8>(backed) | <u8>(<u32>1 << (bit & 7)));
   if (share) {
     if ((he & 1) != 0) {

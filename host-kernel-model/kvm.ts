@@ -104,7 +104,9 @@ export class HostKvm {
     const lo = core.ramBase + HOST_RESERVED_LOW;
     const pages = Number((el2.carveout.base - lo) / PAGE);
     this.fastPath = opts.faultFastPath ?? true;
-    this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined);
+    // The host's RAM is as the core's init left it: zero (HostKvm is built on a fresh machine).
+    this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined, true);
+    this.mem.onWrite = (pa, n) => this.alloc.noteWrite(pa, n);
     if (this.fastPath) installFaultFastPath(this);
   }
 
