@@ -1,4 +1,5 @@
 // `npm run bench`: all benchmarks, one table, JSON in bench/results/latest.json.
+// `npm run bench -- faults` (or `cpu`, `mmu`, `gic`): only those groups, JSON in bench/results/latest-<groups>.json.
 import { benchCpu } from './cpu';
 import { benchFaults } from './faults';
 import { benchGic } from './gic';
@@ -7,16 +8,29 @@ import { benchWalkbench } from './walkbench';
 import { printTable, writeJson, type Row } from './table';
 import { Progress } from '../cli/progress';
 
+const groups = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const known = ['cpu', 'mmu', 'faults', 'gic'];
+for (const g of groups) {
+  if (!known.includes(g)) {
+    console.error(`bench: unknown group '${g}' (groups: ${known.join(', ')})`);
+    process.exit(2);
+  }
+}
+const want = (g: string): boolean => groups.length === 0 || groups.includes(g);
+
 const rows: Row[] = [];
 // A progress line on a terminal (cli/progress.ts): which group runs, how many are done.
 const progress = new Progress('bench');
-const groups: [string, () => Row[] | Promise<Row[]>][] = [['cpu', benchCpu], ['mmu', benchWalk], ['walkbench', benchWalkbench], ['faults', benchFaults], ['gic', benchGic]];
-for (const [i, [name, run]] of groups.entries()) {
-  progress.update({ done: i, total: groups.length, note: name }, true);
+const all: [string, () => Row[] | Promise<Row[]>][] = [
+  ['cpu', benchCpu], ['mmu', benchWalk], ['mmu', benchWalkbench], ['faults', benchFaults], ['gic', benchGic],
+];
+const selected = all.filter(([g]) => want(g));
+for (const [i, [name, run]] of selected.entries()) {
+  progress.update({ done: i, total: selected.length, note: name }, true);
   rows.push(...(await run()));
 }
 progress.clear();
 printTable(rows);
-const out = new URL('./results/latest.json', import.meta.url).pathname;
+const out = new URL(`./results/latest${groups.length ? `-${groups.join('-')}` : ''}.json`, import.meta.url).pathname;
 writeJson(rows, out);
 console.log(`\nwrote ${out}`);

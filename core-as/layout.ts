@@ -79,6 +79,8 @@ export const PF_ALLOC_PAGES: u32 = 112; // u32 pages it manages (bitmap bytes at
 export const PF_ALLOC_CURSOR: u32 = 116; // u32 next-fit cursor (hyp-independent host state)
 export const PF_ALLOC_FREE: u32 = 120; // u32 free pages
 export const PF_LOG_COUNT: u32 = 124; // u32 entries in PKVM_FAST_LOG not yet taken by TypeScript
+export const PF_SHARE: u32 = 128; // u32 0: donate (a protected VM), 1: share (a non-protected VM, host_share_guest)
+export const PF_HOST_IDMAP: u32 = 136; // u64 a level-3 host idmap descriptor but its address (what a host abort maps)
 
 
 export const RAM_BASE_PA: u64 = 0x4000_0000;

@@ -12,11 +12,16 @@
  * The host page allocator's bitmap and hyp_vmemmap live in the core's memory for it (kvm.ts,
  * hyp/hosted-el2.ts), so pages are handed out in the order the host would hand them out.
  *
+ * A non-protected VM's fault is served the same way with __pkvm_host_share_guest's result instead
+ * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED), when the host
+ * stage-2 maps the page or has the empty level-3 entry its host abort idmaps (a block mapped by
+ * the abort is left to the full path).
+ *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
- * bitmap, a board with an IOMMU (DMA references are the hyp's TypeScript state), or a non-protected
- * VM (shares) always takes the full path. test/host/fault-fast-path.test.ts runs guests both ways
- * and compares all of RAM, the vmemmap and the host's bookkeeping.
+ * bitmap or a board with an IOMMU (DMA references are the hyp's TypeScript state) always takes the
+ * full path. test/host/fault-fast-path.test.ts runs guests both ways and compares all of RAM, the
+ * vmemmap and the host's bookkeeping.
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
@@ -24,8 +29,8 @@ import type { PkvmHypVm } from '../hyp/hyp-vm';
 import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
 import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
-import { KVM_PGTABLE_PROT_RWX, pkvm_mkstate } from '../hyp/pgtable-defs';
-import { PKVM_PAGE_OWNED } from '../hyp/page-state';
+import { KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_PROT_RWX, PKVM_HOST_MEM_PROT, kvm_init_valid_leaf_pte, pkvm_mkstate } from '../hyp/pgtable-defs';
+import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED } from '../hyp/page-state';
 import { pkvm_dma_refs } from '../hyp/iommu/dma-refs';
 
 /** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
@@ -57,6 +62,8 @@ export function installFaultFastPath(kvm: HostKvm): void {
   dv.setUint32(p + L.PF_HOST_PGD_SHIFT, 9 * (5 - host.start_level) + 3, true);
   dv.setBigUint64(p + L.PF_HOST_LIMIT, 1n << BigInt(host.ia_bits), true);
   dv.setUint32(p + L.PF_HOST_VMID, hyp.host_mmu.mmu.vmid, true);
+  // the level-3 idmap a host abort on memory writes (host_stage2_idmap(), PKVM_HOST_MEM_PROT)
+  dv.setBigUint64(p + L.PF_HOST_IDMAP, kvm_init_valid_leaf_pte(0n, stage2_set_prot_attr(host, PKVM_HOST_MEM_PROT).attr, KVM_PGTABLE_LAST_LEVEL), true);
   dv.setUint32(p + L.PF_MC_MIN, Number(KVM_MMU_CACHE_MIN_PAGES), true);
   dv.setBigUint64(p + L.PF_ALLOC_BASE, kvm.alloc.base, true);
   dv.setUint32(p + L.PF_ALLOC_PAGES, kvm.alloc.pages, true);
@@ -65,14 +72,17 @@ export function installFaultFastPath(kvm: HostKvm): void {
 
   // Per hyp VM (a handle's next VM is a new object): its host VM and the leaf attributes of a
   // donated page, or null when the path cannot serve it.
-  const served = new WeakMap<PkvmHypVm, { vm: HostVm; attr: bigint } | null>();
-  const servedVm = (hvm: PkvmHypVm): { vm: HostVm; attr: bigint } | null => {
+  // A protected VM's pages are donated (OWNED in its stage-2), a non-protected VM's shared
+  // (SHARED_BORROWED, with the R|W|X handleMemFault() asks for).
+  const served = new WeakMap<PkvmHypVm, { vm: HostVm; attr: bigint; share: boolean } | null>();
+  const servedVm = (hvm: PkvmHypVm): { vm: HostVm; attr: bigint; share: boolean } | null => {
     let s = served.get(hvm);
     if (s === undefined) {
       const vm = kvm.vms.find((v) => v.handle === hvm.handle && v.state !== 'destroyed');
-      const r = stage2_set_prot_attr(hvm.pgt, pkvm_mkstate(KVM_PGTABLE_PROT_RWX, PKVM_PAGE_OWNED));
+      const share = !hvm.is_protected;
+      const r = stage2_set_prot_attr(hvm.pgt, pkvm_mkstate(KVM_PGTABLE_PROT_RWX, share ? PKVM_PAGE_SHARED_BORROWED : PKVM_PAGE_OWNED));
       // (a backed bitmap outside the core: the memslot was too large for one)
-      s = hvm.is_protected && vm && vm.slot.pages.bits.buffer === mem.buffer && !r.ret && hvm.pgt.pgd !== null ? { vm, attr: r.attr } : null;
+      s = vm && vm.isProtected === hvm.is_protected && vm.slot.pages.bits.buffer === mem.buffer && !r.ret && hvm.pgt.pgd !== null ? { vm, attr: r.attr, share } : null;
       served.set(hvm, s);
     }
     return s;
@@ -85,8 +95,9 @@ export function installFaultFastPath(kvm: HostKvm): void {
       if (pkvm_dma_refs(hyp) !== undefined) return; // (DMA references are the hyp's TypeScript state)
       const s = servedVm(vcpu.vm);
       if (s === null) return;
-      const { vm, attr } = s;
+      const { vm, attr, share } = s;
       const g = vcpu.vm.pgt;
+      dv.setUint32(p + L.PF_SHARE, share ? 1 : 0, true);
       dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
       dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd!, true);
       dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
@@ -120,7 +131,7 @@ export function installFaultFastPath(kvm: HostKvm): void {
         vm.faults++;
         if (trace) {
           const t = BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!);
-          trace.emitAt(t, 'donate', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)} (in the core)`);
+          trace.emitAt(t, vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)} (in the core)`);
         }
       }
       dv.setUint32(p + L.PF_LOG_COUNT, 0, true);

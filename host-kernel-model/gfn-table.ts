@@ -6,6 +6,11 @@
  * (then the keys outside, in insertion order).
  */
 
+function pfnOf(pa: bigint): number {
+  if ((pa & 0xfffn) !== 0n || pa >> 44n !== 0n) throw new RangeError(`gfn table: 0x${pa.toString(16)} is not a page below 16 TiB`);
+  return Number(pa >> 12n);
+}
+
 abstract class GfnBits {
   /** One bit per memslot page: the gfn is present. */
   readonly bits: Uint8Array;
@@ -47,21 +52,27 @@ abstract class GfnBits {
     }
   }
   protected gfnOf(i: number): bigint { return BigInt(this.first + i); }
+  /** Bytes of the dense tables (what the table costs per memslot page, times npages). */
+  get denseBytes(): number { return this.bits.byteLength; }
 }
 
-/** gfn → physical address (a backing page), dense over the memslot. */
+/**
+ * gfn → physical address of a backing page, dense over the memslot: the page frame number in 32
+ * bits (PAs below 16 TiB, page-aligned: 4 bytes and a bit per memslot page).
+ */
 export class GfnMap extends GfnBits implements Map<bigint, bigint> {
-  private readonly pa: Float64Array;
+  private readonly pfn: Uint32Array;
   private readonly outside = new Map<bigint, bigint>();
   constructor(firstGfn: bigint, npages: number, bits?: Uint8Array) {
     super(firstGfn, npages, bits);
-    this.pa = new Float64Array(npages);
+    this.pfn = new Uint32Array(npages);
   }
+  get denseBytes(): number { return super.denseBytes + this.pfn.byteLength; }
   get size(): number { return this.count + this.outside.size; }
   get(gfn: bigint): bigint | undefined {
     const i = this.index(gfn);
     if (i < 0) return this.outside.get(gfn);
-    return this.test(i) ? BigInt(this.pa[i]!) : undefined;
+    return this.test(i) ? BigInt(this.pfn[i]!) << 12n : undefined;
   }
   has(gfn: bigint): boolean {
     const i = this.index(gfn);
@@ -70,13 +81,16 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
   set(gfn: bigint, pa: bigint): this {
     const i = this.index(gfn);
     if (i < 0) this.outside.set(gfn, pa);
-    else { this.pa[i] = Number(pa); this.mark(i); }
+    else { this.pfn[i] = pfnOf(pa); this.mark(i); }
     return this;
   }
   /** set() with Numbers (the fast path's log). */
   setNumber(gfn: number, pa: number): void {
     const i = gfn - this.first;
-    if (i >= 0 && i < this.npages) { this.pa[i] = pa; this.mark(i); } else this.outside.set(BigInt(gfn), BigInt(pa));
+    const pfn = pa / 4096;
+    if (i < 0 || i >= this.npages) this.outside.set(BigInt(gfn), BigInt(pa));
+    else if ((pfn >>> 0) === pfn) { this.pfn[i] = pfn; this.mark(i); }
+    else throw new RangeError(`gfn table: 0x${pa.toString(16)} is not a page below 16 TiB`);
   }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);
@@ -84,7 +98,7 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
   }
   clear(): void { this.bits.fill(0); this.count = 0; this.outside.clear(); }
   *entries(): MapIterator<[bigint, bigint]> {
-    for (const i of this.indices()) yield [this.gfnOf(i), BigInt(this.pa[i]!)];
+    for (const i of this.indices()) yield [this.gfnOf(i), BigInt(this.pfn[i]!) << 12n];
     yield* this.outside.entries();
   }
   *keys(): MapIterator<bigint> { for (const [k] of this.entries()) yield k; }

@@ -21,6 +21,8 @@ export class HostMemory implements PhysMem {
   readonly ramSize: bigint;
   /** Host stage-2 aborts taken (each one a lazy idmap by the hyp). */
   aborts = 0;
+  /** Told of every write (the page allocator forgets that a free page written to is zero). */
+  onWrite: ((pa: bigint, n: number) => void) | null = null;
   constructor(readonly core: Core, readonly pkvm: Pkvm) {
     this.ramBase = core.ramBase;
     this.ramSize = BigInt(core.ramSize);
@@ -42,8 +44,8 @@ export class HostMemory implements PhysMem {
 
   isMemory(pa: bigint): boolean { return this.core.isRam(pa); }
   readU64(pa: bigint): bigint { this.checkRange(pa, 8, false); return this.core.readPhysU64(pa); }
-  writeU64(pa: bigint, v: bigint): void { this.checkRange(pa, 8, true); this.core.writePhysU64(pa, v); }
+  writeU64(pa: bigint, v: bigint): void { this.checkRange(pa, 8, true); this.onWrite?.(pa, 8); this.core.writePhysU64(pa, v); }
   zeroPage(pa: bigint): void { this.checkRange(pa & ~0xfffn, 4096, true); this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { this.checkRange(pa, n, false); return this.core.readPhys(pa, n); }
-  writeBytes(pa: bigint, b: Uint8Array): void { this.checkRange(pa, b.length, true); this.core.writePhys(pa, b); }
+  writeBytes(pa: bigint, b: Uint8Array): void { this.checkRange(pa, b.length, true); this.onWrite?.(pa, b.length); this.core.writePhys(pa, b); }
 }

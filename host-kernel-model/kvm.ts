@@ -69,6 +69,8 @@ export class HostVm {
     this.console = new Pl011((b) => { this.consoleOut.push(b); onConsole(this, b); });
   }
   get name(): string { return this.cfg.name; }
+  /** Bytes of the host's per-gfn bookkeeping of this VM (memslot pages and pins, given and guest-shared gfns). */
+  bookkeepingBytes(): number { return this.slot.pages.denseBytes + this.slot.pinned.denseBytes + this.given.denseBytes + this.guestShared.denseBytes; }
   get isProtected(): boolean { return this.cfg.protected; }
   consoleText(): string { return Buffer.from(this.consoleOut).toString('latin1'); }
 }
@@ -102,7 +104,9 @@ export class HostKvm {
     const lo = core.ramBase + HOST_RESERVED_LOW;
     const pages = Number((el2.carveout.base - lo) / PAGE);
     this.fastPath = opts.faultFastPath ?? true;
-    this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined);
+    // The host's RAM is as the core's init left it: zero (HostKvm is built on a fresh machine).
+    this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined, true);
+    this.mem.onWrite = (pa, n) => this.alloc.noteWrite(pa, n);
     if (this.fastPath) installFaultFastPath(this);
   }
 

@@ -1,27 +1,40 @@
 /**
  * The host's page allocator over the RAM it owns (everything outside the hyp carve-out and the
- * host's reserved low memory): a bitmap, first fit from the lowest address, so runs are
- * deterministic. Contiguous aligned runs serve the hyp's VM structures and stage-2 PGDs.
+ * host's reserved low memory): a byte per page, next fit from a cursor, so runs are deterministic.
+ * Contiguous aligned runs serve the hyp's VM structures and stage-2 PGDs.
+ *
+ * A free page is either of unknown contents or known to be zero: never written since the memory
+ * was zeroed (the core's init zeroes all RAM, and HostKvm takes the host's RAM as init left it).
+ * Whoever zeroes a page it allocates may skip a page that was known zero (the stage-2 fault fast
+ * path does: it is most of what a fault costs); a write of the host to a free page (HostMemory)
+ * makes it unknown (noteWrite), and a freed page is unknown.
  */
 export interface HostPageAllocatorStorage {
-  /** A byte per page, zeroed: 1 = in use. */
+  /** A byte per page: PAGE_FREE, PAGE_USED or PAGE_FREE_ZERO. */
   used: Uint8Array;
   /** [0] the next-fit cursor, [1] the free page count. */
   state: Uint32Array;
 }
 
+/** Free, contents unknown. */
+export const PAGE_FREE = 0;
+export const PAGE_USED = 1;
+/** Free and known to be zero. */
+export const PAGE_FREE_ZERO = 2;
+
 export class HostPageAllocator {
   private readonly used: Uint8Array;
   private readonly state: Uint32Array;
   /**
-   * `storage`: where the bitmap, cursor and free count live (the core's linear memory, where its
-   * stage-2 fault fast path allocates with the same rule); default: arrays of its own.
+   * `storage`: where the page bytes, cursor and free count live (the core's linear memory, where its
+   * stage-2 fault fast path allocates with the same rule); default: arrays of its own. `zeroed`: the
+   * pages are zero now (no write reached them since the core's init zeroed RAM).
    */
-  constructor(readonly base: bigint, readonly pages: number, storage?: HostPageAllocatorStorage) {
+  constructor(readonly base: bigint, readonly pages: number, storage?: HostPageAllocatorStorage, zeroed = false) {
     if (storage && storage.used.length < pages) throw new RangeError('host page allocator: bitmap too small');
     this.used = storage ? storage.used.subarray(0, pages) : new Uint8Array(pages);
     this.state = storage?.state ?? new Uint32Array(2);
-    this.used.fill(0);
+    this.used.fill(zeroed ? PAGE_FREE_ZERO : PAGE_FREE);
     this.cursor = 0;
     this.nfree = pages;
   }
@@ -43,13 +56,13 @@ export class HostPageAllocator {
   nextFree(): number {
     for (let n = 0; n < this.pages; n++) {
       const i = (this.cursor + n) % this.pages;
-      if (!this.used[i]) return i;
+      if (this.used[i] !== PAGE_USED) return i;
     }
     return -1;
   }
   /** alloc() of page index i = nextFree(). */
   takeIndex(i: number): void {
-    this.used[i] = 1;
+    this.used[i] = PAGE_USED;
     this.nfree--;
     this.cursor = i + 1;
   }
@@ -60,9 +73,9 @@ export class HostPageAllocator {
     for (let i = 0; i + count <= this.pages; i++) {
       if ((basePfn + i) % alignPages !== 0) continue;
       let ok = true;
-      for (let j = 0; j < count; j++) if (this.used[i + j]) { ok = false; i += j; break; }
+      for (let j = 0; j < count; j++) if (this.used[i + j] === PAGE_USED) { ok = false; i += j; break; }
       if (!ok) continue;
-      for (let j = 0; j < count; j++) this.used[i + j] = 1;
+      for (let j = 0; j < count; j++) this.used[i + j] = PAGE_USED;
       this.nfree -= count;
       return this.base + BigInt(i) * 4096n;
     }
@@ -72,9 +85,16 @@ export class HostPageAllocator {
   free(pa: bigint, count = 1): void {
     for (let j = 0; j < count; j++) {
       const i = Number((pa - this.base) >> 12n) + j;
-      if (i < 0 || i >= this.pages || !this.used[i]) throw new Error(`host page allocator: double free of 0x${(pa + BigInt(j) * 4096n).toString(16)}`);
-      this.used[i] = 0;
+      if (i < 0 || i >= this.pages || this.used[i] !== PAGE_USED) throw new Error(`host page allocator: double free of 0x${(pa + BigInt(j) * 4096n).toString(16)}`);
+      this.used[i] = PAGE_FREE;
       this.nfree++;
     }
+  }
+
+  /** The host wrote [pa, pa + n): a free page there is no longer known zero. */
+  noteWrite(pa: bigint, n: number): void {
+    if (n <= 0) return;
+    const first = Number((pa - this.base) >> 12n), last = Number((pa + BigInt(n - 1) - this.base) >> 12n);
+    for (let i = Math.max(first, 0); i <= Math.min(last, this.pages - 1); i++) if (this.used[i] === PAGE_FREE_ZERO) this.used[i] = PAGE_FREE;
   }
 }
