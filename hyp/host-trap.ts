@@ -20,6 +20,21 @@ export function faultIpa(hpfar: bigint, far: bigint): bigint {
   return ((hpfar >> 4n) << 12n) | (far & 0xfffn);
 }
 
+/** ESR_ELx.S1PTW (ISS bit 7). */
+export const ESR_ELx_S1PTW = 1 << 7;
+
+/**
+ * host_inject_mem_abort(): the syndrome the host takes for a stage-2 abort EL2 refused. The EC says
+ * where the abort came from: a lower-EL abort from EL0 stays DABT_LOW/IABT_LOW, one from EL1 is
+ * repainted as DABT_CUR/IABT_CUR. S1PTW, which a stage-1 abort never has, is set so that the host's
+ * abort handler can tell this abort from its own faults (the bit is RES0 at EL1 but kept).
+ */
+export function host_inject_mem_abort(esr: bigint, spsr: bigint): { ec: number; iss: number } {
+  let ec = ESR_EC(esr);
+  if (((spsr >> 2n) & 3n) !== 0n) ec = ec === EC_DABT_LOW ? EC_DABT_CUR : ec === EC_IABT_LOW ? EC_IABT_CUR : ec;
+  return { ec, iss: Number(esr & 0x1ffffffn) | ESR_ELx_S1PTW };
+}
+
 export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrapResult {
   const c = el2.core;
   const esr = c.sysreg(SR.ESR_EL2);
@@ -48,9 +63,9 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
       const ret = el2.pkvm.handleHostMemAbort(ipa);
       c.exceptionReturn(); // back to the faulting instruction
       if (ret === 0 || ret === -EEXIST) return 'continue';
-      // host_inject_mem_abort(): the host takes the abort itself, as from its own EL.
       el2.trace.emit('host-abort', `host access to 0x${ipa.toString(16)} refused (${ret})`);
-      c.injectException(1, ec === EC_DABT_LOW ? EC_DABT_CUR : EC_IABT_CUR, Number(esr & 0x1ffffffn), far);
+      const inj = host_inject_mem_abort(esr, c.sysreg(SR.SPSR_EL2));
+      c.injectException(1, inj.ec, inj.iss, far);
       return 'continue';
     }
     default:

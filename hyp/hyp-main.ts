@@ -62,9 +62,11 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __vgic_v3_save_aprs: () => {},
   __vgic_v3_restore_vmcr_aprs: () => {},
 
+  /* x1 = the host's struct kvm_vcpu: it must be the one behind the vCPU loaded on this CPU. */
   __kvm_vcpu_run: (hyp, c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
-    setRet(c, vcpu && hyp.vcpu_run ? hyp.vcpu_run(vcpu) : -EINVAL);
+    const ok = vcpu && vcpu.host_vcpu === u64(c[1]) && hyp.vcpu_run;
+    setRet(c, ok ? hyp.vcpu_run!(vcpu) : -EINVAL);
   },
 
   __pkvm_host_share_hyp: (hyp, c) => setRet(c, __pkvm_host_share_hyp(hyp, u64(c[1]))),

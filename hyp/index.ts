@@ -26,6 +26,7 @@ import { __hyp_set_page_state_range } from './mem-protect';
 import { RESERVED_ENTRY, VmTableEntry, get_vm_by_handle } from './pkvm';
 import { handle_host_hcall } from './hypercalls';
 import { checkInvariants } from './invariants';
+import { DEFAULT_HOST_ID_REGS, IdRegs } from './pvm-features';
 
 export interface PkvmOptions {
   /** Physical CPUs (per-CPU loaded vCPU, prot_finalize). Default 1. */
@@ -38,6 +39,8 @@ export interface PkvmOptions {
   warnIsFatal?: boolean;
   tlb?: Partial<KvmTlbOps>;
   vcpuRun?: KvmVcpuRunHook;
+  /** The CPU's sanitised ID registers protected vCPUs are restricted from (default DEFAULT_HOST_ID_REGS). */
+  idRegs?: IdRegs;
   /** Storage of hyp_vmemmap (8 zeroed bytes per RAM page); default: a buffer of its own. */
   vmemmapBacking?: Uint8Array;
 }
@@ -68,6 +71,7 @@ export class Pkvm {
   readonly nr_cpus: number;
   readonly debug: boolean;
   readonly tlb: KvmTlbOps;
+  readonly idRegs: IdRegs;
   vcpu_run: KvmVcpuRunHook | null;
 
   constructor(
@@ -93,6 +97,7 @@ export class Pkvm {
       flush_vm_context: opts.tlb?.flush_vm_context ?? noop,
     };
     this.vcpu_run = opts.vcpuRun ?? null;
+    this.idRegs = opts.idRegs ?? DEFAULT_HOST_ID_REGS;
     this.hyp_memory = [{ base: mem.ramBase, size: mem.ramSize }];
     this.vmemmap = new HypVmemmap(mem.ramBase, mem.ramSize, opts.vmemmapBacking);
     this.vm_table = new Array<VmTableEntry>(KVM_MAX_PVMS).fill(null);

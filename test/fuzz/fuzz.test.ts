@@ -87,7 +87,7 @@ describe('reference model (no machine)', () => {
     expect(call('__pkvm_host_donate_guest', P + 1n, 0x40000n)).toBe(-EPERM); /* gfn taken */
     expect(call('__pkvm_host_donate_guest', P + 1n, 1n << 28n)).toBe(-ERANGE);
     expect(m.hostAccess(P << 12n, false)).toEqual({ ok: false, errno: -EPERM });
-    expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(-EBUSY); /* loaded (a WARN upstream) */
+    expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(-EINVAL); /* loaded: get_pkvm_unref_hyp_vm_locked (no WARN) */
     m.hcall(hcallId('__pkvm_vcpu_put'), []);
     m.hcall(hcallId('__pkvm_vcpu_load'), [0x1001n, 0n]);
     expect(call('__pkvm_host_share_guest', P + 1n, 0x40000n, 1n, 0xbn)).toBe(0);
@@ -105,6 +105,19 @@ describe('reference model (no machine)', () => {
     expect(m.page(P + 1n)).toMatchObject({ host: 'OWNED', shareCount: 0 });
   });
 
+  it('non-protected VM teardown in upstream order: start_teardown, then unshare (a dying VM is still referenced), finalize', () => {
+    const { m, call } = mk();
+    m.hcall(hcallId('__pkvm_vcpu_load'), [0x1001n, 0n]);
+    expect(call('__pkvm_host_share_guest', P + 1n, 0x40000n, 1n, 0xbn)).toBe(0);
+    expect(call('__pkvm_start_teardown_vm', 0x1001n)).toBe(-EINVAL); /* loaded */
+    m.hcall(hcallId('__pkvm_vcpu_put'), []);
+    expect(call('__pkvm_start_teardown_vm', 0x1001n)).toBe(0);
+    expect(call('__pkvm_host_unshare_guest', 0x1001n, 0x40000n, 1n)).toBe(0);
+    expect(m.page(P + 1n)).toMatchObject({ host: 'OWNED', shareCount: 0 });
+    expect(call('__pkvm_finalize_teardown_vm', 0x1001n)).toBe(0);
+    expect(call('__pkvm_host_unshare_guest', 0x1001n, 0x40000n, 1n)).toBe(-EINVAL);
+  });
+
   it('guest share, force reclaim (poison) and teardown', () => {
     const { m, call } = mk();
     m.hcall(hcallId('__pkvm_vcpu_load'), [0x1000n, 0n]);
@@ -120,14 +133,14 @@ describe('reference model (no machine)', () => {
     expect(m.guestState(m.slots[0]!, 0x40001n)).toBe('POISON');
     m.hcall(hcallId('__pkvm_vcpu_put'), []);
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40000n)).toBe(-EINVAL); /* not dying */
-    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-EBUSY);
+    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-EINVAL); /* not dying */
     expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(0);
     expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(-EINVAL);
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40000n)).toBe(0);
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40001n)).toBe(0); /* poisoned: R6 */
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40002n)).toBe(-ENOENT);
     expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(0);
-    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-ENOENT);
+    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-EINVAL); /* gone */
     expect(m.page(P)).toMatchObject({ host: 'OWNED', content: 0x1234n }); /* SHARED_OWNED: not zeroed */
     expect(m.page((RAM >> 12n) + 0x201n)).toMatchObject({ host: 'OWNED', hyp: 'NOPAGE' }); /* VM struct back */
     expect(call('__pkvm_host_unshare_hyp', (RAM >> 12n) + 0x200n)).toBe(0); /* struct kvm unpinned */

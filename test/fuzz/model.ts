@@ -36,7 +36,6 @@
  *           (SHARED_OWNED, count++) and 0 is returned with no guest mapping;
  *         - assert_host_shared_guest() (CONFIG_NVHE_EL2_DEBUG) in relax_perms / wrprotect: WARN when
  *           __check_host_shared_guest() fails with anything but -ENOENT; the call then goes on;
- *         - __pkvm_start_teardown_vm(): a loaded vCPU → WARN_ON(hyp_page_count) → -EBUSY;
  *         - __pkvm_host_force_reclaim_page_guest(): the guest PTE at the annotated gfn maps another
  *           page (a stale annotation whose handle was reused) → WARN, and the reclaim goes on: the gfn
  *           is poisoned in the (new) VM, the annotated page is zeroed and returned to the host;
@@ -499,10 +498,10 @@ export class PkvmModel {
     return { ret: 0, warn: false };
   }
 
-  /** get_np_pkvm_hyp_vm(): a live, non-protected VM. */
+  /** get_np_pkvm_hyp_vm(): a non-protected VM, dying or not (get_pkvm_hyp_vm() references dying VMs). */
   private npVm(handle: number): VmM | null {
     const vm = this.vmByHandle(handle);
-    return vm && !vm.dying && !vm.protected ? vm : null;
+    return vm && !vm.protected ? vm : null;
   }
 
   private unshareGuest(handle: number, gfn: bigint, nr: bigint): RetOutcome {
@@ -679,19 +678,23 @@ export class PkvmModel {
     return { ret: 0, warn };
   }
 
-  private startTeardown(handle: number): RetOutcome {
+  /** get_pkvm_unref_hyp_vm_locked(): the VM if unreferenced (no loaded vCPU) and in the dying state asked for. */
+  private unrefVm(handle: number, dying: boolean): VmM | null {
     const vm = this.vmByHandle(handle);
-    if (!vm) return { ret: -ENOENT, warn: false };
-    if (this.loaded && this.slots[this.loaded.slot] === vm) return { ret: -EBUSY, warn: true };
-    if (vm.dying) return { ret: -EINVAL, warn: false };
+    if (!vm || (this.loaded && this.slots[this.loaded.slot] === vm)) return null;
+    return vm.dying === dying ? vm : null;
+  }
+
+  private startTeardown(handle: number): RetOutcome {
+    const vm = this.unrefVm(handle, false);
+    if (!vm) return { ret: -EINVAL, warn: false };
     vm.dying = true;
     return { ret: 0, warn: false };
   }
 
   private finalizeTeardown(handle: number): RetOutcome {
-    const vm = this.vmByHandle(handle);
-    if (!vm) return { ret: -ENOENT, warn: false };
-    if (!vm.dying) return { ret: -EBUSY, warn: false };
+    const vm = this.unrefVm(handle, true);
+    if (!vm) return { ret: -EINVAL, warn: false };
     this.slots[handle - HANDLE_OFFSET] = null;
     const l = vm.layout;
     for (const pfn of [...l.pgdPfns, ...l.hypVcpuPfns, ...l.vmPfns]) this.hypDonateHost(pfn); /* R9 */

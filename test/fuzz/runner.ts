@@ -464,16 +464,17 @@ class Run {
       }
       case 'finalize': hc('__pkvm_finalize_teardown_vm', BigInt(this.handle(op.h, 'dying'))); break;
       case 'destroy': {
-        /* What the host KVM does (pkvm_destroy_hyp_vm): put, unshare (np), teardown, reclaim, finalize. */
+        /* What the host KVM does (pkvm_destroy_hyp_vm), in upstream's order: put, start_teardown, then
+         * the stage-2 destroyed (np: every shared page unshared; protected: every page reclaimed), finalize. */
         const slot = this.vmSlot(op.vm, 'any');
         const vm = m.slots[slot];
         if (!vm) { this.log.push('  (no VM in that slot: skipped)'); break; }
         const handle = BigInt(vm.handle);
         if (m.loaded?.slot === slot) hc('__pkvm_vcpu_put');
-        if (!vm.protected && !vm.dying) {
+        if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
+        if (!vm.protected) {
           for (const mp of [...vm.maps.values()]) hc('__pkvm_host_unshare_guest', handle, mp.gfn, BigInt(mp.pages));
         }
-        if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
         for (const g of [...new Set([...vm.maps.keys(), ...vm.poison])]) hc('__pkvm_reclaim_dying_guest_page', handle, g);
         hc('__pkvm_finalize_teardown_vm', handle);
         break;

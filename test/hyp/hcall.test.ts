@@ -51,13 +51,16 @@ describe('host hypercall table', () => {
     expect(host.call('__pkvm_prot_finalize')).toBe(0);
   });
 
-  it('__kvm_vcpu_run needs a loaded vCPU and calls the run hook', () => {
+  it('__kvm_vcpu_run needs a loaded vCPU whose host_vcpu is x1, and calls the run hook', () => {
     const seen: number[] = [];
     const host = new Host({ vcpuRun: (v) => (seen.push(v.vm.handle), 2) });
     expect(host.call('__kvm_vcpu_run', 0)).toBe(-EINVAL);
-    const vm = host.createVm(true);
+    const vm = host.createVm(true, 2);
     host.call('__pkvm_vcpu_load', vm.handle, 0, 0);
-    expect(host.call('__kvm_vcpu_run', 0)).toBe(2);
+    expect(host.call('__kvm_vcpu_run', 0)).toBe(-EINVAL);
+    expect(host.call('__kvm_vcpu_run', vm.vcpus[1]!)).toBe(-EINVAL); /* another vCPU's struct kvm_vcpu */
+    expect(seen).toEqual([]);
+    expect(host.call('__kvm_vcpu_run', vm.vcpus[0]!)).toBe(2);
     expect(seen).toEqual([vm.handle]);
   });
 
