@@ -9,6 +9,7 @@ import type { PkvmHypVcpu } from './hyp-vm';
 import { EINVAL } from './page-state';
 import { refill_memcache } from './memcache';
 import { HostVcpuView } from './host-abi';
+import { __pkvm_vcpu_sync_state } from './vcpu-sync';
 import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
 import {
   __pkvm_host_donate_guest, __pkvm_host_force_reclaim_page_guest, __pkvm_host_share_guest,
@@ -144,6 +145,10 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     if (vcpu) pkvm_put_hyp_vcpu(hyp, vcpu);
+  },
+  __pkvm_vcpu_sync_state: (hyp, _c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    if (vcpu) __pkvm_vcpu_sync_state(hyp, vcpu);
   },
   __pkvm_tlb_flush_vmid: (hyp, c) => {
     const vm = get_np_pkvm_hyp_vm(hyp, u16(c[1]));

@@ -67,7 +67,12 @@ export class Pkvm {
   readonly cntvoff_el2: bigint[];
   /** Per-CPU HCR_EL2.VM: the host stage-2 is enabled once __pkvm_prot_finalize ran there. */
   readonly hcr_vm: boolean[];
-  readonly protected_mode_initialized = true;
+  /**
+   * kvm_protected_mode_initialized: the static key the host flips (pkvm_drop_host_privileges())
+   * just before its CPUs call __pkvm_prot_finalize; from then on the early hypercalls are refused
+   * and the pKVM ones available (handle_host_hcall()).
+   */
+  protected_mode_initialized = false;
   readonly nr_cpus: number;
   readonly debug: boolean;
   readonly tlb: KvmTlbOps;

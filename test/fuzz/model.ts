@@ -231,7 +231,7 @@ export const MODEL_HOST_HCALLS = [
   '__pkvm_host_test_clear_young_guest', '__pkvm_host_mkyoung_guest', '__pkvm_reserve_vm', '__pkvm_unreserve_vm',
   '__pkvm_init_vm', '__pkvm_init_vcpu', '__pkvm_vcpu_in_poison_fault', '__pkvm_force_reclaim_guest_page',
   '__pkvm_reclaim_dying_guest_page', '__pkvm_start_teardown_vm', '__pkvm_finalize_teardown_vm',
-  '__pkvm_vcpu_load', '__pkvm_vcpu_put', '__pkvm_tlb_flush_vmid',
+  '__pkvm_vcpu_load', '__pkvm_vcpu_put', '__pkvm_vcpu_sync_state', '__pkvm_tlb_flush_vmid',
   /* Appended: the pKVM IOMMU series (hyp/iommu/README.md). */
   '__pkvm_hyp_alloc_mgt_refill', '__pkvm_hyp_alloc_mgt_reclaimable', '__pkvm_hyp_alloc_mgt_reclaim',
   '__pkvm_host_iommu_alloc_domain', '__pkvm_host_iommu_free_domain', '__pkvm_host_iommu_attach_dev',
