@@ -73,6 +73,12 @@
  *       Non-protected guests: MEM_RELINQUISH as above; MEM_SHARE / MEM_UNSHARE go to the host
  *       untouched.
  *
+ *   R14 __pkvm_host_donate_guest() / __pkvm_host_share_guest(): after the state checks and before
+ *       any change, -ENOMEM when the vCPU's EL2 memcache holds fewer than kvm_mmu_cache_min_pages =
+ *       stage-2 levels - 1 (levels = (ipaBits - 8) / 9, at least 2). The count is observed by the
+ *       runner before the call (memcachePages: EL2's count after refill_memcache(), which tops it
+ *       up to the host memcache's count), since the model holds no stage-2 table pages; null = not
+ *       observed (enough).
  *   R13 DMA isolation (hyp/iommu/README.md, the pKVM IOMMU series; board option cfg.iommu):
  *       - 'hypercall' mode: domains (u16 id, not 0, type S2 = 1), streams attached to one domain
  *         each (id < 64, pasid 0), per-domain IOVA mappings. map_pages maps nothing unless the call
@@ -453,11 +459,21 @@ export class PkvmModel {
     if (r) return { ret: r, warn: false };
     r = this.guestCheckNopage(vm, ipa, 1);
     if (r) return { ret: r, warn: false };
+    if (this.memcacheShort()) return { ret: -ENOMEM, warn: false }; /* R14 */
     const warn = gfn >> GFN_META_BITS !== 0n; /* R5: host_stage2_encode_gfn_meta() */
     const metaGfn = gfn & ((1n << GFN_META_BITS) - 1n);
     this.setHost(phys >> 12n, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: metaGfn });
     vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true } });
     return { ret: 0, warn };
+  }
+
+  /** R14: the observed EL2 memcache count for the next donate/share (consumed by it). */
+  memcachePages: bigint | null = null;
+  private memcacheForCall: bigint | null = null;
+  private memcacheShort(): boolean {
+    const n = this.memcacheForCall;
+    const levels = Math.max(2, Math.floor((this.cfg.ipaBits - 8) / 9));
+    return n !== null && n < BigInt(levels - 1);
   }
 
   private shareGuest(pfn: bigint, gfn: bigint, nr: bigint, prot: bigint): RetOutcome {
@@ -483,6 +499,7 @@ export class PkvmModel {
       }
       return { ret: -EPERM, warn: false };
     }
+    if (this.memcacheShort()) return { ret: -ENOMEM, warn: false }; /* R14 */
     for (let i = 0; i < pages; i++) {
       const p = this.pageMut((phys >> 12n) + BigInt(i));
       p.host = 'SHARED_OWNED';
@@ -895,6 +912,8 @@ export class PkvmModel {
   hcall(x0: bigint, args: bigint[]): HcallOutcome {
     const a = (i: number): bigint => u64(args[i] ?? 0n);
     const x1in = a(0);
+    this.memcacheForCall = this.memcachePages; /* R14: good for this call only */
+    this.memcachePages = null;
     const n = u64((x0 & ~SMCCC_HINT_BIT) - HCALL_BASE);
     const name = n < BigInt(MODEL_HOST_HCALLS.length) ? MODEL_HOST_HCALLS[Number(n)] : undefined;
     const unsupported: HcallOutcome = { x0: SMCCC_RET_NOT_SUPPORTED, x1: x1in, warn: false };
