@@ -9,6 +9,7 @@ import { SR } from '../machine/core';
 import type { HostedEl2 } from './hosted-el2';
 import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_IABT_LOW, EC_SMC64 } from './world-switch';
 import { EEXIST } from './page-state';
+import { ARM_SMCCC_CALL_HINTS, SMCCC_RET_NOT_SUPPORTED } from './smccc';
 
 export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
 export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string };
@@ -18,6 +19,16 @@ const EC_DABT_CUR = 0x25, EC_IABT_CUR = 0x21, EC_UNKNOWN = 0;
 /** IPA of a stage-2 abort: HPFAR_EL2.FIPA (bits 43:4 = IPA[55:12]) plus FAR_EL2's page offset. */
 export function faultIpa(hpfar: bigint, far: bigint): bigint {
   return ((hpfar >> 4n) << 12n) | (far & 0xfffn);
+}
+
+/**
+ * The SMCs the relay (psci-relay.c / handle_host_smc()) takes from the host: an SMCCC call has
+ * immediate 0 and a 32-bit function id (bits 63:32 of x0 zero, after the SMCCC hint bit is
+ * cleared). Anything else is answered NOT_SUPPORTED without reaching the firmware, so that a
+ * function id with stray upper bits cannot be taken for the PSCI call in its low word.
+ */
+export function host_smc_is_valid(esr: bigint, fn: bigint): boolean {
+  return (esr & 0xffffn) === 0n && fn >> 32n === 0n;
 }
 
 /** ESR_ELx.S1PTW (ISS bit 7). */
@@ -47,8 +58,16 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
       c.exceptionReturn(); // ELR_EL2 is the instruction after the HVC
       return 'continue';
     }
-    case EC_SMC64: { // host SMC: pKVM forwards PSCI and other SMCs to EL3 firmware
-      const res = firmware([0, 1, 2, 3].map((i) => c.getX(i)));
+    case EC_SMC64: { // host SMC: pKVM relays PSCI and forwards other SMCs to EL3 firmware
+      const fn = c.getX(0) & ~ARM_SMCCC_CALL_HINTS;
+      if (!host_smc_is_valid(esr, fn)) {
+        el2.trace.emit('psci', `host SMC #${esr & 0xffffn} 0x${c.getX(0).toString(16)} refused: NOT_SUPPORTED`);
+        c.setX(0, BigInt.asUintN(64, BigInt(SMCCC_RET_NOT_SUPPORTED)));
+        c.setSysreg(SR.ELR_EL2, c.sysreg(SR.ELR_EL2) + 4n);
+        c.exceptionReturn();
+        return 'continue';
+      }
+      const res = firmware([fn, ...[1, 2, 3].map((i) => c.getX(i))]);
       el2.trace.emit('psci', `host SMC 0x${c.getX(0).toString(16)} → ${res.action ?? `0x${res.x0.toString(16)}`}`);
       if (res.action === 'off' || res.action === 'cpu_off') return 'poweroff';
       if (res.action === 'reset') return 'reset';
