@@ -10,6 +10,7 @@ import type { HostedEl2 } from './hosted-el2';
 import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_IABT_LOW, EC_SMC64 } from './world-switch';
 import { EEXIST } from './page-state';
 import { ARM_SMCCC_CALL_HINTS, SMCCC_RET_NOT_SUPPORTED } from './smccc';
+import { kvm_host_psci_handler } from './psci-relay';
 
 export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
 export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string };
@@ -67,7 +68,11 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
         c.exceptionReturn();
         return 'continue';
       }
-      const res = firmware([fn, ...[1, 2, 3].map((i) => c.getX(i))]);
+      const x = [fn, ...[1, 2, 3].map((i) => c.getX(i))];
+      // handle_host_smc(): the PSCI relay first, everything else forwarded to the firmware.
+      const psci = kvm_host_psci_handler(el2.psciRelay, 0, fn, x, firmware);
+      const res = psci ?? firmware(x);
+      if (psci) for (let i = 1; i <= 3; i++) c.setX(i, 0n);
       el2.trace.emit('psci', `host SMC 0x${c.getX(0).toString(16)} → ${res.action ?? `0x${res.x0.toString(16)}`}`);
       if (res.action === 'off' || res.action === 'cpu_off') return 'poweroff';
       if (res.action === 'reset') return 'reset';
