@@ -35,7 +35,7 @@ const setRet = (ctxt: bigint[], ret: number): void => {
   ctxt[1] = BigInt.asUintN(64, BigInt(ret));
 };
 
-/** pkvm_refill_memcache(): move all pages of the host vCPU's memcache to EL2. */
+/** pkvm_refill_memcache(): top EL2's memcache up to the host vCPU memcache's page count, taking pages from it. */
 export function pkvm_refill_memcache(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
   const host_mc = new HostVcpuView(hyp.mem, vcpu.host_vcpu).pkvm_memcache;
   return refill_memcache(hyp.mem, vcpu.pkvm_memcache, host_mc.nr_pages, host_mc,
