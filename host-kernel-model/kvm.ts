@@ -234,10 +234,15 @@ export class HostKvm {
     while (mc.nr_pages < KVM_MMU_CACHE_MIN_PAGES) push_hyp_memcache(this.mem, mc, this.allocPage());
   }
 
-  /** pkvm_destroy_hyp_vm(): teardown, reclaim (guest-owned pages come back zeroed), finalize. */
+  /**
+   * pkvm_destroy_hyp_vm(), in upstream's order: __pkvm_start_teardown_vm, then the stage-2 is
+   * destroyed (pkvm_pgtable_stage2_destroy_range: a non-protected VM's pages are unshared, a
+   * protected VM's pages reclaimed, guest-owned ones coming back zeroed), then finalize.
+   */
   destroyVm(vm: HostVm): void {
     if (vm.state === 'destroyed') return;
-    // A non-protected VM's pages are shared, not owned: unshare them first (pkvm_pgtable_stage2_destroy).
+    let ret = this.hcall('__pkvm_start_teardown_vm', vm.handle);
+    if (ret) throw new KvmError(`${vm.name}: __pkvm_start_teardown_vm: ${ret}`);
     if (!vm.isProtected) {
       for (const gfn of [...vm.given]) {
         const r = this.hcall('__pkvm_host_unshare_guest', vm.handle, gfn, 1);
@@ -245,8 +250,6 @@ export class HostKvm {
         vm.given.delete(gfn);
       }
     }
-    let ret = this.hcall('__pkvm_start_teardown_vm', vm.handle);
-    if (ret) throw new KvmError(`${vm.name}: __pkvm_start_teardown_vm: ${ret}`);
     for (const [gfn, pa] of [...vm.slot.pages]) {
       if (vm.given.has(gfn)) {
         ret = this.hcall('__pkvm_reclaim_dying_guest_page', vm.handle, gfn);

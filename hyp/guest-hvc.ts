@@ -10,13 +10,17 @@
  * vcpu-sync.ts publishes for it (for a guest hypercall the host only needs to know of, the kind and
  * IPA in HOST_VCPU_EXIT_HCALL / _ARG).
  *
- * Upstream, pinned series (v7.1) vs Android: the v7.1 kvm_handle_pvm_hvc64() handles FEATURES,
- * HYP_MEMINFO and MEM_SHARE and punts the rest to the host. This follows the Android tree
- * (android14-6.1 pkvm.c) for what v7.1 lacks: SMCCC_VERSION and the vendor UID at EL2, MEM_UNSHARE,
- * MEM_RELINQUISH, the MMIO guard (mmio-guard.ts) and PSCI for protected vCPUs (guest-psci.ts), with
- * unknown ids answered NOT_SUPPORTED at EL2 rather than forwarded. Share, unshare and relinquish
- * are carried out at EL2 and then reported to the host by an exit (Android's "now tell the host"),
- * where v7.1 returns straight to the guest after a share.
+ * Upstream vs Android: the newest upstream kvm_handle_pvm_hvc64() answers FEATURES, HYP_MEMINFO,
+ * MEM_SHARE (pkvm_memshare_call(), __pkvm_guest_share_host()) and MEM_UNSHARE
+ * (pkvm_memunshare_call(), __pkvm_guest_unshare_host()) at EL2 and returns to the guest; everything
+ * else is punted to the host. (An older stored copy of pkvm.c, before the protected-guest series,
+ * handles MEM_SHARE only; the newest pkvm.c itself could not be fetched here, see README.md.) This
+ * model follows the Android tree (android14-6.1 pkvm.c) beyond that: SMCCC_VERSION and the vendor
+ * UID at EL2, MEM_RELINQUISH, the MMIO guard (mmio-guard.ts) and PSCI for protected vCPUs
+ * (guest-psci.ts), with unknown ids answered NOT_SUPPORTED at EL2 rather than forwarded. Share,
+ * unshare and relinquish are carried out at EL2 and then reported to the host by an exit (Android's
+ * "now tell the host"), where upstream returns straight to the guest. Upstream's behaviour as the
+ * default with Android's as a board option is not done yet (issue 15).
  *
  * Non-protected VMs: as upstream, EL2 handles only HYP_MEMINFO and MEM_RELINQUISH
  * (kvm_hyp_handle_hvc64()); everything else, SMCCC discovery included, is the host KVM's to answer

@@ -63,3 +63,17 @@ export function reclaim_pgtable_pages(hyp: Pkvm, vm: PkvmHypVm, mc: KvmHypMemcac
     WARN_ON(__pkvm_hyp_donate_host(hyp, hyp_phys_to_pfn(addr), 1n), 'reclaim_pgtable_pages: donate to host');
   }
 }
+
+/**
+ * The __pkvm_init_vm() error path once kvm_guest_prepare_stage2() succeeded: destroy the stage-2 so
+ * that the PGD pages drop the references the page table holds on them, before they go back to
+ * the host (__pkvm_hyp_donate_host() refuses referenced pages).
+ */
+export function kvm_guest_destroy_stage2(hyp: Pkvm, vm: PkvmHypVm): void {
+  kvm_pgtable_stage2_destroy(vm.pgt);
+  /* Pages freed into the VM pool keep no reference either. */
+  for (let addr = vm.pool.hyp_alloc_pages(0); addr !== null; addr = vm.pool.hyp_alloc_pages(0)) {
+    hyp.vmemmap.setRefcount(hyp.vmemmap.idx(addr), 0);
+    hyp.vmemmap.setOrder(hyp.vmemmap.idx(addr), 0);
+  }
+}

@@ -9,6 +9,8 @@ import { SR } from '../machine/core';
 import type { HostedEl2 } from './hosted-el2';
 import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_IABT_LOW, EC_SMC64 } from './world-switch';
 import { EEXIST } from './page-state';
+import { ARM_SMCCC_CALL_HINTS, SMCCC_RET_NOT_SUPPORTED } from './smccc';
+import { kvm_host_psci_handler } from './psci-relay';
 
 export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
 export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string };
@@ -18,6 +20,31 @@ const EC_DABT_CUR = 0x25, EC_IABT_CUR = 0x21, EC_UNKNOWN = 0;
 /** IPA of a stage-2 abort: HPFAR_EL2.FIPA (bits 43:4 = IPA[55:12]) plus FAR_EL2's page offset. */
 export function faultIpa(hpfar: bigint, far: bigint): bigint {
   return ((hpfar >> 4n) << 12n) | (far & 0xfffn);
+}
+
+/**
+ * The SMCs the relay (psci-relay.c / handle_host_smc()) takes from the host: an SMCCC call has
+ * immediate 0 and a 32-bit function id (bits 63:32 of x0 zero, after the SMCCC hint bit is
+ * cleared). Anything else is answered NOT_SUPPORTED without reaching the firmware, so that a
+ * function id with stray upper bits cannot be taken for the PSCI call in its low word.
+ */
+export function host_smc_is_valid(esr: bigint, fn: bigint): boolean {
+  return (esr & 0xffffn) === 0n && fn >> 32n === 0n;
+}
+
+/** ESR_ELx.S1PTW (ISS bit 7). */
+export const ESR_ELx_S1PTW = 1 << 7;
+
+/**
+ * host_inject_mem_abort(): the syndrome the host takes for a stage-2 abort EL2 refused. The EC says
+ * where the abort came from: a lower-EL abort from EL0 stays DABT_LOW/IABT_LOW, one from EL1 is
+ * repainted as DABT_CUR/IABT_CUR. S1PTW, which a stage-1 abort never has, is set so that the host's
+ * abort handler can tell this abort from its own faults (the bit is RES0 at EL1 but kept).
+ */
+export function host_inject_mem_abort(esr: bigint, spsr: bigint): { ec: number; iss: number } {
+  let ec = ESR_EC(esr);
+  if (((spsr >> 2n) & 3n) !== 0n) ec = ec === EC_DABT_LOW ? EC_DABT_CUR : ec === EC_IABT_LOW ? EC_IABT_CUR : ec;
+  return { ec, iss: Number(esr & 0x1ffffffn) | ESR_ELx_S1PTW };
 }
 
 export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrapResult {
@@ -32,8 +59,20 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
       c.exceptionReturn(); // ELR_EL2 is the instruction after the HVC
       return 'continue';
     }
-    case EC_SMC64: { // host SMC: pKVM forwards PSCI and other SMCs to EL3 firmware
-      const res = firmware([0, 1, 2, 3].map((i) => c.getX(i)));
+    case EC_SMC64: { // host SMC: pKVM relays PSCI and forwards other SMCs to EL3 firmware
+      const fn = c.getX(0) & ~ARM_SMCCC_CALL_HINTS;
+      if (!host_smc_is_valid(esr, fn)) {
+        el2.trace.emit('psci', `host SMC #${esr & 0xffffn} 0x${c.getX(0).toString(16)} refused: NOT_SUPPORTED`);
+        c.setX(0, BigInt.asUintN(64, BigInt(SMCCC_RET_NOT_SUPPORTED)));
+        c.setSysreg(SR.ELR_EL2, c.sysreg(SR.ELR_EL2) + 4n);
+        c.exceptionReturn();
+        return 'continue';
+      }
+      const x = [fn, ...[1, 2, 3].map((i) => c.getX(i))];
+      // handle_host_smc(): the PSCI relay first, everything else forwarded to the firmware.
+      const psci = kvm_host_psci_handler(el2.psciRelay, 0, fn, x, firmware);
+      const res = psci ?? firmware(x);
+      if (psci) for (let i = 1; i <= 3; i++) c.setX(i, 0n);
       el2.trace.emit('psci', `host SMC 0x${c.getX(0).toString(16)} → ${res.action ?? `0x${res.x0.toString(16)}`}`);
       if (res.action === 'off' || res.action === 'cpu_off') return 'poweroff';
       if (res.action === 'reset') return 'reset';
@@ -48,9 +87,9 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
       const ret = el2.pkvm.handleHostMemAbort(ipa);
       c.exceptionReturn(); // back to the faulting instruction
       if (ret === 0 || ret === -EEXIST) return 'continue';
-      // host_inject_mem_abort(): the host takes the abort itself, as from its own EL.
       el2.trace.emit('host-abort', `host access to 0x${ipa.toString(16)} refused (${ret})`);
-      c.injectException(1, ec === EC_DABT_LOW ? EC_DABT_CUR : EC_IABT_CUR, Number(esr & 0x1ffffffn), far);
+      const inj = host_inject_mem_abort(esr, c.sysreg(SR.SPSR_EL2));
+      c.injectException(1, inj.ec, inj.iss, far);
       return 'continue';
     }
     default:

@@ -13,6 +13,8 @@ import { KVM_HOST_SMCCC_FUNC, asSigned, type HostHcallName } from './hypercalls'
 import { Trace } from './trace';
 import { ARM_EXCEPTION_IRQ, PSCI_0_2_AFFINITY_LEVEL_ON, type PkvmHypVcpu } from './hyp-vm';
 import { flush_hyp_vcpu, sync_hyp_vcpu } from './vcpu-sync';
+import { HostPsciRelay, MPIDR_HWID_BITMASK } from './psci-relay';
+import { virtCpuMpidr } from '../machine/psci';
 import { DFSC_SEA, injectDataSea, injectSync } from './inject';
 import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
 
@@ -41,6 +43,8 @@ export class HostedEl2 {
   readonly ws: WorldSwitch;
   readonly carveout: { base: bigint; size: bigint };
   readonly trace: Trace;
+  /** The host's PSCI calls through EL2 (psci-relay.ts); CPU 0 only until the SMP board lands. */
+  readonly psciRelay: HostPsciRelay;
 
   constructor(readonly core: Core, opts: HostedEl2Options = {}) {
     this.mem = new CorePhysMem(core);
@@ -49,6 +53,8 @@ export class HostedEl2 {
     const need = BigInt(host_s2_pgtable_pages(ram) + 256) * PAGE;
     const size = opts.carveoutBytes !== undefined ? BigInt(opts.carveoutBytes) : ((need + MB2 - 1n) / MB2) * MB2;
     this.carveout = { base: core.ramBase + ram - size, size };
+    /* kvm_hyp_cpu_entry: EL2's entry point lives in the hyp's memory (the carve-out's first page). */
+    this.psciRelay = new HostPsciRelay([virtCpuMpidr(0) & MPIDR_HWID_BITMASK], this.carveout.base);
     this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
       slice: opts.slice ?? 1_000_000,
       handleGuestTrap: opts.handleGuestTrap ?? ((vcpu, esr) => pkvm_handle_guest_trap(this, vcpu, esr)),
@@ -65,7 +71,9 @@ export class HostedEl2 {
       // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
-    // __pkvm_prot_finalize on the boot CPU: the host now runs behind its stage-2.
+    // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
+    // the boot CPU: the host now runs behind its stage-2.
+    this.pkvm.protected_mode_initialized = true;
     this.hcall('__pkvm_prot_finalize');
   }
 

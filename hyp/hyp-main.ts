@@ -9,6 +9,7 @@ import type { PkvmHypVcpu } from './hyp-vm';
 import { EINVAL } from './page-state';
 import { refill_memcache } from './memcache';
 import { HostVcpuView } from './host-abi';
+import { __pkvm_vcpu_sync_state } from './vcpu-sync';
 import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
 import {
   __pkvm_host_donate_guest, __pkvm_host_force_reclaim_page_guest, __pkvm_host_share_guest,
@@ -34,7 +35,7 @@ const setRet = (ctxt: bigint[], ret: number): void => {
   ctxt[1] = BigInt.asUintN(64, BigInt(ret));
 };
 
-/** pkvm_refill_memcache(): move all pages of the host vCPU's memcache to EL2. */
+/** pkvm_refill_memcache(): top EL2's memcache up to the host vCPU memcache's page count, taking pages from it. */
 export function pkvm_refill_memcache(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
   const host_mc = new HostVcpuView(hyp.mem, vcpu.host_vcpu).pkvm_memcache;
   return refill_memcache(hyp.mem, vcpu.pkvm_memcache, host_mc.nr_pages, host_mc,
@@ -62,9 +63,11 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __vgic_v3_save_aprs: () => {},
   __vgic_v3_restore_vmcr_aprs: () => {},
 
+  /* x1 = the host's struct kvm_vcpu: it must be the one behind the vCPU loaded on this CPU. */
   __kvm_vcpu_run: (hyp, c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
-    setRet(c, vcpu && hyp.vcpu_run ? hyp.vcpu_run(vcpu) : -EINVAL);
+    const ok = vcpu && vcpu.host_vcpu === u64(c[1]) && hyp.vcpu_run;
+    setRet(c, ok ? hyp.vcpu_run!(vcpu) : -EINVAL);
   },
 
   __pkvm_host_share_hyp: (hyp, c) => setRet(c, __pkvm_host_share_hyp(hyp, u64(c[1]))),
@@ -142,6 +145,10 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     if (vcpu) pkvm_put_hyp_vcpu(hyp, vcpu);
+  },
+  __pkvm_vcpu_sync_state: (hyp, _c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    if (vcpu) __pkvm_vcpu_sync_state(hyp, vcpu);
   },
   __pkvm_tlb_flush_vmid: (hyp, c) => {
     const vm = get_np_pkvm_hyp_vm(hyp, u16(c[1]));

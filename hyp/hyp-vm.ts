@@ -8,6 +8,7 @@ import { UserFpsimdState } from './fpsimd';
 import type { KvmPgtable, KvmS2Mmu } from './pgtable';
 import type { HypPool } from './pool';
 import type { KvmHypMemcache } from './memcache';
+import type { IdRegs } from './pvm-features';
 
 /** EL1 (and EL0-visible) system registers saved/restored by the world switch. */
 export const VCPU_SYSREGS = [
@@ -89,6 +90,8 @@ export class PkvmHypVcpu {
   ctxt: KvmCpuContext = newCpuContext();
   fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
   hcr_el2 = 0n;
+  /** The restricted ID registers a protected vCPU sees (kvm_init_pvm_id_regs()); null otherwise. */
+  id_regs: IdRegs | null = null;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */
   last_exit_permit: { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean } | null = null;
   /** PSCI state of a protected vCPU (pkvm_hyp_vcpu.power_state); set by __pkvm_init_vcpu. */

@@ -2,7 +2,9 @@
  * Host hypercall ABI: one ordered table of ids (enum __kvm_host_smccc_func in
  * arch/arm64/include/asm/kvm_asm.h, pinned to the kvmarm
  * "kvm-arm64/pkvm-protected-guest" series merged for Linux v7.1, commit
- * 5991916392d8) and the dispatcher handle_host_hcall() from hyp-main.c.
+ * 5991916392d8, plus __pkvm_vcpu_sync_state after __pkvm_vcpu_put as in the newest tree's order
+ * (PKVM-REFERENCE.md; the newest kvm_asm.h itself could not be fetched, see README.md) and the
+ * dispatcher handle_host_hcall() from hyp-main.c.
  * Function id = 0xC600_0000 + n: SMCCC fast call, SMC64, owner vendor-hyp.
  */
 import type { Pkvm } from './index';
@@ -51,6 +53,7 @@ export const HOST_HCALLS = [
   '__pkvm_finalize_teardown_vm',
   '__pkvm_vcpu_load',
   '__pkvm_vcpu_put',
+  '__pkvm_vcpu_sync_state',
   '__pkvm_tlb_flush_vmid',
   /*
    * Appended (not in the pinned kvm_asm.h): the pKVM IOMMU series ("KVM: arm64:

@@ -26,6 +26,7 @@ import { __hyp_set_page_state_range } from './mem-protect';
 import { RESERVED_ENTRY, VmTableEntry, get_vm_by_handle } from './pkvm';
 import { handle_host_hcall } from './hypercalls';
 import { checkInvariants } from './invariants';
+import { DEFAULT_HOST_ID_REGS, IdRegs } from './pvm-features';
 
 export interface PkvmOptions {
   /** Physical CPUs (per-CPU loaded vCPU, prot_finalize). Default 1. */
@@ -38,6 +39,8 @@ export interface PkvmOptions {
   warnIsFatal?: boolean;
   tlb?: Partial<KvmTlbOps>;
   vcpuRun?: KvmVcpuRunHook;
+  /** The CPU's sanitised ID registers protected vCPUs are restricted from (default DEFAULT_HOST_ID_REGS). */
+  idRegs?: IdRegs;
   /** Storage of hyp_vmemmap (8 zeroed bytes per RAM page); default: a buffer of its own. */
   vmemmapBacking?: Uint8Array;
 }
@@ -64,10 +67,16 @@ export class Pkvm {
   readonly cntvoff_el2: bigint[];
   /** Per-CPU HCR_EL2.VM: the host stage-2 is enabled once __pkvm_prot_finalize ran there. */
   readonly hcr_vm: boolean[];
-  readonly protected_mode_initialized = true;
+  /**
+   * kvm_protected_mode_initialized: the static key the host flips (pkvm_drop_host_privileges())
+   * just before its CPUs call __pkvm_prot_finalize; from then on the early hypercalls are refused
+   * and the pKVM ones available (handle_host_hcall()).
+   */
+  protected_mode_initialized = false;
   readonly nr_cpus: number;
   readonly debug: boolean;
   readonly tlb: KvmTlbOps;
+  readonly idRegs: IdRegs;
   vcpu_run: KvmVcpuRunHook | null;
 
   constructor(
@@ -93,6 +102,7 @@ export class Pkvm {
       flush_vm_context: opts.tlb?.flush_vm_context ?? noop,
     };
     this.vcpu_run = opts.vcpuRun ?? null;
+    this.idRegs = opts.idRegs ?? DEFAULT_HOST_ID_REGS;
     this.hyp_memory = [{ base: mem.ramBase, size: mem.ramSize }];
     this.vmemmap = new HypVmemmap(mem.ramBase, mem.ramSize, opts.vmemmapBacking);
     this.vm_table = new Array<VmTableEntry>(KVM_MAX_PVMS).fill(null);

@@ -6,7 +6,7 @@
 import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
 import {
-  E2BIG, EAGAIN, EBUSY, EFAULT, EHWPOISON, EINVAL, ENOENT, EPERM, PKVM_ID_GUEST, PKVM_ID_HOST,
+  E2BIG, EAGAIN, EBUSY, EFAULT, EHWPOISON, EINVAL, ENOENT, ENOMEM, EPERM, PKVM_ID_GUEST, PKVM_ID_HOST,
   PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, PKVM_POISON, WARN_ON,
 } from './page-state';
 import {
@@ -24,6 +24,7 @@ import {
 } from './host-stage2';
 import { __host_check_page_state_range, __host_set_page_state_range } from './mem-protect';
 import { U32_MAX } from './vmemmap';
+import { kvm_mmu_cache_min_pages } from './vtcr';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
 
 export function guest_pte_is_poisoned(pte: bigint): boolean {
@@ -172,6 +173,16 @@ export function __pkvm_host_reclaim_page_guest(hyp: Pkvm, gfn: bigint, vm: PkvmH
   return 0;
 }
 
+/**
+ * Checked after the state checks, right before the first change. The vCPU memcache must hold
+ * enough pages for the stage-2 map: the map
+ * below cannot be allowed to fail once the host side is updated (it would WARN, a hyp_panic), and
+ * the memcache is filled by the untrusted host (kvm_mmu_cache_min_pages(), -ENOMEM).
+ */
+export function __guest_check_memcache(vcpu: PkvmHypVcpu): number {
+  return vcpu.pkvm_memcache.nr_pages < kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr) ? -ENOMEM : 0;
+}
+
 export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vcpu: PkvmHypVcpu): number {
   const vm = vcpu.vm;
   const phys = hyp_pfn_to_phys(pfn);
@@ -179,6 +190,8 @@ export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vc
   let ret = __host_check_page_state_range(hyp, phys, PAGE_SIZE, PKVM_PAGE_OWNED);
   if (ret) return ret;
   ret = __guest_check_page_state_range(vm, ipa, PAGE_SIZE, PKVM_NOPAGE);
+  if (ret) return ret;
+  ret = __guest_check_memcache(vcpu);
   if (ret) return ret;
   WARN_ON(host_stage2_set_owner_metadata_locked(hyp, phys, PAGE_SIZE, PKVM_ID_GUEST,
     host_stage2_encode_gfn_meta(vm, gfn)), 'donate_guest: annotate');
@@ -216,6 +229,8 @@ export function __pkvm_host_share_guest(
     }
     return -EPERM;
   }
+  ret = __guest_check_memcache(vcpu);
+  if (ret) return ret;
   for (let a = phys; a < phys + size; a += PAGE_SIZE) {
     const i = vmemmap.idx(a);
     vmemmap.set_host_state(i, PKVM_PAGE_SHARED_OWNED);

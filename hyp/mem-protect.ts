@@ -49,6 +49,12 @@ export function __hyp_check_page_state_range(hyp: Pkvm, phys: bigint, size: bigi
   return 0;
 }
 
+/** __hyp_check_page_count_range(): -EBUSY if any page of the range is still referenced at EL2. */
+export function __hyp_check_page_count_range(hyp: Pkvm, phys: bigint, size: bigint): number {
+  for (let a = phys; a < phys + size; a += PAGE_SIZE) if (hyp.vmemmap.hyp_page_count(a)) return -EBUSY;
+  return 0;
+}
+
 export function __pkvm_host_share_hyp(hyp: Pkvm, pfn: bigint): number {
   const phys = hyp_pfn_to_phys(pfn);
   let ret = __host_check_page_state_range(hyp, phys, PAGE_SIZE, PKVM_PAGE_OWNED);
@@ -66,7 +72,8 @@ export function __pkvm_host_unshare_hyp(hyp: Pkvm, pfn: bigint): number {
   if (ret) return ret;
   ret = __hyp_check_page_state_range(hyp, phys, PAGE_SIZE, PKVM_PAGE_SHARED_BORROWED);
   if (ret) return ret;
-  if (hyp.vmemmap.hyp_page_count(phys)) return -EBUSY;
+  ret = __hyp_check_page_count_range(hyp, phys, PAGE_SIZE);
+  if (ret) return ret;
   __hyp_set_page_state_range(hyp, phys, PAGE_SIZE, PKVM_NOPAGE);
   WARN_ON(__host_set_page_state_range(hyp, phys, PAGE_SIZE, PKVM_PAGE_OWNED), 'unshare_hyp: host state');
   return 0;
@@ -92,6 +99,9 @@ export function __pkvm_hyp_donate_host(hyp: Pkvm, pfn: bigint, nr_pages: bigint)
   let ret = __hyp_check_page_state_range(hyp, phys, size, PKVM_PAGE_OWNED);
   if (ret) return ret;
   ret = __host_check_page_state_range(hyp, phys, size, PKVM_NOPAGE);
+  if (ret) return ret;
+  /* A page still referenced at EL2 must not leak back to the host (fail-safe). */
+  ret = __hyp_check_page_count_range(hyp, phys, size);
   if (ret) return ret;
   __hyp_set_page_state_range(hyp, phys, size, PKVM_NOPAGE);
   WARN_ON(host_stage2_set_owner_locked(hyp, phys, size, PKVM_ID_HOST), 'hyp_donate_host: host idmap');

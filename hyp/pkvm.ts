@@ -15,9 +15,10 @@ import {
 } from './host-abi';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem, hyp_unpin_shared_mem } from './mem-protect';
 import { __pkvm_host_reclaim_page_guest } from './mem-protect-guest';
-import { kvm_guest_prepare_stage2, reclaim_pgtable_pages } from './guest-stage2';
+import { kvm_guest_destroy_stage2, kvm_guest_prepare_stage2, reclaim_pgtable_pages } from './guest-stage2';
 import type { KvmHypMemcache } from './memcache';
 import { pop_hyp_memcache, push_hyp_memcache } from './memcache';
+import { kvm_init_pvm_id_regs, pkvm_check_pvm_cpu_features } from './pvm-features';
 
 /** Handles start at HANDLE_OFFSET, for sanity checking and debugging. */
 export const HANDLE_OFFSET = 0x1000;
@@ -55,11 +56,14 @@ export function pkvm_put_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu): void {
   hyp.vmemmap.hyp_page_ref_dec(vm_page(hyp, vcpu.vm));
 }
 
-/** get_pkvm_hyp_vm(): a live (not dying) VM with a reference held, or null. */
+/**
+ * get_pkvm_hyp_vm(): the VM with a reference held, or null. A dying VM is returned too: after
+ * __pkvm_start_teardown_vm() the host still unshares a non-protected VM's pages through it
+ * (pkvm_pgtable_stage2_destroy_range()), before __pkvm_finalize_teardown_vm().
+ */
 export function get_pkvm_hyp_vm(hyp: Pkvm, handle: number): PkvmHypVm | null {
   const vm = get_vm_by_handle(hyp, handle);
-  if (!vm || vm.is_dying) return null;
-  hyp.vmemmap.hyp_page_ref_inc(vm_page(hyp, vm));
+  if (vm) hyp.vmemmap.hyp_page_ref_inc(vm_page(hyp, vm));
   return vm;
 }
 
@@ -127,8 +131,8 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
   let pgd: bigint | null = null;
   const vm_size = pkvm_get_hyp_vm_size(nr_vcpus);
   const pgd_size = kvm_pgtable_stage2_pgd_size(hyp.host_mmu.mmu.vtcr);
-  /* nr_vcpus > maxVcpus stands in for the host's KVM_MAX_VCPUS limit. */
-  if (nr_vcpus < 1 || nr_vcpus > hyp.maxVcpus || handle < HANDLE_OFFSET) {
+  /* No vCPU-count cap of EL2's own: the donation below must cover pkvm_get_hyp_vm_size(nr_vcpus). */
+  if (nr_vcpus < 1 || handle < HANDLE_OFFSET) {
     ret = -EINVAL;
   } else {
     ret = -ENOMEM;
@@ -140,9 +144,13 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
       const vm = new PkvmHypVm(handle, vm_va!, vm_size, host_kvm, nr_vcpus, view.is_protected, mmu);
       pkvm_init_guest_mem(vm, view.guest_mem_base, view.guest_mem_size);
       ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
-      /* Must be last since this publishes the VM. */
-      if (!ret) ret = insert_vm_table_entry(hyp, handle, vm);
-      if (!ret) return 0;
+      if (!ret) {
+        /* Must be last since this publishes the VM. */
+        ret = insert_vm_table_entry(hyp, handle, vm);
+        if (!ret) return 0;
+        /* The stage-2 holds references on the PGD pages: destroy it before they go back. */
+        kvm_guest_destroy_stage2(hyp, vm);
+      }
     }
     unmap_donated_memory(hyp, vm_va, vm_size);
     unmap_donated_memory(hyp, pgd, pgd_size);
@@ -158,6 +166,38 @@ function insert_vm_table_entry(hyp: Pkvm, handle: number, vm: PkvmHypVm): number
   return 0;
 }
 
+function unpin_host_vcpu(hyp: Pkvm, host_vcpu: bigint): void {
+  hyp_unpin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE);
+}
+
+/**
+ * init_pkvm_hyp_vcpu(): pin the host vCPU, copy what EL2 keeps of it, set up the traps and check
+ * the CPU features a protected VM may have. The host vCPU is unpinned on every error.
+ */
+function init_pkvm_hyp_vcpu(hyp: Pkvm, vm: PkvmHypVm, va: bigint, host_vcpu: bigint): { ret: number; vcpu?: PkvmHypVcpu } {
+  if (hyp_pin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE)) return { ret: -EBUSY };
+  const hv = new HostVcpuView(hyp.mem, host_vcpu);
+  const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
+  const ret = pkvm_vcpu_init_traps(hyp, vcpu);
+  if (ret) {
+    unpin_host_vcpu(hyp, host_vcpu);
+    return { ret };
+  }
+  pkvm_vcpu_reset_state(vcpu, hv);
+  return { ret: 0, vcpu };
+}
+
+/**
+ * pkvm_vcpu_init_traps(): a protected vCPU gets the restricted ID registers and its VM's features
+ * are checked (-EINVAL). The trap configuration (pvm_init_traps_hcr/mdcr) and the system-register
+ * emulation that answers the trapped ID-register reads are not modelled yet.
+ */
+function pkvm_vcpu_init_traps(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
+  if (!vcpu.vm.is_protected) return 0;
+  vcpu.id_regs = kvm_init_pvm_id_regs(hyp.idRegs);
+  return pkvm_check_pvm_cpu_features(vcpu.id_regs);
+}
+
 /** __pkvm_init_vcpu(): build the EL2 copy of a vCPU in a host-donated page. */
 export function __pkvm_init_vcpu(hyp: Pkvm, handle: number, host_vcpu: bigint, vcpu_hva: bigint): number {
   const va = map_donated_memory(hyp, vcpu_hva, PKVM_HYP_VCPU_SIZE);
@@ -166,16 +206,18 @@ export function __pkvm_init_vcpu(hyp: Pkvm, handle: number, host_vcpu: bigint, v
   const vm = get_vm_by_handle(hyp, handle);
   if (!vm) {
     ret = -ENOENT;
-  } else if (hyp_pin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE)) {
-    ret = -EBUSY;
   } else {
-    const hv = new HostVcpuView(hyp.mem, host_vcpu);
-    const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
-    /* As upstream, the host vCPU stays pinned if the index is rejected. */
-    if (vcpu.vcpu_idx >= vm.created_vcpus || vm.vcpus[vcpu.vcpu_idx]) ret = -EINVAL;
-    else {
-      pkvm_vcpu_reset_state(vcpu, hv);
-      vm.vcpus[vcpu.vcpu_idx] = vcpu;
+    const r = init_pkvm_hyp_vcpu(hyp, vm, va, host_vcpu);
+    ret = r.ret;
+    if (!ret) {
+      const vcpu = r.vcpu!;
+      if (vcpu.vcpu_idx >= vm.created_vcpus || vm.vcpus[vcpu.vcpu_idx]) {
+        ret = -EINVAL;
+        /* The host vCPU does not stay pinned when its index is rejected. */
+        unpin_host_vcpu(hyp, host_vcpu);
+      } else {
+        vm.vcpus[vcpu.vcpu_idx] = vcpu;
+      }
     }
   }
   if (ret) unmap_donated_memory(hyp, va, PKVM_HYP_VCPU_SIZE);
@@ -203,11 +245,20 @@ export function __pkvm_reclaim_dying_guest_page(hyp: Pkvm, handle: number, gfn: 
   return -EINVAL;
 }
 
-export function __pkvm_start_teardown_vm(hyp: Pkvm, handle: number): number {
+/**
+ * get_pkvm_unref_hyp_vm_locked(): the VM if nothing references it (no vCPU loaded, no hypercall
+ * holding it) and its dying state is `is_dying`, else null. Both teardown calls answer -EINVAL for
+ * null: a host asking at the wrong time gets an error, never a WARN.
+ */
+function get_pkvm_unref_hyp_vm_locked(hyp: Pkvm, handle: number, is_dying: boolean): PkvmHypVm | null {
   const vm = get_vm_by_handle(hyp, handle);
-  if (!vm) return -ENOENT;
-  if (WARN_ON(hyp.vmemmap.hyp_page_count(vm.pa), 'start_teardown: VM in use')) return -EBUSY;
-  if (vm.is_dying) return -EINVAL;
+  if (!vm || hyp.vmemmap.hyp_page_count(vm.pa)) return null;
+  return vm.is_dying === is_dying ? vm : null;
+}
+
+export function __pkvm_start_teardown_vm(hyp: Pkvm, handle: number): number {
+  const vm = get_pkvm_unref_hyp_vm_locked(hyp, handle, false);
+  if (!vm) return -EINVAL;
   vm.is_dying = true;
   return 0;
 }
@@ -220,9 +271,8 @@ function teardown_donated_memory(hyp: Pkvm, mc: KvmHypMemcache, addr: bigint, si
 }
 
 export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
-  const vm = get_vm_by_handle(hyp, handle);
-  if (!vm) return -ENOENT;
-  if (!vm.is_dying) return -EBUSY;
+  const vm = get_pkvm_unref_hyp_vm_locked(hyp, handle, true);
+  if (!vm) return -EINVAL;
   /* Ensure the VMID is clean before it can be reallocated */
   hyp.tlb.flush_vmid(vm.mmu.vmid);
   hyp.vm_table[handle - HANDLE_OFFSET] = null;
@@ -231,7 +281,7 @@ export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
   const mc = host_kvm.teardown_mc;
   const stage2_mc = host_kvm.stage2_teardown_mc;
   reclaim_pgtable_pages(hyp, vm, stage2_mc);
-  for (const vcpu of vm.vcpus) if (vcpu) hyp_unpin_shared_mem(hyp, vcpu.host_vcpu, vcpu.host_vcpu + HOST_VCPU_SIZE);
+  for (const vcpu of vm.vcpus) if (vcpu) unpin_host_vcpu(hyp, vcpu.host_vcpu);
   for (const vcpu of vm.vcpus) {
     if (!vcpu) continue;
     for (let addr = pop_hyp_memcache(hyp.mem, vcpu.pkvm_memcache); addr !== null;

@@ -146,3 +146,16 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   vcpu.last_published = permit.read;
   vcpu.last_exit_permit = permit;
 }
+
+/**
+ * __pkvm_vcpu_sync_state (hyp-main.c): copy a loaded non-protected vCPU's state back to the host's
+ * struct kvm_vcpu (general registers, PC, PSTATE) without a run. Nothing for a protected vCPU: its
+ * state never goes to the host.
+ */
+export function __pkvm_vcpu_sync_state(hyp: Pkvm, vcpu: PkvmHypVcpu): void {
+  if (vcpu.vm.is_protected) return;
+  const hv = new HostVcpuView(hyp.mem, vcpu.host_vcpu);
+  for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]);
+  hv.setU64(HOST_VCPU_PC, vcpu.ctxt.pc);
+  hv.setU64(HOST_VCPU_PSTATE, vcpu.ctxt.pstate);
+}

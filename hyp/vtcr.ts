@@ -86,3 +86,16 @@ export function kvm_pgd_pages(iaBits: number, startLevel: number): number {
 export function kvm_pgtable_stage2_pgd_size(vtcr: bigint): bigint {
   return BigInt(kvm_pgd_pages(VTCR_EL2_IPA(vtcr), vtcr_start_level(vtcr))) * PAGE_SIZE;
 }
+
+/** kvm_stage2_levels(mmu): VTCR_EL2_LVLS(vtcr), the number of stage-2 levels. */
+export function kvm_stage2_levels(vtcr: bigint): number {
+  return 4 - vtcr_start_level(vtcr);
+}
+
+/**
+ * kvm_mmu_cache_min_pages(mmu) (stage2_pgtable.h): pages needed to install one stage-2 translation
+ * (the entry level is allocated with the VM, so one page per level below it).
+ */
+export function kvm_mmu_cache_min_pages(vtcr: bigint): bigint {
+  return BigInt(kvm_stage2_levels(vtcr) - 1);
+}

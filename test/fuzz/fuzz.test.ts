@@ -12,7 +12,7 @@ import { fuzz, type Args, type FuzzResult } from './cli';
 import type { Op } from './ops';
 import { FuzzFailure, runSequence, traceSequence } from './runner';
 import {
-  E2BIG, EBUSY, EFAULT, EINVAL, ENOENT, EPERM, ERANGE, EAGAIN, PkvmModel, hcallId, type ModelHcallName, type VmLayout,
+  E2BIG, EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EPERM, ERANGE, EAGAIN, PkvmModel, hcallId, type ModelHcallName, type VmLayout,
 } from './model';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -87,7 +87,7 @@ describe('reference model (no machine)', () => {
     expect(call('__pkvm_host_donate_guest', P + 1n, 0x40000n)).toBe(-EPERM); /* gfn taken */
     expect(call('__pkvm_host_donate_guest', P + 1n, 1n << 28n)).toBe(-ERANGE);
     expect(m.hostAccess(P << 12n, false)).toEqual({ ok: false, errno: -EPERM });
-    expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(-EBUSY); /* loaded (a WARN upstream) */
+    expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(-EINVAL); /* loaded: get_pkvm_unref_hyp_vm_locked (no WARN) */
     m.hcall(hcallId('__pkvm_vcpu_put'), []);
     m.hcall(hcallId('__pkvm_vcpu_load'), [0x1001n, 0n]);
     expect(call('__pkvm_host_share_guest', P + 1n, 0x40000n, 1n, 0xbn)).toBe(0);
@@ -105,6 +105,37 @@ describe('reference model (no machine)', () => {
     expect(m.page(P + 1n)).toMatchObject({ host: 'OWNED', shareCount: 0 });
   });
 
+  it('non-protected VM teardown in upstream order: start_teardown, then unshare (a dying VM is still referenced), finalize', () => {
+    const { m, call } = mk();
+    m.hcall(hcallId('__pkvm_vcpu_load'), [0x1001n, 0n]);
+    expect(call('__pkvm_host_share_guest', P + 1n, 0x40000n, 1n, 0xbn)).toBe(0);
+    expect(call('__pkvm_start_teardown_vm', 0x1001n)).toBe(-EINVAL); /* loaded */
+    m.hcall(hcallId('__pkvm_vcpu_put'), []);
+    expect(call('__pkvm_start_teardown_vm', 0x1001n)).toBe(0);
+    expect(call('__pkvm_host_unshare_guest', 0x1001n, 0x40000n, 1n)).toBe(0);
+    expect(m.page(P + 1n)).toMatchObject({ host: 'OWNED', shareCount: 0 });
+    expect(call('__pkvm_finalize_teardown_vm', 0x1001n)).toBe(0);
+    expect(call('__pkvm_host_unshare_guest', 0x1001n, 0x40000n, 1n)).toBe(-EINVAL);
+  });
+
+  it('R14: donate/share with fewer than kvm_mmu_cache_min_pages in the EL2 memcache: -ENOMEM after the state checks', () => {
+    const { m, call } = mk();
+    m.hcall(hcallId('__pkvm_vcpu_load'), [0x1000n, 0n]);
+    m.memcachePages = 1n;
+    expect(call('__pkvm_host_donate_guest', P, 0x40000n)).toBe(-ENOMEM);
+    expect(m.page(P)).toMatchObject({ host: 'OWNED' });
+    m.memcachePages = 1n;
+    expect(call('__pkvm_host_donate_guest', (RAM >> 12n) + 0x300n, 0x40000n)).toBe(-EPERM); /* state first */
+    m.memcachePages = 2n;
+    expect(call('__pkvm_host_donate_guest', P, 0x40000n)).toBe(0);
+    m.hcall(hcallId('__pkvm_vcpu_put'), []);
+    m.hcall(hcallId('__pkvm_vcpu_load'), [0x1001n, 0n]);
+    m.memcachePages = 0n;
+    expect(call('__pkvm_host_share_guest', P + 1n, 0x40000n, 1n, 0xbn)).toBe(-ENOMEM);
+    expect(m.page(P + 1n)).toMatchObject({ host: 'OWNED', shareCount: 0 });
+    expect(call('__pkvm_host_share_guest', P + 1n, 0x40000n, 1n, 0xbn)).toBe(0); /* not observed: enough */
+  });
+
   it('guest share, force reclaim (poison) and teardown', () => {
     const { m, call } = mk();
     m.hcall(hcallId('__pkvm_vcpu_load'), [0x1000n, 0n]);
@@ -120,14 +151,14 @@ describe('reference model (no machine)', () => {
     expect(m.guestState(m.slots[0]!, 0x40001n)).toBe('POISON');
     m.hcall(hcallId('__pkvm_vcpu_put'), []);
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40000n)).toBe(-EINVAL); /* not dying */
-    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-EBUSY);
+    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-EINVAL); /* not dying */
     expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(0);
     expect(call('__pkvm_start_teardown_vm', 0x1000n)).toBe(-EINVAL);
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40000n)).toBe(0);
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40001n)).toBe(0); /* poisoned: R6 */
     expect(call('__pkvm_reclaim_dying_guest_page', 0x1000n, 0x40002n)).toBe(-ENOENT);
     expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(0);
-    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-ENOENT);
+    expect(call('__pkvm_finalize_teardown_vm', 0x1000n)).toBe(-EINVAL); /* gone */
     expect(m.page(P)).toMatchObject({ host: 'OWNED', content: 0x1234n }); /* SHARED_OWNED: not zeroed */
     expect(m.page((RAM >> 12n) + 0x201n)).toMatchObject({ host: 'OWNED', hyp: 'NOPAGE' }); /* VM struct back */
     expect(call('__pkvm_host_unshare_hyp', (RAM >> 12n) + 0x200n)).toBe(0); /* struct kvm unpinned */
@@ -145,12 +176,12 @@ describe('reference model (no machine)', () => {
 describe('fuzzer on the hosted pKVM', () => {
   it('a directed lifecycle: donate, guest writes, share back, teardown zeroes, handle reuse', () => {
     const ops: Op[] = [
-      { t: 'share', pfn: { k: 'fuzz', i: 0 }, gfn: g(0x40000n), nr: 512n, prot: 0xbn, vm: slot(1), prep: true },
+      { t: 'share', pfn: { k: 'fuzz', i: 0 }, gfn: g(0x40000n), nr: 512n, prot: 0xbn, vm: slot(1), prep: true, topup: true },
       { t: 'wrprotect', h: slot(1), gfn: g(0x40001n), nr: 1n },
       { t: 'guest_write', vm: slot(1), gfn: g(0x401ffn), val: 1n },
       { t: 'unshare', h: slot(1), gfn: g(0x40000n), nr: 512n },
       { t: 'host_write', pa: { k: 'fuzz', i: 1 }, val: 0x1111n },
-      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true },
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true, topup: true },
       { t: 'guest_write', vm: slot(0), gfn: g(0x40000n), val: 0x5ec7e7n },
       { t: 'host_read', pa: { k: 'fuzz', i: 1 } },
       { t: 'guest_hvc', fn: 'share', vm: slot(0), gfn: g(0x40000n), bad: 'none' },
@@ -159,7 +190,7 @@ describe('fuzzer on the hosted pKVM', () => {
       { t: 'teardown', h: slot(0), prep: true },
       { t: 'finalize', h: slot(0) },
       { t: 'create', prot: true },
-      { t: 'donate', pfn: { k: 'fuzz', i: 2 }, gfn: g(0x40000n), vm: slot(0), prep: true },
+      { t: 'donate', pfn: { k: 'fuzz', i: 2 }, gfn: g(0x40000n), vm: slot(0), prep: true, topup: true },
       { t: 'force_reclaim', pa: { k: 'fuzz', i: 1 }, off: 0n },
       { t: 'host_read', pa: { k: 'fuzz', i: 1 } },
       { t: 'destroy', vm: slot(0) },
@@ -197,10 +228,10 @@ describe('fuzzer on the hosted pKVM', () => {
       { t: 'host_write', pa: { k: 'fuzz', i: 1 }, val: 0xd1n },
       { t: 'io_map', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 0 }, pfn: { k: 'fuzz', i: 1 }, pgsize: 0x1000n, pgcount: 1n, prot: 3n },
       { t: 'io_map', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 1 }, pfn: { k: 'fuzz', i: 2 }, pgsize: 0x1000n, pgcount: 1n, prot: 3n },
-      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true },
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true, topup: true },
       { t: 'dma', src: 8, dst: 10, len: 0x1000n }, /* slot 0 -> slot 4 (unmapped): stops at the write */
       { t: 'io_unmap', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 0 }, pgsize: 0x1000n, pgcount: 1n },
-      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true },
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: slot(0), prep: true, topup: true },
       { t: 'io_map', dom: { k: 'raw', v: 1 }, iova: { k: 'slot', i: 0 }, pfn: { k: 'fuzz', i: 1 }, pgsize: 0x1000n, pgcount: 1n, prot: 3n },
     ];
     const { log, failure } = traceSequence(ops);

@@ -36,7 +36,6 @@
  *           (SHARED_OWNED, count++) and 0 is returned with no guest mapping;
  *         - assert_host_shared_guest() (CONFIG_NVHE_EL2_DEBUG) in relax_perms / wrprotect: WARN when
  *           __check_host_shared_guest() fails with anything but -ENOENT; the call then goes on;
- *         - __pkvm_start_teardown_vm(): a loaded vCPU → WARN_ON(hyp_page_count) → -EBUSY;
  *         - __pkvm_host_force_reclaim_page_guest(): the guest PTE at the annotated gfn maps another
  *           page (a stale annotation whose handle was reused) → WARN, and the reclaim goes on: the gfn
  *           is poisoned in the (new) VM, the annotated page is zeroed and returned to the host;
@@ -74,6 +73,12 @@
  *       Non-protected guests: MEM_RELINQUISH as above; MEM_SHARE / MEM_UNSHARE go to the host
  *       untouched.
  *
+ *   R14 __pkvm_host_donate_guest() / __pkvm_host_share_guest(): after the state checks and before
+ *       any change, -ENOMEM when the vCPU's EL2 memcache holds fewer than kvm_mmu_cache_min_pages =
+ *       stage-2 levels - 1 (levels = (ipaBits - 8) / 9, at least 2). The count is observed by the
+ *       runner before the call (memcachePages: EL2's count after refill_memcache(), which tops it
+ *       up to the host memcache's count), since the model holds no stage-2 table pages; null = not
+ *       observed (enough).
  *   R13 DMA isolation (hyp/iommu/README.md, the pKVM IOMMU series; board option cfg.iommu):
  *       - 'hypercall' mode: domains (u16 id, not 0, type S2 = 1), streams attached to one domain
  *         each (id < 64, pasid 0), per-domain IOVA mappings. map_pages maps nothing unless the call
@@ -232,7 +237,7 @@ export const MODEL_HOST_HCALLS = [
   '__pkvm_host_test_clear_young_guest', '__pkvm_host_mkyoung_guest', '__pkvm_reserve_vm', '__pkvm_unreserve_vm',
   '__pkvm_init_vm', '__pkvm_init_vcpu', '__pkvm_vcpu_in_poison_fault', '__pkvm_force_reclaim_guest_page',
   '__pkvm_reclaim_dying_guest_page', '__pkvm_start_teardown_vm', '__pkvm_finalize_teardown_vm',
-  '__pkvm_vcpu_load', '__pkvm_vcpu_put', '__pkvm_tlb_flush_vmid',
+  '__pkvm_vcpu_load', '__pkvm_vcpu_put', '__pkvm_vcpu_sync_state', '__pkvm_tlb_flush_vmid',
   /* Appended: the pKVM IOMMU series (hyp/iommu/README.md). */
   '__pkvm_hyp_alloc_mgt_refill', '__pkvm_hyp_alloc_mgt_reclaimable', '__pkvm_hyp_alloc_mgt_reclaim',
   '__pkvm_host_iommu_alloc_domain', '__pkvm_host_iommu_free_domain', '__pkvm_host_iommu_attach_dev',
@@ -454,11 +459,21 @@ export class PkvmModel {
     if (r) return { ret: r, warn: false };
     r = this.guestCheckNopage(vm, ipa, 1);
     if (r) return { ret: r, warn: false };
+    if (this.memcacheShort()) return { ret: -ENOMEM, warn: false }; /* R14 */
     const warn = gfn >> GFN_META_BITS !== 0n; /* R5: host_stage2_encode_gfn_meta() */
     const metaGfn = gfn & ((1n << GFN_META_BITS) - 1n);
     this.setHost(phys >> 12n, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: metaGfn });
     vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true } });
     return { ret: 0, warn };
+  }
+
+  /** R14: the observed EL2 memcache count for the next donate/share (consumed by it). */
+  memcachePages: bigint | null = null;
+  private memcacheForCall: bigint | null = null;
+  private memcacheShort(): boolean {
+    const n = this.memcacheForCall;
+    const levels = Math.max(2, Math.floor((this.cfg.ipaBits - 8) / 9));
+    return n !== null && n < BigInt(levels - 1);
   }
 
   private shareGuest(pfn: bigint, gfn: bigint, nr: bigint, prot: bigint): RetOutcome {
@@ -484,6 +499,7 @@ export class PkvmModel {
       }
       return { ret: -EPERM, warn: false };
     }
+    if (this.memcacheShort()) return { ret: -ENOMEM, warn: false }; /* R14 */
     for (let i = 0; i < pages; i++) {
       const p = this.pageMut((phys >> 12n) + BigInt(i));
       p.host = 'SHARED_OWNED';
@@ -499,10 +515,10 @@ export class PkvmModel {
     return { ret: 0, warn: false };
   }
 
-  /** get_np_pkvm_hyp_vm(): a live, non-protected VM. */
+  /** get_np_pkvm_hyp_vm(): a non-protected VM, dying or not (get_pkvm_hyp_vm() references dying VMs). */
   private npVm(handle: number): VmM | null {
     const vm = this.vmByHandle(handle);
-    return vm && !vm.dying && !vm.protected ? vm : null;
+    return vm && !vm.protected ? vm : null;
   }
 
   private unshareGuest(handle: number, gfn: bigint, nr: bigint): RetOutcome {
@@ -679,19 +695,23 @@ export class PkvmModel {
     return { ret: 0, warn };
   }
 
-  private startTeardown(handle: number): RetOutcome {
+  /** get_pkvm_unref_hyp_vm_locked(): the VM if unreferenced (no loaded vCPU) and in the dying state asked for. */
+  private unrefVm(handle: number, dying: boolean): VmM | null {
     const vm = this.vmByHandle(handle);
-    if (!vm) return { ret: -ENOENT, warn: false };
-    if (this.loaded && this.slots[this.loaded.slot] === vm) return { ret: -EBUSY, warn: true };
-    if (vm.dying) return { ret: -EINVAL, warn: false };
+    if (!vm || (this.loaded && this.slots[this.loaded.slot] === vm)) return null;
+    return vm.dying === dying ? vm : null;
+  }
+
+  private startTeardown(handle: number): RetOutcome {
+    const vm = this.unrefVm(handle, false);
+    if (!vm) return { ret: -EINVAL, warn: false };
     vm.dying = true;
     return { ret: 0, warn: false };
   }
 
   private finalizeTeardown(handle: number): RetOutcome {
-    const vm = this.vmByHandle(handle);
-    if (!vm) return { ret: -ENOENT, warn: false };
-    if (!vm.dying) return { ret: -EBUSY, warn: false };
+    const vm = this.unrefVm(handle, true);
+    if (!vm) return { ret: -EINVAL, warn: false };
     this.slots[handle - HANDLE_OFFSET] = null;
     const l = vm.layout;
     for (const pfn of [...l.pgdPfns, ...l.hypVcpuPfns, ...l.vmPfns]) this.hypDonateHost(pfn); /* R9 */
@@ -892,6 +912,8 @@ export class PkvmModel {
   hcall(x0: bigint, args: bigint[]): HcallOutcome {
     const a = (i: number): bigint => u64(args[i] ?? 0n);
     const x1in = a(0);
+    this.memcacheForCall = this.memcachePages; /* R14: good for this call only */
+    this.memcachePages = null;
     const n = u64((x0 & ~SMCCC_HINT_BIT) - HCALL_BASE);
     const name = n < BigInt(MODEL_HOST_HCALLS.length) ? MODEL_HOST_HCALLS[Number(n)] : undefined;
     const unsupported: HcallOutcome = { x0: SMCCC_RET_NOT_SUPPORTED, x1: x1in, warn: false };

@@ -42,8 +42,8 @@ export type HandleSym = { k: 'pick'; i: number } | { k: 'slot'; slot: number } |
 export type Op =
   | { t: 'share_hyp'; pfn: PfnSym; hint: boolean }
   | { t: 'unshare_hyp'; pfn: PfnSym }
-  | { t: 'donate'; pfn: PfnSym; gfn: GfnSym; vm: VmSym; prep: boolean }
-  | { t: 'share'; pfn: PfnSym; gfn: GfnSym; nr: bigint; prot: bigint; vm: VmSym; prep: boolean }
+  | { t: 'donate'; pfn: PfnSym; gfn: GfnSym; vm: VmSym; prep: boolean; topup: boolean }
+  | { t: 'share'; pfn: PfnSym; gfn: GfnSym; nr: bigint; prot: bigint; vm: VmSym; prep: boolean; topup: boolean }
   | { t: 'unshare'; h: HandleSym; gfn: GfnSym; nr: bigint }
   | { t: 'relax'; gfn: GfnSym; prot: bigint; vm: VmSym; prep: boolean }
   | { t: 'wrprotect'; h: HandleSym; gfn: GfnSym; nr: bigint }
@@ -184,6 +184,8 @@ export const handleArb: fc.Arbitrary<HandleSym> = fc.oneof(
   w(1, fc.constantFrom<HandleSym>({ k: 'raw', v: 0x1003 }, { k: 'raw', v: 0x0fff }, { k: 'raw', v: 0x11000 }, { k: 'raw', v: 0 })),
 );
 const prepArb = fc.oneof(w(5, fc.constant(true)), w(1, fc.constant(false)));
+/* The host tops the vCPU memcache up before a donate/share, except now and then (-ENOMEM). */
+const topupArb = fc.oneof(w(7, fc.constant(true)), w(1, fc.constant(false)));
 const valArb = fc.bigInt({ min: 1n, max: (1n << 64n) - 1n });
 /**
  * Function numbers with no pKVM handler: __kvm_hyp_init, __pkvm_init and __vgic_v3_get_gic_config
@@ -194,8 +196,8 @@ const badHcallArb = fc.constantFrom(0n, 1n, 6n, 0x1000n, 0xfff0n);
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(4, fc.record({ t: fc.constant('share_hyp' as const), pfn: pfnArb, hint: fc.oneof(w(6, fc.constant(false)), w(1, fc.constant(true))) })),
   w(3, fc.record({ t: fc.constant('unshare_hyp' as const), pfn: pfnArb })),
-  w(8, fc.record({ t: fc.constant('donate' as const), pfn: pfnArb, gfn: gfnArb, vm: vmArb, prep: prepArb })),
-  w(8, fc.record({ t: fc.constant('share' as const), pfn: pfnArb, gfn: gfnArb, nr: nrArb, prot: protArb, vm: vmArb, prep: prepArb })),
+  w(8, fc.record({ t: fc.constant('donate' as const), pfn: pfnArb, gfn: gfnArb, vm: vmArb, prep: prepArb, topup: topupArb })),
+  w(8, fc.record({ t: fc.constant('share' as const), pfn: pfnArb, gfn: gfnArb, nr: nrArb, prot: protArb, vm: vmArb, prep: prepArb, topup: topupArb })),
   w(4, fc.record({ t: fc.constant('unshare' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
   w(3, fc.record({ t: fc.constant('relax' as const), gfn: gfnArb, prot: protArb, vm: vmArb, prep: prepArb })),
   w(3, fc.record({ t: fc.constant('wrprotect' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),

@@ -30,6 +30,7 @@ import { coreStage2Walk } from '../../hyp/iommu/walk';
 import { hyp_page_dma_refs } from '../../hyp/iommu/dma-refs';
 import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_reqs_smccc_decode } from '../../hyp/iommu/defs';
 import { pop_hyp_memcache } from '../../hyp/memcache';
+import { HostVcpuView } from '../../hyp/host-abi';
 import { DmaEngine } from '../../machine/dma-engine';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
@@ -423,11 +424,13 @@ class Run {
       }
       case 'unshare_hyp': hc('__pkvm_host_unshare_hyp', this.pfn(op.pfn, 'hyp_shared')); break;
       case 'donate':
-        prepare(op.prep, op.vm, 'prot', true);
+        prepare(op.prep, op.vm, 'prot', op.topup);
+        this.observeMemcache();
         hc('__pkvm_host_donate_guest', this.pfn(op.pfn, 'host_owned'), this.gfn(op.gfn, m.loadedVm(), 'free'));
         break;
       case 'share': {
-        prepare(op.prep, op.vm, 'np', true);
+        prepare(op.prep, op.vm, 'np', op.topup);
+        this.observeMemcache();
         /* A 2 MiB share picks the aligned block of fuzz pages and an aligned gfn. */
         const block = op.nr === 512n;
         const pfn = block && op.pfn.k === 'pick' ? this.fuzzPfns[0]! : this.pfn(op.pfn, 'shareable');
@@ -464,16 +467,17 @@ class Run {
       }
       case 'finalize': hc('__pkvm_finalize_teardown_vm', BigInt(this.handle(op.h, 'dying'))); break;
       case 'destroy': {
-        /* What the host KVM does (pkvm_destroy_hyp_vm): put, unshare (np), teardown, reclaim, finalize. */
+        /* What the host KVM does (pkvm_destroy_hyp_vm), in upstream's order: put, start_teardown, then
+         * the stage-2 destroyed (np: every shared page unshared; protected: every page reclaimed), finalize. */
         const slot = this.vmSlot(op.vm, 'any');
         const vm = m.slots[slot];
         if (!vm) { this.log.push('  (no VM in that slot: skipped)'); break; }
         const handle = BigInt(vm.handle);
         if (m.loaded?.slot === slot) hc('__pkvm_vcpu_put');
-        if (!vm.protected && !vm.dying) {
+        if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
+        if (!vm.protected) {
           for (const mp of [...vm.maps.values()]) hc('__pkvm_host_unshare_guest', handle, mp.gfn, BigInt(mp.pages));
         }
-        if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
         for (const g of [...new Set([...vm.maps.keys(), ...vm.poison])]) hc('__pkvm_reclaim_dying_guest_page', handle, g);
         hc('__pkvm_finalize_teardown_vm', handle);
         break;
@@ -605,6 +609,18 @@ class Run {
       case 'io_reclaim': return `__pkvm_hyp_alloc_mgt_reclaim(${s.id}, target ${s.target})`;
       case 'dma': return `dma engine: copy ${hex(s.len)} bytes from ${hex(s.src)} to ${hex(s.dst)}`;
     }
+  }
+
+  /**
+   * R14: tell the model how many pages EL2's memcache of the loaded vCPU will hold after
+   * refill_memcache() (topped up to the host memcache's count); it does not model table pages.
+   */
+  private observeMemcache(): void {
+    const vcpu = this.el2.pkvm.loaded_vcpu(0);
+    if (!vcpu) { this.model.memcachePages = null; return; }
+    const hostMc = new HostVcpuView(this.el2.mem, vcpu.host_vcpu).pkvm_memcache.nr_pages;
+    const hypMc = vcpu.pkvm_memcache.nr_pages;
+    this.model.memcachePages = hypMc < hostMc ? hostMc : hypMc;
   }
 
   step(s: Step): void {

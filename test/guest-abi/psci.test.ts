@@ -93,7 +93,7 @@ describe('PSCI CPU_ON', () => {
     const vm = createVm(t, { vcpus: 2, ops: [] });
     const insns = t.el2.ws.guestInsns;
     t.kvm.hcall('__pkvm_vcpu_load', vm.handle, 1, 0);
-    expect(t.kvm.tryHcall('__kvm_vcpu_run')).toBe(ARM_EXCEPTION_IRQ);
+    expect(t.kvm.tryHcall('__kvm_vcpu_run', vm.vcpus[1]!.hostVcpuPa)).toBe(ARM_EXCEPTION_IRQ);
     t.kvm.hcall('__pkvm_vcpu_put');
     expect(t.el2.ws.guestInsns).toBe(insns);
     runToOff(t);

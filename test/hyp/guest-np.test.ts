@@ -107,7 +107,13 @@ describe('__pkvm_host_share_guest / __pkvm_host_unshare_guest', () => {
     expect(host.call('__pkvm_host_share_guest', pfn, 1n, 1n, RWX)).toBe(0);
     put(host);
     expect(host.call('__pkvm_start_teardown_vm', vm.handle)).toBe(0);
-    expect(host.call('__pkvm_host_unshare_guest', vm.handle, 1n, 1n)).toBe(-EINVAL); /* dying */
+    /* get_pkvm_hyp_vm() takes a reference on a dying VM too: the host unshares after start_teardown
+     * (pkvm_pgtable_stage2_destroy_range()), and the page is the host's again. */
+    expect(host.call('__pkvm_host_unshare_guest', vm.handle, 1n, 1n)).toBe(0);
+    expect(host.hyp.vmemmap.get_host_state(host.hyp.vmemmap.idx(pfn << 12n))).toBe(PKVM_PAGE_OWNED);
+    expect(host.hyp.vmemmap.shareCount(host.hyp.vmemmap.idx(pfn << 12n))).toBe(0);
+    expect(host.call('__pkvm_finalize_teardown_vm', vm.handle)).toBe(0);
+    expect(host.call('__pkvm_host_unshare_guest', vm.handle, 1n, 1n)).toBe(-EINVAL); /* gone */
     host.check(false);
   });
 });

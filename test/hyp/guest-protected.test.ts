@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { CARVEOUT, Host, HostVm, MMIO_PFN, RAM_BASE, load, put } from './harness';
 import {
-  EAGAIN, EEXIST, EFAULT, EHWPOISON, EINVAL, ENOENT, EPERM, HypPanic, PKVM_ID_GUEST, PKVM_NOPAGE, PKVM_PAGE_OWNED,
+  EAGAIN, EEXIST, EFAULT, EHWPOISON, EINVAL, ENOENT, ENOMEM, EPERM, HypPanic, PKVM_ID_GUEST, PKVM_NOPAGE, PKVM_PAGE_OWNED,
   PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, PKVM_POISON,
 } from '../../hyp/page-state';
+import { kvm_mmu_cache_min_pages, kvm_stage2_levels } from '../../hyp/vtcr';
 import { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 import {
   FIELD_GET, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK, PAGE_SIZE, kvm_pte_to_phys,
@@ -67,12 +68,27 @@ describe('__pkvm_host_donate_guest', () => {
     host.check();
   });
 
-  it('takes its page-table pages from the memcache the host tops up', () => {
+  it('needs kvm_mmu_cache_min_pages in the vCPU memcache: -ENOMEM before any change (no WARN)', () => {
     const host = new Host();
     const vm = host.createVm(true);
     load(host, vm);
-    /* An empty memcache: kvm_pgtable_stage2_map() fails under WARN_ON() -> hyp_panic, as upstream. */
-    expect(() => host.call('__pkvm_host_donate_guest', (RAM_BASE >> 12n) + 0x300n, 1n)).toThrow(HypPanic);
+    const pa = RAM_BASE + 0x30_0000n;
+    const min = kvm_mmu_cache_min_pages(host.hyp.host_vtcr());
+    expect(min).toBe(BigInt(kvm_stage2_levels(host.hyp.host_vtcr()) - 1));
+    /* Empty: the older series changed the host side, then WARNed in the stage-2 map (hyp_panic). */
+    expect(host.call('__pkvm_host_donate_guest', pa >> 12n, 1n)).toBe(-ENOMEM);
+    host.topup(vm, 0, Number(min) - 1);
+    expect(host.call('__pkvm_host_donate_guest', pa >> 12n, 1n)).toBe(-ENOMEM);
+    expect(hstate(host, pa)).toBe(PKVM_PAGE_OWNED);
+    expect(gpte(host, vm, 1n).pte).toBe(0n);
+    /* The state checks come first: a bad page is -EPERM whatever the memcache holds. */
+    expect(host.call('__pkvm_host_donate_guest', CARVEOUT.base >> 12n, 1n)).toBe(-EPERM);
+    /* refill_memcache() tops EL2's memcache up to the host memcache's count, not by it. */
+    host.topup(vm, 0, 1);
+    expect(host.call('__pkvm_host_donate_guest', pa >> 12n, 1n)).toBe(-ENOMEM);
+    host.topup(vm, 0, 1);
+    expect(host.call('__pkvm_host_donate_guest', pa >> 12n, 1n)).toBe(0);
+    host.check();
   });
 });
 
@@ -133,9 +149,11 @@ describe('teardown of a protected VM', () => {
     const { host, vm, page, gfn } = setup();
     const p2 = page + PAGE_SIZE;
     host.mem.writeU64(p2, 0x1234n);
-    host.call('__pkvm_host_donate_guest', page >> 12n, gfn);
-    host.call('__pkvm_host_donate_guest', p2 >> 12n, gfn + 1n);
-    host.call('__pkvm_host_donate_guest', (page >> 12n) + 2n, gfn + 2n);
+    expect(host.call('__pkvm_host_donate_guest', page >> 12n, gfn)).toBe(0);
+    host.topup(vm);
+    expect(host.call('__pkvm_host_donate_guest', p2 >> 12n, gfn + 1n)).toBe(0);
+    host.topup(vm);
+    expect(host.call('__pkvm_host_donate_guest', (page >> 12n) + 2n, gfn + 2n)).toBe(0);
     expect(__pkvm_guest_share_host(host.hyp, hvcpu(host, vm), gfn + 1n)).toBe(0);
     expect(host.call('__pkvm_force_reclaim_guest_page', page + 2n * PAGE_SIZE)).toBe(0);
     expect(host.call('__pkvm_reclaim_dying_guest_page', vm.handle, gfn)).toBe(-EINVAL); /* not dying */

@@ -28,10 +28,12 @@ export class Host {
 
   private readonly limit: bigint;
 
-  constructor(opts: PkvmOptions & { maxVms?: number; maxVcpus?: number; ramSize?: bigint; carveout?: typeof CARVEOUT; allocLimit?: bigint; autoCheck?: boolean } = {}) {
+  constructor(opts: PkvmOptions & { maxVms?: number; maxVcpus?: number; ramSize?: bigint; carveout?: typeof CARVEOUT; allocLimit?: bigint; autoCheck?: boolean; protectedModeInitialized?: boolean } = {}) {
     const carveout = opts.carveout ?? CARVEOUT;
     this.mem = new ArrayPhysMem(RAM_BASE, opts.ramSize ?? RAM_SIZE);
     this.hyp = new Pkvm(this.mem, carveout, opts.maxVms ?? 4, opts.maxVcpus ?? 4, opts);
+    /* The host flips kvm_protected_mode_initialized before finalising (pkvm_drop_host_privileges()). */
+    this.hyp.protected_mode_initialized = opts.protectedModeInitialized ?? true;
     this.limit = opts.allocLimit ?? carveout.base;
     this.autoCheck = opts.autoCheck ?? true;
   }
