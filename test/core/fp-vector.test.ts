@@ -18,6 +18,11 @@ function run(word: number, v: Record<number, bigint>, fpcr = 0) {
 }
 
 describe('Advanced SIMD FP', () => {
+  it('FCVTZS Hd, Hn, #3 (scalar, fixed point, FEAT_FP16) writes 16 bits and zeroes the rest (Arm ARM: V[d, esize]); QEMU 7.2 writes 32 (0xfffffff3)', () => {
+    // 0x5f1dfd6c: FCVTZS H12, H11, #3 (immh:immb = 0011:101, fbits = 32 - 29). H11 = -1.625 (0xbe80): -13.
+    const r = runFp([0x5f1dfd6c], { v: { 11: 0xbe80n, 12: -1n } });
+    expect(hex(r.v(12))).toBe(hex(0xfff3n));
+  });
   it('FADDP (vector) adds adjacent pairs of Vm:Vn, Vn first', () => {
     const r = run(F.v3same(1, 1, 0, 0, 0x1a, 0, 1, 2), { 1: vS(1, 2, 3, 4), 2: vS(10, 20, 30, 40) });
     expect(hex(r.v0)).toBe(hex(vS(3, 7, 30, 70)));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FP_CLASSES } from '../gen/fpsimd/fp-encodings';
+import { SIMD_ENCODINGS } from '../gen/fpsimd/simd-encodings';
 import { FP_DUMP_NAMES, generateFpSimdImage } from '../gen/fpsimd/random-fpsimd';
 import type { EncodingClass } from '../gen/fpsimd/types';
 import { Machine } from '../../machine/machine';
@@ -15,7 +16,7 @@ import { compareDumps, parseDump } from './compare';
 import { qemuAvailable, runQemu } from './qemu';
 
 /** The encoding generators under test (the integrator adds SIMD_ENCODINGS from simd-encodings.ts: checked compatible, 20,000 mixed instructions, 0 mismatches). */
-export const CLASSES: EncodingClass[] = [...FP_CLASSES];
+export const CLASSES: EncodingClass[] = [...FP_CLASSES, ...SIMD_ENCODINGS];
 
 const SEEDS = Number(process.env.PKVM_FP_DIFF_SEEDS ?? 20);
 const COUNT = Number(process.env.PKVM_FP_DIFF_COUNT ?? 5000);

@@ -138,8 +138,10 @@ export const FP_VECTOR_CLASSES: EncodingClass[] = [
   {
     name: 'fpv-fixed',
     gen: (r) => {
-      const esize = r.pick([16, 32, 64]);
       const scalar = r.int(3) === 0 ? 1 : 0;
+      // Not the scalar half-precision forms: QEMU 7.2 writes their result as 32 bits (S register),
+      // the Arm ARM as 16 (H register, upper bits zeroed); test/core/fp-vector.test.ts names it.
+      const esize = scalar ? r.pick([32, 64]) : r.pick([16, 32, 64]);
       const Q = esize === 64 && !scalar ? 1 : r.int(2);
       return F.vShiftCvt(Q, r.int(2), esize, 1 + r.int(esize), r.pick([0x1c, 0x1f]), v(r), v(r), scalar);
     },
