@@ -3,8 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../machine/machine';
-import { CODE, DATA } from '../core/harness';
-import { runFp } from '../core/fp-harness';
 import { Core, SR } from '../../machine/core';
 
 const dir = new URL('../../guest-images/', import.meta.url);
@@ -34,20 +32,12 @@ function fpMovesImplemented(): boolean {
 }
 const haveFpMoves = fpMovesImplemented();
 
-// fpcompute (ordinary -O2 C with floating point) also needs the SIMD&FP loads/stores and MOVI of
-// core-as/simd/: run it once the core has them (an LDR Dt that is not UNDEFINED).
-function simdLoadsImplemented(): boolean {
-  const r = runFp([0xfd400020], { x: { 1: DATA } }); // ldr d0, [x1]
-  return r.pc === CODE + 4n;
-}
-const haveSimdLoads = simdLoadsImplemented();
-if (!haveSimdLoads) console.warn('emu-images: SIMD&FP loads/stores not implemented yet: fpcompute skipped');
-
-describe.skipIf(!haveSimdLoads)('the floating-point guest image on pkvm-emu matches QEMU', () => {
-  for (const [expected, el2] of [['fpcompute', false], ['fpcompute-el2', true]] as const) {
+// The floating-point workload compiled the ordinary way: -O2 (scalar FP) and -O3 (vectorized).
+describe('the floating-point guest images on pkvm-emu match QEMU', () => {
+  for (const [image, expected, el2] of [['fpcompute', 'fpcompute', false], ['fpcompute', 'fpcompute-el2', true], ['fpcompute-o3', 'fpcompute-o3', false]] as const) {
     it(expected, () => {
       const m = new Machine({ el2 });
-      m.load(readFileSync(new URL('bin/fpcompute.elf', dir)), 'fpcompute.elf');
+      m.load(readFileSync(new URL(`bin/${image}.elf`, dir)), `${image}.elf`);
       const r = m.run(2_000_000_000n);
       expect(m.uartText()).toBe(readFileSync(new URL(`expected/${expected}.txt`, dir), 'latin1'));
       expect(r.reason).toBe('poweroff');

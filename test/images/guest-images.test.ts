@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const dir = fileURLToPath(new URL('../../guest-images', import.meta.url));
-const images = ['hello', 'compute', 'loop', 'selftest', 'fpcompute', 'simd', 'simdbench'];
+const images = ['hello', 'compute', 'loop', 'selftest', 'fpcompute', 'fpcompute-o3', 'simd', 'simdbench'];
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -42,6 +42,7 @@ describe('guest images', () => {
     ['selftest', 'selftest-el2', ['--el2']],
     ['fpcompute', 'fpcompute', []],
     ['fpcompute', 'fpcompute-el2', ['--el2']],
+    ['fpcompute-o3', 'fpcompute-o3', []],
     ['simd', 'simd', []],
     ['simd', 'simd-el2', ['--el2']],
   ];
