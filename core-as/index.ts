@@ -25,6 +25,7 @@ import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
 import { gicDefSysregs } from './gic/gic-sysregs';
 import { gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
 import { gicCpuIfReset } from './gic/gic-state';
+import { irqLogEnable } from './gic/irq-log';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -196,6 +197,8 @@ export function directStateWritten(mmu: u32): void {
 export function getInsns(): u64 { return totalRetired; }
 /** Instructions retired by the current CPU. */
 export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
+/** The interrupt-exception log for traces (core-as/gic/irq-log.ts): on/off (emptied). */
+export function irqLogSet(on: u32): void { irqLogEnable(on != 0); }
 /** Drives an SPI's input line (INTID 32..287) from a device emulated in TypeScript. */
 export function setSpiLevel(intid: u32, level: u32): void { gicSetSpiLevel(intid, level != 0); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }

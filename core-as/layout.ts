@@ -52,6 +52,10 @@ export const GIC_BYTES: u32 = 0x0020_0000;
 export const FP_TABLES: u32 = 0x02E0_0000; // 1 MiB, owned by core-as/fp/
 export const SIMD_TABLES: u32 = 0x02F0_0000; // 1 MiB, owned by core-as/simd/
 export const DEBUG_BASE: u32 = 0x0300_0000; // 1 MiB: debugger state
+// The interrupt-exception log for traces (core-as/gic/irq-log.ts), inside the debugger region:
+// u32 enabled, u32 entries, u32 dropped, then IRQ_LOG_CAP entries of 32 bytes from IRQ_LOG + 64.
+export const IRQ_LOG: u32 = DEBUG_BASE + 0x1_0000;
+export const IRQ_LOG_CAP: u32 = 16384;
 export const JIT_BASE: u32 = 0x0310_0000; // reserved for the compiled tier
 export const RAM_HOST: u32 = 0x0400_0000;
 

@@ -59,7 +59,11 @@ interface CoreExports {
   smpSaveArea(c: number): number;
   getCpuInsns(): bigint;
   setSpiLevel(intid: number, level: number): void;
+  irqLogSet(on: number): void;
 }
+
+/** One interrupt exception taken inside the core (core-as/gic/irq-log.ts). */
+export interface IrqLogEntry { time: bigint; cpu: number; fiq: boolean; virtual: boolean; targetEl: number; fromEl: number; elr: bigint }
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug' | 'stuck';
 const EXIT_NAMES: Record<number, ExitReason> = {
@@ -218,6 +222,26 @@ export class Core {
   peekX(c: number, i: number): bigint { return this.x.smpPeekX(c, i) & U64; }
   /** Address of CPU c's saved state block (the CPU_BASE layout) while c is not the current CPU. */
   saveArea(c: number): number { return this.x.smpSaveArea(c) >>> 0; }
+  /** Turns the core's log of interrupt exceptions (for traces) on or off; empties it. */
+  irqLogEnable(on: boolean): void { this.x.irqLogSet(on ? 1 : 0); }
+  /** The interrupt exceptions taken since the last drain (oldest first), and how many did not fit. */
+  drainIrqLog(): { entries: IrqLogEntry[]; dropped: number } {
+    this.views();
+    const dv = this.dv, b = L.IRQ_LOG;
+    const n = dv.getUint32(b + 4, true), dropped = dv.getUint32(b + 8, true);
+    const entries: IrqLogEntry[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = b + 64 + i * 32;
+      const kind = dv.getUint32(e + 12, true);
+      entries.push({
+        time: dv.getBigUint64(e, true), cpu: dv.getUint32(e + 8, true), fiq: (kind & 1) !== 0, virtual: (kind & 2) !== 0,
+        targetEl: dv.getUint32(e + 16, true), fromEl: dv.getUint32(e + 20, true), elr: dv.getBigUint64(e + 24, true),
+      });
+    }
+    dv.setUint32(b + 4, 0, true);
+    dv.setUint32(b + 8, 0, true);
+    return { entries, dropped };
+  }
   /** Drives the input line of SPI `intid` (32..255) of the core's GICv3 (a device's interrupt). */
   setSpiLevel(intid: number, level: boolean): void { this.x.setSpiLevel(intid, level ? 1 : 0); }
   exceptionReturn(): void { this.x.exceptionReturn(); }

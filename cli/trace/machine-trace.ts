@@ -2,8 +2,9 @@
  * Trace of a machine booted with `pkvm-emu boot` (or the A64 host of a scenario): the CPU's runs
  * between exits to TypeScript as slices on its track, each exit as an event — MMIO (address, size,
  * value), PSCI/SMCCC firmware calls, semihosting, exceptions to a hosted EL2, WFI, a stuck CPU.
- * Exceptions taken and returned inside the core (an EL2 kernel's own world switches) never leave
- * WebAssembly and are not in this trace.
+ * Interrupt exceptions taken inside the core come from the core's interrupt log (gic/irq-log.ts);
+ * other exceptions taken and returned inside the core (an EL2 kernel's own world switches) never
+ * leave WebAssembly and are not in this trace.
  */
 import type { Core } from '../../machine/core';
 import { SR } from '../../machine/core';
@@ -20,7 +21,9 @@ export class MachineTraceRecorder implements InterruptTrace {
   private readonly cpus: Track[] = [];
 
   constructor(readonly trace: ChromeTrace, readonly core: Core, readonly cpuIndex = 0) {
+    core.irqLogEnable(true);
     observeCoreRuns(core, (exit, t0, t1) => {
+      this.drainInterrupts();
       const tr = this.cpu(this.cpuIndex);
       const el = core.el;
       if (t1 > t0) trace.slice(tr, `EL${el} run`, 'run', t0, t1);
@@ -49,6 +52,21 @@ export class MachineTraceRecorder implements InterruptTrace {
           trace.instant(tr, `exit: ${exit}`, 'exit', t1, args);
       }
     });
+  }
+
+  /**
+   * Interrupt exceptions taken inside the core since the last run returned (the core logs them
+   * while a trace is written): an instant on the CPU's track at the system-counter time it was
+   * taken, naming the kind, the ELs and the interrupted PC.
+   */
+  private drainInterrupts(): void {
+    const { entries, dropped } = this.core.drainIrqLog();
+    for (const e of entries) {
+      const kind = `${e.virtual ? 'virtual ' : ''}${e.fiq ? 'FIQ' : 'IRQ'}`;
+      this.trace.instant(this.cpu(e.cpu), `${kind} taken to EL${e.targetEl}`, 'interrupt', e.time,
+        { from: `EL${e.fromEl}`, to: `EL${e.targetEl}`, elr: hex(e.elr) });
+    }
+    if (dropped > 0) this.trace.instant(this.cpu(this.cpuIndex), `${dropped} interrupts not recorded (log full)`, 'interrupt', this.core.insns, { dropped });
   }
 
   cpu(i: number): Track {

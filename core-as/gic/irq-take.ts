@@ -12,14 +12,16 @@ import {
 import { ELR_EL1, ELR_EL2, SCTLR_EL1, SPSR_EL1, SPSR_EL2, VBAR_EL1, VBAR_EL2, srGet, srSet } from '../sysregs';
 import { contextChanged } from '../context';
 import { SIG_FIQ, SIG_IRQ, SIG_VFIQ, SIG_VIRQ } from './gic-layout';
+import { IRQ_KIND_FIQ, IRQ_KIND_VIRTUAL, irqLog, irqLogOn } from './irq-log';
 
 const DAIF_I: u32 = 0x80;
 const DAIF_F: u32 = 0x40;
 
 /** Interrupt-exception entry to `target` (no ESR/FAR): vector base + 0x80 (IRQ) or 0x100 (FIQ). */
-function enter(target: u32, isFiq: bool): void {
+function enter(target: u32, isFiq: bool, isVirtual: bool = false): void {
   const spsr = getSPSRValue();
   const from = curEL;
+  if (irqLogOn()) irqLog((isFiq ? IRQ_KIND_FIQ : 0) | (isVirtual ? IRQ_KIND_VIRTUAL : 0), target, from, pc);
   let vbar: u64;
   if (target == 2) {
     srSet(SPSR_EL2, spsr); srSet(ELR_EL2, pc); vbar = srGet(VBAR_EL2);
@@ -58,7 +60,7 @@ function tryVirtual(isFiq: bool): bool {
   const h = hcr();
   if ((h & HCR_TGE) != 0 || (h & (isFiq ? HCR_FMO : HCR_IMO)) == 0) return false;
   if ((getDAIF() & (isFiq ? DAIF_F : DAIF_I)) != 0) return false;
-  enter(1, isFiq);
+  enter(1, isFiq, true);
   return true;
 }
 

@@ -153,6 +153,24 @@ describe('boot --trace', () => {
     expect(t.traceEvents.filter((e) => e.name === 'EL1 run').length).toBeGreaterThan(0);
     expect(t.traceEvents.filter((e) => e.cat === 'firmware')).toHaveLength(1); // PSCI SYSTEM_OFF
   });
+  it('interrupts taken inside the core: gic-timer takes five CNTP and five CNTV interrupts at EL1', () => {
+    const file = join(dir, 'gic-timer.json');
+    const r = runCli(['boot', 'guest-images/bin/gic-timer.elf', '--trace', file]);
+    expect(r.status).toBe(0);
+    const t = validate(JSON.parse(readFileSync(file, 'utf8')));
+    const irqs = t.traceEvents.filter((e) => e.cat === 'interrupt');
+    expect(irqs.map((e) => e.name)).toEqual(new Array(10).fill('IRQ taken to EL1'));
+    for (let i = 1; i < irqs.length; i++) expect(irqs[i].ts).toBeGreaterThan(irqs[i - 1].ts);
+    for (const e of irqs) expect([e.args!.from, e.args!.to, typeof e.args!.elr]).toEqual(['EL1', 'EL1', 'string']);
+  });
+  it('virtual interrupts: gic-vgic at EL2 takes physical IRQs to EL2 and injects virtual IRQs its EL1 guest takes', () => {
+    const file = join(dir, 'gic-vgic.json');
+    expect(runCli(['boot', '--el2', 'guest-images/bin/gic-vgic.elf', '--trace', file]).status).toBe(0);
+    const t = validate(JSON.parse(readFileSync(file, 'utf8')));
+    const names = t.traceEvents.filter((e) => e.cat === 'interrupt').map((e) => e.name);
+    expect(names.filter((n) => n === 'IRQ taken to EL2').length).toBeGreaterThan(0);
+    expect(names.filter((n) => n === 'virtual IRQ taken to EL1').length).toBeGreaterThan(0);
+  });
 });
 
 describe('bad trace paths', () => {
