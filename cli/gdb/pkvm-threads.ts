@@ -30,9 +30,11 @@ class SavedRegs implements CpuRegs {
   setPc(v: bigint): void { this.ctxt.pc = BigInt.asUintN(64, v); }
   cpsr(): bigint { return this.ctxt.pstate; }
   setCpsr(v: bigint): void { this.ctxt.pstate = BigInt.asUintN(64, v); }
-  v(): bigint | null { return null; } // (FP/SIMD state is not part of the saved context yet)
+  v(i: number): bigint | null { return this.ctxt.fp_regs.vreg(i); } // struct user_fpsimd_state (hyp/fpsimd.ts)
   setV(): boolean { return false; }
   sysreg(idx: number): bigint | null {
+    if (idx === SR.FPSR) return BigInt(this.ctxt.fp_regs.fpsr);
+    if (idx === SR.FPCR) return BigInt(this.ctxt.fp_regs.fpcr);
     if (idx === SR.SP_EL0) return this.ctxt.sp_el0;
     if (idx === SR.SP_EL1) return this.ctxt.sp_el1;
     const n = CTX_NAME.get(idx);

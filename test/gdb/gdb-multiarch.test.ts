@@ -180,6 +180,8 @@ p/x $HCR_EL2
 p/x $VTTBR_EL2 != 0
 thread 3
 info registers pc x0
+p/x $v0.d.u
+p/x $fpcr
 monitor regime ipa
 monitor translate 0x40080000
 detach
@@ -194,6 +196,8 @@ detach
     expect(out).toMatch(/\$2 = 0x1/);
     expect(out).toMatch(/\[Switching to thread 3 \(Thread 4\)\]/); // b/vcpu0 (a/vcpu0 is 2, a/vcpu1 3)
     expect(out).toMatch(/pc\s+0x40080000\s/); // b/vcpu0 has not run: its saved context
+    expect(out).toMatch(/\$3 = \{0x0, 0x0\}/); // its saved FP/SIMD state (reset: zero), not <unavailable>
+    expect(out).toMatch(/\$4 = 0x0/);
     // b/vcpu0 has touched nothing yet: its stage 2 is empty (translation fault, level 1: FSC 0x5)
     expect(out).toMatch(/0x40080000 \(b\/vcpu0, regime ipa\): stage-2 fault, FSC 0x5 at level 1/);
   });
