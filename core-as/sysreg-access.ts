@@ -32,8 +32,7 @@ function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
   const minEL = f & 3;
   if (minEL == 2 && !haveEL2()) { undefinedInstruction(); return false; }
   if (curEL < minEL) { undefinedInstruction(); return false; }
-  if (isRead && (f & S.SRF_WO) != 0) { undefinedInstruction(); return false; }
-  if (!isRead && (f & S.SRF_RO) != 0) { undefinedInstruction(); return false; }
+  if (S.srWrongDirection(idx, isRead)) { undefinedInstruction(); return false; }
   if (curEL == 0 && idx == S.TPIDRRO_EL0 && !isRead) { undefinedInstruction(); return false; }
   if (curEL == 0) { // EL0 access controls (SCTLR_EL1.UCT/UMA, CNTKCTL_EL1)
     const sctlr = S.srGet(S.SCTLR_EL1);

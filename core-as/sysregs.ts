@@ -130,6 +130,11 @@ const FLAGS_BASE: u32 = SYSREG_FLAGS;
   return load<u8>(FLAGS_BASE + idx);
 }
 
+/** An MRS of a write-only register or an MSR of a read-only one: an unallocated encoding. */
+@inline export function srWrongDirection(idx: u32, isRead: bool): bool {
+  return (srFlags(idx) & (isRead ? SRF_WO : SRF_RO)) != 0;
+}
+
 export function def(idx: u32, op0: u32, op1: u32, crn: u32, crm: u32, op2: u32, flags: u32): void {
   store<u16>(SYSREG_MAP + (srKey(op0, op1, crn, crm, op2) << 1), <u16>idx);
   store<u8>(FLAGS_BASE + idx, <u8>flags);

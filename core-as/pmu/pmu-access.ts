@@ -3,7 +3,7 @@
 // EL0/EL1 accesses to EL2, counters at or above MDCR_EL2.HPMN reserved for EL2 (UNDEFINED below it,
 // RAZ/WI in the bit-mask registers, PMCR_EL0.N reads as HPMN), counters at or above N UNDEFINED.
 import * as R from './pmu-regs';
-import { def, srGet, srSet, MDCR_EL2, SRF_RO, SRF_WO } from '../sysregs';
+import { def, srGet, srSet, srWrongDirection, MDCR_EL2, SRF_RO, SRF_WO } from '../sysregs';
 import { curEL, haveEL2, hcr, HCR_TGE } from '../state';
 import { undefinedInstruction } from '../exception';
 import { trapSysreg } from '../sysreg-trap';
@@ -66,8 +66,7 @@ function check(idx: u32, key: u32, rt: u32, isRead: bool): bool {
   if (idx == R.PMEVCNTR_UNIMPL) { undefinedInstruction(); return false; }
   if (curEL == 0 && (idx == R.PMINTENSET_EL1 || idx == R.PMINTENCLR_EL1)) { undefinedInstruction(); return false; }
   if (curEL == 0 && idx == R.PMUSERENR_EL0 && !isRead) { undefinedInstruction(); return false; }
-  if (isRead && idx == R.PMSWINC_EL0) { undefinedInstruction(); return false; }
-  if (!isRead && (idx == R.PMCEID0_EL0 || idx == R.PMCEID1_EL0)) { undefinedInstruction(); return false; }
+  if (srWrongDirection(idx, isRead)) { undefinedInstruction(); return false; } // PMSWINC (WO), PMCEID0/1 (RO)
   const n = counterOf(idx);
   if (n >= 0) {
     // PMXEVTYPER with SEL = 31 is PMCCFILTR_EL0; PMXEVCNTR with SEL = 31, or any SEL >= N, is

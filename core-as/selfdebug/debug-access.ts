@@ -5,7 +5,7 @@
 // by HCR_EL2.TGE, which makes TDE behave as 1). Breakpoints/watchpoints n >= the number
 // implemented are UNDEFINED.
 import * as D from './debug-regs';
-import { def, srFlags, srGet, srSet, MDCR_EL2, MDSCR_EL1, OSDLR_EL1, OSLAR_EL1, OSLSR_EL1, SRF_RO, SRF_WO } from '../sysregs';
+import { def, srGet, srSet, srWrongDirection, MDCR_EL2, MDSCR_EL1, OSDLR_EL1, OSLAR_EL1, OSLSR_EL1, SRF_RO, SRF_WO } from '../sysregs';
 import { curEL, haveEL2, hcr, HCR_TGE } from '../state';
 import { undefinedInstruction } from '../exception';
 import { trapSysreg } from '../sysreg-trap';
@@ -63,8 +63,7 @@ function effectiveMdcr(): u64 {
 function check(idx: u32, key: u32, rt: u32, isRead: bool): bool {
   if (idx == D.DBGBxR_UNIMPL) { undefinedInstruction(); return false; }
   // An MRS of a write-only register or an MSR of a read-only one is an unallocated encoding.
-  const f = srFlags(idx);
-  if ((isRead && (f & SRF_WO) != 0) || (!isRead && (f & SRF_RO) != 0)) { undefinedInstruction(); return false; }
+  if (srWrongDirection(idx, isRead)) { undefinedInstruction(); return false; }
   if (curEL == 0) {
     if (!isDcc(idx)) { undefinedInstruction(); return false; }
     if ((srGet(MDSCR_EL1) & D.MDSCR_TDCC) != 0) { trapSysreg((hcr() & HCR_TGE) != 0 ? 2 : 1, key, rt, isRead); return false; }

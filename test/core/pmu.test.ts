@@ -182,6 +182,12 @@ describe('PMUv3: access rules', () => {
   it('MDCR_EL2.HPMN resets to N (6)', () => {
     expect(run([0xd53c1120 /* mrs x0, mdcr_el2 */], { config: { haveEL2: true }, el: 2 }).x[0] & 0x1fn).toBe(6n);
   });
+  it('MRS of PMSWINC_EL0 (write-only) and MSR of PMCEID0/1_EL0 (read-only) are UNDEFINED, before any MDCR_EL2 trap', () => {
+    for (const w of [mrs(0, R.PMSWINC_EL0), msr(R.PMCEID0_EL0, 1), msr([3, 3, 9, 12, 7], 1)]) {
+      const r = run([w], { ...EL2, sysregs: [...EL2.sysregs!, [SR.MDCR_EL2, 6n | (1n << 6n)]] });
+      expect([r.el, esrEC(r.sys(SR.ESR_EL1))]).toEqual([1, 0]);
+    }
+  });
   it('PMEVCNTR<n>_EL0 with n >= N (6) is UNDEFINED even at EL2', () => {
     const r = run([mrs(0, evcntr(6))], { ...EL2, el: 2 });
     expect([esrEC(r.sys(SR.ESR_EL2)), r.pc]).toEqual([0, VBAR2 + 0x200n]);
