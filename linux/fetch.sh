@@ -26,21 +26,24 @@ kver="${dep#linux-image-}"                 # e.g. 6.1.0-57-cloud-arm64
 kpkg="linux-image-${kver}-unsigned"
 
 cd "$cache"
-if [ ! -f "Image-$kver" ]; then
+# unpack PKG: downloads PKG (arm64) and unpacks it into x/ (the .deb stays in debs/ until cleanup).
+unpack() {
   rm -rf debs x && mkdir -p debs x
-  (cd debs && apt-get download -qq -o APT::Sandbox::User=root "$kpkg:arm64") || die "apt-get download $kpkg:arm64 failed"
+  (cd debs && apt-get download -qq -o APT::Sandbox::User=root "$1:arm64") || die "apt-get download $1:arm64 failed"
   dpkg-deb -x debs/*.deb x
+}
+cleanup() { rm -rf debs x; }
+if [ ! -f "Image-$kver" ]; then
+  unpack "$kpkg"
   [ -f "x/boot/vmlinuz-$kver" ] || die "$kpkg has no boot/vmlinuz-$kver"
   cp "x/boot/vmlinuz-$kver" "Image-$kver"   # an arm64 Image (Debian ships it uncompressed; gzip also boots)
-  rm -rf debs x
+  cleanup
 fi
 if [ ! -f busybox ]; then
-  rm -rf debs x && mkdir -p debs x
-  (cd debs && apt-get download -qq -o APT::Sandbox::User=root busybox-static:arm64) || die "apt-get download busybox-static:arm64 failed"
-  dpkg-deb -x debs/*.deb x
+  unpack busybox-static
   cp x/bin/busybox busybox
   dpkg-deb -f debs/*.deb Version > busybox.version
-  rm -rf debs x
+  cleanup
 fi
 ln -sf "Image-$kver" Image
 echo "$kver" > kernel.version
