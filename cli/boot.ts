@@ -7,8 +7,9 @@ import { parseAddress, parseCount, parseSize } from './size';
 import { parseGdbPort, startGdb } from './gdb/attach';
 import { machineTarget } from '../machine/gdb/target';
 import { BootObserver } from './trace/boot-observer';
+import { KernelPanicWatch } from '../machine/kernel-panic';
 
-export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string }
+export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string; initrd?: string }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -33,16 +34,22 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   const obs = new BootObserver({ trace: flags.trace, timeout: flags.timeout }, image); // --trace, --timeout, progress
   const smp = parseSmp(flags.smp);
   const bytes = readImage(image);
+  const initrd = flags.initrd !== undefined ? { data: readImage(flags.initrd), name: flags.initrd } : undefined;
   let pending: number[] = [];
   const flush = () => { if (pending.length) { writeSync(1, Buffer.from(pending)); pending = []; } };
   if (flags.cpu !== undefined && flags.cpu !== 'max' && flags.cpu !== 'int') throw new UserError(`--cpu: expected max or int, got '${flags.cpu}'`);
-  const m = new Machine({
+  const panic = new KernelPanicWatch();
+  const m: Machine = new Machine({
     cpu: flags.cpu as 'max' | 'int' | undefined,
     memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
-    onUart: (b) => { pending.push(b); if (b === 10 || pending.length >= 4096) flush(); },
+    onUart: (b) => {
+      pending.push(b);
+      if (b === 10 || pending.length >= 4096) flush();
+      if (panic.feed(b)) m.stopRequest = 'panic';
+    },
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
-  m.load(bytes, image, rawAt);
+  m.load(bytes, image, rawAt, initrd);
   if (flags.dumpDtb !== undefined) {
     try {
       writeFileSync(flags.dumpDtb, m.dtb);
@@ -68,6 +75,7 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   switch (r.reason) {
     case 'poweroff': case 'reset': return 0;
     case 'semihosting-exit': return r.exitCode;
+    case 'panic': throw new UserError(`kernel panic: ${panic.panic}`);
     case 'limit': throw new UserError(`instruction limit reached (${limit} instructions) at pc 0x${m.core.pc.toString(16)}`);
     case 'wfi': throw new UserError(m.core.numCpus === 1
       ? `guest waits for an interrupt (WFI) with nothing to wake it, at pc 0x${m.core.pc.toString(16)}`

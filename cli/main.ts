@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--max-insns <n>', 'stop with an error after N instructions')
     .option('--stats', 'print instructions retired, wall time and MIPS to stderr')
     .option('--append <args>', 'kernel command line (/chosen/bootargs)')
+    .option('--initrd <file>', 'initial ramdisk, placed and described in /chosen as QEMU\'s -initrd does')
     .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
     .option('--no-semihosting', 'HLT #0xF000 is UNDEFINED instead of a semihosting call')
     .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT before the first instruction (remote serial protocol)')

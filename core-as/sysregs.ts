@@ -149,6 +149,7 @@ export function initSysregMap(): void {
   def(MIDR_EL1, 3, 0, 0, 0, 0, 1 | SRF_RO);
   def(MPIDR_EL1, 3, 0, 0, 0, 5, 1 | SRF_RO);
   def(REVIDR_EL1, 3, 0, 0, 0, 6, 1 | SRF_RO);
+  def(ID_RAZ, 3, 1, 0, 0, 7, 1 | SRF_RO); // AIDR_EL1: IMPLEMENTATION DEFINED, zero here (as QEMU's max CPU)
   def(ID_AA64PFR0_EL1, 3, 0, 0, 4, 0, 1 | SRF_RO);
   def(ID_AA64PFR1_EL1, 3, 0, 0, 4, 1, 1 | SRF_RO);
   def(ID_AA64DFR0_EL1, 3, 0, 0, 5, 0, 1 | SRF_RO);

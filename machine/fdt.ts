@@ -161,6 +161,8 @@ export interface VirtDtbOptions {
   cpus: number;
   /** /chosen/bootargs (QEMU's -append); omitted when undefined. */
   bootargs?: string;
+  /** /chosen/linux,initrd-start and -end (QEMU's -initrd: two 64-bit cells each); omitted when undefined. */
+  initrd?: { start: bigint; end: bigint };
   /** PSCI conduit: QEMU uses "hvc" normally and "smc" when EL2 is enabled (virtualization=on). */
   psciMethod: 'hvc' | 'smc';
   uartBase: bigint;
@@ -298,6 +300,10 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   f.beginNode('chosen');
   if (o.bootargs !== undefined) f.propertyString('bootargs', o.bootargs);
   f.propertyString('stdout-path', `/${uartName}`);
+  if (o.initrd) {
+    f.propertyU64('linux,initrd-start', o.initrd.start);
+    f.propertyU64('linux,initrd-end', o.initrd.end);
+  }
   f.endNode();
 
   f.endNode();

@@ -28,16 +28,21 @@ export interface LoadPlan {
   entry: bigint;
   /** Where the devicetree goes: an address, or 'below' (RAM base, if it fits below `lowest`). */
   dtb: bigint | 'below';
+  /** The initrd (QEMU's -initrd): its address and bytes, for a Linux-style image only. */
+  initrd?: { addr: bigint; data: Uint8Array };
   lowest: bigint;
 }
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** Decides where an image goes (no side effects); bad input throws one-line UserErrors. */
-export function planLoad(image: Uint8Array, name: string, ramBase: bigint, ramSize: bigint, rawAt?: bigint): LoadPlan {
+export function planLoad(image: Uint8Array, name: string, ramBase: bigint, ramSize: bigint, rawAt?: bigint,
+  initrd?: { data: Uint8Array; name: string }): LoadPlan {
   const ramEnd = ramBase + ramSize;
   const fits = (a: bigint, n: bigint) => a >= ramBase && a + n <= ramEnd;
   if (isElf(image) && rawAt === undefined) {
+    // QEMU 7.2 loads an initrd only for a kernel it treats as Linux (an Image, uImage or raw file).
+    if (initrd) throw new UserError(`${name}: an ELF image is not loaded as Linux, so it takes no --initrd (QEMU ignores it too); give an arm64 Image`);
     const elf = parseElf64(image, name);
     if (elf.segments.length === 0) throw new UserError(`${name}: no loadable segments`);
     for (const s of elf.segments) {
@@ -76,13 +81,22 @@ export function planLoad(image: Uint8Array, name: string, ramBase: bigint, ramSi
   if (!fits(at, footprint)) {
     throw new UserError(`${name}: ${kind === 'image' ? 'Image' : 'raw image'} of ${hex(footprint)} bytes at ${hex(at)} does not fit in RAM (${hex(ramBase)}..${hex(ramEnd)})`);
   }
-  // QEMU: initrd_start = max(RAM base + min(RAM / 2, 128 MiB), end of image), page-aligned; the DTB
-  // at the next 2 MiB boundary after the (absent) initrd; at RAM base if that is beyond RAM.
-  let initrd = ramBase + (ramSize / 2n < 128n * MiB ? ramSize / 2n : 128n * MiB);
+  // QEMU (hw/arm/boot.c): initrd_start = max(RAM base + min(RAM / 2, 128 MiB), end of image),
+  // page-aligned; the initrd there, as many bytes as the file has (it must fit below the end of
+  // RAM); the DTB at the next 2 MiB boundary after the initrd; at RAM base if that is beyond RAM.
+  let initrdStart = ramBase + (ramSize / 2n < 128n * MiB ? ramSize / 2n : 128n * MiB);
   const imageEnd = at + BigInt(data.length);
-  if (imageEnd > initrd) initrd = imageEnd;
-  initrd = (initrd + 0xfffn) & ~0xfffn;
-  let dtb = (initrd + 2n * MiB - 1n) & ~(2n * MiB - 1n);
+  if (imageEnd > initrdStart) initrdStart = imageEnd;
+  initrdStart = (initrdStart + 0xfffn) & ~0xfffn;
+  const initrdSize = initrd ? BigInt(initrd.data.length) : 0n;
+  if (initrd && (initrdStart >= ramEnd || initrdSize > ramEnd - initrdStart)) {
+    const room = initrdStart >= ramEnd ? 0n : ramEnd - initrdStart;
+    throw new UserError(`${initrd.name}: initrd of ${hex(initrdSize)} bytes does not fit in RAM at ${hex(initrdStart)} (${hex(room)} bytes left above the kernel; give more --mem)`);
+  }
+  let dtb = (initrdStart + initrdSize + 2n * MiB - 1n) & ~(2n * MiB - 1n);
   if (dtb >= ramEnd) dtb = ramBase;
-  return { kind, segments: [{ addr: at, data, memsz: BigInt(data.length) }], entry: at, dtb, lowest: at };
+  return {
+    kind, segments: [{ addr: at, data, memsz: BigInt(data.length) }], entry: at, dtb, lowest: at,
+    initrd: initrd ? { addr: initrdStart, data: initrd.data } : undefined,
+  };
 }

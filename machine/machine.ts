@@ -33,7 +33,7 @@ export interface MachineOptions {
   onHypExit?: (m: Machine) => 'continue' | 'poweroff' | 'reset';
 }
 
-export type StopReason = 'poweroff' | 'reset' | 'semihosting-exit' | 'limit' | 'wfi' | 'hyp' | 'stuck';
+export type StopReason = 'poweroff' | 'reset' | 'semihosting-exit' | 'limit' | 'wfi' | 'hyp' | 'stuck' | 'panic';
 
 export interface RunResult {
   reason: StopReason;
@@ -58,6 +58,8 @@ export class Machine {
   private semihost = new SemihostingState();
   entry = 0n;
   dtbAddr = 0n;
+  /** A device's request to end the run after the current MMIO access (e.g. a kernel panic on the console). */
+  stopRequest: StopReason | undefined;
   /** The devicetree blob built for the guest by load() (also when it could not be placed in RAM). */
   dtb: Uint8Array = new Uint8Array(0);
   uartOut: number[] = [];
@@ -89,16 +91,18 @@ export class Machine {
    * Image (gzip accepted) at RAM base + text_offset, anything else raw at RAM base + 0x80000 (or at
    * `rawAt`); places the devicetree and sets x0 to it. CPU 0 starts; the others wait for CPU_ON.
    */
-  load(image: Uint8Array, name: string, rawAt?: bigint): void {
-    const plan = planLoad(image, name, RAM_BASE, BigInt(this.opts.memBytes), rawAt);
+  load(image: Uint8Array, name: string, rawAt?: bigint, initrd?: { data: Uint8Array; name: string }): void {
+    const plan = planLoad(image, name, RAM_BASE, BigInt(this.opts.memBytes), rawAt, initrd);
     for (const s of plan.segments) {
       this.core.zeroPhys(s.addr, Number(s.memsz));
       this.core.writePhys(s.addr, s.data);
     }
+    if (plan.initrd) this.core.writePhys(plan.initrd.addr, plan.initrd.data);
     this.entry = plan.entry;
     const lowest = plan.lowest;
     const dtb = buildVirtDtb({
       ramBase: RAM_BASE, ramSize: BigInt(this.opts.memBytes), cpus: this.opts.smp ?? 1, bootargs: this.opts.append,
+      initrd: plan.initrd ? { start: plan.initrd.addr, end: plan.initrd.addr + BigInt(plan.initrd.data.length) } : undefined,
       clusterSize: 16, gicV3: true, el2: this.opts.el2,
       psciMethod: this.opts.el2 || this.opts.onHypExit ? 'smc' : 'hvc', uartBase: UART_BASE,
     });
@@ -142,7 +146,10 @@ export class Machine {
       const r = this.core.run(Number(left < BigInt(SLICE) ? left : BigInt(SLICE)));
       switch (r) {
         case 'budget': break;
-        case 'mmio': this.serviceMmio(); break;
+        case 'mmio':
+          this.serviceMmio();
+          if (this.stopRequest) { const s = this.stopRequest; this.stopRequest = undefined; return done(s, 1); }
+          break;
         case 'firmware': {
           const stop = this.firmwareCall();
           if (stop) return done(stop, 0);
