@@ -2,7 +2,8 @@
 import * as O from './ops';
 import { D_IMM, D_OP, D_P1, D_P2, D_RD, D_RN } from './decoded';
 import { dstZR, srcZR } from './decode';
-import { srKey, srLookup } from './sysregs';
+import { IMPDEF_SPACE, srKey, srLookup } from './sysregs';
+import { HCR_TDZ_BIT, HCR_TPC_BIT, HCR_TPU_BIT, HCR_TSW_BIT, HCR_TTLB_BIT } from './hcr-traps';
 
 @inline function setOp(e: u32, op: u16): void { store<u16>(e, op, D_OP); }
 
@@ -50,18 +51,22 @@ export function decodeSystem(insn: u32, e: u32): bool {
     if (L) return false;
     const key = srKey(1, op1, crn, crm, op2);
     let kind: i32 = -1;
+    let trap: u32 = 0; // the HCR_EL2 bit that traps it to EL2 from EL0/EL1 (hcr-traps.ts)
     if (crn == 7) {
-      if (op1 == 0 && ((crm == 1 || crm == 5) && op2 == 0)) kind = O.SYS_NOP; // IC IALLUIS, IALLU
-      else if (op1 == 3 && crm == 5 && op2 == 1) kind = O.SYS_NOP; // IC IVAU
-      else if (op1 == 3 && crm == 4 && op2 == 1) kind = O.SYS_DC_ZVA;
-      else if (op1 == 0 && crm == 6 && (op2 == 1 || op2 == 2)) kind = O.SYS_NOP; // DC IVAC, ISW
-      else if (op1 == 0 && (crm == 10 || crm == 14) && op2 == 2) kind = O.SYS_NOP; // DC CSW, CISW
-      else if (op1 == 3 && (crm == 10 || crm == 11 || crm == 12 || crm == 13 || crm == 14) && op2 == 1) kind = O.SYS_NOP; // DC CVAC/CVAU/CVAP/CVADP/CIVAC
+      if (op1 == 0 && ((crm == 1 || crm == 5) && op2 == 0)) { kind = O.SYS_NOP; trap = HCR_TPU_BIT; } // IC IALLUIS, IALLU
+      else if (op1 == 3 && crm == 5 && op2 == 1) { kind = O.SYS_NOP; trap = HCR_TPU_BIT; } // IC IVAU
+      else if (op1 == 3 && crm == 4 && op2 == 1) { kind = O.SYS_DC_ZVA; trap = HCR_TDZ_BIT; }
+      else if (op1 == 0 && crm == 6 && op2 == 1) { kind = O.SYS_NOP; trap = HCR_TPC_BIT; } // DC IVAC
+      else if (op1 == 0 && crm == 6 && op2 == 2) { kind = O.SYS_NOP; trap = HCR_TSW_BIT; } // DC ISW
+      else if (op1 == 0 && (crm == 10 || crm == 14) && op2 == 2) { kind = O.SYS_NOP; trap = HCR_TSW_BIT; } // DC CSW, CISW
+      else if (op1 == 3 && crm == 11 && op2 == 1) { kind = O.SYS_NOP; trap = HCR_TPU_BIT; } // DC CVAU
+      else if (op1 == 3 && (crm == 10 || crm == 12 || crm == 13 || crm == 14) && op2 == 1) { kind = O.SYS_NOP; trap = HCR_TPC_BIT; } // DC CVAC/CVAP/CVADP/CIVAC
       else if (crm == 8 && op1 == 0 && op2 <= 3) kind = O.SYS_AT; // AT S1E1R/W, S1E0R/W
       else if (crm == 8 && op1 == 4 && (op2 <= 1 || op2 >= 4)) kind = O.SYS_AT; // AT S1E2R/W, S12E1R/W, S12E0R/W
       else if (crm == 9 && op1 == 0 && op2 <= 1) kind = O.SYS_AT; // AT S1E1RP/WP
     } else if (crn == 8 && (op1 == 0 || op1 == 4)) {
       kind = O.SYS_TLBI; // validated by tlbi.ts at execute (unknown → UNDEFINED)
+      if (op1 == 0) trap = HCR_TTLB_BIT;
     }
     if (kind < 0) return false;
     setOp(e, O.OP_SYS);
@@ -69,12 +74,15 @@ export function decodeSystem(insn: u32, e: u32): bool {
     store<u8>(e, <u8>kind, D_P1);
     store<u8>(e, <u8>(op1 == 3 ? 0 : op1 == 4 ? 2 : 1), D_P2); // minimum EL
     store<u64>(e, key, D_IMM);
+    store<u8>(e, <u8>trap, D_RD);
     return true;
   }
 
   // MRS / MSR (register)
   const key = srKey(op0, op1, crn, crm, op2);
-  const idx = srLookup(key);
+  let idx = srLookup(key);
+  // The IMPLEMENTATION DEFINED space (none implemented): trapped by HCR_EL2.TIDCP, else UNDEFINED.
+  if (idx == 0 && op0 == 3 && (crn == 11 || crn == 15)) idx = IMPDEF_SPACE;
   if (idx == 0) return false;
   if (L) { setOp(e, O.OP_MRS); store<u8>(e, dstZR(rt), D_RD); }
   else { setOp(e, O.OP_MSR); store<u8>(e, srcZR(rt), D_RN); }

@@ -1,6 +1,7 @@
 // SYS instructions: DC ZVA, cache maintenance (no architectural effect here), TLBI and AT.
 import * as O from './ops';
-import { D_IMM, D_P1, D_P2, D_RN } from './decoded';
+import { D_IMM, D_P1, D_P2, D_RD, D_RN } from './decoded';
+import { hcrTrapsSys } from './hcr-traps';
 import { curEL, haveEL2 } from './state';
 import { routeEL1, undefinedInstruction } from './exception';
 import { trapSysreg } from './sysreg-access';
@@ -24,6 +25,7 @@ export function execSys(e: u32, p: u64): bool {
     const bit = kind == O.SYS_DC_ZVA ? 14 : 26;
     if ((sctlr & (<u64>1 << bit)) == 0) { trapSysreg(routeEL1(), key, rt, false); return false; }
   }
+  if (hcrTrapsSys(<u32>load<u8>(e, D_RD))) { trapSysreg(2, key, rt, false); return false; } // HCR_EL2.TSW/TPC/TPU/TTLB/TDZ
   switch (kind) {
     case O.SYS_DC_ZVA:
       return dcZva(v);

@@ -15,6 +15,7 @@ import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ } from './timer';
 import { trapSysreg } from './sysreg-trap';
+import { HCR_TDZ_BIT, hcrTrapsImpDef, hcrTrapsSys, hcrTrapsSysreg } from './hcr-traps';
 import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
 import { pmuMrs, pmuMsr } from './pmu/pmu-access';
 import { isSelfDebugReg, selfDebugMrs, selfDebugMsr } from './selfdebug/debug-access';
@@ -47,6 +48,7 @@ function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
     else if (idx == S.CNTP_CTL_EL0 || idx == S.CNTP_CVAL_EL0 || idx == S.CNTP_TVAL_EL0) ok = (cntk & (1 << 9)) != 0;
     if (!ok) { trapSysreg(routeEL1(), key, rt, isRead); return false; }
   }
+  if (hcrTrapsSysreg(idx, key, isRead)) { trapSysreg(2, key, rt, isRead); return false; }
   if (idx == S.SP_EL0 && curEL > 0 && getSPSel() == 0) { undefinedInstruction(); return false; }
   if (idx == S.CNTFRQ_EL0 && !isRead && curEL == 0) { undefinedInstruction(); return false; }
   return true;
@@ -56,8 +58,11 @@ function idValue(idx: u32): u64 {
   switch (idx) {
     case S.MIDR_EL1: return 0x410fd0f0; // Arm, architecture "defined by ID registers", part 0xd0f
     case S.MPIDR_EL1: return virtMpidr(curCpu);
-    case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3; FP/AdvSIMD per profile
-      return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | pfr0FpSimd();
+    case S.ID_AA64PFR0_EL1: // EL0/EL1 AArch64 only, EL2 if configured, no EL3; FP/AdvSIMD per profile;
+      // GIC [27:24] = 1: the GICv3 system-register CPU interface (gic/); CSV2 [59:56] = 1 and CSV3
+      // [63:60] = 1: nothing is executed speculatively here, so neither branch targets nor faulting
+      // loads can leak across contexts (Linux then needs no Spectre-v2 mitigation and no KPTI).
+      return (haveEL2() ? <u64>0x1100 : 0) | 0x11 | pfr0FpSimd() | (<u64>1 << 24) | (<u64>1 << 56) | (<u64>1 << 60);
     case S.ID_AA64DFR0_EL1: return ID_AA64DFR0_VALUE; // self-hosted debug (selfdebug/) and PMUv3 (pmu/)
     case S.ID_AA64ISAR0_EL1: return (<u64>1 << 16) | (<u64>2 << 20) | isar0FpSimd(); // CRC32, LSE atomics, crypto/RDM/DP
     case S.ID_AA64ISAR1_EL1: return isar1FpSimd();
@@ -65,7 +70,11 @@ function idValue(idx: u32): u64 {
       return 5 | (2 << 4) | (<u64>0xf << 24) | (<u64>0x0 << 28) | (<u64>0x2 << 40) | (<u64>0xf << 20);
     case S.ID_AA64MMFR1_EL1: // VMIDBits 16, PAN, XNX (stage-2 XN[54:53], walk.ts)
       return (haveEL2() ? <u64>2 << 4 | <u64>1 << 28 : 0) | (<u64>1 << 20);
-    case S.CTR_EL0: return 0x84448004; // DminLine/IminLine 64 B, IDC/DIC clear, PIPT
+    // DminLine/IminLine 64 B, ERG/CWG 64 B, L1Ip [15:14] = 0b11 PIPT; IDC [28] = 1: there is no data
+    // cache, so no clean to the PoU is needed for instruction fetches to see stores (a store also
+    // drops the decoded copy of what it overwrites, codecache.ts); DIC [29] = 0 (IC IVAU is kept as the
+    // point where a compiled tier may drop code; QEMU's max CPU also leaves DIC clear).
+    case S.CTR_EL0: return 0x9444c004;
     case S.DCZID_EL0: return 4; // DC ZVA block 64 bytes
     case S.CLIDR_EL1: return 0x0a200023;
     case S.CCSIDR_EL1: return 0x700fe01a;
@@ -73,8 +82,16 @@ function idValue(idx: u32): u64 {
   }
 }
 
+/** The IMPLEMENTATION DEFINED register space: a trap to EL2 by HCR_EL2.TIDCP, else UNDEFINED. */
+function impDefAccess(key: u32, rt: u32, isRead: bool): bool {
+  if (hcrTrapsImpDef()) trapSysreg(2, key, rt, isRead);
+  else undefinedInstruction();
+  return false;
+}
+
 /** MRS Xt, <reg>. False when an exception was taken. */
 export function mrs(idx: u32, key: u32, rt: u32): bool {
+  if (idx == S.IMPDEF_SPACE) return impDefAccess(key, rt, true);
   if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMrs(idx, key, rt);
   if (isSelfDebugReg(idx)) return selfDebugMrs(idx, key, rt);
   if (!checkAccess(idx, key, rt, true)) return false;
@@ -89,7 +106,8 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
     case S.PAN: v = <u64>(getPstateMisc() & (1 << 22)); break;
     case S.SP_EL0: case S.SP_EL1: saveSP(); v = S.srGet(idx); break;
     case S.CNTFRQ_EL0: v = CNTFRQ_HZ; break;
-    case S.DCZID_EL0: v = curEL == 0 && (S.srGet(S.SCTLR_EL1) & (1 << 14)) == 0 ? 0x14 : 4; break; // DZP when DC ZVA is prohibited
+    case S.DCZID_EL0: // DZP when DC ZVA is prohibited: SCTLR_EL1.DZE at EL0, HCR_EL2.TDZ at EL0/EL1
+      v = (curEL == 0 && (S.srGet(S.SCTLR_EL1) & (1 << 14)) == 0) || hcrTrapsSys(HCR_TDZ_BIT) ? 0x14 : 4; break;
     case S.VPIDR_EL2: case S.VMPIDR_EL2: v = S.srGet(idx); break;
     default:
       v = idx >= S.MIDR_EL1 && idx <= S.CCSIDR_EL1 ? idValue(idx) : S.srGet(idx);
@@ -104,6 +122,7 @@ export function mrs(idx: u32, key: u32, rt: u32): bool {
 
 /** MSR <reg>, Xt. False when an exception was taken. */
 export function msr(idx: u32, key: u32, rt: u32): bool {
+  if (idx == S.IMPDEF_SPACE) return impDefAccess(key, rt, false);
   if (idx >= PMU_FIRST && idx <= PMU_LAST) return pmuMsr(idx, key, rt);
   if (isSelfDebugReg(idx)) return selfDebugMsr(idx, key, rt);
   if (!checkAccess(idx, key, rt, false)) return false;

@@ -101,6 +101,8 @@ export const ISR_EL1: u32 = 91;
 export const CNTHP_TVAL_EL2: u32 = 92;
 export const UAO: u32 = 93;
 export const SR_COUNT: u32 = 94;
+/** Not a register: the IMPLEMENTATION DEFINED encodings (op0 3, CRn 11/15), none implemented (hcr-traps.ts). */
+export const IMPDEF_SPACE: u32 = 199;
 // Index ranges for new registers, so that subsystems can add theirs without colliding:
 //   94..199 general (this file), 200..299 GIC and generic timer (core-as/gic/),
 //   300..349 FP/SIMD, 350..449 PMU (pmu/), 450..511 self-hosted debug (selfdebug/). Storage for every index < SR_MAX is zeroed at reset.
