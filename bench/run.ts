@@ -1,15 +1,16 @@
 // `npm run bench`: all benchmarks, one table, JSON in bench/results/latest.json.
-// `npm run bench -- faults` (or `cpu`, `mmu`, `gic`): only those groups, JSON in bench/results/latest-<groups>.json.
+// `npm run bench -- faults` (or `cpu`, `mmu`, `gic`, `linux`): only those groups, JSON in bench/results/latest-<groups>.json.
 import { benchCpu } from './cpu';
 import { benchFaults } from './faults';
 import { benchGic } from './gic';
+import { benchLinux } from './linux';
 import { benchWalk } from './walk';
 import { benchWalkbench } from './walkbench';
 import { printTable, writeJson, type Row } from './table';
 import { Progress } from '../cli/progress';
 
 const groups = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const known = ['cpu', 'mmu', 'faults', 'gic'];
+const known = ['cpu', 'mmu', 'faults', 'gic', 'linux'];
 for (const g of groups) {
   if (!known.includes(g)) {
     console.error(`bench: unknown group '${g}' (groups: ${known.join(', ')})`);
@@ -22,7 +23,7 @@ const rows: Row[] = [];
 // A progress line on a terminal (cli/progress.ts): which group runs, how many are done.
 const progress = new Progress('bench');
 const all: [string, () => Row[] | Promise<Row[]>][] = [
-  ['cpu', benchCpu], ['mmu', benchWalk], ['mmu', benchWalkbench], ['faults', benchFaults], ['gic', benchGic],
+  ['cpu', benchCpu], ['mmu', benchWalk], ['mmu', benchWalkbench], ['faults', benchFaults], ['gic', benchGic], ['linux', benchLinux],
 ];
 const selected = all.filter(([g]) => want(g));
 for (const [i, [name, run]] of selected.entries()) {

@@ -266,6 +266,14 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   if (gic) f.propertyU32('interrupts', ...[13, 14, 11, 10].flatMap((n) => [GIC_PPI, n, IRQ_LEVEL_HIGH]));
   f.endNode();
 
+  // The PMUv3 (core-as/pmu/): its overflow interrupt is PPI 7 (INTID 23), level-high, as QEMU's virt.
+  if (gic) {
+    f.beginNode('pmu');
+    f.propertyU32('interrupts', GIC_PPI, 7, IRQ_LEVEL_HIGH);
+    f.propertyString('compatible', 'arm,armv8-pmuv3');
+    f.endNode();
+  }
+
   f.beginNode('apb-pclk');
   f.propertyString('compatible', 'fixed-clock');
   f.propertyU32('#clock-cells', 0);

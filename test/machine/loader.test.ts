@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Machine } from '../../machine/machine';
 import { parseElf64 } from '../../machine/elf';
 import { planLoad } from '../../machine/loader';
+import { parseFdt } from '../../machine/fdt';
 import { UserError } from '../../machine/errors';
 
 const elfBytes = new Uint8Array(readFileSync(new URL('../../guest-images/bin/bootinfo.elf', import.meta.url)));
@@ -46,9 +47,19 @@ const cases: Array<[string, string, string]> = [
 ];
 const memBytes = (m: string) => parseInt(m, 10) * 1024 * 1024;
 
-function boot(bytes: Uint8Array, mem: string, rawAt?: bigint): string {
+/** An initrd of n bytes with a recognisable pattern. */
+const initrdOf = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+// [mem, initrd bytes, printed]: QEMU 7.2 puts the initrd at max(RAM base + min(RAM / 2, 128 MiB),
+// end of image), page-aligned, and the DTB at the next 2 MiB boundary after the initrd's end.
+const initrdCases: Array<[string, number, string]> = [
+  ['128M', 3 * 1024 * 1024 + 5, '0000000044400000 0000000040080000'],
+  ['512M', 1, '0000000048200000 0000000040080000'],
+  ['64M', 2 * 1024 * 1024, '0000000042200000 0000000040080000'],
+];
+
+function boot(bytes: Uint8Array, mem: string, rawAt?: bigint, initrd?: Uint8Array): string {
   const m = new Machine({ memBytes: memBytes(mem) });
-  m.load(bytes, 'test', rawAt);
+  m.load(bytes, 'test', rawAt, initrd ? { data: initrd, name: 'initrd' } : undefined);
   const r = m.run(100_000n);
   expect(r.reason).toBe('poweroff');
   return m.uartText().trim();
@@ -71,6 +82,24 @@ describe('loading as QEMU -kernel', () => {
     const tall = new Uint8Array(70 << 20); tall.set(imageBytes); // file reaching past RAM/2
     const q = planLoad(tall, 'tall', 0x4000_0000n, 128n << 20n);
     expect(q.dtb).toBe(0x4480_0000n); // max(RAM/2, end of file) rounded up to 2 MiB
+  });
+  for (const [mem, n, want] of initrdCases) {
+    it(`an Image with a ${n}-byte initrd and ${mem}: the DTB at the 2 MiB boundary after the initrd`, () => {
+      expect(boot(variants.Image, mem, undefined, initrdOf(n))).toBe(want);
+    });
+  }
+  it('the initrd lies at max(RAM base + min(RAM / 2, 128 MiB), end of image) and /chosen gives its start and end', () => {
+    const m = new Machine({ memBytes: 128 << 20 });
+    const rd = initrdOf(100_000);
+    m.load(variants.Image, 'Image', undefined, { data: rd, name: 'rd' });
+    expect(Buffer.from(m.core.readPhys(0x4400_0000n, rd.length))).toEqual(Buffer.from(rd));
+    const chosen = parseFdt(m.dtb).root.children.find((c) => c.name === 'chosen')!;
+    const u64 = (b: Uint8Array | undefined) => Buffer.from(b!).readBigUInt64BE(0);
+    expect(u64(chosen.props.get('linux,initrd-start'))).toBe(0x4400_0000n);
+    expect(u64(chosen.props.get('linux,initrd-end'))).toBe(0x4400_0000n + 100_000n);
+    const plain = new Machine({ memBytes: 128 << 20 });
+    plain.load(variants.Image, 'Image');
+    expect(parseFdt(plain.dtb).root.children.find((c) => c.name === 'chosen')!.props.has('linux,initrd-start')).toBe(false);
   });
   it('--raw ADDR overrides where a raw image or an Image goes', () => {
     expect(boot(variants.raw, '128M', 0x4010_0000n)).toBe('0000000044000000 0000000040100000');
@@ -99,6 +128,13 @@ describe('loading as QEMU -kernel', () => {
       const g = gzipSync(imageBytes).slice(0, 30);
       expect(err(() => planLoad(g, 'k', 0x4000_0000n, 128n << 20n))).toMatch(/^k: bad gzip image/);
     });
+    it('an initrd that does not fit above the kernel', () => {
+      expect(err(() => planLoad(imageBytes, 'k', 0x4000_0000n, 64n << 20n, undefined, { data: new Uint8Array(33 << 20), name: 'rd.gz' })))
+        .toMatch(/^rd\.gz: initrd of 0x2100000 bytes does not fit in RAM at 0x42000000 \(0x2000000 bytes left above the kernel; give more --mem\)$/);
+    });
+    it('an initrd with an ELF kernel (QEMU loads an initrd only for a Linux kernel)', () => {
+      expect(err(() => planLoad(elfBytes, 'k.elf', 0x4000_0000n, 64n << 20n, undefined, { data: new Uint8Array(8), name: 'rd' }))).toMatch(/^k\.elf: an ELF image is not loaded as Linux, so it takes no --initrd/);
+    });
     it('a gzip file that expands beyond RAM', () => {
       const g = gzipSync(new Uint8Array(3 << 20));
       expect(err(() => planLoad(g, 'k', 0x4000_0000n, 2n << 20n))).toMatch(/^k: bad gzip image \(larger than RAM\)/);
@@ -115,6 +151,16 @@ describe.skipIf(!haveQemu)('the same files on QEMU', () => {
       writeFileSync(f, variants[v]);
       const q = spawnSync('qemu-system-aarch64', ['-M', 'virt,gic-version=3', '-cpu', 'max', '-m', mem, '-nographic',
         '-monitor', 'none', '-serial', 'stdio', '-kernel', f], { encoding: 'latin1', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(q.stdout.trim()).toBe(want);
+    });
+  }
+  for (const [mem, n, want] of initrdCases) {
+    it(`Image with a ${n}-byte -initrd and ${mem}`, () => {
+      const f = join(dir, 'Image'), rd = join(dir, `initrd-${n}`);
+      writeFileSync(f, variants.Image);
+      writeFileSync(rd, initrdOf(n));
+      const q = spawnSync('qemu-system-aarch64', ['-M', 'virt,gic-version=3', '-cpu', 'max', '-m', mem, '-nographic',
+        '-monitor', 'none', '-serial', 'stdio', '-kernel', f, '-initrd', rd], { encoding: 'latin1', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
       expect(q.stdout.trim()).toBe(want);
     });
   }
