@@ -24,7 +24,7 @@ export const R_TLB_VALID: u32 = 12; // u32 1: the saved TLB image is live; 0: lo
 export const R_SLEEP_MARK: u32 = 16; // u64 instructions retired (all CPUs) when it went to sleep
 export const R_OUT_MARK: u32 = 24; // u64 instructions retired (all CPUs) when it was switched out
 export const R_SLEEP_TICK: u32 = 32; // u64 counter value when it went to sleep
-export const R_USED_SAVE: u32 = 40; // u32 R_USED before a round that may be taken back (sched.ts idle)
+// (40: free; was R_USED_SAVE)
 
 export const CPU_OFF: u32 = 0;
 export const CPU_RUN: u32 = 1;

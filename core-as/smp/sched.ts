@@ -1,19 +1,21 @@
 // Deterministic round-robin scheduling of the CPUs inside the core, and the system counter.
 //
-// Time. One system counter serves every CPU (CNTPCT_EL0; CNTFRQ_EL0 = 62.5 MHz). It advances in
-// rounds: in a round starting at count T every runnable CPU gets a turn of up to `quantum` ticks,
-// and during its turn a CPU that has used u ticks of the round reads T + u (one tick per
-// instruction retired, as on a 1-CPU board). When the last CPU's turn ends, the next round starts
-// at T + quantum. So every CPU sees a monotonic counter advancing one tick per instruction it
-// retires, the CPUs' counters never differ by more than one quantum, and a CPU that sleeps (WFI,
-// WFE, CPU_SUSPEND) or is off simply skips the ticks of the round it does not use. A CPU that goes
-// to sleep with a timer deadline inside its turn skips ahead to it at once; when every CPU sleeps,
-// the counter jumps to the earliest deadline. With one CPU and no sleep the counter equals the
-// number of instructions retired, as before SMP.
+// Time. One system counter serves every CPU (CNTPCT_EL0; CNTFRQ_EL0 = 62.5 MHz): it advances one
+// tick per instruction retired by whichever CPU is running, so the CPUs' turns occupy successive
+// stretches of one time line. Every read of the counter, on any CPU, is therefore at or after every
+// read that happened before it in the machine's (serialised) execution — the uniform, monotonic
+// view of system time the Arm ARM requires (D11.1.2): a value one CPU reads and passes to another is
+// never ahead of what the other reads next. (An earlier model gave each CPU its own offset inside a
+// round, so a CPU starting its turn read less than the CPU before it had just read; Linux's
+// timekeeping_advance() then saw its clocksource go backwards and spun.) A CPU that sleeps (WFI,
+// WFE, CPU_SUSPEND) or is off uses no ticks; it wakes when an interrupt is pending for it or its
+// next timer deadline has passed; when every CPU sleeps, the counter jumps to the earliest deadline.
+// With one CPU the counter equals the number of instructions retired plus the ticks skipped asleep.
 //
-// Scheduling. Turns go to CPUs 0, 1, ... numCpus-1 in order, then the next round. A turn ends when
-// its quantum is used, when the CPU sleeps (or is turned off), or it is cut short by the CPU's own
-// next timer deadline (so a timer fires at an exact tick). Exits to TypeScript (device access,
+// Scheduling. Turns go to CPUs 0, 1, ... numCpus-1 in order, then the next round; in a round each
+// CPU runs up to `quantum` instructions. A turn ends when its quantum is used, when the CPU sleeps
+// (or is turned off), or is cut short at the next timer deadline of any CPU (so the running CPU's
+// timer fires at an exact tick and a sleeping CPU's timer wakes it at its deadline). Exits to TypeScript (device access,
 // firmware call, hosted EL2, ...) leave the exiting CPU current (EXIT_CPU names it) and the next
 // run() continues its turn. Nothing depends on wall time: the same image and flags give the same
 // interleaving and the same counts on every run.
@@ -31,7 +33,7 @@ import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from '../cpu-index';
 import {
   CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
-  R_TLB_VALID, R_USED, R_USED_SAVE, rec, REC_BYTES,
+  R_TLB_VALID, R_USED, rec, REC_BYTES,
 } from './percpu';
 import { wfxKind } from './events';
 import { loadCpu, saveCurrent, switchTo } from './switch';
@@ -39,8 +41,8 @@ import { loadCpu, saveCurrent, switchTo } from './switch';
 export const DEFAULT_QUANTUM: u32 = 100_000;
 /** Ticks (instructions) per CPU per round. */
 export let quantum: u32 = DEFAULT_QUANTUM;
-/** System counter value at the start of the current round. */
-export let roundBase: u64 = 0;
+/** The system counter outside a slice (during one: ticksNow(), which starts from this value). */
+export let counterNow: u64 = 0;
 /** Instructions retired by all CPUs together. */
 export let totalRetired: u64 = 0;
 /** The last run() returned EXIT_WFI: no CPU could wake. */
@@ -51,8 +53,8 @@ let reportedIdle: bool = false;
 @inline function used(c: u32): u32 { return load<u32>(rec(c) + R_USED); }
 @inline function setUsed(c: u32, u: u32): void { store<u32>(rec(c) + R_USED, u); }
 
-/** Counter value the running CPU reads now (outside a slice). */
-export function cpuNow(c: u32): u64 { return roundBase + <u64>used(c); }
+/** Counter value any CPU reads now (outside a slice). */
+export function cpuNow(c: u32): u64 { return counterNow; }
 
 /** Resets the scheduler for `n` CPUs: CPU 0 on and current, the others off (as QEMU's virt). */
 export function smpReset(n: u32, q: u32): void {
@@ -61,7 +63,7 @@ export function smpReset(n: u32, q: u32): void {
   memory.fill(rec(0), 0, MAX_CPUS * REC_BYTES);
   setCpuState(0, CPU_RUN);
   setCurCpu(0);
-  roundBase = 0;
+  counterNow = 0;
   totalRetired = 0;
   reportedIdle = false;
   stuckCpu = -1;
@@ -81,22 +83,23 @@ function slice(n: i32, deliver: bool = true): i32 {
     setExitReason(0);
     store<u32>(EXIT_BASE + EXIT_REASON, 0);
     setMemFault(false);
-    timerRunStart(roundBase + <u64>used(c), 0);
+    timerRunStart(counterNow, 0);
     const piece = gicBeforePiece(n - done, deliver);
     if (exitReason != 0) break; // an interrupt taken to a TypeScript-hosted EL2
     deliver = true;
     setRemaining(piece);
-    timerRunStart(roundBase + <u64>used(c), piece);
+    timerRunStart(counterNow, piece);
     interpret();
     const left = (exitReason != 0 ? savedRemaining : remaining) + takeIrqBreak();
     const retired = piece - left;
     store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
     setUsed(c, used(c) + <u32>retired);
+    counterNow += <u64>retired;
     totalRetired += <u64>retired;
     done += retired;
   } while (exitReason == 0 && done < n);
   setRemaining(0);
-  timerRunStart(roundBase + <u64>used(c), 0);
+  timerRunStart(counterNow, 0);
   return done;
 }
 
@@ -104,26 +107,32 @@ function slice(n: i32, deliver: bool = true): i32 {
 export function sleepRequest(kind: u32): void {
   const c = curCpu;
   if (wakeupPending(c)) return; // an interrupt is pending: WFI completes at once
-  const now = roundBase + <u64>used(c);
-  const d = nextTimerDeadline(c);
-  if (d > now && d < roundBase + <u64>quantum) { setUsed(c, <u32>(d - roundBase)); return; } // skip ahead
   setCpuState(c, kind);
   store<u64>(rec(c) + R_SLEEP_MARK, totalRetired);
-  store<u64>(rec(c) + R_SLEEP_TICK, now);
+  store<u64>(rec(c) + R_SLEEP_TICK, counterNow);
 }
 
 function newRound(): void {
-  roundBase += <u64>quantum;
-  for (let i: u32 = 0; i < numCpus; i++) {
-    const u = used(i);
-    setUsed(i, u > quantum ? u - quantum : 0);
-  }
+  for (let i: u32 = 0; i < numCpus; i++) setUsed(i, 0);
 }
 
 /** A timer deadline that wakes sleeping CPU c (one not already reached when it fell asleep), or MAX. */
 function wakeDeadline(c: u32): u64 {
   const d = nextTimerDeadline(c);
   return d > load<u64>(rec(c) + R_SLEEP_TICK) ? d : u64.MAX_VALUE;
+}
+
+/** The earliest deadline that wakes a sleeping CPU other than the current one (MAX: none). */
+function otherSleeperDeadline(): u64 {
+  let best = u64.MAX_VALUE;
+  for (let i: u32 = 0; i < numCpus; i++) {
+    if (i == curCpu) continue;
+    const s = cpuState(i);
+    if (s != CPU_WFI && s != CPU_WFE) continue;
+    const d = wakeDeadline(i);
+    if (d < best) best = d;
+  }
+  return best;
 }
 
 function wake(c: u32): void { setCpuState(c, CPU_RUN); }
@@ -139,11 +148,10 @@ function runnable(c: u32): bool {
       // An event (SEV), or other CPUs ran and may have cleared its global monitor: WFE completes.
       store<u32>(rec(c) + R_EVENT, 0);
       wake(c);
+    } else if (wakeDeadline(c) <= counterNow) {
+      wake(c); // its timer's deadline has passed (a wake-up even if the GIC would not signal it)
     } else {
-      const d = wakeDeadline(c);
-      if (d >= roundBase + <u64>quantum) return false;
-      if (d > roundBase && d - roundBase > <u64>used(c)) setUsed(c, <u32>(d - roundBase));
-      wake(c);
+      return false;
     }
   }
   return used(c) < quantum;
@@ -155,24 +163,20 @@ function advance(): bool {
   for (let i = curCpu + 1; i < n; i++) {
     if (runnable(i)) { switchTo(i, totalRetired); return true; }
   }
-  // The next round: every CPU that is on and awake can run in it; a sleeper only if something
-  // wakes it before the round ends. If none can, the round does not happen (idle decides).
-  const base = roundBase;
-  for (let i: u32 = 0; i < n; i++) store<u32>(rec(i) + R_USED_SAVE, used(i));
   newRound();
   for (let i: u32 = 0; i < n; i++) {
     if (runnable(i)) { switchTo(i, totalRetired); return true; }
   }
-  return idle(base);
+  return idle();
 }
 
 /**
- * No CPU can run in the next round. With a timer deadline pending, the counter jumps to the
- * earliest one and its CPU wakes. Otherwise no time passes (the round is taken back): a CPU in
- * WFE completes its WFE (QEMU's WFE never sleeps; the architecture lets WFE wake for any
- * reason), else nothing can ever wake a CPU and the run ends (or TypeScript's wake sources act).
+ * No CPU can run now. With a timer deadline pending, the counter jumps to the earliest one and its
+ * CPU wakes. Otherwise no time passes: a CPU in WFE completes its WFE (QEMU's WFE never sleeps;
+ * the architecture lets WFE wake for any reason), else nothing can ever wake a CPU and the run
+ * ends (or TypeScript's wake sources act).
  */
-function idle(base: u64): bool {
+function idle(): bool {
   let best = u64.MAX_VALUE;
   let wfe: i32 = -1;
   for (let i: u32 = 0; i < numCpus; i++) {
@@ -184,14 +188,12 @@ function idle(base: u64): bool {
     }
   }
   if (best != u64.MAX_VALUE) {
-    if (best > roundBase) roundBase = best;
-    for (let i: u32 = 0; i < numCpus; i++) setUsed(i, 0);
+    if (best > counterNow) counterNow = best;
+    timerRunStart(counterNow, 0);
     for (let i: u32 = 0; i < numCpus; i++) {
       if (runnable(i)) { switchTo(i, totalRetired); return true; }
     }
   }
-  roundBase = base;
-  for (let i: u32 = 0; i < numCpus; i++) setUsed(i, load<u32>(rec(i) + R_USED_SAVE));
   if (wfe >= 0) {
     store<u32>(rec(<u32>wfe) + R_EVENT, 0);
     wake(<u32>wfe);
@@ -246,9 +248,11 @@ export function smpRun(budget: i32): u32 {
     if (cpuState(c) == CPU_RUN && used(c) < quantum) {
       let n = <i32>(quantum - used(c));
       if (n > left) n = left;
-      const now = roundBase + <u64>used(c);
-      const d = nextTimerDeadline(c);
-      if (d > now && d - now < <u64>n) n = <i32>(d - now);
+      // (the slice caps each piece at this CPU's own deadline; the turn ends at another's)
+      if (numCpus > 1) {
+        const d = otherSleeperDeadline();
+        if (d > counterNow && d - counterNow < <u64>n) n = <i32>(d - counterNow);
+      }
       left -= slice(n);
       const x = exitReason;
       if (x == 0) continue;
