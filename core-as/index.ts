@@ -34,14 +34,23 @@ import { wAttr, wDevice, wGlobal, wLevel, wPerms, wSH } from './walk';
 import { faultIPA, faultLevel, faultS1PTW, faultStage2, faultStatusCode, faultType } from './fault';
 
 /** Sizes linear memory for `ramBytes` of guest RAM and resets everything. Returns 0 or -1. */
+/** init() ran before in this instance: its memory above CPU_BASE is no longer all zero. */
+let initialized = false;
+
 export function init(ramBytes: u32, config: u32): i32 {
   const needed = (<u64>L.RAM_HOST + <u64>ramBytes + 0xffff) >> 16;
   const have = <u64>memory.size();
   if (needed > have) {
     if (memory.grow(<i32>(needed - have)) < 0) return -1;
   }
-  memory.fill(L.CPU_BASE, 0, L.RAM_HOST - L.CPU_BASE);
-  memory.fill(L.RAM_HOST, 0, ramBytes);
+  // A new instance's memory is zero above the static data (and grown pages always are): clearing
+  // it again would touch every page of guest RAM (a 1 GiB board spent seconds and its whole RSS
+  // here). Only a re-initialised instance has state to clear.
+  if (initialized) {
+    memory.fill(L.CPU_BASE, 0, L.RAM_HOST - L.CPU_BASE);
+    memory.fill(L.RAM_HOST, 0, ramBytes);
+  }
+  initialized = true;
   setRamSize(<u64>ramBytes);
   store<u32>(L.CPU_BASE + L.OFF_CONFIG, config);
   S.initSysregMap();
