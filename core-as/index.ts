@@ -18,10 +18,12 @@ import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
 import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
-import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
+import { smpRun, smpReset, forgetIdleReport, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
 import { curCpu, numCpus, virtMpidr } from './cpu-index';
 import { CPU_WFI, saveArea } from './smp/percpu';
 import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
+import { smpMakeCurrent as smpSelect } from './smp/debug-select';
+import { setHeldMask } from './smp/debug-hold';
 import { gicDefSysregs } from './gic/gic-sysregs';
 import { gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
 import { gicCpuIfReset } from './gic/gic-state';
@@ -125,6 +127,13 @@ export function smpSchedState(c: u32): u32 { return cpuSchedState(c); }
 export function smpStandby(): void { sleepRequest(CPU_WFI); }
 /** The system counter as the current CPU reads it between runs. */
 export function smpTicks(): u64 { return cpuNow(curCpu); }
+/**
+ * A debugger runs CPU `cpu` next (smp/debug-select.ts): 0 done, 1 off, 2 asleep (not woken: wake = 0),
+ * 3 stuck, 4 busy (a device access waits for its replay).
+ */
+export function smpMakeCurrent(cpu: u32, wake: u32): u32 { return smpSelect(cpu, wake != 0); }
+/** CPUs a debugger holds (bit i: CPU i takes no turns; smp/debug-hold.ts); 0 releases them all. */
+export function smpHold(mask: u32): void { setHeldMask(mask); forgetIdleReport(); }
 /** Linear-memory address of CPU c's saved state block (valid while c is not the current CPU). */
 export function smpSaveArea(c: u32): u32 { return saveArea(c); }
 /** Register i of CPU c (0..30 = x0..x30, 31 = SP, 32 = PC) without switching to it (tools, tests). */

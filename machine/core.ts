@@ -57,6 +57,8 @@ interface CoreExports {
   smpTicks(): bigint;
   smpPeekX(c: number, i: number): bigint;
   smpSaveArea(c: number): number;
+  smpMakeCurrent(cpu: number, wake: number): number;
+  smpHold(mask: number): void;
   getCpuInsns(): bigint;
   setSpiLevel(intid: number, level: number): void;
   irqLogSet(on: number): void;
@@ -213,7 +215,7 @@ export class Core {
   /** AFFINITY_INFO of CPU c: 0 on, 1 off. */
   powerState(c: number): 0 | 1 { return this.x.smpPowerState(c) === 0 ? 0 : 1; }
   /** Scheduler state of CPU c. */
-  schedState(c: number): 'off' | 'run' | 'wfi' | 'wfe' { return (['off', 'run', 'wfi', 'wfe'] as const)[this.x.smpSchedState(c)] ?? 'off'; }
+  schedState(c: number): 'off' | 'run' | 'wfi' | 'wfe' | 'stuck' { return (['off', 'run', 'wfi', 'wfe', 'stuck'] as const)[this.x.smpSchedState(c)] ?? 'off'; }
   /** PSCI CPU_SUSPEND standby: the current CPU sleeps as in WFI. */
   standby(): void { this.x.smpStandby(); }
   /** The system counter (CNTPCT_EL0) as the current CPU sees it between runs. */
@@ -222,6 +224,15 @@ export class Core {
   peekX(c: number, i: number): bigint { return this.x.smpPeekX(c, i) & U64; }
   /** Address of CPU c's saved state block (the CPU_BASE layout) while c is not the current CPU. */
   saveArea(c: number): number { return this.x.smpSaveArea(c) >>> 0; }
+  /**
+   * A debugger's choice: CPU c runs next (core-as/smp/debug-select.ts). With wake, a CPU asleep in
+   * WFI/WFE wakes. 'ok', or why it cannot run ('asleep': made current, still asleep).
+   */
+  makeCurrent(c: number, wake: boolean): 'ok' | 'off' | 'asleep' | 'stuck' | 'busy' {
+    return (['ok', 'off', 'asleep', 'stuck', 'busy'] as const)[this.x.smpMakeCurrent(c, wake ? 1 : 0)] ?? 'off';
+  }
+  /** CPUs held by a debugger (bit i: CPU i takes no turns); 0 releases them. */
+  hold(mask: number): void { this.x.smpHold(mask >>> 0); }
   /** Turns the core's log of interrupt exceptions (for traces) on or off; empties it. */
   irqLogEnable(on: boolean): void { this.x.irqLogSet(on ? 1 : 0); }
   /** The interrupt exceptions taken since the last drain (oldest first), and how many did not fit. */

@@ -35,6 +35,7 @@ import {
 } from './percpu';
 import { wfxKind } from './events';
 import { loadCpu, saveCurrent, switchTo } from './switch';
+import { isHeld, setHeldMask } from './debug-hold';
 
 export const DEFAULT_QUANTUM: u32 = 100_000;
 /** Ticks (instructions) per CPU per round. */
@@ -65,6 +66,7 @@ export function smpReset(n: u32, q: u32): void {
   totalRetired = 0;
   reportedIdle = false;
   stuckCpu = -1;
+  setHeldMask(0);
   timerRunStart(0, 0);
 }
 
@@ -131,7 +133,7 @@ function wake(c: u32): void { setCpuState(c, CPU_RUN); }
 /** True when CPU c can take a turn now (waking it if it sleeps and something wakes it). */
 function runnable(c: u32): bool {
   const s = cpuState(c);
-  if (s == CPU_OFF || s == CPU_STUCK) return false;
+  if (s == CPU_OFF || s == CPU_STUCK || isHeld(c)) return false;
   if (s != CPU_RUN) {
     if (wakeupPending(c)) {
       wake(c);
@@ -177,7 +179,7 @@ function idle(base: u64): bool {
   let wfe: i32 = -1;
   for (let i: u32 = 0; i < numCpus; i++) {
     const s = cpuState(i);
-    if (s == CPU_WFI || s == CPU_WFE) {
+    if ((s == CPU_WFI || s == CPU_WFE) && !isHeld(i)) {
       const d = wakeDeadline(i);
       if (d < best) best = d;
       if (s == CPU_WFE && (wfe < 0 || i == curCpu)) wfe = i;
@@ -207,6 +209,9 @@ function stuckEnd(): u32 {
   switchTo(<u32>stuckCpu, totalRetired);
   return finish(EXIT_STUCK);
 }
+
+/** A debugger changed the held CPUs (debug-hold.ts): an idle report made under other holds is void. */
+export function forgetIdleReport(): void { reportedIdle = false; }
 
 function reportIdle(): u32 {
   reportedIdle = true;

@@ -26,6 +26,14 @@ export interface DebugTarget {
   threads(): DebugThread[];
   /** The thread on the core now (the one a stop reports). */
   current(): DebugThread;
+  /**
+   * Makes thread t the one the core executes next (a step or a continue of that thread). With
+   * wake, a thread asleep (WFI/WFE) wakes: the debugger's halt is a wake-up event. Returns null, or
+   * one line saying why it cannot execute. Absent: only the current thread can execute.
+   */
+  select?(t: DebugThread, wake: boolean): string | null;
+  /** Holds every thread whose id is in `ids` (it takes no turns) until the next hold([]). */
+  hold?(ids: number[]): void;
 }
 
 /** The live CPU state in the core (the current CPU of the board). */
@@ -93,6 +101,10 @@ export interface BoardCpus {
   translate(i: number, va: bigint, regime: Regime): bigint | string;
   /** e.g. "EL1" or "off (waiting for CPU_ON)". */
   state(i: number): string;
+  /** CPU i executes next (core-as/smp/debug-select.ts): null, or why it cannot. Absent: one CPU. */
+  select?(i: number, wake: boolean): string | null;
+  /** Holds the CPUs whose bits are set in mask (0 releases them all). */
+  hold?(mask: number): void;
 }
 
 export function singleCpu(core: Core): BoardCpus {
@@ -142,9 +154,20 @@ export function smpCpus(core: Core): BoardCpus {
     regs: (i) => (i === core.cpu ? live : (saved[i] ??= new SavedCpuRegs(core, i))),
     translate: (i, va, regime) => (i === core.cpu ? coreTranslate(core, va, regime, core.el)
       : 'this CPU is not the one that stopped: select its thread after it stops, or use monitor phys'),
+    select: (i, wake) => {
+      const r = core.makeCurrent(i, wake);
+      switch (r) {
+        case 'ok': case 'asleep': return null;
+        case 'off': return `cpu${i} is powered off (waiting for PSCI CPU_ON): it cannot execute`;
+        case 'stuck': return `cpu${i} is stuck (it can never make progress): it cannot execute`;
+        default: return `cpu${i} cannot be selected while a device access of cpu${core.cpu} is pending`;
+      }
+    },
+    hold: (mask) => core.hold(mask),
     state: (i) => {
       const s = core.schedState(i);
       if (s === 'off') return 'off (waiting for CPU_ON)';
+      if (s === 'stuck') return 'stuck (it can never make progress)';
       const el = i === core.cpu ? core.el : Number((new SavedCpuRegs(core, i).cpsr() >> 2n) & 3n);
       return s === 'run' ? `EL${el}` : `EL${el}, asleep in ${s.toUpperCase()}`;
     },
@@ -165,5 +188,8 @@ export function machineTarget(core: Core, cpus: BoardCpus = core.numCpus > 1 ? s
     core,
     threads: () => Array.from({ length: cpus.count() }, (_, i) => thread(i)),
     current: () => thread(cpus.current()),
+    select: (t, wake) => (t.id - 1 === cpus.current() && cpus.count() === 1 ? null
+      : cpus.select ? cpus.select(t.id - 1, wake) : t.id - 1 === cpus.current() ? null : `${t.name} is not on the core`),
+    hold: (ids) => cpus.hold?.(ids.reduce((m, id) => m | (1 << (id - 1)), 0)),
   };
 }
