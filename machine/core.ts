@@ -64,8 +64,14 @@ interface CoreExports {
   irqLogSet(on: number): void;
 }
 
-/** One interrupt exception taken inside the core (core-as/gic/irq-log.ts). */
-export interface IrqLogEntry { time: bigint; cpu: number; fiq: boolean; virtual: boolean; targetEl: number; fromEl: number; elr: bigint }
+/**
+ * One exception taken inside the core (core-as/gic/irq-log.ts): an interrupt (elr: the interrupted
+ * PC), or a synchronous exception (sync: esr, the PC that raised it in elr, far when it has one).
+ */
+export interface IrqLogEntry {
+  time: bigint; cpu: number; fiq: boolean; virtual: boolean; targetEl: number; fromEl: number; elr: bigint;
+  sync: boolean; esr: number; far?: bigint;
+}
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug' | 'stuck';
 const EXIT_NAMES: Record<number, ExitReason> = {
@@ -235,7 +241,7 @@ export class Core {
   hold(mask: number): void { this.x.smpHold(mask >>> 0); }
   /** Turns the core's log of interrupt exceptions (for traces) on or off; empties it. */
   irqLogEnable(on: boolean): void { this.x.irqLogSet(on ? 1 : 0); }
-  /** The interrupt exceptions taken since the last drain (oldest first), and how many did not fit. */
+  /** The exceptions taken inside the core since the last drain (oldest first), and how many did not fit. */
   drainIrqLog(): { entries: IrqLogEntry[]; dropped: number } {
     this.views();
     const dv = this.dv, b = L.IRQ_LOG;
@@ -243,10 +249,11 @@ export class Core {
     const entries: IrqLogEntry[] = [];
     for (let i = 0; i < n; i++) {
       const e = b + 64 + i * 32;
-      const kind = dv.getUint32(e + 12, true);
+      const info = dv.getUint32(e + 8, true), kind = (info >>> 8) & 0xff;
       entries.push({
-        time: dv.getBigUint64(e, true), cpu: dv.getUint32(e + 8, true), fiq: (kind & 1) !== 0, virtual: (kind & 2) !== 0,
-        targetEl: dv.getUint32(e + 16, true), fromEl: dv.getUint32(e + 20, true), elr: dv.getBigUint64(e + 24, true),
+        time: dv.getBigUint64(e, true), cpu: info & 0xff, fiq: (kind & 1) !== 0, virtual: (kind & 2) !== 0,
+        targetEl: (info >>> 16) & 3, fromEl: (info >>> 18) & 3, elr: dv.getBigUint64(e + 16, true),
+        sync: (kind & 4) !== 0, esr: dv.getUint32(e + 12, true), ...((kind & 8) !== 0 ? { far: dv.getBigUint64(e + 24, true) } : {}),
       });
     }
     dv.setUint32(b + 4, 0, true);
