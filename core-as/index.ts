@@ -18,7 +18,7 @@ import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
 import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
-import { smpRun, smpReset, forgetIdleReport, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
+import { smpRun, smpReset, forgetIdleReport, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, cpuRetired, sleepRequest, cpuNow, totalRetired } from './smp/sched';
 import { curCpu, numCpus, virtMpidr } from './cpu-index';
 import { CPU_WFI, saveArea } from './smp/percpu';
 import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
@@ -27,7 +27,8 @@ import { setHeldMask } from './smp/debug-hold';
 import { gicDefSysregs } from './gic/gic-sysregs';
 import { gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
 import { gicCpuIfReset } from './gic/gic-state';
-import { irqLogEnable } from './gic/irq-log';
+import { excStatsEnable, irqLogEnable } from './gic/irq-log';
+import { undefStatsClear } from './stats/undef-stats';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -123,6 +124,8 @@ export function smpCpuOff(): u32 { return cpuOff(); }
 export function smpPowerState(c: u32): u32 { return cpuPowerState(c); }
 /** Scheduler state of CPU c: 0 off, 1 runnable, 2 asleep in WFI, 3 asleep in WFE. */
 export function smpSchedState(c: u32): u32 { return cpuSchedState(c); }
+/** Instructions CPU c retired since the board's reset (--stats). */
+export function smpCpuRetired(c: u32): u64 { return cpuRetired(c); }
 /** PSCI CPU_SUSPEND (standby) of the current CPU: it sleeps as in WFI. */
 export function smpStandby(): void { sleepRequest(CPU_WFI); }
 /** The system counter as the current CPU reads it between runs. */
@@ -208,6 +211,8 @@ export function getInsns(): u64 { return totalRetired; }
 export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 /** The interrupt-exception log for traces (core-as/gic/irq-log.ts): on/off (emptied). */
 export function irqLogSet(on: u32): void { irqLogEnable(on != 0); }
+/** --stats: count exceptions by class (on: from zero; EXC_STATS), and empty the UNDEFINED tables. */
+export function excStatsSet(on: u32): void { excStatsEnable(on != 0); if (on != 0) undefStatsClear(); }
 /** Drives an SPI's input line (INTID 32..287) from a device emulated in TypeScript. */
 export function setSpiLevel(intid: u32, level: u32): void { gicSetSpiLevel(intid, level != 0); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }

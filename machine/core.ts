@@ -59,9 +59,11 @@ interface CoreExports {
   smpSaveArea(c: number): number;
   smpMakeCurrent(cpu: number, wake: number): number;
   smpHold(mask: number): void;
+  smpCpuRetired(c: number): bigint;
   getCpuInsns(): bigint;
   setSpiLevel(intid: number, level: number): void;
   irqLogSet(on: number): void;
+  excStatsSet(on: number): void;
 }
 
 /**
@@ -237,6 +239,8 @@ export class Core {
   makeCurrent(c: number, wake: boolean): 'ok' | 'off' | 'asleep' | 'stuck' | 'busy' {
     return (['ok', 'off', 'asleep', 'stuck', 'busy'] as const)[this.x.smpMakeCurrent(c, wake ? 1 : 0)] ?? 'off';
   }
+  /** Instructions CPU c retired since the board's reset (across CPU_OFF/CPU_ON). */
+  cpuRetired(c: number): bigint { return this.x.smpCpuRetired(c) & U64; }
   /** CPUs held by a debugger (bit i: CPU i takes no turns); 0 releases them. */
   hold(mask: number): void { this.x.smpHold(mask >>> 0); }
   /** Turns the core's log of interrupt exceptions (for traces) on or off; empties it. */

@@ -7,17 +7,24 @@
 //   +12 u32 ESR (bits 31:0; synchronous only, else 0)
 //   +16 u64 interrupts: the interrupted PC (ELR); synchronous: the PC of the instruction that raised it
 //   +24 u64 FAR (synchronous with EXC_KIND_FAR, else 0)
-// A full log counts what it drops.
+// A full log counts what it drops. The same entry points count exceptions for --stats
+// (stats/exc-stats.ts) when EXC_FLAG_STATS is set: the flags word at IRQ_LOG is the one check
+// the exception entries make.
 import { IRQ_LOG, IRQ_LOG_CAP } from '../layout';
 import { ticksNow } from '../timer';
 import { curCpu } from '../cpu-index';
 import { el2Hosted } from '../state';
+import { countIrq, countSync, excStatsClear } from '../stats/exc-stats';
 
 export const IRQ_KIND_FIQ: u32 = 1;
 export const IRQ_KIND_VIRTUAL: u32 = 2;
 export const EXC_KIND_SYNC: u32 = 4;
 export const EXC_KIND_FAR: u32 = 8;
 
+export const EXC_FLAG_LOG: u32 = 1; // a trace is written: log every exception
+export const EXC_FLAG_STATS: u32 = 2; // --stats: count exceptions by class
+
+/** True when an exception entry must call irqLog/syncLog (a trace, or --stats). */
 @inline export function irqLogOn(): bool { return load<u32>(IRQ_LOG) != 0; }
 
 function logEntry(kind: u32, target: u32, from: u32, esr: u32, pc: u64, far: u64): void {
@@ -34,7 +41,9 @@ function logEntry(kind: u32, target: u32, from: u32, esr: u32, pc: u64, far: u64
 
 /** An interrupt exception taken to `target` from `from`, interrupting `elr`. */
 export function irqLog(kind: u32, target: u32, from: u32, elr: u64): void {
-  logEntry(kind, target, from, 0, elr, 0);
+  const f = load<u32>(IRQ_LOG);
+  if ((f & EXC_FLAG_STATS) != 0) countIrq(kind);
+  if ((f & EXC_FLAG_LOG) != 0) logEntry(kind, target, from, 0, elr, 0);
 }
 
 /**
@@ -42,13 +51,21 @@ export function irqLog(kind: u32, target: u32, from: u32, elr: u64): void {
  * to a TypeScript-hosted EL2 is not logged: it exits to TypeScript, which traces it as an exit.
  */
 export function syncLog(target: u32, from: u32, esr: u64, pc: u64, far: u64, hasFar: bool): void {
-  if (target == 2 && el2Hosted()) return;
+  const f = load<u32>(IRQ_LOG);
+  if ((f & EXC_FLAG_STATS) != 0) countSync(esr);
+  if ((f & EXC_FLAG_LOG) == 0 || (target == 2 && el2Hosted())) return;
   logEntry(EXC_KIND_SYNC | (hasFar ? EXC_KIND_FAR : 0), target, from, <u32>esr, pc, hasFar ? far : 0);
 }
 
 /** Turns the log on or off and empties it. */
 export function irqLogEnable(on: bool): void {
-  store<u32>(IRQ_LOG, on ? 1 : 0);
+  store<u32>(IRQ_LOG, (load<u32>(IRQ_LOG) & EXC_FLAG_STATS) | (on ? EXC_FLAG_LOG : 0));
   store<u32>(IRQ_LOG + 4, 0);
   store<u32>(IRQ_LOG + 8, 0);
+}
+
+/** Turns the counting of exceptions by class on or off; on starts from zero. */
+export function excStatsEnable(on: bool): void {
+  store<u32>(IRQ_LOG, (load<u32>(IRQ_LOG) & EXC_FLAG_LOG) | (on ? EXC_FLAG_STATS : 0));
+  if (on) excStatsClear();
 }

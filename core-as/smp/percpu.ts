@@ -25,6 +25,7 @@ export const R_SLEEP_MARK: u32 = 16; // u64 instructions retired (all CPUs) when
 export const R_OUT_MARK: u32 = 24; // u64 instructions retired (all CPUs) when it was switched out
 export const R_SLEEP_TICK: u32 = 32; // u64 counter value when it went to sleep
 export const R_USED_SAVE: u32 = 40; // u32 R_USED before a round that may be taken back (sched.ts idle)
+export const R_RETIRED: u32 = 48; // u64 instructions this CPU retired since the board's reset (across CPU_OFF/ON)
 
 export const CPU_OFF: u32 = 0;
 export const CPU_RUN: u32 = 1;

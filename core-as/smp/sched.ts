@@ -31,7 +31,7 @@ import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from '../cpu-index';
 import {
   CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
-  R_TLB_VALID, R_USED, R_USED_SAVE, rec, REC_BYTES,
+  R_RETIRED, R_TLB_VALID, R_USED, R_USED_SAVE, rec, REC_BYTES,
 } from './percpu';
 import { wfxKind } from './events';
 import { loadCpu, saveCurrent, switchTo } from './switch';
@@ -94,6 +94,7 @@ function slice(n: i32, deliver: bool = true): i32 {
     const retired = piece - left;
     store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
     setUsed(c, used(c) + <u32>retired);
+    store<u64>(rec(c) + R_RETIRED, load<u64>(rec(c) + R_RETIRED) + <u64>retired);
     totalRetired += <u64>retired;
     done += retired;
   } while (exitReason == 0 && done < n);
@@ -314,6 +315,9 @@ export function cpuOff(): u32 {
 
 /** 1 when CPU c is off, 0 when on (running or asleep): AFFINITY_INFO's encoding. */
 export function cpuPowerState(c: u32): u32 { return c < numCpus && cpuState(c) != CPU_OFF ? 0 : 1; }
+
+/** Instructions CPU c retired since the board's reset (a CPU turned off and on again keeps counting). */
+export function cpuRetired(c: u32): u64 { return c < numCpus ? load<u64>(rec(c) + R_RETIRED) : 0; }
 
 /** Raw scheduler state of CPU c (CPU_OFF / CPU_RUN / CPU_WFI / CPU_WFE), for tests and tools. */
 export function cpuSchedState(c: u32): u32 { return c < numCpus ? cpuState(c) : CPU_OFF; }
