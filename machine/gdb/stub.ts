@@ -361,7 +361,9 @@ export class GdbStub {
    */
   private schedule(actions: Map<number, 'c' | 's'>): string | null {
     const threads = this.target.threads();
-    const stepT = threads.find((t) => actions.get(t.id) === 's');
+    // (`vCont;s`, a step of every thread: the current one steps)
+    const cur = this.target.current();
+    const stepT = actions.get(cur.id) === 's' ? cur : threads.find((t) => actions.get(t.id) === 's');
     const refuse = (why: string): string => {
       this.log(why);
       if (this.transport.connected) this.sendPacket('O' + toHex(Buffer.from(`pkvm-emu: ${why}\n`, 'latin1')));
