@@ -120,26 +120,33 @@ export function singleCpu(core: Core): BoardCpus {
 
 /**
  * A CPU that is not the current one: its registers as saved in its state block (the CPU_BASE
- * layout at Core.saveArea). Read-only: a debugger writes registers of the CPU that stopped.
+ * layout at Core.saveArea), which the scheduler loads when it runs that CPU next. x0-x30, SP, PC
+ * and V0-V31 are writable there; PSTATE and system registers (whose writes have side effects the
+ * core applies only to the running CPU) are read-only.
  */
 export class SavedCpuRegs implements CpuRegs {
   constructor(readonly core: Core, readonly cpu: number) {}
   private get base(): number { return this.core.saveArea(this.cpu); }
   private u64(off: number): bigint { return this.core.view.getBigUint64(this.base + off, true); }
   private u32(off: number): number { return this.core.view.getUint32(this.base + off, true); }
+  private set64(off: number, v: bigint): void { this.core.view.setBigUint64(this.base + off, BigInt.asUintN(64, v), true); }
   x(i: number): bigint { return this.u64(i * 8); }
-  setX(): void { /* read-only */ }
+  setX(i: number, v: bigint): void { if (i >= 0 && i < 31) this.set64(i * 8, v); }
   sp(): bigint { return this.u64(L.REG_SP * 8); }
-  setSp(): void { /* read-only */ }
+  setSp(v: bigint): void { this.set64(L.REG_SP * 8, v); }
   pc(): bigint { return this.u64(L.OFF_PC); }
-  setPc(): void { /* read-only */ }
+  setPc(v: bigint): void { this.set64(L.OFF_PC, v); }
   cpsr(): bigint { // SPSR layout: NZCV, DAIF, IL/SS/PAN/UAO, M[3:0] = EL:SPSel
     const el = this.u32(L.OFF_EL), spsel = this.u32(L.OFF_SPSEL);
     return BigInt((this.u32(L.OFF_NZCV) & 0xf000_0000) | (this.u32(L.OFF_DAIF) & 0x3c0) | this.u32(L.OFF_PSTATE_MISC) | (el << 2) | (el ? spsel & 1 : 0)) & 0xffff_ffffn;
   }
-  setCpsr(): void { /* read-only */ }
+  setCpsr(): void { throw new Error(`cpu${this.cpu}'s PSTATE is read-only while another CPU is on the core`); }
   v(i: number): bigint { return this.u64(L.OFF_V + 16 * i) | (this.u64(L.OFF_V + 16 * i + 8) << 64n); }
-  setV(): boolean { return false; }
+  setV(i: number, v: bigint): boolean {
+    this.set64(L.OFF_V + 16 * i, v);
+    this.set64(L.OFF_V + 16 * i + 8, v >> 64n);
+    return true;
+  }
   sysreg(idx: number): bigint | null { return this.u64(L.OFF_SYSREGS + idx * 8); }
   setSysreg(): boolean { return false; }
 }

@@ -44,10 +44,19 @@ describe('gdb stub: vCont and Hc on an SMP board', () => {
     expect(await pcOf(c, 2)).toBe(p2b);
     expect(await c.cmd('vCont;s')).toBe('T05thread:1;');
     expect(await pcOf(c, 1)).toBe(p1 + 8n);
+    // A saved thread's x22 written (P with Hg2), then stepped: the CPU runs with the value written.
+    const X22 = regByName('x22').toString(16);
+    expect(await c.cmd('Hg2')).toBe('OK');
+    expect(await c.cmd(`P${X22}=0500000000000000`)).toBe('OK');
+    expect(le(await c.cmd(`p${X22}`))).toBe(5n);
+    expect(await c.cmd(`P${regByName('cpsr').toString(16)}=00000000`)).toBe('E01'); // its PSTATE: read-only
     // Hc2 then s: thread 2
     expect(await c.cmd('Hc2')).toBe('OK');
     expect(await c.cmd('s')).toBe('T05thread:2;');
     expect(await pcOf(c, 1)).toBe(p1 + 8n);
+    expect(await c.cmd('Hg2')).toBe('OK');
+    const x22 = le(await c.cmd(`p${X22}`));
+    expect(x22 === 5n || x22 === 6n).toBe(true); // 6 when the step was the add x22, x22, #1
   });
 
   it('a powered-off thread: a console line (O packet) and E01; thread 3 asleep in WFI steps; bad vCont is E01', async () => {
