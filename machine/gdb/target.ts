@@ -87,6 +87,27 @@ export function coreTranslate(core: Core, va: bigint, regime: Regime, el: number
   return describeFault(first!);
 }
 
+const TRANSLATION_REGS = [SR.SCTLR_EL1, SR.TCR_EL1, SR.TTBR0_EL1, SR.TTBR1_EL1, SR.MAIR_EL1, SR.HCR_EL2, SR.VTTBR_EL2,
+  SR.VTCR_EL2, SR.SCTLR_EL2, SR.TCR_EL2, SR.TTBR0_EL2, SR.MAIR_EL2];
+
+/**
+ * A debugger translation for a context that is not on the core (another CPU's saved state, a saved
+ * vCPU): its translation registers (those it has: null keeps the core's) loaded into the core for
+ * the walk and put back (Core.walk uses and fills no TLB).
+ */
+export function translateAs(core: Core, regs: CpuRegs, va: bigint, regime: Regime, el: number): bigint | string {
+  const saved = TRANSLATION_REGS.map((i) => core.sysreg(i));
+  try {
+    for (const i of TRANSLATION_REGS) {
+      const v = regs.sysreg(i);
+      if (v !== null) core.setSysreg(i, v);
+    }
+    return coreTranslate(core, va, regime, el);
+  } finally {
+    TRANSLATION_REGS.forEach((i, k) => core.setSysreg(i, saved[k]!));
+  }
+}
+
 /**
  * The board's CPUs as the debugger sees them. One CPU: the core itself (singleCpu). With SMP the
  * board supplies its CPU list: thread i + 1 is CPU i; the running CPU's registers are the core's,
@@ -159,8 +180,12 @@ export function smpCpus(core: Core): BoardCpus {
     count: () => core.numCpus,
     current: () => core.cpu,
     regs: (i) => (i === core.cpu ? live : (saved[i] ??= new SavedCpuRegs(core, i))),
-    translate: (i, va, regime) => (i === core.cpu ? coreTranslate(core, va, regime, core.el)
-      : 'this CPU is not the one that stopped: select its thread after it stops, or use monitor phys'),
+    translate: (i, va, regime) => {
+      if (i === core.cpu) return coreTranslate(core, va, regime, core.el);
+      if (core.schedState(i) === 'off') return `cpu${i} is off: its translation registers are not set`;
+      const regs = (saved[i] ??= new SavedCpuRegs(core, i));
+      return translateAs(core, regs, va, regime, Number((regs.cpsr() >> 2n) & 3n));
+    },
     select: (i, wake) => {
       const r = core.makeCurrent(i, wake);
       switch (r) {

@@ -68,6 +68,12 @@ describe('gdb stub: vCont and Hc on an SMP board', () => {
     expect(await c.recv()).toBe('E01');
     expect(await c.cmd('vCont;s:3')).toBe('T05thread:3;');
     expect(await pcOf(c, 3)).toBe(0x4008_00bcn); // asleep at cpu2_wfi + 4 (past the WFI); the add there executed
+    // Memory through a CPU that is not on the core (its own translation registers; MMU off here),
+    // and a CPU that is off has none.
+    expect(await c.cmd('Hg2')).toBe('OK');
+    expect(await c.cmd('m40080088,10')).toBe('d6060091f70e00913907 00f1a1ffff54'.replace(' ', ''));
+    expect(await c.cmd('Hg4')).toBe('OK');
+    expect(await c.cmd('m40080088,4')).toBe('E14');
     for (const bad of ['vCont;x', 'vCont;s:9', 'vCont;S', 'vCont;c:zz', 'vCont;']) expect(await c.cmd(bad)).toBe('E01');
     expect(await c.cmd('Hc9')).toBe('E01');
     expect(await c.cmd('Hcx')).toBe('E01');
