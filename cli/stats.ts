@@ -40,8 +40,14 @@ export function sysregName(key: number): string {
   return `S${op0}_${op1}_C${crn}_C${crm}_${op2}`;
 }
 
-/** The top-level encoding group of an A64 instruction (Arm ARM C4.1, op0 = bits 28:25). */
+/**
+ * The top-level encoding group of an A64 instruction (Arm ARM C4.1, op0 = bits 28:25), or for the
+ * system instructions with op0 = 0 in the PSTATE and barrier classes, the class and its fields.
+ */
 export function encodingGroup(insn: number): string {
+  insn >>>= 0;
+  if (((insn & 0xfff8f01f) >>> 0) === 0xd500401f) return `PSTATE class (MSR immediate, CFINV, XAFLAG, AXFLAG) op1=${(insn >>> 16) & 7} CRm=${(insn >>> 8) & 15} op2=${(insn >>> 5) & 7}`;
+  if (((insn & 0xfffff01f) >>> 0) === 0xd503301f) return `barrier class CRm=${(insn >>> 8) & 15} op2=${(insn >>> 5) & 7}`;
   const op0 = (insn >>> 25) & 0xf;
   if (op0 === 0) return (insn >>> 31) ? 'SME' : 'reserved';
   if (op0 === 2) return 'SVE';

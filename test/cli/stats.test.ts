@@ -108,5 +108,7 @@ describe('--stats', () => {
     expect(encodingGroup(0xf8401100)).toBe('loads and stores');
     expect(encodingGroup(0x8b020020)).toBe('data processing (register)');
     expect(encodingGroup(0x1e602820)).toBe('data processing (scalar FP and Advanced SIMD)');
+    expect(encodingGroup(0xd500417f)).toBe('PSTATE class (MSR immediate, CFINV, XAFLAG, AXFLAG) op1=0 CRm=1 op2=3'); // MSR UAO, #1
+    expect(encodingGroup(0xd503301f)).toBe('barrier class CRm=0 op2=0'); // unallocated in the barriers class
   });
 });
