@@ -8,6 +8,7 @@ import { parseGdbPort, startGdb } from './gdb/attach';
 import { machineTarget } from '../machine/gdb/target';
 import { BootObserver } from './trace/boot-observer';
 import { KernelPanicWatch } from '../machine/kernel-panic';
+import { formatStats, startStats } from './stats';
 
 export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string; initrd?: string }
 
@@ -59,6 +60,7 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
     return 0;
   }
   obs.attach(m);
+  if (flags.stats) startStats(m.core);
   const gdb = gdbPort !== undefined ? startGdb(gdbPort, machineTarget(m.core)) : null;
   const con = new StdinConsole(m, process.stdin, () => { flush(); process.exit(0); });
   con.start(); // the PL011 receives stdin (raw mode on a terminal)
@@ -66,10 +68,7 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   flush();
   gdb?.finish(r.reason === 'semihosting-exit' ? r.exitCode : r.reason === 'poweroff' || r.reason === 'reset' ? 0 : 1);
   obs.finish(m, r, image);
-  if (flags.stats) {
-    const mips = r.wallMs > 0 ? Number(r.insns) / r.wallMs / 1000 : 0;
-    process.stderr.write(`instructions: ${r.insns}\nwall time: ${(r.wallMs / 1000).toFixed(3)} s\nMIPS: ${mips.toFixed(1)}\n`);
-  }
+  if (flags.stats) process.stderr.write(formatStats(m, r)); // cli/stats.ts
   const stop = obs.stopError(m, r, limit);
   if (stop) throw stop;
   switch (r.reason) {

@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--smp <n>', 'number of CPUs, 1 to 8 (CPU 0 boots, the others wait for PSCI CPU_ON)', '1')
     .option('--dump-dtb <file>', 'write the devicetree the guest would get to FILE and exit (QEMU -machine dumpdtb=FILE)')
     .option('--max-insns <n>', 'stop with an error after N instructions')
-    .option('--stats', 'print instructions retired, wall time and MIPS to stderr')
+    .option('--stats', 'print to stderr at the end: instructions retired (per CPU), wall time, MIPS, exceptions by class, UNDEFINED encodings and unimplemented system registers hit')
     .option('--append <args>', 'kernel command line (/chosen/bootargs)')
     .option('--initrd <file>', 'initial ramdisk, placed and described in /chosen as QEMU\'s -initrd does')
     .option('--raw <addr>', 'load a raw binary at ADDR and enter there')
@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT; each vCPU of each VM is a thread')
     .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .option('--report <file>', 'write a self-contained HTML page-ownership report of the run')
+    .option('--stats', 'print to stderr at the end: instructions, wall time, MIPS, exceptions by class, UNDEFINED encodings and unimplemented system registers hit')
     .action(async (file: string, flags) => {
       // Loaded on use: `boot` does not depend on the hyp and host-kernel models.
       const { runCommand } = await import('./run');

@@ -11,8 +11,9 @@ import { parseGdbPort, startGdb } from './gdb/attach';
 import { pkvmTarget } from './gdb/pkvm-threads';
 import type { GdbStub } from '../machine/gdb/stub';
 import type { World } from './scenario/world';
+import { formatStats, startStats } from './stats';
 
-export interface RunFlags { quiet?: boolean; traceFaults?: boolean; gdb?: string; trace?: string; report?: string }
+export interface RunFlags { quiet?: boolean; traceFaults?: boolean; gdb?: string; trace?: string; report?: string; stats?: boolean }
 
 export function runCommand(file: string, flags: RunFlags): number {
   const gdbPort = flags.gdb !== undefined ? parseGdbPort(flags.gdb) : undefined;
@@ -20,11 +21,20 @@ export function runCommand(file: string, flags: RunFlags): number {
   // --trace / --report / progress (cli/trace/): paths checked before the run, files written after it.
   const obs = new ScenarioObserver({ trace: flags.trace, report: flags.report }, new Progress(`run ${scenario.name}`));
   let gdb: GdbStub | null = null;
-  const hooks = gdbPort === undefined ? obs.hooks : { ...obs.hooks, onWorld: (w: World) => { gdb = startGdb(gdbPort, pkvmTarget(w)); } };
+  let world: World | null = null;
+  const hooks = { ...obs.hooks, onWorld: (w: World) => {
+    world = w;
+    if (flags.stats) startStats(w.core); // cli/stats.ts
+    if (gdbPort !== undefined) gdb = startGdb(gdbPort, pkvmTarget(w));
+  } };
+  const t0 = performance.now();
   const result = runScenario(scenario, hooks);
+  const wallMs = performance.now() - t0;
   const errors = obs.finish(result);
   (gdb as GdbStub | null)?.finish(result.passed && errors.length === 0 ? 0 : 1);
   writeSync(1, report(result, { quiet: flags.quiet, traceFaults: flags.traceFaults }));
   for (const e of errors) process.stderr.write(`pkvm-emu: ${e}\n`);
+  const w = world as World | null;
+  if (flags.stats && w) process.stderr.write(formatStats(w, { insns: w.core.insns, wallMs }));
   return result.passed && errors.length === 0 ? 0 : 1;
 }

@@ -154,8 +154,10 @@ const PATTERNS: StaticArray<u32> = [
   return (<i64>v << (64 - bits)) >> (64 - bits);
 }
 
-@inline function setUdf(e: u32): void {
+/** OP_UDF, with the encoding in the immediate (stats/undef-stats.ts counts it if it executes). */
+@inline function setUdf(e: u32, insn: u32): void {
   store<u16>(e, O.OP_UDF, D_OP);
+  store<u64>(e, <u64>insn, D_IMM);
 }
 
 /** Decodes insn into the 16-byte entry at e. Always leaves a valid op (OP_UDF if unallocated). */
@@ -165,11 +167,11 @@ export function decode(insn: u32, e: u32): void {
   store<u64>(e, 0, 8);
   const op0 = (insn >> 25) & 0xf;
   if ((op0 & 0x5) == 0x4) { // x1x0: loads and stores
-    if (!decodeLoadStore(insn, e)) setUdf(e);
+    if (!decodeLoadStore(insn, e)) setUdf(e, insn);
     return;
   }
   if ((insn & 0xffc00000) == 0xd5000000) { // system (1101 0101 00)
-    if (!decodeSystem(insn, e)) setUdf(e);
+    if (!decodeSystem(insn, e)) setUdf(e, insn);
     return;
   }
   if ((op0 & 0x7) == 0x7) { // Data processing — scalar FP and Advanced SIMD (C4.1.96)
@@ -177,7 +179,7 @@ export function decode(insn: u32, e: u32): void {
     // space is Advanced SIMD and crypto (core-as/simd/, which asks core-as/fp/ first for the
     // floating-point vector encodings). An encoding neither claims is UNDEFINED.
     const ok = (config() & CFG_CPU_INT) == 0 && ((insn & 0x50000000) == 0x10000000 ? decodeFp(insn, e) : decodeSimd(insn, e));
-    if (!ok) setUdf(e);
+    if (!ok) setUdf(e, insn);
     return;
   }
   const n = PATTERNS.length;
@@ -185,11 +187,11 @@ export function decode(insn: u32, e: u32): void {
     if ((insn & unchecked(PATTERNS[i])) == unchecked(PATTERNS[i + 1])) {
       const op = <u16>unchecked(PATTERNS[i + 2]);
       store<u16>(e, op, D_OP);
-      if (!extract(op, insn, e)) setUdf(e);
+      if (!extract(op, insn, e)) setUdf(e, insn);
       return;
     }
   }
-  setUdf(e);
+  setUdf(e, insn);
 }
 
 @inline function rd(insn: u32): u32 { return insn & 31; }

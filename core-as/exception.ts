@@ -12,6 +12,7 @@ import {
 } from './state';
 import { contextChanged } from './context';
 import { noteException } from './stuck';
+import { irqLogOn, syncLog } from './gic/irq-log';
 
 export const EC_UNKNOWN: u32 = 0x00;
 export const EC_WFX: u32 = 0x01;
@@ -67,6 +68,7 @@ export function takeException(
   setPC((vbar & ~<u64>0x7ff) + offset);
   store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1); // ClearExclusiveLocal
   contextChanged();
+  if (irqLogOn()) syncLog(targetEL, fromEL, esr, raisedAt, far, hasFar); // boot traces (gic/irq-log.ts)
   noteException(targetEL, esr, hasFar ? far : 0, raisedAt, ret, pc); // a recursive exception loop ends the run
   if (targetEL == 2 && el2Hosted()) {
     store<u32>(EXIT_BASE + EXIT_EL, 2);

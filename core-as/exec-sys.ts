@@ -10,6 +10,7 @@ import { dcZva } from './exec-mem';
 import { execTlbi, tlbiKnown } from './tlbi';
 import { execAt } from './at';
 import { SCTLR_EL1, srGet } from './sysregs';
+import { noteSysreg } from './stats/undef-stats';
 
 /** Executes the SYS op of entry e; false when an exception was taken. */
 export function execSys(e: u32, p: u64): bool {
@@ -30,7 +31,7 @@ export function execSys(e: u32, p: u64): bool {
     case O.SYS_DC_ZVA:
       return dcZva(v);
     case O.SYS_TLBI:
-      if (!tlbiKnown(key)) { undefinedInstruction(); return false; }
+      if (!tlbiKnown(key)) { noteSysreg(key, false, p); undefinedInstruction(); return false; } // --stats
       execTlbi(key, v);
       return true;
     case O.SYS_AT:

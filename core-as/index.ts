@@ -18,14 +18,17 @@ import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
 import { selfDebugInitSysregMap } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
-import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
+import { smpRun, smpReset, forgetIdleReport, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, cpuRetired, sleepRequest, cpuNow, totalRetired } from './smp/sched';
 import { curCpu, numCpus, virtMpidr } from './cpu-index';
 import { CPU_WFI, saveArea } from './smp/percpu';
 import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
+import { smpMakeCurrent as smpSelect } from './smp/debug-select';
+import { setHeldMask } from './smp/debug-hold';
 import { gicDefSysregs } from './gic/gic-sysregs';
 import { gicCpuStateChanged, gicResetAll, gicSetSpiLevel } from './gic/gic-run';
 import { gicCpuIfReset } from './gic/gic-state';
-import { irqLogEnable } from './gic/irq-log';
+import { excStatsEnable, irqLogEnable } from './gic/irq-log';
+import { undefStatsClear } from './stats/undef-stats';
 import { exceptionReturn as coreEret, takeException } from './exception';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
@@ -130,10 +133,19 @@ export function smpCpuOff(): u32 { return cpuOff(); }
 export function smpPowerState(c: u32): u32 { return cpuPowerState(c); }
 /** Scheduler state of CPU c: 0 off, 1 runnable, 2 asleep in WFI, 3 asleep in WFE. */
 export function smpSchedState(c: u32): u32 { return cpuSchedState(c); }
+/** Instructions CPU c retired since the board's reset (--stats). */
+export function smpCpuRetired(c: u32): u64 { return cpuRetired(c); }
 /** PSCI CPU_SUSPEND (standby) of the current CPU: it sleeps as in WFI. */
 export function smpStandby(): void { sleepRequest(CPU_WFI); }
 /** The system counter as the current CPU reads it between runs. */
 export function smpTicks(): u64 { return cpuNow(curCpu); }
+/**
+ * A debugger runs CPU `cpu` next (smp/debug-select.ts): 0 done, 1 off, 2 asleep (not woken: wake = 0),
+ * 3 stuck, 4 busy (a device access waits for its replay).
+ */
+export function smpMakeCurrent(cpu: u32, wake: u32): u32 { return smpSelect(cpu, wake != 0); }
+/** CPUs a debugger holds (bit i: CPU i takes no turns; smp/debug-hold.ts); 0 releases them all. */
+export function smpHold(mask: u32): void { setHeldMask(mask); forgetIdleReport(); }
 /** Linear-memory address of CPU c's saved state block (valid while c is not the current CPU). */
 export function smpSaveArea(c: u32): u32 { return saveArea(c); }
 /** Register i of CPU c (0..30 = x0..x30, 31 = SP, 32 = PC) without switching to it (tools, tests). */
@@ -208,6 +220,8 @@ export function getInsns(): u64 { return totalRetired; }
 export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 /** The interrupt-exception log for traces (core-as/gic/irq-log.ts): on/off (emptied). */
 export function irqLogSet(on: u32): void { irqLogEnable(on != 0); }
+/** --stats: count exceptions by class (on: from zero; EXC_STATS), and empty the UNDEFINED tables. */
+export function excStatsSet(on: u32): void { excStatsEnable(on != 0); if (on != 0) undefStatsClear(); }
 /** Drives an SPI's input line (INTID 32..287) from a device emulated in TypeScript. */
 export function setSpiLevel(intid: u32, level: u32): void { gicSetSpiLevel(intid, level != 0); }
 export function setConfig(c: u32): void { store<u32>(L.CPU_BASE + L.OFF_CONFIG, c); contextChanged(); }

@@ -30,6 +30,7 @@ import { execSimd } from './simd/exec-simd';
 import { OP_FP_FIRST, OP_FP_END } from './fp/ops-fp';
 import { OP_SIMD_FIRST, OP_SIMD_END } from './simd/ops-simd';
 import { sendEvent, sendEventLocal, wfxWait } from './smp/events';
+import { noteUndefined } from './stats/undef-stats';
 
 const HCR_HCD: u64 = 1 << 29;
 
@@ -487,7 +488,7 @@ export function interpret(): void {
       default: // the FP and SIMD op ranges, OP_UDF and anything unallocated
         if (op >= OP_FP_FIRST && op < OP_FP_END) execFp(e, p);
         else if (op >= OP_SIMD_FIRST && op < OP_SIMD_END) execSimd(e, p);
-        else undefinedInstruction();
+        else { if (op == O.OP_UDF) noteUndefined(e, p); undefinedInstruction(); } // --stats (stats/undef-stats.ts)
     }
   }
 }

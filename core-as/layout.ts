@@ -52,10 +52,22 @@ export const GIC_BYTES: u32 = 0x0020_0000;
 export const FP_TABLES: u32 = 0x02E0_0000; // 1 MiB, owned by core-as/fp/
 export const SIMD_TABLES: u32 = 0x02F0_0000; // 1 MiB, owned by core-as/simd/
 export const DEBUG_BASE: u32 = 0x0300_0000; // 1 MiB: debugger state
-// The interrupt-exception log for traces (core-as/gic/irq-log.ts), inside the debugger region:
-// u32 enabled, u32 entries, u32 dropped, then IRQ_LOG_CAP entries of 32 bytes from IRQ_LOG + 64.
+// The exception log for traces (core-as/gic/irq-log.ts), inside the debugger region: u32 flags
+// (1: log, 2: count for --stats), u32 entries, u32 dropped, then IRQ_LOG_CAP entries of 32 bytes
+// from IRQ_LOG + 64.
 export const IRQ_LOG: u32 = DEBUG_BASE + 0x1_0000;
-export const IRQ_LOG_CAP: u32 = 16384;
+export const IRQ_LOG_CAP: u32 = 16384; // ends at DEBUG_BASE + 0x9_0040
+// What the core does not implement, counted for `--stats` (core-as/stats/): each table is u32
+// entries, u32 0, u64 dropped, then up to CAP entries of 24 bytes (u32 key, u32 EL of the first,
+// u64 count, u64 PC of the first). UNDEF_STATS: UNDEFINED encodings (key = the encoding);
+// SYSREG_STATS: unimplemented system registers and SYS operations (key = op0:op1:CRn:CRm:op2 as
+// sysregs.ts srKey, bit 16 = read). EXC_STATS: u64 exceptions taken by EC (64), then u64 interrupts
+// taken by kind (IRQ, FIQ, virtual IRQ, virtual FIQ), counted while --stats asks.
+export const UNDEF_STATS: u32 = DEBUG_BASE + 0x9_1000;
+export const UNDEF_STATS_CAP: u32 = 256;
+export const SYSREG_STATS: u32 = DEBUG_BASE + 0x9_3000;
+export const SYSREG_STATS_CAP: u32 = 256;
+export const EXC_STATS: u32 = DEBUG_BASE + 0x9_5000; // 68 x u64, to DEBUG_BASE + 0x9_5220
 export const JIT_BASE: u32 = 0x0310_0000; // reserved for the compiled tier
 export const RAM_HOST: u32 = 0x0400_0000;
 

@@ -57,13 +57,23 @@ interface CoreExports {
   smpTicks(): bigint;
   smpPeekX(c: number, i: number): bigint;
   smpSaveArea(c: number): number;
+  smpMakeCurrent(cpu: number, wake: number): number;
+  smpHold(mask: number): void;
+  smpCpuRetired(c: number): bigint;
   getCpuInsns(): bigint;
   setSpiLevel(intid: number, level: number): void;
   irqLogSet(on: number): void;
+  excStatsSet(on: number): void;
 }
 
-/** One interrupt exception taken inside the core (core-as/gic/irq-log.ts). */
-export interface IrqLogEntry { time: bigint; cpu: number; fiq: boolean; virtual: boolean; targetEl: number; fromEl: number; elr: bigint }
+/**
+ * One exception taken inside the core (core-as/gic/irq-log.ts): an interrupt (elr: the interrupted
+ * PC), or a synchronous exception (sync: esr, the PC that raised it in elr, far when it has one).
+ */
+export interface IrqLogEntry {
+  time: bigint; cpu: number; fiq: boolean; virtual: boolean; targetEl: number; fromEl: number; elr: bigint;
+  sync: boolean; esr: number; far?: bigint;
+}
 
 export type ExitReason = 'budget' | 'firmware' | 'semihosting' | 'mmio' | 'wfi' | 'hyp' | 'bad-state' | 'debug' | 'stuck';
 const EXIT_NAMES: Record<number, ExitReason> = {
@@ -213,7 +223,7 @@ export class Core {
   /** AFFINITY_INFO of CPU c: 0 on, 1 off. */
   powerState(c: number): 0 | 1 { return this.x.smpPowerState(c) === 0 ? 0 : 1; }
   /** Scheduler state of CPU c. */
-  schedState(c: number): 'off' | 'run' | 'wfi' | 'wfe' { return (['off', 'run', 'wfi', 'wfe'] as const)[this.x.smpSchedState(c)] ?? 'off'; }
+  schedState(c: number): 'off' | 'run' | 'wfi' | 'wfe' | 'stuck' { return (['off', 'run', 'wfi', 'wfe', 'stuck'] as const)[this.x.smpSchedState(c)] ?? 'off'; }
   /** PSCI CPU_SUSPEND standby: the current CPU sleeps as in WFI. */
   standby(): void { this.x.smpStandby(); }
   /** The system counter (CNTPCT_EL0) as the current CPU sees it between runs. */
@@ -222,9 +232,20 @@ export class Core {
   peekX(c: number, i: number): bigint { return this.x.smpPeekX(c, i) & U64; }
   /** Address of CPU c's saved state block (the CPU_BASE layout) while c is not the current CPU. */
   saveArea(c: number): number { return this.x.smpSaveArea(c) >>> 0; }
+  /**
+   * A debugger's choice: CPU c runs next (core-as/smp/debug-select.ts). With wake, a CPU asleep in
+   * WFI/WFE wakes. 'ok', or why it cannot run ('asleep': made current, still asleep).
+   */
+  makeCurrent(c: number, wake: boolean): 'ok' | 'off' | 'asleep' | 'stuck' | 'busy' {
+    return (['ok', 'off', 'asleep', 'stuck', 'busy'] as const)[this.x.smpMakeCurrent(c, wake ? 1 : 0)] ?? 'off';
+  }
+  /** Instructions CPU c retired since the board's reset (across CPU_OFF/CPU_ON). */
+  cpuRetired(c: number): bigint { return this.x.smpCpuRetired(c) & U64; }
+  /** CPUs held by a debugger (bit i: CPU i takes no turns); 0 releases them. */
+  hold(mask: number): void { this.x.smpHold(mask >>> 0); }
   /** Turns the core's log of interrupt exceptions (for traces) on or off; empties it. */
   irqLogEnable(on: boolean): void { this.x.irqLogSet(on ? 1 : 0); }
-  /** The interrupt exceptions taken since the last drain (oldest first), and how many did not fit. */
+  /** The exceptions taken inside the core since the last drain (oldest first), and how many did not fit. */
   drainIrqLog(): { entries: IrqLogEntry[]; dropped: number } {
     this.views();
     const dv = this.dv, b = L.IRQ_LOG;
@@ -232,10 +253,11 @@ export class Core {
     const entries: IrqLogEntry[] = [];
     for (let i = 0; i < n; i++) {
       const e = b + 64 + i * 32;
-      const kind = dv.getUint32(e + 12, true);
+      const info = dv.getUint32(e + 8, true), kind = (info >>> 8) & 0xff;
       entries.push({
-        time: dv.getBigUint64(e, true), cpu: dv.getUint32(e + 8, true), fiq: (kind & 1) !== 0, virtual: (kind & 2) !== 0,
-        targetEl: dv.getUint32(e + 16, true), fromEl: dv.getUint32(e + 20, true), elr: dv.getBigUint64(e + 24, true),
+        time: dv.getBigUint64(e, true), cpu: info & 0xff, fiq: (kind & 1) !== 0, virtual: (kind & 2) !== 0,
+        targetEl: (info >>> 16) & 3, fromEl: (info >>> 18) & 3, elr: dv.getBigUint64(e + 16, true),
+        sync: (kind & 4) !== 0, esr: dv.getUint32(e + 12, true), ...((kind & 8) !== 0 ? { far: dv.getBigUint64(e + 24, true) } : {}),
       });
     }
     dv.setUint32(b + 4, 0, true);

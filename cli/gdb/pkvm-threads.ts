@@ -5,7 +5,7 @@
 // A saved vCPU's memory is translated with its own EL1 translation registers and its VM's stage 2:
 // they are loaded into the core for the walk and put back (Core.walk uses and fills no TLB).
 import { Core, SR } from '../../machine/core';
-import { coreTranslate, LiveCpuRegs, type DebugTarget, type DebugThread, type Regime } from '../../machine/gdb/target';
+import { coreTranslate, LiveCpuRegs, translateAs, type DebugTarget, type DebugThread, type Regime } from '../../machine/gdb/target';
 import type { CpuRegs } from '../../machine/gdb/registers';
 import type { World } from '../scenario/world';
 import { get_vm_by_handle } from '../../hyp/pkvm';
@@ -50,20 +50,9 @@ class SavedRegs implements CpuRegs {
   }
 }
 
-const SWAPPED = [SR.SCTLR_EL1, SR.TCR_EL1, SR.TTBR0_EL1, SR.TTBR1_EL1, SR.MAIR_EL1, SR.HCR_EL2, SR.VTTBR_EL2, SR.VTCR_EL2];
-
-/** Translates with another context's registers loaded into the core for the walk, then restored. */
+/** Translates with a saved context's registers (EL1&0, its VM's stage 2). */
 function translateWith(core: Core, regs: CpuRegs, va: bigint, regime: Regime): bigint | string {
-  const saved = SWAPPED.map((i) => core.sysreg(i));
-  try {
-    for (const i of SWAPPED) {
-      const v = regs.sysreg(i);
-      if (v !== null) core.setSysreg(i, v);
-    }
-    return coreTranslate(core, va, regime === 'cur' ? 'el1' : regime, 1);
-  } finally {
-    SWAPPED.forEach((i, k) => core.setSysreg(i, saved[k]!));
-  }
+  return translateAs(core, regs, va, regime === 'cur' ? 'el1' : regime, 1);
 }
 
 export function pkvmTarget(w: World): DebugTarget {

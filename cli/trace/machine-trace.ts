@@ -2,9 +2,8 @@
  * Trace of a machine booted with `pkvm-emu boot` (or the A64 host of a scenario): the CPU's runs
  * between exits to TypeScript as slices on its track, each exit as an event — MMIO (address, size,
  * value), PSCI/SMCCC firmware calls, semihosting, exceptions to a hosted EL2, WFI, a stuck CPU.
- * Interrupt exceptions taken inside the core come from the core's interrupt log (gic/irq-log.ts);
- * other exceptions taken and returned inside the core (an EL2 kernel's own world switches) never
- * leave WebAssembly and are not in this trace.
+ * Exceptions taken inside the core — interrupts and synchronous exceptions (SVC, HVC/SMC to a native
+ * EL2, aborts, traps, UNDEFINED) — come from the core's exception log (gic/irq-log.ts).
  */
 import type { Core } from '../../machine/core';
 import { SR } from '../../machine/core';
@@ -55,18 +54,26 @@ export class MachineTraceRecorder implements InterruptTrace {
   }
 
   /**
-   * Interrupt exceptions taken inside the core since the last run returned (the core logs them
-   * while a trace is written): an instant on the CPU's track at the system-counter time it was
-   * taken, naming the kind, the ELs and the interrupted PC.
+   * Exceptions taken inside the core since the last run returned (the core logs them while a trace
+   * is written): an instant on the CPU's track at the system-counter time it was taken — for an
+   * interrupt its kind, the ELs and the interrupted PC; for a synchronous exception (SVC, HVC or SMC
+   * to a native EL2, aborts, traps, UNDEFINED) its class, ESR, the ELs, the PC that raised it and FAR.
    */
   private drainInterrupts(): void {
     const { entries, dropped } = this.core.drainIrqLog();
     for (const e of entries) {
+      if (e.sync) {
+        const ec = (e.esr >>> 26) & 0x3f;
+        this.trace.instant(this.cpu(e.cpu), `${exitName(BigInt(e.esr))} taken to EL${e.targetEl}`, 'exception', e.time,
+          { ec: `0x${ec.toString(16)}`, esr: hex(BigInt(e.esr)), from: `EL${e.fromEl}`, to: `EL${e.targetEl}`, pc: hex(e.elr),
+            ...(e.far !== undefined ? { far: hex(e.far) } : {}) });
+        continue;
+      }
       const kind = `${e.virtual ? 'virtual ' : ''}${e.fiq ? 'FIQ' : 'IRQ'}`;
       this.trace.instant(this.cpu(e.cpu), `${kind} taken to EL${e.targetEl}`, 'interrupt', e.time,
         { from: `EL${e.fromEl}`, to: `EL${e.targetEl}`, elr: hex(e.elr) });
     }
-    if (dropped > 0) this.trace.instant(this.cpu(this.cpuIndex), `${dropped} interrupts not recorded (log full)`, 'interrupt', this.core.insns, { dropped });
+    if (dropped > 0) this.trace.instant(this.cpu(this.cpuIndex), `${dropped} exceptions not recorded (log full)`, 'exception', this.core.insns, { dropped });
   }
 
   cpu(i: number): Track {

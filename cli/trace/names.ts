@@ -4,6 +4,8 @@ const EC_NAMES: Record<number, string> = {
   0x00: 'unknown reason', 0x01: 'WFx', 0x0e: 'illegal execution state', 0x15: 'SVC', 0x16: 'HVC', 0x17: 'SMC',
   0x18: 'MSR/MRS trap', 0x20: 'instruction abort (lower EL)', 0x21: 'instruction abort', 0x22: 'PC alignment',
   0x24: 'data abort (lower EL)', 0x25: 'data abort', 0x26: 'SP alignment', 0x3c: 'BRK',
+  0x07: 'SIMD&FP access', 0x2c: 'FP exception', 0x2f: 'SError', 0x30: 'breakpoint (lower EL)', 0x31: 'breakpoint',
+  0x32: 'software step (lower EL)', 0x33: 'software step', 0x34: 'watchpoint (lower EL)', 0x35: 'watchpoint',
 };
 
 export function exitName(esr: bigint): string {

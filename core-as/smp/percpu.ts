@@ -25,6 +25,7 @@ export const R_SLEEP_MARK: u32 = 16; // u64 instructions retired (all CPUs) when
 export const R_OUT_MARK: u32 = 24; // u64 instructions retired (all CPUs) when it was switched out
 export const R_SLEEP_TICK: u32 = 32; // u64 counter value when it went to sleep
 // (40: free; was R_USED_SAVE)
+export const R_RETIRED: u32 = 48; // u64 instructions this CPU retired since the board's reset (across CPU_OFF/ON)
 
 export const CPU_OFF: u32 = 0;
 export const CPU_RUN: u32 = 1;

@@ -33,10 +33,11 @@ import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from '../cpu-index';
 import {
   CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
-  R_TLB_VALID, R_USED, rec, REC_BYTES,
+  R_RETIRED, R_TLB_VALID, R_USED, rec, REC_BYTES,
 } from './percpu';
 import { wfxKind } from './events';
 import { loadCpu, saveCurrent, switchTo } from './switch';
+import { isHeld, setHeldMask } from './debug-hold';
 
 export const DEFAULT_QUANTUM: u32 = 100_000;
 /** Ticks (instructions) per CPU per round. */
@@ -67,6 +68,7 @@ export function smpReset(n: u32, q: u32): void {
   totalRetired = 0;
   reportedIdle = false;
   stuckCpu = -1;
+  setHeldMask(0);
   timerRunStart(0, 0);
 }
 
@@ -95,6 +97,7 @@ function slice(n: i32, deliver: bool = true): i32 {
     store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
     setUsed(c, used(c) + <u32>retired);
     counterNow += <u64>retired;
+    store<u64>(rec(c) + R_RETIRED, load<u64>(rec(c) + R_RETIRED) + <u64>retired);
     totalRetired += <u64>retired;
     done += retired;
   } while (exitReason == 0 && done < n);
@@ -140,7 +143,7 @@ function wake(c: u32): void { setCpuState(c, CPU_RUN); }
 /** True when CPU c can take a turn now (waking it if it sleeps and something wakes it). */
 function runnable(c: u32): bool {
   const s = cpuState(c);
-  if (s == CPU_OFF || s == CPU_STUCK) return false;
+  if (s == CPU_OFF || s == CPU_STUCK || isHeld(c)) return false;
   if (s != CPU_RUN) {
     if (wakeupPending(c)) {
       wake(c);
@@ -181,7 +184,7 @@ function idle(): bool {
   let wfe: i32 = -1;
   for (let i: u32 = 0; i < numCpus; i++) {
     const s = cpuState(i);
-    if (s == CPU_WFI || s == CPU_WFE) {
+    if ((s == CPU_WFI || s == CPU_WFE) && !isHeld(i)) {
       const d = wakeDeadline(i);
       if (d < best) best = d;
       if (s == CPU_WFE && (wfe < 0 || i == curCpu)) wfe = i;
@@ -209,6 +212,9 @@ function stuckEnd(): u32 {
   switchTo(<u32>stuckCpu, totalRetired);
   return finish(EXIT_STUCK);
 }
+
+/** A debugger changed the held CPUs (debug-hold.ts): an idle report made under other holds is void. */
+export function forgetIdleReport(): void { reportedIdle = false; }
 
 function reportIdle(): u32 {
   reportedIdle = true;
@@ -313,6 +319,9 @@ export function cpuOff(): u32 {
 
 /** 1 when CPU c is off, 0 when on (running or asleep): AFFINITY_INFO's encoding. */
 export function cpuPowerState(c: u32): u32 { return c < numCpus && cpuState(c) != CPU_OFF ? 0 : 1; }
+
+/** Instructions CPU c retired since the board's reset (a CPU turned off and on again keeps counting). */
+export function cpuRetired(c: u32): u64 { return c < numCpus ? load<u64>(rec(c) + R_RETIRED) : 0; }
 
 /** Raw scheduler state of CPU c (CPU_OFF / CPU_RUN / CPU_WFI / CPU_WFE), for tests and tools. */
 export function cpuSchedState(c: u32): u32 { return c < numCpus ? cpuState(c) : CPU_OFF; }

@@ -2,7 +2,8 @@
 #   smp-counter  a spinlock (LDAXR/STXR, STLR) and an LSE counter (LDADD) across 4 CPUs to an
 #                exact total; CPUs brought up and down with PSCI, AFFINITY_INFO and error codes.
 #   bootinfo     prints x0 and its load address; carries an arm64 Image header (loader tests).
-SMP_IMAGES := smp-counter bootinfo
+#   smp-step     each CPU loops on its own registers, one sleeps in WFI, one stays off (gdb tests).
+SMP_IMAGES := smp-counter bootinfo smp-step
 IMAGES += $(SMP_IMAGES)
 
 all: $(SMP_IMAGES:%=$(BIN)/%.elf)
@@ -18,5 +19,11 @@ $(BIN)/bootinfo.elf: $(OBJ)/smp/bootinfo.o smp/smp.mk
 	@mkdir -p $(dir $@)
 	$(CC) -static -nostdlib -nostartfiles -no-pie -Wl,-Ttext=0x40080000 -Wl,--build-id=none \
 	    -Wl,-z,norelro -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(OBJ)/smp/bootinfo.o
+
+# smp-step is standalone too.
+$(BIN)/smp-step.elf: $(OBJ)/smp/smp-step.o smp/smp.mk
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -nostartfiles -no-pie -Wl,-Ttext=0x40080000 -Wl,--build-id=none \
+	    -Wl,-z,norelro -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(OBJ)/smp/smp-step.o
 
 $(SMP_IMAGES:%=$(OBJ)/smp/%.o): smp/smp.mk

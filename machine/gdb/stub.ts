@@ -65,6 +65,9 @@ export class GdbStub {
   private lastSent: Uint8Array | null = null;
   private lastStop = 'S05';
   private gThread = 0; // Hg (0: the current thread)
+  private cThread = 0; // Hc (0: any thread — the current one)
+  /** Some threads are held for this resume (a step, or a continue of some threads only). */
+  private holding = false;
   private killed = false;
   /** Breakpoints by address: how gdb inserted them (Z0 software, Z1 hardware). */
   private readonly breaks = new Map<bigint, Set<number>>();
@@ -104,6 +107,8 @@ export class GdbStub {
         if (r === 'mmio') return r; // the instruction is replayed after the device access
         if (r === 'debug') { this.stop(this.coreStop()); continue; } // a watchpoint on the stepped instruction
         if (r === 'budget') { this.stop({ signal: SIGTRAP }); continue; }
+        // The stepped CPU went to sleep (WFI) and the others are held: the step is done.
+        if (r === 'wfi' && this.holding) { this.stop({ signal: SIGTRAP }); continue; }
         this.pendingStop = { signal: SIGTRAP };
         return r;
       }
@@ -115,6 +120,7 @@ export class GdbStub {
       }
       left -= Number(this.core.insns - before);
       if (r === 'debug') { this.stop(this.coreStop()); continue; }
+      if (r === 'wfi' && this.holding) { this.idleWhileHeld(); continue; }
       if (r !== 'budget') return r;
       this.checkAsync();
     }
@@ -158,6 +164,7 @@ export class GdbStub {
 
   /** Stops and reports (notify: the client resumed us and waits for this reply; a new one asks '?'). */
   private stop(s: StopInfo, notify = true): void {
+    this.release();
     this.state = 'stopped';
     this.mode = 'continue';
     this.interrupt = false;
@@ -166,6 +173,18 @@ export class GdbStub {
     this.gThread = t.id;
     this.lastStop = `T${s.signal.toString(16).padStart(2, '0')}${s.extra ?? ''}thread:${t.id.toString(16)};`;
     if (notify && this.transport.connected) this.sendPacket(this.lastStop);
+  }
+
+  /**
+   * The threads a continue runs are all asleep with nothing in the core to wake them, the others
+   * held: nothing happens until the debugger stops us (Ctrl-C), as on QEMU with scheduler-locking.
+   */
+  private idleWhileHeld(): void {
+    this.log('the threads resumed are asleep with nothing to wake them (the others are held): Ctrl-C stops them');
+    while (this.state === 'running') {
+      this.transport.wait(200);
+      this.checkAsync();
+    }
   }
 
   /** Between chunks: Ctrl-C, a new client (stops the guest for it), a client gone. */
@@ -210,6 +229,7 @@ export class GdbStub {
     this.phys = false;
     this.regime = 'cur';
     this.noAck = false;
+    this.cThread = 0;
     this.lastSent = null;
     this.interrupt = false;
   }
@@ -220,6 +240,7 @@ export class GdbStub {
     else if (this.state !== 'detached') this.log('the debugger disconnected; the guest continues');
     this.reader.reset();
     this.removeAll();
+    this.release();
     this.state = 'detached';
   }
 
@@ -298,7 +319,7 @@ export class GdbStub {
       case 'Z': case 'z': return this.breakpoint(c === 'Z', p.slice(1));
       case 'H': return this.setThread(p);
       case 'T': return this.threadAlive(p.slice(1));
-      case 'D': this.removeAll(); this.sendPacket('OK'); this.state = 'detached'; this.transport.drop(); return null;
+      case 'D': this.removeAll(); this.release(); this.sendPacket('OK'); this.state = 'detached'; this.transport.drop(); return null;
       case 'k': this.killed = true; this.state = 'detached'; return null;
       case 'q': case 'Q': return this.query(p);
       case 'v': return this.vPacket(p);
@@ -307,30 +328,106 @@ export class GdbStub {
   }
 
   private resume(mode: 'continue' | 'step', p: string): string | null {
-    // c [addr] / s [addr] / C sig[;addr] / S sig[;addr]: the signal is ignored (no signals to deliver)
+    // c [addr] / s [addr] / C sig[;addr] / S sig[;addr]: the signal is ignored (no signals to deliver).
+    // s steps the Hc thread (the current one when Hc is 0 or -1); c continues every thread (as QEMU).
     let arg = p.slice(1);
     if (p[0] === 'C' || p[0] === 'S') arg = arg.includes(';') ? arg.slice(arg.indexOf(';') + 1) : '';
+    let a: bigint | null = null;
     if (arg) {
-      const a = parseHexNum(arg);
+      a = parseHexNum(arg);
       if (a === null) return 'E01';
-      this.target.current().regs().setPc(a);
     }
+    const actions = new Map<number, 'c' | 's'>();
+    const step = mode === 'step' ? (this.findThread(this.cThread) ?? this.target.current()) : null;
+    for (const t of this.target.threads()) actions.set(t.id, t === step ? 's' : 'c');
+    const err = this.schedule(actions);
+    if (err !== null) return err;
+    if (a !== null) this.target.current().regs().setPc(a);
+    return null;
+  }
+
+  private findThread(id: number): DebugThread | undefined {
+    return id > 0 ? this.target.threads().find((t) => t.id === id) : undefined;
+  }
+
+  /**
+   * Resumes with an action per thread (threads without one stay stopped). All-stop: a step of one
+   * thread executes one instruction of that thread's CPU with every other CPU held, whatever the
+   * others' actions (the others running zero instructions meanwhile is one of the interleavings a
+   * continue allows, so a step never moves another thread); a continue of some threads holds the
+   * rest (gdb's scheduler-locking). A thread that cannot execute (a powered-off CPU; a vCPU that is
+   * not on the core) fails the resume: one line to the debugger's console and an error reply,
+   * which gdb reports as a stop.
+   */
+  private schedule(actions: Map<number, 'c' | 's'>): string | null {
+    const threads = this.target.threads();
+    // (`vCont;s`, a step of every thread: the current one steps)
+    const cur = this.target.current();
+    const stepT = actions.get(cur.id) === 's' ? cur : threads.find((t) => actions.get(t.id) === 's');
+    const refuse = (why: string): string => {
+      this.log(why);
+      if (this.transport.connected) this.sendPacket('O' + toHex(Buffer.from(`pkvm-emu: ${why}\n`, 'latin1')));
+      return 'E01';
+    };
+    if (stepT) {
+      // (a thread asleep in WFI/WFE wakes: the debugger's halt is a wake-up event, core-as/smp/debug-select.ts)
+      const why = this.target.select ? this.target.select(stepT, true)
+        : stepT.live() ? null : `${stepT.name} is not on the core: only the running thread can step`;
+      if (why !== null) return refuse(why);
+      this.holdThreads(threads.filter((t) => t !== stepT));
+      this.begin('step');
+      return null;
+    }
+    const run = threads.filter((t) => actions.get(t.id) === 'c');
+    if (run.length === 0) return 'E01';
+    if (run.length < threads.length && this.target.hold && this.target.select) {
+      if (!run.some((t) => t.live())) {
+        const reasons: string[] = [];
+        if (!run.some((t) => { const why = this.target.select!(t, false); if (why !== null) reasons.push(why); return why === null; })) {
+          return refuse(reasons.join('; '));
+        }
+      }
+      this.holdThreads(threads.filter((t) => actions.get(t.id) !== 'c'));
+    }
+    this.begin('continue');
+    return null;
+  }
+
+  private holdThreads(ts: DebugThread[]): void {
+    if (!this.target.hold || ts.length === 0) return;
+    this.target.hold(ts.map((t) => t.id));
+    this.holding = true;
+  }
+
+  private release(): void {
+    if (this.holding) this.target.hold?.([]);
+    this.holding = false;
+  }
+
+  private begin(mode: 'continue' | 'step'): void {
     this.mode = mode;
     this.state = 'running';
     this.stepOver = this.resumeSuspends();
-    return null;
   }
 
   private vPacket(p: string): string | null {
     if (p === 'vCont?') return 'vCont;c;C;s;S';
     if (p.startsWith('vCont;')) {
-      // All-stop: the first action decides (a step of any thread steps the CPU that runs).
-      const actions = p.slice(6).split(';').map((a) => a.split(':')[0]!);
-      if (actions.length === 0 || actions[0] === '') return 'E01';
-      const a = actions.find((x) => x[0] === 's' || x[0] === 'S') ?? actions[0]!;
-      if (a[0] === 's' || a[0] === 'S') return this.resume('step', 's');
-      if (a[0] === 'c' || a[0] === 'C') return this.resume('continue', 'c');
-      return 'E01';
+      // vCont;ACTION[:TID];... — the leftmost action that names a thread applies to it; an action
+      // without a thread (or with -1) applies to every thread not named before it; 0 is any thread
+      // (the current one). The signal of C/S is ignored.
+      const actions = new Map<number, 'c' | 's'>();
+      const threads = this.target.threads();
+      for (const part of p.slice(6).split(';')) {
+        const m = /^([cCsS])([0-9a-fA-F]{2})?(?::(-1|[0-9a-fA-F]+))?$/.exec(part);
+        if (!m || ((m[1] === 'C' || m[1] === 'S') !== (m[2] !== undefined))) return 'E01';
+        const act = m[1]!.toLowerCase() as 'c' | 's';
+        const tid = m[3] === undefined || m[3] === '-1' ? -1 : parseInt(m[3], 16);
+        const id = tid === 0 ? this.target.current().id : tid;
+        if (id !== -1 && !threads.some((t) => t.id === id)) return 'E01';
+        for (const t of threads) if ((id === -1 || t.id === id) && !actions.has(t.id)) actions.set(t.id, act);
+      }
+      return this.schedule(actions);
     }
     if (p === 'vKill' || p.startsWith('vKill;')) { this.killed = true; this.state = 'detached'; return 'OK'; }
     if (p === 'vMustReplyEmpty') return '';
@@ -377,10 +474,13 @@ export class GdbStub {
     // Hg<id> / Hc<id>: 0 = any, -1 = all.
     const id = p.slice(2);
     if (p[1] !== 'g' && p[1] !== 'c') return 'E01';
-    if (id === '-1' || id === '0') { if (p[1] === 'g') this.gThread = this.target.current().id; return 'OK'; }
+    if (id === '-1' || id === '0') {
+      if (p[1] === 'g') this.gThread = this.target.current().id; else this.cThread = 0;
+      return 'OK';
+    }
     const n = parseInt(id, 16);
-    if (!this.target.threads().some((t) => t.id === n)) return 'E01';
-    if (p[1] === 'g') this.gThread = n;
+    if (!/^[0-9a-fA-F]+$/.test(id) || !this.target.threads().some((t) => t.id === n)) return 'E01';
+    if (p[1] === 'g') this.gThread = n; else this.cThread = n;
     return 'OK';
   }
 

@@ -26,6 +26,14 @@ export interface DebugTarget {
   threads(): DebugThread[];
   /** The thread on the core now (the one a stop reports). */
   current(): DebugThread;
+  /**
+   * Makes thread t the one the core executes next (a step or a continue of that thread). With
+   * wake, a thread asleep (WFI/WFE) wakes: the debugger's halt is a wake-up event. Returns null, or
+   * one line saying why it cannot execute. Absent: only the current thread can execute.
+   */
+  select?(t: DebugThread, wake: boolean): string | null;
+  /** Holds every thread whose id is in `ids` (it takes no turns) until the next hold([]). */
+  hold?(ids: number[]): void;
 }
 
 /** The live CPU state in the core (the current CPU of the board). */
@@ -79,6 +87,27 @@ export function coreTranslate(core: Core, va: bigint, regime: Regime, el: number
   return describeFault(first!);
 }
 
+const TRANSLATION_REGS = [SR.SCTLR_EL1, SR.TCR_EL1, SR.TTBR0_EL1, SR.TTBR1_EL1, SR.MAIR_EL1, SR.HCR_EL2, SR.VTTBR_EL2,
+  SR.VTCR_EL2, SR.SCTLR_EL2, SR.TCR_EL2, SR.TTBR0_EL2, SR.MAIR_EL2];
+
+/**
+ * A debugger translation for a context that is not on the core (another CPU's saved state, a saved
+ * vCPU): its translation registers (those it has: null keeps the core's) loaded into the core for
+ * the walk and put back (Core.walk uses and fills no TLB).
+ */
+export function translateAs(core: Core, regs: CpuRegs, va: bigint, regime: Regime, el: number): bigint | string {
+  const saved = TRANSLATION_REGS.map((i) => core.sysreg(i));
+  try {
+    for (const i of TRANSLATION_REGS) {
+      const v = regs.sysreg(i);
+      if (v !== null) core.setSysreg(i, v);
+    }
+    return coreTranslate(core, va, regime, el);
+  } finally {
+    TRANSLATION_REGS.forEach((i, k) => core.setSysreg(i, saved[k]!));
+  }
+}
+
 /**
  * The board's CPUs as the debugger sees them. One CPU: the core itself (singleCpu). With SMP the
  * board supplies its CPU list: thread i + 1 is CPU i; the running CPU's registers are the core's,
@@ -93,6 +122,10 @@ export interface BoardCpus {
   translate(i: number, va: bigint, regime: Regime): bigint | string;
   /** e.g. "EL1" or "off (waiting for CPU_ON)". */
   state(i: number): string;
+  /** CPU i executes next (core-as/smp/debug-select.ts): null, or why it cannot. Absent: one CPU. */
+  select?(i: number, wake: boolean): string | null;
+  /** Holds the CPUs whose bits are set in mask (0 releases them all). */
+  hold?(mask: number): void;
 }
 
 export function singleCpu(core: Core): BoardCpus {
@@ -108,26 +141,33 @@ export function singleCpu(core: Core): BoardCpus {
 
 /**
  * A CPU that is not the current one: its registers as saved in its state block (the CPU_BASE
- * layout at Core.saveArea). Read-only: a debugger writes registers of the CPU that stopped.
+ * layout at Core.saveArea), which the scheduler loads when it runs that CPU next. x0-x30, SP, PC
+ * and V0-V31 are writable there; PSTATE and system registers (whose writes have side effects the
+ * core applies only to the running CPU) are read-only.
  */
 export class SavedCpuRegs implements CpuRegs {
   constructor(readonly core: Core, readonly cpu: number) {}
   private get base(): number { return this.core.saveArea(this.cpu); }
   private u64(off: number): bigint { return this.core.view.getBigUint64(this.base + off, true); }
   private u32(off: number): number { return this.core.view.getUint32(this.base + off, true); }
+  private set64(off: number, v: bigint): void { this.core.view.setBigUint64(this.base + off, BigInt.asUintN(64, v), true); }
   x(i: number): bigint { return this.u64(i * 8); }
-  setX(): void { /* read-only */ }
+  setX(i: number, v: bigint): void { if (i >= 0 && i < 31) this.set64(i * 8, v); }
   sp(): bigint { return this.u64(L.REG_SP * 8); }
-  setSp(): void { /* read-only */ }
+  setSp(v: bigint): void { this.set64(L.REG_SP * 8, v); }
   pc(): bigint { return this.u64(L.OFF_PC); }
-  setPc(): void { /* read-only */ }
+  setPc(v: bigint): void { this.set64(L.OFF_PC, v); }
   cpsr(): bigint { // SPSR layout: NZCV, DAIF, IL/SS/PAN/UAO, M[3:0] = EL:SPSel
     const el = this.u32(L.OFF_EL), spsel = this.u32(L.OFF_SPSEL);
     return BigInt((this.u32(L.OFF_NZCV) & 0xf000_0000) | (this.u32(L.OFF_DAIF) & 0x3c0) | this.u32(L.OFF_PSTATE_MISC) | (el << 2) | (el ? spsel & 1 : 0)) & 0xffff_ffffn;
   }
-  setCpsr(): void { /* read-only */ }
+  setCpsr(): void { throw new Error(`cpu${this.cpu}'s PSTATE is read-only while another CPU is on the core`); }
   v(i: number): bigint { return this.u64(L.OFF_V + 16 * i) | (this.u64(L.OFF_V + 16 * i + 8) << 64n); }
-  setV(): boolean { return false; }
+  setV(i: number, v: bigint): boolean {
+    this.set64(L.OFF_V + 16 * i, v);
+    this.set64(L.OFF_V + 16 * i + 8, v >> 64n);
+    return true;
+  }
   sysreg(idx: number): bigint | null { return this.u64(L.OFF_SYSREGS + idx * 8); }
   setSysreg(): boolean { return false; }
 }
@@ -140,11 +180,26 @@ export function smpCpus(core: Core): BoardCpus {
     count: () => core.numCpus,
     current: () => core.cpu,
     regs: (i) => (i === core.cpu ? live : (saved[i] ??= new SavedCpuRegs(core, i))),
-    translate: (i, va, regime) => (i === core.cpu ? coreTranslate(core, va, regime, core.el)
-      : 'this CPU is not the one that stopped: select its thread after it stops, or use monitor phys'),
+    translate: (i, va, regime) => {
+      if (i === core.cpu) return coreTranslate(core, va, regime, core.el);
+      if (core.schedState(i) === 'off') return `cpu${i} is off: its translation registers are not set`;
+      const regs = (saved[i] ??= new SavedCpuRegs(core, i));
+      return translateAs(core, regs, va, regime, Number((regs.cpsr() >> 2n) & 3n));
+    },
+    select: (i, wake) => {
+      const r = core.makeCurrent(i, wake);
+      switch (r) {
+        case 'ok': case 'asleep': return null;
+        case 'off': return `cpu${i} is powered off (waiting for PSCI CPU_ON): it cannot execute`;
+        case 'stuck': return `cpu${i} is stuck (it can never make progress): it cannot execute`;
+        default: return `cpu${i} cannot be selected while a device access of cpu${core.cpu} is pending`;
+      }
+    },
+    hold: (mask) => core.hold(mask),
     state: (i) => {
       const s = core.schedState(i);
       if (s === 'off') return 'off (waiting for CPU_ON)';
+      if (s === 'stuck') return 'stuck (it can never make progress)';
       const el = i === core.cpu ? core.el : Number((new SavedCpuRegs(core, i).cpsr() >> 2n) & 3n);
       return s === 'run' ? `EL${el}` : `EL${el}, asleep in ${s.toUpperCase()}`;
     },
@@ -165,5 +220,8 @@ export function machineTarget(core: Core, cpus: BoardCpus = core.numCpus > 1 ? s
     core,
     threads: () => Array.from({ length: cpus.count() }, (_, i) => thread(i)),
     current: () => thread(cpus.current()),
+    select: (t, wake) => (t.id - 1 === cpus.current() && cpus.count() === 1 ? null
+      : cpus.select ? cpus.select(t.id - 1, wake) : t.id - 1 === cpus.current() ? null : `${t.name} is not on the core`),
+    hold: (ids) => cpus.hold?.(ids.reduce((m, id) => m | (1 << (id - 1)), 0)),
   };
 }

@@ -171,6 +171,35 @@ describe('boot --trace', () => {
     expect(names.filter((n) => n === 'IRQ taken to EL2').length).toBeGreaterThan(0);
     expect(names.filter((n) => n === 'virtual IRQ taken to EL1').length).toBeGreaterThan(0);
   });
+  it('synchronous exceptions taken inside the core: selftest\'s SVC, BRK, UDF and alignment fault with ESR, PC and FAR', () => {
+    const file = join(dir, 'selftest.json');
+    expect(runCli(['boot', 'guest-images/bin/selftest.elf', '--trace', file]).status).toBe(0);
+    const t = validate(JSON.parse(readFileSync(file, 'utf8')));
+    const exc = t.traceEvents.filter((e) => e.cat === 'exception');
+    // selftest.S exc_svc (0x4008495c) svc #0x42, exc_brk (0x4008499c) brk #7, exc_udf (0x400849dc)
+    // UDF #0, exc_align (0x40084a10) ldxr x0, [x8] with x8 = at_buf + 1 (0x4008c041). ESR (Arm ARM
+    // D17.2.37): EC << 26 | IL (bit 25) | ISS — SVC/BRK: the immediate; UNDEFINED: EC 0; a data abort
+    // at the current EL: EC 0x25, DFSC 0x21 (alignment fault), WnR 0.
+    expect(exc.map((e) => [e.name, e.args])).toEqual([
+      ['SVC taken to EL1', { ec: '0x15', esr: '0x56000042', from: 'EL1', to: 'EL1', pc: '0x4008495c' }],
+      ['BRK taken to EL1', { ec: '0x3c', esr: '0xf2000007', from: 'EL1', to: 'EL1', pc: '0x4008499c' }],
+      ['unknown reason taken to EL1', { ec: '0x0', esr: '0x2000000', from: 'EL1', to: 'EL1', pc: '0x400849dc' }],
+      ['data abort taken to EL1', { ec: '0x25', esr: '0x96000021', from: 'EL1', to: 'EL1', pc: '0x40084a10', far: '0x4008c041' }],
+    ]);
+    for (let i = 1; i < exc.length; i++) expect(exc[i].ts).toBeGreaterThan(exc[i - 1].ts);
+    for (const e of exc) expect(e.tid).toBe(exc[0].tid); // CPU 0's track
+  });
+  it('an HVC to a native EL2 is taken inside the core: gic-vgic\'s guest calls its EL2 five times', () => {
+    const file = join(dir, 'gic-vgic-sync.json');
+    expect(runCli(['boot', '--el2', 'guest-images/bin/gic-vgic.elf', '--trace', file]).status).toBe(0);
+    const t = validate(JSON.parse(readFileSync(file, 'utf8')));
+    const hvc = t.traceEvents.filter((e) => e.cat === 'exception');
+    expect(hvc.map((e) => e.name)).toEqual(new Array(5).fill('HVC taken to EL2'));
+    for (const e of hvc) {
+      expect([e.args!.ec, e.args!.from, e.args!.to]).toEqual(['0x16', 'EL1', 'EL2']);
+      expect(Number(BigInt(e.args!.esr as string) >> 25n)).toBe((0x16 << 1) | 1); // EC HVC64, IL
+    }
+  });
 });
 
 describe('bad trace paths', () => {

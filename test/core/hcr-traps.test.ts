@@ -88,7 +88,8 @@ describe('HCR_EL2.TID1/TID2/TID3: identification registers', () => {
 
 describe('HCR_EL2.TVM/TRVM/TACR: EL1 controls', () => {
   it('TVM traps writes of SCTLR_EL1, TTBR0_EL1, MAIR_EL1, CONTEXTIDR_EL1, not reads', () => {
-    for (const r of [SCTLR, TTBR0, MAIR, CONTEXTIDR]) {
+    const regs: Array<readonly [number, number, number, number, number]> = [SCTLR, TTBR0, MAIR, CONTEXTIDR];
+    for (const r of regs) {
       expectTrap(run([sysreg(false, ...r, 5)], withHcr(TVM)), 2, 0x18, iss(false, ...r, 5));
       notTrapped(run([sysreg(true, ...r, 5)], withHcr(TVM)));
     }

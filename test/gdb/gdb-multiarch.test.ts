@@ -3,38 +3,20 @@
 // everything architectural (registers, memory, stop addresses, watchpoint values). Then what only
 // pkvm-emu has: the system-register feature, monitor commands, `maintenance packet`, threads
 // (--smp 2 once the CLI has it) and the vCPU threads of `run SCENARIO --gdb`.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, startEmu } from './rsp-client';
+import { gdbAvailable, gdbBatch } from './gdb-batch';
 import { QEMU_BIN, qemuAvailable } from '../diff/qemu';
 import { runCli } from '../cli/run-cli';
 
-const GDB = process.env.GDB_MULTIARCH || 'gdb-multiarch';
-const gdbAvailable = spawnSync(GDB, ['--version'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
 if (!gdbAvailable) {
   if (process.env.CI) throw new Error('gdb-multiarch is required in CI for the gdb stub tests');
   console.warn('gdb-multiarch not found — gdb stub tests against gdb skipped');
 }
 const img = (n: string) => new URL(`../../guest-images/bin/${n}.elf`, import.meta.url).pathname;
 const root = new URL('../../', import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), 'pkvm-gdb-'));
-
-/** Runs gdb-multiarch -batch with the commands of `script` against 127.0.0.1:port; its output. */
-function gdbBatch(port: number, elf: string, script: string): Promise<string> {
-  const f = join(tmp, `s${port}.gdb`);
-  writeFileSync(f, `set pagination off\nset confirm off\nset width 0\ntarget remote 127.0.0.1:${port}\n${script}\n`);
-  return new Promise((resolve, reject) => {
-    const p = spawn(GDB, ['-nx', '-batch', '-x', f, elf], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`gdb timed out:\n${out}`)); }, 90_000);
-    p.on('exit', () => { clearTimeout(t); resolve(out); });
-  });
-}
 
 // hello.elf: 0x40081270 = "bl puts" in main, 0x40081284 = "mov w0, #0xa" after the first putc;
 // 0x40085ff8 = the slot of main's saved LR (stack top 0x40086000); 0x400812f0 = "Hello from …".
