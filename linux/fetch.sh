@@ -33,11 +33,10 @@ unpack() {
   dpkg-deb -x debs/*.deb x
 }
 cleanup() { rm -rf debs x; }
-if [ ! -f "Image-$kver" ] || [ ! -f "System.map-$kver" ]; then
+if [ ! -f "Image-$kver" ]; then
   unpack "$kpkg"
   [ -f "x/boot/vmlinuz-$kver" ] || die "$kpkg has no boot/vmlinuz-$kver"
   cp "x/boot/vmlinuz-$kver" "Image-$kver"   # an arm64 Image (Debian ships it uncompressed; gzip also boots)
-  cp "x/boot/System.map-$kver" "System.map-$kver" # symbols, for traces and gdb (pc -> function)
   cleanup
 fi
 if [ ! -f busybox ]; then
@@ -47,7 +46,6 @@ if [ ! -f busybox ]; then
   cleanup
 fi
 ln -sf "Image-$kver" Image
-ln -sf "System.map-$kver" System.map
 echo "$kver" > kernel.version
 images="$here/../guest-images/bin"
 node "$here/mkinitramfs.mjs" --busybox "$cache/busybox" --init "$here/init" --out "$cache/initramfs.cpio.gz" \
