@@ -13,9 +13,10 @@ import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
 export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbgSuspend, dbgStopKind, dbgStopAddr, dbgStopHit } from './debug/api';
+export { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from './selfdebug/api';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
-import { selfDebugInitSysregMap } from './selfdebug/debug-access';
+import { selfDebugInitSysregMap, selfDebugRecompute } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
@@ -177,6 +178,7 @@ export function setSysreg(idx: u32, v: u64): void {
     tlbFlushAll(); // the fast TLB caches the current regime's translations untagged
     contextChanged();
   }
+  if ((idx >= 450 && idx < 492) || idx == S.MDSCR_EL1 || idx == S.OSLSR_EL1 || idx == S.OSDLR_EL1) selfDebugRecompute();
 }
 /**
  * Before TypeScript reads SP_EL0/SP_EL1/SP_EL2 from the sysreg slots in linear memory directly
@@ -191,6 +193,7 @@ export function bankSP(): void { saveSP(); }
 export function directStateWritten(mmu: u32): void {
   loadSP();
   gicCpuStateChanged();
+  selfDebugRecompute(); // a context's debug registers (hardware breakpoints/watchpoints)
   if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
 /** Instructions retired by all CPUs together. */
