@@ -16,7 +16,7 @@ export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbg
 export { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from './selfdebug/api';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
-import { selfDebugInitSysregMap, selfDebugRecompute } from './selfdebug/debug-access';
+import { isSelfDebugReg, selfDebugInitSysregMap, selfDebugRecompute } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { smpRun, smpReset, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, sleepRequest, cpuNow, totalRetired } from './smp/sched';
@@ -178,7 +178,7 @@ export function setSysreg(idx: u32, v: u64): void {
     tlbFlushAll(); // the fast TLB caches the current regime's translations untagged
     contextChanged();
   }
-  if ((idx >= 450 && idx < 492) || idx == S.MDSCR_EL1 || idx == S.OSLSR_EL1 || idx == S.OSDLR_EL1) selfDebugRecompute();
+  if (isSelfDebugReg(idx)) selfDebugRecompute(); // hardware breakpoints/watchpoints armed or not
 }
 /**
  * Before TypeScript reads SP_EL0/SP_EL1/SP_EL2 from the sysreg slots in linear memory directly

@@ -32,8 +32,11 @@ import { pc } from './state';
  * hardware watchpoint matches takes a Watchpoint exception (FAR = the watched byte accessed, WnR)
  * and abandons the instruction. Only pages a watchpoint may match come here (tlb.ts tlbFill).
  */
-export function selfDebugWatch(va: u64, size: u32, isRead: bool, isWrite: bool, idx: u32): bool {
-  if ((sdArmed() & SD_WATCH) == 0 || !watchpointHit(va, size, isRead, isWrite, idx != MMU_EL0)) return false;
+@inline export function selfDebugWatch(va: u64, size: u32, isRead: bool, isWrite: bool, idx: u32): bool {
+  return (sdArmed() & SD_WATCH) != 0 && selfDebugWatchHit(va, size, isRead, isWrite, idx);
+}
+function selfDebugWatchHit(va: u64, size: u32, isRead: bool, isWrite: bool, idx: u32): bool {
+  if (!watchpointHit(va, size, isRead, isWrite, idx != MMU_EL0)) return false;
   const t = debugTargetEL();
   takeException(t, debugEC(EC_WATCHPOINT_LOWER, t), FSC_DEBUG | (wpHitWrite ? ISS_WNR : 0), pc, wpHitAddr, true, 0, false);
   setMemFault(true);
