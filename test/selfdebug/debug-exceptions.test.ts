@@ -171,6 +171,12 @@ describe('watchpoints (EC 0x34 lower EL / 0x35 same EL; FAR = the watched addres
     const r = run([STTR(1, 2)], { ...mmu(wp(wcr({ pac: 2 }))), x: { 2: A } }); // EL1-only page: EL0 access faults
     expect([esrEC(r.sys(SR.ESR_EL1)), esrISS(r.sys(SR.ESR_EL1)) & 0x3c]).toEqual([0x25, 0x0c]);
   });
+  it('a linked watchpoint (WT, LBN) matches only while its context-aware breakpoint matches CONTEXTIDR_EL1', () => {
+    const linked = (cid: bigint) => run([STR(1, 2)], {
+      ...mmu([...wp(wcr({ wt: 1, lbn: 5 })), [DBGBVR(5), 0x42n], [DBGBCR(5), bcr({ bt: 3 })], [SR.CONTEXTIDR_EL1, cid]]), x: { 2: A } });
+    expect(esrEC(linked(0x42n).sys(SR.ESR_EL1))).toBe(0x35);
+    expect(linked(0x43n).pc).toBe(CODE + 4n);
+  });
   it('with MDCR_EL2.TDE a watchpoint at EL1 goes to EL2 (EC 0x34, FAR_EL2)', () => {
     const r = run([STR(1, 2)], { ...mmu([...el2(MDCR_TDE), ...wp(wcr())], { config: EL2CFG }), x: { 2: A } });
     expect([r.el, esrEC(r.sys(SR.ESR_EL2)), r.sys(SR.FAR_EL2), r.pc]).toEqual([2, 0x34, A, VBAR2 + 0x400n]);
@@ -205,6 +211,10 @@ describe('software step (MDSCR_EL1.SS, PSTATE.SS; EC 0x32/0x33, ISV/EX)', () => 
   it('ERET with SPSR.SS = 0 (active-pending): the exception before any EL0 instruction, ISV = 0', () => {
     const r = step0([ADD_X5_1], false, 2);
     expect([esrEC(r.sys(SR.ESR_EL1)), esrISS(r.sys(SR.ESR_EL1)), r.sys(SR.ELR_EL1), r.x[5]]).toEqual([0x32, FSC_DEBUG, EL0, 0n]);
+  });
+  it('with KDE and PSTATE.D = 0, EL1 itself is stepped: PSTATE.SS = 0 there is active-pending, the exception comes before the ERET (EC 0x33, ISV 0)', () => {
+    const r = step0([ADD_X5_1], true, 1, { sysregs: [[SR.MDSCR_EL1, MDSCR_SS | MDSCR_KDE]] });
+    expect([esrEC(r.sys(SR.ESR_EL1)), esrISS(r.sys(SR.ESR_EL1)), r.sys(SR.ELR_EL1), r.x[5]]).toEqual([0x33, FSC_DEBUG, CODE, 0n]);
   });
   it('a stepped SVC completes: its exception has SPSR.SS = 0 and ELR after the SVC', () => {
     const r = step0([SVC0, ADD_X5_1], true, 2);
