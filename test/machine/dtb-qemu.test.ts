@@ -22,7 +22,6 @@ const NOT_MODELLED = [
   /^\/pl031@9010000$/, // RTC
   /^\/pcie@10000000$/, // PCIe host bridge
   /^\/flash@0$/, // CFI flash
-  /^\/pmu$/, // the PMU (no PMU registers are implemented)
   /^\/intc@8000000\/its@8080000$/, // the GICv3 ITS (no ITS, no MSIs)
 ];
 /** Properties of QEMU's that are left out: random seeds (runs are deterministic). */
