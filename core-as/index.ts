@@ -16,6 +16,8 @@ export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbg
 export { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from './selfdebug/api';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
+import { pmuIrqUpdate } from './pmu/pmu-irq';
+import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
 import { isSelfDebugReg, selfDebugInitSysregMap, selfDebugRecompute } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
@@ -179,6 +181,7 @@ export function setSysreg(idx: u32, v: u64): void {
     contextChanged();
   }
   if (isSelfDebugReg(idx)) selfDebugRecompute(); // hardware breakpoints/watchpoints armed or not
+  else if (idx >= PMU_FIRST && idx <= PMU_LAST) pmuIrqUpdate(); // the PMU's overflow interrupt level
 }
 /**
  * Before TypeScript reads SP_EL0/SP_EL1/SP_EL2 from the sysreg slots in linear memory directly
@@ -194,6 +197,7 @@ export function directStateWritten(mmu: u32): void {
   loadSP();
   gicCpuStateChanged();
   selfDebugRecompute(); // a context's debug registers (hardware breakpoints/watchpoints)
+  pmuIrqUpdate(); // and its PMU: the overflow interrupt's level (PPI 23)
   if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
 /** Instructions retired by all CPUs together. */
