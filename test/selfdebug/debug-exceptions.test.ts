@@ -54,6 +54,10 @@ describe('BRK (AArch64.SoftwareBreakpoint): EC 0x3C with the immediate, not gate
     const r = run([BRK(1)], { el: 0, config: EL2CFG, sysregs: el2(0n, HCR_RW | HCR_TGE) });
     expect([r.el, esrEC(r.sys(SR.ESR_EL2)), r.pc]).toEqual([2, 0x3c, VBAR2 + 0x400n]);
   });
+  it('with a TypeScript-hosted EL2, BRK routed to EL2 is an exit carrying ESR_EL2', () => {
+    const r = run([BRK(9)], { config: { haveEL2: true, el2Hosted: true }, sysregs: el2(MDCR_TDE) });
+    expect([r.exit, r.el, esrEC(r.sys(SR.ESR_EL2)), esrISS(r.sys(SR.ESR_EL2))]).toEqual(['hyp', 2, 0x3c, 9]);
+  });
   it('at EL0 without TDE/TGE: to EL1; at EL2: to EL2 (current EL vector)', () => {
     const a = run([BRK(2)], { el: 0, config: EL2CFG, sysregs: el2(0n) });
     expect([a.el, esrEC(a.sys(SR.ESR_EL1)), a.pc]).toEqual([1, 0x3c, VBAR1 + 0x400n]);
@@ -82,6 +86,10 @@ describe('hardware breakpoints (EC 0x30 lower EL / 0x31 same EL, ELR = the instr
   it('privilege filter: PMC = 0b10 (EL0 only) does not match at EL1; PMC = 0b01 does', () => {
     expect(run(words, { ...dbg(bp2(bcr({ pmc: 2 }))), steps: 4 }).x[5]).toBe(4n);
     expect(run(words, { ...dbg(bp2(bcr({ pmc: 1 }))), steps: 4 }).pc).toBe(VBAR1 + 0x204n);
+  });
+  it('DBGBCR.BAS is RES1 without AArch32: BAS = 0 still matches (QEMU 7.2, which has AArch32 EL0, treats BAS = 0 as disabled)', () => {
+    const c = bcr() & ~(0xfn << 5n);
+    expect(run(words, { ...dbg(bp2(c)), steps: 3 }).pc).toBe(VBAR1 + 0x200n);
   });
   it('SSC = 0b10 (Secure state only) never matches in Non-secure state', () => {
     expect(run(words, { ...dbg(bp2(bcr({ ssc: 2 }))), steps: 4 }).x[5]).toBe(4n);
