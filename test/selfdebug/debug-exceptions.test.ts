@@ -150,6 +150,10 @@ describe('watchpoints (EC 0x34 lower EL / 0x35 same EL; FAR = the watched addres
     const w = run([STR(1, 2)], { ...mmu(wp(wcr({ bas: 0xf }), A + 4n)), x: { 2: A } }); // word-aligned WVR: BAS[3:0] from A+4
     expect(w.sys(SR.FAR_EL1)).toBe(A + 4n);
   });
+  it('a store crossing a page boundary: FAR is the watched byte on the second page, neither page written', () => {
+    const r = run([STR(1, 2)], { ...mmu(wp(wcr({ bas: 0x02 }), DATA + 0x1000n)), x: { 1: ~0n, 2: DATA + 0xffdn } });
+    expect([esrEC(r.sys(SR.ESR_EL1)), r.sys(SR.FAR_EL1), r.u64(DATA + 0xff8n), r.u64(DATA + 0x1000n)]).toEqual([0x35, DATA + 0x1001n, 0n, 0n]);
+  });
   it('MASK watches a naturally aligned power-of-two block (MASK = 12: 4 KiB)', () => {
     const r = run([STR(1, 2)], { ...mmu(wp(wcr({ mask: 12 }), DATA)), x: { 2: DATA + 0x800n } });
     expect([esrEC(r.sys(SR.ESR_EL1)), r.sys(SR.FAR_EL1)]).toEqual([0x35, DATA + 0x800n]);
