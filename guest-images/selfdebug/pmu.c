@@ -2,11 +2,15 @@
  * the cycle counter advancing, INST_RETIRED exact on a known loop (the difference between two loop
  * lengths, independent of where counting starts and stops), the EL filter, and the overflow
  * interrupt — an event counter and the cycle counter — taken through the GIC as PPI 23.
+ * Entered at EL2 it drops to EL1 with MDCR_EL2.HPMN = 4 and runs the same, then checks the
+ * partition (PMCR_EL0.N reads HPMN at EL1, counters >= HPMN UNDEFINED there, enabled at EL2 by
+ * MDCR_EL2.HPME) and MDCR_EL2.TPM / TPMCR trapping EL1's PMU accesses to EL2 (EC 0x18).
  * On QEMU it runs with -icount shift=0 (QEMU counts INST_RETIRED only with icount). */
 #include "gic.h"
 #include "uart.h"
 #include "sysreg.h"
 #include "sd.h"
+#include "psci.h"
 
 #define PMCR_E (1u << 0)
 #define PMCR_P (1u << 1)
@@ -17,10 +21,20 @@
 
 static volatile unsigned nirq, last_intid;
 static volatile uint64_t last_ovs;
+static volatile unsigned nsync, sync_el;
+static volatile uint64_t sync_esr;
 
 void vector_handler(unsigned kind, struct frame *f)
 {
-    (void)f;
+    if (sd_el2_hvc(kind, f))
+        return;
+    if (kind == 4 || kind == 8) { /* a synchronous exception the EL1 side provoked: note it, skip */
+        sync_el = current_el();
+        sync_esr = sync_el == 2 ? read_sysreg(esr_el2) : read_sysreg(esr_el1);
+        nsync++;
+        f->elr += 4;
+        return;
+    }
     if (kind != 5) {
         puts("unexpected exception, vector "); put_dec(kind);
         puts(" ESR 0x"); put_hex64(read_sysreg(esr_el1)); putc('\n');
@@ -98,12 +112,8 @@ static void arm_cycles(void)
     isb();
 }
 
-int main(void)
+static void tests(void)
 {
-    install_vectors();
-    puts("selfdebug-pmu at EL");
-    putc((char)('0' + current_el()));
-    putc('\n');
     uint64_t pmcr = read_sysreg(pmcr_el0);
     puts("PMCR_EL0.N = "); put_dec((pmcr >> 11) & 0x1f); putc('\n');
 
@@ -129,6 +139,68 @@ int main(void)
     gic_enable(0, PMU_PPI);
     overflow("INST_RETIRED overflow", 0, arm_event);
     overflow("cycle counter overflow", 31, arm_cycles);
+}
+
+static void show_sync(const char *what)
+{
+    puts(what);
+    if (!nsync) { puts(": no exception\n"); return; }
+    puts(": EL"); put_dec(sync_el); puts(" EC 0x"); put_hex(sync_esr >> 26, 2);
+    puts(" ISS 0x"); put_hex(sync_esr & 0x1ffffff, 7); putc('\n');
+}
+
+#define HPMN 4
+
+static void el2_tests(void)
+{
+    nsync = 0;
+    (void)read_sysreg(pmevcntr5_el0);
+    show_sync("MRS PMEVCNTR5_EL0 at EL1 with HPMN = 4");
+    nsync = 0;
+    (void)read_sysreg(pmevcntr3_el0);
+    show_sync("MRS PMEVCNTR3_EL0 at EL1 with HPMN = 4");
+    sd_set_mdcr_el2(HPMN | (1u << 6)); /* TPM */
+    nsync = 0;
+    (void)read_sysreg(pmccntr_el0);
+    show_sync("MRS PMCCNTR_EL0 at EL1 with MDCR_EL2.TPM");
+    sd_set_mdcr_el2(HPMN | (1u << 5)); /* TPMCR */
+    nsync = 0;
+    (void)read_sysreg(pmcr_el0);
+    show_sync("MRS PMCR_EL0 at EL1 with MDCR_EL2.TPMCR");
+    nsync = 0;
+    (void)read_sysreg(pmccntr_el0);
+    show_sync("MRS PMCCNTR_EL0 at EL1 with MDCR_EL2.TPMCR");
+    sd_set_mdcr_el2(HPMN);
+}
+
+static int have_el2;
+
+static void el1_main(void)
+{
+    write_sysreg(vbar_el1, (uint64_t)gic_vectors);
+    isb();
+    puts("at EL1\n");
+    tests();
+    if (have_el2)
+        el2_tests();
     puts("done\n");
+    psci_system_off(); /* HVC: QEMU's PSCI, or the EL2 side forwards it by SMC */
+}
+
+int main(void)
+{
+    install_vectors();
+    puts("selfdebug-pmu at EL");
+    putc((char)('0' + current_el()));
+    putc('\n');
+    if (current_el() == 2) {
+        have_el2 = 1;
+        puts("PMCR_EL0.N at EL2 = "); put_dec((read_sysreg(pmcr_el0) >> 11) & 0x1f); putc('\n');
+        /* ICC_SRE_EL2: SRE and Enable, so that EL1 uses the GIC's system registers */
+        write_sysreg(S3_4_C12_C9_5, read_sysreg(S3_4_C12_C9_5) | 9);
+        isb();
+        sd_drop_to_el1(el1_main, HPMN);
+    }
+    el1_main();
     return 0;
 }

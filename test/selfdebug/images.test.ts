@@ -30,10 +30,26 @@ const EVENT_OVERFLOW: Difference = {
   why: 'an INST_RETIRED counter overflow sets PMOVSSET_EL0[0] and raises PPI 23',
 };
 
+/** MDCR_EL2.TPMCR traps EL0/EL1 accesses to PMCR_EL0 to EL2 (EC 0x18); QEMU 7.2 does not. */
+const TPMCR: Difference = {
+  qemu: 'MRS PMCR_EL0 at EL1 with MDCR_EL2.TPMCR: no exception',
+  armArm: 'MRS PMCR_EL0 at EL1 with MDCR_EL2.TPMCR: EL2 EC 0x18 ISS 0x030e419',
+  why: 'MDCR_EL2.TPMCR traps PMCR_EL0 to EL2',
+};
+/** PMEVCNTR<n>_EL0 with n >= MDCR_EL2.HPMN from EL1: the Arm ARM's pseudocode makes it UNDEFINED
+ *  (older texts: CONSTRAINED UNPREDICTABLE among UNDEFINED, RAZ/WI or NOP); QEMU 7.2 reads the
+ *  counter, none of those. */
+const HPMN_UNDEF: Difference = {
+  qemu: 'MRS PMEVCNTR5_EL0 at EL1 with HPMN = 4: no exception',
+  armArm: 'MRS PMEVCNTR5_EL0 at EL1 with HPMN = 4: EL1 EC 0x00 ISS 0x0000000',
+  why: 'an event counter reserved for EL2 (n >= HPMN) is UNDEFINED at EL1',
+};
+
 const runs: Array<{ image: string; expected: string; el2: boolean; qemuArgs: string[]; diffs: Difference[] }> = [
   { image: 'selfdebug-debug', expected: 'selfdebug-debug', el2: false, qemuArgs: ['--gic3'], diffs: [OS_LOCK] },
   { image: 'selfdebug-debug', expected: 'selfdebug-debug-el2', el2: true, qemuArgs: ['--gic3', '--el2'], diffs: [OS_LOCK] },
   { image: 'selfdebug-pmu', expected: 'selfdebug-pmu', el2: false, qemuArgs: ['--gic3', '--icount'], diffs: [EVENT_OVERFLOW] },
+  { image: 'selfdebug-pmu', expected: 'selfdebug-pmu-el2', el2: true, qemuArgs: ['--gic3', '--icount', '--el2'], diffs: [EVENT_OVERFLOW, HPMN_UNDEF, TPMCR] },
 ];
 
 const expectedText = (name: string) => readFileSync(join(dir, 'expected', `${name}.txt`), 'latin1');
@@ -80,5 +96,12 @@ describe('selfdebug guest images: pkvm-emu prints QEMU\'s output but where QEMU 
     const p = expectedText('selfdebug-pmu');
     expect(p).toContain('INST_RETIRED: loop of 1001 minus loop of 1 = 2000');
     expect(p).toContain('cycle counter overflow: 1 interrupt, INTID 23, PMOVSSET 0x80000000');
+    const p2 = expectedText('selfdebug-pmu-el2').split('\n');
+    for (const line of [
+      'PMCR_EL0.N at EL2 = 6', 'PMCR_EL0.N = 4', // EL1 sees MDCR_EL2.HPMN
+      'MRS PMEVCNTR3_EL0 at EL1 with HPMN = 4: no exception',
+      'MRS PMCCNTR_EL0 at EL1 with MDCR_EL2.TPM: EL2 EC 0x18 ISS 0x030e41b',
+      'MRS PMCCNTR_EL0 at EL1 with MDCR_EL2.TPMCR: no exception',
+    ]) expect(p2).toContain(line);
   });
 });
