@@ -3,10 +3,10 @@
 import { curEL } from './state';
 import { setMmuIdx } from './tlb';
 import { invalidateFetch } from './fetch';
-import { pmuMayCount, pmuSync } from './pmu/pmu';
+import { pmuContextChanged, pmuMayCount } from './pmu/pmu';
 
 export function contextChanged(): void {
-  if (pmuMayCount()) pmuSync(); // the PMU's EL filters: instructions so far ran at the previous EL
+  if (pmuMayCount()) pmuContextChanged(); // the PMU's EL filters: instructions so far ran at the previous EL
   setMmuIdx(curEL); // MMU_EL0/EL1/EL2 are numbered as the ELs
   invalidateFetch();
 }

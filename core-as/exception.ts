@@ -13,6 +13,8 @@ import {
 import { contextChanged } from './context';
 import { noteException } from './stuck';
 import { irqLogOn, syncLog } from './gic/irq-log';
+import { ssAdvance, stepNoteException } from './selfdebug/step-state';
+import { eretSS } from './selfdebug/debug-enable';
 
 export const EC_UNKNOWN: u32 = 0x00;
 export const EC_WFX: u32 = 0x01;
@@ -38,6 +40,9 @@ const PSTATE_IL: u32 = 1 << 20;
 export function takeException(
   targetEL: u32, ec: u32, iss: u32, ret: u64, far: u64, hasFar: bool, hpfar: u64, hasHpfar: bool,
 ): void {
+  // SVC, HVC and SMC complete before their exception: SSAdvance() (SPSR.SS = 0 when stepping).
+  if ((ec == EC_SVC64 || ec == EC_HVC64 || ec == EC_SMC64) && ret == pc + 4) ssAdvance();
+  stepNoteException();
   const spsr = getSPSRValue();
   const fromEL = curEL;
   const raisedAt = pc;
@@ -112,9 +117,11 @@ export function exceptionReturn(): void {
   else if (target == 2 && !haveEL2()) illegal = true;
   else if (target == 0 && (m & 1) != 0) illegal = true; // EL0 with SP_ELx
   else if (target == 1 && from == 2 && (hcr() & HCR_TGE) != 0) illegal = true;
+  const ss = eretSS(spsr, illegal ? from : target); // DebugExceptionReturnSS, from the source's PSTATE
+  stepNoteException();
   setNZCV(<u32>spsr & 0xf0000000);
   setDAIF(<u32>spsr & 0x3c0);
-  let misc = <u32>spsr & ((1 << 22) | (1 << 21)); // PAN, SS (FEAT_UAO is not implemented)
+  let misc = (<u32>spsr & (1 << 22)) | ss; // PAN (FEAT_UAO is not implemented), SS
   if (illegal) {
     misc |= PSTATE_IL;
   } else {

@@ -13,6 +13,7 @@ import { stage1Enabled } from './mmu';
 import { hcr, HCR_DC } from './state';
 import { invalidateCode } from './codecache';
 import { DBG_WATCH, dbgActive, dbgWatchHit } from './debug/debug';
+import { selfDebugWatch } from './mem';
 
 /** Data accesses of the current regime are Device-nGnRnE because stage 1 is disabled. */
 function dataIsDevice(): bool {
@@ -258,9 +259,10 @@ export function ldop(sizeLog2: u32, aop: u32, rs: u32, rt: u32, addr: u64): bool
 export function dcZva(addr: u64): bool {
   if (dataIsDevice()) { raiseAlignmentFault(addr, ACC_WRITE); setMemFault(false); return false; } // DC ZVA to Device memory
   const base = addr & ~<u64>63;
-  const host = probeWrite(base, 3);
+  const host = probeWrite(base, 3, false);
   if (failed()) return false;
   if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(base, 64, false, true)) return false; // (the whole block)
+  if (selfDebugWatch(base, 64, false, true, curMmuIdx)) return false; // a store of the whole block (WnR = 1, CM = 0)
   if (host != 0) {
     invalidateCode(host, 64);
     memory.fill(host, 0, 64);

@@ -11,6 +11,9 @@ import { pc } from './state';
 import { slotBase, slotForPage } from './codecache';
 import { isRam, ramHostAddr } from './ram';
 import { DBG_BREAK, dbgActive, dbgBreakAt, dbgBreakInPage } from './debug/debug';
+import { breakpointHit, breakpointInPage, sdArmed } from './selfdebug/match';
+import { debugEC, debugTargetEL } from './selfdebug/debug-enable';
+import { EC_BREAKPOINT_LOWER, FSC_DEBUG, SD_BREAK } from './selfdebug/debug-regs';
 
 export let fetchVA: u64 = 1; // page VA of the current decode slot; 1 = none
 export let fetchSlot: u32 = 0; // linear-memory base of the decoded ops of that page
@@ -51,6 +54,16 @@ export function refillFetch(): bool {
   if ((dbgActive() & DBG_BREAK) != 0 && dbgBreakInPage(page)) {
     fetchVA = 1;
     if (dbgBreakAt(v)) return false;
+  }
+  // Self-hosted debug: the same for a page an enabled hardware breakpoint may match; a match takes
+  // a Breakpoint exception before the instruction (after the external debugger's stop, above).
+  if ((sdArmed() & SD_BREAK) != 0 && breakpointInPage(page)) {
+    fetchVA = 1;
+    if (breakpointHit(v)) {
+      const t = debugTargetEL();
+      takeException(t, debugEC(EC_BREAKPOINT_LOWER, t), FSC_DEBUG, v, 0, false, 0, false);
+      return false;
+    }
   }
   return true;
 }

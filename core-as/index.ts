@@ -13,9 +13,12 @@ import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
 export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbgSuspend, dbgStopKind, dbgStopAddr, dbgStopHit } from './debug/api';
+export { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from './selfdebug/api';
 import { contextChanged } from './context';
 import { pmuInitSysregMap, pmuReset } from './pmu/pmu-access';
-import { selfDebugInitSysregMap } from './selfdebug/debug-access';
+import { pmuIrqUpdate } from './pmu/pmu-irq';
+import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
+import { isSelfDebugReg, selfDebugInitSysregMap, selfDebugRecompute } from './selfdebug/debug-access';
 import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { smpRun, smpReset, forgetIdleReport, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, cpuRetired, sleepRequest, cpuNow, totalRetired } from './smp/sched';
@@ -198,6 +201,8 @@ export function setSysreg(idx: u32, v: u64): void {
     tlbFlushAll(); // the fast TLB caches the current regime's translations untagged
     contextChanged();
   }
+  if (isSelfDebugReg(idx)) selfDebugRecompute(); // hardware breakpoints/watchpoints armed or not
+  else if (idx >= PMU_FIRST && idx <= PMU_LAST) pmuIrqUpdate(); // the PMU's overflow interrupt level
 }
 /**
  * Before TypeScript reads SP_EL0/SP_EL1/SP_EL2 from the sysreg slots in linear memory directly
@@ -212,6 +217,8 @@ export function bankSP(): void { saveSP(); }
 export function directStateWritten(mmu: u32): void {
   loadSP();
   gicCpuStateChanged();
+  selfDebugRecompute(); // a context's debug registers (hardware breakpoints/watchpoints)
+  pmuIrqUpdate(); // and its PMU: the overflow interrupt's level (PPI 23)
   if (mmu != 0) { tlbFlushAll(); contextChanged(); }
 }
 /** Instructions retired by all CPUs together. */

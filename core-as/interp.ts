@@ -20,6 +20,7 @@ import {
   undefinedInstruction,
 } from './exception';
 import { branchToSelf } from './stuck';
+import { brkTargetEL } from './selfdebug/debug-enable';
 import { CFG_PSCI_SMC, CFG_SEMIHOSTING, EXIT_BASE, EXIT_FIRMWARE, EXIT_IMM, EXIT_SEMIHOSTING, EXIT_WFI, REG_SP } from './layout';
 import { mrs, msr } from './sysreg-access';
 import { execSys } from './exec-sys';
@@ -257,7 +258,7 @@ export function interpret(): void {
       case O.OP_SVC: takeSimple(routeEL1(), EC_SVC64, load<u32>(e, D_IMM), p + 4); break;
       case O.OP_HVC: execHvc(p, load<u32>(e, D_IMM)); break;
       case O.OP_SMC: execSmc(p, load<u32>(e, D_IMM)); break;
-      case O.OP_BRK: takeSimple(routeEL1(), EC_BRK64, load<u32>(e, D_IMM), p); break;
+      case O.OP_BRK: takeSimple(brkTargetEL(), EC_BRK64, load<u32>(e, D_IMM), p); break; // TDE/TGE routing
       case O.OP_HLT: execHlt(p, load<u32>(e, D_IMM)); break;
       case O.OP_MSR_IMM: execMsrImm(p, F8(e, D_P1), load<u32>(e, D_IMM)); break;
       case O.OP_HINT: execHint(p, F8(e, D_P1)); break;

@@ -20,6 +20,28 @@ import { curEntry, hcr, HCR_DC, memFault, requestExit, setMemFault } from './sta
 import { D_RD } from './decoded';
 import { DBG_WATCH, dbgActive, dbgWatchHit } from './debug/debug';
 import { gicMmio, gicOwnsPa } from './gic/gic-mmio';
+import { sdArmed, watchpointHit, wpHitAddr, wpHitWrite } from './selfdebug/match';
+import { debugEC, debugTargetEL } from './selfdebug/debug-enable';
+import { EC_WATCHPOINT_LOWER, FSC_DEBUG, ISS_WNR, SD_WATCH } from './selfdebug/debug-regs';
+import { MMU_EL0 } from './tlb';
+import { takeException } from './exception';
+import { pc } from './state';
+
+/**
+ * Self-hosted debug: a data access of `size` bytes at va (translated, not yet performed) that a
+ * hardware watchpoint matches takes a Watchpoint exception (FAR = the watched byte accessed, WnR)
+ * and abandons the instruction. Only pages a watchpoint may match come here (tlb.ts tlbFill).
+ */
+@inline export function selfDebugWatch(va: u64, size: u32, isRead: bool, isWrite: bool, idx: u32): bool {
+  return (sdArmed() & SD_WATCH) != 0 && selfDebugWatchHit(va, size, isRead, isWrite, idx);
+}
+function selfDebugWatchHit(va: u64, size: u32, isRead: bool, isWrite: bool, idx: u32): bool {
+  if (!watchpointHit(va, size, isRead, isWrite, idx != MMU_EL0)) return false;
+  const t = debugTargetEL();
+  takeException(t, debugEC(EC_WATCHPOINT_LOWER, t), FSC_DEBUG | (wpHitWrite ? ISS_WNR : 0), pc, wpHitAddr, true, 0, false);
+  setMemFault(true);
+  return true;
+}
 
 const MMIO_STATUS: u32 = MMIO_RESULTS + MMIO_MAX * 8; // u32 per replayed access: 0 ok, 1 bus error
 
@@ -87,6 +109,7 @@ function accessPage(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32)
   const pa = translate(va, acc, idx, (<u32>va & ((1 << sizeLog2) - 1)) != 0); // unaligned: Device faults
   if (pa == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
   if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(va, 1 << sizeLog2, !isWrite, isWrite)) { setMemFault(true); return 0; }
+  if (selfDebugWatch(va, 1 << sizeLog2, !isWrite, isWrite, idx)) return 0;
   if (!isRam(pa)) return deviceAccess(va, pa, sizeLog2, isWrite, value);
   const host = ramHostAddr(pa);
   const hostPage = host & ~0xfff;
@@ -113,6 +136,7 @@ export function accessSlow(va: u64, sizeLog2: u32, isWrite: bool, value: u64, id
   const second = (va + size - 1) & ~<u64>0xfff;
   if (translate(va, acc, idx, true) == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
   if (translate(second, acc, idx, true) == TRANSLATE_FAULT) { raiseAbort(second, acc); return 0; }
+  if (selfDebugWatch(va, size, !isWrite, isWrite, idx)) return 0; // the whole access: FAR its first watched byte
   let r: u64 = 0;
   for (let i: u32 = 0; i < size; i++) {
     const b = accessPage(va + i, 0, isWrite, (value >> (i << 3)) & 0xff, idx);
@@ -174,7 +198,7 @@ export function alignmentRequired(idx: u32): bool {
  * doing it; used by atomics so a fault is taken before any register changes. Returns the host
  * address, or 0 when the location is a device (caller falls back to separate accesses) or faulted.
  */
-export function probeWrite(va: u64, sizeLog2: u32): u32 {
+export function probeWrite(va: u64, sizeLog2: u32, rmw: bool = true): u32 {
   const e = tlbEntry(curTlb, va);
   if (load<u64>(e, TE_WRITE) == (va & ~<u64>0xfff) && load<u64>(e, TE_READ) == (va & ~<u64>0xfff)) {
     return <u32>va + load<u32>(e, TE_ADDEND);
@@ -182,6 +206,7 @@ export function probeWrite(va: u64, sizeLog2: u32): u32 {
   const pa = translate(va, ACC_WRITE, curMmuIdx);
   if (pa == TRANSLATE_FAULT) { raiseAbort(va, ACC_WRITE); return 0; }
   if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(va, 1 << sizeLog2, true, true)) { setMemFault(true); return 0; }
+  if (selfDebugWatch(va, 1 << sizeLog2, rmw, true, curMmuIdx)) return 0; // (rmw false: a store, DC ZVA)
   if (!isRam(pa)) return 0;
   const host = ramHostAddr(pa);
   const code = pageHasCode(host & ~0xfff);

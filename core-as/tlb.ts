@@ -10,6 +10,8 @@
 import { TLB_BASE } from './layout';
 import { mmuContextChanged } from './mmu';
 import { DBG_WATCH, dbgActive, dbgWatchInPage } from './debug/debug';
+import { sdArmed, watchpointInPage } from './selfdebug/match';
+import { SD_WATCH } from './selfdebug/debug-regs';
 
 export const MMU_EL0: u32 = 0; // EL1&0 regime, unprivileged
 export const MMU_EL1: u32 = 1; // EL1&0 regime, EL1
@@ -74,6 +76,7 @@ export function tlbFill(idx: u32, va: u64, hostPage: u32, perms: u32, codeOnPage
   const e = tlbEntry(TLB_BASE + idx * TLB_TABLE_BYTES, va);
   // Debugger: data accesses to a watched page always take the slow path (mem.ts).
   if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchInPage(page)) perms &= PERM_X;
+  if ((sdArmed() & SD_WATCH) != 0 && watchpointInPage(page)) perms &= PERM_X; // hardware watchpoints (selfdebug/)
   store<u64>(e, (perms & PERM_R) ? page : TAG_INVALID, TE_READ);
   store<u64>(e, (perms & PERM_W) && !codeOnPage ? page : TAG_INVALID, TE_WRITE);
   store<u64>(e, (perms & PERM_X) ? page : TAG_INVALID, TE_EXEC);

@@ -192,7 +192,7 @@ export const VIRT_CLOCK_PHANDLE = 0x8000;
  * The DTB of this board: the subset of QEMU `-M virt,gic-version=3`'s tree that the board has, with
  * QEMU's node names, compatibles, phandles, interrupts and cell sizes (test/machine/dtb-qemu.test.ts
  * compares them node by node and lists what is left out: PCIe, virtio-mmio, fw-cfg, flash, PL061
- * and gpio-keys, PL031, platform bus, the GIC ITS, the PMU), and without QEMU's random
+ * and gpio-keys, PL031, platform bus, the GIC ITS), and without QEMU's random
  * rng-seed/kaslr-seed so that runs stay deterministic.
  */
 export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
@@ -266,8 +266,7 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
   if (gic) f.propertyU32('interrupts', ...[13, 14, 11, 10].flatMap((n) => [GIC_PPI, n, IRQ_LEVEL_HIGH]));
   f.endNode();
 
-  // The PMUv3 (core-as/pmu/): its overflow interrupt is PPI 7 (INTID 23), level-high, as QEMU's virt.
-  if (gic) {
+  if (gic) { // the PMU's overflow interrupt: PPI 7 (INTID 23), as QEMU's fdt_add_pmu_nodes (core-as/pmu/pmu-irq.ts)
     f.beginNode('pmu');
     f.propertyU32('interrupts', GIC_PPI, 7, IRQ_LEVEL_HIGH);
     f.propertyString('compatible', 'arm,armv8-pmuv3');

@@ -4,7 +4,8 @@
 // RAZ/WI in the bit-mask registers, PMCR_EL0.N reads as HPMN), counters at or above N UNDEFINED.
 import * as R from './pmu-regs';
 import { def, srGet, srSet, srWrongDirection, MDCR_EL2, SRF_RO, SRF_WO } from '../sysregs';
-import { curEL, haveEL2, hcr, HCR_TGE } from '../state';
+import { curEL, haveEL2, hcr, HCR_TGE, irqBreak } from '../state';
+import { pmuIrqUpdate } from './pmu-irq';
 import { undefinedInstruction } from '../exception';
 import { trapSysreg } from '../sysreg-trap';
 import { getX, setX } from '../alu';
@@ -124,6 +125,13 @@ export function pmuMrs(idx: u32, key: u32, rt: u32): bool {
 
 export function pmuMsr(idx: u32, key: u32, rt: u32): bool {
   if (!check(idx, key, rt, false)) return false;
+  pmuWrite(idx, rt);
+  pmuIrqUpdate(); // the overflow interrupt's level follows the flags, enables and counters at once
+  irqBreak(); // and the next piece's cap at an overflow is recomputed (pmu-irq.ts)
+  return true;
+}
+
+function pmuWrite(idx: u32, rt: u32): void {
   pmuSync();
   const v = getX(rt);
   const vis = visibleMask();
@@ -163,5 +171,4 @@ export function pmuMsr(idx: u32, key: u32, rt: u32): bool {
       if (idx >= R.PMEVCNTR0_EL0 && idx < R.PMEVCNTR0_EL0 + R.PMU_N) srSet(idx, v & 0xffffffff);
       else if (idx >= R.PMEVTYPER0_EL0 && idx < R.PMEVTYPER0_EL0 + R.PMU_N) srSet(idx, v & R.EVT_WRITABLE);
   }
-  return true;
 }

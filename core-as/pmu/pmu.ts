@@ -5,7 +5,7 @@
 // register access makes the EL filters (PMEVTYPER<n>_EL0.P/U/NSH, PMCCFILTR_EL0) exact.
 import * as R from './pmu-regs';
 import { srGet, srSet, MDCR_EL2 } from '../sysregs';
-import { curEL, haveEL2 } from '../state';
+import { curEL, haveEL2, irqBreak } from '../state';
 import { ticksNow } from '../timer';
 
 /** The CPU's instruction count now (the instructions this PMU counts). */
@@ -112,5 +112,22 @@ export function pmuInstructionsToOverflow(): u64 {
     const left = (<u64>0x100000000) - srGet(R.PMEVCNTR0_EL0 + n);
     if (left < best) best = left;
   }
+  // The cycle counter: it overflows when bit 31 (PMCR_EL0.LC = 0) or bit 63 carries out; with
+  // PMCR_EL0.D it counts once every 64 cycles (PMU_CC_FRAC of them already seen).
+  if (((inten >> 31) & 1) != 0 && counterEnabled(31) && countsAt(srGet(R.PMCCFILTR_EL0), curEL)) {
+    const cc = srGet(R.PMCCNTR_EL0);
+    const lc = (srGet(R.PMCR_EL0) & R.PMCR_LC) != 0;
+    let left: u64 = lc ? (cc == 0 ? u64.MAX_VALUE : 0 - cc) : (<u64>0x100000000) - (cc & 0xffffffff);
+    if ((srGet(R.PMCR_EL0) & R.PMCR_D) != 0) {
+      left = left > (u64.MAX_VALUE >> 6) ? u64.MAX_VALUE : (left << 6) - srGet(R.PMU_CC_FRAC);
+    }
+    if (left < best) best = left;
+  }
   return best;
+}
+
+/** An EL change (contextChanged): fold the counts in; an overflow interrupt's cap is recomputed. */
+export function pmuContextChanged(): void {
+  pmuSync();
+  if (srGet(R.PMINTENSET_EL1) != 0) irqBreak(); // the cap assumed the previous EL's filters
 }

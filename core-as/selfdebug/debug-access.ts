@@ -6,10 +6,33 @@
 // implemented are UNDEFINED.
 import * as D from './debug-regs';
 import { def, srGet, srSet, srWrongDirection, MDCR_EL2, MDSCR_EL1, OSDLR_EL1, OSLAR_EL1, OSLSR_EL1, SRF_RO, SRF_WO } from '../sysregs';
-import { curEL, haveEL2, hcr, HCR_TGE } from '../state';
+import { curEL, haveEL2, hcr, HCR_TGE, irqBreak } from '../state';
 import { undefinedInstruction } from '../exception';
 import { trapSysreg } from '../sysreg-trap';
 import { getX, setX } from '../alu';
+import { invalidateFetch } from '../fetch';
+import { tlbFlushAll } from '../tlb';
+import { debugLocked } from './debug-enable';
+
+/**
+ * Recomputes SD_ARMED from the registers (MDSCR_EL1.MDE, the OS lock and double lock, the enabled
+ * breakpoints and watchpoints) and, while any is armed or was, drops the current fetch page and
+ * the fast TLB so the pages that may match are looked at again (fetch.ts, tlb.ts). Called after
+ * every MSR here and by TypeScript's direct register writes (index.ts).
+ */
+export function selfDebugRecompute(): void {
+  const old = srGet(D.SD_ARMED);
+  let armed: u64 = 0;
+  if ((srGet(MDSCR_EL1) & D.MDSCR_MDE) != 0 && !debugLocked()) {
+    for (let n: u32 = 0; n < D.NUM_BRPS; n++) if ((srGet(D.DBGBCR0_EL1 + n) & 1) != 0) armed |= D.SD_BREAK;
+    for (let n: u32 = 0; n < D.NUM_WRPS; n++) if ((srGet(D.DBGWCR0_EL1 + n) & 1) != 0) armed |= D.SD_WATCH;
+  }
+  srSet(D.SD_ARMED, armed);
+  if (armed != 0 || old != 0) {
+    invalidateFetch();
+    tlbFlushAll(); // (the fast TLB only: the tagged TLB behind it refills it through tlbFill)
+  }
+}
 
 const TRAP_TDA: u32 = 1, TRAP_TDOSA: u32 = 2, TRAP_TDRA: u32 = 3;
 
@@ -101,11 +124,19 @@ export function selfDebugMrs(idx: u32, key: u32, rt: u32): bool {
 
 export function selfDebugMsr(idx: u32, key: u32, rt: u32): bool {
   if (!check(idx, key, rt, false)) return false;
-  const v = getX(rt);
-  if (idx >= D.DBGBVR0_EL1 && idx < D.DBGBVR0_EL1 + D.NUM_BRPS) { srSet(idx, v & ~<u64>3); return true; }
-  if (idx >= D.DBGBCR0_EL1 && idx < D.DBGBCR0_EL1 + D.NUM_BRPS) { srSet(idx, v & bcrMask(idx - D.DBGBCR0_EL1)); return true; }
-  if (idx >= D.DBGWVR0_EL1 && idx < D.DBGWVR0_EL1 + D.NUM_WRPS) { srSet(idx, v & ~<u64>3); return true; }
-  if (idx >= D.DBGWCR0_EL1 && idx < D.DBGWCR0_EL1 + D.NUM_WRPS) { srSet(idx, v & 0x1f1fffff); return true; }
+  write(idx, getX(rt));
+  if ((idx >= D.DBGBVR0_EL1 && idx < D.MDCCINT_EL1) || idx == MDSCR_EL1 || idx == OSLAR_EL1 || idx == OSDLR_EL1 ||
+      idx == D.DBGPRCR_EL1) selfDebugRecompute();
+  // Software step (MDSCR_EL1.SS) is looked at between pieces of a run slice: end this one.
+  if (idx == MDSCR_EL1 || idx == OSLAR_EL1 || idx == OSDLR_EL1) irqBreak();
+  return true;
+}
+
+function write(idx: u32, v: u64): void {
+  if (idx >= D.DBGBVR0_EL1 && idx < D.DBGBVR0_EL1 + D.NUM_BRPS) { srSet(idx, v & ~<u64>3); return; }
+  if (idx >= D.DBGBCR0_EL1 && idx < D.DBGBCR0_EL1 + D.NUM_BRPS) { srSet(idx, v & bcrMask(idx - D.DBGBCR0_EL1)); return; }
+  if (idx >= D.DBGWVR0_EL1 && idx < D.DBGWVR0_EL1 + D.NUM_WRPS) { srSet(idx, v & ~<u64>3); return; }
+  if (idx >= D.DBGWCR0_EL1 && idx < D.DBGWCR0_EL1 + D.NUM_WRPS) { srSet(idx, v & 0x1f1fffff); return; }
   switch (idx) {
     case OSLAR_EL1: srSet(OSLSR_EL1, (srGet(OSLSR_EL1) & ~<u64>2) | ((v & 1) << 1)); break;
     case OSDLR_EL1: srSet(idx, v & 1); break;
@@ -117,5 +148,4 @@ export function selfDebugMsr(idx: u32, key: u32, rt: u32): bool {
     case D.OSECCR_EL1: case D.OSDTRRX_EL1: case D.OSDTRTX_EL1: srSet(idx, v & 0xffffffff); break;
     default: srSet(idx, v);
   }
-  return true;
 }

@@ -41,3 +41,32 @@ export const MDSCR_WRITABLE: u64 = MDSCR_SS | (1 << 6) /* ERR */ | MDSCR_TDCC | 
 
 /** ID_AA64DFR0_EL1: DebugVer v8.0 (6), PMUVer PMUv3 (1), BRPs, WRPs, CTX_CMPs (each minus one). */
 export const ID_AA64DFR0_VALUE: u64 = 0x6 | (1 << 8) | ((NUM_BRPS - 1) << 12) | ((NUM_WRPS - 1) << 20) | ((NUM_CTX_CMPS - 1) << 28);
+
+// Internal state (never accessible by MRS/MSR), per CPU in the sysreg block (the free 492.. range):
+// SD_ARMED says which debug events can happen at all with the current register values, so the
+// fetch and data paths only look for breakpoints/watchpoints on pages that may hold one.
+export const SD_ARMED: u32 = 492; // SD_BREAK | SD_WATCH
+export const SD_BREAK: u64 = 1;
+export const SD_WATCH: u64 = 2;
+
+// DBGBCR<n>_EL1 / DBGWCR<n>_EL1 fields.
+export const BCR_E: u64 = 1;
+export const BCR_BT_SHIFT: u32 = 20; // DBGBCR.BT[23:20]
+export const WCR_WT: u64 = 1 << 20; // DBGWCR.WT: linked to a context-aware breakpoint (LBN)
+export const OSLSR_OSLK: u64 = 2;
+export const OSDLR_DLK: u64 = 1;
+export const DBGPRCR_CORENPDRQ: u64 = 1;
+export const MDSCR_SS_BIT: u32 = 0;
+// PSTATE bits (SPSR layout) the debug architecture uses.
+export const PSTATE_SS: u32 = 1 << 21;
+export const PSTATE_D: u32 = 1 << 9;
+
+// Exception classes and syndromes (Arm ARM D17.2.37 ESR_ELx).
+export const EC_BREAKPOINT_LOWER: u32 = 0x30;
+export const EC_SOFTWARESTEP_LOWER: u32 = 0x32;
+export const EC_WATCHPOINT_LOWER: u32 = 0x34;
+export const FSC_DEBUG: u32 = 0x22; // IFSC/DFSC "debug exception"
+export const ISS_SS_ISV: u32 = 1 << 24;
+export const ISS_SS_EX: u32 = 1 << 6;
+export const ISS_WNR: u32 = 1 << 6;
+export const SD_STEP_SYN: u32 = 493; // ISV | EX of the next software step exception (0: none stepped)

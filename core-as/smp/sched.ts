@@ -29,6 +29,7 @@ import { interpret } from '../interp';
 import { mmioDone, mmioReset } from '../mem';
 import { timerRunStart } from '../timer';
 import { gicBeforePiece } from '../gic/gic-run';
+import { selfDebugAfterPiece, selfDebugBeforePiece, selfDebugPieceHooks } from '../selfdebug/piece';
 import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from '../cpu-index';
 import {
@@ -86,7 +87,10 @@ function slice(n: i32, deliver: bool = true): i32 {
     store<u32>(EXIT_BASE + EXIT_REASON, 0);
     setMemFault(false);
     timerRunStart(counterNow, 0);
-    const piece = gicBeforePiece(n - done, deliver);
+    let want = n - done;
+    const hooks = selfDebugPieceHooks(); // software step, PMU overflow interrupt (selfdebug/piece.ts)
+    if (hooks) { want = selfDebugBeforePiece(want); if (exitReason != 0) break; }
+    const piece = gicBeforePiece(want, deliver);
     if (exitReason != 0) break; // an interrupt taken to a TypeScript-hosted EL2
     deliver = true;
     setRemaining(piece);
@@ -94,6 +98,7 @@ function slice(n: i32, deliver: bool = true): i32 {
     interpret();
     const left = (exitReason != 0 ? savedRemaining : remaining) + takeIrqBreak();
     const retired = piece - left;
+    if (hooks) selfDebugAfterPiece(retired);
     store<u64>(CPU_BASE + OFF_INSNS, load<u64>(CPU_BASE + OFF_INSNS) + <u64>retired);
     setUsed(c, used(c) + <u32>retired);
     counterNow += <u64>retired;
