@@ -62,7 +62,12 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   obs.attach(m);
   if (flags.stats) startStats(m.core);
   const gdb = gdbPort !== undefined ? startGdb(gdbPort, machineTarget(m.core)) : null;
-  const con = new StdinConsole(m, process.stdin, () => { flush(); process.exit(0); });
+  const t0 = performance.now();
+  const con = new StdinConsole(m, process.stdin, () => { // Ctrl-A x
+    flush();
+    if (flags.stats) process.stderr.write(formatStats(m, { insns: m.core.insns, wallMs: performance.now() - t0 }));
+    process.exit(0);
+  });
   con.start(); // the PL011 receives stdin (raw mode on a terminal)
   const r = await runWithConsole(m, obs.limit(limit), con).finally(() => con.stop());
   flush();

@@ -5,6 +5,7 @@
 // blocks compiled per tier).
 import { Core, L } from '../machine/core';
 import { exitName } from './trace/names';
+import { SYSREG_NAMES } from './sysreg-names';
 
 export interface StatsRun { insns: bigint; wallMs: number }
 
@@ -89,7 +90,9 @@ export function formatStats(m: HasCore, run: StatsRun): string {
   if (s.entries.length === 0) out.push('unimplemented system registers: none');
   for (const e of s.entries) {
     const op0 = (e.key >> 14) & 3;
-    const what = op0 === 1 ? `SYS${e.key & 0x10000 ? 'L' : ''} ${sysregName(e.key)}` : `${e.key & 0x10000 ? 'MRS' : 'MSR'} ${sysregName(e.key)}`;
+    const known = op0 === 1 ? undefined : SYSREG_NAMES[e.key & 0xffff];
+    const what = op0 === 1 ? `SYS${e.key & 0x10000 ? 'L' : ''} ${sysregName(e.key)}`
+      : `${e.key & 0x10000 ? 'MRS' : 'MSR'} ${sysregName(e.key)}${known ? ` (${known})` : ''}`;
     out.push(`unimplemented system register ${what}: ${times(e.count)}, first at pc ${hex(e.pc)} (EL${e.el})`);
   }
   if (s.dropped) out.push(`unimplemented system registers: ${s.dropped} more accesses not counted (table full)`);

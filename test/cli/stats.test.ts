@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
 import { encodingGroup, sysregName } from '../../cli/stats';
+import { SYSREG_NAMES } from '../../cli/sysreg-names';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pkvm-stats-'));
 const BASE = 0x4008_0000;
@@ -39,7 +40,8 @@ describe('--stats', () => {
       0x20: 0xd50871ff, // sys #0, C7, C1, #7: no such cache operation
       0x24: 0xd5088fff, // sys #0, C8, C15, #7: no such TLBI (UNDEFINED when it executes)
       0x28: 0xd538f200, // mrs x0, S3_0_C15_C2_0 again
-      ...POWEROFF(0x2c),
+      0x2c: 0xd53900e0, // mrs x0, AIDR_EL1 (S3_1_C0_C0_7): not implemented
+      ...POWEROFF(0x30),
       ...SKIP,
     });
     const r = runCli(['boot', f, '--stats'], { timeout: 60_000 });
@@ -54,13 +56,14 @@ describe('--stats', () => {
       `unimplemented system register MSR S3_1_C15_C2_0: 1 time, first at pc 0x${(BASE + 0x1c).toString(16)} (EL1)`,
       `unimplemented system register SYS S1_0_C7_C1_7: 1 time, first at pc 0x${(BASE + 0x20).toString(16)} (EL1)`,
       `unimplemented system register SYS S1_0_C8_C15_7: 1 time, first at pc 0x${(BASE + 0x24).toString(16)} (EL1)`,
+      `unimplemented system register MRS S3_1_C0_C0_7 (AIDR_EL1): 1 time, first at pc 0x${(BASE + 0x2c).toString(16)} (EL1)`,
     ]);
-    // Each of the 8 UNDEFINED instructions is an exception with EC 0 (unknown reason).
-    expect(lines).toContain('exceptions taken: 8 unknown reason (EC 0x0)');
-    // 3 + 8 + 3 instructions, and 4 per exception handler (the ERET included)
-    expect(lines).toContain('instructions: 46');
-    expect(lines).toContain('cpu0: 46 instructions retired');
-    expect(r.err).toMatch(/^instructions: 46\nwall time: [\d.]+ s\nMIPS: [\d.]+\n/);
+    // Each of the 9 UNDEFINED instructions is an exception with EC 0 (unknown reason).
+    expect(lines).toContain('exceptions taken: 9 unknown reason (EC 0x0)');
+    // 3 + 9 + 3 instructions, and 4 per exception handler (the ERET included)
+    expect(lines).toContain('instructions: 51');
+    expect(lines).toContain('cpu0: 51 instructions retired');
+    expect(r.err).toMatch(/^instructions: 51\nwall time: [\d.]+ s\nMIPS: [\d.]+\n/);
   });
 
   it('a clean run says none; an SVC and an alignment fault are counted by EC', () => {
@@ -100,6 +103,14 @@ describe('--stats', () => {
   it('names: S<op0>_<op1>_C<n>_C<m>_<op2>, and the A64 top-level encoding groups', () => {
     expect(sysregName((3 << 14) | (0 << 11) | (15 << 7) | (2 << 3) | 0)).toBe('S3_0_C15_C2_0');
     expect(sysregName((2 << 14) | (3 << 11) | (0 << 7) | (5 << 3) | 1)).toBe('S2_3_C0_C5_1');
+    // Arm ARM encodings (D19 register descriptions): op0, op1, CRn, CRm, op2
+    const key = (op0: number, op1: number, crn: number, crm: number, op2: number) => (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+    expect(SYSREG_NAMES[key(3, 1, 0, 0, 7)]).toBe('AIDR_EL1');
+    expect(SYSREG_NAMES[key(3, 0, 0, 4, 4)]).toBe('ID_AA64ZFR0_EL1');
+    expect(SYSREG_NAMES[key(3, 0, 1, 0, 1)]).toBe('ACTLR_EL1');
+    expect(SYSREG_NAMES[key(3, 3, 2, 4, 0)]).toBe('RNDR');
+    expect(SYSREG_NAMES[key(3, 4, 1, 1, 4)]).toBe('HFGRTR_EL2');
+    expect(SYSREG_NAMES[key(2, 0, 1, 1, 4)]).toBe('OSLSR_EL1');
     expect(encodingGroup(0x00000000)).toBe('reserved');
     expect(encodingGroup(0x80000000)).toBe('SME');
     expect(encodingGroup(0x04200000)).toBe('SVE');
