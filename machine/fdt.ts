@@ -6,6 +6,7 @@
  * a zero entry) | structure block | strings block (property names, deduplicated). Version 17,
  * last compatible version 16. All integers are big-endian.
  */
+import { VIRTIO_MMIO_BASE, VIRTIO_MMIO_COUNT, VIRTIO_MMIO_FIRST_SPI, VIRTIO_MMIO_STRIDE } from './virtio-mmio';
 import { UserError } from './errors';
 import { virtCpuMpidr } from './psci';
 
@@ -294,6 +295,18 @@ export function buildVirtDtb(o: VirtDtbOptions): Uint8Array {
     f.propertyEmpty('interrupt-controller');
     f.propertyU32('#interrupt-cells', 3);
     f.endNode();
+  }
+
+  if (gic) { // the empty virtio-mmio transports (machine/virtio-mmio.ts), edge-rising SPIs as QEMU's
+    for (let n = VIRTIO_MMIO_COUNT - 1; n >= 0; n--) {
+      const base = VIRTIO_MMIO_BASE + VIRTIO_MMIO_STRIDE * BigInt(n);
+      f.beginNode(`virtio_mmio@${base.toString(16)}`);
+      f.propertyEmpty('dma-coherent');
+      f.propertyU32('interrupts', GIC_SPI, VIRTIO_MMIO_FIRST_SPI + n, 1);
+      f.propertyU64('reg', base, VIRTIO_MMIO_STRIDE);
+      f.propertyString('compatible', 'virtio,mmio');
+      f.endNode();
+    }
   }
 
   f.beginNode(uartName);

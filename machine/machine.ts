@@ -1,6 +1,7 @@
 // The QEMU `virt` board around one core: RAM at 0x4000_0000, PL011 at 0x0900_0000, PSCI by HVC (EL1
 // boot) or SMC (EL2 boot), semihosting by HLT #0xF000, a devicetree in RAM with its address in x0.
 // Runs the core in slices and services its exits.
+import { emptyVirtioMmioRead, VIRTIO_MMIO_BASE, VIRTIO_MMIO_COUNT, VIRTIO_MMIO_STRIDE } from './virtio-mmio';
 import { Core, L, SR } from './core';
 import { planLoad } from './loader';
 import { buildVirtDtb } from './fdt';
@@ -83,6 +84,11 @@ export class Machine {
       base: UART_BASE, size: UART_SIZE,
       read: (o, s) => BigInt(this.uart.read(o, s)),
       write: (o, s, v) => this.uart.write(o, s, Number(v & 0xffff_ffffn)),
+    });
+    this.devices.push({ // the empty virtio-mmio transports (machine/virtio-mmio.ts)
+      base: VIRTIO_MMIO_BASE, size: VIRTIO_MMIO_STRIDE * BigInt(VIRTIO_MMIO_COUNT),
+      read: (o, s) => (s === 4 ? BigInt(emptyVirtioMmioRead(o)) : 0n),
+      write: () => {},
     });
   }
 

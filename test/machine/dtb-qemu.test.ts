@@ -17,7 +17,6 @@ const has = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: '
 const NOT_MODELLED = [
   /^\/platform-bus@c000000$/, // dynamic sysbus devices
   /^\/fw-cfg@9020000$/, // firmware configuration
-  /^\/virtio_mmio@a00[0-3][0-9a-f]00$/, // 32 virtio-mmio transports
   /^\/gpio-keys$/, /^\/pl061@9030000$/, // GPIO and its power-off key
   /^\/pl031@9010000$/, // RTC
   /^\/pcie@10000000$/, // PCIe host bridge
