@@ -32,6 +32,7 @@ import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
 import { KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_PROT_RWX, PKVM_HOST_MEM_PROT, kvm_init_valid_leaf_pte, pkvm_mkstate } from '../hyp/pgtable-defs';
 import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED } from '../hyp/page-state';
 import { pkvm_dma_refs } from '../hyp/iommu/dma-refs';
+import { kvm_mmu_cache_min_pages } from '../hyp/vtcr';
 
 /** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
 export function backedBitmap(mem: Uint8Array, handleSlot: number, npages: number): Uint8Array | null {
@@ -108,13 +109,23 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
       dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
       dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
-      const hypMc = vcpu.pkvm_memcache.nr_pages;
-      dv.setUint32(p + L.PF_HYP_MC, hypMc > 0xffff_ffffn ? 0xffff_ffff : Number(hypMc), true);
+      // EL2's memcache of the vCPU: the path pops and pushes it while the guest runs
+      const mc = vcpu.pkvm_memcache;
+      if (mc.nr_pages > 0xffff_ffffn) return;
+      dv.setUint32(p + L.PF_HYP_MC, Number(mc.nr_pages), true);
+      dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
+      dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
+      dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
     },
-    after() {
+    after(vcpu) {
+      if (armed === null) return;
       dv.setUint32(p + L.PF_ENABLED, 0, true);
+      // EL2's memcache as the path left it
+      const mc = vcpu.pkvm_memcache;
+      mc.nr_pages = BigInt(dv.getUint32(p + L.PF_HYP_MC, true));
+      mc.head = dv.getBigUint64(p + L.PF_HYP_MC_HEAD, true);
       const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
       if (n === 0) return;
       const vm = armed!;
