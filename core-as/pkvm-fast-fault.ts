@@ -5,8 +5,9 @@
 // guest run and takes the log afterwards; test/host/fault-fast-path.test.ts compares both paths):
 //
 // - host (user_mem_abort): the page is the host allocator's next free one (its page bytes, cursor
-//   and free count live here, HOST_ALLOC_MAP / PF_ALLOC_*), taken and zeroed (unless known to be
-//   zero already), then the memcache top-up (pkvm-fast-memcache.ts);
+//   and free count live here, HOST_ALLOC_MAP / PF_ALLOC_*), taken and zeroed through the host's
+//   view (unless known to be zero already: then not touched at all), then the memcache top-up
+//   (pkvm-fast-memcache.ts);
 // - hyp: pkvm_refill_memcache() (pkvm-fast-memcache.ts), then __pkvm_host_donate_guest for a
 //   protected VM (mem_protect.c): the page is host OWNED in hyp_vmemmap (HYP_VMEMMAP, the struct
 //   hyp_page array hyp/vmemmap.ts uses); the guest stage-2 is empty at the IPA (PKVM_NOPAGE); EL2's
@@ -29,7 +30,7 @@ import {
 } from './layout';
 import { ticksNow } from './timer';
 import {
-  ADDR_47_12, PKVM_ID_GUEST, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED, allocCursor, allocNextFree, allocPa,
+  ADDR_47_12, PKVM_ID_GUEST, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED, allocCursor, allocKnownZero, allocNextFree, allocPa,
   allocTakeZeroed, descend, hostAccess, hostAccessEntry, hostAnnotate, hostLevel3Entry, hostPa, hostState, isRamPage,
   ramHost, refIncTableOf, setHostState, storeU64, vmemmapEntry,
 } from './pkvm-fast-host';
@@ -59,10 +60,14 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   const vm = vmemmapEntry(pa);
   if (hostState(vm) != PKVM_PAGE_OWNED) return false;
   const share = load<u32>(p, PF_SHARE) != 0;
-  // Its host stage-2 entry: the host's access when it zeroes the page (a share keeps that mapping),
-  // the entry the annotation replaces (a donation).
-  const he = share ? hostAccessEntry(pa) : hostLevel3Entry(pa);
-  if (he == 0) return false;
+  // Its host stage-2 entry: for a share, the host's access when it zeroes the page (which idmaps
+  // it; none for a page known to be zero: HostKvm.allocPage); for a donation, the entry the
+  // annotation replaces.
+  const zero = allocKnownZero(<u32>i);
+  let he: u32 = 0;
+  if (!share) he = hostLevel3Entry(pa);
+  else if (!zero) he = hostAccessEntry(pa);
+  if (he == 0 && !(share && zero)) return false;
   // The memcaches: the host's top-up, EL2's refill, then __guest_check_memcache.
   const hypPages = memcachePlan(<u32>i);
   if (hypPages < <i64>load<u32>(p, PF_GUEST_MC_MIN)) return false;
@@ -78,7 +83,7 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   // Host: take the page and zero it (its own access idmaps it if need be); top up the memcache.
   const host = allocTakeZeroed(<u32>i);
   store<u8>(backed, load<u8>(backed) | <u8>(<u32>1 << (bit & 7)));
-  if (share) hostAccess(he, pa);
+  if (share && !zero) hostAccess(he, pa);
   // Hyp: refill EL2's memcache, then the host side of the donation or share.
   memcacheCommit();
   if (share) {

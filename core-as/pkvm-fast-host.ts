@@ -41,6 +41,7 @@ export function allocNextFree(from: u32): i32 {
   }
   return -1;
 }
+@inline export function allocKnownZero(i: u32): bool { return load<u8>(HOST_ALLOC_MAP + i) == PAGE_FREE_ZERO; }
 @inline export function allocCursor(): u32 { return load<u32>(PKVM_FAST + PF_ALLOC_CURSOR); }
 @inline export function allocPa(i: u32): u64 { return load<u64>(PKVM_FAST + PF_ALLOC_BASE) + (<u64>i << 12); }
 
