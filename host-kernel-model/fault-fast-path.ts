@@ -136,7 +136,7 @@ export function installFaultFastPath(kvm: HostKvm): void {
         const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
         const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
         // backingPage() and handleMemFault()'s bookkeeping
-        vm.slot.pages.setNumber(gfn, pa);
+        vm.slot.pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
         vm.slot.pinned.addNumber(gfn);
         vm.given.addNumber(gfn);
         vm.faults++;

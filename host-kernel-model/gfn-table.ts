@@ -94,6 +94,17 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
     else if ((pfn >>> 0) === pfn) { this.pfn[i] = pfn; this.mark(i); }
     else throw new RangeError(`gfn table: 0x${pa.toString(16)} is not a page below 16 TiB`);
   }
+  /**
+   * setNumber() of a gfn in the memslot whose presence bit was set already, by whoever shares the
+   * bitmap (the core's fault fast path sets its "backed" bit): counted as new.
+   */
+  setMarkedNumber(gfn: number, pa: number): void {
+    const i = gfn - this.first;
+    const pfn = pa / 4096;
+    if (i < 0 || i >= this.npages || (pfn >>> 0) !== pfn || !this.test(i)) { this.setNumber(gfn, pa); return; }
+    this.pfn[i] = pfn;
+    this.count++;
+  }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);
     return i < 0 ? this.outside.delete(gfn) : this.unmark(i);

@@ -33,6 +33,7 @@ function hostState(vm: HostVm) {
     console: vm.consoleText(), state: vm.state, faults: vm.faults,
     pages: [...vm.slot.pages].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     pinned: [...vm.slot.pinned].sort(), given: [...vm.given].sort(),
+    sizes: [vm.slot.pages.size, vm.slot.pinned.size, vm.given.size],
   };
 }
 
