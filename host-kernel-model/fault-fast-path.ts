@@ -1,27 +1,33 @@
 /**
- * The host side of the stage-2 fault fast path (core-as/pkvm-fast-fault.ts): a protected guest's
- * translation fault on a memslot page the host has not backed yet is resolved inside the core, with
- * the checks and the resulting state of the full round trip (hyp exit → user_mem_abort(): pin a
- * fresh zeroed page, top up the memcache → __pkvm_host_donate_guest → __kvm_vcpu_run) when nothing
- * but the donation itself happens. See that file for what it checks and writes.
+ * The host side of the stage-2 fault fast path (core-as/pkvm-fast-fault.ts): a guest's translation
+ * fault on a memslot page the host has not backed yet is resolved inside the core, with the checks
+ * and the resulting state of the full round trip (hyp exit → user_mem_abort(): pin a fresh zeroed
+ * page, top up the memcache → __pkvm_host_donate_guest (pkvm_refill_memcache, new stage-2 tables
+ * from EL2's memcache) → __kvm_vcpu_run). See that file (and pkvm-fast-memcache.ts) for what it
+ * checks and writes.
  *
  * Here: before each guest run on the core, the path is armed with the running VM's parameters (its
- * stage-2 root and leaf attributes, the host stage-2 root, the memslot and its backed bitmap, the
- * memcache counts); after the run it is disarmed and its log taken: each page it gave is entered in
- * the host's bookkeeping as handleMemFault() enters it (memslot page, pin, given, faults, trace).
- * The host page allocator's bitmap and hyp_vmemmap live in the core's memory for it (kvm.ts,
- * hyp/hosted-el2.ts), so pages are handed out in the order the host would hand them out.
+ * stage-2 root and leaf attributes, the host stage-2 root, the memslot and its backed bitmap, EL2's
+ * memcache of the vCPU and its minimum, whether the VM's hyp_pool is empty); after the run it is
+ * disarmed, EL2's memcache taken back and its log taken: each page it gave is entered in the host's
+ * bookkeeping as handleMemFault() enters it (memslot page, pin, given, faults, trace). The host page
+ * allocator's bitmap, hyp_vmemmap and the host's memcache (in its struct kvm_vcpu) live in the
+ * core's memory, so pages are handed out in the order the host would hand them out.
  *
  * A non-protected VM's fault is served the same way with __pkvm_host_share_guest's result instead
- * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED), when the host
- * stage-2 maps the page or has the empty level-3 entry its host abort idmaps (a block mapped by
- * the abort is left to the full path).
+ * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED); the host's own
+ * access when it zeroes a page not known to be zero must find the page mapped or an empty level-3
+ * entry its abort idmaps (a block mapped by the abort is left to the full path).
+ *
+ * The full path still takes what needs the hyp's host_s2_pool (a host stage-2 block to split or a
+ * table to add, about once per 2 MiB of host memory handed out), a poisoned or mapped guest entry,
+ * a page-table page outside RAM, and anything else the checks do not recognise.
  *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
  * bitmap or a board with an IOMMU (DMA references are the hyp's TypeScript state) always takes the
  * full path. test/host/fault-fast-path.test.ts runs guests both ways and compares all of RAM, the
- * vmemmap and the host's bookkeeping.
+ * vmemmap, both memcaches and the host's bookkeeping, then tears both down.
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
