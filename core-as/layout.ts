@@ -88,7 +88,7 @@ export const PF_SLOT_SIZE: u32 = 72; // u64 memslot size (bytes)
 export const PF_BACKED: u32 = 80; // u32 address of the VM's backed bitmap (bit per memslot page)
 export const PF_HOST_VMID: u32 = 84; // u32 VMID of the host stage-2 (TLB invalidation)
 export const PF_HOST_MC: u32 = 88; // u64 PA of the host vCPU's memcache nr_pages
-export const PF_HYP_MC: u32 = 96; // u32 EL2's memcache nr_pages of the vCPU (constant while it runs)
+export const PF_HYP_MC: u32 = 96; // u32 EL2's memcache nr_pages of the vCPU (updated by the path, taken back after the run)
 export const PF_MC_MIN: u32 = 100; // u32 KVM_MMU_CACHE_MIN_PAGES
 export const PF_ALLOC_BASE: u32 = 104; // u64 PA of the host allocator's page 0
 export const PF_ALLOC_PAGES: u32 = 112; // u32 pages it manages (bitmap bytes at HOST_ALLOC_MAP)
@@ -97,6 +97,10 @@ export const PF_ALLOC_FREE: u32 = 120; // u32 free pages
 export const PF_LOG_COUNT: u32 = 124; // u32 entries in PKVM_FAST_LOG not yet taken by TypeScript
 export const PF_SHARE: u32 = 128; // u32 0: donate (a protected VM), 1: share (a non-protected VM, host_share_guest)
 export const PF_HOST_IDMAP: u32 = 136; // u64 a level-3 host idmap descriptor but its address (what a host abort maps)
+export const PF_HYP_MC_HEAD: u32 = 144; // u64 EL2's memcache of the vCPU: head (PF_HYP_MC its nr_pages), updated by the path
+export const PF_GUEST_MC_MIN: u32 = 152; // u32 kvm_mmu_cache_min_pages() of the guest stage-2 (__guest_check_memcache)
+export const PF_POOL_EMPTY: u32 = 156; // u32 1: the VM's hyp_pool has no free page (new tables come from the memcache)
+export const PF_SCRATCH: u32 = 0x800; // the path's own plan (pkvm-fast-memcache.ts), up to 0x800 bytes
 
 
 export const RAM_BASE_PA: u64 = 0x4000_0000;

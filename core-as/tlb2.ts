@@ -366,7 +366,12 @@ function bumpS2(slot: u32): void {
 export function invalidateVmidS1(vmid: u32): void { bumpVm(vmid & 255); }
 
 /** Stage-1, combined and stage-2 entries of vmid: TLBI VMALLS12E1. */
-export function invalidateVmidS12(vmid: u32): void { bumpVm(vmid & 255); bumpS2(vmid & 255); }
+export function invalidateVmidS12(vmid: u32): void {
+  // (a slot whose fill flag is clear holds no live entry: nothing to invalidate, no generation spent)
+  const s = vmid & 255;
+  if (load<u8>(VMFILL + s) != 0) bumpVm(s);
+  if (load<u8>(S2FILL + s) != 0) bumpS2(s);
+}
 
 /** Non-global EL1&0 entries of (vmid, asid): TLBI ASIDE1. */
 export function invalidateAsid(vmid: u32, asid: u32): void {

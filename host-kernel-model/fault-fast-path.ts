@@ -1,27 +1,33 @@
 /**
- * The host side of the stage-2 fault fast path (core-as/pkvm-fast-fault.ts): a protected guest's
- * translation fault on a memslot page the host has not backed yet is resolved inside the core, with
- * the checks and the resulting state of the full round trip (hyp exit → user_mem_abort(): pin a
- * fresh zeroed page, top up the memcache → __pkvm_host_donate_guest → __kvm_vcpu_run) when nothing
- * but the donation itself happens. See that file for what it checks and writes.
+ * The host side of the stage-2 fault fast path (core-as/pkvm-fast-fault.ts): a guest's translation
+ * fault on a memslot page the host has not backed yet is resolved inside the core, with the checks
+ * and the resulting state of the full round trip (hyp exit → user_mem_abort(): pin a fresh zeroed
+ * page, top up the memcache → __pkvm_host_donate_guest (pkvm_refill_memcache, new stage-2 tables
+ * from EL2's memcache) → __kvm_vcpu_run). See that file (and pkvm-fast-memcache.ts) for what it
+ * checks and writes.
  *
  * Here: before each guest run on the core, the path is armed with the running VM's parameters (its
- * stage-2 root and leaf attributes, the host stage-2 root, the memslot and its backed bitmap, the
- * memcache counts); after the run it is disarmed and its log taken: each page it gave is entered in
- * the host's bookkeeping as handleMemFault() enters it (memslot page, pin, given, faults, trace).
- * The host page allocator's bitmap and hyp_vmemmap live in the core's memory for it (kvm.ts,
- * hyp/hosted-el2.ts), so pages are handed out in the order the host would hand them out.
+ * stage-2 root and leaf attributes, the host stage-2 root, the memslot and its backed bitmap, EL2's
+ * memcache of the vCPU and its minimum, whether the VM's hyp_pool is empty); after the run it is
+ * disarmed, EL2's memcache taken back and its log taken: each page it gave is entered in the host's
+ * bookkeeping as handleMemFault() enters it (memslot page, pin, given, faults, trace). The host page
+ * allocator's bitmap, hyp_vmemmap and the host's memcache (in its struct kvm_vcpu) live in the
+ * core's memory, so pages are handed out in the order the host would hand them out.
  *
  * A non-protected VM's fault is served the same way with __pkvm_host_share_guest's result instead
- * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED), when the host
- * stage-2 maps the page or has the empty level-3 entry its host abort idmaps (a block mapped by
- * the abort is left to the full path).
+ * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED); the host's own
+ * access when it zeroes a page not known to be zero must find the page mapped or an empty level-3
+ * entry its abort idmaps (a block mapped by the abort is left to the full path).
+ *
+ * The full path still takes what needs the hyp's host_s2_pool (a host stage-2 block to split or a
+ * table to add, about once per 2 MiB of host memory handed out), a poisoned or mapped guest entry,
+ * a page-table page outside RAM, and anything else the checks do not recognise.
  *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
  * bitmap or a board with an IOMMU (DMA references are the hyp's TypeScript state) always takes the
  * full path. test/host/fault-fast-path.test.ts runs guests both ways and compares all of RAM, the
- * vmemmap and the host's bookkeeping.
+ * vmemmap, both memcaches and the host's bookkeeping, then tears both down.
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
@@ -32,6 +38,7 @@ import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
 import { KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_PROT_RWX, PKVM_HOST_MEM_PROT, kvm_init_valid_leaf_pte, pkvm_mkstate } from '../hyp/pgtable-defs';
 import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED } from '../hyp/page-state';
 import { pkvm_dma_refs } from '../hyp/iommu/dma-refs';
+import { kvm_mmu_cache_min_pages } from '../hyp/vtcr';
 
 /** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
 export function backedBitmap(mem: Uint8Array, handleSlot: number, npages: number): Uint8Array | null {
@@ -108,13 +115,23 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
       dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
       dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
-      const hypMc = vcpu.pkvm_memcache.nr_pages;
-      dv.setUint32(p + L.PF_HYP_MC, hypMc > 0xffff_ffffn ? 0xffff_ffff : Number(hypMc), true);
+      // EL2's memcache of the vCPU: the path pops and pushes it while the guest runs
+      const mc = vcpu.pkvm_memcache;
+      if (mc.nr_pages > 0xffff_ffffn) return;
+      dv.setUint32(p + L.PF_HYP_MC, Number(mc.nr_pages), true);
+      dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
+      dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
+      dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
     },
-    after() {
+    after(vcpu) {
+      if (armed === null) return;
       dv.setUint32(p + L.PF_ENABLED, 0, true);
+      // EL2's memcache as the path left it
+      const mc = vcpu.pkvm_memcache;
+      mc.nr_pages = BigInt(dv.getUint32(p + L.PF_HYP_MC, true));
+      mc.head = dv.getBigUint64(p + L.PF_HYP_MC_HEAD, true);
       const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
       if (n === 0) return;
       const vm = armed!;
@@ -125,7 +142,7 @@ export function installFaultFastPath(kvm: HostKvm): void {
         const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
         const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
         // backingPage() and handleMemFault()'s bookkeeping
-        vm.slot.pages.setNumber(gfn, pa);
+        vm.slot.pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
         vm.slot.pinned.addNumber(gfn);
         vm.given.addNumber(gfn);
         vm.faults++;

@@ -19,7 +19,9 @@ abstract class GfnBits {
   constructor(firstGfn: bigint, protected readonly npages: number, bits?: Uint8Array) {
     this.first = Number(firstGfn);
     if (bits && bits.length * 8 < npages) throw new RangeError('gfn table: bitmap too small');
-    this.bits = bits ? bits.subarray(0, Math.ceil(npages / 8)).fill(0) : new Uint8Array(Math.ceil(npages / 8));
+    // (written through, as kvcalloc() zeroes a memslot's arrays: the memory is committed when the
+    // memslot is made, not page by page at the guest's faults, which a sparse guest spreads out)
+    this.bits = (bits ? bits.subarray(0, Math.ceil(npages / 8)) : new Uint8Array(Math.ceil(npages / 8))).fill(0);
   }
   /** Index of gfn in the memslot, or -1. */
   protected index(gfn: bigint): number {
@@ -65,7 +67,7 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
   private readonly outside = new Map<bigint, bigint>();
   constructor(firstGfn: bigint, npages: number, bits?: Uint8Array) {
     super(firstGfn, npages, bits);
-    this.pfn = new Uint32Array(npages);
+    this.pfn = new Uint32Array(npages).fill(0); // (committed now: see GfnBits)
   }
   get denseBytes(): number { return super.denseBytes + this.pfn.byteLength; }
   get size(): number { return this.count + this.outside.size; }
@@ -91,6 +93,17 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
     if (i < 0 || i >= this.npages) this.outside.set(BigInt(gfn), BigInt(pa));
     else if ((pfn >>> 0) === pfn) { this.pfn[i] = pfn; this.mark(i); }
     else throw new RangeError(`gfn table: 0x${pa.toString(16)} is not a page below 16 TiB`);
+  }
+  /**
+   * setNumber() of a gfn in the memslot whose presence bit was set already, by whoever shares the
+   * bitmap (the core's fault fast path sets its "backed" bit): counted as new.
+   */
+  setMarkedNumber(gfn: number, pa: number): void {
+    const i = gfn - this.first;
+    const pfn = pa / 4096;
+    if (i < 0 || i >= this.npages || (pfn >>> 0) !== pfn || !this.test(i)) { this.setNumber(gfn, pa); return; }
+    this.pfn[i] = pfn;
+    this.count++;
   }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);

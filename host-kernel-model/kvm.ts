@@ -124,10 +124,18 @@ export class HostKvm {
     return r.x0 !== 0n ? -1 : r.ret;
   }
 
+  /**
+   * A zeroed page (get_zeroed_page()): zeroed through the host's view of memory, unless the
+   * allocator knows it is zero already (nothing wrote it since RAM was zeroed; the in-core fault
+   * fast path skips those the same way): no write, so no host stage-2 abort for it either.
+   */
   allocPage(): bigint {
-    const p = this.alloc.alloc();
-    if (p === null) throw new KvmError('host out of memory');
-    this.mem.zeroPage(p);
+    const i = this.alloc.nextFree();
+    if (i < 0) throw new KvmError('host out of memory');
+    const zero = this.alloc.knownZero(i);
+    this.alloc.takeIndex(i);
+    const p = this.alloc.base + BigInt(i) * PAGE;
+    if (!zero) this.mem.zeroPage(p);
     return p;
   }
 

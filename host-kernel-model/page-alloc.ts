@@ -60,6 +60,8 @@ export class HostPageAllocator {
     }
     return -1;
   }
+  /** Page index i is free and known to be zero. */
+  knownZero(i: number): boolean { return this.used[i] === PAGE_FREE_ZERO; }
   /** alloc() of page index i = nextFree(). */
   takeIndex(i: number): void {
     this.used[i] = PAGE_USED;

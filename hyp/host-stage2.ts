@@ -87,9 +87,12 @@ function host_stage2_unmap_dev_all(hyp: Pkvm): number {
   return kvm_pgtable_stage2_unmap(pgt, addr, (1n << BigInt(pgt.ia_bits)) - addr);
 }
 
-/** host_stage2_try(): on -ENOMEM, recycle the MMIO mappings' table pages and retry. */
-function host_stage2_try(hyp: Pkvm, fn: () => number): number {
-  let ret = fn();
+/**
+ * host_stage2_try(): on -ENOMEM, recycle the MMIO mappings' table pages and retry. `first`: the
+ * result of a first attempt the caller already made (the hot callers try once without a closure).
+ */
+function host_stage2_try(hyp: Pkvm, fn: () => number, first?: number): number {
+  let ret = first ?? fn();
   if (ret === -ENOMEM) {
     ret = host_stage2_unmap_dev_all(hyp);
     if (!ret) ret = fn();
@@ -99,8 +102,11 @@ function host_stage2_try(hyp: Pkvm, fn: () => number): number {
 
 export function host_stage2_idmap_locked(hyp: Pkvm, addr: bigint, size: bigint, prot: bigint): number {
   /* The host idmap never changes permissions, so -EAGAIN (already mapped) is squashed. */
+  /* host_stage2_try(): the closure is only made for the retry */
+  const ret = kvm_pgtable_stage2_map(hyp.host_mmu.pgt, addr, size, addr, prot, hyp.host_s2_pool, KVM_PGTABLE_WALK_IGNORE_EAGAIN);
+  if (ret !== -ENOMEM) return ret;
   return host_stage2_try(hyp, () =>
-    kvm_pgtable_stage2_map(hyp.host_mmu.pgt, addr, size, addr, prot, hyp.host_s2_pool, KVM_PGTABLE_WALK_IGNORE_EAGAIN));
+    kvm_pgtable_stage2_map(hyp.host_mmu.pgt, addr, size, addr, prot, hyp.host_s2_pool, KVM_PGTABLE_WALK_IGNORE_EAGAIN), ret);
 }
 
 export function __host_update_page_state(hyp: Pkvm, addr: bigint, size: bigint, state: number): void {
@@ -114,8 +120,11 @@ export function host_stage2_set_owner_metadata_locked(hyp: Pkvm, addr: bigint, s
   if (!FIELD_FIT(KVM_HOST_DONATION_PTE_EXTRA_MASK, meta)) return -EINVAL;
   const annotation = FIELD_PREP(KVM_HOST_DONATION_PTE_OWNER_MASK, BigInt(owner_id)) |
     FIELD_PREP(KVM_HOST_DONATION_PTE_EXTRA_MASK, meta);
-  const ret = host_stage2_try(hyp, () =>
-    kvm_pgtable_stage2_annotate(hyp.host_mmu.pgt, addr, size, hyp.host_s2_pool, KVM_HOST_INVALID_PTE_TYPE_DONATION, annotation));
+  let ret = kvm_pgtable_stage2_annotate(hyp.host_mmu.pgt, addr, size, hyp.host_s2_pool, KVM_HOST_INVALID_PTE_TYPE_DONATION, annotation);
+  if (ret === -ENOMEM) {
+    ret = host_stage2_try(hyp, () =>
+      kvm_pgtable_stage2_annotate(hyp.host_mmu.pgt, addr, size, hyp.host_s2_pool, KVM_HOST_INVALID_PTE_TYPE_DONATION, annotation), ret);
+  }
   if (!ret) __host_update_page_state(hyp, addr, size, PKVM_NOPAGE);
   return ret;
 }

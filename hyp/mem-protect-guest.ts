@@ -10,11 +10,11 @@ import {
   PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, PKVM_POISON, WARN_ON,
 } from './page-state';
 import {
-  FIELD_GET, IS_ALIGNED, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_INVALID_PTE_TYPE_MASK, KVM_PGTABLE_LAST_LEVEL,
+  FIELD_GET, IS_ALIGNED, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_PGTABLE_LAST_LEVEL,
   KVM_PGTABLE_PROT_RWX, KVM_PGTABLE_WALK_LEAF, PAGE_MASK, PAGE_SIZE, hyp_pfn_to_phys, kvm_granule_size,
-  kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate, pkvm_mkstate,
+  kvm_pte_to_phys, kvm_pte_type_field, kvm_pte_valid, pkvm_getstate, pkvm_mkstate,
 } from './pgtable-defs';
-import { kvm_pgtable_get_leaf, kvm_pgtable_walk } from './pgtable';
+import { kvm_pgtable_get_leaf, kvm_pgtable_walk, type KvmPgtableWalker } from './pgtable';
 import {
   kvm_pgtable_stage2_annotate, kvm_pgtable_stage2_map, kvm_pgtable_stage2_pte_prot, kvm_pgtable_stage2_unmap,
 } from './pgtable-stage2';
@@ -28,7 +28,7 @@ import { kvm_mmu_cache_min_pages } from './vtcr';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
 
 export function guest_pte_is_poisoned(pte: bigint): boolean {
-  return !kvm_pte_valid(pte) && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED;
+  return !kvm_pte_valid(pte) && kvm_pte_type_field(pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED;
 }
 
 export function guest_get_page_state(pte: bigint): number {
@@ -37,11 +37,16 @@ export function guest_get_page_state(pte: bigint): number {
   return pkvm_getstate(kvm_pgtable_stage2_pte_prot(pte));
 }
 
+/* The walker of __guest_check_page_state_range (one object: the state it wants is passed beside it). */
+let guestCheckState = 0;
+const guestCheckWalker: KvmPgtableWalker = {
+  flags: KVM_PGTABLE_WALK_LEAF,
+  cb: (ctx) => (guest_get_page_state(ctx.old) === guestCheckState ? 0 : -EPERM),
+};
+
 export function __guest_check_page_state_range(vm: PkvmHypVm, addr: bigint, size: bigint, state: number): number {
-  return kvm_pgtable_walk(vm.pgt, addr, size, {
-    flags: KVM_PGTABLE_WALK_LEAF,
-    cb: (ctx) => (guest_get_page_state(ctx.old) === state ? 0 : -EPERM),
-  });
+  guestCheckState = state;
+  return kvm_pgtable_walk(vm.pgt, addr, size, guestCheckWalker);
 }
 
 function get_valid_guest_pte(hyp: Pkvm, vm: PkvmHypVm, ipa: bigint): { ret: number; pte: bigint; phys: bigint } {

@@ -59,11 +59,14 @@ export function refill_memcache(
   host_donate_hyp: (pfn: bigint, nr_pages: bigint) => number,
 ): number {
   const tmp: KvmHypMemcache = { head: host_mc.head, nr_pages: host_mc.nr_pages };
-  const ret = __topup_hyp_memcache(mem, mc, min_pages, () => {
-    if (!tmp.nr_pages) return null;
-    if (host_donate_hyp(hyp_phys_to_pfn(tmp.head), 1n)) return null;
-    return pop_hyp_memcache(mem, tmp);
-  });
+  /* __topup_hyp_memcache() with admit_host_page() as its allocator, written out (no closure) */
+  let ret = 0;
+  while (mc.nr_pages < min_pages) {
+    let p: bigint | null = null;
+    if (tmp.nr_pages && !host_donate_hyp(hyp_phys_to_pfn(tmp.head), 1n)) p = pop_hyp_memcache(mem, tmp);
+    if (p === null) { ret = -ENOMEM; break; }
+    push_hyp_memcache(mem, mc, p);
+  }
   host_mc.head = tmp.head;
   host_mc.nr_pages = tmp.nr_pages;
   return ret;

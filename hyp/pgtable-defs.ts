@@ -10,14 +10,20 @@ export const BIT = (n: number): bigint => 1n << BigInt(n);
 export const GENMASK = (h: number, l: number): bigint => ((1n << BigInt(h - l + 1)) - 1n) << BigInt(l);
 
 const shiftCache = new Map<bigint, bigint>();
+// The last two masks asked for, compared before the map (a bigint map lookup hashes its key).
+let lastMask0 = -1n, lastShift0 = 0n, lastMask1 = -1n, lastShift1 = 0n;
 /** Position of the lowest set bit of a (constant) field mask; cached, as masks are few. */
 function maskShift(mask: bigint): bigint {
+  if (mask === lastMask0) return lastShift0;
+  if (mask === lastMask1) return lastShift1;
   let s = shiftCache.get(mask);
   if (s === undefined) {
     s = 0n;
     while (((mask >> s) & 1n) === 0n) s++;
     shiftCache.set(mask, s);
   }
+  lastMask1 = lastMask0; lastShift1 = lastShift0;
+  lastMask0 = mask; lastShift0 = s;
   return s;
 }
 export const FIELD_GET = (mask: bigint, v: bigint): bigint => (v & mask) >> maskShift(mask);
@@ -136,37 +142,42 @@ export const PTE_S2_MEMATTR = (t: bigint): bigint => t << 2n;
 
 /* PKVM_PAGE_STATE_PROT_MASK and pkvm_mkstate()/pkvm_getstate() */
 export const PKVM_PAGE_STATE_PROT_MASK = KVM_PGTABLE_PROT_SW0 | KVM_PGTABLE_PROT_SW1;
+const PKVM_PAGE_STATE_PROT_SHIFT = 55n; /* (the field's shift: FIELD_PREP/FIELD_GET without the lookup) */
 export function pkvm_mkstate(prot: bigint, state: number): bigint {
   prot &= ~PKVM_PAGE_STATE_PROT_MASK;
-  return prot | FIELD_PREP(PKVM_PAGE_STATE_PROT_MASK, BigInt(state & PKVM_PAGE_STATE_MASK));
+  return prot | ((BigInt(state & PKVM_PAGE_STATE_MASK) << PKVM_PAGE_STATE_PROT_SHIFT) & PKVM_PAGE_STATE_PROT_MASK);
 }
 export function pkvm_getstate(prot: bigint): number {
-  return Number(FIELD_GET(PKVM_PAGE_STATE_PROT_MASK, prot));
+  return Number((prot & PKVM_PAGE_STATE_PROT_MASK) >> PKVM_PAGE_STATE_PROT_SHIFT);
 }
 
 export const kvm_pte_valid = (pte: bigint): boolean => (pte & KVM_PTE_VALID) !== 0n;
 export const kvm_pte_to_phys = (pte: bigint): bigint => pte & KVM_PTE_ADDR_MASK;
 export const kvm_phys_to_pte = (pa: bigint): bigint => pa & KVM_PTE_ADDR_MASK;
 
+/* KVM_PTE_TYPE is the single bit 1: FIELD_GET/FIELD_PREP of it are a test and a select. */
 export function kvm_pte_table(pte: bigint, level: number): boolean {
   if (level === KVM_PGTABLE_LAST_LEVEL) return false;
   if (!kvm_pte_valid(pte)) return false;
-  return FIELD_GET(KVM_PTE_TYPE, pte) === KVM_PTE_TYPE_TABLE;
+  return (pte & KVM_PTE_TYPE) !== 0n; /* FIELD_GET(KVM_PTE_TYPE, pte) == KVM_PTE_TYPE_TABLE */
 }
 
 export function kvm_init_table_pte(childp: bigint): bigint {
-  return kvm_phys_to_pte(childp) | FIELD_PREP(KVM_PTE_TYPE, KVM_PTE_TYPE_TABLE) | KVM_PTE_VALID;
+  return kvm_phys_to_pte(childp) | KVM_PTE_TYPE | KVM_PTE_VALID; /* FIELD_PREP(KVM_PTE_TYPE, KVM_PTE_TYPE_TABLE) */
 }
 
+const LEAF_ATTR_MASK = KVM_PTE_LEAF_ATTR_LO | KVM_PTE_LEAF_ATTR_HI;
 export function kvm_init_valid_leaf_pte(pa: bigint, attr: bigint, level: number): bigint {
-  const type = level === KVM_PGTABLE_LAST_LEVEL ? KVM_PTE_TYPE_PAGE : KVM_PTE_TYPE_BLOCK;
-  let pte = kvm_phys_to_pte(pa);
-  pte |= attr & (KVM_PTE_LEAF_ATTR_LO | KVM_PTE_LEAF_ATTR_HI);
-  pte |= FIELD_PREP(KVM_PTE_TYPE, type);
-  return pte | KVM_PTE_VALID;
+  /* FIELD_PREP(KVM_PTE_TYPE, PAGE (1) at the last level, else BLOCK (0)) */
+  const type = level === KVM_PGTABLE_LAST_LEVEL ? KVM_PTE_TYPE : 0n;
+  return kvm_phys_to_pte(pa) | (attr & LEAF_ATTR_MASK) | type | KVM_PTE_VALID;
 }
+
+const KVM_INVALID_PTE_TYPE_SHIFT = 60n;
+/** FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte): the type field (bits 63:60) of any PTE. */
+export const kvm_pte_type_field = (pte: bigint): bigint => (pte & KVM_INVALID_PTE_TYPE_MASK) >> KVM_INVALID_PTE_TYPE_SHIFT;
 
 /** Invalid PTE type (bits 63:60) of an annotated entry; 0 for valid or zero PTEs. */
 export function kvm_invalid_pte_type(pte: bigint): bigint {
-  return kvm_pte_valid(pte) ? 0n : FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte);
+  return kvm_pte_valid(pte) ? 0n : kvm_pte_type_field(pte);
 }

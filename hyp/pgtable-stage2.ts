@@ -15,7 +15,7 @@ import {
   KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W, KVM_PTE_LEAF_ATTR_LO_S2_SH,
   KVM_PTE_LEAF_ATTR_LO_S2_SH_IS, KVM_PTE_LEAF_ATTR_S2_PERMS, MT_S2_AS_S1, MT_S2_DEVICE_nGnRE, MT_S2_NORMAL,
   MT_S2_NORMAL_NC, PAGE_SIZE, PTE_S2_MEMATTR, kvm_granule_size, kvm_init_table_pte, kvm_init_valid_leaf_pte,
-  kvm_level_supports_block_mapping, kvm_pte_table, kvm_pte_to_phys, kvm_pte_valid,
+  kvm_level_supports_block_mapping, kvm_pte_table, kvm_pte_to_phys, kvm_pte_type_field, kvm_pte_valid,
 } from './pgtable-defs';
 import {
   KvmPgtable, KvmPgtableVisitCtx, kvm_pgtable_stage2_free_unlinked, kvm_pgtable_walk, stage2_pte_is_counted,
@@ -81,7 +81,7 @@ const stage2_pte_needs_update = (old: bigint, n: bigint): boolean =>
   !kvm_pte_valid(old) || !kvm_pte_valid(n) || ((old ^ n) & ~KVM_PTE_LEAF_ATTR_S2_PERMS) !== 0n;
 
 const stage2_pte_is_locked = (pte: bigint): boolean =>
-  !kvm_pte_valid(pte) && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_INVALID_PTE_TYPE_LOCKED;
+  !kvm_pte_valid(pte) && kvm_pte_type_field(pte) === KVM_INVALID_PTE_TYPE_LOCKED;
 
 function stage2_try_set_pte(ctx: KvmPgtableVisitCtx, n: bigint): boolean {
   if (ctx.flags & KVM_PGTABLE_WALK_SHARED && ctx.pgt.mem.readU64(ctx.ptep) !== ctx.old) return false;

@@ -171,16 +171,24 @@ export function kvm_pgtable_walk(pgt: KvmPgtable, addr: bigint, size: bigint, wa
 /** kvm_pgtable_get_leaf(): the leaf (or empty entry) translating addr. */
 export function kvm_pgtable_get_leaf(pgt: KvmPgtable, addr: bigint): { ret: number; pte: bigint; level: number } {
   const out = { ret: 0, pte: 0n, level: 0 };
-  out.ret = kvm_pgtable_walk(pgt, ALIGN_DOWN(addr, PAGE_SIZE), PAGE_SIZE, {
-    flags: KVM_PGTABLE_WALK_LEAF,
-    cb: (ctx) => {
-      out.pte = ctx.old;
-      out.level = ctx.level;
-      return 0;
-    },
-  });
+  const outer = leafOut; // (one walker object; its result goes to the innermost caller's out)
+  leafOut = out;
+  try {
+    out.ret = kvm_pgtable_walk(pgt, ALIGN_DOWN(addr, PAGE_SIZE), PAGE_SIZE, leafWalker);
+  } finally {
+    leafOut = outer;
+  }
   return out;
 }
+let leafOut: { ret: number; pte: bigint; level: number } = { ret: 0, pte: 0n, level: 0 };
+const leafWalker: KvmPgtableWalker = {
+  flags: KVM_PGTABLE_WALK_LEAF,
+  cb: (ctx) => {
+    leafOut.pte = ctx.old;
+    leafOut.level = ctx.level;
+    return 0;
+  },
+};
 
 /** __kvm_pgtable_stage2_init() */
 export function __kvm_pgtable_stage2_init(pgt: KvmPgtable, flags: number, force_pte_cb: KvmPgtableForcePteCb | null): number {

@@ -8,6 +8,7 @@ import { Core, L } from '../../machine/core';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll, type HostVm } from '../../host-kernel-model/index';
 import { striderImage } from './strider-image';
+import { get_vm_by_handle } from '../../hyp/pkvm';
 
 const img = (n: string) => (n === 'strider' ? striderImage() : { bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
 
@@ -32,6 +33,7 @@ function hostState(vm: HostVm) {
     console: vm.consoleText(), state: vm.state, faults: vm.faults,
     pages: [...vm.slot.pages].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     pinned: [...vm.slot.pinned].sort(), given: [...vm.given].sort(),
+    sizes: [vm.slot.pages.size, vm.slot.pinned.size, vm.given.size],
   };
 }
 
@@ -61,9 +63,20 @@ describe('stage-2 fault fast path', () => {
     });
     const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
     expect(slow.fastFaults()).toBe(0);
-    if (image === 'toucher') expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.9);
-    if (image === 'strider') expect(fast.vm.faults).toBeGreaterThanOrEqual(Number(args[0]));
+    if (image === 'toucher') expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.95);
+    if (image === 'strider') {
+      expect(fast.vm.faults).toBeGreaterThanOrEqual(Number(args[0]));
+      // new tables, memcache top-ups and refills in the core too: only a host stage-2 block to
+      // split (a new 2 MiB region of host memory) takes the full path
+      expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.7);
+    }
     expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
+    // both memcaches: EL2's of each vCPU, and the host's in its struct kvm_vcpu (head, nr_pages)
+    const memcaches = (r: typeof runs[0]) => r.vm.vcpus.map((v, i) => {
+      const hyp = get_vm_by_handle(r.el2.pkvm, r.vm.handle)!.vcpus[i]!.pkvm_memcache;
+      return { hyp: [hyp.head, hyp.nr_pages], host: [r.core.readPhysU64(v.hostVcpuPa + 8n), r.core.readPhysU64(v.hostVcpuPa + 16n)] };
+    });
+    expect(memcaches(fast)).toEqual(memcaches(slow));
     expect(fast.kvm.alloc.freePages).toBe(slow.kvm.alloc.freePages);
     expect(Buffer.compare(Buffer.from(fast.el2.pkvm.vmemmap.raw), Buffer.from(slow.el2.pkvm.vmemmap.raw))).toBe(0);
     // All of RAM, but the host's struct kvm_vcpu exit fields, which only the full path publishes.

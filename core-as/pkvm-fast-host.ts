@@ -1,0 +1,158 @@
+// The host's and the hyp's memory state as the stage-2 fault fast path (pkvm-fast-fault.ts) reads
+// and changes it: the host page allocator (HostPageAllocator's page bytes, cursor and free count,
+// host-kernel-model/page-alloc.ts), hyp_vmemmap (struct hyp_page, hyp/vmemmap.ts) and the host
+// stage-2 (its idmap as host_stage2_idmap() makes it, its ownership annotations,
+// hyp/host-stage2.ts). Each function does what the TypeScript it names does, for the cases the
+// path serves; the path leaves the others to the full round trip.
+import {
+  HOST_ALLOC_MAP, HYP_VMEMMAP, PF_ALLOC_BASE, PF_ALLOC_CURSOR, PF_ALLOC_FREE, PF_ALLOC_PAGES, PF_HOST_IDMAP,
+  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_VMID, PKVM_FAST, RAM_BASE_PA, RAM_HOST,
+} from './layout';
+import { ramSize } from './ram';
+import { invalidateCode } from './codecache';
+import { invalidateVmidS12 } from './tlb2';
+import { pgtableDescend } from './pgtable-descend';
+
+export const ADDR_47_12: u64 = 0x0000_ffff_ffff_f000;
+export const PAGE_USED: u8 = 1; // HostPageAllocator's page bytes
+export const PAGE_FREE_ZERO: u8 = 2;
+export const PKVM_PAGE_OWNED: u32 = 0;
+export const PKVM_PAGE_SHARED_OWNED: u32 = 1;
+export const PKVM_NOPAGE: u32 = 3;
+export const PKVM_ID_HYP: u64 = 1;
+export const PKVM_ID_GUEST: u64 = 2;
+const DONATION: u64 = 2; // KVM_HOST_INVALID_PTE_TYPE_DONATION, bits 63:60
+const S2_AF: u64 = 1 << 10; // (stage-2 leaf: access flag, S2AP read and write)
+const S2AP_RW: u64 = 3 << 6;
+
+@inline export function ramHost(pa: u64): u32 { return RAM_HOST + <u32>(pa - RAM_BASE_PA); }
+@inline export function hostPa(host: u32): u64 { return RAM_BASE_PA + <u64>(host - RAM_HOST); }
+@inline export function isRamPage(pa: u64): bool { return pa - RAM_BASE_PA < ramSize; }
+
+// --- The host page allocator ------------------------------------------------------------------
+
+/** HostPageAllocator.nextFree() from index `from` (its cursor), or -1. */
+export function allocNextFree(from: u32): i32 {
+  const pages = load<u32>(PKVM_FAST + PF_ALLOC_PAGES);
+  let i = from;
+  for (let n: u32 = 0; n < pages; n++, i++) {
+    if (i >= pages) i = 0;
+    if (load<u8>(HOST_ALLOC_MAP + i) != PAGE_USED) return <i32>i;
+  }
+  return -1;
+}
+@inline export function allocKnownZero(i: u32): bool { return load<u8>(HOST_ALLOC_MAP + i) == PAGE_FREE_ZERO; }
+@inline export function allocCursor(): u32 { return load<u32>(PKVM_FAST + PF_ALLOC_CURSOR); }
+@inline export function allocPa(i: u32): u64 { return load<u64>(PKVM_FAST + PF_ALLOC_BASE) + (<u64>i << 12); }
+
+/**
+ * HostKvm.allocPage(): takes page i (HostPageAllocator.takeIndex) and zeroes it, unless it is known
+ * to be zero (nothing wrote it since RAM was zeroed: zeroing 4 KiB that is not in the cache is most
+ * of what a fault would cost). Returns its host address.
+ */
+export function allocTakeZeroed(i: u32): u32 {
+  const a = HOST_ALLOC_MAP + i;
+  const zero = load<u8>(a) == PAGE_FREE_ZERO;
+  store<u8>(a, PAGE_USED);
+  const p = PKVM_FAST;
+  store<u32>(p + PF_ALLOC_FREE, load<u32>(p, PF_ALLOC_FREE) - 1);
+  store<u32>(p + PF_ALLOC_CURSOR, i + 1);
+  const host = ramHost(allocPa(i));
+  if (!zero) zeroHostPage(host);
+  return host;
+}
+
+/** A page zeroed as a TypeScript store would leave it (decoded code on it dropped). */
+export function zeroHostPage(host: u32): void {
+  memory.fill(host, 0, 4096);
+  invalidateCode(host, 4096);
+}
+
+/** A u64 stored as a TypeScript store would (decoded code there dropped). */
+@inline export function storeU64(host: u32, v: u64): void {
+  store<u64>(host, v);
+  invalidateCode(host, 8);
+}
+
+// --- hyp_vmemmap ------------------------------------------------------------------------------
+
+@inline export function vmemmapEntry(pa: u64): u32 { return HYP_VMEMMAP + (<u32>((pa - RAM_BASE_PA) >> 12) << 3); }
+@inline export function hostState(vm: u32): u32 { return load<u8>(vm, 3) & 0xf; }
+@inline export function setHostState(vm: u32, s: u32): void { store<u8>(vm, (load<u8>(vm, 3) & 0xf0) | <u8>s, 3); }
+/** The hyp state is stored complemented (PKVM_PAGE_STATE_MASK = 3): NOPAGE reads as 0. */
+@inline export function hypState(vm: u32): u32 { return ((load<u8>(vm, 3) >> 4) ^ 3) & 0xf; }
+@inline export function setHypState(vm: u32, s: u32): void { store<u8>(vm, (load<u8>(vm, 3) & 0x0f) | <u8>(((s ^ 3) & 0xf) << 4), 3); }
+/** hyp_page_ref_inc() of the page holding the table entry at host address `e` (get_page(ptep)). */
+@inline export function refIncTableOf(e: u32): void { const v = vmemmapEntry(hostPa(e)); store<u16>(v, load<u16>(v) + 1); }
+
+// --- The host stage-2 -------------------------------------------------------------------------
+
+/** Host address of the table entry the descent of `addr` ends at (| level in bits 1:0), or 0. */
+export function descend(pgd: u64, level: u32, pgdShift: u32, limit: u64, addr: u64): u32 {
+  if (addr >= limit) return 0;
+  const e = pgtableDescend(pgd + ((addr >> pgdShift) << 12), <i32>level, addr);
+  if (e == 0) return 0; // a table outside RAM
+  return ramHost(e & ~<u64>3) | <u32>(e & 3);
+}
+
+@inline function hostDescend(pa: u64): u32 {
+  const p = PKVM_FAST;
+  return descend(load<u64>(p, PF_HOST_PGD), load<u32>(p, PF_HOST_LEVEL), load<u32>(p, PF_HOST_PGD_SHIFT), load<u64>(p, PF_HOST_LIMIT), pa);
+}
+
+/**
+ * The host's own access to page `pa` (zeroing it, writing a memcache link into it) as HostMemory
+ * makes it: host address of the host stage-2 entry involved, or 0 when the path cannot tell.
+ * - a page or block leaf mapping `pa` to itself, readable, writable, with the access flag: returned
+ *   as is (the access takes no abort);
+ * - an empty level-3 entry: returned with bit 0 set: host_stage2_idmap() of the abort maps just
+ *   that page there (host_stage2_adjust_range() at the last level; hostAccess() does it);
+ * - anything else (no level-3 table: the abort would map a block; an annotation): 0.
+ */
+export function hostAccessEntry(pa: u64): u32 {
+  const x = hostDescend(pa);
+  if (x == 0) return 0;
+  const l = x & 3;
+  const h = x & ~3;
+  const d = load<u64>(h);
+  if (d == 0) return l == 3 ? h | 1 : 0;
+  if ((d & 3) != (l == 3 ? 3 : 1) || l == 0) return 0; // a page, or a block at level 1 or 2
+  if ((d & (S2_AF | S2AP_RW)) != (S2_AF | S2AP_RW)) return 0;
+  const mask: u64 = ~((<u64>1 << (39 - 9 * l)) - 1) & ADDR_47_12;
+  return (d & mask) == (pa & mask) ? h : 0;
+}
+
+/**
+ * The level-3 host stage-2 entry an annotation of page `pa` replaces without allocating (host
+ * address): empty, or the page's own idmap. 0 otherwise (no level-3 table, another mapping, an
+ * annotation).
+ */
+export function hostLevel3Entry(pa: u64): u32 {
+  const x = hostDescend(pa);
+  if (x == 0 || (x & 3) != 3) return 0;
+  const h = x & ~3;
+  const d = load<u64>(h);
+  if (d != 0 && ((d & 3) != 3 || (d & ADDR_47_12) != pa)) return 0;
+  return h;
+}
+
+/** The host access of hostAccessEntry(): an abort on an empty level-3 entry idmaps the page (stage2_make_pte()). */
+export function hostAccess(entry: u32, pa: u64): void {
+  if ((entry & 1) == 0) return;
+  const e = entry & ~1;
+  refIncTableOf(e);
+  storeU64(e, pa | load<u64>(PKVM_FAST, PF_HOST_IDMAP));
+}
+
+/**
+ * host_stage2_set_owner_metadata_locked() of one page at its level-3 entry `e`: the annotation
+ * (type DONATION, owner, metadata) replaces the entry, the page's host state becomes NOPAGE. A valid
+ * idmap is broken first (stage2_try_break_pte(): flush_vmid_ipa of the host's VMID, its reference
+ * dropped and the annotation's taken); an empty entry gains the annotation's reference.
+ */
+export function hostAnnotate(e: u32, owner: u64, meta: u64, vm: u32): void {
+  if (load<u64>(e) != 0) invalidateVmidS12(load<u32>(PKVM_FAST, PF_HOST_VMID));
+  else refIncTableOf(e);
+  storeU64(e, (DONATION << 60) | (owner << 1) | (meta << 4));
+  setHostState(vm, PKVM_NOPAGE);
+}
