@@ -25,6 +25,8 @@ import {
   pkvm_put_hyp_vcpu, put_pkvm_hyp_vm,
 } from './pkvm';
 import { iommu_hcall_handlers } from './iommu/hyp-main';
+import { trace_hcall_handlers } from './trace-hcalls';
+import { HypPanic } from './page-state';
 
 export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
 
@@ -62,6 +64,16 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __kvm_timer_set_cntvoff: (hyp, c, cpu) => { hyp.cntvoff_el2[cpu] = u64(c[1]); },
   __vgic_v3_save_aprs: () => {},
   __vgic_v3_restore_vmcr_aprs: () => {},
+  /*
+   * __vgic_v5_save_apr / __vgic_v5_restore_vmcr_apr access the GICv5 CPU interface's system
+   * registers; on this GICv3 CPU (ID_AA64PFR2_EL1.GCIE = 0) they are UNDEFINED at EL2, and an
+   * exception taken from EL2 to EL2 ends in hyp_panic() (a host that calls them on a GICv3 board is
+   * broken, as upstream's host never does).
+   */
+  __vgic_v5_save_apr: () => { throw new HypPanic('__vgic_v5_save_apr: GICv5 system register UNDEFINED at EL2 (no FEAT_GCIE)'); },
+  __vgic_v5_restore_vmcr_apr: () => { throw new HypPanic('__vgic_v5_restore_vmcr_apr: GICv5 system register UNDEFINED at EL2 (no FEAT_GCIE)'); },
+  /* Hypervisor tracing (trace-hcalls.ts). */
+  ...trace_hcall_handlers,
 
   /* x1 = the host's struct kvm_vcpu: it must be the one behind the vCPU loaded on this CPU. */
   __kvm_vcpu_run: (hyp, c, cpu) => {
