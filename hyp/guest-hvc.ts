@@ -46,7 +46,8 @@ import {
   guest_get_page_state, guest_pte_is_poisoned,
 } from './mem-protect-guest';
 import { HOST_EXIT_HCALL_MEM_RELINQUISH, HOST_EXIT_HCALL_MEM_SHARE, HOST_EXIT_HCALL_MEM_UNSHARE } from './host-abi';
-import { ESR_EC, EC_DABT_LOW, EC_HVC64 } from './world-switch';
+import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_SYS64 } from './world-switch';
+import { kvm_handle_pvm_sysreg } from './pvm-sys-regs';
 import { ipa_in_guest_space, ipa_is_guest_memory, kvm_handle_guest_dabt, pkvm_install_ioguard_page, pkvm_mmio_guard_enroll, pkvm_remove_ioguard_page } from './mmio-guard';
 import { pkvm_handle_psci } from './guest-psci';
 
@@ -119,6 +120,10 @@ export function pkvm_handle_guest_trap(env: GuestTrapEnv, vcpu: PkvmHypVcpu, esr
       return (vcpu.vm.is_protected ? kvm_handle_pvm_hvc64(env, vcpu) : kvm_hyp_handle_hvc64(env, vcpu)) ? 'resume' : 'exit';
     case EC_DABT_LOW:
       return kvm_handle_guest_dabt(env, vcpu, esr) ? 'resume' : 'exit';
+    case EC_SYS64:
+      /* kvm_handle_pvm_sysreg(): a protected guest's trapped MSR/MRS (pvm-sys-regs.ts). */
+      if (!vcpu.vm.is_protected) return 'exit';
+      return kvm_handle_pvm_sysreg(env.core, vcpu, esr, env.pkvm.idRegs) ? 'resume' : 'exit';
     default:
       return 'exit';
   }

@@ -17,6 +17,7 @@ import { HostPsciRelay, MPIDR_HWID_BITMASK } from './psci-relay';
 import { virtCpuMpidr } from '../machine/psci';
 import { DFSC_SEA, injectDataSea, injectSync } from './inject';
 import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
+import type { IdRegs } from './pvm-features';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -30,6 +31,18 @@ export interface HostedEl2Options {
    * PSCI for protected VMs, MMIO guard). `() => 'exit'` gives every trap to the host.
    */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
+}
+
+/** The sanitised ID registers pKVM reads at init (the host's copies it hands EL2): the core's. */
+export function coreIdRegs(core: Core): IdRegs {
+  /* ID_AA64ISAR2_EL1 and ID_AA64MMFR4_EL1 are unallocated-looking on this core: they read as 0. */
+  return {
+    ID_AA64PFR0_EL1: core.idReg(SR.ID_AA64PFR0_EL1), ID_AA64PFR1_EL1: core.idReg(SR.ID_AA64PFR1_EL1),
+    ID_AA64DFR0_EL1: core.idReg(SR.ID_AA64DFR0_EL1), ID_AA64ISAR0_EL1: core.idReg(SR.ID_AA64ISAR0_EL1),
+    ID_AA64ISAR1_EL1: core.idReg(SR.ID_AA64ISAR1_EL1), ID_AA64ISAR2_EL1: 0n,
+    ID_AA64MMFR0_EL1: core.idReg(SR.ID_AA64MMFR0_EL1), ID_AA64MMFR1_EL1: core.idReg(SR.ID_AA64MMFR1_EL1),
+    ID_AA64MMFR2_EL1: core.idReg(SR.ID_AA64MMFR2_EL1), ID_AA64MMFR4_EL1: 0n,
+  };
 }
 
 export interface HcallResult { x0: bigint; x1: bigint; x2: bigint; x3: bigint; ret: number }
@@ -68,6 +81,10 @@ export class HostedEl2 {
         flush_vm_context: () => core.tlbFlush(),
       },
       vcpuRun: (vcpu) => this.vcpuRun(vcpu),
+      // The CPU's own ID registers (what EL2 reads with MRS) and PMCR_EL0.N: MDCR_EL2.HPMN resets to
+      // it and nothing has written MDCR_EL2 before EL2 is initialised.
+      idRegs: coreIdRegs(core),
+      pmcrN: Number(core.sysreg(SR.MDCR_EL2) & 0x1fn),
       // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });

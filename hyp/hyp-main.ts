@@ -26,6 +26,7 @@ import {
 } from './pkvm';
 import { iommu_hcall_handlers } from './iommu/hyp-main';
 import { trace_hcall_handlers } from './trace-hcalls';
+import { pvm_load_hpmn } from './pvm-traps';
 import { HypPanic } from './page-state';
 
 export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
@@ -151,8 +152,15 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
     if (vcpu && vcpu.vm.is_protected) {
       const HCR_TWE = 1n << 14n;
       const HCR_TWI = 1n << 13n;
+      /* Propagate the WFx trapping flags; HPMN = PMCR_EL0.N with PMUv3 (pvm-traps.ts). */
       vcpu.hcr_el2 = (vcpu.hcr_el2 & ~(HCR_TWE | HCR_TWI)) | (u64(c[3]) & (HCR_TWE | HCR_TWI));
+      vcpu.mdcr_el2 = pvm_load_hpmn(vcpu.mdcr_el2, hyp.idRegs.ID_AA64DFR0_EL1 ?? 0n, hyp.pmcrN);
     }
+    /*
+     * Non-protected: upstream copies the host vCPU's fine-grained trap values (arch.fgt) here. This
+     * CPU has no FEAT_FGT (ID_AA64MMFR0_EL1.FGT = 0), so there are no HFGxTR_EL2 to program and
+     * nothing to copy.
+     */
   },
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
