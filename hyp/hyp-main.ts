@@ -8,7 +8,7 @@ import type { HostHcallName } from './hypercalls';
 import type { PkvmHypVcpu } from './hyp-vm';
 import { EINVAL } from './page-state';
 import { refill_memcache } from './memcache';
-import { HostVcpuView } from './host-abi';
+import { HOST_REQ_STATE_DIRTY, HOST_VCPU_REQ, HostVcpuView } from './host-abi';
 import { __pkvm_vcpu_sync_state } from './vcpu-sync';
 import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
 import {
@@ -162,9 +162,13 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
      * nothing to copy.
      */
   },
+  /* A non-protected vCPU's state goes back to the host at put, unless the host's copy is the newer. */
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
-    if (vcpu) pkvm_put_hyp_vcpu(hyp, vcpu);
+    if (!vcpu) return;
+    if (!vcpu.vm.is_protected && !(new HostVcpuView(hyp.mem, vcpu.host_vcpu).u64(HOST_VCPU_REQ) & HOST_REQ_STATE_DIRTY))
+      __pkvm_vcpu_sync_state(hyp, vcpu);
+    pkvm_put_hyp_vcpu(hyp, vcpu);
   },
   __pkvm_vcpu_sync_state: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];

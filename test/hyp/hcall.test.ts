@@ -6,7 +6,7 @@ import {
   __KVM_HOST_SMCCC_FUNC_PKVM_ONLY,
 } from '../../hyp/hypercalls';
 import { EINVAL, EPERM } from '../../hyp/page-state';
-import { HOST_VCPU_PC, HostVcpuView } from '../../hyp/host-abi';
+import { HOST_REQ_STATE_DIRTY, HOST_VCPU_PC, HOST_VCPU_REQ, HostVcpuView } from '../../hyp/host-abi';
 
 describe('host hypercall table', () => {
   it('is pinned to upstream kvm_asm.h order', () => {
@@ -148,5 +148,33 @@ describe('the common band added by the newest kvm_asm.h', () => {
     const host = new Host();
     expect(() => frameCall(host, '__vgic_v5_save_apr', 0x4000_0000n)).toThrow(/hyp_panic/);
     expect(() => frameCall(host, '__vgic_v5_restore_vmcr_apr', 0x4000_0000n)).toThrow(/hyp_panic/);
+  });
+});
+
+describe('__pkvm_vcpu_put (upstream handle___pkvm_vcpu_put)', () => {
+  it('syncs a non-protected vCPU back to the host unless the host marked its copy dirty', () => {
+    const host = new Host();
+    const np = host.createVm(false);
+    const hv = new HostVcpuView(host.mem, np.vcpus[0]!);
+    host.call('__pkvm_vcpu_load', np.handle, 0, 0);
+    host.hyp.loaded_hyp_vcpu[0]!.ctxt.regs[5] = 0x5555n;
+    host.call('__pkvm_vcpu_put');
+    expect(hv.reg(5)).toBe(0x5555n); /* sync_hyp_vcpu_state() at put */
+    host.call('__pkvm_vcpu_load', np.handle, 0, 0);
+    host.hyp.loaded_hyp_vcpu[0]!.ctxt.regs[5] = 0x6666n;
+    hv.setReg(5, 0x7777n);
+    hv.setU64(HOST_VCPU_REQ, HOST_REQ_STATE_DIRTY); /* vcpu_set_flag(PKVM_HOST_STATE_DIRTY) */
+    host.call('__pkvm_vcpu_put');
+    expect(hv.reg(5)).toBe(0x7777n); /* the host's newer copy survives */
+  });
+
+  it('never syncs a protected vCPU', () => {
+    const host = new Host();
+    const p = host.createVm(true);
+    const hv = new HostVcpuView(host.mem, p.vcpus[0]!);
+    host.call('__pkvm_vcpu_load', p.handle, 0, 0);
+    host.hyp.loaded_hyp_vcpu[0]!.ctxt.regs[5] = 0x5ec2e7n;
+    host.call('__pkvm_vcpu_put');
+    expect(hv.reg(5)).toBe(0n);
   });
 });
