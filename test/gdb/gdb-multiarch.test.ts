@@ -192,7 +192,7 @@ detach
     for (const t of ['a/vcpu0', 'a/vcpu1', 'b/vcpu0', 'b/vcpu3', 'c/vcpu2', 'd/vcpu1']) expect(out).toContain(t);
     // a/vcpu0 runs first; main of pguest-hello is reached by it
     expect(out).toMatch(/hit Breakpoint 1, 0x[0-9a-f]+ in main \(\)/);
-    expect(out).toMatch(/\$1 = 0x8008603b/); // HCR_GUEST_FLAGS: TSC VM AMO SWIO RW FMO IMO + TWI/TWE
+    expect(out).toMatch(/\$1 = 0x4000038803d603b/); // HCR_GUEST_FLAGS: TSC VM AMO SWIO RW FMO IMO + TWI/TWE, and a protected vCPU's pvm_init_traps_hcr() bits: TID1 TID3 TIDCP TACR TLOR TERR TEA TID5
     expect(out).toMatch(/\$2 = 0x1/);
     expect(out).toMatch(/\[Switching to thread 3 \(Thread 4\)\]/); // b/vcpu0 (a/vcpu0 is 2, a/vcpu1 3)
     expect(out).toMatch(/pc\s+0x40080000\s/); // b/vcpu0 has not run: its saved context
