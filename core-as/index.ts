@@ -180,6 +180,8 @@ export function setPstate(v: u64): void {
   setELAndSPSel((m >> 2) & 3, m & 1);
   contextChanged();
 }
+/** What MRS of identification register idx returns (hosted EL2 reads the CPU's features with it). */
+export { idRegValue } from './sysreg-access';
 export function getSysreg(idx: u32): u64 {
   if (idx == S.SP_EL0 || idx == S.SP_EL1 || idx == S.SP_EL2) saveSP();
   return idx < S.SR_MAX ? S.srGet(idx) : 0;

@@ -19,7 +19,7 @@
 import {
   HostVcpuView, HOST_EXIT_HCALL_MEM_RELINQUISH, HOST_EXIT_HCALL_MEM_SHARE, HOST_EXIT_HCALL_MEM_UNSHARE,
   HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_OFF, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA,
-  HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
+  HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_REQ_STATE_DIRTY, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
   HOST_VCPU_EXIT_HCALL_ARG, HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC,
   HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG,
 } from '../hyp/host-abi';
@@ -100,7 +100,7 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
 function setX0(hv: HostVcpuView, v: bigint | number): void {
   hv.setReg(0, U64(v));
   hv.setU64(HOST_VCPU_REQ_REG, 0n);
-  hv.setU64(HOST_VCPU_REQ, HOST_REQ_SET_REG);
+  hv.setU64(HOST_VCPU_REQ, HOST_REQ_SET_REG | HOST_REQ_STATE_DIRTY); // DIRTY: non-protected only
 }
 
 function allOff(kvm: HostKvm, vm: HostVm): RunOutcome {
@@ -206,7 +206,7 @@ function handleMmio(kvm: HostKvm, vm: HostVm, hv: HostVcpuView, esr: bigint, ipa
     if (sse && v >> BigInt(size * 8 - 1)) v = BigInt.asUintN(sf ? 64 : 32, BigInt.asIntN(size * 8, v));
     if (srt !== 31) hv.setReg(srt, v);
     hv.setU64(HOST_VCPU_REQ_REG, BigInt(srt));
-    hv.setU64(HOST_VCPU_REQ, HOST_REQ_SET_REG | HOST_REQ_SKIP_INSN);
+    hv.setU64(HOST_VCPU_REQ, HOST_REQ_SET_REG | HOST_REQ_SKIP_INSN | HOST_REQ_STATE_DIRTY);
   }
   return null;
 }
@@ -222,6 +222,7 @@ function handleHvc(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView): 
   if (!vm.isProtected) {
     const set = (...v: bigint[]): null => {
       v.forEach((r, i) => hv.setReg(i, U64(r)));
+      hv.setU64(HOST_VCPU_REQ, hv.u64(HOST_VCPU_REQ) | HOST_REQ_STATE_DIRTY); // PKVM_HOST_STATE_DIRTY
       return null; // a non-protected vCPU's registers are flushed from here as they are
     };
     switch (fn) {
@@ -250,7 +251,7 @@ function handleHvc(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView): 
     thv.setReg(0, res.cpuOn.context);
     thv.setU64(HOST_VCPU_PC, res.cpuOn.entry);
     thv.setU64(HOST_VCPU_PSTATE, 0x3c5n);
-    thv.setU64(HOST_VCPU_REQ, HOST_REQ_RESET_VCPU);
+    thv.setU64(HOST_VCPU_REQ, HOST_REQ_RESET_VCPU | HOST_REQ_STATE_DIRTY);
     target.state = 'runnable';
     kvm.el2.trace.emit('psci', `${vm.name}: vCPU ${vcpu.idx} CPU_ON vCPU ${target.idx} at ${hex(res.cpuOn.entry)}`);
     kvm.opts.onGuestHcall?.(vm, vcpu, { kind: 'cpu_on', target: target.idx });

@@ -14,13 +14,14 @@
  * MEM_SHARE (pkvm_memshare_call(), __pkvm_guest_share_host()) and MEM_UNSHARE
  * (pkvm_memunshare_call(), __pkvm_guest_unshare_host()) at EL2 and returns to the guest; everything
  * else is punted to the host. (An older stored copy of pkvm.c, before the protected-guest series,
- * handles MEM_SHARE only; the newest pkvm.c itself could not be fetched here, see README.md.) This
+ * handles MEM_SHARE only.) The newest tree does have MEM_UNSHARE. This
  * model follows the Android tree (android14-6.1 pkvm.c) beyond that: SMCCC_VERSION and the vendor
  * UID at EL2, MEM_RELINQUISH, the MMIO guard (mmio-guard.ts) and PSCI for protected vCPUs
  * (guest-psci.ts), with unknown ids answered NOT_SUPPORTED at EL2 rather than forwarded. Share,
  * unshare and relinquish are carried out at EL2 and then reported to the host by an exit (Android's
- * "now tell the host"), where upstream returns straight to the guest. Upstream's behaviour as the
- * default with Android's as a board option is not done yet (issue 15).
+ * "now tell the host"), where upstream returns straight to the guest. Upstream's ABI is the board
+ * option HostedEl2Options.guestHvcAbi = 'upstream' (guest-hvc-upstream.ts); Android's stays the
+ * default while the guest images and scenarios rely on its MMIO guard and PSCI at EL2.
  *
  * Non-protected VMs: as upstream, EL2 handles only HYP_MEMINFO and MEM_RELINQUISH
  * (kvm_hyp_handle_hvc64()); everything else, SMCCC discovery included, is the host KVM's to answer
@@ -46,9 +47,11 @@ import {
   guest_get_page_state, guest_pte_is_poisoned,
 } from './mem-protect-guest';
 import { HOST_EXIT_HCALL_MEM_RELINQUISH, HOST_EXIT_HCALL_MEM_SHARE, HOST_EXIT_HCALL_MEM_UNSHARE } from './host-abi';
-import { ESR_EC, EC_DABT_LOW, EC_HVC64 } from './world-switch';
+import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_SYS64 } from './world-switch';
+import { kvm_handle_pvm_sysreg } from './pvm-sys-regs';
 import { ipa_in_guest_space, ipa_is_guest_memory, kvm_handle_guest_dabt, pkvm_install_ioguard_page, pkvm_mmio_guard_enroll, pkvm_remove_ioguard_page } from './mmio-guard';
 import { pkvm_handle_psci } from './guest-psci';
+import { kvm_handle_pvm_hvc64_upstream } from './guest-hvc-upstream';
 
 /* SMCCC (DEN0028) and the KVM vendor-hyp service (include/linux/arm-smccc.h). */
 export const ARM_SMCCC_VERSION_FUNC_ID = 0x8000_0000;
@@ -94,7 +97,11 @@ const MMIO_GUARD_UNMAP = fid(ARM_SMCCC_VENDOR_HYP_KVM_MMIO_GUARD_UNMAP_FUNC_ID);
 const MEM_RELINQUISH = fid(ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID);
 
 /** What a guest trap handler at EL2 works with: the hyp, the core the guest is trapped on, the trace. */
-export interface GuestTrapEnv { readonly pkvm: Pkvm; readonly core: Core; readonly trace: Trace }
+export interface GuestTrapEnv {
+  readonly pkvm: Pkvm; readonly core: Core; readonly trace: Trace;
+  /** The guest hypercall ABI of protected guests: Android's tree (default) or upstream's (guest-hvc-upstream.ts). */
+  readonly guestHvcAbi?: 'android' | 'upstream';
+}
 
 /* The trapped guest's registers (live on the core) and its SMCCC frame. */
 export function vcpu_get_reg(env: GuestTrapEnv, i: number): bigint { return i === 31 ? 0n : env.core.getX(i); }
@@ -116,9 +123,14 @@ export function pkvm_handle_guest_trap(env: GuestTrapEnv, vcpu: PkvmHypVcpu, esr
   vcpu.exit_hcall = null;
   switch (ESR_EC(esr)) {
     case EC_HVC64:
+      if (vcpu.vm.is_protected && env.guestHvcAbi === 'upstream') return kvm_handle_pvm_hvc64_upstream(env, vcpu) ? 'resume' : 'exit';
       return (vcpu.vm.is_protected ? kvm_handle_pvm_hvc64(env, vcpu) : kvm_hyp_handle_hvc64(env, vcpu)) ? 'resume' : 'exit';
     case EC_DABT_LOW:
       return kvm_handle_guest_dabt(env, vcpu, esr) ? 'resume' : 'exit';
+    case EC_SYS64:
+      /* kvm_handle_pvm_sysreg(): a protected guest's trapped MSR/MRS (pvm-sys-regs.ts). */
+      if (!vcpu.vm.is_protected) return 'exit';
+      return kvm_handle_pvm_sysreg(env.core, vcpu, esr, env.pkvm.idRegs) ? 'resume' : 'exit';
     default:
       return 'exit';
   }

@@ -56,6 +56,7 @@ export const HOST_EXIT_HCALL_PSCI_CPU_OFF = 5n; /* the calling vCPU is off: stop
 export const HOST_REQ_SKIP_INSN = 1n; /* the host emulated the trapped instruction: PC += 4 */
 export const HOST_REQ_SET_REG = 2n; /* write regs[REQ_REG] into the guest (MMIO read data, HVC x0) */
 export const HOST_REQ_INJECT_SEA = 4n; /* inject a synchronous external abort at FAR (MMIO outside the guard) */
+export const HOST_REQ_STATE_DIRTY = 16n; /* non-protected: vcpu_set_flag(PKVM_HOST_STATE_DIRTY), the host's registers are newer than EL2's (put does not sync) */
 export const HOST_REQ_RESET_VCPU = 8n; /* non-protected: EL1 system registers to reset values (host-handled CPU_ON) */
 
 /** sizeof(struct pkvm_hyp_vm) and sizeof(struct pkvm_hyp_vcpu) at EL2 in this model. */

@@ -11,9 +11,10 @@ import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_IABT_LOW, EC_SMC64 } from './world-sw
 import { EEXIST } from './page-state';
 import { ARM_SMCCC_CALL_HINTS, SMCCC_RET_NOT_SUPPORTED } from './smccc';
 import { kvm_host_psci_handler } from './psci-relay';
+import { kvm_hyp_cpu_entry } from './psci-smp';
 
 export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
-export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string };
+export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string; cpuOn?: { targetIndex: number } };
 
 const EC_DABT_CUR = 0x25, EC_IABT_CUR = 0x21, EC_UNKNOWN = 0;
 
@@ -54,7 +55,7 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
   switch (ec) {
     case EC_HVC64: {
       const frame = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => c.getX(i)); // SMCCC: arguments in x1..x7
-      el2.hcallFrame(frame);
+      el2.hcallFrame(frame, c.cpu); // the physical CPU the host runs on (per-CPU loaded vCPU, prot_finalize)
       for (let i = 0; i < 4; i++) c.setX(i, frame[i]);
       c.exceptionReturn(); // ELR_EL2 is the instruction after the HVC
       return 'continue';
@@ -70,11 +71,15 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
       }
       const x = [fn, ...[1, 2, 3].map((i) => c.getX(i))];
       // handle_host_smc(): the PSCI relay first, everything else forwarded to the firmware.
-      const psci = kvm_host_psci_handler(el2.psciRelay, 0, fn, x, firmware);
+      const psci = kvm_host_psci_handler(el2.psciRelay, c.cpu, fn, x, firmware);
       const res = psci ?? firmware(x);
+      // The firmware accepted a relayed CPU_ON: the target enters EL2, then the host (psci-smp.ts).
+      if (psci && res.action === 'cpu_on' && res.cpuOn) res.x0 = BigInt.asUintN(64, BigInt(kvm_hyp_cpu_entry(el2, res.cpuOn.targetIndex)));
       if (psci) for (let i = 1; i <= 3; i++) c.setX(i, 0n);
       el2.trace.emit('psci', `host SMC 0x${c.getX(0).toString(16)} → ${res.action ?? `0x${res.x0.toString(16)}`}`);
-      if (res.action === 'off' || res.action === 'cpu_off') return 'poweroff';
+      if (res.action === 'off') return 'poweroff';
+      // CPU_OFF stops the calling CPU; the board powers off with its last CPU.
+      if (res.action === 'cpu_off') return c.cpuOff() === 0 ? 'poweroff' : 'continue';
       if (res.action === 'reset') return 'reset';
       c.setX(0, res.x0);
       c.setSysreg(SR.ELR_EL2, c.sysreg(SR.ELR_EL2) + 4n); // a trapped SMC returns to itself

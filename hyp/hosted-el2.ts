@@ -17,6 +17,7 @@ import { HostPsciRelay, MPIDR_HWID_BITMASK } from './psci-relay';
 import { virtCpuMpidr } from '../machine/psci';
 import { DFSC_SEA, injectDataSea, injectSync } from './inject';
 import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
+import type { IdRegs } from './pvm-features';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -30,6 +31,20 @@ export interface HostedEl2Options {
    * PSCI for protected VMs, MMIO guard). `() => 'exit'` gives every trap to the host.
    */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
+  /** Protected guests' hypercall ABI: 'android' (default) or 'upstream' (guest-hvc-upstream.ts). */
+  guestHvcAbi?: 'android' | 'upstream';
+}
+
+/** The sanitised ID registers pKVM reads at init (the host's copies it hands EL2): the core's. */
+export function coreIdRegs(core: Core): IdRegs {
+  /* ID_AA64ISAR2_EL1 and ID_AA64MMFR4_EL1 are unallocated-looking on this core: they read as 0. */
+  return {
+    ID_AA64PFR0_EL1: core.idReg(SR.ID_AA64PFR0_EL1), ID_AA64PFR1_EL1: core.idReg(SR.ID_AA64PFR1_EL1),
+    ID_AA64DFR0_EL1: core.idReg(SR.ID_AA64DFR0_EL1), ID_AA64ISAR0_EL1: core.idReg(SR.ID_AA64ISAR0_EL1),
+    ID_AA64ISAR1_EL1: core.idReg(SR.ID_AA64ISAR1_EL1), ID_AA64ISAR2_EL1: 0n,
+    ID_AA64MMFR0_EL1: core.idReg(SR.ID_AA64MMFR0_EL1), ID_AA64MMFR1_EL1: core.idReg(SR.ID_AA64MMFR1_EL1),
+    ID_AA64MMFR2_EL1: core.idReg(SR.ID_AA64MMFR2_EL1), ID_AA64MMFR4_EL1: 0n,
+  };
 }
 
 export interface HcallResult { x0: bigint; x1: bigint; x2: bigint; x3: bigint; ret: number }
@@ -43,24 +58,28 @@ export class HostedEl2 {
   readonly ws: WorldSwitch;
   readonly carveout: { base: bigint; size: bigint };
   readonly trace: Trace;
-  /** The host's PSCI calls through EL2 (psci-relay.ts); CPU 0 only until the SMP board lands. */
+  /** The host's PSCI calls through EL2 (psci-relay.ts): every CPU of the board, secondaries via psci-smp.ts. */
   readonly psciRelay: HostPsciRelay;
+  readonly guestHvcAbi: 'android' | 'upstream';
 
   constructor(readonly core: Core, opts: HostedEl2Options = {}) {
     this.mem = new CorePhysMem(core);
+    this.guestHvcAbi = opts.guestHvcAbi ?? 'android';
     this.trace = new Trace(() => core.insns);
     const ram = BigInt(core.ramSize);
     const need = BigInt(host_s2_pgtable_pages(ram) + 256) * PAGE;
     const size = opts.carveoutBytes !== undefined ? BigInt(opts.carveoutBytes) : ((need + MB2 - 1n) / MB2) * MB2;
     this.carveout = { base: core.ramBase + ram - size, size };
     /* kvm_hyp_cpu_entry: EL2's entry point lives in the hyp's memory (the carve-out's first page). */
-    this.psciRelay = new HostPsciRelay([virtCpuMpidr(0) & MPIDR_HWID_BITMASK], this.carveout.base);
+    const cpus = Array.from({ length: core.numCpus }, (_, i) => virtCpuMpidr(i, core.numCpus > 1 ? 16 : 8) & MPIDR_HWID_BITMASK);
+    this.psciRelay = new HostPsciRelay(cpus, this.carveout.base);
     this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
       slice: opts.slice ?? 1_000_000,
       handleGuestTrap: opts.handleGuestTrap ?? ((vcpu, esr) => pkvm_handle_guest_trap(this, vcpu, esr)),
     });
     this.pkvm = new Pkvm(this.mem, this.carveout, opts.maxVms ?? 16, opts.maxVcpus ?? 8, {
       warnIsFatal: false,
+      nrCpus: core.numCpus,
       tlb: {
         flush_vmid_ipa: (vmid) => core.tlbInvalidateVmid(vmid),
         flush_vmid_range: (vmid) => core.tlbInvalidateVmid(vmid),
@@ -68,6 +87,10 @@ export class HostedEl2 {
         flush_vm_context: () => core.tlbFlush(),
       },
       vcpuRun: (vcpu) => this.vcpuRun(vcpu),
+      // The CPU's own ID registers (what EL2 reads with MRS) and PMCR_EL0.N: MDCR_EL2.HPMN resets to
+      // it and nothing has written MDCR_EL2 before EL2 is initialised.
+      idRegs: coreIdRegs(core),
+      pmcrN: Number(core.sysreg(SR.MDCR_EL2) & 0x1fn),
       // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
@@ -106,9 +129,9 @@ export class HostedEl2 {
   }
 
   /** A host hypercall through the SMCCC frame (x0 = id, x1..x5 args), as the host's HVC makes it. */
-  hcallFrame(frame: bigint[]): void {
+  hcallFrame(frame: bigint[], cpu = 0): void {
     const args = this.traceHcalls ? frame.slice(0, 4) : null; // the call overwrites the frame
-    this.pkvm.handleHostHcall(frame, 0);
+    this.pkvm.handleHostHcall(frame, cpu);
     if (args) this.trace.emit('hcall', `0x${args[0].toString(16)}(${args.slice(1).map((a) => `0x${a.toString(16)}`).join(', ')}) → x0=${BigInt.asIntN(64, frame[0])} x1=${BigInt.asIntN(64, frame[1])}`);
   }
   /** Trace every SMCCC-frame hypercall (the A64 host's); the TS host traces by name instead. */

@@ -8,7 +8,7 @@ import type { HostHcallName } from './hypercalls';
 import type { PkvmHypVcpu } from './hyp-vm';
 import { EINVAL } from './page-state';
 import { refill_memcache } from './memcache';
-import { HostVcpuView } from './host-abi';
+import { HOST_REQ_STATE_DIRTY, HOST_VCPU_REQ, HostVcpuView } from './host-abi';
 import { __pkvm_vcpu_sync_state } from './vcpu-sync';
 import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
 import {
@@ -25,6 +25,9 @@ import {
   pkvm_put_hyp_vcpu, put_pkvm_hyp_vm,
 } from './pkvm';
 import { iommu_hcall_handlers } from './iommu/hyp-main';
+import { trace_hcall_handlers } from './trace-hcalls';
+import { pvm_load_hpmn } from './pvm-traps';
+import { HypPanic } from './page-state';
 
 export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
 
@@ -62,6 +65,16 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __kvm_timer_set_cntvoff: (hyp, c, cpu) => { hyp.cntvoff_el2[cpu] = u64(c[1]); },
   __vgic_v3_save_aprs: () => {},
   __vgic_v3_restore_vmcr_aprs: () => {},
+  /*
+   * __vgic_v5_save_apr / __vgic_v5_restore_vmcr_apr access the GICv5 CPU interface's system
+   * registers; on this GICv3 CPU (ID_AA64PFR2_EL1.GCIE = 0) they are UNDEFINED at EL2, and an
+   * exception taken from EL2 to EL2 ends in hyp_panic() (a host that calls them on a GICv3 board is
+   * broken, as upstream's host never does).
+   */
+  __vgic_v5_save_apr: () => { throw new HypPanic('__vgic_v5_save_apr: GICv5 system register UNDEFINED at EL2 (no FEAT_GCIE)'); },
+  __vgic_v5_restore_vmcr_apr: () => { throw new HypPanic('__vgic_v5_restore_vmcr_apr: GICv5 system register UNDEFINED at EL2 (no FEAT_GCIE)'); },
+  /* Hypervisor tracing (trace-hcalls.ts). */
+  ...trace_hcall_handlers,
 
   /* x1 = the host's struct kvm_vcpu: it must be the one behind the vCPU loaded on this CPU. */
   __kvm_vcpu_run: (hyp, c, cpu) => {
@@ -139,12 +152,23 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
     if (vcpu && vcpu.vm.is_protected) {
       const HCR_TWE = 1n << 14n;
       const HCR_TWI = 1n << 13n;
+      /* Propagate the WFx trapping flags; HPMN = PMCR_EL0.N with PMUv3 (pvm-traps.ts). */
       vcpu.hcr_el2 = (vcpu.hcr_el2 & ~(HCR_TWE | HCR_TWI)) | (u64(c[3]) & (HCR_TWE | HCR_TWI));
+      vcpu.mdcr_el2 = pvm_load_hpmn(vcpu.mdcr_el2, hyp.idRegs.ID_AA64DFR0_EL1 ?? 0n, hyp.pmcrN);
     }
+    /*
+     * Non-protected: upstream copies the host vCPU's fine-grained trap values (arch.fgt) here. This
+     * CPU has no FEAT_FGT (ID_AA64MMFR0_EL1.FGT = 0), so there are no HFGxTR_EL2 to program and
+     * nothing to copy.
+     */
   },
+  /* A non-protected vCPU's state goes back to the host at put, unless the host's copy is the newer. */
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
-    if (vcpu) pkvm_put_hyp_vcpu(hyp, vcpu);
+    if (!vcpu) return;
+    if (!vcpu.vm.is_protected && !(new HostVcpuView(hyp.mem, vcpu.host_vcpu).u64(HOST_VCPU_REQ) & HOST_REQ_STATE_DIRTY))
+      __pkvm_vcpu_sync_state(hyp, vcpu);
+    pkvm_put_hyp_vcpu(hyp, vcpu);
   },
   __pkvm_vcpu_sync_state: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];

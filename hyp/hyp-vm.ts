@@ -90,6 +90,8 @@ export class PkvmHypVcpu {
   ctxt: KvmCpuContext = newCpuContext();
   fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
   hcr_el2 = 0n;
+  /** MDCR_EL2 while this vCPU runs (protected: pvm_init_traps_mdcr() and HPMN at load; else unused). */
+  mdcr_el2 = 0n;
   /** The restricted ID registers a protected vCPU sees (kvm_init_pvm_id_regs()); null otherwise. */
   id_regs: IdRegs | null = null;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */

@@ -1,10 +1,10 @@
 /**
  * Host hypercall ABI: one ordered table of ids (enum __kvm_host_smccc_func in
- * arch/arm64/include/asm/kvm_asm.h, pinned to the kvmarm
- * "kvm-arm64/pkvm-protected-guest" series merged for Linux v7.1, commit
- * 5991916392d8, plus __pkvm_vcpu_sync_state after __pkvm_vcpu_put as in the newest tree's order
- * (PKVM-REFERENCE.md; the newest kvm_asm.h itself could not be fetched, see README.md) and the
- * dispatcher handle_host_hcall() from hyp-main.c.
+ * arch/arm64/include/asm/kvm_asm.h) and the dispatcher handle_host_hcall() from hyp-main.c.
+ * Pinned to the newest kvm_asm.h readable here (README.md "Re-pin"): the v7.1 protected-guest
+ * series' pKVM band (with __pkvm_vcpu_sync_state after __pkvm_vcpu_put) and, in the common band,
+ * the hypervisor tracing calls after __kvm_timer_set_cntvoff and the GICv5 APR calls after the
+ * GICv3 ones, closed by MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY). A MARKER takes no slot.
  * Function id = 0xC600_0000 + n: SMCCC fast call, SMC64, owner vendor-hyp.
  */
 import type { Pkvm } from './index';
@@ -30,8 +30,19 @@ export const HOST_HCALLS = [
   '__kvm_tlb_flush_vmid_range',
   '__kvm_flush_cpu_context',
   '__kvm_timer_set_cntvoff',
+  /* The hypervisor tracing series (trace-hcalls.ts). */
+  '__tracing_load',
+  '__tracing_unload',
+  '__tracing_enable',
+  '__tracing_swap_reader',
+  '__tracing_update_clock',
+  '__tracing_reset',
+  '__tracing_enable_event',
+  '__tracing_write_event',
   '__vgic_v3_save_aprs',
-  '__vgic_v3_restore_vmcr_aprs', /* __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM */
+  '__vgic_v3_restore_vmcr_aprs',
+  '__vgic_v5_save_apr',
+  '__vgic_v5_restore_vmcr_apr', /* last before __KVM_HOST_SMCCC_FUNC_PKVM_ONLY */
   /* Hypercalls that are available only when pKVM has finalised. */
   '__pkvm_host_share_hyp',
   '__pkvm_host_unshare_hyp',
@@ -75,7 +86,10 @@ export type HostHcallName = (typeof HOST_HCALLS)[number];
 /** __KVM_HOST_SMCCC_FUNC_<name> */
 export const __KVM_HOST_SMCCC_FUNC = Object.fromEntries(HOST_HCALLS.map((n, i) => [n, i])) as Record<HostHcallName, number>;
 export const __KVM_HOST_SMCCC_FUNC_MIN_PKVM = __KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize;
-export const __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM = __KVM_HOST_SMCCC_FUNC.__vgic_v3_restore_vmcr_aprs;
+/** MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY): the first id callable only once pKVM is finalised. */
+export const __KVM_HOST_SMCCC_FUNC_PKVM_ONLY = __KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp;
+/** The last id of the common band (the model's name for PKVM_ONLY - 1). */
+export const __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM = __KVM_HOST_SMCCC_FUNC_PKVM_ONLY - 1;
 
 export * from './smccc';
 import { KVM_HOST_SMCCC_ID, SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_SUCCESS, ARM_SMCCC_CALL_HINTS, U64 } from './smccc';

@@ -41,6 +41,8 @@ export interface PkvmOptions {
   vcpuRun?: KvmVcpuRunHook;
   /** The CPU's sanitised ID registers protected vCPUs are restricted from (default DEFAULT_HOST_ID_REGS). */
   idRegs?: IdRegs;
+  /** PMCR_EL0.N as EL2 reads it (the CPU's event counters), for MDCR_EL2.HPMN at vCPU load. Default 0. */
+  pmcrN?: number;
   /** Storage of hyp_vmemmap (8 zeroed bytes per RAM page); default: a buffer of its own. */
   vmemmapBacking?: Uint8Array;
 }
@@ -77,6 +79,7 @@ export class Pkvm {
   readonly debug: boolean;
   readonly tlb: KvmTlbOps;
   readonly idRegs: IdRegs;
+  readonly pmcrN: number;
   vcpu_run: KvmVcpuRunHook | null;
 
   constructor(
@@ -103,6 +106,7 @@ export class Pkvm {
     };
     this.vcpu_run = opts.vcpuRun ?? null;
     this.idRegs = opts.idRegs ?? DEFAULT_HOST_ID_REGS;
+    this.pmcrN = opts.pmcrN ?? 0;
     this.hyp_memory = [{ base: mem.ramBase, size: mem.ramSize }];
     this.vmemmap = new HypVmemmap(mem.ramBase, mem.ramSize, opts.vmemmapBacking);
     this.vm_table = new Array<VmTableEntry>(KVM_MAX_PVMS).fill(null);

@@ -19,6 +19,7 @@ import { kvm_guest_destroy_stage2, kvm_guest_prepare_stage2, reclaim_pgtable_pag
 import type { KvmHypMemcache } from './memcache';
 import { pop_hyp_memcache, push_hyp_memcache } from './memcache';
 import { kvm_init_pvm_id_regs, pkvm_check_pvm_cpu_features } from './pvm-features';
+import { pvm_init_traps_hcr, pvm_init_traps_mdcr } from './pvm-traps';
 
 /** Handles start at HANDLE_OFFSET, for sanity checking and debugging. */
 export const HANDLE_OFFSET = 0x1000;
@@ -188,14 +189,19 @@ function init_pkvm_hyp_vcpu(hyp: Pkvm, vm: PkvmHypVm, va: bigint, host_vcpu: big
 }
 
 /**
- * pkvm_vcpu_init_traps(): a protected vCPU gets the restricted ID registers and its VM's features
- * are checked (-EINVAL). The trap configuration (pvm_init_traps_hcr/mdcr) and the system-register
- * emulation that answers the trapped ID-register reads are not modelled yet.
+ * pkvm_vcpu_init_traps(): a protected vCPU gets the restricted ID registers, its VM's features are
+ * checked (-EINVAL), and its HCR_EL2/MDCR_EL2 traps follow from those ID registers
+ * (pvm_init_traps_hcr/mdcr, pvm-traps.ts); the trapped accesses are answered by pvm-sys-regs.ts.
  */
 function pkvm_vcpu_init_traps(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
   if (!vcpu.vm.is_protected) return 0;
-  vcpu.id_regs = kvm_init_pvm_id_regs(hyp.idRegs);
-  return pkvm_check_pvm_cpu_features(vcpu.id_regs);
+  const id = kvm_init_pvm_id_regs(hyp.idRegs);
+  vcpu.id_regs = id;
+  const ret = pkvm_check_pvm_cpu_features(id);
+  if (ret) return ret;
+  vcpu.hcr_el2 = pvm_init_traps_hcr(vcpu.hcr_el2, id);
+  vcpu.mdcr_el2 = pvm_init_traps_mdcr(vcpu.mdcr_el2, id);
+  return 0;
 }
 
 /** __pkvm_init_vcpu(): build the EL2 copy of a vCPU in a host-donated page. */

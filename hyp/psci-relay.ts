@@ -17,8 +17,8 @@
  *   CPU_ON and CPU_SUSPEND included: NOT_SUPPORTED at EL2.
  * After a PSCI call x0 holds the result and x1..x3 are zeroed. Non-PSCI SMCs are not handled here.
  *
- * On this single-CPU board a CPU_ON of another CPU never reaches the firmware; bringing a second
- * CPU up through kvm_hyp_cpu_entry waits for the SMP board (issue 15 notes it as pending).
+ * On an SMP board the CPUs are those of the board; the target's EL2 entry and the host's entry on
+ * it are psci-smp.ts (kvm_hyp_cpu_entry, kvm_host_psci_cpu_entry).
  */
 import { PSCI_RET } from '../machine/psci';
 
@@ -55,7 +55,7 @@ export function is_psci_0_2_call(fn: bigint): boolean {
   return (fn >= FN(0) && fn <= FN(31)) || (fn >= FN64(0) && fn <= FN64(31));
 }
 
-export type PsciFirmware = (x: bigint[]) => { x0: bigint; action?: string };
+export type PsciFirmware = (x: bigint[]) => PsciRelayResult;
 
 /** Per-CPU boot and suspend arguments (struct psci_boot_args) and the CPUs pKVM knows. */
 export class HostPsciRelay {
@@ -81,7 +81,7 @@ export class HostPsciRelay {
   }
 }
 
-export interface PsciRelayResult { x0: bigint; action?: string }
+export interface PsciRelayResult { x0: bigint; action?: string; cpuOn?: { targetIndex: number } }
 
 const ret = (r: number): PsciRelayResult => ({ x0: BigInt.asUintN(64, BigInt(r)) });
 

@@ -12,6 +12,7 @@ import { Core, L, SR } from '../machine/core';
 import type { PkvmHypVcpu } from './hyp-vm';
 import { GuestStuck, stuckInfo } from '../machine/stuck';
 import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
+import { HCR_PVM_TRAPS } from './pvm-traps';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -147,7 +148,12 @@ export class WorldSwitch {
     fpsimdSave(c, this.hostFp);
     loadCpuContext(c, vcpu.ctxt);
     fpsimdRestore(c, vcpu.ctxt.fp_regs);
-    c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE)));
+    // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
+    // a non-protected one runs with the host's MDCR_EL2.
+    const prot = vcpu.vm.is_protected;
+    c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n))));
+    const hostMdcr = c.sysreg(SR.MDCR_EL2);
+    if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
     c.pstate = vcpu.ctxt.pstate;
@@ -190,6 +196,7 @@ export class WorldSwitch {
     saveCpuContext(c, vcpu.ctxt);
     fpsimdSave(c, vcpu.ctxt.fp_regs);
     fpsimdRestore(c, this.hostFp);
+    c.setSysreg(SR.MDCR_EL2, hostMdcr);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     this.running = null;

@@ -24,6 +24,7 @@ interface CoreExports {
   getPstate(): bigint;
   setPstate(v: bigint): void;
   getSysreg(idx: number): bigint;
+  idRegValue(idx: number): bigint;
   setSysreg(idx: number, v: bigint): void;
   getInsns(): bigint;
   bankSP(): void;
@@ -192,6 +193,8 @@ export class Core {
   get pstate(): bigint { return this.x.getPstate() & U64; }
   set pstate(v: bigint) { this.x.setPstate(BigInt.asIntN(64, v)); }
   sysreg(idx: number): bigint { return this.x.getSysreg(idx) & U64; }
+  /** The value MRS of identification register idx (MIDR_EL1..CCSIDR_EL1) returns. */
+  idReg(idx: number): bigint { return this.x.idRegValue(idx) & U64; }
   setSysreg(idx: number, v: bigint): void { this.x.setSysreg(idx, BigInt.asIntN(64, v)); }
   /** V<i> (128 bits) of the SIMD&FP register file. */
   getV(i: number): bigint {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Core } from '../../machine/core';
 import { Machine } from '../../machine/machine';
-import { handlePsci } from '../../machine/psci';
+import { boardFirmware } from '../../hyp/psci-smp';
 import { HostedEl2, handleHostTrap, HostKvm, HostMemory, type HostVm, ESR_EC, EC_HVC64, HOST_HCALLS, KVM_HOST_SMCCC_ID, asSigned } from './hyp-api';
 import { createHostDma, type HostIommu, type KvmIommu } from './hyp-api';
 import { SR } from '../../machine/core';
@@ -65,7 +65,7 @@ function a64World(s: Scenario): World {
     memBytes: s.machine.memBytes, smp: s.machine.smp,
     onHypExit: () => {
       const call = hostHvc(el2!);
-      const r = handleHostTrap(el2!, (x) => handlePsci(x));
+      const r = handleHostTrap(el2!, boardFirmware(el2!.core)); // the board's CPUs: secondaries come up through EL2
       if (call) traceHostHvc(el2!, call);
       return r;
     },

@@ -231,7 +231,10 @@ export const MODEL_HOST_HCALLS = [
   '__vgic_v3_init_lrs', '__vgic_v3_get_gic_config', '__pkvm_prot_finalize',
   '__kvm_adjust_pc', '__kvm_vcpu_run', '__kvm_flush_vm_context', '__kvm_tlb_flush_vmid_ipa',
   '__kvm_tlb_flush_vmid_ipa_nsh', '__kvm_tlb_flush_vmid', '__kvm_tlb_flush_vmid_range', '__kvm_flush_cpu_context',
-  '__kvm_timer_set_cntvoff', '__vgic_v3_save_aprs', '__vgic_v3_restore_vmcr_aprs',
+  '__kvm_timer_set_cntvoff',
+  '__tracing_load', '__tracing_unload', '__tracing_enable', '__tracing_swap_reader', '__tracing_update_clock',
+  '__tracing_reset', '__tracing_enable_event', '__tracing_write_event',
+  '__vgic_v3_save_aprs', '__vgic_v3_restore_vmcr_aprs', '__vgic_v5_save_apr', '__vgic_v5_restore_vmcr_apr',
   '__pkvm_host_share_hyp', '__pkvm_host_unshare_hyp', '__pkvm_host_donate_guest', '__pkvm_host_share_guest',
   '__pkvm_host_unshare_guest', '__pkvm_host_relax_perms_guest', '__pkvm_host_wrprotect_guest',
   '__pkvm_host_test_clear_young_guest', '__pkvm_host_mkyoung_guest', '__pkvm_reserve_vm', '__pkvm_unreserve_vm',
@@ -940,6 +943,12 @@ export class PkvmModel {
         return { x0: 0n, x1: x1in, warn: false };
       case '__pkvm_vcpu_put':
         this.vcpuPut();
+        return { x0: 0n, x1: x1in, warn: false };
+      /* A hyp without CONFIG_NVHE_EL2_TRACING: the int-returning calls say -ENODEV, the void ones nothing. */
+      case '__tracing_load': case '__tracing_enable': case '__tracing_swap_reader': case '__tracing_reset':
+      case '__tracing_enable_event':
+        return done({ ret: -ENODEV, warn: false });
+      case '__tracing_unload': case '__tracing_update_clock': case '__tracing_write_event':
         return { x0: 0n, x1: x1in, warn: false };
       case '__pkvm_host_iommu_free_domain': return done({ ret: this.iommuFreeDomain(h16(a(0))), warn: false });
       case '__pkvm_host_iommu_attach_dev':

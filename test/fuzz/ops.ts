@@ -191,7 +191,8 @@ const valArb = fc.bigInt({ min: 1n, max: (1n << 64n) - 1n });
  * Function numbers with no pKVM handler: __kvm_hyp_init, __pkvm_init and __vgic_v3_get_gic_config
  * (before __pkvm_prot_finalize: unavailable once pKVM is finalised) and numbers far past any table.
  */
-const badHcallArb = fc.constantFrom(0n, 1n, 6n, 0x1000n, 0xfff0n);
+/* Refused ids, and the tracing calls (17..24: -ENODEV or nothing from a hyp built without tracing). */
+const badHcallArb = fc.constantFrom(0n, 1n, 6n, 0x1000n, 0xfff0n, 17n, 18n, 19n, 20n, 21n, 22n, 23n, 24n);
 
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(4, fc.record({ t: fc.constant('share_hyp' as const), pfn: pfnArb, hint: fc.oneof(w(6, fc.constant(false)), w(1, fc.constant(true))) })),

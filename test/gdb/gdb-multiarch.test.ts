@@ -174,7 +174,7 @@ detach
     for (const t of ['a/vcpu0', 'a/vcpu1', 'b/vcpu0', 'b/vcpu3', 'c/vcpu2', 'd/vcpu1']) expect(out).toContain(t);
     // a/vcpu0 runs first; main of pguest-hello is reached by it
     expect(out).toMatch(/hit Breakpoint 1, 0x[0-9a-f]+ in main \(\)/);
-    expect(out).toMatch(/\$1 = 0x8008603b/); // HCR_GUEST_FLAGS: TSC VM AMO SWIO RW FMO IMO + TWI/TWE
+    expect(out).toMatch(/\$1 = 0x4000038803d603b/); // HCR_GUEST_FLAGS: TSC VM AMO SWIO RW FMO IMO + TWI/TWE, and a protected vCPU's pvm_init_traps_hcr() bits: TID1 TID3 TIDCP TACR TLOR TERR TEA TID5
     expect(out).toMatch(/\$2 = 0x1/);
     expect(out).toMatch(/\[Switching to thread 3 \(Thread 4\)\]/); // b/vcpu0 (a/vcpu0 is 2, a/vcpu1 3)
     expect(out).toMatch(/pc\s+0x40080000\s/); // b/vcpu0 has not run: its saved context
@@ -202,7 +202,7 @@ detach
     expect(await emu.done).toBe(0);
     expect(emu.out()).toMatch(/PASS a64-host-hcalls/);
     expect(out).toMatch(/\* 1\s+Thread 1 \(host: EL1, pc 0x40080000\)/);
-    expect(out).toMatch(/\$1 = 0xc6000013\n/); // the host's first hypercall: __pkvm_host_share_hyp (KVM_HOST_SMCCC_ID(19))
+    expect(out).toMatch(/\$1 = 0xc600001d\n/); // the host's first hypercall: __pkvm_host_share_hyp (KVM_HOST_SMCCC_ID(29))
     // smccc_hvc: mov x18, x4; hvc #0; stp x0, x1, [x18] — the HVC is one step: the hyp (TypeScript)
     // handles it and ERETs; there is no EL2 code to step into (a native --el2 image stops at its vector).
     expect(out).toMatch(/pc\s+0x40081468\s+0x40081468 <smccc_hvc\+8>/);

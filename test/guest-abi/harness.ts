@@ -79,7 +79,9 @@ export type Op =
   | { hvc: (bigint | number)[] } /* x0..x3; x0..x3 after the call are recorded */
   | { write: bigint; value: bigint; size?: 4 | 8 }
   | { read: bigint; size?: 4 | 8 } /* the value is recorded in x0 of the slot */
-  | { wfi: true };
+  | { wfi: true }
+  | { mrs: number } /* MRS x0, <sysreg> (a16-bit op0:op1:CRn:CRm:op2 field); x0 starts as 0xdead */
+  | { msr: number; value: bigint }; /* MSR <sysreg>, x0 */
 
 function mov64(a: Asm, rd: number, v: bigint): void {
   const u = U64(v);
@@ -139,6 +141,13 @@ export function buildGuest(ops: Op[], secondary?: Op[]): { bytes: Uint8Array; na
       mov64(a, 9, op.read);
       a.emit(movz(0, 0xdead), movz(1, 0), movz(2, 0), movz(3, 0));
       a.emit(ldr_imm(0, 9, 0, op.size === 4 ? 2 : 3));
+    } else if ('mrs' in op) {
+      a.emit(movz(0, 0xdead), movz(1, 0), movz(2, 0), movz(3, 0));
+      a.emit(mrs(0, op.mrs));
+    } else if ('msr' in op) {
+      mov64(a, 0, op.value);
+      a.emit(movz(1, 0), movz(2, 0), movz(3, 0));
+      a.emit(msr(op.msr, 0));
     } else {
       a.emit(WFI, movz(0, 0), movz(1, 0), movz(2, 0), movz(3, 0));
     }

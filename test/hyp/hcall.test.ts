@@ -3,25 +3,34 @@ import { describe, expect, it } from 'vitest';
 import { Host } from './harness';
 import {
   ARM_SMCCC_CALL_HINTS, HOST_HCALLS, KVM_HOST_SMCCC_FUNC, KVM_HOST_SMCCC_ID, __KVM_HOST_SMCCC_FUNC, asSigned,
+  __KVM_HOST_SMCCC_FUNC_PKVM_ONLY,
 } from '../../hyp/hypercalls';
 import { EINVAL, EPERM } from '../../hyp/page-state';
-import { HOST_VCPU_PC, HostVcpuView } from '../../hyp/host-abi';
+import { HOST_REQ_STATE_DIRTY, HOST_VCPU_PC, HOST_VCPU_REQ, HostVcpuView } from '../../hyp/host-abi';
 
 describe('host hypercall table', () => {
   it('is pinned to upstream kvm_asm.h order', () => {
-    expect(HOST_HCALLS.length).toBe(51); /* 41 upstream + the pKVM IOMMU calls appended (hyp/iommu) */
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize).toBe(7);
+    expect(HOST_HCALLS.length).toBe(61); /* 51 upstream + the pKVM IOMMU calls appended (hyp/iommu) */
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize).toBe(7); /* = __KVM_HOST_SMCCC_FUNC_MIN_PKVM */
     expect(__KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run).toBe(9);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp).toBe(19);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_donate_guest).toBe(21);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_init_vm).toBe(30);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_load).toBe(37);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_put).toBe(38);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_sync_state).toBe(39);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_tlb_flush_vmid).toBe(40);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_alloc_mgt_refill).toBe(41);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_iommu_iova_to_phys).toBe(50);
-    expect(KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp')).toBe(0xc600_0013n);
+    expect(__KVM_HOST_SMCCC_FUNC.__kvm_timer_set_cntvoff).toBe(16);
+    /* The tracing calls follow __kvm_timer_set_cntvoff, the GICv5 APR calls the GICv3 ones. */
+    expect(__KVM_HOST_SMCCC_FUNC.__tracing_load).toBe(17);
+    expect(__KVM_HOST_SMCCC_FUNC.__tracing_write_event).toBe(24);
+    expect(__KVM_HOST_SMCCC_FUNC.__vgic_v3_save_aprs).toBe(25);
+    expect(__KVM_HOST_SMCCC_FUNC.__vgic_v5_restore_vmcr_apr).toBe(28);
+    /* MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY) takes no slot: the pKVM band starts at 29. */
+    expect(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY).toBe(29);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp).toBe(29);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_donate_guest).toBe(31);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_init_vm).toBe(40);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_load).toBe(47);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_put).toBe(48);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_sync_state).toBe(49);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_tlb_flush_vmid).toBe(50);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_alloc_mgt_refill).toBe(51);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_iommu_iova_to_phys).toBe(60);
+    expect(KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp')).toBe(0xc600_001dn);
   });
 
   it('rejects unknown, empty and pre-initialisation ids with NOT_SUPPORTED', () => {
@@ -44,7 +53,7 @@ describe('host hypercall table', () => {
       host.hyp.handleHostHcall(frame);
       return asSigned(frame[0]!);
     };
-    expect(call('__pkvm_host_share_hyp')).toBe(-1); /* above __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM */
+    expect(call('__pkvm_host_share_hyp')).toBe(-1); /* at or above __KVM_HOST_SMCCC_FUNC_PKVM_ONLY */
     expect(call('__pkvm_reserve_vm')).toBe(-1);
     expect(call('__kvm_flush_vm_context')).toBe(0); /* common to nVHE and pKVM */
     expect(call('__pkvm_prot_finalize')).toBe(0);
@@ -108,5 +117,64 @@ describe('host hypercall table', () => {
     const vm = host.createVm(true);
     host.call('__pkvm_vcpu_load', BigInt(vm.handle) | 0x1_0000n, 0, 0);
     expect(host.hyp.loaded_hyp_vcpu[0]?.vm.handle).toBe(vm.handle);
+  });
+});
+
+describe('the common band added by the newest kvm_asm.h', () => {
+  const frameCall = (host: Host, name: Parameters<typeof KVM_HOST_SMCCC_FUNC>[0], x1: bigint): bigint[] => {
+    const frame = [KVM_HOST_SMCCC_FUNC(name), x1, 1n, 0n, 0n, 0n];
+    host.hyp.handleHostHcall(frame);
+    return frame;
+  };
+
+  it('tracing: a hyp built without CONFIG_NVHE_EL2_TRACING answers -ENODEV (int calls) or nothing (void calls)', () => {
+    for (const pkvm of [false, true]) {
+      /* Between MIN_PKVM and PKVM_ONLY: reachable before and after the key is flipped. */
+      const host = new Host({ protectedModeInitialized: pkvm });
+      for (const name of ['__tracing_load', '__tracing_enable', '__tracing_swap_reader', '__tracing_reset', '__tracing_enable_event'] as const) {
+        const f = frameCall(host, name, 0x4000_0000n);
+        expect(f[0]).toBe(0n);
+        expect(asSigned(f[1]!)).toBe(-19); /* -ENODEV, nvhe/trace.h's stubs */
+      }
+      for (const name of ['__tracing_unload', '__tracing_update_clock', '__tracing_write_event'] as const) {
+        const f = frameCall(host, name, 0x1234n);
+        expect(f[0]).toBe(0n);
+        expect(f[1]).toBe(0x1234n); /* void handler: x1 as the host left it */
+      }
+    }
+  });
+
+  it('__vgic_v5_*: GICv5 system registers are UNDEFINED at EL2 on this GICv3 CPU, so the hyp panics', () => {
+    const host = new Host();
+    expect(() => frameCall(host, '__vgic_v5_save_apr', 0x4000_0000n)).toThrow(/hyp_panic/);
+    expect(() => frameCall(host, '__vgic_v5_restore_vmcr_apr', 0x4000_0000n)).toThrow(/hyp_panic/);
+  });
+});
+
+describe('__pkvm_vcpu_put (upstream handle___pkvm_vcpu_put)', () => {
+  it('syncs a non-protected vCPU back to the host unless the host marked its copy dirty', () => {
+    const host = new Host();
+    const np = host.createVm(false);
+    const hv = new HostVcpuView(host.mem, np.vcpus[0]!);
+    host.call('__pkvm_vcpu_load', np.handle, 0, 0);
+    host.hyp.loaded_hyp_vcpu[0]!.ctxt.regs[5] = 0x5555n;
+    host.call('__pkvm_vcpu_put');
+    expect(hv.reg(5)).toBe(0x5555n); /* sync_hyp_vcpu_state() at put */
+    host.call('__pkvm_vcpu_load', np.handle, 0, 0);
+    host.hyp.loaded_hyp_vcpu[0]!.ctxt.regs[5] = 0x6666n;
+    hv.setReg(5, 0x7777n);
+    hv.setU64(HOST_VCPU_REQ, HOST_REQ_STATE_DIRTY); /* vcpu_set_flag(PKVM_HOST_STATE_DIRTY) */
+    host.call('__pkvm_vcpu_put');
+    expect(hv.reg(5)).toBe(0x7777n); /* the host's newer copy survives */
+  });
+
+  it('never syncs a protected vCPU', () => {
+    const host = new Host();
+    const p = host.createVm(true);
+    const hv = new HostVcpuView(host.mem, p.vcpus[0]!);
+    host.call('__pkvm_vcpu_load', p.handle, 0, 0);
+    host.hyp.loaded_hyp_vcpu[0]!.ctxt.regs[5] = 0x5ec2e7n;
+    host.call('__pkvm_vcpu_put');
+    expect(hv.reg(5)).toBe(0n);
   });
 });
