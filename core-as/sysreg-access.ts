@@ -9,9 +9,7 @@ import {
   setPstateMisc,
 } from './state';
 import { routeEL1, takeSimple, undefinedInstruction } from './exception';
-import { pc, HCR_RW, hcr } from './state';
-
-const HCR_TID3: u64 = 1 << 18;
+import { pc, HCR_RW } from './state';
 import { getX, setX } from './alu';
 import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
@@ -52,10 +50,6 @@ function checkAccess(idx: u32, key: u32, rt: u32, isRead: bool): bool {
   }
   if (hcrTrapsSysreg(idx, key, isRead)) { trapSysreg(2, key, rt, isRead); return false; }
   if (idx == S.SP_EL0 && curEL > 0 && getSPSel() == 0) { undefinedInstruction(); return false; }
-  // HCR_EL2.TID3: EL1 reads of the ID group 3 registers (op0 3, op1 0, CRn 0, CRm 1..7) trap to EL2.
-  if (curEL == 1 && isRead && (key >> 7) == 0b11_000_0000 && ((key >> 3) & 15) != 0 && (hcr() & HCR_TID3) != 0) {
-    trapSysreg(2, key, rt, isRead); return false;
-  }
   if (idx == S.CNTFRQ_EL0 && !isRead && curEL == 0) { undefinedInstruction(); return false; }
   return true;
 }
