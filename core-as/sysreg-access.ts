@@ -15,6 +15,7 @@ import { tlbFlushAll } from './tlb';
 import { contextChanged } from './context';
 import { CNTFRQ_HZ } from './timer';
 import { trapSysreg } from './sysreg-trap';
+import { noteSysreg } from './stats/undef-stats';
 import { HCR_TDZ_BIT, hcrTrapsImpDef, hcrTrapsSys, hcrTrapsSysreg } from './hcr-traps';
 import { PMU_FIRST, PMU_LAST } from './pmu/pmu-regs';
 import { pmuMrs, pmuMsr } from './pmu/pmu-access';
@@ -88,7 +89,7 @@ function idValue(idx: u32): u64 {
 /** The IMPLEMENTATION DEFINED register space: a trap to EL2 by HCR_EL2.TIDCP, else UNDEFINED. */
 function impDefAccess(key: u32, rt: u32, isRead: bool): bool {
   if (hcrTrapsImpDef()) trapSysreg(2, key, rt, isRead);
-  else undefinedInstruction();
+  else { noteSysreg(key, isRead, pc); undefinedInstruction(); } // --stats: an unimplemented register
   return false;
 }
 

@@ -40,7 +40,7 @@ describe('--stats', () => {
       0x20: 0xd50871ff, // sys #0, C7, C1, #7: no such cache operation
       0x24: 0xd5088fff, // sys #0, C8, C15, #7: no such TLBI (UNDEFINED when it executes)
       0x28: 0xd538f200, // mrs x0, S3_0_C15_C2_0 again
-      0x2c: 0xd53900e0, // mrs x0, AIDR_EL1 (S3_1_C0_C0_7): not implemented
+      0x2c: 0xd5385300, // mrs x0, ERRIDR_EL1 (S3_0_C5_C3_0): no RAS extension here
       ...POWEROFF(0x30),
       ...SKIP,
     });
@@ -56,7 +56,7 @@ describe('--stats', () => {
       `unimplemented system register MSR S3_1_C15_C2_0: 1 time, first at pc 0x${(BASE + 0x1c).toString(16)} (EL1)`,
       `unimplemented system register SYS S1_0_C7_C1_7: 1 time, first at pc 0x${(BASE + 0x20).toString(16)} (EL1)`,
       `unimplemented system register SYS S1_0_C8_C15_7: 1 time, first at pc 0x${(BASE + 0x24).toString(16)} (EL1)`,
-      `unimplemented system register MRS S3_1_C0_C0_7 (AIDR_EL1): 1 time, first at pc 0x${(BASE + 0x2c).toString(16)} (EL1)`,
+      `unimplemented system register MRS S3_0_C5_C3_0 (ERRIDR_EL1): 1 time, first at pc 0x${(BASE + 0x2c).toString(16)} (EL1)`,
     ]);
     // Each of the 9 UNDEFINED instructions is an exception with EC 0 (unknown reason).
     expect(lines).toContain('exceptions taken: 9 unknown reason (EC 0x0)');
