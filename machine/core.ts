@@ -5,10 +5,11 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { L, SR } from './core-constants';
 import { UserError } from './errors';
+import { Jit, type JitCoreExports, type JitStats } from './jit/jit';
 
 export { L, SR };
 
-interface CoreExports {
+interface CoreExports extends JitCoreExports {
   memory: WebAssembly.Memory;
   init(ramBytes: number, config: number): number;
   reset(el: number, entry: bigint): void;
@@ -82,6 +83,8 @@ export interface CoreConfig {
   cpus?: number;
   /** Instructions per CPU turn of the round-robin scheduler (core-as/smp/sched.ts); 0: default. */
   quantum?: number;
+  /** The compiled tier (machine/jit/): hot blocks compiled to WebAssembly. Default: Core.jitDefault. */
+  jit?: boolean;
 }
 
 export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
@@ -117,7 +120,8 @@ export class Core {
     if (!Number.isInteger(ramBytes) || ramBytes < 0x10_0000 || ramBytes > 0xf000_0000 || ramBytes % 4096 !== 0) {
       throw new UserError(`RAM size ${ramBytes} bytes is out of range (1 MiB to 3.75 GiB, 4 KiB multiple)`);
     }
-    const inst = new WebAssembly.Instance(coreModule(), { env: { abort: coreAbort, trace: () => {}, seed: () => 0 } });
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 }); // the core's, grown by the JIT
+    const inst = new WebAssembly.Instance(coreModule(), { env: { abort: coreAbort, trace: () => {}, seed: () => 0, table } });
     this.x = inst.exports as unknown as CoreExports;
     this.ramSize = ramBytes;
     this.ramEnd = this.ramBase + BigInt(ramBytes);
@@ -126,7 +130,18 @@ export class Core {
     if (!Number.isInteger(cpus) || cpus < 1 || cpus > 8) throw new UserError(`--smp ${cpus}: the board has 1 to 8 CPUs`);
     if (cpus !== 1 || config.quantum) this.x.smpConfigure(cpus, config.quantum ?? 0);
     this.views();
+    this.jit = (config.jit ?? Core.jitDefault) ? new Jit(this.x, table) : null;
   }
+
+  /**
+   * Whether cores get the compiled tier unless their config says otherwise (the CLI's --no-jit
+   * clears it; so does PKVM_EMU_JIT=0 in the environment, for running whole suites in tier 0).
+   */
+  static jitDefault = typeof process === 'undefined' || process.env.PKVM_EMU_JIT !== '0';
+  /** The compiled tier of this core, or null when it runs the interpreter alone. */
+  readonly jit: Jit | null;
+  /** Compiled-tier counters (null with the JIT off). */
+  jitStats(): JitStats | null { return this.jit ? this.jit.readStats() : null; }
 
   private views(): void {
     const b = this.x.memory.buffer;
@@ -169,8 +184,16 @@ export class Core {
   }
 
   runRaw(budget: number): ExitReason {
-    const r = this.x.run(Math.max(0, Math.min(budget, 0x7fff_ffff)));
-    return EXIT_NAMES[r] ?? 'bad-state';
+    let b = Math.max(0, Math.min(budget, 0x7fff_ffff));
+    for (;;) {
+      const before = this.jit ? this.x.getInsns() : 0n;
+      const r = this.x.run(b);
+      if (!this.jit) return EXIT_NAMES[r] ?? 'bad-state';
+      this.jit.compileQueued(); // EXIT_JIT asks for it; any other exit may leave blocks queued too
+      if (r !== L.EXIT_JIT) return EXIT_NAMES[r] ?? 'bad-state';
+      b -= Number(this.x.getInsns() - before);
+      if (b <= 0) return 'budget';
+    }
   }
 
   getX(i: number): bigint { return this.x.getX(i) & U64; }
