@@ -30,8 +30,12 @@ let patience: i32 = 0;
 export function jitSetEnabled(on: bool): void { jitEnabled = on; }
 export function jitSetNested(on: bool, floor: i32): void { jitNested = on; jitFloor = floor; }
 
-/** Ends a block: branches and exception-generating instructions (and UNDEFINED encodings). */
-@inline function terminates(op: u32): bool { return op == 1 || (op >= 30 && op <= 47); }
+/**
+ * Ends a block: unconditional branches, exception-generating instructions, ERET and UNDEFINED
+ * encodings. A conditional branch (B.cond, CBZ/CBNZ, TBZ/TBNZ: ops 32..38) does not: the block is a
+ * superblock that leaves at it when the branch is taken.
+ */
+@inline function terminates(op: u32): bool { return op == 1 || (op >= 30 && op <= 47 && (op < 32 || op > 38)); }
 
 /** A block can start at decode entry e (pc p). True when it ran compiled or the loop must exit. */
 export function jitBlockStart(e: u32, p: u64): bool {
@@ -44,7 +48,7 @@ export function jitBlockStart(e: u32, p: u64): bool {
     const r0 = remaining;
     const ib = irqBreakLeft;
     jitEntryEpoch = jitEpoch;
-    call_indirect<void>(lo, p);
+    call_indirect<void>(lo, p, e);
     const left = (exitReason != 0 ? savedRemaining : remaining) + (irqBreakLeft - ib);
     store<u64>(JIT_PARAMS + JP_INSNS_JIT, load<u64>(JIT_PARAMS + JP_INSNS_JIT) + <u64>(r0 - left));
     store<u64>(JIT_PARAMS + JP_ENTERS, load<u64>(JIT_PARAMS + JP_ENTERS) + 1);

@@ -22,6 +22,7 @@ export const JP_MAX_LEN: u32 = 16; // u32 longest block (instructions)
 export const JP_INSNS_JIT: u32 = 32; // u64 instructions retired inside compiled blocks
 export const JP_ENTERS: u32 = 40; // u64 compiled blocks entered
 export const JP_INVALIDATIONS: u32 = 48; // u64 slots whose blocks were dropped (code written, slot reused)
+export const JP_STEPS: u32 = 56; // u64 instructions compiled blocks ran through jitStep (the interpreter)
 export const JIT_QUEUE: u32 = JIT_BASE + 0x0080_2000; // u32 count, then JIT_QUEUE_CAP x (u32 entry, u32 len)
 export const JIT_QUEUE_CAP: u32 = 4096;
 

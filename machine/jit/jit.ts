@@ -17,7 +17,7 @@ export interface JitCoreExports {
   jitReject(entry: number, never: number): void;
   jitQueueClear(): void;
   jitFlush(): void;
-  jitStep: (...a: never[]) => unknown;
+  jitExec: (...a: never[]) => unknown;
   jitBranchMisaligned: (...a: never[]) => unknown;
   jitPc: WebAssembly.Global;
   jitNzcv: WebAssembly.Global;
@@ -44,6 +44,8 @@ export interface JitStats {
   blocksEntered: bigint;
   /** Times compiled code was dropped (code written, decode slot reused). */
   invalidations: bigint;
+  /** Instructions compiled blocks handed to the interpreter one at a time (jitStep). */
+  steps: bigint;
 }
 
 export interface JitOptions {
@@ -54,8 +56,8 @@ export interface JitOptions {
 }
 
 const TYPES = [
-  { params: [I64], results: [] }, // 0: a block (entry PC)
-  { params: [I64, I32], results: [I32] }, // 1: jitStep
+  { params: [I64, I32], results: [] }, // 0: a block (entry PC, its decode entry)
+  { params: [I32, I64, I32], results: [I32] }, // 1: jitExec
   { params: [], results: [] }, // 2: jitBranchMisaligned
 ];
 const IMPORTS: Import[] = [
@@ -66,6 +68,7 @@ const IMPORTS: Import[] = [
   { module: 'c', name: 'nzcv', kind: 'global', type: I32, mutable: true },
   { module: 'c', name: 'rem', kind: 'global', type: I32, mutable: true },
   { module: 'c', name: 'tlb', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'table', kind: 'table', min: 1 },
 ];
 /** Table slots used before everything is dropped and the slots are reused. */
 const TABLE_CAP = 1 << 16;
@@ -73,7 +76,7 @@ const TABLE_CAP = 1 << 16;
 export class Jit {
   readonly stats: JitStats = {
     blocksCompiled: 0, blocksRejected: 0, modules: 0, compileMs: 0, engineMs: 0, bytes: 0,
-    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n,
+    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n,
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
@@ -82,8 +85,8 @@ export class Jit {
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
       c: {
-        step: x.jitStep, mis: x.jitBranchMisaligned, memory: x.memory,
-        pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb,
+        step: x.jitExec, mis: x.jitBranchMisaligned, memory: x.memory,
+        pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };
     this.firstSlot = table.length;
@@ -101,6 +104,7 @@ export class Jit {
     this.stats.insnsCompiled = dv.getBigUint64(J.JIT_PARAMS + J.JP_INSNS_JIT, true);
     this.stats.blocksEntered = dv.getBigUint64(J.JIT_PARAMS + J.JP_ENTERS, true);
     this.stats.invalidations = dv.getBigUint64(J.JIT_PARAMS + J.JP_INVALIDATIONS, true);
+    this.stats.steps = dv.getBigUint64(J.JIT_PARAMS + J.JP_STEPS, true);
     return { ...this.stats };
   }
 
@@ -132,7 +136,7 @@ export class Jit {
         if (d.op === 0) { ok = false; break; } // rewritten since it was queued: count again
         ops.push(d);
       }
-      const t = ok ? translateBlock(ops) : null;
+      const t = ok ? translateBlock(ops, blk.entry & 1023) : null;
       if (!t) { this.x.jitReject(blk.entry, ok ? 1 : 0); this.stats.blocksRejected++; continue; }
       funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}` });
       kept.push(blk);
@@ -164,6 +168,6 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
   return [
     `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.blocksRejected} left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
-    `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries, ${s.invalidations} invalidations`,
+    `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
   ];
 }

@@ -15,7 +15,7 @@
 //     while the budget left covers one more full pass.
 // The block never compares its PC with a constant: every PC-relative value is the entry PC plus an
 // offset, so the same code serves every virtual address the physical page is mapped at.
-import { L, O } from '../core-constants';
+import { J, L, O } from '../core-constants';
 import { Body, I32, I64, Op } from './wasm-encoder';
 
 export interface DecodedOp { op: number; rd: number; rn: number; rm: number; ra: number; p1: number; p2: number; imm: bigint }
@@ -28,15 +28,18 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 // Imports of every compiled module (machine/jit/compiler.ts builds the import object in this order).
-export const F_STEP = 0; // jitStep(pc: i64, rem: i32): i32
+export const F_STEP = 0; // jitExec(entry: i32, pc: i64, rem: i32): i32 (core-as/jit/jit-step.ts)
 export const F_MISALIGNED = 1; // jitBranchMisaligned(): void
 export const G_PC = 0, G_NZCV = 1, G_REM = 2, G_TLB = 3;
+/** Type index of a block function, (pc: i64, entry: i32) → (). */
+export const TYPE_BLOCK = 0;
 
-// Locals: 0 = the entry PC; 1 + slot = register slot (0..33); then temporaries.
-const PC = 0;
-const R = (slot: number): number => 1 + slot;
-const T0 = 35, T1 = 36, T2 = 37, T3 = 38, FA = 39, FB = 40, FR = 41; // i64
-const NZ = 42, REM = 43, I0 = 44, I1 = 45, I2 = 46; // i32
+// Locals: 0 = the entry PC, 1 = the entry's decode entry address; 2 + slot = register slot
+// (0..33); then temporaries.
+const PC = 0, E = 1;
+const R = (slot: number): number => 2 + slot;
+const T0 = 36, T1 = 37, T2 = 38, T3 = 39, FA = 40, FB = 41, FR = 42; // i64
+const NZ = 43, REM = 44, I0 = 45, I1 = 46, I2 = 47; // i32
 export const LOCALS: [number, number][] = [[41, I64], [5, I32]];
 
 // Fast TLB (core-as/tlb.ts): 256 entries of 32 bytes per mmu index; read tag +0, write tag +8,
@@ -81,19 +84,36 @@ class Translator {
   inline = 0;
   fallback = 0;
   k = 0; // index of the instruction being translated
+  /** Register slots whose local holds the slot's value (loaded, or written by the block). */
+  loaded = new Set<number>();
+  /** Register slots the block may have written so far (stored at every exit and helper call). */
+  dirty = new Set<number>();
+  /** The block loops (a branch back to its start): every slot is loaded at entry, all written ones are dirty. */
+  isLoop = false;
 
-  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>) {}
+  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
 
   // --- registers ---
   rget(slot: number): void {
     if (slot === L.REG_ZR) { this.b.i64(0); return; }
     this.used.add(slot);
+    if (!this.loaded.has(slot) && this.allUsed.size > 0) throw new Error(`jit: x${slot} read before it is loaded`);
     this.b.get(R(slot));
+  }
+  /** Loads (at the top level of the block's code) every register field of `d` not loaded yet. */
+  preload(d: DecodedOp): void {
+    if (this.isLoop) return;
+    for (const s of [d.rd, d.rn, d.rm, d.ra]) {
+      if (s === L.REG_ZR || s === L.REG_DISCARD || s > L.REG_DISCARD || this.loaded.has(s)) continue;
+      if (this.allUsed.size > 0 && !this.allUsed.has(s)) continue;
+      this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
+      this.loaded.add(s);
+    }
   }
   /** Value (i64) on the stack → register slot. */
   rset(slot: number): void {
     if (slot === L.REG_ZR || slot === L.REG_DISCARD) { this.b.op(Op.drop); return; }
-    this.used.add(slot); this.written.add(slot);
+    this.used.add(slot); this.written.add(slot); this.dirty.add(slot); this.loaded.add(slot);
     this.b.set(R(slot));
   }
   wget(slot: number): void { this.rget(slot); this.b.op(Op.i32_wrap_i64); }
@@ -102,10 +122,22 @@ class Translator {
   pcAt(k = this.k): void { this.b.get(PC); if (k !== 0) this.b.i64(4 * k).op(Op.i64_add); }
 
   storeRegs(): void {
-    for (const s of this.allWritten) this.b.i32(0).get(R(s)).mem(Op.i64_store, 3, L.CPU_BASE + s * 8);
+    for (const s of (this.isLoop ? this.allWritten : this.dirty)) this.b.i32(0).get(R(s)).mem(Op.i64_store, 3, L.CPU_BASE + s * 8);
   }
-  loadRegs(): void {
+  loadAll(): void {
     for (const s of this.allUsed) this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
+  }
+  /**
+   * After jitStep ran instruction k: reload the slots it can have written — its register fields
+   * (and the next slot: CASP writes a pair) and SP (MSR SPSel switches the SP slot).
+   */
+  loadRegs(): void {
+    const d = this.ops[this.k];
+    const set = new Set<number>([d.rd, d.rn, d.rm, d.ra, d.rd + 1, d.rm + 1, d.ra + 1, L.REG_SP]);
+    for (const s of set) {
+      if (!this.loaded.has(s) || s === L.REG_ZR || s === L.REG_DISCARD) continue;
+      this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
+    }
   }
 
   // --- flags ---
@@ -194,20 +226,42 @@ class Translator {
   }
 
   // --- leaving the block ---
-  /** Normal exit after `executed` instructions with the next PC on the stack (i64). */
-  exitWithPcOnStack(executed: number): void {
+  /**
+   * Normal exit after `executed` instructions with the next PC on the stack (i64). `target` is the
+   * index within the page of the next instruction when known at compile time, 'dyn' when the next
+   * PC is in T0 (an indirect branch), null when it is on another page. When the next instruction
+   * starts a compiled block on the same page whose length fits in the budget left, the block goes
+   * straight on into it (a tail call through the core's table): same page, so same fetch page and
+   * translation; nothing that could end the interpreter loop happened (that only comes out of a
+   * helper, which returns instead), so the interpreter would enter that block too.
+   */
+  exitWithPcOnStack(executed: number, target: number | 'dyn' | null): void {
     const b = this.b;
     b.gset(G_PC);
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
     b.get(REM).i32(executed).op(Op.i32_sub).gset(G_REM);
-    b.op(Op.return);
+    if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) { b.op(Op.return); return; }
+    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2; // map entry (8 bytes) of decode entry e (16 bytes): e / 2 + bias
+    if (target === 'dyn') {
+      // same page and aligned, else return
+      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn | 3n).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(I0);
+    } else {
+      b.get(E); if (target !== this.start) b.i32((target - this.start) * 16).op(Op.i32_add); b.set(I0);
+    }
+    b.get(I0).i32(1).op(Op.i32_shr_u).i32(mapBias).op(Op.i32_add).tee(I2).mem(Op.i32_load, 2, 4).tee(I1);
+    b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    b.gget(G_REM).get(I1).op(Op.i32_lt_s).begin(Op.if).op(Op.return).end();
+    b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
+    b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
   }
   /** Stores everything jitStep can see; pushes its arguments and calls it for instruction k. */
   callStep(): void {
     const b = this.b;
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
+    b.get(E); if (this.k !== 0) b.i32(16 * this.k).op(Op.i32_add);
     this.pcAt();
     b.get(REM); if (this.k !== 0) b.i32(this.k).op(Op.i32_sub);
     b.call(F_STEP);
@@ -345,6 +399,7 @@ class Translator {
   // --- one instruction ---
   insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
     this.k = k;
+    this.preload(d);
     const b = this.b;
     const { op, rd, rn, rm, ra, p1, p2, imm } = d;
     const imm32 = Number(imm & M32) | 0;
@@ -584,7 +639,7 @@ class Translator {
         this.pcAt(); b.i64(imm).op(Op.i64_add).set(T0); this.ldst(p1, rd, -1, null); return;
       case O.OP_LDP: case O.OP_STP: this.pair(op, p1, rd, ra, rn, p2, imm); return;
     }
-    if (last) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
+    if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
     this.fallbackOp();
   }
 
@@ -598,15 +653,16 @@ class Translator {
     /** Taken branch: loop when it goes back to the block start and the budget covers a pass. */
     const taken = (): void => {
       if (toSelf) {
-        b.get(REM).i32(2 * n).op(Op.i32_ge_s).begin(Op.if);
+        // one more pass of up to n instructions fits in the budget left after this one
+        b.get(REM).i32(n + executed).op(Op.i32_ge_s).begin(Op.if);
         const saved = this.flags;
         if (!deadFlagsAtHead) this.materialize();
-        b.get(REM).i32(n).op(Op.i32_sub).set(REM).br(2); // if, (cond if), loop → depth counted by caller
+        b.get(REM).i32(executed).op(Op.i32_sub).set(REM).br(2); // if, (cond if | block), loop
         this.flags = saved;
         b.end();
       }
       this.pcAt(); b.i64(offset).op(Op.i64_add);
-      this.exitWithPcOnStack(executed);
+      this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n));
     };
     const condBranch = (pushCond: () => void): void => {
       this.inline++;
@@ -616,7 +672,8 @@ class Translator {
       taken();
       this.flags = saved;
       b.end();
-      this.pcAt(k + 1); this.exitWithPcOnStack(executed);
+      if (k === n - 1) { this.pcAt(k + 1); this.exitWithPcOnStack(executed, this.start + k + 1); }
+      // else: a side exit of a superblock; the block goes on with the next instruction
     };
     switch (op) {
       case O.OP_B:
@@ -624,7 +681,7 @@ class Translator {
         this.inline++;
         if (toSelf) { b.begin(Op.block); taken(); b.end(); return; }
         taken(); return;
-      case O.OP_BL: this.inline++; this.pcAt(k + 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed); return;
+      case O.OP_BL: this.inline++; this.pcAt(k + 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n)); return;
       case O.OP_BCOND: condBranch(() => this.cond(p1)); return;
       case O.OP_CBZ64: condBranch(() => { this.rget(rn); b.op(Op.i64_eqz); }); return;
       case O.OP_CBNZ64: condBranch(() => { this.rget(rn); b.i64(0).op(Op.i64_ne); }); return;
@@ -637,7 +694,7 @@ class Translator {
         this.rget(rn); b.set(T0);
         if (op === O.OP_BLR) { this.pcAt(k + 1); this.rset(30); }
         b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).call(F_MISALIGNED).end();
-        b.get(T0); this.exitWithPcOnStack(executed);
+        b.get(T0); this.exitWithPcOnStack(executed, 'dyn');
         return;
       }
     }
@@ -649,8 +706,8 @@ class Translator {
  * Register slots read or written by the inline translation of the block (every one of them is a
  * local loaded at entry, so a local always equals its slot after a reload).
  */
-function firstPass(ops: DecodedOp[], selfLoop: boolean, dead: boolean): Translator {
-  const t = new Translator(ops, new Set(), new Set());
+function firstPass(ops: DecodedOp[], selfLoop: boolean, dead: boolean, start: number): Translator {
+  const t = new Translator(ops, new Set(), new Set(), start);
   ops.forEach((d, k) => t.insn(d, k, k === ops.length - 1, selfLoop, dead, ops.length));
   return t;
 }
@@ -669,25 +726,30 @@ function flagsDeadAtHead(ops: DecodedOp[]): boolean {
  * Translates a block; null when it is not worth compiling (most of it would run through jitStep,
  * which is slower than the interpreter alone).
  */
-export function translateBlock(ops: DecodedOp[]): Translation | null {
+export function translateBlock(ops: DecodedOp[], start: number): Translation | null {
   const n = ops.length;
-  const lastOp = ops[n - 1].op;
-  const branchBack = (lastOp === O.OP_B || lastOp === O.OP_BCOND || (lastOp >= O.OP_CBZ64 && lastOp <= O.OP_TBNZ)) &&
-    BigInt.asIntN(64, ops[n - 1].imm) === BigInt(-4 * (n - 1)) && n > 1;
+  // A branch (the last instruction, or a conditional one inside: the block is a superblock whose
+  // conditional branches are side exits) back to the block's first instruction makes it a loop.
+  const branchBack = n > 1 && ops.some((d, k) => k > 0 && (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) &&
+    BigInt.asIntN(64, d.imm) === BigInt(-4 * k));
   const dead = branchBack && flagsDeadAtHead(ops);
-  const pre = firstPass(ops, branchBack, dead);
+  const pre = firstPass(ops, branchBack, dead, start);
   if (pre.inline * 2 < n) return null;
-  const t = new Translator(ops, pre.used, pre.written);
+  const t = new Translator(ops, pre.used, pre.written, start);
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
-  t.loadRegs();
+  if (branchBack) {
+    t.isLoop = true;
+    t.loadAll();
+    for (const s of pre.used) t.loaded.add(s);
+  }
   if (branchBack) b.begin(Op.loop);
   ops.forEach((d, k) => t.insn(d, k, k === n - 1, branchBack, dead, n));
   if (branchBack) b.end();
   // Reached only when the block ran to its end without a terminating instruction (page end, length cap).
   const last = ops[n - 1];
   if (!(last.op === 1 || (last.op >= O.OP_B && last.op <= O.OP_HLT))) {
-    t.pcAt(n); t.exitWithPcOnStack(n);
+    t.pcAt(n); t.exitWithPcOnStack(n, start + n);
   }
   return { body: b, inline: t.inline, fallback: t.fallback };
 }

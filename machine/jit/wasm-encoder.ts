@@ -81,7 +81,8 @@ export interface FuncType { params: number[]; results: number[] }
 export type Import =
   | { module: string; name: string; kind: 'func'; type: number }
   | { module: string; name: string; kind: 'memory'; min: number }
-  | { module: string; name: string; kind: 'global'; type: number; mutable: boolean };
+  | { module: string; name: string; kind: 'global'; type: number; mutable: boolean }
+  | { module: string; name: string; kind: 'table'; min: number };
 export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string }
 
 function section(out: number[], id: number, payload: number[]): void {
@@ -112,6 +113,7 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
     name(s, im.module); name(s, im.name);
     if (im.kind === 'func') { s.push(0x00); uleb(s, im.type); }
     else if (im.kind === 'memory') { s.push(0x02, 0x00); uleb(s, im.min); }
+    else if (im.kind === 'table') { s.push(0x01, 0x70, 0x00); uleb(s, im.min); }
     else { s.push(0x03, im.type, im.mutable ? 1 : 0); }
   }
   section(out, 2, s);
