@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { L, SR } from './core-constants';
 import { UserError } from './errors';
-import { Jit, type JitCoreExports, type JitStats } from './jit/jit';
+import { Jit, type JitCoreExports, type JitOptions, type JitStats } from './jit/jit';
 
 export { L, SR };
 
@@ -83,8 +83,8 @@ export interface CoreConfig {
   cpus?: number;
   /** Instructions per CPU turn of the round-robin scheduler (core-as/smp/sched.ts); 0: default. */
   quantum?: number;
-  /** The compiled tier (machine/jit/): hot blocks compiled to WebAssembly. Default: Core.jitDefault. */
-  jit?: boolean;
+  /** The compiled tier (machine/jit/): hot blocks compiled to WebAssembly (options: thresholds). Default: Core.jitDefault. */
+  jit?: boolean | JitOptions;
 }
 
 export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
@@ -130,7 +130,8 @@ export class Core {
     if (!Number.isInteger(cpus) || cpus < 1 || cpus > 8) throw new UserError(`--smp ${cpus}: the board has 1 to 8 CPUs`);
     if (cpus !== 1 || config.quantum) this.x.smpConfigure(cpus, config.quantum ?? 0);
     this.views();
-    this.jit = (config.jit ?? Core.jitDefault) ? new Jit(this.x, table) : null;
+    const jit = config.jit ?? Core.jitDefault;
+    this.jit = jit ? new Jit(this.x, table, typeof jit === 'object' ? jit : {}) : null;
   }
 
   /**
