@@ -1,4 +1,5 @@
 // `pkvm-emu boot IMAGE`: boots an ELF (or raw) image on the virt board, UART to stdout.
+import { jitStatsLines } from '../machine/jit/jit';
 import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { StdinConsole, runWithConsole } from '../machine/stdin-console';
@@ -8,7 +9,7 @@ import { parseGdbPort, startGdb } from './gdb/attach';
 import { machineTarget } from '../machine/gdb/target';
 import { BootObserver } from './trace/boot-observer';
 
-export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string }
+export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string; jit?: boolean }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -38,7 +39,7 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   if (flags.cpu !== undefined && flags.cpu !== 'max' && flags.cpu !== 'int') throw new UserError(`--cpu: expected max or int, got '${flags.cpu}'`);
   const m = new Machine({
     cpu: flags.cpu as 'max' | 'int' | undefined,
-    memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
+    memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false, jit: flags.jit === false ? false : undefined,
     onUart: (b) => { pending.push(b); if (b === 10 || pending.length >= 4096) flush(); },
     onSemihostOutput: (d, stream) => { flush(); writeSync(stream === 'stdout' ? 1 : 2, d); },
   });
@@ -62,6 +63,7 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   if (flags.stats) {
     const mips = r.wallMs > 0 ? Number(r.insns) / r.wallMs / 1000 : 0;
     process.stderr.write(`instructions: ${r.insns}\nwall time: ${(r.wallMs / 1000).toFixed(3)} s\nMIPS: ${mips.toFixed(1)}\n`);
+    for (const l of jitStatsLines(m.core.jitStats(), r.insns, r.wallMs)) process.stderr.write(`${l}\n`);
   }
   const stop = obs.stopError(m, r, limit);
   if (stop) throw stop;
