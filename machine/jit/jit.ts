@@ -51,8 +51,10 @@ export interface JitStats {
 export interface JitOptions {
   /** Executions of a block start before it is queued (default 32). */
   hot?: number;
-  /** Queued blocks that make the core stop to compile them (default 16). */
+  /** Queued blocks that make the core stop to compile them (default 32). */
   batch?: number;
+  /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
+  patience?: number;
 }
 
 const TYPES = [
@@ -93,8 +95,8 @@ export class Jit {
     this.nextSlot = this.firstSlot;
     const dv = new DataView(x.memory.buffer);
     dv.setUint32(J.JIT_PARAMS + J.JP_HOT, opts.hot ?? 32, true);
-    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? 16, true);
-    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, 1000, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? 32, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? 4000, true);
     x.jitEnable(1);
   }
 

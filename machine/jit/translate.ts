@@ -97,7 +97,7 @@ class Translator {
   rget(slot: number): void {
     if (slot === L.REG_ZR) { this.b.i64(0); return; }
     this.used.add(slot);
-    if (!this.loaded.has(slot) && this.allUsed.size > 0) throw new Error(`jit: x${slot} read before it is loaded`);
+    if (!this.loaded.has(slot)) throw new Error(`jit: x${slot} read before it is loaded`);
     this.b.get(R(slot));
   }
   /** Loads (at the top level of the block's code) every register field of `d` not loaded yet. */
@@ -105,7 +105,6 @@ class Translator {
     if (this.isLoop) return;
     for (const s of [d.rd, d.rn, d.rm, d.ra]) {
       if (s === L.REG_ZR || s === L.REG_DISCARD || s > L.REG_DISCARD || this.loaded.has(s)) continue;
-      if (this.allUsed.size > 0 && !this.allUsed.has(s)) continue;
       this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
       this.loaded.add(s);
     }
@@ -702,14 +701,24 @@ class Translator {
   }
 }
 
-/**
- * Register slots read or written by the inline translation of the block (every one of them is a
- * local loaded at entry, so a local always equals its slot after a reload).
- */
-function firstPass(ops: DecodedOp[], selfLoop: boolean, dead: boolean, start: number): Translator {
-  const t = new Translator(ops, new Set(), new Set(), start);
-  ops.forEach((d, k) => t.insn(d, k, k === ops.length - 1, selfLoop, dead, ops.length));
-  return t;
+/** Register slots the block's ops name (read or written; BL/BLR write x30): an over-approximation. */
+function slotsOf(ops: DecodedOp[]): Set<number> {
+  const set = new Set<number>();
+  for (const d of ops) {
+    for (const s of [d.rd, d.rn, d.rm, d.ra]) if (s <= L.REG_SP && s !== L.REG_ZR) set.add(s);
+    if (d.op === O.OP_BL || d.op === O.OP_BLR) set.add(30);
+  }
+  return set;
+}
+
+/** The op is translated inline (not through jitExec). */
+function inlineOp(d: DecodedOp): boolean {
+  const op = d.op;
+  if (pureInline(op) || op === O.OP_BARRIER || op === O.OP_PRFM) return true;
+  if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]);
+  if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
+  if (op === O.OP_B) return d.imm !== 0n;
+  return op === O.OP_BL || (op >= O.OP_BCOND && op <= O.OP_TBNZ) || op === O.OP_BR || op === O.OP_BLR || op === O.OP_RET;
 }
 
 /** Flags at the block start are overwritten before anything reads them or the block can stop. */
@@ -733,15 +742,17 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   const branchBack = n > 1 && ops.some((d, k) => k > 0 && (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) &&
     BigInt.asIntN(64, d.imm) === BigInt(-4 * k));
   const dead = branchBack && flagsDeadAtHead(ops);
-  const pre = firstPass(ops, branchBack, dead, start);
-  if (pre.inline * 2 < n) return null;
-  const t = new Translator(ops, pre.used, pre.written, start);
+  let inline = 0;
+  for (const d of ops) if (inlineOp(d)) inline++;
+  if (inline * 2 < n) return null;
+  const slots = slotsOf(ops);
+  const t = new Translator(ops, slots, slots, start);
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
   if (branchBack) {
     t.isLoop = true;
     t.loadAll();
-    for (const s of pre.used) t.loaded.add(s);
+    for (const s of slots) t.loaded.add(s);
   }
   if (branchBack) b.begin(Op.loop);
   ops.forEach((d, k) => t.insn(d, k, k === n - 1, branchBack, dead, n));

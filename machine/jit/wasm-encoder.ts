@@ -66,7 +66,14 @@ export class Body {
   gget(g: number): this { this.code.push(Op.global_get); uleb(this.code, g); return this; }
   gset(g: number): this { this.code.push(Op.global_set); uleb(this.code, g); return this; }
   i32(v: number): this { this.code.push(Op.i32_const); sleb32(this.code, v); return this; }
-  i64(v: bigint | number): this { this.code.push(Op.i64_const); sleb64(this.code, BigInt(v)); return this; }
+  i64(v: bigint | number): this {
+    this.code.push(Op.i64_const);
+    // (a value that fits in 32 signed bits has the same signed LEB128 as an i64; no BigInt work)
+    if (typeof v === 'number' && Number.isInteger(v) && v >= -0x8000_0000 && v <= 0x7fff_ffff) sleb32(this.code, v);
+    else if (typeof v === 'bigint' && v >= -0x8000_0000n && v <= 0x7fff_ffffn) sleb32(this.code, Number(v));
+    else sleb64(this.code, BigInt(v));
+    return this;
+  }
   /** A load or store with alignment hint `align` (log2) and constant offset. */
   mem(o: number, align: number, offset = 0): this { this.code.push(o); uleb(this.code, align); uleb(this.code, offset); return this; }
   call(f: number): this { this.code.push(Op.call); uleb(this.code, f); return this; }
@@ -126,18 +133,29 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
   uleb(s, funcs.length);
   funcs.forEach((f, i) => { name(s, f.export); s.push(0x00); uleb(s, nImportedFuncs + i); });
   section(out, 7, s);
-  s = [];
-  uleb(s, funcs.length);
-  for (const f of funcs) {
-    const b: number[] = [];
-    uleb(b, f.locals.length);
-    for (const [n, t] of f.locals) { uleb(b, n); b.push(t); }
-    const code = f.body.code;
-    for (let i = 0; i < code.length; i++) b.push(code[i]);
-    b.push(Op.end);
-    uleb(s, b.length);
-    for (let i = 0; i < b.length; i++) s.push(b[i]);
-  }
-  section(out, 10, s);
-  return Uint8Array.from(out);
+  // Code section: sizes first, then one copy of each body into the result.
+  const heads: number[][] = funcs.map((f) => {
+    const h: number[] = [];
+    uleb(h, f.locals.length);
+    for (const [n, t] of f.locals) { uleb(h, n); h.push(t); }
+    return h;
+  });
+  const sizes = funcs.map((f, i) => heads[i].length + f.body.code.length + 1);
+  const pre: number[] = [];
+  uleb(pre, funcs.length);
+  let payload = pre.length;
+  const sizeLebs = sizes.map((n) => { const l: number[] = []; uleb(l, n); payload += l.length + n; return l; });
+  out.push(10);
+  uleb(out, payload);
+  for (const x of pre) out.push(x);
+  const res = new Uint8Array(out.length + payload - pre.length);
+  res.set(out);
+  let at = out.length;
+  funcs.forEach((f, i) => {
+    res.set(sizeLebs[i], at); at += sizeLebs[i].length;
+    res.set(heads[i], at); at += heads[i].length;
+    res.set(f.body.code, at); at += f.body.code.length;
+    res[at++] = Op.end;
+  });
+  return res;
 }
