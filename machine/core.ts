@@ -180,7 +180,11 @@ export class Core {
   debugHook: ((budget: number) => ExitReason) | null = null;
 
   run(budget: number): ExitReason {
-    if (this.debugHook) return this.debugHook(budget);
+    if (this.debugHook) {
+      // Under a debugger the core runs tier 0 alone (every instruction where gdb expects it).
+      if (this.jit) this.x.jitEnable(0);
+      return this.debugHook(budget);
+    }
     return this.runRaw(budget);
   }
 
