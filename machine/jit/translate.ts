@@ -72,7 +72,7 @@ export interface Translation { body: Body; inline: number; fallback: number }
 
 /** True when `op` is translated inline without any possible helper call (no exit point). */
 function pureInline(op: number): boolean {
-  return (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL &&
+  return op === O.OP_UMULH || op === O.OP_SMULH || (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL &&
     !([O.OP_CRC32, O.OP_RBIT64, O.OP_RBIT32, O.OP_REV16_64, O.OP_REV16_32, O.OP_REV32_64, O.OP_REV64, O.OP_REV32] as number[]).includes(op));
 }
 
@@ -624,6 +624,27 @@ class Translator {
         this.rset(rd); return;
       }
       case O.OP_BARRIER: case O.OP_PRFM: inl(); return;
+      case O.OP_HINT: // NOP, YIELD and the other hints the interpreter treats as NOP (execHint)
+        if (p1 === O.HINT_WFI || p1 === O.HINT_WFE || p1 === O.HINT_SEV || p1 === O.HINT_SEVL) break;
+        inl(); return;
+      case O.OP_UMULH: case O.OP_SMULH: {
+        // UMULH by 32-bit halves (as core-as/alu.ts umulh); SMULH = UMULH - (a < 0 ? b : 0) - (b < 0 ? a : 0)
+        inl();
+        this.rget(rn); b.set(T0); this.rget(rm); b.set(T1);
+        b.get(T0).i64(M32).op(Op.i64_and).get(T1).i64(32).op(Op.i64_shr_u).op(Op.i64_mul).set(T2); // al * bh
+        b.get(T0).i64(32).op(Op.i64_shr_u).get(T1).i64(M32).op(Op.i64_and).op(Op.i64_mul).set(T3); // ah * bl
+        b.get(T0).i64(32).op(Op.i64_shr_u).get(T1).i64(32).op(Op.i64_shr_u).op(Op.i64_mul); // ah * bh
+        b.get(T2).i64(32).op(Op.i64_shr_u).op(Op.i64_add).get(T3).i64(32).op(Op.i64_shr_u).op(Op.i64_add);
+        // + (((al * bl) >> 32) + (p1 & M32) + (p2 & M32)) >> 32
+        b.get(T0).i64(M32).op(Op.i64_and).get(T1).i64(M32).op(Op.i64_and).op(Op.i64_mul).i64(32).op(Op.i64_shr_u)
+          .get(T2).i64(M32).op(Op.i64_and).op(Op.i64_add).get(T3).i64(M32).op(Op.i64_and).op(Op.i64_add)
+          .i64(32).op(Op.i64_shr_u).op(Op.i64_add);
+        if (op === O.OP_SMULH) {
+          b.get(T1).i64(0).get(T0).i64(0).op(Op.i64_lt_s).op(Op.select).op(Op.i64_sub);
+          b.get(T0).i64(0).get(T1).i64(0).op(Op.i64_lt_s).op(Op.select).op(Op.i64_sub);
+        }
+        this.rset(rd); return;
+      }
       // --- loads and stores ---
       case O.OP_LDST_IMM: this.rget(rn); b.i64(imm).op(Op.i64_add).set(T0); this.ldst(p1, rd, rn, null); return;
       case O.OP_LDST_PRE:
@@ -715,6 +736,7 @@ function slotsOf(ops: DecodedOp[]): Set<number> {
 function inlineOp(d: DecodedOp): boolean {
   const op = d.op;
   if (pureInline(op) || op === O.OP_BARRIER || op === O.OP_PRFM) return true;
+  if (op === O.OP_HINT) return ![O.HINT_WFI, O.HINT_WFE, O.HINT_SEV, O.HINT_SEVL].includes(d.p1 as never);
   if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]);
   if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
   if (op === O.OP_B) return d.imm !== 0n;

@@ -144,6 +144,35 @@ describe('hand-written programs: interpreter vs compiled tier', () => {
     same(elf);
   });
 
+  it('UMULH and SMULH (translated inline) of pseudo-random operands match the Arm ARM (128-bit products)', () => {
+    // x1, x2: two 64-bit LCGs (MADD); x8 += UMULH(x1, x2); x9 += SMULH(x1, x2), 300 rounds
+    const K = 0x5851_f42d_4c95_7f2dn, C1 = 0x1405_7b7e_f767_814fn, C2 = 0x9e37_79b9_7f4a_7c15n;
+    const mov64 = (a: Asm, rd: number, v: bigint) => {
+      a.emit(E.movz(rd, Number(v & 0xffffn)));
+      for (let i = 1; i < 4; i++) a.emit(E.movk(rd, Number((v >> BigInt(16 * i)) & 0xffffn), i));
+    };
+    const elf = program((a) => {
+      mov64(a, 3, K); mov64(a, 4, C1); mov64(a, 5, C2); mov64(a, 1, 1n); mov64(a, 2, 0xffff_ffff_ffff_fff3n);
+      a.emit(E.movz(8, 0), E.movz(9, 0), E.movz(6, 300));
+      a.label('loop');
+      a.emit(E.dp3(1, 0, 0, 1, 1, 3, 4), E.dp3(1, 0, 0, 2, 2, 3, 5)); // x1 = x1 * K + C1; x2 = x2 * K + C2
+      a.emit(E.dp3(1, 6, 0, 10, 1, 2, 31), E.dp3(1, 2, 0, 11, 1, 2, 31)); // x10 = UMULH, x11 = SMULH
+      a.emit(E.addsubShift(1, 0, 0, 8, 8, 10, 0, 0), E.addsubShift(1, 0, 0, 9, 9, 11, 0, 0), E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const M = (1n << 64n) - 1n;
+    let x1 = 1n, x2 = 0xffff_ffff_ffff_fff3n, s8 = 0n, s9 = 0n;
+    for (let i = 0; i < 300; i++) {
+      x1 = (x1 * K + C1) & M; x2 = (x2 * K + C2) & M;
+      s8 = (s8 + ((x1 * x2) >> 64n)) & M; // UnsignedMultiplyHigh
+      s9 = (s9 + ((BigInt.asIntN(64, x1) * BigInt.asIntN(64, x2)) >> 64n)) & M; // SignedMultiplyHigh
+    }
+    const r = run(elf, true);
+    expect(r.f.x[8]).toBe(s8);
+    expect(r.f.x[9]).toBe(s9);
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
+
   it('code rewritten on another page every 64 calls: the compiled callee is dropped and recompiled each time', () => {
     const elf = program((a) => {
       a.emit(E.movz(8, 0), E.movz(9, 0), E.movz(4, 300));
