@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { L, SR } from './core-constants';
 import { UserError } from './errors';
 import { Jit, type JitCoreExports, type JitOptions, type JitStats } from './jit/jit';
+import { importedTableMin } from './jit/table-min';
 
 export { L, SR };
 
@@ -92,12 +93,16 @@ export const TRANSLATE_FAULT = 0xffff_ffff_ffff_ffffn;
 const U64 = (1n << 64n) - 1n;
 
 let wasmModule: WebAssembly.Module | undefined;
+/** Size of the function table core.wasm imports (its own function pointers; the JIT grows it). */
+let coreTableMin = 1;
 function coreModule(): WebAssembly.Module {
   if (wasmModule) return wasmModule;
   const url = new URL('../build/core.wasm', import.meta.url);
   const path = fileURLToPath(url);
   if (!existsSync(path)) throw new UserError(`core not built: ${path} is missing (run npm run build:core)`);
-  wasmModule = new WebAssembly.Module(readFileSync(path));
+  const bytes = readFileSync(path);
+  coreTableMin = importedTableMin(bytes);
+  wasmModule = new WebAssembly.Module(bytes);
   return wasmModule;
 }
 
@@ -120,8 +125,9 @@ export class Core {
     if (!Number.isInteger(ramBytes) || ramBytes < 0x10_0000 || ramBytes > 0xf000_0000 || ramBytes % 4096 !== 0) {
       throw new UserError(`RAM size ${ramBytes} bytes is out of range (1 MiB to 3.75 GiB, 4 KiB multiple)`);
     }
-    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 }); // the core's, grown by the JIT
-    const inst = new WebAssembly.Instance(coreModule(), { env: { abort: coreAbort, trace: () => {}, seed: () => 0, table } });
+    const mod = coreModule();
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: Math.max(1, coreTableMin) }); // the core's, grown by the JIT
+    const inst = new WebAssembly.Instance(mod, { env: { abort: coreAbort, trace: () => {}, seed: () => 0, table } });
     this.x = inst.exports as unknown as CoreExports;
     this.ramSize = ramBytes;
     this.ramEnd = this.ramBase + BigInt(ramBytes);

@@ -6,6 +6,7 @@ import binaryen from 'binaryen';
 import { Body, encodeModule, I32, I64, Op, sleb32, sleb64, uleb } from '../../machine/jit/wasm-encoder';
 import { LOCALS, translateBlock, type DecodedOp } from '../../machine/jit/translate';
 import { L, O } from '../../machine/core-constants';
+import { importedTableMin } from '../../machine/jit/table-min';
 
 const bytes = (f: (o: number[]) => void): number[] => { const o: number[] = []; f(o); return o; };
 
@@ -105,5 +106,18 @@ describe('translated blocks validate (binaryen)', () => {
   });
   it('a block that would mostly run through jitStep is left to the interpreter', () => {
     expect(translateBlock([op(O.OP_REV64, { rd: 1, rn: 1 }), op(O.OP_RBIT64, { rd: 1, rn: 1 }), op(O.OP_SVC)], 0)).toBeNull();
+  });
+});
+
+describe('the core table size', () => {
+  it('is read from the env.table import of a module (after other imports)', () => {
+    const wasm = encodeModule([{ params: [], results: [] }], [
+      { module: 'env', name: 'abort', kind: 'func', type: 0 },
+      { module: 'env', name: 'g', kind: 'global', type: I32, mutable: true },
+      { module: 'env', name: 'memory', kind: 'memory', min: 2 },
+      { module: 'env', name: 'table', kind: 'table', min: 300 },
+    ], []);
+    expect(importedTableMin(wasm)).toBe(300);
+    validate(wasm);
   });
 });
