@@ -1,4 +1,4 @@
-// Interpreter throughput: MIPS of the tight loop, the compute image and the SIMD compute image
+// CPU throughput (with the compiled tier, and with the interpreter alone: --no-jit): MIPS of the tight loop, the compute image and the SIMD compute image
 // (simdbench: NEON strings, AES/SHA/SHA3 rounds) on pkvm-emu and on
 // qemu-system-aarch64 (same image, same run). QEMU's time is measured as the whole process less the
 // time it takes to boot and power off `hello` (start-up), so the ratio compares execution speed.
@@ -34,29 +34,40 @@ export function benchCpu(reps = 3): Row[] {
   const mipsOf: Record<string, number> = {};
   for (const name of ['loop', 'compute', 'fpcompute', 'simdbench']) {
     const image = readFileSync(img(name));
-    let run;
+    // The compiled tier (machine/jit/) as configured (on unless --no-jit), and the interpreter alone.
+    const once = (jit: boolean) => best(reps, () => {
+      const m = new Machine({ jit: jit ? undefined : false });
+      m.load(image, name);
+      const r = m.run(4_000_000_000n);
+      if (r.reason !== 'poweroff' || m.uartText().includes('FAIL') || m.uartText().includes('exception')) throw new Error(`${name}: ${r.reason}`);
+      return { ...r, jit: m.core.jitStats() };
+    }, (r) => r.wallMs);
+    let run, interp;
     try {
-      run = best(reps, () => {
-        const m = new Machine();
-        m.load(image, name);
-        const r = m.run(4_000_000_000n);
-        if (r.reason !== 'poweroff' || m.uartText().includes('FAIL') || m.uartText().includes('exception')) throw new Error(`${name}: ${r.reason}`);
-        return r;
-      }, (r) => r.wallMs);
+      run = once(true);
+      interp = run.jit ? once(false) : run;
     } catch (e) {
       rows.push({ group: 'cpu', name: `${name} pkvm-emu`, value: NaN, unit: 'MIPS', note: `did not run: ${(e as Error).message}` });
       continue;
     }
     const mips = Number(run.insns) / run.wallMs / 1000;
+    const imips = Number(interp.insns) / interp.wallMs / 1000;
     mipsOf[name] = mips;
     if (name === 'compute') intMips = mips;
     const vsInt = name === 'fpcompute' && intMips > 0 ? `, ${(mips / intMips).toFixed(2)}x the integer compute MIPS` : '';
-    rows.push({ group: 'cpu', name: `${name} pkvm-emu`, value: mips, unit: 'MIPS', note: `${run.insns} insns in ${run.wallMs.toFixed(0)} ms${vsInt}` });
+    const j = run.jit;
+    const jitNote = j ? `; ${j.blocksCompiled} blocks compiled, ${(j.compileMs * 100 / run.wallMs).toFixed(0)}% of the time compiling (${Math.round(j.blocksCompiled * 1000 / Math.max(j.compileMs, 1e-3))} blocks/s), ${(Number(j.insnsCompiled) * 100 / Number(run.insns)).toFixed(1)}% of instructions compiled` : ' (--no-jit)';
+    rows.push({ group: 'cpu', name: `${name} pkvm-emu`, value: mips, unit: 'MIPS', note: `${run.insns} insns in ${run.wallMs.toFixed(0)} ms${jitNote}${vsInt}` });
+    if (j) {
+      rows.push({ group: 'cpu', name: `${name} pkvm-emu --no-jit`, value: imips, unit: 'MIPS', note: `${interp.insns} insns in ${interp.wallMs.toFixed(0)} ms` });
+      rows.push({ group: 'cpu', name: `${name} ratio jit/--no-jit`, value: mips / imips, unit: 'x' });
+    }
     if (haveQemu) {
       const ms = best(reps, () => qemuMs(img(name)), (x) => x) - qemuStart;
       const qmips = Number(run.insns) / ms / 1000;
       rows.push({ group: 'cpu', name: `${name} qemu-system-aarch64`, value: qmips, unit: 'MIPS', note: `${ms.toFixed(0)} ms net of ${qemuStart.toFixed(0)} ms start-up` });
       rows.push({ group: 'cpu', name: `${name} ratio pkvm-emu/qemu`, value: mips / qmips, unit: 'x' });
+      if (j) rows.push({ group: 'cpu', name: `${name} ratio pkvm-emu --no-jit/qemu`, value: imips / qmips, unit: 'x' });
     }
   }
   if (mipsOf.simdbench && mipsOf.compute) {

@@ -8,6 +8,7 @@ import { benchWalk } from './walk';
 import { benchWalkbench } from './walkbench';
 import { printTable, writeJson, type Row } from './table';
 import { Progress } from '../cli/progress';
+import { Core } from '../machine/core';
 
 const groups = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const known = ['cpu', 'mmu', 'faults', 'gic', 'linux'];
@@ -18,6 +19,8 @@ for (const g of groups) {
   }
 }
 const want = (g: string): boolean => groups.length === 0 || groups.includes(g);
+// `npm run bench -- faults --no-jit`: every machine without the compiled tier (an A/B of any group).
+if (process.argv.includes('--no-jit')) Core.jitDefault = false;
 
 const rows: Row[] = [];
 // A progress line on a terminal (cli/progress.ts): which group runs, how many are done.
@@ -32,6 +35,6 @@ for (const [i, [name, run]] of selected.entries()) {
 }
 progress.clear();
 printTable(rows);
-const out = new URL(`./results/latest${groups.length ? `-${groups.join('-')}` : ''}.json`, import.meta.url).pathname;
+const out = new URL(`./results/latest${groups.length ? `-${groups.join('-')}` : ''}${Core.jitDefault ? '' : '-no-jit'}.json`, import.meta.url).pathname;
 writeJson(rows, out);
 console.log(`\nwrote ${out}`);

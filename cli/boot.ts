@@ -1,4 +1,5 @@
 // `pkvm-emu boot IMAGE`: boots an ELF (or raw) image on the virt board, UART to stdout.
+import { jitStatsLines } from '../machine/jit/jit';
 import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { StdinConsole, runWithConsole } from '../machine/stdin-console';
@@ -10,7 +11,7 @@ import { BootObserver } from './trace/boot-observer';
 import { KernelPanicWatch } from '../machine/kernel-panic';
 import { formatStats, startStats } from './stats';
 
-export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string; initrd?: string }
+export interface BootFlags { el2?: boolean; mem?: string; smp?: string; dumpDtb?: string; maxInsns?: string; stats?: boolean; append?: string; raw?: string; semihosting?: boolean; gdb?: string; trace?: string; timeout?: string; cpu?: string; initrd?: string; jit?: boolean }
 
 function readImage(path: string): Uint8Array {
   try {
@@ -42,7 +43,7 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   const panic = new KernelPanicWatch();
   const m: Machine = new Machine({
     cpu: flags.cpu as 'max' | 'int' | undefined,
-    memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false,
+    memBytes, smp, el2: !!flags.el2, append: flags.append, semihosting: flags.semihosting !== false, jit: flags.jit === false ? false : undefined,
     onUart: (b) => {
       pending.push(b);
       if (b === 10 || pending.length >= 4096) flush();
@@ -73,7 +74,10 @@ export async function boot(image: string, flags: BootFlags): Promise<number> {
   flush();
   gdb?.finish(r.reason === 'semihosting-exit' ? r.exitCode : r.reason === 'poweroff' || r.reason === 'reset' ? 0 : 1);
   obs.finish(m, r, image);
-  if (flags.stats) process.stderr.write(formatStats(m, r)); // cli/stats.ts
+  if (flags.stats) {
+    process.stderr.write(formatStats(m, r)); // cli/stats.ts
+    for (const l of jitStatsLines(m.core.jitStats(), r.insns, r.wallMs)) process.stderr.write(`${l}\n`);
+  }
   const stop = obs.stopError(m, r, limit);
   if (stop) throw stop;
   switch (r.reason) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // pkvm-emu command line. Every user error ends with one line on stderr and a non-zero status.
+import { Core } from '../machine/core';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../machine/errors';
 import { boot } from './boot';
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--timeout <time>', 'stop with an error after this much guest time, e.g. 10s, 250ms (CNTFRQ 62.5 MHz: 16 ns per instruction)')
     .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .option('--cpu <profile>', 'CPU profile: max (FP, AdvSIMD, crypto) or int (integer only)', 'max')
+    .option('--no-jit', 'interpreter only: no compiled tier (hot code is otherwise compiled to WebAssembly)')
     .action(async (image: string, flags) => { process.exitCode = await boot(image, flags); });
 
   program
@@ -50,7 +52,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .option('--report <file>', 'write a self-contained HTML page-ownership report of the run')
     .option('--stats', 'print to stderr at the end: instructions, wall time, MIPS, exceptions by class, UNDEFINED encodings and unimplemented system registers hit')
+    .option('--no-jit', 'interpreter only: no compiled tier (also machine.jit: false in the scenario)')
     .action(async (file: string, flags) => {
+      if (flags.jit === false) Core.jitDefault = false; // every core the scenario creates
       // Loaded on use: `boot` does not depend on the hyp and host-kernel models.
       const { runCommand } = await import('./run');
       process.exitCode = runCommand(file, flags);

@@ -4,6 +4,7 @@
 import { CODEMAP, DECODE_BASE, DECODE_SLOT_BYTES, DECODE_SLOTS, RAM_HOST, SLOT_PPN } from './layout';
 import { tlbRevokeWrites } from './tlb';
 import { fetchSlotIs, invalidateFetch } from './fetch';
+import { jitCodeWritten, jitSlotDrop } from './jit/jit-map';
 
 let nextSlot: u32 = 0;
 
@@ -27,6 +28,7 @@ export function slotForPage(hostPage: u32): u32 {
   s = slot + 1;
   if (fetchSlotIs(slotBase(s))) invalidateFetch();
   memory.fill(slotBase(s), 0, DECODE_SLOT_BYTES);
+  jitSlotDrop(slot); // compiled blocks of the page that had this slot
   store<u32>(SLOT_PPN + (slot << 2), ppn + 1);
   store<u32>(CODEMAP + (ppn << 2), s);
   tlbRevokeWrites(); // stores to this page must now take the slow path
@@ -49,6 +51,7 @@ export function invalidateCode(host: u32, len: u32): void {
     if (s != 0) {
       const base = slotBase(s);
       for (let w = a; w < stop; w += 4) store<u64>(base + ((w & 0xffc) << 2), 0);
+      jitCodeWritten(s - 1, (a & 0xffc) >> 2, ((stop - 1) & 0xffc) >> 2); // compiled blocks over them
     }
     a = pageEnd;
   }

@@ -350,3 +350,9 @@ export const EXIT_BASE = L.EXIT_BASE;
 export const RAM_HOST = L.RAM_HOST;
 export const OFF_SYSREGS = L.OFF_SYSREGS;
 export { TRANSLATE_FAULT };
+
+// --- The compiled tier (core-as/jit/, compiled by machine/jit/) ---
+export { jitEnable, jitInstall, jitReject, jitQueueClear, jitFlush } from './jit/jit-api';
+export { jitExec, jitBranchMisaligned } from './jit/jit-step';
+export { pc as jitPc, nzcv as jitNzcv, remaining as jitRemaining } from './state';
+export { curTlb as jitCurTlb } from './tlb';

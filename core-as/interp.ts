@@ -32,6 +32,7 @@ import { OP_FP_FIRST, OP_FP_END } from './fp/ops-fp';
 import { OP_SIMD_FIRST, OP_SIMD_END } from './simd/ops-simd';
 import { sendEvent, sendEventLocal, wfxWait } from './smp/events';
 import { noteUndefined } from './stats/undef-stats';
+import { jitBlockStart, jitEnabled, jitFloor } from './jit/jit-hook';
 
 const HCR_HCD: u64 = 1 << 29;
 
@@ -133,12 +134,15 @@ function execMsrImm(p: u64, field: u32, imm: u32): void {
 
 /** Runs until `budget` instructions retired or an exit; returns the exit reason (0 = budget). */
 export function interpret(): void {
-  while (remaining > 0) {
+  let prevP: u64 = 1; // the previous instruction's PC (1: none, or a compiled block ran)
+  while (remaining > jitFloor) {
     const p = pc;
     if ((p & ~<u64>0xfff) != fetchVA) {
       if (!refillFetch()) { setMemFault(false); decRemaining(); continue; }
     }
     const e = fetchSlot + ((<u32>p & 0xffc) << 2);
+    if (p != prevP + 4 && jitEnabled && jitBlockStart(e, p)) { prevP = 1; continue; } // compiled tier (jit/)
+    prevP = p;
     let op = load<u16>(e, D_OP);
     if (op == 0) {
       decode(load<u32>(fetchRam + (<u32>p & 0xffc)), e);

@@ -16,7 +16,7 @@
 //   GIC_BASE     GICv3 distributor, redistributors, CPU interfaces, generic timers (core-as/gic/)
 //   FP_TABLES    FP/SIMD constant tables (core-as/fp/: 0x02E0_0000.., core-as/simd/: 0x02F0_0000..)
 //   DEBUG_BASE   debugger state: breakpoints, watchpoints (gdb stub, debug architecture)
-//   RESERVED     0x0310_0000..RAM_HOST: the compiled tier (next)
+//   JIT_BASE     0x0310_0000..RAM_HOST: the compiled tier (core-as/jit/jit-layout.ts)
 //   RAM_HOST     guest RAM (physical address RAM_BASE_PA maps here)
 
 export const CPU_BASE: u32 = 0x0010_0000;
@@ -68,7 +68,7 @@ export const UNDEF_STATS_CAP: u32 = 256;
 export const SYSREG_STATS: u32 = DEBUG_BASE + 0x9_3000;
 export const SYSREG_STATS_CAP: u32 = 256;
 export const EXC_STATS: u32 = DEBUG_BASE + 0x9_5000; // 68 x u64, to DEBUG_BASE + 0x9_5220
-export const JIT_BASE: u32 = 0x0310_0000; // reserved for the compiled tier
+export const JIT_BASE: u32 = 0x0310_0000; // the compiled tier (core-as/jit/jit-layout.ts)
 export const RAM_HOST: u32 = 0x0400_0000;
 
 // --- Parameters of the stage-2 fault fast path at PKVM_FAST (written by TypeScript) --------------
@@ -164,6 +164,7 @@ export const EXIT_HYP: u32 = 6; // exception routed to a TypeScript-hosted EL2 (
 export const EXIT_BAD_STATE: u32 = 7; // the host asked for something impossible (e.g. PC outside memory on resume)
 export const EXIT_DEBUG: u32 = 16; // a debugger breakpoint or watchpoint (core-as/debug/: DBG_STOP_*)
 export const EXIT_STUCK: u32 = 17; // the CPU cannot make progress (stuck.ts): payload EXIT_STUCK_* below
+export const EXIT_JIT: u32 = 18; // hot blocks are queued for the compiled tier (jit/jit-layout.ts JIT_QUEUE); never seen by Core's callers
 // Payload of EXIT_STUCK (offsets from EXIT_BASE).
 export const EXIT_STUCK_KIND: u32 = 0x200; // u32 STUCK_*
 export const EXIT_STUCK_EL: u32 = 0x204; // u32 EL of the loop

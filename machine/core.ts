@@ -5,10 +5,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { L, SR } from './core-constants';
 import { UserError } from './errors';
+import { Jit, type JitCoreExports, type JitOptions, type JitStats } from './jit/jit';
+import { importedTableMin } from './jit/table-min';
 
 export { L, SR };
 
-interface CoreExports {
+interface CoreExports extends JitCoreExports {
   memory: WebAssembly.Memory;
   init(ramBytes: number, config: number): number;
   reset(el: number, entry: bigint): void;
@@ -93,6 +95,8 @@ export interface CoreConfig {
   cpus?: number;
   /** Instructions per CPU turn of the round-robin scheduler (core-as/smp/sched.ts); 0: default. */
   quantum?: number;
+  /** The compiled tier (machine/jit/): hot blocks compiled to WebAssembly (options: thresholds). Default: Core.jitDefault. */
+  jit?: boolean | JitOptions;
 }
 
 export const MMU_EL0 = 0, MMU_EL1 = 1, MMU_EL2 = 2;
@@ -100,12 +104,16 @@ export const TRANSLATE_FAULT = 0xffff_ffff_ffff_ffffn;
 const U64 = (1n << 64n) - 1n;
 
 let wasmModule: WebAssembly.Module | undefined;
+/** Size of the function table core.wasm imports (its own function pointers; the JIT grows it). */
+let coreTableMin = 1;
 function coreModule(): WebAssembly.Module {
   if (wasmModule) return wasmModule;
   const url = new URL('../build/core.wasm', import.meta.url);
   const path = fileURLToPath(url);
   if (!existsSync(path)) throw new UserError(`core not built: ${path} is missing (run npm run build:core)`);
-  wasmModule = new WebAssembly.Module(readFileSync(path));
+  const bytes = readFileSync(path);
+  coreTableMin = importedTableMin(bytes);
+  wasmModule = new WebAssembly.Module(bytes);
   return wasmModule;
 }
 
@@ -128,7 +136,9 @@ export class Core {
     if (!Number.isInteger(ramBytes) || ramBytes < 0x10_0000 || ramBytes > 0xf000_0000 || ramBytes % 4096 !== 0) {
       throw new UserError(`RAM size ${ramBytes} bytes is out of range (1 MiB to 3.75 GiB, 4 KiB multiple)`);
     }
-    const inst = new WebAssembly.Instance(coreModule(), { env: { abort: coreAbort, trace: () => {}, seed: () => 0 } });
+    const mod = coreModule();
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: Math.max(1, coreTableMin) }); // the core's, grown by the JIT
+    const inst = new WebAssembly.Instance(mod, { env: { abort: coreAbort, trace: () => {}, seed: () => 0, table } });
     this.x = inst.exports as unknown as CoreExports;
     this.ramSize = ramBytes;
     this.ramEnd = this.ramBase + BigInt(ramBytes);
@@ -137,7 +147,19 @@ export class Core {
     if (!Number.isInteger(cpus) || cpus < 1 || cpus > 8) throw new UserError(`--smp ${cpus}: the board has 1 to 8 CPUs`);
     if (cpus !== 1 || config.quantum) this.x.smpConfigure(cpus, config.quantum ?? 0);
     this.views();
+    const jit = config.jit ?? Core.jitDefault;
+    this.jit = jit ? new Jit(this.x, table, typeof jit === 'object' ? jit : {}) : null;
   }
+
+  /**
+   * Whether cores get the compiled tier unless their config says otherwise (the CLI's --no-jit
+   * clears it; so does PKVM_EMU_JIT=0 in the environment, for running whole suites in tier 0).
+   */
+  static jitDefault = typeof process === 'undefined' || process.env.PKVM_EMU_JIT !== '0';
+  /** The compiled tier of this core, or null when it runs the interpreter alone. */
+  readonly jit: Jit | null;
+  /** Compiled-tier counters (null with the JIT off). */
+  jitStats(): JitStats | null { return this.jit ? this.jit.readStats() : null; }
 
   private views(): void {
     const b = this.x.memory.buffer;
@@ -175,13 +197,25 @@ export class Core {
   debugHook: ((budget: number) => ExitReason) | null = null;
 
   run(budget: number): ExitReason {
-    if (this.debugHook) return this.debugHook(budget);
+    if (this.debugHook) {
+      // Under a debugger the core runs tier 0 alone (every instruction where gdb expects it).
+      if (this.jit) this.x.jitEnable(0);
+      return this.debugHook(budget);
+    }
     return this.runRaw(budget);
   }
 
   runRaw(budget: number): ExitReason {
-    const r = this.x.run(Math.max(0, Math.min(budget, 0x7fff_ffff)));
-    return EXIT_NAMES[r] ?? 'bad-state';
+    let b = Math.max(0, Math.min(budget, 0x7fff_ffff));
+    for (;;) {
+      const before = this.jit ? this.x.getInsns() : 0n;
+      const r = this.x.run(b);
+      if (!this.jit) return EXIT_NAMES[r] ?? 'bad-state';
+      this.jit.compileQueued(); // EXIT_JIT asks for it; any other exit may leave blocks queued too
+      if (r !== L.EXIT_JIT) return EXIT_NAMES[r] ?? 'bad-state';
+      b -= Number(this.x.getInsns() - before);
+      if (b <= 0) return 'budget';
+    }
   }
 
   getX(i: number): bigint { return this.x.getX(i) & U64; }

@@ -2,6 +2,7 @@
 // boot) or SMC (EL2 boot), semihosting by HLT #0xF000, a devicetree in RAM with its address in x0.
 // Runs the core in slices and services its exits.
 import { emptyVirtioMmioRead, VIRTIO_MMIO_BASE, VIRTIO_MMIO_COUNT, VIRTIO_MMIO_STRIDE } from './virtio-mmio';
+import type { JitOptions } from './jit/jit';
 import { Core, L, SR } from './core';
 import { planLoad } from './loader';
 import { buildVirtDtb } from './fdt';
@@ -27,6 +28,8 @@ export interface MachineOptions {
   el2?: boolean; // boot at EL2 (QEMU -M virt,virtualization=on)
   semihosting?: boolean; // default true
   cpu?: 'max' | 'int'; // CPU profile (default max: FP/AdvSIMD/crypto; int: integer only)
+  /** The compiled tier (machine/jit/): false runs the interpreter alone (--no-jit); default Core.jitDefault. */
+  jit?: boolean | JitOptions;
   append?: string;
   onUart?: (byte: number) => void;
   onSemihostOutput?: (data: Uint8Array, stream: 'stdout' | 'stderr') => void;
@@ -76,7 +79,7 @@ export class Machine {
     this.core = new Core(this.opts.memBytes, {
       haveEL2: this.opts.el2 || !!this.opts.onHypExit, el2Hosted: !!this.opts.onHypExit,
       psciSmc: this.opts.el2 || !!this.opts.onHypExit, semihosting: this.opts.semihosting, cpu: this.opts.cpu,
-      cpus: this.opts.smp ?? 1, quantum: this.opts.quantum,
+      cpus: this.opts.smp ?? 1, quantum: this.opts.quantum, jit: this.opts.jit,
     });
     this.uart = new Pl011((b) => { this.uartOut.push(b); this.opts.onUart?.(b); },
       (level) => this.core.setSpiLevel(UART_INTID, level));

@@ -109,6 +109,8 @@ export interface MachineSpec {
   memBytes: number; slice: number; maxInsns: bigint; iommu: IommuMode; faultFastPath: boolean;
   /** CPUs of the board (1..8): the hosted pKVM and its host run on CPU 0, the others stay off. */
   smp: number;
+  /** The compiled tier (machine/jit/); false: the interpreter alone (as `run --no-jit`). */
+  jit: boolean;
 }
 
 export interface Scenario {

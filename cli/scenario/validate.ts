@@ -13,7 +13,7 @@ export const TOP_KEYS = ['name', 'description', 'kind', 'machine', 'vms', 'host'
 const VM_KEYS = ['name', 'protected', 'memory', 'vcpus', 'image', 'backing', 'args'] as const;
 const MAX_VCPUS = 8;
 
-export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true, smp: 1 };
+export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true, smp: 1, jit: true };
 
 /** Resolves an image path written in the scenario (relative to the scenario file or the repository). */
 export type ImageResolver = (r: Reader, path: string, written: string) => ImageRef;
@@ -58,7 +58,7 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
 
 function validateMachine(r: Reader, v: unknown): MachineSpec {
   if (v === undefined) return { ...DEFAULT_MACHINE };
-  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu', 'fault_fast_path', 'smp']);
+  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu', 'fault_fast_path', 'smp', 'jit']);
   const memBytes = o.memory === undefined ? DEFAULT_MACHINE.memBytes : size(r, 'machine.memory', o.memory);
   if (memBytes < 16 << 20 || memBytes > 3840 * 2 ** 20) r.fail('machine.memory', `${show(o.memory)} is out of range (16M..3840M)`);
   const slice = o.slice === undefined ? DEFAULT_MACHINE.slice : Number(count(r, 'machine.slice', o.slice));
@@ -69,7 +69,8 @@ function validateMachine(r: Reader, v: unknown): MachineSpec {
   const faultFastPath = o.fault_fast_path === undefined ? DEFAULT_MACHINE.faultFastPath : r.bool('machine.fault_fast_path', o.fault_fast_path);
   const smp = o.smp === undefined ? DEFAULT_MACHINE.smp : Number(count(r, 'machine.smp', o.smp));
   if (!(smp >= 1 && smp <= 8)) r.fail('machine.smp', `${show(o.smp)} is out of range (1..8)`);
-  return { memBytes, slice, maxInsns, iommu, faultFastPath, smp };
+  const jit = o.jit === undefined ? DEFAULT_MACHINE.jit : r.bool('machine.jit', o.jit);
+  return { memBytes, slice, maxInsns, iommu, faultFastPath, smp, jit };
 }
 
 function validateVm(r: Reader, path: string, v: unknown, resolveImage: ImageResolver, byAction: Set<string>): VmSpec {

@@ -41,7 +41,7 @@ export const DMA_DOMAIN = 1;
 
 export function createWorld(s: Scenario): World {
   if (s.kind === 'a64-host') return a64World(s);
-  const core = new Core(s.machine.memBytes, { haveEL2: true, el2Hosted: true, cpus: s.machine.smp });
+  const core = new Core(s.machine.memBytes, { haveEL2: true, el2Hosted: true, cpus: s.machine.smp, jit: s.machine.jit ? undefined : false });
   core.reset(2, 0n);
   const el2 = new HostedEl2(core, { slice: s.machine.slice });
   const kvm = new HostKvm(el2, { faultFastPath: s.machine.faultFastPath });
@@ -62,7 +62,7 @@ export function createWorld(s: Scenario): World {
 function a64World(s: Scenario): World {
   let el2: HostedEl2 | undefined;
   const machine = new Machine({
-    memBytes: s.machine.memBytes, smp: s.machine.smp,
+    memBytes: s.machine.memBytes, smp: s.machine.smp, jit: s.machine.jit ? undefined : false,
     onHypExit: () => {
       const call = hostHvc(el2!);
       const r = handleHostTrap(el2!, boardFirmware(el2!.core)); // the board's CPUs: secondaries come up through EL2

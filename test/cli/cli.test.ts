@@ -19,6 +19,15 @@ describe('pkvm-emu boot', () => {
     const r = run('boot', img('hello'), '--stats');
     expect(r.status).toBe(0);
     expect(r.err).toMatch(/^instructions: \d+\nwall time: [\d.]+ s\nMIPS: [\d.]+\ncpu0: \d+ instructions retired\n/);
+    expect(r.err).toMatch(/\n(jit: .*\n){3}$/);
+    expect(r.err).toMatch(/jit: instructions retired: \d+ compiled \([\d.]+%\), \d+ interpreted/);
+  });
+  it('--no-jit: the interpreter alone, same output; --stats says so', () => {
+    const a = run('boot', img('hello'), '--stats', '--no-jit');
+    const b = run('boot', img('hello'));
+    expect(a.status).toBe(0);
+    expect(a.out).toBe(b.out);
+    expect(a.err).toMatch(/\njit: off \(--no-jit\): every instruction interpreted\n$/);
   });
   it('missing file', () => expectOneLineError(run('boot', join(tmp, 'nope.elf')), /nope\.elf: no such file/));
   it('not an ELF: booted raw at RAM base + 0x80000 as QEMU -kernel does (text as code: stuck at the vector)', () => {

@@ -88,6 +88,12 @@ export interface RandomImageOptions {
    * A self-check of the generator; adds MRS/ORR/MSR SCTLR + ISB to the prologue.
    */
   strictAlign?: boolean;
+  /**
+   * Runs the random block this many times (a counter in the save area, decremented by a tail at the
+   * epilogue label with SUBS, so NZCV on entry to every pass after the first is the tail's). For the
+   * tier-differential tests (test/jit): the compiled tier only compiles code that runs repeatedly.
+   */
+  repeat?: number;
 }
 
 export interface RandomImage {
@@ -182,17 +188,24 @@ export function generateRandomImage(
   }
   mov64(SCRATCH_BASE, BigInt(SCRATCH));
   a.emit(E.addImm(SP, SCRATCH_BASE, 2048)); // MOV SP, x29 + 2048
+  if (opts.repeat) a.emit(E.movz(0, opts.repeat), E.ldstUimm(3, 0, 0, SCRATCH_BASE, 512 + 40)); // pass counter
   a.emit(E.movz(0, rng.int(16) << 12, 1), E.msr(E.SysReg.NZCV, 0));
   for (let r = 0; r <= 30; r++) if (r !== SCRATCH_BASE) mov64(r, interesting64(rng));
 
   // ---- random block
   const blockAddr = a.pc();
+  a.label('again');
   const gen = new BlockGen(rng, a, cls);
   gen.run(count);
   const blockEnd = a.pc();
 
   // ---- epilogue: save registers, checksum, print, power off
   a.label('epilogue');
+  if (opts.repeat) {
+    a.emit(E.ldstUimm(3, 0, 0, SCRATCH_BASE, 512 + 41), E.ldstUimm(3, 1, 0, SCRATCH_BASE, 512 + 40)); // save x0; x0 = counter
+    a.emit(E.subsImm(0, 0, 1), E.ldstUimm(3, 0, 0, SCRATCH_BASE, 512 + 40), E.ldstUimm(3, 1, 0, SCRATCH_BASE, 512 + 41));
+    a.ref('imm19', 'again', E.bcond(E.Cond.NE, 0));
+  }
   const slot = (i: number) => E.ldstUimm(3, 0, i, SCRATCH_BASE, (SAVE_AREA - SCRATCH) / 8 + i);
   for (let r = 0; r <= 30; r++) a.emit(slot(r)); // STR xr, [x29, #4096 + 8r] (x29 too)
   a.emit(E.mrs(0, E.SysReg.NZCV), E.ldstUimm(3, 0, 0, SCRATCH_BASE, 512 + 32));

@@ -60,7 +60,11 @@ export interface FpSimdImage {
   image: Uint8Array;
 }
 
-export function generateFpSimdImage(seed: number, count: number, classes: EncodingClass[], opts: { el2?: boolean } = {}): FpSimdImage {
+/**
+ * opts.repeat: run the random block that many times (a counter at SAVE_AREA + 0x400, a tail using x0
+ * and x30 and SUBS; for the tier-differential tests in test/jit, which need code that runs often).
+ */
+export function generateFpSimdImage(seed: number, count: number, classes: EncodingClass[], opts: { el2?: boolean; repeat?: number } = {}): FpSimdImage {
   if (classes.length === 0) throw new Error('no encoding classes');
   const rng = new Rng(seed);
   const a = new Asm(LOAD_ADDR);
@@ -134,10 +138,12 @@ export function generateFpSimdImage(seed: number, count: number, classes: Encodi
   }
   mov64(28, BigInt(SCRATCH));
   a.emit(E.movz(0, rng.int(16) << 12, 1), E.msr(E.SysReg.NZCV, 0));
+  if (opts.repeat) { mov64(30, BigInt(SAVE_AREA + 0x400)); a.emit(E.movz(0, opts.repeat), E.ldstUimm(3, 0, 0, 30, 0)); }
   mov64(0, 0n);
 
   // ---- random block
   const blockAddr = a.pc();
+  a.label('again');
   const insns: number[] = [];
   while (insns.length < count) {
     const u = rng.int(100);
@@ -167,6 +173,11 @@ export function generateFpSimdImage(seed: number, count: number, classes: Encodi
     }
   }
 
+  if (opts.repeat) {
+    mov64(30, BigInt(SAVE_AREA + 0x400));
+    a.emit(E.ldstUimm(3, 0, 0, 30, 1), E.ldstUimm(3, 1, 0, 30, 0), E.subsImm(0, 0, 1), E.ldstUimm(3, 0, 0, 30, 0), E.ldstUimm(3, 1, 0, 30, 1));
+    a.ref('imm19', 'again', E.bcond(E.Cond.NE, 0));
+  }
   // ---- epilogue: save, checksum, print, power off
   mov64(30, BigInt(SAVE_AREA));
   for (let r = 0; r <= 28; r++) a.emit(E.ldstUimm(3, 0, r, 30, r)); // STR xr, [x30, #8r]

@@ -1,0 +1,35 @@
+// The compiled tier's control surface for TypeScript (machine/jit/), re-exported by index.ts.
+import { DECODE_BASE } from '../layout';
+import { JIT_MAP, JIT_NEVER, JIT_QUEUE, JIT_SLOT_HAS } from './jit-layout';
+import { jitSetEnabled } from './jit-hook';
+import { jitDropAll } from './jit-map';
+
+export function jitEnable(on: u32): void { jitSetEnabled(on != 0); }
+
+/**
+ * Installs the compiled function at table index `fn` for the block queued at decode entry index
+ * `entry` with `len` instructions. Returns false (nothing installed) when that block is no longer
+ * queued (its code was written, or its slot reused, since it was queued).
+ */
+export function jitInstall(entry: u32, fn: u32, len: u32): bool {
+  const m = JIT_MAP + (entry << 3);
+  if (load<u32>(m, 4) != 0 || load<u32>(m) != 0xffff_fffe) return false;
+  store<u32>(m, fn);
+  store<u32>(m, len, 4);
+  store<u8>(JIT_SLOT_HAS + (entry >> 10), 1);
+  return true;
+}
+
+/** The block queued at `entry` is not compiled (never, or until its code is written: count = 0). */
+export function jitReject(entry: u32, never: bool): void {
+  const m = JIT_MAP + (entry << 3);
+  if (load<u32>(m, 4) == 0 && load<u32>(m) == 0xffff_fffe) store<u32>(m, never ? JIT_NEVER : 0);
+}
+
+/** Empties the queue (after TypeScript took its entries). */
+export function jitQueueClear(): void { store<u32>(JIT_QUEUE, 0); }
+
+/** Linear-memory address of decode entry `entry` (its 16-byte decoded op). */
+export function jitEntryAddr(entry: u32): u32 { return DECODE_BASE + (entry << 4); }
+
+export function jitFlush(): void { jitDropAll(); store<u32>(JIT_QUEUE, 0); }

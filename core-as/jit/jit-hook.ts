@@ -1,0 +1,90 @@
+// The interpreter's door to the compiled tier. interp.ts calls jitBlockStart() only where a block
+// can start: at a PC that did not follow the previous instruction (a taken branch, an exception
+// entry or return, the first instruction of a run) or right after a compiled block. There a block
+// either runs compiled (when its length fits in the budget left, so instruction counts, timer
+// deadlines and interrupts fall on the same instruction as in the interpreter), or its executions
+// are counted; at JP_HOT it is measured (decoded up to its end) and queued for TypeScript, which
+// compiles queued blocks in batches (machine/jit/) when the core exits with EXIT_JIT.
+import { DECODE_BASE, EXIT_JIT } from '../layout';
+import { D_OP } from '../decoded';
+import { decode } from '../decode';
+import { fetchRam } from '../fetch';
+import { exitReason, irqBreakLeft, remaining, requestExit, savedRemaining } from '../state';
+import { DBG_ACTIVE } from '../debug/debug';
+import { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from '../selfdebug/api';
+import {
+  JIT_NEVER, JIT_PARAMS, JIT_QUEUE, JIT_QUEUE_CAP, JIT_QUEUED, JIT_SLOT_HAS, JP_BATCH, JP_ENTERS, JP_HOT,
+  JP_INSNS_JIT, JP_PATIENCE,
+} from './jit-layout';
+import { JIT_MAX_LEN, jitEpoch, jitMapAddr } from './jit-map';
+
+/** Counting and entering blocks is on (TypeScript turns it on: jitSetEnabled). */
+export let jitEnabled: bool = false;
+/** The interpreter loop runs while remaining > jitFloor (jit-step.ts runs exactly one instruction). */
+export let jitFloor: i32 = 0;
+/** Inside jit-step.ts's single instruction: no block is entered. */
+export let jitNested: bool = false;
+/** jitEpoch when the running block was entered. */
+export let jitEntryEpoch: u32 = 0;
+let patience: i32 = 0;
+
+export function jitSetEnabled(on: bool): void { jitEnabled = on; }
+export function jitSetNested(on: bool, floor: i32): void { jitNested = on; jitFloor = floor; }
+
+/**
+ * Ends a block: unconditional branches, exception-generating instructions, ERET and UNDEFINED
+ * encodings. A conditional branch (B.cond, CBZ/CBNZ, TBZ/TBNZ: ops 32..38) does not: the block is a
+ * superblock that leaves at it when the branch is taken.
+ */
+@inline function terminates(op: u32): bool { return op == 1 || (op >= 30 && op <= 47 && (op < 32 || op > 38)); }
+
+/** A block can start at decode entry e (pc p). True when it ran compiled or the loop must exit. */
+export function jitBlockStart(e: u32, p: u64): bool {
+  if (jitNested) return false;
+  const m = jitMapAddr(e);
+  const lo = load<u32>(m);
+  const len = load<u32>(m, 4);
+  if (len != 0) {
+    if (remaining < <i32>len || load<u32>(DBG_ACTIVE) != 0) return false;
+    // Self-hosted debug: no compiled code while stepping, or on a page a hardware breakpoint may match.
+    if (selfDebugActive() && (selfDebugStepping() || selfDebugBreakPage(p))) return false;
+    const r0 = remaining;
+    const ib = irqBreakLeft;
+    jitEntryEpoch = jitEpoch;
+    call_indirect<void>(lo, p, e);
+    const left = (exitReason != 0 ? savedRemaining : remaining) + (irqBreakLeft - ib);
+    store<u64>(JIT_PARAMS + JP_INSNS_JIT, load<u64>(JIT_PARAMS + JP_INSNS_JIT) + <u64>(r0 - left));
+    store<u64>(JIT_PARAMS + JP_ENTERS, load<u64>(JIT_PARAMS + JP_ENTERS) + 1);
+    return true;
+  }
+  const queued = load<u32>(JIT_QUEUE);
+  if (queued != 0 && --patience <= 0) { requestExit(EXIT_JIT); return true; }
+  if (lo >= JIT_QUEUED) return false; // queued, or not worth compiling
+  const n = lo + 1;
+  const slot = (e - DECODE_BASE) >> 14;
+  store<u8>(JIT_SLOT_HAS + slot, 1);
+  if (n < load<u32>(JIT_PARAMS + JP_HOT)) { store<u32>(m, n); return false; }
+  // Hot: decode the block up to its end (a terminating instruction, the page end, JIT_MAX_LEN).
+  const first = ((e - DECODE_BASE) >> 4) & 1023;
+  let k: u32 = 0;
+  let ei = e;
+  while (first + k < 1024 && k < JIT_MAX_LEN) {
+    let op = <u32>load<u16>(ei, D_OP);
+    if (op == 0) {
+      decode(load<u32>(fetchRam + ((first + k) << 2)), ei);
+      op = <u32>load<u16>(ei, D_OP);
+    }
+    k++;
+    if (terminates(op)) break;
+    ei += 16;
+  }
+  if (queued >= JIT_QUEUE_CAP) { store<u32>(m, JIT_NEVER); return false; }
+  const q = JIT_QUEUE + 8 + (queued << 3);
+  store<u32>(q, (e - DECODE_BASE) >> 4);
+  store<u32>(q, k, 4);
+  store<u32>(JIT_QUEUE, queued + 1);
+  store<u32>(m, JIT_QUEUED);
+  if (queued == 0) patience = <i32>load<u32>(JIT_PARAMS + JP_PATIENCE);
+  if (queued + 1 >= load<u32>(JIT_PARAMS + JP_BATCH)) { requestExit(EXIT_JIT); return true; }
+  return false;
+}

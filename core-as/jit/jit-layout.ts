@@ -1,0 +1,30 @@
+// Linear-memory layout of the compiled tier (core-as/jit/), inside JIT_BASE..RAM_HOST (15 MiB).
+// TypeScript (machine/jit/) reads the same offsets through machine/core-constants.ts (namespace J).
+//
+//   JIT_MAP     one u64 per decoded-op entry (DECODE_SLOTS x 1024): the state of a block that would
+//               start at that op. Low word: 0 unknown, 1..JIT_HOT-1 executions counted, JIT_QUEUED,
+//               JIT_NEVER, or the table index of its compiled function. High word: 0 unless
+//               compiled, then the block's length in instructions (its most instructions retired).
+//   JIT_SLOT_HAS  u8 per decode slot: 1 when some JIT_MAP entry of the slot is not 0.
+//   JIT_PARAMS  parameters TypeScript writes (enable, hot threshold, batch size) and statistics.
+//   JIT_QUEUE   hot blocks waiting for TypeScript: u32 count, then (entry index u32, length u32).
+import { JIT_BASE } from '../layout';
+
+export const JIT_MAP: u32 = JIT_BASE; // 8 MiB: u64 per decode entry
+export const JIT_MAP_BYTES: u32 = 0x0080_0000;
+export const JIT_SLOT_HAS: u32 = JIT_BASE + 0x0080_0000; // 1024 x u8
+export const JIT_PARAMS: u32 = JIT_BASE + 0x0080_1000;
+export const JP_ENABLED: u32 = 0; // u32 1: count and enter blocks (TypeScript sets it when it compiles)
+export const JP_HOT: u32 = 4; // u32 executions of a block start before it is queued
+export const JP_BATCH: u32 = 8; // u32 queued blocks that make the core exit with EXIT_JIT
+export const JP_PATIENCE: u32 = 12; // u32 block starts interpreted with a non-empty queue before EXIT_JIT
+export const JP_MAX_LEN: u32 = 16; // u32 longest block (instructions)
+export const JP_INSNS_JIT: u32 = 32; // u64 instructions retired inside compiled blocks
+export const JP_ENTERS: u32 = 40; // u64 compiled blocks entered
+export const JP_INVALIDATIONS: u32 = 48; // u64 slots whose blocks were dropped (code written, slot reused)
+export const JP_STEPS: u32 = 56; // u64 instructions compiled blocks ran through jitStep (the interpreter)
+export const JIT_QUEUE: u32 = JIT_BASE + 0x0080_2000; // u32 count, then JIT_QUEUE_CAP x (u32 entry, u32 len)
+export const JIT_QUEUE_CAP: u32 = 4096;
+
+export const JIT_QUEUED: u32 = 0xffff_fffe;
+export const JIT_NEVER: u32 = 0xffff_ffff;

@@ -1,0 +1,52 @@
+// Helpers the compiled blocks import (machine/jit/ builds modules against these exports).
+import { interpret } from '../interp';
+import { exitReason, pc, remaining, setCurEntry, setPC, setRemaining } from '../state';
+import { D_OP } from '../decoded';
+import { execFp } from '../fp/exec-fp';
+import { execSimd } from '../simd/exec-simd';
+import { OP_FP_END, OP_FP_FIRST } from '../fp/ops-fp';
+import { OP_SIMD_END, OP_SIMD_FIRST } from '../simd/ops-simd';
+import { fetchVA, invalidateFetch } from '../fetch';
+import { jitEntryEpoch, jitSetNested } from './jit-hook';
+import { jitEpoch } from './jit-map';
+import { JIT_PARAMS, JP_STEPS } from './jit-layout';
+
+/**
+ * Executes the one instruction at pc p exactly as the interpreter does,
+ * with `rem` instructions of budget left before it. Returns 1 when the block may go on with the
+ * next instruction: it completed (pc = p + 4), nothing asked the loop to end (an exit, an
+ * interrupt that may be takeable), the fetch page and translation context are unchanged and no
+ * compiled code was dropped. Otherwise the block returns at once: pc, registers, flags and the
+ * budget are as the interpreter leaves them.
+ */
+export function jitStep(p: u64, rem: i32): i32 {
+  store<u64>(JIT_PARAMS + JP_STEPS, load<u64>(JIT_PARAMS + JP_STEPS) + 1);
+  setPC(p);
+  setRemaining(rem);
+  jitSetNested(true, rem - 1);
+  interpret();
+  jitSetNested(false, 0);
+  return exitReason == 0 && remaining == rem - 1 && pc == p + 4 && fetchVA == (p & ~<u64>0xfff) &&
+    jitEpoch == jitEntryEpoch ? 1 : 0;
+}
+
+/**
+ * jitStep for the instruction whose decoded op is at e: FP and Advanced SIMD ops go straight to
+ * their executors (what the interpreter's dispatch does for them: the budget counts the
+ * instruction, curEntry names it), everything else through jitStep.
+ */
+export function jitExec(e: u32, p: u64, rem: i32): i32 {
+  const op = <u32>load<u16>(e, D_OP);
+  const fp = op >= OP_FP_FIRST && op < OP_FP_END;
+  if (!fp && !(op >= OP_SIMD_FIRST && op < OP_SIMD_END)) return jitStep(p, rem);
+  store<u64>(JIT_PARAMS + JP_STEPS, load<u64>(JIT_PARAMS + JP_STEPS) + 1);
+  setPC(p);
+  setRemaining(rem - 1);
+  setCurEntry(e);
+  if (fp) execFp(e, p); else execSimd(e, p);
+  return exitReason == 0 && remaining == rem - 1 && pc == p + 4 && fetchVA == (p & ~<u64>0xfff) &&
+    jitEpoch == jitEntryEpoch ? 1 : 0;
+}
+
+/** A branch to a misaligned target: the interpreter's fetch takes the PC alignment fault. */
+export function jitBranchMisaligned(): void { invalidateFetch(); }

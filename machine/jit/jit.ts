@@ -1,0 +1,218 @@
+// The compiled tier's TypeScript half: when the core exits with EXIT_JIT (or returns for any other
+// reason with blocks queued), compileQueued() takes the queue (core-as/jit/jit-layout.ts JIT_QUEUE),
+// translates each block (translate.ts), encodes them all into one WebAssembly module
+// (wasm-encoder.ts), compiles it with `new WebAssembly.Module`, instantiates it against the core's
+// memory, globals and helpers, puts its functions into the core's function table and tells the
+// core where they are (jitInstall). The core then calls them through that table (call_indirect):
+// TypeScript only compiles, it never runs between blocks.
+import { J, L } from '../core-constants';
+import { encodeModule, I32, I64, type Func, type Import } from './wasm-encoder';
+import { LOCALS, readOp, translateBlock, type DecodedOp } from './translate';
+
+/** What the compiled tier needs from the core instance's exports. */
+export interface JitCoreExports {
+  memory: WebAssembly.Memory;
+  jitEnable(on: number): void;
+  jitInstall(entry: number, fn: number, len: number): number;
+  jitReject(entry: number, never: number): void;
+  jitQueueClear(): void;
+  jitFlush(): void;
+  jitExec: (...a: never[]) => unknown;
+  jitBranchMisaligned: (...a: never[]) => unknown;
+  jitPc: WebAssembly.Global;
+  jitNzcv: WebAssembly.Global;
+  jitRemaining: WebAssembly.Global;
+  jitCurTlb: WebAssembly.Global;
+}
+
+export interface JitStats {
+  /** Blocks compiled and installed. */
+  blocksCompiled: number;
+  /** Hot blocks left to the interpreter (mostly untranslated ops, or rewritten before compiling). */
+  blocksRejected: number;
+  /** Modules compiled (one per batch). */
+  modules: number;
+  /** Of those: taken from the process-wide cache (the same batch compiled before), only instantiated. */
+  modulesCached: number;
+  /** Wall time spent translating, encoding, compiling and instantiating (ms). */
+  compileMs: number;
+  /** Of compileMs: WebAssembly.Module + Instance (the engine's share). */
+  engineMs: number;
+  /** Bytes of WebAssembly generated. */
+  bytes: number;
+  /** Instructions retired inside compiled blocks (the rest ran in the interpreter). */
+  insnsCompiled: bigint;
+  /** Compiled blocks entered. */
+  blocksEntered: bigint;
+  /** Times compiled code was dropped (code written, decode slot reused). */
+  invalidations: bigint;
+  /** Instructions compiled blocks handed to the interpreter one at a time (jitStep). */
+  steps: bigint;
+}
+
+export interface JitOptions {
+  /** Executions of a block start before it is queued (default 32). */
+  hot?: number;
+  /** Queued blocks that make the core stop to compile them (default 32). */
+  batch?: number;
+  /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
+  patience?: number;
+}
+
+const TYPES = [
+  { params: [I64, I32], results: [] }, // 0: a block (entry PC, its decode entry)
+  { params: [I32, I64, I32], results: [I32] }, // 1: jitExec
+  { params: [], results: [] }, // 2: jitBranchMisaligned
+];
+const IMPORTS: Import[] = [
+  { module: 'c', name: 'step', kind: 'func', type: 1 },
+  { module: 'c', name: 'mis', kind: 'func', type: 2 },
+  { module: 'c', name: 'memory', kind: 'memory', min: 1 },
+  { module: 'c', name: 'pc', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'nzcv', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'rem', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'tlb', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'table', kind: 'table', min: 1 },
+];
+/** Table slots used before everything is dropped and the slots are reused. */
+const TABLE_CAP = 1 << 16;
+
+/**
+ * Compiled modules by the content of their batch (each block's position in its page and its decoded
+ * ops), shared by every core of the process: a module imports everything instance-specific (memory,
+ * globals, table, helpers) and its code depends on nothing else, so a machine that runs the same
+ * guest again (benchmark repetitions, tests, scenario VMs booting the same image) instantiates the
+ * module instead of translating and compiling it again.
+ */
+const moduleCache = new Map<string, { module: WebAssembly.Module; kept: number[]; bytes: number }>();
+const MODULE_CACHE_CAP = 1024;
+
+export class Jit {
+  readonly stats: JitStats = {
+    blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
+    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n,
+  };
+  private readonly imports: WebAssembly.Imports;
+  private readonly firstSlot: number;
+  private nextSlot: number;
+
+  constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
+    this.imports = {
+      c: {
+        step: x.jitExec, mis: x.jitBranchMisaligned, memory: x.memory,
+        pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
+      },
+    };
+    this.firstSlot = table.length;
+    this.nextSlot = this.firstSlot;
+    const dv = new DataView(x.memory.buffer);
+    dv.setUint32(J.JIT_PARAMS + J.JP_HOT, opts.hot ?? 32, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? 32, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? 4000, true);
+    x.jitEnable(1);
+  }
+
+  /** Counters kept by the core, read now. */
+  readStats(): JitStats {
+    const dv = new DataView(this.x.memory.buffer);
+    this.stats.insnsCompiled = dv.getBigUint64(J.JIT_PARAMS + J.JP_INSNS_JIT, true);
+    this.stats.blocksEntered = dv.getBigUint64(J.JIT_PARAMS + J.JP_ENTERS, true);
+    this.stats.invalidations = dv.getBigUint64(J.JIT_PARAMS + J.JP_INVALIDATIONS, true);
+    this.stats.steps = dv.getBigUint64(J.JIT_PARAMS + J.JP_STEPS, true);
+    return { ...this.stats };
+  }
+
+  /** Compiles every queued block (nothing when the queue is empty). */
+  compileQueued(): void {
+    const dv = new DataView(this.x.memory.buffer);
+    const count = dv.getUint32(J.JIT_QUEUE, true);
+    if (count === 0) return;
+    const t0 = performance.now();
+    const blocks: { entry: number; len: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const q = J.JIT_QUEUE + 8 + i * 8;
+      blocks.push({ entry: dv.getUint32(q, true), len: dv.getUint32(q + 4, true) });
+    }
+    this.x.jitQueueClear();
+    if (this.nextSlot + count > this.firstSlot + TABLE_CAP) {
+      this.x.jitFlush(); // every block forgotten: the table slots can be reused
+      this.nextSlot = this.firstSlot;
+      for (const b of blocks) this.x.jitReject(b.entry, 0);
+      return;
+    }
+    const mem = new Uint8Array(this.x.memory.buffer);
+    let key = '';
+    for (const blk of blocks) {
+      const at = L.DECODE_BASE + blk.entry * 16;
+      key += `${blk.entry & 1023}:${Buffer.from(mem.buffer, at, blk.len * 16).toString('latin1')};`;
+    }
+    const hit = moduleCache.get(key);
+    if (hit) {
+      this.install(hit.module, hit.kept.map((i) => blocks[i]), t0, hit.bytes, true);
+      for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, 1); this.stats.blocksRejected++; }
+      return;
+    }
+    const funcs: Func[] = [];
+    const kept: { entry: number; len: number }[] = [];
+    const keptIdx: number[] = [];
+    let anyStale = false;
+    for (const [bi, blk] of blocks.entries()) {
+      const ops: DecodedOp[] = [];
+      let ok = true;
+      for (let k = 0; k < blk.len; k++) {
+        const d = readOp(dv, L.DECODE_BASE + (blk.entry + k) * 16);
+        if (d.op === 0) { ok = false; break; } // rewritten since it was queued: count again
+        ops.push(d);
+      }
+      const t = ok ? translateBlock(ops, blk.entry & 1023) : null;
+      if (!ok) anyStale = true;
+      if (!t) { this.x.jitReject(blk.entry, ok ? 1 : 0); this.stats.blocksRejected++; continue; }
+      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}` });
+      kept.push(blk);
+      keptIdx.push(bi);
+    }
+    if (funcs.length > 0) {
+      const bytes = encodeModule(TYPES, IMPORTS, funcs);
+      const t1 = performance.now();
+      const module = new WebAssembly.Module(bytes);
+      this.stats.engineMs += performance.now() - t1;
+      if (!anyStale) {
+        if (moduleCache.size >= MODULE_CACHE_CAP) moduleCache.clear();
+        moduleCache.set(key, { module, kept: keptIdx, bytes: bytes.length });
+      }
+      this.install(module, kept, t0, bytes.length, false);
+      return;
+    }
+    this.stats.compileMs += performance.now() - t0;
+  }
+
+  /** Instantiates a compiled module and installs its functions for `kept` (in export order). */
+  private install(module: WebAssembly.Module, kept: { entry: number; len: number }[], t0: number, bytes: number, cached: boolean): void {
+    const t1 = performance.now();
+    const inst = new WebAssembly.Instance(module, this.imports);
+    this.stats.engineMs += performance.now() - t1;
+    this.stats.bytes += bytes;
+    this.stats.modules++;
+    if (cached) this.stats.modulesCached++;
+    const need = this.nextSlot + kept.length - this.table.length;
+    if (need > 0) this.table.grow(need);
+    kept.forEach((blk, i) => {
+      const slot = this.nextSlot++;
+      this.table.set(slot, inst.exports[`b${i}`] as WebAssembly.ExportValue as never);
+      if (this.x.jitInstall(blk.entry, slot, blk.len)) this.stats.blocksCompiled++;
+    });
+    this.stats.compileMs += performance.now() - t0;
+  }
+}
+
+/** The compiled-tier lines of `--stats` (the integrator joins them with the other counters). */
+export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: number): string[] {
+  if (!s) return ['jit: off (--no-jit): every instruction interpreted'];
+  const pct = (a: bigint): string => totalInsns > 0n ? `${(Number(a) * 100 / Number(totalInsns)).toFixed(1)}%` : '-';
+  const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
+  return [
+    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly`,
+    `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
+    `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
+  ];
+}

@@ -1,0 +1,788 @@
+// Translates one block of decoded A64 ops (core-as/decoded.ts entries) into the body of a
+// WebAssembly function `(param $pc i64)` that does what the interpreter (core-as/interp.ts) does for
+// those instructions, with the same results to the bit:
+//   - guest X registers live in locals: loaded at entry, stored before any helper call and at exit;
+//   - NZCV is lazy: a flag-setting op records its operands and result, a condition is evaluated from
+//     them directly (SUBS + B.NE is one compare), and NZCV is only built when it must be stored;
+//   - loads and stores probe the core's fast TLB inline (the same tags mem.ts compares); a miss, an
+//     unaligned SP base or a device goes to the helper jitStep(pc, budget), which runs the whole
+//     instruction in the interpreter — so faults, device exits, watchpoints and self-modifying code
+//     behave exactly as in tier 0;
+//   - any op without a translation runs through jitStep too; after it the block goes on only when
+//     the instruction completed and nothing (an exit, an interrupt, a context change, a code write)
+//     asked the interpreter loop to stop; otherwise the block returns with the state jitStep left;
+//   - a block whose final branch goes back to its own first instruction loops inside the function
+//     while the budget left covers one more full pass.
+// The block never compares its PC with a constant: every PC-relative value is the entry PC plus an
+// offset, so the same code serves every virtual address the physical page is mapped at.
+import { J, L, O } from '../core-constants';
+import { Body, I32, I64, Op } from './wasm-encoder';
+
+export interface DecodedOp { op: number; rd: number; rn: number; rm: number; ra: number; p1: number; p2: number; imm: bigint }
+
+export function readOp(dv: DataView, addr: number): DecodedOp {
+  return {
+    op: dv.getUint16(addr, true), rd: dv.getUint8(addr + 2), rn: dv.getUint8(addr + 3), rm: dv.getUint8(addr + 4),
+    ra: dv.getUint8(addr + 5), p1: dv.getUint8(addr + 6), p2: dv.getUint8(addr + 7), imm: dv.getBigUint64(addr + 8, true),
+  };
+}
+
+// Imports of every compiled module (machine/jit/compiler.ts builds the import object in this order).
+export const F_STEP = 0; // jitExec(entry: i32, pc: i64, rem: i32): i32 (core-as/jit/jit-step.ts)
+export const F_MISALIGNED = 1; // jitBranchMisaligned(): void
+export const G_PC = 0, G_NZCV = 1, G_REM = 2, G_TLB = 3;
+/** Type index of a block function, (pc: i64, entry: i32) → (). */
+export const TYPE_BLOCK = 0;
+
+// Locals: 0 = the entry PC, 1 = the entry's decode entry address; 2 + slot = register slot
+// (0..33); then temporaries.
+const PC = 0, E = 1;
+const R = (slot: number): number => 2 + slot;
+const T0 = 36, T1 = 37, T2 = 38, T3 = 39, FA = 40, FB = 41, FR = 42; // i64
+const NZ = 43, REM = 44, I0 = 45, I1 = 46, I2 = 47; // i32
+export const LOCALS: [number, number][] = [[41, I64], [5, I32]];
+
+// Fast TLB (core-as/tlb.ts): 256 entries of 32 bytes per mmu index; read tag +0, write tag +8,
+// addend +24 (host = low 32 bits of VA + addend).
+const TE_READ = 0, TE_WRITE = 8, TE_ADDEND = 24;
+const M32 = 0xffff_ffffn;
+
+type Flags = 'mat' | 'add64' | 'sub64' | 'add32' | 'sub32' | 'log64' | 'log32' | 'gen64' | 'gen32';
+
+/** Loads and stores: access size (log2) and the wasm opcode of each LDST_* kind. */
+const LOAD_OP: Record<number, [size: number, op: number, w32: boolean]> = {
+  [O.LDST_LDRB]: [0, Op.i64_load8_u, false], [O.LDST_LDRH]: [1, Op.i64_load16_u, false],
+  [O.LDST_LDRW]: [2, Op.i64_load32_u, false], [O.LDST_LDRX]: [3, Op.i64_load, false],
+  [O.LDST_LDRSB64]: [0, Op.i64_load8_s, false], [O.LDST_LDRSH64]: [1, Op.i64_load16_s, false],
+  [O.LDST_LDRSW]: [2, Op.i64_load32_s, false], [O.LDST_LDRSB32]: [0, Op.i64_load8_s, true],
+  [O.LDST_LDRSH32]: [1, Op.i64_load16_s, true],
+};
+const STORE_OP: Record<number, [size: number, op: number]> = {
+  [O.LDST_STRB]: [0, Op.i64_store8], [O.LDST_STRH]: [1, Op.i64_store16], [O.LDST_STRW]: [2, Op.i64_store32], [O.LDST_STRX]: [3, Op.i64_store],
+};
+
+const FLAG_READERS = new Set<number>([O.OP_BCOND, O.OP_CCMN, O.OP_CCMP, O.OP_CSEL64, O.OP_CSEL32, O.OP_CSINC64, O.OP_CSINC32,
+  O.OP_CSINV64, O.OP_CSINV32, O.OP_CSNEG64, O.OP_CSNEG32, O.OP_ADC64, O.OP_ADC32, O.OP_ADCS64, O.OP_ADCS32,
+  O.OP_SBC64, O.OP_SBC32, O.OP_SBCS64, O.OP_SBCS32]);
+const FLAG_WRITERS = new Set<number>([O.OP_ADDS_I64, O.OP_ADDS_I32, O.OP_SUBS_I64, O.OP_SUBS_I32, O.OP_ANDS_I64, O.OP_ANDS_I32,
+  O.OP_ANDS_SR64, O.OP_BICS_SR64, O.OP_ANDS_SR32, O.OP_BICS_SR32, O.OP_ADDS_SR64, O.OP_ADDS_SR32, O.OP_SUBS_SR64,
+  O.OP_SUBS_SR32, O.OP_ADDS_ER64, O.OP_ADDS_ER32, O.OP_SUBS_ER64, O.OP_SUBS_ER32]);
+
+export interface Translation { body: Body; inline: number; fallback: number }
+
+/** True when `op` is translated inline without any possible helper call (no exit point). */
+function pureInline(op: number): boolean {
+  return op === O.OP_UMULH || op === O.OP_SMULH || (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL &&
+    !([O.OP_CRC32, O.OP_RBIT64, O.OP_RBIT32, O.OP_REV16_64, O.OP_REV16_32, O.OP_REV32_64, O.OP_REV64, O.OP_REV32] as number[]).includes(op));
+}
+
+class Translator {
+  b = new Body();
+  flags: Flags = 'mat';
+  used = new Set<number>();
+  written = new Set<number>();
+  inline = 0;
+  fallback = 0;
+  k = 0; // index of the instruction being translated
+  /** Register slots whose local holds the slot's value (loaded, or written by the block). */
+  loaded = new Set<number>();
+  /** Register slots the block may have written so far (stored at every exit and helper call). */
+  dirty = new Set<number>();
+  /** The block loops (a branch back to its start): every slot is loaded at entry, all written ones are dirty. */
+  isLoop = false;
+
+  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
+
+  // --- registers ---
+  rget(slot: number): void {
+    if (slot === L.REG_ZR) { this.b.i64(0); return; }
+    this.used.add(slot);
+    if (!this.loaded.has(slot)) throw new Error(`jit: x${slot} read before it is loaded`);
+    this.b.get(R(slot));
+  }
+  /** Loads (at the top level of the block's code) every register field of `d` not loaded yet. */
+  preload(d: DecodedOp): void {
+    if (this.isLoop) return;
+    for (const s of [d.rd, d.rn, d.rm, d.ra]) {
+      if (s === L.REG_ZR || s === L.REG_DISCARD || s > L.REG_DISCARD || this.loaded.has(s)) continue;
+      this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
+      this.loaded.add(s);
+    }
+  }
+  /** Value (i64) on the stack → register slot. */
+  rset(slot: number): void {
+    if (slot === L.REG_ZR || slot === L.REG_DISCARD) { this.b.op(Op.drop); return; }
+    this.used.add(slot); this.written.add(slot); this.dirty.add(slot); this.loaded.add(slot);
+    this.b.set(R(slot));
+  }
+  wget(slot: number): void { this.rget(slot); this.b.op(Op.i32_wrap_i64); }
+  /** i32 value on the stack → register slot, zero-extended (setW). */
+  wset(slot: number): void { this.b.op(Op.i64_extend_i32_u); this.rset(slot); }
+  pcAt(k = this.k): void { this.b.get(PC); if (k !== 0) this.b.i64(4 * k).op(Op.i64_add); }
+
+  storeRegs(): void {
+    for (const s of (this.isLoop ? this.allWritten : this.dirty)) this.b.i32(0).get(R(s)).mem(Op.i64_store, 3, L.CPU_BASE + s * 8);
+  }
+  loadAll(): void {
+    for (const s of this.allUsed) this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
+  }
+  /**
+   * After jitStep ran instruction k: reload the slots it can have written — its register fields
+   * (and the next slot: CASP writes a pair) and SP (MSR SPSel switches the SP slot).
+   */
+  loadRegs(): void {
+    const d = this.ops[this.k];
+    const set = new Set<number>([d.rd, d.rn, d.rm, d.ra, d.rd + 1, d.rm + 1, d.ra + 1, L.REG_SP]);
+    for (const s of set) {
+      if (!this.loaded.has(s) || s === L.REG_ZR || s === L.REG_DISCARD) continue;
+      this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
+    }
+  }
+
+  // --- flags ---
+  /** Pushes the i32 NZCV (bits 31:28) of the current flag state; the state is unchanged. */
+  nzcvCode(): void {
+    const b = this.b;
+    const f = this.flags;
+    if (f === 'mat') { b.get(NZ); return; }
+    const is64 = f.endsWith('64');
+    const top = is64 ? 63 : 31;
+    // N
+    b.get(FR).i64(top).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).i32(31).op(Op.i32_shl);
+    // Z
+    b.get(FR).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
+    if (f === 'log64' || f === 'log32') return;
+    // C
+    if (f === 'sub64' || f === 'sub32') b.get(FA).get(FB).op(Op.i64_ge_u);
+    else if (f === 'add64' || f === 'add32') b.get(FR).get(FA).op(Op.i64_lt_u);
+    else { // gen: ((a & b) | ((a | b) & ~r)) >> top
+      b.get(FA).get(FB).op(Op.i64_and).get(FA).get(FB).op(Op.i64_or).get(FR).i64(-1).op(Op.i64_xor).op(Op.i64_and).op(Op.i64_or)
+        .i64(top).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
+    }
+    b.i32(29).op(Op.i32_shl).op(Op.i32_or);
+    // V
+    if (f === 'sub64' || f === 'sub32') b.get(FA).get(FB).op(Op.i64_xor).get(FA).get(FR).op(Op.i64_xor).op(Op.i64_and);
+    else if (f === 'add64' || f === 'add32') b.get(FA).get(FB).op(Op.i64_xor).i64(-1).op(Op.i64_xor).get(FA).get(FR).op(Op.i64_xor).op(Op.i64_and);
+    else b.get(FA).get(FR).op(Op.i64_xor).get(FB).get(FR).op(Op.i64_xor).op(Op.i64_and);
+    b.i64(top).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64).i32(28).op(Op.i32_shl).op(Op.i32_or);
+  }
+  materialize(): void {
+    if (this.flags === 'mat') return;
+    this.nzcvCode();
+    this.b.set(NZ);
+    this.flags = 'mat';
+  }
+  /** Pushes i32 1 when condition `c` holds. */
+  cond(c: number): void {
+    const b = this.b;
+    if (c >= 14) { b.i32(1); return; }
+    const f = this.flags;
+    const sub = f === 'sub64' || f === 'sub32', add = f === 'add64' || f === 'add32', log = f === 'log64' || f === 'log32';
+    const w = f.endsWith('32');
+    const sgnR = (o: number): void => { // FR signed-compared with 0
+      if (w) b.get(FR).op(Op.i32_wrap_i64).i32(0).op(o - 0x0b); // i64_*_s → i32_*_s: opcode - 11
+      else b.get(FR).i64(0).op(o);
+    };
+    if (sub || add || log) {
+      switch (c) {
+        case 0: b.get(FR).op(Op.i64_eqz); return;
+        case 1: b.get(FR).i64(0).op(Op.i64_ne); return;
+        case 4: sgnR(Op.i64_lt_s); return;
+        case 5: sgnR(Op.i64_ge_s); return;
+      }
+    }
+    if (sub && c !== 6 && c !== 7) {
+      const cmp = (u64: number): void => {
+        if (w && u64 >= Op.i64_lt_s && [Op.i64_lt_s, Op.i64_gt_s, Op.i64_le_s, Op.i64_ge_s].includes(u64 as never)) {
+          b.get(FA).op(Op.i32_wrap_i64).get(FB).op(Op.i32_wrap_i64).op(u64 - 0x0b);
+        } else b.get(FA).get(FB).op(u64);
+      };
+      switch (c) {
+        case 2: cmp(Op.i64_ge_u); return;
+        case 3: cmp(Op.i64_lt_u); return;
+        case 8: cmp(Op.i64_gt_u); return;
+        case 9: cmp(Op.i64_le_u); return;
+        case 10: cmp(Op.i64_ge_s); return;
+        case 11: cmp(Op.i64_lt_s); return;
+        case 12: cmp(Op.i64_gt_s); return;
+        case 13: cmp(Op.i64_le_s); return;
+      }
+    }
+    if (log) {
+      switch (c) {
+        case 2: case 6: case 8: b.i32(0); return; // CS, VS, HI: C = V = 0
+        case 3: case 7: case 9: b.i32(1); return;
+        case 10: sgnR(Op.i64_ge_s); return;
+        case 11: sgnR(Op.i64_lt_s); return;
+        case 12: sgnR(Op.i64_gt_s); return;
+        case 13: sgnR(Op.i64_le_s); return;
+      }
+    }
+    this.materialize();
+    // COND_TABLE: u16 per NZCV value, bit c set when condition c holds (core-as/alu.ts)
+    b.get(NZ).i32(28).op(Op.i32_shr_u).i32(1).op(Op.i32_shl).mem(Op.i32_load16_u, 1, L.COND_TABLE)
+      .i32(c).op(Op.i32_shr_u).i32(1).op(Op.i32_and);
+  }
+
+  // --- leaving the block ---
+  /**
+   * Normal exit after `executed` instructions with the next PC on the stack (i64). `target` is the
+   * index within the page of the next instruction when known at compile time, 'dyn' when the next
+   * PC is in T0 (an indirect branch), null when it is on another page. When the next instruction
+   * starts a compiled block on the same page whose length fits in the budget left, the block goes
+   * straight on into it (a tail call through the core's table): same page, so same fetch page and
+   * translation; nothing that could end the interpreter loop happened (that only comes out of a
+   * helper, which returns instead), so the interpreter would enter that block too.
+   */
+  exitWithPcOnStack(executed: number, target: number | 'dyn' | null): void {
+    const b = this.b;
+    b.gset(G_PC);
+    this.storeRegs();
+    this.nzcvCode(); b.gset(G_NZCV);
+    b.get(REM).i32(executed).op(Op.i32_sub).gset(G_REM);
+    if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) { b.op(Op.return); return; }
+    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2; // map entry (8 bytes) of decode entry e (16 bytes): e / 2 + bias
+    if (target === 'dyn') {
+      // same page and aligned, else return
+      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn | 3n).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(I0);
+    } else {
+      b.get(E); if (target !== this.start) b.i32((target - this.start) * 16).op(Op.i32_add); b.set(I0);
+    }
+    b.get(I0).i32(1).op(Op.i32_shr_u).i32(mapBias).op(Op.i32_add).tee(I2).mem(Op.i32_load, 2, 4).tee(I1);
+    b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    b.gget(G_REM).get(I1).op(Op.i32_lt_s).begin(Op.if).op(Op.return).end();
+    b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
+    b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
+  }
+  /** Stores everything jitStep can see; pushes its arguments and calls it for instruction k. */
+  callStep(): void {
+    const b = this.b;
+    this.storeRegs();
+    this.nzcvCode(); b.gset(G_NZCV);
+    b.get(E); if (this.k !== 0) b.i32(16 * this.k).op(Op.i32_add);
+    this.pcAt();
+    b.get(REM); if (this.k !== 0) b.i32(this.k).op(Op.i32_sub);
+    b.call(F_STEP);
+  }
+  /** Instruction k through the interpreter; the block goes on only if jitStep says so. */
+  fallbackOp(): void {
+    this.fallback++;
+    this.materialize();
+    this.callStep();
+    this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.loadRegs();
+    this.b.gget(G_NZCV).set(NZ);
+  }
+  /** A terminating instruction through the interpreter: the block ends after it whatever happens. */
+  fallbackLast(): void {
+    this.fallback++;
+    this.callStep();
+    this.b.op(Op.drop).op(Op.return);
+  }
+  /** The slow path of an inline memory access (inside an if arm: the flag state stays as it is). */
+  slowAccess(): void {
+    this.callStep();
+    this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.loadRegs();
+  }
+
+  // --- memory ---
+  /** Pushes i32: the fast-TLB entry of the VA in local `va` (into `ent`) has tag `tagOff` matching. */
+  probe(va: number, ent: number, tagOff: number, size: number): void {
+    const b = this.b;
+    b.gget(G_TLB).get(va).i64(12).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(255).op(Op.i32_and).i32(5).op(Op.i32_shl)
+      .op(Op.i32_add).tee(ent);
+    b.mem(Op.i64_load, 3, tagOff).get(va).i64(~0xfffn | BigInt((1 << size) - 1)).op(Op.i64_and).op(Op.i64_eq);
+  }
+  host(va: number, ent: number): void {
+    this.b.get(va).op(Op.i32_wrap_i64).get(ent).mem(Op.i32_load, 2, TE_ADDEND).op(Op.i32_add);
+  }
+  /** Pushes i32 1 when the base register is SP and SP is not 16-byte aligned (the slow path checks SCTLR.SA). */
+  spBad(rn: number): boolean {
+    if (rn !== L.REG_SP) return false;
+    this.rget(rn); this.b.i64(15).op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_eqz);
+    return true;
+  }
+  /** Single register load/store at the address in T0; `wb` then emits the base writeback. */
+  ldst(kind: number, rt: number, rn: number, wb: (() => void) | null): void {
+    const b = this.b;
+    const ld = LOAD_OP[kind], st = STORE_OP[kind];
+    if (!ld && !st) { this.fallbackOp(); return; }
+    this.inline++;
+    const size = ld ? ld[0] : st[0];
+    this.probe(T0, I0, ld ? TE_READ : TE_WRITE, size);
+    if (this.spBad(rn)) b.op(Op.i32_eqz).op(Op.i32_and);
+    b.begin(Op.if);
+    if (ld) {
+      this.host(T0, I0); b.mem(ld[1], size, 0);
+      if (ld[2]) b.i64(M32).op(Op.i64_and);
+      this.rset(rt);
+    } else {
+      this.host(T0, I0); this.rget(rt); b.mem(st[1], size, 0);
+    }
+    if (wb) wb();
+    b.op(Op.else);
+    this.slowAccess();
+    b.end();
+  }
+  pair(op: number, kind: number, rt: number, rt2: number, rn: number, mode: number, imm: bigint): void {
+    const b = this.b;
+    const isLoad = op === O.OP_LDP;
+    const x = kind === O.LDST_LDRX || kind === O.LDST_STRX;
+    const size = x ? 3 : 2;
+    if (!x && kind !== O.LDST_LDRW && kind !== O.LDST_STRW && kind !== O.LDST_LDRSW) { this.fallbackOp(); return; }
+    this.inline++;
+    this.rget(rn); b.set(T2); // base
+    b.get(T2); if (mode !== O.IDX_POST) b.i64(imm).op(Op.i64_add); b.set(T0);
+    b.get(T0).i64(x ? 8 : 4).op(Op.i64_add).set(T1);
+    const tag = isLoad ? TE_READ : TE_WRITE;
+    this.probe(T0, I0, tag, size);
+    this.probe(T1, I1, tag, size);
+    b.op(Op.i32_and);
+    if (this.spBad(rn)) b.op(Op.i32_eqz).op(Op.i32_and);
+    b.begin(Op.if);
+    const lop = x ? Op.i64_load : kind === O.LDST_LDRSW ? Op.i64_load32_s : Op.i64_load32_u;
+    const sop = x ? Op.i64_store : Op.i64_store32;
+    if (isLoad) {
+      this.host(T0, I0); b.mem(lop, size, 0).set(T3);
+      this.host(T1, I1); b.mem(lop, size, 0);
+      b.get(T3); this.rset(rt);
+      this.rset(rt2);
+    } else {
+      this.host(T0, I0); this.rget(rt); b.mem(sop, size, 0);
+      this.host(T1, I1); this.rget(rt2); b.mem(sop, size, 0);
+    }
+    if (mode !== O.IDX_OFFSET) { b.get(T2).i64(imm).op(Op.i64_add); this.rset(rn); }
+    b.op(Op.else);
+    this.slowAccess();
+    b.end();
+  }
+
+  // --- ALU helpers ---
+  shift64(type: number, amount: number): void {
+    if (amount === 0) return;
+    this.b.i64(amount).op([Op.i64_shl, Op.i64_shr_u, Op.i64_shr_s, Op.i64_rotr][type]);
+  }
+  shift32(type: number, amount: number): void {
+    if (amount === 0) return;
+    this.b.i32(amount).op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][type]);
+  }
+  extend(option: number, shift: number): void {
+    const b = this.b;
+    switch (option) {
+      case 0: b.i64(0xff).op(Op.i64_and); break;
+      case 1: b.i64(0xffff).op(Op.i64_and); break;
+      case 2: b.i64(M32).op(Op.i64_and); break;
+      case 4: b.op(Op.i64_extend8_s); break;
+      case 5: b.op(Op.i64_extend16_s); break;
+      case 6: b.op(Op.i64_extend32_s); break;
+    }
+    if (shift) b.i64(shift).op(Op.i64_shl);
+  }
+  /** FA, FB set (zero-extended for 32-bit); computes FR and records the flag state; FR → rd. */
+  addSubFlags(sub: boolean, w: boolean, rd: number): void {
+    const b = this.b;
+    b.get(FA).get(FB).op(sub ? Op.i64_sub : Op.i64_add);
+    if (w) b.i64(M32).op(Op.i64_and);
+    b.tee(FR);
+    this.rset(rd);
+    this.flags = sub ? (w ? 'sub32' : 'sub64') : (w ? 'add32' : 'add64');
+  }
+  logicFlags(w: boolean, rd: number): void { // i64 result on the stack (zero-extended when w)
+    this.b.tee(FR);
+    this.rset(rd);
+    this.flags = w ? 'log32' : 'log64';
+  }
+
+  // --- one instruction ---
+  insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
+    this.k = k;
+    this.preload(d);
+    const b = this.b;
+    const { op, rd, rn, rm, ra, p1, p2, imm } = d;
+    const imm32 = Number(imm & M32) | 0;
+    const inl = (): void => { this.inline++; };
+    switch (op) {
+      case O.OP_ADR: inl(); this.pcAt(); b.i64(imm).op(Op.i64_add); this.rset(rd); return;
+      case O.OP_ADRP: inl(); b.get(PC).i64(~0xfffn).op(Op.i64_and).i64(imm).op(Op.i64_add); this.rset(rd); return;
+      case O.OP_ADD_I64: inl(); this.rget(rn); b.i64(imm).op(Op.i64_add); this.rset(rd); return;
+      case O.OP_SUB_I64: inl(); this.rget(rn); b.i64(imm).op(Op.i64_sub); this.rset(rd); return;
+      case O.OP_ADD_I32: inl(); this.wget(rn); b.i32(imm32).op(Op.i32_add); this.wset(rd); return;
+      case O.OP_SUB_I32: inl(); this.wget(rn); b.i32(imm32).op(Op.i32_sub); this.wset(rd); return;
+      case O.OP_ADDS_I64: case O.OP_SUBS_I64: case O.OP_ADDS_I32: case O.OP_SUBS_I32: {
+        inl();
+        const w = op === O.OP_ADDS_I32 || op === O.OP_SUBS_I32;
+        this.rget(rn); if (w) b.i64(M32).op(Op.i64_and); b.set(FA);
+        b.i64(w ? imm & M32 : imm).set(FB);
+        this.addSubFlags(op === O.OP_SUBS_I64 || op === O.OP_SUBS_I32, w, rd);
+        return;
+      }
+      case O.OP_AND_I: inl(); this.rget(rn); b.i64(imm).op(Op.i64_and); this.rset(rd); return;
+      case O.OP_ORR_I64: inl(); this.rget(rn); b.i64(imm).op(Op.i64_or); this.rset(rd); return;
+      case O.OP_EOR_I64: inl(); this.rget(rn); b.i64(imm).op(Op.i64_xor); this.rset(rd); return;
+      case O.OP_ORR_I32: inl(); this.wget(rn); b.i32(imm32).op(Op.i32_or); this.wset(rd); return;
+      case O.OP_EOR_I32: inl(); this.wget(rn); b.i32(imm32).op(Op.i32_xor); this.wset(rd); return;
+      case O.OP_ANDS_I64: inl(); this.rget(rn); b.i64(imm).op(Op.i64_and); this.logicFlags(false, rd); return;
+      case O.OP_ANDS_I32: inl(); this.rget(rn); b.i64(imm & M32).op(Op.i64_and); this.logicFlags(true, rd); return;
+      case O.OP_MOVI: inl(); b.i64(imm); this.rset(rd); return;
+      case O.OP_MOVK: {
+        inl();
+        this.rget(rn); b.i64(~(0xffffn << BigInt(p1))).op(Op.i64_and).i64(imm).op(Op.i64_or);
+        if (p2 === 0) b.i64(M32).op(Op.i64_and);
+        this.rset(rd); return;
+      }
+      case O.OP_UBFX: inl(); this.rget(rn); if (p1) b.i64(p1).op(Op.i64_shr_u); b.i64(imm).op(Op.i64_and); this.rset(rd); return;
+      case O.OP_UBFIZ: inl(); this.rget(rn); b.i64(imm).op(Op.i64_and); if (p1) b.i64(p1).op(Op.i64_shl); this.rset(rd); return;
+      case O.OP_SBFX: case O.OP_SBFIZ: {
+        inl();
+        this.rget(rn);
+        if (op === O.OP_SBFX) { b.i64(p1).op(Op.i64_shl).i64(p2).op(Op.i64_shr_s); }
+        else { b.i64(p1).op(Op.i64_shl).i64(p1).op(Op.i64_shr_s).i64(p2).op(Op.i64_shl); }
+        if (ra === 0) b.i64(M32).op(Op.i64_and);
+        this.rset(rd); return;
+      }
+      case O.OP_BFXIL: {
+        inl();
+        this.rget(rm); b.i64(~imm).op(Op.i64_and);
+        this.rget(rn); b.i64(p1).op(Op.i64_shr_u).i64(imm).op(Op.i64_and).op(Op.i64_or);
+        if (ra === 0) b.i64(M32).op(Op.i64_and);
+        this.rset(rd); return;
+      }
+      case O.OP_BFI: {
+        inl();
+        const m = BigInt.asUintN(64, imm << BigInt(p1));
+        this.rget(rm); b.i64(~m).op(Op.i64_and);
+        this.rget(rn); b.i64(imm).op(Op.i64_and).i64(p1).op(Op.i64_shl).op(Op.i64_or);
+        if (ra === 0) b.i64(M32).op(Op.i64_and);
+        this.rset(rd); return;
+      }
+      case O.OP_EXTR64: {
+        inl();
+        const lsb = imm32;
+        this.rget(rm);
+        if (lsb !== 0) { b.i64(lsb).op(Op.i64_shr_u); this.rget(rn); b.i64(64 - lsb).op(Op.i64_shl).op(Op.i64_or); }
+        this.rset(rd); return;
+      }
+      case O.OP_EXTR32: {
+        inl();
+        const lsb = imm32;
+        this.wget(rm);
+        if (lsb !== 0) { b.i32(lsb).op(Op.i32_shr_u); this.wget(rn); b.i32(32 - lsb).op(Op.i32_shl).op(Op.i32_or); }
+        this.wset(rd); return;
+      }
+      case O.OP_MOV64: inl(); this.rget(rm); this.rset(rd); return;
+      case O.OP_MOV32: inl(); this.wget(rm); this.wset(rd); return;
+      case O.OP_AND_SR64: case O.OP_BIC_SR64: case O.OP_ORR_SR64: case O.OP_ORN_SR64: case O.OP_EOR_SR64:
+      case O.OP_EON_SR64: case O.OP_ANDS_SR64: case O.OP_BICS_SR64: {
+        inl();
+        const k2 = op - O.OP_AND_SR64; // AND BIC ORR ORN EOR EON ANDS BICS
+        this.rget(rn);
+        this.rget(rm); this.shift64(p1, p2);
+        if (k2 & 1) b.i64(-1).op(Op.i64_xor);
+        b.op([Op.i64_and, Op.i64_and, Op.i64_or, Op.i64_or, Op.i64_xor, Op.i64_xor, Op.i64_and, Op.i64_and][k2]);
+        if (k2 >= 6) this.logicFlags(false, rd); else this.rset(rd);
+        return;
+      }
+      case O.OP_AND_SR32: case O.OP_BIC_SR32: case O.OP_ORR_SR32: case O.OP_ORN_SR32: case O.OP_EOR_SR32:
+      case O.OP_EON_SR32: case O.OP_ANDS_SR32: case O.OP_BICS_SR32: {
+        inl();
+        const k2 = op - O.OP_AND_SR32;
+        this.wget(rn);
+        this.wget(rm); this.shift32(p1, p2);
+        if (k2 & 1) b.i32(-1).op(Op.i32_xor);
+        b.op([Op.i32_and, Op.i32_and, Op.i32_or, Op.i32_or, Op.i32_xor, Op.i32_xor, Op.i32_and, Op.i32_and][k2]);
+        b.op(Op.i64_extend_i32_u);
+        if (k2 >= 6) this.logicFlags(true, rd); else this.rset(rd);
+        return;
+      }
+      case O.OP_ADD_SR64: case O.OP_SUB_SR64:
+        inl(); this.rget(rn); this.rget(rm); this.shift64(p1, p2); b.op(op === O.OP_ADD_SR64 ? Op.i64_add : Op.i64_sub); this.rset(rd); return;
+      case O.OP_ADD_SR32: case O.OP_SUB_SR32:
+        inl(); this.wget(rn); this.wget(rm); this.shift32(p1, p2); b.op(op === O.OP_ADD_SR32 ? Op.i32_add : Op.i32_sub); this.wset(rd); return;
+      case O.OP_ADDS_SR64: case O.OP_SUBS_SR64:
+        inl(); this.rget(rn); b.set(FA); this.rget(rm); this.shift64(p1, p2); b.set(FB);
+        this.addSubFlags(op === O.OP_SUBS_SR64, false, rd); return;
+      case O.OP_ADDS_SR32: case O.OP_SUBS_SR32:
+        inl(); this.rget(rn); b.i64(M32).op(Op.i64_and).set(FA); this.wget(rm); this.shift32(p1, p2); b.op(Op.i64_extend_i32_u).set(FB);
+        this.addSubFlags(op === O.OP_SUBS_SR32, true, rd); return;
+      case O.OP_ADD_ER64: case O.OP_SUB_ER64:
+        inl(); this.rget(rn); this.rget(rm); this.extend(p1, p2); b.op(op === O.OP_ADD_ER64 ? Op.i64_add : Op.i64_sub); this.rset(rd); return;
+      case O.OP_ADD_ER32: case O.OP_SUB_ER32:
+        inl(); this.wget(rn); this.rget(rm); this.extend(p1, p2); b.op(Op.i32_wrap_i64).op(op === O.OP_ADD_ER32 ? Op.i32_add : Op.i32_sub); this.wset(rd); return;
+      case O.OP_ADDS_ER64: case O.OP_SUBS_ER64:
+        inl(); this.rget(rn); b.set(FA); this.rget(rm); this.extend(p1, p2); b.set(FB);
+        this.addSubFlags(op === O.OP_SUBS_ER64, false, rd); return;
+      case O.OP_ADDS_ER32: case O.OP_SUBS_ER32:
+        inl(); this.rget(rn); b.i64(M32).op(Op.i64_and).set(FA); this.rget(rm); this.extend(p1, p2); b.i64(M32).op(Op.i64_and).set(FB);
+        this.addSubFlags(op === O.OP_SUBS_ER32, true, rd); return;
+      case O.OP_ADC64: case O.OP_ADCS64: case O.OP_SBC64: case O.OP_SBCS64:
+      case O.OP_ADC32: case O.OP_ADCS32: case O.OP_SBC32: case O.OP_SBCS32: {
+        inl();
+        const w = op === O.OP_ADC32 || op === O.OP_ADCS32 || op === O.OP_SBC32 || op === O.OP_SBCS32;
+        const sbc = op === O.OP_SBC64 || op === O.OP_SBCS64 || op === O.OP_SBC32 || op === O.OP_SBCS32;
+        const setsFlags = op === O.OP_ADCS64 || op === O.OP_SBCS64 || op === O.OP_ADCS32 || op === O.OP_SBCS32;
+        this.materialize();
+        this.rget(rn); if (w) b.i64(M32).op(Op.i64_and); b.set(T0);
+        this.rget(rm); if (sbc) b.i64(-1).op(Op.i64_xor); if (w) b.i64(M32).op(Op.i64_and); b.set(T1);
+        b.get(T0).get(T1).op(Op.i64_add).get(NZ).i32(29).op(Op.i32_shr_u).i32(1).op(Op.i32_and).op(Op.i64_extend_i32_u).op(Op.i64_add);
+        if (w) b.i64(M32).op(Op.i64_and);
+        b.set(T2);
+        if (setsFlags) {
+          b.get(T0).set(FA).get(T1).set(FB).get(T2).set(FR);
+          this.flags = w ? 'gen32' : 'gen64';
+        }
+        b.get(T2); this.rset(rd);
+        return;
+      }
+      case O.OP_CCMN: case O.OP_CCMP: {
+        inl();
+        const sub = op === O.OP_CCMP;
+        const x64 = (ra & 1) !== 0, immForm = (ra & 2) !== 0;
+        this.cond(p1);
+        b.begin(Op.if);
+        const saved = this.flags;
+        this.rget(rn); if (!x64) b.i64(M32).op(Op.i64_and); b.set(FA);
+        if (immForm) b.i64(x64 ? imm : imm & M32); else { this.rget(rm); if (!x64) b.i64(M32).op(Op.i64_and); }
+        b.set(FB);
+        b.get(FA).get(FB).op(sub ? Op.i64_sub : Op.i64_add); if (!x64) b.i64(M32).op(Op.i64_and); b.set(FR);
+        this.flags = sub ? (x64 ? 'sub64' : 'sub32') : (x64 ? 'add64' : 'add32');
+        this.nzcvCode(); b.set(NZ);
+        this.flags = saved;
+        b.op(Op.else).i32(p2 << 28).set(NZ).end();
+        this.flags = 'mat';
+        return;
+      }
+      case O.OP_CSEL64: case O.OP_CSINC64: case O.OP_CSINV64: case O.OP_CSNEG64: {
+        inl();
+        this.rget(rn);
+        this.rget(rm);
+        if (op === O.OP_CSINC64) b.i64(1).op(Op.i64_add);
+        else if (op === O.OP_CSINV64) b.i64(-1).op(Op.i64_xor);
+        else if (op === O.OP_CSNEG64) { b.set(T0).i64(0).get(T0).op(Op.i64_sub); }
+        this.cond(p1);
+        b.op(Op.select);
+        this.rset(rd); return;
+      }
+      case O.OP_CSEL32: case O.OP_CSINC32: case O.OP_CSINV32: case O.OP_CSNEG32: {
+        inl();
+        this.wget(rn);
+        this.wget(rm);
+        if (op === O.OP_CSINC32) b.i32(1).op(Op.i32_add);
+        else if (op === O.OP_CSINV32) b.i32(-1).op(Op.i32_xor);
+        else if (op === O.OP_CSNEG32) { b.set(I0).i32(0).get(I0).op(Op.i32_sub); }
+        this.cond(p1);
+        b.op(Op.select);
+        this.wset(rd); return;
+      }
+      case O.OP_UDIV64: case O.OP_SDIV64: {
+        inl();
+        this.rget(rn); b.set(T0); this.rget(rm); b.set(T1);
+        b.get(T1).op(Op.i64_eqz).code.push(Op.if, I64);
+        b.i64(0).op(Op.else);
+        if (op === O.OP_SDIV64) {
+          b.get(T1).i64(-1).op(Op.i64_eq).code.push(Op.if, I64);
+          b.i64(0).get(T0).op(Op.i64_sub).op(Op.else).get(T0).get(T1).op(Op.i64_div_s).end();
+        } else b.get(T0).get(T1).op(Op.i64_div_u);
+        b.end();
+        this.rset(rd); return;
+      }
+      case O.OP_UDIV32: case O.OP_SDIV32: {
+        inl();
+        this.wget(rn); b.set(I0); this.wget(rm); b.set(I1);
+        b.get(I1).op(Op.i32_eqz).code.push(Op.if, I32);
+        b.i32(0).op(Op.else);
+        if (op === O.OP_SDIV32) {
+          b.get(I1).i32(-1).op(Op.i32_eq).code.push(Op.if, I32);
+          b.i32(0).get(I0).op(Op.i32_sub).op(Op.else).get(I0).get(I1).op(Op.i32_div_s).end();
+        } else b.get(I0).get(I1).op(Op.i32_div_u);
+        b.end();
+        this.wset(rd); return;
+      }
+      case O.OP_LSLV64: case O.OP_LSRV64: case O.OP_ASRV64: case O.OP_RORV64:
+        inl(); this.rget(rn); this.rget(rm);
+        b.op([Op.i64_shl, Op.i64_shr_u, Op.i64_shr_s, Op.i64_rotr][(op - O.OP_LSLV64) >> 1]); this.rset(rd); return;
+      case O.OP_LSLV32: case O.OP_LSRV32: case O.OP_ASRV32: case O.OP_RORV32:
+        inl(); this.wget(rn); this.wget(rm);
+        b.op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][(op - O.OP_LSLV32) >> 1]); this.wset(rd); return;
+      case O.OP_CLZ64: inl(); this.rget(rn); b.op(Op.i64_clz); this.rset(rd); return;
+      case O.OP_CLZ32: inl(); this.wget(rn); b.op(Op.i32_clz); this.wset(rd); return;
+      case O.OP_CLS64: inl(); this.rget(rn); b.tee(T0).get(T0).i64(1).op(Op.i64_shr_s).op(Op.i64_xor).op(Op.i64_clz).i64(1).op(Op.i64_sub); this.rset(rd); return;
+      case O.OP_CLS32: inl(); this.wget(rn); b.tee(I0).get(I0).i32(1).op(Op.i32_shr_s).op(Op.i32_xor).op(Op.i32_clz).i32(1).op(Op.i32_sub); this.wset(rd); return;
+      case O.OP_MADD64: case O.OP_MSUB64:
+        inl(); this.rget(ra); this.rget(rn); this.rget(rm); b.op(Op.i64_mul).op(op === O.OP_MADD64 ? Op.i64_add : Op.i64_sub); this.rset(rd); return;
+      case O.OP_MADD32: case O.OP_MSUB32:
+        inl(); this.wget(ra); this.wget(rn); this.wget(rm); b.op(Op.i32_mul).op(op === O.OP_MADD32 ? Op.i32_add : Op.i32_sub); this.wset(rd); return;
+      case O.OP_SMADDL: case O.OP_SMSUBL: case O.OP_UMADDL: case O.OP_UMSUBL: {
+        inl();
+        const s = op === O.OP_SMADDL || op === O.OP_SMSUBL;
+        const ext = s ? Op.i64_extend32_s : -1;
+        this.rget(ra);
+        this.rget(rn); if (s) b.op(ext); else b.i64(M32).op(Op.i64_and);
+        this.rget(rm); if (s) b.op(ext); else b.i64(M32).op(Op.i64_and);
+        b.op(Op.i64_mul).op(op === O.OP_SMADDL || op === O.OP_UMADDL ? Op.i64_add : Op.i64_sub);
+        this.rset(rd); return;
+      }
+      case O.OP_BARRIER: case O.OP_PRFM: inl(); return;
+      case O.OP_HINT: // NOP, YIELD and the other hints the interpreter treats as NOP (execHint)
+        if (p1 === O.HINT_WFI || p1 === O.HINT_WFE || p1 === O.HINT_SEV || p1 === O.HINT_SEVL) break;
+        inl(); return;
+      case O.OP_UMULH: case O.OP_SMULH: {
+        // UMULH by 32-bit halves (as core-as/alu.ts umulh); SMULH = UMULH - (a < 0 ? b : 0) - (b < 0 ? a : 0)
+        inl();
+        this.rget(rn); b.set(T0); this.rget(rm); b.set(T1);
+        b.get(T0).i64(M32).op(Op.i64_and).get(T1).i64(32).op(Op.i64_shr_u).op(Op.i64_mul).set(T2); // al * bh
+        b.get(T0).i64(32).op(Op.i64_shr_u).get(T1).i64(M32).op(Op.i64_and).op(Op.i64_mul).set(T3); // ah * bl
+        b.get(T0).i64(32).op(Op.i64_shr_u).get(T1).i64(32).op(Op.i64_shr_u).op(Op.i64_mul); // ah * bh
+        b.get(T2).i64(32).op(Op.i64_shr_u).op(Op.i64_add).get(T3).i64(32).op(Op.i64_shr_u).op(Op.i64_add);
+        // + (((al * bl) >> 32) + (p1 & M32) + (p2 & M32)) >> 32
+        b.get(T0).i64(M32).op(Op.i64_and).get(T1).i64(M32).op(Op.i64_and).op(Op.i64_mul).i64(32).op(Op.i64_shr_u)
+          .get(T2).i64(M32).op(Op.i64_and).op(Op.i64_add).get(T3).i64(M32).op(Op.i64_and).op(Op.i64_add)
+          .i64(32).op(Op.i64_shr_u).op(Op.i64_add);
+        if (op === O.OP_SMULH) {
+          b.get(T1).i64(0).get(T0).i64(0).op(Op.i64_lt_s).op(Op.select).op(Op.i64_sub);
+          b.get(T0).i64(0).get(T1).i64(0).op(Op.i64_lt_s).op(Op.select).op(Op.i64_sub);
+        }
+        this.rset(rd); return;
+      }
+      // --- loads and stores ---
+      case O.OP_LDST_IMM: this.rget(rn); b.i64(imm).op(Op.i64_add).set(T0); this.ldst(p1, rd, rn, null); return;
+      case O.OP_LDST_PRE:
+        this.rget(rn); b.i64(imm).op(Op.i64_add).set(T0);
+        this.ldst(p1, rd, rn, () => { b.get(T0); this.rset(rn); }); return;
+      case O.OP_LDST_POST:
+        this.rget(rn); b.set(T0);
+        this.ldst(p1, rd, rn, () => { b.get(T0).i64(imm).op(Op.i64_add); this.rset(rn); }); return;
+      case O.OP_LDST_REG:
+        this.rget(rn); this.rget(rm); this.extend(p2, ra); b.op(Op.i64_add).set(T0); this.ldst(p1, rd, rn, null); return;
+      case O.OP_LDR_LIT:
+        this.pcAt(); b.i64(imm).op(Op.i64_add).set(T0); this.ldst(p1, rd, -1, null); return;
+      case O.OP_LDP: case O.OP_STP: this.pair(op, p1, rd, ra, rn, p2, imm); return;
+    }
+    if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
+    this.fallbackOp();
+  }
+
+  /** The block's last instruction when it is a branch or exception-generating instruction. */
+  terminator(d: DecodedOp, k: number, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
+    const b = this.b;
+    const { op, rn, p1, imm } = d;
+    const executed = k + 1;
+    const offset = BigInt.asIntN(64, imm);
+    const toSelf = selfLoopOk && offset === BigInt(-4 * k);
+    /** Taken branch: loop when it goes back to the block start and the budget covers a pass. */
+    const taken = (): void => {
+      if (toSelf) {
+        // one more pass of up to n instructions fits in the budget left after this one
+        b.get(REM).i32(n + executed).op(Op.i32_ge_s).begin(Op.if);
+        const saved = this.flags;
+        if (!deadFlagsAtHead) this.materialize();
+        b.get(REM).i32(executed).op(Op.i32_sub).set(REM).br(2); // if, (cond if | block), loop
+        this.flags = saved;
+        b.end();
+      }
+      this.pcAt(); b.i64(offset).op(Op.i64_add);
+      this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n));
+    };
+    const condBranch = (pushCond: () => void): void => {
+      this.inline++;
+      pushCond();
+      b.begin(Op.if);
+      const saved = this.flags;
+      taken();
+      this.flags = saved;
+      b.end();
+      if (k === n - 1) { this.pcAt(k + 1); this.exitWithPcOnStack(executed, this.start + k + 1); }
+      // else: a side exit of a superblock; the block goes on with the next instruction
+    };
+    switch (op) {
+      case O.OP_B:
+        if (offset === 0n) break; // `B .`: the interpreter's stuck check (stuck.ts)
+        this.inline++;
+        if (toSelf) { b.begin(Op.block); taken(); b.end(); return; }
+        taken(); return;
+      case O.OP_BL: this.inline++; this.pcAt(k + 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n)); return;
+      case O.OP_BCOND: condBranch(() => this.cond(p1)); return;
+      case O.OP_CBZ64: condBranch(() => { this.rget(rn); b.op(Op.i64_eqz); }); return;
+      case O.OP_CBNZ64: condBranch(() => { this.rget(rn); b.i64(0).op(Op.i64_ne); }); return;
+      case O.OP_CBZ32: condBranch(() => { this.wget(rn); b.op(Op.i32_eqz); }); return;
+      case O.OP_CBNZ32: condBranch(() => { this.wget(rn); b.i32(0).op(Op.i32_ne); }); return;
+      case O.OP_TBZ: condBranch(() => { this.rget(rn); b.i64(p1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i64_eqz); }); return;
+      case O.OP_TBNZ: condBranch(() => { this.rget(rn); b.i64(p1).op(Op.i64_shr_u).i64(1).op(Op.i64_and).i64(0).op(Op.i64_ne); }); return;
+      case O.OP_BR: case O.OP_RET: case O.OP_BLR: {
+        this.inline++;
+        this.rget(rn); b.set(T0);
+        if (op === O.OP_BLR) { this.pcAt(k + 1); this.rset(30); }
+        b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).call(F_MISALIGNED).end();
+        b.get(T0); this.exitWithPcOnStack(executed, 'dyn');
+        return;
+      }
+    }
+    this.fallbackLast();
+  }
+}
+
+/** Register slots the block's ops name (read or written; BL/BLR write x30): an over-approximation. */
+function slotsOf(ops: DecodedOp[]): Set<number> {
+  const set = new Set<number>();
+  for (const d of ops) {
+    for (const s of [d.rd, d.rn, d.rm, d.ra]) if (s <= L.REG_SP && s !== L.REG_ZR) set.add(s);
+    if (d.op === O.OP_BL || d.op === O.OP_BLR) set.add(30);
+  }
+  return set;
+}
+
+/** The op is translated inline (not through jitExec). */
+function inlineOp(d: DecodedOp): boolean {
+  const op = d.op;
+  if (pureInline(op) || op === O.OP_BARRIER || op === O.OP_PRFM) return true;
+  if (op === O.OP_HINT) return ![O.HINT_WFI, O.HINT_WFE, O.HINT_SEV, O.HINT_SEVL].includes(d.p1 as never);
+  if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]);
+  if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
+  if (op === O.OP_B) return d.imm !== 0n;
+  return op === O.OP_BL || (op >= O.OP_BCOND && op <= O.OP_TBNZ) || op === O.OP_BR || op === O.OP_BLR || op === O.OP_RET;
+}
+
+/** Flags at the block start are overwritten before anything reads them or the block can stop. */
+function flagsDeadAtHead(ops: DecodedOp[]): boolean {
+  for (const d of ops) {
+    if (FLAG_READERS.has(d.op)) return false;
+    if (FLAG_WRITERS.has(d.op)) return true;
+    if (!pureInline(d.op)) return false;
+  }
+  return false;
+}
+
+/**
+ * Translates a block; null when it is not worth compiling (most of it would run through jitStep,
+ * which is slower than the interpreter alone).
+ */
+export function translateBlock(ops: DecodedOp[], start: number): Translation | null {
+  const n = ops.length;
+  // A branch (the last instruction, or a conditional one inside: the block is a superblock whose
+  // conditional branches are side exits) back to the block's first instruction makes it a loop.
+  const branchBack = n > 1 && ops.some((d, k) => k > 0 && (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) &&
+    BigInt.asIntN(64, d.imm) === BigInt(-4 * k));
+  const dead = branchBack && flagsDeadAtHead(ops);
+  let inline = 0;
+  for (const d of ops) if (inlineOp(d)) inline++;
+  if (inline * 2 < n) return null;
+  const slots = slotsOf(ops);
+  const t = new Translator(ops, slots, slots, start);
+  const b = t.b;
+  b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
+  if (branchBack) {
+    t.isLoop = true;
+    t.loadAll();
+    for (const s of slots) t.loaded.add(s);
+  }
+  if (branchBack) b.begin(Op.loop);
+  ops.forEach((d, k) => t.insn(d, k, k === n - 1, branchBack, dead, n));
+  if (branchBack) b.end();
+  // Reached only when the block ran to its end without a terminating instruction (page end, length cap).
+  const last = ops[n - 1];
+  if (!(last.op === 1 || (last.op >= O.OP_B && last.op <= O.OP_HLT))) {
+    t.pcAt(n); t.exitWithPcOnStack(n, start + n);
+  }
+  return { body: b, inline: t.inline, fallback: t.fallback };
+}

@@ -1,0 +1,161 @@
+// A small WebAssembly binary encoder for the compiled tier: LEB128, a function-body emitter with the
+// opcodes the translator uses, and a module builder (types, imports, functions, exports). It is on
+// the hot compile path, so it appends to plain number arrays and copies once into a Uint8Array.
+
+export const I32 = 0x7f, I64 = 0x7e;
+
+export function uleb(out: number[], v: number): void {
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+export function sleb32(out: number[], v: number): void {
+  v |= 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { out.push(b); return; }
+    out.push(b | 0x80);
+  }
+}
+
+export function sleb64(out: number[], v: bigint): void {
+  v = BigInt.asIntN(64, v);
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) { out.push(b); return; }
+    out.push(b | 0x80);
+  }
+}
+
+/** Opcodes (WebAssembly core spec, section 5.4). */
+export const Op = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
+  return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
+  i32_load: 0x28, i64_load: 0x29, i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32,
+  i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35, i32_load16_u: 0x2f,
+  i32_store: 0x36, i64_store: 0x37, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
+  i32_const: 0x41, i64_const: 0x42,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a,
+  i32_gt_u: 0x4b, i32_le_s: 0x4c, i32_le_u: 0x4d, i32_ge_s: 0x4e, i32_ge_u: 0x4f,
+  i64_eqz: 0x50, i64_eq: 0x51, i64_ne: 0x52, i64_lt_s: 0x53, i64_lt_u: 0x54, i64_gt_s: 0x55,
+  i64_gt_u: 0x56, i64_le_s: 0x57, i64_le_u: 0x58, i64_ge_s: 0x59, i64_ge_u: 0x5a,
+  i32_clz: 0x67, i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_and: 0x71, i32_or: 0x72,
+  i32_xor: 0x73, i32_shl: 0x74, i32_shr_s: 0x75, i32_shr_u: 0x76, i32_rotr: 0x78,
+  i32_div_s: 0x6d, i32_div_u: 0x6e,
+  i64_clz: 0x79, i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_div_u: 0x80,
+  i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
+  i64_rotr: 0x8a,
+  i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4, i32_extend8_s: 0xc0, i32_extend16_s: 0xc1,
+} as const;
+
+/** Emits one function body's instructions. */
+export class Body {
+  readonly code: number[] = [];
+  op(o: number): this { this.code.push(o); return this; }
+  get(l: number): this { this.code.push(Op.local_get); uleb(this.code, l); return this; }
+  set(l: number): this { this.code.push(Op.local_set); uleb(this.code, l); return this; }
+  tee(l: number): this { this.code.push(Op.local_tee); uleb(this.code, l); return this; }
+  gget(g: number): this { this.code.push(Op.global_get); uleb(this.code, g); return this; }
+  gset(g: number): this { this.code.push(Op.global_set); uleb(this.code, g); return this; }
+  i32(v: number): this { this.code.push(Op.i32_const); sleb32(this.code, v); return this; }
+  i64(v: bigint | number): this {
+    this.code.push(Op.i64_const);
+    // (a value that fits in 32 signed bits has the same signed LEB128 as an i64; no BigInt work)
+    if (typeof v === 'number' && Number.isInteger(v) && v >= -0x8000_0000 && v <= 0x7fff_ffff) sleb32(this.code, v);
+    else if (typeof v === 'bigint' && v >= -0x8000_0000n && v <= 0x7fff_ffffn) sleb32(this.code, Number(v));
+    else sleb64(this.code, BigInt(v));
+    return this;
+  }
+  /** A load or store with alignment hint `align` (log2) and constant offset. */
+  mem(o: number, align: number, offset = 0): this { this.code.push(o); uleb(this.code, align); uleb(this.code, offset); return this; }
+  call(f: number): this { this.code.push(Op.call); uleb(this.code, f); return this; }
+  br(depth: number): this { this.code.push(Op.br); uleb(this.code, depth); return this; }
+  brIf(depth: number): this { this.code.push(Op.br_if); uleb(this.code, depth); return this; }
+  /** block / loop / if with no result. */
+  begin(kind: number): this { this.code.push(kind, 0x40); return this; }
+  end(): this { this.code.push(Op.end); return this; }
+}
+
+export interface FuncType { params: number[]; results: number[] }
+export type Import =
+  | { module: string; name: string; kind: 'func'; type: number }
+  | { module: string; name: string; kind: 'memory'; min: number }
+  | { module: string; name: string; kind: 'global'; type: number; mutable: boolean }
+  | { module: string; name: string; kind: 'table'; min: number };
+export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string }
+
+function section(out: number[], id: number, payload: number[]): void {
+  out.push(id);
+  uleb(out, payload.length);
+  for (let i = 0; i < payload.length; i++) out.push(payload[i]);
+}
+
+function name(out: number[], s: string): void {
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/** Encodes a module: types, imports, functions (each exported), code. */
+export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]): Uint8Array<ArrayBuffer> {
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  let s: number[] = [];
+  uleb(s, types.length);
+  for (const t of types) {
+    s.push(0x60);
+    uleb(s, t.params.length); s.push(...t.params);
+    uleb(s, t.results.length); s.push(...t.results);
+  }
+  section(out, 1, s);
+  s = [];
+  uleb(s, imports.length);
+  for (const im of imports) {
+    name(s, im.module); name(s, im.name);
+    if (im.kind === 'func') { s.push(0x00); uleb(s, im.type); }
+    else if (im.kind === 'memory') { s.push(0x02, 0x00); uleb(s, im.min); }
+    else if (im.kind === 'table') { s.push(0x01, 0x70, 0x00); uleb(s, im.min); }
+    else { s.push(0x03, im.type, im.mutable ? 1 : 0); }
+  }
+  section(out, 2, s);
+  s = [];
+  uleb(s, funcs.length);
+  for (const f of funcs) uleb(s, f.type);
+  section(out, 3, s);
+  const nImportedFuncs = imports.filter((i) => i.kind === 'func').length;
+  s = [];
+  uleb(s, funcs.length);
+  funcs.forEach((f, i) => { name(s, f.export); s.push(0x00); uleb(s, nImportedFuncs + i); });
+  section(out, 7, s);
+  // Code section: sizes first, then one copy of each body into the result.
+  const heads: number[][] = funcs.map((f) => {
+    const h: number[] = [];
+    uleb(h, f.locals.length);
+    for (const [n, t] of f.locals) { uleb(h, n); h.push(t); }
+    return h;
+  });
+  const sizes = funcs.map((f, i) => heads[i].length + f.body.code.length + 1);
+  const pre: number[] = [];
+  uleb(pre, funcs.length);
+  let payload = pre.length;
+  const sizeLebs = sizes.map((n) => { const l: number[] = []; uleb(l, n); payload += l.length + n; return l; });
+  out.push(10);
+  uleb(out, payload);
+  for (const x of pre) out.push(x);
+  const res = new Uint8Array(out.length + payload - pre.length);
+  res.set(out);
+  let at = out.length;
+  funcs.forEach((f, i) => {
+    res.set(sizeLebs[i], at); at += sizeLebs[i].length;
+    res.set(heads[i], at); at += heads[i].length;
+    res.set(f.body.code, at); at += f.body.code.length;
+    res[at++] = Op.end;
+  });
+  return res;
+}

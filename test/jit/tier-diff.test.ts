@@ -1,0 +1,219 @@
+// Tier-differential tests: the same program run by the interpreter alone (--no-jit) and with the
+// compiled tier (machine/jit/, here with a hot threshold of 2 and a compile after every queued
+// block, so nearly everything that repeats runs compiled) must end in the same architectural state:
+// every X register, SP, PC, NZCV, V0-V31, FPSR/FPCR, the console output, the instruction count and
+// guest memory. Programs: the random integer and FP/SIMD generators (test/gen) with their random
+// block repeated, hand-written loops that fault in the middle of a compiled block and that rewrite
+// their own code, and the committed guest images (timer and SGI interrupts taken in the middle of
+// hot loops, SMP, stage-1/stage-2 MMU work, TLBI).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Machine, type MachineOptions } from '../../machine/machine';
+import { SR } from '../../machine/core-constants';
+import { generateRandomImage } from '../gen/random-a64';
+import { generateFpSimdImage } from '../gen/fpsimd/random-fpsimd';
+import { FP_CLASSES } from '../gen/fpsimd/fp-encodings';
+import { SIMD_ENCODINGS } from '../gen/fpsimd/simd-encodings';
+import { Asm } from '../gen/asm';
+import * as E from '../gen/a64enc';
+import { writeElf64 } from '../gen/elf-writer';
+
+const HOT = { hot: 2, batch: 1 };
+
+interface Final {
+  reason: string; uart: string; insns: bigint; pc: bigint; nzcv: number; x: bigint[]; v: bigint[];
+  fpsr: bigint; fpcr: bigint; el: number; ram: string;
+}
+
+function fnv(a: Uint8Array): string {
+  let h = 0xcbf29ce484222325n;
+  const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
+  for (let i = 0; i + 8 <= a.length; i += 8) h = BigInt.asUintN(64, (h ^ dv.getBigUint64(i, true)) * 0x100000001b3n);
+  return h.toString(16);
+}
+
+function run(elf: Uint8Array, jit: boolean, opts: MachineOptions = {}, limit = 400_000_000n): { f: Final; compiled: bigint } {
+  const m = new Machine({ ...opts, jit: jit ? HOT : false });
+  m.load(elf, 'test.elf');
+  const r = m.run(limit);
+  const c = m.core;
+  const f: Final = {
+    reason: r.reason, uart: m.uartText(), insns: c.insns, pc: c.pc, nzcv: c.nzcv, el: c.el,
+    x: Array.from({ length: 32 }, (_, i) => c.getX(i)), v: Array.from({ length: 32 }, (_, i) => c.getV(i)),
+    fpsr: c.sysreg(SR.FPSR), fpcr: c.sysreg(SR.FPCR),
+    ram: fnv(c.ram.subarray(0, 8 << 20)), // the first 8 MiB of RAM: images, stacks, data
+  };
+  return { f, compiled: c.jitStats()?.insnsCompiled ?? 0n };
+}
+
+/** Runs both tiers; returns the share of instructions the compiled tier retired. */
+function same(elf: Uint8Array, opts: MachineOptions = {}, limit?: bigint): number {
+  const a = run(elf, false, opts, limit);
+  const b = run(elf, true, opts, limit);
+  expect(b.f).toEqual(a.f);
+  return Number(b.compiled) / Number(b.f.insns);
+}
+
+describe('random integer programs: interpreter vs compiled tier', () => {
+  for (let i = 0; i < 10; i++) {
+    const el2 = i % 3 === 2;
+    it(`seed ${0x71e0 + i}${el2 ? ' (EL2)' : ''}`, () => {
+      const img = generateRandomImage(0x71e0 + i, 400, undefined, { el2, repeat: 30 });
+      expect(same(img.elf, { el2 })).toBeGreaterThan(0.5);
+    });
+  }
+  for (const cls of ['dpimm', 'dpreg', 'branch', 'ldst', 'atomic', 'system']) {
+    it(`class ${cls}`, () => {
+      const img = generateRandomImage(0x7200 + cls.length, 300, [cls], { repeat: 30 });
+      expect(same(img.elf)).toBeGreaterThan(0.3);
+    });
+  }
+});
+
+describe('random FP and SIMD programs: interpreter vs compiled tier', () => {
+  for (let i = 0; i < 4; i++) {
+    it(`FP seed ${0x7300 + i}`, () => {
+      const img = generateFpSimdImage(0x7300 + i, 200, FP_CLASSES, { repeat: 20, el2: i === 3 });
+      expect(same(img.elf, { el2: i === 3 })).toBeGreaterThan(0.3);
+    });
+  }
+  it('SIMD seed 0x7310', () => {
+    const img = generateFpSimdImage(0x7310, 200, SIMD_ENCODINGS, { repeat: 20 });
+    expect(same(img.elf)).toBeGreaterThan(0.3);
+  });
+});
+
+// --- hand-written programs (EL1, MMU off, RAM at 0x4000_0000, 128 MiB) ---
+const BASE = 0x4008_0000;
+const PSCI_SYSTEM_OFF = 0x8400_0008;
+
+function program(body: (a: Asm) => void): Uint8Array {
+  const a = new Asm(BASE);
+  // vectors at BASE: every entry records ESR/ELR/FAR in x20..x22 and powers off
+  for (let i = 0; i < 16; i++) {
+    a.org(BASE + i * 0x80);
+    a.emit(E.movz(23, i));
+    a.ref('imm26', 'report', E.b(0));
+  }
+  a.org(BASE + 0x800);
+  a.label('report');
+  a.emit(E.mrs(20, E.SysReg.ESR_EL1), E.mrs(21, E.SysReg.ELR_EL1), E.mrs(22, E.SysReg.FAR_EL1));
+  a.label('off');
+  a.emit(E.movz(0, PSCI_SYSTEM_OFF & 0xffff), E.movk(0, PSCI_SYSTEM_OFF >>> 16, 1), E.hvc(0), E.b(0));
+  a.org(BASE + 0x1000);
+  a.emit(E.movz(0, BASE >>> 16, 1), E.msr(E.SysReg.VBAR_EL1, 0), E.ISB);
+  body(a);
+  a.ref('imm26', 'off', E.b(0));
+  return writeElf64(BigInt(BASE + 0x1000), [{ paddr: BigInt(BASE), data: a.finish() }]);
+}
+
+describe('hand-written programs: interpreter vs compiled tier', () => {
+  it('a hot loop whose load leaves RAM takes the external abort at the same instruction', () => {
+    const elf = program((a) => {
+      const start = 0x4800_0000 - 8 * 500; // 500 iterations before the end of 128 MiB of RAM
+      a.emit(E.movz(2, start & 0xffff), E.movk(2, start >>> 16, 1), E.movz(3, 0), E.movz(4, 1000));
+      a.label('loop');
+      a.emit(E.ldstUimm(3, 1, 1, 2, 0)); // LDR x1, [x2]
+      a.emit(E.addsubShift(1, 0, 0, 3, 3, 1, 0, 0), E.addsubShift(1, 0, 0, 3, 3, 4, 0, 1)); // x3 += x1 + 2*x4
+      a.emit(E.addImm(2, 2, 8), E.subsImm(4, 4, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const b = run(elf, true).f;
+    expect(b.x[23]).toBe(0n + 4n); // vector 4: synchronous, current EL with SP_ELx
+    expect(b.x[20] >> 26n).toBe(0x25n); // EC: data abort taken without a change in EL
+    expect(b.x[22]).toBe(0x4800_0000n);
+    expect(b.x[4]).toBe(500n); // 500 iterations completed, the 501st faulted
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
+
+  it('a loop that rewrites an instruction in its own body (MOVZ x5, #i) sums 0..199', () => {
+    const elf = program((a) => {
+      a.emit(E.movz(8, 0), E.movz(9, 0), E.movz(4, 200));
+      a.emit(E.movz(10, 0x0005), E.movk(10, 0xd280, 1)); // MOVZ x5, #0 = 0xd2800005
+      a.ref('adr', 'patch', E.adr(7, 0));
+      a.label('loop');
+      a.emit(E.logShift(1, 1, 0, 6, 10, 9, 0, 5)); // x6 = x10 | x9 << 5
+      a.emit(E.ldstUimm(2, 0, 6, 7, 0), E.ISB); // STR w6, [x7]; ISB
+      a.label('patch');
+      a.emit(E.movz(5, 0xffff));
+      a.emit(E.addsubShift(1, 0, 0, 8, 8, 5, 0, 0), E.addImm(9, 9, 1), E.subsImm(4, 4, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const b = run(elf, true).f;
+    expect(b.x[8]).toBe(BigInt((199 * 200) / 2));
+    same(elf);
+  });
+
+  it('UMULH and SMULH (translated inline) of pseudo-random operands match the Arm ARM (128-bit products)', () => {
+    // x1, x2: two 64-bit LCGs (MADD); x8 += UMULH(x1, x2); x9 += SMULH(x1, x2), 300 rounds
+    const K = 0x5851_f42d_4c95_7f2dn, C1 = 0x1405_7b7e_f767_814fn, C2 = 0x9e37_79b9_7f4a_7c15n;
+    const mov64 = (a: Asm, rd: number, v: bigint) => {
+      a.emit(E.movz(rd, Number(v & 0xffffn)));
+      for (let i = 1; i < 4; i++) a.emit(E.movk(rd, Number((v >> BigInt(16 * i)) & 0xffffn), i));
+    };
+    const elf = program((a) => {
+      mov64(a, 3, K); mov64(a, 4, C1); mov64(a, 5, C2); mov64(a, 1, 1n); mov64(a, 2, 0xffff_ffff_ffff_fff3n);
+      a.emit(E.movz(8, 0), E.movz(9, 0), E.movz(6, 300));
+      a.label('loop');
+      a.emit(E.dp3(1, 0, 0, 1, 1, 3, 4), E.dp3(1, 0, 0, 2, 2, 3, 5)); // x1 = x1 * K + C1; x2 = x2 * K + C2
+      a.emit(E.dp3(1, 6, 0, 10, 1, 2, 31), E.dp3(1, 2, 0, 11, 1, 2, 31)); // x10 = UMULH, x11 = SMULH
+      a.emit(E.addsubShift(1, 0, 0, 8, 8, 10, 0, 0), E.addsubShift(1, 0, 0, 9, 9, 11, 0, 0), E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const M = (1n << 64n) - 1n;
+    let x1 = 1n, x2 = 0xffff_ffff_ffff_fff3n, s8 = 0n, s9 = 0n;
+    for (let i = 0; i < 300; i++) {
+      x1 = (x1 * K + C1) & M; x2 = (x2 * K + C2) & M;
+      s8 = (s8 + ((x1 * x2) >> 64n)) & M; // UnsignedMultiplyHigh
+      s9 = (s9 + ((BigInt.asIntN(64, x1) * BigInt.asIntN(64, x2)) >> 64n)) & M; // SignedMultiplyHigh
+    }
+    const r = run(elf, true);
+    expect(r.f.x[8]).toBe(s8);
+    expect(r.f.x[9]).toBe(s9);
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
+
+  it('code rewritten on another page every 64 calls: the compiled callee is dropped and recompiled each time', () => {
+    const elf = program((a) => {
+      a.emit(E.movz(8, 0), E.movz(9, 0), E.movz(4, 300));
+      a.emit(E.movz(10, 0x0005), E.movk(10, 0xd280, 1)); // MOVZ x5, #0 = 0xd2800005
+      a.ref('adr', 'callee', E.adr(7, 0));
+      a.label('loop');
+      a.emit(E.logImm(1, 3, 31, 9, 1, 0, 5)); // TST x9, #63
+      a.ref('imm19', 'skip', E.bcond(E.Cond.NE, 0));
+      a.emit(E.bitfield(1, 2, 12, 9, 6, 63)); // LSR x12, x9, #6
+      a.emit(E.logShift(1, 1, 0, 6, 10, 12, 0, 5)); // x6 = MOVZ x5, #(x9 >> 6)
+      a.emit(E.ldstUimm(2, 0, 6, 7, 0), E.ISB); // STR w6, [x7]; ISB
+      a.label('skip');
+      a.ref('imm26', 'callee', E.bl(0));
+      a.emit(E.addsubShift(1, 0, 0, 8, 8, 5, 0, 0), E.addImm(9, 9, 1), E.subsImm(4, 4, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'off', E.b(0));
+      a.org(BASE + 0x3000);
+      a.label('callee');
+      a.emit(E.movz(5, 0x7777), E.addImm(5, 5, 0), E.ret());
+    });
+    const r = run(elf, true);
+    let sum = 0;
+    for (let i = 0; i < 300; i++) sum += i >> 6;
+    expect(r.f.x[8]).toBe(BigInt(sum));
+    expect(same(elf)).toBeGreaterThan(0.3);
+  });
+});
+
+// --- the committed guest images ---
+const img = (n: string): Uint8Array => readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url));
+
+describe('guest images: interpreter vs compiled tier (same output, counts, registers, memory)', () => {
+  const cases: [name: string, opts: MachineOptions][] = [
+    ['hello', {}], ['selftest', {}], ['selftest', { el2: true }], ['compute', {}], ['simd', {}],
+    ['fpcompute', {}], ['gic-timer', {}], ['gic-timer', { el2: true }], ['gic-sgi', {}], ['gic-vgic', { el2: true }],
+    ['gic-ipi', { smp: 4 }], ['smp-counter', { smp: 4 }], ['smp-counter', { smp: 4, quantum: 1000 }],
+    ['mmu-el1', {}], ['mmu-el2', { el2: true }], ['mmu-tlbi', { el2: true }], ['walkbench', { el2: true }],
+  ];
+  for (const [name, opts] of cases) {
+    it(`${name}${opts.el2 ? ' (EL2)' : ''}${opts.smp ? ` --smp ${opts.smp}` : ''}${opts.quantum ? ` quantum ${opts.quantum}` : ''}`, () => {
+      same(img(name), opts, 2_000_000_000n);
+    });
+  }
+});
