@@ -4,14 +4,12 @@
 // time it takes to boot and power off `hello` (start-up), so the ratio compares execution speed.
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { qemuAvailable } from './qemu';
 import { Machine } from '../machine/machine';
 import type { Row } from './table';
 
 const img = (n: string) => new URL(`../guest-images/bin/${n}.elf`, import.meta.url).pathname;
 
-function qemuAvailable(): boolean {
-  return spawnSync('sh', ['-c', 'command -v qemu-system-aarch64'], { stdio: 'ignore' }).status === 0;
-}
 
 function qemuMs(path: string): number {
   const t0 = performance.now();

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Row } from './table';
+import { qemuAvailable } from './qemu';
 
 const root = new URL('..', import.meta.url).pathname;
 const cache = process.env.PKVM_LINUX_CACHE ?? join(root, '.cache/linux');
@@ -33,7 +34,7 @@ export function benchLinux(reps = 1): Row[] {
     if (!best || r.ms < best.ms) best = { ms: r.ms, insns };
   }
   rows.push({ group: 'linux', name: 'boot to poweroff pkvm-emu', value: best!.ms / 1000, unit: 's', note: `${(best!.insns / 1e6).toFixed(0)} M instructions, ${(best!.insns / best!.ms / 1000).toFixed(1)} MIPS (whole process)` });
-  if (spawnSync('sh', ['-c', 'command -v qemu-system-aarch64'], { stdio: 'ignore' }).status !== 0) {
+  if (!qemuAvailable()) {
     rows.push({ group: 'linux', name: 'boot to poweroff qemu-system-aarch64', value: NaN, unit: 's', note: 'not installed: no comparison' });
     return rows;
   }

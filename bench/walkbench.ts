@@ -4,15 +4,13 @@
 // hello.elf at EL2, as bench/cpu.ts does). Run alone: npx tsx bench/walkbench.ts
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { qemuAvailable } from './qemu';
 import { Machine } from '../machine/machine';
 import { printTable, type Row } from './table';
 
 const img = (n: string) => new URL(`../guest-images/bin/${n}.elf`, import.meta.url).pathname;
 const expected = () => readFileSync(new URL('../guest-images/expected/walkbench.txt', import.meta.url), 'latin1');
 
-function qemuAvailable(): boolean {
-  return spawnSync('sh', ['-c', 'command -v qemu-system-aarch64'], { stdio: 'ignore' }).status === 0;
-}
 
 function qemuRun(path: string): { ms: number; out: string } {
   const t0 = performance.now();
