@@ -10,7 +10,6 @@ import type { Row } from './table';
 
 const img = (n: string) => new URL(`../guest-images/bin/${n}.elf`, import.meta.url).pathname;
 
-
 function qemuMs(path: string): number {
   const t0 = performance.now();
   const r = spawnSync('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'max', '-m', '128M', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-kernel', path], { timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,11 +4,13 @@
 // virt,virtualization=on,gic-version=3 -cpu max) in the same run. Both are timed as whole processes
 // (start-up included); pkvm-emu also reports the instructions it retired (--stats). QEMU's
 // instruction count is not available without TCG plugins, so the comparison is wall time.
+// `npm run bench -- linux --no-jit` boots pkvm-emu with --no-jit (the boot runs in another process).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Row } from './table';
 import { qemuAvailable } from './qemu';
+import { Core } from '../machine/core';
 
 const root = new URL('..', import.meta.url).pathname;
 const cache = process.env.PKVM_LINUX_CACHE ?? join(root, '.cache/linux');
@@ -28,7 +30,8 @@ export function benchLinux(reps = 1): Row[] {
   const rows: Row[] = [];
   let best: { ms: number; insns: number } | undefined;
   for (let i = 0; i < reps; i++) {
-    const r = timed('node', [join(root, 'dist/pkvm-emu.mjs'), 'boot', '--el2', '--smp', '2', '--mem', '1G', '--initrd', initrd, '--append', APPEND, '--stats', image]);
+    const r = timed('node', [join(root, 'dist/pkvm-emu.mjs'), 'boot', ...(Core.jitDefault ? [] : ['--no-jit']), '--el2', '--smp', '2', '--mem', '1G',
+      '--initrd', initrd, '--append', APPEND, '--stats', image]);
     if (r.status !== 0 || !/INIT: checks done/.test(r.out)) throw new Error(`linux bench: pkvm-emu boot failed (${r.status}): ${r.err.split('\n').slice(-3).join(' ')}`);
     const insns = Number(/instructions: (\d+)/.exec(r.err)?.[1] ?? NaN);
     if (!best || r.ms < best.ms) best = { ms: r.ms, insns };
