@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPECTED_INIT_2CPU, EXPECTED_KERNEL_LINES, EXPECTED_VMM_GUEST_LINES, initLines, kernelLines } from './expected-init';
+import { consoleLines, EXPECTED_INIT_2CPU, EXPECTED_KERNEL_LINES, EXPECTED_VMM_GUEST_LINES, initLines, kernelLines } from './expected-init';
 
 const root = join(__dirname, '../..');
 const cache = process.env.PKVM_LINUX_CACHE ?? join(root, '.cache/linux');
@@ -51,7 +51,6 @@ function compared(log: string, ours: boolean): string[] {
     if (d.drop) lines = lines.filter((l) => !d.drop!.test(l));
     if (d.rewrite && ours) lines = lines.map((l) => l.replace(d.rewrite![0], d.rewrite![1]));
   }
-  // CPU bring-up lines of the two CPUs may interleave differently with SMP timing: compare the order per prefix.
   return lines;
 }
 
@@ -63,7 +62,7 @@ describe.skipIf(!haveKernel)('Debian Linux with its own pKVM', () => {
     expect(initLines(r.stdout)).toEqual(EXPECTED_INIT_2CPU);
     const klog = kernelLines(r.stdout);
     for (const re of EXPECTED_KERNEL_LINES) expect(klog.some((l) => re.test(l)), String(re)).toBe(true);
-    for (const l of EXPECTED_VMM_GUEST_LINES) expect(r.stdout.split(/\r?\n/).map((x) => x.trimEnd())).toContain(l);
+    for (const l of EXPECTED_VMM_GUEST_LINES) expect(consoleLines(r.stdout)).toContain(l);
     qemuLog = r.stdout;
   }, 320_000);
 
@@ -74,7 +73,7 @@ describe.skipIf(!haveKernel)('Debian Linux with its own pKVM', () => {
     expect(initLines(r.stdout)).toEqual(EXPECTED_INIT_2CPU);
     const klog = kernelLines(r.stdout);
     for (const re of EXPECTED_KERNEL_LINES) expect(klog.some((l) => re.test(l)), String(re)).toBe(true);
-    for (const l of EXPECTED_VMM_GUEST_LINES) expect(r.stdout.split(/\r?\n/).map((x) => x.trimEnd())).toContain(l);
+    for (const l of EXPECTED_VMM_GUEST_LINES) expect(consoleLines(r.stdout)).toContain(l);
     expect(r.stdout).toMatch(/reboot: Power down/);
     expect(r.stderr).toMatch(/^instructions: \d+$/m);
     // --stats: the kernel, its pKVM, busybox and the guests hit no UNDEFINED encoding and no
@@ -114,7 +113,7 @@ describe.skipIf(!haveKernel)('Debian Linux with its own pKVM', () => {
     expect(kernelLines(r.stdout)).toContain('kvm [1]: Hyp mode initialized successfully');
     expect(r.stderr).toMatch(/^UNDEFINED encodings: none$/m);
     expect(r.stderr).toMatch(/^unimplemented system registers: none$/m);
-    for (const l of EXPECTED_VMM_GUEST_LINES) expect(r.stdout.split(/\r?\n/).map((x) => x.trimEnd())).toContain(l);
+    for (const l of EXPECTED_VMM_GUEST_LINES) expect(consoleLines(r.stdout)).toContain(l);
   }, 320_000);
 
   it('a kernel panic (no init, no root device) ends the run with the panic line and status 1, not a hang', () => {

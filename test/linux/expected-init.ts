@@ -48,6 +48,10 @@ export const EXPECTED_KERNEL_LINES = [
   /^kvm \[1\]: Protected nVHE mode initialized successfully$/,
 ];
 
+/** The console's lines, trailing blanks (and the CR of CRLF) removed. */
+export function consoleLines(log: string): string[] {
+  return log.split(/\r?\n/).map((l) => l.trimEnd());
+}
 export function initLines(log: string): string[] {
   return log.split(/\r?\n/).filter((l) => l.startsWith('INIT: ')).map((l) => l.trimEnd());
 }
