@@ -6,6 +6,14 @@ export let curCpu: u32 = 0;
 export let numCpus: u32 = 1;
 
 export function setCurCpu(i: u32): void { curCpu = i; }
+
+/**
+ * Set by the GIC when an interrupt starts being signalled to a CPU other than the running one (an
+ * SGI, an SPI routed there): if that CPU sleeps, the scheduler (core-as/smp/sched.ts) ends the
+ * running CPU's turn so the woken CPU runs next, instead of after the rest of the quantum.
+ */
+export let otherCpuSignalled: bool = false;
+export function setOtherCpuSignalled(v: bool): void { otherCpuSignalled = v; }
 export function setNumCpus(n: u32): void { numCpus = n; }
 
 /**

@@ -10,8 +10,8 @@ import {
   NUM_SPI_WORDS, PPI_MAINT, PRIO, SIG_FIQ, SIG_IRQ, SIG_VFIQ, SIG_VIRQ, mapWord,
 } from './gic-layout';
 import { bitGet, bitPut, gicdCtlr } from './gic-state';
-import { curCpu, numCpus } from '../cpu-index';
-import { haveEL2, setIrqSignals } from '../state';
+import { curCpu, numCpus, setOtherCpuSignalled } from '../cpu-index';
+import { haveEL2, irqBreak, setIrqSignals } from '../state';
 import { HCR_EL2, srGet } from '../sysregs';
 
 export const ICC_CTLR_CBPR: u32 = 1;
@@ -251,8 +251,15 @@ export function gicUpdateCpu(cpu: u32): void {
       }
     }
   }
-  store<u32>(b + C_SIGNALS, sig);
-  if (cpu == curCpu) setIrqSignals(sig);
+  if (cpu == curCpu) {
+    store<u32>(b + C_SIGNALS, sig);
+    setIrqSignals(sig);
+  } else {
+    // Another CPU starts being signalled: the running CPU's piece ends so that the scheduler can
+    // hand the turn to it if it sleeps (an IPI's latency is then one instruction, not a quantum).
+    if (sig != 0 && load<u32>(b + C_SIGNALS) == 0) { setOtherCpuSignalled(true); irqBreak(); }
+    store<u32>(b + C_SIGNALS, sig);
+  }
 }
 
 /** After a change that may concern any CPU (distributor state, SGIs to others). */

@@ -15,7 +15,9 @@
 // Scheduling. Turns go to CPUs 0, 1, ... numCpus-1 in order, then the next round; in a round each
 // CPU runs up to `quantum` instructions. A turn ends when its quantum is used, when the CPU sleeps
 // (or is turned off), or is cut short at the next timer deadline of any CPU (so the running CPU's
-// timer fires at an exact tick and a sleeping CPU's timer wakes it at its deadline). Exits to TypeScript (device access,
+// timer fires at an exact tick and a sleeping CPU's timer wakes it at its deadline), or right
+// after the instruction that makes the GIC signal an interrupt to a sleeping CPU (an IPI, a
+// routed SPI): the woken CPU runs next rather than a quantum later. Exits to TypeScript (device access,
 // firmware call, hosted EL2, ...) leave the exiting CPU current (EXIT_CPU names it) and the next
 // run() continues its turn. Nothing depends on wall time: the same image and flags give the same
 // interleaving and the same counts on every run.
@@ -31,7 +33,7 @@ import { timerRunStart } from '../timer';
 import { gicBeforePiece } from '../gic/gic-run';
 import { selfDebugAfterPiece, selfDebugBeforePiece, selfDebugPieceHooks } from '../selfdebug/piece';
 import { nextTimerDeadline, wakeupPending } from '../gic/wake';
-import { curCpu, MAX_CPUS, numCpus, setCurCpu, setNumCpus } from '../cpu-index';
+import { curCpu, MAX_CPUS, numCpus, otherCpuSignalled, setCurCpu, setNumCpus, setOtherCpuSignalled } from '../cpu-index';
 import {
   CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
   R_RETIRED, R_TLB_VALID, R_USED, rec, REC_BYTES,
@@ -82,6 +84,7 @@ export function smpReset(n: u32, q: u32): void {
 function slice(n: i32, deliver: bool = true): i32 {
   const c = curCpu;
   let done: i32 = 0;
+  setOtherCpuSignalled(false);
   do {
     setExitReason(0);
     store<u32>(EXIT_BASE + EXIT_REASON, 0);
@@ -105,7 +108,7 @@ function slice(n: i32, deliver: bool = true): i32 {
     store<u64>(rec(c) + R_RETIRED, load<u64>(rec(c) + R_RETIRED) + <u64>retired);
     totalRetired += <u64>retired;
     done += retired;
-  } while (exitReason == 0 && done < n);
+  } while (exitReason == 0 && done < n && !otherCpuSignalled);
   setRemaining(0);
   timerRunStart(counterNow, 0);
   return done;
@@ -144,6 +147,16 @@ function otherSleeperDeadline(): u64 {
 }
 
 function wake(c: u32): void { setCpuState(c, CPU_RUN); }
+
+/** True when a CPU other than the current one sleeps (WFI/WFE) with an interrupt signalled to it. */
+function sleeperSignalled(): bool {
+  for (let i: u32 = 0; i < numCpus; i++) {
+    if (i == curCpu || isHeld(i)) continue;
+    const s = cpuState(i);
+    if ((s == CPU_WFI || s == CPU_WFE) && wakeupPending(i)) return true;
+  }
+  return false;
+}
 
 /** True when CPU c can take a turn now (waking it if it sleeps and something wakes it). */
 function runnable(c: u32): bool {
@@ -266,7 +279,11 @@ export function smpRun(budget: i32): u32 {
       }
       left -= slice(n);
       const x = exitReason;
-      if (x == 0) continue;
+      if (x == 0) {
+        // An interrupt now signalled to a sleeping CPU ends this turn: the sleeper runs next.
+        if (otherCpuSignalled && sleeperSignalled()) setUsed(c, quantum);
+        continue;
+      }
       if (x == EXIT_WFI) {
         sleepRequest(wfxKind);
         if (cpuState(c) != CPU_RUN && !advance()) return stuckCpu >= 0 ? stuckEnd() : reportIdle();
