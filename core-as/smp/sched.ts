@@ -133,11 +133,14 @@ function wakeDeadline(c: u32): u64 {
   return d > load<u64>(rec(c) + R_SLEEP_TICK) ? d : u64.MAX_VALUE;
 }
 
-/** The earliest deadline that wakes a sleeping CPU other than the current one (MAX: none). */
-function otherSleeperDeadline(): u64 {
+/**
+ * The earliest deadline that wakes a sleeping CPU (MAX: none), skipping `exclude` (-1: none) and the
+ * CPUs a debugger holds (they take no turn, so their deadlines neither end a turn nor end idling).
+ */
+function sleeperDeadline(exclude: i32): u64 {
   let best = u64.MAX_VALUE;
   for (let i: u32 = 0; i < numCpus; i++) {
-    if (i == curCpu) continue;
+    if (<i32>i == exclude || isHeld(i)) continue;
     const s = cpuState(i);
     if (s != CPU_WFI && s != CPU_WFE) continue;
     const d = wakeDeadline(i);
@@ -198,15 +201,10 @@ function advance(): bool {
  * ends (or TypeScript's wake sources act).
  */
 function idle(): bool {
-  let best = u64.MAX_VALUE;
+  const best = sleeperDeadline(-1);
   let wfe: i32 = -1;
   for (let i: u32 = 0; i < numCpus; i++) {
-    const s = cpuState(i);
-    if ((s == CPU_WFI || s == CPU_WFE) && !isHeld(i)) {
-      const d = wakeDeadline(i);
-      if (d < best) best = d;
-      if (s == CPU_WFE && (wfe < 0 || i == curCpu)) wfe = i;
-    }
+    if (cpuState(i) == CPU_WFE && !isHeld(i) && (wfe < 0 || i == curCpu)) wfe = i;
   }
   if (best != u64.MAX_VALUE) {
     if (best > counterNow) counterNow = best;
@@ -274,7 +272,7 @@ export function smpRun(budget: i32): u32 {
       if (n > left) n = left;
       // (the slice caps each piece at this CPU's own deadline; the turn ends at another's)
       if (numCpus > 1) {
-        const d = otherSleeperDeadline();
+        const d = sleeperDeadline(<i32>curCpu);
         if (d > counterNow && d - counterNow < <u64>n) n = <i32>(d - counterNow);
       }
       left -= slice(n);
