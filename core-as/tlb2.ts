@@ -71,7 +71,17 @@ const GENS_BYTES: u32 = 0xc00 + ASID_SLOTS * 4;
 // cache holds no live entry of the slot, and a lookup can miss at once); 1 otherwise.
 const VMFILL: u32 = GENS + GENS_BYTES; // u8[257], by VMID slot as VMGEN
 const S2FILL: u32 = VMFILL + 0x200; // u8[256], by VMID slot as S2GEN
-const TLB2_END: u32 = S2FILL + 0x100; // 0x1c4f00: within the 512 KiB before MMU_SCRATCH
+// Page ranges that block-derived entries may cover, per stage-1 regime (BLK_EL10 VA[55] = 0,
+// BLK_EL10HI VA[55] = 1, BLK_EL2): u32 count, u32 flags (BLK_HUGE), then BLK_RANGES x (u64 lo,
+// u64 hi). A zero header is no range, so clearing the cache clears them.
+const BLK: u32 = S2FILL + 0x100;
+const BLK_RANGES: u32 = 8;
+const BLK_HUGE: u32 = 1; // a block larger than 2 MiB (level 0 or 1) was entered
+const BLK_BYTES: u32 = 8 + BLK_RANGES * 16;
+const BLK_EL10: u32 = BLK;
+const BLK_EL10HI: u32 = BLK + BLK_BYTES;
+const BLK_EL2: u32 = BLK + 2 * BLK_BYTES;
+const TLB2_END: u32 = BLK + 3 * BLK_BYTES; // 0x1c5098: within the 512 KiB before MMU_SCRATCH
 /** Bytes of linear memory from TLB2_BASE that hold all of this cache (a CPU switch saves them). */
 export const TLB2_BYTES: u32 = TLB2_END - TLB2_BASE;
 const TLB2_BYTES_ALIGNED: u32 = (TLB2_BYTES + 63) & ~63;
@@ -80,11 +90,10 @@ export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page numbe
 export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
 
 // Ranges (in page numbers) that block-derived entries may cover; reset when the regime is flushed.
-// The EL1&0 regime keeps one range per VA half (TTBR0, TTBR1: VA[55]), so that a kernel's block
-// mappings do not make every TLBI of a user page scan.
-let blkLoEL10: u64 = <u64>-1, blkHiEL10: u64 = 0;
-let blkLoEL10hi: u64 = <u64>-1, blkHiEL10hi: u64 = 0;
-let blkLoEL2: u64 = <u64>-1, blkHiEL2: u64 = 0;
+// The stage-1 regimes keep up to BLK_RANGES disjoint ranges each (BLK above), and the EL1&0 regime
+// one set per VA half (TTBR0, TTBR1: VA[55]), so that a kernel's block mappings (the linear map,
+// the kernel image) do not make every TLBI of a user, vmalloc or fixmap page scan the whole cache.
+// The stage-2 walk cache keeps one range.
 let blkLoS2: u64 = <u64>-1, blkHiS2: u64 = 0;
 const VPN_HI: u64 = <u64>1 << 43; // VA[55] in a page number
 
@@ -215,17 +224,72 @@ export function tlb2Insert(kind: u32, vmid: u32, asid: u32, vpn: u64, data: u64)
 function noteBlock(kind: u32, vpn: u64, data: u64): void {
   const level = <u32>(data >> F_LEVEL_SHIFT) & 3;
   const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
-  const lo = vpn & ~span, hi = vpn | span;
-  if (kind == KIND_EL2) {
-    if (lo < blkLoEL2) blkLoEL2 = lo;
-    if (hi > blkHiEL2) blkHiEL2 = hi;
-  } else if ((vpn & VPN_HI) != 0) {
-    if (lo < blkLoEL10hi) blkLoEL10hi = lo;
-    if (hi > blkHiEL10hi) blkHiEL10hi = hi;
-  } else {
-    if (lo < blkLoEL10) blkLoEL10 = lo;
-    if (hi > blkHiEL10) blkHiEL10 = hi;
+  const b = kind == KIND_EL2 ? BLK_EL2 : (vpn & VPN_HI) != 0 ? BLK_EL10HI : BLK_EL10;
+  if (level < 2) store<u32>(b, load<u32>(b, 4) | BLK_HUGE, 4);
+  blkAdd(b, vpn & ~span, vpn | span);
+}
+
+/**
+ * Adds [lo, hi] to the ranges at b: into a range it overlaps or touches (then any other range the
+ * grown one now meets is merged into it), else as a new range, else (all BLK_RANGES in use) into
+ * the range nearest to it. Ranges only grow: a superset of the pages block entries cover, which is
+ * all invalidateVa needs.
+ */
+function blkAdd(b: u32, lo: u64, hi: u64): void {
+  const n = load<u32>(b);
+  let best: u32 = 0, bestGap: u64 = u64.MAX_VALUE;
+  for (let i: u32 = 0; i < n; i++) {
+    const r = b + 8 + (i << 4);
+    const rlo = load<u64>(r), rhi = load<u64>(r, 8);
+    if (lo <= rhi + 1 && hi + 1 >= rlo) { // overlaps or touches
+      if (lo >= rlo && hi <= rhi) return;
+      blkGrow(b, i, lo, hi);
+      return;
+    }
+    const gap = lo > rhi ? lo - rhi : rlo - hi;
+    if (gap < bestGap) { bestGap = gap; best = i; }
   }
+  if (n < BLK_RANGES) {
+    const r = b + 8 + (n << 4);
+    store<u64>(r, lo); store<u64>(r, hi, 8);
+    store<u32>(b, n + 1);
+    return;
+  }
+  blkGrow(b, best, lo, hi);
+}
+
+/** Grows range i of b to cover [lo, hi] and folds into it every other range it then meets. */
+function blkGrow(b: u32, i: u32, lo: u64, hi: u64): void {
+  const r = b + 8 + (i << 4);
+  let glo = min<u64>(lo, load<u64>(r)), ghi = max<u64>(hi, load<u64>(r, 8));
+  let n = load<u32>(b);
+  let j: u32 = 0;
+  while (j < n) {
+    const q = b + 8 + (j << 4);
+    if (j != i && glo <= load<u64>(q, 8) + 1 && ghi + 1 >= load<u64>(q)) {
+      glo = min<u64>(glo, load<u64>(q)); ghi = max<u64>(ghi, load<u64>(q, 8));
+      // remove range j: the last one takes its place (restart the scan, i may have moved)
+      n--;
+      const last = b + 8 + (n << 4);
+      if (n == i) i = j;
+      store<u64>(q, load<u64>(last)); store<u64>(q, load<u64>(last, 8), 8);
+      j = 0;
+      continue;
+    }
+    j++;
+  }
+  store<u32>(b, n);
+  const g = b + 8 + (i << 4);
+  store<u64>(g, glo); store<u64>(g, ghi, 8);
+}
+
+@inline function blkHas(b: u32, vpn: u64): bool {
+  const n = load<u32>(b);
+  for (let i: u32 = 0; i < n; i++) {
+    const r = b + 8 + (i << 4);
+    if (vpn >= load<u64>(r) && vpn <= load<u64>(r, 8)) return true;
+  }
+  return false;
 }
 
 // --- Stage-2 walk cache ------------------------------------------------------------------------
@@ -283,10 +347,7 @@ export function s2cInsert(vmid: u32, ipn: u64, data: u64): void {
 
 /** Clears everything (reset, or the host rewrote page tables wholesale). */
 export function tlb2Clear(): void {
-  memory.fill(MAIN, 0, TLB2_END - MAIN);
-  blkLoEL10 = <u64>-1; blkHiEL10 = 0;
-  blkLoEL10hi = <u64>-1; blkHiEL10hi = 0;
-  blkLoEL2 = <u64>-1; blkHiEL2 = 0;
+  memory.fill(MAIN, 0, TLB2_END - MAIN); // (and the stage-1 block ranges)
   blkLoS2 = <u64>-1; blkHiS2 = 0;
 }
 
@@ -297,7 +358,7 @@ export function tlb2Clear(): void {
  */
 export function tlb2SaveImage(img: u32): u32 {
   let live: u64 = 0;
-  for (let a = VMFILL; a < TLB2_END; a += 8) live |= load<u64>(a);
+  for (let a = VMFILL; a < BLK; a += 8) live |= load<u64>(a);
   const full: u32 = live != 0 ? 1 : 0;
   if (full) {
     memory.copy(img, MAIN, TLB2_END - MAIN);
@@ -323,19 +384,16 @@ export function tlb2LoadImage(img: u32): void {
 /** Bytes of an image for tlb2SaveImage. */
 export const TLB2_IMAGE_BYTES: u32 = TLB2_BYTES_ALIGNED + 128;
 
-/** Saves the block-range bounds (8 x u64 at `a`) beside a saved image of the cache (smp/). */
+/**
+ * Saves the stage-2 block-range bounds (2 x u64 at `a`) beside a saved image of the cache (smp/);
+ * the stage-1 ranges are part of the image (BLK).
+ */
 export function tlb2SaveRanges(a: u32): void {
-  store<u64>(a, blkLoEL10); store<u64>(a, blkHiEL10, 8);
-  store<u64>(a, blkLoEL10hi, 16); store<u64>(a, blkHiEL10hi, 24);
-  store<u64>(a, blkLoEL2, 32); store<u64>(a, blkHiEL2, 40);
-  store<u64>(a, blkLoS2, 48); store<u64>(a, blkHiS2, 56);
+  store<u64>(a, blkLoS2); store<u64>(a, blkHiS2, 8);
 }
 /** Restores what tlb2SaveRanges saved (with the image copied back to TLB2_BASE). */
 export function tlb2LoadRanges(a: u32): void {
-  blkLoEL10 = load<u64>(a); blkHiEL10 = load<u64>(a, 8);
-  blkLoEL10hi = load<u64>(a, 16); blkHiEL10hi = load<u64>(a, 24);
-  blkLoEL2 = load<u64>(a, 32); blkHiEL2 = load<u64>(a, 40);
-  blkLoS2 = load<u64>(a, 48); blkHiS2 = load<u64>(a, 56);
+  blkLoS2 = load<u64>(a); blkHiS2 = load<u64>(a, 8);
 }
 
 function bumpVm(slot: u32): void {
@@ -384,22 +442,20 @@ export function invalidateAsid(vmid: u32, asid: u32): void {
 /** Every EL1&0 entry of every VMID, stage 1 and stage 2: TLBI ALLE1. */
 export function invalidateAllEL10(): void {
   for (let i: u32 = 0; i < 256; i++) { bumpVm(i); bumpS2(i); }
-  blkLoEL10 = <u64>-1; blkHiEL10 = 0;
-  blkLoEL10hi = <u64>-1; blkHiEL10hi = 0;
+  store<u64>(BLK_EL10, 0);
+  store<u64>(BLK_EL10HI, 0);
   blkLoS2 = <u64>-1; blkHiS2 = 0;
 }
 
 /** Every EL2-regime entry: TLBI ALLE2. */
 export function invalidateAllEL2(): void {
   bumpVm(EL2_SLOT);
-  blkLoEL2 = <u64>-1; blkHiEL2 = 0;
+  store<u64>(BLK_EL2, 0);
 }
 
 /** True when page vpn of the regime (EL2 or EL1&0) may be covered by a block-derived entry. */
 export function vaInBlockRange(el2: bool, vpn: u64): bool {
-  if (el2) return vpn >= blkLoEL2 && vpn <= blkHiEL2;
-  if ((vpn & VPN_HI) != 0) return vpn >= blkLoEL10hi && vpn <= blkHiEL10hi;
-  return vpn >= blkLoEL10 && vpn <= blkHiEL10;
+  return blkHas(el2 ? BLK_EL2 : (vpn & VPN_HI) != 0 ? BLK_EL10HI : BLK_EL10, vpn);
 }
 
 @inline function matchAsid(e: u32, asid: u32, anyAsid: bool): bool {
@@ -413,7 +469,15 @@ export function vaInBlockRange(el2: bool, vpn: u64): bool {
  * caller then drops the whole fast TLB of the regime, which is indexed by page).
  */
 export function invalidateVa(el2: bool, vmid: u32, asid: u32, vpn: u64, anyAsid: bool): bool {
-  if (vaInBlockRange(el2, vpn)) {
+  const b = el2 ? BLK_EL2 : (vpn & VPN_HI) != 0 ? BLK_EL10HI : BLK_EL10;
+  if (blkHas(b, vpn)) {
+    if ((load<u32>(b, 4) & BLK_HUGE) == 0) {
+      // Only 2 MiB blocks (level 2) were entered: an entry derived from the block holding vpn is
+      // one of the 512 pages of its 2 MiB-aligned region, each in its own set.
+      const base = vpn & ~<u64>511;
+      for (let k: u64 = 0; k < 512; k++) invalidatePage(el2, vmid, asid, base | k, anyAsid, base + k != vpn);
+      return true;
+    }
     for (let e = MAIN; e < MAIN + MAIN_BYTES; e += 32) {
       const tag = load<u64>(e, M_TAG);
       if ((tag & 1) == 0) continue;
@@ -427,17 +491,26 @@ export function invalidateVa(el2: bool, vmid: u32, asid: u32, vpn: u64, anyAsid:
     }
     return true;
   }
+  invalidatePage(el2, vmid, asid, vpn, anyAsid, false);
+  return false;
+}
+
+/** The entries of MAIN for page vpn of the regime (only block-derived ones when blocksOnly). */
+@inline function invalidatePage(el2: bool, vmid: u32, asid: u32, vpn: u64, anyAsid: bool, blocksOnly: bool): void {
   const e0 = mainSet(vpn, el2 ? 0 : vmid);
   for (let w: u32 = 0; w < 2; w++) {
     const e = e0 + (w << 5);
     const tag = load<u64>(e, M_TAG);
     if (el2) {
-      if (tag == mainTag(KIND_EL2, 0, vpn)) store<u64>(e, 0, M_TAG);
-    } else if (tag == mainTag(KIND_EL10_S1, vmid, vpn) || tag == mainTag(KIND_EL10_S12, vmid, vpn)) {
-      if (matchAsid(e, asid, anyAsid)) store<u64>(e, 0, M_TAG);
+      if (tag != mainTag(KIND_EL2, 0, vpn)) continue;
+    } else if (tag != mainTag(KIND_EL10_S1, vmid, vpn) && tag != mainTag(KIND_EL10_S12, vmid, vpn)) {
+      continue;
+    } else if (!matchAsid(e, asid, anyAsid)) {
+      continue;
     }
+    if (blocksOnly && ((load<u64>(e, M_DATA) >> F_LEVEL_SHIFT) & 3) == 3) continue;
+    store<u64>(e, 0, M_TAG);
   }
-  return false;
 }
 
 /** Stage-2 walk cache entries of vmid translating IPA page ipn (TLBI IPAS2E1/IPAS2LE1). */

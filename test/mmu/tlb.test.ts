@@ -92,6 +92,43 @@ describe('tagged TLB: ASIDs and global entries', () => {
     expect(cached(core, 0x4010_5000n)).toBe(RAM + 0x50_5000n);
   });
 
+  it('blocks in more places than the cache keeps ranges for: TLBI by VA in any of them still removes its entries', () => {
+    const { core, t, start, rootA, useA } = twoAsids();
+    useA();
+    // Six 2 MiB blocks far apart (more than the four block ranges a regime keeps: some merge),
+    // and a 4 KiB page between two of them.
+    const vas = [0x4000_0000n, 0x80_0000_0000n, 0x200_0000_0000n, 0x8000_0000n, 0x10_0000_0000n, 0x7f_0000_0000n];
+    const slots = vas.map((va, i) => t.map(rootA, start, va, 2, block(RAM + 0x20_0000n * BigInt(i + 1), NG)));
+    const pslot = t.map(rootA, start, 0x1_0000_0000n, 3, page(RAM + 0x1000n, NG));
+    vas.forEach((va, i) => expect(cached(core, va + 0x1_5000n)).toBe(RAM + 0x20_0000n * BigInt(i + 1) + 0x1_5000n));
+    expect(cached(core, 0x1_0000_0008n)).toBe(RAM + 0x1008n);
+    slots.forEach((s, i) => core.writePhysU64(s, block(RAM + 0x20_0000n * BigInt(i + 8), NG)));
+    core.writePhysU64(pslot, page(RAM + 0x2000n, NG));
+    core.tlbi('VAE1', (1n << 48n) | (0x1_0000_0000n >> 12n));
+    expect(cached(core, 0x1_0000_0008n)).toBe(RAM + 0x2008n);
+    vas.forEach((va, i) => {
+      core.tlbi('VAE1', (1n << 48n) | ((va + 0x18_0000n) >> 12n)); // another page of the same block
+      expect(cached(core, va + 0x1_5000n)).toBe(RAM + 0x20_0000n * BigInt(i + 8) + 0x1_5000n);
+    });
+  });
+
+  it('a 1 GiB block: TLBI by VA of any of its pages removes the entries of its other pages', () => {
+    const { core, t, start, rootA, useA } = twoAsids();
+    useA();
+    const slot = t.map(rootA, start, 0x80_4000_0000n, 1, block(0x4000_0000n, NG));
+    const small = t.map(rootA, start, 0x4000_0000n, 2, block(RAM + 0x20_0000n, NG));
+    expect(cached(core, 0x80_4000_5000n)).toBe(0x4000_5000n);
+    expect(cached(core, 0x80_7ff0_0000n)).toBe(0x7ff0_0000n);
+    expect(cached(core, 0x4000_1000n)).toBe(RAM + 0x20_1000n);
+    core.writePhysU64(slot, block(0x8000_0000n, NG));
+    core.writePhysU64(small, block(RAM + 0x40_0000n, NG));
+    core.tlbi('VAE1', (1n << 48n) | (0x80_5000_0000n >> 12n));
+    expect(cached(core, 0x80_4000_5000n)).toBe(0x8000_5000n);
+    expect(cached(core, 0x80_7ff0_0000n)).toBe(0xbff0_0000n);
+    core.tlbi('VAE1', (1n << 48n) | (0x401f_f000n >> 12n));
+    expect(cached(core, 0x4000_1000n)).toBe(RAM + 0x40_1000n);
+  });
+
   it('block entries of the TTBR1 range: TLBI VAAE1 of any page in the block removes them all', () => {
     const { core, t, start, rootB, useA } = twoAsids();
     useA();
