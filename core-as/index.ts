@@ -23,7 +23,7 @@ import { invalidateAllCode, invalidateCode } from './codecache';
 import { mmioComplete as memMmioComplete, mmioDone, mmioReset, read64 as memRead64 } from './mem';
 import { smpRun, smpReset, forgetIdleReport, cpuOnBegin, cpuOnEnd, cpuOff, cpuPowerState, cpuSchedState, cpuRetired, sleepRequest, cpuNow, totalRetired } from './smp/sched';
 import { curCpu, numCpus, virtMpidr } from './cpu-index';
-import { CPU_WFI, saveArea } from './smp/percpu';
+import { CPU_WFI, percpuFits, saveArea } from './smp/percpu';
 import { tlbiBroadcastOthers } from './smp/tlb-broadcast';
 import { smpMakeCurrent as smpSelect } from './smp/debug-select';
 import { setHeldMask } from './smp/debug-hold';
@@ -142,6 +142,8 @@ export function smpCpuRetired(c: u32): u64 { return cpuRetired(c); }
 export function smpStandby(): void { sleepRequest(CPU_WFI); }
 /** The system counter as the current CPU reads it between runs. */
 export function smpTicks(): u64 { return cpuNow(curCpu); }
+/** 1 when the per-CPU state and tagged TLBs fit their reserved regions (a layout check for tests). */
+export function smpLayoutFits(): u32 { return percpuFits() ? 1 : 0; }
 /**
  * A debugger runs CPU `cpu` next (smp/debug-select.ts): 0 done, 1 off, 2 asleep (not woken: wake = 0),
  * 3 stuck, 4 busy (a device access waits for its replay).

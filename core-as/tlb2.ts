@@ -1,5 +1,6 @@
-// The tagged translation caches behind the fast TLB (tlb.ts), in linear memory at TLB2_BASE
-// (512 KiB budget, nothing allocated):
+// The tagged translation caches behind the fast TLB (tlb.ts), in linear memory: one region per CPU
+// (smp/percpu.ts tlbImage), the running CPU's selected by tlb2SetBase, so a CPU switch moves a base
+// instead of copying the cache (nothing allocated; TLB2_BYTES per region):
 //
 //   MAIN  combined stage 1 (+ stage 2) translations, one 4 KiB page per entry, tagged by regime
 //         kind, VMID and ASID (or global): 4096 sets x 2 ways x 32 bytes.
@@ -14,7 +15,6 @@
 // Entries of one VMID never serve another: the VMID is part of every tag. Invalidation by address
 // (TLBI VA*, IPAS2*) looks up the set; when the address falls in the range of VAs/IPAs ever
 // mapped by a block descriptor, every entry derived from that block is found by a scan instead.
-import { TLB2_BASE } from './layout';
 
 export const KIND_EL10_S1: u32 = 0; // EL1&0 regime, stage 2 disabled
 export const KIND_EL10_S12: u32 = 1; // EL1&0 regime, stage 1 + stage 2
@@ -27,7 +27,6 @@ export const KIND_EL2: u32 = 2; // EL2 regime (non-VHE: no ASID, all entries glo
 //   +20 u32 generation of the ASID slot at fill time (non-global entries)
 //   +24 u16 ASID
 //   +26 u16 VMID slot (index of the generation counter of +16)
-const MAIN: u32 = TLB2_BASE;
 const MAIN_SETS: u32 = 4096;
 const MAIN_BYTES: u32 = MAIN_SETS * 64;
 export const M_TAG: u32 = 0;
@@ -50,7 +49,7 @@ export const PAGE_BITS: u64 = 0x0000_ffff_ffff_f000;
 //   +8 u64 data = gen16 << 48 | PA[47:12] | level << 8 | device << 6 | permissions (bits 5:0, in
 //                 the layout of stage-1 permissions, S1P_* in walk.ts: R → R0|R1, W → W0|W1, and
 //                 X0/X1 by XN, so that the combined permissions of both stages are a bitwise AND)
-const S2C: u32 = MAIN + MAIN_BYTES;
+const O_S2C: u32 = MAIN_BYTES;
 const S2C_ENTRIES: u32 = 8192;
 const S2C_BYTES: u32 = S2C_ENTRIES * 16;
 export const S2D_PERMS: u64 = 0x3f;
@@ -60,31 +59,64 @@ export const S2D_LEVEL_BITS: u64 = 0x300;
 export const S2C_GEN_MASK: u64 = 0xffff_0000_0000_0000;
 
 // Generations.
-const GENS: u32 = S2C + S2C_BYTES;
-const VMGEN: u32 = GENS; // u32[257]: VMID slots (VMID & 255) of the EL1&0 regime; 256 = EL2 regime
+const O_GENS: u32 = O_S2C + S2C_BYTES;
+const O_VMGEN: u32 = O_GENS; // u32[257]: VMID slots (VMID & 255) of the EL1&0 regime; 256 = EL2 regime
 const EL2_SLOT: u32 = 256;
-const S2GEN: u32 = GENS + 0x800; // u32[256]: stage-2 walk cache, by VMID & 255 (16 bits used)
-const ASIDGEN: u32 = GENS + 0xc00; // u32[4096]: by hash(VMID, ASID)
+const O_S2GEN: u32 = O_GENS + 0x800; // u32[256]: stage-2 walk cache, by VMID & 255 (16 bits used)
+const O_ASIDGEN: u32 = O_GENS + 0xc00; // u32[4096]: by hash(VMID, ASID)
 const ASID_SLOTS: u32 = 4096;
 const GENS_BYTES: u32 = 0xc00 + ASID_SLOTS * 4;
 // Fill flags: a slot's flag is 0 when nothing was entered under its current generation (so the
 // cache holds no live entry of the slot, and a lookup can miss at once); 1 otherwise.
-const VMFILL: u32 = GENS + GENS_BYTES; // u8[257], by VMID slot as VMGEN
-const S2FILL: u32 = VMFILL + 0x200; // u8[256], by VMID slot as S2GEN
+const O_VMFILL: u32 = O_GENS + GENS_BYTES; // u8[257], by VMID slot as VMGEN
+const O_S2FILL: u32 = O_VMFILL + 0x200; // u8[256], by VMID slot as S2GEN
 // Page ranges that block-derived entries may cover, per stage-1 regime (BLK_EL10 VA[55] = 0,
 // BLK_EL10HI VA[55] = 1, BLK_EL2): u32 count, u32 flags (BLK_HUGE), then BLK_RANGES x (u64 lo,
-// u64 hi). A zero header is no range, so clearing the cache clears them.
-const BLK: u32 = S2FILL + 0x100;
+// u64 hi). A zero header is no range, so clearing the cache clears them. BLK_S2: the stage-2 walk
+// cache's one range, u64 lo and u64 end (exclusive; end <= lo: none).
+const O_BLK: u32 = O_S2FILL + 0x100;
 const BLK_RANGES: u32 = 8;
 const BLK_HUGE: u32 = 1; // a block larger than 2 MiB (level 0 or 1) was entered
 const BLK_BYTES: u32 = 8 + BLK_RANGES * 16;
-const BLK_EL10: u32 = BLK;
-const BLK_EL10HI: u32 = BLK + BLK_BYTES;
-const BLK_EL2: u32 = BLK + 2 * BLK_BYTES;
-const TLB2_END: u32 = BLK + 3 * BLK_BYTES; // 0x1c5098: within the 512 KiB before MMU_SCRATCH
-/** Bytes of linear memory from TLB2_BASE that hold all of this cache (a CPU switch saves them). */
-export const TLB2_BYTES: u32 = TLB2_END - TLB2_BASE;
-const TLB2_BYTES_ALIGNED: u32 = (TLB2_BYTES + 63) & ~63;
+const O_BLK_S2: u32 = O_BLK + 3 * BLK_BYTES;
+/** Bytes of one CPU's cache region. */
+export const TLB2_BYTES: u32 = O_BLK_S2 + 16;
+
+// The running CPU's region (tlb2SetBase).
+let MAIN: u32 = 0;
+let S2C: u32 = O_S2C;
+let VMGEN: u32 = O_VMGEN;
+let S2GEN: u32 = O_S2GEN;
+let ASIDGEN: u32 = O_ASIDGEN;
+let VMFILL: u32 = O_VMFILL;
+let S2FILL: u32 = O_S2FILL;
+let BLK: u32 = O_BLK;
+let BLK_EL10: u32 = O_BLK;
+let BLK_EL10HI: u32 = O_BLK + BLK_BYTES;
+let BLK_EL2: u32 = O_BLK + 2 * BLK_BYTES;
+let BLK_S2: u32 = O_BLK_S2;
+let TLB2_END: u32 = TLB2_BYTES;
+
+/**
+ * Makes the region at `base` (TLB2_BYTES) the running CPU's cache. The caller then recomputes the
+ * translation context (context.ts contextChanged: tlb2SetContext, walk.ts walkSetVmid), which hold
+ * addresses inside it.
+ */
+export function tlb2SetBase(base: u32): void {
+  MAIN = base;
+  S2C = base + O_S2C;
+  VMGEN = base + O_VMGEN;
+  S2GEN = base + O_S2GEN;
+  ASIDGEN = base + O_ASIDGEN;
+  VMFILL = base + O_VMFILL;
+  S2FILL = base + O_S2FILL;
+  BLK = base + O_BLK;
+  BLK_EL10 = BLK;
+  BLK_EL10HI = BLK + BLK_BYTES;
+  BLK_EL2 = BLK + 2 * BLK_BYTES;
+  BLK_S2 = base + O_BLK_S2;
+  TLB2_END = base + TLB2_BYTES;
+}
 
 export const VPN_MASK: u64 = 0x0000_0fff_ffff_ffff; // VA[55:12] as a page number
 export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page number
@@ -93,8 +125,7 @@ export const IPN_MASK: u64 = 0x0000_000f_ffff_ffff; // IPA[47:12] as a page numb
 // The stage-1 regimes keep up to BLK_RANGES disjoint ranges each (BLK above), and the EL1&0 regime
 // one set per VA half (TTBR0, TTBR1: VA[55]), so that a kernel's block mappings (the linear map,
 // the kernel image) do not make every TLBI of a user, vmalloc or fixmap page scan the whole cache.
-// The stage-2 walk cache keeps one range.
-let blkLoS2: u64 = <u64>-1, blkHiS2: u64 = 0;
+// The stage-2 walk cache keeps one range (BLK_S2).
 const VPN_HI: u64 = <u64>1 << 43; // VA[55] in a page number
 
 // Statistics (for tests and benchmarks): hits and misses of MAIN and S2C.
@@ -319,8 +350,11 @@ function blkGrow(b: u32, i: u32, lo: u64, hi: u64): void {
 export function s2cNoteBlock(ipn: u64, w: u64): void {
   const level = <u32>(w >> S2D_LEVEL_SHIFT) & 3;
   const span: u64 = (<u64>1 << (9 * (3 - level))) - 1;
-  if ((ipn & ~span) < blkLoS2) blkLoS2 = ipn & ~span;
-  if ((ipn | span) > blkHiS2) blkHiS2 = ipn | span;
+  const lo = ipn & ~span, end = (ipn | span) + 1;
+  const rlo = load<u64>(BLK_S2), rend = load<u64>(BLK_S2, 8);
+  if (rend <= rlo) { store<u64>(BLK_S2, lo); store<u64>(BLK_S2, end, 8); return; }
+  if (lo < rlo) store<u64>(BLK_S2, lo);
+  if (end > rend) store<u64>(BLK_S2, end, 8);
 }
 
 /** Data word of the S2C entry for IPA page ipn of vmid, or 0 when absent. */
@@ -347,53 +381,7 @@ export function s2cInsert(vmid: u32, ipn: u64, data: u64): void {
 
 /** Clears everything (reset, or the host rewrote page tables wholesale). */
 export function tlb2Clear(): void {
-  memory.fill(MAIN, 0, TLB2_END - MAIN); // (and the stage-1 block ranges)
-  blkLoS2 = <u64>-1; blkHiS2 = 0;
-}
-
-/**
- * Saves the cache to the image at `img` (TLB2_IMAGE_BYTES, smp/switch.ts). When no VMID slot holds
- * a live entry (every fill flag clear) nothing is copied and the image is marked empty, which
- * keeps switching between CPUs that do not use the MMU cheap. Returns 1 when entries were saved.
- */
-export function tlb2SaveImage(img: u32): u32 {
-  let live: u64 = 0;
-  for (let a = VMFILL; a < BLK; a += 8) live |= load<u64>(a);
-  const full: u32 = live != 0 ? 1 : 0;
-  if (full) {
-    memory.copy(img, MAIN, TLB2_END - MAIN);
-    tlb2SaveRanges(img + TLB2_BYTES_ALIGNED);
-  }
-  store<u32>(img + TLB2_BYTES_ALIGNED + 64, full);
-  return full;
-}
-/**
- * Loads an image saved by tlb2SaveImage. For an empty one, the entries in place (another CPU's)
- * are made dead in O(1) per VMID slot by advancing every generation: each generation only grows
- * while a cache is in place, and a full image replaces all entries with its own.
- */
-export function tlb2LoadImage(img: u32): void {
-  if (load<u32>(img + TLB2_BYTES_ALIGNED + 64) != 0) {
-    memory.copy(MAIN, img, TLB2_END - MAIN);
-    tlb2LoadRanges(img + TLB2_BYTES_ALIGNED);
-  } else {
-    invalidateAllEL10();
-    invalidateAllEL2();
-  }
-}
-/** Bytes of an image for tlb2SaveImage. */
-export const TLB2_IMAGE_BYTES: u32 = TLB2_BYTES_ALIGNED + 128;
-
-/**
- * Saves the stage-2 block-range bounds (2 x u64 at `a`) beside a saved image of the cache (smp/);
- * the stage-1 ranges are part of the image (BLK).
- */
-export function tlb2SaveRanges(a: u32): void {
-  store<u64>(a, blkLoS2); store<u64>(a, blkHiS2, 8);
-}
-/** Restores what tlb2SaveRanges saved (with the image copied back to TLB2_BASE). */
-export function tlb2LoadRanges(a: u32): void {
-  blkLoS2 = load<u64>(a); blkHiS2 = load<u64>(a, 8);
+  memory.fill(MAIN, 0, TLB2_BYTES); // (and the block ranges)
 }
 
 function bumpVm(slot: u32): void {
@@ -444,7 +432,7 @@ export function invalidateAllEL10(): void {
   for (let i: u32 = 0; i < 256; i++) { bumpVm(i); bumpS2(i); }
   store<u64>(BLK_EL10, 0);
   store<u64>(BLK_EL10HI, 0);
-  blkLoS2 = <u64>-1; blkHiS2 = 0;
+  store<u64>(BLK_S2, 0); store<u64>(BLK_S2, 0, 8);
 }
 
 /** Every EL2-regime entry: TLBI ALLE2. */
@@ -515,7 +503,7 @@ export function invalidateVa(el2: bool, vmid: u32, asid: u32, vpn: u64, anyAsid:
 
 /** Stage-2 walk cache entries of vmid translating IPA page ipn (TLBI IPAS2E1/IPAS2LE1). */
 export function invalidateIpa(vmid: u32, ipn: u64): void {
-  if (ipn >= blkLoS2 && ipn <= blkHiS2) {
+  if (ipn >= load<u64>(BLK_S2) && ipn < load<u64>(BLK_S2, 8)) {
     for (let e = S2C; e < S2C + S2C_BYTES; e += 16) {
       const tag = load<u64>(e);
       if ((tag & 1) == 0 || <u32>(tag >> 48) != vmid) continue;

@@ -36,8 +36,9 @@ import { nextTimerDeadline, wakeupPending } from '../gic/wake';
 import { curCpu, MAX_CPUS, numCpus, otherCpuSignalled, setCurCpu, setNumCpus, setOtherCpuSignalled } from '../cpu-index';
 import {
   CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
-  R_RETIRED, R_TLB_VALID, R_USED, rec, REC_BYTES,
+  R_RETIRED, R_TLB_VALID, R_USED, rec, REC_BYTES, tlbImage,
 } from './percpu';
+import { tlb2SetBase } from '../tlb2';
 import { wfxKind } from './events';
 import { loadCpu, saveCurrent, switchTo } from './switch';
 import { isHeld, setHeldMask } from './debug-hold';
@@ -67,6 +68,7 @@ export function smpReset(n: u32, q: u32): void {
   memory.fill(rec(0), 0, MAX_CPUS * REC_BYTES);
   setCpuState(0, CPU_RUN);
   setCurCpu(0);
+  tlb2SetBase(tlbImage(0)); // (the caller's reset clears it)
   counterNow = 0;
   totalRetired = 0;
   reportedIdle = false;
@@ -315,6 +317,7 @@ export function cpuOnBegin(cpu: u32): void {
   cpuOnCaller = curCpu;
   saveCurrent(totalRetired);
   setCurCpu(cpu);
+  tlb2SetBase(tlbImage(cpu)); // (its reset clears it)
   store<u64>(CPU_BASE + OFF_INSNS, 0);
   store<u32>(rec(cpu) + R_EVENT, 0);
 }

@@ -28,6 +28,12 @@ function untilHvc(c: Core, cpu: number, max = 100_000): bigint {
   throw new Error('no HVC');
 }
 
+describe('per-CPU layout', () => {
+  it('the state blocks, scheduler records and the tagged TLBs of 8 CPUs fit their reserved regions', () => {
+    expect(board(1, 100).x.smpLayoutFits()).toBe(1);
+  });
+});
+
 describe('per-CPU identity', () => {
   it('MPIDR_EL1 = 0x80000000 | index (Aff0 = CPU index, bit 31 RES1), read by each CPU', () => {
     const c = board(4, 100);
