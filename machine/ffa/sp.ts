@@ -35,7 +35,7 @@ export class SecurePartition {
     if (w1 >>> 16 !== NS_ENDPOINT_ID || (w1 & 0xffff) !== SP_ID) return ffa_error(FFA_RET_INVALID_PARAMETERS);
     const narrow = fid !== FFA_FN64_MSG_SEND_DIRECT_REQ;
     const { status, value } = this.serve(Number(x[3]! & 0xffff_ffffn), PACK_HANDLE(x[4]!, x[5]!), narrow ? x[6]! & 0xffff_ffffn : x[6]!, x[7]!, narrow);
-    return regs(narrow ? FFA_MSG_SEND_DIRECT_RESP : FFA_FN64_MSG_SEND_DIRECT_RESP, (SP_ID << 16) | NS_ENDPOINT_ID, 0,
+    return regs(narrow ? FFA_MSG_SEND_DIRECT_RESP : FFA_FN64_MSG_SEND_DIRECT_RESP, ((SP_ID << 16) | NS_ENDPOINT_ID) >>> 0, 0,
       BigInt.asUintN(32, BigInt(status)), value);
   }
 

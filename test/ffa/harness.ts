@@ -42,7 +42,17 @@ export function hostPages(b: FfaBoard, n: number): bigint {
   return pa;
 }
 
-/** hyp_vmemmap and the host stage-2's page-table pages (everything ownership is recorded in). */
+/**
+ * Every page's host and hyp state, share count, and (outside the hyp's carve-out, whose pool pages
+ * the lazy host idmap allocates page tables from) hyp refcount: what ownership is recorded in.
+ */
 export function ownershipSnapshot(b: FfaBoard): string {
-  return Buffer.from((b.el2.pkvm.vmemmap as unknown as { raw: Uint8Array }).raw).toString('base64');
+  const v = b.el2.pkvm.vmemmap, c = b.el2.carveout;
+  const out: string[] = [];
+  for (let i = 0; i < v.nrPages; i++) {
+    const pa = (v.basePfn + BigInt(i)) << 12n;
+    const inCarveout = pa >= c.base && pa < c.base + c.size;
+    out.push(`${v.get_host_state(i)}${v.get_hyp_state(i)}${v.shareCount(i)}${inCarveout ? '' : v.refcount(i)}`);
+  }
+  return out.join(',');
 }
