@@ -10,6 +10,7 @@ import type { HostedEl2 } from '../hyp/hosted-el2';
 import type { HostMemory } from './host-memory';
 import type { HostPageAllocator } from './page-alloc';
 import { host_smc_ffa } from '../hyp/ffa/host-smc';
+import { is_ffa_call } from '../machine/ffa/spmc';
 import {
   CONSTITUENTS_OFFSET, FFA_ERROR, FFA_FEATURES, FFA_FN64_MEM_LEND, FFA_FN64_MEM_SHARE, FFA_FN64_MSG_SEND_DIRECT_REQ,
   FFA_FN64_RXTX_MAP, FFA_ID_GET, FFA_MEM_FRAG_RX, FFA_MEM_FRAG_TX, FFA_MEM_RECLAIM, FFA_PARTITION_INFO_GET,
@@ -60,9 +61,10 @@ export class HostFfa {
     const x = [fn, ...args.map((a) => BigInt.asUintN(64, BigInt(a)))];
     while (x.length < 8) x.push(0n);
     host_smc_ffa(this.el2.ffa, x, fn);
-    const ok = x[0] === FFA_SUCCESS || (x[0] !== FFA_ERROR && s32(x[0]!) >= 0);
-    const error = x[0] === FFA_ERROR ? s32(x[2]!) : ok ? 0 : s32(x[0]!);
-    return { regs: x, ok, error };
+    /* FFA_ERROR carries the code in w2; another FF-A id is a response (FFA_SUCCESS, FRAG_RX, a direct
+     * response, ...); anything else is a plain value in w0, negative for an error (FFA_VERSION). */
+    const error = x[0] === FFA_ERROR ? s32(x[2]!) : is_ffa_call(x[0]!) ? 0 : Math.min(0, s32(x[0]!));
+    return { regs: x, ok: error === 0, error };
   }
 
   ffa_version(req = FFA_VERSION_1_1): FfaCallResult {

@@ -9,9 +9,12 @@ import { FfaSpmc, is_ffa_call } from './spmc';
 
 const boards = new WeakMap<Core, FfaSpmc>();
 
-/** Puts an SPMC on the board of `core` (before pKVM initialises, which probes it with FFA_VERSION). */
-export function attachFfaSpmc(core: Core): FfaSpmc {
-  let s = boards.get(core);
+/**
+ * Puts an SPMC on the board of `core` (before pKVM initialises, which probes it with FFA_VERSION);
+ * `fresh`: a new one even if the board had one (a machine reset with the same core).
+ */
+export function attachFfaSpmc(core: Core, fresh = false): FfaSpmc {
+  let s = fresh ? undefined : boards.get(core);
   if (!s) {
     s = new FfaSpmc({
       isRam: (pa, n) => core.isRam(pa, n),
