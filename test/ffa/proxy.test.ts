@@ -21,14 +21,26 @@ import { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 
 const ok = (r: { regs: bigint[] }) => r.regs[0];
 
-/** Runs an attack: the expected FF-A error, and no page state anywhere changed. */
-function refused(b: FfaBoard, f: () => { error: number; regs: bigint[] }, code: number): void {
+/** The host stage-2 leaf (descriptor and level) of each page of `ranges`. */
+function hostStage2(b: FfaBoard, ranges: { address: bigint; pg_cnt: number }[]): string {
+  const out: string[] = [];
+  for (const r of ranges) for (let i = 0; i < Math.min(r.pg_cnt, 4); i++) {
+    const { ret, pte, level } = kvm_pgtable_get_leaf(b.el2.pkvm.host_mmu.pgt, (r.address + BigInt(i) * 0x1000n) & ((1n << 40n) - 1n));
+    out.push(`${ret}:${pte.toString(16)}@${level}`);
+  }
+  return out.join(',');
+}
+
+/** Runs an attack: the expected FF-A error, and no page state anywhere changed (nor the host stage-2 of `ranges`). */
+function refused(b: FfaBoard, f: () => { error: number; regs: bigint[] }, code: number, ranges: { address: bigint; pg_cnt: number }[] = []): void {
+  const s2 = hostStage2(b, ranges);
   const before = ownershipSnapshot(b);
   const spmcBefore = b.spmc ? [...b.spmc.mem.byHandle.keys()].join() : '';
   const r = f();
   expect(r.regs[0]).toBe(FFA_ERROR);
   expect(r.error).toBe(code);
   expect(ownershipSnapshot(b)).toBe(before);
+  expect(hostStage2(b, ranges)).toBe(s2);
   if (b.spmc) expect([...b.spmc.mem.byHandle.keys()].join()).toBe(spmcBefore);
   expect(b.el2.pkvm.checkInvariants({ strict: true })).toEqual([]);
 }
@@ -228,8 +240,8 @@ describe('FFA_MEM_SHARE: the host shares its memory with the secure partition', 
       [{ address: own, pg_cnt: 1 }, { address: hypPage, pg_cnt: 1 }], /* the first range is undone */
       [{ address: own, pg_cnt: 2 }, { address: own + 0x1000n, pg_cnt: 1 }], /* overlapping: the second finds it shared */
     ]) {
-      refused(b, () => b.host.mem_xfer(ranges), FFA_RET_DENIED);
-      refused(b, () => b.host.mem_xfer(ranges, { lend: true }), FFA_RET_DENIED);
+      refused(b, () => b.host.mem_xfer(ranges), FFA_RET_DENIED, ranges);
+      refused(b, () => b.host.mem_xfer(ranges, { lend: true }), FFA_RET_DENIED, ranges);
     }
     expect(b.spmc!.log.length).toBe(n); /* the SPMC never saw them */
     /* sharing the same page twice: the second is DENIED at EL2 */
@@ -244,8 +256,9 @@ describe('FFA_MEM_SHARE: the host shares its memory with the secure partition', 
     const b = ready();
     const pa = hostPages(b, 2);
     const rg = [{ address: pa, pg_cnt: 2 }];
-    refused(b, () => b.host.mem_xfer(rg, { total_pg_cnt: 1 }), FFA_RET_INVALID_PARAMETERS);
-    refused(b, () => b.host.mem_xfer(rg, { total_pg_cnt: 3, lend: true }), FFA_RET_INVALID_PARAMETERS);
+    b.kvm.mem.writeU64(pa, 1n); /* mapped in the host stage-2 */
+    refused(b, () => b.host.mem_xfer(rg, { total_pg_cnt: 1 }), FFA_RET_INVALID_PARAMETERS, rg);
+    refused(b, () => b.host.mem_xfer(rg, { total_pg_cnt: 3, lend: true }), FFA_RET_INVALID_PARAMETERS, rg);
     refused(b, () => b.host.mem_xfer(rg, { addr_range_cnt: 2 }), FFA_RET_INVALID_PARAMETERS);
     refused(b, () => b.host.mem_xfer(rg, { flags: FFA_MEM_CLEAR }), FFA_RET_INVALID_PARAMETERS); /* CLEAR on a share */
     expect(b.spmc!.log.at(-1)!.x0).toBe(FFA_ERROR); /* the SPMC's answer */
