@@ -71,7 +71,8 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
         return 'continue';
       }
       const x = [fn, ...[1, 2, 3, 4, 5, 6, 7].map((i) => c.getX(i))];
-      // handle_host_smc(): the PSCI relay first, then the FF-A proxy (hyp/ffa/), the rest forwarded.
+      // handle_host_smc(): FF-A ids (disjoint from PSCI's) go to the FF-A proxy (hyp/ffa/, which forwards
+      // through the board conduit HostedEl2 probed), PSCI to the relay, the rest to `firmware`.
       if (is_ffa_call(fn)) {
         host_smc_ffa(el2.ffa, x, fn);
         for (let i = 0; i < 8; i++) c.setX(i, x[i]!);
