@@ -5,3 +5,4 @@ export { Memslot, type Backing } from './memslot';
 export { runVcpu } from './vcpu-run';
 export { runAll } from './scheduler';
 export { vmmRead, vmmWrite, vmmResolve, VmmAccessError } from './vmm-access';
+export { HostFfa } from './ffa';

@@ -12,6 +12,7 @@ import { EEXIST } from './page-state';
 import { ARM_SMCCC_CALL_HINTS, SMCCC_RET_NOT_SUPPORTED } from './smccc';
 import { kvm_host_psci_handler } from './psci-relay';
 import { kvm_hyp_cpu_entry } from './psci-smp';
+import { host_smc_ffa, is_ffa_call } from './ffa/host-smc';
 
 export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
 export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string; cpuOn?: { targetIndex: number } };
@@ -69,8 +70,16 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
         c.exceptionReturn();
         return 'continue';
       }
-      const x = [fn, ...[1, 2, 3].map((i) => c.getX(i))];
-      // handle_host_smc(): the PSCI relay first, everything else forwarded to the firmware.
+      const x = [fn, ...[1, 2, 3, 4, 5, 6, 7].map((i) => c.getX(i))];
+      // handle_host_smc(): FF-A ids (disjoint from PSCI's) go to the FF-A proxy (hyp/ffa/, which forwards
+      // through the board conduit HostedEl2 probed), PSCI to the relay, the rest to `firmware`.
+      if (is_ffa_call(fn)) {
+        host_smc_ffa(el2.ffa, x, fn);
+        for (let i = 0; i < 8; i++) c.setX(i, x[i]!);
+        c.setSysreg(SR.ELR_EL2, c.sysreg(SR.ELR_EL2) + 4n);
+        c.exceptionReturn();
+        return 'continue';
+      }
       const psci = kvm_host_psci_handler(el2.psciRelay, c.cpu, fn, x, firmware);
       const res = psci ?? firmware(x);
       // The firmware accepted a relayed CPU_ON: the target enters EL2, then the host (psci-smp.ts).

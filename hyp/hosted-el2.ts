@@ -18,6 +18,8 @@ import { virtCpuMpidr } from '../machine/psci';
 import { DFSC_SEA, injectDataSea, injectSync } from './inject';
 import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
 import type { IdRegs } from './pvm-features';
+import type { HypFfa } from './ffa/ffa';
+import { createHypFfa } from './ffa/host-smc';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -33,6 +35,8 @@ export interface HostedEl2Options {
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
   /** Protected guests' hypercall ABI: 'android' (default) or 'upstream' (guest-hvc-upstream.ts). */
   guestHvcAbi?: 'android' | 'upstream';
+  /** FF-A proxy (hyp/ffa/): LEND also revokes the host's stage-2 mapping (not upstream; ffa-lend.ts). */
+  ffaLendRevokesHost?: boolean;
 }
 
 /** The sanitised ID registers pKVM reads at init (the host's copies it hands EL2): the core's. */
@@ -61,6 +65,8 @@ export class HostedEl2 {
   /** The host's PSCI calls through EL2 (psci-relay.ts): every CPU of the board, secondaries via psci-smp.ts. */
   readonly psciRelay: HostPsciRelay;
   readonly guestHvcAbi: 'android' | 'upstream';
+  /** The FF-A proxy (hyp_ffa_init() probed the board's SMC conduit; off without an SPMC). */
+  readonly ffa: HypFfa;
 
   constructor(readonly core: Core, opts: HostedEl2Options = {}) {
     this.mem = new CorePhysMem(core);
@@ -96,6 +102,7 @@ export class HostedEl2 {
     });
     // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
     // the boot CPU: the host now runs behind its stage-2.
+    this.ffa = createHypFfa(this.pkvm, core, this.trace, { lendRevokesHost: opts.ffaLendRevokesHost });
     this.pkvm.protected_mode_initialized = true;
     this.hcall('__pkvm_prot_finalize');
   }

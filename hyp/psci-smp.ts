@@ -15,10 +15,11 @@ import { handlePsci, type PsciBoard, type PsciResult } from '../machine/psci';
 import type { HostedEl2 } from './hosted-el2';
 import { HCR_HOST_FLAGS, HCR_VM } from './world-switch';
 import { PSCI_RET } from '../machine/psci';
+import { ffaFirmware } from '../machine/ffa/board';
 
 /** The board's PSCI firmware as EL2 sees it on an SMP core (CPU i has MPIDR virtCpuMpidr(i, 16)). */
 export function psciBoard(core: Core): PsciBoard {
-  return { cpus: core.numCpus, clusterSize: 16, powerState: (i) => core.powerState(i) };
+  return { cpus: core.numCpus, clusterSize: 16, powerState: (i) => core.powerState(i), ffa: ffaFirmware(core) };
 }
 export function boardFirmware(core: Core): (x: bigint[]) => PsciResult {
   return (x) => handlePsci(x, psciBoard(core));

@@ -65,6 +65,8 @@ export interface PsciBoard {
   powerState?: (index: number) => PsciPowerState;
   /** Cluster size used for MPIDR numbering: 8 with GICv2 (QEMU virt's default), 16 with GICv3. */
   clusterSize?: number;
+  /** The board's FF-A endpoint (machine/ffa/board.ts): answers FF-A ids (null for anything else). */
+  ffa?: (x: readonly bigint[]) => PsciResult | null;
 }
 
 export type PsciAction =
@@ -80,6 +82,8 @@ export interface PsciResult {
   action?: PsciAction;
   /** For action 'cpu_on': target index too, so the caller need not search MPIDRs again. */
   cpuOn?: { target: bigint; targetIndex: number; entry: bigint; context: bigint };
+  /** x0..x7 of a call that returns more than x0 (FF-A). */
+  regs?: bigint[];
 }
 
 /** MPIDR affinity of CPU `index` on QEMU virt: Aff1 = index / clusterSize, Aff0 = index % clusterSize. */
@@ -121,6 +125,8 @@ function findCpu(mpidr: bigint, board: PsciBoard): number {
 export function handlePsci(x: readonly bigint[], board: PsciBoard = {}): PsciResult {
   const [fid, a1, a2, a3] = [0, 1, 2, 3].map((i) => BigInt.asUintN(64, x[i] ?? 0n));
   const powerState = board.powerState ?? ((i: number): PsciPowerState => (i === 0 ? 0 : 1));
+  const ffa = board.ffa?.(x);
+  if (ffa) return ffa;
   switch (fid) {
     case PSCI_VERSION:
       return { x0: ret(PSCI_VERSION_1_1) };

@@ -12,6 +12,7 @@ import { ActionError, type RunState } from './run-state';
 import { createVm } from './world';
 import { checkExpectations } from './expect';
 import { errnoName, smcccName } from './errno';
+import { runFfaAction } from './ffa-action';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
@@ -42,6 +43,7 @@ export function runAction(st: RunState, a: Action): void {
       st.names.delete(a.name);
       return;
     case 'lifecycle': return lifecycle(st, a);
+    case 'ffa': return runFfaAction(st, a);
     case 'dma_map': return dmaMap(st, a);
     case 'dma_unmap': return dmaUnmap(st, a);
     case 'dma_copy': return dmaCopy(st, a);

@@ -9,6 +9,8 @@ export type Owner = (typeof OWNERS)[number];
 export const STATES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE', 'POISON'] as const;
 export type PageStateName = (typeof STATES)[number];
 
+import type { FfaActionSpec, FfaMode } from './ffa-action';
+
 export type ScenarioKind = 'kvm' | 'a64-host';
 export type ExitState = 'off' | 'reset' | 'error' | 'running';
 export const EXIT_STATES: readonly ExitState[] = ['off', 'reset', 'error', 'running'];
@@ -85,6 +87,7 @@ export type Action = ActionBase & (
   | { kind: 'dma_unmap'; iova: Expr; pages: bigint; expect: DmaBytesExpect | null }
   | { kind: 'dma_copy'; src: DmaAddr; dst: DmaAddr; len: bigint; expect: DmaCopyExpect }
   | { kind: 'dma_reclaim'; expect: bigint | null }
+  | FfaActionSpec
 );
 export type ActionKind = Action['kind'];
 
@@ -111,6 +114,8 @@ export interface MachineSpec {
   smp: number;
   /** The compiled tier (machine/jit/); false: the interpreter alone (as `run --no-jit`). */
   jit: boolean;
+  /** The board's secure-world FF-A endpoint and pKVM's FF-A proxy (cli/scenario/ffa-action.ts). */
+  ffa: FfaMode;
 }
 
 export interface Scenario {

@@ -11,9 +11,10 @@ import { Reader, isPlain, join, show, suggest } from './reader';
 import { count, errno, expr, size as sizeValue, smccc } from './values';
 import { DMA_REASONS, DMA_PROTS } from './dma-names';
 import { validateExpect, type ExpectContext } from './validate-expect';
+import { validateFfaAction, type FfaMode } from './ffa-action';
 
 const VERBS = ['run', 'create', 'destroy', 'teardown', 'baseline', 'hcall', 'read', 'write', 'alloc', 'free', 'check', 'lifecycle',
-  'dma_map', 'dma_unmap', 'dma_copy', 'dma_reclaim'] as const;
+  'dma_map', 'dma_unmap', 'dma_copy', 'dma_reclaim', 'ffa'] as const;
 const DMA_VERBS: readonly Verb[] = ['dma_map', 'dma_unmap', 'dma_copy', 'dma_reclaim'];
 /** Verbs that talk to the hyp's paravirtual IOMMU (machine.iommu: hypercall). */
 const HYPERCALL_DMA_VERBS: readonly Verb[] = ['dma_map', 'dma_unmap', 'dma_reclaim'];
@@ -22,7 +23,7 @@ const A64_VERBS: readonly Verb[] = ['run', 'hcall', 'read', 'write', 'check'];
 const MODIFIERS: Record<Verb, readonly string[]> = {
   run: ['slice', 'until'], create: [], destroy: [], teardown: [], baseline: [], hcall: ['args', 'expect'],
   read: ['expect'], write: ['expect'], alloc: [], free: [], check: [], lifecycle: [],
-  dma_map: ['expect'], dma_unmap: ['expect'], dma_copy: ['expect'], dma_reclaim: ['expect'],
+  dma_map: ['expect'], dma_unmap: ['expect'], dma_copy: ['expect'], dma_reclaim: ['expect'], ffa: ['expect'],
 };
 /** Names every scenario may use in a number: the hyp carve-out and RAM (fields pa, pfn). */
 export const BUILTIN_ADDRESSES = ['carveout', 'ram'] as const;
@@ -30,13 +31,13 @@ const VM_FIELDS = ['handle', 'kvm'];
 const ADDR_FIELDS = ['pa', 'pfn'];
 const SIZES = [1, 2, 4, 8, 4096];
 
-interface Names { vms: string[]; created: Set<string>; everCreated: Set<string>; addrs: Set<string>; iommu: IommuMode }
+interface Names { vms: string[]; created: Set<string>; everCreated: Set<string>; addrs: Set<string>; iommu: IommuMode; ffa: FfaMode }
 
-export function validateActions(r: Reader, path: string, v: unknown, kind: ScenarioKind, vms: string[], expectCtx: ExpectContext, iommu: IommuMode = 'none'): Action[] {
+export function validateActions(r: Reader, path: string, v: unknown, kind: ScenarioKind, vms: string[], expectCtx: ExpectContext, iommu: IommuMode = 'none', ffa: FfaMode = 'none'): Action[] {
   const list = r.list(path, v);
   const byAction = vmsCreatedByAction(list);
   const initial = vms.filter((n) => !byAction.has(n));
-  const names: Names = { vms, created: new Set(initial), everCreated: new Set(initial), addrs: new Set(BUILTIN_ADDRESSES), iommu };
+  const names: Names = { vms, created: new Set(initial), everCreated: new Set(initial), addrs: new Set(BUILTIN_ADDRESSES), iommu, ffa };
   return list.map((a, i) => action(r, join(path, i), a, kind, names, expectCtx));
 }
 
@@ -129,6 +130,13 @@ function action(r: Reader, path: string, a: unknown, kind: ScenarioKind, n: Name
       return { path, kind: 'free', name };
     }
     case 'check': return { path, kind: 'check', expect: validateExpect(r, p, val, ectx) };
+    case 'ffa': {
+      if (n.ffa === 'none') r.fail(p, 'needs the FF-A endpoint: set machine.ffa to upstream or lend-revokes-host');
+      return validateFfaAction(r, path, o, (q, e) => checkExpr(r, q, e, n), (q, name) => {
+        if (n.addrs.has(name) || n.vms.includes(name)) r.fail(q, `name "${name}" is already used`);
+        n.addrs.add(name);
+      });
+    }
     case 'dma_map': case 'dma_unmap': return dmaMapUnmap(r, path, verb, o, n);
     case 'dma_copy': return dmaCopy(r, path, o, n);
     case 'dma_reclaim': {

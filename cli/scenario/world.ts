@@ -17,6 +17,8 @@ import { createHostDma, type HostIommu, type KvmIommu } from './hyp-api';
 import { SR } from '../../machine/core';
 import type { ExitState, Scenario, VmSpec } from './schema';
 import { errnoName, smcccName } from './errno';
+import { attachFfaSpmc } from '../../machine/ffa/board';
+import { HostFfa } from '../../host-kernel-model/ffa';
 
 export interface HostRunState { state: ExitState; error?: string }
 
@@ -34,6 +36,8 @@ export interface World {
   vms: Map<string, HostVm>;
   /** The DMA board (machine.iommu), with the host's driver for it. */
   dma: { mode: 'hypercall' | 'mirror'; host: HostIommu; iommu: KvmIommu } | null;
+  /** machine.ffa: the host's FF-A driver (the board's SPMC behind pKVM's FF-A proxy). */
+  ffa: HostFfa | null;
 }
 
 /** The IOMMU domain the host driver uses for the DMA engine (hypercall mode). */
@@ -43,7 +47,8 @@ export function createWorld(s: Scenario): World {
   if (s.kind === 'a64-host') return a64World(s);
   const core = new Core(s.machine.memBytes, { haveEL2: true, el2Hosted: true, cpus: s.machine.smp, jit: s.machine.jit ? undefined : false });
   core.reset(2, 0n);
-  const el2 = new HostedEl2(core, { slice: s.machine.slice });
+  if (s.machine.ffa !== 'none') attachFfaSpmc(core); // the secure world is there before pKVM probes it
+  const el2 = new HostedEl2(core, { slice: s.machine.slice, ffaLendRevokesHost: s.machine.ffa === 'lend-revokes-host' });
   const kvm = new HostKvm(el2, { faultFastPath: s.machine.faultFastPath });
   let dma: World['dma'] = null;
   if (s.machine.iommu !== 'none') {
@@ -56,7 +61,8 @@ export function createWorld(s: Scenario): World {
     el2.trace.emit('note', `DMA board: SMMU in ${mode} mode, DMA engine at 0x${host.dma.base.toString(16)} (stream ${host.dma.sid})${mode === 'hypercall' ? `, attached to domain ${DMA_DOMAIN}` : ''}`);
     dma = { mode, host, iommu };
   }
-  return { core, el2, hostMem: kvm.mem, kvm, machine: null, host: { state: 'running' }, vms: new Map(), dma };
+  const ffa = s.machine.ffa !== 'none' ? new HostFfa(el2, kvm.mem, kvm.alloc) : null;
+  return { core, el2, hostMem: kvm.mem, kvm, machine: null, host: { state: 'running' }, vms: new Map(), dma, ffa };
 }
 
 function a64World(s: Scenario): World {
@@ -76,7 +82,7 @@ function a64World(s: Scenario): World {
   el2.enterHostContext();
   return {
     core: machine.core, el2, hostMem: new HostMemory(machine.core, el2.pkvm), kvm: null, machine,
-    host: { state: 'running' }, vms: new Map(), dma: null,
+    host: { state: 'running' }, vms: new Map(), dma: null, ffa: null,
   };
 }
 

@@ -98,6 +98,14 @@
  *       - A DMA copy goes chunk by chunk (no chunk crosses a page on either side): the source must
  *         translate for a read, the destination for a write (mapping prot), else it stops there.
  *
+ *   R15 FF-A (hyp/ffa/: upstream nvhe/ffa.c's proxy; machine/ffa/: the board's SPMC): the host maps
+ *       its mailbox once (two host pages shared with the hyp and pinned: unshare_hyp of them is
+ *       -EBUSY); FFA_MEM_SHARE / LEND share each range with __pkvm_host_share_ffa() (pfn range valid
+ *       else -EINVAL, host OWNED → SHARED_OWNED, no hyp state, the page stays mapped), undoing earlier
+ *       ranges and answering DENIED at the first refusal; a descriptor whose total page count lies
+ *       is the SPMC's INVALID_PARAMETERS and EL2 unshares; a lend is a share at EL2. Reclaim: an
+ *       unknown handle INVALID_PARAMETERS, one the partition still holds DENIED, else back to OWNED.
+ *
  * Not modelled (the fuzzer stays clear of it): the pages of the vCPU memcaches and the stage-2 table
  * pages (the host tops the memcache up before every donate/share, as KVM does — with an empty one
  * the pinned upstream WARNs after the host side changed, see the fuzzer's report), the access flag
@@ -1018,4 +1026,85 @@ export class PkvmModel {
 
   /** The signed value of an x1 the model predicted. */
   static ret(o: HcallOutcome): number { return s64(o.x1); }
+
+  /* ---------------------------------------------------------------- R15 FF-A */
+
+  /** R15: the host's FF-A state as the proxy at EL2 and the board's SPMC keep it. */
+  readonly ffa = { negotiated: false, mailbox: null as { tx: bigint; rx: bigint } | null, xfers: new Map<bigint, FfaXferM>(), next: 1n };
+
+  /** R15 do_ffa_rxtx_map(): DENIED if mapped; each page shared with the hyp, then pinned; INVALID_PARAMETERS (undone) otherwise. */
+  ffaRxtxMap(tx: bigint, rx: bigint): number {
+    if (this.ffa.mailbox) return FFA_RET_DENIED;
+    if (this.shareHyp(tx >> 12n).ret) return FFA_RET_INVALID_PARAMETERS;
+    if (this.shareHyp(rx >> 12n).ret) {
+      this.unshareHyp(tx >> 12n);
+      return FFA_RET_INVALID_PARAMETERS;
+    }
+    this.pageMut(tx >> 12n).pin++;
+    this.pageMut(rx >> 12n).pin++;
+    this.ffa.mailbox = { tx, rx };
+    return 0;
+  }
+
+  /** __pkvm_host_share_ffa() / __pkvm_host_unshare_ffa(): pfn range valid (-EINVAL), host OWNED ↔ SHARED_OWNED. */
+  private ffaShareRange(addr: bigint, pages: number, share: boolean): number {
+    const pfn = addr >> 12n;
+    const limit = 1n << BigInt(this.cfg.paBits - 12);
+    if (!(pfn < limit && limit - pfn >= BigInt(pages))) return -EINVAL;
+    const r = this.hostCheck(addr, pages, share ? 'OWNED' : 'SHARED_OWNED');
+    if (r) return r;
+    for (let i = 0; i < pages; i++) this.setHost(pfn + BigInt(i), share ? 'SHARED_OWNED' : 'OWNED');
+    return 0;
+  }
+
+  /**
+   * R15 FFA_MEM_SHARE / FFA_MEM_LEND of `ranges` (descriptor addresses are u64: R1): no mailbox →
+   * INVALID_PARAMETERS; each range shared in order, the first refusal undoes the ones before it →
+   * DENIED; then the SPMC: a total page count that lies → INVALID_PARAMETERS (EL2 unshares); else
+   * SUCCESS with the SPMC's next handle (low word a counter from 1, high word 1). A lend is a share
+   * at EL2 (upstream).
+   */
+  ffaMemXfer(ranges: { addr: bigint; pages: number }[], lend: boolean, lie: boolean): { ret: number; handle: bigint | null } {
+    if (!this.ffa.mailbox) return { ret: FFA_RET_INVALID_PARAMETERS, handle: null };
+    const done: { addr: bigint; pages: number }[] = [];
+    for (const r of ranges) {
+      if (this.ffaShareRange(u64(r.addr), r.pages, true)) {
+        for (const d of done) this.ffaShareRange(d.addr, d.pages, false);
+        return { ret: FFA_RET_DENIED, handle: null };
+      }
+      done.push({ addr: u64(r.addr), pages: r.pages });
+    }
+    if (lie) {
+      for (const d of done) this.ffaShareRange(d.addr, d.pages, false);
+      return { ret: FFA_RET_INVALID_PARAMETERS, handle: null };
+    }
+    const handle = (1n << 32n) | this.ffa.next++;
+    this.ffa.xfers.set(handle, { handle, ranges: done, lend, retrieved: 0 });
+    return { ret: 0, handle };
+  }
+
+  /** R15 FFA_MEM_RECLAIM: unknown handle INVALID_PARAMETERS, held by the partition DENIED, else the ranges go back to OWNED. */
+  ffaReclaim(handle: bigint): number {
+    const x = this.ffa.xfers.get(handle);
+    if (!x) return FFA_RET_INVALID_PARAMETERS;
+    if (x.retrieved) return FFA_RET_DENIED;
+    for (const r of x.ranges) this.ffaShareRange(r.addr, r.pages, false);
+    this.ffa.xfers.delete(handle);
+    return 0;
+  }
+
+  /** R15 the partition retrieves / relinquishes a transaction (direct request status). */
+  ffaPartition(handle: bigint, retrieve: boolean): number {
+    const x = this.ffa.xfers.get(handle);
+    if (!x) return FFA_RET_INVALID_PARAMETERS;
+    if (retrieve) x.retrieved++;
+    else if (!x.retrieved) return FFA_RET_DENIED;
+    else x.retrieved--;
+    return 0;
+  }
 }
+
+/* R15: FF-A results (DEN0077A) and a transaction as the model records it. */
+export const FFA_RET_INVALID_PARAMETERS = -2;
+export const FFA_RET_DENIED = -6;
+export interface FfaXferM { handle: bigint; ranges: { addr: bigint; pages: number }[]; lend: boolean; retrieved: number }

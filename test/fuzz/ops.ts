@@ -74,7 +74,14 @@ export type Op =
   | { t: 'io_iova_to_phys'; dom: DomSym; iova: IovaSym }
   | { t: 'io_refill'; pfns: PfnSym[] }
   | { t: 'io_reclaim'; target: number; id: bigint }
-  | { t: 'dma'; src: number; dst: number; len: bigint };
+  | { t: 'dma'; src: number; dst: number; len: bigint }
+  /* FF-A (R15 in model.ts): the host shares / lends with the secure world, reclaims; the partition holds. */
+  | { t: 'ffa_share'; pfns: PfnSym[]; nr: number; lend: boolean; lie: boolean }
+  | { t: 'ffa_reclaim'; h: FfaHandleSym }
+  | { t: 'ffa_sp'; h: FfaHandleSym; retrieve: boolean };
+
+/** FF-A handles: `pick` a live one (or an unknown one when there is none), or a raw value never allocated. */
+export type FfaHandleSym = { k: 'pick'; i: number } | { k: 'raw'; v: bigint };
 
 /** IOMMU domain ids: `pick` one the model has (or the next free one), or a raw id (0: the identity
  * domain, refused; 0x10001: a u16 alias of 1). */
@@ -154,6 +161,19 @@ const ioOps = [
   w(4, fc.record({ t: fc.constant('dma' as const), src: dmaOperandArb, dst: dmaOperandArb, len: fc.oneof(w(4, fc.constant(0x1000n)), w(2, fc.constant(8n)), w(2, fc.constant(0x2000n))) })),
 ];
 
+const ffaHandleArb: fc.Arbitrary<FfaHandleSym> = fc.oneof(
+  w(8, pickIdx.map((i): FfaHandleSym => ({ k: 'pick', i }))),
+  w(1, fc.constantFrom<FfaHandleSym>({ k: 'raw', v: 0n }, { k: 'raw', v: 1n }, { k: 'raw', v: (1n << 32n) | 0xffffn })),
+);
+const ffaOps = [
+  w(3, fc.record({
+    t: fc.constant('ffa_share' as const), pfns: fc.array(pfnArb, { minLength: 1, maxLength: 2 }), nr: fc.oneof(w(6, fc.constant(1)), w(1, fc.constant(2))),
+    lend: fc.boolean(), lie: fc.oneof(w(8, fc.constant(false)), w(1, fc.constant(true))),
+  })),
+  w(2, fc.record({ t: fc.constant('ffa_reclaim' as const), h: ffaHandleArb })),
+  w(2, fc.record({ t: fc.constant('ffa_sp' as const), h: ffaHandleArb, retrieve: fc.boolean() })),
+];
+
 const pickGfn = pickIdx.map((i): GfnSym => ({ k: 'pick', i }));
 const gfnConst = (...v: bigint[]) => fc.constantFrom(...v).map((g): GfnSym => ({ k: 'gfn', v: g }));
 export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
@@ -223,6 +243,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(1, fc.record({ t: fc.constant('bad_hcall' as const), n: badHcallArb })),
   w(1, fc.constant<Op>({ t: 'prot_finalize' })),
   ...ioOps,
+  ...ffaOps,
 );
 
 /**
@@ -266,6 +287,7 @@ export function showOp(op: Op): string {
       if (k === 'dom') return `dom=${(v as DomSym).k === 'pick' ? `pick#${(v as { i: number }).i}` : hex((v as { v: number }).v)}`;
       if (k === 'iova') return `iova=${showIova(v as IovaSym)}`;
       if (k === 'pfns') return `pfns=[${(v as PfnSym[]).map(showPfnSym).join(', ')}]`;
+      if (op.t === 'ffa_reclaim' || op.t === 'ffa_sp') return `h=${(v as FfaHandleSym).k === 'pick' ? `pick#${(v as { i: number }).i}` : hex((v as { v: bigint }).v)}`;
       return `${k}=${showPfnSym(v as PfnSym)}`;
     }
     return `${k}=${String(v)}`;

@@ -32,6 +32,8 @@ import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_req
 import { pop_hyp_memcache } from '../../hyp/memcache';
 import { HostVcpuView } from '../../hyp/host-abi';
 import { DmaEngine } from '../../machine/dma-engine';
+import { attachFfaSpmc } from '../../machine/ffa/board';
+import { runFfaOp, type FfaStepResult } from './ffa-steps';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
   KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
@@ -76,7 +78,8 @@ export type Step =
   | { s: 'io_map'; domain: bigint; iova: bigint; pa: bigint; pgsize: bigint; pgcount: bigint; prot: bigint }
   | { s: 'io_refill'; id: bigint; pfns: bigint[] }
   | { s: 'io_reclaim'; id: bigint; target: number }
-  | { s: 'dma'; src: bigint; dst: bigint; len: bigint };
+  | { s: 'dma'; src: bigint; dst: bigint; len: bigint }
+  | { s: 'custom'; kind: string; line: string; run: () => FfaStepResult };
 
 export class FuzzFailure extends Error {
   constructor(readonly reason: string, readonly ops: Op[], readonly log: string[]) {
@@ -125,6 +128,7 @@ function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
   core.tlbFlush();
   core.reset(2, 0n);
   hypWarnConfig.warnings.length = 0;
+  attachFfaSpmc(core, true); // a fresh secure world per sequence (R15)
   const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES });
   el2.trace.enabled = false;
   const kvm = new HostKvm(el2);
@@ -575,6 +579,7 @@ class Run {
         if (this.dma) this.step({ s: 'dma', src: this.dmaAddr(op.src), dst: this.dmaAddr(op.dst), len: op.len });
         else this.log.push('  (no IOMMU on this board: skipped)');
         break;
+      case 'ffa_share': case 'ffa_reclaim': case 'ffa_sp': runFfaOp(this, op); break;
     }
   }
 
@@ -608,6 +613,7 @@ class Run {
       case 'io_refill': return `__pkvm_hyp_alloc_mgt_refill(${s.id}, [${s.pfns.map(pfnName).join(', ')}])`;
       case 'io_reclaim': return `__pkvm_hyp_alloc_mgt_reclaim(${s.id}, target ${s.target})`;
       case 'dma': return `dma engine: copy ${hex(s.len)} bytes from ${hex(s.src)} to ${hex(s.dst)}`;
+      case 'custom': return s.line;
     }
   }
 
@@ -736,6 +742,7 @@ class Run {
           got = show(r.status, r.done, r.fault, this.touched);
           break;
         }
+        case 'custom': ({ expect, got, expectWarn } = s.run()); break;
         case 'topup': {
           const l = this.model.loaded!;
           const hv = this.hostVms[l.slot];
@@ -760,8 +767,8 @@ class Run {
     this.log.push(`  ${line} → ${got}${warnText}`);
     if (coverage.enabled) {
       const nr = s.s === 'hcall' && /share_guest|wrprotect/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
-      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC MEM_${s.fn.toUpperCase()}` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s;
-      cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…')}${gotWarn ? ' +WARN' : ''}`);
+      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC MEM_${s.fn.toUpperCase()}` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s === 'custom' ? s.kind : s.s;
+      cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…').replace(/ handle 0x[0-9a-f]+/, '')}${gotWarn ? ' +WARN' : ''}`);
     }
     this.afterStep();
   }

@@ -13,7 +13,7 @@ describe('scenarios/', () => {
   it('holds the issue-5 scenarios', () => {
     const names = files.map((f) => f.slice(dir.length));
     for (const n of ['default.yaml', 'protected-toucher-64m.yaml', 'non-protected.yaml', 'multi-vcpu.yaml',
-      'a64-host-hcalls.yaml', 'guest-memfd.yaml', 'errno.yaml']) expect(names).toContain(n);
+      'a64-host-hcalls.yaml', 'guest-memfd.yaml', 'errno.yaml', 'ffa-share.yaml', 'ffa-lend-revoke.yaml']) expect(names).toContain(n);
   });
 
   for (const file of files) {
