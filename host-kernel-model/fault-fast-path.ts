@@ -19,9 +19,16 @@
  * access when it zeroes a page not known to be zero must find the page mapped or an empty level-3
  * entry its abort idmaps (a block mapped by the abort is left to the full path).
  *
- * The full path still takes what needs the hyp's host_s2_pool (a host stage-2 block to split or a
- * table to add, about once per 2 MiB of host memory handed out), a poisoned or mapped guest entry,
- * a page-table page outside RAM, and anything else the checks do not recognise.
+ * A donation (or a refill's donation to the hyp) whose host stage-2 has no level-3 table for the
+ * page yet (about once per 2 MiB of host memory handed out) takes new tables from the hyp's
+ * host_s2_pool, breaking a host block if need be: before the run the pool's next pages are worked
+ * out (nextPoolPages()) for the core to take in order; after it, as many are allocated from the pool
+ * for real (the same pages, the pool's state as the full path leaves it).
+ *
+ * The full path still takes a host access that would map a block (a non-protected VM's page not
+ * known to be zero, in a 2 MiB region the host has not touched), two annotations of one fault that
+ * both need new tables, a poisoned or mapped guest entry, a page-table page outside RAM, and
+ * anything else the checks do not recognise.
  *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
@@ -39,6 +46,30 @@ import { KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_PROT_RWX, PKVM_HOST_MEM_PROT, kvm_i
 import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED } from '../hyp/page-state';
 import { pkvm_dma_refs } from '../hyp/iommu/dma-refs';
 import { kvm_mmu_cache_min_pages } from '../hyp/vtcr';
+import type { HypPool } from '../hyp/pool';
+
+/**
+ * The pages the next `n` hyp_alloc_pages(pool, 0) calls would return, in order (fewer when the pool
+ * runs out), without changing the pool: extract_page() of the head of the lowest non-empty free
+ * list, its upper halves pushed onto the lists below (page_alloc.c).
+ */
+export function nextPoolPages(pool: HypPool, n: number): bigint[] {
+  const lists = pool.free_area;
+  const taken = new Array<number>(lists.length).fill(0);
+  const pushed: bigint[][] = lists.map(() => []);
+  const len = (o: number): number => lists[o]!.length + pushed[o]!.length - taken[o]!;
+  const out: bigint[] = [];
+  while (out.length < n) {
+    let o = 0;
+    while (o <= pool.max_order && len(o) === 0) o++;
+    if (o > pool.max_order) break;
+    const t = taken[o]!++;
+    const p = t < lists[o]!.length ? lists[o]![t]! : pushed[o]![t - lists[o]!.length]!;
+    for (let k = o - 1; k >= 0; k--) pushed[k]!.push(p ^ (4096n << BigInt(k)));
+    out.push(p);
+  }
+  return out;
+}
 
 /** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
 export function backedBitmap(mem: Uint8Array, handleSlot: number, npages: number): Uint8Array | null {
@@ -122,6 +153,11 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
       dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
       dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
+      // host_s2_pool's next pages, for new host stage-2 tables
+      const next = nextPoolPages(hyp.host_s2_pool, L.PF_HOST_POOL_CAP);
+      next.forEach((pa, i) => dv.setBigUint64(p + L.PF_HOST_POOL + 8 * i, pa, true));
+      dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
+      dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
     },
@@ -132,6 +168,19 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const mc = vcpu.pkvm_memcache;
       mc.nr_pages = BigInt(dv.getUint32(p + L.PF_HYP_MC, true));
       mc.head = dv.getBigUint64(p + L.PF_HYP_MC_HEAD, true);
+      // The host_s2_pool pages the path took for host stage-2 tables: allocated here, in the same
+      // order (the pool's lists and orders as the full path leaves them); their refcounts are the
+      // path's (1 and a reference per entry it installed in them).
+      const used = dv.getUint32(p + L.PF_HOST_POOL_USED, true);
+      for (let i = 0; i < used; i++) {
+        const want = dv.getBigUint64(p + L.PF_HOST_POOL + 8 * i, true);
+        const vmm = hyp.vmemmap, j = vmm.idx(want), refs = vmm.refcount(j);
+        vmm.setRefcount(j, 0);
+        const got = hyp.host_s2_pool.hyp_alloc_pages(0);
+        if (got !== want) throw new Error(`fault fast path: host_s2_pool gave 0x${got?.toString(16)}, the path took 0x${want.toString(16)}`);
+        vmm.setRefcount(j, refs);
+      }
+      dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
       if (n === 0) return;
       const vm = armed!;
