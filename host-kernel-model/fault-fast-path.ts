@@ -38,7 +38,7 @@
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
-import type { PkvmHypVm } from '../hyp/hyp-vm';
+import type { PkvmHypVcpu, PkvmHypVm } from '../hyp/hyp-vm';
 import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
 import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
@@ -51,21 +51,25 @@ import type { HypPool } from '../hyp/pool';
 /**
  * The pages the next `n` hyp_alloc_pages(pool, 0) calls would return, in order (fewer when the pool
  * runs out), without changing the pool: extract_page() of the head of the lowest non-empty free
- * list, its upper halves pushed onto the lists below (page_alloc.c).
+ * list, its upper halves pushed onto the lists below (page_alloc.c). PAs as Numbers (exact below
+ * 2^53): this runs before every guest run.
  */
-export function nextPoolPages(pool: HypPool, n: number): bigint[] {
+export function nextPoolPages(pool: HypPool, n: number): number[] {
   const lists = pool.free_area;
-  const taken = new Array<number>(lists.length).fill(0);
-  const pushed: bigint[][] = lists.map(() => []);
-  const len = (o: number): number => lists[o]!.length + pushed[o]!.length - taken[o]!;
-  const out: bigint[] = [];
+  const max = pool.max_order;
+  const taken: number[] = [];
+  const pushed: number[][] = [];
+  for (let o = 0; o <= max; o++) { taken.push(0); pushed.push([]); }
+  const out: number[] = [];
   while (out.length < n) {
     let o = 0;
-    while (o <= pool.max_order && len(o) === 0) o++;
-    if (o > pool.max_order) break;
+    while (o <= max && lists[o]!.length + pushed[o]!.length - taken[o]! === 0) o++;
+    if (o > max) break;
     const t = taken[o]!++;
-    const p = t < lists[o]!.length ? lists[o]![t]! : pushed[o]![t - lists[o]!.length]!;
-    for (let k = o - 1; k >= 0; k--) pushed[k]!.push(p ^ (4096n << BigInt(k)));
+    const l = lists[o]!;
+    const p = t < l.length ? Number(l[t]!) : pushed[o]![t - l.length]!;
+    // the buddy at order k: p with bit 12 + k flipped (p is aligned to 4096 << o)
+    for (let k = o - 1; k >= 0; k--) pushed[k]!.push(p + 4096 * 2 ** k);
     out.push(p);
   }
   return out;
@@ -126,6 +130,10 @@ export function installFaultFastPath(kvm: HostKvm): void {
     return s;
   };
   let armed: HostVm | null = null;
+  // The vCPU whose constant parameters (its VM's stage-2, memslot, memcache address) are written.
+  let written: PkvmHypVcpu | null = null;
+  const TWO32 = 0x1_0000_0000;
+  const setU64n = (off: number, v: number): void => { dv.setUint32(off, v % TWO32, true); dv.setUint32(off + 4, Math.floor(v / TWO32), true); };
 
   kvm.el2.ws.guestRunHooks = {
     before(vcpu) {
@@ -134,28 +142,31 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const s = servedVm(vcpu.vm);
       if (s === null) return;
       const { vm, attr, share } = s;
-      const g = vcpu.vm.pgt;
-      dv.setUint32(p + L.PF_SHARE, share ? 1 : 0, true);
-      dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
-      dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd!, true);
-      dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
-      dv.setUint32(p + L.PF_GUEST_PGD_SHIFT, 9 * (5 - g.start_level) + 3, true);
-      dv.setBigUint64(p + L.PF_GUEST_LIMIT, 1n << BigInt(g.ia_bits), true);
-      dv.setBigUint64(p + L.PF_GUEST_ATTR, attr, true);
-      dv.setBigUint64(p + L.PF_SLOT_BASE, vm.slot.ipaBase, true);
-      dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
-      dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
-      dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
+      if (written !== vcpu) {
+        const g = vcpu.vm.pgt;
+        dv.setUint32(p + L.PF_SHARE, share ? 1 : 0, true);
+        dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
+        dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd!, true);
+        dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
+        dv.setUint32(p + L.PF_GUEST_PGD_SHIFT, 9 * (5 - g.start_level) + 3, true);
+        dv.setBigUint64(p + L.PF_GUEST_LIMIT, 1n << BigInt(g.ia_bits), true);
+        dv.setBigUint64(p + L.PF_GUEST_ATTR, attr, true);
+        dv.setBigUint64(p + L.PF_SLOT_BASE, vm.slot.ipaBase, true);
+        dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
+        dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
+        dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
+        dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
+        written = vcpu;
+      }
       // EL2's memcache of the vCPU: the path pops and pushes it while the guest runs
       const mc = vcpu.pkvm_memcache;
       if (mc.nr_pages > 0xffff_ffffn) return;
       dv.setUint32(p + L.PF_HYP_MC, Number(mc.nr_pages), true);
       dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
-      dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
       dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
       // host_s2_pool's next pages, for new host stage-2 tables
       const next = nextPoolPages(hyp.host_s2_pool, L.PF_HOST_POOL_CAP);
-      next.forEach((pa, i) => dv.setBigUint64(p + L.PF_HOST_POOL + 8 * i, pa, true));
+      for (let i = 0; i < next.length; i++) setU64n(p + L.PF_HOST_POOL + 8 * i, next[i]!);
       dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
       dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
@@ -186,15 +197,16 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const vm = armed!;
       const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
       const words = core.words;
+      const pages = vm.slot.pages, pinned = vm.slot.pinned, given = vm.given;
+      vm.faults += n;
       for (let i = 0; i < n; i++) {
         const e = (L.PKVM_FAST_LOG >> 2) + i * 8; // (gfn, pa, when) as 32-bit word pairs
-        const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
-        const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
+        const gfn = words[e + 1]! * TWO32 + words[e]!;
+        const pa = words[e + 3]! * TWO32 + words[e + 2]!;
         // backingPage() and handleMemFault()'s bookkeeping
-        vm.slot.pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
-        vm.slot.pinned.addNumber(gfn);
-        vm.given.addNumber(gfn);
-        vm.faults++;
+        pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
+        pinned.addNumber(gfn);
+        given.addNumber(gfn);
         if (trace) {
           const t = BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!);
           trace.emitAt(t, vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)} (in the core)`);

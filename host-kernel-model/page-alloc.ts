@@ -96,7 +96,8 @@ export class HostPageAllocator {
   /** The host wrote [pa, pa + n): a free page there is no longer known zero. */
   noteWrite(pa: bigint, n: number): void {
     if (n <= 0) return;
-    const first = Number((pa - this.base) >> 12n), last = Number((pa + BigInt(n - 1) - this.base) >> 12n);
+    const off = Number(pa - this.base);
+    const first = Math.floor(off / 4096), last = Math.floor((off + n - 1) / 4096);
     for (let i = Math.max(first, 0); i <= Math.min(last, this.pages - 1); i++) if (this.used[i] === PAGE_FREE_ZERO) this.used[i] = PAGE_FREE;
   }
 }

@@ -191,7 +191,7 @@ describe('stage-2 fault fast path', () => {
     const lists = pool.free_area.map((l) => l.slice());
     const want = nextPoolPages(pool, 40);
     expect(pool.free_area).toEqual(lists); // (nothing changed)
-    expect(Array.from({ length: 40 }, () => pool.hyp_alloc_pages(0))).toEqual(want);
+    expect(Array.from({ length: 40 }, () => pool.hyp_alloc_pages(0))).toEqual(want.map(BigInt));
     expect(new Set(want).size).toBe(40);
   });
 
