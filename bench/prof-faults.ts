@@ -38,6 +38,7 @@ const INCL = (process.env.INCL ?? '').split(',').filter(Boolean);
 // INCL=ALL: the inclusive time of every function (the TOP rows by it)
 const INCL_ALL = INCL.includes('ALL');
 const incl = new Map<string, number>();
+const lineTicks = new Map<string, number>();
 let total = 0;
 
 function addProfile(prof: { nodes: { id: number; callFrame: { functionName: string; url: string }; hitCount?: number }[]; samples: number[]; timeDeltas: number[] }): void {
@@ -48,6 +49,11 @@ function addProfile(prof: { nodes: { id: number; callFrame: { functionName: stri
     const chain: string[] = [];
     for (let q = parent.get(n.id); q !== undefined; q = parent.get(q)) chain.push(byId.get(q)!.callFrame.functionName);
     console.log(process.env.WHO, '<-', chain.slice(0, 6).join(' <- '));
+  }
+  // LINES=f: the samples of function f by source line (V8's positionTicks)
+  if (process.env.LINES) for (const n of prof.nodes as { callFrame: { functionName: string; url: string }; positionTicks?: { line: number; ticks: number }[] }[]) {
+    if (n.callFrame.functionName !== process.env.LINES) continue;
+    for (const t of n.positionTicks ?? []) lineTicks.set(`${n.callFrame.url.replace(/^.*\/faults\//, '')}:${t.line}`, (lineTicks.get(`${n.callFrame.url.replace(/^.*\/faults\//, '')}:${t.line}`) ?? 0) + t.ticks);
   }
   for (let i = 0; i < prof.samples.length; i++) {
     const n = byId.get(prof.samples[i]!)!;
@@ -126,6 +132,7 @@ for (let r = 0; r < reps; r++) {
 if (PROF >= 0) {
   const rows = [...self].sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.TOP ?? 40));
   for (const [k, v] of rows) console.log(`${(100 * v / total).toFixed(1).padStart(5)}%  ${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
+  for (const [k, v] of [...lineTicks].sort((x, y) => y[1] - x[1]).slice(0, 30)) console.log(`line ${k}: ${v} ticks`);
   const inclKeys = INCL_ALL ? [...incl].sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.TOP ?? 40)).map((e) => e[0]) : INCL;
   for (const k of inclKeys) console.log(`incl ${(100 * (incl.get(k) ?? 0) / total).toFixed(1).padStart(5)}%  ${((incl.get(k) ?? 0) / 1000).toFixed(1).padStart(8)} ms  ${k}`);
 }
