@@ -93,7 +93,7 @@ for (let r = 0; r < reps; r++) {
   const mem = strider ? pages * 2 * MIB + 8 * MIB : pages * 4096 + 8 * MIB;
   const core = new Core(Number(process.env.VMS ?? 1) * ((strider ? pages * 8192 : pages * 4096) + 8 * MIB) + 72 * MIB, { haveEL2: true, el2Hosted: true });
   // (the host OS commits fresh guest RAM outside the clock, as bench/faults.ts does)
-  core.zeroPhys(0x4000_0000n, core.ramSize);
+  if (!process.env.NOCOMMIT) core.zeroPhys(0x4000_0000n, core.ramSize);
   core.reset(2, 0n);
   let coreMs = 0, coreRuns = 0;
   const origRun = core.run.bind(core);
@@ -115,7 +115,9 @@ for (let r = 0; r < reps; r++) {
   const entry = get_vm_by_handle(el2.pkvm, vm.handle)!.vcpus.map((c) => c!.ctxt.words.slice());
   const run = (): string => runAll(kvm, { slice: 1_000_000, maxGuestInsns: 100_000_000_000n });
   coreMs = 0; coreRuns = 0;
+  const rss0 = process.memoryUsage().rss;
   const a = await timed(r, run);
+  if (process.env.RSS) console.log("rss +", ((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0), "MiB");
   const aCore = coreMs, aRuns = coreRuns;
   const faults = kvm.vms.reduce((n, v) => n + v.faults, 0);
   let line = `fresh ${a.ms.toFixed(1)} ms (cpu ${a.cpu.toFixed(0)}) ${(faults / a.ms).toFixed(0)}k/s core ${aCore.toFixed(1)} ms in ${aRuns} runs`;
