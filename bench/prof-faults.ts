@@ -100,7 +100,7 @@ for (let r = 0; r < reps; r++) {
   core.run = (b: number) => { const t = performance.now(); const x = origRun(b); coreMs += performance.now() - t; coreRuns++; return x; };
   const el2 = new HostedEl2(core, { slice: 1_000_000 });
   el2.trace.enabled = false;
-  const kvm = new HostKvm(el2, { faultFastPath: !!fast });
+  const kvm = new HostKvm(el2, { faultFastPath: !!fast, memoryCommitted: !process.env.NOCOMMIT });
   kvm.traceFaults = false;
   const counts = new Map<string, number>();
   const orig = kvm.el2.hcall.bind(kvm.el2);
