@@ -57,7 +57,7 @@ async function once(cfg: Config, owned: boolean): Promise<Run> {
   core.reset(2, 0n);
   const el2 = new HostedEl2(core, { slice: 1_000_000 });
   el2.trace.enabled = false;
-  const kvm = new HostKvm(el2, { faultFastPath: cfg.fastPath });
+  const kvm = new HostKvm(el2, { faultFastPath: cfg.fastPath, memoryCommitted: true });
   kvm.traceFaults = false;
   for (let i = 0; i < cfg.vms; i++) {
     kvm.createVm({

@@ -35,7 +35,10 @@ await post('Profiler.enable');
 await post('Profiler.setSamplingInterval', { interval: Number(process.env.INTERVAL ?? 100) });
 const self = new Map<string, number>();
 const INCL = (process.env.INCL ?? '').split(',').filter(Boolean);
+// INCL=ALL: the inclusive time of every function (the TOP rows by it)
+const INCL_ALL = INCL.includes('ALL');
 const incl = new Map<string, number>();
+const lineTicks = new Map<string, number>();
 let total = 0;
 
 function addProfile(prof: { nodes: { id: number; callFrame: { functionName: string; url: string }; hitCount?: number }[]; samples: number[]; timeDeltas: number[] }): void {
@@ -46,6 +49,11 @@ function addProfile(prof: { nodes: { id: number; callFrame: { functionName: stri
     const chain: string[] = [];
     for (let q = parent.get(n.id); q !== undefined; q = parent.get(q)) chain.push(byId.get(q)!.callFrame.functionName);
     console.log(process.env.WHO, '<-', chain.slice(0, 6).join(' <- '));
+  }
+  // LINES=f: the samples of function f by source line (V8's positionTicks)
+  if (process.env.LINES) for (const n of prof.nodes as { callFrame: { functionName: string; url: string }; positionTicks?: { line: number; ticks: number }[] }[]) {
+    if (n.callFrame.functionName !== process.env.LINES) continue;
+    for (const t of n.positionTicks ?? []) lineTicks.set(`${n.callFrame.url.replace(/^.*\/faults\//, '')}:${t.line}`, (lineTicks.get(`${n.callFrame.url.replace(/^.*\/faults\//, '')}:${t.line}`) ?? 0) + t.ticks);
   }
   for (let i = 0; i < prof.samples.length; i++) {
     const n = byId.get(prof.samples[i]!)!;
@@ -59,7 +67,7 @@ function addProfile(prof: { nodes: { id: number; callFrame: { functionName: stri
       const seen = new Set<string>();
       for (let q: number | undefined = n.id; q !== undefined; q = parent.get(q)) {
         const name = byId.get(q)!.callFrame.functionName;
-        if (INCL.includes(name) && !seen.has(name)) { seen.add(name); incl.set(name, (incl.get(name) ?? 0) + dt); }
+        if ((INCL_ALL || INCL.includes(name)) && !seen.has(name)) { seen.add(name); incl.set(name, (incl.get(name) ?? 0) + dt); }
       }
     }
   }
@@ -84,13 +92,15 @@ async function timed(r: number, f: () => string): Promise<{ ms: number; cpu: num
 for (let r = 0; r < reps; r++) {
   const mem = strider ? pages * 2 * MIB + 8 * MIB : pages * 4096 + 8 * MIB;
   const core = new Core(Number(process.env.VMS ?? 1) * ((strider ? pages * 8192 : pages * 4096) + 8 * MIB) + 72 * MIB, { haveEL2: true, el2Hosted: true });
+  // (the host OS commits fresh guest RAM outside the clock, as bench/faults.ts does)
+  if (!process.env.NOCOMMIT) core.zeroPhys(0x4000_0000n, core.ramSize);
   core.reset(2, 0n);
   let coreMs = 0, coreRuns = 0;
   const origRun = core.run.bind(core);
   core.run = (b: number) => { const t = performance.now(); const x = origRun(b); coreMs += performance.now() - t; coreRuns++; return x; };
   const el2 = new HostedEl2(core, { slice: 1_000_000 });
   el2.trace.enabled = false;
-  const kvm = new HostKvm(el2, { faultFastPath: !!fast });
+  const kvm = new HostKvm(el2, { faultFastPath: !!fast, memoryCommitted: !process.env.NOCOMMIT });
   kvm.traceFaults = false;
   const counts = new Map<string, number>();
   const orig = kvm.el2.hcall.bind(kvm.el2);
@@ -105,7 +115,9 @@ for (let r = 0; r < reps; r++) {
   const entry = get_vm_by_handle(el2.pkvm, vm.handle)!.vcpus.map((c) => c!.ctxt.words.slice());
   const run = (): string => runAll(kvm, { slice: 1_000_000, maxGuestInsns: 100_000_000_000n });
   coreMs = 0; coreRuns = 0;
+  const rss0 = process.memoryUsage().rss;
   const a = await timed(r, run);
+  if (process.env.RSS) console.log("rss +", ((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0), "MiB");
   const aCore = coreMs, aRuns = coreRuns;
   const faults = kvm.vms.reduce((n, v) => n + v.faults, 0);
   let line = `fresh ${a.ms.toFixed(1)} ms (cpu ${a.cpu.toFixed(0)}) ${(faults / a.ms).toFixed(0)}k/s core ${aCore.toFixed(1)} ms in ${aRuns} runs`;
@@ -122,5 +134,7 @@ for (let r = 0; r < reps; r++) {
 if (PROF >= 0) {
   const rows = [...self].sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.TOP ?? 40));
   for (const [k, v] of rows) console.log(`${(100 * v / total).toFixed(1).padStart(5)}%  ${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
-  for (const k of INCL) console.log(`incl ${(100 * (incl.get(k) ?? 0) / total).toFixed(1).padStart(5)}%  ${((incl.get(k) ?? 0) / 1000).toFixed(1).padStart(8)} ms  ${k}`);
+  for (const [k, v] of [...lineTicks].sort((x, y) => y[1] - x[1]).slice(0, 30)) console.log(`line ${k}: ${v} ticks`);
+  const inclKeys = INCL_ALL ? [...incl].sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.TOP ?? 40)).map((e) => e[0]) : INCL;
+  for (const k of inclKeys) console.log(`incl ${(100 * (incl.get(k) ?? 0) / total).toFixed(1).padStart(5)}%  ${((incl.get(k) ?? 0) / 1000).toFixed(1).padStart(8)} ms  ${k}`);
 }

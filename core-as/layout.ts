@@ -100,6 +100,10 @@ export const PF_HOST_IDMAP: u32 = 136; // u64 a level-3 host idmap descriptor bu
 export const PF_HYP_MC_HEAD: u32 = 144; // u64 EL2's memcache of the vCPU: head (PF_HYP_MC its nr_pages), updated by the path
 export const PF_GUEST_MC_MIN: u32 = 152; // u32 kvm_mmu_cache_min_pages() of the guest stage-2 (__guest_check_memcache)
 export const PF_POOL_EMPTY: u32 = 156; // u32 1: the VM's hyp_pool has no free page (new tables come from the memcache)
+export const PF_HOST_POOL_N: u32 = 160; // u32 pages at PF_HOST_POOL: the next hyp_alloc_pages(0) results of host_s2_pool
+export const PF_HOST_POOL_USED: u32 = 164; // u32 of them taken by the path for new host stage-2 tables (TypeScript allocates them after the run)
+export const PF_HOST_POOL: u32 = 0x400; // u64[PF_HOST_POOL_CAP]
+export const PF_HOST_POOL_CAP: u32 = 32;
 export const PF_SCRATCH: u32 = 0x800; // the path's own plan (pkvm-fast-memcache.ts), up to 0x800 bytes
 
 

@@ -31,10 +31,10 @@ import {
 import { ticksNow } from './timer';
 import {
   ADDR_47_12, PKVM_ID_GUEST, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED, allocCursor, allocKnownZero, allocNextFree, allocPa,
-  allocTakeZeroed, descend, hostAccess, hostAccessEntry, hostAnnotate, hostLevel3Entry, hostPa, hostState, isRamPage,
+  allocTakeZeroed, descend, hostAccess, hostAccessEntry, hostAnnotateAt, hostAnnotateEntry, hostPa, hostPoolAvailable, hostState, isRamPage,
   ramHost, refIncTableOf, setHostState, storeU64, vmemmapEntry,
 } from './pkvm-fast-host';
-import { memcacheCommit, memcachePlan, memcachePopTable, memcachePopsPlannable } from './pkvm-fast-memcache';
+import { S_POOL_NEED, memcacheCommit, memcachePlan, memcachePopTable, memcachePopsPlannable, planPoolPages } from './pkvm-fast-memcache';
 
 /** Resolves the stage-2 translation fault at `ipa` if it is this path's case; true when done. */
 export function pkvmFastStage2Fault(ipa: u64): bool {
@@ -65,12 +65,16 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   // annotation replaces.
   const zero = allocKnownZero(<u32>i);
   let he: u32 = 0;
-  if (!share) he = hostLevel3Entry(pa);
+  if (!share) he = hostAnnotateEntry(pa);
   else if (!zero) he = hostAccessEntry(pa);
   if (he == 0 && !(share && zero)) return false;
   // The memcaches: the host's top-up, EL2's refill, then __guest_check_memcache.
   const hypPages = memcachePlan(<u32>i);
   if (hypPages < <i64>load<u32>(p, PF_GUEST_MC_MIN)) return false;
+  // New host stage-2 tables (the refill's annotations, then the donation's) from host_s2_pool.
+  if (!share && !planPoolPages(he)) return false;
+  const poolNeed = load<u32>(S_POOL_NEED);
+  if (poolNeed != 0 && poolNeed > hostPoolAvailable()) return false;
   // The guest stage-2 at the IPA: empty (PKVM_NOPAGE), at level 3 or above it (tables to add).
   const gx = descend(load<u64>(p, PF_GUEST_PGD), load<u32>(p, PF_GUEST_LEVEL), load<u32>(p, PF_GUEST_PGD_SHIFT), load<u64>(p, PF_GUEST_LIMIT), page);
   if (gx == 0) return false;
@@ -90,7 +94,7 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
     setHostState(vm, PKVM_PAGE_SHARED_OWNED);
     store<u32>(vm, load<u32>(vm, 4) + 1, 4); // host_share_guest_count
   } else {
-    hostAnnotate(he, PKVM_ID_GUEST, <u64>(load<u32>(p, PF_HANDLE) & 0xffff) | (gfn << 16), vm);
+    hostAnnotateAt(he, pa, PKVM_ID_GUEST, <u64>(load<u32>(p, PF_HANDLE) & 0xffff) | (gfn << 16), vm);
   }
   // The guest stage-2: new tables from EL2's memcache (stage2_map_walker: each installed with a
   // reference on the table holding it), then the leaf (OWNED or SHARED_BORROWED: PF_GUEST_ATTR).

@@ -6,7 +6,8 @@
 // path serves; the path leaves the others to the full round trip.
 import {
   HOST_ALLOC_MAP, HYP_VMEMMAP, PF_ALLOC_BASE, PF_ALLOC_CURSOR, PF_ALLOC_FREE, PF_ALLOC_PAGES, PF_HOST_IDMAP,
-  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_VMID, PKVM_FAST, RAM_BASE_PA, RAM_HOST,
+  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_POOL, PF_HOST_POOL_N, PF_HOST_POOL_USED,
+  PF_HOST_VMID, PKVM_FAST, RAM_BASE_PA, RAM_HOST,
 } from './layout';
 import { ramSize } from './ram';
 import { invalidateCode } from './codecache';
@@ -123,17 +124,72 @@ export function hostAccessEntry(pa: u64): u32 {
 }
 
 /**
- * The level-3 host stage-2 entry an annotation of page `pa` replaces without allocating (host
- * address): empty, or the page's own idmap. 0 otherwise (no level-3 table, another mapping, an
- * annotation).
+ * The host stage-2 entry an annotation of page `pa` starts from (host address | level in bits
+ * 1:0), or 0 when the path cannot make it:
+ * - at level 3: empty, or the page's own idmap (replaced without allocating);
+ * - above level 3 (no level-3 table for the page yet): empty, or a block (host_stage2_idmap()'s)
+ *   at level 1 or 2. kvm_pgtable_stage2_annotate() (force_pte) then replaces it with a table from
+ *   host_s2_pool, and each empty entry below with another, down to level 3: hostTablesNeeded().
+ * Anything else (another mapping, an annotation) is 0.
  */
-export function hostLevel3Entry(pa: u64): u32 {
+export function hostAnnotateEntry(pa: u64): u32 {
   const x = hostDescend(pa);
-  if (x == 0 || (x & 3) != 3) return 0;
-  const h = x & ~3;
-  const d = load<u64>(h);
-  if (d != 0 && ((d & 3) != 3 || (d & ADDR_47_12) != pa)) return 0;
-  return h;
+  if (x == 0) return 0;
+  const l = x & 3;
+  const d = load<u64>(x & ~3);
+  if (l == 3) return d != 0 && ((d & 3) != 3 || (d & ADDR_47_12) != pa) ? 0 : x;
+  return d != 0 && ((d & 3) != 1 || l == 0) ? 0 : x;
+}
+
+/** host_s2_pool pages the annotation at hostAnnotateEntry() `x` takes for new tables. */
+@inline export function hostTablesNeeded(x: u32): u32 { return 3 - (x & 3); }
+
+// --- host_s2_pool: the pages its next hyp_alloc_pages(0) calls return (TypeScript's simulation of
+// the buddy allocator, PF_HOST_POOL); the path takes them in order and TypeScript allocates as many
+// after the run (host-kernel-model/fault-fast-path.ts), which leaves the pool as the full path does.
+
+/** Pool pages not yet taken, each checked to be a RAM page; 0 when one is not. */
+export function hostPoolAvailable(): u32 {
+  const p = PKVM_FAST;
+  const n = load<u32>(p, PF_HOST_POOL_N);
+  const used = load<u32>(p, PF_HOST_POOL_USED);
+  for (let i = used; i < n; i++) if (!isRamPage(load<u64>(p + PF_HOST_POOL + (i << 3)))) return 0;
+  return n - used;
+}
+
+/** hyp_alloc_pages(&host_s2_pool, 0): the next page (zero, as the pool keeps its free pages), refcount 1. */
+function hostPoolTake(): u64 {
+  const p = PKVM_FAST;
+  const used = load<u32>(p, PF_HOST_POOL_USED);
+  store<u32>(p + PF_HOST_POOL_USED, used + 1);
+  const pa = load<u64>(p + PF_HOST_POOL + (used << 3));
+  store<u16>(vmemmapEntry(pa), 1); // hyp_set_page_refcounted (the order TypeScript's allocation sets)
+  return pa;
+}
+
+/**
+ * The annotation of page `pa` (host_stage2_set_owner_metadata_locked()) from the entry `x` of
+ * hostAnnotateEntry(). Above level 3 the walk of kvm_pgtable_stage2_annotate() is made first: the
+ * entry (empty, or a block broken: stage2_try_break_pte() invalidates the host's VMID and drops its
+ * reference) becomes a table from host_s2_pool (stage2_make_pte() takes a reference on the table
+ * holding it), and so each empty entry below it down to level 3; then hostAnnotate().
+ */
+export function hostAnnotateAt(x: u32, pa: u64, owner: u64, meta: u64, vm: u32): void {
+  let l = x & 3;
+  let e = x & ~3;
+  if (l < 3) {
+    if (load<u64>(e) != 0) invalidateVmidS12(load<u32>(PKVM_FAST, PF_HOST_VMID));
+    else refIncTableOf(e);
+    for (;;) {
+      const t = hostPoolTake();
+      storeU64(e, t | 3);
+      l++;
+      e = ramHost(t) + (<u32>((pa >> (<u64>(39 - 9 * l))) & 511) << 3);
+      if (l == 3) break;
+      refIncTableOf(e);
+    }
+  }
+  hostAnnotate(e, owner, meta, vm);
 }
 
 /** The host access of hostAccessEntry(): an abort on an empty level-3 entry idmaps the page (stage2_make_pte()). */

@@ -21,7 +21,7 @@ import {
 } from './layout';
 import {
   PAGE_USED, PKVM_ID_HYP, PKVM_NOPAGE, PKVM_PAGE_OWNED, allocNextFree, allocPa, allocTakeZeroed, hostAccess,
-  hostAccessEntry, hostAnnotate, hostLevel3Entry, hostPa, hostState, hypState, isRamPage, ramHost, setHypState,
+  hostAccessEntry, hostAnnotateAt, hostAnnotateEntry, hostPa, hostTablesNeeded, hostState, hypState, isRamPage, ramHost, setHypState,
   storeU64, vmemmapEntry, zeroHostPage,
 } from './pkvm-fast-host';
 
@@ -33,9 +33,11 @@ const MAX_POPS: u32 = 4;
 const S: u32 = PKVM_FAST + PF_SCRATCH;
 const S_TOPUP_N: u32 = S; // u32 pages the host allocates for its memcache
 const S_MOVE_N: u32 = S + 4; // u32 pages moved from the host's memcache to EL2's
+export const S_POOL_NEED: u32 = S + 8; // u32 host_s2_pool pages the planned annotations take (new host tables)
+export const S_POOL_USERS: u32 = S + 12; // u32 planned annotations that take any
 const S_TOPUP_IDX: u32 = S + 0x10; // u32[MAX_TOPUP] their allocator indices
 const S_TOPUP_ENTRY: u32 = S + 0x30; // u32[MAX_TOPUP] host stage-2 entry of the host's access (hostAccessEntry)
-const S_MOVE_ENTRY: u32 = S + 0x50; // u32[MAX_MOVES] host stage-2 level-3 entry of each moved page
+const S_MOVE_ENTRY: u32 = S + 0x50; // u32[MAX_MOVES] host stage-2 entry of each moved page's annotation (hostAnnotateEntry)
 const S_MOVE_PA: u32 = S + 0x90; // u64[MAX_MOVES] each moved page
 
 /** True when allocator page `i` is one of the first `n` planned top-up pages or the data page. */
@@ -74,6 +76,8 @@ export function memcachePlan(dataIdx: u32): i64 {
   const m: u64 = newHostNr > hypNr ? newHostNr - hypNr : 0;
   if (m > <u64>MAX_MOVES) return -1;
   // The host's memcache from its head: the top-up pages, last pushed first, then the list it had.
+  store<u32>(S_POOL_NEED, 0);
+  store<u32>(S_POOL_USERS, 0);
   let chain = load<u64>(ramHost(mcPa - 8));
   const allocBase = load<u64>(p, PF_ALLOC_BASE);
   const allocPages = load<u32>(p, PF_ALLOC_PAGES);
@@ -93,14 +97,28 @@ export function memcachePlan(dataIdx: u32): i64 {
     if (pa >= load<u64>(p, PF_HOST_LIMIT) || !isRamPage(pa)) return -1;
     const vm = vmemmapEntry(pa);
     if (hostState(vm) != PKVM_PAGE_OWNED || hypState(vm) != PKVM_NOPAGE) return -1;
-    const e = hostLevel3Entry(pa);
-    if (e == 0) return -1;
+    const e = hostAnnotateEntry(pa);
+    if (e == 0 || !planPoolPages(e)) return -1;
     store<u32>(S_MOVE_ENTRY + (j << 2), e);
     store<u64>(S_MOVE_PA + (j << 3), pa);
   }
   store<u32>(S_TOPUP_N, k);
   store<u32>(S_MOVE_N, <u32>m);
   return <i64>(hypNr + m);
+}
+
+/**
+ * Counts the host_s2_pool pages the annotation at host stage-2 entry `x` takes. One annotation of
+ * the fault may take any: a second one's entry may be a table the first one's makes, which the
+ * plan does not follow (false: the full path decides).
+ */
+export function planPoolPages(x: u32): bool {
+  const n = hostTablesNeeded(x);
+  if (n == 0) return true;
+  if (load<u32>(S_POOL_USERS) != 0) return false;
+  store<u32>(S_POOL_USERS, 1);
+  store<u32>(S_POOL_NEED, n);
+  return true;
 }
 
 /**
@@ -143,7 +161,7 @@ export function memcacheCommit(): void {
     const pa = head & PAGE_MASK; // (= S_MOVE_PA[j])
     const vm = vmemmapEntry(pa);
     setHypState(vm, PKVM_PAGE_OWNED);
-    hostAnnotate(load<u32>(S_MOVE_ENTRY + (j << 2)), PKVM_ID_HYP, 0, vm);
+    hostAnnotateAt(load<u32>(S_MOVE_ENTRY + (j << 2)), pa, PKVM_ID_HYP, 0, vm);
     const host = ramHost(pa);
     head = load<u64>(host); // pop_hyp_memcache() of the host's
     nr--;

@@ -19,9 +19,16 @@
  * access when it zeroes a page not known to be zero must find the page mapped or an empty level-3
  * entry its abort idmaps (a block mapped by the abort is left to the full path).
  *
- * The full path still takes what needs the hyp's host_s2_pool (a host stage-2 block to split or a
- * table to add, about once per 2 MiB of host memory handed out), a poisoned or mapped guest entry,
- * a page-table page outside RAM, and anything else the checks do not recognise.
+ * A donation (or a refill's donation to the hyp) whose host stage-2 has no level-3 table for the
+ * page yet (about once per 2 MiB of host memory handed out) takes new tables from the hyp's
+ * host_s2_pool, breaking a host block if need be: before the run the pool's next pages are worked
+ * out (nextPoolPages()) for the core to take in order; after it, as many are allocated from the pool
+ * for real (the same pages, the pool's state as the full path leaves it).
+ *
+ * The full path still takes a host access that would map a block (a non-protected VM's page not
+ * known to be zero, in a 2 MiB region the host has not touched), two annotations of one fault that
+ * both need new tables, a poisoned or mapped guest entry, a page-table page outside RAM, and
+ * anything else the checks do not recognise.
  *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
@@ -31,7 +38,7 @@
  */
 import type { HostKvm, HostVm } from './kvm';
 import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
-import type { PkvmHypVm } from '../hyp/hyp-vm';
+import type { PkvmHypVcpu, PkvmHypVm } from '../hyp/hyp-vm';
 import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
 import { stage2_set_prot_attr } from '../hyp/pgtable-stage2';
@@ -39,6 +46,34 @@ import { KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_PROT_RWX, PKVM_HOST_MEM_PROT, kvm_i
 import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED } from '../hyp/page-state';
 import { pkvm_dma_refs } from '../hyp/iommu/dma-refs';
 import { kvm_mmu_cache_min_pages } from '../hyp/vtcr';
+import type { HypPool } from '../hyp/pool';
+
+/**
+ * The pages the next `n` hyp_alloc_pages(pool, 0) calls would return, in order (fewer when the pool
+ * runs out), without changing the pool: extract_page() of the head of the lowest non-empty free
+ * list, its upper halves pushed onto the lists below (page_alloc.c). PAs as Numbers (exact below
+ * 2^53): this runs before every guest run.
+ */
+export function nextPoolPages(pool: HypPool, n: number): number[] {
+  const lists = pool.free_area;
+  const max = pool.max_order;
+  const taken: number[] = [];
+  const pushed: number[][] = [];
+  for (let o = 0; o <= max; o++) { taken.push(0); pushed.push([]); }
+  const out: number[] = [];
+  while (out.length < n) {
+    let o = 0;
+    while (o <= max && lists[o]!.length + pushed[o]!.length - taken[o]! === 0) o++;
+    if (o > max) break;
+    const t = taken[o]!++;
+    const l = lists[o]!;
+    const p = t < l.length ? Number(l[t]!) : pushed[o]![t - l.length]!;
+    // the buddy at order k: p with bit 12 + k flipped (p is aligned to 4096 << o)
+    for (let k = o - 1; k >= 0; k--) pushed[k]!.push(p + 4096 * 2 ** k);
+    out.push(p);
+  }
+  return out;
+}
 
 /** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
 export function backedBitmap(mem: Uint8Array, handleSlot: number, npages: number): Uint8Array | null {
@@ -95,6 +130,10 @@ export function installFaultFastPath(kvm: HostKvm): void {
     return s;
   };
   let armed: HostVm | null = null;
+  // The vCPU whose constant parameters (its VM's stage-2, memslot, memcache address) are written.
+  let written: PkvmHypVcpu | null = null;
+  const TWO32 = 0x1_0000_0000;
+  const setU64n = (off: number, v: number): void => { dv.setUint32(off, v % TWO32, true); dv.setUint32(off + 4, Math.floor(v / TWO32), true); };
 
   kvm.el2.ws.guestRunHooks = {
     before(vcpu) {
@@ -103,25 +142,33 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const s = servedVm(vcpu.vm);
       if (s === null) return;
       const { vm, attr, share } = s;
-      const g = vcpu.vm.pgt;
-      dv.setUint32(p + L.PF_SHARE, share ? 1 : 0, true);
-      dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
-      dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd!, true);
-      dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
-      dv.setUint32(p + L.PF_GUEST_PGD_SHIFT, 9 * (5 - g.start_level) + 3, true);
-      dv.setBigUint64(p + L.PF_GUEST_LIMIT, 1n << BigInt(g.ia_bits), true);
-      dv.setBigUint64(p + L.PF_GUEST_ATTR, attr, true);
-      dv.setBigUint64(p + L.PF_SLOT_BASE, vm.slot.ipaBase, true);
-      dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
-      dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
-      dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
+      if (written !== vcpu) {
+        const g = vcpu.vm.pgt;
+        dv.setUint32(p + L.PF_SHARE, share ? 1 : 0, true);
+        dv.setUint32(p + L.PF_HANDLE, vcpu.vm.handle, true);
+        dv.setBigUint64(p + L.PF_GUEST_PGD, g.pgd!, true);
+        dv.setUint32(p + L.PF_GUEST_LEVEL, g.start_level, true);
+        dv.setUint32(p + L.PF_GUEST_PGD_SHIFT, 9 * (5 - g.start_level) + 3, true);
+        dv.setBigUint64(p + L.PF_GUEST_LIMIT, 1n << BigInt(g.ia_bits), true);
+        dv.setBigUint64(p + L.PF_GUEST_ATTR, attr, true);
+        dv.setBigUint64(p + L.PF_SLOT_BASE, vm.slot.ipaBase, true);
+        dv.setBigUint64(p + L.PF_SLOT_SIZE, vm.slot.size, true);
+        dv.setUint32(p + L.PF_BACKED, vm.slot.pages.bits.byteOffset - mem.byteOffset, true);
+        dv.setBigUint64(p + L.PF_HOST_MC, vcpu.host_vcpu + HOST_VCPU_PKVM_MEMCACHE + 8n, true);
+        dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
+        written = vcpu;
+      }
       // EL2's memcache of the vCPU: the path pops and pushes it while the guest runs
       const mc = vcpu.pkvm_memcache;
       if (mc.nr_pages > 0xffff_ffffn) return;
       dv.setUint32(p + L.PF_HYP_MC, Number(mc.nr_pages), true);
       dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
-      dv.setUint32(p + L.PF_GUEST_MC_MIN, Number(kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr)), true);
       dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
+      // host_s2_pool's next pages, for new host stage-2 tables
+      const next = nextPoolPages(hyp.host_s2_pool, L.PF_HOST_POOL_CAP);
+      for (let i = 0; i < next.length; i++) setU64n(p + L.PF_HOST_POOL + 8 * i, next[i]!);
+      dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
+      dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
     },
@@ -132,20 +179,34 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const mc = vcpu.pkvm_memcache;
       mc.nr_pages = BigInt(dv.getUint32(p + L.PF_HYP_MC, true));
       mc.head = dv.getBigUint64(p + L.PF_HYP_MC_HEAD, true);
+      // The host_s2_pool pages the path took for host stage-2 tables: allocated here, in the same
+      // order (the pool's lists and orders as the full path leaves them); their refcounts are the
+      // path's (1 and a reference per entry it installed in them).
+      const used = dv.getUint32(p + L.PF_HOST_POOL_USED, true);
+      for (let i = 0; i < used; i++) {
+        const want = dv.getBigUint64(p + L.PF_HOST_POOL + 8 * i, true);
+        const vmm = hyp.vmemmap, j = vmm.idx(want), refs = vmm.refcount(j);
+        vmm.setRefcount(j, 0);
+        const got = hyp.host_s2_pool.hyp_alloc_pages(0);
+        if (got !== want) throw new Error(`fault fast path: host_s2_pool gave 0x${got?.toString(16)}, the path took 0x${want.toString(16)}`);
+        vmm.setRefcount(j, refs);
+      }
+      dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
       if (n === 0) return;
       const vm = armed!;
       const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
       const words = core.words;
+      const pages = vm.slot.pages, pinned = vm.slot.pinned, given = vm.given;
+      vm.faults += n;
       for (let i = 0; i < n; i++) {
         const e = (L.PKVM_FAST_LOG >> 2) + i * 8; // (gfn, pa, when) as 32-bit word pairs
-        const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
-        const pa = words[e + 3]! * 0x1_0000_0000 + words[e + 2]!;
+        const gfn = words[e + 1]! * TWO32 + words[e]!;
+        const pa = words[e + 3]! * TWO32 + words[e + 2]!;
         // backingPage() and handleMemFault()'s bookkeeping
-        vm.slot.pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
-        vm.slot.pinned.addNumber(gfn);
-        vm.given.addNumber(gfn);
-        vm.faults++;
+        pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
+        pinned.addNumber(gfn);
+        given.addNumber(gfn);
         if (trace) {
           const t = BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!);
           trace.emitAt(t, vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)} (in the core)`);

@@ -16,6 +16,7 @@ import type { GuestHcallEvent } from './vcpu-run';
 import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
 import { push_hyp_memcache, pop_hyp_memcache } from '../hyp/memcache';
 import { parseElf64 } from '../machine/elf';
+import { L } from '../machine/core';
 import { Pl011 } from '../machine/pl011';
 import { UserError } from '../machine/errors';
 import type { HostHcallName } from '../hyp/hypercalls';
@@ -25,6 +26,8 @@ export const GUEST_UART_IPA = 0x0900_0000n;
 const PAGE = 4096n;
 /** Pages kept in a vCPU's memcache before each donate/share (enough for the stage-2 tables of one page). */
 export const KVM_MMU_CACHE_MIN_PAGES = 4n;
+/** Pages of fresh host memory committed ahead of the allocator's cursor (64 MiB: more than a guest slice of faults takes). */
+export const PRECOMMIT_AHEAD = 16384;
 /** Low RAM the host kernel keeps for itself (never handed to guests). */
 export const HOST_RESERVED_LOW = 2n << 20n;
 
@@ -86,6 +89,11 @@ export interface HostKvmOptions {
    * same checks, same resulting state). Default true; false sends every fault round the host.
    */
   faultFastPath?: boolean;
+  /**
+   * The machine's RAM is committed already (its creator wrote all of it, as the benchmarks do before
+   * their clock starts): precommit() has nothing to do.
+   */
+  memoryCommitted?: boolean;
 }
 
 export class HostKvm {
@@ -111,6 +119,24 @@ export class HostKvm {
   }
 
   get pkvm() { return this.el2.pkvm; }
+
+  /**
+   * Commits the host memory the allocator hands out next (HostPageAllocator.precommit()), up to
+   * PRECOMMIT_AHEAD pages past its cursor, before a guest runs: the host OS's first touch of fresh
+   * emulator RAM is then not inside a guest's fault. Only pages known to be zero are touched (a zero
+   * written where there is one: nothing changes; a page written before is committed already), and
+   * by a write alone (a read first would map the OS's zero page, and the write then copy it, page
+   * by page, where a first write can take a whole huge page).
+   */
+  precommit(): void {
+    if (this.opts.memoryCommitted) return;
+    this.alloc.precommit(PRECOMMIT_AHEAD, (first, n) => {
+      const core = this.el2.core;
+      const ram = core.mem;
+      let o = L.RAM_HOST + Number(this.alloc.base - core.ramBase) + first * 4096;
+      for (let i = first; i < first + n; i++, o += 4096) if (this.alloc.knownZero(i)) ram[o] = 0;
+    });
+  }
 
   /** A host hypercall; throws KvmError unless it succeeds. Returns x1 (the handler's value). */
   hcall(name: HostHcallName, ...args: (bigint | number)[]): number {

@@ -93,10 +93,27 @@ export class HostPageAllocator {
     }
   }
 
+  /** Pages [0, committed) have been committed ahead by precommit(). */
+  private committed = 0;
+  /**
+   * Fresh memory committed ahead of the guests: the host OS backs a page of the emulator's RAM on
+   * its first write, which for a page handed to a guest would come inside the guest's fault (or its
+   * first store after it). Keeps the pages from the cursor to `ahead` pages past it committed, in
+   * 2 MiB steps, by `touch(first, n)` (which writes pages first..first+n-1 in place, contents kept).
+   */
+  precommit(ahead: number, touch: (first: number, n: number) => void): void {
+    const want = Math.min(this.pages, this.cursor + ahead);
+    if (want <= this.committed) return;
+    const to = Math.min(this.pages, Math.ceil(want / 512) * 512);
+    touch(this.committed, to - this.committed);
+    this.committed = to;
+  }
+
   /** The host wrote [pa, pa + n): a free page there is no longer known zero. */
   noteWrite(pa: bigint, n: number): void {
     if (n <= 0) return;
-    const first = Number((pa - this.base) >> 12n), last = Number((pa + BigInt(n - 1) - this.base) >> 12n);
+    const off = Number(pa - this.base);
+    const first = Math.floor(off / 4096), last = Math.floor((off + n - 1) / 4096);
     for (let i = Math.max(first, 0); i <= Math.min(last, this.pages - 1); i++) if (this.used[i] === PAGE_FREE_ZERO) this.used[i] = PAGE_FREE;
   }
 }

@@ -61,6 +61,7 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
     const ws = kvm.el2.ws;
     const end = ws.guestInsns + BigInt(budget);
     while (ws.guestInsns < end) {
+      kvm.precommit();
       const ret = kvm.tryHcall('__kvm_vcpu_run', vcpu.hostVcpuPa);
       if (ret < 0) return stop(kvm, vm, 'error', `__kvm_vcpu_run: ${ret}`);
       const out = handleExit(kvm, vm, vcpu, ret);

@@ -113,13 +113,17 @@ export function __host_update_page_state(hyp: Pkvm, addr: bigint, size: bigint, 
   for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.vmemmap.set_host_state(hyp.vmemmap.idx(a), state);
 }
 
+/* The shifts of the annotation's fields (FIELD_PREP/FIELD_FIT of these masks without the lookup). */
+const OWNER_SHIFT = 1n, EXTRA_SHIFT = 4n, GFN_SHIFT = 16n;
+
 export function host_stage2_set_owner_metadata_locked(hyp: Pkvm, addr: bigint, size: bigint, owner_id: number, meta: bigint): number {
   if (owner_id === PKVM_ID_HOST) return -EINVAL;
   if (!range_is_memory(hyp, addr, addr + size)) return -EPERM;
-  if (!FIELD_FIT(KVM_HOST_DONATION_PTE_OWNER_MASK, BigInt(owner_id))) return -EINVAL;
-  if (!FIELD_FIT(KVM_HOST_DONATION_PTE_EXTRA_MASK, meta)) return -EINVAL;
-  const annotation = FIELD_PREP(KVM_HOST_DONATION_PTE_OWNER_MASK, BigInt(owner_id)) |
-    FIELD_PREP(KVM_HOST_DONATION_PTE_EXTRA_MASK, meta);
+  /* FIELD_FIT(KVM_HOST_DONATION_PTE_OWNER_MASK, owner_id), FIELD_FIT(KVM_HOST_DONATION_PTE_EXTRA_MASK, meta) */
+  const owner = BigInt(owner_id);
+  if (owner < 0n || ((owner << OWNER_SHIFT) & ~KVM_HOST_DONATION_PTE_OWNER_MASK) !== 0n) return -EINVAL;
+  if (meta < 0n || ((meta << EXTRA_SHIFT) & ~KVM_HOST_DONATION_PTE_EXTRA_MASK) !== 0n) return -EINVAL;
+  const annotation = (owner << OWNER_SHIFT) | (meta << EXTRA_SHIFT);
   let ret = kvm_pgtable_stage2_annotate(hyp.host_mmu.pgt, addr, size, hyp.host_s2_pool, KVM_HOST_INVALID_PTE_TYPE_DONATION, annotation);
   if (ret === -ENOMEM) {
     ret = host_stage2_try(hyp, () =>
@@ -145,9 +149,8 @@ export function host_stage2_set_owner_locked(hyp: Pkvm, addr: bigint, size: bigi
 
 /** host_stage2_encode_gfn_meta(): handle in meta[15:0], gfn in meta[55:16]. */
 export function host_stage2_encode_gfn_meta(vm: PkvmHypVm, gfn: bigint): bigint {
-  WARN_ON(!FIELD_FIT(KVM_HOST_PTE_OWNER_GUEST_GFN_MASK, gfn), 'gfn does not fit the annotation');
-  return FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, BigInt(vm.handle)) |
-    FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_GFN_MASK, gfn);
+  WARN_ON(gfn < 0n || ((gfn << GFN_SHIFT) & ~KVM_HOST_PTE_OWNER_GUEST_GFN_MASK) !== 0n, 'gfn does not fit the annotation');
+  return (BigInt(vm.handle) & KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK) | ((gfn << GFN_SHIFT) & KVM_HOST_PTE_OWNER_GUEST_GFN_MASK);
 }
 
 export function host_stage2_decode_gfn_meta(hyp: Pkvm, pte: bigint): { ret: number; vm?: PkvmHypVm; gfn?: bigint } {

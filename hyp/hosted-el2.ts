@@ -55,6 +55,7 @@ export interface HcallResult { x0: bigint; x1: bigint; x2: bigint; x3: bigint; r
 
 const PAGE = 4096n;
 const MB2 = 2n << 20n;
+const U64_MAX = (1n << 64n) - 1n;
 
 export class HostedEl2 {
   readonly pkvm: Pkvm;
@@ -146,8 +147,11 @@ export class HostedEl2 {
 
   /** Host hypercall by name; ret = x1 as a signed errno (0 on success). */
   hcall(name: HostHcallName, ...args: (bigint | number)[]): HcallResult {
-    const frame = [KVM_HOST_SMCCC_FUNC(name), ...args.map((a) => BigInt.asUintN(64, BigInt(a)))];
-    while (frame.length < 6) frame.push(0n);
+    const frame = [KVM_HOST_SMCCC_FUNC(name), 0n, 0n, 0n, 0n, 0n];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      frame[i + 1] = typeof a === 'bigint' ? (a >= 0n && a <= U64_MAX ? a : BigInt.asUintN(64, a)) : BigInt.asUintN(64, BigInt(a));
+    }
     this.hcallFrame(frame);
     const r = { x0: frame[0], x1: frame[1], x2: frame[2], x3: frame[3], ret: asSigned(frame[1]) };
     if (name !== '__kvm_vcpu_run' && this.trace.enabled) this.trace.emit('hcall', `${name}(${args.map((a) => `0x${BigInt(a).toString(16)}`).join(', ')}) = ${r.ret}`);

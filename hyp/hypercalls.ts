@@ -93,7 +93,8 @@ export const __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM = __KVM_HOST_SMCCC_FUNC_PKVM_ONLY
 
 export * from './smccc';
 import { KVM_HOST_SMCCC_ID, SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_SUCCESS, ARM_SMCCC_CALL_HINTS, U64 } from './smccc';
-export const KVM_HOST_SMCCC_FUNC = (name: HostHcallName): bigint => KVM_HOST_SMCCC_ID(__KVM_HOST_SMCCC_FUNC[name]);
+const HOST_HCALL_IDS = new Map<HostHcallName, bigint>(HOST_HCALLS.map((n, i) => [n, KVM_HOST_SMCCC_ID(i)]));
+export const KVM_HOST_SMCCC_FUNC = (name: HostHcallName): bigint => HOST_HCALL_IDS.get(name) ?? KVM_HOST_SMCCC_ID(__KVM_HOST_SMCCC_FUNC[name]);
 
 /**
  * handle_host_hcall(): frame is the host's x0..x5 (at least 6 entries), updated
@@ -102,12 +103,16 @@ export const KVM_HOST_SMCCC_FUNC = (name: HostHcallName): bigint => KVM_HOST_SMC
  * SMCCC_RET_SUCCESS and the handler sets x1 (0 or -errno, as u64) if it returns
  * a value. `cpu` is the physical CPU the host runs on.
  */
+const HCALL_MIN_PKVM = BigInt(__KVM_HOST_SMCCC_FUNC_MIN_PKVM);
+const HCALL_MAX_NO_PKVM = BigInt(__KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM);
+const HCALL_ID_BASE = KVM_HOST_SMCCC_ID(0);
+const NOT_HINTS = ~ARM_SMCCC_CALL_HINTS;
 export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
   let hcall_min = 0n;
   let hcall_max = (1n << 64n) - 1n;
-  if (hyp.protected_mode_initialized) hcall_min = BigInt(__KVM_HOST_SMCCC_FUNC_MIN_PKVM);
-  else hcall_max = BigInt(__KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM);
-  const id = U64((frame[0]! & ~ARM_SMCCC_CALL_HINTS) - KVM_HOST_SMCCC_ID(0));
+  if (hyp.protected_mode_initialized) hcall_min = HCALL_MIN_PKVM;
+  else hcall_max = HCALL_MAX_NO_PKVM;
+  const id = U64((frame[0]! & NOT_HINTS) - HCALL_ID_BASE);
   const name = id < BigInt(HOST_HCALLS.length) ? HOST_HCALLS[Number(id)]! : undefined;
   const hfn = name ? host_hcall_handlers[name] : undefined;
   if (id < hcall_min || id > hcall_max || !hfn) {

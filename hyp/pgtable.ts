@@ -143,12 +143,15 @@ function __kvm_pgtable_walk(data: WalkData, mm_ops: KvmPgtableMmOps, pgtable: bi
   return ret;
 }
 
+/** 1 << ia_bits by ia_bits (made once: every walk checks its range against it). */
+const IA_LIMIT: readonly bigint[] = Array.from({ length: 65 }, (_, b) => 1n << BigInt(b));
+
 const LEAF_ONLY = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_PRE | KVM_PGTABLE_WALK_TABLE_POST;
 
 export function kvm_pgtable_walk(pgt: KvmPgtable, addr: bigint, size: bigint, walker: KvmPgtableWalker): number {
   const start = ALIGN_DOWN(addr, PAGE_SIZE);
   const data: WalkData = { pgt, walker, start, addr: start, end: PAGE_ALIGN(start + size) };
-  const limit = 1n << BigInt(pgt.ia_bits);
+  const limit = IA_LIMIT[pgt.ia_bits] ?? 1n << BigInt(pgt.ia_bits);
   if (data.addr > limit || data.end > limit) return -ERANGE;
   if (pgt.pgd === null) return -EINVAL;
   if (data.end - data.addr === PAGE_SIZE && (walker.flags & LEAF_ONLY) === KVM_PGTABLE_WALK_LEAF && pgt.mem.descend) {

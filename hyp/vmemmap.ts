@@ -16,6 +16,8 @@ export const U32_MAX = 0xffffffff;
 export class HypVmemmap {
   readonly basePfn: bigint;
   readonly nrPages: number;
+  /** basePfn + nrPages (has() is on every page-state check). */
+  private readonly endPfn: bigint;
   readonly raw: Uint8Array;
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
@@ -27,6 +29,7 @@ export class HypVmemmap {
   constructor(ramBase: bigint, ramSize: bigint, backing?: Uint8Array) {
     this.basePfn = ramBase >> 12n;
     this.nrPages = Number(ramSize >> 12n);
+    this.endPfn = this.basePfn + BigInt(this.nrPages);
     if (backing && (backing.byteLength < this.nrPages * 8 || backing.byteOffset % 8 !== 0))
       throw new RangeError('hyp_vmemmap: backing store too small or misaligned');
     const raw = backing ? backing.subarray(0, this.nrPages * 8).fill(0) : new Uint8Array(this.nrPages * 8);
@@ -36,13 +39,13 @@ export class HypVmemmap {
   }
 
   has(pfn: bigint): boolean {
-    return pfn >= this.basePfn && pfn < this.basePfn + BigInt(this.nrPages);
+    return pfn >= this.basePfn && pfn < this.endPfn;
   }
 
   /** hyp_phys_to_page(): index of the struct hyp_page for a physical address. */
   idx(phys: bigint): number {
     const pfn = phys >> 12n;
-    BUG_ON(!this.has(pfn), `hyp_vmemmap: no struct hyp_page for 0x${phys.toString(16)}`);
+    if (pfn < this.basePfn || pfn >= this.endPfn) BUG_ON(true, `hyp_vmemmap: no struct hyp_page for 0x${phys.toString(16)}`);
     return Number(pfn - this.basePfn);
   }
 

@@ -73,9 +73,11 @@ export function vtcr_start_level(vtcr: bigint): number {
 /** kvm_pgd_page_idx(): index of the concatenated start-level table for addr. */
 export function kvm_pgd_page_idx(iaBits: number, startLevel: number, addr: bigint): number {
   const shift = kvm_granule_shift(startLevel - 1);
-  const mask = (1n << BigInt(iaBits)) - 1n;
+  const mask = IA_MASK[iaBits] ?? (1n << BigInt(iaBits)) - 1n;
   return Number((addr & mask) >> shift);
 }
+/** (1 << ia_bits) - 1 by ia_bits (made once: the walker asks on every walk). */
+const IA_MASK: readonly bigint[] = Array.from({ length: 65 }, (_, b) => (1n << BigInt(b)) - 1n);
 
 /** kvm_pgd_pages(): number of concatenated start-level tables (1..16). */
 export function kvm_pgd_pages(iaBits: number, startLevel: number): number {

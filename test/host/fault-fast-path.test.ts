@@ -9,6 +9,8 @@ import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll, type HostVm } from '../../host-kernel-model/index';
 import { striderImage } from './strider-image';
 import { get_vm_by_handle } from '../../hyp/pkvm';
+import { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
+import { nextPoolPages } from '../../host-kernel-model/fault-fast-path';
 
 const img = (n: string) => (n === 'strider' ? striderImage() : { bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
 
@@ -18,14 +20,20 @@ function boot(fast: boolean) {
   const el2 = new HostedEl2(core, { slice: 300_000 });
   const kvm = new HostKvm(el2, { faultFastPath: fast });
   let fastFaults = 0;
+  const fastPages = new Set<bigint>(); // the pages the core gave
   const hooks = el2.ws.guestRunHooks;
   if (hooks) {
     el2.ws.guestRunHooks = {
       before: hooks.before,
-      after: (v) => { fastFaults += core.view.getUint32(L.PKVM_FAST + L.PF_LOG_COUNT, true); hooks.after(v); },
+      after: (v) => {
+        const n = core.view.getUint32(L.PKVM_FAST + L.PF_LOG_COUNT, true);
+        fastFaults += n;
+        for (let i = 0; i < n; i++) fastPages.add(core.view.getBigUint64(L.PKVM_FAST_LOG + 32 * i + 8, true));
+        hooks.after(v);
+      },
     };
   }
-  return { core, el2, kvm, fastFaults: () => fastFaults };
+  return { core, el2, kvm, fastFaults: () => fastFaults, fastPages };
 }
 
 function hostState(vm: HostVm) {
@@ -63,12 +71,13 @@ describe('stage-2 fault fast path', () => {
     });
     const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
     expect(slow.fastFaults()).toBe(0);
-    if (image === 'toucher') expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.95);
+    // Only the guest's first few faults (its image pages, backed before it ran) take the full path:
+    // new guest and host stage-2 tables (a new 2 MiB region of host memory: a table from
+    // host_s2_pool), memcache top-ups and refills are all made in the core.
+    if (image === 'toucher') expect(fast.vm.faults - fast.fastFaults()).toBeLessThanOrEqual('protected' in extra ? 16 : 8);
     if (image === 'strider') {
       expect(fast.vm.faults).toBeGreaterThanOrEqual(Number(args[0]));
-      // new tables, memcache top-ups and refills in the core too: only a host stage-2 block to
-      // split (a new 2 MiB region of host memory) takes the full path
-      expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.7);
+      expect(fast.vm.faults - fast.fastFaults()).toBeLessThanOrEqual(1);
     }
     expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
     // both memcaches: EL2's of each vCPU, and the host's in its struct kvm_vcpu (head, nr_pages)
@@ -132,6 +141,58 @@ describe('stage-2 fault fast path', () => {
       y.fill(0, o, o + 4096);
     }
     expect(Buffer.compare(y, x)).toBe(0);
+  });
+
+  it('a host stage-2 block over pages the guest is given is split in the core, as the full path splits it', () => {
+    const runs = [false, true].map((fast) => {
+      const b = boot(fast);
+      b.kvm.traceFaults = false;
+      b.el2.trace.enabled = false;
+      // The host writes a page well ahead of its allocator's cursor, in a 2 MiB region nothing has
+      // touched: its abort maps the region as one block (host_stage2_idmap()).
+      const pa = (b.kvm.alloc.base + BigInt(b.kvm.alloc.nextFree() + 1500) * 4096n + 0x1f_ffffn) & ~0x1f_ffffn;
+      b.kvm.mem.writeU64(pa + 0x10_0800n, 0x1234n);
+      const leaf = kvm_pgtable_get_leaf(b.el2.pkvm.host_mmu.pgt, pa);
+      expect([leaf.level, leaf.pte & 3n]).toEqual([2, 1n]);
+      const vm = b.kvm.createVm({ name: 'p', protected: true, memBytes: 24 << 20, image: img('toucher'), args: [3000n, 7n, 1n] });
+      expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
+      // the block is now a level-3 table holding the donated pages' annotations
+      expect(kvm_pgtable_get_leaf(b.el2.pkvm.host_mmu.pgt, pa).level).toBe(3);
+      expect([...vm.slot.pages.values()]).toContain(pa);
+      expect(b.el2.pkvm.checkInvariants({ strict: false })).toEqual([]);
+      return { ...b, vm, pa };
+    });
+    const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
+    expect(fast.fastPages.has(fast.pa)).toBe(true); // (the fault that split the block was the core's)
+    expect(fast.vm.faults - fast.fastFaults()).toBeLessThanOrEqual(8);
+    expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
+    expect(Buffer.compare(Buffer.from(fast.el2.pkvm.vmemmap.raw), Buffer.from(slow.el2.pkvm.vmemmap.raw))).toBe(0);
+    expect(fast.el2.pkvm.host_s2_pool.free_area).toEqual(slow.el2.pkvm.host_s2_pool.free_area);
+    const ram = (c: Core) => Buffer.from(c.ram);
+    const x = ram(slow.core), y = ram(fast.core);
+    for (const v of slow.vm.vcpus) {
+      const o = Number(v.hostVcpuPa - slow.core.ramBase);
+      x.fill(0, o, o + 4096);
+      y.fill(0, o, o + 4096);
+    }
+    expect(Buffer.compare(y, x)).toBe(0);
+    for (const r of runs) {
+      r.kvm.destroyVm(r.vm);
+      expect(r.el2.pkvm.checkInvariants({ strict: true })).toEqual([]);
+    }
+  });
+
+  it('nextPoolPages() foretells hyp_alloc_pages(0) of a buddy pool with blocks of several orders', () => {
+    const b = boot(false);
+    const pool = b.el2.pkvm.host_s2_pool;
+    // fragment the pool: take 37 pages, give back every third (they coalesce where they can)
+    const taken = Array.from({ length: 37 }, () => pool.hyp_alloc_pages(0)!);
+    taken.filter((_, i) => i % 3 === 0).forEach((p) => pool.hyp_put_page(p));
+    const lists = pool.free_area.map((l) => l.slice());
+    const want = nextPoolPages(pool, 40);
+    expect(pool.free_area).toEqual(lists); // (nothing changed)
+    expect(Array.from({ length: 40 }, () => pool.hyp_alloc_pages(0))).toEqual(want.map(BigInt));
+    expect(new Set(want).size).toBe(40);
   });
 
   it('four protected VMs at once: each guest gets its own zeroed pages and the invariants hold', () => {
