@@ -6,8 +6,8 @@
 // core where they are (jitInstall). The core then calls them through that table (call_indirect):
 // TypeScript only compiles, it never runs between blocks.
 import { J, L } from '../core-constants';
-import { encodeModule, I32, I64, type Func, type Import } from './wasm-encoder';
-import { LOCALS, readOp, translateBlock, type DecodedOp } from './translate';
+import { encodeModule, type Func } from './wasm-encoder';
+import { IMPORTS, LOCALS, TYPES, readOp, translateBlock, type DecodedOp } from './translate';
 
 /** What the compiled tier needs from the core instance's exports. */
 export interface JitCoreExports {
@@ -19,6 +19,8 @@ export interface JitCoreExports {
   jitFlush(): void;
   jitExec: (...a: never[]) => unknown;
   jitBranchMisaligned: (...a: never[]) => unknown;
+  jitFpOk: (...a: never[]) => unknown;
+  jitFpOp: (...a: never[]) => unknown;
   jitPc: WebAssembly.Global;
   jitNzcv: WebAssembly.Global;
   jitRemaining: WebAssembly.Global;
@@ -59,21 +61,6 @@ export interface JitOptions {
   patience?: number;
 }
 
-const TYPES = [
-  { params: [I64, I32], results: [] }, // 0: a block (entry PC, its decode entry)
-  { params: [I32, I64, I32], results: [I32] }, // 1: jitExec
-  { params: [], results: [] }, // 2: jitBranchMisaligned
-];
-const IMPORTS: Import[] = [
-  { module: 'c', name: 'step', kind: 'func', type: 1 },
-  { module: 'c', name: 'mis', kind: 'func', type: 2 },
-  { module: 'c', name: 'memory', kind: 'memory', min: 1 },
-  { module: 'c', name: 'pc', kind: 'global', type: I64, mutable: true },
-  { module: 'c', name: 'nzcv', kind: 'global', type: I32, mutable: true },
-  { module: 'c', name: 'rem', kind: 'global', type: I32, mutable: true },
-  { module: 'c', name: 'tlb', kind: 'global', type: I32, mutable: true },
-  { module: 'c', name: 'table', kind: 'table', min: 1 },
-];
 /** Table slots used before everything is dropped and the slots are reused. */
 const TABLE_CAP = 1 << 16;
 
@@ -99,7 +86,7 @@ export class Jit {
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
       c: {
-        step: x.jitExec, mis: x.jitBranchMisaligned, memory: x.memory,
+        step: x.jitExec, mis: x.jitBranchMisaligned, fpok: x.jitFpOk, fpop: x.jitFpOp, memory: x.memory,
         pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };

@@ -17,6 +17,9 @@ import { SIMD_ENCODINGS } from '../gen/fpsimd/simd-encodings';
 import { Asm } from '../gen/asm';
 import * as E from '../gen/a64enc';
 import { writeElf64 } from '../gen/elf-writer';
+import { Rng } from '../gen/prng';
+import { fpElement, fpcrValue } from '../gen/fpsimd/fp-values';
+import * as F from '../gen/fpsimd/fpenc';
 
 const HOT = { hot: 2, batch: 1 };
 
@@ -216,4 +219,154 @@ describe('guest images: interpreter vs compiled tier (same output, counts, regis
       same(img(name), opts, 2_000_000_000n);
     });
   }
+});
+
+// --- FP and SIMD&FP loads/stores in compiled blocks (machine/jit/translate-fp.ts) ---
+const FPSR_REG = E.sysreg(3, 3, 4, 4, 1), FPCR_SYS = E.sysreg(3, 3, 4, 4, 0), CPACR_EL1 = E.sysreg(3, 0, 1, 0, 2);
+const FZ = 1 << 24, DN = 1 << 25;
+/** LDP/STP (SIMD&FP): opc 0 S, 1 D, 2 Q; mode 1 post-index, 2 offset, 3 pre-index; imm7 in elements. */
+const ldpV = (opc: number, mode: number, L: number, imm7: number, rt: number, rt2: number, rn: number) =>
+  ((opc << 30) | (0b101 << 27) | (1 << 26) | (mode << 23) | (L << 22) | ((imm7 & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt) >>> 0;
+/** LDR/STR (SIMD&FP) size/opc: S = (2, 0|1), D = (3, 0|1), Q = (0, 2|3). */
+const ldrVUimm = (size: number, opc: number, rt: number, rn: number, imm12: number) =>
+  ((size << 30) | (0b111 << 27) | (1 << 26) | (1 << 24) | (opc << 22) | (imm12 << 10) | (rn << 5) | rt) >>> 0;
+const ldrVPost = (size: number, opc: number, rt: number, rn: number, imm9: number) =>
+  ((size << 30) | (0b111 << 27) | (1 << 26) | (opc << 22) | ((imm9 & 0x1ff) << 12) | (1 << 10) | (rn << 5) | rt) >>> 0;
+const ldrVReg = (size: number, opc: number, rt: number, rn: number, rm: number, option: number, s: number) =>
+  ((size << 30) | (0b111 << 27) | (1 << 26) | (opc << 22) | (1 << 21) | (rm << 16) | (option << 13) | (s << 12) | (2 << 10) | (rn << 5) | rt) >>> 0;
+const mov64 = (a: Asm, rd: number, v: bigint) => {
+  a.emit(E.movz(rd, Number(v & 0xffffn)));
+  for (let i = 1; i < 4; i++) a.emit(E.movk(rd, Number((v >> BigInt(16 * i)) & 0xffffn), i));
+};
+
+describe('FP in compiled blocks: interpreter vs compiled tier', () => {
+  it('FADD/FSUB/FMUL/FMADD/FNMSUB/FDIV (S and D), FNEG/FABS/FMOV/FCSEL, conversions, loads and stores under 8 FPCR settings', () => {
+    const rng = new Rng(0x7f00);
+    const N = 96;
+    const DDATA = BASE + 0x8000, SDATA = BASE + 0xa000, FPCRS = BASE + 0xb000, OUT = BASE + 0x10_0000;
+    const fpcrs = [0, FZ, DN, FZ | DN, 1 << 22, 2 << 22, 3 << 22, fpcrValue(rng)];
+    const elf = program((a) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB); // CPACR_EL1.FPEN = 0b11
+      mov64(a, 4, BigInt(OUT)); mov64(a, 10, BigInt(FPCRS)); a.emit(E.movz(11, fpcrs.length), E.movz(7, 0));
+      mov64(a, 13, BigInt.asUintN(64, -2n));
+      a.label('outer');
+      a.emit(E.ldstUimm(3, 1, 0, 10, 0), E.addImm(10, 10, 8), E.msr(FPCR_SYS, 0), E.msr(FPSR_REG, 31));
+      mov64(a, 2, BigInt(DDATA)); mov64(a, 5, BigInt(SDATA)); a.emit(E.movz(6, N));
+      a.label('inner');
+      a.emit(
+        ldpV(1, 1, 1, 2, 0, 1, 2), // LDP d0, d1, [x2], #16
+        ldrVUimm(3, 1, 6, 2, 0), // LDR d6, [x2]
+        ldpV(0, 1, 1, 2, 16, 17, 5), // LDP s16, s17, [x5], #8
+        ldrVUimm(2, 1, 7, 5, 0), // LDR s7, [x5]
+        ldrVReg(3, 1, 29, 2, 13, 3, 1), // LDR d29, [x2, x13, LSL #3]
+      );
+      // each FP op followed by its own FPSR sample (MRS; STR x9, [x4], #8; MSR FPSR, xzr)
+      const ops = [
+        F.fpDp2(1, 2, 2, 0, 1), F.fpDp2(1, 3, 3, 0, 1), F.fpDp2(1, 0, 4, 0, 1), F.fpDp3(1, 0, 0, 5, 0, 1, 6), // FADD/FSUB/FMUL/FMADD d
+        F.fpDp2(0, 2, 18, 16, 17), F.fpDp2(0, 3, 19, 16, 17), F.fpDp2(0, 0, 20, 16, 17), F.fpDp3(0, 0, 0, 21, 16, 17, 7), // ... s
+        F.fpDp1(1, 2, 22, 0), F.fpDp1(0, 1, 23, 16), F.fpDp1(1, 0, 24, 1), // FNEG d, FABS s, FMOV d
+        F.fcmp(1, 0, 1), F.fcsel(1, 25, 0, 1, 12), // FCMP d0, d1; FCSEL d25, d0, d1, GT
+        F.fpDp2(1, 1, 26, 0, 1), F.fpDp3(1, 1, 1, 27, 0, 1, 6), // FDIV, FNMSUB (through the core's executor)
+        F.fpInt(1, 1, 0, 2, 28, 6), F.fpInt(1, 1, 3, 0, 9, 0), // SCVTF d28, x6; FCVTZS x9, d0
+      ];
+      for (const w of ops) a.emit(w, E.addsubShift(1, 0, 0, 7, 7, 9, 0, 0), E.mrs(9, FPSR_REG), E.ldstUimm(3, 0, 9, 4, 0), E.addImm(4, 4, 8), E.msr(FPSR_REG, 31));
+      a.emit(
+        E.addImm(4, 4, 8), // 16-byte aligned again (MMU off: Device memory, alignment checked)
+        ldrVPost(0, 2, 5, 4, 16), // STR q5, [x4], #16
+        ldpV(1, 1, 0, 2, 2, 3, 4), ldpV(1, 1, 0, 2, 4, 22, 4), // STP d2, d3 / d4, d22, [x4], #16
+        ldpV(0, 1, 0, 2, 18, 19, 4), ldpV(0, 1, 0, 2, 20, 21, 4), // STP s18, s19 / s20, s21, [x4], #8
+        ldpV(1, 1, 0, 2, 24, 25, 4), ldpV(1, 1, 0, 2, 26, 27, 4), ldpV(1, 3, 0, 2, 28, 29, 4), E.addImm(4, 4, 16), // ..., STP d28, d29, [x4, #16]!
+        ldrVPost(2, 0, 23, 4, 8), // STR s23, [x4], #8
+        E.mrs(9, FPSR_REG), E.ldstUimm(3, 0, 9, 4, 0), E.addImm(4, 4, 8), E.msr(FPSR_REG, 31),
+        E.subsImm(6, 6, 1),
+      );
+      a.ref('imm19', 'inner', E.bcond(E.Cond.NE, 0));
+      a.emit(E.subsImm(11, 11, 1));
+      a.ref('imm19', 'outer', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'off', E.b(0));
+      a.org(DDATA);
+      for (let i = 0; i < 2 * N + 2; i++) { const v = fpElement(rng, 64); a.emit(Number(v & 0xffff_ffffn), Number(v >> 32n)); }
+      a.org(SDATA);
+      for (let i = 0; i < 2 * N + 2; i++) a.emit(Number(fpElement(rng, 32)));
+      a.org(FPCRS);
+      for (const v of fpcrs) a.emit(v, 0);
+    });
+    const r = run(elf, true).f;
+    expect(r.x[23]).toBe(0n); // no exception (x23 is set by the vectors)
+    expect(r.x[11]).toBe(0n);
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
+
+  it('FP disabled (CPACR_EL1.FPEN = 0) in the middle of a compiled FP loop: the trap is taken at the same FADD', () => {
+    const elf = program((a) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB, E.movz(6, 100), E.movz(8, 0));
+      a.emit(F.fmovImm(1, 1, 0x70), F.fmovImm(1, 2, 0x70)); // d1 = d2 = 1.0
+      a.label('loop');
+      a.emit(E.subsImm(31, 6, 50)); // CMP x6, #50
+      a.ref('imm19', 'skip', E.bcond(E.Cond.NE, 0));
+      a.emit(E.msr(CPACR_EL1, 31), E.ISB);
+      a.label('skip');
+      a.emit(F.fpDp2(1, 2, 1, 1, 2), E.addImm(8, 8, 1), E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const r = run(elf, true).f;
+    expect(r.x[20] >> 26n).toBe(0x07n); // EC 0x07: SIMD&FP access trapped
+    expect(r.x[6]).toBe(50n);
+    expect(r.x[8]).toBe(50n);
+    same(elf);
+  });
+});
+
+describe('FMADD fast paths in compiled blocks: interpreter vs compiled tier', () => {
+  it('FMADD d/s on operands built near rounding midpoints, cancellations and the exponent limits of the fast paths', () => {
+    const rng = new Rng(0x7f10);
+    const M = 1500;
+    const DDATA = BASE + 0x8000, SDATA = BASE + 0x2_0000, OUT = BASE + 0x10_0000;
+    const f64 = (x: number): bigint => { const dv = new DataView(new ArrayBuffer(8)); dv.setFloat64(0, x, true); return dv.getBigUint64(0, true); };
+    const f32 = (x: number): number => { const dv = new DataView(new ArrayBuffer(4)); dv.setFloat32(0, x, true); return dv.getUint32(0, true); };
+    const sig = (): number => 1 + rng.u32() / 2 ** 32 + rng.u32() / 2 ** 64; // a random significand in [1, 2)
+    const sgn = (): number => (rng.bool(0.5) ? -1 : 1);
+    const dTriples: bigint[][] = [], sTriples: number[][] = [];
+    for (let i = 0; i < M; i++) {
+      const kind = rng.int(6);
+      let a = sgn() * sig() * 2 ** rng.range(-4, 4), b = sgn() * sig() * 2 ** rng.range(-4, 4);
+      let c: number;
+      if (kind === 0) c = -(a * b); // cancellation: the result is the product's rounding error
+      else if (kind === 1) c = sgn() * Math.abs(a * b) * 2 ** -rng.range(50, 60); // c within a few ulps of the product
+      else if (kind === 2) c = sgn() * Math.abs(a * b) * 2 ** rng.range(50, 60);
+      else if (kind === 3) { a = 1 + 2 ** -27 * rng.range(1, 7); b = 1 + 2 ** -27 * rng.range(1, 7); c = sgn() * 2 ** -rng.range(52, 56); } // midpoints
+      else if (kind === 4) { a *= 2 ** (sgn() * rng.range(440, 460)); b *= 2 ** rng.range(-4, 4); c = sgn() * sig() * 2 ** (sgn() * rng.range(440, 460)); } // the ±450 limit
+      else c = sgn() * sig() * 2 ** rng.range(-8, 8);
+      dTriples.push([f64(a), f64(b), f64(c)]);
+      // single: products exact in f64; midpoints of single precision with a tiny sticky addend
+      let sa = Math.fround(sgn() * sig() * 2 ** rng.range(-4, 4)), sb = Math.fround(sgn() * sig() * 2 ** rng.range(-4, 4)), sc: number;
+      if (kind === 3 || kind === 1) { sa = 1 + 2 ** -12 * rng.range(1, 3); sb = 1 + 2 ** -12 * rng.range(1, 3); sc = Math.fround(sgn() * 2 ** -rng.range(30, 45)); }
+      else if (kind === 0) sc = Math.fround(-(sa * sb));
+      else sc = Math.fround(sgn() * sig() * 2 ** rng.range(-8, 8));
+      sTriples.push([f32(sa), f32(sb), f32(sc)]);
+    }
+    const elf = program((a) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB, E.msr(FPCR_SYS, 31), E.msr(FPSR_REG, 31));
+      mov64(a, 4, BigInt(OUT)); mov64(a, 2, BigInt(DDATA)); mov64(a, 5, BigInt(SDATA)); mov64(a, 6, BigInt(M));
+      a.label('loop');
+      a.emit(
+        ldpV(1, 1, 1, 2, 0, 1, 2), ldrVPost(3, 1, 2, 2, 8), // LDP d0, d1, [x2], #16; LDR d2, [x2], #8
+        ldpV(0, 1, 1, 2, 16, 17, 5), ldrVPost(2, 1, 18, 5, 4), // LDP s16, s17, [x5], #8; LDR s18, [x5], #4
+        F.fpDp3(1, 0, 0, 3, 0, 1, 2), E.mrs(9, FPSR_REG), E.msr(FPSR_REG, 31), // FMADD d3, d0, d1, d2
+        F.fpDp3(0, 0, 0, 19, 16, 17, 18), E.mrs(10, FPSR_REG), E.msr(FPSR_REG, 31), // FMADD s19, s16, s17, s18
+        ldrVPost(3, 0, 3, 4, 8), ldrVPost(2, 0, 19, 4, 8), E.ldstUimm(3, 0, 9, 4, 0), E.ldstUimm(3, 0, 10, 4, 1),
+        E.addImm(4, 4, 16), E.subsImm(6, 6, 1),
+      );
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'off', E.b(0));
+      a.org(DDATA);
+      for (const t of dTriples) for (const v of t) a.emit(Number(v & 0xffff_ffffn), Number(v >> 32n));
+      a.org(SDATA);
+      for (const t of sTriples) a.emit(...t);
+    });
+    const r = run(elf, true).f;
+    expect(r.x[23]).toBe(0n);
+    expect(r.x[6]).toBe(0n);
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
 });
