@@ -37,6 +37,8 @@ export const PC = 0, E = 1;
 export const R = (slot: number): number => 2 + slot;
 export const T0 = 36, T1 = 37, T2 = 38, T3 = 39, FA = 40, FB = 41, FR = 42; // i64
 export const NZ = 43, REM = 44, I0 = 45, I1 = 46, I2 = 47; // i32
-export const D0 = 48, D1 = 49, D2 = 50, D3 = 51; // f64 (D(0..15) = 48..63)
-export const D = (i: number): number => 48 + i;
-export const LOCALS: [number, number][] = [[41, I64], [5, I32], [16, F64]];
+/** i32: the SIMD&FP access check passes (jitFpOk at the block entry and after every jitExec of a non-memory op). */
+export const FPOK = 48;
+export const D0 = 49, D1 = 50, D2 = 51, D3 = 52; // f64 (D(0..15) = 49..64)
+export const D = (i: number): number => 49 + i;
+export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64]];

@@ -2,10 +2,12 @@
 // core-as/fp/ops-fp.ts and core-as/simd/ops-simd.ts). V registers stay in the core's memory
 // (CPU_BASE + OFF_V); the compiled code reads and writes them there, so the interpreter's
 // executors can be called on the same state at any point. What the compiled code does:
-//   - the SIMD&FP access check (CPACR_EL1.FPEN, CPTR_EL2.TFP, HCR_EL2.TGE) is made once before the
-//     block's first FP/SIMD instruction and again after any instruction that ran through jitExec
-//     (only those can change the EL or those registers), by the core's jitFpOk; when it fails the
-//     instruction runs through jitExec, which takes the trap exactly as the interpreter does;
+//   - the SIMD&FP access check (CPACR_EL1.FPEN, CPTR_EL2.TFP, HCR_EL2.TGE) is made by the core's
+//     jitFpOk at the block entry and again after every instruction that ran through jitExec (an
+//     MSR, or anything else that returns to the block: only those can change the EL or those
+//     registers; a load or store through jitExec cannot, and one that faults ends the block); an
+//     FP/SIMD instruction tests the result (a local) and, when the check fails, runs through
+//     jitExec, which takes the trap exactly as the interpreter does;
 //   - inline: FMOV (register, immediate), FCSEL, and the round-to-nearest fast paths of FADD, FSUB
 //     and FMUL (double) with exactly the tests of core-as/fp/fast.ts (normal operands, a normal
 //     result, TwoSum / significand-width inexactness → FPSR.IXC); anything else (another rounding
@@ -22,7 +24,7 @@
 //   - structure loads/stores (LD1-LD4/ST1-ST4) and literal loads run through jitExec.
 import { L, O, OF, OS, SR } from '../core-constants';
 import {
-  D, D0, D1, D2, D3, E, F_FPOK, F_FPOP, G_NZCV, I0, I1, I2, NZ, R, T0, T1, T2, T3,
+  D, D0, D1, D2, D3, E, F_FPOP, FPOK, G_NZCV, I0, I1, I2, NZ, R, T0, T1, T2, T3,
 } from './abi';
 import { Op } from './wasm-encoder';
 import type { DecodedOp, Translator } from './translate';
@@ -79,11 +81,15 @@ export function fpInlineOp(d: DecodedOp): boolean {
   return true;
 }
 
-/** Before an FP/SIMD instruction: the access check, unless it passed since the last jitExec. */
+/**
+ * Before an FP/SIMD instruction: the access check's result (local FPOK, computed at the block entry
+ * and after every instruction that ran through jitExec other than a load or store), unless it was
+ * tested since.
+ */
 function ensureFpOk(t: Translator): void {
   if (t.fpChecked) return;
   const b = t.b;
-  b.call(F_FPOK).op(Op.i32_eqz).begin(Op.if);
+  b.get(FPOK).op(Op.i32_eqz).begin(Op.if);
   t.callStep(); // the interpreter takes the trap (or, had it passed meanwhile, runs the instruction)
   b.op(Op.drop).op(Op.return);
   b.end();

@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_MISALIGNED, F_STEP, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
+  E, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -81,8 +81,10 @@ export class Translator {
   dirty = new Set<number>();
   /** The block loops (a branch back to its start): every slot is loaded at entry, all written ones are dirty. */
   isLoop = false;
-  /** The SIMD&FP access check passed since the block start or the last jitExec (translate-fp.ts). */
+  /** The SIMD&FP access check was tested since the block start or the last jitExec (translate-fp.ts). */
   fpChecked = false;
+  /** The block has FP/SIMD instructions: local FPOK holds the access check's result. */
+  hasFp = false;
 
   constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
 
@@ -258,7 +260,6 @@ export class Translator {
     this.pcAt();
     b.get(REM); if (this.k !== 0) b.i32(this.k).op(Op.i32_sub);
     b.call(F_STEP);
-    this.fpChecked = false;
   }
   /** Instruction k through the interpreter; the block goes on only if jitStep says so. */
   fallbackOp(): void {
@@ -268,6 +269,7 @@ export class Translator {
     this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
     this.loadRegs();
     this.b.gget(G_NZCV).set(NZ);
+    if (this.hasFp) { this.b.call(F_FPOK).set(FPOK); this.fpChecked = false; } // an MSR may have changed it
   }
   /** A terminating instruction through the interpreter: the block ends after it whatever happens. */
   fallbackLast(): void {
@@ -769,6 +771,8 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   const t = new Translator(ops, slots, slots, start);
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
+  t.hasFp = ops.some((d) => isFpSimd(d.op));
+  if (t.hasFp) b.call(F_FPOK).set(FPOK);
   if (branchBack) {
     t.isLoop = true;
     t.loadAll();
