@@ -50,6 +50,8 @@ export interface JitStats {
   invalidations: bigint;
   /** Instructions compiled blocks handed to the interpreter one at a time (jitStep). */
   steps: bigint;
+  /** Wall ms spent running compiled blocks (helper calls included); NaN unless timed (setTiming). */
+  compiledMs: number;
 }
 
 export interface JitOptions {
@@ -77,7 +79,7 @@ const MODULE_CACHE_CAP = 1024;
 export class Jit {
   readonly stats: JitStats = {
     blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
-    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n,
+    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN,
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
@@ -106,7 +108,16 @@ export class Jit {
     this.stats.blocksEntered = dv.getBigUint64(J.JIT_PARAMS + J.JP_ENTERS, true);
     this.stats.invalidations = dv.getBigUint64(J.JIT_PARAMS + J.JP_INVALIDATIONS, true);
     this.stats.steps = dv.getBigUint64(J.JIT_PARAMS + J.JP_STEPS, true);
+    this.stats.compiledMs = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
     return { ...this.stats };
+  }
+
+  /**
+   * Times every run of a compiled block with the host clock (`--stats`: the wall time spent in
+   * compiled code). Off by default: it costs two clock reads per block entry.
+   */
+  setTiming(on: boolean): void {
+    new DataView(this.x.memory.buffer).setUint32(J.JIT_PARAMS + J.JP_TIMING, on ? 1 : 0, true);
   }
 
   /** Compiles every queued block (nothing when the queue is empty). */
@@ -201,7 +212,18 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
     `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
+    ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),
   ];
+}
+
+/** Wall time per tier: compiled blocks (helpers included), compiling, and the rest (interpreter, devices, host). */
+function timeLine(s: JitStats, totalInsns: bigint, wallMs: number): string {
+  const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
+  const rest = Math.max(wallMs - s.compiledMs - s.compileMs, 0);
+  const share = (ms: number): string => (wallMs > 0 ? `${(ms * 100 / wallMs).toFixed(1)}%` : '-');
+  const mips = (n: bigint, ms: number): string => (ms > 0 ? (Number(n) / ms / 1000).toFixed(1) : '-');
+  return `jit: wall time: ${s.compiledMs.toFixed(1)} ms in compiled code (${share(s.compiledMs)}, ${mips(s.insnsCompiled, s.compiledMs)} MIPS), ` +
+    `${s.compileMs.toFixed(1)} ms compiling (${share(s.compileMs)}), ${rest.toFixed(1)} ms interpreting and the rest (${share(rest)}, ${mips(interp, rest)} MIPS)`;
 }
 
 /**
