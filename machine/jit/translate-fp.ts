@@ -295,6 +295,82 @@ function fmaD(t: Translator, d: DecodedOp): void {
   });
 }
 
+/** Branches out of the fast-path block unless the double in local `l` has an exponent within ±450 (fast.ts moderateD). */
+function needModerateD(t: Translator, l: number): void {
+  t.b.get(l).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(1023 - 450).op(Op.i64_sub).i64(900).op(Op.i64_gt_u).brIf(0);
+}
+/**
+ * Pushes i32 1 when the product of the f64 locals `a` and `b` (moderate exponents: every partial
+ * product normal) is exactly the f64 in local `x`: Dekker's exact product ph + pl (Veltkamp
+ * splitting, as fast.ts fastFmaD) compared with x + 0.
+ */
+function productIsExactly(t: Translator, a: number, b: number, x: number): void {
+  const bb = t.b;
+  const [g, ah, al, bh, bl, ph] = [D(8), D(9), D(10), D(11), D(12), D(13)];
+  const SPLIT = 134217729.0;
+  bb.f64(SPLIT).get(a).op(Op.f64_mul).set(g);
+  bb.get(g).get(g).get(a).op(Op.f64_sub).op(Op.f64_sub).set(ah);
+  bb.get(a).get(ah).op(Op.f64_sub).set(al);
+  bb.f64(SPLIT).get(b).op(Op.f64_mul).set(g);
+  bb.get(g).get(g).get(b).op(Op.f64_sub).op(Op.f64_sub).set(bh);
+  bb.get(b).get(bh).op(Op.f64_sub).set(bl);
+  bb.get(a).get(b).op(Op.f64_mul).set(ph);
+  bb.get(ph).get(x).op(Op.f64_eq);
+  // pl = (((ah * bh - ph) + ah * bl) + al * bh) + al * bl == 0
+  bb.get(ah).get(bh).op(Op.f64_mul).get(ph).op(Op.f64_sub).get(ah).get(bl).op(Op.f64_mul).op(Op.f64_add)
+    .get(al).get(bh).op(Op.f64_mul).op(Op.f64_add).get(al).get(bl).op(Op.f64_mul).op(Op.f64_add).f64(0).op(Op.f64_eq);
+  bb.op(Op.i32_and);
+}
+
+/**
+ * FDIV and FSQRT in round-to-nearest with WebAssembly's correctly rounded f64.div / f64.sqrt:
+ * double precision for moderate operands (exponents within ±450: a normal result far from
+ * overflow and underflow), inexact unless the exact product q * y (s * s) is the dividend
+ * (radicand); single precision through f64 (53 >= 2 * 24 + 2, so the double rounding is
+ * innocuous, Figueroa 1995) for a result exponent 2..254, inexact unless the f64 product of the
+ * 24-bit result and divisor (result and itself), which is exact, is the operand. Anything else goes
+ * to the core's softfloat (fpDiv, fpSqrt).
+ */
+function divSqrt(t: Translator, d: DecodedOp, sqrt: boolean): void {
+  const b = t.b;
+  const N = d.p1 * 8;
+  if (N === 64) {
+    b.i32(0).mem(Op.i64_load, 3, vAt(d.rn)).set(T0);
+    if (!sqrt) b.i32(0).mem(Op.i64_load, 3, vAt(d.rm)).set(T1);
+    fastOrCall(t, () => {
+      needModerateD(t, T0);
+      if (sqrt) b.get(T0).i64(0).op(Op.i64_lt_s).brIf(0); // a negative radicand: Invalid Operation
+      else needModerateD(t, T1);
+      b.get(T0).op(Op.f64_reinterpret_i64).set(D0);
+      if (!sqrt) b.get(T1).op(Op.f64_reinterpret_i64).set(D1);
+      if (sqrt) b.get(D0).op(Op.f64_sqrt); else b.get(D0).get(D1).op(Op.f64_div);
+      b.tee(D2).op(Op.i64_reinterpret_f64).set(T2);
+      needModerateD(t, T2);
+      productIsExactly(t, D2, sqrt ? D2 : D1, D0);
+      b.op(Op.i32_eqz).begin(Op.if); raiseIXC(t); b.end();
+      storeD(t, d.rd);
+    });
+    return;
+  }
+  vLoad(t, d.rn, 32); b.set(T0);
+  if (!sqrt) { vLoad(t, d.rm, 32); b.set(T1); }
+  fastOrCall(t, () => {
+    needNormalS(t, T0);
+    if (sqrt) b.get(T0).i64(0x8000_0000).op(Op.i64_and).i64(0).op(Op.i64_ne).brIf(0);
+    else needNormalS(t, T1);
+    sToD(t, T0); b.set(D0);
+    if (!sqrt) { sToD(t, T1); b.set(D1); }
+    if (sqrt) b.get(D0).op(Op.f64_sqrt); else b.get(D0).get(D1).op(Op.f64_div);
+    b.op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).op(Op.i64_extend_i32_u).set(T2);
+    // result exponent 2..254: normal, not next to the underflow threshold, finite
+    b.get(T2).i64(23).op(Op.i64_shr_u).i64(0xff).op(Op.i64_and).i64(2).op(Op.i64_sub).i64(252).op(Op.i64_gt_u).brIf(0);
+    sToD(t, T2); b.set(D2);
+    b.get(D2).get(sqrt ? D2 : D1).op(Op.f64_mul).get(D0).op(Op.f64_ne);
+    b.begin(Op.if); raiseIXC(t); b.end();
+    storeD(t, d.rd);
+  });
+}
+
 /** Loads the low N bits of Vn (zero-extended to i64). */
 function vLoad(t: Translator, n: number, N: number): void {
   const o = N === 64 ? Op.i64_load : N === 32 ? Op.i64_load32_u : N === 16 ? Op.i64_load16_u : Op.i64_load8_u;
@@ -403,9 +479,11 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
     case OF.OP_FADD_S: case OF.OP_FSUB_S: case OF.OP_FMUL_S: arithS(t, d); return;
     case OF.OP_FMADD_S: fmaS(t, d); return;
     case OF.OP_FMADD_D: fmaD(t, d); return;
+    case OF.OP_FP_DP2: if (d.p2 === 1 && (N === 64 || N === 32)) { divSqrt(t, d, false); return; } break;
     case OF.OP_FP_IMM: b.i64(N === 64 ? d.imm : d.imm & ((1n << BigInt(N)) - 1n)); vStoreScalar(t, d.rd); return;
     case OF.OP_FP_DP1:
       if (d.p2 === 0 && d.imm === 0n) { vLoad(t, d.rn, N); vStoreScalar(t, d.rd); return; } // FMOV (register)
+      if (d.p2 === 3 && d.imm === 0n && (N === 64 || N === 32)) { divSqrt(t, d, true); return; } // FSQRT
       if ((d.p2 === 1 || d.p2 === 2) && d.imm === 0n) { // FABS, FNEG: the sign bit only (format.ts)
         const sign = 1n << BigInt(N - 1);
         vLoad(t, d.rn, N);

@@ -267,11 +267,12 @@ describe('FP in compiled blocks: interpreter vs compiled tier', () => {
         F.fpDp1(1, 2, 22, 0), F.fpDp1(0, 1, 23, 16), F.fpDp1(1, 0, 24, 1), // FNEG d, FABS s, FMOV d
         F.fcmp(1, 0, 1), F.fcsel(1, 25, 0, 1, 12), // FCMP d0, d1; FCSEL d25, d0, d1, GT
         F.fpDp2(1, 1, 26, 0, 1), F.fpDp3(1, 1, 1, 27, 0, 1, 6), // FDIV, FNMSUB (through the core's executor)
+        F.fpDp2(0, 1, 30, 16, 17), F.fpDp1(1, 3, 31, 0), F.fpDp1(0, 3, 15, 17), // FDIV s, FSQRT d, FSQRT s
         F.fpInt(1, 1, 0, 2, 28, 6), F.fpInt(1, 1, 3, 0, 9, 0), // SCVTF d28, x6; FCVTZS x9, d0
       ];
       for (const w of ops) a.emit(w, E.addsubShift(1, 0, 0, 7, 7, 9, 0, 0), E.mrs(9, FPSR_REG), E.ldstUimm(3, 0, 9, 4, 0), E.addImm(4, 4, 8), E.msr(FPSR_REG, 31));
       a.emit(
-        E.addImm(4, 4, 8), // 16-byte aligned again (MMU off: Device memory, alignment checked)
+        // (20 samples of 8 bytes: x4 stays 16-byte aligned for STR q5; MMU off: Device memory, alignment checked)
         ldrVPost(0, 2, 5, 4, 16), // STR q5, [x4], #16
         ldpV(1, 1, 0, 2, 2, 3, 4), ldpV(1, 1, 0, 2, 4, 22, 4), // STP d2, d3 / d4, d22, [x4], #16
         ldpV(0, 1, 0, 2, 18, 19, 4), ldpV(0, 1, 0, 2, 20, 21, 4), // STP s18, s19 / s20, s21, [x4], #8
@@ -363,6 +364,50 @@ describe('FMADD fast paths in compiled blocks: interpreter vs compiled tier', ()
       for (const t of dTriples) for (const v of t) a.emit(Number(v & 0xffff_ffffn), Number(v >> 32n));
       a.org(SDATA);
       for (const t of sTriples) a.emit(...t);
+    });
+    const r = run(elf, true).f;
+    expect(r.x[23]).toBe(0n);
+    expect(r.x[6]).toBe(0n);
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
+});
+
+describe('FDIV and FSQRT fast paths in compiled blocks: interpreter vs compiled tier', () => {
+  it('FDIV/FSQRT d/s on exact quotients and squares, random operands and the exponent limits', () => {
+    const rng = new Rng(0x7f20);
+    const M = 1200;
+    const DDATA = BASE + 0x8000, SDATA = BASE + 0x2_0000, OUT = BASE + 0x10_0000;
+    const f64 = (x: number): bigint => { const dv = new DataView(new ArrayBuffer(8)); dv.setFloat64(0, x, true); return dv.getBigUint64(0, true); };
+    const f32 = (x: number): number => { const dv = new DataView(new ArrayBuffer(4)); dv.setFloat32(0, x, true); return dv.getUint32(0, true); };
+    const small = (): number => rng.range(1, 4096) * (rng.bool(0.5) ? -1 : 1); // few significant bits
+    const dPairs: bigint[][] = [], sPairs: number[][] = [];
+    for (let i = 0; i < M; i++) {
+      const kind = rng.int(5);
+      let x: number, y: number, sx: number, sy: number;
+      if (kind === 0) { y = small() * 2 ** rng.range(-20, 20); const q = small(); x = y * q; sy = Math.fround(small()); sx = Math.fround(sy * small()); } // exact quotients
+      else if (kind === 1) { const r = Math.abs(small()) * 2 ** rng.range(-10, 10); x = r * r; y = small(); sx = Math.fround(r * r); sy = Math.fround(small()); } // squares
+      else if (kind === 2) { x = (1 + rng.u32() / 2 ** 32) * 2 ** (rng.bool(0.5) ? rng.range(440, 460) : -rng.range(440, 460)); y = (1 + rng.u32() / 2 ** 32) * 2 ** rng.range(-12, 12); sx = Math.fround(2 ** rng.range(100, 127)); sy = Math.fround(2 ** -rng.range(1, 30)); } // limits
+      else { x = (rng.bool(0.5) ? -1 : 1) * (1 + rng.u32() / 2 ** 32) * 2 ** rng.range(-8, 8); y = (1 + rng.u32() / 2 ** 32) * 2 ** rng.range(-8, 8); sx = Math.fround(x); sy = Math.fround(y); }
+      dPairs.push([f64(x), f64(y)]);
+      sPairs.push([f32(sx), f32(sy)]);
+    }
+    const elf = program((a) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB, E.msr(FPCR_SYS, 31), E.msr(FPSR_REG, 31));
+      mov64(a, 4, BigInt(OUT)); mov64(a, 2, BigInt(DDATA)); mov64(a, 5, BigInt(SDATA)); mov64(a, 6, BigInt(M));
+      a.label('loop');
+      a.emit(ldpV(1, 1, 1, 2, 0, 1, 2), ldpV(0, 1, 1, 2, 16, 17, 5)); // LDP d0, d1, [x2], #16; LDP s16, s17, [x5], #8
+      const ops = [F.fpDp2(1, 1, 3, 0, 1), F.fpDp1(1, 3, 4, 0), F.fpDp2(0, 1, 18, 16, 17), F.fpDp1(0, 3, 19, 16)]; // FDIV d3, FSQRT d4, FDIV s18, FSQRT s19
+      ops.forEach((w, k) => a.emit(w, E.mrs(9 + k, FPSR_REG), E.msr(FPSR_REG, 31)));
+      a.emit(
+        ldpV(1, 1, 0, 2, 3, 4, 4), ldpV(0, 1, 0, 2, 18, 19, 4), E.ldstUimm(3, 0, 9, 4, 0), E.ldstUimm(3, 0, 10, 4, 1),
+        E.ldstUimm(3, 0, 11, 4, 2), E.ldstUimm(3, 0, 12, 4, 3), E.addImm(4, 4, 32), E.addImm(4, 4, 8), E.subsImm(6, 6, 1),
+      );
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'off', E.b(0));
+      a.org(DDATA);
+      for (const t of dPairs) for (const v of t) a.emit(Number(v & 0xffff_ffffn), Number(v >> 32n));
+      a.org(SDATA);
+      for (const t of sPairs) a.emit(...t);
     });
     const r = run(elf, true).f;
     expect(r.x[23]).toBe(0n);
