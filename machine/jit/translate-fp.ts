@@ -218,11 +218,19 @@ function arithS(t: Translator, d: DecodedOp): void {
   });
 }
 
+/**
+ * FMSUB/FNMADD/FNMSUB (OP_FP_DP3, p2 = o1:o0) negate the product's first operand and/or the addend
+ * before FPMulAdd (exec-fp.ts fpDp3); the fast paths below then compute that fused multiply-add
+ * (OP_FMADD_* have p2 = 0: no negation).
+ */
+const negN = (d: DecodedOp): boolean => d.op === OF.OP_FP_DP3 && (d.p2 & 1) !== (d.p2 >> 1);
+const negA = (d: DecodedOp): boolean => d.op === OF.OP_FP_DP3 && (d.p2 & 2) !== 0;
+
 /** FMADD single (fast.ts fastFmaS): c + a * b with the product exact in f64. */
 function fmaS(t: Translator, d: DecodedOp): void {
   const b = t.b;
-  vLoad(t, d.ra, 32); b.set(T3); // c
-  vLoad(t, d.rn, 32); b.set(T0);
+  vLoad(t, d.ra, 32); if (negA(d)) b.i64(0x8000_0000).op(Op.i64_xor); b.set(T3); // c
+  vLoad(t, d.rn, 32); if (negN(d)) b.i64(0x8000_0000).op(Op.i64_xor); b.set(T0);
   vLoad(t, d.rm, 32); b.set(T1);
   fastOrCall(t, () => {
     needNormalS(t, T0); needNormalS(t, T1); needNormalS(t, T3);
@@ -246,8 +254,8 @@ function fmaS(t: Translator, d: DecodedOp): void {
 function fmaD(t: Translator, d: DecodedOp): void {
   const b = t.b;
   const [x, y, z, g, xh, xl, yh, yl, ph, pl, th, tl, v, e1, r, bb] = Array.from({ length: 16 }, (_, i) => D(i));
-  b.i32(0).mem(Op.i64_load, 3, vAt(d.ra)).set(T3); // c
-  b.i32(0).mem(Op.i64_load, 3, vAt(d.rn)).set(T0);
+  b.i32(0).mem(Op.i64_load, 3, vAt(d.ra)); if (negA(d)) b.i64(-(1n << 63n)).op(Op.i64_xor); b.set(T3); // c
+  b.i32(0).mem(Op.i64_load, 3, vAt(d.rn)); if (negN(d)) b.i64(-(1n << 63n)).op(Op.i64_xor); b.set(T0);
   b.i32(0).mem(Op.i64_load, 3, vAt(d.rm)).set(T1);
   const moderate = (l: number): void => { // exponent within +-450: ((e - 573) as u64) <= 900
     b.get(l).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(1023 - 450).op(Op.i64_sub).i64(900).op(Op.i64_gt_u).brIf(0);
@@ -479,6 +487,7 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
     case OF.OP_FADD_S: case OF.OP_FSUB_S: case OF.OP_FMUL_S: arithS(t, d); return;
     case OF.OP_FMADD_S: fmaS(t, d); return;
     case OF.OP_FMADD_D: fmaD(t, d); return;
+    case OF.OP_FP_DP3: if (N === 64) { fmaD(t, d); return; } if (N === 32) { fmaS(t, d); return; } break;
     case OF.OP_FP_DP2: if (d.p2 === 1 && (N === 64 || N === 32)) { divSqrt(t, d, false); return; } break;
     case OF.OP_FP_IMM: b.i64(N === 64 ? d.imm : d.imm & ((1n << BigInt(N)) - 1n)); vStoreScalar(t, d.rd); return;
     case OF.OP_FP_DP1:

@@ -319,7 +319,7 @@ describe('FP in compiled blocks: interpreter vs compiled tier', () => {
 });
 
 describe('FMADD fast paths in compiled blocks: interpreter vs compiled tier', () => {
-  it('FMADD d/s on operands built near rounding midpoints, cancellations and the exponent limits of the fast paths', () => {
+  it('FMADD/FMSUB/FNMADD/FNMSUB d/s on operands built near rounding midpoints, cancellations and the exponent limits of the fast paths', () => {
     const rng = new Rng(0x7f10);
     const M = 1500;
     const DDATA = BASE + 0x8000, SDATA = BASE + 0x2_0000, OUT = BASE + 0x10_0000;
@@ -355,8 +355,13 @@ describe('FMADD fast paths in compiled blocks: interpreter vs compiled tier', ()
         ldpV(0, 1, 1, 2, 16, 17, 5), ldrVPost(2, 1, 18, 5, 4), // LDP s16, s17, [x5], #8; LDR s18, [x5], #4
         F.fpDp3(1, 0, 0, 3, 0, 1, 2), E.mrs(9, FPSR_REG), E.msr(FPSR_REG, 31), // FMADD d3, d0, d1, d2
         F.fpDp3(0, 0, 0, 19, 16, 17, 18), E.mrs(10, FPSR_REG), E.msr(FPSR_REG, 31), // FMADD s19, s16, s17, s18
+        F.fpDp3(1, 0, 1, 20, 0, 1, 2), E.mrs(11, FPSR_REG), E.msr(FPSR_REG, 31), // FMSUB d20
+        F.fpDp3(1, 1, 0, 21, 0, 1, 2), E.mrs(12, FPSR_REG), E.msr(FPSR_REG, 31), // FNMADD d21
+        F.fpDp3(1, 1, 1, 22, 0, 1, 2), E.mrs(13, FPSR_REG), E.msr(FPSR_REG, 31), // FNMSUB d22
+        F.fpDp3(0, 1, 1, 23, 16, 17, 18), E.mrs(14, FPSR_REG), E.msr(FPSR_REG, 31), // FNMSUB s23
         ldrVPost(3, 0, 3, 4, 8), ldrVPost(2, 0, 19, 4, 8), E.ldstUimm(3, 0, 9, 4, 0), E.ldstUimm(3, 0, 10, 4, 1),
-        E.addImm(4, 4, 16), E.subsImm(6, 6, 1),
+        E.addImm(4, 4, 16), ldpV(1, 1, 0, 2, 20, 21, 4), ldpV(1, 1, 0, 2, 22, 23, 4), E.ldstUimm(3, 0, 11, 4, 0), E.ldstUimm(3, 0, 12, 4, 1),
+        E.ldstUimm(3, 0, 13, 4, 2), E.ldstUimm(3, 0, 14, 4, 3), E.addImm(4, 4, 32), E.subsImm(6, 6, 1),
       );
       a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
       a.ref('imm26', 'off', E.b(0));
