@@ -379,6 +379,64 @@ function divSqrt(t: Translator, d: DecodedOp, sqrt: boolean): void {
   });
 }
 
+/**
+ * FCVT between single and double (fpConvert): single → double is exact for a normal single (no
+ * flags); double → single with f32.demote in round-to-nearest for a normal double whose result
+ * exponent is 2..254, inexact unless it converts back to the same double. Else softfloat.
+ */
+function fcvt(t: Translator, d: DecodedOp, N: number): void {
+  const b = t.b;
+  if (N === 32) {
+    vLoad(t, d.rn, 32); b.set(T0);
+    fastOrCall(t, () => {
+      needNormalS(t, T0);
+      sToD(t, T0); b.op(Op.i64_reinterpret_f64).set(T2);
+      storeD(t, d.rd);
+    });
+    return;
+  }
+  b.i32(0).mem(Op.i64_load, 3, vAt(d.rn)).set(T0);
+  fastOrCall(t, () => {
+    needNormalD(t, T0);
+    b.get(T0).op(Op.f64_reinterpret_i64).tee(D0).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).op(Op.i64_extend_i32_u).set(T2);
+    b.get(T2).i64(23).op(Op.i64_shr_u).i64(0xff).op(Op.i64_and).i64(2).op(Op.i64_sub).i64(252).op(Op.i64_gt_u).brIf(0);
+    sToD(t, T2); b.get(D0).op(Op.f64_ne);
+    b.begin(Op.if); raiseIXC(t); b.end();
+    storeD(t, d.rd);
+  });
+}
+
+/**
+ * SCVTF/UCVTF (general register, no fraction bits) in round-to-nearest with WebAssembly's
+ * correctly rounded integer conversions; inexact when the integer has more significant bits than
+ * the destination's significand (53 or 24). Xn is stored first for the softfloat fallback.
+ */
+function fromInt(t: Translator, d: DecodedOp, N: number, M: number): void {
+  const b = t.b;
+  const unsigned = d.p2 !== 0;
+  t.rget(d.rn); b.set(T0);
+  fastOrCall(t, () => {
+    if (M === 32) {
+      b.get(T0).op(Op.i32_wrap_i64).op(unsigned ? Op.f64_convert_i32_u : Op.f64_convert_i32_s).set(D0); // exact
+      if (N === 64) { b.get(D0).op(Op.i64_reinterpret_f64).set(T2); storeD(t, d.rd); return; }
+      b.get(D0).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).op(Op.i64_extend_i32_u).set(T2);
+      sToD(t, T2); b.get(D0).op(Op.f64_ne);
+    } else {
+      b.get(T0).op(N === 64 ? (unsigned ? Op.f64_convert_i64_u : Op.f64_convert_i64_s) : (unsigned ? Op.f32_convert_i64_u : Op.f32_convert_i64_s));
+      if (N === 64) b.op(Op.i64_reinterpret_f64); else b.op(Op.i32_reinterpret_f32).op(Op.i64_extend_i32_u);
+      b.set(T2);
+      // |value| (as unsigned) → T1; significant bits = 64 - clz - ctz (0 for zero)
+      if (unsigned) b.get(T0).set(T1);
+      else b.i64(0).get(T0).op(Op.i64_sub).get(T0).get(T0).i64(0).op(Op.i64_lt_s).op(Op.select).set(T1);
+      b.get(T1).op(Op.i64_eqz).op(Op.i32_eqz);
+      b.i64(64).get(T1).op(Op.i64_clz).op(Op.i64_sub).get(T1).op(Op.i64_ctz).op(Op.i64_sub).i64(N === 64 ? 53 : 24).op(Op.i64_gt_u);
+      b.op(Op.i32_and);
+    }
+    b.begin(Op.if); raiseIXC(t); b.end();
+    storeD(t, d.rd);
+  });
+}
+
 /** Loads the low N bits of Vn (zero-extended to i64). */
 function vLoad(t: Translator, n: number, N: number): void {
   const o = N === 64 ? Op.i64_load : N === 32 ? Op.i64_load32_u : N === 16 ? Op.i64_load16_u : Op.i64_load8_u;
@@ -493,6 +551,7 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
     case OF.OP_FP_DP1:
       if (d.p2 === 0 && d.imm === 0n) { vLoad(t, d.rn, N); vStoreScalar(t, d.rd); return; } // FMOV (register)
       if (d.p2 === 3 && d.imm === 0n && (N === 64 || N === 32)) { divSqrt(t, d, true); return; } // FSQRT
+      if ((d.p2 === 4 || d.p2 === 5 || d.p2 === 7) && ((N === 64 && d.imm === 4n) || (N === 32 && d.imm === 8n))) { fcvt(t, d, N); return; }
       if ((d.p2 === 1 || d.p2 === 2) && d.imm === 0n) { // FABS, FNEG: the sign bit only (format.ts)
         const sign = 1n << BigInt(N - 1);
         vLoad(t, d.rn, N);
@@ -504,6 +563,9 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
       vLoad(t, d.rn, N); vLoad(t, d.rm, N); t.cond(Number(d.imm & 15n)); b.op(Op.select); vStoreScalar(t, d.rd); return;
   }
   for (const s of u.reads) { b.i32(0); t.rget(s); b.mem(Op.i64_store, 3, L.CPU_BASE + s * 8); }
+  if (d.op === OF.OP_FP_FROMINT && (d.imm >> 8n) === 0n && (N === 32 || N === 64) && (d.imm === 32n || d.imm === 64n)) {
+    fromInt(t, d, N, Number(d.imm)); return;
+  }
   if (u.flagsIn) { t.materialize(); b.get(NZ).gset(G_NZCV); }
   callOp(t);
   for (const s of u.writes) {

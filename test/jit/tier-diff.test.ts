@@ -259,6 +259,8 @@ describe('FP in compiled blocks: interpreter vs compiled tier', () => {
         ldpV(0, 1, 1, 2, 16, 17, 5), // LDP s16, s17, [x5], #8
         ldrVUimm(2, 1, 7, 5, 0), // LDR s7, [x5]
         ldrVReg(3, 1, 29, 2, 13, 3, 1), // LDR d29, [x2, x13, LSL #3]
+        E.ldstUimm(3, 1, 12, 2, 0), // LDR x12, [x2]: a double's bits as an integer
+        E.addsubShift(1, 1, 0, 15, 31, 6, 0, 0), // SUB x15, xzr, x6
       );
       // each FP op followed by its own FPSR sample (MRS; STR x9, [x4], #8; MSR FPSR, xzr)
       const ops = [
@@ -268,16 +270,20 @@ describe('FP in compiled blocks: interpreter vs compiled tier', () => {
         F.fcmp(1, 0, 1), F.fcsel(1, 25, 0, 1, 12), // FCMP d0, d1; FCSEL d25, d0, d1, GT
         F.fpDp2(1, 1, 26, 0, 1), F.fpDp3(1, 1, 1, 27, 0, 1, 6), // FDIV, FNMSUB (through the core's executor)
         F.fpDp2(0, 1, 30, 16, 17), F.fpDp1(1, 3, 31, 0), F.fpDp1(0, 3, 15, 17), // FDIV s, FSQRT d, FSQRT s
+        F.fpDp1(1, 4, 14, 0), F.fpDp1(0, 5, 13, 16), // FCVT s14, d0; FCVT d13, s16
+        F.fpInt(1, 0, 0, 2, 12, 12), F.fpInt(1, 1, 0, 3, 11, 12), F.fpInt(0, 0, 0, 2, 10, 12), F.fpInt(0, 1, 0, 3, 9, 12), // S/UCVTF from x12, w12
+        F.fpInt(1, 0, 0, 2, 8, 15), F.fpInt(1, 1, 0, 2, 7, 15), // SCVTF s8, x15; SCVTF d7, x15 (x15 = -x6)
         F.fpInt(1, 1, 0, 2, 28, 6), F.fpInt(1, 1, 3, 0, 9, 0), // SCVTF d28, x6; FCVTZS x9, d0
       ];
       for (const w of ops) a.emit(w, E.addsubShift(1, 0, 0, 7, 7, 9, 0, 0), E.mrs(9, FPSR_REG), E.ldstUimm(3, 0, 9, 4, 0), E.addImm(4, 4, 8), E.msr(FPSR_REG, 31));
       a.emit(
-        // (20 samples of 8 bytes: x4 stays 16-byte aligned for STR q5; MMU off: Device memory, alignment checked)
+        // (28 samples of 8 bytes: x4 stays 16-byte aligned for STR q5; MMU off: Device memory, alignment checked)
         ldrVPost(0, 2, 5, 4, 16), // STR q5, [x4], #16
         ldpV(1, 1, 0, 2, 2, 3, 4), ldpV(1, 1, 0, 2, 4, 22, 4), // STP d2, d3 / d4, d22, [x4], #16
         ldpV(0, 1, 0, 2, 18, 19, 4), ldpV(0, 1, 0, 2, 20, 21, 4), // STP s18, s19 / s20, s21, [x4], #8
         ldpV(1, 1, 0, 2, 24, 25, 4), ldpV(1, 1, 0, 2, 26, 27, 4), ldpV(1, 3, 0, 2, 28, 29, 4), E.addImm(4, 4, 16), // ..., STP d28, d29, [x4, #16]!
         ldrVPost(2, 0, 23, 4, 8), // STR s23, [x4], #8
+        ldpV(1, 1, 0, 2, 14, 13, 4), ldpV(1, 1, 0, 2, 12, 11, 4), ldpV(1, 1, 0, 2, 10, 9, 4), ldpV(1, 1, 0, 2, 8, 7, 4), // STP d14, d13 / ... / d8, d7
         E.mrs(9, FPSR_REG), E.ldstUimm(3, 0, 9, 4, 0), E.addImm(4, 4, 8), E.msr(FPSR_REG, 31),
         E.subsImm(6, 6, 1),
       );
