@@ -437,6 +437,30 @@ function fromInt(t: Translator, d: DecodedOp, N: number, M: number): void {
   });
 }
 
+/**
+ * MOVI/MVNI/ORR/BIC (vector, immediate: OPS_MOVI, ra = 0 move, 1 ORR, 2 AND with the pattern) and
+ * the bitwise vector ops AND/BIC/ORR/ORN/EOR on the two 64-bit halves; a 64-bit vector zeroes the
+ * upper half (exec-simd.ts put, perm.ts execMovi).
+ */
+function simdBitwise(t: Translator, d: DecodedOp): void {
+  const b = t.b;
+  const q = (d.p2 & OS.SF_Q) !== 0;
+  for (const half of q ? [0, 8] : [0]) {
+    b.i32(0);
+    if (d.op === OS.OPS_MOVI) {
+      b.i64(d.imm);
+      if (d.ra !== 0) b.i32(0).mem(Op.i64_load, 3, vAt(d.rd) + half).op(d.ra === 1 ? Op.i64_or : Op.i64_and);
+    } else {
+      b.i32(0).mem(Op.i64_load, 3, vAt(d.rn) + half);
+      b.i32(0).mem(Op.i64_load, 3, vAt(d.rm) + half);
+      if (d.op === OS.OPS_BIC || d.op === OS.OPS_ORN) b.i64(-1).op(Op.i64_xor);
+      b.op(d.op === OS.OPS_AND || d.op === OS.OPS_BIC ? Op.i64_and : d.op === OS.OPS_EOR ? Op.i64_xor : Op.i64_or);
+    }
+    b.mem(Op.i64_store, 3, vAt(d.rd) + half);
+  }
+  if (!q) b.i32(0).i64(0).mem(Op.i64_store, 3, vAt(d.rd) + 8);
+}
+
 /** Loads the low N bits of Vn (zero-extended to i64). */
 function vLoad(t: Translator, n: number, N: number): void {
   const o = N === 64 ? Op.i64_load : N === 32 ? Op.i64_load32_u : N === 16 ? Op.i64_load16_u : Op.i64_load8_u;
@@ -545,6 +569,8 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
     case OF.OP_FADD_S: case OF.OP_FSUB_S: case OF.OP_FMUL_S: arithS(t, d); return;
     case OF.OP_FMADD_S: fmaS(t, d); return;
     case OF.OP_FMADD_D: fmaD(t, d); return;
+    case OS.OPS_MOVI: case OS.OPS_AND: case OS.OPS_BIC: case OS.OPS_ORR: case OS.OPS_ORN: case OS.OPS_EOR:
+      simdBitwise(t, d); return;
     case OF.OP_FP_DP3: if (N === 64) { fmaD(t, d); return; } if (N === 32) { fmaS(t, d); return; } break;
     case OF.OP_FP_DP2: if (d.p2 === 1 && (N === 64 || N === 32)) { divSqrt(t, d, false); return; } break;
     case OF.OP_FP_IMM: b.i64(N === 64 ? d.imm : d.imm & ((1n << BigInt(N)) - 1n)); vStoreScalar(t, d.rd); return;

@@ -426,3 +426,37 @@ describe('FDIV and FSQRT fast paths in compiled blocks: interpreter vs compiled 
     expect(same(elf)).toBeGreaterThan(0.5);
   });
 });
+
+describe('Advanced SIMD bitwise ops in compiled blocks: interpreter vs compiled tier', () => {
+  it('MOVI/ORR/BIC (immediate) and AND/BIC/ORR/ORN/EOR on 64- and 128-bit vectors whose upper halves are not zero', () => {
+    const rng = new Rng(0x7f30);
+    const M = 200, DATA = BASE + 0x8000, OUT = BASE + 0x10_0000;
+    const movi = (Q: number, op: number, cmode: number, imm8: number, rd: number) =>
+      (0x0f000400 | (Q << 30) | (op << 29) | ((imm8 >> 5) << 16) | (cmode << 12) | ((imm8 & 31) << 5) | rd) >>> 0;
+    const logic = (base: number, Q: number, rd: number, rn: number, rm: number) => (base | (Q << 30) | (rm << 16) | (rn << 5) | rd) >>> 0;
+    const AND = 0x0e201c00, BIC = 0x0e601c00, ORR = 0x0ea01c00, ORN = 0x0ee01c00, EOR = 0x2e201c00;
+    const elf = program((a) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB);
+      mov64(a, 2, BigInt(DATA)); mov64(a, 4, BigInt(OUT)); mov64(a, 6, BigInt(M));
+      a.label('loop');
+      a.emit(ldpV(2, 1, 1, 2, 1, 2, 2), ldpV(2, 1, 1, 2, 3, 4, 2), ldpV(2, 1, 1, 2, 5, 6, 2)); // LDP q1..q6, [x2], #32
+      a.emit(
+        movi(0, 0, 0b1110, 0xa5, 1), movi(1, 0, 0b1110, 0x3c, 2), // MOVI v1.8b / v2.16b
+        movi(0, 0, 0b0001, 0x81, 3), movi(1, 0, 0b0011, 0x7e, 4), // ORR v3.2s / v4.4s, #imm (, LSL #8)
+        movi(0, 1, 0b0001, 0x0f, 5), movi(1, 1, 0b0101, 0xf0, 6), // BIC v5.2s / v6.4s, #imm
+        logic(AND, 0, 7, 3, 4), logic(BIC, 1, 8, 4, 5), logic(ORR, 0, 9, 5, 6), logic(ORN, 1, 10, 6, 3), logic(EOR, 0, 11, 4, 6),
+        logic(EOR, 1, 12, 5, 5), logic(ORR, 1, 13, 6, 6), // EOR v12 = 0; MOV v13.16b, v6.16b
+      );
+      for (let r = 1; r <= 13; r++) a.emit(ldrVPost(0, 2, r, 4, 16)); // STR q<r>, [x4], #16
+      a.emit(E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'off', E.b(0));
+      a.org(DATA);
+      for (let i = 0; i < M * 24; i++) a.emit(rng.u32());
+    });
+    const r = run(elf, true).f;
+    expect(r.x[23]).toBe(0n);
+    expect(r.x[6]).toBe(0n);
+    expect(same(elf)).toBeGreaterThan(0.5);
+  });
+});
