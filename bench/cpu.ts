@@ -1,5 +1,5 @@
-// CPU throughput (with the compiled tier, and with the interpreter alone: --no-jit): MIPS of the tight loop, the compute image and the SIMD compute image
-// (simdbench: NEON strings, AES/SHA/SHA3 rounds) on pkvm-emu and on
+// CPU throughput (with the compiled tier, and with the interpreter alone: --no-jit): MIPS of the tight loop, the compute image, the SIMD compute image
+// (simdbench: NEON strings, AES/SHA/SHA3 rounds) and the C benchmark (kernels: integer kernels at -O2 and -O3) on pkvm-emu and on
 // qemu-system-aarch64 (same image, same run). QEMU's time is measured as the whole process less the
 // time it takes to boot and power off `hello` (start-up), so the ratio compares execution speed.
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ export function benchCpu(reps = 3): Row[] {
   const qemuStart = haveQemu ? best(reps, () => qemuMs(img('hello')), (x) => x) : 0;
   let intMips = NaN;
   const mipsOf: Record<string, number> = {};
-  for (const name of ['loop', 'compute', 'fpcompute', 'simdbench']) {
+  for (const name of ['loop', 'compute', 'fpcompute', 'simdbench', 'kernels', 'kernels-o3']) {
     const image = readFileSync(img(name));
     // The compiled tier (machine/jit/) as configured (on unless --no-jit), and the interpreter alone.
     const once = (jit: boolean) => best(reps, () => {

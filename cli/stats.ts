@@ -19,7 +19,7 @@ const sections: Section[] = [];
 export function addStatsSection(s: Section): void { sections.push(s); }
 
 /** Starts counting on this core: exceptions by class from now, the UNDEFINED tables emptied. */
-export function startStats(core: Core): void { core.x.excStatsSet(1); }
+export function startStats(core: Core): void { core.x.excStatsSet(1); core.jit?.setTiming(true); }
 
 const ENTRY = 24;
 interface Counted { key: number; el: number; count: bigint; pc: bigint }

@@ -355,6 +355,6 @@ export { TRANSLATE_FAULT };
 
 // --- The compiled tier (core-as/jit/, compiled by machine/jit/) ---
 export { jitEnable, jitInstall, jitReject, jitQueueClear, jitFlush } from './jit/jit-api';
-export { jitExec, jitBranchMisaligned } from './jit/jit-step';
+export { jitExec, jitBranchMisaligned, jitFpOk, jitFpOp } from './jit/jit-step';
 export { pc as jitPc, nzcv as jitNzcv, remaining as jitRemaining } from './state';
 export { curTlb as jitCurTlb } from './tlb';

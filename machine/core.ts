@@ -138,7 +138,7 @@ export class Core {
     }
     const mod = coreModule();
     const table = new WebAssembly.Table({ element: 'anyfunc', initial: Math.max(1, coreTableMin) }); // the core's, grown by the JIT
-    const inst = new WebAssembly.Instance(mod, { env: { abort: coreAbort, trace: () => {}, seed: () => 0, table } });
+    const inst = new WebAssembly.Instance(mod, { env: { abort: coreAbort, trace: () => {}, seed: () => 0, table, jitNow: () => performance.now() } });
     this.x = inst.exports as unknown as CoreExports;
     this.ramSize = ramBytes;
     this.ramEnd = this.ramBase + BigInt(ramBytes);

@@ -12,6 +12,16 @@ export const EC_FP_ACCESS: u32 = 0x07;
 export const ISS_FP_ACCESS: u32 = 0x1e00000;
 const CPTR_TFP: u64 = 1 << 10;
 
+/** The access check passes now (no side effects): what fpAccessCheck tests, without taking the trap. */
+export function fpAccessOk(): bool {
+  const el = curEL;
+  if (el < 2) {
+    const fpen = <u32>(srGet(CPACR_EL1) >> 20) & 3;
+    if ((fpen & 1) == 0 || (fpen == 1 && el == 0)) return false;
+  }
+  return !(haveEL2() && (srGet(CPTR_EL2) & CPTR_TFP) != 0);
+}
+
 export function fpAccessCheck(): bool {
   const el = curEL;
   if (el < 2) {

@@ -14,8 +14,11 @@ import { DBG_ACTIVE } from '../debug/debug';
 import { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from '../selfdebug/api';
 import {
   JIT_NEVER, JIT_PARAMS, JIT_QUEUE, JIT_QUEUE_CAP, JIT_QUEUED, JIT_SLOT_HAS, JP_BATCH, JP_ENTERS, JP_HOT,
-  JP_INSNS_JIT, JP_PATIENCE,
+  JP_INSNS_JIT, JP_PATIENCE, JP_TIME_MS, JP_TIMING,
 } from './jit-layout';
+
+/** The host's clock in ms (performance.now), only called when JP_TIMING is set (--stats). */
+@external("env", "jitNow") declare function jitNow(): f64;
 import { JIT_MAX_LEN, jitEpoch, jitMapAddr } from './jit-map';
 
 /** Counting and entering blocks is on (TypeScript turns it on: jitSetEnabled). */
@@ -51,7 +54,11 @@ export function jitBlockStart(e: u32, p: u64): bool {
     const r0 = remaining;
     const ib = irqBreakLeft;
     jitEntryEpoch = jitEpoch;
-    call_indirect<void>(lo, p, e);
+    if (load<u32>(JIT_PARAMS + JP_TIMING) != 0) {
+      const t0 = jitNow();
+      call_indirect<void>(lo, p, e);
+      store<f64>(JIT_PARAMS + JP_TIME_MS, load<f64>(JIT_PARAMS + JP_TIME_MS) + (jitNow() - t0));
+    } else call_indirect<void>(lo, p, e);
     const left = (exitReason != 0 ? savedRemaining : remaining) + (irqBreakLeft - ib);
     store<u64>(JIT_PARAMS + JP_INSNS_JIT, load<u64>(JIT_PARAMS + JP_INSNS_JIT) + <u64>(r0 - left));
     store<u64>(JIT_PARAMS + JP_ENTERS, load<u64>(JIT_PARAMS + JP_ENTERS) + 1);

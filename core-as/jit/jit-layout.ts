@@ -23,6 +23,8 @@ export const JP_INSNS_JIT: u32 = 32; // u64 instructions retired inside compiled
 export const JP_ENTERS: u32 = 40; // u64 compiled blocks entered
 export const JP_INVALIDATIONS: u32 = 48; // u64 slots whose blocks were dropped (code written, slot reused)
 export const JP_STEPS: u32 = 56; // u64 instructions compiled blocks ran through jitStep (the interpreter)
+export const JP_TIMING: u32 = 64; // u32 1: time every compiled-block run with the host clock (--stats)
+export const JP_TIME_MS: u32 = 72; // f64 wall ms spent in compiled blocks (their helper calls included)
 export const JIT_QUEUE: u32 = JIT_BASE + 0x0080_2000; // u32 count, then JIT_QUEUE_CAP x (u32 entry, u32 len)
 export const JIT_QUEUE_CAP: u32 = 4096;
 

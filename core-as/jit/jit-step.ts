@@ -6,6 +6,7 @@ import { execFp } from '../fp/exec-fp';
 import { execSimd } from '../simd/exec-simd';
 import { OP_FP_END, OP_FP_FIRST } from '../fp/ops-fp';
 import { OP_SIMD_END, OP_SIMD_FIRST } from '../simd/ops-simd';
+import { fpAccessOk } from '../fp/fp-access';
 import { fetchVA, invalidateFetch } from '../fetch';
 import { jitEntryEpoch, jitSetNested } from './jit-hook';
 import { jitEpoch } from './jit-map';
@@ -50,3 +51,22 @@ export function jitExec(e: u32, p: u64, rem: i32): i32 {
 
 /** A branch to a misaligned target: the interpreter's fetch takes the PC alignment fault. */
 export function jitBranchMisaligned(): void { invalidateFetch(); }
+
+/**
+ * Compiled code's SIMD&FP access check: 1 when FP/SIMD instructions run now without trapping
+ * (fp-access.ts). Compiled code makes it before its first FP/SIMD instruction and again after any
+ * instruction it ran through jitExec (only those can change EL, CPACR_EL1, CPTR_EL2 or HCR_EL2);
+ * when it fails the instruction goes through jitExec, which takes the trap as the interpreter does.
+ */
+export function jitFpOk(): i32 { return fpAccessOk() ? 1 : 0; }
+
+/**
+ * One FP or Advanced SIMD data-processing instruction (decoded entry e at pc p) for compiled code,
+ * after jitFpOk passed: only V registers, FPCR/FPSR and the general registers or NZCV the compiled
+ * code stored for it (machine/jit/translate-fp.ts) are read or written, and nothing can trap. The
+ * instruction is counted by the compiled code (its budget), not here.
+ */
+export function jitFpOp(e: u32, p: u64): void {
+  setCurEntry(e);
+  if (<u32>load<u16>(e, D_OP) < OP_FP_END) execFp(e, p); else execSimd(e, p);
+}

@@ -6,8 +6,8 @@
 // core where they are (jitInstall). The core then calls them through that table (call_indirect):
 // TypeScript only compiles, it never runs between blocks.
 import { J, L } from '../core-constants';
-import { encodeModule, I32, I64, type Func, type Import } from './wasm-encoder';
-import { LOCALS, readOp, translateBlock, type DecodedOp } from './translate';
+import { encodeModule, type Func } from './wasm-encoder';
+import { IMPORTS, LOCALS, TYPES, readOp, translateBlock, type DecodedOp } from './translate';
 
 /** What the compiled tier needs from the core instance's exports. */
 export interface JitCoreExports {
@@ -19,6 +19,8 @@ export interface JitCoreExports {
   jitFlush(): void;
   jitExec: (...a: never[]) => unknown;
   jitBranchMisaligned: (...a: never[]) => unknown;
+  jitFpOk: (...a: never[]) => unknown;
+  jitFpOp: (...a: never[]) => unknown;
   jitPc: WebAssembly.Global;
   jitNzcv: WebAssembly.Global;
   jitRemaining: WebAssembly.Global;
@@ -48,6 +50,8 @@ export interface JitStats {
   invalidations: bigint;
   /** Instructions compiled blocks handed to the interpreter one at a time (jitStep). */
   steps: bigint;
+  /** Wall ms spent running compiled blocks (helper calls included); NaN unless timed (setTiming). */
+  compiledMs: number;
 }
 
 export interface JitOptions {
@@ -59,21 +63,6 @@ export interface JitOptions {
   patience?: number;
 }
 
-const TYPES = [
-  { params: [I64, I32], results: [] }, // 0: a block (entry PC, its decode entry)
-  { params: [I32, I64, I32], results: [I32] }, // 1: jitExec
-  { params: [], results: [] }, // 2: jitBranchMisaligned
-];
-const IMPORTS: Import[] = [
-  { module: 'c', name: 'step', kind: 'func', type: 1 },
-  { module: 'c', name: 'mis', kind: 'func', type: 2 },
-  { module: 'c', name: 'memory', kind: 'memory', min: 1 },
-  { module: 'c', name: 'pc', kind: 'global', type: I64, mutable: true },
-  { module: 'c', name: 'nzcv', kind: 'global', type: I32, mutable: true },
-  { module: 'c', name: 'rem', kind: 'global', type: I32, mutable: true },
-  { module: 'c', name: 'tlb', kind: 'global', type: I32, mutable: true },
-  { module: 'c', name: 'table', kind: 'table', min: 1 },
-];
 /** Table slots used before everything is dropped and the slots are reused. */
 const TABLE_CAP = 1 << 16;
 
@@ -90,7 +79,7 @@ const MODULE_CACHE_CAP = 1024;
 export class Jit {
   readonly stats: JitStats = {
     blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
-    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n,
+    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN,
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
@@ -99,7 +88,7 @@ export class Jit {
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
       c: {
-        step: x.jitExec, mis: x.jitBranchMisaligned, memory: x.memory,
+        step: x.jitExec, mis: x.jitBranchMisaligned, fpok: x.jitFpOk, fpop: x.jitFpOp, memory: x.memory,
         pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };
@@ -119,7 +108,16 @@ export class Jit {
     this.stats.blocksEntered = dv.getBigUint64(J.JIT_PARAMS + J.JP_ENTERS, true);
     this.stats.invalidations = dv.getBigUint64(J.JIT_PARAMS + J.JP_INVALIDATIONS, true);
     this.stats.steps = dv.getBigUint64(J.JIT_PARAMS + J.JP_STEPS, true);
+    this.stats.compiledMs = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
     return { ...this.stats };
+  }
+
+  /**
+   * Times every run of a compiled block with the host clock (`--stats`: the wall time spent in
+   * compiled code). Off by default: it costs two clock reads per block entry.
+   */
+  setTiming(on: boolean): void {
+    new DataView(this.x.memory.buffer).setUint32(J.JIT_PARAMS + J.JP_TIMING, on ? 1 : 0, true);
   }
 
   /** Compiles every queued block (nothing when the queue is empty). */
@@ -214,7 +212,18 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
     `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
+    ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),
   ];
+}
+
+/** Wall time per tier: compiled blocks (helpers included), compiling, and the rest (interpreter, devices, host). */
+function timeLine(s: JitStats, totalInsns: bigint, wallMs: number): string {
+  const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
+  const rest = Math.max(wallMs - s.compiledMs - s.compileMs, 0);
+  const share = (ms: number): string => (wallMs > 0 ? `${(ms * 100 / wallMs).toFixed(1)}%` : '-');
+  const mips = (n: bigint, ms: number): string => (ms > 0 ? (Number(n) / ms / 1000).toFixed(1) : '-');
+  return `jit: wall time: ${s.compiledMs.toFixed(1)} ms in compiled code (${share(s.compiledMs)}, ${mips(s.insnsCompiled, s.compiledMs)} MIPS), ` +
+    `${s.compileMs.toFixed(1)} ms compiling (${share(s.compileMs)}), ${rest.toFixed(1)} ms interpreting and the rest (${share(rest)}, ${mips(interp, rest)} MIPS)`;
 }
 
 /**

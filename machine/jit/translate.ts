@@ -27,20 +27,11 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
   };
 }
 
-// Imports of every compiled module (machine/jit/compiler.ts builds the import object in this order).
-export const F_STEP = 0; // jitExec(entry: i32, pc: i64, rem: i32): i32 (core-as/jit/jit-step.ts)
-export const F_MISALIGNED = 1; // jitBranchMisaligned(): void
-export const G_PC = 0, G_NZCV = 1, G_REM = 2, G_TLB = 3;
-/** Type index of a block function, (pc: i64, entry: i32) → (). */
-export const TYPE_BLOCK = 0;
-
-// Locals: 0 = the entry PC, 1 = the entry's decode entry address; 2 + slot = register slot
-// (0..33); then temporaries.
-const PC = 0, E = 1;
-const R = (slot: number): number => 2 + slot;
-const T0 = 36, T1 = 37, T2 = 38, T3 = 39, FA = 40, FB = 41, FR = 42; // i64
-const NZ = 43, REM = 44, I0 = 45, I1 = 46, I2 = 47; // i32
-export const LOCALS: [number, number][] = [[41, I64], [5, I32]];
+import {
+  E, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
+} from './abi';
+import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
+export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
 
 // Fast TLB (core-as/tlb.ts): 256 entries of 32 bytes per mmu index; read tag +0, write tag +8,
 // addend +24 (host = low 32 bits of VA + addend).
@@ -76,7 +67,7 @@ function pureInline(op: number): boolean {
     !([O.OP_CRC32, O.OP_RBIT64, O.OP_RBIT32, O.OP_REV16_64, O.OP_REV16_32, O.OP_REV32_64, O.OP_REV64, O.OP_REV32] as number[]).includes(op));
 }
 
-class Translator {
+export class Translator {
   b = new Body();
   flags: Flags = 'mat';
   used = new Set<number>();
@@ -90,6 +81,10 @@ class Translator {
   dirty = new Set<number>();
   /** The block loops (a branch back to its start): every slot is loaded at entry, all written ones are dirty. */
   isLoop = false;
+  /** The SIMD&FP access check was tested since the block start or the last jitExec (translate-fp.ts). */
+  fpChecked = false;
+  /** The block has FP/SIMD instructions: local FPOK holds the access check's result. */
+  hasFp = false;
 
   constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
 
@@ -101,9 +96,10 @@ class Translator {
     this.b.get(R(slot));
   }
   /** Loads (at the top level of the block's code) every register field of `d` not loaded yet. */
-  preload(d: DecodedOp): void {
+  preload(d: DecodedOp): void { this.preloadSlots([d.rd, d.rn, d.rm, d.ra]); }
+  preloadSlots(slots: number[]): void {
     if (this.isLoop) return;
-    for (const s of [d.rd, d.rn, d.rm, d.ra]) {
+    for (const s of slots) {
       if (s === L.REG_ZR || s === L.REG_DISCARD || s > L.REG_DISCARD || this.loaded.has(s)) continue;
       this.b.i32(0).mem(Op.i64_load, 3, L.CPU_BASE + s * 8).set(R(s));
       this.loaded.add(s);
@@ -273,6 +269,7 @@ class Translator {
     this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
     this.loadRegs();
     this.b.gget(G_NZCV).set(NZ);
+    if (this.hasFp) { this.b.call(F_FPOK).set(FPOK); this.fpChecked = false; } // an MSR may have changed it
   }
   /** A terminating instruction through the interpreter: the block ends after it whatever happens. */
   fallbackLast(): void {
@@ -398,6 +395,7 @@ class Translator {
   // --- one instruction ---
   insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
     this.k = k;
+    if (isFpSimd(d.op)) { fpInsn(this, d); return; }
     this.preload(d);
     const b = this.b;
     const { op, rd, rn, rm, ra, p1, p2, imm } = d;
@@ -726,6 +724,7 @@ class Translator {
 function slotsOf(ops: DecodedOp[]): Set<number> {
   const set = new Set<number>();
   for (const d of ops) {
+    if (isFpSimd(d.op)) { for (const s of fpXSlots(d)) set.add(s); continue; }
     for (const s of [d.rd, d.rn, d.rm, d.ra]) if (s <= L.REG_SP && s !== L.REG_ZR) set.add(s);
     if (d.op === O.OP_BL || d.op === O.OP_BLR) set.add(30);
   }
@@ -735,6 +734,7 @@ function slotsOf(ops: DecodedOp[]): Set<number> {
 /** The op is translated inline (not through jitExec). */
 function inlineOp(d: DecodedOp): boolean {
   const op = d.op;
+  if (isFpSimd(op)) return fpInlineOp(d);
   if (pureInline(op) || op === O.OP_BARRIER || op === O.OP_PRFM) return true;
   if (op === O.OP_HINT) return ![O.HINT_WFI, O.HINT_WFE, O.HINT_SEV, O.HINT_SEVL].includes(d.p1 as never);
   if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]);
@@ -771,6 +771,8 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   const t = new Translator(ops, slots, slots, start);
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
+  t.hasFp = ops.some((d) => isFpSimd(d.op));
+  if (t.hasFp) b.call(F_FPOK).set(FPOK);
   if (branchBack) {
     t.isLoop = true;
     t.loadAll();

@@ -2,7 +2,7 @@
 // opcodes the translator uses, and a module builder (types, imports, functions, exports). It is on
 // the hot compile path, so it appends to plain number arrays and copies once into a Uint8Array.
 
-export const I32 = 0x7f, I64 = 0x7e;
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c;
 
 export function uleb(out: number[], v: number): void {
   do {
@@ -39,7 +39,8 @@ export const Op = {
   return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32,
-  i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35, i32_load16_u: 0x2f,
+  i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35, i32_load16_u: 0x2f, f64_div: 0xa3, f64_sqrt: 0x9f, f64_convert_i32_s: 0xb7, f64_convert_i32_u: 0xb8, f64_convert_i64_s: 0xb9,
+  f64_convert_i64_u: 0xba, f32_convert_i64_s: 0xb4, f32_convert_i64_u: 0xb5,
   i32_store: 0x36, i64_store: 0x37, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
   i32_const: 0x41, i64_const: 0x42,
   i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a,
@@ -53,6 +54,9 @@ export const Op = {
   i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
   i64_rotr: 0x8a,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  i64_ctz: 0x7a, f64_load: 0x2b, f64_store: 0x39, f64_eq: 0x61, f64_ne: 0x62, f64_add: 0xa0, f64_sub: 0xa1,
+  f64_mul: 0xa2, f32_demote_f64: 0xb6, f64_promote_f32: 0xbb, i32_reinterpret_f32: 0xbc, i64_reinterpret_f64: 0xbd,
+  f32_reinterpret_i32: 0xbe, f64_reinterpret_i64: 0xbf, f64_abs: 0x99, f64_lt: 0x63, f64_gt: 0x64, f64_const: 0x44,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4, i32_extend8_s: 0xc0, i32_extend16_s: 0xc1,
 } as const;
 
@@ -76,6 +80,13 @@ export class Body {
   }
   /** A load or store with alignment hint `align` (log2) and constant offset. */
   mem(o: number, align: number, offset = 0): this { this.code.push(o); uleb(this.code, align); uleb(this.code, offset); return this; }
+  f64(v: number): this {
+    this.code.push(Op.f64_const);
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, v, true);
+    for (let i = 0; i < 8; i++) this.code.push(dv.getUint8(i));
+    return this;
+  }
   call(f: number): this { this.code.push(Op.call); uleb(this.code, f); return this; }
   br(depth: number): this { this.code.push(Op.br); uleb(this.code, depth); return this; }
   brIf(depth: number): this { this.code.push(Op.br_if); uleb(this.code, depth); return this; }

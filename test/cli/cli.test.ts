@@ -19,7 +19,8 @@ describe('pkvm-emu boot', () => {
     const r = run('boot', img('hello'), '--stats');
     expect(r.status).toBe(0);
     expect(r.err).toMatch(/^instructions: \d+\nwall time: [\d.]+ s\nMIPS: [\d.]+\ncpu0: \d+ instructions retired\n/);
-    expect(r.err).toMatch(/\n(jit: .*\n){3}$/);
+    expect(r.err).toMatch(/\n(jit: .*\n){4}$/);
+    expect(r.err).toMatch(/jit: wall time: [\d.]+ ms in compiled code \([\d.]+%, [\d.-]+ MIPS\), [\d.]+ ms compiling \([\d.]+%\), [\d.]+ ms interpreting and the rest/);
     expect(r.err).toMatch(/jit: instructions retired: \d+ compiled \([\d.]+%\), \d+ interpreted/);
   });
   it('--no-jit: the interpreter alone, same output; --stats says so', () => {

@@ -12,6 +12,8 @@ const runs: Array<[image: string, expected: string, el2: boolean]> = [
   ['selftest', 'selftest-el2', true],
   ['compute', 'compute', false],
   ['loop', 'loop', false],
+  ['kernels', 'kernels', false], // the C benchmark (integer kernels) at -O2 and -O3
+  ['kernels-o3', 'kernels-o3', false],
 ];
 // The SIMD image: C at -O3 (NEON strings, AES/SHA digests, auto-vectorized loops).
 const simdRuns: Array<[image: string, expected: string, el2: boolean]> = [

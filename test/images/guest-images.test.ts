@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const dir = fileURLToPath(new URL('../../guest-images', import.meta.url));
-const images = ['hello', 'compute', 'loop', 'selftest', 'fpcompute', 'fpcompute-o3', 'simd', 'simdbench'];
+const images = ['hello', 'compute', 'loop', 'selftest', 'fpcompute', 'fpcompute-o3', 'simd', 'simdbench', 'kernels', 'kernels-o3'];
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -43,6 +43,8 @@ describe('guest images', () => {
     ['fpcompute', 'fpcompute', []],
     ['fpcompute', 'fpcompute-el2', ['--el2']],
     ['fpcompute-o3', 'fpcompute-o3', []],
+    ['kernels', 'kernels', []],
+    ['kernels-o3', 'kernels-o3', []],
     ['simd', 'simd', []],
     ['simd', 'simd-el2', ['--el2']],
   ];

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import binaryen from 'binaryen';
 import { Body, encodeModule, I32, I64, Op, sleb32, sleb64, uleb } from '../../machine/jit/wasm-encoder';
-import { LOCALS, translateBlock, type DecodedOp } from '../../machine/jit/translate';
-import { L, O } from '../../machine/core-constants';
+import { IMPORTS, LOCALS, TYPES, translateBlock, type DecodedOp } from '../../machine/jit/translate';
+import { L, O, OF, OS } from '../../machine/core-constants';
 import { importedTableMin } from '../../machine/jit/table-min';
 
 const bytes = (f: (o: number[]) => void): number[] => { const o: number[] = []; f(o); return o; };
@@ -62,18 +62,6 @@ describe('modules', () => {
 });
 
 const op = (o: number, f: Partial<DecodedOp> = {}): DecodedOp => ({ op: o, rd: 0, rn: 0, rm: 0, ra: 0, p1: 0, p2: 0, imm: 0n, ...f });
-const IMPORTS = [
-  { module: 'c', name: 'step', kind: 'func' as const, type: 1 },
-  { module: 'c', name: 'mis', kind: 'func' as const, type: 2 },
-  { module: 'c', name: 'memory', kind: 'memory' as const, min: 1 },
-  { module: 'c', name: 'pc', kind: 'global' as const, type: I64, mutable: true },
-  { module: 'c', name: 'nzcv', kind: 'global' as const, type: I32, mutable: true },
-  { module: 'c', name: 'rem', kind: 'global' as const, type: I32, mutable: true },
-  { module: 'c', name: 'tlb', kind: 'global' as const, type: I32, mutable: true },
-  { module: 'c', name: 'table', kind: 'table' as const, min: 1 },
-];
-const TYPES = [{ params: [I64, I32], results: [] }, { params: [I32, I64, I32], results: [I32] }, { params: [], results: [] }];
-
 describe('translated blocks validate (binaryen)', () => {
   const blocks: [string, DecodedOp[]][] = [
     ['SUBS/ADD/B.NE loop (loop.S)', [op(O.OP_SUBS_I64, { rd: 0, rn: 0, imm: 1n }), op(O.OP_ADD_SR64, { rd: 1, rn: 1, rm: 0 }), op(O.OP_BCOND, { p1: 1, imm: BigInt.asUintN(64, -8n) })]],
@@ -87,6 +75,15 @@ describe('translated blocks validate (binaryen)', () => {
       op(O.OP_CCMP, { rn: 1, imm: 3n, ra: 3, p1: 0, p2: 4 }), op(O.OP_ADCS32, { rd: 6, rn: 6, rm: 7 }),
       op(O.OP_SDIV64, { rd: 8, rn: 9, rm: 10 }), op(O.OP_REV64, { rd: 1, rn: 1 }), op(O.OP_CBZ32, { rn: 1, imm: 8n }),
       op(O.OP_UDIV32, { rd: 11, rn: 12, rm: 13 }), op(O.OP_BL, { imm: 0x100n }),
+    ]],
+    ['FP: fast paths, FCSEL after FCMP, conversions, SIMD&FP loads/stores and pairs, a SIMD op', [
+      op(OS.OPS_LDP, { rd: 0, ra: 1, rn: 2, p1: 3, rm: O.IDX_POST, imm: 16n }), op(OS.OPS_LDST_IMM, { rd: 6, rn: L.REG_SP, p1: 4, p2: 1, imm: 32n }),
+      op(OF.OP_FADD_D, { rd: 2, rn: 0, rm: 1, p1: 8 }), op(OF.OP_FMUL_D, { rd: 3, rn: 0, rm: 1, p1: 8 }), op(OF.OP_FMADD_D, { rd: 4, rn: 0, rm: 1, ra: 6, p1: 8 }),
+      op(OF.OP_FSUB_S, { rd: 5, rn: 0, rm: 1, p1: 4 }), op(OF.OP_FMADD_S, { rd: 5, rn: 0, rm: 1, ra: 5, p1: 4 }),
+      op(OF.OP_FP_CMP, { rn: 0, rm: 1, p1: 8 }), op(OF.OP_FP_CSEL, { rd: 7, rn: 0, rm: 1, p1: 8, imm: 12n }),
+      op(OF.OP_FP_FROMINT, { rd: 8, rn: 9, p1: 8, imm: 64n }), op(OF.OP_FP_TOINT, { rd: 10, rn: 8, p1: 8, imm: 64n }),
+      op(OS.OPS_LDST_REG, { rd: 2, rn: 3, rm: 4, ra: 3, p1: 3, p2: 0, imm: 3n }), op(OS.OPS_ADD, { rd: 9, rn: 9, rm: 9, p1: 2, p2: 1 }),
+      op(O.OP_CBNZ64, { rn: 10, imm: BigInt.asUintN(64, -4n * 12n) }), op(O.OP_RET, { rn: 30 }),
     ]],
   ];
   for (const [name, ops] of blocks) {
