@@ -18,6 +18,7 @@ import { virtCpuMpidr } from '../machine/psci';
 import { DFSC_SEA, injectDataSea, injectSync } from './inject';
 import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
 import type { IdRegs } from './pvm-features';
+import { vgic_nr_lr } from './vgic-v3';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -76,6 +77,7 @@ export class HostedEl2 {
     this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
       slice: opts.slice ?? 1_000_000,
       handleGuestTrap: opts.handleGuestTrap ?? ((vcpu, esr) => pkvm_handle_guest_trap(this, vcpu, esr)),
+      cntvoff: (cpu) => this.pkvm.cntvoff_el2[cpu] ?? 0n,
     });
     this.pkvm = new Pkvm(this.mem, this.carveout, opts.maxVms ?? 16, opts.maxVcpus ?? 8, {
       warnIsFatal: false,
@@ -94,6 +96,7 @@ export class HostedEl2 {
       // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
+    this.pkvm.vgic_nr_lr = vgic_nr_lr(core);
     // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
     // the boot CPU: the host now runs behind its stage-2.
     this.pkvm.protected_mode_initialized = true;

@@ -67,6 +67,8 @@ export class Pkvm {
   readonly vm_table: VmTableEntry[];
   readonly loaded_hyp_vcpu: (PkvmHypVcpu | null)[];
   readonly cntvoff_el2: bigint[];
+  /** kvm_vgic_global_state.nr_lr: ICH_VTR_EL2.ListRegs + 1 of the CPU (HostedEl2 reads it; 4 on this GIC). */
+  vgic_nr_lr = 4;
   /** Per-CPU HCR_EL2.VM: the host stage-2 is enabled once __pkvm_prot_finalize ran there. */
   readonly hcr_vm: boolean[];
   /**

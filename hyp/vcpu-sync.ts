@@ -28,6 +28,8 @@ import {
 } from './host-abi';
 import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
+import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
+import { HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL } from './host-abi';
 import { handle_pvm_entry_psci, kvm_reset_sys_regs, pkvm_reset_vcpu, pvm_exit_hvc_nregs } from './guest-psci';
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
@@ -112,6 +114,8 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
   }
   vcpu.exit_hcall = null;
   hv.setU64(HOST_VCPU_REQ, 0n);
+  /* Both kinds: the list registers the host's vGIC wants in the guest (nothing else of the vGIC). */
+  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr);
 }
 
 /** After a run: publish the exit to the host. */
@@ -125,6 +129,10 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   hv.setU64(HOST_VCPU_FAULT_HPFAR, trap ? f.hpfar_el2 : 0n);
   hv.setU64(HOST_VCPU_EXIT_HCALL, hcall ? hcall.kind : HOST_EXIT_HCALL_NONE);
   hv.setU64(HOST_VCPU_EXIT_HCALL_ARG, hcall ? hcall.arg : 0n);
+  /* The LRs' state and vgic_hcr; the virtual timer as the host reads it from the CPU (kvm_timer_vcpu_put). */
+  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3);
+  hv.setU64(HOST_VCPU_CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
+  hv.setU64(HOST_VCPU_CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
   if (!vcpu.vm.is_protected) {
     hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
     hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);

@@ -13,6 +13,7 @@ import type { PkvmHypVcpu } from './hyp-vm';
 import { GuestStuck, stuckInfo } from '../machine/stuck';
 import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import { HCR_PVM_TRAPS } from './pvm-traps';
+import { __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -97,6 +98,12 @@ export interface WorldSwitchOptions {
   slice: number;
   /** Called when the guest exits to EL2 for a reason the hyp handles itself (guest hypercalls). */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
+  /**
+   * CNTVOFF_EL2 for a non-protected vCPU on this CPU: what the host last set with
+   * __kvm_timer_set_cntvoff (timer_set_offset() at kvm_timer_vcpu_load). A protected vCPU runs with
+   * offset 0 (its virtual counter is the physical one). Default 0.
+   */
+  cntvoff?: (cpu: number) => bigint;
 }
 
 export class WorldSwitch {
@@ -156,6 +163,11 @@ export class WorldSwitch {
     if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
+    // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
+    c.setSysreg(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(c.cpu) ?? 0n));
+    // The vGIC: the guest's VMCR/APRs (EL2's copy), then the list registers and ICH_HCR_EL2.
+    __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3);
+    __vgic_v3_restore_state(c, vcpu.vgic_v3);
     c.pstate = vcpu.ctxt.pstate;
     c.pc = vcpu.ctxt.pc;
     this.running = vcpu;
@@ -170,6 +182,13 @@ export class WorldSwitch {
       const r = c.run(left);
       hooks?.after(vcpu);
       left -= Number(c.insns - before);
+      if (r === 'hyp' && c.hypExitAsync !== 0) {
+        // A physical IRQ (or FIQ) while the guest ran, routed to EL2 by HCR_EL2.IMO/FMO: the host
+        // handles it (ARM_EXCEPTION_IRQ); the guest's PC/PSTATE are in ELR_EL2/SPSR_EL2.
+        vcpu.irq_exits++;
+        ret = ARM_EXCEPTION_IRQ;
+        break;
+      }
       if (r === 'hyp') {
         const esr = c.sysreg(SR.ESR_EL2);
         vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
@@ -194,6 +213,8 @@ export class WorldSwitch {
     this.guestInsns += c.insns - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
+    __vgic_v3_save_state(c, vcpu.vgic_v3);
+    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3);
     fpsimdSave(c, vcpu.ctxt.fp_regs);
     fpsimdRestore(c, this.hostFp);
     c.setSysreg(SR.MDCR_EL2, hostMdcr);
