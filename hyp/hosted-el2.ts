@@ -32,7 +32,7 @@ export interface HostedEl2Options {
    * PSCI for protected VMs, MMIO guard). `() => 'exit'` gives every trap to the host.
    */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
-  /** Protected guests' hypercall ABI: 'android' (default) or 'upstream' (guest-hvc-upstream.ts). */
+  /** Protected guests' hypercall ABI: 'upstream' (default, guest-hvc-upstream.ts) or 'android' (guest-hvc.ts: MMIO guard, RELINQUISH, PSCI at EL2). */
   guestHvcAbi?: 'android' | 'upstream';
 }
 
@@ -65,7 +65,7 @@ export class HostedEl2 {
 
   constructor(readonly core: Core, opts: HostedEl2Options = {}) {
     this.mem = new CorePhysMem(core);
-    this.guestHvcAbi = opts.guestHvcAbi ?? 'android';
+    this.guestHvcAbi = opts.guestHvcAbi ?? 'upstream';
     this.trace = new Trace(() => core.insns);
     const ram = BigInt(core.ramSize);
     const need = BigInt(host_s2_pgtable_pages(ram) + 256) * PAGE;
@@ -97,6 +97,8 @@ export class HostedEl2 {
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
     this.pkvm.vgic_nr_lr = vgic_nr_lr(core);
+    /* Android's pvmfw enrols every protected VM in the MMIO guard; upstream has no guard. */
+    this.pkvm.mmio_guard_auto_enroll = this.guestHvcAbi === 'android';
     // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
     // the boot CPU: the host now runs behind its stage-2.
     this.pkvm.protected_mode_initialized = true;

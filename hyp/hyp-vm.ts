@@ -95,6 +95,8 @@ export class PkvmHypVcpu {
   readonly vgic_v3 = new VgicV3CpuIf();
   /** Exits taken because a physical interrupt arrived while the guest ran (ARM_EXCEPTION_IRQ from EXIT_HYP_ASYNC). */
   irq_exits = 0;
+  /** Runs in which the guest used FP/SIMD: its first FP/SIMD instruction trapped (EC 0x07) and EL2 switched the registers. */
+  fp_traps = 0;
   /** MDCR_EL2 while this vCPU runs (protected: pvm_init_traps_mdcr() and HPMN at load; else unused). */
   mdcr_el2 = 0n;
   /** The restricted ID registers a protected vCPU sees (kvm_init_pvm_id_regs()); null otherwise. */

@@ -35,6 +35,9 @@ export const HCR_GUEST_DEFAULT_WFX = HCR_TWI | HCR_TWE;
 export const HCR_HOST_FLAGS = HCR_RW | HCR_VM | HCR_TSC | HCR_SWIO;
 
 export const ESR_EC = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+export const CPTR_EL2_TZ = 1n << 8n;
+export const CPTR_EL2_TFP = 1n << 10n;
+export const EC_FP_ASIMD = 0x07;
 export const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_SMC64 = 0x17, EC_SYS64 = 0x18;
 export const EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
 
@@ -122,8 +125,13 @@ export class WorldSwitch {
   /** The vCPU whose context is on the core, and the host's saved meanwhile (for a debugger). */
   running: PkvmHypVcpu | null = null;
   savedHost: { pc: bigint; pstate: bigint; ctxt: KvmCpuContext } | null = null;
-  /** The host's FP/SIMD state while a guest runs (saved and restored around every run, host on the core or not). */
+  /**
+   * The host's FP/SIMD state once a guest took the FP registers (host_data->host_ctxt.fp_regs):
+   * saved at the guest's first FP/SIMD trap of a run, put back on the core when the run ends.
+   */
   private readonly hostFp = new UserFpsimdState();
+  /** FP/SIMD switches (kvm_hyp_handle_fpsimd): host state saved + guest state loaded; each is undone at exit. */
+  fpSwitches = 0;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -152,9 +160,12 @@ export class WorldSwitch {
   run = (vcpu: PkvmHypVcpu): number => {
     const c = this.core;
     const host = this.hostOnCore ? this.saveHost() : null;
-    fpsimdSave(c, this.hostFp);
     loadCpuContext(c, vcpu.ctxt);
-    fpsimdRestore(c, vcpu.ctxt.fp_regs);
+    // Lazy FP/SIMD (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the
+    // guest's first FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
+    const hostCptr = c.sysreg(SR.CPTR_EL2);
+    let guestOwnsFp = false;
+    c.setSysreg(SR.CPTR_EL2, hostCptr | CPTR_EL2_TFP | CPTR_EL2_TZ);
     // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
     // a non-protected one runs with the host's MDCR_EL2.
     const prot = vcpu.vm.is_protected;
@@ -189,6 +200,20 @@ export class WorldSwitch {
         ret = ARM_EXCEPTION_IRQ;
         break;
       }
+      if (r === 'hyp' && ESR_EC(c.sysreg(SR.ESR_EL2)) === EC_FP_ASIMD && !guestOwnsFp) {
+        // kvm_hyp_handle_fpsimd(): untrap, save the host's FP/SIMD state, load the guest's, and
+        // return to the trapping instruction (ELR_EL2 points at it).
+        c.setSysreg(SR.CPTR_EL2, hostCptr & ~(CPTR_EL2_TFP | CPTR_EL2_TZ));
+        fpsimdSave(c, this.hostFp);
+        fpsimdRestore(c, vcpu.ctxt.fp_regs);
+        guestOwnsFp = true;
+        this.fpSwitches++;
+        vcpu.fp_traps++;
+        c.exceptionReturn();
+        if (left > 0) continue;
+        ret = ARM_EXCEPTION_IRQ;
+        break;
+      }
       if (r === 'hyp') {
         const esr = c.sysreg(SR.ESR_EL2);
         vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
@@ -215,8 +240,12 @@ export class WorldSwitch {
     saveCpuContext(c, vcpu.ctxt);
     __vgic_v3_save_state(c, vcpu.vgic_v3);
     __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3);
-    fpsimdSave(c, vcpu.ctxt.fp_regs);
-    fpsimdRestore(c, this.hostFp);
+    // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
+    if (guestOwnsFp) {
+      fpsimdSave(c, vcpu.ctxt.fp_regs);
+      fpsimdRestore(c, this.hostFp);
+    }
+    c.setSysreg(SR.CPTR_EL2, hostCptr);
     c.setSysreg(SR.MDCR_EL2, hostMdcr);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }

@@ -111,6 +111,10 @@ export interface MachineSpec {
   smp: number;
   /** The compiled tier (machine/jit/); false: the interpreter alone (as `run --no-jit`). */
   jit: boolean;
+  /** Protected guests' hypercall ABI at EL2 (hyp/guest-hvc-upstream.ts, hyp/guest-hvc.ts). */
+  guestHvcAbi: 'upstream' | 'android';
+  /** kvm only: kvm-arm.wfi_trap_policy of the host (trap: a guest's WFI exits; notrap: it waits on the CPU). */
+  wfiTrapPolicy: 'trap' | 'notrap';
 }
 
 export interface Scenario {
