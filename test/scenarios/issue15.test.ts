@@ -9,6 +9,9 @@ import { runScenario } from '../../cli/scenario/runner';
 import { failureLines } from '../../cli/scenario/report';
 import { image, oneVm, repo, scenarioFile } from './helpers';
 import { expectOneLineError, runCli } from '../cli/run-cli';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Machine } from '../../machine/machine';
 
 const file = (n: string): string => fileURLToPath(new URL(`../../scenarios/${n}`, import.meta.url));
 const run = (...args: string[]) => runCli(args, { encoding: 'utf8', timeout: 120_000, cwd: repo });
@@ -25,6 +28,15 @@ describe('protected-vtimer.yaml', () => {
     // The interrupts are in time order and after the guest armed the timer (its first console line).
     const t = r.events.filter((e) => e.kind === 'irq').map((e) => e.t);
     expect([...t].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(t);
+  });
+});
+
+describe('host-smp.elf without a hyp', () => {
+  it('on a bare 4-CPU board (PSCI by HVC to the firmware) prints what QEMU -smp 4 printed', () => {
+    const m = new Machine({ smp: 4 });
+    m.load(readFileSync(image('host-smp')), 'host-smp.elf');
+    expect(m.run(50_000_000n).reason).toBe('poweroff');
+    expect(m.uartText()).toBe(readFileSync(join(repo, 'guest-images/expected/host-smp-smp4.txt'), 'latin1'));
   });
 });
 
