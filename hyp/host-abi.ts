@@ -69,14 +69,22 @@ export const VGIC_V3_MAX_LRS = 16;
  */
 export const HOST_VCPU_CNTV_CTL = 0x288n;
 export const HOST_VCPU_CNTV_CVAL = 0x290n;
-/* Self-hosted debug state of a non-protected vCPU (arch.external_debug_state / ctxt MDSCR_EL1 and DBG*):
- * flush_debug_state copies it in when the host set HOST_REQ_DEBUG_DIRTY (hyp/debug-state.ts). */
+/*
+ * Self-hosted debug state of a non-protected vCPU (struct kvm_guest_debug_arch: dbg_bcr/bvr/wcr/wvr,
+ * plus MDSCR_EL1) and its owner (vcpu->arch.debug_owner): with HOST_DEBUG_OWNER_GUEST the block is
+ * arch.vcpu_debug_state (the guest's own breakpoints), with HOST_DEBUG_OWNER_HOST it is
+ * arch.external_debug_state (the host debugging the guest, KVM_SET_GUEST_DEBUG). flush_debug_state
+ * copies it in and sync_debug_state back (hyp/debug-state.ts); a protected vCPU's never cross.
+ */
 export const HOST_VCPU_MDSCR_EL1 = 0x298n;
 export const HOST_VCPU_DBGBVR = 0x2a0n; /* DBGBVR<n>_EL1, n = 0..5 */
 export const HOST_VCPU_DBGBCR = 0x2d0n; /* DBGBCR<n>_EL1 */
 export const HOST_VCPU_DBGWVR = 0x300n; /* DBGWVR<n>_EL1, n = 0..3 */
 export const HOST_VCPU_DBGWCR = 0x320n; /* DBGWCR<n>_EL1 */
-export const HOST_VCPU_MDCR_EL2 = 0x340n; /* arch.mdcr_el2 the host computed (kvm_arm_setup_mdcr_el2) */
+export const HOST_VCPU_DEBUG_OWNER = 0x340n; /* HOST_DEBUG_OWNER_* */
+export const HOST_DEBUG_OWNER_NONE = 0n;
+export const HOST_DEBUG_OWNER_GUEST = 1n;
+export const HOST_DEBUG_OWNER_HOST = 2n;
 export const HOST_VCPU_SIZE = 0x348n;
 
 /* HOST_VCPU_EXIT_HCALL values. The hyp has already done the work; the host only learns of it. */
@@ -91,8 +99,7 @@ export const HOST_REQ_SKIP_INSN = 1n; /* the host emulated the trapped instructi
 export const HOST_REQ_SET_REG = 2n; /* write regs[REQ_REG] into the guest (MMIO read data, HVC x0) */
 export const HOST_REQ_INJECT_SEA = 4n; /* inject a synchronous external abort at FAR (MMIO outside the guard) */
 export const HOST_REQ_STATE_DIRTY = 16n; /* non-protected: vcpu_set_flag(PKVM_HOST_STATE_DIRTY), the host's registers are newer than EL2's (put does not sync) */
-export const HOST_REQ_RESET_VCPU = 8n;
-export const HOST_REQ_DEBUG_DIRTY = 32n; /* non-protected: the host's debug registers changed (vcpu_get_flag(DEBUG_DIRTY)) */ /* non-protected: EL1 system registers to reset values (host-handled CPU_ON) */
+export const HOST_REQ_RESET_VCPU = 8n; /* non-protected: EL1 system registers to reset values (host-handled CPU_ON) */
 
 /** sizeof(struct pkvm_hyp_vm) and sizeof(struct pkvm_hyp_vcpu) at EL2 in this model. */
 export const PKVM_HYP_VM_SIZE = 2048n;

@@ -6,6 +6,7 @@
  */
 import { UserFpsimdState } from './fpsimd';
 import { VgicV3CpuIf } from './vgic-v3';
+import { HypVcpuDebug } from './debug-state';
 import type { KvmPgtable, KvmS2Mmu } from './pgtable';
 import type { HypPool } from './pool';
 import type { KvmHypMemcache } from './memcache';
@@ -95,6 +96,8 @@ export class PkvmHypVcpu {
   readonly vgic_v3 = new VgicV3CpuIf();
   /** Exits taken because a physical interrupt arrived while the guest ran (ARM_EXCEPTION_IRQ from EXIT_HYP_ASYNC). */
   irq_exits = 0;
+  /** Debug ownership and state (debug-state.ts): non-protected vCPUs only. */
+  readonly debug = new HypVcpuDebug();
   /** Runs in which the guest used FP/SIMD: its first FP/SIMD instruction trapped (EC 0x07) and EL2 switched the registers. */
   fp_traps = 0;
   /** MDCR_EL2 while this vCPU runs (protected: pvm_init_traps_mdcr() and HPMN at load; else unused). */

@@ -29,6 +29,7 @@ import {
 import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
 import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
+import { flush_debug_state, sync_debug_state } from './debug-state';
 import { HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL } from './host-abi';
 import { handle_pvm_entry_psci, kvm_reset_sys_regs, pkvm_reset_vcpu, pvm_exit_hvc_nregs } from './guest-psci';
 
@@ -89,6 +90,7 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
   const req = hv.u64(HOST_VCPU_REQ);
   const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
+    flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
     if (req & HOST_REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
     for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
@@ -134,6 +136,7 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   hv.setU64(HOST_VCPU_CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
   hv.setU64(HOST_VCPU_CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
   if (!vcpu.vm.is_protected) {
+    sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
     hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
     hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);
     for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]);

@@ -13,6 +13,7 @@ import type { PkvmHypVcpu } from './hyp-vm';
 import { GuestStuck, stuckInfo } from '../machine/stuck';
 import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import { HCR_PVM_TRAPS } from './pvm-traps';
+import { KvmGuestDebugArch, __debug_switch_to_guest, __debug_switch_to_host } from './debug-state';
 import { __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
@@ -130,6 +131,8 @@ export class WorldSwitch {
    * saved at the guest's first FP/SIMD trap of a run, put back on the core when the run ends.
    */
   private readonly hostFp = new UserFpsimdState();
+  /** The host's debug registers while a non-protected vCPU's are loaded (host_data->host_debug_state). */
+  private readonly hostDebug = new KvmGuestDebugArch();
   /** FP/SIMD switches (kvm_hyp_handle_fpsimd): host state saved + guest state loaded; each is undone at exit. */
   fpSwitches = 0;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
@@ -172,6 +175,8 @@ export class WorldSwitch {
     c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n))));
     const hostMdcr = c.sysreg(SR.MDCR_EL2);
     if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
+    // A non-protected vCPU's debug registers, when the guest or the host owns them (debug-state.ts).
+    const debugLoaded = !prot && __debug_switch_to_guest(c, vcpu.debug, this.hostDebug);
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
     // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
@@ -238,6 +243,7 @@ export class WorldSwitch {
     this.guestInsns += c.insns - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
+    if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
     __vgic_v3_save_state(c, vcpu.vgic_v3);
     __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3);
     // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
