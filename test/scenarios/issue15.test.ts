@@ -11,6 +11,7 @@ import { image, oneVm, repo, scenarioFile } from './helpers';
 import { expectOneLineError, runCli } from '../cli/run-cli';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { Machine } from '../../machine/machine';
 
 const file = (n: string): string => fileURLToPath(new URL(`../../scenarios/${n}`, import.meta.url));
@@ -28,6 +29,15 @@ describe('protected-vtimer.yaml', () => {
     // The interrupts are in time order and after the guest armed the timer (its first console line).
     const t = r.events.filter((e) => e.kind === 'irq').map((e) => e.t);
     expect([...t].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(t);
+  });
+});
+
+describe('protected-vtimer.yaml --trace', () => {
+  it('the Perfetto trace marks the three physical-interrupt exits apart from slice ends', () => {
+    const out = join(tmpdir(), `vtimer-${process.pid}.json`);
+    expect(run('run', file('protected-vtimer.yaml'), '--quiet', '--trace', out).status).toBe(0);
+    const ev = (JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { name: string }[] }).traceEvents;
+    expect(ev.filter((e) => e.name === 'exit: IRQ (a physical interrupt while the guest ran)')).toHaveLength(3);
   });
 });
 
