@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pkvm-emu command line. Every user error ends with one line on stderr and a non-zero status.
 import { Core } from '../machine/core';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../machine/errors';
 import { boot } from './boot';
 
@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--report <file>', 'write a self-contained HTML page-ownership report of the run')
     .option('--stats', 'print to stderr at the end: instructions, wall time, MIPS, exceptions by class, UNDEFINED encodings and unimplemented system registers hit')
     .option('--no-jit', 'interpreter only: no compiled tier (also machine.jit: false in the scenario)')
+    .addOption(new Option('--guest-hvc-abi <abi>', 'protected guests\' hypercall ABI at EL2, overriding machine.guest_hvc_abi: upstream (default) or android (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2)').choices(['upstream', 'android']))
     .action(async (file: string, flags) => {
       if (flags.jit === false) Core.jitDefault = false; // every core the scenario creates
       // Loaded on use: `boot` does not depend on the hyp and host-kernel models.

@@ -13,11 +13,12 @@ import type { GdbStub } from '../machine/gdb/stub';
 import type { World } from './scenario/world';
 import { formatStats, startStats } from './stats';
 
-export interface RunFlags { quiet?: boolean; traceFaults?: boolean; gdb?: string; trace?: string; report?: string; stats?: boolean }
+export interface RunFlags { guestHvcAbi?: 'upstream' | 'android'; quiet?: boolean; traceFaults?: boolean; gdb?: string; trace?: string; report?: string; stats?: boolean }
 
 export function runCommand(file: string, flags: RunFlags): number {
   const gdbPort = flags.gdb !== undefined ? parseGdbPort(flags.gdb) : undefined;
   const scenario = loadScenario(file);
+  if (flags.guestHvcAbi) scenario.machine.guestHvcAbi = flags.guestHvcAbi; // --guest-hvc-abi overrides the scenario
   // --trace / --report / progress (cli/trace/): paths checked before the run, files written after it.
   const obs = new ScenarioObserver({ trace: flags.trace, report: flags.report }, new Progress(`run ${scenario.name}`));
   let gdb: GdbStub | null = null;

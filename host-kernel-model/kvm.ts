@@ -6,6 +6,8 @@
  */
 import type { HostedEl2 } from '../hyp/hosted-el2';
 import { HostMemory } from './host-memory';
+import { HostVgicCpu } from './vgic';
+import { hostGicCpuInit } from './host-gic';
 import { allocatorStorage, backedBitmap, installFaultFastPath } from './fault-fast-path';
 import { HANDLE_OFFSET } from '../hyp/pkvm';
 import { HostPageAllocator } from './page-alloc';
@@ -46,6 +48,8 @@ export type VmState = 'created' | 'running' | 'off' | 'reset' | 'error' | 'destr
 
 export class HostVcpu {
   state: 'runnable' | 'off' = 'runnable';
+  /** The host's vGIC of this vCPU: the list registers it hands EL2 (vgic.ts). */
+  readonly vgic = new HostVgicCpu();
   constructor(readonly idx: number, readonly hostVcpuPa: bigint, readonly hypVcpuPa: bigint) {}
 }
 
@@ -62,6 +66,8 @@ export class HostVm {
   /** Guest page faults handled (donations or shares). */
   faults = 0;
   mmioExits = 0;
+  /** The virtual counter offset (kvm_timer_init_vm: the physical count at creation; arch-timer.ts). */
+  cntvoff = 0n;
   constructor(
     readonly cfg: VmConfig, readonly handle: number, readonly kvmPa: bigint, readonly vmPa: bigint,
     readonly vmPages: number, readonly pgdPa: bigint, readonly pgdPages: number, readonly slot: Memslot,
@@ -94,6 +100,11 @@ export interface HostKvmOptions {
    * their clock starts): precommit() has nothing to do.
    */
   memoryCommitted?: boolean;
+  /**
+   * kvm-arm.wfi_trap_policy: 'trap' (default: HCR_EL2.TWI set, a guest's WFI exits to the host) or
+   * 'notrap' (TWI clear: the WFI waits on the CPU until an interrupt, e.g. its virtual timer's).
+   */
+  wfiTrapPolicy?: 'trap' | 'notrap';
 }
 
 export class HostKvm {
@@ -116,7 +127,10 @@ export class HostKvm {
     this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined, true);
     this.mem.onWrite = (pa, n) => this.alloc.noteWrite(pa, n);
     if (this.fastPath) installFaultFastPath(this);
+    hostGicCpuInit(core); // the host's GIC driver: the timer and maintenance PPIs (host-gic.ts)
   }
+  /** CNTVOFF_EL2 the host last asked EL2 for (__kvm_timer_set_cntvoff). */
+  cpuCntvoff = 0n;
 
   get pkvm() { return this.el2.pkvm; }
 
@@ -197,6 +211,7 @@ export class HostKvm {
     const bits = this.fastPath ? backedBitmap(this.el2.core.mem, handle - HANDLE_OFFSET, npages) : null;
     const slot = new Memslot(GUEST_RAM_IPA, BigInt(cfg.memBytes), cfg.backing ?? 'anon', bits ?? undefined);
     const vm = new HostVm(cfg, handle, kvmPa, vmPa, vmPages, pgdPa, pgdPages, slot, (v, b) => this.opts.onConsole?.(v, b));
+    vm.cntvoff = this.el2.core.ticks;
     let entry = GUEST_RAM_IPA;
     if (cfg.image) entry = this.preload(vm, cfg.image.bytes, cfg.image.name);
     for (let i = 0; i < nrVcpus; i++) vm.vcpus.push(this.createVcpu(vm, i, entry, cfg.args ?? []));

@@ -32,6 +32,7 @@ import {
   ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID, ARM_SMCCC_VENDOR_HYP_UID_KVM, ARM_SMCCC_VERSION_1_1,
   ARM_SMCCC_VERSION_FUNC_ID, smccc_arch_features,
 } from '../hyp/guest-hvc';
+import { hostVtimerState, kvm_handle_host_irqs, kvm_timer_should_fire, kvm_timer_vcpu_load_gic, VTIMER_VIRQ } from './arch-timer';
 import { GUEST_UART_IPA, type HostKvm, type HostVcpu, type HostVm } from './kvm';
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
@@ -56,14 +57,26 @@ function stop(kvm: HostKvm, vm: HostVm, state: 'off' | 'reset' | 'error', why: s
 
 /** Runs one vCPU for about `budget` guest instructions. */
 export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number): RunOutcome {
-  kvm.hcall('__pkvm_vcpu_load', vm.handle, vcpu.idx, (1n << 13n) | (1n << 14n)); // HCR_TWI | HCR_TWE
+  const twi = kvm.opts.wfiTrapPolicy === 'notrap' ? 0n : 1n << 13n;
+  kvm.hcall('__pkvm_vcpu_load', vm.handle, vcpu.idx, twi | (1n << 14n)); // HCR_TWI | HCR_TWE
+  // kvm_timer_vcpu_load(): the VM's virtual counter offset (EL2 ignores it for a protected vCPU).
+  if (!vm.isProtected && kvm.cpuCntvoff !== vm.cntvoff) {
+    kvm.hcall('__kvm_timer_set_cntvoff', vm.cntvoff);
+    kvm.cpuCntvoff = vm.cntvoff;
+  }
   try {
     const ws = kvm.el2.ws;
+    const core = kvm.el2.core;
     const end = ws.guestInsns + BigInt(budget);
     while (ws.guestInsns < end) {
       kvm.precommit();
+      // kvm_vgic_flush_hwstate() and kvm_timer_vcpu_load_gic(): the list registers, the PPI's active state.
+      vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPa);
+      kvm_timer_vcpu_load_gic(core, vcpu.vgic);
       const ret = kvm.tryHcall('__kvm_vcpu_run', vcpu.hostVcpuPa);
       if (ret < 0) return stop(kvm, vm, 'error', `__kvm_vcpu_run: ${ret}`);
+      foldVgic(kvm, vm, vcpu);
+      if (ret === ARM_EXCEPTION_IRQ && hostIrqs(kvm, vm, vcpu)) continue; // an interrupt for the guest: run it again
       const out = handleExit(kvm, vm, vcpu, ret);
       if (out !== null) return out;
     }
@@ -90,12 +103,40 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
       return handleMmio(kvm, vm, hv, esr, ipa);
     }
     case EC_HVC64: return handleHvc(kvm, vm, vcpu, hv);
-    case EC_WFX:
+    case EC_WFX: {
       hv.setU64(HOST_VCPU_REQ, HOST_REQ_SKIP_INSN); // kvm_handle_wfx(): the WFx is done
+      // kvm_timer_should_fire(): a virtual timer that has expired wakes the vCPU with its interrupt.
+      const { ctl, cval } = hostVtimerState(kvm.mem, vcpu.hostVcpuPa);
+      const cntvct = kvm.el2.core.ticks - (vm.isProtected ? 0n : vm.cntvoff);
+      if (kvm_timer_should_fire(ctl, cval, cntvct) && !vcpu.vgic.inFlight(VTIMER_VIRQ.intid)) {
+        vcpu.vgic.inject(VTIMER_VIRQ, kvm.pkvm.vgic_nr_lr);
+        kvm.el2.trace.emit('irq', `${vm.name}: vCPU ${vcpu.idx} WFI with its virtual timer expired: vIRQ 27 injected (HW=1, pINTID 27)`);
+        return null;
+      }
       return 'yield';
+    }
     default:
       return stop(kvm, vm, 'error', `unhandled guest exit (ESR_EL2 ${hex(esr)}, EC 0x${ec.toString(16)})`);
   }
+}
+
+/** After a run: the list registers EL2 synced back; report the virtual interrupts the guest completed. */
+function foldVgic(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu): void {
+  const before = vcpu.vgic.completed.length;
+  vcpu.vgic.fold(kvm.mem, vcpu.hostVcpuPa);
+  for (const intid of vcpu.vgic.completed.slice(before))
+    kvm.el2.trace.emit('irq', `${vm.name}: vCPU ${vcpu.idx} completed vIRQ ${intid} (acknowledged and EOI'd through ICC_*; its list register is empty)`);
+}
+
+/** ARM_EXCEPTION_IRQ: the host takes the physical interrupts pending (kvm_arch_timer_handler for PPI 27). */
+function hostIrqs(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu): boolean {
+  const taken = kvm_handle_host_irqs(kvm.el2.core, vcpu.vgic, kvm.pkvm.vgic_nr_lr);
+  for (const intid of taken) {
+    kvm.el2.trace.emit('irq', intid === VTIMER_VIRQ.intid
+      ? `${vm.name}: vCPU ${vcpu.idx} exit on physical IRQ 27 (its virtual timer): vIRQ 27 injected through EL2 (HW=1, pINTID 27)`
+      : `${vm.name}: vCPU ${vcpu.idx} exit on physical IRQ ${intid} (host interrupt)`);
+  }
+  return taken.includes(VTIMER_VIRQ.intid);
 }
 
 function setX0(hv: HostVcpuView, v: bigint | number): void {

@@ -1,7 +1,10 @@
 /**
  * The FP/SIMD register state of a vCPU (struct user_fpsimd_state in struct kvm_cpu_context:
- * vregs[32] (128-bit), fpsr, fpcr) and its switch on the core (nvhe/switch.c: __fpsimd_save_state /
- * __fpsimd_restore_state, done eagerly around each guest run rather than on a CPTR_EL2.TFP trap).
+ * vregs[32] (128-bit), fpsr, fpcr) and its save/restore on the core (__fpsimd_save_state /
+ * __fpsimd_restore_state). The switch is lazy, as upstream's (world-switch.ts): a guest runs with
+ * CPTR_EL2.TFP set; its first FP/SIMD instruction traps to EL2 (EC 0x07, kvm_hyp_handle_fpsimd),
+ * which saves the host's registers and loads the guest's; at the end of that run (fpsimd_sve_sync)
+ * the guest's are saved and the host's put back. A run without FP/SIMD switches nothing.
  * The state lives in the hyp's copy of the vCPU only: no part of it is published to the host's
  * struct kvm_vcpu (host-abi.ts carries none), so a protected guest's V registers, FPSR and FPCR
  * never reach the host, and the host's own FP/SIMD state is put back on the core after every run.

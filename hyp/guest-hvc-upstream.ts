@@ -1,13 +1,16 @@
 /**
  * The guest hypercall ABI of upstream's kvm_handle_pvm_hvc64() (the v7.1 protected-guest series),
- * selected with HostedEl2Options.guestHvcAbi = 'upstream'. EL2 answers ARM_SMCCC_VENDOR_HYP_KVM_FEATURES
+ * the default (HostedEl2Options.guestHvcAbi = 'upstream'; 'android' selects guest-hvc.ts's). EL2 answers ARM_SMCCC_VENDOR_HYP_KVM_FEATURES
  * (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE), HYP_MEMINFO, MEM_SHARE and MEM_UNSHARE and goes
  * straight back to the guest: the host is not told of a share or unshare. Everything else (SMCCC
  * discovery, PSCI, the MMIO guard, MEM_RELINQUISH) is punted to the host. A share of an IPA not
  * mapped yet becomes a stage-2 fault for the host, and the HVC is replayed, as in both trees.
  *
- * The default ('android', guest-hvc.ts) is Android's tree: SMCCC discovery, MEM_RELINQUISH, the MMIO
- * guard and PSCI for protected vCPUs at EL2, share/unshare/relinquish reported to the host by an exit.
+ * Upstream has no MMIO guard: a protected VM is not enrolled (Pkvm.mmio_guard_auto_enroll = false),
+ * so its MMIO accesses reach the host with their syndrome, as a non-protected VM's do.
+ * The board option 'android' (guest-hvc.ts) is Android's tree: SMCCC discovery, MEM_RELINQUISH, the
+ * MMIO guard and PSCI for protected vCPUs at EL2, share/unshare/relinquish reported to the host by an
+ * exit.
  */
 import type { PkvmHypVcpu } from './hyp-vm';
 import {

@@ -13,15 +13,16 @@
  * Upstream vs Android: the newest upstream kvm_handle_pvm_hvc64() answers FEATURES, HYP_MEMINFO,
  * MEM_SHARE (pkvm_memshare_call(), __pkvm_guest_share_host()) and MEM_UNSHARE
  * (pkvm_memunshare_call(), __pkvm_guest_unshare_host()) at EL2 and returns to the guest; everything
- * else is punted to the host. (An older stored copy of pkvm.c, before the protected-guest series,
- * handles MEM_SHARE only.) The newest tree does have MEM_UNSHARE. This
- * model follows the Android tree (android14-6.1 pkvm.c) beyond that: SMCCC_VERSION and the vendor
- * UID at EL2, MEM_RELINQUISH, the MMIO guard (mmio-guard.ts) and PSCI for protected vCPUs
- * (guest-psci.ts), with unknown ids answered NOT_SUPPORTED at EL2 rather than forwarded. Share,
- * unshare and relinquish are carried out at EL2 and then reported to the host by an exit (Android's
- * "now tell the host"), where upstream returns straight to the guest. Upstream's ABI is the board
- * option HostedEl2Options.guestHvcAbi = 'upstream' (guest-hvc-upstream.ts); Android's stays the
- * default while the guest images and scenarios rely on its MMIO guard and PSCI at EL2.
+ * else (SMCCC discovery, PSCI, MEM_RELINQUISH) is punted to the host, and there is no MMIO guard.
+ * (An older stored copy of pkvm.c, before the protected-guest series, handles MEM_SHARE only; the
+ * newest tree has both MEM_SHARE and MEM_UNSHARE.) That is the default ABI
+ * (HostedEl2Options.guestHvcAbi = 'upstream', guest-hvc-upstream.ts; scenario key
+ * machine.guest_hvc_abi, CLI `--guest-hvc-abi`). This file is the board option 'android': Android's
+ * tree (android14-6.1 pkvm.c) beyond that: SMCCC_VERSION and the vendor UID at EL2,
+ * MEM_RELINQUISH, the MMIO guard (mmio-guard.ts, every protected VM enrolled from creation) and PSCI
+ * for protected vCPUs (guest-psci.ts), with unknown ids answered NOT_SUPPORTED at EL2 rather than
+ * forwarded. Share, unshare and relinquish are carried out at EL2 and then reported to the host by
+ * an exit (Android's "now tell the host"), where upstream returns straight to the guest.
  *
  * Non-protected VMs: as upstream, EL2 handles only HYP_MEMINFO and MEM_RELINQUISH
  * (kvm_hyp_handle_hvc64()); everything else, SMCCC discovery included, is the host KVM's to answer

@@ -43,7 +43,49 @@ export const HOST_VCPU_RESET_POWER_OFF = 0x178n; /* u64 KVM_ARM_VCPU_POWER_OFF: 
 /* Guest hypercall an exit reports (sync_hyp_vcpu; ESR_EL2 is then the HVC's): HOST_EXIT_HCALL_* and its argument. */
 export const HOST_VCPU_EXIT_HCALL = 0x180n; /* u64 HOST_EXIT_HCALL_*, 0 = none */
 export const HOST_VCPU_EXIT_HCALL_ARG = 0x188n; /* u64 IPA (share/unshare/relinquish) or target vCPU index (CPU_ON) */
-export const HOST_VCPU_SIZE = 0x190n;
+/*
+ * struct vgic_v3_cpu_if arch.vgic_cpu.vgic_v3 (include/kvm/arm_vgic.h): the host's vGIC writes the
+ * list registers it wants in the guest, used_lrs and vgic_hcr; EL2 copies only those in
+ * (flush_hyp_vgic_state) and syncs back only the LRs' state and vgic_hcr, with the maintenance status
+ * ICH_MISR/EISR/ELRSR of the exit (sync_hyp_vgic_state, hyp/vgic-v3.ts). VMCR and the APRs cross
+ * only for a non-protected vCPU, by __vgic_v3_save_aprs / __vgic_v3_restore_vmcr_aprs; a protected
+ * guest's stay at EL2. Each field is a u64 slot here (u32 upstream).
+ */
+export const HOST_VGIC_V3_HCR = 0x190n; /* vgic_hcr (ICH_HCR_EL2) */
+export const HOST_VGIC_V3_VMCR = 0x198n; /* vgic_vmcr (ICH_VMCR_EL2) */
+export const HOST_VGIC_V3_SRE = 0x1a0n; /* vgic_sre */
+export const HOST_VGIC_V3_AP0R = 0x1a8n; /* vgic_ap0r[4] */
+export const HOST_VGIC_V3_AP1R = 0x1c8n; /* vgic_ap1r[4] */
+export const HOST_VGIC_V3_LR = 0x1e8n; /* vgic_lr[VGIC_V3_MAX_LRS = 16] */
+export const HOST_VGIC_V3_USED_LRS = 0x268n; /* used_lrs */
+export const HOST_VGIC_V3_MISR = 0x270n; /* ICH_MISR_EL2 at the exit (read-only for the host) */
+export const HOST_VGIC_V3_EISR = 0x278n; /* ICH_EISR_EL2 at the exit */
+export const HOST_VGIC_V3_ELRSR = 0x280n; /* ICH_ELRSR_EL2 at the exit */
+export const VGIC_V3_MAX_LRS = 16;
+/*
+ * The virtual timer as the host reads it from the CPU after a run (CNTV_CTL_EL0 / CNTV_CVAL_EL0 are
+ * EL1-accessible: upstream's host saves them at kvm_timer_vcpu_put), published by sync_hyp_vcpu for
+ * the host's kvm_timer_should_fire(); EL2 never takes them back from the host.
+ */
+export const HOST_VCPU_CNTV_CTL = 0x288n;
+export const HOST_VCPU_CNTV_CVAL = 0x290n;
+/*
+ * Self-hosted debug state of a non-protected vCPU (struct kvm_guest_debug_arch: dbg_bcr/bvr/wcr/wvr,
+ * plus MDSCR_EL1) and its owner (vcpu->arch.debug_owner): with HOST_DEBUG_OWNER_GUEST the block is
+ * arch.vcpu_debug_state (the guest's own breakpoints), with HOST_DEBUG_OWNER_HOST it is
+ * arch.external_debug_state (the host debugging the guest, KVM_SET_GUEST_DEBUG). flush_debug_state
+ * copies it in and sync_debug_state back (hyp/debug-state.ts); a protected vCPU's never cross.
+ */
+export const HOST_VCPU_MDSCR_EL1 = 0x298n;
+export const HOST_VCPU_DBGBVR = 0x2a0n; /* DBGBVR<n>_EL1, n = 0..5 */
+export const HOST_VCPU_DBGBCR = 0x2d0n; /* DBGBCR<n>_EL1 */
+export const HOST_VCPU_DBGWVR = 0x300n; /* DBGWVR<n>_EL1, n = 0..3 */
+export const HOST_VCPU_DBGWCR = 0x320n; /* DBGWCR<n>_EL1 */
+export const HOST_VCPU_DEBUG_OWNER = 0x340n; /* HOST_DEBUG_OWNER_* */
+export const HOST_DEBUG_OWNER_NONE = 0n;
+export const HOST_DEBUG_OWNER_GUEST = 1n;
+export const HOST_DEBUG_OWNER_HOST = 2n;
+export const HOST_VCPU_SIZE = 0x348n;
 
 /* HOST_VCPU_EXIT_HCALL values. The hyp has already done the work; the host only learns of it. */
 export const HOST_EXIT_HCALL_NONE = 0n;

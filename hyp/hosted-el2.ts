@@ -20,6 +20,7 @@ import { pkvm_handle_guest_trap, vcpuName } from './guest-hvc';
 import type { IdRegs } from './pvm-features';
 import type { HypFfa } from './ffa/ffa';
 import { createHypFfa } from './ffa/host-smc';
+import { vgic_nr_lr } from './vgic-v3';
 
 export interface HostedEl2Options {
   maxVms?: number;
@@ -33,7 +34,7 @@ export interface HostedEl2Options {
    * PSCI for protected VMs, MMIO guard). `() => 'exit'` gives every trap to the host.
    */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
-  /** Protected guests' hypercall ABI: 'android' (default) or 'upstream' (guest-hvc-upstream.ts). */
+  /** Protected guests' hypercall ABI: 'upstream' (default, guest-hvc-upstream.ts) or 'android' (guest-hvc.ts: MMIO guard, RELINQUISH, PSCI at EL2). */
   guestHvcAbi?: 'android' | 'upstream';
   /** FF-A proxy (hyp/ffa/): LEND also revokes the host's stage-2 mapping (not upstream; ffa-lend.ts). */
   ffaLendRevokesHost?: boolean;
@@ -71,7 +72,7 @@ export class HostedEl2 {
 
   constructor(readonly core: Core, opts: HostedEl2Options = {}) {
     this.mem = new CorePhysMem(core);
-    this.guestHvcAbi = opts.guestHvcAbi ?? 'android';
+    this.guestHvcAbi = opts.guestHvcAbi ?? 'upstream';
     this.trace = new Trace(() => core.insns);
     const ram = BigInt(core.ramSize);
     const need = BigInt(host_s2_pgtable_pages(ram) + 256) * PAGE;
@@ -83,6 +84,7 @@ export class HostedEl2 {
     this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
       slice: opts.slice ?? 1_000_000,
       handleGuestTrap: opts.handleGuestTrap ?? ((vcpu, esr) => pkvm_handle_guest_trap(this, vcpu, esr)),
+      cntvoff: (cpu) => this.pkvm.cntvoff_el2[cpu] ?? 0n,
     });
     this.pkvm = new Pkvm(this.mem, this.carveout, opts.maxVms ?? 16, opts.maxVcpus ?? 8, {
       warnIsFatal: false,
@@ -101,6 +103,9 @@ export class HostedEl2 {
       // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
+    this.pkvm.vgic_nr_lr = vgic_nr_lr(core);
+    /* Android's pvmfw enrols every protected VM in the MMIO guard; upstream has no guard. */
+    this.pkvm.mmio_guard_auto_enroll = this.guestHvcAbi === 'android';
     // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
     // the boot CPU: the host now runs behind its stage-2.
     this.ffa = createHypFfa(this.pkvm, core, this.trace, { lendRevokesHost: opts.ffaLendRevokesHost });

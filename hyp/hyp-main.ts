@@ -28,6 +28,7 @@ import { iommu_hcall_handlers } from './iommu/hyp-main';
 import { trace_hcall_handlers } from './trace-hcalls';
 import { pvm_load_hpmn } from './pvm-traps';
 import { HypPanic } from './page-state';
+import { vgic_v3_copy_vmcr_aprs_from_host, vgic_v3_copy_vmcr_aprs_to_host } from './vgic-v3';
 
 export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
 
@@ -63,8 +64,19 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __kvm_tlb_flush_vmid_range: () => {},
   __kvm_flush_cpu_context: () => {},
   __kvm_timer_set_cntvoff: (hyp, c, cpu) => { hyp.cntvoff_el2[cpu] = u64(c[1]); },
-  __vgic_v3_save_aprs: () => {},
-  __vgic_v3_restore_vmcr_aprs: () => {},
+  /*
+   * x1 = the host's struct vgic_v3_cpu_if. With pKVM they act on the loaded hyp vCPU's copy (which
+   * the world switch saves and restores around each run): a non-protected vCPU's VMCR and APRs cross
+   * to (save) or from (restore) the loaded vCPU's host struct; a protected vCPU's never leave EL2.
+   */
+  __vgic_v3_save_aprs: (hyp, _c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    if (vcpu && !vcpu.vm.is_protected) vgic_v3_copy_vmcr_aprs_to_host(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3);
+  },
+  __vgic_v3_restore_vmcr_aprs: (hyp, _c, cpu) => {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    if (vcpu && !vcpu.vm.is_protected) vgic_v3_copy_vmcr_aprs_from_host(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3);
+  },
   /*
    * __vgic_v5_save_apr / __vgic_v5_restore_vmcr_apr access the GICv5 CPU interface's system
    * registers; on this GICv3 CPU (ID_AA64PFR2_EL1.GCIE = 0) they are UNDEFINED at EL2, and an

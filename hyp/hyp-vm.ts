@@ -5,6 +5,8 @@
  * provided by the CPU core through KvmVcpuRunHook.
  */
 import { UserFpsimdState } from './fpsimd';
+import { VgicV3CpuIf } from './vgic-v3';
+import { HypVcpuDebug } from './debug-state';
 import type { KvmPgtable, KvmS2Mmu } from './pgtable';
 import type { HypPool } from './pool';
 import type { KvmHypMemcache } from './memcache';
@@ -90,6 +92,14 @@ export class PkvmHypVcpu {
   ctxt: KvmCpuContext = newCpuContext();
   fault: KvmVcpuFaultInfo = { esr_el2: 0n, far_el2: 0n, hpfar_el2: 0n };
   hcr_el2 = 0n;
+  /** arch.vgic_cpu.vgic_v3: the GICv3 CPU interface state EL2 keeps for this vCPU (vgic-v3.ts). */
+  readonly vgic_v3 = new VgicV3CpuIf();
+  /** Exits taken because a physical interrupt arrived while the guest ran (ARM_EXCEPTION_IRQ from EXIT_HYP_ASYNC). */
+  irq_exits = 0;
+  /** Debug ownership and state (debug-state.ts): non-protected vCPUs only. */
+  readonly debug = new HypVcpuDebug();
+  /** Runs in which the guest used FP/SIMD: its first FP/SIMD instruction trapped (EC 0x07) and EL2 switched the registers. */
+  fp_traps = 0;
   /** MDCR_EL2 while this vCPU runs (protected: pvm_init_traps_mdcr() and HPMN at load; else unused). */
   mdcr_el2 = 0n;
   /** The restricted ID registers a protected vCPU sees (kvm_init_pvm_id_regs()); null otherwise. */

@@ -9,6 +9,7 @@
  * (host_s2_pool, owned by the hyp and annotated as such in the host stage-2),
  * everything else stays host OWNED and is identity-mapped lazily on host aborts.
  */
+import { newCacheMaintenanceStats } from './cache';
 import type { PhysMem } from './phys-mem';
 import type { PkvmHypVcpu, PkvmHypVm, KvmVcpuRunHook } from './hyp-vm';
 import { HypVmemmap } from './vmemmap';
@@ -67,6 +68,17 @@ export class Pkvm {
   readonly vm_table: VmTableEntry[];
   readonly loaded_hyp_vcpu: (PkvmHypVcpu | null)[];
   readonly cntvoff_el2: bigint[];
+  /** kvm_vgic_global_state.nr_lr: ICH_VTR_EL2.ListRegs + 1 of the CPU (HostedEl2 reads it; 4 on this GIC). */
+  vgic_nr_lr = 4;
+  /**
+   * Protected VMs are enrolled in the MMIO guard at creation (Android's ABI, mmio-guard.ts). HostedEl2
+   * clears it for upstream's ABI (no guard); a bare Pkvm (unit tests) keeps Android's.
+   */
+  mmio_guard_auto_enroll = true;
+  /** Cache maintenance EL2 performed on memory going back to the host (cache.ts). */
+  readonly cmo = newCacheMaintenanceStats();
+  /** Called at each kvm_flush_dcache_to_poc() (a trace hook). */
+  onCacheMaintenance: ((pa: bigint, size: bigint) => void) | null = null;
   /** Per-CPU HCR_EL2.VM: the host stage-2 is enabled once __pkvm_prot_finalize ran there. */
   readonly hcr_vm: boolean[];
   /**

@@ -3,6 +3,7 @@
  * Guest state lives in the guest stage-2: SW0/SW1 of valid PTEs, NOPAGE for an
  * empty PTE, POISON for an invalid PTE of type KVM_GUEST_INVALID_PTE_TYPE_POISONED.
  */
+import { kvm_flush_dcache_to_poc } from './cache';
 import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
 import {
@@ -117,8 +118,11 @@ export function __guest_check_transition_size(phys: bigint, ipa: bigint, nr_page
   return { ret: 0, size: block_size };
 }
 
-/** hyp_poison_page(): zero a page before it goes back to the host. */
-const hyp_poison_page = (hyp: Pkvm, phys: bigint): void => hyp.mem.zeroPage(phys);
+/** hyp_poison_page(): zero a page before it goes back to the host, and clean it to the PoC. */
+const hyp_poison_page = (hyp: Pkvm, phys: bigint): void => {
+  hyp.mem.zeroPage(phys);
+  kvm_flush_dcache_to_poc(hyp, phys, PAGE_SIZE);
+};
 
 function host_stage2_get_guest_info(hyp: Pkvm, phys: bigint): { ret: number; vm?: PkvmHypVm; gfn?: bigint } {
   if (!addr_is_memory(hyp, phys)) return { ret: -EFAULT };

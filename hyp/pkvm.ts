@@ -3,6 +3,7 @@
  * from host-donated memory, vCPU load/put per physical CPU, and the two-phase
  * teardown that hands every page back to the host.
  */
+import { kvm_flush_dcache_to_poc } from './cache';
 import type { Pkvm } from './index';
 import { PSCI_0_2_AFFINITY_LEVEL_OFF, PSCI_0_2_AFFINITY_LEVEL_ON, PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
 import { pkvm_init_guest_mem } from './mmio-guard';
@@ -107,8 +108,10 @@ function map_donated_memory(hyp: Pkvm, va: bigint, size: bigint): bigint | null 
   return p;
 }
 
+/** __unmap_donated_memory(): clean the range to the PoC, then give it back to the host. */
 function unmap_donated_memory_noclear(hyp: Pkvm, va: bigint | null, size: bigint): void {
   if (va === null) return;
+  kvm_flush_dcache_to_poc(hyp, va, size);
   WARN_ON(__pkvm_hyp_donate_host(hyp, hyp_phys_to_pfn(va), PAGE_ALIGN(size) >> PAGE_SHIFT), 'unmap_donated_memory');
 }
 
@@ -143,6 +146,7 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
       /* VMID 0 is reserved for the host */
       const mmu = { vmid: handle - HANDLE_OFFSET + 1, vtcr: hyp.host_mmu.mmu.vtcr, tlb: hyp.tlb };
       const vm = new PkvmHypVm(handle, vm_va!, vm_size, host_kvm, nr_vcpus, view.is_protected, mmu);
+      vm.mmio_guard.enrolled = view.is_protected && hyp.mmio_guard_auto_enroll;
       pkvm_init_guest_mem(vm, view.guest_mem_base, view.guest_mem_size);
       ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
       if (!ret) {

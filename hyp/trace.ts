@@ -2,7 +2,7 @@
 export interface TraceEvent {
   /** Instructions retired by the machine when it happened. */
   t: bigint;
-  kind: 'hcall' | 'host-abort' | 'guest-exit' | 'donate' | 'share' | 'unshare' | 'reclaim' | 'vm' | 'vcpu' | 'console' | 'mmio' | 'warn' | 'teardown' | 'psci' | 'guard' | 'note' | 'ffa';
+  kind: 'hcall' | 'host-abort' | 'guest-exit' | 'donate' | 'share' | 'unshare' | 'reclaim' | 'vm' | 'vcpu' | 'console' | 'mmio' | 'warn' | 'teardown' | 'psci' | 'guard' | 'note' | 'ffa' | 'irq';
   text: string;
 }
 

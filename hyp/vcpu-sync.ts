@@ -28,6 +28,9 @@ import {
 } from './host-abi';
 import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
+import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
+import { flush_debug_state, sync_debug_state } from './debug-state';
+import { HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL } from './host-abi';
 import { handle_pvm_entry_psci, kvm_reset_sys_regs, pkvm_reset_vcpu, pvm_exit_hvc_nregs } from './guest-psci';
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
@@ -87,6 +90,7 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
   const req = hv.u64(HOST_VCPU_REQ);
   const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
+    flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
     if (req & HOST_REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
     for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
@@ -112,6 +116,8 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
   }
   vcpu.exit_hcall = null;
   hv.setU64(HOST_VCPU_REQ, 0n);
+  /* Both kinds: the list registers the host's vGIC wants in the guest (nothing else of the vGIC). */
+  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr);
 }
 
 /** After a run: publish the exit to the host. */
@@ -125,7 +131,12 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   hv.setU64(HOST_VCPU_FAULT_HPFAR, trap ? f.hpfar_el2 : 0n);
   hv.setU64(HOST_VCPU_EXIT_HCALL, hcall ? hcall.kind : HOST_EXIT_HCALL_NONE);
   hv.setU64(HOST_VCPU_EXIT_HCALL_ARG, hcall ? hcall.arg : 0n);
+  /* The LRs' state and vgic_hcr; the virtual timer as the host reads it from the CPU (kvm_timer_vcpu_put). */
+  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3);
+  hv.setU64(HOST_VCPU_CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
+  hv.setU64(HOST_VCPU_CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
   if (!vcpu.vm.is_protected) {
+    sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
     hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
     hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);
     for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]);

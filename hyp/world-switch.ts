@@ -13,6 +13,8 @@ import type { PkvmHypVcpu } from './hyp-vm';
 import { GuestStuck, stuckInfo } from '../machine/stuck';
 import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import { HCR_PVM_TRAPS } from './pvm-traps';
+import { KvmGuestDebugArch, __debug_switch_to_guest, __debug_switch_to_host } from './debug-state';
+import { __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -34,6 +36,9 @@ export const HCR_GUEST_DEFAULT_WFX = HCR_TWI | HCR_TWE;
 export const HCR_HOST_FLAGS = HCR_RW | HCR_VM | HCR_TSC | HCR_SWIO;
 
 export const ESR_EC = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+export const CPTR_EL2_TZ = 1n << 8n;
+export const CPTR_EL2_TFP = 1n << 10n;
+export const EC_FP_ASIMD = 0x07;
 export const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_SMC64 = 0x17, EC_SYS64 = 0x18;
 export const EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
 
@@ -97,6 +102,12 @@ export interface WorldSwitchOptions {
   slice: number;
   /** Called when the guest exits to EL2 for a reason the hyp handles itself (guest hypercalls). */
   handleGuestTrap?: (vcpu: PkvmHypVcpu, esr: bigint) => 'resume' | 'exit';
+  /**
+   * CNTVOFF_EL2 for a non-protected vCPU on this CPU: what the host last set with
+   * __kvm_timer_set_cntvoff (timer_set_offset() at kvm_timer_vcpu_load). A protected vCPU runs with
+   * offset 0 (its virtual counter is the physical one). Default 0.
+   */
+  cntvoff?: (cpu: number) => bigint;
 }
 
 export class WorldSwitch {
@@ -115,8 +126,15 @@ export class WorldSwitch {
   /** The vCPU whose context is on the core, and the host's saved meanwhile (for a debugger). */
   running: PkvmHypVcpu | null = null;
   savedHost: { pc: bigint; pstate: bigint; ctxt: KvmCpuContext } | null = null;
-  /** The host's FP/SIMD state while a guest runs (saved and restored around every run, host on the core or not). */
+  /**
+   * The host's FP/SIMD state once a guest took the FP registers (host_data->host_ctxt.fp_regs):
+   * saved at the guest's first FP/SIMD trap of a run, put back on the core when the run ends.
+   */
   private readonly hostFp = new UserFpsimdState();
+  /** The host's debug registers while a non-protected vCPU's are loaded (host_data->host_debug_state). */
+  private readonly hostDebug = new KvmGuestDebugArch();
+  /** FP/SIMD switches (kvm_hyp_handle_fpsimd): host state saved + guest state loaded; each is undone at exit. */
+  fpSwitches = 0;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
 
   private saveHost(): HostEl2State {
@@ -145,17 +163,27 @@ export class WorldSwitch {
   run = (vcpu: PkvmHypVcpu): number => {
     const c = this.core;
     const host = this.hostOnCore ? this.saveHost() : null;
-    fpsimdSave(c, this.hostFp);
     loadCpuContext(c, vcpu.ctxt);
-    fpsimdRestore(c, vcpu.ctxt.fp_regs);
+    // Lazy FP/SIMD (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the
+    // guest's first FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
+    const hostCptr = c.sysreg(SR.CPTR_EL2);
+    let guestOwnsFp = false;
+    c.setSysreg(SR.CPTR_EL2, hostCptr | CPTR_EL2_TFP | CPTR_EL2_TZ);
     // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
     // a non-protected one runs with the host's MDCR_EL2.
     const prot = vcpu.vm.is_protected;
     c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n))));
     const hostMdcr = c.sysreg(SR.MDCR_EL2);
     if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
+    // A non-protected vCPU's debug registers, when the guest or the host owns them (debug-state.ts).
+    const debugLoaded = !prot && __debug_switch_to_guest(c, vcpu.debug, this.hostDebug);
     c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
     c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
+    // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
+    c.setSysreg(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(c.cpu) ?? 0n));
+    // The vGIC: the guest's VMCR/APRs (EL2's copy), then the list registers and ICH_HCR_EL2.
+    __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3);
+    __vgic_v3_restore_state(c, vcpu.vgic_v3);
     c.pstate = vcpu.ctxt.pstate;
     c.pc = vcpu.ctxt.pc;
     this.running = vcpu;
@@ -170,6 +198,27 @@ export class WorldSwitch {
       const r = c.run(left);
       hooks?.after(vcpu);
       left -= Number(c.insns - before);
+      if (r === 'hyp' && c.hypExitAsync !== 0) {
+        // A physical IRQ (or FIQ) while the guest ran, routed to EL2 by HCR_EL2.IMO/FMO: the host
+        // handles it (ARM_EXCEPTION_IRQ); the guest's PC/PSTATE are in ELR_EL2/SPSR_EL2.
+        vcpu.irq_exits++;
+        ret = ARM_EXCEPTION_IRQ;
+        break;
+      }
+      if (r === 'hyp' && ESR_EC(c.sysreg(SR.ESR_EL2)) === EC_FP_ASIMD && !guestOwnsFp) {
+        // kvm_hyp_handle_fpsimd(): untrap, save the host's FP/SIMD state, load the guest's, and
+        // return to the trapping instruction (ELR_EL2 points at it).
+        c.setSysreg(SR.CPTR_EL2, hostCptr & ~(CPTR_EL2_TFP | CPTR_EL2_TZ));
+        fpsimdSave(c, this.hostFp);
+        fpsimdRestore(c, vcpu.ctxt.fp_regs);
+        guestOwnsFp = true;
+        this.fpSwitches++;
+        vcpu.fp_traps++;
+        c.exceptionReturn();
+        if (left > 0) continue;
+        ret = ARM_EXCEPTION_IRQ;
+        break;
+      }
       if (r === 'hyp') {
         const esr = c.sysreg(SR.ESR_EL2);
         vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
@@ -194,8 +243,15 @@ export class WorldSwitch {
     this.guestInsns += c.insns - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
-    fpsimdSave(c, vcpu.ctxt.fp_regs);
-    fpsimdRestore(c, this.hostFp);
+    if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
+    __vgic_v3_save_state(c, vcpu.vgic_v3);
+    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3);
+    // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
+    if (guestOwnsFp) {
+      fpsimdSave(c, vcpu.ctxt.fp_regs);
+      fpsimdRestore(c, this.hostFp);
+    }
+    c.setSysreg(SR.CPTR_EL2, hostCptr);
     c.setSysreg(SR.MDCR_EL2, hostMdcr);
     if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }

@@ -67,6 +67,9 @@ interface CoreExports extends JitCoreExports {
   setSpiLevel(intid: number, level: number): void;
   irqLogSet(on: number): void;
   excStatsSet(on: number): void;
+  gicEl2Read(idx: number): bigint;
+  gicEl2Write(idx: number, v: bigint): void;
+  gicFrameAccess(pa: bigint, sizeLog2: number, isWrite: number, v: bigint): bigint;
 }
 
 /**
@@ -230,6 +233,12 @@ export class Core {
   /** The value MRS of identification register idx (MIDR_EL1..CCSIDR_EL1) returns. */
   idReg(idx: number): bigint { return this.x.idRegValue(idx) & U64; }
   setSysreg(idx: number, v: bigint): void { this.x.setSysreg(idx, BigInt.asIntN(64, v)); }
+  /** MRS/MSR of ICH_* at EL2, or of the physical ICC_* a host GIC driver uses (core-as/gic/gic-el2-access.ts), current CPU. */
+  gicReg(idx: number): bigint { return this.x.gicEl2Read(idx) & U64; }
+  setGicReg(idx: number, v: bigint): void { this.x.gicEl2Write(idx, BigInt.asIntN(64, v)); }
+  /** A 32-bit (or 64-bit) load/store to the GICD/GICR frames, as the host kernel's GIC driver makes it. */
+  gicFrameRead(pa: bigint, size: 4 | 8 = 4): bigint { return this.x.gicFrameAccess(BigInt.asIntN(64, pa), size === 8 ? 3 : 2, 0, 0n) & U64; }
+  gicFrameWrite(pa: bigint, v: bigint, size: 4 | 8 = 4): void { this.x.gicFrameAccess(BigInt.asIntN(64, pa), size === 8 ? 3 : 2, 1, BigInt.asIntN(64, v)); }
   /** V<i> (128 bits) of the SIMD&FP register file. */
   getV(i: number): bigint {
     this.views();
@@ -326,6 +335,8 @@ export class Core {
   }
   /** Immediate of the HVC/SMC/HLT that caused a firmware or semihosting exit. */
   get exitImm(): number { return this.view.getUint32(L.EXIT_BASE + L.EXIT_IMM, true); }
+  /** Cause of an EXIT_HYP: 0 a synchronous exception (ESR_EL2 describes it), 1 an IRQ, 2 an FIQ taken to EL2. */
+  get hypExitAsync(): number { return this.view.getUint32(L.EXIT_BASE + L.EXIT_HYP_ASYNC, true); }
 
   private ramEnd = 0n;
   isRam(pa: bigint, len = 1): boolean {

@@ -116,6 +116,10 @@ export interface MachineSpec {
   jit: boolean;
   /** The board's secure-world FF-A endpoint and pKVM's FF-A proxy (cli/scenario/ffa-action.ts). */
   ffa: FfaMode;
+  /** Protected guests' hypercall ABI at EL2 (hyp/guest-hvc-upstream.ts, hyp/guest-hvc.ts). */
+  guestHvcAbi: 'upstream' | 'android';
+  /** kvm only: kvm-arm.wfi_trap_policy of the host (trap: a guest's WFI exits; notrap: it waits on the CPU). */
+  wfiTrapPolicy: 'trap' | 'notrap';
 }
 
 export interface Scenario {

@@ -14,7 +14,7 @@ export const TOP_KEYS = ['name', 'description', 'kind', 'machine', 'vms', 'host'
 const VM_KEYS = ['name', 'protected', 'memory', 'vcpus', 'image', 'backing', 'args'] as const;
 const MAX_VCPUS = 8;
 
-export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true, smp: 1, jit: true, ffa: 'none' };
+export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true, smp: 1, jit: true, ffa: 'none', guestHvcAbi: 'upstream', wfiTrapPolicy: 'trap' };
 
 /** Resolves an image path written in the scenario (relative to the scenario file or the repository). */
 export type ImageResolver = (r: Reader, path: string, written: string) => ImageRef;
@@ -28,6 +28,7 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
   const machine = validateMachine(r, o.machine);
   if (kind !== 'kvm' && !machine.faultFastPath) r.fail('machine.fault_fast_path', 'only a kvm scenario has the host kernel model whose fault path this selects');
   if (kind !== 'kvm' && machine.ffa !== 'none') r.fail('machine.ffa', 'only a kvm scenario has the host kernel model\'s FF-A driver');
+  if (kind !== 'kvm' && machine.wfiTrapPolicy !== 'trap') r.fail('machine.wfi_trap_policy', 'only a kvm scenario has the host kernel model whose WFI trapping this selects');
   if (kind !== 'kvm' && machine.iommu !== 'none') r.fail('machine.iommu', 'only a kvm scenario has the DMA board (the host drives the engine through the host kernel model)');
 
   let vms: VmSpec[] = [];
@@ -60,7 +61,7 @@ export function validateScenario(file: string, defaultName: string, doc: unknown
 
 function validateMachine(r: Reader, v: unknown): MachineSpec {
   if (v === undefined) return { ...DEFAULT_MACHINE };
-  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu', 'fault_fast_path', 'smp', 'jit', 'ffa']);
+  const o = r.obj('machine', v, ['memory', 'slice', 'max_insns', 'iommu', 'fault_fast_path', 'smp', 'jit', 'ffa', 'guest_hvc_abi', 'wfi_trap_policy']);
   const memBytes = o.memory === undefined ? DEFAULT_MACHINE.memBytes : size(r, 'machine.memory', o.memory);
   if (memBytes < 16 << 20 || memBytes > 3840 * 2 ** 20) r.fail('machine.memory', `${show(o.memory)} is out of range (16M..3840M)`);
   const slice = o.slice === undefined ? DEFAULT_MACHINE.slice : Number(count(r, 'machine.slice', o.slice));
@@ -72,8 +73,7 @@ function validateMachine(r: Reader, v: unknown): MachineSpec {
   const smp = o.smp === undefined ? DEFAULT_MACHINE.smp : Number(count(r, 'machine.smp', o.smp));
   if (!(smp >= 1 && smp <= 8)) r.fail('machine.smp', `${show(o.smp)} is out of range (1..8)`);
   const jit = o.jit === undefined ? DEFAULT_MACHINE.jit : r.bool('machine.jit', o.jit);
-  const ffa = o.ffa === undefined ? DEFAULT_MACHINE.ffa : r.oneOf('machine.ffa', o.ffa, FFA_MODES);
-  return { memBytes, slice, maxInsns, iommu, faultFastPath, smp, jit, ffa };
+export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true, smp: 1, jit: true, ffa: 'none', guestHvcAbi: 'upstream', wfiTrapPolicy: 'trap' };
 }
 
 function validateVm(r: Reader, path: string, v: unknown, resolveImage: ImageResolver, byAction: Set<string>): VmSpec {

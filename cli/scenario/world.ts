@@ -48,8 +48,8 @@ export function createWorld(s: Scenario): World {
   const core = new Core(s.machine.memBytes, { haveEL2: true, el2Hosted: true, cpus: s.machine.smp, jit: s.machine.jit ? undefined : false });
   core.reset(2, 0n);
   if (s.machine.ffa !== 'none') attachFfaSpmc(core); // the secure world is there before pKVM probes it
-  const el2 = new HostedEl2(core, { slice: s.machine.slice, ffaLendRevokesHost: s.machine.ffa === 'lend-revokes-host' });
-  const kvm = new HostKvm(el2, { faultFastPath: s.machine.faultFastPath });
+  const el2 = new HostedEl2(core, { slice: s.machine.slice, guestHvcAbi: s.machine.guestHvcAbi, ffaLendRevokesHost: s.machine.ffa === 'lend-revokes-host' });
+  const kvm = new HostKvm(el2, { faultFastPath: s.machine.faultFastPath, wfiTrapPolicy: s.machine.wfiTrapPolicy });
   let dma: World['dma'] = null;
   if (s.machine.iommu !== 'none') {
     const mode = s.machine.iommu;
@@ -78,7 +78,7 @@ function a64World(s: Scenario): World {
   });
   machine.load(readFileSync(s.host!.image.path), s.host!.image.shown);
   // pKVM is initialised after the host image is in place, then the host runs at EL1 behind its stage-2.
-  el2 = new HostedEl2(machine.core, { slice: s.machine.slice });
+  el2 = new HostedEl2(machine.core, { slice: s.machine.slice, guestHvcAbi: s.machine.guestHvcAbi });
   el2.enterHostContext();
   return {
     core: machine.core, el2, hostMem: new HostMemory(machine.core, el2.pkvm), kvm: null, machine,

@@ -94,6 +94,7 @@ export class PkvmTraceRecorder {
     const run = ws.run;
     ws.run = (vcpu: PkvmHypVcpu): number => {
       const t0 = core.insns;
+      const irqExits = vcpu.irq_exits;
       const tr = this.vcpuTrack(vcpu);
       const prevActor = this.actor;
       this.actor = tr;
@@ -111,7 +112,11 @@ export class PkvmTraceRecorder {
       if (this.trace) {
         this.trace.slice(tr, 'guest', 'guest', t0, t1, { pc_entry: hex(vcpu.ctxt.pc) });
         this.trace.slice(this.cpu, `world switch → ${who}`, 'world-switch', t0, t1);
-        if (ret === ARM_EXCEPTION_IRQ) this.trace.instant(tr, 'exit: IRQ (end of slice: the hyp timer tick)', 'interrupt', t1);
+        if (ret === ARM_EXCEPTION_IRQ) {
+          // A physical interrupt taken to EL2 while the guest ran (EXIT_HYP_ASYNC), or the end of its slice.
+          const physical = irqExits !== vcpu.irq_exits;
+          this.trace.instant(tr, physical ? 'exit: IRQ (a physical interrupt while the guest ran)' : 'exit: IRQ (end of slice: the hyp timer tick)', 'interrupt', t1);
+        }
         else this.exitEvent(tr, vcpu, t1);
       }
       return ret;

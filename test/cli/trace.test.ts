@@ -52,7 +52,8 @@ describe('run --trace (default scenario)', () => {
   const procs = new Map<number, string>();
   beforeAll(() => {
     const file = join(dir, 'default.json');
-    const r = runCli(['run', 'scenarios/default.yaml', '--trace', file], { timeout: 120_000 });
+    // Android's guest ABI, so the trace has the MMIO guard's guest hypercalls (upstream's, the default, has none).
+    const r = runCli(['run', 'scenarios/default.yaml', '--guest-hvc-abi', 'android', '--trace', file], { timeout: 120_000 });
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
     out = r.out;

@@ -43,7 +43,9 @@ export function boot(opts: HostedEl2Options & {
 } = {}): Booted {
   const core = new Core(64 << 20, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
-  const el2 = new HostedEl2(core, { slice: 50_000, ...opts });
+  // These suites test Android's protected-guest ABI (MMIO guard, RELINQUISH, PSCI at EL2): the board
+  // option is selected explicitly (upstream's is the default; hvc-abi.test.ts covers both).
+  const el2 = new HostedEl2(core, { slice: 50_000, guestHvcAbi: 'android', ...opts });
   const events: Booted['events'] = [];
   const violations: string[] = [];
   const kvm = new HostKvm(el2, {

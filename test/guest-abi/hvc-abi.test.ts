@@ -1,9 +1,9 @@
 /**
  * The two guest hypercall ABIs of a protected guest (HostedEl2Options.guestHvcAbi):
- * - 'upstream' (kvm_handle_pvm_hvc64() of the v7.1 protected-guest series): EL2 answers FEATURES
+ * - 'upstream' (the default; kvm_handle_pvm_hvc64() of the v7.1 protected-guest series): EL2 answers FEATURES
  *   (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE), HYP_MEMINFO, MEM_SHARE and MEM_UNSHARE and returns
  *   straight to the guest; the host is not told of a share. The MMIO guard and the rest go to the host.
- * - 'android' (the default, Android's pkvm.c): EL2 also answers the MMIO guard, and a share is
+ * - 'android' (a board option, Android's pkvm.c): EL2 also answers the MMIO guard, and a share is
  *   reported to the host by an exit.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ describe('guest hypercall ABI board option', () => {
     expect(events).toEqual([]);
   });
 
-  it('android (default): the MMIO guard at EL2, FEATURES lists it and RELINQUISH; share and unshare reported to the host', () => {
+  it('android (board option): the MMIO guard at EL2, FEATURES lists it and RELINQUISH; share and unshare reported to the host', () => {
     const { r, events } = run('android');
     expect(r[0]! & 0b11101n).toBe(0b11101n);
     expect(r[0]! & (1n << 5n)).toBe(1n << 5n); /* MMIO_GUARD_INFO */

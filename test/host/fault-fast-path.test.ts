@@ -17,7 +17,8 @@ const img = (n: string) => (n === 'strider' ? striderImage() : { bytes: readFile
 function boot(fast: boolean) {
   const core = new Core(96 << 20, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
-  const el2 = new HostedEl2(core, { slice: 300_000 });
+  // pguest-abi / pguest-smp use Android's guest ABI (MMIO guard, RELINQUISH, PSCI at EL2): selected explicitly.
+  const el2 = new HostedEl2(core, { slice: 300_000, guestHvcAbi: 'android' });
   const kvm = new HostKvm(el2, { faultFastPath: fast });
   let fastFaults = 0;
   const fastPages = new Set<bigint>(); // the pages the core gave

@@ -1,0 +1,155 @@
+/**
+ * The GICv3 CPU interface state of a vCPU at EL2 (struct vgic_v3_cpu_if in the hyp's vCPU copy) and
+ * its path between the host and the CPU:
+ * - flush_hyp_vgic_state() / sync_hyp_vgic_state() (nvhe/hyp-main.c): before a run EL2 copies from
+ *   the host's struct kvm_vcpu only vgic_hcr, used_lrs (clamped to ICH_VTR_EL2.ListRegs + 1) and
+ *   those list registers; vgic_sre is EL2's own (SRE | DFB | DIB). After the run it copies back only
+ *   vgic_hcr and the used list registers (with the exit's ICH_MISR/EISR/ELRSR status), never the
+ *   guest's registers, VMCR or APRs.
+ * - __vgic_v3_restore_state() / __vgic_v3_save_state() (hyp/vgic-v3-sr.c), called by the world
+ *   switch: program ICH_HCR_EL2 and ICH_LR<n>_EL2 on entry; on exit save the LRs (an LR the
+ *   hardware reports empty in ICH_ELRSR_EL2 keeps only its non-state bits), clear them and disable
+ *   the virtual CPU interface (ICH_HCR_EL2.En = 0) for the host.
+ * - __vgic_v3_restore_vmcr_aprs() / __vgic_v3_save_aprs() (with ICH_VMCR_EL2): the guest's own
+ *   state, restored on entry and saved on exit from the hyp's copy. The host hypercalls of the same
+ *   names copy VMCR and the APRs between the host's struct and the hyp's copy for a non-protected
+ *   vCPU only (Android's handle___vgic_v3_{save,restore}_vmcr_aprs on the loaded hyp vCPU); a
+ *   protected guest's never leave EL2.
+ */
+import type { Core } from '../machine/core';
+import { GIC_SR } from '../machine/gic-regs';
+import type { PhysMem } from './phys-mem';
+import {
+  HostVcpuView, HOST_VGIC_V3_AP0R, HOST_VGIC_V3_AP1R, HOST_VGIC_V3_EISR, HOST_VGIC_V3_ELRSR, HOST_VGIC_V3_HCR,
+  HOST_VGIC_V3_LR, HOST_VGIC_V3_MISR, HOST_VGIC_V3_USED_LRS, HOST_VGIC_V3_VMCR, VGIC_V3_MAX_LRS,
+} from './host-abi';
+
+export const ICC_SRE_EL1_SRE = 1n << 0n;
+export const ICC_SRE_EL1_DFB = 1n << 1n;
+export const ICC_SRE_EL1_DIB = 1n << 2n;
+export const ICH_HCR_EN = 1n << 0n;
+export const ICH_HCR_EOICOUNT_SHIFT = 27n;
+export const ICH_HCR_EOICOUNT_MASK = 0x1fn << ICH_HCR_EOICOUNT_SHIFT;
+/** ICH_LR<n>_EL2 fields (GICv3 spec 12.4.6). */
+export const ICH_LR_VINTID_MASK = 0xffff_ffffn;
+export const ICH_LR_PINTID_SHIFT = 32n;
+export const ICH_LR_PRIORITY_SHIFT = 48n;
+export const ICH_LR_GROUP = 1n << 60n;
+export const ICH_LR_HW = 1n << 61n;
+export const ICH_LR_PENDING_BIT = 1n << 62n;
+export const ICH_LR_ACTIVE_BIT = 1n << 63n;
+export const ICH_LR_STATE = ICH_LR_PENDING_BIT | ICH_LR_ACTIVE_BIT;
+
+/** struct vgic_v3_cpu_if (the EL2 copy). */
+export class VgicV3CpuIf {
+  vgic_hcr = 0n;
+  vgic_vmcr = 0n;
+  vgic_sre = 0n;
+  readonly vgic_ap0r = [0n, 0n, 0n, 0n];
+  readonly vgic_ap1r = [0n, 0n, 0n, 0n];
+  readonly vgic_lr = new Array<bigint>(VGIC_V3_MAX_LRS).fill(0n);
+  used_lrs = 0;
+  /** ICH_MISR/EISR/ELRSR_EL2 read at the last exit (before the interface was disabled). */
+  vgic_misr = 0n;
+  vgic_eisr = 0n;
+  vgic_elrsr = 0n;
+  /** memset(0): a new or scrubbed vCPU. */
+  clear(): void {
+    this.vgic_hcr = this.vgic_vmcr = this.vgic_sre = this.vgic_misr = this.vgic_eisr = this.vgic_elrsr = 0n;
+    this.vgic_ap0r.fill(0n); this.vgic_ap1r.fill(0n); this.vgic_lr.fill(0n);
+    this.used_lrs = 0;
+  }
+}
+
+/** ICH_VTR_EL2.ListRegs + 1 on the CPU (kvm_vgic_global_state.nr_lr). */
+export const vgic_nr_lr = (core: Core): number => Number(core.gicReg(GIC_SR.ICH_VTR_EL2) & 0xfn) + 1;
+
+/** flush_hyp_vgic_state(): the host's LRs, used_lrs and vgic_hcr into the hyp's copy, nothing else. */
+export function flush_hyp_vgic_state(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf, max_lrs: number): void {
+  const hv = new HostVcpuView(mem, host_vcpu);
+  const used_lrs = Math.min(Number(BigInt.asUintN(32, hv.u64(HOST_VGIC_V3_USED_LRS))), max_lrs);
+  cpu_if.vgic_hcr = BigInt.asUintN(32, hv.u64(HOST_VGIC_V3_HCR));
+  /* Should be a one-off */
+  cpu_if.vgic_sre = ICC_SRE_EL1_DIB | ICC_SRE_EL1_DFB | ICC_SRE_EL1_SRE;
+  cpu_if.used_lrs = used_lrs;
+  for (let i = 0; i < used_lrs; i++) cpu_if.vgic_lr[i] = hv.u64(HOST_VGIC_V3_LR + 8n * BigInt(i));
+  for (let i = used_lrs; i < VGIC_V3_MAX_LRS; i++) cpu_if.vgic_lr[i] = 0n;
+}
+
+/** sync_hyp_vgic_state(): vgic_hcr, the used LRs and the exit's maintenance status back to the host. */
+export function sync_hyp_vgic_state(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf): void {
+  const hv = new HostVcpuView(mem, host_vcpu);
+  hv.setU64(HOST_VGIC_V3_HCR, cpu_if.vgic_hcr);
+  for (let i = 0; i < cpu_if.used_lrs; i++) hv.setU64(HOST_VGIC_V3_LR + 8n * BigInt(i), cpu_if.vgic_lr[i]!);
+  hv.setU64(HOST_VGIC_V3_MISR, cpu_if.vgic_misr);
+  hv.setU64(HOST_VGIC_V3_EISR, cpu_if.vgic_eisr);
+  hv.setU64(HOST_VGIC_V3_ELRSR, cpu_if.vgic_elrsr);
+}
+
+/** __vgic_v3_restore_state(): ICH_LR<n>_EL2 for the used LRs, then ICH_HCR_EL2. */
+export function __vgic_v3_restore_state(core: Core, cpu_if: VgicV3CpuIf): void {
+  const n = Math.min(cpu_if.used_lrs, vgic_nr_lr(core));
+  for (let i = 0; i < n; i++) core.setGicReg(GIC_SR.ICH_LR0_EL2 + i, cpu_if.vgic_lr[i]!);
+  core.setGicReg(GIC_SR.ICH_HCR_EL2, cpu_if.vgic_hcr);
+}
+
+/**
+ * __vgic_v3_save_state(): with LRs in use, the exit's ICH_MISR/EISR/ELRSR, the EOIcount the guest
+ * accumulated, each used LR (an empty one, ELRSR bit set, keeps only its non-state bits) and then
+ * the LR cleared; ICH_HCR_EL2.En cleared so the virtual interface signals nothing to the host.
+ */
+export function __vgic_v3_save_state(core: Core, cpu_if: VgicV3CpuIf): void {
+  const used = Math.min(cpu_if.used_lrs, vgic_nr_lr(core));
+  const hcr = core.gicReg(GIC_SR.ICH_HCR_EL2);
+  cpu_if.vgic_misr = core.gicReg(GIC_SR.ICH_MISR_EL2);
+  cpu_if.vgic_eisr = core.gicReg(GIC_SR.ICH_EISR_EL2);
+  const elrsr = core.gicReg(GIC_SR.ICH_ELRSR_EL2);
+  cpu_if.vgic_elrsr = elrsr;
+  cpu_if.vgic_hcr = (cpu_if.vgic_hcr & ~ICH_HCR_EOICOUNT_MASK) | (hcr & ICH_HCR_EOICOUNT_MASK);
+  core.setGicReg(GIC_SR.ICH_HCR_EL2, cpu_if.vgic_hcr & ~ICH_HCR_EN);
+  for (let i = 0; i < used; i++) {
+    if ((elrsr >> BigInt(i)) & 1n) cpu_if.vgic_lr[i] = cpu_if.vgic_lr[i]! & ~ICH_LR_STATE;
+    else cpu_if.vgic_lr[i] = core.gicReg(GIC_SR.ICH_LR0_EL2 + i);
+    core.setGicReg(GIC_SR.ICH_LR0_EL2 + i, 0n);
+  }
+  core.setGicReg(GIC_SR.ICH_HCR_EL2, 0n);
+}
+
+/** __vgic_v3_restore_vmcr_aprs(): ICH_VMCR_EL2 and ICH_AP0R<n>/AP1R<n>_EL2 from the hyp's copy. */
+export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): void {
+  core.setGicReg(GIC_SR.ICH_VMCR_EL2, cpu_if.vgic_vmcr);
+  for (let i = 0; i < 4; i++) {
+    core.setGicReg(GIC_SR.ICH_AP0R0_EL2 + i, cpu_if.vgic_ap0r[i]!);
+    core.setGicReg(GIC_SR.ICH_AP1R0_EL2 + i, cpu_if.vgic_ap1r[i]!);
+  }
+}
+
+/** __vgic_v3_save_aprs() with the VMCR: the guest's priority state into the hyp's copy. */
+export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): void {
+  cpu_if.vgic_vmcr = core.gicReg(GIC_SR.ICH_VMCR_EL2);
+  for (let i = 0; i < 4; i++) {
+    cpu_if.vgic_ap0r[i] = core.gicReg(GIC_SR.ICH_AP0R0_EL2 + i);
+    cpu_if.vgic_ap1r[i] = core.gicReg(GIC_SR.ICH_AP1R0_EL2 + i);
+  }
+}
+
+/** The host's __vgic_v3_save_aprs on a loaded non-protected vCPU: VMCR and APRs to the host's struct. */
+export function vgic_v3_copy_vmcr_aprs_to_host(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf): void {
+  const hv = new HostVcpuView(mem, host_vcpu);
+  hv.setU64(HOST_VGIC_V3_VMCR, cpu_if.vgic_vmcr);
+  for (let i = 0; i < 4; i++) {
+    hv.setU64(HOST_VGIC_V3_AP0R + 8n * BigInt(i), cpu_if.vgic_ap0r[i]!);
+    hv.setU64(HOST_VGIC_V3_AP1R + 8n * BigInt(i), cpu_if.vgic_ap1r[i]!);
+  }
+}
+
+/** The host's __vgic_v3_restore_vmcr_aprs on a loaded non-protected vCPU: VMCR and APRs from the host's struct. */
+export function vgic_v3_copy_vmcr_aprs_from_host(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf): void {
+  const hv = new HostVcpuView(mem, host_vcpu);
+  cpu_if.vgic_vmcr = BigInt.asUintN(32, hv.u64(HOST_VGIC_V3_VMCR));
+  cpu_if.vgic_sre = ICC_SRE_EL1_DIB | ICC_SRE_EL1_DFB | ICC_SRE_EL1_SRE;
+  for (let i = 0; i < 4; i++) {
+    cpu_if.vgic_ap0r[i] = BigInt.asUintN(32, hv.u64(HOST_VGIC_V3_AP0R + 8n * BigInt(i)));
+    cpu_if.vgic_ap1r[i] = BigInt.asUintN(32, hv.u64(HOST_VGIC_V3_AP1R + 8n * BigInt(i)));
+  }
+}
