@@ -58,6 +58,7 @@ interface CoreExports extends JitCoreExports {
   smpSchedState(c: number): number;
   smpStandby(): void;
   smpTicks(): bigint;
+  smpLayoutFits(): number;
   smpPeekX(c: number, i: number): bigint;
   smpSaveArea(c: number): number;
   smpMakeCurrent(cpu: number, wake: number): number;

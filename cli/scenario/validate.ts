@@ -73,7 +73,10 @@ function validateMachine(r: Reader, v: unknown): MachineSpec {
   const smp = o.smp === undefined ? DEFAULT_MACHINE.smp : Number(count(r, 'machine.smp', o.smp));
   if (!(smp >= 1 && smp <= 8)) r.fail('machine.smp', `${show(o.smp)} is out of range (1..8)`);
   const jit = o.jit === undefined ? DEFAULT_MACHINE.jit : r.bool('machine.jit', o.jit);
-export const DEFAULT_MACHINE: MachineSpec = { memBytes: 256 << 20, slice: 100_000, maxInsns: 2_000_000_000n, iommu: 'none', faultFastPath: true, smp: 1, jit: true, ffa: 'none', guestHvcAbi: 'upstream', wfiTrapPolicy: 'trap' };
+  const ffa = o.ffa === undefined ? DEFAULT_MACHINE.ffa : r.oneOf('machine.ffa', o.ffa, FFA_MODES);
+  const guestHvcAbi = o.guest_hvc_abi === undefined ? DEFAULT_MACHINE.guestHvcAbi : r.oneOf('machine.guest_hvc_abi', o.guest_hvc_abi, ['upstream', 'android'] as const);
+  const wfiTrapPolicy = o.wfi_trap_policy === undefined ? DEFAULT_MACHINE.wfiTrapPolicy : r.oneOf('machine.wfi_trap_policy', o.wfi_trap_policy, ['trap', 'notrap'] as const);
+  return { memBytes, slice, maxInsns, iommu, faultFastPath, smp, jit, ffa, guestHvcAbi, wfiTrapPolicy };
 }
 
 function validateVm(r: Reader, path: string, v: unknown, resolveImage: ImageResolver, byAction: Set<string>): VmSpec {
