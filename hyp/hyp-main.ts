@@ -40,7 +40,7 @@ const setRet = (ctxt: bigint[], ret: number): void => {
 
 /** pkvm_refill_memcache(): top EL2's memcache up to the host vCPU memcache's page count, taking pages from it. */
 export function pkvm_refill_memcache(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
-  const host_mc = new HostVcpuView(hyp.mem, vcpu.host_vcpu).pkvm_memcache;
+  const host_mc = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu).pkvm_memcache;
   return refill_memcache(hyp.mem, vcpu.pkvm_memcache, host_mc.nr_pages, host_mc,
     (pfn, nr) => __pkvm_host_donate_hyp(hyp, pfn, nr));
 }
@@ -166,7 +166,7 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     if (!vcpu) return;
-    if (!vcpu.vm.is_protected && !(new HostVcpuView(hyp.mem, vcpu.host_vcpu).u64(HOST_VCPU_REQ) & HOST_REQ_STATE_DIRTY))
+    if (!vcpu.vm.is_protected && !(new HostVcpuView(hyp.el2mem, vcpu.host_vcpu).u64(HOST_VCPU_REQ) & HOST_REQ_STATE_DIRTY))
       __pkvm_vcpu_sync_state(hyp, vcpu);
     pkvm_put_hyp_vcpu(hyp, vcpu);
   },

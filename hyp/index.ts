@@ -27,6 +27,8 @@ import { RESERVED_ENTRY, VmTableEntry, get_vm_by_handle } from './pkvm';
 import { handle_host_hcall } from './hypercalls';
 import { checkInvariants } from './invariants';
 import { DEFAULT_HOST_ID_REGS, IdRegs } from './pvm-features';
+import { HypMm, HypVaPhysMem } from './hyp-mm';
+import { PAGE_HYP } from './hyp-stage1';
 
 export interface PkvmOptions {
   /** Physical CPUs (per-CPU loaded vCPU, prot_finalize). Default 1. */
@@ -64,6 +66,10 @@ export class Pkvm {
   readonly vmemmap: HypVmemmap;
   readonly host_s2_pool: HypPool;
   readonly host_mmu: { pgt: KvmPgtable; mmu: KvmS2Mmu };
+  /** The hyp's EL2 stage-1 and its checked loads/stores (hyp-mm.ts). */
+  readonly mm: HypMm;
+  /** Memory as EL2 reaches it through its stage-1 (host structures are read through this). */
+  readonly el2mem: HypVaPhysMem;
   readonly vm_table: VmTableEntry[];
   readonly loaded_hyp_vcpu: (PkvmHypVcpu | null)[];
   readonly cntvoff_el2: bigint[];
@@ -118,6 +124,11 @@ export class Pkvm {
     const pool = (this.host_s2_pool = new HypPool(mem, this.vmemmap));
     hyp_pool_init(pool, hyp_phys_to_pfn(base), Number(size / PAGE_SIZE), 0);
     __hyp_set_page_state_range(this, base, size, PKVM_PAGE_OWNED);
+    /* recreate_hyp_mappings(): the hyp stage-1, with the carve-out mapped (tables from the carve-out). */
+    this.mm = new HypMm(mem, pool, this.vmemmap, this.nr_cpus);
+    if (this.mm.pkvm_create_mappings_locked(base, base + size, PAGE_HYP))
+      throw new RangeError('pkvm: carve-out too small for the hyp stage-1');
+    this.el2mem = new HypVaPhysMem(this.mm);
 
     /* kvm_host_prepare_stage2() */
     const mmu: KvmS2Mmu = { vmid: 0, vtcr: kvm_get_vtcr(opts.physShift ?? 40), tlb: this.tlb };

@@ -118,7 +118,12 @@ export function __guest_check_transition_size(phys: bigint, ipa: bigint, nr_page
 }
 
 /** hyp_poison_page(): zero a page before it goes back to the host. */
-const hyp_poison_page = (hyp: Pkvm, phys: bigint): void => hyp.mem.zeroPage(phys);
+/** hyp_poison_page(): zero a guest page through this CPU's fixmap slot (EL2 maps guest pages nowhere else). */
+const hyp_poison_page = (hyp: Pkvm, phys: bigint): void => {
+  const va = hyp.mm.hyp_fixmap_map(phys);
+  hyp.mm.memset0(va & ~0xfffn, 4096);
+  hyp.mm.hyp_fixmap_unmap();
+};
 
 function host_stage2_get_guest_info(hyp: Pkvm, phys: bigint): { ret: number; vm?: PkvmHypVm; gfn?: bigint } {
   if (!addr_is_memory(hyp, phys)) return { ret: -EFAULT };

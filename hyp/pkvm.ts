@@ -103,7 +103,7 @@ function map_donated_memory_noclear(hyp: Pkvm, va: bigint, size: bigint): bigint
 
 function map_donated_memory(hyp: Pkvm, va: bigint, size: bigint): bigint | null {
   const p = map_donated_memory_noclear(hyp, va, size);
-  if (p !== null) for (let a = p; a < p + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  if (p !== null) for (let a = p; a < p + size; a += PAGE_SIZE) hyp.el2mem.zeroPage(a);
   return p;
 }
 
@@ -114,7 +114,7 @@ function unmap_donated_memory_noclear(hyp: Pkvm, va: bigint | null, size: bigint
 
 function unmap_donated_memory(hyp: Pkvm, va: bigint | null, size: bigint): void {
   if (va === null) return;
-  for (let a = va; a < va + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  for (let a = va; a < va + size; a += PAGE_SIZE) hyp.el2mem.zeroPage(a);
   unmap_donated_memory_noclear(hyp, va, size);
 }
 
@@ -125,7 +125,7 @@ function unmap_donated_memory(hyp: Pkvm, va: bigint | null, size: bigint): void 
 export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_hva: bigint): number {
   let ret = hyp_pin_shared_mem(hyp, host_kvm, host_kvm + HOST_KVM_SIZE);
   if (ret) return ret;
-  const view = new HostKvmView(hyp.mem, host_kvm);
+  const view = new HostKvmView(hyp.el2mem, host_kvm);
   const nr_vcpus = view.created_vcpus;
   const handle = view.handle;
   let vm_va: bigint | null = null;
@@ -177,7 +177,7 @@ function unpin_host_vcpu(hyp: Pkvm, host_vcpu: bigint): void {
  */
 function init_pkvm_hyp_vcpu(hyp: Pkvm, vm: PkvmHypVm, va: bigint, host_vcpu: bigint): { ret: number; vcpu?: PkvmHypVcpu } {
   if (hyp_pin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE)) return { ret: -EBUSY };
-  const hv = new HostVcpuView(hyp.mem, host_vcpu);
+  const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
   const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
   const ret = pkvm_vcpu_init_traps(hyp, vcpu);
   if (ret) {
@@ -271,7 +271,7 @@ export function __pkvm_start_teardown_vm(hyp: Pkvm, handle: number): number {
 
 function teardown_donated_memory(hyp: Pkvm, mc: KvmHypMemcache, addr: bigint, size: bigint): void {
   size = PAGE_ALIGN(size);
-  for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.el2mem.zeroPage(a);
   for (let a = addr; a < addr + size; a += PAGE_SIZE) push_hyp_memcache(hyp.mem, mc, a);
   unmap_donated_memory_noclear(hyp, addr, size);
 }
@@ -283,7 +283,7 @@ export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
   hyp.tlb.flush_vmid(vm.mmu.vmid);
   hyp.vm_table[handle - HANDLE_OFFSET] = null;
 
-  const host_kvm = new HostKvmView(hyp.mem, vm.host_kvm);
+  const host_kvm = new HostKvmView(hyp.el2mem, vm.host_kvm);
   const mc = host_kvm.teardown_mc;
   const stage2_mc = host_kvm.stage2_teardown_mc;
   reclaim_pgtable_pages(hyp, vm, stage2_mc);
