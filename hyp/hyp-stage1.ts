@@ -16,7 +16,7 @@ import { EEXIST, EINVAL, ENOMEM, WARN_ON } from './page-state';
 import { KvmPgtable, KvmPgtableMmOps, KvmPgtableVisitCtx, KvmPgtableWalker, kvm_pgtable_get_leaf, kvm_pgtable_walk } from './pgtable';
 import {
   BIT, FIELD_GET, FIELD_PREP, GENMASK, KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_PROT_DEVICE, KVM_PGTABLE_PROT_R,
-  KVM_PGTABLE_PROT_RW, KVM_PGTABLE_PROT_UX, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X, KVM_PGTABLE_WALK_LEAF,
+  KVM_PGTABLE_PROT_RW, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X, KVM_PGTABLE_WALK_LEAF,
   KVM_PGTABLE_WALK_TABLE_POST, KVM_PTE_LEAF_ATTR_HI_SW, KVM_PTE_VALID, PAGE_SIZE, kvm_granule_size,
   kvm_init_table_pte, kvm_init_valid_leaf_pte, kvm_pte_table, kvm_pte_to_phys, kvm_pte_valid,
 } from './pgtable-defs';
@@ -48,8 +48,6 @@ export function hyp_set_prot_attr(prot: bigint): { ret: number; attr: bigint } {
   const mtype = device ? MT_DEVICE_nGnRE : MT_NORMAL;
   let attr = FIELD_PREP(KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX, mtype);
   if (!(prot & KVM_PGTABLE_PROT_R)) return { ret: -EINVAL, attr: 0n };
-  /* nVHE EL2 has no EL0: an unprivileged-execute request is meaningless. */
-  if (prot & KVM_PGTABLE_PROT_UX) return { ret: -EINVAL, attr: 0n };
   if (prot & KVM_PGTABLE_PROT_X) {
     if (prot & KVM_PGTABLE_PROT_W) return { ret: -EINVAL, attr: 0n };
     if (device) return { ret: -EINVAL, attr: 0n };
@@ -69,7 +67,7 @@ export function kvm_pgtable_hyp_pte_prot(pte: bigint): bigint {
   if (!kvm_pte_valid(pte)) return 0n;
   let prot = pte & KVM_PTE_LEAF_ATTR_HI_SW;
   if (FIELD_GET(KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX, pte) === MT_DEVICE_nGnRE) prot |= KVM_PGTABLE_PROT_DEVICE;
-  if (!(pte & KVM_PTE_LEAF_ATTR_HI_S1_XN)) prot |= KVM_PGTABLE_PROT_X & ~KVM_PGTABLE_PROT_UX;
+  if (!(pte & KVM_PTE_LEAF_ATTR_HI_S1_XN)) prot |= KVM_PGTABLE_PROT_X;
   const ap = FIELD_GET(KVM_PTE_LEAF_ATTR_LO_S1_AP, pte);
   if (ap === KVM_PTE_LEAF_ATTR_LO_S1_AP_RO) prot |= KVM_PGTABLE_PROT_R;
   else if (ap === KVM_PTE_LEAF_ATTR_LO_S1_AP_RW) prot |= KVM_PGTABLE_PROT_RW;

@@ -80,7 +80,12 @@ export function __pkvm_host_unshare_hyp(hyp: Pkvm, pfn: bigint): number {
   return 0;
 }
 
-export function __pkvm_host_donate_hyp(hyp: Pkvm, pfn: bigint, nr_pages: bigint): number {
+/**
+ * `map` false: the EL2 mapping is left to the first use of the page (hyp_lazy_map_owned()), as the
+ * core's fault fast path leaves it for the memcache pages it donates; pkvm_refill_memcache() asks
+ * for this so that the full path and the fast path leave the same state (README "stage-1").
+ */
+export function __pkvm_host_donate_hyp(hyp: Pkvm, pfn: bigint, nr_pages: bigint, map = true): number {
   if (!pfn_range_is_valid(hyp, pfn, nr_pages)) return -EINVAL;
   const phys = hyp_pfn_to_phys(pfn);
   const size = PAGE_SIZE * nr_pages;
@@ -89,7 +94,7 @@ export function __pkvm_host_donate_hyp(hyp: Pkvm, pfn: bigint, nr_pages: bigint)
   ret = __hyp_check_page_state_range(hyp, phys, size, PKVM_NOPAGE);
   if (ret) return ret;
   __hyp_set_page_state_range(hyp, phys, size, PKVM_PAGE_OWNED);
-  WARN_ON(hyp.mm.pkvm_create_mappings_locked(phys, phys + size, PAGE_HYP), 'donate_hyp: pkvm_create_mappings_locked');
+  if (map) WARN_ON(hyp.mm.pkvm_create_mappings_locked(phys, phys + size, PAGE_HYP), 'donate_hyp: pkvm_create_mappings_locked');
   WARN_ON(host_stage2_set_owner_locked(hyp, phys, size, PKVM_ID_HYP), 'donate_hyp: host annotation');
   return 0;
 }
