@@ -80,11 +80,14 @@ export class HypTraceReader {
   private rings: CpuRing[] = [];
   private desc = { pa: 0n, size: 0n };
   loaded = false;
+  /** Every host page (run) load() took, for the caller to free after unload(). */
+  readonly allocated: { pa: bigint; n: number }[] = [];
 
   constructor(readonly host: HypTraceHost) {}
 
   private shared(): bigint {
     const p = this.host.allocPage();
+    this.allocated.push({ pa: p, n: 1 });
     const ret = this.host.hcall('__pkvm_host_share_hyp', p >> 12n);
     if (ret) throw new Error(`hyp trace: __pkvm_host_share_hyp: ${ret}`);
     return p;
@@ -103,8 +106,10 @@ export class HypTraceReader {
     for (const r of this.rings) descSize += ring_buffer_desc_size(BigInt(r.pages.length));
     descSize = (descSize + PAGE - 1n) & ~(PAGE - 1n);
     const desc = this.host.allocContig(Number(descSize / PAGE));
+    this.allocated.push({ pa: desc, n: Number(descSize / PAGE) });
     const backingSize = ((SIMPLE_BUFFER_PAGE_SIZE * BigInt(nrCpus * pagesPerCpu)) + PAGE - 1n) & ~(PAGE - 1n);
     const backing = this.host.allocContig(Number(backingSize / PAGE));
+    this.allocated.push({ pa: backing, n: Number(backingSize / PAGE) });
     mem.writeU64(desc + HYP_TRACE_DESC.bpages_backing_start, backing);
     mem.writeU64(desc + HYP_TRACE_DESC.bpages_backing_size, backingSize);
     mem.writeU64(desc + HYP_TRACE_DESC.nr_cpus, BigInt(nrCpus));

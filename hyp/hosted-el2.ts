@@ -94,6 +94,8 @@ export class HostedEl2 {
       // hyp_vmemmap in the core's memory, where its stage-2 fault fast path uses it too
       vmemmapBacking: core.mem.subarray(L.HYP_VMEMMAP, L.HYP_VMEMMAP + (core.ramSize / 4096) * 8),
     });
+    // trace_clock() reads CNTPCT_EL0: the core's system counter (hyp/tracing/trace.ts).
+    this.pkvm.tracing.counter = () => core.ticks;
     // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
     // the boot CPU: the host now runs behind its stage-2.
     this.pkvm.protected_mode_initialized = true;

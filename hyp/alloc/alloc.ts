@@ -326,6 +326,22 @@ export class HypAllocator {
     return this.chunk_install(this.start, size, null);
   }
 
+  /** Physical pages the heap holds: its memcaches and the pages behind its chunks (invariants.ts). */
+  owned_pages(): bigint[] {
+    const out: bigint[] = [];
+    for (const mc of this.mc) {
+      let p = mc.head & PAGE_MASK;
+      for (let i = 0n; i < mc.nr_pages; i++) {
+        out.push(p);
+        p = this.mm.mem.readU64(p) & PAGE_MASK;
+      }
+    }
+    for (const c of this.chunks())
+      for (let va = PAGE_ALIGN_DOWN(c.addr); va < c.addr + c.mapped_size; va += PAGE_SIZE)
+        if (this.mm.is_mapped(va)) out.push(this.mm.__pkvm_private_range_pa(va) & PAGE_MASK);
+    return out;
+  }
+
   /** The chunks in list order (for tests and the report). */
   chunks(): { addr: bigint; alloc_size: bigint; mapped_size: bigint }[] {
     const out = [];
