@@ -13,6 +13,7 @@ import {
   HOST_KVM_SIZE, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
   PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
 } from './host-abi';
+import { pkvm_hyp_vm_record_alloc, pkvm_hyp_vm_record_free, pkvm_hyp_vm_record_vcpu } from './alloc/vm-record';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem, hyp_unpin_shared_mem } from './mem-protect';
 import { __pkvm_host_reclaim_page_guest } from './mem-protect-guest';
 import { kvm_guest_destroy_stage2, kvm_guest_prepare_stage2, reclaim_pgtable_pages } from './guest-stage2';
@@ -144,7 +145,8 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
       const mmu = { vmid: handle - HANDLE_OFFSET + 1, vtcr: hyp.host_mmu.mmu.vtcr, tlb: hyp.tlb };
       const vm = new PkvmHypVm(handle, vm_va!, vm_size, host_kvm, nr_vcpus, view.is_protected, mmu);
       pkvm_init_guest_mem(vm, view.guest_mem_base, view.guest_mem_size);
-      ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
+      ret = pkvm_hyp_vm_record_alloc(hyp, vm); /* per-VM bookkeeping on the hyp heap (opt-in) */
+      if (!ret) ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
       if (!ret) {
         /* Must be last since this publishes the VM. */
         ret = insert_vm_table_entry(hyp, handle, vm);
@@ -152,6 +154,7 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
         /* The stage-2 holds references on the PGD pages: destroy it before they go back. */
         kvm_guest_destroy_stage2(hyp, vm);
       }
+      pkvm_hyp_vm_record_free(hyp, vm);
     }
     unmap_donated_memory(hyp, vm_va, vm_size);
     unmap_donated_memory(hyp, pgd, pgd_size);
@@ -223,6 +226,7 @@ export function __pkvm_init_vcpu(hyp: Pkvm, handle: number, host_vcpu: bigint, v
         unpin_host_vcpu(hyp, host_vcpu);
       } else {
         vm.vcpus[vcpu.vcpu_idx] = vcpu;
+        pkvm_hyp_vm_record_vcpu(hyp, vm, vcpu.vcpu_idx, vcpu.pa);
       }
     }
   }
@@ -299,6 +303,7 @@ export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
     teardown_donated_memory(hyp, mc, vcpu.pa, PKVM_HYP_VCPU_SIZE);
   }
   teardown_donated_memory(hyp, mc, vm.pa, vm.vm_size);
+  pkvm_hyp_vm_record_free(hyp, vm);
   hyp_unpin_shared_mem(hyp, vm.host_kvm, vm.host_kvm + HOST_KVM_SIZE);
   return 0;
 }
