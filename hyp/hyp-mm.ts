@@ -87,13 +87,15 @@ export class HypMm {
     else this.tlb.clear();
   };
 
-  /** pkvm_create_mappings_locked(): map [from, to) of the linear map (VA = PA), page by page. */
+  /**
+   * pkvm_create_mappings_locked(): map [from, to) of the linear map (VA = PA) page by page (upstream
+   * calls kvm_pgtable_hyp_map() for each page: level-3 leaves only; one walk does the same here).
+   */
   pkvm_create_mappings_locked(from: bigint, to: bigint, prot: bigint): number {
-    for (let va = from & PAGE_MASK; va < to; va += PAGE_SIZE) {
-      const ret = kvm_pgtable_hyp_map(this.pgt, va, PAGE_SIZE, va, prot);
-      if (ret) return ret;
-    }
-    return 0;
+    const start = from & PAGE_MASK;
+    const end = (to + PAGE_SIZE - 1n) & PAGE_MASK;
+    if (end <= start) return 0;
+    return kvm_pgtable_hyp_map(this.pgt, start, end - start, start, prot, true);
   }
 
   /** kvm_pgtable_hyp_unmap(&pkvm_pgtable, va, size): bytes unmapped. */

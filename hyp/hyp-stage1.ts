@@ -88,14 +88,14 @@ export function kvm_pgtable_hyp_init(mem: PhysMem, mm_ops: KvmPgtableMmOps): Kvm
   return pgt;
 }
 
-interface HypMapData { phys: bigint; attr: bigint }
+interface HypMapData { phys: bigint; attr: bigint; pte_only: boolean }
 
 function hyp_map_walker(ctx: KvmPgtableVisitCtx): number {
   const data = ctx.arg as HypMapData;
   const mem = ctx.pgt.mem;
   const granule = kvm_granule_size(ctx.level);
   /* hyp_map_walker_try_leaf(): a block or page when the range covers and aligns to this level. */
-  if (ctx.level >= 1 && ctx.addr % granule === 0n && ctx.end - ctx.addr >= granule && data.phys % granule === 0n) {
+  if (ctx.level >= (data.pte_only ? 3 : 1) && ctx.addr % granule === 0n && ctx.end - ctx.addr >= granule && data.phys % granule === 0n) {
     const phys = data.phys;
     data.phys += granule;
     const n = kvm_init_valid_leaf_pte(phys, data.attr, ctx.level);
@@ -118,11 +118,15 @@ function hyp_map_walker(ctx: KvmPgtableVisitCtx): number {
   return 0;
 }
 
-/** kvm_pgtable_hyp_map(): map [addr, addr + size) to phys with prot (blocks where aligned). */
-export function kvm_pgtable_hyp_map(pgt: KvmPgtable, addr: bigint, size: bigint, phys: bigint, prot: bigint): number {
+/**
+ * kvm_pgtable_hyp_map(): map [addr, addr + size) to phys with prot (blocks where aligned).
+ * `pte_only`: level-3 pages only — what pkvm_create_mappings_locked()'s page-by-page calls
+ * produce, done in one walk.
+ */
+export function kvm_pgtable_hyp_map(pgt: KvmPgtable, addr: bigint, size: bigint, phys: bigint, prot: bigint, pte_only = false): number {
   const { ret, attr } = hyp_set_prot_attr(prot);
   if (ret) return ret;
-  const walker: KvmPgtableWalker = { cb: hyp_map_walker, arg: { phys, attr } satisfies HypMapData, flags: KVM_PGTABLE_WALK_LEAF };
+  const walker: KvmPgtableWalker = { cb: hyp_map_walker, arg: { phys, attr, pte_only } satisfies HypMapData, flags: KVM_PGTABLE_WALK_LEAF };
   return kvm_pgtable_walk(pgt, addr, size, walker);
 }
 
