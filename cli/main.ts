@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--gdb <port>', 'wait for gdb on 127.0.0.1:PORT; each vCPU of each VM is a thread')
     .option('--trace <file>', 'write a Perfetto-readable trace (Chrome JSON trace events) of the run')
     .option('--report <file>', 'write a self-contained HTML page-ownership report of the run')
+    .option('--trace-source <source>', 'with --trace: model (default) or ring (also the hyp\'s own events, read from its tracing ring buffer)')
     .option('--stats', 'print to stderr at the end: instructions, wall time, MIPS, exceptions by class, UNDEFINED encodings and unimplemented system registers hit')
     .option('--no-jit', 'interpreter only: no compiled tier (also machine.jit: false in the scenario)')
     .addOption(new Option('--guest-hvc-abi <abi>', 'protected guests\' hypercall ABI at EL2, overriding machine.guest_hvc_abi: upstream (default) or android (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2)').choices(['upstream', 'android']))

@@ -12,15 +12,17 @@ import { pkvmTarget } from './gdb/pkvm-threads';
 import type { GdbStub } from '../machine/gdb/stub';
 import type { World } from './scenario/world';
 import { formatStats, startStats } from './stats';
+import { UserError } from '../machine/errors';
 
-export interface RunFlags { guestHvcAbi?: 'upstream' | 'android'; quiet?: boolean; traceFaults?: boolean; gdb?: string; trace?: string; report?: string; stats?: boolean }
+export interface RunFlags { guestHvcAbi?: 'upstream' | 'android'; quiet?: boolean; traceFaults?: boolean; gdb?: string; trace?: string; report?: string; stats?: boolean; traceSource?: string }
 
 export function runCommand(file: string, flags: RunFlags): number {
   const gdbPort = flags.gdb !== undefined ? parseGdbPort(flags.gdb) : undefined;
+  const traceSource = parseTraceSource(flags);
   const scenario = loadScenario(file);
   if (flags.guestHvcAbi) scenario.machine.guestHvcAbi = flags.guestHvcAbi; // --guest-hvc-abi overrides the scenario
   // --trace / --report / progress (cli/trace/): paths checked before the run, files written after it.
-  const obs = new ScenarioObserver({ trace: flags.trace, report: flags.report }, new Progress(`run ${scenario.name}`));
+  const obs = new ScenarioObserver({ trace: flags.trace, report: flags.report, traceSource }, new Progress(`run ${scenario.name}`));
   let gdb: GdbStub | null = null;
   let world: World | null = null;
   const hooks = { ...obs.hooks, onWorld: (w: World) => {
@@ -38,4 +40,12 @@ export function runCommand(file: string, flags: RunFlags): number {
   const w = world as World | null;
   if (flags.stats && w) process.stderr.write(formatStats(w, { insns: w.core.insns, wallMs }));
   return result.passed && errors.length === 0 ? 0 : 1;
+}
+
+/** --trace-source model|ring (ring: the hyp's own events from its tracing ring, cli/trace/hyp-ring.ts). */
+function parseTraceSource(flags: RunFlags): 'model' | 'ring' {
+  const v = flags.traceSource ?? 'model';
+  if (v !== 'model' && v !== 'ring') throw new UserError(`--trace-source: '${v}' is not model or ring`);
+  if (v === 'ring' && flags.trace === undefined) throw new UserError('--trace-source ring: needs --trace FILE');
+  return v;
 }

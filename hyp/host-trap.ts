@@ -13,6 +13,7 @@ import { ARM_SMCCC_CALL_HINTS, SMCCC_RET_NOT_SUPPORTED } from './smccc';
 import { kvm_host_psci_handler } from './psci-relay';
 import { kvm_hyp_cpu_entry } from './psci-smp';
 import { host_smc_ffa, is_ffa_call } from './ffa/host-smc';
+import { HYP_REASON, trace_host_mem_abort, trace_host_smc, trace_hyp_enter, trace_hyp_exit } from './tracing/events';
 
 export type HostTrapResult = 'continue' | 'poweroff' | 'reset';
 export type FirmwareCall = (x: bigint[]) => { x0: bigint; action?: string; cpuOn?: { targetIndex: number } };
@@ -71,16 +72,21 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
         return 'continue';
       }
       const x = [fn, ...[1, 2, 3, 4, 5, 6, 7].map((i) => c.getX(i))];
+      trace_hyp_enter(el2.pkvm, c.cpu, HYP_REASON.SMC);
       // handle_host_smc(): FF-A ids (disjoint from PSCI's) go to the FF-A proxy (hyp/ffa/, which forwards
       // through the board conduit HostedEl2 probed), PSCI to the relay, the rest to `firmware`.
       if (is_ffa_call(fn)) {
-        host_smc_ffa(el2.ffa, x, fn);
+        const handled = host_smc_ffa(el2.ffa, x, fn);
+        trace_host_smc(el2.pkvm, c.cpu, fn, !handled);
+        trace_hyp_exit(el2.pkvm, c.cpu, HYP_REASON.ERET_HOST);
         for (let i = 0; i < 8; i++) c.setX(i, x[i]!);
         c.setSysreg(SR.ELR_EL2, c.sysreg(SR.ELR_EL2) + 4n);
         c.exceptionReturn();
         return 'continue';
       }
       const psci = kvm_host_psci_handler(el2.psciRelay, c.cpu, fn, x, firmware);
+      trace_host_smc(el2.pkvm, c.cpu, fn, !psci);
+      trace_hyp_exit(el2.pkvm, c.cpu, HYP_REASON.ERET_HOST);
       const res = psci ?? firmware(x);
       // The firmware accepted a relayed CPU_ON: the target enters EL2, then the host (psci-smp.ts).
       if (psci && res.action === 'cpu_on' && res.cpuOn) res.x0 = BigInt.asUintN(64, BigInt(kvm_hyp_cpu_entry(el2, res.cpuOn.targetIndex)));
@@ -98,7 +104,10 @@ export function handleHostTrap(el2: HostedEl2, firmware: FirmwareCall): HostTrap
     case EC_DABT_LOW: case EC_IABT_LOW: {
       const far = c.sysreg(SR.FAR_EL2);
       const ipa = faultIpa(c.sysreg(SR.HPFAR_EL2), far);
+      trace_hyp_enter(el2.pkvm, c.cpu, HYP_REASON.HOST_ABORT);
+      trace_host_mem_abort(el2.pkvm, c.cpu, esr, ipa);
       const ret = el2.pkvm.handleHostMemAbort(ipa);
+      trace_hyp_exit(el2.pkvm, c.cpu, HYP_REASON.ERET_HOST);
       c.exceptionReturn(); // back to the faulting instruction
       if (ret === 0 || ret === -EEXIST) return 'continue';
       el2.trace.emit('host-abort', `host access to 0x${ipa.toString(16)} refused (${ret})`);

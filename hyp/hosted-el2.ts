@@ -106,6 +106,8 @@ export class HostedEl2 {
     this.pkvm.vgic_nr_lr = vgic_nr_lr(core);
     /* Android's pvmfw enrols every protected VM in the MMIO guard; upstream has no guard. */
     this.pkvm.mmio_guard_auto_enroll = this.guestHvcAbi === 'android';
+    // trace_clock() reads CNTPCT_EL0: the core's system counter (hyp/tracing/trace.ts).
+    this.pkvm.tracing.counter = () => core.ticks;
     // pkvm_drop_host_privileges(): flip kvm_protected_mode_initialized, then __pkvm_prot_finalize on
     // the boot CPU: the host now runs behind its stage-2.
     this.ffa = createHypFfa(this.pkvm, core, this.trace, { lendRevokesHost: opts.ffaLendRevokesHost });

@@ -25,6 +25,8 @@ import {
   pkvm_put_hyp_vcpu, put_pkvm_hyp_vm,
 } from './pkvm';
 import { iommu_hcall_handlers } from './iommu/hyp-main';
+import { alloc_hcall_handlers } from './alloc/hyp-main';
+import { HYP_REASON, trace_hyp_enter, trace_hyp_exit } from './tracing/events';
 import { trace_hcall_handlers } from './trace-hcalls';
 import { pvm_load_hpmn } from './pvm-traps';
 import { HypPanic } from './page-state';
@@ -41,9 +43,9 @@ const setRet = (ctxt: bigint[], ret: number): void => {
 
 /** pkvm_refill_memcache(): top EL2's memcache up to the host vCPU memcache's page count, taking pages from it. */
 export function pkvm_refill_memcache(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
-  const host_mc = new HostVcpuView(hyp.mem, vcpu.host_vcpu).pkvm_memcache;
+  const host_mc = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu).pkvm_memcache;
   return refill_memcache(hyp.mem, vcpu.pkvm_memcache, host_mc.nr_pages, host_mc,
-    (pfn, nr) => __pkvm_host_donate_hyp(hyp, pfn, nr));
+    (pfn, nr) => __pkvm_host_donate_hyp(hyp, pfn, nr, false)); /* EL2 mapping deferred, as the fast path's */
 }
 
 /** The loaded vCPU if it matches the protection the call needs, else -EINVAL. */
@@ -92,7 +94,11 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __kvm_vcpu_run: (hyp, c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     const ok = vcpu && vcpu.host_vcpu === u64(c[1]) && hyp.vcpu_run;
-    setRet(c, ok ? hyp.vcpu_run!(vcpu) : -EINVAL);
+    if (!ok) return setRet(c, -EINVAL);
+    trace_hyp_exit(hyp, cpu, HYP_REASON.ERET_GUEST);
+    const ret = hyp.vcpu_run!(vcpu);
+    trace_hyp_enter(hyp, cpu, HYP_REASON.GUEST_EXIT);
+    setRet(c, ret);
   },
 
   __pkvm_host_share_hyp: (hyp, c) => setRet(c, __pkvm_host_share_hyp(hyp, u64(c[1]))),
@@ -178,7 +184,7 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   __pkvm_vcpu_put: (hyp, _c, cpu) => {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     if (!vcpu) return;
-    if (!vcpu.vm.is_protected && !(new HostVcpuView(hyp.mem, vcpu.host_vcpu).u64(HOST_VCPU_REQ) & HOST_REQ_STATE_DIRTY))
+    if (!vcpu.vm.is_protected && !(new HostVcpuView(hyp.el2mem, vcpu.host_vcpu).u64(HOST_VCPU_REQ) & HOST_REQ_STATE_DIRTY))
       __pkvm_vcpu_sync_state(hyp, vcpu);
     pkvm_put_hyp_vcpu(hyp, vcpu);
   },
@@ -192,6 +198,8 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
     hyp.tlb.flush_vmid(vm.mmu.vmid);
     put_pkvm_hyp_vm(hyp, vm);
   },
-  /* pKVM IOMMU: __pkvm_hyp_alloc_mgt_* and __pkvm_host_iommu_* (hyp/iommu/hyp-main.ts). */
+  /* The hyp allocators: __pkvm_hyp_alloc_mgt_* (hyp/alloc/hyp-main.ts). */
+  ...alloc_hcall_handlers,
+  /* pKVM IOMMU: __pkvm_host_iommu_* (hyp/iommu/hyp-main.ts). */
   ...iommu_hcall_handlers,
 };

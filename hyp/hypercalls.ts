@@ -9,6 +9,7 @@
  */
 import type { Pkvm } from './index';
 import { host_hcall_handlers } from './hyp-main';
+import { HYP_REASON, trace_host_hcall, trace_hyp_enter, trace_hyp_exit } from './tracing/events';
 
 export const HOST_HCALLS = [
   /* Hypercalls that are unavailable once pKVM has finalised. */
@@ -115,10 +116,14 @@ export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
   const id = U64((frame[0]! & NOT_HINTS) - HCALL_ID_BASE);
   const name = id < BigInt(HOST_HCALLS.length) ? HOST_HCALLS[Number(id)]! : undefined;
   const hfn = name ? host_hcall_handlers[name] : undefined;
-  if (id < hcall_min || id > hcall_max || !hfn) {
+  const invalid = id < hcall_min || id > hcall_max || !hfn;
+  trace_hyp_enter(hyp, cpu, HYP_REASON.HVC);
+  trace_host_hcall(hyp, cpu, id, invalid);
+  if (invalid) {
     frame[0] = U64(SMCCC_RET_NOT_SUPPORTED);
-    return;
+  } else {
+    frame[0] = U64(SMCCC_RET_SUCCESS);
+    hfn(hyp, frame, cpu);
   }
-  frame[0] = U64(SMCCC_RET_SUCCESS);
-  hfn(hyp, frame, cpu);
+  trace_hyp_exit(hyp, cpu, HYP_REASON.ERET_HOST);
 }

@@ -23,11 +23,15 @@ import { EPERM, PKVM_ID_HYP, PKVM_PAGE_OWNED, hypWarnConfig } from './page-state
 import {
   MemblockRegion, handle_host_mem_abort, host_stage2_force_pte_cb, host_stage2_idmap, host_stage2_set_owner_locked,
 } from './host-stage2';
-import { __hyp_set_page_state_range } from './mem-protect';
+import { __hyp_set_page_state_range, __pkvm_host_donate_hyp, __pkvm_hyp_donate_host } from './mem-protect';
+import { HypAllocator } from './alloc/alloc';
+import { HypTraceBuffer } from './tracing/trace';
 import { RESERVED_ENTRY, VmTableEntry, get_vm_by_handle } from './pkvm';
 import { handle_host_hcall } from './hypercalls';
 import { checkInvariants } from './invariants';
 import { DEFAULT_HOST_ID_REGS, IdRegs } from './pvm-features';
+import { HypMm, HypVaPhysMem } from './hyp-mm';
+import { PAGE_HYP } from './hyp-stage1';
 
 export interface PkvmOptions {
   /** Physical CPUs (per-CPU loaded vCPU, prot_finalize). Default 1. */
@@ -44,6 +48,10 @@ export interface PkvmOptions {
   idRegs?: IdRegs;
   /** PMCR_EL0.N as EL2 reads it (the CPU's event counters), for MDCR_EL2.HPMN at vCPU load. Default 0. */
   pmcrN?: number;
+  /** Keep per-VM bookkeeping on the hyp heap (alloc/vm-record.ts); the host must refill it. Default false. */
+  hypHeapVms?: boolean;
+  /** Private VA reserved for the hyp heap (hyp_alloc_init()). Default 16 MiB. */
+  hypHeapVaSize?: bigint;
   /** Storage of hyp_vmemmap (8 zeroed bytes per RAM page); default: a buffer of its own. */
   vmemmapBacking?: Uint8Array;
 }
@@ -65,6 +73,15 @@ export class Pkvm {
   readonly vmemmap: HypVmemmap;
   readonly host_s2_pool: HypPool;
   readonly host_mmu: { pgt: KvmPgtable; mmu: KvmS2Mmu };
+  /** The hyp's EL2 stage-1 and its checked loads/stores (hyp-mm.ts). */
+  readonly mm: HypMm;
+  /** Memory as EL2 reaches it through its stage-1 (host structures are read through this). */
+  readonly el2mem: HypVaPhysMem;
+  /** The hyp heap (alloc/alloc.ts), refilled and reclaimed by the host. */
+  readonly heap: HypAllocator;
+  readonly hypHeapVms: boolean;
+  /** Hypervisor tracing: the ring buffer shared with the host (tracing/trace.ts). */
+  readonly tracing: HypTraceBuffer;
   readonly vm_table: VmTableEntry[];
   readonly loaded_hyp_vcpu: (PkvmHypVcpu | null)[];
   readonly cntvoff_el2: bigint[];
@@ -130,6 +147,18 @@ export class Pkvm {
     const pool = (this.host_s2_pool = new HypPool(mem, this.vmemmap));
     hyp_pool_init(pool, hyp_phys_to_pfn(base), Number(size / PAGE_SIZE), 0);
     __hyp_set_page_state_range(this, base, size, PKVM_PAGE_OWNED);
+    /* recreate_hyp_mappings(): the hyp stage-1, with the carve-out mapped (tables from the carve-out). */
+    this.mm = new HypMm(mem, pool, this.vmemmap, this.nr_cpus);
+    if (this.mm.pkvm_create_mappings_locked(base, base + size, PAGE_HYP))
+      throw new RangeError('pkvm: carve-out too small for the hyp stage-1');
+    this.el2mem = new HypVaPhysMem(this.mm);
+    this.heap = new HypAllocator(this.mm, this.nr_cpus, {
+      host_donate_hyp: (pfn, nr) => __pkvm_host_donate_hyp(this, pfn, nr),
+      hyp_donate_host: (pfn, nr) => __pkvm_hyp_donate_host(this, pfn, nr),
+    });
+    if (this.heap.hyp_alloc_init(opts.hypHeapVaSize ?? 16n << 20n)) throw new RangeError('pkvm: bad hyp heap size');
+    this.hypHeapVms = opts.hypHeapVms ?? false;
+    this.tracing = new HypTraceBuffer(this);
 
     /* kvm_host_prepare_stage2() */
     const mmu: KvmS2Mmu = { vmid: 0, vtcr: kvm_get_vtcr(opts.physShift ?? 40), tlb: this.tlb };

@@ -156,6 +156,10 @@ export function checkInvariants(hyp: Pkvm, opts: { strict?: boolean } = {}): str
     hypOwnedExpected.add(pg);
   }
   for (const pg of hyp.host_s2_pool.free_area.flat()) checkFree(pg, 'host_s2_pool');
+  /* The hyp heap's pages and the tracing ring's simple_buffer_page backing (hyp/alloc, hyp/tracing). */
+  for (const p of hyp.heap.owned_pages()) hypOwnedExpected.add(p);
+  const tb = hyp.tracing;
+  for (let a = tb.bpages_backing_start; a < tb.bpages_backing_start + tb.bpages_backing_size; a += PAGE_SIZE) hypOwnedExpected.add(a);
   /* IOMMU hook: domain tables, pool, DMA references, STEs and IOTLB (hyp/iommu/invariants.ts). */
   checkIommuInvariants(hyp, { err, strict: !!opts.strict, rawWalk, checkTable, checkFree });
 

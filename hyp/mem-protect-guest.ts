@@ -118,9 +118,11 @@ export function __guest_check_transition_size(phys: bigint, ipa: bigint, nr_page
   return { ret: 0, size: block_size };
 }
 
-/** hyp_poison_page(): zero a page before it goes back to the host, and clean it to the PoC. */
+/** hyp_poison_page(): zero a guest page through this CPU's fixmap slot (EL2 maps guest pages nowhere else), and clean it to the PoC. */
 const hyp_poison_page = (hyp: Pkvm, phys: bigint): void => {
-  hyp.mem.zeroPage(phys);
+  const va = hyp.mm.hyp_fixmap_map(phys);
+  hyp.mm.memset0(va & ~0xfffn, 4096);
+  hyp.mm.hyp_fixmap_unmap();
   kvm_flush_dcache_to_poc(hyp, phys, PAGE_SIZE);
 };
 

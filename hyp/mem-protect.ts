@@ -3,15 +3,16 @@
  * each checks the initiator's state, then the completer's, then updates both.
  * Host and hyp states live in hyp_vmemmap; the host stage-2 is updated to
  * match (annotated when the host loses a page, idmapped when it regains one).
- * The hyp's own stage-1 (pkvm_pgtable) is not modelled: EL2 accesses memory
- * directly.
+ * The hyp's own stage-1 (pkvm_pgtable, hyp-mm.ts) follows the newest upstream: donate_hyp maps,
+ * hyp_donate_host unmaps, pin maps on the first reference and unpin unmaps on the last;
+ * share/unshare_hyp map nothing.
  */
 import type { Pkvm } from './index';
 import {
   EBUSY, EINVAL, EPERM, PKVM_ID_HOST, PKVM_ID_HYP, PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED,
   PKVM_PAGE_SHARED_OWNED, WARN_ON,
 } from './page-state';
-import { ALIGN_DOWN, PAGE_ALIGN, PAGE_SIZE, PKVM_HOST_MEM_PROT, U64_MASK, hyp_pfn_to_phys } from './pgtable-defs';
+import { ALIGN_DOWN, PAGE_ALIGN, PAGE_HYP, PAGE_SIZE, PKVM_HOST_MEM_PROT, U64_MASK, hyp_pfn_to_phys } from './pgtable-defs';
 import {
   __host_update_page_state, check_range_allowed_memory, host_stage2_idmap_locked, host_stage2_set_owner_locked,
   pfn_range_is_valid,
@@ -79,7 +80,12 @@ export function __pkvm_host_unshare_hyp(hyp: Pkvm, pfn: bigint): number {
   return 0;
 }
 
-export function __pkvm_host_donate_hyp(hyp: Pkvm, pfn: bigint, nr_pages: bigint): number {
+/**
+ * `map` false: the EL2 mapping is left to the first use of the page (hyp_lazy_map_owned()), as the
+ * core's fault fast path leaves it for the memcache pages it donates; pkvm_refill_memcache() asks
+ * for this so that the full path and the fast path leave the same state (README "stage-1").
+ */
+export function __pkvm_host_donate_hyp(hyp: Pkvm, pfn: bigint, nr_pages: bigint, map = true): number {
   if (!pfn_range_is_valid(hyp, pfn, nr_pages)) return -EINVAL;
   const phys = hyp_pfn_to_phys(pfn);
   const size = PAGE_SIZE * nr_pages;
@@ -88,6 +94,7 @@ export function __pkvm_host_donate_hyp(hyp: Pkvm, pfn: bigint, nr_pages: bigint)
   ret = __hyp_check_page_state_range(hyp, phys, size, PKVM_NOPAGE);
   if (ret) return ret;
   __hyp_set_page_state_range(hyp, phys, size, PKVM_PAGE_OWNED);
+  if (map) WARN_ON(hyp.mm.pkvm_create_mappings_locked(phys, phys + size, PAGE_HYP), 'donate_hyp: pkvm_create_mappings_locked');
   WARN_ON(host_stage2_set_owner_locked(hyp, phys, size, PKVM_ID_HYP), 'donate_hyp: host annotation');
   return 0;
 }
@@ -103,7 +110,10 @@ export function __pkvm_hyp_donate_host(hyp: Pkvm, pfn: bigint, nr_pages: bigint)
   /* A page still referenced at EL2 must not leak back to the host (fail-safe). */
   ret = __hyp_check_page_count_range(hyp, phys, size);
   if (ret) return ret;
+  /* A page the core's fast path donated has no EL2 mapping yet: make the deferred one first. */
+  for (let a = phys; a < phys + size; a += PAGE_SIZE) hyp.mm.hyp_lazy_map_owned(a);
   __hyp_set_page_state_range(hyp, phys, size, PKVM_NOPAGE);
+  WARN_ON(hyp.mm.kvm_pgtable_hyp_unmap(phys, size) !== size, 'hyp_donate_host: kvm_pgtable_hyp_unmap');
   WARN_ON(host_stage2_set_owner_locked(hyp, phys, size, PKVM_ID_HOST), 'hyp_donate_host: host idmap');
   return 0;
 }
@@ -116,14 +126,24 @@ export function hyp_pin_shared_mem(hyp: Pkvm, from: bigint, to: bigint): number 
   if (ret) return ret;
   ret = __hyp_check_page_state_range(hyp, start, end - start, PKVM_PAGE_SHARED_BORROWED);
   if (ret) return ret;
-  for (let cur = start; cur < end; cur += PAGE_SIZE) hyp.vmemmap.hyp_page_ref_inc(hyp.vmemmap.idx(cur));
+  for (let cur = start; cur < end; cur += PAGE_SIZE) {
+    const i = hyp.vmemmap.idx(cur);
+    hyp.vmemmap.hyp_page_ref_inc(i);
+    if (hyp.vmemmap.refcount(i) === 1)
+      WARN_ON(hyp.mm.pkvm_create_mappings_locked(cur, cur + PAGE_SIZE, PAGE_HYP), 'pin: pkvm_create_mappings_locked');
+  }
   return 0;
 }
 
 export function hyp_unpin_shared_mem(hyp: Pkvm, from: bigint, to: bigint): void {
   const start = ALIGN_DOWN(from, PAGE_SIZE);
   const end = PAGE_ALIGN(to);
-  for (let cur = start; cur < end; cur += PAGE_SIZE) hyp.vmemmap.hyp_page_ref_dec(hyp.vmemmap.idx(cur));
+  for (let cur = start; cur < end; cur += PAGE_SIZE) {
+    const i = hyp.vmemmap.idx(cur);
+    if (hyp.vmemmap.refcount(i) === 1)
+      WARN_ON(hyp.mm.kvm_pgtable_hyp_unmap(cur, PAGE_SIZE) !== PAGE_SIZE, 'unpin: kvm_pgtable_hyp_unmap');
+    hyp.vmemmap.hyp_page_ref_dec(i);
+  }
 }
 
 export function __pkvm_host_share_ffa(hyp: Pkvm, pfn: bigint, nr_pages: bigint): number {

@@ -14,6 +14,7 @@ import {
   HOST_KVM_SIZE, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
   PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
 } from './host-abi';
+import { pkvm_hyp_vm_record_alloc, pkvm_hyp_vm_record_free, pkvm_hyp_vm_record_vcpu } from './alloc/vm-record';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem, hyp_unpin_shared_mem } from './mem-protect';
 import { __pkvm_host_reclaim_page_guest } from './mem-protect-guest';
 import { kvm_guest_destroy_stage2, kvm_guest_prepare_stage2, reclaim_pgtable_pages } from './guest-stage2';
@@ -104,7 +105,7 @@ function map_donated_memory_noclear(hyp: Pkvm, va: bigint, size: bigint): bigint
 
 function map_donated_memory(hyp: Pkvm, va: bigint, size: bigint): bigint | null {
   const p = map_donated_memory_noclear(hyp, va, size);
-  if (p !== null) for (let a = p; a < p + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  if (p !== null) for (let a = p; a < p + size; a += PAGE_SIZE) hyp.el2mem.zeroPage(a);
   return p;
 }
 
@@ -117,7 +118,7 @@ function unmap_donated_memory_noclear(hyp: Pkvm, va: bigint | null, size: bigint
 
 function unmap_donated_memory(hyp: Pkvm, va: bigint | null, size: bigint): void {
   if (va === null) return;
-  for (let a = va; a < va + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  for (let a = va; a < va + size; a += PAGE_SIZE) hyp.el2mem.zeroPage(a);
   unmap_donated_memory_noclear(hyp, va, size);
 }
 
@@ -128,7 +129,7 @@ function unmap_donated_memory(hyp: Pkvm, va: bigint | null, size: bigint): void 
 export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_hva: bigint): number {
   let ret = hyp_pin_shared_mem(hyp, host_kvm, host_kvm + HOST_KVM_SIZE);
   if (ret) return ret;
-  const view = new HostKvmView(hyp.mem, host_kvm);
+  const view = new HostKvmView(hyp.el2mem, host_kvm);
   const nr_vcpus = view.created_vcpus;
   const handle = view.handle;
   let vm_va: bigint | null = null;
@@ -148,7 +149,8 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
       const vm = new PkvmHypVm(handle, vm_va!, vm_size, host_kvm, nr_vcpus, view.is_protected, mmu);
       vm.mmio_guard.enrolled = view.is_protected && hyp.mmio_guard_auto_enroll;
       pkvm_init_guest_mem(vm, view.guest_mem_base, view.guest_mem_size);
-      ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
+      ret = pkvm_hyp_vm_record_alloc(hyp, vm); /* per-VM bookkeeping on the hyp heap (opt-in) */
+      if (!ret) ret = kvm_guest_prepare_stage2(hyp, vm, pgd);
       if (!ret) {
         /* Must be last since this publishes the VM. */
         ret = insert_vm_table_entry(hyp, handle, vm);
@@ -156,6 +158,7 @@ export function __pkvm_init_vm(hyp: Pkvm, host_kvm: bigint, vm_hva: bigint, pgd_
         /* The stage-2 holds references on the PGD pages: destroy it before they go back. */
         kvm_guest_destroy_stage2(hyp, vm);
       }
+      pkvm_hyp_vm_record_free(hyp, vm);
     }
     unmap_donated_memory(hyp, vm_va, vm_size);
     unmap_donated_memory(hyp, pgd, pgd_size);
@@ -181,7 +184,7 @@ function unpin_host_vcpu(hyp: Pkvm, host_vcpu: bigint): void {
  */
 function init_pkvm_hyp_vcpu(hyp: Pkvm, vm: PkvmHypVm, va: bigint, host_vcpu: bigint): { ret: number; vcpu?: PkvmHypVcpu } {
   if (hyp_pin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE)) return { ret: -EBUSY };
-  const hv = new HostVcpuView(hyp.mem, host_vcpu);
+  const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
   const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
   const ret = pkvm_vcpu_init_traps(hyp, vcpu);
   if (ret) {
@@ -227,6 +230,7 @@ export function __pkvm_init_vcpu(hyp: Pkvm, handle: number, host_vcpu: bigint, v
         unpin_host_vcpu(hyp, host_vcpu);
       } else {
         vm.vcpus[vcpu.vcpu_idx] = vcpu;
+        pkvm_hyp_vm_record_vcpu(hyp, vm, vcpu.vcpu_idx, vcpu.pa);
       }
     }
   }
@@ -275,7 +279,7 @@ export function __pkvm_start_teardown_vm(hyp: Pkvm, handle: number): number {
 
 function teardown_donated_memory(hyp: Pkvm, mc: KvmHypMemcache, addr: bigint, size: bigint): void {
   size = PAGE_ALIGN(size);
-  for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.mem.zeroPage(a);
+  for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.el2mem.zeroPage(a);
   for (let a = addr; a < addr + size; a += PAGE_SIZE) push_hyp_memcache(hyp.mem, mc, a);
   unmap_donated_memory_noclear(hyp, addr, size);
 }
@@ -287,7 +291,7 @@ export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
   hyp.tlb.flush_vmid(vm.mmu.vmid);
   hyp.vm_table[handle - HANDLE_OFFSET] = null;
 
-  const host_kvm = new HostKvmView(hyp.mem, vm.host_kvm);
+  const host_kvm = new HostKvmView(hyp.el2mem, vm.host_kvm);
   const mc = host_kvm.teardown_mc;
   const stage2_mc = host_kvm.stage2_teardown_mc;
   reclaim_pgtable_pages(hyp, vm, stage2_mc);
@@ -303,6 +307,7 @@ export function __pkvm_finalize_teardown_vm(hyp: Pkvm, handle: number): number {
     teardown_donated_memory(hyp, mc, vcpu.pa, PKVM_HYP_VCPU_SIZE);
   }
   teardown_donated_memory(hyp, mc, vm.pa, vm.vm_size);
+  pkvm_hyp_vm_record_free(hyp, vm);
   hyp_unpin_shared_mem(hyp, vm.host_kvm, vm.host_kvm + HOST_KVM_SIZE);
   return 0;
 }

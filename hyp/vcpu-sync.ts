@@ -86,7 +86,7 @@ function np_reset_sys_regs(vcpu: PkvmHypVcpu): void {
 
 /** Before a run: apply the host's requests (protected: only those the last exit permits). */
 export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSea): void {
-  const hv = new HostVcpuView(hyp.mem, vcpu.host_vcpu);
+  const hv = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu);
   const req = hv.u64(HOST_VCPU_REQ);
   const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
@@ -122,7 +122,7 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
 
 /** After a run: publish the exit to the host. */
 export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): void {
-  const hv = new HostVcpuView(hyp.mem, vcpu.host_vcpu);
+  const hv = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu);
   const f = vcpu.fault;
   const trap = exitCode === ARM_EXCEPTION_TRAP;
   if (!trap) vcpu.exit_hcall = null;
@@ -165,7 +165,7 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
  */
 export function __pkvm_vcpu_sync_state(hyp: Pkvm, vcpu: PkvmHypVcpu): void {
   if (vcpu.vm.is_protected) return;
-  const hv = new HostVcpuView(hyp.mem, vcpu.host_vcpu);
+  const hv = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu);
   for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]);
   hv.setU64(HOST_VCPU_PC, vcpu.ctxt.pc);
   hv.setU64(HOST_VCPU_PSTATE, vcpu.ctxt.pstate);

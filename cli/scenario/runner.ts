@@ -35,6 +35,8 @@ export interface RunHooks {
   onWorld?: (w: World) => void;
   /** Observers of a run (the trace recorder, progress): called once its world exists, before any VM. */
   onStart?: (st: RunState) => void;
+  /** Called before the final expectations are checked (the hyp tracing ring is read and released here). */
+  beforeChecks?: (st: RunState) => void;
 }
 
 export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
@@ -57,6 +59,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): ScenarioResult {
       }
     }
     step = 'the final checks';
+    hooks.beforeChecks?.(st);
     checkExpectations(st, s.expect, true);
   } catch (e) {
     const err = e as Error;

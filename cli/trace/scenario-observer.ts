@@ -8,23 +8,25 @@ import { ChromeTrace } from './chrome-trace';
 import { PkvmTraceRecorder } from './pkvm-trace';
 import { MachineTraceRecorder } from './machine-trace';
 import { observeCoreRuns } from './core-runs';
+import { HypRingSource } from './hyp-ring';
 import { checkOutputPath, writeOutput } from './outputs';
 import { Progress } from '../progress';
 import { reportData, type Mark } from '../report/data';
 import { reportHtml } from '../report/html';
 
-export interface ObserveFlags { trace?: string; report?: string }
+export interface ObserveFlags { trace?: string; report?: string; /** 'ring': add the hyp's own events read from its tracing ring (hyp-ring.ts) */ traceSource?: 'model' | 'ring' }
 
 export class ScenarioObserver {
   private chrome: ChromeTrace | null = null;
   private rec: PkvmTraceRecorder | null = null;
+  private ring: HypRingSource | null = null;
   private readonly marks: Mark[] = [];
   readonly hooks: RunHooks;
 
   constructor(readonly flags: ObserveFlags, readonly progress: Progress | null = null) {
     if (flags.trace !== undefined) checkOutputPath(flags.trace, '--trace');
     if (flags.report !== undefined) checkOutputPath(flags.report, '--report');
-    this.hooks = { onStart: (st) => this.start(st) };
+    this.hooks = { onStart: (st) => this.start(st), beforeChecks: () => this.releaseRing() };
   }
 
   get active(): boolean { return this.flags.trace !== undefined || this.flags.report !== undefined || !!this.progress?.enabled; }
@@ -36,6 +38,7 @@ export class ScenarioObserver {
     if (this.flags.trace !== undefined) this.chrome = new ChromeTrace();
     if (this.chrome && w.machine) new MachineTraceRecorder(this.chrome, w.core);
     this.rec = new PkvmTraceRecorder(w, this.chrome);
+    if (this.chrome && this.flags.traceSource === 'ring') this.ring = new HypRingSource(w);
     const snapshot = st.snapshot.bind(st);
     st.snapshot = (label: string): void => {
       snapshot(label);
@@ -43,11 +46,18 @@ export class ScenarioObserver {
     };
   }
 
+  /** Read the hyp's ring into the trace and give its pages back, so the final checks see the run alone. */
+  private releaseRing(): void {
+    if (this.ring && this.chrome) this.ring.drain(this.chrome, true);
+    this.ring = null;
+  }
+
   /** Writes the files; returns the error lines (the run itself is over and reported). */
   finish(r: ScenarioResult): string[] {
     this.progress?.clear();
     const errors: string[] = [];
     if (this.flags.trace !== undefined && this.chrome) {
+      this.ring?.drain(this.chrome);
       const e = writeOutput(this.flags.trace, '--trace', this.chrome.json({ scenario: r.scenario.name, instructions: r.insns.toString() }));
       if (e) errors.push(e);
     }

@@ -29,14 +29,15 @@ export function createHypFfa(hyp: Pkvm, core: Core, trace: Trace | null, opts: H
 }
 
 /**
- * A host SMC with FF-A function id `fn` (hint bits cleared): handled at EL2 or forwarded to the
- * firmware with x0..x7 and the firmware's x0..x7 returned (__kvm_hyp_host_forward_smc).
+ * A host SMC with FF-A function id `fn` (hint bits cleared): handled at EL2 (true) or forwarded to
+ * the firmware with x0..x7 and the firmware's x0..x7 returned (__kvm_hyp_host_forward_smc; false).
  */
-export function host_smc_ffa(ffa: HypFfa, x: bigint[], fn: bigint): void {
-  if (kvm_host_ffa_handler(ffa, x, fn)) return;
+export function host_smc_ffa(ffa: HypFfa, x: bigint[], fn: bigint): boolean {
+  if (kvm_host_ffa_handler(ffa, x, fn)) return true;
   const r = ffa.smc([fn, ...x.slice(1, 8)]);
   for (let i = 0; i < 8; i++) x[i] = r[i] ?? 0n;
   if (is_ffa_call(fn)) ffa.emit(`host ${ffaFnName(fn)} forwarded → ${ffaResultText(x)}`);
+  return false;
 }
 
 export { is_ffa_call };

@@ -1,6 +1,5 @@
 /**
- * Host hypercall handlers of the pKVM IOMMU (handle___pkvm_host_iommu_* and
- * handle___pkvm_hyp_alloc_mgt_* in hyp-main.c of the pKVM IOMMU series; ids
+ * Host hypercall handlers of the pKVM IOMMU (handle___pkvm_host_iommu_* in hyp-main.c of the pKVM IOMMU series; ids
  * appended at the end of HOST_HCALLS in hyp/hypercalls.ts).
  *
  * Calls that may need memory report it with hyp_reqs_smccc_encode(): x1 is
@@ -13,7 +12,7 @@
 import type { HostHcallHandler } from '../hyp-main';
 import type { HostHcallName } from '../hypercalls';
 import {
-  hyp_alloc_mgt_reclaim, hyp_alloc_mgt_reclaimable, hyp_alloc_mgt_refill, hyp_reqs_smccc_encode, kvm_iommu_alloc_domain,
+  hyp_reqs_smccc_encode, kvm_iommu_alloc_domain,
   kvm_iommu_attach_dev, kvm_iommu_detach_dev, kvm_iommu_free_domain, kvm_iommu_iova_to_phys, kvm_iommu_map_pages,
   kvm_iommu_unmap_pages,
 } from './iommu';
@@ -27,18 +26,7 @@ const setRet = (ctxt: bigint[], ret: number | bigint): void => {
 };
 
 export const iommu_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler>> = {
-  /* (id, head, nr_pages): the pages of a host memcache list become the allocator's. */
-  __pkvm_hyp_alloc_mgt_refill: (hyp, c) =>
-    setRet(c, hyp_alloc_mgt_refill(hyp, u64(c[1]), { head: u64(c[2]), nr_pages: u64(c[3]) })),
-  /* (id) -> free pages the host could reclaim. */
-  __pkvm_hyp_alloc_mgt_reclaimable: (hyp, c) => setRet(c, hyp_alloc_mgt_reclaimable(hyp, u64(c[1]))),
-  /* (id, target) -> x1 = head, x2 = nr_pages of the pages given back. */
-  __pkvm_hyp_alloc_mgt_reclaim: (hyp, c) => {
-    const mc = { head: 0n, nr_pages: 0n };
-    hyp_alloc_mgt_reclaim(hyp, u64(c[1]), mc, s32(c[2]));
-    c[1] = mc.head;
-    c[2] = mc.nr_pages;
-  },
+  /* __pkvm_hyp_alloc_mgt_* (ids 1 = this pool, 0 = the hyp heap): ../alloc/hyp-main.ts. */
   /* (domain, type) */
   __pkvm_host_iommu_alloc_domain: (hyp, c, cpu) =>
     hyp_reqs_smccc_encode(hyp, kvm_iommu_alloc_domain(hyp, u16(c[1]), s32(c[2]), cpu), c, cpu),

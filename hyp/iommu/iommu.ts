@@ -32,7 +32,7 @@ import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host } from '../mem-protect';
 import { addr_is_memory, host_stage2_idmap } from '../host-stage2';
 import { pop_hyp_memcache, push_hyp_memcache, type KvmHypMemcache } from '../memcache';
 import {
-  ENODEV, EOPNOTSUPP, HYP_ALLOC_MGT_IOMMU_ID, IOMMU_PROT_MASK, IOMMU_READ, IOMMU_WRITE, KVM_ARM_SMMU_DOMAIN_S2, KVM_HYP_LAST_REQ,
+  ENODEV, EOPNOTSUPP, IOMMU_PROT_MASK, IOMMU_READ, IOMMU_WRITE, KVM_ARM_SMMU_DOMAIN_S2, KVM_HYP_LAST_REQ,
   KVM_HYP_REQ_TYPE_MEM, KVM_IOMMU_DOMAIN_IDMAP_ID, REQ_MEM_DEST_HYP_IOMMU, SMMU_EVT, type KvmHypReq,
 } from './defs';
 import { Smmuv3, type SmmuEvent, type SmmuSte } from './smmu';
@@ -335,16 +335,7 @@ export function kvm_iommu_reclaimable(hyp: Pkvm): number {
   return kvm_iommu(hyp)?.pool.free_pages() ?? 0;
 }
 
-/** hyp_alloc_mgt_refill(): only the IOMMU allocator exists in the model (no EL2 heap). */
-export function hyp_alloc_mgt_refill(hyp: Pkvm, id: bigint, host_mc: KvmHypMemcache): number {
-  return id === BigInt(HYP_ALLOC_MGT_IOMMU_ID) ? kvm_iommu_refill(hyp, host_mc) : -EINVAL;
-}
-export function hyp_alloc_mgt_reclaimable(hyp: Pkvm, id: bigint): number {
-  return id === BigInt(HYP_ALLOC_MGT_IOMMU_ID) ? kvm_iommu_reclaimable(hyp) : 0;
-}
-export function hyp_alloc_mgt_reclaim(hyp: Pkvm, id: bigint, host_mc: KvmHypMemcache, target: number): void {
-  if (id === BigInt(HYP_ALLOC_MGT_IOMMU_ID)) kvm_iommu_reclaim(hyp, host_mc, target);
-}
+/* hyp_alloc_mgt_refill / reclaimable / reclaim dispatch here for HYP_ALLOC_MGT_IOMMU_ID: ../alloc/alloc-mgt.ts. */
 
 /** hyp_reqs_smccc_encode(): x1 = ret, x2/x3 = the pending request of this CPU (then cleared). */
 export function hyp_reqs_smccc_encode(hyp: Pkvm, ret: number | bigint, ctxt: bigint[], cpu: number): void {

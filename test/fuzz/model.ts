@@ -952,10 +952,17 @@ export class PkvmModel {
       case '__pkvm_vcpu_put':
         this.vcpuPut();
         return { x0: 0n, x1: x1in, warn: false };
-      /* A hyp without CONFIG_NVHE_EL2_TRACING: the int-returning calls say -ENODEV, the void ones nothing. */
-      case '__tracing_load': case '__tracing_enable': case '__tracing_swap_reader': case '__tracing_reset':
-      case '__tracing_enable_event':
-        return done({ ret: -ENODEV, warn: false });
+      /*
+       * Hypervisor tracing (hyp/tracing/, nvhe/trace.c), never loaded here: load of an unaligned or
+       * empty descriptor -EINVAL (others are not generated); enable(true) -EINVAL, enable(false) 0;
+       * swap_reader/reset -EINVAL for a CPU past the hyp's one, else -ENODEV; enable_event -EINVAL
+       * past the last event id (7 events); the void calls leave x1 alone.
+       */
+      case '__tracing_load': return done({ ret: (a(0) & 0xfffn) || (a(1) & 0xfffn) || !a(1) ? -EINVAL : -ENODEV, warn: false });
+      case '__tracing_enable': return done({ ret: a(0) ? -EINVAL : 0, warn: false });
+      case '__tracing_swap_reader': case '__tracing_reset':
+        return done({ ret: (a(0) & 0xffffffffn) >= 1n ? -EINVAL : -ENODEV, warn: false });
+      case '__tracing_enable_event': return done({ ret: (a(0) & 0xffffn) >= 7n ? -EINVAL : 0, warn: false });
       case '__tracing_unload': case '__tracing_update_clock': case '__tracing_write_event':
         return { x0: 0n, x1: x1in, warn: false };
       case '__pkvm_host_iommu_free_domain': return done({ ret: this.iommuFreeDomain(h16(a(0))), warn: false });

@@ -211,7 +211,7 @@ const valArb = fc.bigInt({ min: 1n, max: (1n << 64n) - 1n });
  * Function numbers with no pKVM handler: __kvm_hyp_init, __pkvm_init and __vgic_v3_get_gic_config
  * (before __pkvm_prot_finalize: unavailable once pKVM is finalised) and numbers far past any table.
  */
-/* Refused ids, and the tracing calls (17..24: -ENODEV or nothing from a hyp built without tracing). */
+/* Refused ids, and the tracing calls (17..24, with x1 = 0x40000: refused or no-ops while nothing is loaded). */
 const badHcallArb = fc.constantFrom(0n, 1n, 6n, 0x1000n, 0xfff0n, 17n, 18n, 19n, 20n, 21n, 22n, 23n, 24n);
 
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
