@@ -3,7 +3,8 @@
 // creation/teardown over three VMs run on the hosted pKVM and on an independent reference model of the
 // ownership table (model.ts); every return code, WARN and page/guest state must agree, and
 // pkvm.checkInvariants() must stay clean. FUZZ_RUNS / FUZZ_SEED override the run count and seed;
-// `npm run fuzz -- --runs N --seed S` runs more and prints shrunk counterexamples step by step.
+// `npm run fuzz -- --runs N --seed S` runs more (on worker threads) and prints shrunk counterexamples
+// step by step with the command that replays them.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -19,15 +20,16 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 /** Sequences on the mirror-mode IOMMU board (in this process, besides the RUNS hypercall-mode ones). */
 const MIRROR_RUNS = Number(process.env.FUZZ_MIRROR_RUNS ?? 500);
-const SHARDS = Math.max(1, Math.min(Number(process.env.FUZZ_SHARDS ?? Math.min(availableParallelism(), 2)), RUNS));
+/** Worker threads of the RUNS session: one per CPU up to 2 (vitest itself uses all CPUs but one). */
+const WORKERS = Math.max(1, Number(process.env.FUZZ_WORKERS ?? Math.min(availableParallelism(), 2)));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI_DEFAULTS: Args = { runs: 0, seed: 0, minLen: 5, maxLen: 30, coverage: false, trace: false, json: true, invariants: 'op' };
 
-/** One shard: the fuzz CLI in a child process, its JSON result line. */
-function shard(runs: number, seed: number): Promise<FuzzResult> {
+/** The fuzz CLI in a child process (`npm run fuzz -- --json`, its worker threads), its JSON result line. */
+function session(runs: number, seed: number, workers: number): Promise<FuzzResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fuzz/cli.ts', '--runs', String(runs), '--seed', String(seed), '--json', '--invariants', 'op'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fuzz/cli.ts', '--runs', String(runs), '--seed', String(seed),
+      '--workers', String(workers), '--json', '--invariants', 'op'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -38,7 +40,7 @@ function shard(runs: number, seed: number): Promise<FuzzResult> {
       try {
         resolve(JSON.parse(line) as FuzzResult);
       } catch {
-        reject(new Error(`fuzz shard (seed ${seed}) exited ${code} without a result:\n${out}\n${err}`));
+        reject(new Error(`fuzz session (seed ${seed}) exited ${code} without a result:\n${out}\n${err}`));
       }
     });
   });
@@ -243,36 +245,27 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(text).toMatch(/map_pages\(domain 0x1, iova 0x100000, pa 0x40001 fuzz#1,.*→ mapped 0x0/);
   });
 
-  it(`${MIRROR_RUNS} random sequences on a board whose SMMU shares the host stage-2 (mirror mode)`, () => {
-    const r = fuzz({ ...CLI_DEFAULTS, runs: MIRROR_RUNS, seed: SEED, iommu: 'mirror' });
+  it(`${MIRROR_RUNS} random sequences on a board whose SMMU shares the host stage-2 (mirror mode)`, async () => {
+    const r = await fuzz({ ...CLI_DEFAULTS, runs: MIRROR_RUNS, seed: SEED, iommu: 'mirror' });
     console.log(`fuzz (mirror): ${r.runs} sequences, ${r.steps} steps in ${r.seconds.toFixed(1)} s: ${r.sequencesPerSecond.toFixed(0)} sequences/s`);
-    if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\n` +
-      `replay: npm run fuzz -- --seed ${r.seed} --runs ${MIRROR_RUNS} --invariants op --iommu mirror`);
+    if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\nreplay: ${r.replay}`);
+    expect(r.runs).toBe(MIRROR_RUNS);
   }, 300_000);
 
   it(`${RUNS} random sequences agree with the reference model and keep the invariants`, async () => {
     /*
-     * pkvm.checkInvariants() dominates the cost of a step, so the runs are split over SHARDS processes
-     * (`npm run fuzz -- --json`, seeds SEED, SEED + 1, …), by default one per CPU up to 2: vitest
-     * itself uses all CPUs but one. Each shard is a fast-check run of its own, shrinking included.
+     * One fuzz session (chunks of 1000 sequences, each a fast-check run with its own seed and
+     * shrinking) on WORKERS worker threads of a child process; every machine is booted once and
+     * restored before each sequence (snapshot.ts, proved complete by snapshot.test.ts).
      */
-    const t0 = performance.now();
-    const per = Math.ceil(RUNS / SHARDS);
-    const results: FuzzResult[] = SHARDS === 1
-      ? [fuzz({ ...CLI_DEFAULTS, runs: RUNS, seed: SEED })]
-      : await Promise.all(Array.from({ length: SHARDS }, (_, k) => shard(per, SEED + k)));
-    const dt = (performance.now() - t0) / 1000;
-    const runs = results.reduce((n, r) => n + r.runs, 0);
-    const steps = results.reduce((n, r) => n + r.steps, 0);
-    const checks = results.reduce((n, r) => n + r.checks, 0);
-    console.log(`fuzz: ${runs} sequences (${SHARDS} shard${SHARDS > 1 ? 's' : ''}, seed ${SEED}), ${steps} steps, ` +
-      `${checks} invariant checks in ${dt.toFixed(1)} s: ${(runs / dt).toFixed(0)} sequences/s ` +
-      `(${results.map((r) => r.sequencesPerSecond.toFixed(0)).join(' + ')} per shard)`);
-    for (const r of results) {
-      if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\n` +
-        `replay: npm run fuzz -- --seed ${r.seed} --runs ${per} --invariants op`);
-    }
-    expect(runs).toBeGreaterThanOrEqual(RUNS);
-    expect(steps).toBeGreaterThan(runs * 5);
+    const r = await session(RUNS, SEED, WORKERS);
+    console.log(`fuzz: ${r.runs} sequences (${r.chunks} chunks on ${r.workers} worker threads, seed ${SEED}), ${r.steps} steps, ` +
+      `${r.checks} invariant checks in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} s CPU): ${r.sequencesPerSecond.toFixed(0)} sequences/s`);
+    for (const f of r.failures) throw new Error(`${f.report}\n\ncounterexample, step by step:\n${f.stepsOfCounterexample}\n\nreplay: ${f.replay}`);
+    expect(r.failed).toBe(false);
+    expect(r.runs).toBe(RUNS);
+    expect(r.chunks).toBe(Math.ceil(RUNS / 1000));
+    expect(r.steps).toBeGreaterThan(r.runs * 5);
+    expect(r.checks).toBeGreaterThan(r.runs * 5);
   }, 900_000);
 });

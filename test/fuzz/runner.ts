@@ -13,7 +13,8 @@
  * Only the observer here reads hyp/ state (vmemmap, host and guest stage-2 leaves); the model
  * (model.ts) imports nothing from hyp/.
  */
-import { Core } from '../../machine/core';
+import { Core, L } from '../../machine/core';
+import { CoreSnapshot, GraphSnapshot } from './snapshot';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, HostAccessError, type HostVm } from '../../host-kernel-model/index';
 import { hypWarnConfig } from '../../hyp/page-state';
@@ -27,7 +28,7 @@ import {
 import type { KvmPgtable } from '../../hyp/pgtable';
 import { kvm_iommu_init, kvm_iommu_iova_to_phys, type KvmIommu } from '../../hyp/iommu/iommu';
 import { coreStage2Walk } from '../../hyp/iommu/walk';
-import { hyp_page_dma_refs } from '../../hyp/iommu/dma-refs';
+import { hyp_page_dma_refs, pkvm_dma_refs } from '../../hyp/iommu/dma-refs';
 import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_reqs_smccc_decode } from '../../hyp/iommu/defs';
 import { pop_hyp_memcache } from '../../hyp/memcache';
 import { HostVcpuView } from '../../hyp/host-abi';
@@ -111,18 +112,9 @@ function cover(key: string): void {
   if (coverage.enabled) coverage.counts.set(key, (coverage.counts.get(key) ?? 0) + 1);
 }
 
-let sharedCore: Core | null = null;
-/**
- * The boot (three VMs created by the host KVM) is the same for every sequence: its state is compared
- * with the model and checked by the invariant checker for the first sequence a process runs only.
- */
-let bootVerified = false;
-
-/** A fresh machine: the shared Core's RAM zeroed, a new HostedEl2 and host KVM. */
+/** A new machine: a Core of its own, a HostedEl2 and the host KVM on it. */
 function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
-  const core = (sharedCore ??= new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true }));
-  core.zeroPhys(core.ramBase, RAM_BYTES);
-  core.tlbFlush();
+  const core = new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
   hypWarnConfig.warnings.length = 0;
   const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES });
@@ -132,7 +124,7 @@ function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
   return { core, el2, kvm };
 }
 
-class Run {
+export class Run {
   readonly core: Core;
   readonly el2: HostedEl2;
   readonly kvm: HostKvm;
@@ -153,7 +145,12 @@ class Run {
   /** Host allocator pages the host driver gave the IOMMU pool. */
   private readonly poolAllocPages = new Set<bigint>();
 
-  constructor(readonly ops: Op[], readonly opts: RunOptions = DEFAULT_RUN_OPTIONS) {
+  ops: Op[] = [];
+  opts: RunOptions;
+
+  /** A booted machine for boards of opts.iommu (start() creates the VMs); begin() takes a sequence. */
+  constructor(opts: RunOptions = DEFAULT_RUN_OPTIONS) {
+    this.opts = opts;
     const { core, el2, kvm } = bootMachine();
     this.core = core;
     this.el2 = el2;
@@ -181,7 +178,7 @@ class Run {
   }
 
   fail(reason: string): never {
-    throw new FuzzFailure(reason, this.ops, this.log);
+    throw new FuzzFailure(reason, this.ops, [...this.log]);
   }
 
   /* ------------------------------------------------------------ argument resolution */
@@ -347,17 +344,17 @@ class Run {
 
   start(): void {
     this.log.push(`boot: ${RAM_BYTES >> 20} MiB RAM, ${MAX_VMS} VM slots; create P0 (protected, 2 vCPUs), N1 (non-protected), P2 (protected)`);
-    const check = !bootVerified;
-    this.createStep(true, 2, check);
-    this.createStep(false, 1, check);
-    this.createStep(true, 1, check);
+    /* The boot (three VMs created by the host KVM) is the same for every sequence: it runs, and is
+     * compared with the model and checked, once per booted machine (see machineFor()). */
+    this.createStep(true, 2);
+    this.createStep(false, 1);
+    this.createStep(true, 1);
     if (this.iommu?.mode === 'hypercall') {
       /* The host's IOMMU driver probes the engine: domain 1, stream DMA_SID attached. */
       this.log.push(`iommu (hypercall mode): allocate domain 1, attach stream ${DMA_SID}`);
       this.step({ s: 'io_alloc', domain: 1n, type: 1n });
       this.step({ s: 'hcall', name: '__pkvm_host_iommu_attach_dev', id: hcallId('__pkvm_host_iommu_attach_dev'), args: [0n, 1n, BigInt(DMA_SID), 0n, 0n] });
     } else if (this.iommu) this.log.push('iommu (mirror mode): every stream translates with the host stage-2');
-    bootVerified = true;
   }
 
   private createStep(prot: boolean, nrVcpus = 1, check = true): void {
@@ -837,7 +834,8 @@ class Run {
     if (this.opts.invariants === 'step') this.checkInvariants();
     else this.invariantsDue = true;
   }
-  private invariantsDue = false;
+  invariantsDue = false;
+  resetStats(): void { this.stats.ops = this.stats.steps = this.stats.warns = this.stats.checks = 0; }
   checkInvariants(): void {
     this.invariantsDue = false;
     this.stats.checks++;
@@ -949,15 +947,21 @@ function showAccesses(e: AccessOutcome, g: AccessOutcome): [string, string] {
  */
 export function rawLeaf(core: Core, pgt: KvmPgtable, addr: bigint): { pte: bigint; level: number } | null {
   if (addr >> BigInt(pgt.ia_bits)) return null;
+  /* In numbers (addresses are below 2^52): RAM read through the core's view, anything else by
+   * readPhysU64 (which throws outside RAM). */
+  const a = Number(addr);
+  const ramBase = Number(core.ramBase);
+  const dv = core.view;
   let level = pgt.start_level;
-  let table = pgt.pgd!;
-  let idx = addr >> BigInt(12 + 9 * (3 - level)); /* concatenated PGD pages: the index spans them */
+  let table = Number(pgt.pgd!);
+  let idx = Math.floor(a / 2 ** (12 + 9 * (3 - level))); /* concatenated PGD pages: the index spans them */
   for (;;) {
-    const pte = core.readPhysU64(table + idx * 8n);
+    const o = table + idx * 8 - ramBase;
+    const pte = o >= 0 && o + 8 <= core.ramSize ? dv.getBigUint64(L.RAM_HOST + o, true) : core.readPhysU64(BigInt(table + idx * 8));
     if (level === 3 || (pte & 3n) !== 3n) return { pte, level };
-    table = pte & 0xfffffffff000n;
+    table = Number(pte & 0xfffffffff000n);
     level++;
-    idx = (addr >> BigInt(12 + 9 * (3 - level))) & 511n;
+    idx = Math.floor(a / 2 ** (12 + 9 * (3 - level))) % 512;
   }
 }
 
@@ -986,29 +990,82 @@ function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
   return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}`;
 }
 
+/**
+ * Where sequences run: by default one booted machine per board kind (iommu mode) per process, put
+ * back into its just-booted state before each sequence (snapshot.ts); `fresh` boots a new machine
+ * (a new Core and WebAssembly instance) for the sequence, as every sequence did before.
+ */
+export type MachineChoice = 'reuse' | 'fresh';
+
+interface Booted { run: Run; graph: GraphSnapshot; core: CoreSnapshot }
+const booted = new Map<string, Booted>();
+
+/** A freshly booted machine, its boot checked against the model and the invariants. */
+function bootRun(opts: RunOptions): Run {
+  const r = new Run(opts);
+  r.start();
+  if (r.invariantsDue) r.checkInvariants();
+  r.resetStats();
+  return r;
+}
+
+/** The roots of everything a run's state lives in (besides the Core). */
+export function graphRoots(r: Run): object[] {
+  const roots: object[] = [r, hypWarnConfig];
+  const refs = pkvm_dma_refs(r.el2.pkvm);
+  if (refs) roots.push(refs);
+  return roots;
+}
+
+/** Takes the state snapshots of a just-booted run. */
+export function snapshotRun(r: Run): { graph: GraphSnapshot; core: CoreSnapshot } {
+  const graph = new GraphSnapshot(graphRoots(r), { opaque: (o) => o instanceof Core, wasmBuffer: r.core.mem.buffer });
+  return { graph, core: new CoreSnapshot(r.core, graph.wasmRanges) };
+}
+
+/** The machine a sequence runs on, ready for it. */
+export function machineFor(ops: Op[], opts: RunOptions, choice: MachineChoice = 'reuse'): Run {
+  let r: Run;
+  if (choice === 'fresh') r = bootRun(opts);
+  else {
+    const key = opts.iommu ?? 'hypercall';
+    let b = booted.get(key);
+    if (!b) {
+      const run = bootRun(opts);
+      b = { run, ...snapshotRun(run) };
+      booted.set(key, b);
+    } else {
+      b.graph.restore();
+      b.core.restore();
+    }
+    r = b.run;
+  }
+  r.ops = ops;
+  r.opts = opts;
+  return r;
+}
+
 /** Runs one sequence; throws FuzzFailure on the first disagreement. */
-export function runSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS): RunStats {
-  const r = new Run(ops, opts);
+export function runSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, choice: MachineChoice = 'reuse'): RunStats {
+  const r = machineFor(ops, opts, choice);
   try {
-    r.start();
     for (const op of ops) { r.runOp(op); r.endOp(); }
   } catch (e) {
     if (e instanceof FuzzFailure) throw e;
     r.log.push(`threw ${(e as Error).stack ?? e}`);
     throw new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
   }
-  return r.stats;
+  return { ...r.stats };
 }
 
 /** Runs one sequence and returns its step list (for printing a counterexample or a demo). */
-export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS): { log: string[]; failure: FuzzFailure | null } {
-  const r = new Run(ops, opts);
+export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, choice: MachineChoice = 'reuse'): { log: string[]; failure: FuzzFailure | null } {
+  const r = machineFor(ops, opts, choice);
   try {
-    r.start();
     for (const op of ops) { r.runOp(op); r.endOp(); }
-    return { log: r.log, failure: null };
+    return { log: [...r.log], failure: null };
   } catch (e) {
-    const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
-    return { log: r.log, failure: f };
+    const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, [...r.log]);
+    return { log: [...r.log], failure: f };
   }
 }
