@@ -27,6 +27,7 @@ export class HypVmemmap {
   constructor(ramBase: bigint, ramSize: bigint, backing?: Uint8Array) {
     this.basePfn = ramBase >> 12n;
     this.nrPages = Number(ramSize >> 12n);
+    this.endPfn = this.basePfn + BigInt(this.nrPages);
     if (backing && (backing.byteLength < this.nrPages * 8 || backing.byteOffset % 8 !== 0))
       throw new RangeError('hyp_vmemmap: backing store too small or misaligned');
     const raw = backing ? backing.subarray(0, this.nrPages * 8).fill(0) : new Uint8Array(this.nrPages * 8);
@@ -35,8 +36,11 @@ export class HypVmemmap {
     this.u32 = new Uint32Array(raw.buffer, raw.byteOffset, this.nrPages * 2);
   }
 
+  /** One past the last pfn with a struct hyp_page. */
+  private readonly endPfn: bigint;
+
   has(pfn: bigint): boolean {
-    return pfn >= this.basePfn && pfn < this.basePfn + BigInt(this.nrPages);
+    return pfn >= this.basePfn && pfn < this.endPfn;
   }
 
   /** hyp_phys_to_page(): index of the struct hyp_page for a physical address. */

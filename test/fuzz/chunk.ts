@@ -18,6 +18,8 @@ export interface Args {
   chunk?: number;
   /** Boot a new machine for every sequence instead of restoring one booted machine (slow; a check). */
   fresh?: boolean;
+  /** Test hook (RunOptions.tamper), in this thread only (a function does not reach a worker). */
+  tamper?: RunOptions['tamper'];
 }
 
 /** One chunk's failure: its seed and shrunk counterexample, readable, and how to replay it. */
@@ -48,7 +50,7 @@ export function runChunk(a: Args, onSequence: (done: number) => void = () => {},
   let checks = 0;
   let warns = 0;
   let done = 0;
-  const opts: RunOptions = { invariants: a.invariants, iommu: a.iommu ?? 'hypercall' };
+  const opts: RunOptions = { invariants: a.invariants, iommu: a.iommu ?? 'hypercall', tamper: a.tamper };
   const machine: MachineChoice = a.fresh ? 'fresh' : 'reuse';
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -56,6 +58,10 @@ export function runChunk(a: Args, onSequence: (done: number) => void = () => {},
     if (a.trace) {
       const t = traceSequence(ops, opts, machine);
       log(t.log.join('\n') + '\n');
+      steps += t.stats.steps;
+      checks += t.stats.checks;
+      warns += t.stats.warns;
+      onSequence(++done);
       if (t.failure) throw t.failure;
       return;
     }

@@ -11,7 +11,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fuzz, type Args, type FuzzResult } from './cli';
 import type { Op } from './ops';
-import { FuzzFailure, runSequence, traceSequence } from './runner';
+import { FuzzFailure, rawLeaf, runSequence, traceSequence } from './runner';
+import type { Core } from '../../machine/core';
+import type { HostedEl2 } from '../../hyp/hosted-el2';
+import type { KvmPgtable } from '../../hyp/pgtable';
+import { KVM_HOST_DONATION_PTE_EXTRA_MASK } from '../../hyp/pgtable-defs';
 import {
   E2BIG, EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EPERM, ERANGE, EAGAIN, PkvmModel, hcallId, type ModelHcallName, type VmLayout,
 } from './model';
@@ -46,6 +50,16 @@ function session(runs: number, seed: number, workers: number): Promise<FuzzResul
   });
 }
 const g = (v: bigint) => ({ k: 'gfn' as const, v });
+/** The PA of the last-level entry translating addr (the test's own walk, 4 KiB leaves only). */
+function rawTableOf(core: Core, pgt: KvmPgtable, addr: bigint): bigint {
+  let table = pgt.pgd!;
+  let idx = addr >> BigInt(12 + 9 * (3 - pgt.start_level));
+  for (let level = pgt.start_level; level < 3; level++) {
+    table = core.readPhysU64(table + idx * 8n) & 0xfffffffff000n;
+    idx = (addr >> BigInt(12 + 9 * (2 - level))) & 511n;
+  }
+  return table + idx * 8n;
+}
 const slot = (s: number) => ({ k: 'slot' as const, slot: s });
 
 describe('reference model (no machine)', () => {
@@ -225,6 +239,42 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(run).toThrow(/page 0x40003 \(fuzz#3\): host SHARED_OWNED \/ hyp NOPAGE, model host SHARED_OWNED \/ hyp SHARED_BORROWED/);
   });
 
+  it('catches a guest stage-2 entry or a host annotation that drifts from the model', () => {
+    /* A guest mapping whose write permission disappears behind the model's back. */
+    const shared: Op[] = [
+      { t: 'share', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40002n), nr: 1n, prot: 0xfn, vm: slot(1), prep: true, topup: true },
+      { t: 'put' },
+    ];
+    const dropW = () => runSequence(shared, {
+      invariants: 'op',
+      tamper: (el2, i) => {
+        if (i !== 0) return;
+        const vm = el2.pkvm.get_vm_by_handle(0x1001)!;
+        const { pte, level } = rawLeaf(el2.core, vm.pgt, 0x40002n << 12n)!;
+        expect(level).toBe(3);
+        /* the leaf's address: a 4 KiB leaf of the same walk */
+        const table = rawTableOf(el2.core, vm.pgt, 0x40002n << 12n);
+        el2.core.writePhysU64(table, pte & ~(1n << 7n));
+      },
+    });
+    expect(dropW).toThrow(/slot 1 gfn 0x40002: SHARED_BORROWED pfn 0x40001 4K r-x, model SHARED_BORROWED pfn 0x40001 4K rwx/);
+    /* A donated page whose host annotation names another gfn. */
+    const donated: Op[] = [
+      { t: 'donate', pfn: { k: 'fuzz', i: 2 }, gfn: g(0x40000n), vm: slot(0), prep: true, topup: true },
+      { t: 'put' },
+    ];
+    const moveGfn = () => runSequence(donated, {
+      invariants: 'op',
+      tamper: (el2, i) => {
+        if (i !== 0) return;
+        const table = rawTableOf(el2.core, el2.pkvm.host_mmu.pgt, 0x4000_2000n);
+        const pte = el2.core.readPhysU64(table);
+        el2.core.writePhysU64(table, pte + (KVM_HOST_DONATION_PTE_EXTRA_MASK & -KVM_HOST_DONATION_PTE_EXTRA_MASK) * 0x10000n); /* gfn + 1 */
+      },
+    });
+    expect(moveGfn).toThrow(/page 0x40002 \(fuzz#2\): host stage-2 annotation GUEST\(0x1000, gfn 0x4000[0-9a-f]+\), model GUEST\(0x1000, gfn 0x40000\)/);
+  });
+
   it('DMA isolation: a page mapped for DMA cannot be donated until it is unmapped; DMA reaches only mapped pages', () => {
     const ops: Op[] = [
       { t: 'host_write', pa: { k: 'fuzz', i: 1 }, val: 0xd1n },
@@ -244,6 +294,26 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(text).toMatch(/__pkvm_host_donate_guest\(pfn 0x40001 fuzz#1, gfn 0x40000\) → x0=0 x1=0/);
     expect(text).toMatch(/map_pages\(domain 0x1, iova 0x100000, pa 0x40001 fuzz#1,.*→ mapped 0x0/);
   });
+
+  it('a failing session reports its chunk seed, a shrunk counterexample and a replay command that reproduces it', async () => {
+    /* A hyp that corrupts fuzz#3's share count once a sequence's third operation has run. */
+    const tamper = (el2: HostedEl2, i: number): void => {
+      if (i === 2) el2.pkvm.vmemmap.setShareCount(el2.pkvm.vmemmap.idx(0x4000_3000n), 7);
+    };
+    const r = await fuzz({ ...CLI_DEFAULTS, runs: 2500, seed: SEED, tamper });
+    expect(r.failed).toBe(true);
+    expect(r.failures).toHaveLength(1); /* no chunk starts after a failing one */
+    expect(r.chunks).toBe(1);
+    const f = r.failures[0]!;
+    expect(f.seed).toBe(SEED); /* chunk 0 runs from the session seed */
+    expect(f.report).toMatch(/Counterexample/);
+    expect(f.stepsOfCounterexample).toMatch(/page 0x40003 \(fuzz#3\): host_share_guest_count 7, model 0/);
+    /* shrunk to the shortest sequence the generator allows */
+    expect(f.stepsOfCounterexample.match(/^ {2}\d+: /gm)).toHaveLength(CLI_DEFAULTS.minLen);
+    expect(f.replay).toBe(`npm run fuzz -- --seed ${SEED} --path "${f.path}" --runs 1 --trace --min-len 5 --max-len 30 --invariants op --iommu hypercall`);
+    const again = await fuzz({ ...CLI_DEFAULTS, runs: 1, seed: f.seed, path: f.path, tamper });
+    expect(again.failures[0]?.stepsOfCounterexample).toBe(f.stepsOfCounterexample);
+  }, 120_000);
 
   it(`${MIRROR_RUNS} random sequences on a board whose SMMU shares the host stage-2 (mirror mode)`, async () => {
     const r = await fuzz({ ...CLI_DEFAULTS, runs: MIRROR_RUNS, seed: SEED, iommu: 'mirror' });

@@ -42,7 +42,7 @@ export async function fuzz(a: Args, log: (s: string) => void = () => {}, progres
     index: c,
     args: { ...a, seed: a.path ? a.seed : chunkSeed(a.seed, c), runs: Math.min(size, a.runs - c * size), workers: 1 },
   }));
-  const workers = a.trace || a.path ? 1 : Math.max(1, Math.min(a.workers ?? 1, nChunks));
+  const workers = a.trace || a.path || a.tamper ? 1 : Math.max(1, Math.min(a.workers ?? 1, nChunks));
   const results: (ChunkResult | undefined)[] = new Array(nChunks);
   const inFlight = new Map<number, number>(); /* chunk index → sequences done so far */
   let finished = 0;

@@ -861,30 +861,36 @@ export class Run {
     const vmm = pkvm.vmemmap;
     const cb = this.el2.carveout.base >> 12n;
     const ce = cb + (this.el2.carveout.size >> 12n);
-    const pfns = new Set<bigint>(this.fuzzPfns);
-    for (const p of m.pages.keys()) if (p === cb || p < cb || p >= ce) pfns.add(p);
+    /* The fuzz pages and every page the model knows of but the carve-out's interior, each once. */
+    const pfns: bigint[] = [...this.fuzzPfns];
+    for (const p of m.pages.keys()) if ((p === cb || p < cb || p >= ce) && !this.fuzzPfns.includes(p)) pfns.push(p);
+    /* (messages are built only for a difference, and no closure per page: this runs after every step) */
+    const what = (pfn: bigint): string => { const n = this.names.get(pfn); return `page ${hex(pfn)}${n ? ` (${n})` : ''}`; };
     for (const pfn of pfns) {
       const e = m.page(pfn);
       const i = vmm.idx(pfn << 12n);
-      const n = this.names.get(pfn);
-      const what = `page ${hex(pfn)}${n ? ` (${n})` : ''}`;
       const hs = HOST_STATES[vmm.get_host_state(i)] ?? `?${vmm.get_host_state(i)}`;
       const ys = HYP_STATE_NAMES[vmm.get_hyp_state(i)] ?? `?${vmm.get_hyp_state(i)}`;
-      if (hs !== e.host || ys !== (e.hyp as HypState)) d.push(`${what}: host ${hs} / hyp ${ys}, model host ${e.host} / hyp ${e.hyp}`);
-      if (vmm.shareCount(i) !== e.shareCount) d.push(`${what}: host_share_guest_count ${vmm.shareCount(i)}, model ${e.shareCount}`);
-      if (e.hyp === 'SHARED_BORROWED' && vmm.refcount(i) !== e.pin) d.push(`${what}: pin refcount ${vmm.refcount(i)}, model ${e.pin}`);
+      if (hs !== e.host || ys !== (e.hyp as HypState)) d.push(`${what(pfn)}: host ${hs} / hyp ${ys}, model host ${e.host} / hyp ${e.hyp}`);
+      if (vmm.shareCount(i) !== e.shareCount) d.push(`${what(pfn)}: host_share_guest_count ${vmm.shareCount(i)}, model ${e.shareCount}`);
+      if (e.hyp === 'SHARED_BORROWED' && vmm.refcount(i) !== e.pin) d.push(`${what(pfn)}: pin refcount ${vmm.refcount(i)}, model ${e.pin}`);
       if (e.host === 'NOPAGE' && hs === 'NOPAGE' && pfn !== cb) {
         const pte = rawLeaf(this.core, pkvm.host_mmu.pgt, pfn << 12n)!.pte;
         const owner = OWNER_IDS[Number(FIELD_GET(KVM_HOST_DONATION_PTE_OWNER_MASK, pte))] ?? '?';
         const meta = FIELD_GET(KVM_HOST_DONATION_PTE_EXTRA_MASK, pte);
-        const got = kvm_pte_valid(pte) ? `valid pte ${hex(pte)}` : owner === 'GUEST' ? `GUEST(${hex(meta & 0xffffn)}, gfn ${hex(meta >> 16n)})` : owner;
         const o = e.owner;
-        const want = !o ? 'none' : o.id === 'GUEST' ? `GUEST(${hex(o.handle)}, gfn ${hex(o.gfn)})` : o.id;
-        if (got !== want) d.push(`${what}: host stage-2 annotation ${got}, model ${want}`);
+        /* The annotation the model expects (what the strings below compare, without building them). */
+        const same = !kvm_pte_valid(pte) && !!o && owner === o.id &&
+          (o.id !== 'GUEST' || ((meta & 0xffffn) === BigInt(o.handle) && meta >> 16n === o.gfn));
+        if (!same) {
+          const got = kvm_pte_valid(pte) ? `valid pte ${hex(pte)}` : owner === 'GUEST' ? `GUEST(${hex(meta & 0xffffn)}, gfn ${hex(meta >> 16n)})` : owner;
+          const want = !o ? 'none' : o.id === 'GUEST' ? `GUEST(${hex(o.handle)}, gfn ${hex(o.gfn)})` : o.id;
+          if (got !== want) d.push(`${what(pfn)}: host stage-2 annotation ${got}, model ${want}`);
+        }
       }
       if (e.content !== null) {
         const v = this.core.readPhysU64(pfn << 12n);
-        if (v !== e.content) d.push(`${what}: first word ${hex(v)}, model ${hex(e.content)}`);
+        if (v !== e.content) d.push(`${what(pfn)}: first word ${hex(v)}, model ${hex(e.content)}`);
       }
     }
     for (let slot = 0; slot < MAX_VMS; slot++) {
@@ -896,6 +902,7 @@ export class Run {
       const rc = vmm.refcount(vmm.idx(hv.pa));
       if (rc !== m.vmPageRefcount(e)) d.push(`slot ${slot}: VM page refcount ${rc}, model ${m.vmPageRefcount(e)}`);
       for (const g of TRACKED_GFNS) {
+        if (sameGuestEntry(this.core, hv.pgt, m, e, g)) continue;
         const got = guestEntry(this.core, hv.pgt, g);
         const want = modelEntry(m, e, g);
         if (got !== want) d.push(`slot ${slot} gfn ${hex(g)}: ${got}, model ${want}`);
@@ -982,6 +989,28 @@ function guestEntry(core: Core, pgt: KvmPgtable, gfn: bigint): string {
   return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}`;
 }
 
+/**
+ * Whether guestEntry() and modelEntry() would give the same text, decided without building either
+ * (true only when every input of both texts agrees; false sends the caller to compare the texts).
+ */
+function sameGuestEntry(core: Core, pgt: KvmPgtable, m: PkvmModel, vm: VmM, gfn: bigint): boolean {
+  const leaf = rawLeaf(core, pgt, gfn << 12n);
+  if (!leaf) return false;
+  const { pte, level } = leaf;
+  const s = m.guestState(vm, gfn);
+  if (!kvm_pte_valid(pte)) {
+    if (s === 'NOPAGE') return pte === 0n;
+    return s === 'POISON' && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED;
+  }
+  if (s === 'NOPAGE' || s === 'POISON' || GUEST_STATES[pkvm_getstate(pte)] !== s) return false;
+  const mp = m.mappingAt(vm, gfn)!;
+  const pages = level === 3 ? 1 : level === 2 ? 512 : 0;
+  if (pages !== mp.pages) return false;
+  const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn & BigInt(pages - 1));
+  return pfn === mp.pfn + (gfn - mp.gfn) && !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R) === mp.prot.r &&
+    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) === mp.prot.w && (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n) === mp.prot.x;
+}
+
 function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
   const s = m.guestState(vm, gfn);
   if (s === 'NOPAGE' || s === 'POISON') return s;
@@ -1059,13 +1088,13 @@ export function runSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, c
 }
 
 /** Runs one sequence and returns its step list (for printing a counterexample or a demo). */
-export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, choice: MachineChoice = 'reuse'): { log: string[]; failure: FuzzFailure | null } {
+export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, choice: MachineChoice = 'reuse'): { log: string[]; failure: FuzzFailure | null; stats: RunStats } {
   const r = machineFor(ops, opts, choice);
   try {
     for (const op of ops) { r.runOp(op); r.endOp(); }
-    return { log: [...r.log], failure: null };
+    return { log: [...r.log], failure: null, stats: { ...r.stats } };
   } catch (e) {
     const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, [...r.log]);
-    return { log: [...r.log], failure: f };
+    return { log: [...r.log], failure: f, stats: { ...r.stats } };
   }
 }
