@@ -21,6 +21,12 @@ export interface PhysMem {
    * when a table on the way is not RAM. Without it, the walker reads each level itself.
    */
   descend?(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null;
+  /**
+   * Optional: a live little-endian view of all of RAM (byte 0 = ramBase), for readers that scan
+   * much of it (the invariant checker's walk of whole tables). Reads only; it always shows the
+   * current contents.
+   */
+  ramView?(): DataView;
 }
 
 const U64_MASK = (1n << 64n) - 1n;
@@ -51,6 +57,8 @@ export class ArrayPhysMem implements PhysMem {
       throw new RangeError(`physical access outside RAM: 0x${pa.toString(16)} (+${n})`);
     return Number(pa - this.ramBase);
   }
+
+  ramView(): DataView { return this.view; }
 
   readU64(pa: bigint): bigint {
     return this.view.getBigUint64(this.off(pa, 8), true);

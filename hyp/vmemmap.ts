@@ -45,7 +45,8 @@ export class HypVmemmap {
   /** hyp_phys_to_page(): index of the struct hyp_page for a physical address. */
   idx(phys: bigint): number {
     const pfn = phys >> 12n;
-    if (pfn < this.basePfn || pfn >= this.endPfn) BUG_ON(true, `hyp_vmemmap: no struct hyp_page for 0x${phys.toString(16)}`);
+    /* (the message only when it fires: idx() is on every page-state path) */
+    if (!this.has(pfn)) BUG_ON(true, `hyp_vmemmap: no struct hyp_page for 0x${phys.toString(16)}`);
     return Number(pfn - this.basePfn);
   }
 

@@ -41,7 +41,8 @@ export function checkIommuInvariants(hyp: Pkvm, ctx: IommuInvariantCtx): void {
   if (!iommu) return;
   const { err } = ctx;
   const vmm = hyp.vmemmap;
-  const mappings = new Map<number, number>();
+  /* IOMMU mappings per RAM page (vmemmap index). */
+  const mappings = new Uint32Array(vmm.nrPages);
 
   for (const d of iommu.domains.values()) {
     const what = `iommu domain ${d.domain_id}`;
@@ -56,7 +57,7 @@ export function checkIommuInvariants(hyp: Pkvm, ctx: IommuInvariantCtx): void {
         const hs = vmm.get_host_state(i);
         if (hs === PKVM_NOPAGE || vmm.get_hyp_state(i) === PKVM_PAGE_OWNED)
           err(`${what}: iova ${hex(ipa + off)} maps ${hex(p)}, which the host neither owns nor shares (host ${PAGE_STATE_NAMES[hs]})`);
-        mappings.set(i, (mappings.get(i) ?? 0) + 1);
+        mappings[i]!++;
       }
     }, ctx.checkTable(what));
     const attached = iommu.smmu.strtab.filter((s) => s && s.config === 's2' && s.vmid === d.domain_id).length;
@@ -68,7 +69,7 @@ export function checkIommuInvariants(hyp: Pkvm, ctx: IommuInvariantCtx): void {
   const refs = iommu.dma_refs;
   for (let i = 0; i < refs.length; i++) {
     const r = refs[i]!;
-    const m = mappings.get(i) ?? 0;
+    const m = mappings[i]!;
     if (!r && !m) continue;
     const pa = hyp.mem.ramBase + BigInt(i) * PAGE_SIZE;
     if (r < m) err(`${hex(pa)}: ${m} IOMMU mappings but ${r} DMA references`);

@@ -1,12 +1,16 @@
 /**
  * `npm run fuzz -- --runs N --seed S`: run N random sequences of host/guest operations against the
- * hosted pKVM and the reference model, and on a disagreement print fast-check's report (seed, path,
- * shrunk counterexample) followed by the counterexample's steps in readable form.
+ * hosted pKVM and the reference model, on worker threads, and on a disagreement print fast-check's
+ * report (seed, path, shrunk counterexample), the counterexample's steps in readable form and the
+ * command that replays it.
  *
  * Options:
  *   --runs N        sequences to run (default 1000)
- *   --seed S        fast-check seed (default: random, printed)
- *   --path P        replay one counterexample from a reported seed and path
+ *   --seed S        session seed (default: random, printed); chunk c of the session runs from
+ *                  chunkSeed(S, c) (parallel.ts; chunk 0 from S itself)
+ *   --workers N     worker threads (default: the CPUs available); the results do not depend on it
+ *   --chunk N       sequences per chunk, one fast-check run each (default 1000)
+ *   --path P        replay one counterexample from a reported (chunk) seed and path
  *   --min-len N, --max-len N   operations per sequence (default 5, 30)
  *   --invariants step|op   run pkvm.checkInvariants() after every step (default) or after every
  *                  generated operation (its vcpu_load/put and top-up steps included); the model is
@@ -14,30 +18,30 @@
  *   --iommu hypercall|mirror|none   the board's IOMMU (default hypercall: pKVM-owned IOMMU tables,
  *                  domain 1 attached to the DMA engine at boot; mirror: the SMMU shares the host
  *                  stage-2; none: no IOMMU, the IOMMU hypercalls answer -ENODEV)
+ *   --fresh         boot a new machine for every sequence instead of restoring the booted one
+ *                  (test/fuzz/snapshot.ts); slow, for checking the restore
  *   --coverage      print how often each call ended with each result
  *   --trace         print the step list of every sequence (with --runs 1: one readable run)
- *   --json          one JSON line with the result (used by test/fuzz/fuzz.test.ts to shard runs)
+ *   --json          one JSON line with the result (used by test/fuzz/fuzz.test.ts)
  */
-import fc from 'fast-check';
-import { seqArb, type Op } from './ops';
-import { FuzzFailure, coverage, runSequence, traceSequence, type RunOptions } from './runner';
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { fuzz } from './parallel';
+import type { Args } from './chunk';
 import { Progress } from '../../cli/progress';
 
-export interface Args {
-  runs: number; seed: number; path?: string; minLen: number; maxLen: number;
-  coverage: boolean; trace: boolean; json: boolean; invariants: RunOptions['invariants'];
-  iommu?: NonNullable<RunOptions['iommu']>;
-}
+export { fuzz, type FuzzResult } from './parallel';
+export type { Args } from './chunk';
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--invariants step|op] [--iommu hypercall|mirror|none] [--coverage] [--trace] [--json]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--workers N] [--chunk N] [--invariants step|op] [--iommu hypercall|mirror|none] [--fresh] [--coverage] [--trace] [--json]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     runs: 1000, seed: (Date.now() ^ (process.pid << 16)) | 0, minLen: 5, maxLen: 30,
-    coverage: false, trace: false, json: false, invariants: 'step',
+    coverage: false, trace: false, json: false, invariants: 'step', workers: availableParallelism(), chunk: 1000,
   };
   const int = (v: string | undefined, what: string, min: number): number => {
     if (v === undefined || !/^-?(0x[0-9a-f]+|\d+)$/i.test(v)) usage(`${what} needs an integer`);
@@ -55,6 +59,9 @@ function parseArgs(argv: string[]): Args {
       case '--max-len': a.maxLen = int(argv[++i], k, 1); break;
       case '--coverage': a.coverage = true; break;
       case '--trace': a.trace = true; break;
+      case '--fresh': a.fresh = true; break;
+      case '--workers': a.workers = int(argv[++i], k, 1); break;
+      case '--chunk': a.chunk = int(argv[++i], k, 1); break;
       case '--json': a.json = true; break;
       case '--invariants': {
         const v = argv[++i];
@@ -76,76 +83,36 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-export interface FuzzResult {
-  runs: number; failed: boolean; seed: number; seconds: number; sequencesPerSecond: number;
-  steps: number; checks: number; warns: number; report?: string; stepsOfCounterexample?: string;
-}
-
-/** Runs the property; returns the summary (and the failure report and readable steps if it failed). */
-export function fuzz(a: Args, log: (s: string) => void = () => {}, progress: Progress | null = null): FuzzResult {
-  coverage.enabled = a.coverage;
-  let steps = 0;
-  let checks = 0;
-  let warns = 0;
-  let done = 0;
-  const opts: RunOptions = { invariants: a.invariants, iommu: a.iommu ?? 'hypercall' };
-  const t0 = performance.now();
-  const prop = fc.property(seqArb(a.minLen, a.maxLen), (ops: Op[]) => {
-    if (a.trace) {
-      const t = traceSequence(ops, opts);
-      log(t.log.join('\n') + '\n');
-      if (t.failure) throw t.failure;
-      return;
-    }
-    const s = runSequence(ops, opts);
-    steps += s.steps;
-    checks += s.checks;
-    warns += s.warns;
-    progress?.update({ done: done + 1, total: a.runs, note: `${steps} steps, ${checks} invariant checks` });
-    if (++done % 1000 === 0 && !a.json) { progress?.clear(); log(`  ${done} sequences, ${(done / ((performance.now() - t0) / 1000)).toFixed(0)}/s`); }
-  });
-  const details = fc.check(prop, { numRuns: a.runs, seed: a.seed, path: a.path, endOnFailure: false });
-  progress?.clear();
-  const seconds = (performance.now() - t0) / 1000;
-  const r: FuzzResult = {
-    runs: details.numRuns, failed: details.failed, seed: a.seed, seconds,
-    sequencesPerSecond: details.numRuns / seconds, steps, checks, warns,
-  };
-  if (details.failed) {
-    r.report = fc.defaultReportMessage(details) ?? 'property failed';
-    const ce = details.counterexample?.[0] as Op[] | undefined;
-    if (ce) {
-      const t = traceSequence(ce, opts);
-      r.stepsOfCounterexample = t.failure ? t.failure.message : `(the counterexample passed when replayed)\n${t.log.join('\n')}`;
-    } else if (details.errorInstance instanceof FuzzFailure) {
-      r.stepsOfCounterexample = details.errorInstance.message;
-    }
-  }
-  return r;
-}
-
-function main(): void {
+async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const out = (s: string): void => void process.stdout.write(s + '\n');
-  if (!a.json) out(`pkvm-emu ownership fuzzer: ${a.runs} sequences of ${a.minLen}–${a.maxLen} operations, seed ${a.seed}, iommu ${a.iommu ?? 'hypercall'}${a.path ? `, path ${a.path}` : ''}`);
-  const r = fuzz(a, out, a.json || a.trace ? null : new Progress('fuzz')); // a progress line on a terminal
+  if (!a.json) {
+    out(`pkvm-emu ownership fuzzer: ${a.runs} sequences of ${a.minLen}–${a.maxLen} operations, seed ${a.seed}` +
+      `${a.path ? `, path ${a.path}` : `, ${Math.ceil(a.runs / (a.chunk ?? 1000))} chunk(s) of ${Math.min(a.runs, a.chunk ?? 1000)}`}` +
+      `, iommu ${a.iommu ?? 'hypercall'}, invariants after every ${a.invariants}${a.fresh ? ', a fresh machine per sequence' : ''}`);
+  }
+  const r = await fuzz(a, out, a.json || a.trace ? null : new Progress('fuzz')); // a progress line on a terminal
   if (a.json) {
     out(JSON.stringify(r));
   } else {
-    out(`${r.runs} sequences (${r.steps} steps, ${r.checks} invariant checks) in ${r.seconds.toFixed(1)} s: ` +
+    out(`${r.runs} sequences (${r.steps} steps, ${r.checks} invariant checks) in ${r.seconds.toFixed(1)} s on ${r.workers} worker(s) ` +
+      `(${r.cpuSeconds.toFixed(1)} s CPU, ${(r.cpuSeconds * 1000 / Math.max(1, r.runs)).toFixed(2)} ms per sequence): ` +
       `${r.sequencesPerSecond.toFixed(0)} sequences/s, ${(r.steps / r.seconds).toFixed(0)} steps/s; ${r.warns} steps hit a (non-fatal) hyp WARN`);
     if (a.coverage) {
       out('\noutcomes:');
-      for (const [k, v] of [...coverage.counts].sort()) out(`${String(v).padStart(8)}  ${k}`);
+      for (const [k, v] of [...(r.coverage ?? [])].sort()) out(`${String(v).padStart(8)}  ${k}`);
     }
-    if (r.failed) {
-      out(`\n${r.report}\n`);
+    for (const f of r.failures) {
+      out(`\nFAILED: chunk seed ${f.seed}\n${f.report}\n`);
       out('counterexample, step by step:');
-      out(r.stepsOfCounterexample ?? '(not available)');
-      out(`\nreplay: npm run fuzz -- --seed ${a.seed} --path "${/path: "([^"]*)"/.exec(r.report ?? '')?.[1] ?? ''}" --runs 1 --trace --invariants ${a.invariants} --iommu ${a.iommu ?? 'hypercall'}`);
-    } else out('no disagreement with the model, no invariant violation');
+      out(f.stepsOfCounterexample);
+      out(`\nreplay: ${f.replay}`);
+    }
+    if (!r.failed) out('no disagreement with the model, no invariant violation');
   }
   process.exitCode = r.failed ? 1 : 0;
 }
 
-if (process.argv[1] && /test[\\/]fuzz[\\/]cli\.ts$/.test(process.argv[1])) main();
+if (isMainThread && process.argv[1] && /test[\\/]fuzz[\\/]cli\.ts$/.test(process.argv[1])) {
+  main().catch((e: Error) => { process.stderr.write(`fuzz: ${e.message}\n`); process.exitCode = 1; });
+}

@@ -3,14 +3,19 @@
 // creation/teardown over three VMs run on the hosted pKVM and on an independent reference model of the
 // ownership table (model.ts); every return code, WARN and page/guest state must agree, and
 // pkvm.checkInvariants() must stay clean. FUZZ_RUNS / FUZZ_SEED override the run count and seed;
-// `npm run fuzz -- --runs N --seed S` runs more and prints shrunk counterexamples step by step.
+// `npm run fuzz -- --runs N --seed S` runs more (on worker threads) and prints shrunk counterexamples
+// step by step with the command that replays them.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fuzz, type Args, type FuzzResult } from './cli';
 import type { Op } from './ops';
-import { FuzzFailure, runSequence, traceSequence } from './runner';
+import { FuzzFailure, rawLeaf, runSequence, traceSequence } from './runner';
+import type { Core } from '../../machine/core';
+import type { HostedEl2 } from '../../hyp/hosted-el2';
+import type { KvmPgtable } from '../../hyp/pgtable';
+import { KVM_HOST_DONATION_PTE_EXTRA_MASK } from '../../hyp/pgtable-defs';
 import {
   E2BIG, EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EPERM, ERANGE, EAGAIN, PkvmModel, hcallId, type ModelHcallName, type VmLayout,
 } from './model';
@@ -19,15 +24,16 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 /** Sequences on the mirror-mode IOMMU board (in this process, besides the RUNS hypercall-mode ones). */
 const MIRROR_RUNS = Number(process.env.FUZZ_MIRROR_RUNS ?? 500);
-const SHARDS = Math.max(1, Math.min(Number(process.env.FUZZ_SHARDS ?? Math.min(availableParallelism(), 2)), RUNS));
+/** Worker threads of the RUNS session: one per CPU up to 2 (vitest itself uses all CPUs but one). */
+const WORKERS = Math.max(1, Number(process.env.FUZZ_WORKERS ?? Math.min(availableParallelism(), 2)));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI_DEFAULTS: Args = { runs: 0, seed: 0, minLen: 5, maxLen: 30, coverage: false, trace: false, json: true, invariants: 'op' };
 
-/** One shard: the fuzz CLI in a child process, its JSON result line. */
-function shard(runs: number, seed: number): Promise<FuzzResult> {
+/** The fuzz CLI in a child process (`npm run fuzz -- --json`, its worker threads), its JSON result line. */
+function session(runs: number, seed: number, workers: number): Promise<FuzzResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fuzz/cli.ts', '--runs', String(runs), '--seed', String(seed), '--json', '--invariants', 'op'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fuzz/cli.ts', '--runs', String(runs), '--seed', String(seed),
+      '--workers', String(workers), '--json', '--invariants', 'op'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -38,12 +44,22 @@ function shard(runs: number, seed: number): Promise<FuzzResult> {
       try {
         resolve(JSON.parse(line) as FuzzResult);
       } catch {
-        reject(new Error(`fuzz shard (seed ${seed}) exited ${code} without a result:\n${out}\n${err}`));
+        reject(new Error(`fuzz session (seed ${seed}) exited ${code} without a result:\n${out}\n${err}`));
       }
     });
   });
 }
 const g = (v: bigint) => ({ k: 'gfn' as const, v });
+/** The PA of the last-level entry translating addr (the test's own walk, 4 KiB leaves only). */
+function rawTableOf(core: Core, pgt: KvmPgtable, addr: bigint): bigint {
+  let table = pgt.pgd!;
+  let idx = addr >> BigInt(12 + 9 * (3 - pgt.start_level));
+  for (let level = pgt.start_level; level < 3; level++) {
+    table = core.readPhysU64(table + idx * 8n) & 0xfffffffff000n;
+    idx = (addr >> BigInt(12 + 9 * (2 - level))) & 511n;
+  }
+  return table + idx * 8n;
+}
 const slot = (s: number) => ({ k: 'slot' as const, slot: s });
 
 describe('reference model (no machine)', () => {
@@ -223,6 +239,42 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(run).toThrow(/page 0x40003 \(fuzz#3\): host SHARED_OWNED \/ hyp NOPAGE, model host SHARED_OWNED \/ hyp SHARED_BORROWED/);
   });
 
+  it('catches a guest stage-2 entry or a host annotation that drifts from the model', () => {
+    /* A guest mapping whose write permission disappears behind the model's back. */
+    const shared: Op[] = [
+      { t: 'share', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40002n), nr: 1n, prot: 0xfn, vm: slot(1), prep: true, topup: true },
+      { t: 'put' },
+    ];
+    const dropW = () => runSequence(shared, {
+      invariants: 'op',
+      tamper: (el2, i) => {
+        if (i !== 0) return;
+        const vm = el2.pkvm.get_vm_by_handle(0x1001)!;
+        const { pte, level } = rawLeaf(el2.core, vm.pgt, 0x40002n << 12n)!;
+        expect(level).toBe(3);
+        /* the leaf's address: a 4 KiB leaf of the same walk */
+        const table = rawTableOf(el2.core, vm.pgt, 0x40002n << 12n);
+        el2.core.writePhysU64(table, pte & ~(1n << 7n));
+      },
+    });
+    expect(dropW).toThrow(/slot 1 gfn 0x40002: SHARED_BORROWED pfn 0x40001 4K r-x, model SHARED_BORROWED pfn 0x40001 4K rwx/);
+    /* A donated page whose host annotation names another gfn. */
+    const donated: Op[] = [
+      { t: 'donate', pfn: { k: 'fuzz', i: 2 }, gfn: g(0x40000n), vm: slot(0), prep: true, topup: true },
+      { t: 'put' },
+    ];
+    const moveGfn = () => runSequence(donated, {
+      invariants: 'op',
+      tamper: (el2, i) => {
+        if (i !== 0) return;
+        const table = rawTableOf(el2.core, el2.pkvm.host_mmu.pgt, 0x4000_2000n);
+        const pte = el2.core.readPhysU64(table);
+        el2.core.writePhysU64(table, pte + (KVM_HOST_DONATION_PTE_EXTRA_MASK & -KVM_HOST_DONATION_PTE_EXTRA_MASK) * 0x10000n); /* gfn + 1 */
+      },
+    });
+    expect(moveGfn).toThrow(/page 0x40002 \(fuzz#2\): host stage-2 annotation GUEST\(0x1000, gfn 0x4000[0-9a-f]+\), model GUEST\(0x1000, gfn 0x40000\)/);
+  });
+
   it('DMA isolation: a page mapped for DMA cannot be donated until it is unmapped; DMA reaches only mapped pages', () => {
     const ops: Op[] = [
       { t: 'host_write', pa: { k: 'fuzz', i: 1 }, val: 0xd1n },
@@ -243,36 +295,47 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(text).toMatch(/map_pages\(domain 0x1, iova 0x100000, pa 0x40001 fuzz#1,.*→ mapped 0x0/);
   });
 
-  it(`${MIRROR_RUNS} random sequences on a board whose SMMU shares the host stage-2 (mirror mode)`, () => {
-    const r = fuzz({ ...CLI_DEFAULTS, runs: MIRROR_RUNS, seed: SEED, iommu: 'mirror' });
+  it('a failing session reports its chunk seed, a shrunk counterexample and a replay command that reproduces it', async () => {
+    /* A hyp that corrupts fuzz#3's share count once a sequence's third operation has run. */
+    const tamper = (el2: HostedEl2, i: number): void => {
+      if (i === 2) el2.pkvm.vmemmap.setShareCount(el2.pkvm.vmemmap.idx(0x4000_3000n), 7);
+    };
+    const r = await fuzz({ ...CLI_DEFAULTS, runs: 2500, seed: SEED, tamper });
+    expect(r.failed).toBe(true);
+    expect(r.failures).toHaveLength(1); /* no chunk starts after a failing one */
+    expect(r.chunks).toBe(1);
+    const f = r.failures[0]!;
+    expect(f.seed).toBe(SEED); /* chunk 0 runs from the session seed */
+    expect(f.report).toMatch(/Counterexample/);
+    expect(f.stepsOfCounterexample).toMatch(/page 0x40003 \(fuzz#3\): host_share_guest_count 7, model 0/);
+    /* shrunk to the shortest sequence the generator allows */
+    expect(f.stepsOfCounterexample.match(/^ {2}\d+: /gm)).toHaveLength(CLI_DEFAULTS.minLen);
+    expect(f.replay).toBe(`npm run fuzz -- --seed ${SEED} --path "${f.path}" --runs 1 --trace --min-len 5 --max-len 30 --invariants op --iommu hypercall`);
+    const again = await fuzz({ ...CLI_DEFAULTS, runs: 1, seed: f.seed, path: f.path, tamper });
+    expect(again.failures[0]?.stepsOfCounterexample).toBe(f.stepsOfCounterexample);
+  }, 120_000);
+
+  it(`${MIRROR_RUNS} random sequences on a board whose SMMU shares the host stage-2 (mirror mode)`, async () => {
+    const r = await fuzz({ ...CLI_DEFAULTS, runs: MIRROR_RUNS, seed: SEED, iommu: 'mirror' });
     console.log(`fuzz (mirror): ${r.runs} sequences, ${r.steps} steps in ${r.seconds.toFixed(1)} s: ${r.sequencesPerSecond.toFixed(0)} sequences/s`);
-    if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\n` +
-      `replay: npm run fuzz -- --seed ${r.seed} --runs ${MIRROR_RUNS} --invariants op --iommu mirror`);
+    if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\nreplay: ${r.replay}`);
+    expect(r.runs).toBe(MIRROR_RUNS);
   }, 300_000);
 
   it(`${RUNS} random sequences agree with the reference model and keep the invariants`, async () => {
     /*
-     * pkvm.checkInvariants() dominates the cost of a step, so the runs are split over SHARDS processes
-     * (`npm run fuzz -- --json`, seeds SEED, SEED + 1, …), by default one per CPU up to 2: vitest
-     * itself uses all CPUs but one. Each shard is a fast-check run of its own, shrinking included.
+     * One fuzz session (chunks of 1000 sequences, each a fast-check run with its own seed and
+     * shrinking) on WORKERS worker threads of a child process; every machine is booted once and
+     * restored before each sequence (snapshot.ts, proved complete by snapshot.test.ts).
      */
-    const t0 = performance.now();
-    const per = Math.ceil(RUNS / SHARDS);
-    const results: FuzzResult[] = SHARDS === 1
-      ? [fuzz({ ...CLI_DEFAULTS, runs: RUNS, seed: SEED })]
-      : await Promise.all(Array.from({ length: SHARDS }, (_, k) => shard(per, SEED + k)));
-    const dt = (performance.now() - t0) / 1000;
-    const runs = results.reduce((n, r) => n + r.runs, 0);
-    const steps = results.reduce((n, r) => n + r.steps, 0);
-    const checks = results.reduce((n, r) => n + r.checks, 0);
-    console.log(`fuzz: ${runs} sequences (${SHARDS} shard${SHARDS > 1 ? 's' : ''}, seed ${SEED}), ${steps} steps, ` +
-      `${checks} invariant checks in ${dt.toFixed(1)} s: ${(runs / dt).toFixed(0)} sequences/s ` +
-      `(${results.map((r) => r.sequencesPerSecond.toFixed(0)).join(' + ')} per shard)`);
-    for (const r of results) {
-      if (r.failed) throw new Error(`${r.report}\n\ncounterexample, step by step:\n${r.stepsOfCounterexample}\n\n` +
-        `replay: npm run fuzz -- --seed ${r.seed} --runs ${per} --invariants op`);
-    }
-    expect(runs).toBeGreaterThanOrEqual(RUNS);
-    expect(steps).toBeGreaterThan(runs * 5);
+    const r = await session(RUNS, SEED, WORKERS);
+    console.log(`fuzz: ${r.runs} sequences (${r.chunks} chunks on ${r.workers} worker threads, seed ${SEED}), ${r.steps} steps, ` +
+      `${r.checks} invariant checks in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} s CPU): ${r.sequencesPerSecond.toFixed(0)} sequences/s`);
+    for (const f of r.failures) throw new Error(`${f.report}\n\ncounterexample, step by step:\n${f.stepsOfCounterexample}\n\nreplay: ${f.replay}`);
+    expect(r.failed).toBe(false);
+    expect(r.runs).toBe(RUNS);
+    expect(r.chunks).toBe(Math.ceil(RUNS / 1000));
+    expect(r.steps).toBeGreaterThan(r.runs * 5);
+    expect(r.checks).toBeGreaterThan(r.runs * 5);
   }, 900_000);
 });

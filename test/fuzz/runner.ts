@@ -13,7 +13,8 @@
  * Only the observer here reads hyp/ state (vmemmap, host and guest stage-2 leaves); the model
  * (model.ts) imports nothing from hyp/.
  */
-import { Core } from '../../machine/core';
+import { Core, L } from '../../machine/core';
+import { CoreSnapshot, GraphSnapshot } from './snapshot';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, HostAccessError, type HostVm } from '../../host-kernel-model/index';
 import { hypWarnConfig } from '../../hyp/page-state';
@@ -27,7 +28,7 @@ import {
 import type { KvmPgtable } from '../../hyp/pgtable';
 import { kvm_iommu_init, kvm_iommu_iova_to_phys, type KvmIommu } from '../../hyp/iommu/iommu';
 import { coreStage2Walk } from '../../hyp/iommu/walk';
-import { hyp_page_dma_refs } from '../../hyp/iommu/dma-refs';
+import { hyp_page_dma_refs, pkvm_dma_refs } from '../../hyp/iommu/dma-refs';
 import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_reqs_smccc_decode } from '../../hyp/iommu/defs';
 import { pop_hyp_memcache } from '../../hyp/memcache';
 import { HostVcpuView } from '../../hyp/host-abi';
@@ -114,29 +115,21 @@ function cover(key: string): void {
   if (coverage.enabled) coverage.counts.set(key, (coverage.counts.get(key) ?? 0) + 1);
 }
 
-let sharedCore: Core | null = null;
-/**
- * The boot (three VMs created by the host KVM) is the same for every sequence: its state is compared
- * with the model and checked by the invariant checker for the first sequence a process runs only.
- */
-let bootVerified = false;
-
-/** A fresh machine: the shared Core's RAM zeroed, a new HostedEl2 and host KVM. */
+/** A new machine: a Core of its own, a HostedEl2 and the host KVM on it. */
 function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
-  const core = (sharedCore ??= new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true }));
-  core.zeroPhys(core.ramBase, RAM_BYTES);
-  core.tlbFlush();
+  const core = new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
   hypWarnConfig.warnings.length = 0;
   attachFfaSpmc(core, true); // a fresh secure world per sequence (R15)
-  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES });
+  // The reference model (model.ts) knows Android's guest-HVC ABI (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2).
+  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES, guestHvcAbi: 'android' });
   el2.trace.enabled = false;
   const kvm = new HostKvm(el2);
   kvm.traceFaults = false;
   return { core, el2, kvm };
 }
 
-class Run {
+export class Run {
   readonly core: Core;
   readonly el2: HostedEl2;
   readonly kvm: HostKvm;
@@ -157,7 +150,12 @@ class Run {
   /** Host allocator pages the host driver gave the IOMMU pool. */
   private readonly poolAllocPages = new Set<bigint>();
 
-  constructor(readonly ops: Op[], readonly opts: RunOptions = DEFAULT_RUN_OPTIONS) {
+  ops: Op[] = [];
+  opts: RunOptions;
+
+  /** A booted machine for boards of opts.iommu (start() creates the VMs); begin() takes a sequence. */
+  constructor(opts: RunOptions = DEFAULT_RUN_OPTIONS) {
+    this.opts = opts;
     const { core, el2, kvm } = bootMachine();
     this.core = core;
     this.el2 = el2;
@@ -185,7 +183,7 @@ class Run {
   }
 
   fail(reason: string): never {
-    throw new FuzzFailure(reason, this.ops, this.log);
+    throw new FuzzFailure(reason, this.ops, [...this.log]);
   }
 
   /* ------------------------------------------------------------ argument resolution */
@@ -351,17 +349,17 @@ class Run {
 
   start(): void {
     this.log.push(`boot: ${RAM_BYTES >> 20} MiB RAM, ${MAX_VMS} VM slots; create P0 (protected, 2 vCPUs), N1 (non-protected), P2 (protected)`);
-    const check = !bootVerified;
-    this.createStep(true, 2, check);
-    this.createStep(false, 1, check);
-    this.createStep(true, 1, check);
+    /* The boot (three VMs created by the host KVM) is the same for every sequence: it runs, and is
+     * compared with the model and checked, once per booted machine (see machineFor()). */
+    this.createStep(true, 2);
+    this.createStep(false, 1);
+    this.createStep(true, 1);
     if (this.iommu?.mode === 'hypercall') {
       /* The host's IOMMU driver probes the engine: domain 1, stream DMA_SID attached. */
       this.log.push(`iommu (hypercall mode): allocate domain 1, attach stream ${DMA_SID}`);
       this.step({ s: 'io_alloc', domain: 1n, type: 1n });
       this.step({ s: 'hcall', name: '__pkvm_host_iommu_attach_dev', id: hcallId('__pkvm_host_iommu_attach_dev'), args: [0n, 1n, BigInt(DMA_SID), 0n, 0n] });
     } else if (this.iommu) this.log.push('iommu (mirror mode): every stream translates with the host stage-2');
-    bootVerified = true;
   }
 
   private createStep(prot: boolean, nrVcpus = 1, check = true): void {
@@ -844,7 +842,8 @@ class Run {
     if (this.opts.invariants === 'step') this.checkInvariants();
     else this.invariantsDue = true;
   }
-  private invariantsDue = false;
+  invariantsDue = false;
+  resetStats(): void { this.stats.ops = this.stats.steps = this.stats.warns = this.stats.checks = 0; }
   checkInvariants(): void {
     this.invariantsDue = false;
     this.stats.checks++;
@@ -870,30 +869,36 @@ class Run {
     const vmm = pkvm.vmemmap;
     const cb = this.el2.carveout.base >> 12n;
     const ce = cb + (this.el2.carveout.size >> 12n);
-    const pfns = new Set<bigint>(this.fuzzPfns);
-    for (const p of m.pages.keys()) if (p === cb || p < cb || p >= ce) pfns.add(p);
+    /* The fuzz pages and every page the model knows of but the carve-out's interior, each once. */
+    const pfns: bigint[] = [...this.fuzzPfns];
+    for (const p of m.pages.keys()) if ((p === cb || p < cb || p >= ce) && !this.fuzzPfns.includes(p)) pfns.push(p);
+    /* (messages are built only for a difference, and no closure per page: this runs after every step) */
+    const what = (pfn: bigint): string => { const n = this.names.get(pfn); return `page ${hex(pfn)}${n ? ` (${n})` : ''}`; };
     for (const pfn of pfns) {
       const e = m.page(pfn);
       const i = vmm.idx(pfn << 12n);
-      const n = this.names.get(pfn);
-      const what = `page ${hex(pfn)}${n ? ` (${n})` : ''}`;
       const hs = HOST_STATES[vmm.get_host_state(i)] ?? `?${vmm.get_host_state(i)}`;
       const ys = HYP_STATE_NAMES[vmm.get_hyp_state(i)] ?? `?${vmm.get_hyp_state(i)}`;
-      if (hs !== e.host || ys !== (e.hyp as HypState)) d.push(`${what}: host ${hs} / hyp ${ys}, model host ${e.host} / hyp ${e.hyp}`);
-      if (vmm.shareCount(i) !== e.shareCount) d.push(`${what}: host_share_guest_count ${vmm.shareCount(i)}, model ${e.shareCount}`);
-      if (e.hyp === 'SHARED_BORROWED' && vmm.refcount(i) !== e.pin) d.push(`${what}: pin refcount ${vmm.refcount(i)}, model ${e.pin}`);
+      if (hs !== e.host || ys !== (e.hyp as HypState)) d.push(`${what(pfn)}: host ${hs} / hyp ${ys}, model host ${e.host} / hyp ${e.hyp}`);
+      if (vmm.shareCount(i) !== e.shareCount) d.push(`${what(pfn)}: host_share_guest_count ${vmm.shareCount(i)}, model ${e.shareCount}`);
+      if (e.hyp === 'SHARED_BORROWED' && vmm.refcount(i) !== e.pin) d.push(`${what(pfn)}: pin refcount ${vmm.refcount(i)}, model ${e.pin}`);
       if (e.host === 'NOPAGE' && hs === 'NOPAGE' && pfn !== cb) {
         const pte = rawLeaf(this.core, pkvm.host_mmu.pgt, pfn << 12n)!.pte;
         const owner = OWNER_IDS[Number(FIELD_GET(KVM_HOST_DONATION_PTE_OWNER_MASK, pte))] ?? '?';
         const meta = FIELD_GET(KVM_HOST_DONATION_PTE_EXTRA_MASK, pte);
-        const got = kvm_pte_valid(pte) ? `valid pte ${hex(pte)}` : owner === 'GUEST' ? `GUEST(${hex(meta & 0xffffn)}, gfn ${hex(meta >> 16n)})` : owner;
         const o = e.owner;
-        const want = !o ? 'none' : o.id === 'GUEST' ? `GUEST(${hex(o.handle)}, gfn ${hex(o.gfn)})` : o.id;
-        if (got !== want) d.push(`${what}: host stage-2 annotation ${got}, model ${want}`);
+        /* The annotation the model expects (what the strings below compare, without building them). */
+        const same = !kvm_pte_valid(pte) && !!o && owner === o.id &&
+          (o.id !== 'GUEST' || ((meta & 0xffffn) === BigInt(o.handle) && meta >> 16n === o.gfn));
+        if (!same) {
+          const got = kvm_pte_valid(pte) ? `valid pte ${hex(pte)}` : owner === 'GUEST' ? `GUEST(${hex(meta & 0xffffn)}, gfn ${hex(meta >> 16n)})` : owner;
+          const want = !o ? 'none' : o.id === 'GUEST' ? `GUEST(${hex(o.handle)}, gfn ${hex(o.gfn)})` : o.id;
+          if (got !== want) d.push(`${what(pfn)}: host stage-2 annotation ${got}, model ${want}`);
+        }
       }
       if (e.content !== null) {
         const v = this.core.readPhysU64(pfn << 12n);
-        if (v !== e.content) d.push(`${what}: first word ${hex(v)}, model ${hex(e.content)}`);
+        if (v !== e.content) d.push(`${what(pfn)}: first word ${hex(v)}, model ${hex(e.content)}`);
       }
     }
     for (let slot = 0; slot < MAX_VMS; slot++) {
@@ -905,6 +910,7 @@ class Run {
       const rc = vmm.refcount(vmm.idx(hv.pa));
       if (rc !== m.vmPageRefcount(e)) d.push(`slot ${slot}: VM page refcount ${rc}, model ${m.vmPageRefcount(e)}`);
       for (const g of TRACKED_GFNS) {
+        if (sameGuestEntry(this.core, hv.pgt, m, e, g)) continue;
         const got = guestEntry(this.core, hv.pgt, g);
         const want = modelEntry(m, e, g);
         if (got !== want) d.push(`slot ${slot} gfn ${hex(g)}: ${got}, model ${want}`);
@@ -956,15 +962,21 @@ function showAccesses(e: AccessOutcome, g: AccessOutcome): [string, string] {
  */
 export function rawLeaf(core: Core, pgt: KvmPgtable, addr: bigint): { pte: bigint; level: number } | null {
   if (addr >> BigInt(pgt.ia_bits)) return null;
+  /* In numbers (addresses are below 2^52): RAM read through the core's view, anything else by
+   * readPhysU64 (which throws outside RAM). */
+  const a = Number(addr);
+  const ramBase = Number(core.ramBase);
+  const dv = core.view;
   let level = pgt.start_level;
-  let table = pgt.pgd!;
-  let idx = addr >> BigInt(12 + 9 * (3 - level)); /* concatenated PGD pages: the index spans them */
+  let table = Number(pgt.pgd!);
+  let idx = Math.floor(a / 2 ** (12 + 9 * (3 - level))); /* concatenated PGD pages: the index spans them */
   for (;;) {
-    const pte = core.readPhysU64(table + idx * 8n);
+    const o = table + idx * 8 - ramBase;
+    const pte = o >= 0 && o + 8 <= core.ramSize ? dv.getBigUint64(L.RAM_HOST + o, true) : core.readPhysU64(BigInt(table + idx * 8));
     if (level === 3 || (pte & 3n) !== 3n) return { pte, level };
-    table = pte & 0xfffffffff000n;
+    table = Number(pte & 0xfffffffff000n);
     level++;
-    idx = (addr >> BigInt(12 + 9 * (3 - level))) & 511n;
+    idx = Math.floor(a / 2 ** (12 + 9 * (3 - level))) % 512;
   }
 }
 
@@ -985,6 +997,28 @@ function guestEntry(core: Core, pgt: KvmPgtable, gfn: bigint): string {
   return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}`;
 }
 
+/**
+ * Whether guestEntry() and modelEntry() would give the same text, decided without building either
+ * (true only when every input of both texts agrees; false sends the caller to compare the texts).
+ */
+function sameGuestEntry(core: Core, pgt: KvmPgtable, m: PkvmModel, vm: VmM, gfn: bigint): boolean {
+  const leaf = rawLeaf(core, pgt, gfn << 12n);
+  if (!leaf) return false;
+  const { pte, level } = leaf;
+  const s = m.guestState(vm, gfn);
+  if (!kvm_pte_valid(pte)) {
+    if (s === 'NOPAGE') return pte === 0n;
+    return s === 'POISON' && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED;
+  }
+  if (s === 'NOPAGE' || s === 'POISON' || GUEST_STATES[pkvm_getstate(pte)] !== s) return false;
+  const mp = m.mappingAt(vm, gfn)!;
+  const pages = level === 3 ? 1 : level === 2 ? 512 : 0;
+  if (pages !== mp.pages) return false;
+  const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn & BigInt(pages - 1));
+  return pfn === mp.pfn + (gfn - mp.gfn) && !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R) === mp.prot.r &&
+    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) === mp.prot.w && (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n) === mp.prot.x;
+}
+
 function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
   const s = m.guestState(vm, gfn);
   if (s === 'NOPAGE' || s === 'POISON') return s;
@@ -993,29 +1027,82 @@ function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
   return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}`;
 }
 
+/**
+ * Where sequences run: by default one booted machine per board kind (iommu mode) per process, put
+ * back into its just-booted state before each sequence (snapshot.ts); `fresh` boots a new machine
+ * (a new Core and WebAssembly instance) for the sequence, as every sequence did before.
+ */
+export type MachineChoice = 'reuse' | 'fresh';
+
+interface Booted { run: Run; graph: GraphSnapshot; core: CoreSnapshot }
+const booted = new Map<string, Booted>();
+
+/** A freshly booted machine, its boot checked against the model and the invariants. */
+function bootRun(opts: RunOptions): Run {
+  const r = new Run(opts);
+  r.start();
+  if (r.invariantsDue) r.checkInvariants();
+  r.resetStats();
+  return r;
+}
+
+/** The roots of everything a run's state lives in (besides the Core). */
+export function graphRoots(r: Run): object[] {
+  const roots: object[] = [r, hypWarnConfig];
+  const refs = pkvm_dma_refs(r.el2.pkvm);
+  if (refs) roots.push(refs);
+  return roots;
+}
+
+/** Takes the state snapshots of a just-booted run. */
+export function snapshotRun(r: Run): { graph: GraphSnapshot; core: CoreSnapshot } {
+  const graph = new GraphSnapshot(graphRoots(r), { opaque: (o) => o instanceof Core, wasmBuffer: r.core.mem.buffer });
+  return { graph, core: new CoreSnapshot(r.core, graph.wasmRanges) };
+}
+
+/** The machine a sequence runs on, ready for it. */
+export function machineFor(ops: Op[], opts: RunOptions, choice: MachineChoice = 'reuse'): Run {
+  let r: Run;
+  if (choice === 'fresh') r = bootRun(opts);
+  else {
+    const key = opts.iommu ?? 'hypercall';
+    let b = booted.get(key);
+    if (!b) {
+      const run = bootRun(opts);
+      b = { run, ...snapshotRun(run) };
+      booted.set(key, b);
+    } else {
+      b.graph.restore();
+      b.core.restore();
+    }
+    r = b.run;
+  }
+  r.ops = ops;
+  r.opts = opts;
+  return r;
+}
+
 /** Runs one sequence; throws FuzzFailure on the first disagreement. */
-export function runSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS): RunStats {
-  const r = new Run(ops, opts);
+export function runSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, choice: MachineChoice = 'reuse'): RunStats {
+  const r = machineFor(ops, opts, choice);
   try {
-    r.start();
     for (const op of ops) { r.runOp(op); r.endOp(); }
   } catch (e) {
     if (e instanceof FuzzFailure) throw e;
     r.log.push(`threw ${(e as Error).stack ?? e}`);
     throw new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
   }
-  return r.stats;
+  return { ...r.stats };
 }
 
 /** Runs one sequence and returns its step list (for printing a counterexample or a demo). */
-export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS): { log: string[]; failure: FuzzFailure | null } {
-  const r = new Run(ops, opts);
+export function traceSequence(ops: Op[], opts: RunOptions = DEFAULT_RUN_OPTIONS, choice: MachineChoice = 'reuse'): { log: string[]; failure: FuzzFailure | null; stats: RunStats } {
+  const r = machineFor(ops, opts, choice);
   try {
-    r.start();
     for (const op of ops) { r.runOp(op); r.endOp(); }
-    return { log: r.log, failure: null };
+    return { log: [...r.log], failure: null, stats: { ...r.stats } };
   } catch (e) {
-    const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, r.log);
-    return { log: r.log, failure: f };
+    const f = e instanceof FuzzFailure ? e : new FuzzFailure(`unexpected exception: ${(e as Error).message}`, ops, [...r.log]);
+    return { log: [...r.log], failure: f, stats: { ...r.stats } };
   }
 }

@@ -1,19 +1,26 @@
 /**
  * Port of pkvm_ownership_selftest() (end of arch/arm64/kvm/hyp/nvhe/mem_protect.c,
- * CONFIG_NVHE_EL2_DEBUG, kvmarm commit f4a5a6770af9) as an executable table:
- * each row is a transition, its expected return, and the expected
- * host/hyp/guest[gfn]/guest[gfn+1] states of the test page afterwards.
+ * CONFIG_NVHE_EL2_DEBUG) as an executable table: each row is a transition, its expected return, and
+ * the expected host/hyp/guest[gfn]/guest[gfn+1] states of the test page afterwards.
  *
- * Re-checked after the re-pin to the newest tree's checks (issue 15, hyp/README.md): every row keeps
- * its result. The new checks come after the state checks the table exercises: the memcache
- * pre-check of donate/share_guest (-ENOMEM; the test vCPU's memcache is topped up) and
- * __hyp_check_page_count_range() in hyp_donate_host (-EBUSY; the test page is unreferenced when
- * it is handed back). The newest selftest source could not be fetched to compare row by row.
+ * The table follows the newest stored upstream selftest (the protected-guest series as in
+ * kernel-patches/bpf commit 197dac8a9060, the same selftest as gregkh/linux 2519003dd5fb), row by
+ * row: every assert_transition_res() line of it is a row here with the same expected result, in the
+ * same order. Against the earlier table (kvmarm f4a5a6770af9) it adds the guest's own transitions
+ * of a donated page: __pkvm_guest_share_host() (host SHARED_BORROWED / guest SHARED_OWNED, then
+ * -EPERM for a second share and for every host transition), __pkvm_guest_unshare_host() (back to
+ * host NOPAGE / guest OWNED, the same refusals), and both refused with -EHWPOISON on the page the
+ * host force-reclaimed (guest PKVM_POISON).
+ *
+ * The re-pin's newer checks come after the state checks the table exercises: the memcache pre-check
+ * of donate/share_guest (-ENOMEM; the test vCPU's memcache is topped up) and
+ * __hyp_check_page_count_range() in hyp_donate_host (-EBUSY; the test page is unreferenced when it
+ * is handed back).
  */
 import { describe, expect, it } from 'vitest';
 import { Host } from './harness';
 import {
-  EBUSY, ENOENT, EPERM, PKVM_NOPAGE as NOPAGE, PKVM_PAGE_OWNED as OWNED, PKVM_PAGE_SHARED_BORROWED as SHARED_BORROWED,
+  EBUSY, EHWPOISON, ENOENT, EPERM, PKVM_NOPAGE as NOPAGE, PKVM_PAGE_OWNED as OWNED, PKVM_PAGE_SHARED_BORROWED as SHARED_BORROWED,
   PKVM_PAGE_SHARED_OWNED as SHARED_OWNED, PKVM_POISON as POISON,
 } from '../../hyp/page-state';
 import {
@@ -23,7 +30,8 @@ import {
 } from '../../hyp/mem-protect';
 import {
   __guest_check_page_state_range, __pkvm_host_donate_guest, __pkvm_host_force_reclaim_page_guest,
-  __pkvm_host_reclaim_page_guest, __pkvm_host_share_guest, __pkvm_host_unshare_guest,
+  __pkvm_guest_share_host, __pkvm_guest_unshare_host, __pkvm_host_reclaim_page_guest, __pkvm_host_share_guest,
+  __pkvm_host_unshare_guest,
 } from '../../hyp/mem-protect-guest';
 import { pkvm_refill_memcache } from '../../hyp/hyp-main';
 import { KVM_PGTABLE_PROT_RWX, PAGE_SIZE } from '../../hyp/pgtable-defs';
@@ -73,6 +81,8 @@ describe('pkvm_ownership_selftest', () => {
       __pkvm_hyp_donate_host: () => __pkvm_hyp_donate_host(hyp, pfn, 1n),
       __pkvm_host_force_reclaim_page_guest: () => __pkvm_host_force_reclaim_page_guest(hyp, phys),
       '__pkvm_host_reclaim_page_guest(gfn+1)': () => __pkvm_host_reclaim_page_guest(hyp, gfn + 1n, vm),
+      __pkvm_guest_share_host: () => __pkvm_guest_share_host(hyp, vcpu, gfn),
+      __pkvm_guest_unshare_host: () => __pkvm_guest_unshare_host(hyp, vcpu, gfn),
     };
     type Row = [number, keyof typeof T] | ['state', Partial<typeof state>] | ['unpin'] | ['count', number] | ['share_count', number];
     const table: Row[] = [
@@ -128,8 +138,21 @@ describe('pkvm_ownership_selftest', () => {
       [-EPERM, '__pkvm_host_donate_hyp'], [-EPERM, '__pkvm_host_share_hyp'], [-EPERM, '__pkvm_host_unshare_hyp'],
       [-EPERM, '__pkvm_hyp_donate_host'],
 
+      ['state', { host: SHARED_BORROWED, guest: [SHARED_OWNED, NOPAGE] }],
+      [0, '__pkvm_guest_share_host'], [-EPERM, '__pkvm_guest_share_host'], [-EPERM, '__pkvm_host_donate_guest'],
+      [-EPERM, '__pkvm_host_donate_guest(gfn+1)'], [-EPERM, '__pkvm_host_share_guest'], [-EPERM, '__pkvm_host_share_guest(gfn+1)'],
+      [-EPERM, '__pkvm_host_share_ffa'], [-EPERM, '__pkvm_host_donate_hyp'], [-EPERM, '__pkvm_host_share_hyp'],
+      [-EPERM, '__pkvm_host_unshare_hyp'], [-EPERM, '__pkvm_hyp_donate_host'],
+
+      ['state', { host: NOPAGE, guest: [OWNED, NOPAGE] }],
+      [0, '__pkvm_guest_unshare_host'], [-EPERM, '__pkvm_guest_unshare_host'], [-EPERM, '__pkvm_host_donate_guest'],
+      [-EPERM, '__pkvm_host_donate_guest(gfn+1)'], [-EPERM, '__pkvm_host_share_guest'], [-EPERM, '__pkvm_host_share_guest(gfn+1)'],
+      [-EPERM, '__pkvm_host_share_ffa'], [-EPERM, '__pkvm_host_donate_hyp'], [-EPERM, '__pkvm_host_share_hyp'],
+      [-EPERM, '__pkvm_host_unshare_hyp'], [-EPERM, '__pkvm_hyp_donate_host'],
+
       ['state', { host: OWNED, guest: [POISON, NOPAGE] }],
       [0, '__pkvm_host_force_reclaim_page_guest'], [-EPERM, '__pkvm_host_donate_guest'], [-EPERM, '__pkvm_host_share_guest'],
+      [-EHWPOISON, '__pkvm_guest_share_host'], [-EHWPOISON, '__pkvm_guest_unshare_host'],
 
       ['state', { host: NOPAGE, guest: [POISON, OWNED] }],
       [0, '__pkvm_host_donate_guest(gfn+1)'],
@@ -145,7 +168,7 @@ describe('pkvm_ownership_selftest', () => {
     table.forEach((row, i) => {
       const step = `row ${i}: ${row[1] ?? row[0]}`;
       if (row[0] === 'state') Object.assign(state, row[1]);
-      else if (row[0] === 'unpin') hyp_unpin_shared_mem(hyp, virt, virt + size);
+      else if (row[0] === 'unpin') { hyp_unpin_shared_mem(hyp, virt, virt + size); assert_page_state(step); }
       else if (row[0] === 'count') expect(hyp.vmemmap.hyp_page_count(virt), step).toBe(row[1]);
       else if (row[0] === 'share_count') expect(hyp.vmemmap.shareCount(page), step).toBe(row[1]);
       else {
