@@ -33,7 +33,7 @@ import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_req
 import { pop_hyp_memcache } from '../../hyp/memcache';
 import { HostVcpuView } from '../../hyp/host-abi';
 import { DmaEngine } from '../../machine/dma-engine';
-import { attachFfaSpmc } from '../../machine/ffa/board';
+import { attachFfaSpmc, boardSpmc } from '../../machine/ffa/board';
 import { runFfaOp, type FfaStepResult } from './ffa-steps';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
@@ -120,7 +120,7 @@ function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
   const core = new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
   hypWarnConfig.warnings.length = 0;
-  attachFfaSpmc(core, true); // a fresh secure world per sequence (R15)
+  attachFfaSpmc(core, true); // the board's secure world (R15); graphRoots() lets the snapshot restore it per sequence
   // The reference model (model.ts) knows Android's guest-HVC ABI (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2).
   const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES, guestHvcAbi: 'android' });
   el2.trace.enabled = false;
@@ -1051,6 +1051,8 @@ export function graphRoots(r: Run): object[] {
   const roots: object[] = [r, hypWarnConfig];
   const refs = pkvm_dma_refs(r.el2.pkvm);
   if (refs) roots.push(refs);
+  const spmc = boardSpmc(r.core); // the board's secure world (machine/ffa/board.ts keeps it by core)
+  if (spmc) roots.push(spmc);
   return roots;
 }
 

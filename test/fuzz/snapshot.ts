@@ -206,6 +206,7 @@ export class CoreSnapshot {
     this.ranges = mergeRanges([
       [L.CPU_BASE, L.CPU_BASE + L.CPU_STATE_BYTES],
       [L.PKVM_FAST, L.PKVM_FAST + 0x1000],
+      [L.GIC_BASE, L.GIC_BASE + L.GIC_BYTES], // the host's GIC set-up and the vGIC state EL2 programs
       ...extra.filter((r) => !inRam(r)),
     ]);
     if (this.ranges.some(([a, b]) => b > L.RAM_HOST && a < ramEnd)) throw new Error('snapshot: a range straddles RAM');
