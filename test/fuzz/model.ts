@@ -272,6 +272,8 @@ export class PkvmModel {
   readonly domains = new Map<number, DomainM>();
   readonly streams = new Map<number, number>();
   readonly pool = new Set<bigint>();
+  /** Pages the hyp heap (allocator id 0, hyp/alloc/) holds in its memcache: refilled, not yet reclaimed. */
+  readonly heap = new Set<bigint>();
 
   constructor(readonly cfg: ModelConfig) {
     this.slots = new Array<VmM | null>(cfg.maxVms).fill(null);
@@ -857,8 +859,17 @@ export class PkvmModel {
   }
 
   /** __pkvm_hyp_alloc_mgt_refill of a list of pages (head first): -EINVAL at the first page the
-   * host cannot donate, the pages before it stay admitted. */
+   * host cannot donate, the pages before it stay admitted. Allocator 0 is the hyp heap (Android's
+   * hyp_alloc_refill(): each page donated to the hyp joins its memcache; the first that cannot be
+   * donated stops it with -ENOMEM). */
   iommuRefill(id: bigint, pfns: bigint[]): number {
+    if (id === 0n) {
+      for (const pfn of pfns) {
+        if (!this.pfnRangeValid(pfn, 1n) || this.donateHyp(pfn)) return -ENOMEM;
+        this.heap.add(pfn);
+      }
+      return 0;
+    }
     if (!this.cfg.iommu || id !== 1n) return -EINVAL;
     for (const pfn of pfns) {
       if (!this.pfnRangeValid(pfn, 1n) || this.donateHyp(pfn)) return -EINVAL;
@@ -870,6 +881,16 @@ export class PkvmModel {
   /** __pkvm_hyp_alloc_mgt_reclaim: the pages the hyp gave back must be free pool pages; they return
    * to the host. An error string when they are not. */
   iommuReclaim(id: bigint, target: number, pfns: bigint[]): string | null {
+    if (id === 0n) {
+      /* hyp_alloc_reclaim(): nothing is allocated on the heap here, so its memcache pages come back, up to target. */
+      const want = Math.min(Math.max(0, target), this.heap.size);
+      if (pfns.length !== want) return `${pfns.length} heap pages given back, expected ${want} (target ${target}, ${this.heap.size} held)`;
+      for (const pfn of pfns) {
+        if (!this.heap.delete(pfn)) return `page 0x${pfn.toString(16)} was not in the hyp heap`;
+        this.hypDonateHost(pfn);
+      }
+      return null;
+    }
     if (!this.cfg.iommu || id !== 1n) return pfns.length ? `${pfns.length} pages given back for allocator ${id}` : null;
     if (pfns.length > Math.max(0, target)) return `${pfns.length} pages given back for a target of ${target}`;
     if (!pfns.length && target > 0 && this.pool.size && !this.domains.size) return `the pool has ${this.pool.size} free pages but none came back`;

@@ -72,7 +72,7 @@ export type Op =
   | { t: 'io_map'; dom: DomSym; iova: IovaSym; pfn: PfnSym; pgsize: bigint; pgcount: bigint; prot: bigint }
   | { t: 'io_unmap'; dom: DomSym; iova: IovaSym; pgsize: bigint; pgcount: bigint }
   | { t: 'io_iova_to_phys'; dom: DomSym; iova: IovaSym }
-  | { t: 'io_refill'; pfns: PfnSym[] }
+  | { t: 'io_refill'; pfns: PfnSym[]; id: bigint } /* 1: the IOMMU pool, 0: the hyp heap */
   | { t: 'io_reclaim'; target: number; id: bigint }
   | { t: 'dma'; src: number; dst: number; len: bigint }
   /* FF-A (R15 in model.ts): the host shares / lends with the secure world, reclaims; the partition holds. */
@@ -156,8 +156,8 @@ const ioOps = [
   w(6, fc.record({ t: fc.constant('io_map' as const), dom: domArb, iova: iovaArb, pfn: dmaPfnArb, pgsize: pgsizeArb, pgcount: pgcountArb, prot: ioProtArb })),
   w(3, fc.record({ t: fc.constant('io_unmap' as const), dom: domArb, iova: iovaArb, pgsize: pgsizeArb, pgcount: pgcountArb })),
   w(1, fc.record({ t: fc.constant('io_iova_to_phys' as const), dom: domArb, iova: iovaArb })),
-  w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }) })),
-  w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(6, fc.constant(1n)), w(1, fc.constant(0n))) })),
+  w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
+  w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
   w(4, fc.record({ t: fc.constant('dma' as const), src: dmaOperandArb, dst: dmaOperandArb, len: fc.oneof(w(4, fc.constant(0x1000n)), w(2, fc.constant(8n)), w(2, fc.constant(0x2000n))) })),
 ];
 

@@ -569,7 +569,7 @@ export class Run {
         const pas = op.pfns.map((p) => (this.pfn(p, 'host_owned') << 12n) & M64);
         /* A memcache list: the head page holds the address of the next one (a host write). */
         if (pas.length > 1) this.step({ s: 'host_access', pa: pas[0]!, write: true, val: pas[1]!, what: 'memcache link' });
-        this.step({ s: 'io_refill', id: 1n, pfns: pas.map((pa) => pa >> 12n) });
+        this.step({ s: 'io_refill', id: op.id, pfns: pas.map((pa) => pa >> 12n) });
         break;
       }
       case 'io_reclaim': this.step({ s: 'io_reclaim', id: op.id, target: op.target }); break;
