@@ -74,10 +74,15 @@ int main(uint64_t dtb, uint64_t vm_id, uint64_t flags)
         write_sysreg(cntv_cval_el0, t0 + DELAY);
         write_sysreg(cntv_ctl_el0, 1); /* ENABLE, IMASK clear */
         isb();
-        irq_enable();
-        while (fired == before)
+        /* Wait with IRQs masked: WFI still wakes on the pending interrupt (Arm ARM D1.6.2), which is
+         * then taken in the short unmasked window. Testing `fired` with IRQs unmasked and then
+         * executing WFI would lose an interrupt taken between the two (and sleep for ever). */
+        while (fired == before) {
             __asm__ volatile("wfi");
-        irq_disable();
+            irq_enable();
+            isb();
+            irq_disable();
+        }
         uint64_t t1 = read_sysreg(cntvct_el0);
         if (t1 < t0 + DELAY)
             late++;
