@@ -137,7 +137,7 @@ static double newton_sqrt(double x)
     return r;
 }
 
-int fp_main(void)
+int bench_main(void)
 {
     double trace_d = 0, sum_d = 0, err_d = 0, spec_d = 0, sq_d = 0;
     float trace_f = 0, sum_f = 0, err_f = 0, spec_f = 0;

@@ -204,7 +204,7 @@ static uint64_t search(void)
     return h ^ (found << 32) ^ where;
 }
 
-int kernels_main(void)
+int bench_main(void)
 {
     uint64_t r[7] = { 0 }, checksum = 0;
     for (uint32_t it = 0; it < ITERS; it++) {

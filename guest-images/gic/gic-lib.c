@@ -61,6 +61,11 @@ void gic_cpu_init(unsigned cpu)
     mmio_w32(sgi + GICD_IGROUPR, ~0u);
     for (unsigned i = 0; i < 32; i += 4)
         mmio_w32(sgi + GICD_IPRIORITYR + i, 0xa0a0a0a0);
+    gic_cpu_if_init();
+}
+
+void gic_cpu_if_init(void)
+{
     write_sysreg(S3_0_C12_C12_5, read_sysreg(S3_0_C12_C12_5) | 1); /* ICC_SRE_EL1.SRE */
     isb();
     write_sysreg(S3_0_C4_C6_0, 0xff);  /* ICC_PMR_EL1 */

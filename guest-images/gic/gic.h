@@ -50,6 +50,9 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 void gic_dist_init(void);
 /* This CPU's redistributor awake, SGIs/PPIs Group 1 priority 0xa0, ICC: SRE, PMR 0xff, BPR1 0, IGRPEN1. */
 void gic_cpu_init(unsigned cpu);
+/* The CPU interface alone (ICC_SRE_EL1.SRE, PMR 0xff, BPR1 0, EOImode 0, IGRPEN1): all a guest whose
+ * GIC is virtual (ICC_* reaching ICV_*) sets up. */
+void gic_cpu_if_init(void);
 void gic_enable(unsigned cpu, unsigned intid);
 void gic_set_priority(unsigned cpu, unsigned intid, uint8_t prio);
 

@@ -42,17 +42,6 @@ void vector_handler(unsigned kind, struct frame *f)
     fired++;
 }
 
-static void cpu_if_init(void)
-{
-    write_sysreg(S3_0_C12_C12_5, read_sysreg(S3_0_C12_C12_5) | 1); /* ICC_SRE_EL1.SRE */
-    isb();
-    write_sysreg(S3_0_C4_C6_0, 0xff); /* ICC_PMR_EL1 */
-    write_sysreg(S3_0_C12_C12_3, 0);  /* ICC_BPR1_EL1 */
-    write_sysreg(S3_0_C12_C12_4, 0);  /* ICC_CTLR_EL1: EOImode 0 */
-    write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1 */
-    isb();
-}
-
 int main(uint64_t dtb, uint64_t vm_id, uint64_t flags)
 {
     (void)dtb;
@@ -60,7 +49,7 @@ int main(uint64_t dtb, uint64_t vm_id, uint64_t flags)
     pkvm_ioremap_hook(UART_BASE);
     install_vectors();
     if (flags & FLAG_VGIC) {
-        cpu_if_init();
+        gic_cpu_if_init();
     } else {
         gic_dist_init();
         gic_cpu_init(0);
