@@ -2,6 +2,7 @@
 // speaking raw packets to it (acks, checksums) for the protocol-level tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { cliPath } from '../cli/run-cli';
 
 export async function freePort(): Promise<number> {
@@ -32,6 +33,34 @@ export async function startEmu(args: string[], port: number): Promise<Emu> {
     proc.on('exit', () => reject(new Error(`pkvm-emu exited early: ${err}`)));
   });
   return { proc, out: () => out, err: () => err, done };
+}
+
+/** The emulator and the client of the running test; registered by `stubSession()`, which closes the
+ * client and kills the emulator after each test. */
+export interface StubSession {
+  emu: Emu | null;
+  client: RspClient | null;
+  /** Starts `pkvm-emu ARGS... --gdb PORT` on a free port and connects a client to it. */
+  start(args: string[]): Promise<RspClient>;
+}
+
+export function stubSession(): StubSession {
+  const s: StubSession = {
+    emu: null,
+    client: null,
+    async start(args) {
+      const port = await freePort();
+      s.emu = await startEmu(args, port);
+      return (s.client = await RspClient.connect(port));
+    },
+  };
+  afterEach(() => {
+    s.client?.close();
+    s.client = null;
+    if (s.emu && s.emu.proc.exitCode === null) s.emu.proc.kill('SIGKILL');
+    s.emu = null;
+  });
+  return s;
 }
 
 const sum = (s: string) => [...Buffer.from(s, 'latin1')].reduce((a, b) => (a + b) & 0xff, 0);

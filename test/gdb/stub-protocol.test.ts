@@ -4,9 +4,9 @@
 // packets, a client gone mid-packet, a port in use, kill). Expected values come from the guest
 // image (hello.elf: symbols from its ELF) and the Arm ARM (vector offsets, ESR encodings).
 import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from '../cli/run-cli';
-import { freePort, le, RspClient, startEmu, type Emu } from './rsp-client';
+import { freePort, le, RspClient, startEmu, stubSession } from './rsp-client';
 import { REGS, regByName } from '../../machine/gdb/registers';
 
 const img = (n: string) => new URL(`../../guest-images/bin/${n}.elf`, import.meta.url).pathname;
@@ -18,21 +18,8 @@ const reg = (name: string) => hex(regByName(name));
 const LOOP_MAIN = 0x4008_1258n; // loop.elf main
 const START = 0x4008_0000n, MAIN = 0x4008_1260n, HELLO_STR = 0x4008_12f0n, STACK_TOP = 0x4008_6000n;
 
-let emu: Emu | null = null;
-let client: RspClient | null = null;
-afterEach(() => {
-  client?.close();
-  client = null;
-  if (emu && emu.proc.exitCode === null) emu.proc.kill('SIGKILL');
-  emu = null;
-});
-
-async function boot(image = 'hello', extra: string[] = []): Promise<RspClient> {
-  const port = await freePort();
-  emu = await startEmu(['boot', img(image), ...extra], port);
-  client = await RspClient.connect(port);
-  return client;
-}
+const session = stubSession();
+const boot = (image = 'hello', extra: string[] = []): Promise<RspClient> => session.start(['boot', img(image), ...extra]);
 
 const pc = async (c: RspClient) => le(await c.cmd(`p${reg('pc')}`));
 
@@ -64,8 +51,8 @@ describe('gdb stub: session basics', () => {
     expect(le(await c.cmd(`p${reg('CurrentEL')}`))).toBe(4n);
     expect(await c.cmd(`p${hex(REGS.length)}`)).toMatch(/^E/);
     c.send('k');
-    expect(await emu!.done).toBe(1);
-    expect(emu!.err()).toMatch(/gdb: the debugger killed the run\n$/);
+    expect(await session.emu!.done).toBe(1);
+    expect(session.emu!.err()).toMatch(/gdb: the debugger killed the run\n$/);
   });
 
   it('threads: one CPU is thread 1', async () => {
@@ -154,13 +141,13 @@ describe('gdb stub: execution control', () => {
     expect(await c.cmd(`Z1,${hex(Number(MAIN + 0x14n))},4`)).toBe('OK'); // after "bl puts"
     expect(await c.cmd('vCont;c')).toBe('T05hwbreak:;thread:1;');
     expect(await pc(c)).toBe(MAIN + 0x14n);
-    expect(emu!.out()).toBe(''); // (stdout flushes by line: puts' text is not a line yet)
+    expect(session.emu!.out()).toBe(''); // (stdout flushes by line: puts' text is not a line yet)
     expect(await c.cmd(`z1,${hex(Number(MAIN + 8n))},4`)).toBe('OK');
     expect(await c.cmd(`z1,${hex(Number(MAIN + 0x14n))},4`)).toBe('OK');
     c.send('c');
     expect(await c.recv()).toBe('W00');
-    expect(await emu!.done).toBe(0);
-    expect(emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
+    expect(await session.emu!.done).toBe(0);
+    expect(session.emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
   });
 
   it('a step of an SVC stops at the vector (VBAR_EL1 + 0x200), with ESR_EL1 and ELR_EL1 of the SVC', async () => {
@@ -211,8 +198,8 @@ describe('gdb stub: execution control', () => {
     expect(await c.cmd('Z2,40000000,0')).toMatch(/^E/); // zero length
     c.send('D');
     expect(await c.recv()).toBe('OK');
-    expect(await emu!.done).toBe(0);
-    expect(emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
+    expect(await session.emu!.done).toBe(0);
+    expect(session.emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
   });
 
   it('a step of a store to a watched location reports the watchpoint; the next step executes it', async () => {
@@ -241,9 +228,9 @@ describe('gdb stub: execution control', () => {
     c.raw('\x03'); // (while stopped: ignored)
     c.send('D');
     expect(await c.recv()).toBe('OK');
-    expect(await emu!.done).toBe(0);
-    expect(emu!.out()).toMatch(/^loop: x1=[0-9a-f]+\n$/);
-    expect(BigInt('0x' + emu!.out().slice(9, -1))).toBe((0x400_0000n * (0x400_0000n - 1n)) / 2n);
+    expect(await session.emu!.done).toBe(0);
+    expect(session.emu!.out()).toMatch(/^loop: x1=[0-9a-f]+\n$/);
+    expect(BigInt('0x' + session.emu!.out().slice(9, -1))).toBe((0x400_0000n * (0x400_0000n - 1n)) / 2n);
   });
 });
 
@@ -260,11 +247,11 @@ describe('gdb stub: bad input', () => {
     expect(await c.cmd('vCont;x')).toBe('E01');
     expect(await c.cmd('qUnknownThing')).toBe('');
     expect(await c.cmd('?')).toBe('T05thread:1;'); // still serving
-    const lines = emu!.err().split('\n').filter((l) => l.includes('gdb:'));
+    const lines = session.emu!.err().split('\n').filter((l) => l.includes('gdb:'));
     expect(lines.some((l) => /bad checksum \(sum 0x67, sent 0x0\)/.test(l))).toBe(true);
     expect(lines.some((l) => /stray byte 0x5a/.test(l))).toBe(true);
     expect(lines.some((l) => /malformed packet/.test(l))).toBe(true);
-    expect(emu!.err()).not.toMatch(/\n\s+at /);
+    expect(session.emu!.err()).not.toMatch(/\n\s+at /);
   });
 
   it('a client that disconnects mid-packet: one line, the guest runs to its end', async () => {
@@ -273,20 +260,20 @@ describe('gdb stub: bad input', () => {
     c.raw('$m4008');
     await new Promise((r) => setTimeout(r, 100));
     c.close();
-    expect(await emu!.done).toBe(0);
-    expect(emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
-    expect(emu!.err()).toMatch(/gdb: the debugger disconnected in the middle of a packet; the guest continues\n/);
+    expect(await session.emu!.done).toBe(0);
+    expect(session.emu!.out()).toBe('Hello from pkvm-emu guest at EL1\n');
+    expect(session.emu!.err()).toMatch(/gdb: the debugger disconnected in the middle of a packet; the guest continues\n/);
   });
 
   it('a new client after a disconnect stops the guest again', async () => {
     const port = await freePort();
-    emu = await startEmu(['boot', img('loop')], port);
+    const emu = session.emu = await startEmu(['boot', img('loop')], port);
     const a = await RspClient.connect(port);
     a.send('c');
     await new Promise((r) => setTimeout(r, 200));
     a.close();
     await new Promise((r) => setTimeout(r, 200));
-    client = await RspClient.connect(port);
+    const client = session.client = await RspClient.connect(port);
     expect(await client.cmd('?')).toMatch(/^T0[25]thread:1;$/);
     client.send('k');
     expect(await emu.done).toBe(1);

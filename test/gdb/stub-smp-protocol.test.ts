@@ -1,27 +1,18 @@
 // The gdb stub's per-thread resume at the packet level on an SMP board (smp-step.elf, --smp 4):
 // vCont actions with thread ids (leftmost match wins, -1/none = all, 0 = any), Hc, the stop reply
 // naming the thread that stepped, a powered-off thread refused with a console line, bad vCont.
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, le, RspClient, startEmu, type Emu } from './rsp-client';
+import { describe, expect, it } from 'vitest';
+import { le, RspClient, stubSession } from './rsp-client';
 import { regByName } from '../../machine/gdb/registers';
 
 const elf = new URL('../../guest-images/bin/smp-step.elf', import.meta.url).pathname;
 const READY = 0x4008_0054n;
 const PC = regByName('pc').toString(16);
 
-let emu: Emu | null = null;
-let client: RspClient | null = null;
-afterEach(() => {
-  client?.close();
-  client = null;
-  if (emu && emu.proc.exitCode === null) emu.proc.kill('SIGKILL');
-  emu = null;
-});
+const session = stubSession();
 
 async function atReady(): Promise<RspClient> {
-  const port = await freePort();
-  emu = await startEmu(['boot', elf, '--smp', '4'], port);
-  const c = client = await RspClient.connect(port);
+  const c = await session.start(['boot', elf, '--smp', '4']);
   expect(await c.cmd('?')).toBe('T05thread:1;');
   expect(await c.cmd(`Z0,${READY.toString(16)},4`)).toBe('OK');
   expect(await c.cmd('c')).toMatch(/^T05swbreak:;thread:1;$/);
