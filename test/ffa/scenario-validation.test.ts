@@ -1,21 +1,7 @@
 // The `ffa` scenario action and machine.ffa: refused with one line naming the path and the reason.
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../cli/scenario/load';
-import { ScenarioError } from '../../cli/scenario/reader';
-import { oneVm, scenarioFile } from '../scenarios/helpers';
-
-function refusal(text: string): string {
-  const f = scenarioFile(text);
-  try {
-    loadScenario(f);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError);
-    const msg = (e as Error).message;
-    expect(msg).not.toContain('\n');
-    return msg.slice(msg.indexOf(': ') + 2);
-  }
-  throw new Error('scenario was accepted');
-}
+import { oneVm, refusal, scenarioFile } from '../scenarios/helpers';
 
 describe('scenario validation: machine.ffa and the ffa action', () => {
   it('machine.ffa defaults to none and takes upstream / lend-revokes-host', () => {

@@ -2,22 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../cli/scenario/load';
-import { ScenarioError } from '../../cli/scenario/reader';
-import { image, oneVm, scenarioFile } from './helpers';
-
-function refusal(text: string, name?: string): string {
-  const f = scenarioFile(text, name);
-  try {
-    loadScenario(f);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError);
-    const msg = (e as Error).message;
-    expect(msg).not.toContain('\n');
-    expect(msg.startsWith(`${f}: `) || msg.includes(`${f.split('/').pop()}: `)).toBe(true);
-    return msg.slice(msg.indexOf(': ') + 2);
-  }
-  throw new Error('scenario was accepted');
-}
+import { image, oneVm, refusal, scenarioFile } from './helpers';
 
 describe('scenario validation', () => {
   it('accepts a minimal scenario and applies the defaults', () => {
