@@ -12,7 +12,7 @@ import {
 import {
   curEL, getDAIF, getPstateMisc, haveEL2, hcr, HCR_TSC, HCR_TWE, HCR_TWI, memFault, nzcv, pc,
   remaining, requestExit, setCurEntry, setDAIF, setELAndSPSel, setMemFault, setNZCV, setPC,
-  setPstateMisc, decRemaining, config, el2Hosted,
+  setPstateMisc, decRemaining, config, el2Hosted, irqBreak,
 } from './state';
 import { fetchRam, fetchSlot, fetchVA, invalidateFetch, refillFetch } from './fetch';
 import {
@@ -31,6 +31,7 @@ import { execSimd } from './simd/exec-simd';
 import { OP_FP_FIRST, OP_FP_END } from './fp/ops-fp';
 import { OP_SIMD_FIRST, OP_SIMD_END } from './simd/ops-simd';
 import { sendEvent, sendEventLocal, wfxWait } from './smp/events';
+import { setYieldRequested, yieldEndsTurn } from './cpu-index';
 import { noteUndefined } from './stats/undef-stats';
 import { jitBlockStart, jitEnabled, jitFloor } from './jit/jit-hook';
 
@@ -104,6 +105,7 @@ function execHint(p: u64, h: u32): void {
   }
   if (h == O.HINT_SEV) sendEvent();
   else if (h == O.HINT_SEVL) sendEventLocal();
+  else if (h == O.HINT_YIELD && yieldEndsTurn) { setYieldRequested(true); irqBreak(); } // (cpu-index.ts)
   setPC(p + 4);
 }
 

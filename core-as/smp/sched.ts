@@ -17,8 +17,9 @@
 // (or is turned off), or is cut short at the next timer deadline of any CPU (so the running CPU's
 // timer fires at an exact tick and a sleeping CPU's timer wakes it at its deadline), or right
 // after the instruction that makes the GIC signal an interrupt to a sleeping CPU (an IPI, a
-// routed SPI): the woken CPU runs next rather than a quantum later. Exits to TypeScript (device access,
-// firmware call, hosted EL2, ...) leave the exiting CPU current (EXIT_CPU names it) and the next
+// routed SPI): the woken CPU runs next rather than a quantum later; or right after a YIELD while
+// another CPU runs, once the turn is YIELD_MIN_TURN long (a spin-wait: the CPU it waits for runs
+// next). Exits to TypeScript (device access, firmware call, hosted EL2, ...) leave the exiting CPU current (EXIT_CPU names it) and the next
 // run() continues its turn. Nothing depends on wall time: the same image and flags give the same
 // interleaving and the same counts on every run.
 import {
@@ -33,7 +34,10 @@ import { timerRunStart } from '../timer';
 import { gicBeforePiece } from '../gic/gic-run';
 import { selfDebugAfterPiece, selfDebugBeforePiece, selfDebugPieceHooks } from '../selfdebug/piece';
 import { nextTimerDeadline, wakeupPending } from '../gic/wake';
-import { curCpu, MAX_CPUS, numCpus, otherCpuSignalled, setCurCpu, setNumCpus, setOtherCpuSignalled } from '../cpu-index';
+import {
+  curCpu, MAX_CPUS, numCpus, otherCpuSignalled, setCurCpu, setNumCpus, setOtherCpuSignalled, setYieldEndsTurn,
+  setYieldRequested, yieldRequested,
+} from '../cpu-index';
 import {
   CPU_OFF, CPU_RUN, CPU_STUCK, CPU_WFE, CPU_WFI, R_EVENT, R_SLEEP_MARK, R_SLEEP_TICK, R_STATE,
   R_RETIRED, R_TLB_VALID, R_USED, rec, REC_BYTES, tlbImage,
@@ -44,6 +48,12 @@ import { loadCpu, saveCurrent, switchTo } from './switch';
 import { isHeld, setHeldMask } from './debug-hold';
 
 export const DEFAULT_QUANTUM: u32 = 100_000;
+/**
+ * A YIELD ends a turn only after this many instructions of it (the first slice of a turn is capped
+ * here while another CPU runs): two CPUs that both spin on YIELD then switch every thousand
+ * instructions, not every few, which would make a switch cost more than the spinning it saves.
+ */
+export const YIELD_MIN_TURN: u32 = 1000;
 /** Ticks (instructions) per CPU per round. */
 export let quantum: u32 = DEFAULT_QUANTUM;
 /** The system counter outside a slice (during one: ticksNow(), which starts from this value). */
@@ -87,6 +97,8 @@ function slice(n: i32, deliver: bool = true): i32 {
   const c = curCpu;
   let done: i32 = 0;
   setOtherCpuSignalled(false);
+  setYieldRequested(false);
+  setYieldEndsTurn(numCpus > 1 && used(c) >= YIELD_MIN_TURN && otherCpuRunning(c));
   do {
     setExitReason(0);
     store<u32>(EXIT_BASE + EXIT_REASON, 0);
@@ -110,7 +122,7 @@ function slice(n: i32, deliver: bool = true): i32 {
     store<u64>(rec(c) + R_RETIRED, load<u64>(rec(c) + R_RETIRED) + <u64>retired);
     totalRetired += <u64>retired;
     done += retired;
-  } while (exitReason == 0 && done < n && !otherCpuSignalled);
+  } while (exitReason == 0 && done < n && !otherCpuSignalled && !yieldRequested);
   setRemaining(0);
   timerRunStart(counterNow, 0);
   return done;
@@ -159,6 +171,14 @@ function sleeperSignalled(): bool {
     if (i == curCpu || isHeld(i)) continue;
     const s = cpuState(i);
     if ((s == CPU_WFI || s == CPU_WFE) && wakeupPending(i)) return true;
+  }
+  return false;
+}
+
+/** True when a CPU other than c is running (not asleep, off, stuck or held by a debugger). */
+function otherCpuRunning(c: u32): bool {
+  for (let i: u32 = 0; i < numCpus; i++) {
+    if (i != c && cpuState(i) == CPU_RUN && !isHeld(i)) return true;
   }
   return false;
 }
@@ -276,12 +296,16 @@ export function smpRun(budget: i32): u32 {
       if (numCpus > 1) {
         const d = sleeperDeadline(<i32>curCpu);
         if (d > counterNow && d - counterNow < <u64>n) n = <i32>(d - counterNow);
+        // (a YIELD can end the turn from YIELD_MIN_TURN on: the slice before that stops there)
+        if (used(c) < YIELD_MIN_TURN && <u32>n > YIELD_MIN_TURN - used(c) && otherCpuRunning(c)) n = <i32>(YIELD_MIN_TURN - used(c));
       }
       left -= slice(n);
       const x = exitReason;
       if (x == 0) {
         // An interrupt now signalled to a sleeping CPU ends this turn: the sleeper runs next.
         if (otherCpuSignalled && sleeperSignalled()) setUsed(c, quantum);
+        // A YIELD while another CPU runs ends this turn (cpu-index.ts yieldEndsTurn).
+        if (yieldRequested) { setYieldRequested(false); setUsed(c, quantum); }
         continue;
       }
       if (x == EXIT_WFI) {

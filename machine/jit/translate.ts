@@ -622,8 +622,9 @@ export class Translator {
         this.rset(rd); return;
       }
       case O.OP_BARRIER: case O.OP_PRFM: inl(); return;
-      case O.OP_HINT: // NOP, YIELD and the other hints the interpreter treats as NOP (execHint)
-        if (p1 === O.HINT_WFI || p1 === O.HINT_WFE || p1 === O.HINT_SEV || p1 === O.HINT_SEVL) break;
+      case O.OP_HINT: // NOP and the other hints the interpreter treats as NOP (execHint); YIELD may
+        // end the CPU's turn (core-as/cpu-index.ts yieldEndsTurn), so it runs through jitStep
+        if (p1 !== O.HINT_NOP) break;
         inl(); return;
       case O.OP_UMULH: case O.OP_SMULH: {
         // UMULH by 32-bit halves (as core-as/alu.ts umulh); SMULH = UMULH - (a < 0 ? b : 0) - (b < 0 ? a : 0)
