@@ -1,10 +1,12 @@
 /**
  * Host hypercall ABI: one ordered table of ids (enum __kvm_host_smccc_func in
  * arch/arm64/include/asm/kvm_asm.h) and the dispatcher handle_host_hcall() from hyp-main.c.
- * Pinned to the newest kvm_asm.h readable here (README.md "Re-pin"): the v7.1 protected-guest
- * series' pKVM band (with __pkvm_vcpu_sync_state after __pkvm_vcpu_put) and, in the common band,
- * the hypervisor tracing calls after __kvm_timer_set_cntvoff and the GICv5 APR calls after the
- * GICv3 ones, closed by MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY). A MARKER takes no slot.
+ * Pinned to the newest kvm_asm.h readable here (README.md "Re-pin"): kernel-patches/bpf at
+ * 43759e3c9631 — the v7.1 protected-guest series' pKVM band (with __pkvm_vcpu_sync_state after
+ * __pkvm_vcpu_put) and, in the common band, the hypervisor tracing calls after
+ * __kvm_timer_set_cntvoff, the GICv5 APR calls after the GICv3 ones and the hyp heap's
+ * __pkvm_hyp_topup / __pkvm_hyp_reclaim / __pkvm_hyp_reclaimable, closed by
+ * MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY). A MARKER takes no slot: the pKVM band starts at 32.
  * Function id = 0xC600_0000 + n: SMCCC fast call, SMC64, owner vendor-hyp.
  */
 import type { Pkvm } from './index';
@@ -43,7 +45,11 @@ export const HOST_HCALLS = [
   '__vgic_v3_save_aprs',
   '__vgic_v3_restore_vmcr_aprs',
   '__vgic_v5_save_apr',
-  '__vgic_v5_restore_vmcr_apr', /* last before __KVM_HOST_SMCCC_FUNC_PKVM_ONLY */
+  '__vgic_v5_restore_vmcr_apr',
+  /* The hyp heap allocator's host interface ("KVM: arm64: Add topup interface for the pKVM heap allocator"). */
+  '__pkvm_hyp_topup',
+  '__pkvm_hyp_reclaim',
+  '__pkvm_hyp_reclaimable', /* last before __KVM_HOST_SMCCC_FUNC_PKVM_ONLY */
   /* Hypercalls that are available only when pKVM has finalised. */
   '__pkvm_host_share_hyp',
   '__pkvm_host_unshare_hyp',
@@ -68,8 +74,9 @@ export const HOST_HCALLS = [
   '__pkvm_vcpu_sync_state',
   '__pkvm_tlb_flush_vmid',
   /*
-   * Appended (not in the pinned kvm_asm.h): the pKVM IOMMU series ("KVM: arm64:
-   * pKVM IOMMU", RFC v2, Dec 2024), in its order; see hyp/iommu/hyp-main.ts.
+   * Appended (not in the pinned kvm_asm.h): Android's allocator management calls, which the pKVM
+   * IOMMU series ("KVM: arm64: pKVM IOMMU", RFC v2, Dec 2024) uses for its page-table pool, and
+   * that series' calls, in its order; see hyp/alloc/hyp-main.ts and hyp/iommu/hyp-main.ts.
    */
   '__pkvm_hyp_alloc_mgt_refill',
   '__pkvm_hyp_alloc_mgt_reclaimable',

@@ -15,8 +15,8 @@
 
 #define KVM_HOST_SMCCC_ID(n)  (0xC6000000u + (n))
 
-#define __KVM_HOST_SMCCC_FUNC___pkvm_host_share_hyp    29
-#define __KVM_HOST_SMCCC_FUNC___pkvm_host_unshare_hyp  30
+#define __KVM_HOST_SMCCC_FUNC___pkvm_host_share_hyp    32
+#define __KVM_HOST_SMCCC_FUNC___pkvm_host_unshare_hyp  33
 
 /* Not in the table (__pkvm_host_donate_hyp is hyp-internal there). */
 #define PKVM_HCALL_UNKNOWN_N  0xff

@@ -205,7 +205,7 @@ detach
     expect(await emu.done).toBe(0);
     expect(emu.out()).toMatch(/PASS a64-host-hcalls/);
     expect(out).toMatch(/\* 1\s+Thread 1 \(host: EL1, pc 0x40080000\)/);
-    expect(out).toMatch(/\$1 = 0xc600001d\n/); // the host's first hypercall: __pkvm_host_share_hyp (KVM_HOST_SMCCC_ID(29))
+    expect(out).toMatch(/\$1 = 0xc6000020\n/); // the host's first hypercall: __pkvm_host_share_hyp (KVM_HOST_SMCCC_ID(32))
     // smccc_hvc: mov x18, x4; hvc #0; stp x0, x1, [x18] — the HVC is one step: the hyp (TypeScript)
     // handles it and ERETs; there is no EL2 code to step into (a native --el2 image stops at its vector).
     expect(out).toMatch(/pc\s+0x40081468\s+0x40081468 <smccc_hvc\+8>/);

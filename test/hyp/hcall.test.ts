@@ -10,7 +10,7 @@ import { HOST_REQ_STATE_DIRTY, HOST_VCPU_PC, HOST_VCPU_REQ, HostVcpuView } from 
 
 describe('host hypercall table', () => {
   it('is pinned to upstream kvm_asm.h order', () => {
-    expect(HOST_HCALLS.length).toBe(61); /* 51 upstream + the pKVM IOMMU calls appended (hyp/iommu) */
+    expect(HOST_HCALLS.length).toBe(64); /* 54 upstream + the pKVM IOMMU calls appended (hyp/iommu) */
     expect(__KVM_HOST_SMCCC_FUNC.__pkvm_prot_finalize).toBe(7); /* = __KVM_HOST_SMCCC_FUNC_MIN_PKVM */
     expect(__KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run).toBe(9);
     expect(__KVM_HOST_SMCCC_FUNC.__kvm_timer_set_cntvoff).toBe(16);
@@ -19,18 +19,21 @@ describe('host hypercall table', () => {
     expect(__KVM_HOST_SMCCC_FUNC.__tracing_write_event).toBe(24);
     expect(__KVM_HOST_SMCCC_FUNC.__vgic_v3_save_aprs).toBe(25);
     expect(__KVM_HOST_SMCCC_FUNC.__vgic_v5_restore_vmcr_apr).toBe(28);
-    /* MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY) takes no slot: the pKVM band starts at 29. */
-    expect(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY).toBe(29);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp).toBe(29);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_donate_guest).toBe(31);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_init_vm).toBe(40);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_load).toBe(47);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_put).toBe(48);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_sync_state).toBe(49);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_tlb_flush_vmid).toBe(50);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_alloc_mgt_refill).toBe(51);
-    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_iommu_iova_to_phys).toBe(60);
-    expect(KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp')).toBe(0xc600_001dn);
+    /* The hyp heap's topup / reclaim / reclaimable close the common band (kernel-patches/bpf 43759e3c9631). */
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_topup).toBe(29);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_reclaimable).toBe(31);
+    /* MARKER(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY) takes no slot: the pKVM band starts at 32. */
+    expect(__KVM_HOST_SMCCC_FUNC_PKVM_ONLY).toBe(32);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_share_hyp).toBe(32);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_donate_guest).toBe(34);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_init_vm).toBe(43);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_load).toBe(50);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_put).toBe(51);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_sync_state).toBe(52);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_tlb_flush_vmid).toBe(53);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_hyp_alloc_mgt_refill).toBe(54);
+    expect(__KVM_HOST_SMCCC_FUNC.__pkvm_host_iommu_iova_to_phys).toBe(63);
+    expect(KVM_HOST_SMCCC_FUNC('__pkvm_host_share_hyp')).toBe(0xc600_0020n);
   });
 
   it('rejects unknown, empty and pre-initialisation ids with NOT_SUPPORTED', () => {

@@ -99,6 +99,75 @@ describe('__pkvm_hyp_alloc_mgt_refill / reclaimable / reclaim (heap id 0)', () =
   });
 });
 
+describe("upstream's __pkvm_hyp_topup / __pkvm_hyp_reclaimable / __pkvm_hyp_reclaim (PKVM_TOPUP_HYP_ALLOC)", () => {
+  /** The list handed back in x2 (head) and x3 (nr_pages). */
+  const listOf = (h: Host, frame: bigint[]): bigint[] => {
+    const pages: bigint[] = [];
+    let p = frame[2]!;
+    for (let i = 0n; i < frame[3]!; i++) {
+      pages.push(p);
+      p = h.mem.readU64(p);
+    }
+    return pages;
+  };
+
+  it('topup donates the list to the heap (x1 = 0, x2/x3 = nothing left); reclaim returns zeroed pages in x2/x3', () => {
+    const h = new Host();
+    const l = hostList(h, 3);
+    const t = h.hvc('__pkvm_hyp_topup', HEAP, l.head, l.nr);
+    expect(t.x0).toBe(0);
+    expect(t.frame[1]).toBe(0n);
+    expect(t.frame[3]).toBe(0n);
+    for (const p of l.pages) expect(hypState(h, p)).toBe(PKVM_PAGE_OWNED);
+    expect(h.call('__pkvm_hyp_reclaimable', HEAP)).toBe(3);
+    const r = h.hvc('__pkvm_hyp_reclaim', HEAP, 2n);
+    expect(r.x0).toBe(0);
+    expect(r.frame[1]).toBe(0n);
+    const back = listOf(h, r.frame);
+    expect(back.length).toBe(2);
+    for (const p of back) {
+      expect(hostState(h, p)).toBe(PKVM_PAGE_OWNED);
+      expect(hypState(h, p)).toBe(PKVM_NOPAGE);
+    }
+    expect(h.call('__pkvm_hyp_reclaimable', HEAP)).toBe(1);
+  });
+
+  it('topup stops at the first page the host cannot donate (-ENOMEM) and hands the rest of the list back', () => {
+    const h = new Host();
+    const l = hostList(h, 3);
+    expectOk(h.call('__pkvm_host_share_hyp', l.pages[1]! >> 12n), 'share');
+    const t = h.hvc('__pkvm_hyp_topup', HEAP, l.head, l.nr);
+    expect(Number(BigInt.asIntN(64, t.frame[1]!))).toBe(-ENOMEM);
+    /* pages[2] (the head) was admitted; pages[1] and pages[0] are what is left, head first */
+    expect(hypState(h, l.pages[2]!)).toBe(PKVM_PAGE_OWNED);
+    expect(listOf(h, t.frame)).toEqual([l.pages[1], l.pages[0]]);
+  });
+
+  it('any other pkvm_topup_id: topup and reclaim -EINVAL with nothing moved, reclaimable 0', () => {
+    const h = new Host();
+    const l = hostList(h, 1);
+    const t = h.hvc('__pkvm_hyp_topup', 1n, l.head, l.nr);
+    expect(Number(BigInt.asIntN(64, t.frame[1]!))).toBe(-EINVAL);
+    expect(t.frame[2]).toBe(l.head);
+    expect(t.frame[3]).toBe(1n);
+    expect(hostState(h, l.pages[0]!)).toBe(PKVM_PAGE_OWNED);
+    expect(h.call('__pkvm_hyp_topup', HEAP, l.head, l.nr)).toBe(0);
+    expect(h.call('__pkvm_hyp_reclaimable', 1n)).toBe(0);
+    const r = h.hvc('__pkvm_hyp_reclaim', 1n, 4n);
+    expect(Number(BigInt.asIntN(64, r.frame[1]!))).toBe(-EINVAL);
+    expect(r.frame[3]).toBe(0n);
+    expect(h.call('__pkvm_hyp_reclaimable', HEAP)).toBe(1);
+  });
+
+  it('are callable before pKVM is finalised (the common band), unlike the pKVM band', () => {
+    const h = new Host({ protectedModeInitialized: false });
+    const r = h.hvc('__pkvm_hyp_reclaimable', HEAP);
+    expect(r.x0).toBe(0); /* SMCCC_RET_SUCCESS */
+    expect(r.frame[1]).toBe(0n);
+    expect(h.hvc('__pkvm_host_share_hyp', 0x4000_0n).x0).toBe(-1); /* NOT_SUPPORTED */
+  });
+});
+
 describe('hyp_alloc / hyp_free', () => {
   it('fails with -ENOMEM and the missing donations until the host refills; chunks are zeroed and laid out as alloc.c', () => {
     const h = new Host();
