@@ -243,6 +243,7 @@ export const MODEL_HOST_HCALLS = [
   '__tracing_load', '__tracing_unload', '__tracing_enable', '__tracing_swap_reader', '__tracing_update_clock',
   '__tracing_reset', '__tracing_enable_event', '__tracing_write_event',
   '__vgic_v3_save_aprs', '__vgic_v3_restore_vmcr_aprs', '__vgic_v5_save_apr', '__vgic_v5_restore_vmcr_apr',
+  '__pkvm_hyp_topup', '__pkvm_hyp_reclaim', '__pkvm_hyp_reclaimable',
   '__pkvm_host_share_hyp', '__pkvm_host_unshare_hyp', '__pkvm_host_donate_guest', '__pkvm_host_share_guest',
   '__pkvm_host_unshare_guest', '__pkvm_host_relax_perms_guest', '__pkvm_host_wrprotect_guest',
   '__pkvm_host_test_clear_young_guest', '__pkvm_host_mkyoung_guest', '__pkvm_reserve_vm', '__pkvm_unreserve_vm',
