@@ -28,8 +28,27 @@ export class HostMemory implements PhysMem {
     this.ramSize = BigInt(core.ramSize);
   }
 
+  /**
+   * The host CPU's TLB for these checks: page number -> 1 readable, 2 writable, filled by a walk
+   * that succeeded and dropped as a whole at the hyp's next stage-2 TLB invalidation or guest run
+   * (Pkvm.tlb_gen): a valid host PTE is never changed without break-before-make and its TLBI.
+   */
+  private readonly tlb = new Map<number, number>();
+  private tlbGen = -1;
+
   /** Host stage-2 check of one page; maps it through the hyp on a first touch. */
   private check(pa: bigint, write: boolean): void {
+    if (this.tlbGen !== this.pkvm.tlb_gen) {
+      this.tlb.clear();
+      this.tlbGen = this.pkvm.tlb_gen;
+    }
+    const page = Math.floor(Number(pa) / 4096);
+    const e = this.tlb.get(page);
+    if (e !== undefined && (e === 2 || !write)) return;
+    this.checkWalk(pa, write);
+    if (this.tlbGen === this.pkvm.tlb_gen) this.tlb.set(page, write ? 2 : Math.max(e ?? 0, 1));
+  }
+  private checkWalk(pa: bigint, write: boolean): void {
     const vttbr = this.pkvm.host_vttbr(), vtcr = this.pkvm.host_vtcr();
     if ('pa' in this.core.walkStage2(pa, write ? 'w' : 'r', vttbr, vtcr)) return;
     this.aborts++;
