@@ -8,6 +8,7 @@ import type { Core } from '../machine/core';
 import type { Pkvm } from '../hyp/index';
 import type { PhysMem } from '../hyp/phys-mem';
 import { EEXIST } from '../hyp/page-state';
+import { CorePhysMem } from '../hyp/core-phys-mem';
 
 export class HostAccessError extends Error {
   constructor(readonly pa: bigint, readonly errno: number, write: boolean) {
@@ -23,7 +24,10 @@ export class HostMemory implements PhysMem {
   aborts = 0;
   /** Told of every write (the page allocator forgets that a free page written to is zero). */
   onWrite: ((pa: bigint, n: number) => void) | null = null;
+  /** The core's RAM, unchecked (after this class's checks). */
+  private readonly phys: CorePhysMem;
   constructor(readonly core: Core, readonly pkvm: Pkvm) {
+    this.phys = new CorePhysMem(core);
     this.ramBase = core.ramBase;
     this.ramSize = BigInt(core.ramSize);
   }
@@ -62,6 +66,22 @@ export class HostMemory implements PhysMem {
   }
 
   isMemory(pa: bigint): boolean { return this.core.isRam(pa); }
+  /** readU64/writeU64 at a Number address: the page's check from the TLB when it is there. */
+  readU64N(pa: number): bigint {
+    if (!this.tlbHit(pa, false)) return this.readU64(BigInt(pa));
+    return this.phys.readU64N(pa);
+  }
+  writeU64N(pa: number, v: bigint): void {
+    if (!this.tlbHit(pa, true) || !this.onWrite) return this.writeU64(BigInt(pa), BigInt.asUintN(64, v));
+    this.onWrite(BigInt(pa), 8);
+    this.phys.writeU64N(pa, v);
+  }
+  /** An in-RAM u64 inside one page whose check for this access is in the TLB. */
+  private tlbHit(pa: number, write: boolean): boolean {
+    if (this.tlbGen !== this.pkvm.tlb_gen || (pa & 0xfff) > 0xff8) return false;
+    const e = this.tlb.get(Math.floor(pa / 4096));
+    return e !== undefined && (e === 2 || !write);
+  }
   readU64(pa: bigint): bigint { this.checkRange(pa, 8, false); return this.core.readPhysU64(pa); }
   writeU64(pa: bigint, v: bigint): void { this.checkRange(pa, 8, true); this.onWrite?.(pa, 8); this.core.writePhysU64(pa, v); }
   zeroPage(pa: bigint): void { this.checkRange(pa & ~0xfffn, 4096, true); this.core.zeroPhys(pa & ~0xfffn, 4096); }

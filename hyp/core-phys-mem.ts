@@ -43,7 +43,9 @@ export class CorePhysMem implements PhysMem {
     }
     this.core.writePhysU64(pa, v);
   }
-  /** readU64 at a Number physical address (RAM, 8 bytes in one page), for callers that hold one. */
+  readU64N(pa: number): bigint { return this.readU64At(pa); }
+  writeU64N(pa: number, v: bigint): void { this.writeU64At(pa, v); }
+  /** readU64 at a Number physical address, for callers that hold one. */
   readU64At(pa: number): bigint {
     const o = pa - this.base;
     if (o >= 0 && o <= this.lastU64) return this.view.getBigUint64(o, true);
@@ -52,7 +54,7 @@ export class CorePhysMem implements PhysMem {
   writeU64At(pa: number, v: bigint): void {
     const o = pa - this.base;
     if (o >= 0 && o <= this.lastU64 && (o & 0xfff) <= 0xff8 && this.codemap[o >>> 12] === 0) {
-      this.view.setBigUint64(o, BigInt.asUintN(64, v), true);
+      this.view.setBigUint64(o, v, true); // (modulo 2^64)
       return;
     }
     this.core.writePhysU64(BigInt(pa), v);

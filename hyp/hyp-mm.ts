@@ -173,7 +173,20 @@ export class HypMm {
   private translateN(va: bigint, write: boolean): number {
     const vaN = Number(va);
     const pageN = Math.floor(vaN / 4096);
-    let e = va >= 0n && va < PRIVATE_VA_END ? this.tlb.get(pageN) : undefined;
+    const e = va >= 0n && va < PRIVATE_VA_END ? this.tlb.get(pageN) : undefined;
+    if (e !== undefined && (e & 1 || !write)) return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
+    return this.translateSlow(va, write, vaN, pageN, e);
+  }
+
+  /** translateN() of a VA below 2^48 given as a Number. */
+  private translateVaN(vaN: number, write: boolean): number {
+    const pageN = Math.floor(vaN / 4096);
+    const e = this.tlb.get(pageN);
+    if (e !== undefined && (e & 1 || !write)) return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
+    return this.translateSlow(BigInt(vaN), write, vaN, pageN, e);
+  }
+
+  private translateSlow(va: bigint, write: boolean, vaN: number, pageN: number, e: number | undefined): number {
     if (e === undefined) {
       const page = va & PAGE_MASK;
       let t = kvm_pgtable_hyp_translate(this.pgt, page);
@@ -192,6 +205,18 @@ export class HypMm {
   }
 
   /* ---- the hyp's loads and stores (each page of the access translated) ---- */
+  /** readU64/writeU64 of a VA below 2^48 given as a Number. */
+  readU64N(vaN: number): bigint {
+    if (vaN < 0 || vaN >= 2 ** 48 || (vaN & 0xfff) > 0xff8) return this.readU64(BigInt(vaN));
+    const pa = this.translateVaN(vaN, false);
+    return this.memN ? this.memN.readU64At(pa) : this.mem.readU64(BigInt(pa));
+  }
+  writeU64N(vaN: number, v: bigint): void {
+    if (vaN < 0 || vaN >= 2 ** 48 || (vaN & 0xfff) > 0xff8) return this.writeU64(BigInt(vaN), BigInt.asUintN(64, v));
+    const pa = this.translateVaN(vaN, true);
+    if (this.memN) this.memN.writeU64At(pa, v);
+    else this.mem.writeU64(BigInt(pa), BigInt.asUintN(64, v));
+  }
   readU64(va: bigint): bigint {
     if ((va & 7n) !== 0n && ((va + 7n) & PAGE_MASK) !== (va & PAGE_MASK)) return leU64(this.readBytes(va, 8));
     const pa = this.translateN(va, false);
@@ -253,6 +278,8 @@ export class HypVaPhysMem implements PhysMem {
   isMemory(pa: bigint): boolean { return this.mm.mem.isMemory(pa); }
   readU64(va: bigint): bigint { return this.mm.readU64(va); }
   writeU64(va: bigint, v: bigint): void { this.mm.writeU64(va, v); }
+  readU64N(va: number): bigint { return this.mm.readU64N(va); }
+  writeU64N(va: number, v: bigint): void { this.mm.writeU64N(va, v); }
   zeroPage(va: bigint): void { this.mm.memset0(va & PAGE_MASK, Number(PAGE_SIZE)); }
   readBytes(va: bigint, n: number): Uint8Array { return this.mm.readBytes(va, n); }
   writeBytes(va: bigint, b: Uint8Array): void { this.mm.writeBytes(va, b); }

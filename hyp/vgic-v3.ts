@@ -115,8 +115,28 @@ export function __vgic_v3_save_state(core: Core, cpu_if: VgicV3CpuIf): void {
   core.setGicReg(GIC_SR.ICH_HCR_EL2, 0n);
 }
 
+/**
+ * What one physical CPU's ICH_VMCR_EL2 and ICH_AP0R<n>/AP1R<n>_EL2 hold, as the world switch last
+ * saved them, and for whose copy (WorldSwitch, with a host that keeps nothing on the CPU: no one
+ * else writes them between two runs). A restore of the very values the CPU holds is skipped.
+ */
+export class VgicLiveState {
+  owner: VgicV3CpuIf | null = null;
+  vmcr = 0n;
+  readonly ap0r = [0n, 0n, 0n, 0n];
+  readonly ap1r = [0n, 0n, 0n, 0n];
+  holds(cpu_if: VgicV3CpuIf): boolean {
+    if (this.owner !== cpu_if || this.vmcr !== cpu_if.vgic_vmcr) return false;
+    for (let i = 0; i < 4; i++) if (this.ap0r[i] !== cpu_if.vgic_ap0r[i] || this.ap1r[i] !== cpu_if.vgic_ap1r[i]) return false;
+    return true;
+  }
+}
+
 /** __vgic_v3_restore_vmcr_aprs(): ICH_VMCR_EL2 and ICH_AP0R<n>/AP1R<n>_EL2 from the hyp's copy. */
-export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): void {
+export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
+  const held = live?.holds(cpu_if) ?? false;
+  if (live) live.owner = null; /* the guest may change them from now on, until the next save */
+  if (held) return; /* the CPU holds exactly these (saved from it, unchanged since) */
   core.setGicReg(GIC_SR.ICH_VMCR_EL2, cpu_if.vgic_vmcr);
   for (let i = 0; i < 4; i++) {
     core.setGicReg(GIC_SR.ICH_AP0R0_EL2 + i, cpu_if.vgic_ap0r[i]!);
@@ -125,11 +145,16 @@ export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): vo
 }
 
 /** __vgic_v3_save_aprs() with the VMCR: the guest's priority state into the hyp's copy. */
-export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): void {
+export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
   cpu_if.vgic_vmcr = core.gicReg(GIC_SR.ICH_VMCR_EL2);
   for (let i = 0; i < 4; i++) {
     cpu_if.vgic_ap0r[i] = core.gicReg(GIC_SR.ICH_AP0R0_EL2 + i);
     cpu_if.vgic_ap1r[i] = core.gicReg(GIC_SR.ICH_AP1R0_EL2 + i);
+  }
+  if (live) {
+    live.owner = cpu_if;
+    live.vmcr = cpu_if.vgic_vmcr;
+    for (let i = 0; i < 4; i++) { live.ap0r[i] = cpu_if.vgic_ap0r[i]!; live.ap1r[i] = cpu_if.vgic_ap1r[i]!; }
   }
 }
 
