@@ -82,8 +82,23 @@ export class HostMemory implements PhysMem {
     const e = this.tlb.get(Math.floor(pa / 4096));
     return e !== undefined && (e === 2 || !write);
   }
-  readU64(pa: bigint): bigint { this.checkRange(pa, 8, false); return this.core.readPhysU64(pa); }
-  writeU64(pa: bigint, v: bigint): void { this.checkRange(pa, 8, true); this.onWrite?.(pa, 8); this.core.writePhysU64(pa, v); }
+  readU64(pa: bigint): bigint {
+    const n = Number(pa);
+    if (pa >= 0n && this.tlbHit(n, false)) return this.phys.readU64N(n);
+    this.checkRange(pa, 8, false);
+    return this.core.readPhysU64(pa);
+  }
+  writeU64(pa: bigint, v: bigint): void {
+    const n = Number(pa);
+    if (pa >= 0n && this.tlbHit(n, true)) {
+      this.onWrite?.(pa, 8);
+      this.phys.writeU64N(n, v);
+      return;
+    }
+    this.checkRange(pa, 8, true);
+    this.onWrite?.(pa, 8);
+    this.core.writePhysU64(pa, v);
+  }
   zeroPage(pa: bigint): void { this.checkRange(pa & ~0xfffn, 4096, true); this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { this.checkRange(pa, n, false); return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.checkRange(pa, b.length, true); this.onWrite?.(pa, b.length); this.core.writePhys(pa, b); }
