@@ -138,12 +138,15 @@ export class HostKvmView {
   get stage2_teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_STAGE2_TEARDOWN_MC); }
 }
 
+/** Addresses below it are exact as Numbers (and below any hyp VA). */
+const VA_LIMIT = 1n << 48n;
+
 /** Accessors for a host struct kvm_vcpu at `pa`. */
 export class HostVcpuView {
   /** pa as a Number, when mem takes Number addresses (PhysMem.readU64N). */
   private readonly paN: number;
   constructor(readonly mem: PhysMem, readonly pa: bigint) {
-    this.paN = mem.readU64N && pa >= 0n && pa < 1n << 48n ? Number(pa) : -1;
+    this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
   }
   get vcpu_id(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4)); }
   set vcpu_id(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4, BigInt(v)); }

@@ -141,10 +141,10 @@ export class WorldSwitch {
    * nothing on the CPU (an A64 host's own code could reach them in between).
    */
   private readonly vgicLive: VgicLiveState[] = [];
-  /** The core's memory, for plain system-register reads (sysreg()) without a call into the core. */
+  /** The running CPU's register block in the core's memory, for plain system-register reads (sysreg()). */
   private readonly dv: DataView;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {
-    this.dv = new DataView(core.mem.buffer);
+    this.dv = new DataView(core.mem.buffer, L.CPU_BASE, L.CPU_STATE_BYTES);
   }
 
   /**
@@ -152,7 +152,7 @@ export class WorldSwitch {
    * FAR_EL2, HPFAR_EL2, ELR_EL2, SPSR_EL2, CPTR_EL2, MDCR_EL2), from its slot in the core's memory.
    */
   private sysreg(idx: number): bigint {
-    return this.dv.getBigUint64(Core.sysregWord(idx) * 4, true);
+    return this.dv.getBigUint64(Core.sysregWord(idx) * 4 - L.CPU_BASE, true);
   }
 
   private saveHost(): HostEl2State {
