@@ -34,6 +34,7 @@ import { gicCpuIfReset } from './gic/gic-state';
 import { excStatsEnable, irqLogEnable } from './gic/irq-log';
 import { undefStatsClear } from './stats/undef-stats';
 import { exceptionReturn as coreEret, takeException } from './exception';
+import { fastTlbMayHoldVmid } from './pkvm-fast-tlbi';
 import { TRANSLATE_FAULT, translate, translateStage2, setUseCaches, currentVmid, ACC_READ, ACC_WRITE, ACC_EXEC } from './mmu';
 import { tlb2Clear, invalidateVmidS1, invalidateVmidS12, invalidateIpa, IPN_MASK, resetStats, statMainHit, statMainMiss, statS2Hit, statS2Miss } from './tlb2';
 import { execTlbi, tlbiKnown } from './tlbi';
@@ -294,7 +295,11 @@ export function tlbi(key: u32, xt: u64): bool {
   return true;
 }
 /** Invalidates every EL1&0 translation of `vmid` (stage 1, combined and stage 2). */
-export function tlbInvalidateVmid(vmid: u32): void { invalidateVmidS12(vmid); tlbFlushAll(); contextChanged(); tlbiBroadcastOthers(); }
+export function tlbInvalidateVmid(vmid: u32): void {
+  invalidateVmidS12(vmid);
+  if (fastTlbMayHoldVmid(vmid)) { tlbFlushAll(); contextChanged(); }
+  tlbiBroadcastOthers();
+}
 /**
  * Invalidates what a stage-2 change of the IPA page containing `ipa` in `vmid` may leave stale, as
  * Linux's __kvm_tlb_flush_vmid_ipa does (TLBI IPAS2E1IS, then VMALLE1IS for the VMID): its
@@ -303,8 +308,7 @@ export function tlbInvalidateVmid(vmid: u32): void { invalidateVmidS12(vmid); tl
 export function tlbInvalidateIpa(vmid: u32, ipa: u64): void {
   invalidateIpa(vmid, (ipa >> 12) & IPN_MASK);
   invalidateVmidS1(vmid);
-  tlbFlushAll();
-  contextChanged();
+  if (fastTlbMayHoldVmid(vmid)) { tlbFlushAll(); contextChanged(); }
   tlbiBroadcastOthers();
 }
 /** Counters of the tagged caches: 0 main hits, 1 main misses, 2 walk-cache hits, 3 misses; -1 resets. */

@@ -39,6 +39,7 @@ export const VTIMER_VIRQ = { intid: INTID_VTIMER, hwIntid: INTID_VTIMER } as con
  */
 export function kvm_handle_host_irqs(core: Core, vgic: HostVgicCpu, nr_lr: number): number[] {
   const taken: number[] = [];
+  ppiInactive(core)[core.cpu] = 0; /* an acknowledge makes the PPI active */
   for (;;) {
     const intid = hostGicAck(core);
     if (intid === INTID_SPURIOUS) break;
@@ -56,5 +57,23 @@ export function kvm_handle_host_irqs(core: Core, vgic: HostVgicCpu, nr_lr: numbe
 
 /** kvm_timer_vcpu_load_gic(): the physical PPI 27 active while its vIRQ is in flight, else inactive. */
 export function kvm_timer_vcpu_load_gic(core: Core, vgic: HostVgicCpu): void {
-  hostPpiSetActive(core, INTID_VTIMER, vgic.inFlight(INTID_VTIMER));
+  const active = vgic.inFlight(INTID_VTIMER);
+  const known = ppiInactive(core);
+  const cpu = core.cpu;
+  /*
+   * The write is skipped when it would change nothing: the PPI is inactive and this host made it so
+   * (only the host's acknowledge in kvm_handle_host_irqs() makes it active again; a guest's EOI
+   * through a HW = 1 list register only deactivates it).
+   */
+  if (!active && known[cpu]) return;
+  hostPpiSetActive(core, INTID_VTIMER, active);
+  known[cpu] = active ? 0 : 1;
+}
+
+/** Per CPU of a core: 1 when the physical PPI 27 is known inactive (kvm_timer_vcpu_load_gic()). */
+const ppiInactiveByCore = new WeakMap<Core, Uint8Array>();
+function ppiInactive(core: Core): Uint8Array {
+  let a = ppiInactiveByCore.get(core);
+  if (!a) ppiInactiveByCore.set(core, (a = new Uint8Array(64)));
+  return a;
 }

@@ -197,17 +197,18 @@ export function installFaultFastPath(kvm: HostKvm): void {
       const vm = armed!;
       const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
       const words = core.words;
-      const pages = vm.slot.pages, pinned = vm.slot.pinned, given = vm.given;
       vm.faults += n;
-      for (let i = 0; i < n; i++) {
-        const e = (L.PKVM_FAST_LOG >> 2) + i * 8; // (gfn, pa, when) as 32-bit word pairs
-        const gfn = words[e + 1]! * TWO32 + words[e]!;
-        const pa = words[e + 3]! * TWO32 + words[e + 2]!;
-        // backingPage() and handleMemFault()'s bookkeeping
-        pages.setMarkedNumber(gfn, pa); // (the core set its backed bit)
-        pinned.addNumber(gfn);
-        given.addNumber(gfn);
-        if (trace) {
+      // backingPage() and handleMemFault()'s bookkeeping, one table at a time: (gfn, pa, when) as
+      // 32-bit word pairs (the core set the memslot page's backed bit)
+      const at = L.PKVM_FAST_LOG >> 2;
+      vm.slot.pages.setMarkedFromLog(words, at, n, 8);
+      vm.slot.pinned.addFromLog(words, at, n, 8);
+      vm.given.addFromLog(words, at, n, 8);
+      if (trace) {
+        for (let i = 0; i < n; i++) {
+          const e = at + i * 8;
+          const gfn = words[e + 1]! * TWO32 + words[e]!;
+          const pa = words[e + 3]! * TWO32 + words[e + 2]!;
           const t = BigInt(words[e + 5]! * 0x1_0000_0000 + words[e + 4]!);
           trace.emitAt(t, vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn 0x${gfn.toString(16)} ← pfn 0x${(pa / 4096).toString(16)} (in the core)`);
         }

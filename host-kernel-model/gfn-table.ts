@@ -105,6 +105,23 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
     this.pfn[i] = pfn;
     this.count++;
   }
+  /**
+   * setMarkedNumber() of each entry of a log of n (gfn, pa, ...) records of `stride` 32-bit words
+   * (low word first) at words[at..]: the fault fast path's log (fault-fast-path.ts), in one loop.
+   */
+  setMarkedFromLog(words: Uint32Array, at: number, n: number, stride: number): void {
+    const first = this.first, npages = this.npages, pfns = this.pfn, bits = this.bits;
+    for (let k = 0, e = at; k < n; k++, e += stride) {
+      const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
+      const hi = words[e + 3]!, lo = words[e + 2]!;
+      const i = gfn - first;
+      // a page below 16 TiB: its pfn fits 32 bits
+      if (i >= 0 && i < npages && hi < 0x1000 && (lo & 0xfff) === 0 && (bits[i >> 3]! & (1 << (i & 7))) !== 0) {
+        pfns[i] = hi * 0x10_0000 + (lo >>> 12);
+        this.count++;
+      } else this.setMarkedNumber(gfn, hi * 0x1_0000_0000 + lo);
+    }
+  }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);
     return i < 0 ? this.outside.delete(gfn) : this.unmark(i);
@@ -141,6 +158,19 @@ export class GfnSet extends GfnBits implements Set<bigint> {
   addNumber(gfn: number): void {
     const i = gfn - this.first;
     if (i >= 0 && i < this.npages) this.mark(i); else this.outside.add(BigInt(gfn));
+  }
+  /** addNumber() of the gfn of each record of a log (GfnMap.setMarkedFromLog()), in one loop. */
+  addFromLog(words: Uint32Array, at: number, n: number, stride: number): void {
+    const first = this.first, npages = this.npages, bits = this.bits;
+    for (let k = 0, e = at; k < n; k++, e += stride) {
+      const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
+      const i = gfn - first;
+      if (i < 0 || i >= npages) { this.outside.add(BigInt(gfn)); continue; }
+      const m = 1 << (i & 7), b = bits[i >> 3]!;
+      if (b & m) continue;
+      bits[i >> 3] = b | m;
+      this.count++;
+    }
   }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);

@@ -8,6 +8,7 @@ import type { Core } from '../machine/core';
 import type { Pkvm } from '../hyp/index';
 import type { PhysMem } from '../hyp/phys-mem';
 import { EEXIST } from '../hyp/page-state';
+import { CorePhysMem } from '../hyp/core-phys-mem';
 
 export class HostAccessError extends Error {
   constructor(readonly pa: bigint, readonly errno: number, write: boolean) {
@@ -23,13 +24,35 @@ export class HostMemory implements PhysMem {
   aborts = 0;
   /** Told of every write (the page allocator forgets that a free page written to is zero). */
   onWrite: ((pa: bigint, n: number) => void) | null = null;
+  /** The core's RAM, unchecked (after this class's checks). */
+  private readonly phys: CorePhysMem;
   constructor(readonly core: Core, readonly pkvm: Pkvm) {
+    this.phys = new CorePhysMem(core);
     this.ramBase = core.ramBase;
     this.ramSize = BigInt(core.ramSize);
   }
 
+  /**
+   * The host CPU's TLB for these checks: page number -> 1 readable, 2 writable, filled by a walk
+   * that succeeded and dropped as a whole at the hyp's next stage-2 TLB invalidation or guest run
+   * (Pkvm.tlb_gen): a valid host PTE is never changed without break-before-make and its TLBI.
+   */
+  private readonly tlb = new Map<number, number>();
+  private tlbGen = -1;
+
   /** Host stage-2 check of one page; maps it through the hyp on a first touch. */
   private check(pa: bigint, write: boolean): void {
+    if (this.tlbGen !== this.pkvm.tlb_gen) {
+      this.tlb.clear();
+      this.tlbGen = this.pkvm.tlb_gen;
+    }
+    const page = Math.floor(Number(pa) / 4096);
+    const e = this.tlb.get(page);
+    if (e !== undefined && (e === 2 || !write)) return;
+    this.checkWalk(pa, write);
+    if (this.tlbGen === this.pkvm.tlb_gen) this.tlb.set(page, write ? 2 : Math.max(e ?? 0, 1));
+  }
+  private checkWalk(pa: bigint, write: boolean): void {
     const vttbr = this.pkvm.host_vttbr(), vtcr = this.pkvm.host_vtcr();
     if ('pa' in this.core.walkStage2(pa, write ? 'w' : 'r', vttbr, vtcr)) return;
     this.aborts++;
@@ -43,8 +66,39 @@ export class HostMemory implements PhysMem {
   }
 
   isMemory(pa: bigint): boolean { return this.core.isRam(pa); }
-  readU64(pa: bigint): bigint { this.checkRange(pa, 8, false); return this.core.readPhysU64(pa); }
-  writeU64(pa: bigint, v: bigint): void { this.checkRange(pa, 8, true); this.onWrite?.(pa, 8); this.core.writePhysU64(pa, v); }
+  /** readU64/writeU64 at a Number address: the page's check from the TLB when it is there. */
+  readU64N(pa: number): bigint {
+    if (!this.tlbHit(pa, false)) return this.readU64(BigInt(pa));
+    return this.phys.readU64N(pa);
+  }
+  writeU64N(pa: number, v: bigint): void {
+    if (!this.tlbHit(pa, true) || !this.onWrite) return this.writeU64(BigInt(pa), BigInt.asUintN(64, v));
+    this.onWrite(BigInt(pa), 8);
+    this.phys.writeU64N(pa, v);
+  }
+  /** An in-RAM u64 inside one page whose check for this access is in the TLB. */
+  private tlbHit(pa: number, write: boolean): boolean {
+    if (this.tlbGen !== this.pkvm.tlb_gen || (pa & 0xfff) > 0xff8) return false;
+    const e = this.tlb.get(Math.floor(pa / 4096));
+    return e !== undefined && (e === 2 || !write);
+  }
+  readU64(pa: bigint): bigint {
+    const n = Number(pa);
+    if (pa >= 0n && this.tlbHit(n, false)) return this.phys.readU64N(n);
+    this.checkRange(pa, 8, false);
+    return this.core.readPhysU64(pa);
+  }
+  writeU64(pa: bigint, v: bigint): void {
+    const n = Number(pa);
+    if (pa >= 0n && this.tlbHit(n, true)) {
+      this.onWrite?.(pa, 8);
+      this.phys.writeU64N(n, v);
+      return;
+    }
+    this.checkRange(pa, 8, true);
+    this.onWrite?.(pa, 8);
+    this.core.writePhysU64(pa, v);
+  }
   zeroPage(pa: bigint): void { this.checkRange(pa & ~0xfffn, 4096, true); this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { this.checkRange(pa, n, false); return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.checkRange(pa, b.length, true); this.onWrite?.(pa, b.length); this.core.writePhys(pa, b); }

@@ -34,6 +34,7 @@ export const HOST_VCPU_FAULT_FAR = 0x48n; /* u64 FAR_EL2 (0 for a protected gues
 export const HOST_VCPU_FAULT_HPFAR = 0x50n; /* u64 HPFAR_EL2 */
 export const HOST_VCPU_EXIT_CODE = 0x58n; /* u64 ARM_EXCEPTION_* */
 export const HOST_VCPU_REGS = 0x60n; /* u64 x0..x30: all of them for a non-protected guest */
+const HOST_VCPU_REGS_N = Number(HOST_VCPU_REGS);
 export const HOST_VCPU_PC = 0x158n; /* u64 (non-protected only) */
 export const HOST_VCPU_PSTATE = 0x160n; /* u64 (non-protected only) */
 /* Requests the host makes for the next run (flush_hyp_vcpu), cleared by the hyp when applied. */
@@ -137,16 +138,31 @@ export class HostKvmView {
   get stage2_teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_STAGE2_TEARDOWN_MC); }
 }
 
+/** Addresses below it are exact as Numbers (and below any hyp VA). */
+const VA_LIMIT = 1n << 48n;
+
 /** Accessors for a host struct kvm_vcpu at `pa`. */
 export class HostVcpuView {
-  constructor(readonly mem: PhysMem, readonly pa: bigint) {}
+  /** pa as a Number, when mem takes Number addresses (PhysMem.readU64N). */
+  private readonly paN: number;
+  constructor(readonly mem: PhysMem, readonly pa: bigint) {
+    this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
+  }
   get vcpu_id(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4)); }
   set vcpu_id(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4, BigInt(v)); }
   get vcpu_idx(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4)); }
   set vcpu_idx(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4, BigInt(v)); }
   get pkvm_memcache(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_VCPU_PKVM_MEMCACHE); }
-  u64(off: bigint): bigint { return this.mem.readU64(this.pa + off); }
-  setU64(off: bigint, v: bigint): void { this.mem.writeU64(this.pa + off, BigInt.asUintN(64, v)); }
-  reg(i: number): bigint { return this.u64(HOST_VCPU_REGS + 8n * BigInt(i)); }
-  setReg(i: number, v: bigint): void { this.setU64(HOST_VCPU_REGS + 8n * BigInt(i), v); }
+  u64(off: bigint): bigint { return this.u64n(Number(off)); }
+  setU64(off: bigint, v: bigint): void { this.setU64n(Number(off), v); }
+  /** u64() / setU64() at a Number offset. */
+  u64n(o: number): bigint {
+    return this.paN >= 0 ? this.mem.readU64N!(this.paN + o) : this.mem.readU64(this.pa + BigInt(o));
+  }
+  setU64n(o: number, v: bigint): void {
+    if (this.paN >= 0) this.mem.writeU64N!(this.paN + o, v);
+    else this.mem.writeU64(this.pa + BigInt(o), BigInt.asUintN(64, v));
+  }
+  reg(i: number): bigint { return this.u64n(HOST_VCPU_REGS_N + 8 * i); }
+  setReg(i: number, v: bigint): void { this.setU64n(HOST_VCPU_REGS_N + 8 * i, v); }
 }

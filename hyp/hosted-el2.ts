@@ -120,6 +120,7 @@ export class HostedEl2 {
     flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => this.injectSea(v, far));
     /* A protected vCPU that is off (PSCI) does not run, whatever the host asks. */
     const ret = vcpu.vm.is_protected && vcpu.power_state !== PSCI_0_2_AFFINITY_LEVEL_ON ? ARM_EXCEPTION_IRQ : this.ws.run(vcpu);
+    this.pkvm.tlb_gen++; /* the core's fault fast path may have changed the host stage-2 */
     sync_hyp_vcpu(this.pkvm, vcpu, ret);
     return ret;
   }
@@ -157,10 +158,13 @@ export class HostedEl2 {
     const frame = [KVM_HOST_SMCCC_FUNC(name), 0n, 0n, 0n, 0n, 0n];
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      frame[i + 1] = typeof a === 'bigint' ? (a >= 0n && a <= U64_MAX ? a : BigInt.asUintN(64, a)) : BigInt.asUintN(64, BigInt(a));
+      frame[i + 1] = typeof a === 'bigint'
+        ? (a >= 0n && a <= U64_MAX ? a : BigInt.asUintN(64, a))
+        : (a >= 0 && Number.isSafeInteger(a) ? BigInt(a) : BigInt.asUintN(64, BigInt(a)));
     }
     this.hcallFrame(frame);
-    const r = { x0: frame[0], x1: frame[1], x2: frame[2], x3: frame[3], ret: asSigned(frame[1]) };
+    const x1 = frame[1]!;
+    const r = { x0: frame[0]!, x1, x2: frame[2]!, x3: frame[3]!, ret: x1 === 0n ? 0 : asSigned(x1) };
     if (name !== '__kvm_vcpu_run' && this.trace.enabled) this.trace.emit('hcall', `${name}(${args.map((a) => `0x${BigInt(a).toString(16)}`).join(', ')}) = ${r.ret}`);
     return r;
   }

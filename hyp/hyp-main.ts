@@ -38,7 +38,7 @@ const u16 = (v: bigint | undefined): number => Number((v ?? 0n) & 0xffffn);
 const u32 = (v: bigint | undefined): number => Number((v ?? 0n) & 0xffffffffn);
 const u64 = (v: bigint | undefined): bigint => v ?? 0n;
 const setRet = (ctxt: bigint[], ret: number): void => {
-  ctxt[1] = BigInt.asUintN(64, BigInt(ret));
+  ctxt[1] = ret === 0 ? 0n : BigInt.asUintN(64, BigInt(ret));
 };
 
 /** pkvm_refill_memcache(): top EL2's memcache up to the host vCPU memcache's page count, taking pages from it. */

@@ -43,13 +43,20 @@ export class HypMm {
   private private_va_next = PRIVATE_VA_BASE;
   /** hyp_fixmap: one slot VA per CPU. */
   readonly fixmap_base: bigint[] = [];
-  /** The EL2 TLB: VA page -> (PA page | 1 if writable); dropped by the unmaps' TLBI VAE2IS. */
-  private readonly tlb = new Map<bigint, bigint>();
+  /**
+   * The EL2 TLB: VA page number -> PA page number * 2 + 1 if writable (Numbers: VAs are below 2^48);
+   * dropped by the unmaps' TLBI VAE2IS.
+   */
+  private readonly tlb = new Map<number, number>();
+  /** mem's Number-addressed u64 accessors, when it has them (CorePhysMem). */
+  private readonly memN: { readU64At(pa: number): bigint; writeU64At(pa: number, v: bigint): void } | null;
   /** Deferred mappings made for fast-path donations (hyp_lazy_map_owned()). */
   lazy_maps = 0;
 
   constructor(readonly mem: PhysMem, readonly pool: HypPool, readonly vmemmap: HypVmemmap, nr_cpus: number) {
     const vmemmap_ = vmemmap;
+    const m = mem as Partial<{ readU64At(pa: number): bigint; writeU64At(pa: number, v: bigint): void }>;
+    this.memN = m.readU64At && m.writeU64At ? (m as { readU64At(pa: number): bigint; writeU64At(pa: number, v: bigint): void }) : null;
     const pgt = kvm_pgtable_hyp_init(mem, {
       zalloc_page: () => pool.hyp_alloc_pages(0),
       zalloc_pages_exact: () => pool.hyp_alloc_pages(0),
@@ -83,7 +90,7 @@ export class HypMm {
 
   /** TLBI VAE2IS for one leaf (level 3) or everything under a block/table entry. */
   private tlbi = (va: bigint, level: number): void => {
-    if (level === 3) this.tlb.delete(va & PAGE_MASK);
+    if (level === 3) this.tlb.delete(Number(va >> 12n));
     else this.tlb.clear();
   };
 
@@ -159,17 +166,37 @@ export class HypMm {
 
   /** Translate a hyp VA for an access (TLB, then the walk); hyp_panic on a fault. */
   translate(va: bigint, write: boolean): bigint {
-    const page = va & PAGE_MASK;
-    let e = this.tlb.get(page);
+    return BigInt(this.translateN(va, write));
+  }
+
+  /** translate() with the PA as a Number (RAM lies below 2^53). */
+  private translateN(va: bigint, write: boolean): number {
+    const vaN = Number(va);
+    const pageN = Math.floor(vaN / 4096);
+    const e = va >= 0n && va < PRIVATE_VA_END ? this.tlb.get(pageN) : undefined;
+    if (e !== undefined && (e & 1 || !write)) return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
+    return this.translateSlow(va, write, vaN, pageN, e);
+  }
+
+  /** translateN() of a VA below 2^48 given as a Number. */
+  private translateVaN(vaN: number, write: boolean): number {
+    const pageN = Math.floor(vaN / 4096);
+    const e = this.tlb.get(pageN);
+    if (e !== undefined && (e & 1 || !write)) return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
+    return this.translateSlow(BigInt(vaN), write, vaN, pageN, e);
+  }
+
+  private translateSlow(va: bigint, write: boolean, vaN: number, pageN: number, e: number | undefined): number {
     if (e === undefined) {
+      const page = va & PAGE_MASK;
       let t = kvm_pgtable_hyp_translate(this.pgt, page);
       if (!t && this.hyp_lazy_map_owned(page)) t = kvm_pgtable_hyp_translate(this.pgt, page);
       if (!t) throw new HypPanic(`hyp data abort: EL2 stage-1 translation fault (${write ? 'write' : 'read'}) at VA 0x${va.toString(16)}`);
-      e = (t.pa & PAGE_MASK) | (t.prot & KVM_PGTABLE_PROT_W ? 1n : 0n);
-      this.tlb.set(page, e);
+      e = Number(t.pa >> 12n) * 2 + (t.prot & KVM_PGTABLE_PROT_W ? 1 : 0);
+      this.tlb.set(pageN, e);
     }
-    if (write && !(e & 1n)) throw new HypPanic(`hyp data abort: EL2 stage-1 permission fault (write) at VA 0x${va.toString(16)}`);
-    return (e & PAGE_MASK) | (va & (PAGE_SIZE - 1n));
+    if (write && !(e & 1)) throw new HypPanic(`hyp data abort: EL2 stage-1 permission fault (write) at VA 0x${va.toString(16)}`);
+    return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
   }
 
   /** True if the hyp can read va (no side effect besides the TLB fill). */
@@ -178,13 +205,28 @@ export class HypMm {
   }
 
   /* ---- the hyp's loads and stores (each page of the access translated) ---- */
+  /** readU64/writeU64 of a VA below 2^48 given as a Number. */
+  readU64N(vaN: number): bigint {
+    if (vaN < 0 || vaN >= 2 ** 48 || (vaN & 0xfff) > 0xff8) return this.readU64(BigInt(vaN));
+    const pa = this.translateVaN(vaN, false);
+    return this.memN ? this.memN.readU64At(pa) : this.mem.readU64(BigInt(pa));
+  }
+  writeU64N(vaN: number, v: bigint): void {
+    if (vaN < 0 || vaN >= 2 ** 48 || (vaN & 0xfff) > 0xff8) return this.writeU64(BigInt(vaN), BigInt.asUintN(64, v));
+    const pa = this.translateVaN(vaN, true);
+    if (this.memN) this.memN.writeU64At(pa, v);
+    else this.mem.writeU64(BigInt(pa), BigInt.asUintN(64, v));
+  }
   readU64(va: bigint): bigint {
     if ((va & 7n) !== 0n && ((va + 7n) & PAGE_MASK) !== (va & PAGE_MASK)) return leU64(this.readBytes(va, 8));
-    return this.mem.readU64(this.translate(va, false));
+    const pa = this.translateN(va, false);
+    return this.memN ? this.memN.readU64At(pa) : this.mem.readU64(BigInt(pa));
   }
   writeU64(va: bigint, v: bigint): void {
     if ((va & 7n) !== 0n && ((va + 7n) & PAGE_MASK) !== (va & PAGE_MASK)) return this.writeBytes(va, u64Le(v));
-    this.mem.writeU64(this.translate(va, true), v);
+    const pa = this.translateN(va, true);
+    if (this.memN) this.memN.writeU64At(pa, v);
+    else this.mem.writeU64(BigInt(pa), v);
   }
   readBytes(va: bigint, n: number): Uint8Array {
     const out = new Uint8Array(n);
@@ -236,6 +278,8 @@ export class HypVaPhysMem implements PhysMem {
   isMemory(pa: bigint): boolean { return this.mm.mem.isMemory(pa); }
   readU64(va: bigint): bigint { return this.mm.readU64(va); }
   writeU64(va: bigint, v: bigint): void { this.mm.writeU64(va, v); }
+  readU64N(va: number): bigint { return this.mm.readU64N(va); }
+  writeU64N(va: number, v: bigint): void { this.mm.writeU64N(va, v); }
   zeroPage(va: bigint): void { this.mm.memset0(va & PAGE_MASK, Number(PAGE_SIZE)); }
   readBytes(va: bigint, n: number): Uint8Array { return this.mm.readBytes(va, n); }
   writeBytes(va: bigint, b: Uint8Array): void { this.mm.writeBytes(va, b); }

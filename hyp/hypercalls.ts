@@ -115,22 +115,42 @@ const HCALL_MIN_PKVM = BigInt(__KVM_HOST_SMCCC_FUNC_MIN_PKVM);
 const HCALL_MAX_NO_PKVM = BigInt(__KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM);
 const HCALL_ID_BASE = KVM_HOST_SMCCC_ID(0);
 const NOT_HINTS = ~ARM_SMCCC_CALL_HINTS;
+const HCALL_ID_BASE_N = Number(HCALL_ID_BASE);
+const HINTS_N = Number(ARM_SMCCC_CALL_HINTS);
+/** (frame[0] & ~hints) - KVM_HOST_SMCCC_ID(0) as a u64, computed in Numbers when x0 < 2^32. */
+function hcallIndex(x0: bigint): bigint | number {
+  if (x0 >= 0n && x0 <= 0xffff_ffffn) {
+    const n = Number(x0);
+    const id = (n - (n & HINTS_N)) - HCALL_ID_BASE_N;
+    if (id >= 0) return id;
+  }
+  return U64((x0 & NOT_HINTS) - HCALL_ID_BASE);
+}
 export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
-  let hcall_min = 0n;
-  let hcall_max = (1n << 64n) - 1n;
-  if (hyp.protected_mode_initialized) hcall_min = HCALL_MIN_PKVM;
-  else hcall_max = HCALL_MAX_NO_PKVM;
-  const id = U64((frame[0]! & NOT_HINTS) - HCALL_ID_BASE);
-  const name = id < BigInt(HOST_HCALLS.length) ? HOST_HCALLS[Number(id)]! : undefined;
+  const idx = hcallIndex(frame[0]!);
+  let name: HostHcallName | undefined;
+  let invalid: boolean;
+  if (typeof idx === 'number') {
+    /* the common case: a small index, range-checked in Numbers */
+    name = idx < HOST_HCALLS.length ? HOST_HCALLS[idx]! : undefined;
+    invalid = hyp.protected_mode_initialized ? idx < __KVM_HOST_SMCCC_FUNC_MIN_PKVM : idx > __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM;
+  } else {
+    let hcall_min = 0n;
+    let hcall_max = (1n << 64n) - 1n;
+    if (hyp.protected_mode_initialized) hcall_min = HCALL_MIN_PKVM;
+    else hcall_max = HCALL_MAX_NO_PKVM;
+    name = idx < BigInt(HOST_HCALLS.length) ? HOST_HCALLS[Number(idx)]! : undefined;
+    invalid = idx < hcall_min || idx > hcall_max;
+  }
   const hfn = name ? host_hcall_handlers[name] : undefined;
-  const invalid = id < hcall_min || id > hcall_max || !hfn;
+  invalid ||= !hfn;
   trace_hyp_enter(hyp, cpu, HYP_REASON.HVC);
-  trace_host_hcall(hyp, cpu, id, invalid);
+  if (hyp.tracing.active) trace_host_hcall(hyp, cpu, typeof idx === 'number' ? BigInt(idx) : idx, invalid);
   if (invalid) {
     frame[0] = U64(SMCCC_RET_NOT_SUPPORTED);
   } else {
-    frame[0] = U64(SMCCC_RET_SUCCESS);
-    hfn(hyp, frame, cpu);
+    frame[0] = BigInt(SMCCC_RET_SUCCESS);
+    hfn!(hyp, frame, cpu);
   }
   trace_hyp_exit(hyp, cpu, HYP_REASON.ERET_HOST);
 }

@@ -107,6 +107,12 @@ export class Pkvm {
   readonly nr_cpus: number;
   readonly debug: boolean;
   readonly tlb: KvmTlbOps;
+  /**
+   * Stage-2 TLB invalidations issued so far (any VMID), plus one for each guest run on the core
+   * (whose fault fast path edits the host stage-2 in WASM): a translation a host-side cache took
+   * when it was N is good only while it is still N (host-kernel-model/host-memory.ts).
+   */
+  tlb_gen = 0;
   readonly idRegs: IdRegs;
   readonly pmcrN: number;
   vcpu_run: KvmVcpuRunHook | null;
@@ -127,11 +133,18 @@ export class Pkvm {
     this.debug = opts.debug ?? true;
     hypWarnConfig.warnIsFatal = opts.warnIsFatal ?? true;
     const noop = () => {};
-    this.tlb = {
+    const t = {
       flush_vmid_ipa: opts.tlb?.flush_vmid_ipa ?? noop,
       flush_vmid_range: opts.tlb?.flush_vmid_range ?? noop,
       flush_vmid: opts.tlb?.flush_vmid ?? noop,
       flush_vm_context: opts.tlb?.flush_vm_context ?? noop,
+    };
+    /* Each stage-2 TLB invalidation also counts in tlb_gen (what a translation cached before it is worth). */
+    this.tlb = {
+      flush_vmid_ipa: (vmid, ipa, level) => { this.tlb_gen++; t.flush_vmid_ipa(vmid, ipa, level); },
+      flush_vmid_range: (vmid, addr, size) => { this.tlb_gen++; t.flush_vmid_range(vmid, addr, size); },
+      flush_vmid: (vmid) => { this.tlb_gen++; t.flush_vmid(vmid); },
+      flush_vm_context: () => { this.tlb_gen++; t.flush_vm_context(); },
     };
     this.vcpu_run = opts.vcpuRun ?? null;
     this.idRegs = opts.idRegs ?? DEFAULT_HOST_ID_REGS;

@@ -13,13 +13,20 @@ export interface KvmHypMemcache {
   nr_pages: bigint;
 }
 
+/** Addresses below it are exact as Numbers (and below any hyp VA). */
+const VA_LIMIT = 1n << 48n;
+
 /** A memcache embedded in a host structure in physical memory ({u64 head; u64 nr_pages}). */
 export class PhysMemcache implements KvmHypMemcache {
-  constructor(readonly mem: PhysMem, readonly pa: bigint) {}
-  get head(): bigint { return this.mem.readU64(this.pa); }
-  set head(v: bigint) { this.mem.writeU64(this.pa, v); }
-  get nr_pages(): bigint { return this.mem.readU64(this.pa + 8n); }
-  set nr_pages(v: bigint) { this.mem.writeU64(this.pa + 8n, v); }
+  /** pa as a Number, when mem takes Number addresses (PhysMem.readU64N). */
+  private readonly paN: number;
+  constructor(readonly mem: PhysMem, readonly pa: bigint) {
+    this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
+  }
+  get head(): bigint { return this.paN >= 0 ? this.mem.readU64N!(this.paN) : this.mem.readU64(this.pa); }
+  set head(v: bigint) { if (this.paN >= 0) this.mem.writeU64N!(this.paN, v); else this.mem.writeU64(this.pa, v); }
+  get nr_pages(): bigint { return this.paN >= 0 ? this.mem.readU64N!(this.paN + 8) : this.mem.readU64(this.pa + 8n); }
+  set nr_pages(v: bigint) { if (this.paN >= 0) this.mem.writeU64N!(this.paN + 8, v); else this.mem.writeU64(this.pa + 8n, v); }
 }
 
 export function push_hyp_memcache(mem: PhysMem, mc: KvmHypMemcache, p: bigint): void {

@@ -37,7 +37,16 @@ function stage2_set_xn_attr(prot: bigint): { ret: number; xn: bigint } {
   return { ret: 0, xn: FIELD_PREP(KVM_PTE_LEAF_ATTR_HI_S2_XN, xn) };
 }
 
+/** The last stage2_set_prot_attr() result per page-table flags (the attributes depend on prot and pgt.flags alone). */
+const protAttrMemo = new Map<number, { prot: bigint; r: { ret: number; attr: bigint } }>();
 export function stage2_set_prot_attr(pgt: KvmPgtable, prot: bigint): { ret: number; attr: bigint } {
+  const m = protAttrMemo.get(pgt.flags);
+  if (m !== undefined && m.prot === prot) return m.r;
+  const r = Object.freeze(stage2_set_prot_attr_(pgt, prot));
+  protAttrMemo.set(pgt.flags, { prot, r });
+  return r;
+}
+function stage2_set_prot_attr_(pgt: KvmPgtable, prot: bigint): { ret: number; attr: bigint } {
   let attr: bigint;
   switch (prot & (KVM_PGTABLE_PROT_DEVICE | KVM_PGTABLE_PROT_NORMAL_NC)) {
     case KVM_PGTABLE_PROT_DEVICE | KVM_PGTABLE_PROT_NORMAL_NC:

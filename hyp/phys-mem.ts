@@ -27,6 +27,12 @@ export interface PhysMem {
    * current contents.
    */
   ramView?(): DataView;
+  /**
+   * Optional: readU64/writeU64 at a Number address (below 2^53; the accessors of a host structure
+   * take one, host-abi.ts), with the same checks and failures; writeU64N stores v modulo 2^64.
+   */
+  readU64N?(pa: number): bigint;
+  writeU64N?(pa: number, v: bigint): void;
 }
 
 const U64_MASK = (1n << 64n) - 1n;

@@ -61,8 +61,23 @@ export class VgicV3CpuIf {
   }
 }
 
+/** ICH_VTR_EL2 of a core (a constant of the CPU: read once). */
+const vtrByCore = new WeakMap<Core, bigint>();
+const ich_vtr = (core: Core): bigint => {
+  let v = vtrByCore.get(core);
+  if (v === undefined) vtrByCore.set(core, (v = core.gicReg(GIC_SR.ICH_VTR_EL2)));
+  return v;
+};
 /** ICH_VTR_EL2.ListRegs + 1 on the CPU (kvm_vgic_global_state.nr_lr). */
-export const vgic_nr_lr = (core: Core): number => Number(core.gicReg(GIC_SR.ICH_VTR_EL2) & 0xfn) + 1;
+export const vgic_nr_lr = (core: Core): number => Number(ich_vtr(core) & 0xfn) + 1;
+/**
+ * The ICH_AP0R<n>/AP1R<n>_EL2 the CPU implements, by vtr_to_nr_pre_bits() (ICH_VTR_EL2.PREbits + 1):
+ * 7 bits four, 6 bits two, 5 bits one, as __vgic_v3_save_aprs() / __vgic_v3_restore_aprs() switch on it.
+ */
+export const vgic_nr_aprs = (core: Core): number => {
+  const nr_pre_bits = Number((ich_vtr(core) >> 26n) & 7n) + 1;
+  return nr_pre_bits === 7 ? 4 : nr_pre_bits === 6 ? 2 : 1;
+};
 
 /** flush_hyp_vgic_state(): the host's LRs, used_lrs and vgic_hcr into the hyp's copy, nothing else. */
 export function flush_hyp_vgic_state(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf, max_lrs: number): void {
@@ -115,21 +130,48 @@ export function __vgic_v3_save_state(core: Core, cpu_if: VgicV3CpuIf): void {
   core.setGicReg(GIC_SR.ICH_HCR_EL2, 0n);
 }
 
-/** __vgic_v3_restore_vmcr_aprs(): ICH_VMCR_EL2 and ICH_AP0R<n>/AP1R<n>_EL2 from the hyp's copy. */
-export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): void {
+/**
+ * What one physical CPU's ICH_VMCR_EL2 and ICH_AP0R<n>/AP1R<n>_EL2 hold, as the world switch last
+ * saved them, and for whose copy (WorldSwitch, with a host that keeps nothing on the CPU: no one
+ * else writes them between two runs). A restore of the very values the CPU holds is skipped.
+ */
+export class VgicLiveState {
+  owner: VgicV3CpuIf | null = null;
+  vmcr = 0n;
+  readonly ap0r = [0n, 0n, 0n, 0n];
+  readonly ap1r = [0n, 0n, 0n, 0n];
+  holds(cpu_if: VgicV3CpuIf): boolean {
+    if (this.owner !== cpu_if || this.vmcr !== cpu_if.vgic_vmcr) return false;
+    for (let i = 0; i < 4; i++) if (this.ap0r[i] !== cpu_if.vgic_ap0r[i] || this.ap1r[i] !== cpu_if.vgic_ap1r[i]) return false;
+    return true;
+  }
+}
+
+/** __vgic_v3_restore_vmcr_aprs(): ICH_VMCR_EL2 and the implemented ICH_AP0R<n>/AP1R<n>_EL2 from the hyp's copy. */
+export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
+  const held = live?.holds(cpu_if) ?? false;
+  if (live) live.owner = null; /* the guest may change them from now on, until the next save */
+  if (held) return; /* the CPU holds exactly these (saved from it, unchanged since) */
   core.setGicReg(GIC_SR.ICH_VMCR_EL2, cpu_if.vgic_vmcr);
-  for (let i = 0; i < 4; i++) {
+  const n = vgic_nr_aprs(core);
+  for (let i = 0; i < n; i++) {
     core.setGicReg(GIC_SR.ICH_AP0R0_EL2 + i, cpu_if.vgic_ap0r[i]!);
     core.setGicReg(GIC_SR.ICH_AP1R0_EL2 + i, cpu_if.vgic_ap1r[i]!);
   }
 }
 
-/** __vgic_v3_save_aprs() with the VMCR: the guest's priority state into the hyp's copy. */
-export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf): void {
+/** __vgic_v3_save_aprs() with the VMCR: the guest's priority state (the implemented APRs) into the hyp's copy. */
+export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
   cpu_if.vgic_vmcr = core.gicReg(GIC_SR.ICH_VMCR_EL2);
-  for (let i = 0; i < 4; i++) {
+  const n = vgic_nr_aprs(core);
+  for (let i = 0; i < n; i++) {
     cpu_if.vgic_ap0r[i] = core.gicReg(GIC_SR.ICH_AP0R0_EL2 + i);
     cpu_if.vgic_ap1r[i] = core.gicReg(GIC_SR.ICH_AP1R0_EL2 + i);
+  }
+  if (live) {
+    live.owner = cpu_if;
+    live.vmcr = cpu_if.vgic_vmcr;
+    for (let i = 0; i < 4; i++) { live.ap0r[i] = cpu_if.vgic_ap0r[i]!; live.ap1r[i] = cpu_if.vgic_ap1r[i]!; }
   }
 }
 

@@ -14,7 +14,7 @@ import { GuestStuck, stuckInfo } from '../machine/stuck';
 import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import { HCR_PVM_TRAPS } from './pvm-traps';
 import { KvmGuestDebugArch, __debug_switch_to_guest, __debug_switch_to_host } from './debug-state';
-import { __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
+import { VgicLiveState, __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -135,7 +135,25 @@ export class WorldSwitch {
   private readonly hostDebug = new KvmGuestDebugArch();
   /** FP/SIMD switches (kvm_hyp_handle_fpsimd): host state saved + guest state loaded; each is undone at exit. */
   fpSwitches = 0;
-  constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {}
+  /**
+   * Per physical CPU: the vGIC VMCR/APRs on it since the last save (vgic-v3.ts VgicLiveState), so
+   * that the next run of the same vCPU does not write them again. Only with a host that keeps
+   * nothing on the CPU (an A64 host's own code could reach them in between).
+   */
+  private readonly vgicLive: VgicLiveState[] = [];
+  /** The running CPU's register block in the core's memory, for plain system-register reads (sysreg()). */
+  private readonly dv: DataView;
+  constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {
+    this.dv = new DataView(core.mem.buffer, L.CPU_BASE, L.CPU_STATE_BYTES);
+  }
+
+  /**
+   * MRS of a system register the core stores as it is (no side effect, no computed value: ESR_EL2,
+   * FAR_EL2, HPFAR_EL2, ELR_EL2, SPSR_EL2, CPTR_EL2, MDCR_EL2), from its slot in the core's memory.
+   */
+  private sysreg(idx: number): bigint {
+    return this.dv.getBigUint64(Core.sysregWord(idx) * 4 - L.CPU_BASE, true);
+  }
 
   private saveHost(): HostEl2State {
     const c = this.core;
@@ -166,14 +184,14 @@ export class WorldSwitch {
     loadCpuContext(c, vcpu.ctxt);
     // Lazy FP/SIMD (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the
     // guest's first FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
-    const hostCptr = c.sysreg(SR.CPTR_EL2);
+    const hostCptr = this.sysreg(SR.CPTR_EL2);
     let guestOwnsFp = false;
     c.setSysreg(SR.CPTR_EL2, hostCptr | CPTR_EL2_TFP | CPTR_EL2_TZ);
     // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
     // a non-protected one runs with the host's MDCR_EL2.
     const prot = vcpu.vm.is_protected;
     c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n))));
-    const hostMdcr = c.sysreg(SR.MDCR_EL2);
+    const hostMdcr = this.sysreg(SR.MDCR_EL2);
     if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
     // A non-protected vCPU's debug registers, when the guest or the host owns them (debug-state.ts).
     const debugLoaded = !prot && __debug_switch_to_guest(c, vcpu.debug, this.hostDebug);
@@ -182,7 +200,8 @@ export class WorldSwitch {
     // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
     c.setSysreg(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(c.cpu) ?? 0n));
     // The vGIC: the guest's VMCR/APRs (EL2's copy), then the list registers and ICH_HCR_EL2.
-    __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3);
+    const live = this.hostOnCore ? undefined : (this.vgicLive[c.cpu] ??= new VgicLiveState());
+    __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3, live);
     __vgic_v3_restore_state(c, vcpu.vgic_v3);
     c.pstate = vcpu.ctxt.pstate;
     c.pc = vcpu.ctxt.pc;
@@ -190,14 +209,16 @@ export class WorldSwitch {
     this.savedHost = host;
     let ret = ARM_EXCEPTION_IRQ;
     const start = c.insns;
+    let before = start;
     let left = this.opts.slice;
     for (;;) {
-      const before = c.insns;
       const hooks = this.guestRunHooks;
       hooks?.before(vcpu);
       const r = c.run(left);
       hooks?.after(vcpu);
-      left -= Number(c.insns - before);
+      const now = c.insns;
+      left -= Number(now - before);
+      before = now;
       if (r === 'hyp' && c.hypExitAsync !== 0) {
         // A physical IRQ (or FIQ) while the guest ran, routed to EL2 by HCR_EL2.IMO/FMO: the host
         // handles it (ARM_EXCEPTION_IRQ); the guest's PC/PSTATE are in ELR_EL2/SPSR_EL2.
@@ -205,7 +226,8 @@ export class WorldSwitch {
         ret = ARM_EXCEPTION_IRQ;
         break;
       }
-      if (r === 'hyp' && ESR_EC(c.sysreg(SR.ESR_EL2)) === EC_FP_ASIMD && !guestOwnsFp) {
+      const esr = r === 'hyp' ? this.sysreg(SR.ESR_EL2) : 0n;
+      if (r === 'hyp' && ESR_EC(esr) === EC_FP_ASIMD && !guestOwnsFp) {
         // kvm_hyp_handle_fpsimd(): untrap, save the host's FP/SIMD state, load the guest's, and
         // return to the trapping instruction (ELR_EL2 points at it).
         c.setSysreg(SR.CPTR_EL2, hostCptr & ~(CPTR_EL2_TFP | CPTR_EL2_TZ));
@@ -220,8 +242,7 @@ export class WorldSwitch {
         break;
       }
       if (r === 'hyp') {
-        const esr = c.sysreg(SR.ESR_EL2);
-        vcpu.fault = { esr_el2: esr, far_el2: c.sysreg(SR.FAR_EL2), hpfar_el2: c.sysreg(SR.HPFAR_EL2) };
+        vcpu.fault = { esr_el2: esr, far_el2: this.sysreg(SR.FAR_EL2), hpfar_el2: this.sysreg(SR.HPFAR_EL2) };
         // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.
         if (this.opts.handleGuestTrap?.(vcpu, esr) === 'resume') {
           c.exceptionReturn();
@@ -240,12 +261,12 @@ export class WorldSwitch {
       // stage-2 faults to EL2 first. Anything else is a hyp bug.
       throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);
     }
-    this.guestInsns += c.insns - start;
+    this.guestInsns += before - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
     if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
     __vgic_v3_save_state(c, vcpu.vgic_v3);
-    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3);
+    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live);
     // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
     if (guestOwnsFp) {
       fpsimdSave(c, vcpu.ctxt.fp_regs);
@@ -253,7 +274,7 @@ export class WorldSwitch {
     }
     c.setSysreg(SR.CPTR_EL2, hostCptr);
     c.setSysreg(SR.MDCR_EL2, hostMdcr);
-    if (c.el === 2) { vcpu.ctxt.pc = c.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = c.sysreg(SR.SPSR_EL2); }
+    if (c.el === 2) { vcpu.ctxt.pc = this.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = this.sysreg(SR.SPSR_EL2); }
     else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     this.running = null;
     this.savedHost = null;
