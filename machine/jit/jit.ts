@@ -5,7 +5,7 @@
 // memory, globals and helpers, puts its functions into the core's function table and tells the
 // core where they are (jitInstall). The core then calls them through that table (call_indirect):
 // TypeScript only compiles, it never runs between blocks.
-import { J, L } from '../core-constants';
+import { J, L, O, OF, OS } from '../core-constants';
 import { encodeModule, type Func } from './wasm-encoder';
 import { IMPORTS, LOCALS, TYPES, readOp, translateBlock, type DecodedOp } from './translate';
 
@@ -52,6 +52,49 @@ export interface JitStats {
   steps: bigint;
   /** Wall ms spent running compiled blocks (helper calls included); NaN unless timed (setTiming). */
   compiledMs: number;
+  /** Compiled-block runs that returned to the interpreter on another page (timed runs only). */
+  exitsCrossPage: bigint;
+  /** Where compiled code left for the core, by op, most frequent first (timed runs only: core-as/jit/jit-prof.ts). */
+  profile: JitProfileRow[];
+}
+
+export interface JitProfileRow {
+  /** 'exec': the instruction ran in the interpreter (jitExec); 'fpop': an FP/SIMD executor (jitFpOp). */
+  kind: 'exec' | 'fpop';
+  /** The op's name (core-as ops), with the sub-operation for the Advanced SIMD class engines. */
+  op: string;
+  count: number;
+  /** The last PC it was seen at. */
+  pc: bigint;
+}
+
+/** Op id → name (the core's op constants). */
+let opNames: Map<number, string> | null = null;
+function opName(key: number): string {
+  if (!opNames) {
+    opNames = new Map();
+    for (const ns of [O, OF, OS] as Record<string, number>[]) {
+      for (const [k, v] of Object.entries(ns)) if (/^OPS?_/.test(k) && !/_(FIRST|END)$/.test(k) && typeof v === 'number' && !opNames.has(v)) opNames.set(v, k);
+    }
+  }
+  if (key >= 0x1000) {
+    const op = 0x840 + ((key - 0x1000) >> 6);
+    return `${opNames.get(op) ?? `op 0x${op.toString(16)}`} ra=0x${(key & 63).toString(16)}`;
+  }
+  return opNames.get(key) ?? `op 0x${key.toString(16)}`;
+}
+
+/** The --stats profile from the core's counters. */
+function readProfile(dv: DataView): JitProfileRow[] {
+  const rows: JitProfileRow[] = [];
+  for (let kind = 0; kind < 2; kind++) {
+    for (let key = 0; key < J.JIT_PROF_KEYS; key++) {
+      const i = kind * J.JIT_PROF_KEYS + key;
+      const count = dv.getUint32(J.JIT_PROF_COUNT + i * 4, true);
+      if (count !== 0) rows.push({ kind: kind === 0 ? 'exec' : 'fpop', op: opName(key), count, pc: dv.getBigUint64(J.JIT_PROF_PC + i * 8, true) });
+    }
+  }
+  return rows.sort((a, b) => b.count - a.count);
 }
 
 export interface JitOptions {
@@ -79,7 +122,7 @@ const MODULE_CACHE_CAP = 1024;
 export class Jit {
   readonly stats: JitStats = {
     blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
-    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN,
+    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN, exitsCrossPage: 0n, profile: [],
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
@@ -108,7 +151,10 @@ export class Jit {
     this.stats.blocksEntered = dv.getBigUint64(J.JIT_PARAMS + J.JP_ENTERS, true);
     this.stats.invalidations = dv.getBigUint64(J.JIT_PARAMS + J.JP_INVALIDATIONS, true);
     this.stats.steps = dv.getBigUint64(J.JIT_PARAMS + J.JP_STEPS, true);
-    this.stats.compiledMs = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
+    const timed = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) !== 0;
+    this.stats.compiledMs = timed ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
+    this.stats.exitsCrossPage = dv.getBigUint64(J.JIT_PARAMS + J.JP_EXIT_XPAGE, true);
+    this.stats.profile = timed ? readProfile(dv) : [];
     return { ...this.stats };
   }
 
@@ -213,6 +259,8 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
     ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),
+    ...(Number.isNaN(s.compiledMs) ? [] : [`jit: ${s.exitsCrossPage} compiled-block runs ended on another page (back to the interpreter's fetch)`]),
+    ...s.profile.slice(0, 16).map((r) => `jit: left compiled code: ${r.count} x ${r.op} (${r.kind === 'exec' ? 'interpreter' : 'executor'}), last at pc 0x${r.pc.toString(16)}`),
   ];
 }
 
