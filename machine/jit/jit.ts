@@ -21,6 +21,7 @@ export interface JitCoreExports {
   jitBranchMisaligned: (...a: never[]) => unknown;
   jitFpOk: (...a: never[]) => unknown;
   jitFpOp: (...a: never[]) => unknown;
+  jitChain: (...a: never[]) => unknown;
   jitPc: WebAssembly.Global;
   jitNzcv: WebAssembly.Global;
   jitRemaining: WebAssembly.Global;
@@ -131,7 +132,7 @@ export class Jit {
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
       c: {
-        step: x.jitExec, mis: x.jitBranchMisaligned, fpok: x.jitFpOk, fpop: x.jitFpOp, memory: x.memory,
+        step: x.jitExec, mis: x.jitBranchMisaligned, fpok: x.jitFpOk, fpop: x.jitFpOp, chain: x.jitChain, memory: x.memory,
         pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };

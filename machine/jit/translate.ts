@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
+  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -228,7 +228,10 @@ export class Translator {
    * starts a compiled block on the same page whose length fits in the budget left, the block goes
    * straight on into it (a tail call through the core's table): same page, so same fetch page and
    * translation; nothing that could end the interpreter loop happened (that only comes out of a
-   * helper, which returns instead), so the interpreter would enter that block too.
+   * helper, which returns instead), so the interpreter would enter that block too. On another page
+   * the core's jitChain makes that page the fetch page when the interpreter's fetch would reach it
+   * on its fast path (a fast-TLB hit, a decoded page, no debug) and gives its decode entry; the block
+   * then goes on the same way.
    */
   exitWithPcOnStack(executed: number, target: number | 'dyn' | null): void {
     const b = this.b;
@@ -236,12 +239,18 @@ export class Translator {
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
     b.get(REM).i32(executed).op(Op.i32_sub).gset(G_REM);
-    if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) { b.op(Op.return); return; }
     const mapBias = J.JIT_MAP - L.DECODE_BASE / 2; // map entry (8 bytes) of decode entry e (16 bytes): e / 2 + bias
-    if (target === 'dyn') {
-      // same page and aligned, else return
-      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn | 3n).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
-      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(I0);
+    if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) {
+      // another page: its decode entry when the interpreter's fetch would reach it on its fast path (jit-chain.ts)
+      b.gget(G_PC).call(F_CHAIN).tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    } else if (target === 'dyn') {
+      // aligned (a misaligned target: the interpreter's fetch takes the PC alignment fault), then the same page or another
+      b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).code.push(Op.if, I32);
+      b.get(T0).call(F_CHAIN);
+      b.op(Op.else);
+      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
+      b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
     } else {
       b.get(E); if (target !== this.start) b.i32((target - this.start) * 16).op(Op.i32_add); b.set(I0);
     }
