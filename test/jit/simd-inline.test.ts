@@ -26,7 +26,7 @@ function fnv(a: Uint8Array): string {
 }
 
 interface Run {
-  f: { reason: string; uart: string; insns: bigint; pc: bigint; nzcv: number; x: bigint[]; v: bigint[]; fpsr: bigint; ram: string };
+  f: { reason: string; uart: string; insns: bigint; pc: bigint; nzcv: number; x: bigint[]; v: bigint[]; fpsr: bigint; ram: string; tail: string };
   compiled: bigint; entered: bigint; profile: JitProfileRow[];
 }
 
@@ -41,7 +41,7 @@ function run(elf: Uint8Array, jit: boolean, opts: MachineOptions = {}): Run {
     f: {
       reason: r.reason, uart: m.uartText(), insns: c.insns, pc: c.pc, nzcv: c.nzcv,
       x: Array.from({ length: 32 }, (_, i) => c.getX(i)), v: Array.from({ length: 32 }, (_, i) => c.getV(i)),
-      fpsr: c.sysreg(SR.FPSR), ram: fnv(c.ram.subarray(0, 8 << 20)),
+      fpsr: c.sysreg(SR.FPSR), ram: fnv(c.ram.subarray(0, 8 << 20)), tail: fnv(c.ram.subarray((128 << 20) - (64 << 10), 128 << 20)),
     },
     compiled: s?.insnsCompiled ?? 0n, entered: s?.blocksEntered ?? 0n, profile: s?.profile ?? [],
   };
@@ -274,5 +274,163 @@ describe('Advanced SIMD integer ops at their limits: interpreter vs compiled tie
     // TBX: indices 5..1 pick v0's bytes, the rest (>= 16) keep v9's
     const tbx = b0.map((idx, i) => (idx < 16 ? b0[idx] : b0[i]));
     expect([x[28], x[29]]).toEqual([lo(tbx), hi(tbx)]);
+  });
+});
+
+// LD1/ST1 (multiple structures) and LD1/ST1 (single structure), LD1R (Arm ARM C4.1.97)
+const OPC_REGS = [0, 0b0111, 0b1010, 0b0110, 0b0010]; // opcode for 1..4 registers
+/** LD1/ST1 {Vt..Vt+n-1}.T, [Xn] (post = 'imm': [Xn], #bytes; a number: [Xn], Xm). */
+const ldst1 = (load: number, q: number, n: number, size: number, rt: number, rn: number, post?: 'imm' | number) =>
+  ((post === undefined ? 0x0c000000 : 0x0c800000 | ((post === 'imm' ? 31 : post) << 16)) | (q << 30) | (load << 22) | (OPC_REGS[n] << 12) | (size << 10) | R(rt, rn)) >>> 0;
+/** LD1/ST1 {Vt.T}[idx], [Xn]; or LD1R {Vt.T}, [Xn] (replicate). */
+function ldst1Lane(load: number, esz: number, idx: number, rt: number, rn: number, post?: 'imm' | number, replicateQ?: number): number {
+  let q: number, s: number, size: number, opc: number;
+  if (replicateQ !== undefined) { q = replicateQ; s = 0; size = esz; opc = 6; }
+  else if (esz === 0) { q = idx >> 3; s = (idx >> 2) & 1; size = idx & 3; opc = 0; }
+  else if (esz === 1) { q = idx >> 2; s = (idx >> 1) & 1; size = (idx & 1) << 1; opc = 2; }
+  else if (esz === 2) { q = idx >> 1; s = idx & 1; size = 0; opc = 4; }
+  else { q = idx; s = 0; size = 1; opc = 4; }
+  return ((post === undefined ? 0x0d000000 : 0x0d800000 | ((post === 'imm' ? 31 : post) << 16)) | (q << 30) | (load << 22) | (opc << 13) | (s << 12) | (size << 10) | R(rt, rn)) >>> 0;
+}
+
+describe('LD1/ST1/LD1R in compiled blocks: interpreter vs compiled tier', () => {
+  it('every form (1-4 registers, Q = 0/1, every element size, lanes, replicate; no offset, post-index by immediate and by register), some accesses across a page boundary', () => {
+    const rng = new Rng(0x7490);
+    const SRC = BASE + 0x10_0000, DST = BASE + 0x20_0000;
+    const elf = program((a) => {
+      mov64(a, 4, BigInt(SRC)); mov64(a, 5, BigInt(DST)); a.emit(E.movz(6, 60), E.movz(7, 24), E.movz(8, 8));
+      a.label('loop');
+      a.emit(E.movReg(9, 4), E.movReg(10, 5));
+      for (const q of [0, 1]) {
+        for (let size = 0; size < 4; size++) {
+          for (let n = 1; n <= 4; n++) {
+            if (size === 3 && !q && n > 2) continue;
+            a.emit(ldst1(1, q, n, size, 0, 9), ldst1(0, q, n, size, 0, 10, 'imm')); // LD1 {v0..}, [x9]; ST1 {v0..}, [x10], #bytes
+            a.emit(ldst1(1, q, n, size, 28 + (n & 3), 9, 8), ldst1(0, q, n, size, 28 + (n & 3), 10, 7)); // LD1 {v28..v31 wrapping to v0}, [x9], x8; ST1 [x10], x7
+          }
+        }
+      }
+      for (let esz = 0; esz < 4; esz++) {
+        a.emit(E.addImm(9, 4, 8 * esz), E.addImm(10, 5, 0x400 + 0x80 * esz)); // each group from an aligned address (Device memory)
+        const lanes = 16 >> esz;
+        for (const idx of [0, lanes - 1, rng.int(lanes)]) {
+          a.emit(ldst1Lane(1, esz, idx, 5 + esz, 9, 'imm'), ldst1Lane(0, esz, (idx + 1) % lanes, 5 + esz, 10, 'imm'));
+          a.emit(ldst1Lane(1, esz, idx, 9 + esz, 9), ldst1Lane(0, esz, idx, 9 + esz, 10, 8));
+        }
+        for (const q of [0, 1]) a.emit(ldst1Lane(1, esz, 0, 13 + 2 * esz + q, 9, 'imm', q), ldst1Lane(0, 0, 0, 13 + 2 * esz + q, 10, 7));
+      }
+      a.emit(E.addImm(10, 5, 0x800));
+      for (let r = 0; r < 32; r++) a.emit(strQPost(r, 10));
+      // next pass: 40 bytes further (element-aligned for every size; some passes cross a page boundary)
+      a.emit(E.addImm(4, 4, 40), E.addImm(5, 5, 40 * 40), E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    }, (a) => {
+      a.org(SRC);
+      for (let i = 0; i < 0x2000 / 4; i++) a.emit(rng.u32());
+    });
+    const r = same(elf);
+    expect(r.f.x[23]).toBe(0xffffn); // no exception
+    expect(Number(r.compiled) / Number(r.f.insns)).toBeGreaterThan(0.5);
+    // inline: the structure loads/stores left compiled code only for the page crossings
+    const calls = leftFor(r, /^OPS_LDST_(MULT|SINGLE)$/);
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(Number(r.f.insns) / 50); // (about one in 150 of them here)
+  });
+
+  it('an LD1 of four registers that runs off the end of RAM: the same registers loaded, no writeback, the abort at the first byte outside RAM', () => {
+    const END = 0x4800_0000;
+    const elf = program((a) => {
+      mov64(a, 2, BigInt(END - 64 * 20 - 32)); a.emit(E.movz(6, 0));
+      for (let r = 0; r < 4; r++) a.emit(0x4e080fe0 | r); // DUP v<r>.2d, xzr
+      a.label('loop');
+      a.emit(ldst1(1, 1, 4, 0, 0, 2, 'imm')); // LD1 {v0.16b-v3.16b}, [x2], #64
+      a.emit(E.addImm(6, 6, 1));
+      a.ref('imm26', 'loop', E.b(0));
+    });
+    const r = same(elf);
+    expect(r.f.x[20] >> 26n).toBe(0x25n); // data abort, same EL
+    expect(r.f.x[22]).toBe(BigInt(END)); // FAR: the first element outside RAM
+    expect(r.f.x[2]).toBe(BigInt(END - 32)); // no writeback
+    expect(r.f.x[6]).toBe(20n);
+  });
+
+  it('an ST1 of four registers that runs off the end of RAM stores the elements before the abort, as the interpreter', () => {
+    const END = 0x4800_0000;
+    const elf = program((a) => {
+      mov64(a, 2, BigInt(END - 64 * 20 - 48)); a.emit(E.movz(6, 0));
+      mov64(a, 1, 0x0102_0304_0506_0708n);
+      for (let r = 0; r < 4; r++) a.emit(0x4e080c20 | r); // DUP v<r>.2d, x1
+      a.label('loop');
+      a.emit(ldst1(0, 1, 4, 2, 0, 2, 'imm')); // ST1 {v0.4s-v3.4s}, [x2], #64
+      a.emit(E.addImm(6, 6, 1), 0x4ea08400, 0x4ea18421); // ADD v0.4s += v0, v1 += v1: new data each pass
+      a.ref('imm26', 'loop', E.b(0));
+    });
+    const r = same(elf);
+    expect(r.f.x[20] >> 26n).toBe(0x25n);
+    expect(r.f.x[22]).toBe(BigInt(END));
+    expect(r.f.x[6]).toBe(20n);
+  });
+
+  it('misaligned elements (Device memory with the MMU off): LD1 .4s takes the alignment fault at the same instruction; LD1 .16b needs no alignment', () => {
+    const DATA = BASE + 0x10_0000;
+    const elf = program((a) => {
+      mov64(a, 2, BigInt(DATA + 1)); a.emit(E.movz(6, 0));
+      a.label('loop');
+      a.emit(ldst1(1, 1, 2, 0, 0, 2), ldst1(0, 1, 2, 0, 0, 2, 'imm')); // LD1/ST1 .16b at an odd address: fine
+      a.emit(E.subImm(2, 2, 31), E.addImm(6, 6, 1), E.cmpImm(6, 30));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.emit(ldst1(1, 1, 1, 2, 4, 2)); // LD1 {v4.4s}, [x2]: x2 odd
+    });
+    const r = same(elf);
+    expect(r.f.x[20] >> 26n).toBe(0x25n);
+    expect(r.f.x[20] & 0x3fn).toBe(0x21n); // DFSC: alignment fault
+    expect(r.f.x[6]).toBe(30n);
+  });
+
+  it('a store by ST1 over the loop\'s own code (no write tag: the interpreter runs it, the block is dropped and recompiled)', () => {
+    const elf = program((a) => {
+      a.emit(E.movz(8, 0), E.movz(4, 100));
+      mov64(a, 1, 0xd503_201f_d280_0005n); // MOVZ x5, #0; NOP
+      a.ref('adr', 'patch', E.adr(7, 0));
+      a.label('loop');
+      a.emit(E.addImm(1, 1, 0x20, 0), 0x4e081c20); // x1 += 1 << 5 (MOVZ x5's imm16); INS v0.d[0], x1
+      a.emit(ldst1Lane(0, 3, 0, 0, 7), E.ISB); // ST1 {v0.d}[0], [x7]: rewrites the two instructions below
+      a.label('patch');
+      a.emit(E.movz(5, 0xffff), E.movz(5, 0xffff));
+      a.emit(E.addsubShift(1, 0, 0, 8, 8, 5, 0, 0), E.subsImm(4, 4, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const r = same(elf);
+    expect(r.f.x[8]).toBe(BigInt((100 * 101) / 2)); // MOVZ x5, #i in pass i (1..100)
+  });
+});
+
+describe('chaining compiled blocks across a page boundary: interpreter vs compiled tier', () => {
+  it('calls and returns to other pages, a branch by register, and a fall-through at the page end chain without the interpreter; a misaligned target still faults', () => {
+    const elf = program((a) => {
+      a.emit(E.movz(8, 0), E.movz(4, 2000));
+      a.ref('adr', 'far', E.adr(9, 0));
+      a.label('loop');
+      a.ref('imm26', 'callee', E.bl(0)); // BL to page +2 (RET comes back by register)
+      a.emit(E.blr(9)); // BLR to page +3
+      a.emit(E.subsImm(4, 4, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.emit(E.addImm(9, 9, 2), E.blr(9)); // a misaligned target on another page: PC alignment fault
+      a.org(BASE + 0x3000 - 12);
+      a.label('callee'); // the last three instructions of a page, then on into the next page
+      a.emit(E.addImm(8, 8, 1), E.addImm(8, 8, 2), E.addImm(8, 8, 3));
+      a.emit(E.addImm(8, 8, 4), E.ret());
+      a.org(BASE + 0x5000);
+      a.label('far');
+      a.emit(E.addsubShift(1, 0, 0, 8, 8, 4, 0, 1), E.ret()); // x8 += 2 * x4
+    });
+    const r = same(elf);
+    expect(r.f.x[20] >> 26n).toBe(0x22n); // PC alignment fault
+    let sum = 0;
+    for (let i = 2000; i >= 1; i--) sum += 10 + 2 * i;
+    expect(r.f.x[8]).toBe(BigInt(sum));
+    // 2000 iterations of five page changes each: compiled blocks chain into each other; the
+    // interpreter enters compiled code only while blocks are being compiled
+    expect(r.entered).toBeLessThan(100n);
   });
 });
