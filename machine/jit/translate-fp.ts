@@ -21,7 +21,8 @@
 //     read or write a general register or NZCV (FMOV to/from general, SCVTF/UCVTF, FCVT*S/U to
 //     general, DUP/INS (general), UMOV/SMOV, FCMP/FCCMP/FCSEL, FJCVTZS), for which exactly those
 //     registers or NZCV are stored before and reloaded after;
-//   - structure loads/stores (LD1-LD4/ST1-ST4) and literal loads run through jitExec.
+//   - Advanced SIMD integer ops and FMOV to/from general registers: translate-simd.ts (WebAssembly
+//     SIMD); LD1/ST1/LD1R: translate-simd-ldst.ts; LD2-LD4/ST2-ST4 and literal loads run through jitExec.
 import { L, O, OF, OS, SR } from '../core-constants';
 import {
   D, D0, D1, D2, D3, E, F_FPOP, FPOK, G_NZCV, I0, I1, I2, NZ, R, T0, T1, T2, T3,
