@@ -46,4 +46,6 @@ export const D0 = 49, D1 = 50, D2 = 51, D3 = 52; // f64 (D(0..15) = 49..64)
 export const D = (i: number): number => 49 + i;
 /** v128 temporaries (translate-simd.ts). */
 export const Q0 = 65, Q1 = 66, Q2 = 67;
-export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128]];
+/** i32: the core's curTlb (global `tlb`), read at the block entry and after every helper call that returns to the block. */
+export const TLBL = 68;
+export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [1, I32]];

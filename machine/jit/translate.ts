@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
+  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -276,6 +276,7 @@ export class Translator {
     this.materialize();
     this.callStep();
     this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.b.gget(G_TLB).set(TLBL); // an MSR may have switched the translation regime's TLB
     this.loadRegs();
     this.b.gget(G_NZCV).set(NZ);
     if (this.hasFp) { this.b.call(F_FPOK).set(FPOK); this.fpChecked = false; } // an MSR may have changed it
@@ -290,6 +291,7 @@ export class Translator {
   slowAccess(): void {
     this.callStep();
     this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.b.gget(G_TLB).set(TLBL);
     this.loadRegs();
   }
 
@@ -297,7 +299,7 @@ export class Translator {
   /** Pushes i32: the fast-TLB entry of the VA in local `va` (into `ent`) has tag `tagOff` matching. */
   probe(va: number, ent: number, tagOff: number, size: number): void {
     const b = this.b;
-    b.gget(G_TLB).get(va).i64(12).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(255).op(Op.i32_and).i32(5).op(Op.i32_shl)
+    b.get(TLBL).get(va).i64(12).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(255).op(Op.i32_and).i32(5).op(Op.i32_shl)
       .op(Op.i32_add).tee(ent);
     b.mem(Op.i64_load, 3, tagOff).get(va).i64(~0xfffn | BigInt((1 << size) - 1)).op(Op.i64_and).op(Op.i64_eq);
   }
@@ -779,7 +781,7 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   const slots = slotsOf(ops);
   const t = new Translator(ops, slots, slots, start);
   const b = t.b;
-  b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
+  b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ).gget(G_TLB).set(TLBL);
   t.hasFp = ops.some((d) => isFpSimd(d.op));
   if (t.hasFp) b.call(F_FPOK).set(FPOK);
   if (branchBack) {
