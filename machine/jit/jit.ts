@@ -140,8 +140,8 @@ export class Jit {
     this.nextSlot = this.firstSlot;
     const dv = new DataView(x.memory.buffer);
     dv.setUint32(J.JIT_PARAMS + J.JP_HOT, opts.hot ?? jitHotDefault(), true);
-    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? 32, true);
-    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? 4000, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? envInt('PKVM_EMU_JIT_BATCH', 32), true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? envInt('PKVM_EMU_JIT_PATIENCE', 4000), true);
     x.jitEnable(1);
   }
 
@@ -281,7 +281,10 @@ function timeLine(s: JitStats, totalInsns: bigint, wallMs: number): string {
  * 44% of the run compiling 21,882 blocks (16.2 s wall, 1.1 GB RSS); 1000: 24%, 8.7 s; 5000: 10%,
  * 7.1 s, 255 MB; 20000: 4%, 6.9 s. The compute and loop images run at the same speed with 32 and 5000.
  */
-function jitHotDefault(): number {
-  const v = Number(process.env.PKVM_EMU_JIT_HOT);
-  return Number.isInteger(v) && v > 0 ? v : 5000;
+function jitHotDefault(): number { return envInt('PKVM_EMU_JIT_HOT', 5000); }
+
+/** A positive integer from the environment (PKVM_EMU_JIT_HOT / _BATCH / _PATIENCE: measuring the thresholds), else `def`. */
+function envInt(name: string, def: number): number {
+  const v = typeof process === 'undefined' ? NaN : Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : def;
 }

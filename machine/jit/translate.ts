@@ -63,8 +63,7 @@ export interface Translation { body: Body; inline: number; fallback: number }
 
 /** True when `op` is translated inline without any possible helper call (no exit point). */
 function pureInline(op: number): boolean {
-  return op === O.OP_UMULH || op === O.OP_SMULH || (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL &&
-    !([O.OP_CRC32, O.OP_RBIT64, O.OP_RBIT32, O.OP_REV16_64, O.OP_REV16_32, O.OP_REV32_64, O.OP_REV64, O.OP_REV32] as number[]).includes(op));
+  return op === O.OP_UMULH || op === O.OP_SMULH || (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL && op !== O.OP_CRC32);
 }
 
 export class Translator {
@@ -614,6 +613,23 @@ export class Translator {
       case O.OP_LSLV32: case O.OP_LSRV32: case O.OP_ASRV32: case O.OP_RORV32:
         inl(); this.wget(rn); this.wget(rm);
         b.op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][(op - O.OP_LSLV32) >> 1]); this.wset(rd); return;
+      case O.OP_REV16_64: case O.OP_REV16_32: case O.OP_REV32_64: case O.OP_REV32: case O.OP_REV64: case O.OP_RBIT64: case O.OP_RBIT32: {
+        // byte (and bit) reversal by swapping ever larger groups: within halfwords (REV16), words
+        // (REV32, 32-bit REV), the doubleword (REV64); RBIT swaps bits, pairs and nibbles first
+        inl();
+        const swap = (k: number, m: bigint): void => { // x = ((x >> k) & m) | ((x & m) << k)
+          b.tee(T0).i64(k).op(Op.i64_shr_u).i64(m).op(Op.i64_and).get(T0).i64(m).op(Op.i64_and).i64(k).op(Op.i64_shl).op(Op.i64_or);
+        };
+        this.rget(rn);
+        const rbit = op === O.OP_RBIT64 || op === O.OP_RBIT32;
+        if (rbit) { swap(1, 0x5555_5555_5555_5555n); swap(2, 0x3333_3333_3333_3333n); swap(4, 0x0f0f_0f0f_0f0f_0f0fn); }
+        swap(8, 0x00ff_00ff_00ff_00ffn);
+        if (op !== O.OP_REV16_64 && op !== O.OP_REV16_32) swap(16, 0x0000_ffff_0000_ffffn);
+        if (op === O.OP_REV64 || rbit) b.i64(32).op(Op.i64_rotr);
+        if (op === O.OP_RBIT32) b.i64(32).op(Op.i64_shr_u); // the low word reversed, from the top
+        else if (op === O.OP_REV16_32 || op === O.OP_REV32) b.i64(M32).op(Op.i64_and);
+        this.rset(rd); return;
+      }
       case O.OP_CLZ64: inl(); this.rget(rn); b.op(Op.i64_clz); this.rset(rd); return;
       case O.OP_CLZ32: inl(); this.wget(rn); b.op(Op.i32_clz); this.wset(rd); return;
       case O.OP_CLS64: inl(); this.rget(rn); b.tee(T0).get(T0).i64(1).op(Op.i64_shr_s).op(Op.i64_xor).op(Op.i64_clz).i64(1).op(Op.i64_sub); this.rset(rd); return;

@@ -434,3 +434,36 @@ describe('chaining compiled blocks across a page boundary: interpreter vs compil
     expect(r.entered).toBeLessThan(100n);
   });
 });
+
+describe('REV and RBIT inline: interpreter vs compiled tier, and the Arm ARM results', () => {
+  it('RBIT, REV16, REV32, REV (32- and 64-bit) of pseudo-random values', () => {
+    const dp1 = (sf: number, opc: number, rd: number, rn: number) => (0x5ac00000 | (sf << 31) | (opc << 10) | R(rd, rn)) >>> 0;
+    const K = 0x5851_f42d_4c95_7f2dn, C = 0x1405_7b7e_f767_814fn, M = (1n << 64n) - 1n;
+    const elf = program((a) => {
+      mov64(a, 3, K); mov64(a, 4, C); mov64(a, 1, 0x0123_4567_89ab_cdefn); a.emit(E.movz(6, 300));
+      for (let r = 8; r <= 14; r++) a.emit(E.movz(r, 0));
+      a.label('loop');
+      a.emit(E.dp3(1, 0, 0, 1, 1, 3, 4)); // x1 = x1 * K + C
+      const forms = [[1, 0], [0, 0], [1, 1], [0, 1], [1, 2], [0, 2], [1, 3]]; // RBIT x/w, REV16 x/w, REV32 x / REV w, REV x
+      forms.forEach(([sf, opc], i) => a.emit(dp1(sf, opc, 2, 1), E.addsubShift(1, 0, 0, 8 + i, 8 + i, 2, 0, 0)));
+      a.emit(E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+    });
+    const r = same(elf);
+    const rev = (v: bigint, bytes: number, group: number): bigint => { // reverse the bytes within each group of `group` bytes
+      let out = 0n;
+      for (let g = 0; g < bytes; g += group) for (let k = 0; k < group; k++) out |= ((v >> BigInt(8 * (g + k))) & 0xffn) << BigInt(8 * (g + group - 1 - k));
+      return out;
+    };
+    const rbit = (v: bigint, bits: number): bigint => { let out = 0n; for (let i = 0; i < bits; i++) if ((v >> BigInt(i)) & 1n) out |= 1n << BigInt(bits - 1 - i); return out; };
+    const sums = new Array<bigint>(7).fill(0n);
+    let x = 0x0123_4567_89ab_cdefn;
+    for (let i = 0; i < 300; i++) {
+      x = (x * K + C) & M;
+      const w = x & 0xffff_ffffn;
+      [rbit(x, 64), rbit(w, 32), rev(x, 8, 2), rev(w, 4, 2), rev(x, 8, 4), rev(w, 4, 4), rev(x, 8, 8)].forEach((v, k) => { sums[k] = (sums[k] + v) & M; });
+    }
+    expect(r.f.x.slice(8, 15)).toEqual(sums);
+    expect(leftFor(r, /^OP_(REV|RBIT)/)).toBe(0);
+  });
+});
