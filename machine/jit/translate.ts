@@ -52,6 +52,9 @@ const STORE_OP: Record<number, [size: number, op: number]> = {
   [O.LDST_STRB]: [0, Op.i64_store8], [O.LDST_STRH]: [1, Op.i64_store16], [O.LDST_STRW]: [2, Op.i64_store32], [O.LDST_STRX]: [3, Op.i64_store],
 };
 
+const ACQ_LOAD = [O.LDST_LDRB, O.LDST_LDRH, O.LDST_LDRW, O.LDST_LDRX];
+const REL_STORE = [O.LDST_STRB, O.LDST_STRH, O.LDST_STRW, O.LDST_STRX];
+
 const FLAG_READERS = new Set<number>([O.OP_BCOND, O.OP_CCMN, O.OP_CCMP, O.OP_CSEL64, O.OP_CSEL32, O.OP_CSINC64, O.OP_CSINC32,
   O.OP_CSINV64, O.OP_CSINV32, O.OP_CSNEG64, O.OP_CSNEG32, O.OP_ADC64, O.OP_ADC32, O.OP_ADCS64, O.OP_ADCS32,
   O.OP_SBC64, O.OP_SBC32, O.OP_SBCS64, O.OP_SBCS32]);
@@ -683,6 +686,10 @@ export class Translator {
       case O.OP_LDR_LIT:
         this.pcAt(); b.i64(imm).op(Op.i64_add).set(T0); this.ldst(p1, rd, -1, null); return;
       case O.OP_LDP: case O.OP_STP: this.pair(op, p1, rd, ra, rn, p2, imm); return;
+      // LDAR/LDAPR/LDLAR and STLR/STLLR: in this single-copy, in-order model the ordering is free and
+      // the access is the plain load/store of exec-mem.ts ldar/stlr (zero-extending; no monitor effect)
+      case O.OP_LDAR: this.rget(rn); b.set(T0); this.ldst(ACQ_LOAD[p1], rd, rn, null); return;
+      case O.OP_STLR: this.rget(rn); b.set(T0); this.ldst(REL_STORE[p1], rd, rn, null); return;
     }
     if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
     this.fallbackOp();
@@ -765,6 +772,7 @@ function inlineOp(d: DecodedOp): boolean {
   if (pureInline(op) || op === O.OP_BARRIER || op === O.OP_PRFM) return true;
   if (op === O.OP_HINT) return ![O.HINT_WFI, O.HINT_WFE, O.HINT_SEV, O.HINT_SEVL].includes(d.p1 as never);
   if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]);
+  if (op === O.OP_LDAR || op === O.OP_STLR) return true;
   if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
   if (op === O.OP_B) return d.imm !== 0n;
   return op === O.OP_BL || (op >= O.OP_BCOND && op <= O.OP_TBNZ) || op === O.OP_BR || op === O.OP_BLR || op === O.OP_RET;

@@ -467,3 +467,30 @@ describe('REV and RBIT inline: interpreter vs compiled tier, and the Arm ARM res
     expect(leftFor(r, /^OP_(REV|RBIT)/)).toBe(0);
   });
 });
+
+describe('LDAR/STLR inline: interpreter vs compiled tier', () => {
+  it('load-acquire and store-release of every size copy a buffer; the last LDAR leaves RAM and aborts at the same instruction', () => {
+    const ldar = (size: number, rt: number, rn: number) => ((size << 30) | 0x08dffc00 | R(rt, rn)) >>> 0;
+    const stlr = (size: number, rt: number, rn: number) => ((size << 30) | 0x089ffc00 | R(rt, rn)) >>> 0;
+    const SRC = BASE + 0x10_0000, END = 0x4800_0000;
+    const rng = new Rng(0x74a0);
+    const elf = program((a) => {
+      mov64(a, 2, BigInt(SRC)); mov64(a, 3, BigInt(SRC + 0x8000)); a.emit(E.movz(6, 200), E.movz(8, 0));
+      a.label('loop');
+      for (let size = 0; size < 4; size++) {
+        a.emit(ldar(size, 1, 2), stlr(size, 1, 3), E.addsubShift(1, 0, 0, 8, 8, 1, 0, 0), E.addImm(2, 2, 8), E.addImm(3, 3, 8));
+      }
+      a.emit(E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      mov64(a, 2, BigInt(END));
+      a.emit(ldar(3, 1, 2));
+    }, (a) => {
+      a.org(SRC);
+      for (let i = 0; i < 200 * 8; i++) a.emit(rng.u32());
+    });
+    const r = same(elf);
+    expect(r.f.x[20] >> 26n).toBe(0x25n);
+    expect(r.f.x[22]).toBe(BigInt(END));
+    expect(leftFor(r, /^OP_(LDAR|STLR)$/)).toBeLessThan(200);
+  });
+});
