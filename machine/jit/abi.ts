@@ -48,4 +48,6 @@ export const D = (i: number): number => 49 + i;
 export const Q0 = 65, Q1 = 66, Q2 = 67;
 /** i32: the core's curTlb (global `tlb`), read at the block entry and after every helper call that returns to the block. */
 export const TLBL = 68;
-export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [1, I32]];
+/** i32: the segment a jump inside the block goes to (translate.ts: the dispatch at the loop head). */
+export const NEXT = 69;
+export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [2, I32]];

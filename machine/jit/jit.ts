@@ -107,6 +107,17 @@ export interface JitOptions {
   patience?: number;
 }
 
+/**
+ * PKVM_EMU_JIT_NAMES=1: compiled functions carry the physical address of their first instruction in
+ * a name section (`node --perf-prof` / `--cpu-prof` then show which guest block is hot).
+ */
+const NAMES = typeof process !== 'undefined' && process.env.PKVM_EMU_JIT_NAMES === '1';
+function blockName(dv: DataView, entry: number): string {
+  const ppn1 = dv.getUint32(L.SLOT_PPN + (entry >> 10) * 4, true);
+  const pa = ppn1 ? L.RAM_BASE_PA + BigInt((ppn1 - 1) * 4096 + (entry & 1023) * 4) : -1n;
+  return `guest-pa-0x${pa.toString(16)}`;
+}
+
 /** Table slots used before everything is dropped and the slots are reused. */
 const TABLE_CAP = 1 << 16;
 
@@ -212,7 +223,7 @@ export class Jit {
       const t = ok ? translateBlock(ops, blk.entry & 1023) : null;
       if (!ok) anyStale = true;
       if (!t) { this.x.jitReject(blk.entry, ok ? 1 : 0); this.stats.blocksRejected++; continue; }
-      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}` });
+      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
       kept.push(blk);
       keptIdx.push(bi);
     }

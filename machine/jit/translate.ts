@@ -16,7 +16,7 @@
 // The block never compares its PC with a constant: every PC-relative value is the entry PC plus an
 // offset, so the same code serves every virtual address the physical page is mapped at.
 import { J, L, O } from '../core-constants';
-import { Body, I32, I64, Op } from './wasm-encoder';
+import { Body, I32, I64, Op, uleb } from './wasm-encoder';
 
 export interface DecodedOp { op: number; rd: number; rn: number; rm: number; ra: number; p1: number; p2: number; imm: bigint }
 
@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK,
+  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NEXT, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -87,6 +87,16 @@ export class Translator {
   fpChecked = false;
   /** The block has FP/SIMD instructions: local FPOK holds the access check's result. */
   hasFp = false;
+  /**
+   * Instructions a branch of the block goes to (0 = the block start; translateBlock): a taken branch
+   * to one of them stays in the function (a loop pass), by index into the segments when there are
+   * several (NEXT, the br_table at the loop head).
+   */
+  targets = new Map<number, number>();
+  /** Segment blocks enclosing the code being emitted (between it and the loop). */
+  segDepth = 0;
+  /** Segments of the loop (the block start and every other target); 1: a plain loop, no dispatch. */
+  segments = 1;
 
   constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
 
@@ -701,15 +711,23 @@ export class Translator {
     const { op, rn, p1, imm } = d;
     const executed = k + 1;
     const offset = BigInt.asIntN(64, imm);
-    const toSelf = selfLoopOk && offset === BigInt(-4 * k);
-    /** Taken branch: loop when it goes back to the block start and the budget covers a pass. */
+    const j = k + Number(offset / 4n); // the target's index in the block
+    const seg = selfLoopOk && offset !== 0n ? this.targets.get(j) : undefined;
+    const toSelf = seg !== undefined;
+    /**
+     * Taken branch to an instruction of the block (its start, or another target): one more pass in
+     * the function when the budget covers a whole block after this instruction. REM is kept as the
+     * budget left plus the index where the current pass began, so REM - k is exact at instruction
+     * k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j.
+     */
     const taken = (): void => {
       if (toSelf) {
-        // one more pass of up to n instructions fits in the budget left after this one
         b.get(REM).i32(n + executed).op(Op.i32_ge_s).begin(Op.if);
         const saved = this.flags;
-        if (!deadFlagsAtHead) this.materialize();
-        b.get(REM).i32(executed).op(Op.i32_sub).set(REM).br(2); // if, (cond if | block), loop
+        if (!(j === 0 && deadFlagsAtHead)) this.materialize(); // a target's code starts with NZCV in NZ
+        b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
+        if (this.segments > 1) b.i32(seg).set(NEXT);
+        b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
         this.flags = saved;
         b.end();
       }
@@ -796,9 +814,20 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   const n = ops.length;
   // A branch (the last instruction, or a conditional one inside: the block is a superblock whose
   // conditional branches are side exits) back to the block's first instruction makes it a loop.
-  const branchBack = n > 1 && ops.some((d, k) => k > 0 && (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) &&
-    BigInt.asIntN(64, d.imm) === BigInt(-4 * k));
-  const dead = branchBack && flagsDeadAtHead(ops);
+  // Branches (B, B.cond, CBZ/CBNZ, TBZ/TBNZ; not `B .`) to an instruction of the block itself — its
+  // start, or any other (a loop whose head is inside the block, an if/else diamond) — stay in the
+  // function: the block is a loop whose head dispatches (br_table) to the segment of that target.
+  const targetSet = new Set<number>();
+  ops.forEach((d, k) => {
+    if (!(d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ))) return;
+    const off = BigInt.asIntN(64, d.imm);
+    if (off === 0n || off % 4n !== 0n) return;
+    const j = k + Number(off / 4n);
+    if (j >= 0 && j < n && !(j === 0 && k === 0)) targetSet.add(j);
+  });
+  const branchBack = n > 1 && targetSet.size > 0;
+  const dead = targetSet.has(0) && flagsDeadAtHead(ops);
+  const segStarts = [0, ...[...targetSet].filter((j) => j !== 0).sort((x, y) => x - y)];
   let inline = 0;
   for (const d of ops) if (inlineOp(d)) inline++;
   if (inline * 2 < n) return null;
@@ -813,8 +842,33 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
     t.loadAll();
     for (const s of slots) t.loaded.add(s);
   }
-  if (branchBack) b.begin(Op.loop);
-  ops.forEach((d, k) => t.insn(d, k, k === n - 1, branchBack, dead, n));
+  if (branchBack) {
+    for (const j of targetSet) t.targets.set(j, segStarts.indexOf(j));
+    const m = segStarts.length - 1;
+    t.segments = m + 1;
+    if (m > 0) b.i32(0).set(NEXT);
+    b.begin(Op.loop);
+    if (m > 0) {
+      // block B_m ... block B_0 { br_table NEXT }: the end of B_i is where segment i's code starts
+      for (let i = 0; i <= m; i++) b.begin(Op.block);
+      b.get(NEXT).op(Op.br_table);
+      uleb(b.code, m + 1);
+      for (let i = 0; i <= m; i++) uleb(b.code, i);
+      uleb(b.code, 0);
+      b.end(); // B_0: segment 0 (the block start) follows
+      t.segDepth = m;
+    }
+  }
+  ops.forEach((d, k) => {
+    const i = k > 0 ? segStarts.indexOf(k) : -1;
+    if (branchBack && i > 0) { // segment i starts: the fall-through brings NZCV in NZ, as the jumps here do
+      t.materialize();
+      t.fpChecked = false;
+      b.end();
+      t.segDepth = segStarts.length - 1 - i;
+    }
+    t.insn(d, k, k === n - 1, branchBack, dead, n);
+  });
   if (branchBack) b.end();
   // Reached only when the block ran to its end without a terminating instruction (page end, length cap).
   const last = ops[n - 1];

@@ -36,7 +36,7 @@ export function sleb64(out: number[], v: bigint): void {
 /** Opcodes (WebAssembly core spec, section 5.4). */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  br_table: 0x0e, return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32,
   i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35, i32_load16_u: 0x2f, f64_div: 0xa3, f64_sqrt: 0x9f, f64_convert_i32_s: 0xb7, f64_convert_i32_u: 0xb8, f64_convert_i64_s: 0xb9,
@@ -138,7 +138,7 @@ export type Import =
   | { module: string; name: string; kind: 'memory'; min: number }
   | { module: string; name: string; kind: 'global'; type: number; mutable: boolean }
   | { module: string; name: string; kind: 'table'; min: number };
-export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string }
+export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string; /** For the name section (profilers). */ name?: string }
 
 function section(out: number[], id: number, payload: number[]): void {
   out.push(id);
@@ -181,6 +181,7 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
   uleb(s, funcs.length);
   funcs.forEach((f, i) => { name(s, f.export); s.push(0x00); uleb(s, nImportedFuncs + i); });
   section(out, 7, s);
+  const named = funcs.some((f) => f.name);
   // Code section: sizes first, then one copy of each body into the result.
   const heads: number[][] = funcs.map((f) => {
     const h: number[] = [];
@@ -205,5 +206,17 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
     res.set(f.body.code, at); at += f.body.code.length;
     res[at++] = Op.end;
   });
-  return res;
+  if (!named) return res;
+  // A "name" custom section (function names: profilers show them, e.g. node --perf-prof)
+  const sub: number[] = [];
+  uleb(sub, funcs.length);
+  funcs.forEach((f, i) => { uleb(sub, nImportedFuncs + i); name(sub, f.name ?? f.export); });
+  const payload2: number[] = [];
+  name(payload2, 'name');
+  payload2.push(1); uleb(payload2, sub.length); payload2.push(...sub);
+  const tail: number[] = [];
+  section(tail, 0, payload2);
+  const all = new Uint8Array(res.length + tail.length);
+  all.set(res); all.set(tail, res.length);
+  return all;
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Machine, type MachineOptions } from '../../machine/machine';
 import { SR } from '../../machine/core-constants';
 import { generateFpSimdImage } from '../gen/fpsimd/random-fpsimd';
+import { generateRandomImage } from '../gen/random-a64';
 import { SIMD_ENCODINGS } from '../gen/fpsimd/simd-encodings';
 import { Asm } from '../gen/asm';
 import * as E from '../gen/a64enc';
@@ -493,4 +494,39 @@ describe('LDAR/STLR inline: interpreter vs compiled tier', () => {
     expect(r.f.x[22]).toBe(BigInt(END));
     expect(leftFor(r, /^OP_(LDAR|STLR)$/)).toBeLessThan(200);
   });
+});
+
+describe('branches to any instruction of a block stay in the compiled function: interpreter vs compiled tier', () => {
+  it('a loop whose head is inside the block, an if/else diamond, a branch to the next instruction, nested loops; budget-sized passes', () => {
+    const elf = program((a) => {
+      a.emit(E.movz(4, 3000), E.movz(8, 0), E.movz(9, 0), E.movz(10, 0));
+      a.label('outer');
+      a.emit(E.addImm(8, 8, 1)); // the block starts here; the inner loop's head is below
+      a.emit(E.movz(5, 7));
+      a.label('inner');
+      a.emit(E.addsubShift(1, 0, 0, 9, 9, 5, 0, 0), E.subsImm(5, 5, 1));
+      a.emit(E.tbz(5, 0, 2)); // TBZ x5, #0: over the next instruction (a diamond)
+      a.emit(E.addImm(10, 10, 3));
+      a.emit(E.tbz(5, 1, 1)); // a branch to the next instruction
+      a.emit(E.cmpImm(5, 0));
+      a.ref('imm19', 'inner', E.bcond(E.Cond.NE, 0)); // back to the middle of the block
+      a.emit(E.subsImm(4, 4, 1));
+      a.ref('imm19', 'outer', E.bcond(E.Cond.NE, 0)); // back to the start
+    });
+    const r = same(elf);
+    let x9 = 0, x10 = 0;
+    for (let i = 0; i < 3000; i++) for (let x5 = 7; x5 > 0;) { x9 += x5; x5--; if (x5 & 1) x10 += 3; }
+    expect(r.f.x[8]).toBe(3000n);
+    expect(r.f.x[9]).toBe(BigInt(x9));
+    expect(r.f.x[10]).toBe(BigInt(x10));
+    expect(r.entered).toBeLessThan(50n); // the loops run inside the compiled function
+    // the same program with a tiny quantum on 2 CPUs: passes cut at every budget boundary
+    same(elf, { smp: 2, quantum: 97 });
+  });
+  for (let s = 0; s < 4; s++) {
+    it(`random integer programs with branches, seed ${0x74c0 + s}`, () => {
+      const img = generateRandomImage(0x74c0 + s, 300, ['branch', 'dpreg'], { repeat: 30 });
+      same(img.elf);
+    });
+  }
 });
