@@ -23,6 +23,13 @@ export function invalidateFetch(): void {
   fetchVA = 1;
 }
 
+/** The compiled tier's cross-page chaining (jit/jit-chain.ts): what refillFetch sets on a fast-TLB hit. */
+export function setFetchPage(page: u64, slot: u32, ram: u32): void {
+  fetchSlot = slot;
+  fetchRam = ram;
+  fetchVA = page;
+}
+
 export function fetchSlotIs(base: u32): bool {
   return fetchVA != 1 && fetchSlot == base;
 }

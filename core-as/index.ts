@@ -361,5 +361,6 @@ export { TRANSLATE_FAULT };
 // --- The compiled tier (core-as/jit/, compiled by machine/jit/) ---
 export { jitEnable, jitInstall, jitReject, jitQueueClear, jitFlush } from './jit/jit-api';
 export { jitExec, jitBranchMisaligned, jitFpOk, jitFpOp } from './jit/jit-step';
+export { jitChain } from './jit/jit-chain';
 export { pc as jitPc, nzcv as jitNzcv, remaining as jitRemaining } from './state';
 export { curTlb as jitCurTlb } from './tlb';

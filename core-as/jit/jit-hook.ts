@@ -9,12 +9,12 @@ import { DECODE_BASE, EXIT_JIT } from '../layout';
 import { D_OP } from '../decoded';
 import { decode } from '../decode';
 import { fetchRam } from '../fetch';
-import { exitReason, irqBreakLeft, remaining, requestExit, savedRemaining } from '../state';
+import { exitReason, irqBreakLeft, pc, remaining, requestExit, savedRemaining } from '../state';
 import { DBG_ACTIVE } from '../debug/debug';
 import { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from '../selfdebug/api';
 import {
   JIT_NEVER, JIT_PARAMS, JIT_QUEUE, JIT_QUEUE_CAP, JIT_QUEUED, JIT_SLOT_HAS, JP_BATCH, JP_ENTERS, JP_HOT,
-  JP_INSNS_JIT, JP_PATIENCE, JP_TIME_MS, JP_TIMING,
+  JP_EXIT_XPAGE, JP_INSNS_JIT, JP_PATIENCE, JP_TIME_MS, JP_TIMING,
 } from './jit-layout';
 
 /** The host's clock in ms (performance.now), only called when JP_TIMING is set (--stats). */
@@ -58,6 +58,7 @@ export function jitBlockStart(e: u32, p: u64): bool {
       const t0 = jitNow();
       call_indirect<void>(lo, p, e);
       store<f64>(JIT_PARAMS + JP_TIME_MS, load<f64>(JIT_PARAMS + JP_TIME_MS) + (jitNow() - t0));
+      if (((pc ^ p) >> 12) != 0) store<u64>(JIT_PARAMS + JP_EXIT_XPAGE, load<u64>(JIT_PARAMS + JP_EXIT_XPAGE) + 1);
     } else call_indirect<void>(lo, p, e);
     const left = (exitReason != 0 ? savedRemaining : remaining) + (irqBreakLeft - ib);
     store<u64>(JIT_PARAMS + JP_INSNS_JIT, load<u64>(JIT_PARAMS + JP_INSNS_JIT) + <u64>(r0 - left));

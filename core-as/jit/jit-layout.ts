@@ -8,6 +8,7 @@
 //   JIT_SLOT_HAS  u8 per decode slot: 1 when some JIT_MAP entry of the slot is not 0.
 //   JIT_PARAMS  parameters TypeScript writes (enable, hot threshold, batch size) and statistics.
 //   JIT_QUEUE   hot blocks waiting for TypeScript: u32 count, then (entry index u32, length u32).
+//   JIT_PROF_*  where compiled code leaves for the core, by op (--stats: jit-prof.ts).
 import { JIT_BASE } from '../layout';
 
 export const JIT_MAP: u32 = JIT_BASE; // 8 MiB: u64 per decode entry
@@ -27,6 +28,11 @@ export const JP_TIMING: u32 = 64; // u32 1: time every compiled-block run with t
 export const JP_TIME_MS: u32 = 72; // f64 wall ms spent in compiled blocks (their helper calls included)
 export const JIT_QUEUE: u32 = JIT_BASE + 0x0080_2000; // u32 count, then JIT_QUEUE_CAP x (u32 entry, u32 len)
 export const JIT_QUEUE_CAP: u32 = 4096;
+// --stats profile (jit-prof.ts): per kind (jitExec, jitFpOp) and key, a u32 count and the last PC.
+export const JIT_PROF_KEYS: u32 = 0x1400;
+export const JIT_PROF_COUNT: u32 = JIT_BASE + 0x0081_0000; // 2 x JIT_PROF_KEYS x u32
+export const JIT_PROF_PC: u32 = JIT_BASE + 0x0082_0000; // 2 x JIT_PROF_KEYS x u64
+export const JP_EXIT_XPAGE: u32 = 80; // u64 compiled-block runs that ended on another page (--stats)
 
 export const JIT_QUEUED: u32 = 0xffff_fffe;
 export const JIT_NEVER: u32 = 0xffff_ffff;

@@ -11,6 +11,7 @@ import { fetchVA, invalidateFetch } from '../fetch';
 import { jitEntryEpoch, jitSetNested } from './jit-hook';
 import { jitEpoch } from './jit-map';
 import { JIT_PARAMS, JP_STEPS } from './jit-layout';
+import { jitProf, PROF_EXEC, PROF_FPOP } from './jit-prof';
 
 /**
  * Executes the one instruction at pc p exactly as the interpreter does,
@@ -37,6 +38,7 @@ export function jitStep(p: u64, rem: i32): i32 {
  * instruction, curEntry names it), everything else through jitStep.
  */
 export function jitExec(e: u32, p: u64, rem: i32): i32 {
+  jitProf(PROF_EXEC, e, p);
   const op = <u32>load<u16>(e, D_OP);
   const fp = op >= OP_FP_FIRST && op < OP_FP_END;
   if (!fp && !(op >= OP_SIMD_FIRST && op < OP_SIMD_END)) return jitStep(p, rem);
@@ -67,6 +69,7 @@ export function jitFpOk(): i32 { return fpAccessOk() ? 1 : 0; }
  * instruction is counted by the compiled code (its budget), not here.
  */
 export function jitFpOp(e: u32, p: u64): void {
+  jitProf(PROF_FPOP, e, p);
   setCurEntry(e);
   if (<u32>load<u16>(e, D_OP) < OP_FP_END) execFp(e, p); else execSimd(e, p);
 }

@@ -5,7 +5,7 @@
 // memory, globals and helpers, puts its functions into the core's function table and tells the
 // core where they are (jitInstall). The core then calls them through that table (call_indirect):
 // TypeScript only compiles, it never runs between blocks.
-import { J, L } from '../core-constants';
+import { J, L, O, OF, OS } from '../core-constants';
 import { encodeModule, type Func } from './wasm-encoder';
 import { IMPORTS, LOCALS, TYPES, readOp, translateBlock, type DecodedOp } from './translate';
 
@@ -21,6 +21,7 @@ export interface JitCoreExports {
   jitBranchMisaligned: (...a: never[]) => unknown;
   jitFpOk: (...a: never[]) => unknown;
   jitFpOp: (...a: never[]) => unknown;
+  jitChain: (...a: never[]) => unknown;
   jitPc: WebAssembly.Global;
   jitNzcv: WebAssembly.Global;
   jitRemaining: WebAssembly.Global;
@@ -52,6 +53,49 @@ export interface JitStats {
   steps: bigint;
   /** Wall ms spent running compiled blocks (helper calls included); NaN unless timed (setTiming). */
   compiledMs: number;
+  /** Compiled-block runs that returned to the interpreter on another page (timed runs only). */
+  exitsCrossPage: bigint;
+  /** Where compiled code left for the core, by op, most frequent first (timed runs only: core-as/jit/jit-prof.ts). */
+  profile: JitProfileRow[];
+}
+
+export interface JitProfileRow {
+  /** 'exec': the instruction ran in the interpreter (jitExec); 'fpop': an FP/SIMD executor (jitFpOp). */
+  kind: 'exec' | 'fpop';
+  /** The op's name (core-as ops), with the sub-operation for the Advanced SIMD class engines. */
+  op: string;
+  count: number;
+  /** The last PC it was seen at. */
+  pc: bigint;
+}
+
+/** Op id → name (the core's op constants). */
+let opNames: Map<number, string> | null = null;
+function opName(key: number): string {
+  if (!opNames) {
+    opNames = new Map();
+    for (const ns of [O, OF, OS] as Record<string, number>[]) {
+      for (const [k, v] of Object.entries(ns)) if (/^OPS?_/.test(k) && !/_(FIRST|END)$/.test(k) && typeof v === 'number' && !opNames.has(v)) opNames.set(v, k);
+    }
+  }
+  if (key >= 0x1000) {
+    const op = 0x840 + ((key - 0x1000) >> 6);
+    return `${opNames.get(op) ?? `op 0x${op.toString(16)}`} ra=0x${(key & 63).toString(16)}`;
+  }
+  return opNames.get(key) ?? `op 0x${key.toString(16)}`;
+}
+
+/** The --stats profile from the core's counters. */
+function readProfile(dv: DataView): JitProfileRow[] {
+  const rows: JitProfileRow[] = [];
+  for (let kind = 0; kind < 2; kind++) {
+    for (let key = 0; key < J.JIT_PROF_KEYS; key++) {
+      const i = kind * J.JIT_PROF_KEYS + key;
+      const count = dv.getUint32(J.JIT_PROF_COUNT + i * 4, true);
+      if (count !== 0) rows.push({ kind: kind === 0 ? 'exec' : 'fpop', op: opName(key), count, pc: dv.getBigUint64(J.JIT_PROF_PC + i * 8, true) });
+    }
+  }
+  return rows.sort((a, b) => b.count - a.count);
 }
 
 export interface JitOptions {
@@ -61,6 +105,17 @@ export interface JitOptions {
   batch?: number;
   /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
   patience?: number;
+}
+
+/**
+ * PKVM_EMU_JIT_NAMES=1: compiled functions carry the physical address of their first instruction in
+ * a name section (`node --perf-prof` / `--cpu-prof` then show which guest block is hot).
+ */
+const NAMES = typeof process !== 'undefined' && process.env.PKVM_EMU_JIT_NAMES === '1';
+function blockName(dv: DataView, entry: number): string {
+  const ppn1 = dv.getUint32(L.SLOT_PPN + (entry >> 10) * 4, true);
+  const pa = ppn1 ? L.RAM_BASE_PA + BigInt((ppn1 - 1) * 4096 + (entry & 1023) * 4) : -1n;
+  return `guest-pa-0x${pa.toString(16)}`;
 }
 
 /** Table slots used before everything is dropped and the slots are reused. */
@@ -79,7 +134,7 @@ const MODULE_CACHE_CAP = 1024;
 export class Jit {
   readonly stats: JitStats = {
     blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
-    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN,
+    insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN, exitsCrossPage: 0n, profile: [],
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
@@ -88,7 +143,7 @@ export class Jit {
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
       c: {
-        step: x.jitExec, mis: x.jitBranchMisaligned, fpok: x.jitFpOk, fpop: x.jitFpOp, memory: x.memory,
+        step: x.jitExec, mis: x.jitBranchMisaligned, fpok: x.jitFpOk, fpop: x.jitFpOp, chain: x.jitChain, memory: x.memory,
         pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };
@@ -96,8 +151,8 @@ export class Jit {
     this.nextSlot = this.firstSlot;
     const dv = new DataView(x.memory.buffer);
     dv.setUint32(J.JIT_PARAMS + J.JP_HOT, opts.hot ?? jitHotDefault(), true);
-    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? 32, true);
-    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? 4000, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? envInt('PKVM_EMU_JIT_BATCH', 32), true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? envInt('PKVM_EMU_JIT_PATIENCE', 4000), true);
     x.jitEnable(1);
   }
 
@@ -108,7 +163,10 @@ export class Jit {
     this.stats.blocksEntered = dv.getBigUint64(J.JIT_PARAMS + J.JP_ENTERS, true);
     this.stats.invalidations = dv.getBigUint64(J.JIT_PARAMS + J.JP_INVALIDATIONS, true);
     this.stats.steps = dv.getBigUint64(J.JIT_PARAMS + J.JP_STEPS, true);
-    this.stats.compiledMs = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
+    const timed = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) !== 0;
+    this.stats.compiledMs = timed ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
+    this.stats.exitsCrossPage = dv.getBigUint64(J.JIT_PARAMS + J.JP_EXIT_XPAGE, true);
+    this.stats.profile = timed ? readProfile(dv) : [];
     return { ...this.stats };
   }
 
@@ -165,7 +223,7 @@ export class Jit {
       const t = ok ? translateBlock(ops, blk.entry & 1023) : null;
       if (!ok) anyStale = true;
       if (!t) { this.x.jitReject(blk.entry, ok ? 1 : 0); this.stats.blocksRejected++; continue; }
-      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}` });
+      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
       kept.push(blk);
       keptIdx.push(bi);
     }
@@ -213,6 +271,8 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
     ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),
+    ...(Number.isNaN(s.compiledMs) ? [] : [`jit: ${s.exitsCrossPage} compiled-block runs ended on another page (back to the interpreter's fetch)`]),
+    ...s.profile.slice(0, 16).map((r) => `jit: left compiled code: ${r.count} x ${r.op} (${r.kind === 'exec' ? 'interpreter' : 'executor'}), last at pc 0x${r.pc.toString(16)}`),
   ];
 }
 
@@ -232,7 +292,10 @@ function timeLine(s: JitStats, totalInsns: bigint, wallMs: number): string {
  * 44% of the run compiling 21,882 blocks (16.2 s wall, 1.1 GB RSS); 1000: 24%, 8.7 s; 5000: 10%,
  * 7.1 s, 255 MB; 20000: 4%, 6.9 s. The compute and loop images run at the same speed with 32 and 5000.
  */
-function jitHotDefault(): number {
-  const v = Number(process.env.PKVM_EMU_JIT_HOT);
-  return Number.isInteger(v) && v > 0 ? v : 5000;
+function jitHotDefault(): number { return envInt('PKVM_EMU_JIT_HOT', 5000); }
+
+/** A positive integer from the environment (PKVM_EMU_JIT_HOT / _BATCH / _PATIENCE: measuring the thresholds), else `def`. */
+function envInt(name: string, def: number): number {
+  const v = typeof process === 'undefined' ? NaN : Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : def;
 }

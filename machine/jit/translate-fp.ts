@@ -21,12 +21,15 @@
 //     read or write a general register or NZCV (FMOV to/from general, SCVTF/UCVTF, FCVT*S/U to
 //     general, DUP/INS (general), UMOV/SMOV, FCMP/FCCMP/FCSEL, FJCVTZS), for which exactly those
 //     registers or NZCV are stored before and reloaded after;
-//   - structure loads/stores (LD1-LD4/ST1-ST4) and literal loads run through jitExec.
+//   - Advanced SIMD integer ops and FMOV to/from general registers: translate-simd.ts (WebAssembly
+//     SIMD); LD1/ST1/LD1R: translate-simd-ldst.ts; LD2-LD4/ST2-ST4 and literal loads run through jitExec.
 import { L, O, OF, OS, SR } from '../core-constants';
 import {
   D, D0, D1, D2, D3, E, F_FPOP, FPOK, G_NZCV, I0, I1, I2, NZ, R, T0, T1, T2, T3,
 } from './abi';
 import { Op } from './wasm-encoder';
+import { fmovGenPlan, simdPlan } from './translate-simd';
+import { inlineStruct, structLdst } from './translate-simd-ldst';
 import type { DecodedOp, Translator } from './translate';
 
 const VBASE = L.CPU_BASE + L.OFF_V;
@@ -43,7 +46,7 @@ const isLdst = (op: number): boolean => op >= OS.OPS_LDST_IMM && op <= OS.OPS_LD
 /** The loads and stores translated inline (the others run through jitExec). */
 const inlineLdst = (d: DecodedOp): boolean =>
   d.op === OS.OPS_LDST_IMM || d.op === OS.OPS_LDST_PRE || d.op === OS.OPS_LDST_POST || d.op === OS.OPS_LDST_REG ||
-  ((d.op === OS.OPS_LDP || d.op === OS.OPS_STP) && d.p1 >= 2 && d.p1 <= 4);
+  ((d.op === OS.OPS_LDP || d.op === OS.OPS_STP) && d.p1 >= 2 && d.p1 <= 4) || inlineStruct(d);
 
 interface XUse { reads: number[]; writes: number[]; flagsIn: boolean; flagsOut: boolean }
 const NONE: XUse = { reads: [], writes: [], flagsIn: false, flagsOut: false };
@@ -551,6 +554,7 @@ function ldstInsn(t: Translator, d: DecodedOp): void {
       ldst1(t, d, () => { b.get(T0).i64(d.imm).op(Op.i64_add); t.rset(d.rn); }); return;
     case OS.OPS_LDST_REG:
       t.rget(d.rn); t.rget(d.rm); t.extend(d.ra, Number(d.imm & 0xffn)); b.op(Op.i64_add).set(T0); ldst1(t, d, null); return;
+    case OS.OPS_LDST_MULT: case OS.OPS_LDST_SINGLE: structLdst(t, d); return;
     default: pairV(t, d);
   }
 }
@@ -588,6 +592,9 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
     case OF.OP_FP_CSEL:
       vLoad(t, d.rn, N); vLoad(t, d.rm, N); t.cond(Number(d.imm & 15n)); b.op(Op.select); vStoreScalar(t, d.rd); return;
   }
+  // Advanced SIMD integer ops and FMOV to/from a general register with WebAssembly SIMD (translate-simd.ts)
+  const plan = d.op >= OS.OP_SIMD_FIRST ? simdPlan(d) : (d.op === OF.OP_FP_FMOV_TOGEN || d.op === OF.OP_FP_FMOV_FROMGEN) ? fmovGenPlan(d) : null;
+  if (plan) { plan(t); return; }
   for (const s of u.reads) { b.i32(0); t.rget(s); b.mem(Op.i64_store, 3, L.CPU_BASE + s * 8); }
   if (d.op === OF.OP_FP_FROMINT && (d.imm >> 8n) === 0n && (N === 32 || N === 64) && (d.imm === 32n || d.imm === 64n)) {
     fromInt(t, d, N, Number(d.imm)); return;

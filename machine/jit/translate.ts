@@ -16,7 +16,7 @@
 // The block never compares its PC with a constant: every PC-relative value is the entry PC plus an
 // offset, so the same code serves every virtual address the physical page is mapped at.
 import { J, L, O } from '../core-constants';
-import { Body, I32, I64, Op } from './wasm-encoder';
+import { Body, I32, I64, Op, uleb } from './wasm-encoder';
 
 export interface DecodedOp { op: number; rd: number; rn: number; rm: number; ra: number; p1: number; p2: number; imm: bigint }
 
@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NZ, PC, R, REM, T0, T1, T2, T3, TYPE_BLOCK,
+  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NEXT, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -52,6 +52,9 @@ const STORE_OP: Record<number, [size: number, op: number]> = {
   [O.LDST_STRB]: [0, Op.i64_store8], [O.LDST_STRH]: [1, Op.i64_store16], [O.LDST_STRW]: [2, Op.i64_store32], [O.LDST_STRX]: [3, Op.i64_store],
 };
 
+const ACQ_LOAD = [O.LDST_LDRB, O.LDST_LDRH, O.LDST_LDRW, O.LDST_LDRX];
+const REL_STORE = [O.LDST_STRB, O.LDST_STRH, O.LDST_STRW, O.LDST_STRX];
+
 const FLAG_READERS = new Set<number>([O.OP_BCOND, O.OP_CCMN, O.OP_CCMP, O.OP_CSEL64, O.OP_CSEL32, O.OP_CSINC64, O.OP_CSINC32,
   O.OP_CSINV64, O.OP_CSINV32, O.OP_CSNEG64, O.OP_CSNEG32, O.OP_ADC64, O.OP_ADC32, O.OP_ADCS64, O.OP_ADCS32,
   O.OP_SBC64, O.OP_SBC32, O.OP_SBCS64, O.OP_SBCS32]);
@@ -63,8 +66,7 @@ export interface Translation { body: Body; inline: number; fallback: number }
 
 /** True when `op` is translated inline without any possible helper call (no exit point). */
 function pureInline(op: number): boolean {
-  return op === O.OP_UMULH || op === O.OP_SMULH || (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL &&
-    !([O.OP_CRC32, O.OP_RBIT64, O.OP_RBIT32, O.OP_REV16_64, O.OP_REV16_32, O.OP_REV32_64, O.OP_REV64, O.OP_REV32] as number[]).includes(op));
+  return op === O.OP_UMULH || op === O.OP_SMULH || (op >= O.OP_ADR && op <= O.OP_EXTR32) || (op >= O.OP_AND_SR64 && op <= O.OP_UMSUBL && op !== O.OP_CRC32);
 }
 
 export class Translator {
@@ -85,6 +87,16 @@ export class Translator {
   fpChecked = false;
   /** The block has FP/SIMD instructions: local FPOK holds the access check's result. */
   hasFp = false;
+  /**
+   * Instructions a branch of the block goes to (0 = the block start; translateBlock): a taken branch
+   * to one of them stays in the function (a loop pass), by index into the segments when there are
+   * several (NEXT, the br_table at the loop head).
+   */
+  targets = new Map<number, number>();
+  /** Segment blocks enclosing the code being emitted (between it and the loop). */
+  segDepth = 0;
+  /** Segments of the loop (the block start and every other target); 1: a plain loop, no dispatch. */
+  segments = 1;
 
   constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
 
@@ -228,7 +240,10 @@ export class Translator {
    * starts a compiled block on the same page whose length fits in the budget left, the block goes
    * straight on into it (a tail call through the core's table): same page, so same fetch page and
    * translation; nothing that could end the interpreter loop happened (that only comes out of a
-   * helper, which returns instead), so the interpreter would enter that block too.
+   * helper, which returns instead), so the interpreter would enter that block too. On another page
+   * the core's jitChain makes that page the fetch page when the interpreter's fetch would reach it
+   * on its fast path (a fast-TLB hit, a decoded page, no debug) and gives its decode entry; the block
+   * then goes on the same way.
    */
   exitWithPcOnStack(executed: number, target: number | 'dyn' | null): void {
     const b = this.b;
@@ -236,12 +251,18 @@ export class Translator {
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
     b.get(REM).i32(executed).op(Op.i32_sub).gset(G_REM);
-    if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) { b.op(Op.return); return; }
     const mapBias = J.JIT_MAP - L.DECODE_BASE / 2; // map entry (8 bytes) of decode entry e (16 bytes): e / 2 + bias
-    if (target === 'dyn') {
-      // same page and aligned, else return
-      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn | 3n).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
-      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(I0);
+    if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) {
+      // another page: its decode entry when the interpreter's fetch would reach it on its fast path (jit-chain.ts)
+      b.gget(G_PC).call(F_CHAIN).tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    } else if (target === 'dyn') {
+      // aligned (a misaligned target: the interpreter's fetch takes the PC alignment fault), then the same page or another
+      b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).code.push(Op.if, I32);
+      b.get(T0).call(F_CHAIN);
+      b.op(Op.else);
+      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
+      b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
     } else {
       b.get(E); if (target !== this.start) b.i32((target - this.start) * 16).op(Op.i32_add); b.set(I0);
     }
@@ -267,6 +288,7 @@ export class Translator {
     this.materialize();
     this.callStep();
     this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.b.gget(G_TLB).set(TLBL); // an MSR may have switched the translation regime's TLB
     this.loadRegs();
     this.b.gget(G_NZCV).set(NZ);
     if (this.hasFp) { this.b.call(F_FPOK).set(FPOK); this.fpChecked = false; } // an MSR may have changed it
@@ -281,6 +303,7 @@ export class Translator {
   slowAccess(): void {
     this.callStep();
     this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.b.gget(G_TLB).set(TLBL);
     this.loadRegs();
   }
 
@@ -288,7 +311,7 @@ export class Translator {
   /** Pushes i32: the fast-TLB entry of the VA in local `va` (into `ent`) has tag `tagOff` matching. */
   probe(va: number, ent: number, tagOff: number, size: number): void {
     const b = this.b;
-    b.gget(G_TLB).get(va).i64(12).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(255).op(Op.i32_and).i32(5).op(Op.i32_shl)
+    b.get(TLBL).get(va).i64(12).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(255).op(Op.i32_and).i32(5).op(Op.i32_shl)
       .op(Op.i32_add).tee(ent);
     b.mem(Op.i64_load, 3, tagOff).get(va).i64(~0xfffn | BigInt((1 << size) - 1)).op(Op.i64_and).op(Op.i64_eq);
   }
@@ -603,6 +626,23 @@ export class Translator {
       case O.OP_LSLV32: case O.OP_LSRV32: case O.OP_ASRV32: case O.OP_RORV32:
         inl(); this.wget(rn); this.wget(rm);
         b.op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][(op - O.OP_LSLV32) >> 1]); this.wset(rd); return;
+      case O.OP_REV16_64: case O.OP_REV16_32: case O.OP_REV32_64: case O.OP_REV32: case O.OP_REV64: case O.OP_RBIT64: case O.OP_RBIT32: {
+        // byte (and bit) reversal by swapping ever larger groups: within halfwords (REV16), words
+        // (REV32, 32-bit REV), the doubleword (REV64); RBIT swaps bits, pairs and nibbles first
+        inl();
+        const swap = (k: number, m: bigint): void => { // x = ((x >> k) & m) | ((x & m) << k)
+          b.tee(T0).i64(k).op(Op.i64_shr_u).i64(m).op(Op.i64_and).get(T0).i64(m).op(Op.i64_and).i64(k).op(Op.i64_shl).op(Op.i64_or);
+        };
+        this.rget(rn);
+        const rbit = op === O.OP_RBIT64 || op === O.OP_RBIT32;
+        if (rbit) { swap(1, 0x5555_5555_5555_5555n); swap(2, 0x3333_3333_3333_3333n); swap(4, 0x0f0f_0f0f_0f0f_0f0fn); }
+        swap(8, 0x00ff_00ff_00ff_00ffn);
+        if (op !== O.OP_REV16_64 && op !== O.OP_REV16_32) swap(16, 0x0000_ffff_0000_ffffn);
+        if (op === O.OP_REV64 || rbit) b.i64(32).op(Op.i64_rotr);
+        if (op === O.OP_RBIT32) b.i64(32).op(Op.i64_shr_u); // the low word reversed, from the top
+        else if (op === O.OP_REV16_32 || op === O.OP_REV32) b.i64(M32).op(Op.i64_and);
+        this.rset(rd); return;
+      }
       case O.OP_CLZ64: inl(); this.rget(rn); b.op(Op.i64_clz); this.rset(rd); return;
       case O.OP_CLZ32: inl(); this.wget(rn); b.op(Op.i32_clz); this.wset(rd); return;
       case O.OP_CLS64: inl(); this.rget(rn); b.tee(T0).get(T0).i64(1).op(Op.i64_shr_s).op(Op.i64_xor).op(Op.i64_clz).i64(1).op(Op.i64_sub); this.rset(rd); return;
@@ -657,6 +697,10 @@ export class Translator {
       case O.OP_LDR_LIT:
         this.pcAt(); b.i64(imm).op(Op.i64_add).set(T0); this.ldst(p1, rd, -1, null); return;
       case O.OP_LDP: case O.OP_STP: this.pair(op, p1, rd, ra, rn, p2, imm); return;
+      // LDAR/LDAPR/LDLAR and STLR/STLLR: in this single-copy, in-order model the ordering is free and
+      // the access is the plain load/store of exec-mem.ts ldar/stlr (zero-extending; no monitor effect)
+      case O.OP_LDAR: this.rget(rn); b.set(T0); this.ldst(ACQ_LOAD[p1], rd, rn, null); return;
+      case O.OP_STLR: this.rget(rn); b.set(T0); this.ldst(REL_STORE[p1], rd, rn, null); return;
     }
     if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
     this.fallbackOp();
@@ -668,15 +712,23 @@ export class Translator {
     const { op, rn, p1, imm } = d;
     const executed = k + 1;
     const offset = BigInt.asIntN(64, imm);
-    const toSelf = selfLoopOk && offset === BigInt(-4 * k);
-    /** Taken branch: loop when it goes back to the block start and the budget covers a pass. */
+    const j = k + Number(offset / 4n); // the target's index in the block
+    const seg = selfLoopOk && offset !== 0n ? this.targets.get(j) : undefined;
+    const toSelf = seg !== undefined;
+    /**
+     * Taken branch to an instruction of the block (its start, or another target): one more pass in
+     * the function when the budget covers a whole block after this instruction. REM is kept as the
+     * budget left plus the index where the current pass began, so REM - k is exact at instruction
+     * k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j.
+     */
     const taken = (): void => {
       if (toSelf) {
-        // one more pass of up to n instructions fits in the budget left after this one
         b.get(REM).i32(n + executed).op(Op.i32_ge_s).begin(Op.if);
         const saved = this.flags;
-        if (!deadFlagsAtHead) this.materialize();
-        b.get(REM).i32(executed).op(Op.i32_sub).set(REM).br(2); // if, (cond if | block), loop
+        if (!(j === 0 && deadFlagsAtHead)) this.materialize(); // a target's code starts with NZCV in NZ
+        b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
+        if (this.segments > 1) b.i32(seg).set(NEXT);
+        b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
         this.flags = saved;
         b.end();
       }
@@ -739,6 +791,7 @@ function inlineOp(d: DecodedOp): boolean {
   if (pureInline(op) || op === O.OP_BARRIER || op === O.OP_PRFM) return true;
   if (op === O.OP_HINT) return ![O.HINT_WFI, O.HINT_WFE, O.HINT_SEV, O.HINT_SEVL].includes(d.p1 as never);
   if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]);
+  if (op === O.OP_LDAR || op === O.OP_STLR) return true;
   if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
   if (op === O.OP_B) return d.imm !== 0n;
   return op === O.OP_BL || (op >= O.OP_BCOND && op <= O.OP_TBNZ) || op === O.OP_BR || op === O.OP_BLR || op === O.OP_RET;
@@ -762,16 +815,27 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   const n = ops.length;
   // A branch (the last instruction, or a conditional one inside: the block is a superblock whose
   // conditional branches are side exits) back to the block's first instruction makes it a loop.
-  const branchBack = n > 1 && ops.some((d, k) => k > 0 && (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) &&
-    BigInt.asIntN(64, d.imm) === BigInt(-4 * k));
-  const dead = branchBack && flagsDeadAtHead(ops);
+  // Branches (B, B.cond, CBZ/CBNZ, TBZ/TBNZ; not `B .`) to an instruction of the block itself — its
+  // start, or any other (a loop whose head is inside the block, an if/else diamond) — stay in the
+  // function: the block is a loop whose head dispatches (br_table) to the segment of that target.
+  const targetSet = new Set<number>();
+  ops.forEach((d, k) => {
+    if (!(d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ))) return;
+    const off = BigInt.asIntN(64, d.imm);
+    if (off === 0n || off % 4n !== 0n) return;
+    const j = k + Number(off / 4n);
+    if (j >= 0 && j < n && !(j === 0 && k === 0)) targetSet.add(j);
+  });
+  const branchBack = n > 1 && targetSet.size > 0;
+  const dead = targetSet.has(0) && flagsDeadAtHead(ops);
+  const segStarts = [0, ...[...targetSet].filter((j) => j !== 0).sort((x, y) => x - y)];
   let inline = 0;
   for (const d of ops) if (inlineOp(d)) inline++;
   if (inline * 2 < n) return null;
   const slots = slotsOf(ops);
   const t = new Translator(ops, slots, slots, start);
   const b = t.b;
-  b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ);
+  b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ).gget(G_TLB).set(TLBL);
   t.hasFp = ops.some((d) => isFpSimd(d.op));
   if (t.hasFp) b.call(F_FPOK).set(FPOK);
   if (branchBack) {
@@ -779,8 +843,33 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
     t.loadAll();
     for (const s of slots) t.loaded.add(s);
   }
-  if (branchBack) b.begin(Op.loop);
-  ops.forEach((d, k) => t.insn(d, k, k === n - 1, branchBack, dead, n));
+  if (branchBack) {
+    for (const j of targetSet) t.targets.set(j, segStarts.indexOf(j));
+    const m = segStarts.length - 1;
+    t.segments = m + 1;
+    if (m > 0) b.i32(0).set(NEXT);
+    b.begin(Op.loop);
+    if (m > 0) {
+      // block B_m ... block B_0 { br_table NEXT }: the end of B_i is where segment i's code starts
+      for (let i = 0; i <= m; i++) b.begin(Op.block);
+      b.get(NEXT).op(Op.br_table);
+      uleb(b.code, m + 1);
+      for (let i = 0; i <= m; i++) uleb(b.code, i);
+      uleb(b.code, 0);
+      b.end(); // B_0: segment 0 (the block start) follows
+      t.segDepth = m;
+    }
+  }
+  ops.forEach((d, k) => {
+    const i = k > 0 ? segStarts.indexOf(k) : -1;
+    if (branchBack && i > 0) { // segment i starts: the fall-through brings NZCV in NZ, as the jumps here do
+      t.materialize();
+      t.fpChecked = false;
+      b.end();
+      t.segDepth = segStarts.length - 1 - i;
+    }
+    t.insn(d, k, k === n - 1, branchBack, dead, n);
+  });
   if (branchBack) b.end();
   // Reached only when the block ran to its end without a terminating instruction (page end, length cap).
   const last = ops[n - 1];

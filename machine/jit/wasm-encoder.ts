@@ -2,7 +2,7 @@
 // opcodes the translator uses, and a module builder (types, imports, functions, exports). It is on
 // the hot compile path, so it appends to plain number arrays and copies once into a Uint8Array.
 
-export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c;
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, V128 = 0x7b;
 
 export function uleb(out: number[], v: number): void {
   do {
@@ -36,7 +36,7 @@ export function sleb64(out: number[], v: bigint): void {
 /** Opcodes (WebAssembly core spec, section 5.4). */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  br_table: 0x0e, return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32,
   i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35, i32_load16_u: 0x2f, f64_div: 0xa3, f64_sqrt: 0x9f, f64_convert_i32_s: 0xb7, f64_convert_i32_u: 0xb8, f64_convert_i64_s: 0xb9,
@@ -58,6 +58,30 @@ export const Op = {
   f64_mul: 0xa2, f32_demote_f64: 0xb6, f64_promote_f32: 0xbb, i32_reinterpret_f32: 0xbc, i64_reinterpret_f64: 0xbd,
   f32_reinterpret_i32: 0xbe, f64_reinterpret_i64: 0xbf, f64_abs: 0x99, f64_lt: 0x63, f64_gt: 0x64, f64_const: 0x44,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4, i32_extend8_s: 0xc0, i32_extend16_s: 0xc1,
+} as const;
+
+/**
+ * WebAssembly SIMD opcodes (the 0xfd prefix; SIMD proposal, final opcode table). Integer lane ops
+ * are listed per shape; the translator picks `[i8x16, i16x8, i32x4, i64x2][esz]` variants.
+ */
+export const V = {
+  load: 0x00, load8x8_s: 0x01, load8x8_u: 0x02, load8_splat: 0x07, load16_splat: 0x08, load32_splat: 0x09, load64_splat: 0x0a,
+  store: 0x0b, const: 0x0c, shuffle: 0x0d, swizzle: 0x0e,
+  splat: [0x0f, 0x10, 0x11, 0x12],
+  extract_s: [0x15, 0x18, 0x1b, 0x1d], extract_u: [0x16, 0x19, 0x1b, 0x1d], replace: [0x17, 0x1a, 0x1c, 0x1e],
+  eq: [0x23, 0x2d, 0x37, 0xd6], ne: [0x24, 0x2e, 0x38, 0xd7],
+  lt_s: [0x25, 0x2f, 0x39, 0xd8], lt_u: [0x26, 0x30, 0x3a, -1], gt_s: [0x27, 0x31, 0x3b, 0xd9], gt_u: [0x28, 0x32, 0x3c, -1],
+  le_s: [0x29, 0x33, 0x3d, 0xda], le_u: [0x2a, 0x34, 0x3e, -1], ge_s: [0x2b, 0x35, 0x3f, 0xdb], ge_u: [0x2c, 0x36, 0x40, -1],
+  not: 0x4d, and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bitselect: 0x52, any_true: 0x53,
+  abs: [0x60, 0x80, 0xa0, 0xc0], neg: [0x61, 0x81, 0xa1, 0xc1], popcnt8: 0x62,
+  shl: [0x6b, 0x8b, 0xab, 0xcb], shr_s: [0x6c, 0x8c, 0xac, 0xcc], shr_u: [0x6d, 0x8d, 0xad, 0xcd],
+  add: [0x6e, 0x8e, 0xae, 0xce], sub: [0x71, 0x91, 0xb1, 0xd1], mul: [-1, 0x95, 0xb5, 0xd5],
+  add_sat_s: [0x6f, 0x8f, -1, -1], add_sat_u: [0x70, 0x90, -1, -1], sub_sat_s: [0x72, 0x92, -1, -1], sub_sat_u: [0x73, 0x93, -1, -1],
+  min_s: [0x76, 0x96, 0xb6, -1], min_u: [0x77, 0x97, 0xb7, -1], max_s: [0x78, 0x98, 0xb8, -1], max_u: [0x79, 0x99, 0xb9, -1],
+  avgr_u: [0x7b, 0x9b, -1, -1],
+  /** extend_{low,high}_{s,u} producing lanes of esz + 1 from lanes of esz (index: esz of the source). */
+  extend_low_s: [0x87, 0xa7, 0xc7], extend_high_s: [0x88, 0xa8, 0xc8], extend_low_u: [0x89, 0xa9, 0xc9], extend_high_u: [0x8a, 0xaa, 0xca],
+  extmul_low_s: [0x9c, 0xbc, 0xdc], extmul_high_s: [0x9d, 0xbd, 0xdd], extmul_low_u: [0x9e, 0xbe, 0xde], extmul_high_u: [0x9f, 0xbf, 0xdf],
 } as const;
 
 /** Emits one function body's instructions. */
@@ -87,6 +111,19 @@ export class Body {
     for (let i = 0; i < 8; i++) this.code.push(dv.getUint8(i));
     return this;
   }
+  /** A SIMD instruction (0xfd prefix) without immediates. */
+  simd(o: number): this {
+    if (o < 0) throw new Error('jit: no such WebAssembly SIMD op');
+    this.code.push(0xfd); uleb(this.code, o); return this;
+  }
+  /** v128.load / v128.store (and the other SIMD memory ops) with alignment hint `align` (log2) and offset. */
+  vmem(o: number, align: number, offset = 0): this { this.code.push(0xfd); uleb(this.code, o); uleb(this.code, align); uleb(this.code, offset); return this; }
+  /** A lane op (extract / replace) with its lane index. */
+  lane(o: number, idx: number): this { this.simd(o); this.code.push(idx); return this; }
+  /** v128.const from 16 bytes. */
+  v128(bytes: number[]): this { this.code.push(0xfd); uleb(this.code, V.const); for (let i = 0; i < 16; i++) this.code.push(bytes[i] & 0xff); return this; }
+  /** i8x16.shuffle with 16 lane indices (0..31: 0..15 the first operand, 16..31 the second). */
+  shuffle(lanes: number[]): this { this.code.push(0xfd); uleb(this.code, V.shuffle); for (let i = 0; i < 16; i++) this.code.push(lanes[i]); return this; }
   call(f: number): this { this.code.push(Op.call); uleb(this.code, f); return this; }
   br(depth: number): this { this.code.push(Op.br); uleb(this.code, depth); return this; }
   brIf(depth: number): this { this.code.push(Op.br_if); uleb(this.code, depth); return this; }
@@ -101,7 +138,7 @@ export type Import =
   | { module: string; name: string; kind: 'memory'; min: number }
   | { module: string; name: string; kind: 'global'; type: number; mutable: boolean }
   | { module: string; name: string; kind: 'table'; min: number };
-export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string }
+export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string; /** For the name section (profilers). */ name?: string }
 
 function section(out: number[], id: number, payload: number[]): void {
   out.push(id);
@@ -144,6 +181,7 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
   uleb(s, funcs.length);
   funcs.forEach((f, i) => { name(s, f.export); s.push(0x00); uleb(s, nImportedFuncs + i); });
   section(out, 7, s);
+  const named = funcs.some((f) => f.name);
   // Code section: sizes first, then one copy of each body into the result.
   const heads: number[][] = funcs.map((f) => {
     const h: number[] = [];
@@ -168,5 +206,17 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
     res.set(f.body.code, at); at += f.body.code.length;
     res[at++] = Op.end;
   });
-  return res;
+  if (!named) return res;
+  // A "name" custom section (function names: profilers show them, e.g. node --perf-prof)
+  const sub: number[] = [];
+  uleb(sub, funcs.length);
+  funcs.forEach((f, i) => { uleb(sub, nImportedFuncs + i); name(sub, f.name ?? f.export); });
+  const payload2: number[] = [];
+  name(payload2, 'name');
+  payload2.push(1); uleb(payload2, sub.length); payload2.push(...sub);
+  const tail: number[] = [];
+  section(tail, 0, payload2);
+  const all = new Uint8Array(res.length + tail.length);
+  all.set(res); all.set(tail, res.length);
+  return all;
 }
