@@ -37,6 +37,18 @@ function boot(fast: boolean) {
   return { core, el2, kvm, fastFaults: () => fastFaults, fastPages };
 }
 
+/** All of RAM is the same on both runs but the host's struct kvm_vcpu pages, whose exit fields only
+ * the full path publishes. */
+function expectSameRam(slow: { core: Core; vm: HostVm }, fast: { core: Core }): void {
+  const a = Buffer.from(slow.core.ram), b = Buffer.from(fast.core.ram);
+  for (const v of slow.vm.vcpus) {
+    const vcpuStruct = Number(v.hostVcpuPa - slow.core.ramBase);
+    a.fill(0, vcpuStruct, vcpuStruct + 4096);
+    b.fill(0, vcpuStruct, vcpuStruct + 4096);
+  }
+  expect(Buffer.compare(b, a)).toBe(0);
+}
+
 function hostState(vm: HostVm) {
   return {
     console: vm.consoleText(), state: vm.state, faults: vm.faults,
@@ -89,15 +101,7 @@ describe('stage-2 fault fast path', () => {
     expect(memcaches(fast)).toEqual(memcaches(slow));
     expect(fast.kvm.alloc.freePages).toBe(slow.kvm.alloc.freePages);
     expect(Buffer.compare(Buffer.from(fast.el2.pkvm.vmemmap.raw), Buffer.from(slow.el2.pkvm.vmemmap.raw))).toBe(0);
-    // All of RAM, but the host's struct kvm_vcpu exit fields, which only the full path publishes.
-    const ram = (c: Core) => Buffer.from(c.ram);
-    const a = ram(slow.core), b = ram(fast.core);
-    for (const v of slow.vm.vcpus) {
-      const vcpuStruct = Number(v.hostVcpuPa - slow.core.ramBase);
-      a.fill(0, vcpuStruct, vcpuStruct + 4096);
-      b.fill(0, vcpuStruct, vcpuStruct + 4096);
-    }
-    expect(Buffer.compare(b, a)).toBe(0);
+    expectSameRam(slow, fast);
     // Teardown is the same too: every page back, invariants strict.
     for (const r of runs) {
       r.kvm.destroyVm(r.vm);
@@ -134,14 +138,7 @@ describe('stage-2 fault fast path', () => {
     const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
     expect(fast.fastFaults()).toBeGreaterThan(fast.vm.faults * 0.9);
     expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
-    const ram = (c: Core) => Buffer.from(c.ram);
-    const x = ram(slow.core), y = ram(fast.core);
-    for (const v of slow.vm.vcpus) {
-      const o = Number(v.hostVcpuPa - slow.core.ramBase);
-      x.fill(0, o, o + 4096);
-      y.fill(0, o, o + 4096);
-    }
-    expect(Buffer.compare(y, x)).toBe(0);
+    expectSameRam(slow, fast);
   });
 
   it('a host stage-2 block over pages the guest is given is split in the core, as the full path splits it', () => {
@@ -169,14 +166,7 @@ describe('stage-2 fault fast path', () => {
     expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
     expect(Buffer.compare(Buffer.from(fast.el2.pkvm.vmemmap.raw), Buffer.from(slow.el2.pkvm.vmemmap.raw))).toBe(0);
     expect(fast.el2.pkvm.host_s2_pool.free_area).toEqual(slow.el2.pkvm.host_s2_pool.free_area);
-    const ram = (c: Core) => Buffer.from(c.ram);
-    const x = ram(slow.core), y = ram(fast.core);
-    for (const v of slow.vm.vcpus) {
-      const o = Number(v.hostVcpuPa - slow.core.ramBase);
-      x.fill(0, o, o + 4096);
-      y.fill(0, o, o + 4096);
-    }
-    expect(Buffer.compare(y, x)).toBe(0);
+    expectSameRam(slow, fast);
     for (const r of runs) {
       r.kvm.destroyVm(r.vm);
       expect(r.el2.pkvm.checkInvariants({ strict: true })).toEqual([]);
