@@ -310,7 +310,7 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(f.stepsOfCounterexample).toMatch(/page 0x40003 \(fuzz#3\): host_share_guest_count 7, model 0/);
     /* shrunk to the shortest sequence the generator allows */
     expect(f.stepsOfCounterexample.match(/^ {2}\d+: /gm)).toHaveLength(CLI_DEFAULTS.minLen);
-    expect(f.replay).toBe(`npm run fuzz -- --seed ${SEED} --path "${f.path}" --runs 1 --trace --min-len 5 --max-len 30 --invariants op --iommu hypercall`);
+    expect(f.replay).toBe(`npm run fuzz -- --seed ${SEED} --path "${f.path}" --runs 1 --trace --min-len 5 --max-len 30 --invariants op --iommu hypercall --abi both`);
     const again = await fuzz({ ...CLI_DEFAULTS, runs: 1, seed: f.seed, path: f.path, tamper });
     expect(again.failures[0]?.stepsOfCounterexample).toBe(f.stepsOfCounterexample);
   }, 120_000);

@@ -59,19 +59,39 @@
  *       x0 = NOT_SUPPORTED (-1) and x1 unchanged. Otherwise x0 = SUCCESS and x1 = the handler's return.
  *   R11 A host access (HostMemory) to a PA outside RAM is refused with -EFAULT before the stage-2
  *       check; to a RAM page the host does not own (host NOPAGE) with -EPERM; otherwise allowed.
- *   R12 Guest hypercalls (hyp/guest-hvc.ts, which follows the Android tree where v7.1 has no
- *       handler): x1 = IPA, x2 = x3 = 0, else INVALID_PARAMETER; the IPA must be page aligned,
- *       inside the IPA space and inside the memory the VMM declared at __pkvm_init_vm (when it
- *       declared any). Protected guests:
- *         MEM_SHARE: __pkvm_guest_share_host(); 0 → SUCCESS and an exit to the host; -ENOENT → an
- *           exit to the host that looks like a stage-2 fault on the IPA (x0 untouched, HVC replayed);
- *           any other error → INVALID_PARAMETER, back to the guest.
- *         MEM_UNSHARE: __pkvm_guest_unshare_host(); 0 → SUCCESS and an exit; error → INVALID_PARAMETER.
+ *   R12 Guest hypercalls taken to EL2, under the board's guest-HVC ABI (cfg.guestHvcAbi). The model
+ *       gives x0..x3 as the guest sees them (untouched: the exit went to the host without an answer)
+ *       and where the vCPU goes next: back to the guest, to the host with the HVC, to the host as a
+ *       stage-2 fault on the IPA (a share of an unmapped page: the HVC is replayed once mapped), or
+ *       to the host with a report of what EL2 did (share / unshare / relinquish). Results are
+ *       {x0, 0, 0, 0} except the UID (four words).
+ *     R12a Android's tree ('android', a board option): protected guests: SMCCC_VERSION 1.1, the KVM
+ *       vendor-hyp UID, FEATURES (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE, MMIO guard ×4,
+ *       MEM_RELINQUISH), HYP_MEMINFO (x1..x3 must be 0, else INVALID_PARAMETER) at EL2. For
+ *       MEM_SHARE / MEM_UNSHARE / MEM_RELINQUISH: x1 = IPA, x2 = x3 = 0, the IPA page aligned, inside
+ *       the IPA space and inside the memory the VMM declared at __pkvm_init_vm, else
+ *       INVALID_PARAMETER (back to the guest);
+ *         MEM_SHARE: __pkvm_guest_share_host(); 0 → SUCCESS and a report to the host; -ENOENT → the
+ *           stage-2 fault exit (x0 untouched); any other error → INVALID_PARAMETER, back to the guest.
+ *         MEM_UNSHARE: __pkvm_guest_unshare_host(); 0 → SUCCESS and a report; error → INVALID_PARAMETER.
  *         MEM_RELINQUISH: poisoned → INVALID_PARAMETER; nothing mapped → SUCCESS, back to the guest;
  *           a block → INVALID_PARAMETER; OWNED / SHARED_OWNED → __pkvm_host_reclaim_page_guest()
- *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and an exit.
- *       Non-protected guests: MEM_RELINQUISH as above; MEM_SHARE / MEM_UNSHARE go to the host
- *       untouched.
+ *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and a report.
+ *       Non-protected guests (kvm_hyp_handle_hvc64()): HYP_MEMINFO and MEM_RELINQUISH as above at
+ *       EL2; everything else (discovery, MEM_SHARE, MEM_UNSHARE) goes to the host untouched.
+ *     R12b Upstream (the default; nvhe/pkvm.c kvm_handle_pvm_hvc64() of the newest tree): protected
+ *       guests: FEATURES (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE) and HYP_MEMINFO at EL2;
+ *         MEM_SHARE: x2 or x3 non-zero, or the IPA not page aligned → INVALID_PARAMETER; else
+ *           __pkvm_guest_share_host(): 0 → SUCCESS, back to the guest (the host is not told);
+ *           -ENOENT → the stage-2 fault exit (x0 untouched; also for an IPA no memslot covers, as
+ *           upstream checks no declared range); any other error (-ERANGE beyond the IPA space,
+ *           -EPERM, -EHWPOISON, -E2BIG) → INVALID_PARAMETER.
+ *         MEM_UNSHARE: the same argument checks; __pkvm_guest_unshare_host() 0 → SUCCESS, else
+ *           INVALID_PARAMETER; always back to the guest, never reported.
+ *         everything else (SMCCC_VERSION, the UID, MEM_RELINQUISH, the MMIO guard, PSCI) → to the
+ *           host untouched: no MEM_RELINQUISH, no MMIO guard at EL2.
+ *       Non-protected guests: upstream's hyp_exit_handlers[] have no HVC64 handler: every HVC goes
+ *       to the host untouched.
  *
  *   R14 __pkvm_host_donate_guest() / __pkvm_host_share_guest(): after the state checks and before
  *       any change, -ENOMEM when the vCPU's EL2 memcache holds fewer than kvm_mmu_cache_min_pages =
@@ -216,9 +236,22 @@ export interface ModelConfig {
   zeroedPfns: { first: bigint; count: number };
   /** The board's IOMMU (R13), or none. */
   iommu?: IommuMode | null;
+  /** The guest hypercall ABI at EL2 (R12): upstream's (the default) or Android's. */
+  guestHvcAbi?: 'upstream' | 'android';
 }
 
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
+/** The guest hypercalls the fuzzer makes (R12): KVM vendor-hyp services and SMCCC discovery. */
+export type GuestHvcFn = 'share' | 'unshare' | 'relinquish' | 'meminfo' | 'features' | 'uid' | 'version';
+/** Where a guest HVC leaves the vCPU: back in the guest; at the host with the HVC; at the host as a
+ * stage-2 fault on the IPA (HVC replayed); at the host with a report of what EL2 did. */
+export type GuestHvcExit = 'guest' | 'host' | 'host-fault' | 'host-share' | 'host-unshare' | 'host-relinquish';
+export interface GuestHvcOutcome { regs: bigint[] | null; exit: GuestHvcExit; warn: boolean }
+/** KVM's vendor-hyp UID 28b46fb6-2ec5-11e9-a9ca-4b564d003a74 in w0..w3 (ARM_SMCCC_VENDOR_HYP_UID_KVM_REG_0..3). */
+export const KVM_VENDOR_HYP_UID = [0xb66fb428n, 0xe911c52en, 0x564bcaa9n, 0x743a004dn] as const;
+/* ARM_SMCCC_KVM_FUNC_* bits: FEATURES 0, HYP_MEMINFO 2, MEM_SHARE 3, MEM_UNSHARE 4, MMIO_GUARD_INFO..UNMAP 5..8, MEM_RELINQUISH 9. */
+export const UPSTREAM_PVM_FEATURES = 0b1_1101n;
+export const ANDROID_PVM_FEATURES = 0b11_1111_1101n;
 export interface RetOutcome { ret: number; warn: boolean }
 export type AccessOutcome =
   | { ok: true; pa: bigint; value: bigint | null }
@@ -631,32 +664,69 @@ export class PkvmModel {
     return { ret: 0, warn };
   }
 
-  /** A guest HVC (R12) on the loaded vCPU: the x0 the guest sees (null: untouched) and whether EL2
-   * resumes the guest or exits to the host. */
-  guestHvc(fn: 'share' | 'unshare' | 'relinquish', ipa: bigint, x2: bigint): { x0: bigint | null; resume: boolean; warn: boolean } {
+  /**
+   * A guest HVC (R12) on the loaded vCPU with x1..x3 = ipa, x2, x3: x0..x3 as the guest sees them
+   * (null: untouched, the exit went to the host unanswered) and where the vCPU goes next.
+   */
+  guestHvc(fn: GuestHvcFn, ipa: bigint, x2: bigint, x3 = 0n): GuestHvcOutcome {
     const vm = this.guestCallVm();
     const INVALID = u64(-3n);
-    if (!vm.protected && fn !== 'relinquish') return { x0: null, resume: false, warn: false };
+    const ret = (x0: bigint, exit: GuestHvcExit = 'guest', warn = false): GuestHvcOutcome => ({ regs: [u64(x0), 0n, 0n, 0n], exit, warn });
+    const toHost = (exit: GuestHvcExit = 'host'): GuestHvcOutcome => ({ regs: null, exit, warn: false });
+    const meminfo = (): GuestHvcOutcome => ret(ipa || x2 || x3 ? INVALID : PAGE);
+    const gfn = ipa >> 12n;
+    if ((this.cfg.guestHvcAbi ?? 'upstream') === 'upstream') {
+      /* R12b */
+      if (!vm.protected) return toHost();
+      switch (fn) {
+        case 'features': return ret(UPSTREAM_PVM_FEATURES);
+        case 'meminfo': return meminfo();
+        case 'share': {
+          if (x2 || x3 || ipa & (PAGE - 1n)) return ret(INVALID);
+          const r = this.guestShareHost(gfn);
+          if (r.ret === 0) return ret(0n, 'guest', r.warn);
+          if (r.ret === -ENOENT) return { regs: null, exit: 'host-fault', warn: r.warn };
+          return ret(INVALID, 'guest', r.warn);
+        }
+        case 'unshare': {
+          if (x2 || x3 || ipa & (PAGE - 1n)) return ret(INVALID);
+          const r = this.guestUnshareHost(gfn);
+          return ret(r.ret ? INVALID : 0n, 'guest', r.warn);
+        }
+        default: return toHost();
+      }
+    }
+    /* R12a */
+    if (!vm.protected) {
+      if (fn === 'meminfo') return meminfo();
+      if (fn !== 'relinquish') return toHost();
+    } else {
+      switch (fn) {
+        case 'version': return ret(0x10001n);
+        case 'uid': return { regs: [...KVM_VENDOR_HYP_UID], exit: 'guest', warn: false };
+        case 'features': return ret(ANDROID_PVM_FEATURES);
+        case 'meminfo': return meminfo();
+      }
+    }
     const mem = vm.layout.memIpa;
     const declared = mem.size === 0n || (ipa >= mem.base && ipa < mem.base + mem.size);
-    if (x2 || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits) || !declared) return { x0: INVALID, resume: true, warn: false };
-    const gfn = ipa >> 12n;
+    if (x2 || x3 || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits) || !declared) return ret(INVALID);
     if (fn === 'share') {
       const r = this.guestShareHost(gfn);
-      if (r.ret === 0) return { x0: 0n, resume: false, warn: r.warn };
-      if (r.ret === -ENOENT) return { x0: null, resume: false, warn: r.warn };
-      return { x0: INVALID, resume: true, warn: r.warn };
+      if (r.ret === 0) return ret(0n, 'host-share', r.warn);
+      if (r.ret === -ENOENT) return { regs: null, exit: 'host-fault', warn: r.warn };
+      return ret(INVALID, 'guest', r.warn);
     }
     if (fn === 'unshare') {
       const r = this.guestUnshareHost(gfn);
-      return r.ret ? { x0: INVALID, resume: true, warn: r.warn } : { x0: 0n, resume: false, warn: r.warn };
+      return r.ret ? ret(INVALID, 'guest', r.warn) : ret(0n, 'host-unshare', r.warn);
     }
-    if (vm.poison.has(gfn)) return { x0: INVALID, resume: true, warn: false };
+    if (vm.poison.has(gfn)) return ret(INVALID);
     const m = this.mappingAt(vm, gfn);
-    if (!m) return { x0: 0n, resume: true, warn: false };
-    if (m.pages !== 1) return { x0: INVALID, resume: true, warn: false };
+    if (!m) return ret(0n);
+    if (m.pages !== 1) return ret(INVALID);
     const r = m.state === 'SHARED_BORROWED' ? this.unshareGuestIn(vm, ipa, 1n) : this.reclaimPage(vm, gfn);
-    return r.ret ? { x0: INVALID, resume: true, warn: r.warn } : { x0: 0n, resume: false, warn: r.warn };
+    return r.ret ? ret(INVALID, 'guest', r.warn) : ret(0n, 'host-relinquish', r.warn);
   }
 
   /* ---------------------------------------------------------------- reclaim and teardown */

@@ -5,6 +5,7 @@
  * machine's layout when the sequence runs, so a shrunk sequence stays meaningful.
  */
 import fc from 'fast-check';
+import type { GuestHvcFn } from './model';
 
 /** Guest RAM gfns every VM uses (IPA 0x4000_0000 on): the first four pages, the last page of the first
  * 2 MiB block and the first page of the next one. */
@@ -56,7 +57,7 @@ export type Op =
   | { t: 'force_reclaim'; pa: PfnSym; off: bigint }
   | { t: 'guest_share'; vm: VmSym; gfn: GfnSym }
   | { t: 'guest_unshare'; vm: VmSym; gfn: GfnSym }
-  | { t: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; vm: VmSym; gfn: GfnSym; bad: 'none' | 'x2' | 'unaligned' }
+  | { t: 'guest_hvc'; fn: GuestHvcFn; vm: VmSym; gfn: GfnSym; bad: 'none' | 'x2' | 'x3' | 'unaligned' }
   | { t: 'host_read'; pa: PfnSym }
   | { t: 'host_write'; pa: PfnSym; val: bigint }
   | { t: 'guest_read'; vm: VmSym; gfn: GfnSym }
@@ -183,8 +184,10 @@ export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
 );
 /** gfns a guest can name (IPA < 2^64: no gfn above 2^52). */
 const guestGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_LAST, GFN_TOP)));
-/** IPAs a guest passes to MEM_SHARE & co.: its RAM, or outside the IPA space. */
-const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB)));
+/** A gfn inside the 40-bit IPA space but outside the 4 MiB of memory every VM declares (0x4000_0000 on). */
+export const GFN_UNDECLARED = 0x50000n;
+/** IPAs a guest passes to MEM_SHARE & co.: its RAM, outside the memory it declared, or outside the IPA space. */
+const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_UNDECLARED)));
 const vmArb: fc.Arbitrary<VmSym> = fc.oneof(
   w(4, pickIdx.map((i): VmSym => ({ k: 'pick', i }))),
   w(1, slotArb.map((slot): VmSym => ({ k: 'slot', slot }))),
@@ -232,8 +235,9 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(5, fc.record({ t: fc.constant('guest_share' as const), vm: vmArb, gfn: guestGfnArb })),
   w(4, fc.record({ t: fc.constant('guest_unshare' as const), vm: vmArb, gfn: guestGfnArb })),
   w(4, fc.record({
-    t: fc.constant('guest_hvc' as const), fn: fc.constantFrom('share' as const, 'unshare' as const, 'relinquish' as const),
-    vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'unaligned' as const))),
+    t: fc.constant('guest_hvc' as const),
+    fn: fc.oneof(w(8, fc.constantFrom<GuestHvcFn>('share', 'unshare', 'relinquish')), w(1, fc.constantFrom<GuestHvcFn>('meminfo', 'features', 'uid', 'version'))),
+    vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'x3' as const, 'unaligned' as const))),
   })),
   w(3, fc.record({ t: fc.constant('host_read' as const), pa: readPfnArb })),
   w(3, fc.record({ t: fc.constant('host_write' as const), pa: writePfnArb, val: valArb })),

@@ -22,9 +22,9 @@ import { __pkvm_guest_share_host, __pkvm_guest_unshare_host } from '../../hyp/me
 import { pkvm_handle_guest_trap } from '../../hyp/guest-hvc';
 import { EC_HVC64 } from '../../hyp/world-switch';
 import {
-  ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID,
+  ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID,
   ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
-} from '../../hyp/hypercalls';
+} from '../../hyp/smccc';
 import type { KvmPgtable } from '../../hyp/pgtable';
 import { kvm_iommu_init, kvm_iommu_iova_to_phys, type KvmIommu } from '../../hyp/iommu/iommu';
 import { coreStage2Walk } from '../../hyp/iommu/walk';
@@ -42,7 +42,7 @@ import {
 } from '../../hyp/pgtable-defs';
 import {
   PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, ENOMEM, DMA_SID, type AccessOutcome, type HostState, type HypState,
-  type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM,
+  type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM, type GuestHvcFn,
 } from './model';
 import {
   FUZZ_OFFSETS, GFNS, GFN_LAST, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
@@ -64,6 +64,22 @@ const HOST_STATES: HostState[] = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'N
 const HYP_STATE_NAMES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE'];
 const GUEST_STATES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED'];
 const OWNER_IDS = ['HOST', 'HYP', 'GUEST'];
+/** Function ids of the guest hypercalls (SMCCC_VERSION, the vendor-hyp UID and FEATURES, the KVM services). */
+const HVC_IDS: Record<GuestHvcFn, bigint> = {
+  share: ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID, unshare: ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
+  relinquish: ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, meminfo: ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID,
+  features: 0x8600_0000n, uid: 0x8600_ff01n, version: 0x8000_0000n,
+};
+const HVC_NAMES: Record<GuestHvcFn, string> = {
+  share: 'MEM_SHARE', unshare: 'MEM_UNSHARE', relinquish: 'MEM_RELINQUISH', meminfo: 'HYP_MEMINFO',
+  features: 'VENDOR_HYP_KVM_FEATURES', uid: 'VENDOR_HYP_CALL_UID', version: 'SMCCC_VERSION',
+};
+const GUEST_HVC_EXITS: Record<string, string> = {
+  guest: 'back to the guest', host: 'exit to the host with the HVC', 'host-fault': 'exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+  'host-share': 'exit reporting MEM_SHARE', 'host-unshare': 'exit reporting MEM_UNSHARE', 'host-relinquish': 'exit reporting MEM_RELINQUISH',
+};
+/** HOST_EXIT_HCALL_* (hyp/host-abi.ts) of the reports the model predicts. */
+const HCALL_REPORTS: Record<number, string> = { 1: 'host-share', 2: 'host-unshare', 3: 'host-relinquish' };
 /** gfns whose guest stage-2 entry is compared after every step. */
 const TRACKED_GFNS = [...GFNS, GFN_LAST];
 
@@ -71,7 +87,7 @@ export type Step =
   | { s: 'hcall'; name: ModelHcallName; id: bigint; args: bigint[] }
   | { s: 'bad_hcall'; id: bigint; args: bigint[] }
   | { s: 'guest'; call: 'share' | 'unshare'; gfn: bigint }
-  | { s: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; ipa: bigint; x2: bigint }
+  | { s: 'guest_hvc'; fn: GuestHvcFn; x1: bigint; x2: bigint; x3: bigint }
   | { s: 'host_access'; pa: bigint; write: boolean; val: bigint; what: string }
   | { s: 'guest_access'; slot: number; gfn: bigint; write: boolean; val: bigint }
   | { s: 'topup' }
@@ -106,7 +122,14 @@ export interface RunOptions {
    * host stage-2 shared with the SMMU ('mirror'), or no IOMMU ('none').
    */
   iommu?: IommuMode | 'none';
+  /**
+   * The guest hypercall ABI of the board (HostedEl2Options.guestHvcAbi, model R12): upstream's (the
+   * hyp's default) or Android's (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2, exits after share).
+   * Default 'upstream'.
+   */
+  guestHvcAbi?: GuestHvcAbi;
 }
+export type GuestHvcAbi = 'upstream' | 'android';
 export const DEFAULT_RUN_OPTIONS: RunOptions = { invariants: 'step' };
 
 /** Outcome counts per step kind ("__pkvm_host_donate_guest → -EPERM"), filled when enabled. */
@@ -115,14 +138,13 @@ function cover(key: string): void {
   if (coverage.enabled) coverage.counts.set(key, (coverage.counts.get(key) ?? 0) + 1);
 }
 
-/** A new machine: a Core of its own, a HostedEl2 and the host KVM on it. */
-function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
+/** A new machine: a Core of its own, a HostedEl2 (with the guest-HVC ABI asked for) and the host KVM on it. */
+function bootMachine(guestHvcAbi: GuestHvcAbi): { core: Core; el2: HostedEl2; kvm: HostKvm } {
   const core = new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
   hypWarnConfig.warnings.length = 0;
   attachFfaSpmc(core, true); // the board's secure world (R15); graphRoots() lets the snapshot restore it per sequence
-  // The reference model (model.ts) knows Android's guest-HVC ABI (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2).
-  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES, guestHvcAbi: 'android' });
+  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES, guestHvcAbi });
   el2.trace.enabled = false;
   const kvm = new HostKvm(el2);
   kvm.traceFaults = false;
@@ -156,7 +178,8 @@ export class Run {
   /** A booted machine for boards of opts.iommu (start() creates the VMs); begin() takes a sequence. */
   constructor(opts: RunOptions = DEFAULT_RUN_OPTIONS) {
     this.opts = opts;
-    const { core, el2, kvm } = bootMachine();
+    const abi = opts.guestHvcAbi ?? 'upstream';
+    const { core, el2, kvm } = bootMachine(abi);
     this.core = core;
     this.el2 = el2;
     this.kvm = kvm;
@@ -178,7 +201,7 @@ export class Run {
     this.names.set(el2.carveout.base >> 12n, 'carveout');
     this.model = new PkvmModel({
       ramBase: core.ramBase, ramSize: BigInt(RAM_BYTES), paBits: 40, ipaBits: 40, maxVms: MAX_VMS,
-      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 }, iommu: mode === 'none' ? null : mode,
+      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 }, iommu: mode === 'none' ? null : mode, guestHvcAbi: abi,
     });
   }
 
@@ -496,14 +519,16 @@ export class Run {
         break;
       }
       case 'guest_hvc': {
-        /* A guest HVC taken to EL2 while the vCPU runs: MEM_SHARE / MEM_UNSHARE need a protected VM. */
-        const want = op.fn === 'relinquish' ? 'any' : 'prot';
-        loadFor(this.vmSlot(op.vm, want, op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped'), false);
+        /* A guest HVC taken to EL2 while the vCPU runs: MEM_SHARE / MEM_UNSHARE mostly on a protected VM. */
+        const mem = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish';
+        const has: GfnPurpose = op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped';
+        loadFor(this.vmSlot(op.vm, op.fn === 'share' || op.fn === 'unshare' ? 'prot' : 'any', mem ? has : undefined), false);
         const vm = m.loadedVm();
         if (vm) {
-          const gfn = this.gfn(op.gfn, vm, op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped');
-          const ipa = ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n);
-          this.step({ s: 'guest_hvc', fn: op.fn, ipa, x2: op.bad === 'x2' ? 1n : 0n });
+          /* x1 = the IPA for the memory calls; 0 for discovery and HYP_MEMINFO ('unaligned': a non-zero x1). */
+          const gfn = this.gfn(op.gfn, vm, has);
+          const x1 = mem ? ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n) : op.bad === 'unaligned' ? 0x10n : 0n;
+          this.step({ s: 'guest_hvc', fn: op.fn, x1, x2: op.bad === 'x2' ? 1n : 0n, x3: op.bad === 'x3' ? 0x1000n : 0n });
         } else this.log.push('  (no vCPU loaded: skipped)');
         break;
       }
@@ -602,7 +627,7 @@ export class Run {
       }
       case 'bad_hcall': return `hvc id ${hex(s.id)} (function ${s.id - HCALL_BASE})`;
       case 'guest': return `guest: __pkvm_guest_${s.call}_host(gfn ${hex(s.gfn)}) on the loaded vCPU`;
-      case 'guest_hvc': return `guest HVC MEM_${s.fn.toUpperCase()}(ipa ${hex(s.ipa)}${s.x2 ? `, x2 ${hex(s.x2)}` : ''}) on the loaded vCPU`;
+      case 'guest_hvc': return `guest HVC ${HVC_NAMES[s.fn]}(x1 ${hex(s.x1)}${s.x2 ? `, x2 ${hex(s.x2)}` : ''}${s.x3 ? `, x3 ${hex(s.x3)}` : ''}) on the loaded vCPU`;
       case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${this.names.get(s.pa >> 12n) ?? s.what})`;
       case 'guest_access': return `guest slot${s.slot} ${s.write ? `write ${hex(s.val)} to` : 'read of'} gfn ${hex(s.gfn)}`;
       case 'topup': return 'host: top up the loaded vCPU memcache';
@@ -659,20 +684,22 @@ export class Run {
           break;
         }
         case 'guest_hvc': {
-          const e = this.model.guestHvc(s.fn, s.ipa, s.x2);
+          const e = this.model.guestHvc(s.fn, s.x1, s.x2, s.x3);
           expectWarn = e.warn;
-          const id = s.fn === 'share' ? ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID
-            : s.fn === 'unshare' ? ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID : ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID;
-          const show = (x0: bigint | null, resume: boolean): string =>
-            `${x0 === null ? 'x0 untouched' : `x0=${s64(x0)}`}, ${resume ? 'back to the guest' : 'exit to the host'}`;
-          expect = show(e.x0, e.resume);
+          const regs = [HVC_IDS[s.fn], s.x1, s.x2, s.x3];
+          const show = (x: bigint[] | null, exit: string): string =>
+            `${x === null ? 'x0..x3 untouched' : `x0..x3 = ${s64(x[0]!)}, ${x.slice(1).map(hex).join(', ')}`}, ${GUEST_HVC_EXITS[exit] ?? exit}`;
+          expect = show(e.regs, e.exit);
           const vcpu = this.el2.pkvm.loaded_vcpu(0);
           if (!vcpu) { got = 'no vCPU loaded'; break; }
-          const regs = [id, s.ipa, s.x2, 0n];
           regs.forEach((v, i) => this.core.setX(i, v));
-          const r = pkvm_handle_guest_trap(this.el2, vcpu, BigInt(EC_HVC64) << 26n);
-          const x0 = this.core.getX(0);
-          got = show(x0 === id ? null : x0, r === 'resume');
+          /* The trap as the world switch records it: ESR_EL2 of the HVC, no fault address. */
+          const esr = BigInt(EC_HVC64) << 26n;
+          vcpu.fault = { esr_el2: esr, hpfar_el2: 0n, far_el2: 0n };
+          const r = pkvm_handle_guest_trap(this.el2, vcpu, esr);
+          const x = [0, 1, 2, 3].map((i) => this.core.getX(i));
+          const untouched = x.every((v, i) => v === regs[i]);
+          got = show(untouched && e.regs === null ? null : x, this.guestHvcExit(vcpu, r, s.x1));
           break;
         }
         case 'host_access': {
@@ -765,10 +792,21 @@ export class Run {
     this.log.push(`  ${line} → ${got}${warnText}`);
     if (coverage.enabled) {
       const nr = s.s === 'hcall' && /share_guest|wrprotect/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
-      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC MEM_${s.fn.toUpperCase()}` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s === 'custom' ? s.kind : s.s;
+      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC ${HVC_NAMES[s.fn]} (${this.opts.guestHvcAbi ?? 'upstream'})` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s === 'custom' ? s.kind : s.s;
       cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…').replace(/ handle 0x[0-9a-f]+/, '')}${gotWarn ? ' +WARN' : ''}`);
     }
     this.afterStep();
+  }
+
+  /** Where the hyp's guest trap handler left the vCPU (model.ts GuestHvcExit). */
+  private guestHvcExit(vcpu: NonNullable<ReturnType<HostedEl2['pkvm']['loaded_vcpu']>>, r: 'resume' | 'exit', ipa: bigint): string {
+    if (r === 'resume') return vcpu.exit_hcall ? `guest (with a report of kind ${vcpu.exit_hcall.kind})` : 'guest';
+    if (vcpu.exit_hcall) return HCALL_REPORTS[Number(vcpu.exit_hcall.kind)] ?? `host report of kind ${vcpu.exit_hcall.kind}`;
+    const f = vcpu.fault;
+    /* A level-3 write translation fault on the IPA (EC DABT_LOW, WnR, FSC 0b000111), HPFAR = IPA[55:12] << 4. */
+    if (f.esr_el2 === ((0x24n << 26n) | (1n << 6n) | 0x7n) && f.hpfar_el2 === ((ipa >> 8n) & 0xffff_ffff_fff0n) && f.far_el2 === 0n) return 'host-fault';
+    if (((f.esr_el2 >> 26n) & 0x3fn) === BigInt(EC_HVC64)) return 'host';
+    return `host (fault ESR ${hex(f.esr_el2)} HPFAR ${hex(f.hpfar_el2)})`;
   }
 
   /** A host hypercall through the SMCCC frame (x1..x6): x1, x2, x3 and x1 as an errno. */
@@ -1028,7 +1066,7 @@ function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
 }
 
 /**
- * Where sequences run: by default one booted machine per board kind (iommu mode) per process, put
+ * Where sequences run: by default one booted machine per board kind (iommu mode, guest-HVC ABI) per process, put
  * back into its just-booted state before each sequence (snapshot.ts); `fresh` boots a new machine
  * (a new Core and WebAssembly instance) for the sequence, as every sequence did before.
  */
@@ -1067,7 +1105,7 @@ export function machineFor(ops: Op[], opts: RunOptions, choice: MachineChoice = 
   let r: Run;
   if (choice === 'fresh') r = bootRun(opts);
   else {
-    const key = opts.iommu ?? 'hypercall';
+    const key = `${opts.iommu ?? 'hypercall'}/${opts.guestHvcAbi ?? 'upstream'}`;
     let b = booted.get(key);
     if (!b) {
       const run = bootRun(opts);

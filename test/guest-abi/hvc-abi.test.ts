@@ -7,7 +7,7 @@
  *   reported to the host by an exit.
  */
 import { describe, expect, it } from 'vitest';
-import { RESULT_IPA, boot, createVm, runToOff, x0s } from './harness';
+import { RESULT_IPA, boot, createVm, result, runToOff, x0s } from './harness';
 
 const FEATURES = 0x8600_0000n, MEMINFO = 0xc600_0002n, SHARE = 0xc600_0003n, UNSHARE = 0xc600_0004n, GUARD_INFO = 0xc600_0005n;
 
@@ -33,4 +33,40 @@ describe('guest hypercall ABI board option', () => {
     expect(r.slice(1)).toEqual([4096n, 4096n, 0n, 0n]);
     expect(events).toEqual(['share', 'unshare']);
   });
+});
+
+describe('SMCCC discovery of a protected guest under upstream\'s ABI (forwarded to the host KVM)', () => {
+  const VERSION = 0x8000_0000n, ARCH_FEATURES = 0x8000_0001n, UID = 0x8600_ff01n, RELINQUISH = 0xc600_0009n;
+  /* KVM's vendor-hyp UID 28b46fb6-2ec5-11e9-a9ca-4b564d003a74 in w0..w3 (include/linux/arm-smccc.h,
+   * ARM_SMCCC_VENDOR_HYP_UID_KVM_REG_0..3). */
+  const KVM_UID = [0xb66fb428n, 0xe911c52en, 0x564bcaa9n, 0x743a004dn];
+
+  it('upstream: the UID call exits to the host, whose kvm_smccc_call_handler() answers x0..x3; all four words reach the guest', () => {
+    /* Upstream's kvm_handle_pvm_hvc64() punts SMCCC discovery to the host; the host's
+     * kvm_smccc_call_handler() sets x0..x3 (smccc_set_retval()) and the next run's flush gives the
+     * guest the host's x0..x3. Garbage in x1..x3 before the call must be overwritten. */
+    const t = boot({ guestHvcAbi: 'upstream' });
+    const vm = createVm(t, {
+      ops: [
+        { hvc: [UID, 0x1111n, 0x2222n, 0x3333n] },
+        { hvc: [VERSION, 0x1111n, 0x2222n, 0x3333n] },
+        { hvc: [ARCH_FEATURES, VERSION] },
+        { hvc: [RELINQUISH, RESULT_IPA] }, /* not an upstream call: the host's NOT_SUPPORTED */
+      ],
+    });
+    runToOff(t);
+    expect(result(t, vm, 0)).toEqual(KVM_UID);
+    expect(result(t, vm, 1)).toEqual([0x10001n, 0n, 0n, 0n]); /* SMCCC 1.1; val[1..3] = 0 */
+    expect(result(t, vm, 2)[0]).toBe(0n);
+    expect(result(t, vm, 3)).toEqual([(1n << 64n) - 1n, 0n, 0n, 0n]);
+    expect(t.events).toEqual([]);
+  });
+
+  it('android (board option): EL2 answers the UID itself, the same four words', () => {
+    const t = boot({ guestHvcAbi: 'android' });
+    const vm = createVm(t, { ops: [{ hvc: [UID, 0x1111n, 0x2222n, 0x3333n] }] });
+    runToOff(t);
+    expect(result(t, vm, 0)).toEqual(KVM_UID);
+  });
+
 });
