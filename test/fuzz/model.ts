@@ -93,6 +93,11 @@
  *       Non-protected guests: upstream's hyp_exit_handlers[] have no HVC64 handler: every HVC goes
  *       to the host untouched.
  *
+ *   R16 __kvm_vcpu_run(x1): -EINVAL unless a vCPU is loaded and x1 is its host struct kvm_vcpu (the
+ *       fuzzer never passes the right one: guests do not run here). __pkvm_vcpu_sync_state is void.
+ *   R17 __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0, Android's alloc.c
+ *       hyp_alloc_reclaimable()) with nothing allocated on it: every page refilled and not yet
+ *       reclaimed; an id past the allocators (>= 2): 0.
  *   R14 __pkvm_host_donate_guest() / __pkvm_host_share_guest(): after the state checks and before
  *       any change, -ENOMEM when the vCPU's EL2 memcache holds fewer than kvm_mmu_cache_min_pages =
  *       stage-2 levels - 1 (levels = (ipaBits - 8) / 9, at least 2). The count is observed by the
@@ -207,6 +212,8 @@ export interface VmLayout {
   vmPfns: bigint[];
   pgdPfns: bigint[];
   hostVcpuPfns: bigint[];
+  /** The host's struct kvm_vcpu of each vCPU (its address: what __kvm_vcpu_run takes in x1); optional. */
+  hostVcpuPas?: bigint[];
   hypVcpuPfns: bigint[];
   /** Guest memory the VMM declared (struct kvm), size 0: none. */
   memIpa: { base: bigint; size: bigint };
@@ -1043,6 +1050,22 @@ export class PkvmModel {
       case '__pkvm_vcpu_put':
         this.vcpuPut();
         return { x0: 0n, x1: x1in, warn: false };
+      /* R16: void; copies a loaded non-protected vCPU's registers to the host (not modelled). */
+      case '__pkvm_vcpu_sync_state':
+        return { x0: 0n, x1: x1in, warn: false };
+      case '__kvm_vcpu_run': {
+        /* R16: x1 must be the loaded vCPU's host struct kvm_vcpu, else -EINVAL (the run itself is not modelled). */
+        const l = this.loaded;
+        const want = l ? this.slots[l.slot]?.layout.hostVcpuPas?.[l.vcpu] : undefined;
+        if (want === undefined || a(0) !== want) return done({ ret: -EINVAL, warn: false });
+        throw new Error('model: __kvm_vcpu_run of the loaded vCPU is not modelled');
+      }
+      /* R17: the hyp heap (allocator 0) holds its refilled pages in its memcache (nothing is allocated
+       * on it here): reclaimable = those pages; an id past the allocators (>= 2): 0. */
+      case '__pkvm_hyp_alloc_mgt_reclaimable':
+        if (a(0) === 0n) return { x0: 0n, x1: BigInt(this.heap.size), warn: false };
+        if (a(0) >= 2n) return { x0: 0n, x1: 0n, warn: false };
+        throw new Error('model: the IOMMU pool\'s reclaimable count is not modelled');
       /*
        * Hypervisor tracing (hyp/tracing/, nvhe/trace.c), never loaded here: load of an unaligned or
        * empty descriptor -EINVAL (others are not generated); enable(true) -EINVAL, enable(false) 0;

@@ -65,6 +65,9 @@ export type Op =
   | { t: 'create'; prot: boolean }
   | { t: 'bad_hcall'; n: bigint }
   | { t: 'prot_finalize' }
+  /* __kvm_vcpu_run with an x1 that is not the loaded vCPU's host struct kvm_vcpu (R16), and __pkvm_vcpu_sync_state. */
+  | { t: 'vcpu_run'; x1: 'other_vcpu' | 'other_vm' | 'zero' | 'offset' }
+  | { t: 'sync_state' }
   /* DMA isolation (R13 in model.ts): the host's IOMMU driver and a DMA engine behind the SMMU. */
   | { t: 'io_alloc'; dom: DomSym; type: bigint }
   | { t: 'io_free'; dom: DomSym; prep: boolean }
@@ -75,6 +78,7 @@ export type Op =
   | { t: 'io_iova_to_phys'; dom: DomSym; iova: IovaSym }
   | { t: 'io_refill'; pfns: PfnSym[]; id: bigint } /* 1: the IOMMU pool, 0: the hyp heap */
   | { t: 'io_reclaim'; target: number; id: bigint }
+  | { t: 'io_reclaimable'; id: bigint } /* 0: the hyp heap; 2, 0x100: past the allocators */
   | { t: 'dma'; src: number; dst: number; len: bigint }
   /* FF-A (R15 in model.ts): the host shares / lends with the secure world, reclaims; the partition holds. */
   | { t: 'ffa_share'; pfns: PfnSym[]; nr: number; lend: boolean; lie: boolean }
@@ -159,6 +163,7 @@ const ioOps = [
   w(1, fc.record({ t: fc.constant('io_iova_to_phys' as const), dom: domArb, iova: iovaArb })),
   w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
   w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
+  w(1, fc.record({ t: fc.constant('io_reclaimable' as const), id: fc.oneof(w(3, fc.constant(0n)), w(1, fc.constantFrom(2n, 0x100n))) })),
   w(4, fc.record({ t: fc.constant('dma' as const), src: dmaOperandArb, dst: dmaOperandArb, len: fc.oneof(w(4, fc.constant(0x1000n)), w(2, fc.constant(8n)), w(2, fc.constant(0x2000n))) })),
 ];
 
@@ -246,6 +251,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(1, fc.record({ t: fc.constant('create' as const), prot: fc.boolean() })),
   w(1, fc.record({ t: fc.constant('bad_hcall' as const), n: badHcallArb })),
   w(1, fc.constant<Op>({ t: 'prot_finalize' })),
+  w(1, fc.record({ t: fc.constant('vcpu_run' as const), x1: fc.constantFrom('other_vcpu' as const, 'other_vm' as const, 'zero' as const, 'offset' as const) })),
+  w(1, fc.constant<Op>({ t: 'sync_state' })),
   ...ioOps,
   ...ffaOps,
 );

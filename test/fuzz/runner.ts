@@ -275,9 +275,11 @@ export class Run {
   handle(h: HandleSym, want: 'np' | 'live' | 'dying' | 'any' = 'live'): number {
     if (h.k === 'raw') return h.v;
     if (h.k === 'slot') return HANDLE_OFFSET + h.slot;
+    /* 'np': non-protected VMs, dying ones too (upstream's host unshares a dying VM's pages, R9). */
     const c = want === 'dying' ? this.liveSlots(() => true, true)
       : want === 'any' ? [...this.liveSlots(() => true), ...this.liveSlots(() => true, true)].sort()
-        : this.liveSlots((vm) => want === 'live' || !vm.protected);
+        : want === 'np' ? [...this.liveSlots((vm) => !vm.protected), ...this.liveSlots((vm) => !vm.protected, true)].sort()
+          : this.liveSlots(() => true);
     return HANDLE_OFFSET + (c.length ? c[h.i % c.length]! : h.i % MAX_VMS);
   }
 
@@ -400,6 +402,7 @@ export class Run {
       handle: vm.handle, protected: prot, nrVcpus,
       kvmPfn: vm.kvmPa >> 12n, vmPfns: pages(vm.vmPa, vm.vmPages), pgdPfns: pages(vm.pgdPa, vm.pgdPages),
       hostVcpuPfns: vm.vcpus.map((v) => v.hostVcpuPa >> 12n), hypVcpuPfns: vm.vcpus.map((v) => v.hypVcpuPa >> 12n),
+      hostVcpuPas: vm.vcpus.map((v) => v.hostVcpuPa),
       memIpa: { base: vm.slot.ipaBase, size: vm.slot.size },
     };
     const s = vm.handle - HANDLE_OFFSET;
@@ -553,6 +556,23 @@ export class Run {
         break;
       case 'bad_hcall': this.step({ s: 'bad_hcall', id: HCALL_BASE + op.n, args: [0x40000n] }); break;
       case 'prot_finalize': hc('__pkvm_prot_finalize'); break;
+      case 'vcpu_run': {
+        /* The host runs a vCPU with the wrong struct kvm_vcpu (never the loaded one's: guests do not run here). */
+        const l = m.loaded;
+        const pas = (slot: number): bigint[] => this.layouts[slot]?.hostVcpuPas ?? [];
+        const mine = l ? pas(l.slot)[l.vcpu] : undefined;
+        let x1: bigint;
+        switch (op.x1) {
+          case 'zero': x1 = 0n; break;
+          case 'offset': x1 = (mine ?? pas(0)[0] ?? 0n) + 8n; break;
+          case 'other_vcpu': x1 = (l ? pas(l.slot).find((p) => p !== mine) : undefined) ?? pas(0)[1] ?? 0n; break;
+          case 'other_vm': x1 = [0, 1, 2].filter((s) => s !== l?.slot).map((s) => pas(s)[0]).find((p) => p !== undefined) ?? 0n; break;
+        }
+        if (x1 === mine) x1 = 0n;
+        hc('__kvm_vcpu_run', x1);
+        break;
+      }
+      case 'sync_state': hc('__pkvm_vcpu_sync_state'); break;
       /* ---- DMA isolation */
       case 'io_alloc': this.step({ s: 'io_alloc', domain: this.domain(op.dom, true), type: op.type }); break;
       case 'io_free': {
@@ -598,6 +618,7 @@ export class Run {
         break;
       }
       case 'io_reclaim': this.step({ s: 'io_reclaim', id: op.id, target: op.target }); break;
+      case 'io_reclaimable': hc('__pkvm_hyp_alloc_mgt_reclaimable', op.id); break;
       case 'dma':
         if (this.dma) this.step({ s: 'dma', src: this.dmaAddr(op.src), dst: this.dmaAddr(op.dst), len: op.len });
         else this.log.push('  (no IOMMU on this board: skipped)');
