@@ -3,6 +3,13 @@
  * protected-guest series, read from a stored copy of the newest tree), the default
  * (HostedEl2Options.guestHvcAbi = 'upstream'; 'android' selects guest-hvc.ts's).
  *
+ * Read from: kvm_handle_pvm_hvc64() of a stored copy of the newest pkvm.c (rewritten into Rust by a
+ * third-party tool, SOURCE-COMMIT d482bb509b7d; C's `u64 val[4] = { SMCCC_RET_INVALID_PARAMETER }`
+ * sets val[0] alone, the tool's `[..; 4]` all four: the C is followed); the bodies of
+ * pkvm_memshare_call() / pkvm_memunshare_call() were not in that copy and follow the series as posted
+ * (an unaligned IPA leaves val[0] INVALID_PARAMETER); upstream's nvhe/switch.c hyp_exit_handlers[]
+ * (no HVC64 entry).
+ *
  * Protected guests (pvm_exit_handlers[ESR_ELx_EC_HVC64]): EL2 answers
  * - ARM_SMCCC_VENDOR_HYP_KVM_FEATURES: FEATURES | HYP_MEMINFO | MEM_SHARE | MEM_UNSHARE;
  * - HYP_MEMINFO: PAGE_SIZE, or INVALID_PARAMETER when x1..x3 are not all 0;
