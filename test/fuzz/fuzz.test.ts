@@ -225,6 +225,57 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(text).toMatch(/guest slot1 write 0x1 to gfn 0x401ff → refused/);
   });
 
+  it('guest hypercalls under both ABIs (model R12): upstream shares without an exit, has no RELINQUISH or MMIO guard; Android reports and guards', () => {
+    const pvm = slot(0);
+    const ops: Op[] = [
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: pvm, prep: true, topup: true },
+      { t: 'guest_hvc', fn: 'share', vm: pvm, gfn: g(0x40000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'share', vm: pvm, gfn: g(0x40001n), bad: 'none' }, /* not mapped: a stage-2 fault for the host */
+      { t: 'guest_hvc', fn: 'share', vm: pvm, gfn: g(0x50000n), bad: 'none' }, /* outside the declared memory */
+      { t: 'guest_hvc', fn: 'unshare', vm: pvm, gfn: g(0x40000n), bad: 'x3' },
+      { t: 'guest_hvc', fn: 'unshare', vm: pvm, gfn: g(0x40000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'relinquish', vm: pvm, gfn: g(0x40000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'guard_map', vm: pvm, gfn: g(0x9000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'guard_unmap', vm: pvm, gfn: g(0x9000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'features', vm: pvm, gfn: g(0n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'uid', vm: slot(1), gfn: g(0n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'meminfo', vm: slot(1), gfn: g(0n), bad: 'none' },
+    ];
+    const hvcs = (abi: 'upstream' | 'android'): string[] => {
+      const { log, failure } = traceSequence(ops, { invariants: 'op', guestHvcAbi: abi });
+      if (failure) throw failure;
+      return log.filter((l) => l.includes('guest HVC')).map((l) => l.replace(/^.* → /, ''));
+    };
+    const ok = 'x0..x3 = 0, 0x0, 0x0, 0x0';
+    const invalid = 'x0..x3 = -3, 0x0, 0x0, 0x0';
+    expect(hvcs('upstream')).toEqual([
+      `${ok}, back to the guest`,
+      'x0..x3 untouched, exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+      'x0..x3 untouched, exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+      `${invalid}, back to the guest`,
+      `${ok}, back to the guest`,
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 = 29, 0x0, 0x0, 0x0, back to the guest',
+      'x0..x3 untouched, exit to the host with the HVC', /* non-protected: every HVC is the host's */
+      'x0..x3 untouched, exit to the host with the HVC',
+    ]);
+    expect(hvcs('android')).toEqual([
+      `${ok}, exit reporting MEM_SHARE`,
+      'x0..x3 untouched, exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+      `${invalid}, back to the guest`,
+      `${invalid}, back to the guest`,
+      `${ok}, exit reporting MEM_UNSHARE`,
+      `${ok}, exit reporting MEM_RELINQUISH`,
+      `${ok}, back to the guest`,
+      `${ok}, back to the guest`,
+      'x0..x3 = 1021, 0x0, 0x0, 0x0, back to the guest',
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 = 4096, 0x0, 0x0, 0x0, back to the guest',
+    ]);
+  });
+
   it('catches a hyp whose state drifts from the model', () => {
     const ops: Op[] = [
       { t: 'share_hyp', pfn: { k: 'fuzz', i: 3 }, hint: false },

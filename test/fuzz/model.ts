@@ -79,6 +79,13 @@
  *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and a report.
  *       Non-protected guests (kvm_hyp_handle_hvc64()): HYP_MEMINFO and MEM_RELINQUISH as above at
  *       EL2; everything else (discovery, MEM_SHARE, MEM_UNSHARE) goes to the host untouched.
+ *     R12c The MMIO guard (Android's ABI only; the hyp handles a non-protected VM's calls at EL2 too):
+ *       a protected VM is enrolled from creation, a non-protected one by MMIO_GUARD_ENROLL (x1..x3
+ *       = 0, else INVALID_PARAMETER). MMIO_GUARD_INFO is HYP_MEMINFO's granule. MMIO_GUARD_MAP
+ *       (x1 = IPA, x2 attributes ignored, x3 = 0): INVALID_PARAMETER unless enrolled, the IPA page
+ *       aligned and inside the IPA space, outside the declared memory and with nothing mapped or
+ *       poisoned at stage 2; then guarded (again: still SUCCESS). MMIO_GUARD_UNMAP: enrolled, x3 =
+ *       0, aligned, guarded, else INVALID_PARAMETER. The guard is per VM and starts empty.
  *     R12b Upstream (the default; nvhe/pkvm.c kvm_handle_pvm_hvc64() of the newest tree): protected
  *       guests: FEATURES (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE) and HYP_MEMINFO at EL2;
  *         MEM_SHARE: x2 or x3 non-zero, or the IPA not page aligned → INVALID_PARAMETER; else
@@ -228,6 +235,8 @@ export interface VmM {
   /** Mappings keyed by first gfn. */
   maps: Map<bigint, MappingM>;
   poison: Set<bigint>;
+  /** R12c: the MMIO guard (Android's ABI): enrolled, and the guarded IPAs (4 KiB granules). */
+  guard: { enrolled: boolean; granules: Set<bigint> };
 }
 
 export interface ModelConfig {
@@ -249,7 +258,8 @@ export interface ModelConfig {
 
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
 /** The guest hypercalls the fuzzer makes (R12): KVM vendor-hyp services and SMCCC discovery. */
-export type GuestHvcFn = 'share' | 'unshare' | 'relinquish' | 'meminfo' | 'features' | 'uid' | 'version';
+export type GuestHvcFn = 'share' | 'unshare' | 'relinquish' | 'meminfo' | 'features' | 'uid' | 'version'
+  | 'guard_info' | 'guard_enroll' | 'guard_map' | 'guard_unmap';
 /** Where a guest HVC leaves the vCPU: back in the guest; at the host with the HVC; at the host as a
  * stage-2 fault on the IPA (HVC replayed); at the host with a report of what EL2 did. */
 export type GuestHvcExit = 'guest' | 'host' | 'host-fault' | 'host-share' | 'host-unshare' | 'host-relinquish';
@@ -704,6 +714,7 @@ export class PkvmModel {
       }
     }
     /* R12a */
+    if (fn.startsWith('guard_')) return this.mmioGuardCall(vm, fn, ipa, x2, x3);
     if (!vm.protected) {
       if (fn === 'meminfo') return meminfo();
       if (fn !== 'relinquish') return toHost();
@@ -734,6 +745,30 @@ export class PkvmModel {
     if (m.pages !== 1) return ret(INVALID);
     const r = m.state === 'SHARED_BORROWED' ? this.unshareGuestIn(vm, ipa, 1n) : this.reclaimPage(vm, gfn);
     return r.ret ? ret(INVALID, 'guest', r.warn) : ret(0n, 'host-relinquish', r.warn);
+  }
+
+  /** R12c: the MMIO guard calls of Android's ABI, at EL2 for both kinds of VM (x1 = IPA, x2 = attributes, x3 = 0). */
+  private mmioGuardCall(vm: VmM, fn: GuestHvcFn, ipa: bigint, x2: bigint, x3: bigint): GuestHvcOutcome {
+    const res = (ok: boolean): GuestHvcOutcome => ({ regs: [ok ? 0n : u64(-3n), 0n, 0n, 0n], exit: 'guest', warn: false });
+    const g = vm.guard;
+    switch (fn) {
+      case 'guard_info': return { regs: [ipa || x2 || x3 ? u64(-3n) : PAGE, 0n, 0n, 0n], exit: 'guest', warn: false };
+      case 'guard_enroll':
+        if (ipa || x2 || x3) return res(false);
+        g.enrolled = true;
+        return res(true);
+      case 'guard_map': {
+        if (x3 || !g.enrolled || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits)) return res(false);
+        const mem = vm.layout.memIpa;
+        if (mem.size && ipa >= mem.base && ipa < mem.base + mem.size) return res(false); /* memory is not MMIO */
+        if (this.guestState(vm, ipa >> 12n) !== 'NOPAGE') return res(false); /* mapped or poisoned at stage 2 */
+        g.granules.add(ipa);
+        return res(true);
+      }
+      default: /* guard_unmap */
+        if (x3 || !g.enrolled || ipa & (PAGE - 1n)) return res(false);
+        return res(g.granules.delete(ipa));
+    }
   }
 
   /* ---------------------------------------------------------------- reclaim and teardown */
@@ -1141,6 +1176,8 @@ export class PkvmModel {
     this.slots[slot] = {
       layout: l, handle: l.handle, protected: l.protected, dying: false, nrVcpus: l.nrVcpus,
       maps: new Map(), poison: new Set(),
+      /* R12c: Android enrols every protected VM at creation; upstream has no guard. */
+      guard: { enrolled: l.protected && this.cfg.guestHvcAbi === 'android', granules: new Set() },
     };
     return null;
   }

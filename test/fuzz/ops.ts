@@ -191,8 +191,10 @@ export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
 const guestGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_LAST, GFN_TOP)));
 /** A gfn inside the 40-bit IPA space but outside the 4 MiB of memory every VM declares (0x4000_0000 on). */
 export const GFN_UNDECLARED = 0x50000n;
+/** The PL011's page (IPA 0x0900_0000): MMIO, what the guard is for. */
+export const GFN_MMIO = 0x9000n;
 /** IPAs a guest passes to MEM_SHARE & co.: its RAM, outside the memory it declared, or outside the IPA space. */
-const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_UNDECLARED)));
+const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_UNDECLARED, GFN_LAST)), w(2, gfnConst(GFN_MMIO)));
 const vmArb: fc.Arbitrary<VmSym> = fc.oneof(
   w(4, pickIdx.map((i): VmSym => ({ k: 'pick', i }))),
   w(1, slotArb.map((slot): VmSym => ({ k: 'slot', slot }))),
@@ -241,7 +243,11 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(4, fc.record({ t: fc.constant('guest_unshare' as const), vm: vmArb, gfn: guestGfnArb })),
   w(4, fc.record({
     t: fc.constant('guest_hvc' as const),
-    fn: fc.oneof(w(8, fc.constantFrom<GuestHvcFn>('share', 'unshare', 'relinquish')), w(1, fc.constantFrom<GuestHvcFn>('meminfo', 'features', 'uid', 'version'))),
+    fn: fc.oneof(
+      w(8, fc.constantFrom<GuestHvcFn>('share', 'unshare', 'relinquish')),
+      w(1, fc.constantFrom<GuestHvcFn>('meminfo', 'features', 'uid', 'version')),
+      w(3, fc.constantFrom<GuestHvcFn>('guard_map', 'guard_map', 'guard_unmap', 'guard_enroll', 'guard_info')),
+    ),
     vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'x3' as const, 'unaligned' as const))),
   })),
   w(3, fc.record({ t: fc.constant('host_read' as const), pa: readPfnArb })),

@@ -45,12 +45,12 @@ import {
   type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM, type GuestHvcFn,
 } from './model';
 import {
-  FUZZ_OFFSETS, GFNS, GFN_LAST, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
+  FUZZ_OFFSETS, GFNS, GFN_LAST, GFN_MMIO, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
   type DomSym, type GfnSym, type HandleSym, type IovaSym, type Op, type PfnSym, type VmSym,
 } from './ops';
 
 type PfnPurpose = 'access' | 'host_owned' | 'shareable' | 'hyp_shared' | 'guest_owned' | 'dma_map';
-type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped';
+type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped' | 'guarded';
 
 export const RAM_BYTES = 3 << 20;
 export const CARVEOUT_BYTES = 128 << 10;
@@ -69,10 +69,12 @@ const HVC_IDS: Record<GuestHvcFn, bigint> = {
   share: ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID, unshare: ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
   relinquish: ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, meminfo: ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID,
   features: 0x8600_0000n, uid: 0x8600_ff01n, version: 0x8000_0000n,
+  guard_info: 0xc600_0005n, guard_enroll: 0xc600_0006n, guard_map: 0xc600_0007n, guard_unmap: 0xc600_0008n,
 };
 const HVC_NAMES: Record<GuestHvcFn, string> = {
   share: 'MEM_SHARE', unshare: 'MEM_UNSHARE', relinquish: 'MEM_RELINQUISH', meminfo: 'HYP_MEMINFO',
   features: 'VENDOR_HYP_KVM_FEATURES', uid: 'VENDOR_HYP_CALL_UID', version: 'SMCCC_VERSION',
+  guard_info: 'MMIO_GUARD_INFO', guard_enroll: 'MMIO_GUARD_ENROLL', guard_map: 'MMIO_GUARD_MAP', guard_unmap: 'MMIO_GUARD_UNMAP',
 };
 const GUEST_HVC_EXITS: Record<string, string> = {
   guest: 'back to the guest', host: 'exit to the host with the HVC', 'host-fault': 'exit to the host as a stage-2 fault on the IPA (HVC replayed)',
@@ -293,6 +295,7 @@ export class Run {
   }
   private gfnCandidates(vm: VmM, purpose: GfnPurpose): bigint[] {
     const m = this.model;
+    if (purpose === 'guarded') return [...vm.guard.granules].sort().map((ipa) => ipa >> 12n);
     const c = TRACKED_GFNS.filter((x) => {
       const st = m.guestState(vm, x);
       const mp = m.mappingAt(vm, x);
@@ -523,13 +526,15 @@ export class Run {
       }
       case 'guest_hvc': {
         /* A guest HVC taken to EL2 while the vCPU runs: MEM_SHARE / MEM_UNSHARE mostly on a protected VM. */
-        const mem = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish';
-        const has: GfnPurpose = op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped';
-        loadFor(this.vmSlot(op.vm, op.fn === 'share' || op.fn === 'unshare' ? 'prot' : 'any', mem ? has : undefined), false);
+        const mem = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish' || op.fn === 'guard_map' || op.fn === 'guard_unmap';
+        const has: GfnPurpose = op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : op.fn === 'guard_unmap' ? 'guarded' : 'mapped';
+        const memCall = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish' || op.fn === 'guard_unmap';
+        loadFor(this.vmSlot(op.vm, op.fn === 'share' || op.fn === 'unshare' ? 'prot' : 'any', memCall ? has : undefined), false);
         const vm = m.loadedVm();
         if (vm) {
-          /* x1 = the IPA for the memory calls; 0 for discovery and HYP_MEMINFO ('unaligned': a non-zero x1). */
-          const gfn = this.gfn(op.gfn, vm, has);
+          /* x1 = the IPA for the memory and guard map/unmap calls; 0 for discovery, HYP_MEMINFO, guard
+           * info/enroll ('unaligned': a non-zero x1). Guard picks: a guarded IPA to unmap, MMIO to map. */
+          const gfn = op.fn === 'guard_map' && op.gfn.k === 'pick' && op.gfn.i % 4 !== 3 ? GFN_MMIO + BigInt(op.gfn.i % 3) : this.gfn(op.gfn, vm, has);
           const x1 = mem ? ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n) : op.bad === 'unaligned' ? 0x10n : 0n;
           this.step({ s: 'guest_hvc', fn: op.fn, x1, x2: op.bad === 'x2' ? 1n : 0n, x3: op.bad === 'x3' ? 0x1000n : 0n });
         } else this.log.push('  (no vCPU loaded: skipped)');
@@ -966,6 +971,12 @@ export class Run {
       if (!e !== !hv) { d.push(`slot ${slot}: VM ${hv ? 'exists' : 'missing'}, model ${e ? 'exists' : 'missing'}`); continue; }
       if (!e || !hv) continue;
       if (e.dying !== hv.is_dying || e.protected !== hv.is_protected) d.push(`slot ${slot}: dying ${hv.is_dying} protected ${hv.is_protected}, model ${e.dying} / ${e.protected}`);
+      /* R12c: the MMIO guard */
+      const gg = hv.mmio_guard;
+      if (gg.enrolled !== e.guard.enrolled || gg.granules.size !== e.guard.granules.size || [...gg.granules].some((x) => !e.guard.granules.has(x))) {
+        const show = (g: { enrolled: boolean; granules: Set<bigint> }): string => `${g.enrolled ? 'enrolled' : 'not enrolled'} [${[...g.granules].sort().map(hex).join(', ')}]`;
+        d.push(`slot ${slot}: MMIO guard ${show(gg)}, model ${show(e.guard)}`);
+      }
       const rc = vmm.refcount(vmm.idx(hv.pa));
       if (rc !== m.vmPageRefcount(e)) d.push(`slot ${slot}: VM page refcount ${rc}, model ${m.vmPageRefcount(e)}`);
       for (const g of TRACKED_GFNS) {
