@@ -105,6 +105,14 @@
  *   R17 __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0, Android's alloc.c
  *       hyp_alloc_reclaimable()) with nothing allocated on it: every page refilled and not yet
  *       reclaimed; an id past the allocators (>= 2): 0.
+ *   R18 The stage-2 access flag of a guest mapping: set when mapped (donate, share); relax_perms and
+ *       wrprotect leave it. __pkvm_host_test_clear_young_guest(handle, gfn, nr, mkold) (a
+ *       non-protected VM, dying or not, else -EINVAL; nr 1 or one aligned block, else -EINVAL;
+ *       assert_host_shared_guest() as R5): 1 if a valid leaf of the range has AF (cleared when
+ *       mkold), else 0; a range beyond the IPA space: the walk fails, WARN, 0.
+ *       __pkvm_host_mkyoung_guest(gfn) (a loaded non-protected vCPU, else -EINVAL; R5's assert):
+ *       sets AF on the leaf at gfn if any, returns 0. A guest access through a leaf without AF is
+ *       an access flag fault (no hardware AF update).
  *   R14 __pkvm_host_donate_guest() / __pkvm_host_share_guest(): after the state checks and before
  *       any change, -ENOMEM when the vCPU's EL2 memcache holds fewer than kvm_mmu_cache_min_pages =
  *       stage-2 levels - 1 (levels = (ipaBits - 8) / 9, at least 2). The count is observed by the
@@ -140,8 +148,8 @@
  *
  * Not modelled (the fuzzer stays clear of it): the pages of the vCPU memcaches and the stage-2 table
  * pages (the host tops the memcache up before every donate/share, as KVM does — with an empty one
- * the pinned upstream WARNs after the host side changed, see the fuzzer's report), the access flag
- * (mkyoung / test_clear_young are not generated), the EL2 heap allocator, IOMMU table pages.
+ * the pinned upstream WARNs after the host side changed, see the fuzzer's report), what the EL2 heap
+ * allocates, IOMMU table pages.
  */
 
 export const EPERM = 1;
@@ -209,6 +217,8 @@ export interface MappingM {
   pages: number; /* 1 or 512 */
   state: GuestState;
   prot: Prot;
+  /** R18: the stage-2 access flag (AF): set when mapped, cleared by test_clear_young(mkold), set by mkyoung. */
+  young?: boolean;
 }
 
 export interface VmLayout {
@@ -526,7 +536,7 @@ export class PkvmModel {
     const warn = gfn >> GFN_META_BITS !== 0n; /* R5: host_stage2_encode_gfn_meta() */
     const metaGfn = gfn & ((1n << GFN_META_BITS) - 1n);
     this.setHost(phys >> 12n, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: metaGfn });
-    vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true } });
+    vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true }, young: true });
     return { ret: 0, warn };
   }
 
@@ -572,7 +582,7 @@ export class PkvmModel {
     /* R5: without FEAT_XNX, PX and UX must agree or the stage-2 map fails after the host update. */
     if (((prot & PROT_PX) !== 0n) !== ((prot & PROT_UX) !== 0n)) return { ret: 0, warn: true };
     vm.maps.set(ipa >> 12n, {
-      gfn: ipa >> 12n, pfn: phys >> 12n, pages, state: 'SHARED_BORROWED',
+      gfn: ipa >> 12n, pfn: phys >> 12n, pages, state: 'SHARED_BORROWED', young: true,
       prot: { r: (prot & PROT_R) !== 0n, w: (prot & PROT_W) !== 0n, x: (prot & PROT_X) === PROT_X },
     });
     return { ret: 0, warn: false };
@@ -641,6 +651,39 @@ export class PkvmModel {
       m.prot = { ...m.prot, w: false };
       g = m.gfn + BigInt(m.pages);
     }
+    return { ret: 0, warn };
+  }
+
+  /** R18 __pkvm_host_test_clear_young_guest(handle, gfn, nr, mkold) */
+  private testClearYoung(handle: number, gfn: bigint, nr: bigint, mkold: boolean): RetOutcome {
+    const vm = this.npVm(handle);
+    if (!vm) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    const pages = this.transitionPages(0n, ipa, nr);
+    if (pages < 0) return { ret: pages, warn: false };
+    const warn = this.assertHostSharedGuestWarns(vm, ipa, pages);
+    if (!this.ipaInRange(ipa, pages)) return { ret: 0, warn: true }; /* WARN_ON(kvm_pgtable_walk()): -ERANGE */
+    let young = false;
+    const seen = new Set<MappingM>();
+    for (let g = ipa >> 12n, i = 0; i < pages; i++, g++) {
+      const m = this.mappingAt(vm, g);
+      if (!m || seen.has(m)) continue;
+      seen.add(m);
+      if (m.young === false) continue;
+      young = true;
+      if (mkold) m.young = false;
+    }
+    return { ret: young ? 1 : 0, warn };
+  }
+
+  /** R18 __pkvm_host_mkyoung_guest(gfn) on the loaded non-protected vCPU */
+  private mkyoung(gfn: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm || vm.protected) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    const warn = this.assertHostSharedGuestWarns(vm, ipa, 0);
+    const m = this.ipaInRange(ipa, 1) ? this.mappingAt(vm, ipa >> 12n) : null;
+    if (m) m.young = true;
     return { ret: 0, warn };
   }
 
@@ -1075,6 +1118,8 @@ export class PkvmModel {
       case '__pkvm_host_unshare_guest': return done(this.unshareGuest(h16(a(0)), a(1), a(2)));
       case '__pkvm_host_relax_perms_guest': return done(this.relaxPerms(a(0), a(1)));
       case '__pkvm_host_wrprotect_guest': return done(this.wrprotect(h16(a(0)), a(1), a(2)));
+      case '__pkvm_host_test_clear_young_guest': return done(this.testClearYoung(h16(a(0)), a(1), a(2), a(3) !== 0n));
+      case '__pkvm_host_mkyoung_guest': return done(this.mkyoung(a(0)));
       case '__pkvm_force_reclaim_guest_page': return done(this.forceReclaim(a(0)));
       case '__pkvm_reclaim_dying_guest_page': return done(this.reclaimDying(h16(a(0)), a(1)));
       case '__pkvm_start_teardown_vm': return done(this.startTeardown(h16(a(0))));
@@ -1139,7 +1184,7 @@ export class PkvmModel {
   /** A guest access of 8 bytes at the start of gfn through its stage-2 (no fault handling). */
   guestAccess(vm: VmM, gfn: bigint, write: boolean, value = 0n): AccessOutcome {
     const m = vm.poison.has(gfn) ? null : this.mappingAt(vm, gfn);
-    if (!m || (write ? !m.prot.w : !m.prot.r)) return { ok: false, errno: -EFAULT }; /* a stage-2 fault */
+    if (!m || (write ? !m.prot.w : !m.prot.r) || m.young === false) return { ok: false, errno: -EFAULT }; /* a stage-2 fault (R18: AF clear, an access flag fault) */
     const pfn = m.pfn + (gfn - m.gfn);
     return this.touch(pfn, pfn << 12n, write, value);
   }

@@ -48,6 +48,8 @@ export type Op =
   | { t: 'unshare'; h: HandleSym; gfn: GfnSym; nr: bigint }
   | { t: 'relax'; gfn: GfnSym; prot: bigint; vm: VmSym; prep: boolean }
   | { t: 'wrprotect'; h: HandleSym; gfn: GfnSym; nr: bigint }
+  | { t: 'young'; h: HandleSym; gfn: GfnSym; nr: bigint; mkold: boolean } /* __pkvm_host_test_clear_young_guest */
+  | { t: 'mkyoung'; gfn: GfnSym; vm: VmSym; prep: boolean }
   | { t: 'load'; h: HandleSym; vcpu: number }
   | { t: 'put' }
   | { t: 'teardown'; h: HandleSym; prep: boolean }
@@ -232,6 +234,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(4, fc.record({ t: fc.constant('unshare' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
   w(3, fc.record({ t: fc.constant('relax' as const), gfn: gfnArb, prot: protArb, vm: vmArb, prep: prepArb })),
   w(3, fc.record({ t: fc.constant('wrprotect' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
+  w(2, fc.record({ t: fc.constant('young' as const), h: handleArb, gfn: gfnArb, nr: nrArb, mkold: fc.boolean() })),
+  w(2, fc.record({ t: fc.constant('mkyoung' as const), gfn: gfnArb, vm: vmArb, prep: prepArb })),
   w(2, fc.record({ t: fc.constant('load' as const), h: handleArb, vcpu: fc.integer({ min: 0, max: 2 }) })),
   w(2, fc.constant<Op>({ t: 'put' })),
   w(2, fc.record({ t: fc.constant('teardown' as const), h: handleArb, prep: prepArb })),

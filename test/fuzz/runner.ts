@@ -37,7 +37,7 @@ import { attachFfaSpmc, boardSpmc } from '../../machine/ffa/board';
 import { runFfaOp, type FfaStepResult } from './ffa-steps';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
-  KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
+  KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_AF, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
   kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate,
 } from '../../hyp/pgtable-defs';
 import {
@@ -483,6 +483,15 @@ export class Run {
         hc('__pkvm_host_wrprotect_guest', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'borrowed'), op.nr);
         break;
       }
+      case 'young': {
+        const h = this.handle(op.h, 'np');
+        hc('__pkvm_host_test_clear_young_guest', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'borrowed'), op.nr, op.mkold ? 1n : 0n);
+        break;
+      }
+      case 'mkyoung':
+        if (op.prep) loadFor(this.vmSlot(op.vm, 'np', 'borrowed'), false);
+        hc('__pkvm_host_mkyoung_guest', this.gfn(op.gfn, m.loadedVm(), 'borrowed'));
+        break;
       case 'load': hc('__pkvm_vcpu_load', BigInt(this.handle(op.h)), BigInt(op.vcpu), 0n); break;
       case 'put': hc('__pkvm_vcpu_put'); break;
       case 'teardown': {
@@ -817,7 +826,7 @@ export class Run {
     }
     this.log.push(`  ${line} → ${got}${warnText}`);
     if (coverage.enabled) {
-      const nr = s.s === 'hcall' && /share_guest|wrprotect/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
+      const nr = s.s === 'hcall' && /share_guest|wrprotect|young/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
       const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC ${HVC_NAMES[s.fn]} (${this.opts.guestHvcAbi ?? 'upstream'})` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s === 'custom' ? s.kind : s.s;
       cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…').replace(/ handle 0x[0-9a-f]+/, '')}${gotWarn ? ' +WARN' : ''}`);
     }
@@ -1064,7 +1073,7 @@ function guestEntry(core: Core, pgt: KvmPgtable, gfn: bigint): string {
   const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn - base);
   const state = GUEST_STATES[pkvm_getstate(pte)] ?? '?';
   const prot = `${pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R ? 'r' : '-'}${pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? 'w' : '-'}${FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n ? 'x' : '-'}`;
-  return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}`;
+  return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}${pte & KVM_PTE_LEAF_ATTR_LO_S2_AF ? '' : ' old'}`;
 }
 
 /**
@@ -1086,7 +1095,8 @@ function sameGuestEntry(core: Core, pgt: KvmPgtable, m: PkvmModel, vm: VmM, gfn:
   if (pages !== mp.pages) return false;
   const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn & BigInt(pages - 1));
   return pfn === mp.pfn + (gfn - mp.gfn) && !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R) === mp.prot.r &&
-    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) === mp.prot.w && (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n) === mp.prot.x;
+    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) === mp.prot.w && (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n) === mp.prot.x &&
+    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_AF) === (mp.young !== false);
 }
 
 function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
@@ -1094,7 +1104,7 @@ function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
   if (s === 'NOPAGE' || s === 'POISON') return s;
   const mp = m.mappingAt(vm, gfn)!;
   const prot = `${mp.prot.r ? 'r' : '-'}${mp.prot.w ? 'w' : '-'}${mp.prot.x ? 'x' : '-'}`;
-  return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}`;
+  return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}${mp.young === false ? ' old' : ''}`;
 }
 
 /**
