@@ -77,6 +77,8 @@
  *         MEM_RELINQUISH: poisoned → INVALID_PARAMETER; nothing mapped → SUCCESS, back to the guest;
  *           a block → INVALID_PARAMETER; OWNED / SHARED_OWNED → __pkvm_host_reclaim_page_guest()
  *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and a report.
+ *       PSCI for protected guests at EL2 (guest-psci.ts's Android pkvm_handle_psci()): PSCI_VERSION
+ *       1.1; PSCI_FEATURES(x1) SUCCESS for the calls it implements, NOT_SUPPORTED otherwise.
  *       Non-protected guests (kvm_hyp_handle_hvc64()): HYP_MEMINFO and MEM_RELINQUISH as above at
  *       EL2; everything else (discovery, MEM_SHARE, MEM_UNSHARE) goes to the host untouched.
  *     R12c The MMIO guard (Android's ABI only; the hyp handles a non-protected VM's calls at EL2 too):
@@ -269,7 +271,7 @@ export interface ModelConfig {
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
 /** The guest hypercalls the fuzzer makes (R12): KVM vendor-hyp services and SMCCC discovery. */
 export type GuestHvcFn = 'share' | 'unshare' | 'relinquish' | 'meminfo' | 'features' | 'uid' | 'version'
-  | 'guard_info' | 'guard_enroll' | 'guard_map' | 'guard_unmap';
+  | 'guard_info' | 'guard_enroll' | 'guard_map' | 'guard_unmap' | 'psci_version' | 'psci_features';
 /** Where a guest HVC leaves the vCPU: back in the guest; at the host with the HVC; at the host as a
  * stage-2 fault on the IPA (HVC replayed); at the host with a report of what EL2 did. */
 export type GuestHvcExit = 'guest' | 'host' | 'host-fault' | 'host-share' | 'host-unshare' | 'host-relinquish';
@@ -279,6 +281,13 @@ export const KVM_VENDOR_HYP_UID = [0xb66fb428n, 0xe911c52en, 0x564bcaa9n, 0x743a
 /* ARM_SMCCC_KVM_FUNC_* bits: FEATURES 0, HYP_MEMINFO 2, MEM_SHARE 3, MEM_UNSHARE 4, MMIO_GUARD_INFO..UNMAP 5..8, MEM_RELINQUISH 9. */
 export const UPSTREAM_PVM_FEATURES = 0b1_1101n;
 export const ANDROID_PVM_FEATURES = 0b11_1111_1101n;
+/** R12a: the functions PSCI_FEATURES reports for a protected guest under Android's ABI (pkvm_handle_psci()):
+ * PSCI_VERSION, CPU_SUSPEND (32/64), CPU_OFF, CPU_ON (32/64), AFFINITY_INFO (32/64), SYSTEM_OFF,
+ * SYSTEM_RESET, PSCI_FEATURES, SYSTEM_RESET2 (32/64) and SMCCC_VERSION. */
+export const ANDROID_PVM_PSCI_FUNCS: ReadonlySet<bigint> = new Set([
+  0x8400_0000n, 0x8400_0001n, 0xc400_0001n, 0x8400_0002n, 0x8400_0003n, 0xc400_0003n, 0x8400_0004n, 0xc400_0004n,
+  0x8400_0008n, 0x8400_0009n, 0x8400_000an, 0x8400_0012n, 0xc400_0012n, 0x8000_0000n,
+]);
 export interface RetOutcome { ret: number; warn: boolean }
 export type AccessOutcome =
   | { ok: true; pa: bigint; value: bigint | null }
@@ -760,13 +769,15 @@ export class PkvmModel {
     if (fn.startsWith('guard_')) return this.mmioGuardCall(vm, fn, ipa, x2, x3);
     if (!vm.protected) {
       if (fn === 'meminfo') return meminfo();
-      if (fn !== 'relinquish') return toHost();
+      if (fn !== 'relinquish') return toHost(); /* discovery, PSCI, MEM_SHARE / MEM_UNSHARE: the host's */
     } else {
       switch (fn) {
         case 'version': return ret(0x10001n);
         case 'uid': return { regs: [...KVM_VENDOR_HYP_UID], exit: 'guest', warn: false };
         case 'features': return ret(ANDROID_PVM_FEATURES);
         case 'meminfo': return meminfo();
+        case 'psci_version': return ret(0x10001n); /* PSCI 1.1 */
+        case 'psci_features': return ret(ANDROID_PVM_PSCI_FUNCS.has(ipa & 0xffff_ffffn) ? 0n : u64(-1n));
       }
     }
     const mem = vm.layout.memIpa;

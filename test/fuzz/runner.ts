@@ -70,11 +70,13 @@ const HVC_IDS: Record<GuestHvcFn, bigint> = {
   relinquish: ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, meminfo: ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID,
   features: 0x8600_0000n, uid: 0x8600_ff01n, version: 0x8000_0000n,
   guard_info: 0xc600_0005n, guard_enroll: 0xc600_0006n, guard_map: 0xc600_0007n, guard_unmap: 0xc600_0008n,
+  psci_version: 0x8400_0000n, psci_features: 0x8400_000an,
 };
 const HVC_NAMES: Record<GuestHvcFn, string> = {
   share: 'MEM_SHARE', unshare: 'MEM_UNSHARE', relinquish: 'MEM_RELINQUISH', meminfo: 'HYP_MEMINFO',
   features: 'VENDOR_HYP_KVM_FEATURES', uid: 'VENDOR_HYP_CALL_UID', version: 'SMCCC_VERSION',
   guard_info: 'MMIO_GUARD_INFO', guard_enroll: 'MMIO_GUARD_ENROLL', guard_map: 'MMIO_GUARD_MAP', guard_unmap: 'MMIO_GUARD_UNMAP',
+  psci_version: 'PSCI_VERSION', psci_features: 'PSCI_FEATURES',
 };
 const GUEST_HVC_EXITS: Record<string, string> = {
   guest: 'back to the guest', host: 'exit to the host with the HVC', 'host-fault': 'exit to the host as a stage-2 fault on the IPA (HVC replayed)',
@@ -544,7 +546,9 @@ export class Run {
           /* x1 = the IPA for the memory and guard map/unmap calls; 0 for discovery, HYP_MEMINFO, guard
            * info/enroll ('unaligned': a non-zero x1). Guard picks: a guarded IPA to unmap, MMIO to map. */
           const gfn = op.fn === 'guard_map' && op.gfn.k === 'pick' && op.gfn.i % 4 !== 3 ? GFN_MMIO + BigInt(op.gfn.i % 3) : this.gfn(op.gfn, vm, has);
-          const x1 = mem ? ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n) : op.bad === 'unaligned' ? 0x10n : 0n;
+          const x1 = mem ? ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n)
+            : op.fn === 'psci_features' ? [0xc400_0003n, 0x8400_0002n, 0x8400_0005n, 0x1_8400_0000n][op.gfn.k === 'pick' ? op.gfn.i % 4 : 0]! /* CPU_ON_64, CPU_OFF, MIGRATE, a 64-bit alias */
+              : op.bad === 'unaligned' ? 0x10n : 0n;
           this.step({ s: 'guest_hvc', fn: op.fn, x1, x2: op.bad === 'x2' ? 1n : 0n, x3: op.bad === 'x3' ? 0x1000n : 0n });
         } else this.log.push('  (no vCPU loaded: skipped)');
         break;
