@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RESULT_IPA, boot, createVm, result, runToOff, x0s } from './harness';
+import { HostVcpuView, HOST_REQ_SET_SMCCC_RET, HOST_VCPU_REQ } from '../../hyp/host-abi';
 
 const FEATURES = 0x8600_0000n, MEMINFO = 0xc600_0002n, SHARE = 0xc600_0003n, UNSHARE = 0xc600_0004n, GUARD_INFO = 0xc600_0005n;
 
@@ -60,6 +61,29 @@ describe('SMCCC discovery of a protected guest under upstream\'s ABI (forwarded 
     expect(result(t, vm, 2)[0]).toBe(0n);
     expect(result(t, vm, 3)).toEqual([(1n << 64n) - 1n, 0n, 0n, 0n]);
     expect(t.events).toEqual([]);
+  });
+
+  it('a hostile host cannot set x1..x3 of a protected vCPU after an exit that is not a forwarded HVC (an MMIO read)', () => {
+    /* HOST_REQ_SET_SMCCC_RET is honoured only after an HVC EL2 forwarded unhandled: after the MMIO
+     * read's exit the host may set the read's data register (x0) alone. */
+    const t = boot({ guestHvcAbi: 'upstream' });
+    const vm = createVm(t, { ops: [{ read: 0x0900_0018n, size: 4 }, { hvc: [UID] }] });
+    const run = t.el2.hcall.bind(t.el2);
+    let tried = 0;
+    t.el2.hcall = (name, ...args) => {
+      const v = t.el2.pkvm.loaded_vcpu(0);
+      if (name === '__kvm_vcpu_run' && v && ((v.fault.esr_el2 >> 26n) & 0x3fn) === 0x24n) {
+        const hv = new HostVcpuView(t.el2.mem, v.host_vcpu);
+        for (let i = 1; i < 4; i++) hv.setReg(i, 0xbad0n + BigInt(i));
+        hv.setU64(HOST_VCPU_REQ, hv.u64(HOST_VCPU_REQ) | HOST_REQ_SET_SMCCC_RET);
+        tried++;
+      }
+      return run(name, ...args);
+    };
+    runToOff(t);
+    expect(tried).toBeGreaterThan(0);
+    expect(result(t, vm, 0).slice(1)).toEqual([0n, 0n, 0n]);
+    expect(result(t, vm, 1)).toEqual(KVM_UID);
   });
 
   it('android (board option): EL2 answers the UID itself, the same four words', () => {
