@@ -1,7 +1,8 @@
 // Property-based fuzzing of pKVM's memory protection: random sequences of host hypercalls, guest
-// share/unshare (direct and through the guest HVC handler), host and guest memory accesses and VM
-// creation/teardown over three VMs run on the hosted pKVM and on an independent reference model of the
-// ownership table (model.ts); every return code, WARN and page/guest state must agree, and
+// share/unshare (direct and through the guest HVC handler, under upstream's guest-HVC ABI or Android's,
+// drawn per sequence), host and guest memory accesses and VM creation/teardown over three VMs run on
+// the hosted pKVM and on an independent reference model of the ownership table (model.ts); every
+// return code, WARN and page/guest state must agree, and
 // pkvm.checkInvariants() must stay clean. FUZZ_RUNS / FUZZ_SEED override the run count and seed;
 // `npm run fuzz -- --runs N --seed S` runs more (on worker threads) and prints shrunk counterexamples
 // step by step with the command that replays them.
