@@ -276,7 +276,10 @@ function handleHvc(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView): 
     case ARM_SMCCC_VERSION_FUNC_ID: return set(ARM_SMCCC_VERSION_1_1);
     case ARM_SMCCC_ARCH_FEATURES_FUNC_ID: return set(smccc_arch_features(x[1]!));
     case ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID: return set(...ARM_SMCCC_VENDOR_HYP_UID_KVM);
-    case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID: if (!vm.isProtected) return set(ARM_SMCCC_KVM_NPVM_FEATURES, 0n, 0n, 0n);
+    case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID:
+      /* The services open to a non-protected guest: Android's EL2 takes HYP_MEMINFO, the MMIO guard and
+       * MEM_RELINQUISH for it; upstream's takes none of its HVCs (only FEATURES itself: no PTP here). */
+      if (!vm.isProtected) return set(kvm.el2.guestHvcAbi === 'android' ? ARM_SMCCC_KVM_NPVM_FEATURES : 1n, 0n, 0n, 0n);
   }
   // The KVM vendor-hyp calls EL2 did not take (MEM_SHARE, MEM_UNSHARE, ... for a non-protected VM;
   // MEM_RELINQUISH and the MMIO guard for a protected one under upstream's ABI).
