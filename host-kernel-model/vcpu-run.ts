@@ -13,13 +13,14 @@
  *   asks the hyp to inject a synchronous external abort (HOST_REQ_INJECT_SEA);
  * - HVC: for a non-protected guest the host KVM's hypercall handler (SMCCC discovery, the KVM
  *   vendor-hyp UID and features, PSCI incl. CPU_ON/CPU_OFF/AFFINITY_INFO); for a protected guest
- *   only the PSCI calls EL2 forwards (SYSTEM_OFF, SYSTEM_RESET, CPU_SUSPEND);
+ *   only what EL2 forwards: the PSCI calls it leaves to the host (SYSTEM_OFF, SYSTEM_RESET,
+ *   CPU_SUSPEND) and, under upstream's ABI, SMCCC discovery (x0..x3, the vendor-hyp UID's four words);
  * - WFx (skipped) or the end of the slice: back to the scheduler.
  */
 import {
   HostVcpuView, HOST_EXIT_HCALL_MEM_RELINQUISH, HOST_EXIT_HCALL_MEM_SHARE, HOST_EXIT_HCALL_MEM_UNSHARE,
   HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_OFF, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA,
-  HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_REQ_STATE_DIRTY, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
+  HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_REQ_STATE_DIRTY, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
   HOST_VCPU_EXIT_HCALL_ARG, HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC,
   HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG,
 } from '../hyp/host-abi';
@@ -255,28 +256,35 @@ function handleMmio(kvm: HostKvm, vm: HostVm, hv: HostVcpuView, esr: bigint, ipa
 
 /**
  * kvm_hvc_call_handler(): the host KVM's answer to a guest HVC. A non-protected guest's reach it all
- * (SMCCC discovery, the KVM vendor-hyp UID and features, PSCI); a protected guest's only the PSCI
- * calls EL2 forwards, with x0 the only register visible.
+ * (SMCCC discovery, the KVM vendor-hyp UID and features, PSCI); a protected guest's only what EL2
+ * forwards: the PSCI calls it leaves to the host (Android's ABI), or everything but FEATURES,
+ * HYP_MEMINFO, MEM_SHARE and MEM_UNSHARE (upstream's), answered in x0..x3.
  */
 function handleHvc(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpuView): RunOutcome | null {
   const x = [0, 1, 2, 3].map((i) => hv.reg(i));
   const fn = Number(x[0]! & 0xffff_ffffn);
-  if (!vm.isProtected) {
-    const set = (...v: bigint[]): null => {
-      v.forEach((r, i) => hv.setReg(i, U64(r)));
-      hv.setU64(HOST_VCPU_REQ, hv.u64(HOST_VCPU_REQ) | HOST_REQ_STATE_DIRTY); // PKVM_HOST_STATE_DIRTY
-      return null; // a non-protected vCPU's registers are flushed from here as they are
-    };
-    switch (fn) {
-      case ARM_SMCCC_VERSION_FUNC_ID: return set(ARM_SMCCC_VERSION_1_1);
-      case ARM_SMCCC_ARCH_FEATURES_FUNC_ID: return set(smccc_arch_features(x[1]!));
-      case ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID: return set(...ARM_SMCCC_VENDOR_HYP_UID_KVM);
-      case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID: return set(ARM_SMCCC_KVM_NPVM_FEATURES, 0n, 0n, 0n);
-    }
-    // The KVM vendor-hyp calls EL2 does not take for a non-protected VM (MEM_SHARE, MEM_UNSHARE, ...).
-    const owner = Math.floor(fn / 0x100_0000);
-    if (owner === 0xc6 || owner === 0x86) return set(U64(-1)); // NOT_SUPPORTED
+  /* kvm_smccc_call_handler() answers in x0..x3 (smccc_set_retval()) for any VM: a protected guest's
+   * discovery calls reach it when EL2 forwards them (upstream's ABI); its x0..x3 are then flushed
+   * into the guest by HOST_REQ_SET_SMCCC_RET (the only registers of a protected vCPU the host sets). */
+  const set = (...v: bigint[]): null => {
+    for (let i = 0; i < 4; i++) hv.setReg(i, U64(v[i] ?? 0n));
+    const req = vm.isProtected ? HOST_REQ_SET_SMCCC_RET : HOST_REQ_STATE_DIRTY; // PKVM_HOST_STATE_DIRTY (non-protected)
+    hv.setU64(HOST_VCPU_REQ, hv.u64(HOST_VCPU_REQ) | req);
+    return null; // a non-protected vCPU's registers are flushed from here as they are
+  };
+  switch (fn) {
+    case ARM_SMCCC_VERSION_FUNC_ID: return set(ARM_SMCCC_VERSION_1_1);
+    case ARM_SMCCC_ARCH_FEATURES_FUNC_ID: return set(smccc_arch_features(x[1]!));
+    case ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID: return set(...ARM_SMCCC_VENDOR_HYP_UID_KVM);
+    case ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID:
+      /* The services open to a non-protected guest: Android's EL2 takes HYP_MEMINFO, the MMIO guard and
+       * MEM_RELINQUISH for it; upstream's takes none of its HVCs (only FEATURES itself: no PTP here). */
+      if (!vm.isProtected) return set(kvm.el2.guestHvcAbi === 'android' ? ARM_SMCCC_KVM_NPVM_FEATURES : 1n, 0n, 0n, 0n);
   }
+  // The KVM vendor-hyp calls EL2 did not take (MEM_SHARE, MEM_UNSHARE, ... for a non-protected VM;
+  // MEM_RELINQUISH and the MMIO guard for a protected one under upstream's ABI).
+  const owner = Math.floor(fn / 0x100_0000);
+  if (owner === 0xc6 || owner === 0x86) return set(U64(-1)); // NOT_SUPPORTED
   const res = handlePsci(x, { cpus: vm.vcpus.length, powerState: (i) => (vm.vcpus[i]?.state === 'runnable' ? 0 : 1) });
   if (res.action === 'off') return stop(kvm, vm, 'off', 'PSCI SYSTEM_OFF');
   if (res.action === 'reset') return stop(kvm, vm, 'reset', 'PSCI SYSTEM_RESET');

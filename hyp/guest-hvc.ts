@@ -24,10 +24,12 @@
  * forwarded. Share, unshare and relinquish are carried out at EL2 and then reported to the host by
  * an exit (Android's "now tell the host"), where upstream returns straight to the guest.
  *
- * Non-protected VMs: as upstream, EL2 handles only HYP_MEMINFO and MEM_RELINQUISH
+ * Non-protected VMs (Android): EL2 handles only HYP_MEMINFO and MEM_RELINQUISH
  * (kvm_hyp_handle_hvc64()); everything else, SMCCC discovery included, is the host KVM's to answer
  * (host-kernel-model/vcpu-run.ts). Deviation: the MMIO guard calls of a non-protected VM are handled
  * here too (Android leaves them to the host), so that one guard, enforced at EL2, covers both kinds.
+ * Upstream's hyp_exit_handlers[] have no HVC64 entry: under the default ABI every HVC of a
+ * non-protected guest goes to the host.
  */
 import { SR, type Core } from '../machine/core';
 import type { Pkvm } from './index';
@@ -52,7 +54,7 @@ import { ESR_EC, EC_DABT_LOW, EC_HVC64, EC_SYS64 } from './world-switch';
 import { kvm_handle_pvm_sysreg } from './pvm-sys-regs';
 import { ipa_in_guest_space, ipa_is_guest_memory, kvm_handle_guest_dabt, pkvm_install_ioguard_page, pkvm_mmio_guard_enroll, pkvm_remove_ioguard_page } from './mmio-guard';
 import { pkvm_handle_psci } from './guest-psci';
-import { kvm_handle_pvm_hvc64_upstream } from './guest-hvc-upstream';
+import { kvm_handle_guest_hvc_np_upstream, kvm_handle_pvm_hvc64_upstream } from './guest-hvc-upstream';
 
 /* SMCCC (DEN0028) and the KVM vendor-hyp service (include/linux/arm-smccc.h). */
 export const ARM_SMCCC_VERSION_FUNC_ID = 0x8000_0000;
@@ -100,7 +102,7 @@ const MEM_RELINQUISH = fid(ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID);
 /** What a guest trap handler at EL2 works with: the hyp, the core the guest is trapped on, the trace. */
 export interface GuestTrapEnv {
   readonly pkvm: Pkvm; readonly core: Core; readonly trace: Trace;
-  /** The guest hypercall ABI of protected guests: Android's tree (default) or upstream's (guest-hvc-upstream.ts). */
+  /** The guest hypercall ABI: Android's tree (this file; the default when unset here) or upstream's (guest-hvc-upstream.ts; HostedEl2's default). */
   readonly guestHvcAbi?: 'android' | 'upstream';
 }
 
@@ -124,7 +126,9 @@ export function pkvm_handle_guest_trap(env: GuestTrapEnv, vcpu: PkvmHypVcpu, esr
   vcpu.exit_hcall = null;
   switch (ESR_EC(esr)) {
     case EC_HVC64:
-      if (vcpu.vm.is_protected && env.guestHvcAbi === 'upstream') return kvm_handle_pvm_hvc64_upstream(env, vcpu) ? 'resume' : 'exit';
+      if (env.guestHvcAbi === 'upstream') {
+        return (vcpu.vm.is_protected ? kvm_handle_pvm_hvc64_upstream(env, vcpu) : kvm_handle_guest_hvc_np_upstream(env, vcpu)) ? 'resume' : 'exit';
+      }
       return (vcpu.vm.is_protected ? kvm_handle_pvm_hvc64(env, vcpu) : kvm_hyp_handle_hvc64(env, vcpu)) ? 'resume' : 'exit';
     case EC_DABT_LOW:
       return kvm_handle_guest_dabt(env, vcpu, esr) ? 'resume' : 'exit';

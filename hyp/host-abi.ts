@@ -101,6 +101,9 @@ export const HOST_REQ_SET_REG = 2n; /* write regs[REQ_REG] into the guest (MMIO 
 export const HOST_REQ_INJECT_SEA = 4n; /* inject a synchronous external abort at FAR (MMIO outside the guard) */
 export const HOST_REQ_STATE_DIRTY = 16n; /* non-protected: vcpu_set_flag(PKVM_HOST_STATE_DIRTY), the host's registers are newer than EL2's (put does not sync) */
 export const HOST_REQ_RESET_VCPU = 8n; /* non-protected: EL1 system registers to reset values (host-handled CPU_ON) */
+/* Protected, after an HVC EL2 forwarded unhandled (upstream's ABI: SMCCC discovery, ...): regs[0..3] are the
+ * host KVM's SMCCC result (kvm_smccc_call_handler()'s smccc_set_retval(vcpu, a0, a1, a2, a3)). */
+export const HOST_REQ_SET_SMCCC_RET = 32n;
 
 /** sizeof(struct pkvm_hyp_vm) and sizeof(struct pkvm_hyp_vcpu) at EL2 in this model. */
 export const PKVM_HYP_VM_SIZE = 2048n;

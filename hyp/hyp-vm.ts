@@ -105,7 +105,7 @@ export class PkvmHypVcpu {
   /** The restricted ID registers a protected vCPU sees (kvm_init_pvm_id_regs()); null otherwise. */
   id_regs: IdRegs | null = null;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */
-  last_exit_permit: { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean } | null = null;
+  last_exit_permit: { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean; readonly smcccRet?: boolean } | null = null;
   /** PSCI state of a protected vCPU (pkvm_hyp_vcpu.power_state); set by __pkvm_init_vcpu. */
   power_state = PSCI_0_2_AFFINITY_LEVEL_ON;
   /** Pending CPU_ON reset (vcpu.arch.reset_state): applied by the hyp before the vCPU next runs. */

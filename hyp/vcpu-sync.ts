@@ -9,7 +9,8 @@
  *   faulting IPA) and only the registers the exit needs: the data register of an MMIO write inside
  *   the MMIO guard, x0 (and x1 for CPU_ON) of a PSCI call EL2 forwards. Before the next run it may
  *   ask for exactly what that exit allows: skip the trapped instruction (MMIO, WFx), set the data
- *   register of a guarded MMIO read or x0 of a forwarded PSCI call, or inject a synchronous external
+ *   register of a guarded MMIO read or x0 of a forwarded PSCI call (x0..x3, the SMCCC result, of an
+ *   HVC EL2 forwarded unhandled: upstream's ABI punts SMCCC discovery), or inject a synchronous external
  *   abort after a data or instruction abort (the MMIO it cannot emulate). A data abort outside the
  *   guard reaches the host with ESR.ISV cleared (mmio-guard.ts __pkvm_check_ioguard_page()).
  *   A vCPU that CPU_ON turned on is reset by EL2 before it runs (guest-psci.ts pkvm_reset_vcpu()).
@@ -22,7 +23,7 @@ import type { Pkvm } from './index';
 import type { PkvmHypVcpu } from './hyp-vm';
 import {
   HostVcpuView, HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA, HOST_REQ_RESET_VCPU,
-  HOST_REQ_SET_REG, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL, HOST_VCPU_EXIT_HCALL_ARG,
+  HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL, HOST_VCPU_EXIT_HCALL_ARG,
   HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC, HOST_VCPU_PSTATE, HOST_VCPU_REQ,
   HOST_VCPU_REQ_REG,
 } from './host-abi';
@@ -39,7 +40,11 @@ const ISV = 1n << 24n, WNR = 1n << 6n;
 const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
 
 /** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
-export interface ExitPermit { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean }
+export interface ExitPermit {
+  readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean;
+  /** An HVC EL2 forwarded without acting on it: the host's SMCCC answer may set x0..x3 (HOST_REQ_SET_SMCCC_RET). */
+  readonly smcccRet?: boolean;
+}
 const NOTHING: ExitPermit = Object.freeze({ read: [], write: null, skip: false });
 const ABORT: ExitPermit = Object.freeze({ read: [], write: null, skip: false, inject: true });
 const WFX: ExitPermit = Object.freeze({ read: [], write: null, skip: true });
@@ -54,7 +59,10 @@ function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
       const nregs = pvm_exit_hvc_nregs(fn, reported);
       /* x0 comes back from the host for forwarded PSCI; reported calls already have EL2's result. */
       const write = reported && vcpu.exit_hcall!.kind !== HOST_EXIT_HCALL_PSCI_CPU_ON ? null : 0;
-      return { read: range(nregs), write, skip: false };
+      /* A call EL2 forwarded unhandled (upstream's ABI punts SMCCC discovery to the host): the host's
+       * KVM answers it in x0..x3 (the vendor-hyp UID is four words), as upstream's flush of the
+       * vCPU context gives the guest. */
+      return { read: range(nregs), write, skip: false, smcccRet: !reported };
     }
     case EC_DABT_LOW:
       if (esr & ISV) {
@@ -108,6 +116,8 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
       injectSea(vcpu, vcpu.fault.far_el2);
     } else if (exit?.kind === HOST_EXIT_HCALL_PSCI_CPU_ON) {
       handle_pvm_entry_psci(vcpu, Number(exit.arg), setReg ? hv.reg(0) : null);
+    } else if ((req & HOST_REQ_SET_SMCCC_RET) && permit.smcccRet) {
+      for (let i = 0; i < 4; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     } else {
       if (setReg) vcpu.ctxt.regs[reg] = hv.reg(reg);
       if ((req & HOST_REQ_SKIP_INSN) && permit.skip) vcpu.ctxt.pc += 4n;

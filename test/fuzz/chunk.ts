@@ -6,12 +6,17 @@
  */
 import fc from 'fast-check';
 import { seqArb, type Op } from './ops';
-import { FuzzFailure, coverage, runSequence, traceSequence, type MachineChoice, type RunOptions } from './runner';
+import { FuzzFailure, coverage, runSequence, traceSequence, type GuestHvcAbi, type MachineChoice, type RunOptions } from './runner';
 
 export interface Args {
   runs: number; seed: number; path?: string; minLen: number; maxLen: number;
   coverage: boolean; trace: boolean; json: boolean; invariants: RunOptions['invariants'];
   iommu?: NonNullable<RunOptions['iommu']>;
+  /**
+   * The guest-HVC ABI of the board (model R12): one for every sequence, or 'both' (the default):
+   * each sequence draws its ABI from the seed with its operations (upstream's or Android's).
+   */
+  abi?: GuestHvcAbi | 'both';
   /** Worker threads (default 1: in this thread). */
   workers?: number;
   /** Sequences per chunk (one fast-check run with a seed of its own; default 1000). */
@@ -36,7 +41,7 @@ export interface ChunkResult {
 /** The command that replays a failure: its seed and fast-check path, one readable run. */
 export function replayCommand(a: Args, seed: number, path: string): string {
   return `npm run fuzz -- --seed ${seed} --path "${path}" --runs 1 --trace --min-len ${a.minLen} --max-len ${a.maxLen} ` +
-    `--invariants ${a.invariants} --iommu ${a.iommu ?? 'hypercall'}${a.fresh ? ' --fresh' : ''}`;
+    `--invariants ${a.invariants} --iommu ${a.iommu ?? 'hypercall'} --abi ${a.abi ?? 'both'}${a.fresh ? ' --fresh' : ''}`;
 }
 
 /**
@@ -50,12 +55,16 @@ export function runChunk(a: Args, onSequence: (done: number) => void = () => {},
   let checks = 0;
   let warns = 0;
   let done = 0;
-  const opts: RunOptions = { invariants: a.invariants, iommu: a.iommu ?? 'hypercall', tamper: a.tamper };
+  const base: RunOptions = { invariants: a.invariants, iommu: a.iommu ?? 'hypercall', tamper: a.tamper };
+  const optsFor = (abi: GuestHvcAbi): RunOptions => ({ ...base, guestHvcAbi: abi });
   const machine: MachineChoice = a.fresh ? 'fresh' : 'reuse';
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const prop = fc.property(seqArb(a.minLen, a.maxLen), (ops: Op[]) => {
+  const abiArb: fc.Arbitrary<GuestHvcAbi> = !a.abi || a.abi === 'both' ? fc.constantFrom<GuestHvcAbi>('upstream', 'android') : fc.constant(a.abi);
+  const prop = fc.property(abiArb, seqArb(a.minLen, a.maxLen), (abi: GuestHvcAbi, ops: Op[]) => {
+    const opts = optsFor(abi);
     if (a.trace) {
+      log(`guest-HVC ABI: ${abi}`);
       const t = traceSequence(ops, opts, machine);
       log(t.log.join('\n') + '\n');
       steps += t.stats.steps;
@@ -82,10 +91,11 @@ export function runChunk(a: Args, onSequence: (done: number) => void = () => {},
     const report = fc.defaultReportMessage(details) ?? 'property failed';
     const path = details.counterexamplePath ?? /path: "([^"]*)"/.exec(report)?.[1] ?? '';
     let stepsOfCounterexample = '(not available)';
-    const ce = details.counterexample?.[0] as Op[] | undefined;
-    if (ce) {
-      const t = traceSequence(ce, opts, machine);
-      stepsOfCounterexample = t.failure ? t.failure.message : `(the counterexample passed when replayed)\n${t.log.join('\n')}`;
+    const ceAbi = details.counterexample?.[0] as GuestHvcAbi | undefined;
+    const ce = details.counterexample?.[1] as Op[] | undefined;
+    if (ce && ceAbi) {
+      const t = traceSequence(ce, optsFor(ceAbi), machine);
+      stepsOfCounterexample = `guest-HVC ABI: ${ceAbi}\n` + (t.failure ? t.failure.message : `(the counterexample passed when replayed)\n${t.log.join('\n')}`);
     } else if (details.errorInstance instanceof FuzzFailure) {
       stepsOfCounterexample = details.errorInstance.message;
     }

@@ -18,6 +18,8 @@
  *   --iommu hypercall|mirror|none   the board's IOMMU (default hypercall: pKVM-owned IOMMU tables,
  *                  domain 1 attached to the DMA engine at boot; mirror: the SMMU shares the host
  *                  stage-2; none: no IOMMU, the IOMMU hypercalls answer -ENODEV)
+ *   --abi upstream|android|both   the guest-HVC ABI of the board (default both: each sequence draws
+ *                  one from the seed; the model knows both, R12)
  *   --fresh         boot a new machine for every sequence instead of restoring the booted one
  *                  (test/fuzz/snapshot.ts); slow, for checking the restore
  *   --coverage      print how often each call ended with each result
@@ -34,7 +36,7 @@ export { fuzz, type FuzzResult } from './parallel';
 export type { Args } from './chunk';
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--workers N] [--chunk N] [--invariants step|op] [--iommu hypercall|mirror|none] [--fresh] [--coverage] [--trace] [--json]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--min-len N] [--max-len N] [--workers N] [--chunk N] [--invariants step|op] [--iommu hypercall|mirror|none] [--abi upstream|android|both] [--fresh] [--coverage] [--trace] [--json]\n`);
   process.exit(2);
 }
 
@@ -75,6 +77,12 @@ function parseArgs(argv: string[]): Args {
         a.iommu = v;
         break;
       }
+      case '--abi': {
+        const v = argv[++i];
+        if (v !== 'upstream' && v !== 'android' && v !== 'both') usage('--abi takes upstream, android or both');
+        a.abi = v;
+        break;
+      }
       case '--help': case '-h': usage('help');
       default: usage(`unknown option ${k}`);
     }
@@ -89,7 +97,7 @@ async function main(): Promise<void> {
   if (!a.json) {
     out(`pkvm-emu ownership fuzzer: ${a.runs} sequences of ${a.minLen}–${a.maxLen} operations, seed ${a.seed}` +
       `${a.path ? `, path ${a.path}` : `, ${Math.ceil(a.runs / (a.chunk ?? 1000))} chunk(s) of ${Math.min(a.runs, a.chunk ?? 1000)}`}` +
-      `, iommu ${a.iommu ?? 'hypercall'}, invariants after every ${a.invariants}${a.fresh ? ', a fresh machine per sequence' : ''}`);
+      `, iommu ${a.iommu ?? 'hypercall'}, guest-HVC ABI ${a.abi ?? 'both'}, invariants after every ${a.invariants}${a.fresh ? ', a fresh machine per sequence' : ''}`);
   }
   const r = await fuzz(a, out, a.json || a.trace ? null : new Progress('fuzz')); // a progress line on a terminal
   if (a.json) {

@@ -1,7 +1,8 @@
 // Property-based fuzzing of pKVM's memory protection: random sequences of host hypercalls, guest
-// share/unshare (direct and through the guest HVC handler), host and guest memory accesses and VM
-// creation/teardown over three VMs run on the hosted pKVM and on an independent reference model of the
-// ownership table (model.ts); every return code, WARN and page/guest state must agree, and
+// share/unshare (direct and through the guest HVC handler, under upstream's guest-HVC ABI or Android's,
+// drawn per sequence), host and guest memory accesses and VM creation/teardown over three VMs run on
+// the hosted pKVM and on an independent reference model of the ownership table (model.ts); every
+// return code, WARN and page/guest state must agree, and
 // pkvm.checkInvariants() must stay clean. FUZZ_RUNS / FUZZ_SEED override the run count and seed;
 // `npm run fuzz -- --runs N --seed S` runs more (on worker threads) and prints shrunk counterexamples
 // step by step with the command that replays them.
@@ -225,6 +226,57 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(text).toMatch(/guest slot1 write 0x1 to gfn 0x401ff → refused/);
   });
 
+  it('guest hypercalls under both ABIs (model R12): upstream shares without an exit, has no RELINQUISH or MMIO guard; Android reports and guards', () => {
+    const pvm = slot(0);
+    const ops: Op[] = [
+      { t: 'donate', pfn: { k: 'fuzz', i: 1 }, gfn: g(0x40000n), vm: pvm, prep: true, topup: true },
+      { t: 'guest_hvc', fn: 'share', vm: pvm, gfn: g(0x40000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'share', vm: pvm, gfn: g(0x40001n), bad: 'none' }, /* not mapped: a stage-2 fault for the host */
+      { t: 'guest_hvc', fn: 'share', vm: pvm, gfn: g(0x50000n), bad: 'none' }, /* outside the declared memory */
+      { t: 'guest_hvc', fn: 'unshare', vm: pvm, gfn: g(0x40000n), bad: 'x3' },
+      { t: 'guest_hvc', fn: 'unshare', vm: pvm, gfn: g(0x40000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'relinquish', vm: pvm, gfn: g(0x40000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'guard_map', vm: pvm, gfn: g(0x9000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'guard_unmap', vm: pvm, gfn: g(0x9000n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'features', vm: pvm, gfn: g(0n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'uid', vm: slot(1), gfn: g(0n), bad: 'none' },
+      { t: 'guest_hvc', fn: 'meminfo', vm: slot(1), gfn: g(0n), bad: 'none' },
+    ];
+    const hvcs = (abi: 'upstream' | 'android'): string[] => {
+      const { log, failure } = traceSequence(ops, { invariants: 'op', guestHvcAbi: abi });
+      if (failure) throw failure;
+      return log.filter((l) => l.includes('guest HVC')).map((l) => l.replace(/^.* → /, ''));
+    };
+    const ok = 'x0..x3 = 0, 0x0, 0x0, 0x0';
+    const invalid = 'x0..x3 = -3, 0x0, 0x0, 0x0';
+    expect(hvcs('upstream')).toEqual([
+      `${ok}, back to the guest`,
+      'x0..x3 untouched, exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+      'x0..x3 untouched, exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+      `${invalid}, back to the guest`,
+      `${ok}, back to the guest`,
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 = 29, 0x0, 0x0, 0x0, back to the guest',
+      'x0..x3 untouched, exit to the host with the HVC', /* non-protected: every HVC is the host's */
+      'x0..x3 untouched, exit to the host with the HVC',
+    ]);
+    expect(hvcs('android')).toEqual([
+      `${ok}, exit reporting MEM_SHARE`,
+      'x0..x3 untouched, exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+      `${invalid}, back to the guest`,
+      `${invalid}, back to the guest`,
+      `${ok}, exit reporting MEM_UNSHARE`,
+      `${ok}, exit reporting MEM_RELINQUISH`,
+      `${ok}, back to the guest`,
+      `${ok}, back to the guest`,
+      'x0..x3 = 1021, 0x0, 0x0, 0x0, back to the guest',
+      'x0..x3 untouched, exit to the host with the HVC',
+      'x0..x3 = 4096, 0x0, 0x0, 0x0, back to the guest',
+    ]);
+  });
+
   it('catches a hyp whose state drifts from the model', () => {
     const ops: Op[] = [
       { t: 'share_hyp', pfn: { k: 'fuzz', i: 3 }, hint: false },
@@ -310,7 +362,7 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(f.stepsOfCounterexample).toMatch(/page 0x40003 \(fuzz#3\): host_share_guest_count 7, model 0/);
     /* shrunk to the shortest sequence the generator allows */
     expect(f.stepsOfCounterexample.match(/^ {2}\d+: /gm)).toHaveLength(CLI_DEFAULTS.minLen);
-    expect(f.replay).toBe(`npm run fuzz -- --seed ${SEED} --path "${f.path}" --runs 1 --trace --min-len 5 --max-len 30 --invariants op --iommu hypercall`);
+    expect(f.replay).toBe(`npm run fuzz -- --seed ${SEED} --path "${f.path}" --runs 1 --trace --min-len 5 --max-len 30 --invariants op --iommu hypercall --abi both`);
     const again = await fuzz({ ...CLI_DEFAULTS, runs: 1, seed: f.seed, path: f.path, tamper });
     expect(again.failures[0]?.stepsOfCounterexample).toBe(f.stepsOfCounterexample);
   }, 120_000);

@@ -59,20 +59,62 @@
  *       x0 = NOT_SUPPORTED (-1) and x1 unchanged. Otherwise x0 = SUCCESS and x1 = the handler's return.
  *   R11 A host access (HostMemory) to a PA outside RAM is refused with -EFAULT before the stage-2
  *       check; to a RAM page the host does not own (host NOPAGE) with -EPERM; otherwise allowed.
- *   R12 Guest hypercalls (hyp/guest-hvc.ts, which follows the Android tree where v7.1 has no
- *       handler): x1 = IPA, x2 = x3 = 0, else INVALID_PARAMETER; the IPA must be page aligned,
- *       inside the IPA space and inside the memory the VMM declared at __pkvm_init_vm (when it
- *       declared any). Protected guests:
- *         MEM_SHARE: __pkvm_guest_share_host(); 0 → SUCCESS and an exit to the host; -ENOENT → an
- *           exit to the host that looks like a stage-2 fault on the IPA (x0 untouched, HVC replayed);
- *           any other error → INVALID_PARAMETER, back to the guest.
- *         MEM_UNSHARE: __pkvm_guest_unshare_host(); 0 → SUCCESS and an exit; error → INVALID_PARAMETER.
+ *   R12 Guest hypercalls taken to EL2, under the board's guest-HVC ABI (cfg.guestHvcAbi). The model
+ *       gives x0..x3 as the guest sees them (untouched: the exit went to the host without an answer)
+ *       and where the vCPU goes next: back to the guest, to the host with the HVC, to the host as a
+ *       stage-2 fault on the IPA (a share of an unmapped page: the HVC is replayed once mapped), or
+ *       to the host with a report of what EL2 did (share / unshare / relinquish). Results are
+ *       {x0, 0, 0, 0} except the UID (four words).
+ *     R12a Android's tree ('android', a board option): protected guests: SMCCC_VERSION 1.1, the KVM
+ *       vendor-hyp UID, FEATURES (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE, MMIO guard ×4,
+ *       MEM_RELINQUISH), HYP_MEMINFO (x1..x3 must be 0, else INVALID_PARAMETER) at EL2. For
+ *       MEM_SHARE / MEM_UNSHARE / MEM_RELINQUISH: x1 = IPA, x2 = x3 = 0, the IPA page aligned, inside
+ *       the IPA space and inside the memory the VMM declared at __pkvm_init_vm, else
+ *       INVALID_PARAMETER (back to the guest);
+ *         MEM_SHARE: __pkvm_guest_share_host(); 0 → SUCCESS and a report to the host; -ENOENT → the
+ *           stage-2 fault exit (x0 untouched); any other error → INVALID_PARAMETER, back to the guest.
+ *         MEM_UNSHARE: __pkvm_guest_unshare_host(); 0 → SUCCESS and a report; error → INVALID_PARAMETER.
  *         MEM_RELINQUISH: poisoned → INVALID_PARAMETER; nothing mapped → SUCCESS, back to the guest;
  *           a block → INVALID_PARAMETER; OWNED / SHARED_OWNED → __pkvm_host_reclaim_page_guest()
- *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and an exit.
- *       Non-protected guests: MEM_RELINQUISH as above; MEM_SHARE / MEM_UNSHARE go to the host
- *       untouched.
+ *           (OWNED zeroed), SHARED_BORROWED → __pkvm_host_unshare_guest(gfn, 1); SUCCESS and a report.
+ *       PSCI for protected guests at EL2 (guest-psci.ts's Android pkvm_handle_psci()): PSCI_VERSION
+ *       1.1; PSCI_FEATURES(x1) SUCCESS for the calls it implements, NOT_SUPPORTED otherwise.
+ *       Non-protected guests (kvm_hyp_handle_hvc64()): HYP_MEMINFO and MEM_RELINQUISH as above at
+ *       EL2; everything else (discovery, MEM_SHARE, MEM_UNSHARE) goes to the host untouched.
+ *     R12c The MMIO guard (Android's ABI only; the hyp handles a non-protected VM's calls at EL2 too):
+ *       a protected VM is enrolled from creation, a non-protected one by MMIO_GUARD_ENROLL (x1..x3
+ *       = 0, else INVALID_PARAMETER). MMIO_GUARD_INFO is HYP_MEMINFO's granule. MMIO_GUARD_MAP
+ *       (x1 = IPA, x2 attributes ignored, x3 = 0): INVALID_PARAMETER unless enrolled, the IPA page
+ *       aligned and inside the IPA space, outside the declared memory and with nothing mapped or
+ *       poisoned at stage 2; then guarded (again: still SUCCESS). MMIO_GUARD_UNMAP: enrolled, x3 =
+ *       0, aligned, guarded, else INVALID_PARAMETER. The guard is per VM and starts empty.
+ *     R12b Upstream (the default; nvhe/pkvm.c kvm_handle_pvm_hvc64() of the newest tree): protected
+ *       guests: FEATURES (FEATURES, HYP_MEMINFO, MEM_SHARE, MEM_UNSHARE) and HYP_MEMINFO at EL2;
+ *         MEM_SHARE: x2 or x3 non-zero, or the IPA not page aligned → INVALID_PARAMETER; else
+ *           __pkvm_guest_share_host(): 0 → SUCCESS, back to the guest (the host is not told);
+ *           -ENOENT → the stage-2 fault exit (x0 untouched; also for an IPA no memslot covers, as
+ *           upstream checks no declared range); any other error (-ERANGE beyond the IPA space,
+ *           -EPERM, -EHWPOISON, -E2BIG) → INVALID_PARAMETER.
+ *         MEM_UNSHARE: the same argument checks; __pkvm_guest_unshare_host() 0 → SUCCESS, else
+ *           INVALID_PARAMETER; always back to the guest, never reported.
+ *         everything else (SMCCC_VERSION, the UID, MEM_RELINQUISH, the MMIO guard, PSCI) → to the
+ *           host untouched: no MEM_RELINQUISH, no MMIO guard at EL2.
+ *       Non-protected guests: upstream's hyp_exit_handlers[] have no HVC64 handler: every HVC goes
+ *       to the host untouched.
  *
+ *   R16 __kvm_vcpu_run(x1): -EINVAL unless a vCPU is loaded and x1 is its host struct kvm_vcpu (the
+ *       fuzzer never passes the right one: guests do not run here). __pkvm_vcpu_sync_state is void.
+ *   R17 __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0, Android's alloc.c
+ *       hyp_alloc_reclaimable()) with nothing allocated on it: every page refilled and not yet
+ *       reclaimed; an id past the allocators (>= 2): 0.
+ *   R18 The stage-2 access flag of a guest mapping: set when mapped (donate, share); relax_perms and
+ *       wrprotect leave it. __pkvm_host_test_clear_young_guest(handle, gfn, nr, mkold) (a
+ *       non-protected VM, dying or not, else -EINVAL; nr 1 or one aligned block, else -EINVAL;
+ *       assert_host_shared_guest() as R5): 1 if a valid leaf of the range has AF (cleared when
+ *       mkold), else 0; a range beyond the IPA space: the walk fails, WARN, 0.
+ *       __pkvm_host_mkyoung_guest(gfn) (a loaded non-protected vCPU, else -EINVAL; R5's assert):
+ *       sets AF on the leaf at gfn if any, returns 0. A guest access through a leaf without AF is
+ *       an access flag fault (no hardware AF update).
  *   R14 __pkvm_host_donate_guest() / __pkvm_host_share_guest(): after the state checks and before
  *       any change, -ENOMEM when the vCPU's EL2 memcache holds fewer than kvm_mmu_cache_min_pages =
  *       stage-2 levels - 1 (levels = (ipaBits - 8) / 9, at least 2). The count is observed by the
@@ -108,8 +150,8 @@
  *
  * Not modelled (the fuzzer stays clear of it): the pages of the vCPU memcaches and the stage-2 table
  * pages (the host tops the memcache up before every donate/share, as KVM does — with an empty one
- * the pinned upstream WARNs after the host side changed, see the fuzzer's report), the access flag
- * (mkyoung / test_clear_young are not generated), the EL2 heap allocator, IOMMU table pages.
+ * the pinned upstream WARNs after the host side changed, see the fuzzer's report), what the EL2 heap
+ * allocates, IOMMU table pages.
  */
 
 export const EPERM = 1;
@@ -177,6 +219,8 @@ export interface MappingM {
   pages: number; /* 1 or 512 */
   state: GuestState;
   prot: Prot;
+  /** R18: the stage-2 access flag (AF): set when mapped, cleared by test_clear_young(mkold), set by mkyoung. */
+  young?: boolean;
 }
 
 export interface VmLayout {
@@ -187,6 +231,8 @@ export interface VmLayout {
   vmPfns: bigint[];
   pgdPfns: bigint[];
   hostVcpuPfns: bigint[];
+  /** The host's struct kvm_vcpu of each vCPU (its address: what __kvm_vcpu_run takes in x1); optional. */
+  hostVcpuPas?: bigint[];
   hypVcpuPfns: bigint[];
   /** Guest memory the VMM declared (struct kvm), size 0: none. */
   memIpa: { base: bigint; size: bigint };
@@ -201,6 +247,8 @@ export interface VmM {
   /** Mappings keyed by first gfn. */
   maps: Map<bigint, MappingM>;
   poison: Set<bigint>;
+  /** R12c: the MMIO guard (Android's ABI): enrolled, and the guarded IPAs (4 KiB granules). */
+  guard: { enrolled: boolean; granules: Set<bigint> };
 }
 
 export interface ModelConfig {
@@ -216,9 +264,30 @@ export interface ModelConfig {
   zeroedPfns: { first: bigint; count: number };
   /** The board's IOMMU (R13), or none. */
   iommu?: IommuMode | null;
+  /** The guest hypercall ABI at EL2 (R12): upstream's (the default) or Android's. */
+  guestHvcAbi?: 'upstream' | 'android';
 }
 
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
+/** The guest hypercalls the fuzzer makes (R12): KVM vendor-hyp services and SMCCC discovery. */
+export type GuestHvcFn = 'share' | 'unshare' | 'relinquish' | 'meminfo' | 'features' | 'uid' | 'version'
+  | 'guard_info' | 'guard_enroll' | 'guard_map' | 'guard_unmap' | 'psci_version' | 'psci_features';
+/** Where a guest HVC leaves the vCPU: back in the guest; at the host with the HVC; at the host as a
+ * stage-2 fault on the IPA (HVC replayed); at the host with a report of what EL2 did. */
+export type GuestHvcExit = 'guest' | 'host' | 'host-fault' | 'host-share' | 'host-unshare' | 'host-relinquish';
+export interface GuestHvcOutcome { regs: bigint[] | null; exit: GuestHvcExit; warn: boolean }
+/** KVM's vendor-hyp UID 28b46fb6-2ec5-11e9-a9ca-4b564d003a74 in w0..w3 (ARM_SMCCC_VENDOR_HYP_UID_KVM_REG_0..3). */
+export const KVM_VENDOR_HYP_UID = [0xb66fb428n, 0xe911c52en, 0x564bcaa9n, 0x743a004dn] as const;
+/* ARM_SMCCC_KVM_FUNC_* bits: FEATURES 0, HYP_MEMINFO 2, MEM_SHARE 3, MEM_UNSHARE 4, MMIO_GUARD_INFO..UNMAP 5..8, MEM_RELINQUISH 9. */
+export const UPSTREAM_PVM_FEATURES = 0b1_1101n;
+export const ANDROID_PVM_FEATURES = 0b11_1111_1101n;
+/** R12a: the functions PSCI_FEATURES reports for a protected guest under Android's ABI (pkvm_handle_psci()):
+ * PSCI_VERSION, CPU_SUSPEND (32/64), CPU_OFF, CPU_ON (32/64), AFFINITY_INFO (32/64), SYSTEM_OFF,
+ * SYSTEM_RESET, PSCI_FEATURES, SYSTEM_RESET2 (32/64) and SMCCC_VERSION. */
+export const ANDROID_PVM_PSCI_FUNCS: ReadonlySet<bigint> = new Set([
+  0x8400_0000n, 0x8400_0001n, 0xc400_0001n, 0x8400_0002n, 0x8400_0003n, 0xc400_0003n, 0x8400_0004n, 0xc400_0004n,
+  0x8400_0008n, 0x8400_0009n, 0x8400_000an, 0x8400_0012n, 0xc400_0012n, 0x8000_0000n,
+]);
 export interface RetOutcome { ret: number; warn: boolean }
 export type AccessOutcome =
   | { ok: true; pa: bigint; value: bigint | null }
@@ -477,7 +546,7 @@ export class PkvmModel {
     const warn = gfn >> GFN_META_BITS !== 0n; /* R5: host_stage2_encode_gfn_meta() */
     const metaGfn = gfn & ((1n << GFN_META_BITS) - 1n);
     this.setHost(phys >> 12n, 'NOPAGE', { id: 'GUEST', handle: vm.handle, gfn: metaGfn });
-    vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true } });
+    vm.maps.set(ipa >> 12n, { gfn: ipa >> 12n, pfn: phys >> 12n, pages: 1, state: 'OWNED', prot: { r: true, w: true, x: true }, young: true });
     return { ret: 0, warn };
   }
 
@@ -523,7 +592,7 @@ export class PkvmModel {
     /* R5: without FEAT_XNX, PX and UX must agree or the stage-2 map fails after the host update. */
     if (((prot & PROT_PX) !== 0n) !== ((prot & PROT_UX) !== 0n)) return { ret: 0, warn: true };
     vm.maps.set(ipa >> 12n, {
-      gfn: ipa >> 12n, pfn: phys >> 12n, pages, state: 'SHARED_BORROWED',
+      gfn: ipa >> 12n, pfn: phys >> 12n, pages, state: 'SHARED_BORROWED', young: true,
       prot: { r: (prot & PROT_R) !== 0n, w: (prot & PROT_W) !== 0n, x: (prot & PROT_X) === PROT_X },
     });
     return { ret: 0, warn: false };
@@ -595,6 +664,39 @@ export class PkvmModel {
     return { ret: 0, warn };
   }
 
+  /** R18 __pkvm_host_test_clear_young_guest(handle, gfn, nr, mkold) */
+  private testClearYoung(handle: number, gfn: bigint, nr: bigint, mkold: boolean): RetOutcome {
+    const vm = this.npVm(handle);
+    if (!vm) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    const pages = this.transitionPages(0n, ipa, nr);
+    if (pages < 0) return { ret: pages, warn: false };
+    const warn = this.assertHostSharedGuestWarns(vm, ipa, pages);
+    if (!this.ipaInRange(ipa, pages)) return { ret: 0, warn: true }; /* WARN_ON(kvm_pgtable_walk()): -ERANGE */
+    let young = false;
+    const seen = new Set<MappingM>();
+    for (let g = ipa >> 12n, i = 0; i < pages; i++, g++) {
+      const m = this.mappingAt(vm, g);
+      if (!m || seen.has(m)) continue;
+      seen.add(m);
+      if (m.young === false) continue;
+      young = true;
+      if (mkold) m.young = false;
+    }
+    return { ret: young ? 1 : 0, warn };
+  }
+
+  /** R18 __pkvm_host_mkyoung_guest(gfn) on the loaded non-protected vCPU */
+  private mkyoung(gfn: bigint): RetOutcome {
+    const vm = this.loadedVm();
+    if (!vm || vm.protected) return { ret: -EINVAL, warn: false };
+    const ipa = u64(gfn << 12n);
+    const warn = this.assertHostSharedGuestWarns(vm, ipa, 0);
+    const m = this.ipaInRange(ipa, 1) ? this.mappingAt(vm, ipa >> 12n) : null;
+    if (m) m.young = true;
+    return { ret: 0, warn };
+  }
+
   /* ---------------------------------------------------------------- guest → host */
 
   /** The VM of the loaded vCPU making a guest call (a guest call needs one). */
@@ -632,32 +734,96 @@ export class PkvmModel {
     return { ret: 0, warn };
   }
 
-  /** A guest HVC (R12) on the loaded vCPU: the x0 the guest sees (null: untouched) and whether EL2
-   * resumes the guest or exits to the host. */
-  guestHvc(fn: 'share' | 'unshare' | 'relinquish', ipa: bigint, x2: bigint): { x0: bigint | null; resume: boolean; warn: boolean } {
+  /**
+   * A guest HVC (R12) on the loaded vCPU with x1..x3 = ipa, x2, x3: x0..x3 as the guest sees them
+   * (null: untouched, the exit went to the host unanswered) and where the vCPU goes next.
+   */
+  guestHvc(fn: GuestHvcFn, ipa: bigint, x2: bigint, x3 = 0n): GuestHvcOutcome {
     const vm = this.guestCallVm();
     const INVALID = u64(-3n);
-    if (!vm.protected && fn !== 'relinquish') return { x0: null, resume: false, warn: false };
+    const ret = (x0: bigint, exit: GuestHvcExit = 'guest', warn = false): GuestHvcOutcome => ({ regs: [u64(x0), 0n, 0n, 0n], exit, warn });
+    const toHost = (exit: GuestHvcExit = 'host'): GuestHvcOutcome => ({ regs: null, exit, warn: false });
+    const meminfo = (): GuestHvcOutcome => ret(ipa || x2 || x3 ? INVALID : PAGE);
+    const gfn = ipa >> 12n;
+    if ((this.cfg.guestHvcAbi ?? 'upstream') === 'upstream') {
+      /* R12b */
+      if (!vm.protected) return toHost();
+      switch (fn) {
+        case 'features': return ret(UPSTREAM_PVM_FEATURES);
+        case 'meminfo': return meminfo();
+        case 'share': {
+          if (x2 || x3 || ipa & (PAGE - 1n)) return ret(INVALID);
+          const r = this.guestShareHost(gfn);
+          if (r.ret === 0) return ret(0n, 'guest', r.warn);
+          if (r.ret === -ENOENT) return { regs: null, exit: 'host-fault', warn: r.warn };
+          return ret(INVALID, 'guest', r.warn);
+        }
+        case 'unshare': {
+          if (x2 || x3 || ipa & (PAGE - 1n)) return ret(INVALID);
+          const r = this.guestUnshareHost(gfn);
+          return ret(r.ret ? INVALID : 0n, 'guest', r.warn);
+        }
+        default: return toHost();
+      }
+    }
+    /* R12a */
+    if (fn.startsWith('guard_')) return this.mmioGuardCall(vm, fn, ipa, x2, x3);
+    if (!vm.protected) {
+      if (fn === 'meminfo') return meminfo();
+      if (fn !== 'relinquish') return toHost(); /* discovery, PSCI, MEM_SHARE / MEM_UNSHARE: the host's */
+    } else {
+      switch (fn) {
+        case 'version': return ret(0x10001n);
+        case 'uid': return { regs: [...KVM_VENDOR_HYP_UID], exit: 'guest', warn: false };
+        case 'features': return ret(ANDROID_PVM_FEATURES);
+        case 'meminfo': return meminfo();
+        case 'psci_version': return ret(0x10001n); /* PSCI 1.1 */
+        case 'psci_features': return ret(ANDROID_PVM_PSCI_FUNCS.has(ipa & 0xffff_ffffn) ? 0n : u64(-1n));
+      }
+    }
     const mem = vm.layout.memIpa;
     const declared = mem.size === 0n || (ipa >= mem.base && ipa < mem.base + mem.size);
-    if (x2 || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits) || !declared) return { x0: INVALID, resume: true, warn: false };
-    const gfn = ipa >> 12n;
+    if (x2 || x3 || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits) || !declared) return ret(INVALID);
     if (fn === 'share') {
       const r = this.guestShareHost(gfn);
-      if (r.ret === 0) return { x0: 0n, resume: false, warn: r.warn };
-      if (r.ret === -ENOENT) return { x0: null, resume: false, warn: r.warn };
-      return { x0: INVALID, resume: true, warn: r.warn };
+      if (r.ret === 0) return ret(0n, 'host-share', r.warn);
+      if (r.ret === -ENOENT) return { regs: null, exit: 'host-fault', warn: r.warn };
+      return ret(INVALID, 'guest', r.warn);
     }
     if (fn === 'unshare') {
       const r = this.guestUnshareHost(gfn);
-      return r.ret ? { x0: INVALID, resume: true, warn: r.warn } : { x0: 0n, resume: false, warn: r.warn };
+      return r.ret ? ret(INVALID, 'guest', r.warn) : ret(0n, 'host-unshare', r.warn);
     }
-    if (vm.poison.has(gfn)) return { x0: INVALID, resume: true, warn: false };
+    if (vm.poison.has(gfn)) return ret(INVALID);
     const m = this.mappingAt(vm, gfn);
-    if (!m) return { x0: 0n, resume: true, warn: false };
-    if (m.pages !== 1) return { x0: INVALID, resume: true, warn: false };
+    if (!m) return ret(0n);
+    if (m.pages !== 1) return ret(INVALID);
     const r = m.state === 'SHARED_BORROWED' ? this.unshareGuestIn(vm, ipa, 1n) : this.reclaimPage(vm, gfn);
-    return r.ret ? { x0: INVALID, resume: true, warn: r.warn } : { x0: 0n, resume: false, warn: r.warn };
+    return r.ret ? ret(INVALID, 'guest', r.warn) : ret(0n, 'host-relinquish', r.warn);
+  }
+
+  /** R12c: the MMIO guard calls of Android's ABI, at EL2 for both kinds of VM (x1 = IPA, x2 = attributes, x3 = 0). */
+  private mmioGuardCall(vm: VmM, fn: GuestHvcFn, ipa: bigint, x2: bigint, x3: bigint): GuestHvcOutcome {
+    const res = (ok: boolean): GuestHvcOutcome => ({ regs: [ok ? 0n : u64(-3n), 0n, 0n, 0n], exit: 'guest', warn: false });
+    const g = vm.guard;
+    switch (fn) {
+      case 'guard_info': return { regs: [ipa || x2 || x3 ? u64(-3n) : PAGE, 0n, 0n, 0n], exit: 'guest', warn: false };
+      case 'guard_enroll':
+        if (ipa || x2 || x3) return res(false);
+        g.enrolled = true;
+        return res(true);
+      case 'guard_map': {
+        if (x3 || !g.enrolled || ipa & (PAGE - 1n) || ipa >= 1n << BigInt(this.cfg.ipaBits)) return res(false);
+        const mem = vm.layout.memIpa;
+        if (mem.size && ipa >= mem.base && ipa < mem.base + mem.size) return res(false); /* memory is not MMIO */
+        if (this.guestState(vm, ipa >> 12n) !== 'NOPAGE') return res(false); /* mapped or poisoned at stage 2 */
+        g.granules.add(ipa);
+        return res(true);
+      }
+      default: /* guard_unmap */
+        if (x3 || !g.enrolled || ipa & (PAGE - 1n)) return res(false);
+        return res(g.granules.delete(ipa));
+    }
   }
 
   /* ---------------------------------------------------------------- reclaim and teardown */
@@ -964,6 +1130,8 @@ export class PkvmModel {
       case '__pkvm_host_unshare_guest': return done(this.unshareGuest(h16(a(0)), a(1), a(2)));
       case '__pkvm_host_relax_perms_guest': return done(this.relaxPerms(a(0), a(1)));
       case '__pkvm_host_wrprotect_guest': return done(this.wrprotect(h16(a(0)), a(1), a(2)));
+      case '__pkvm_host_test_clear_young_guest': return done(this.testClearYoung(h16(a(0)), a(1), a(2), a(3) !== 0n));
+      case '__pkvm_host_mkyoung_guest': return done(this.mkyoung(a(0)));
       case '__pkvm_force_reclaim_guest_page': return done(this.forceReclaim(a(0)));
       case '__pkvm_reclaim_dying_guest_page': return done(this.reclaimDying(h16(a(0)), a(1)));
       case '__pkvm_start_teardown_vm': return done(this.startTeardown(h16(a(0))));
@@ -974,6 +1142,22 @@ export class PkvmModel {
       case '__pkvm_vcpu_put':
         this.vcpuPut();
         return { x0: 0n, x1: x1in, warn: false };
+      /* R16: void; copies a loaded non-protected vCPU's registers to the host (not modelled). */
+      case '__pkvm_vcpu_sync_state':
+        return { x0: 0n, x1: x1in, warn: false };
+      case '__kvm_vcpu_run': {
+        /* R16: x1 must be the loaded vCPU's host struct kvm_vcpu, else -EINVAL (the run itself is not modelled). */
+        const l = this.loaded;
+        const want = l ? this.slots[l.slot]?.layout.hostVcpuPas?.[l.vcpu] : undefined;
+        if (want === undefined || a(0) !== want) return done({ ret: -EINVAL, warn: false });
+        throw new Error('model: __kvm_vcpu_run of the loaded vCPU is not modelled');
+      }
+      /* R17: the hyp heap (allocator 0) holds its refilled pages in its memcache (nothing is allocated
+       * on it here): reclaimable = those pages; an id past the allocators (>= 2): 0. */
+      case '__pkvm_hyp_alloc_mgt_reclaimable':
+        if (a(0) === 0n) return { x0: 0n, x1: BigInt(this.heap.size), warn: false };
+        if (a(0) >= 2n) return { x0: 0n, x1: 0n, warn: false };
+        throw new Error('model: the IOMMU pool\'s reclaimable count is not modelled');
       /*
        * Hypervisor tracing (hyp/tracing/, nvhe/trace.c), never loaded here: load of an unaligned or
        * empty descriptor -EINVAL (others are not generated); enable(true) -EINVAL, enable(false) 0;
@@ -1012,7 +1196,7 @@ export class PkvmModel {
   /** A guest access of 8 bytes at the start of gfn through its stage-2 (no fault handling). */
   guestAccess(vm: VmM, gfn: bigint, write: boolean, value = 0n): AccessOutcome {
     const m = vm.poison.has(gfn) ? null : this.mappingAt(vm, gfn);
-    if (!m || (write ? !m.prot.w : !m.prot.r)) return { ok: false, errno: -EFAULT }; /* a stage-2 fault */
+    if (!m || (write ? !m.prot.w : !m.prot.r) || m.young === false) return { ok: false, errno: -EFAULT }; /* a stage-2 fault (R18: AF clear, an access flag fault) */
     const pfn = m.pfn + (gfn - m.gfn);
     return this.touch(pfn, pfn << 12n, write, value);
   }
@@ -1049,6 +1233,8 @@ export class PkvmModel {
     this.slots[slot] = {
       layout: l, handle: l.handle, protected: l.protected, dying: false, nrVcpus: l.nrVcpus,
       maps: new Map(), poison: new Set(),
+      /* R12c: Android enrols every protected VM at creation; upstream has no guard. */
+      guard: { enrolled: l.protected && this.cfg.guestHvcAbi === 'android', granules: new Set() },
     };
     return null;
   }

@@ -5,6 +5,7 @@
  * machine's layout when the sequence runs, so a shrunk sequence stays meaningful.
  */
 import fc from 'fast-check';
+import type { GuestHvcFn } from './model';
 
 /** Guest RAM gfns every VM uses (IPA 0x4000_0000 on): the first four pages, the last page of the first
  * 2 MiB block and the first page of the next one. */
@@ -47,6 +48,8 @@ export type Op =
   | { t: 'unshare'; h: HandleSym; gfn: GfnSym; nr: bigint }
   | { t: 'relax'; gfn: GfnSym; prot: bigint; vm: VmSym; prep: boolean }
   | { t: 'wrprotect'; h: HandleSym; gfn: GfnSym; nr: bigint }
+  | { t: 'young'; h: HandleSym; gfn: GfnSym; nr: bigint; mkold: boolean } /* __pkvm_host_test_clear_young_guest */
+  | { t: 'mkyoung'; gfn: GfnSym; vm: VmSym; prep: boolean }
   | { t: 'load'; h: HandleSym; vcpu: number }
   | { t: 'put' }
   | { t: 'teardown'; h: HandleSym; prep: boolean }
@@ -56,7 +59,7 @@ export type Op =
   | { t: 'force_reclaim'; pa: PfnSym; off: bigint }
   | { t: 'guest_share'; vm: VmSym; gfn: GfnSym }
   | { t: 'guest_unshare'; vm: VmSym; gfn: GfnSym }
-  | { t: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; vm: VmSym; gfn: GfnSym; bad: 'none' | 'x2' | 'unaligned' }
+  | { t: 'guest_hvc'; fn: GuestHvcFn; vm: VmSym; gfn: GfnSym; bad: 'none' | 'x2' | 'x3' | 'unaligned' }
   | { t: 'host_read'; pa: PfnSym }
   | { t: 'host_write'; pa: PfnSym; val: bigint }
   | { t: 'guest_read'; vm: VmSym; gfn: GfnSym }
@@ -64,6 +67,9 @@ export type Op =
   | { t: 'create'; prot: boolean }
   | { t: 'bad_hcall'; n: bigint }
   | { t: 'prot_finalize' }
+  /* __kvm_vcpu_run with an x1 that is not the loaded vCPU's host struct kvm_vcpu (R16), and __pkvm_vcpu_sync_state. */
+  | { t: 'vcpu_run'; x1: 'other_vcpu' | 'other_vm' | 'zero' | 'offset' }
+  | { t: 'sync_state' }
   /* DMA isolation (R13 in model.ts): the host's IOMMU driver and a DMA engine behind the SMMU. */
   | { t: 'io_alloc'; dom: DomSym; type: bigint }
   | { t: 'io_free'; dom: DomSym; prep: boolean }
@@ -74,6 +80,7 @@ export type Op =
   | { t: 'io_iova_to_phys'; dom: DomSym; iova: IovaSym }
   | { t: 'io_refill'; pfns: PfnSym[]; id: bigint } /* 1: the IOMMU pool, 0: the hyp heap */
   | { t: 'io_reclaim'; target: number; id: bigint }
+  | { t: 'io_reclaimable'; id: bigint } /* 0: the hyp heap; 2, 0x100: past the allocators */
   | { t: 'dma'; src: number; dst: number; len: bigint }
   /* FF-A (R15 in model.ts): the host shares / lends with the secure world, reclaims; the partition holds. */
   | { t: 'ffa_share'; pfns: PfnSym[]; nr: number; lend: boolean; lie: boolean }
@@ -158,6 +165,7 @@ const ioOps = [
   w(1, fc.record({ t: fc.constant('io_iova_to_phys' as const), dom: domArb, iova: iovaArb })),
   w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
   w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
+  w(1, fc.record({ t: fc.constant('io_reclaimable' as const), id: fc.oneof(w(3, fc.constant(0n)), w(1, fc.constantFrom(2n, 0x100n))) })),
   w(4, fc.record({ t: fc.constant('dma' as const), src: dmaOperandArb, dst: dmaOperandArb, len: fc.oneof(w(4, fc.constant(0x1000n)), w(2, fc.constant(8n)), w(2, fc.constant(0x2000n))) })),
 ];
 
@@ -183,8 +191,12 @@ export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
 );
 /** gfns a guest can name (IPA < 2^64: no gfn above 2^52). */
 const guestGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_LAST, GFN_TOP)));
-/** IPAs a guest passes to MEM_SHARE & co.: its RAM, or outside the IPA space. */
-const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB)));
+/** A gfn inside the 40-bit IPA space but outside the 4 MiB of memory every VM declares (0x4000_0000 on). */
+export const GFN_UNDECLARED = 0x50000n;
+/** The PL011's page (IPA 0x0900_0000): MMIO, what the guard is for. */
+export const GFN_MMIO = 0x9000n;
+/** IPAs a guest passes to MEM_SHARE & co.: its RAM, outside the memory it declared, or outside the IPA space. */
+const hvcGfnArb: fc.Arbitrary<GfnSym> = fc.oneof(w(12, pickGfn), w(6, gfnConst(...GFNS)), w(1, gfnConst(GFN_OOB, GFN_UNDECLARED, GFN_LAST)), w(2, gfnConst(GFN_MMIO)));
 const vmArb: fc.Arbitrary<VmSym> = fc.oneof(
   w(4, pickIdx.map((i): VmSym => ({ k: 'pick', i }))),
   w(1, slotArb.map((slot): VmSym => ({ k: 'slot', slot }))),
@@ -222,6 +234,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(4, fc.record({ t: fc.constant('unshare' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
   w(3, fc.record({ t: fc.constant('relax' as const), gfn: gfnArb, prot: protArb, vm: vmArb, prep: prepArb })),
   w(3, fc.record({ t: fc.constant('wrprotect' as const), h: handleArb, gfn: gfnArb, nr: nrArb })),
+  w(2, fc.record({ t: fc.constant('young' as const), h: handleArb, gfn: gfnArb, nr: nrArb, mkold: fc.boolean() })),
+  w(2, fc.record({ t: fc.constant('mkyoung' as const), gfn: gfnArb, vm: vmArb, prep: prepArb })),
   w(2, fc.record({ t: fc.constant('load' as const), h: handleArb, vcpu: fc.integer({ min: 0, max: 2 }) })),
   w(2, fc.constant<Op>({ t: 'put' })),
   w(2, fc.record({ t: fc.constant('teardown' as const), h: handleArb, prep: prepArb })),
@@ -232,8 +246,13 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(5, fc.record({ t: fc.constant('guest_share' as const), vm: vmArb, gfn: guestGfnArb })),
   w(4, fc.record({ t: fc.constant('guest_unshare' as const), vm: vmArb, gfn: guestGfnArb })),
   w(4, fc.record({
-    t: fc.constant('guest_hvc' as const), fn: fc.constantFrom('share' as const, 'unshare' as const, 'relinquish' as const),
-    vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'unaligned' as const))),
+    t: fc.constant('guest_hvc' as const),
+    fn: fc.oneof(
+      w(8, fc.constantFrom<GuestHvcFn>('share', 'unshare', 'relinquish')),
+      w(1, fc.constantFrom<GuestHvcFn>('meminfo', 'features', 'uid', 'version', 'psci_version', 'psci_features')),
+      w(3, fc.constantFrom<GuestHvcFn>('guard_map', 'guard_map', 'guard_unmap', 'guard_enroll', 'guard_info')),
+    ),
+    vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'x3' as const, 'unaligned' as const))),
   })),
   w(3, fc.record({ t: fc.constant('host_read' as const), pa: readPfnArb })),
   w(3, fc.record({ t: fc.constant('host_write' as const), pa: writePfnArb, val: valArb })),
@@ -242,6 +261,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(1, fc.record({ t: fc.constant('create' as const), prot: fc.boolean() })),
   w(1, fc.record({ t: fc.constant('bad_hcall' as const), n: badHcallArb })),
   w(1, fc.constant<Op>({ t: 'prot_finalize' })),
+  w(1, fc.record({ t: fc.constant('vcpu_run' as const), x1: fc.constantFrom('other_vcpu' as const, 'other_vm' as const, 'zero' as const, 'offset' as const) })),
+  w(1, fc.constant<Op>({ t: 'sync_state' })),
   ...ioOps,
   ...ffaOps,
 );

@@ -22,9 +22,9 @@ import { __pkvm_guest_share_host, __pkvm_guest_unshare_host } from '../../hyp/me
 import { pkvm_handle_guest_trap } from '../../hyp/guest-hvc';
 import { EC_HVC64 } from '../../hyp/world-switch';
 import {
-  ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID,
+  ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID,
   ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
-} from '../../hyp/hypercalls';
+} from '../../hyp/smccc';
 import type { KvmPgtable } from '../../hyp/pgtable';
 import { kvm_iommu_init, kvm_iommu_iova_to_phys, type KvmIommu } from '../../hyp/iommu/iommu';
 import { coreStage2Walk } from '../../hyp/iommu/walk';
@@ -37,20 +37,20 @@ import { attachFfaSpmc, boardSpmc } from '../../machine/ffa/board';
 import { runFfaOp, type FfaStepResult } from './ffa-steps';
 import {
   FIELD_GET, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_HOST_DONATION_PTE_EXTRA_MASK, KVM_HOST_DONATION_PTE_OWNER_MASK,
-  KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
+  KVM_INVALID_PTE_TYPE_MASK, KVM_PTE_LEAF_ATTR_HI_S2_XN, KVM_PTE_LEAF_ATTR_LO_S2_AF, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W,
   kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate,
 } from '../../hyp/pgtable-defs';
 import {
   PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, ENOMEM, DMA_SID, type AccessOutcome, type HostState, type HypState,
-  type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM,
+  type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM, type GuestHvcFn,
 } from './model';
 import {
-  FUZZ_OFFSETS, GFNS, GFN_LAST, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
+  FUZZ_OFFSETS, GFNS, GFN_LAST, GFN_MMIO, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
   type DomSym, type GfnSym, type HandleSym, type IovaSym, type Op, type PfnSym, type VmSym,
 } from './ops';
 
 type PfnPurpose = 'access' | 'host_owned' | 'shareable' | 'hyp_shared' | 'guest_owned' | 'dma_map';
-type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped';
+type GfnPurpose = 'free' | 'owned' | 'guest_shared' | 'borrowed' | 'mapped' | 'guarded';
 
 export const RAM_BYTES = 3 << 20;
 export const CARVEOUT_BYTES = 128 << 10;
@@ -64,6 +64,26 @@ const HOST_STATES: HostState[] = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'N
 const HYP_STATE_NAMES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE'];
 const GUEST_STATES = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED'];
 const OWNER_IDS = ['HOST', 'HYP', 'GUEST'];
+/** Function ids of the guest hypercalls (SMCCC_VERSION, the vendor-hyp UID and FEATURES, the KVM services). */
+const HVC_IDS: Record<GuestHvcFn, bigint> = {
+  share: ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID, unshare: ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID,
+  relinquish: ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID, meminfo: ARM_SMCCC_VENDOR_HYP_KVM_HYP_MEMINFO_FUNC_ID,
+  features: 0x8600_0000n, uid: 0x8600_ff01n, version: 0x8000_0000n,
+  guard_info: 0xc600_0005n, guard_enroll: 0xc600_0006n, guard_map: 0xc600_0007n, guard_unmap: 0xc600_0008n,
+  psci_version: 0x8400_0000n, psci_features: 0x8400_000an,
+};
+const HVC_NAMES: Record<GuestHvcFn, string> = {
+  share: 'MEM_SHARE', unshare: 'MEM_UNSHARE', relinquish: 'MEM_RELINQUISH', meminfo: 'HYP_MEMINFO',
+  features: 'VENDOR_HYP_KVM_FEATURES', uid: 'VENDOR_HYP_CALL_UID', version: 'SMCCC_VERSION',
+  guard_info: 'MMIO_GUARD_INFO', guard_enroll: 'MMIO_GUARD_ENROLL', guard_map: 'MMIO_GUARD_MAP', guard_unmap: 'MMIO_GUARD_UNMAP',
+  psci_version: 'PSCI_VERSION', psci_features: 'PSCI_FEATURES',
+};
+const GUEST_HVC_EXITS: Record<string, string> = {
+  guest: 'back to the guest', host: 'exit to the host with the HVC', 'host-fault': 'exit to the host as a stage-2 fault on the IPA (HVC replayed)',
+  'host-share': 'exit reporting MEM_SHARE', 'host-unshare': 'exit reporting MEM_UNSHARE', 'host-relinquish': 'exit reporting MEM_RELINQUISH',
+};
+/** HOST_EXIT_HCALL_* (hyp/host-abi.ts) of the reports the model predicts. */
+const HCALL_REPORTS: Record<number, string> = { 1: 'host-share', 2: 'host-unshare', 3: 'host-relinquish' };
 /** gfns whose guest stage-2 entry is compared after every step. */
 const TRACKED_GFNS = [...GFNS, GFN_LAST];
 
@@ -71,7 +91,7 @@ export type Step =
   | { s: 'hcall'; name: ModelHcallName; id: bigint; args: bigint[] }
   | { s: 'bad_hcall'; id: bigint; args: bigint[] }
   | { s: 'guest'; call: 'share' | 'unshare'; gfn: bigint }
-  | { s: 'guest_hvc'; fn: 'share' | 'unshare' | 'relinquish'; ipa: bigint; x2: bigint }
+  | { s: 'guest_hvc'; fn: GuestHvcFn; x1: bigint; x2: bigint; x3: bigint }
   | { s: 'host_access'; pa: bigint; write: boolean; val: bigint; what: string }
   | { s: 'guest_access'; slot: number; gfn: bigint; write: boolean; val: bigint }
   | { s: 'topup' }
@@ -106,7 +126,14 @@ export interface RunOptions {
    * host stage-2 shared with the SMMU ('mirror'), or no IOMMU ('none').
    */
   iommu?: IommuMode | 'none';
+  /**
+   * The guest hypercall ABI of the board (HostedEl2Options.guestHvcAbi, model R12): upstream's (the
+   * hyp's default) or Android's (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2, exits after share).
+   * Default 'upstream'.
+   */
+  guestHvcAbi?: GuestHvcAbi;
 }
+export type GuestHvcAbi = 'upstream' | 'android';
 export const DEFAULT_RUN_OPTIONS: RunOptions = { invariants: 'step' };
 
 /** Outcome counts per step kind ("__pkvm_host_donate_guest → -EPERM"), filled when enabled. */
@@ -115,14 +142,13 @@ function cover(key: string): void {
   if (coverage.enabled) coverage.counts.set(key, (coverage.counts.get(key) ?? 0) + 1);
 }
 
-/** A new machine: a Core of its own, a HostedEl2 and the host KVM on it. */
-function bootMachine(): { core: Core; el2: HostedEl2; kvm: HostKvm } {
+/** A new machine: a Core of its own, a HostedEl2 (with the guest-HVC ABI asked for) and the host KVM on it. */
+function bootMachine(guestHvcAbi: GuestHvcAbi): { core: Core; el2: HostedEl2; kvm: HostKvm } {
   const core = new Core(RAM_BYTES, { haveEL2: true, el2Hosted: true });
   core.reset(2, 0n);
   hypWarnConfig.warnings.length = 0;
   attachFfaSpmc(core, true); // the board's secure world (R15); graphRoots() lets the snapshot restore it per sequence
-  // The reference model (model.ts) knows Android's guest-HVC ABI (MMIO guard, MEM_RELINQUISH, guest PSCI at EL2).
-  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES, guestHvcAbi: 'android' });
+  const el2 = new HostedEl2(core, { maxVms: MAX_VMS, maxVcpus: 2, carveoutBytes: CARVEOUT_BYTES, guestHvcAbi });
   el2.trace.enabled = false;
   const kvm = new HostKvm(el2);
   kvm.traceFaults = false;
@@ -156,7 +182,8 @@ export class Run {
   /** A booted machine for boards of opts.iommu (start() creates the VMs); begin() takes a sequence. */
   constructor(opts: RunOptions = DEFAULT_RUN_OPTIONS) {
     this.opts = opts;
-    const { core, el2, kvm } = bootMachine();
+    const abi = opts.guestHvcAbi ?? 'upstream';
+    const { core, el2, kvm } = bootMachine(abi);
     this.core = core;
     this.el2 = el2;
     this.kvm = kvm;
@@ -178,7 +205,7 @@ export class Run {
     this.names.set(el2.carveout.base >> 12n, 'carveout');
     this.model = new PkvmModel({
       ramBase: core.ramBase, ramSize: BigInt(RAM_BYTES), paBits: 40, ipaBits: 40, maxVms: MAX_VMS,
-      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 }, iommu: mode === 'none' ? null : mode,
+      carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 }, iommu: mode === 'none' ? null : mode, guestHvcAbi: abi,
     });
   }
 
@@ -252,9 +279,11 @@ export class Run {
   handle(h: HandleSym, want: 'np' | 'live' | 'dying' | 'any' = 'live'): number {
     if (h.k === 'raw') return h.v;
     if (h.k === 'slot') return HANDLE_OFFSET + h.slot;
+    /* 'np': non-protected VMs, dying ones too (upstream's host unshares a dying VM's pages, R9). */
     const c = want === 'dying' ? this.liveSlots(() => true, true)
       : want === 'any' ? [...this.liveSlots(() => true), ...this.liveSlots(() => true, true)].sort()
-        : this.liveSlots((vm) => want === 'live' || !vm.protected);
+        : want === 'np' ? [...this.liveSlots((vm) => !vm.protected), ...this.liveSlots((vm) => !vm.protected, true)].sort()
+          : this.liveSlots(() => true);
     return HANDLE_OFFSET + (c.length ? c[h.i % c.length]! : h.i % MAX_VMS);
   }
 
@@ -268,6 +297,7 @@ export class Run {
   }
   private gfnCandidates(vm: VmM, purpose: GfnPurpose): bigint[] {
     const m = this.model;
+    if (purpose === 'guarded') return [...vm.guard.granules].sort().map((ipa) => ipa >> 12n);
     const c = TRACKED_GFNS.filter((x) => {
       const st = m.guestState(vm, x);
       const mp = m.mappingAt(vm, x);
@@ -377,6 +407,7 @@ export class Run {
       handle: vm.handle, protected: prot, nrVcpus,
       kvmPfn: vm.kvmPa >> 12n, vmPfns: pages(vm.vmPa, vm.vmPages), pgdPfns: pages(vm.pgdPa, vm.pgdPages),
       hostVcpuPfns: vm.vcpus.map((v) => v.hostVcpuPa >> 12n), hypVcpuPfns: vm.vcpus.map((v) => v.hypVcpuPa >> 12n),
+      hostVcpuPas: vm.vcpus.map((v) => v.hostVcpuPa),
       memIpa: { base: vm.slot.ipaBase, size: vm.slot.size },
     };
     const s = vm.handle - HANDLE_OFFSET;
@@ -454,6 +485,15 @@ export class Run {
         hc('__pkvm_host_wrprotect_guest', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'borrowed'), op.nr);
         break;
       }
+      case 'young': {
+        const h = this.handle(op.h, 'np');
+        hc('__pkvm_host_test_clear_young_guest', BigInt(h), this.gfn(op.gfn, this.vmOfHandle(h), 'borrowed'), op.nr, op.mkold ? 1n : 0n);
+        break;
+      }
+      case 'mkyoung':
+        if (op.prep) loadFor(this.vmSlot(op.vm, 'np', 'borrowed'), false);
+        hc('__pkvm_host_mkyoung_guest', this.gfn(op.gfn, m.loadedVm(), 'borrowed'));
+        break;
       case 'load': hc('__pkvm_vcpu_load', BigInt(this.handle(op.h)), BigInt(op.vcpu), 0n); break;
       case 'put': hc('__pkvm_vcpu_put'); break;
       case 'teardown': {
@@ -496,14 +536,20 @@ export class Run {
         break;
       }
       case 'guest_hvc': {
-        /* A guest HVC taken to EL2 while the vCPU runs: MEM_SHARE / MEM_UNSHARE need a protected VM. */
-        const want = op.fn === 'relinquish' ? 'any' : 'prot';
-        loadFor(this.vmSlot(op.vm, want, op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped'), false);
+        /* A guest HVC taken to EL2 while the vCPU runs: MEM_SHARE / MEM_UNSHARE mostly on a protected VM. */
+        const mem = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish' || op.fn === 'guard_map' || op.fn === 'guard_unmap';
+        const has: GfnPurpose = op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : op.fn === 'guard_unmap' ? 'guarded' : 'mapped';
+        const memCall = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish' || op.fn === 'guard_unmap';
+        loadFor(this.vmSlot(op.vm, op.fn === 'share' || op.fn === 'unshare' ? 'prot' : 'any', memCall ? has : undefined), false);
         const vm = m.loadedVm();
         if (vm) {
-          const gfn = this.gfn(op.gfn, vm, op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : 'mapped');
-          const ipa = ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n);
-          this.step({ s: 'guest_hvc', fn: op.fn, ipa, x2: op.bad === 'x2' ? 1n : 0n });
+          /* x1 = the IPA for the memory and guard map/unmap calls; 0 for discovery, HYP_MEMINFO, guard
+           * info/enroll ('unaligned': a non-zero x1). Guard picks: a guarded IPA to unmap, MMIO to map. */
+          const gfn = op.fn === 'guard_map' && op.gfn.k === 'pick' && op.gfn.i % 4 !== 3 ? GFN_MMIO + BigInt(op.gfn.i % 3) : this.gfn(op.gfn, vm, has);
+          const x1 = mem ? ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n)
+            : op.fn === 'psci_features' ? [0xc400_0003n, 0x8400_0002n, 0x8400_0005n, 0x1_8400_0000n][op.gfn.k === 'pick' ? op.gfn.i % 4 : 0]! /* CPU_ON_64, CPU_OFF, MIGRATE, a 64-bit alias */
+              : op.bad === 'unaligned' ? 0x10n : 0n;
+          this.step({ s: 'guest_hvc', fn: op.fn, x1, x2: op.bad === 'x2' ? 1n : 0n, x3: op.bad === 'x3' ? 0x1000n : 0n });
         } else this.log.push('  (no vCPU loaded: skipped)');
         break;
       }
@@ -528,6 +574,23 @@ export class Run {
         break;
       case 'bad_hcall': this.step({ s: 'bad_hcall', id: HCALL_BASE + op.n, args: [0x40000n] }); break;
       case 'prot_finalize': hc('__pkvm_prot_finalize'); break;
+      case 'vcpu_run': {
+        /* The host runs a vCPU with the wrong struct kvm_vcpu (never the loaded one's: guests do not run here). */
+        const l = m.loaded;
+        const pas = (slot: number): bigint[] => this.layouts[slot]?.hostVcpuPas ?? [];
+        const mine = l ? pas(l.slot)[l.vcpu] : undefined;
+        let x1: bigint;
+        switch (op.x1) {
+          case 'zero': x1 = 0n; break;
+          case 'offset': x1 = (mine ?? pas(0)[0] ?? 0n) + 8n; break;
+          case 'other_vcpu': x1 = (l ? pas(l.slot).find((p) => p !== mine) : undefined) ?? pas(0)[1] ?? 0n; break;
+          case 'other_vm': x1 = [0, 1, 2].filter((s) => s !== l?.slot).map((s) => pas(s)[0]).find((p) => p !== undefined) ?? 0n; break;
+        }
+        if (x1 === mine) x1 = 0n;
+        hc('__kvm_vcpu_run', x1);
+        break;
+      }
+      case 'sync_state': hc('__pkvm_vcpu_sync_state'); break;
       /* ---- DMA isolation */
       case 'io_alloc': this.step({ s: 'io_alloc', domain: this.domain(op.dom, true), type: op.type }); break;
       case 'io_free': {
@@ -573,6 +636,7 @@ export class Run {
         break;
       }
       case 'io_reclaim': this.step({ s: 'io_reclaim', id: op.id, target: op.target }); break;
+      case 'io_reclaimable': hc('__pkvm_hyp_alloc_mgt_reclaimable', op.id); break;
       case 'dma':
         if (this.dma) this.step({ s: 'dma', src: this.dmaAddr(op.src), dst: this.dmaAddr(op.dst), len: op.len });
         else this.log.push('  (no IOMMU on this board: skipped)');
@@ -602,7 +666,7 @@ export class Run {
       }
       case 'bad_hcall': return `hvc id ${hex(s.id)} (function ${s.id - HCALL_BASE})`;
       case 'guest': return `guest: __pkvm_guest_${s.call}_host(gfn ${hex(s.gfn)}) on the loaded vCPU`;
-      case 'guest_hvc': return `guest HVC MEM_${s.fn.toUpperCase()}(ipa ${hex(s.ipa)}${s.x2 ? `, x2 ${hex(s.x2)}` : ''}) on the loaded vCPU`;
+      case 'guest_hvc': return `guest HVC ${HVC_NAMES[s.fn]}(x1 ${hex(s.x1)}${s.x2 ? `, x2 ${hex(s.x2)}` : ''}${s.x3 ? `, x3 ${hex(s.x3)}` : ''}) on the loaded vCPU`;
       case 'host_access': return `host ${s.write ? `write ${hex(s.val)} to` : 'read of'} PA ${hex(s.pa)} (${this.names.get(s.pa >> 12n) ?? s.what})`;
       case 'guest_access': return `guest slot${s.slot} ${s.write ? `write ${hex(s.val)} to` : 'read of'} gfn ${hex(s.gfn)}`;
       case 'topup': return 'host: top up the loaded vCPU memcache';
@@ -659,20 +723,22 @@ export class Run {
           break;
         }
         case 'guest_hvc': {
-          const e = this.model.guestHvc(s.fn, s.ipa, s.x2);
+          const e = this.model.guestHvc(s.fn, s.x1, s.x2, s.x3);
           expectWarn = e.warn;
-          const id = s.fn === 'share' ? ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE_FUNC_ID
-            : s.fn === 'unshare' ? ARM_SMCCC_VENDOR_HYP_KVM_MEM_UNSHARE_FUNC_ID : ARM_SMCCC_VENDOR_HYP_KVM_MEM_RELINQUISH_FUNC_ID;
-          const show = (x0: bigint | null, resume: boolean): string =>
-            `${x0 === null ? 'x0 untouched' : `x0=${s64(x0)}`}, ${resume ? 'back to the guest' : 'exit to the host'}`;
-          expect = show(e.x0, e.resume);
+          const regs = [HVC_IDS[s.fn], s.x1, s.x2, s.x3];
+          const show = (x: bigint[] | null, exit: string): string =>
+            `${x === null ? 'x0..x3 untouched' : `x0..x3 = ${s64(x[0]!)}, ${x.slice(1).map(hex).join(', ')}`}, ${GUEST_HVC_EXITS[exit] ?? exit}`;
+          expect = show(e.regs, e.exit);
           const vcpu = this.el2.pkvm.loaded_vcpu(0);
           if (!vcpu) { got = 'no vCPU loaded'; break; }
-          const regs = [id, s.ipa, s.x2, 0n];
           regs.forEach((v, i) => this.core.setX(i, v));
-          const r = pkvm_handle_guest_trap(this.el2, vcpu, BigInt(EC_HVC64) << 26n);
-          const x0 = this.core.getX(0);
-          got = show(x0 === id ? null : x0, r === 'resume');
+          /* The trap as the world switch records it: ESR_EL2 of the HVC, no fault address. */
+          const esr = BigInt(EC_HVC64) << 26n;
+          vcpu.fault = { esr_el2: esr, hpfar_el2: 0n, far_el2: 0n };
+          const r = pkvm_handle_guest_trap(this.el2, vcpu, esr);
+          const x = [0, 1, 2, 3].map((i) => this.core.getX(i));
+          const untouched = x.every((v, i) => v === regs[i]);
+          got = show(untouched && e.regs === null ? null : x, this.guestHvcExit(vcpu, r, s.x1));
           break;
         }
         case 'host_access': {
@@ -764,11 +830,22 @@ export class Run {
     }
     this.log.push(`  ${line} → ${got}${warnText}`);
     if (coverage.enabled) {
-      const nr = s.s === 'hcall' && /share_guest|wrprotect/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
-      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC MEM_${s.fn.toUpperCase()}` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s === 'custom' ? s.kind : s.s;
+      const nr = s.s === 'hcall' && /share_guest|wrprotect|young/.test(s.name) && s.args[2] === 512n ? ' [2M]' : '';
+      const kind = s.s === 'hcall' ? s.name + nr : s.s === 'guest' ? `guest_${s.call}_host` : s.s === 'guest_hvc' ? `guest HVC ${HVC_NAMES[s.fn]} (${this.opts.guestHvcAbi ?? 'upstream'})` : s.s === 'host_access' || s.s === 'guest_access' ? `${s.s} ${s.write ? 'write' : 'read'}` : s.s === 'custom' ? s.kind : s.s;
       cover(`${kind} → ${got.replace(/ PA 0x[0-9a-f]+/, '').replace(/ value 0x[0-9a-f]+/, ' (value checked)').replace(/x1=0x[0-9a-f]+/, 'x1=…').replace(/ handle 0x[0-9a-f]+/, '')}${gotWarn ? ' +WARN' : ''}`);
     }
     this.afterStep();
+  }
+
+  /** Where the hyp's guest trap handler left the vCPU (model.ts GuestHvcExit). */
+  private guestHvcExit(vcpu: NonNullable<ReturnType<HostedEl2['pkvm']['loaded_vcpu']>>, r: 'resume' | 'exit', ipa: bigint): string {
+    if (r === 'resume') return vcpu.exit_hcall ? `guest (with a report of kind ${vcpu.exit_hcall.kind})` : 'guest';
+    if (vcpu.exit_hcall) return HCALL_REPORTS[Number(vcpu.exit_hcall.kind)] ?? `host report of kind ${vcpu.exit_hcall.kind}`;
+    const f = vcpu.fault;
+    /* A level-3 write translation fault on the IPA (EC DABT_LOW, WnR, FSC 0b000111), HPFAR = IPA[55:12] << 4. */
+    if (f.esr_el2 === ((0x24n << 26n) | (1n << 6n) | 0x7n) && f.hpfar_el2 === ((ipa >> 8n) & 0xffff_ffff_fff0n) && f.far_el2 === 0n) return 'host-fault';
+    if (((f.esr_el2 >> 26n) & 0x3fn) === BigInt(EC_HVC64)) return 'host';
+    return `host (fault ESR ${hex(f.esr_el2)} HPFAR ${hex(f.hpfar_el2)})`;
   }
 
   /** A host hypercall through the SMCCC frame (x1..x6): x1, x2, x3 and x1 as an errno. */
@@ -907,6 +984,12 @@ export class Run {
       if (!e !== !hv) { d.push(`slot ${slot}: VM ${hv ? 'exists' : 'missing'}, model ${e ? 'exists' : 'missing'}`); continue; }
       if (!e || !hv) continue;
       if (e.dying !== hv.is_dying || e.protected !== hv.is_protected) d.push(`slot ${slot}: dying ${hv.is_dying} protected ${hv.is_protected}, model ${e.dying} / ${e.protected}`);
+      /* R12c: the MMIO guard */
+      const gg = hv.mmio_guard;
+      if (gg.enrolled !== e.guard.enrolled || gg.granules.size !== e.guard.granules.size || [...gg.granules].some((x) => !e.guard.granules.has(x))) {
+        const show = (g: { enrolled: boolean; granules: Set<bigint> }): string => `${g.enrolled ? 'enrolled' : 'not enrolled'} [${[...g.granules].sort().map(hex).join(', ')}]`;
+        d.push(`slot ${slot}: MMIO guard ${show(gg)}, model ${show(e.guard)}`);
+      }
       const rc = vmm.refcount(vmm.idx(hv.pa));
       if (rc !== m.vmPageRefcount(e)) d.push(`slot ${slot}: VM page refcount ${rc}, model ${m.vmPageRefcount(e)}`);
       for (const g of TRACKED_GFNS) {
@@ -994,7 +1077,7 @@ function guestEntry(core: Core, pgt: KvmPgtable, gfn: bigint): string {
   const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn - base);
   const state = GUEST_STATES[pkvm_getstate(pte)] ?? '?';
   const prot = `${pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R ? 'r' : '-'}${pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? 'w' : '-'}${FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n ? 'x' : '-'}`;
-  return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}`;
+  return `${state} pfn ${hex(pfn)} ${pages === 1n ? '4K' : pages === 512n ? '2M' : `level ${level}`} ${prot}${pte & KVM_PTE_LEAF_ATTR_LO_S2_AF ? '' : ' old'}`;
 }
 
 /**
@@ -1016,7 +1099,8 @@ function sameGuestEntry(core: Core, pgt: KvmPgtable, m: PkvmModel, vm: VmM, gfn:
   if (pages !== mp.pages) return false;
   const pfn = (kvm_pte_to_phys(pte) >> 12n) + (gfn & BigInt(pages - 1));
   return pfn === mp.pfn + (gfn - mp.gfn) && !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R) === mp.prot.r &&
-    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) === mp.prot.w && (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n) === mp.prot.x;
+    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W) === mp.prot.w && (FIELD_GET(KVM_PTE_LEAF_ATTR_HI_S2_XN, pte) === 0n) === mp.prot.x &&
+    !!(pte & KVM_PTE_LEAF_ATTR_LO_S2_AF) === (mp.young !== false);
 }
 
 function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
@@ -1024,11 +1108,11 @@ function modelEntry(m: PkvmModel, vm: VmM, gfn: bigint): string {
   if (s === 'NOPAGE' || s === 'POISON') return s;
   const mp = m.mappingAt(vm, gfn)!;
   const prot = `${mp.prot.r ? 'r' : '-'}${mp.prot.w ? 'w' : '-'}${mp.prot.x ? 'x' : '-'}`;
-  return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}`;
+  return `${s} pfn ${hex(mp.pfn + (gfn - mp.gfn))} ${mp.pages === 1 ? '4K' : '2M'} ${prot}${mp.young === false ? ' old' : ''}`;
 }
 
 /**
- * Where sequences run: by default one booted machine per board kind (iommu mode) per process, put
+ * Where sequences run: by default one booted machine per board kind (iommu mode, guest-HVC ABI) per process, put
  * back into its just-booted state before each sequence (snapshot.ts); `fresh` boots a new machine
  * (a new Core and WebAssembly instance) for the sequence, as every sequence did before.
  */
@@ -1067,7 +1151,7 @@ export function machineFor(ops: Op[], opts: RunOptions, choice: MachineChoice = 
   let r: Run;
   if (choice === 'fresh') r = bootRun(opts);
   else {
-    const key = opts.iommu ?? 'hypercall';
+    const key = `${opts.iommu ?? 'hypercall'}/${opts.guestHvcAbi ?? 'upstream'}`;
     let b = booted.get(key);
     if (!b) {
       const run = bootRun(opts);

@@ -23,10 +23,10 @@ function play(ops: Op[], opts: RunOptions, choice: MachineChoice) {
 }
 
 describe('a restored machine is a freshly booted one', () => {
-  for (const iommu of ['hypercall', 'mirror', 'none'] as const) {
-    it(`iommu ${iommu}: 25 sequences give the same log, object graph and linear memory on a fresh and on a reused machine`, () => {
-      const opts: RunOptions = { invariants: 'op', iommu };
-      const seqs = fc.sample(seqArb(5, 30), { numRuns: 25, seed: 0x5eed + iommu.length });
+  for (const [iommu, guestHvcAbi] of [['hypercall', 'upstream'], ['mirror', 'upstream'], ['none', 'upstream'], ['hypercall', 'android']] as const) {
+    it(`iommu ${iommu}, guest-HVC ABI ${guestHvcAbi}: 25 sequences give the same log, object graph and linear memory on a fresh and on a reused machine`, () => {
+      const opts: RunOptions = { invariants: 'op', iommu, guestHvcAbi };
+      const seqs = fc.sample(seqArb(5, 30), { numRuns: 25, seed: 0x5eed + iommu.length + guestHvcAbi.length });
       play(seqs[24]!, opts, 'reuse'); /* the reused machine has run another sequence before the first compared one */
       let steps = 0;
       for (const ops of seqs) {
