@@ -104,7 +104,9 @@
  *
  *   R16 __kvm_vcpu_run(x1): -EINVAL unless a vCPU is loaded and x1 is its host struct kvm_vcpu (the
  *       fuzzer never passes the right one: guests do not run here). __pkvm_vcpu_sync_state is void.
- *   R17 __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0, Android's alloc.c
+ *   R17 (upstream's __pkvm_hyp_topup / __pkvm_hyp_reclaim / __pkvm_hyp_reclaimable on
+ *       PKVM_TOPUP_HYP_ALLOC = 0 act as Android's calls on allocator 0; any other id: -EINVAL with
+ *       nothing moved, reclaimable 0) __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0, Android's alloc.c
  *       hyp_alloc_reclaimable()) with nothing allocated on it: every page refilled and not yet
  *       reclaimed; an id past the allocators (>= 2): 0.
  *   R18 The stage-2 access flag of a guest mapping: set when mapped (donate, share); relax_perms and
@@ -1045,6 +1047,18 @@ export class PkvmModel {
     return 0;
   }
 
+  /**
+   * Upstream's __pkvm_hyp_topup(id, list) (R17): PKVM_TOPUP_HYP_ALLOC (0) is the heap, admitted as
+   * the Android refill above; any other id is -EINVAL with nothing moved. `left`: the pages the hyp
+   * hands back in x3 (those it did not admit).
+   */
+  heapTopup(id: bigint, pfns: bigint[]): { ret: number; left: number } {
+    if (id !== 0n) return { ret: -EINVAL, left: pfns.length };
+    const before = this.heap.size;
+    const ret = this.iommuRefill(0n, pfns);
+    return { ret, left: pfns.length - (this.heap.size - before) };
+  }
+
   /** __pkvm_hyp_alloc_mgt_reclaim: the pages the hyp gave back must be free pool pages; they return
    * to the host. An error string when they are not. */
   iommuReclaim(id: bigint, target: number, pfns: bigint[]): string | null {
@@ -1154,6 +1168,8 @@ export class PkvmModel {
       }
       /* R17: the hyp heap (allocator 0) holds its refilled pages in its memcache (nothing is allocated
        * on it here): reclaimable = those pages; an id past the allocators (>= 2): 0. */
+      case '__pkvm_hyp_reclaimable': /* upstream: PKVM_TOPUP_HYP_ALLOC (0) is the heap; any other id 0 */
+        return { x0: 0n, x1: a(0) === 0n ? BigInt(this.heap.size) : 0n, warn: false };
       case '__pkvm_hyp_alloc_mgt_reclaimable':
         if (a(0) === 0n) return { x0: 0n, x1: BigInt(this.heap.size), warn: false };
         if (a(0) >= 2n) return { x0: 0n, x1: 0n, warn: false };

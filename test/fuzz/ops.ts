@@ -78,9 +78,11 @@ export type Op =
   | { t: 'io_map'; dom: DomSym; iova: IovaSym; pfn: PfnSym; pgsize: bigint; pgcount: bigint; prot: bigint }
   | { t: 'io_unmap'; dom: DomSym; iova: IovaSym; pgsize: bigint; pgcount: bigint }
   | { t: 'io_iova_to_phys'; dom: DomSym; iova: IovaSym }
-  | { t: 'io_refill'; pfns: PfnSym[]; id: bigint } /* 1: the IOMMU pool, 0: the hyp heap */
-  | { t: 'io_reclaim'; target: number; id: bigint }
-  | { t: 'io_reclaimable'; id: bigint } /* 0: the hyp heap; 2, 0x100: past the allocators */
+  /* 1: the IOMMU pool, 0: the hyp heap. upstream: through __pkvm_hyp_topup / _reclaim / _reclaimable
+   * (pkvm_topup_id: 0 the heap, others refused), else Android's __pkvm_hyp_alloc_mgt_* */
+  | { t: 'io_refill'; pfns: PfnSym[]; id: bigint; upstream: boolean }
+  | { t: 'io_reclaim'; target: number; id: bigint; upstream: boolean }
+  | { t: 'io_reclaimable'; id: bigint; upstream: boolean } /* 0: the hyp heap; 2, 0x100: past the allocators */
   | { t: 'dma'; src: number; dst: number; len: bigint }
   /* FF-A (R15 in model.ts): the host shares / lends with the secure world, reclaims; the partition holds. */
   | { t: 'ffa_share'; pfns: PfnSym[]; nr: number; lend: boolean; lie: boolean }
@@ -163,9 +165,9 @@ const ioOps = [
   w(6, fc.record({ t: fc.constant('io_map' as const), dom: domArb, iova: iovaArb, pfn: dmaPfnArb, pgsize: pgsizeArb, pgcount: pgcountArb, prot: ioProtArb })),
   w(3, fc.record({ t: fc.constant('io_unmap' as const), dom: domArb, iova: iovaArb, pgsize: pgsizeArb, pgcount: pgcountArb })),
   w(1, fc.record({ t: fc.constant('io_iova_to_phys' as const), dom: domArb, iova: iovaArb })),
-  w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
-  w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))) })),
-  w(1, fc.record({ t: fc.constant('io_reclaimable' as const), id: fc.oneof(w(3, fc.constant(0n)), w(1, fc.constantFrom(2n, 0x100n))) })),
+  w(1, fc.record({ t: fc.constant('io_refill' as const), pfns: fc.array(dmaPfnArb, { minLength: 1, maxLength: 2 }), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))), upstream: fc.boolean() })),
+  w(1, fc.record({ t: fc.constant('io_reclaim' as const), target: fc.constantFrom(1, 4, 64), id: fc.oneof(w(3, fc.constant(1n)), w(1, fc.constant(0n))), upstream: fc.boolean() })),
+  w(1, fc.record({ t: fc.constant('io_reclaimable' as const), id: fc.oneof(w(3, fc.constant(0n)), w(1, fc.constantFrom(2n, 0x100n))), upstream: fc.boolean() })),
   w(4, fc.record({ t: fc.constant('dma' as const), src: dmaOperandArb, dst: dmaOperandArb, len: fc.oneof(w(4, fc.constant(0x1000n)), w(2, fc.constant(8n)), w(2, fc.constant(0x2000n))) })),
 ];
 

@@ -41,7 +41,7 @@ import {
   kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate,
 } from '../../hyp/pgtable-defs';
 import {
-  PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, ENOMEM, DMA_SID, type AccessOutcome, type HostState, type HypState,
+  PkvmModel, errnoName, hcallId, SMCCC_HINT_BIT, HCALL_BASE, EINVAL, ENOMEM, DMA_SID, type AccessOutcome, type HostState, type HypState,
   type IommuMode, type ModelHcallName, type VmLayout, type VmM, type DomainM, type GuestHvcFn,
 } from './model';
 import {
@@ -97,8 +97,8 @@ export type Step =
   | { s: 'topup' }
   | { s: 'io_alloc'; domain: bigint; type: bigint }
   | { s: 'io_map'; domain: bigint; iova: bigint; pa: bigint; pgsize: bigint; pgcount: bigint; prot: bigint }
-  | { s: 'io_refill'; id: bigint; pfns: bigint[] }
-  | { s: 'io_reclaim'; id: bigint; target: number }
+  | { s: 'io_refill'; id: bigint; pfns: bigint[]; upstream: boolean }
+  | { s: 'io_reclaim'; id: bigint; target: number; upstream: boolean }
   | { s: 'dma'; src: bigint; dst: bigint; len: bigint }
   | { s: 'custom'; kind: string; line: string; run: () => FfaStepResult };
 
@@ -632,11 +632,11 @@ export class Run {
         const pas = op.pfns.map((p) => (this.pfn(p, 'host_owned') << 12n) & M64);
         /* A memcache list: the head page holds the address of the next one (a host write). */
         if (pas.length > 1) this.step({ s: 'host_access', pa: pas[0]!, write: true, val: pas[1]!, what: 'memcache link' });
-        this.step({ s: 'io_refill', id: op.id, pfns: pas.map((pa) => pa >> 12n) });
+        this.step({ s: 'io_refill', id: op.id, pfns: pas.map((pa) => pa >> 12n), upstream: op.upstream });
         break;
       }
-      case 'io_reclaim': this.step({ s: 'io_reclaim', id: op.id, target: op.target }); break;
-      case 'io_reclaimable': hc('__pkvm_hyp_alloc_mgt_reclaimable', op.id); break;
+      case 'io_reclaim': this.step({ s: 'io_reclaim', id: op.id, target: op.target, upstream: op.upstream }); break;
+      case 'io_reclaimable': hc(op.upstream ? '__pkvm_hyp_reclaimable' : '__pkvm_hyp_alloc_mgt_reclaimable', op.id); break;
       case 'dma':
         if (this.dma) this.step({ s: 'dma', src: this.dmaAddr(op.src), dst: this.dmaAddr(op.dst), len: op.len });
         else this.log.push('  (no IOMMU on this board: skipped)');
@@ -672,8 +672,8 @@ export class Run {
       case 'topup': return 'host: top up the loaded vCPU memcache';
       case 'io_alloc': return `host iommu driver: __pkvm_host_iommu_alloc_domain(${hex(s.domain)}, type ${s.type}) (refilling the pool on request)`;
       case 'io_map': return `host iommu driver: map_pages(domain ${hex(s.domain)}, iova ${hex(s.iova)}, pa ${pfnName(s.pa >> 12n)}, pgsize ${hex(s.pgsize)}, pgcount ${hex(s.pgcount)}, prot ${hex(s.prot)}) (refilling the pool on request)`;
-      case 'io_refill': return `__pkvm_hyp_alloc_mgt_refill(${s.id}, [${s.pfns.map(pfnName).join(', ')}])`;
-      case 'io_reclaim': return `__pkvm_hyp_alloc_mgt_reclaim(${s.id}, target ${s.target})`;
+      case 'io_refill': return `${s.upstream ? '__pkvm_hyp_topup' : '__pkvm_hyp_alloc_mgt_refill'}(${s.id}, [${s.pfns.map(pfnName).join(', ')}])`;
+      case 'io_reclaim': return `${s.upstream ? '__pkvm_hyp_reclaim' : '__pkvm_hyp_alloc_mgt_reclaim'}(${s.id}, target ${s.target})`;
       case 'dma': return `dma engine: copy ${hex(s.len)} bytes from ${hex(s.src)} to ${hex(s.dst)}`;
       case 'custom': return s.line;
     }
@@ -780,16 +780,34 @@ export class Run {
           break;
         }
         case 'io_refill': {
-          expect = errnoName(this.model.iommuRefill(s.id, s.pfns));
-          got = errnoName(this.rawHcall('__pkvm_hyp_alloc_mgt_refill', [s.id, s.pfns[0]! << 12n, BigInt(s.pfns.length)]).ret);
+          const args = [s.id, s.pfns[0]! << 12n, BigInt(s.pfns.length)];
+          if (s.upstream) {
+            /* x1 = errno, x3 = how many of the host's pages it hands back (x2 = their head) */
+            const e = this.model.heapTopup(s.id, s.pfns);
+            const r = this.rawHcall('__pkvm_hyp_topup', args);
+            expect = `${errnoName(e.ret)}, ${e.left} left`;
+            got = `${errnoName(r.ret)}, ${r.x3} left`;
+          } else {
+            expect = errnoName(this.model.iommuRefill(s.id, s.pfns));
+            got = errnoName(this.rawHcall('__pkvm_hyp_alloc_mgt_refill', args).ret);
+          }
           break;
         }
         case 'io_reclaim': {
-          const r = this.rawHcall('__pkvm_hyp_alloc_mgt_reclaim', [s.id, BigInt(s.target)]);
-          const mc = { head: r.x1, nr_pages: r.x2 };
+          /* Android's: x1 = head, x2 = nr_pages; upstream's: x1 = 0 / -EINVAL, x2 = head, x3 = nr_pages */
+          const r = this.rawHcall(s.upstream ? '__pkvm_hyp_reclaim' : '__pkvm_hyp_alloc_mgt_reclaim', [s.id, BigInt(s.target)]);
+          if (s.upstream && r.ret !== (s.id === 0n ? 0 : -EINVAL)) {
+            expect = s.id === 0n ? 'x1 = 0' : 'x1 = -EINVAL';
+            got = `x1 = ${errnoName(r.ret)}`;
+            break;
+          }
+          const mc = s.upstream ? { head: r.x2, nr_pages: r.x3 } : { head: r.x1, nr_pages: r.x2 };
           const pfns: bigint[] = [];
           for (let p = pop_hyp_memcache(this.el2.mem, mc); p !== null && pfns.length <= 4096; p = pop_hyp_memcache(this.el2.mem, mc)) pfns.push(p >> 12n);
-          const err = this.model.iommuReclaim(s.id, s.target, pfns);
+          /* (upstream's reclaim of any id but PKVM_TOPUP_HYP_ALLOC gives nothing back) */
+          const err = s.upstream && s.id !== 0n
+            ? (pfns.length ? `${pfns.length} pages given back for pkvm_topup_id ${s.id}` : null)
+            : this.model.iommuReclaim(s.id, s.target, pfns);
           expect = 'pool pages back to the host';
           got = err ?? expect;
           for (const p of pfns) if (this.poolAllocPages.delete(p)) this.kvm.alloc.free(p << 12n);
