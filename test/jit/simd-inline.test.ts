@@ -13,7 +13,7 @@ import { generateRandomImage } from '../gen/random-a64';
 import { SIMD_ENCODINGS } from '../gen/fpsimd/simd-encodings';
 import { Asm } from '../gen/asm';
 import * as E from '../gen/a64enc';
-import { writeElf64 } from '../gen/elf-writer';
+import { BASE, el1Program } from './el1-program';
 import { Rng } from '../gen/prng';
 import type { JitProfileRow } from '../../machine/jit/jit';
 
@@ -77,31 +77,17 @@ describe('random Advanced SIMD programs by class: interpreter vs compiled tier',
   });
 });
 
-// --- hand-written programs (EL1, MMU off: RAM at 0x4000_0000 is Device memory, so a misaligned element faults) ---
-const BASE = 0x4008_0000;
-const PSCI_SYSTEM_OFF = 0x8400_0008;
+// --- hand-written programs (EL1, MMU off: RAM at 0x4000_0000 is Device memory, so a misaligned element faults; el1-program.ts) ---
 const CPACR_EL1 = E.sysreg(3, 0, 1, 0, 2), FPSR_REG = E.sysreg(3, 3, 4, 4, 1);
 
 function program(body: (a: Asm) => void, data: (a: Asm) => void = () => {}): Uint8Array {
-  const a = new Asm(BASE);
-  for (let i = 0; i < 16; i++) {
-    a.org(BASE + i * 0x80);
-    a.emit(E.movz(23, i));
-    a.ref('imm26', 'report', E.b(0));
-  }
-  a.org(BASE + 0x800);
-  a.label('report');
-  a.emit(E.mrs(20, E.SysReg.ESR_EL1), E.mrs(21, E.SysReg.ELR_EL1), E.mrs(22, E.SysReg.FAR_EL1));
-  a.label('off');
-  a.emit(E.movz(0, PSCI_SYSTEM_OFF & 0xffff), E.movk(0, PSCI_SYSTEM_OFF >>> 16, 1), E.hvc(0), E.b(0));
-  a.org(BASE + 0x1000);
-  a.emit(E.movz(0, BASE >>> 16, 1), E.msr(E.SysReg.VBAR_EL1, 0), E.ISB);
-  a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB); // CPACR_EL1.FPEN = 0b11
-  a.emit(E.movz(23, 0xffff));
-  body(a);
-  a.ref('imm26', 'off', E.b(0));
-  data(a);
-  return writeElf64(BigInt(BASE + 0x1000), [{ paddr: BigInt(BASE), data: a.finish() }]);
+  return el1Program(body, {
+    prologue: (a) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(CPACR_EL1, 0), E.ISB); // CPACR_EL1.FPEN = 0b11
+      a.emit(E.movz(23, 0xffff));
+    },
+    data,
+  });
 }
 
 const mov64 = (a: Asm, rd: number, v: bigint) => {

@@ -16,7 +16,7 @@ import { FP_CLASSES } from '../gen/fpsimd/fp-encodings';
 import { SIMD_ENCODINGS } from '../gen/fpsimd/simd-encodings';
 import { Asm } from '../gen/asm';
 import * as E from '../gen/a64enc';
-import { writeElf64 } from '../gen/elf-writer';
+import { BASE, el1Program } from './el1-program';
 import { Rng } from '../gen/prng';
 import { fpElement, fpcrValue } from '../gen/fpsimd/fp-values';
 import * as F from '../gen/fpsimd/fpenc';
@@ -86,29 +86,8 @@ describe('random FP and SIMD programs: interpreter vs compiled tier', () => {
   });
 });
 
-// --- hand-written programs (EL1, MMU off, RAM at 0x4000_0000, 128 MiB) ---
-const BASE = 0x4008_0000;
-const PSCI_SYSTEM_OFF = 0x8400_0008;
-
-function program(body: (a: Asm) => void): Uint8Array {
-  const a = new Asm(BASE);
-  // vectors at BASE: every entry records ESR/ELR/FAR in x20..x22 and powers off
-  for (let i = 0; i < 16; i++) {
-    a.org(BASE + i * 0x80);
-    a.emit(E.movz(23, i));
-    a.ref('imm26', 'report', E.b(0));
-  }
-  a.org(BASE + 0x800);
-  a.label('report');
-  a.emit(E.mrs(20, E.SysReg.ESR_EL1), E.mrs(21, E.SysReg.ELR_EL1), E.mrs(22, E.SysReg.FAR_EL1));
-  a.label('off');
-  a.emit(E.movz(0, PSCI_SYSTEM_OFF & 0xffff), E.movk(0, PSCI_SYSTEM_OFF >>> 16, 1), E.hvc(0), E.b(0));
-  a.org(BASE + 0x1000);
-  a.emit(E.movz(0, BASE >>> 16, 1), E.msr(E.SysReg.VBAR_EL1, 0), E.ISB);
-  body(a);
-  a.ref('imm26', 'off', E.b(0));
-  return writeElf64(BigInt(BASE + 0x1000), [{ paddr: BigInt(BASE), data: a.finish() }]);
-}
+// --- hand-written programs (EL1, MMU off, RAM at 0x4000_0000, 128 MiB; el1-program.ts) ---
+const program = (body: (a: Asm) => void): Uint8Array => el1Program(body);
 
 describe('hand-written programs: interpreter vs compiled tier', () => {
   it('a hot loop whose load leaves RAM takes the external abort at the same instruction', () => {
