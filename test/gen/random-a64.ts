@@ -55,6 +55,7 @@ import * as E from './a64enc';
 import { Asm } from './asm';
 import { writeElf64 } from './elf-writer';
 import { Rng } from './prng';
+import { emitVectorStubs } from './vector-stubs';
 
 export const LOAD_ADDR = 0x4008_0000;
 export const VECTORS = LOAD_ADDR;
@@ -137,13 +138,7 @@ export function generateRandomImage(
   const psciCall = el2 ? E.smc(0) : E.hvc(0);
 
   // ---- vectors: entry i does "MOVZ x21, #i; B report"
-  for (let i = 0; i < 16; i++) {
-    a.org(VECTORS + i * 0x80);
-    a.emit(E.movz(21, i));
-    a.ref('imm26', 'report', E.b(0));
-  }
-  a.org(VECTORS + 0x800);
-  a.label('report');
+  emitVectorStubs(a, VECTORS, 21);
   a.emit(E.mrs(22, R.ESR), E.mrs(23, R.ELR), E.mrs(24, R.FAR), E.mrs(25, R.SPSR));
   a.emit(E.movz(20, UART >>> 16, 1));
   const printLine = (name: string, reg: number) => {

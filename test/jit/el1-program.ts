@@ -5,6 +5,7 @@
 import { Asm } from '../gen/asm';
 import * as E from '../gen/a64enc';
 import { writeElf64 } from '../gen/elf-writer';
+import { emitVectorStubs } from '../gen/vector-stubs';
 
 export const BASE = 0x4008_0000;
 const PSCI_SYSTEM_OFF = 0x8400_0008;
@@ -16,13 +17,7 @@ export interface El1ProgramParts {
 
 export function el1Program(body: (a: Asm) => void, parts: El1ProgramParts = {}): Uint8Array {
   const a = new Asm(BASE);
-  for (let i = 0; i < 16; i++) {
-    a.org(BASE + i * 0x80);
-    a.emit(E.movz(23, i));
-    a.ref('imm26', 'report', E.b(0));
-  }
-  a.org(BASE + 0x800);
-  a.label('report');
+  emitVectorStubs(a, BASE, 23);
   a.emit(E.mrs(20, E.SysReg.ESR_EL1), E.mrs(21, E.SysReg.ELR_EL1), E.mrs(22, E.SysReg.FAR_EL1));
   a.label('off');
   a.emit(E.movz(0, PSCI_SYSTEM_OFF & 0xffff), E.movk(0, PSCI_SYSTEM_OFF >>> 16, 1), E.hvc(0), E.b(0));

@@ -25,6 +25,7 @@ import { writeElf64 } from '../elf-writer';
 import { Rng } from '../prng';
 import { fpcrValue, fpElement, fpRegister } from './fp-values';
 import type { EncodingClass } from './types';
+import { emitVectorStubs } from '../vector-stubs';
 
 export const LOAD_ADDR = 0x4008_0000;
 export const SCRATCH = LOAD_ADDR + 0x1000;
@@ -94,13 +95,7 @@ export function generateFpSimdImage(seed: number, count: number, classes: Encodi
   };
 
   // ---- vectors and the exception reporter
-  for (let i = 0; i < 16; i++) {
-    a.org(LOAD_ADDR + i * 0x80);
-    a.emit(E.movz(21, i));
-    a.ref('imm26', 'report', E.b(0));
-  }
-  a.org(LOAD_ADDR + 0x800);
-  a.label('report');
+  emitVectorStubs(a, LOAD_ADDR, 21);
   a.emit(E.mrs(22, R.ESR), E.mrs(23, R.ELR), E.mrs(24, R.FAR), E.mrs(25, R.SPSR));
   a.emit(E.movz(20, UART >>> 16, 1));
   for (const [name, reg] of [['exc', 21], ['esr', 22], ['elr', 23], ['far', 24], ['spsr', 25]] as const) {

@@ -10,6 +10,7 @@ import { writeElf64 } from '../elf-writer';
 import { Rng } from '../prng';
 import { SIMD_ENCODINGS } from './simd-encodings';
 import type { EncodingClass } from './types';
+import { emitVectorStubs } from '../vector-stubs';
 
 export const LOAD_ADDR = 0x4008_0000;
 const VECTORS = LOAD_ADDR;
@@ -132,13 +133,7 @@ export function generateSimdImage(seed: number, count: number, classes: Encoding
   const a = new Asm(LOAD_ADDR);
   const VBAR = el2 ? E.SysReg.VBAR_EL2 : E.SysReg.VBAR_EL1;
   const psci = el2 ? E.smc(0) : E.hvc(0);
-  for (let i = 0; i < 16; i++) {
-    a.org(VECTORS + i * 0x80);
-    a.emit(E.movz(21, i));
-    a.ref('imm26', 'report', E.b(0));
-  }
-  a.org(VECTORS + 0x800);
-  a.label('report');
+  emitVectorStubs(a, VECTORS, 21);
   a.emit(E.mrs(22, el2 ? E.SysReg.ESR_EL2 : E.SysReg.ESR_EL1), E.mrs(23, el2 ? E.SysReg.ELR_EL2 : E.SysReg.ELR_EL1));
   a.emit(E.movz(20, UART >>> 16, 1));
   const printName = (name: string) => {
