@@ -30,16 +30,21 @@ function hostList(host: Host, n: number): { head: bigint; nr: bigint; pages: big
 const hostState = (h: Host, p: bigint): number => h.hyp.vmemmap.get_host_state(h.hyp.vmemmap.idx(p));
 const hypState = (h: Host, p: bigint): number => h.hyp.vmemmap.get_hyp_state(h.hyp.vmemmap.idx(p));
 
-function reclaim(h: Host, id: bigint, target: number): bigint[] {
-  const r = h.hvc('__pkvm_hyp_alloc_mgt_reclaim', id, BigInt(target));
-  expect(r.x0).toBe(0);
+/** The pages of a memcache list handed back by the hyp: `nr` pages from `head`, each linking the next. */
+function memcacheList(h: Host, head: bigint, nr: bigint): bigint[] {
   const pages: bigint[] = [];
-  let p = r.frame[1]!;
-  for (let i = 0n; i < r.frame[2]!; i++) {
+  let p = head;
+  for (let i = 0n; i < nr; i++) {
     pages.push(p);
     p = h.mem.readU64(p);
   }
   return pages;
+}
+
+function reclaim(h: Host, id: bigint, target: number): bigint[] {
+  const r = h.hvc('__pkvm_hyp_alloc_mgt_reclaim', id, BigInt(target));
+  expect(r.x0).toBe(0);
+  return memcacheList(h, r.frame[1]!, r.frame[2]!);
 }
 
 describe('__pkvm_hyp_alloc_mgt_refill / reclaimable / reclaim (heap id 0)', () => {
@@ -101,15 +106,7 @@ describe('__pkvm_hyp_alloc_mgt_refill / reclaimable / reclaim (heap id 0)', () =
 
 describe("upstream's __pkvm_hyp_topup / __pkvm_hyp_reclaimable / __pkvm_hyp_reclaim (PKVM_TOPUP_HYP_ALLOC)", () => {
   /** The list handed back in x2 (head) and x3 (nr_pages). */
-  const listOf = (h: Host, frame: bigint[]): bigint[] => {
-    const pages: bigint[] = [];
-    let p = frame[2]!;
-    for (let i = 0n; i < frame[3]!; i++) {
-      pages.push(p);
-      p = h.mem.readU64(p);
-    }
-    return pages;
-  };
+  const listOf = (h: Host, frame: bigint[]): bigint[] => memcacheList(h, frame[2]!, frame[3]!);
 
   it('topup donates the list to the heap (x1 = 0, x2/x3 = nothing left); reclaim returns zeroed pages in x2/x3', () => {
     const h = new Host();
