@@ -19,10 +19,10 @@ export function setNumCpus(n: u32): void { numCpus = n; }
 /**
  * YIELD (the hint of a spin-wait loop, Linux's cpu_relax()) ends the running CPU's turn while another
  * CPU is running and the turn has lasted sched.ts YIELD_MIN_TURN (yieldEndsTurn, set by the
- * scheduler at each slice): the interpreter sets
- * yieldRequested and breaks its loop after the YIELD, and the CPU the spinner waits for runs next
- * instead of after the rest of the quantum (as QEMU's round-robin TCG does with EXCP_YIELD). With
- * one CPU, or the others asleep or off, YIELD stays a NOP.
+ * scheduler at each slice): the interpreter sets yieldRequested and breaks its loop after the
+ * YIELD, and the CPU the spinner waits for runs next instead of after the rest of the quantum (as
+ * QEMU's round-robin TCG does with EXCP_YIELD). With one CPU, or the others asleep or off, YIELD
+ * stays a NOP.
  */
 export let yieldEndsTurn: bool = false;
 export let yieldRequested: bool = false;
