@@ -13,7 +13,7 @@ import { HANDLE_OFFSET } from '../hyp/pkvm';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
 import { GfnSet } from './gfn-table';
-import { HostKvmView, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
+import { HostKvmView, kvm_init_id_regs, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
 import type { GuestHcallEvent } from './vcpu-run';
 import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
 import { push_hyp_memcache, pop_hyp_memcache } from '../hyp/memcache';
@@ -196,6 +196,7 @@ export class HostKvm {
     kv.is_protected = cfg.protected;
     kv.guest_mem_base = GUEST_RAM_IPA; // the memslot: what is memory (the rest is MMIO) for the hyp
     kv.guest_mem_size = BigInt(cfg.memBytes);
+    kvm_init_id_regs(kv, this.pkvm.idRegs);
     const handle = this.hcall('__pkvm_reserve_vm');
     if (handle < 0) throw new KvmError(`${cfg.name}: __pkvm_reserve_vm: ${handle}`);
     kv.handle = handle;

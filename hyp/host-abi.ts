@@ -8,6 +8,7 @@
  */
 import type { PhysMem } from './phys-mem';
 import { PhysMemcache } from './memcache';
+import { ID_REG_CRM_OP2, type IdRegName, type IdRegs } from './pvm-features';
 
 /** struct kvm (host): the part EL2 reads and writes. */
 export const HOST_KVM_CREATED_VCPUS = 0x00n; /* u32 */
@@ -19,7 +20,16 @@ export const HOST_KVM_STAGE2_TEARDOWN_MC = 0x18n; /* kvm_hyp_memcache arch.pkvm.
  * an access outside memory (MMIO guard, mmio-guard.ts) from a page not faulted in yet. Size 0: none. */
 export const HOST_KVM_GUEST_MEM_BASE = 0x28n; /* u64 IPA */
 export const HOST_KVM_GUEST_MEM_SIZE = 0x30n; /* u64 bytes */
-export const HOST_KVM_SIZE = 0x38n;
+/* arch.flags (unsigned long) and arch.id_regs[KVM_ARM_ID_REG_NUM]: the VM's ID registers as the host's
+ * KVM set them up (kvm_init_id_regs(), then userspace writes), valid once KVM_ARCH_FLAG_ID_REGS_INITIALIZED
+ * is set. A non-protected vCPU's __pkvm_init_vcpu copies them once into the hyp's VM (vm_copy_id_regs). */
+export const HOST_KVM_ARCH_FLAGS = 0x38n;
+export const HOST_KVM_ID_REGS = 0x40n;
+export const KVM_ARCH_FLAG_ID_REGS_INITIALIZED = 7n;
+/** IDREG_IDX(): the ID register space op0=3, op1=0, CRn=0, CRm=1..7, op2=0..7, one u64 each. */
+export const IDREG_IDX = (crm: number, op2: number): number => ((crm - 1) << 3) | op2;
+export const KVM_ARM_ID_REG_NUM = IDREG_IDX(7, 7) + 1;
+export const HOST_KVM_SIZE = HOST_KVM_ID_REGS + 8n * BigInt(KVM_ARM_ID_REG_NUM);
 
 /** struct kvm_vcpu (host): the part EL2 reads and writes. */
 export const HOST_VCPU_VCPU_ID = 0x00n; /* u32 */
@@ -137,6 +147,10 @@ export class HostKvmView {
   set guest_mem_base(v: bigint) { wr(this.mem, this.pa + HOST_KVM_GUEST_MEM_BASE, 8, v); }
   get guest_mem_size(): bigint { return rd(this.mem, this.pa + HOST_KVM_GUEST_MEM_SIZE, 8); }
   set guest_mem_size(v: bigint) { wr(this.mem, this.pa + HOST_KVM_GUEST_MEM_SIZE, 8, v); }
+  get arch_flags(): bigint { return rd(this.mem, this.pa + HOST_KVM_ARCH_FLAGS, 8); }
+  set arch_flags(v: bigint) { wr(this.mem, this.pa + HOST_KVM_ARCH_FLAGS, 8, v); }
+  id_reg(idx: number): bigint { return rd(this.mem, this.pa + HOST_KVM_ID_REGS + 8n * BigInt(idx), 8); }
+  set_id_reg(idx: number, v: bigint): void { wr(this.mem, this.pa + HOST_KVM_ID_REGS + 8n * BigInt(idx), 8, v); }
   get teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_TEARDOWN_MC); }
   get stage2_teardown_mc(): PhysMemcache { return new PhysMemcache(this.mem, this.pa + HOST_KVM_STAGE2_TEARDOWN_MC); }
 }
@@ -168,4 +182,16 @@ export class HostVcpuView {
   }
   reg(i: number): bigint { return this.u64n(HOST_VCPU_REGS_N + 8 * i); }
   setReg(i: number, v: bigint): void { this.setU64n(HOST_VCPU_REGS_N + 8 * i, v); }
+}
+
+/**
+ * The host KVM's kvm_init_id_regs() at VM creation: the VM's ID registers start as the CPU's sanitised
+ * ones (those `regs` gives; the rest of the ID space reads 0), then KVM_ARCH_FLAG_ID_REGS_INITIALIZED.
+ */
+export function kvm_init_id_regs(kvm: HostKvmView, regs: IdRegs): void {
+  for (const name of Object.keys(ID_REG_CRM_OP2) as IdRegName[]) {
+    const [crm, op2] = ID_REG_CRM_OP2[name];
+    kvm.set_id_reg(IDREG_IDX(crm, op2), regs[name] ?? 0n);
+  }
+  kvm.arch_flags |= 1n << KVM_ARCH_FLAG_ID_REGS_INITIALIZED;
 }

@@ -11,6 +11,7 @@ import type { KvmPgtable, KvmS2Mmu } from './pgtable';
 import type { HypPool } from './pool';
 import type { KvmHypMemcache } from './memcache';
 import type { IdRegs } from './pvm-features';
+import { KVM_ARM_ID_REG_NUM } from './host-abi';
 
 /** EL1 (and EL0-visible) system registers saved/restored by the world switch. */
 export const VCPU_SYSREGS = [
@@ -103,7 +104,7 @@ export class PkvmHypVcpu {
   /** MDCR_EL2 while this vCPU runs (protected: pvm_init_traps_mdcr() and HPMN at load; else unused). */
   mdcr_el2 = 0n;
   /** The restricted ID registers a protected vCPU sees (kvm_init_pvm_id_regs()); null otherwise. */
-  id_regs: IdRegs | null = null;
+  id_regs: Required<IdRegs> | null = null;
   /** What the host may read/write after the last exit (vcpu-sync.ts). */
   last_exit_permit: { readonly read: readonly number[]; readonly write: number | null; readonly skip: boolean; readonly inject?: boolean; readonly smcccRet?: boolean } | null = null;
   /** PSCI state of a protected vCPU (pkvm_hyp_vcpu.power_state); set by __pkvm_init_vcpu. */
@@ -135,6 +136,14 @@ export class PkvmHypVm {
   mem_ipa = { base: 0n, size: 0n };
   /** MMIO guard (mmio-guard.ts): enrolled (always, for a protected VM) and the guarded granules' IPAs. */
   readonly mmio_guard: { enrolled: boolean; granules: Set<bigint> };
+  /** hyp_vm->kvm.arch.flags: 0 at __pkvm_init_vm; KVM_ARCH_FLAG_ID_REGS_INITIALIZED once copied. */
+  kvm_arch_flags = 0n;
+  /**
+   * hyp_vm->kvm.arch.id_regs (IDREG_IDX order): a non-protected VM's ID registers, copied once from
+   * the host's struct kvm by its first __pkvm_init_vcpu (vm_copy_id_regs); later host writes do not
+   * reach them. A protected VM's vCPUs use their restricted set instead (PkvmHypVcpu.id_regs).
+   */
+  readonly kvm_id_regs: bigint[] = new Array<bigint>(KVM_ARM_ID_REG_NUM).fill(0n);
   constructor(
     readonly handle: number,
     /** Physical address of the donated pages holding this struct (hyp_page refcount = users). */

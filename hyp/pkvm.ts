@@ -11,7 +11,7 @@ import { EBUSY, EINVAL, ENOENT, ENOMEM, WARN_ON } from './page-state';
 import { PAGE_ALIGN, PAGE_SHIFT, PAGE_SIZE, hyp_phys_to_pfn } from './pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from './vtcr';
 import {
-  HOST_KVM_SIZE, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
+  HOST_KVM_SIZE, KVM_ARCH_FLAG_ID_REGS_INITIALIZED, KVM_ARM_ID_REG_NUM, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_SIZE, HostKvmView, HostVcpuView,
   PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size,
 } from './host-abi';
 import { pkvm_hyp_vm_record_alloc, pkvm_hyp_vm_record_free, pkvm_hyp_vm_record_vcpu } from './alloc/vm-record';
@@ -186,7 +186,8 @@ function init_pkvm_hyp_vcpu(hyp: Pkvm, vm: PkvmHypVm, va: bigint, host_vcpu: big
   if (hyp_pin_shared_mem(hyp, host_vcpu, host_vcpu + HOST_VCPU_SIZE)) return { ret: -EBUSY };
   const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
   const vcpu = new PkvmHypVcpu(vm, va, host_vcpu, hv.vcpu_id, hv.vcpu_idx);
-  const ret = pkvm_vcpu_init_traps(hyp, vcpu);
+  let ret = pkvm_vcpu_init_sysregs(hyp, vcpu);
+  if (!ret) ret = pkvm_vcpu_init_traps(vcpu);
   if (ret) {
     unpin_host_vcpu(hyp, host_vcpu);
     return { ret };
@@ -196,14 +197,40 @@ function init_pkvm_hyp_vcpu(hyp: Pkvm, vm: PkvmHypVm, va: bigint, host_vcpu: big
 }
 
 /**
- * pkvm_vcpu_init_traps(): a protected vCPU gets the restricted ID registers, its VM's features are
- * checked (-EINVAL), and its HCR_EL2/MDCR_EL2 traps follow from those ID registers
- * (pvm_init_traps_hcr/mdcr, pvm-traps.ts); the trapped accesses are answered by pvm-sys-regs.ts.
+ * vm_copy_id_regs(): a non-protected VM's ID registers come from the host's struct kvm, once: -EINVAL
+ * unless the host's KVM has initialised them (KVM_ARCH_FLAG_ID_REGS_INITIALIZED); the first vCPU
+ * copies them and sets the flag in the hyp's VM, later vCPUs find it set and copy nothing.
  */
-function pkvm_vcpu_init_traps(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
+function vm_copy_id_regs(hyp: Pkvm, vm: PkvmHypVm): number {
+  const flag = 1n << KVM_ARCH_FLAG_ID_REGS_INITIALIZED;
+  const host_kvm = new HostKvmView(hyp.el2mem, vm.host_kvm);
+  if (!(host_kvm.arch_flags & flag)) return -EINVAL;
+  if (vm.kvm_arch_flags & flag) return 0;
+  vm.kvm_arch_flags |= flag;
+  for (let i = 0; i < KVM_ARM_ID_REG_NUM; i++) vm.kvm_id_regs[i] = host_kvm.id_reg(i);
+  return 0;
+}
+
+/**
+ * pkvm_vcpu_init_sysregs(): a protected vCPU gets the restricted ID registers (kvm_init_pvm_id_regs),
+ * a non-protected one its VM's copy of the host's (vm_copy_id_regs).
+ */
+function pkvm_vcpu_init_sysregs(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
+  if (vcpu.vm.is_protected) {
+    vcpu.id_regs = kvm_init_pvm_id_regs(hyp.idRegs);
+    return 0;
+  }
+  return vm_copy_id_regs(hyp, vcpu.vm);
+}
+
+/**
+ * pkvm_vcpu_init_traps(): a protected vCPU's features are checked against its restricted ID
+ * registers (-EINVAL), and its HCR_EL2/MDCR_EL2 traps follow from them (pvm_init_traps_hcr/mdcr,
+ * pvm-traps.ts); the trapped accesses are answered by pvm-sys-regs.ts.
+ */
+function pkvm_vcpu_init_traps(vcpu: PkvmHypVcpu): number {
   if (!vcpu.vm.is_protected) return 0;
-  const id = kvm_init_pvm_id_regs(hyp.idRegs);
-  vcpu.id_regs = id;
+  const id = vcpu.id_regs!;
   const ret = pkvm_check_pvm_cpu_features(id);
   if (ret) return ret;
   vcpu.hcr_el2 = pvm_init_traps_hcr(vcpu.hcr_el2, id);

@@ -26,6 +26,12 @@ export interface IdRegs {
   ID_AA64MMFR4_EL1?: bigint;
 }
 export type IdRegName = keyof IdRegs;
+/** Each register's CRm and op2 (op0=3, op1=0, CRn=0): its slot in kvm->arch.id_regs is IDREG_IDX(CRm, op2). */
+export const ID_REG_CRM_OP2: Readonly<Record<IdRegName, readonly [number, number]>> = {
+  ID_AA64PFR0_EL1: [4, 0], ID_AA64PFR1_EL1: [4, 1], ID_AA64DFR0_EL1: [5, 0],
+  ID_AA64ISAR0_EL1: [6, 0], ID_AA64ISAR1_EL1: [6, 1], ID_AA64ISAR2_EL1: [6, 2],
+  ID_AA64MMFR0_EL1: [7, 0], ID_AA64MMFR1_EL1: [7, 1], ID_AA64MMFR2_EL1: [7, 2], ID_AA64MMFR4_EL1: [7, 4],
+};
 
 const field = (v: bigint, shift: number): bigint => (v >> BigInt(shift)) & 0xfn;
 const signed = (f: bigint): number => (f >= 8n ? Number(f) - 16 : Number(f));

@@ -4,7 +4,7 @@
  * issues host hypercalls through the real HVC dispatcher.
  */
 import { ArrayPhysMem, Pkvm, PkvmOptions } from '../../hyp/index';
-import { HostKvmView, HostVcpuView, PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size } from '../../hyp/host-abi';
+import { HostKvmView, kvm_init_id_regs, HostVcpuView, PKVM_HYP_VCPU_SIZE, pkvm_get_hyp_vm_size } from '../../hyp/host-abi';
 import { HostHcallName, KVM_HOST_SMCCC_FUNC, asSigned } from '../../hyp/hypercalls';
 import { PAGE_ALIGN, PAGE_SIZE } from '../../hyp/pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from '../../hyp/vtcr';
@@ -74,6 +74,7 @@ export class Host {
     k.created_vcpus = nrVcpus;
     k.handle = handle;
     k.is_protected = isProtected;
+    kvm_init_id_regs(k, this.hyp.idRegs);
     expectOk(this.call('__pkvm_host_share_hyp', kvm >> 12n), 'share kvm');
     const vmPages = Number(PAGE_ALIGN(pkvm_get_hyp_vm_size(nrVcpus)) / PAGE_SIZE);
     const pgdSize = kvm_pgtable_stage2_pgd_size(this.hyp.host_vtcr());

@@ -7,8 +7,11 @@ import { CARVEOUT, Host, RAM_BASE, load, put } from './harness';
 import { EBUSY, EINVAL, ENOMEM, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED, hypWarnConfig } from '../../hyp/page-state';
 import { KVM_PGTABLE_PROT_RWX, PAGE_SIZE } from '../../hyp/pgtable-defs';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host, hyp_pin_shared_mem } from '../../hyp/mem-protect';
-import { HostVcpuView } from '../../hyp/host-abi';
-import { kvm_mmu_cache_min_pages } from '../../hyp/vtcr';
+import {
+  HostKvmView, HostVcpuView, IDREG_IDX, KVM_ARCH_FLAG_ID_REGS_INITIALIZED, KVM_ARM_ID_REG_NUM, kvm_init_id_regs,
+} from '../../hyp/host-abi';
+import type { PkvmHypVm } from '../../hyp/hyp-vm';
+import { kvm_mmu_cache_min_pages, kvm_pgtable_stage2_pgd_size } from '../../hyp/vtcr';
 import {
   DEFAULT_HOST_ID_REGS, PFR0_AdvSIMD, PFR0_EL0, PFR0_EL1, PFR0_FP, PFR0_SVE, PFR1_MTE, PFR1_SME,
   kvm_init_pvm_id_regs, pkvm_check_pvm_cpu_features,
@@ -164,3 +167,78 @@ describe('host_inject_mem_abort: the syndrome the host takes', () => {
 });
 
 void CARVEOUT;
+
+describe('__pkvm_init_vcpu: the ID-register copy of a non-protected VM (vm_copy_id_regs)', () => {
+  const PFR0 = IDREG_IDX(4, 0); /* ID_AA64PFR0_EL1 = op0 3, op1 0, CRn 0, CRm 4, op2 0: slot 24 */
+  /** A VM as the harness makes it, but with no vCPU yet; the host's ID registers as `init` leaves them. */
+  function vmWithoutVcpus(host: Host, prot: boolean, nr: number, init: (k: HostKvmView) => void) {
+    const handle = host.call('__pkvm_reserve_vm');
+    const kvm = host.alloc();
+    const k = new HostKvmView(host.mem, kvm);
+    k.created_vcpus = nr;
+    k.handle = handle;
+    k.is_protected = prot;
+    init(k);
+    expect(host.call('__pkvm_host_share_hyp', kvm >> 12n)).toBe(0);
+    const pgdSize = kvm_pgtable_stage2_pgd_size(host.hyp.host_vtcr());
+    expect(host.call('__pkvm_init_vm', kvm, host.alloc(), host.alloc(Number(pgdSize / PAGE_SIZE), pgdSize))).toBe(0);
+    return { handle, k };
+  }
+  function hostVcpu(host: Host, idx: number): bigint {
+    const hv = host.alloc();
+    const v = new HostVcpuView(host.mem, hv);
+    v.vcpu_id = idx;
+    v.vcpu_idx = idx;
+    expect(host.call('__pkvm_host_share_hyp', hv >> 12n)).toBe(0);
+    return hv;
+  }
+  const pinned = (host: Host, pa: bigint) => host.hyp.vmemmap.refcount(host.hyp.vmemmap.idx(pa));
+
+  it('slot numbering: IDREG_IDX((CRm - 1) << 3 | op2), 56 slots', () => {
+    expect(IDREG_IDX(1, 0)).toBe(0);
+    expect(PFR0).toBe(24);
+    expect(IDREG_IDX(7, 4)).toBe(52); /* ID_AA64MMFR4_EL1 */
+    expect(KVM_ARM_ID_REG_NUM).toBe(56);
+  });
+
+  it('-EINVAL while the host has not initialised them; the host vCPU is unpinned and the page comes back zeroed', () => {
+    const host = new Host();
+    const { handle } = vmWithoutVcpus(host, false, 1, () => {});
+    const hv = hostVcpu(host, 0);
+    const page = host.alloc();
+    host.mem.writeU64(page, 0x1234n);
+    expect(host.call('__pkvm_init_vcpu', handle, hv, page)).toBe(-EINVAL);
+    expect(pinned(host, hv)).toBe(0);
+    expect(hstate(host, page)).toBe(PKVM_PAGE_OWNED);
+    expect(host.mem.readU64(page)).toBe(0n);
+    host.check();
+  });
+
+  it('the first vCPU copies them once: later host writes do not reach the hyp', () => {
+    const host = new Host();
+    const pfr0 = DEFAULT_HOST_ID_REGS.ID_AA64PFR0_EL1;
+    const { handle, k } = vmWithoutVcpus(host, false, 2, (kv) => kvm_init_id_regs(kv, host.hyp.idRegs));
+    expect(k.id_reg(PFR0)).toBe(host.hyp.idRegs.ID_AA64PFR0_EL1);
+    expect(host.call('__pkvm_init_vcpu', handle, hostVcpu(host, 0), host.alloc())).toBe(0);
+    const vm = host.hyp.vm_table[handle - 0x1000] as PkvmHypVm;
+    expect(vm.kvm_arch_flags).toBe(1n << KVM_ARCH_FLAG_ID_REGS_INITIALIZED);
+    expect(vm.kvm_id_regs[PFR0]).toBe(pfr0);
+    /* A hostile host rewrites its copy (claims SVE) before the second vCPU: EL2 keeps the first. */
+    k.set_id_reg(PFR0, withField(pfr0, PFR0_SVE, 1n));
+    expect(host.call('__pkvm_init_vcpu', handle, hostVcpu(host, 1), host.alloc())).toBe(0);
+    expect(vm.kvm_id_regs[PFR0]).toBe(pfr0);
+    /* ...and clearing the host's flag afterwards changes nothing either. */
+    k.arch_flags = 0n;
+    expect(vm.kvm_id_regs[PFR0]).toBe(pfr0);
+    host.check();
+  });
+
+  it('a protected VM takes the restricted set, whatever the host struct kvm says', () => {
+    const host = new Host();
+    const { handle } = vmWithoutVcpus(host, true, 1, () => {});
+    expect(host.call('__pkvm_init_vcpu', handle, hostVcpu(host, 0), host.alloc())).toBe(0);
+    const vm = host.hyp.vm_table[handle - 0x1000] as PkvmHypVm;
+    expect(vm.vcpus[0]!.id_regs).toEqual(kvm_init_pvm_id_regs(host.hyp.idRegs));
+    expect(vm.kvm_arch_flags).toBe(0n);
+  });
+});

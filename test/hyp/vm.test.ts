@@ -4,7 +4,7 @@ import { CARVEOUT, Host, RAM_BASE, load, put } from './harness';
 import {
   EBUSY, EINVAL, ENOENT, ENOMEM, EPERM, HypPanic, PKVM_NOPAGE, PKVM_PAGE_OWNED, hypWarnConfig,
 } from '../../hyp/page-state';
-import { HostKvmView, HostVcpuView, PKVM_HYP_VCPU_SIZE } from '../../hyp/host-abi';
+import { HostKvmView, kvm_init_id_regs, HostVcpuView, PKVM_HYP_VCPU_SIZE } from '../../hyp/host-abi';
 import { PAGE_ALIGN, PAGE_SIZE } from '../../hyp/pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from '../../hyp/vtcr';
 import { pkvm_get_hyp_vm_size } from '../../hyp/host-abi';
@@ -22,6 +22,7 @@ function hostKvm(host: Host, nr: number, handle: number, prot = true): bigint {
   k.created_vcpus = nr;
   k.handle = handle;
   k.is_protected = prot;
+  kvm_init_id_regs(k, host.hyp.idRegs);
   return kvm;
 }
 
