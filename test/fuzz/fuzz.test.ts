@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fuzz, type Args, type FuzzResult } from './cli';
-import type { Op } from './ops';
+import type { HostStruct, InitVcpu, Op } from './ops';
 import { FuzzFailure, rawLeaf, runSequence, traceSequence } from './runner';
 import type { Core } from '../../machine/core';
 import type { HostedEl2 } from '../../hyp/hosted-el2';
@@ -224,6 +224,46 @@ describe('fuzzer on the hosted pKVM', () => {
     expect(text).toMatch(/__pkvm_host_share_guest\(pfn 0x40000 fuzz#0, gfn 0x40000, nr 512, prot 0xb\) → x0=0 x1=0/);
     expect(text).toMatch(/__pkvm_host_wrprotect_guest\(0x1001, 0x40001, 0x1\) → x0=0 x1=0 WARN/);
     expect(text).toMatch(/guest slot1 write 0x1 to gfn 0x401ff → refused/);
+  });
+
+  it('VM creation call by call (model R19): upstream\'s errno at each failed step, pages back zeroed, created VMs torn down', () => {
+    const fresh = { k: 'fresh' } as const;
+    const struct = (o: Partial<HostStruct> = {}): HostStruct => ({ page: fresh, share: true, straddle: false, ...o });
+    const vcpu = (idx: number, o: Partial<InitVcpu> = {}): InitVcpu => ({ idx, host: struct(), page: fresh, off: false, ...o });
+    const init = (o: Partial<Extract<Op, { t: 'init_vm' }>>): Op => ({
+      t: 'init_vm', room: true, prot: false, nr: 2, handle: 'reserve', kvm: struct(), idRegs: true,
+      vm: fresh, vmOff: false, pgd: fresh, pgdOff: false, vcpus: [], ...o,
+    });
+    const ops: Op[] = [
+      /* the table is full at boot: the host destroys slot 0's VM first */
+      init({ vcpus: [vcpu(1), vcpu(1), vcpu(2), vcpu(0, { host: struct({ share: false }) }), vcpu(0, { off: true })] }),
+      init({ idRegs: false, vcpus: [vcpu(0)] }), /* non-protected: no ID registers from the host yet */
+      init({ prot: true, idRegs: false, vcpus: [vcpu(0)] }), /* protected: the restricted set, no copy */
+      init({ pgdOff: true }), /* PGD pages not one aligned block: kvm_guest_prepare_stage2() fails */
+      init({ kvm: struct({ share: false }) }), /* struct kvm not shared: hyp_pin_shared_mem() fails */
+      init({ kvm: struct({ straddle: true }), nr: 0 }), /* two pages pinned, no vCPU */
+      init({ handle: 'below' }),
+      init({ handle: 'taken', vcpus: [vcpu(0)] }), /* insert fails after the stage-2 was prepared; vCPU 0 of a live VM is registered */
+      init({ vmOff: true }),
+    ];
+    const { log, failure } = traceSequence(ops, { invariants: 'step' });
+    if (failure) throw failure;
+    const calls = log.filter((l) => /__pkvm_init_v|__pkvm_finalize_teardown_vm|__pkvm_reserve_vm|__pkvm_unreserve_vm/.test(l))
+      .map((l) => l.trim().replace(/\(.*\) → x0=0 x1=/, ' '));
+    expect(calls).toEqual([
+      '__pkvm_finalize_teardown_vm 0', /* room: slot 0's VM destroyed */
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm 0',
+      '__pkvm_init_vcpu 0', '__pkvm_init_vcpu -EINVAL', '__pkvm_init_vcpu -EINVAL', '__pkvm_init_vcpu -EBUSY', '__pkvm_init_vcpu -ENOMEM',
+      '__pkvm_finalize_teardown_vm 0',
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm 0', '__pkvm_init_vcpu -EINVAL', '__pkvm_finalize_teardown_vm 0',
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm 0', '__pkvm_init_vcpu 0', '__pkvm_finalize_teardown_vm 0',
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm -ENOMEM', '__pkvm_unreserve_vm 4096',
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm -EPERM', '__pkvm_unreserve_vm 4096',
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm -EINVAL', '__pkvm_unreserve_vm 4096',
+      '__pkvm_init_vm -EINVAL',
+      '__pkvm_init_vm -EINVAL', '__pkvm_init_vcpu -EINVAL',
+      '__pkvm_reserve_vm 4096', '__pkvm_init_vm -ENOMEM', '__pkvm_unreserve_vm 4096',
+    ]);
   });
 
   it('guest hypercalls under both ABIs (model R12): upstream shares without an exit, has no RELINQUISH or MMIO guard; Android reports and guards', () => {

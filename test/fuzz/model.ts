@@ -150,6 +150,30 @@
  *       is the SPMC's INVALID_PARAMETERS and EL2 unshares; a lend is a share at EL2. Reclaim: an
  *       unknown handle INVALID_PARAMETERS, one the partition still holds DENIED, else back to OWNED.
  *
+ *   R19 VM and vCPU creation by a hostile host (nvhe/pkvm.c __pkvm_reserve_vm .. __pkvm_init_vcpu; the
+ *       struct kvm / kvm_vcpu fields the hyp reads are what the runner wrote, observed as R14's count):
+ *       - __pkvm_reserve_vm: the lowest entry neither used nor reserved, its handle; -ENOMEM when
+ *         none. __pkvm_unreserve_vm(handle): drops a reservation (nothing else; void).
+ *       - __pkvm_init_vm(kvm, vm, pgd): hyp_pin_shared_mem() of [kvm, kvm + HOST_KVM_SIZE) (host
+ *         SHARED_OWNED with R2's range check, then hyp SHARED_BORROWED, else that errno); then,
+ *         unpinning on failure: created_vcpus < 1 → -EINVAL; handle < HANDLE_OFFSET → -EINVAL;
+ *         then -ENOMEM unless both map_donated_memory(vm, pkvm_get_hyp_vm_size(nr)) (zeroed) and
+ *         map_donated_memory_noclear(pgd, pgd size) succeed (page aligned, __pkvm_host_donate_hyp()
+ *         of the range: pfn_range_is_valid, host OWNED, hyp NOPAGE, no DMA reference, all or
+ *         nothing); -ENOMEM when the PGD pages are not one aligned buddy block (hyp_pool_init()
+ *         cannot merge them, the PGD allocation of kvm_guest_prepare_stage2() fails); -EINVAL when
+ *         the handle's entry is not RESERVED (past the table, free, or a live VM's) — the stage-2
+ *         is destroyed first. Every failure after a donation gives the VM and PGD pages back zeroed.
+ *         No vCPU-count cap of EL2's own.
+ *       - __pkvm_init_vcpu(handle, host_vcpu, vcpu): map_donated_memory() of the vCPU page (-ENOMEM),
+ *         then no VM (a reserved entry is none) → -ENOENT; the host vCPU not pinnable → -EBUSY;
+ *         a non-protected VM's first vCPU copies the host's ID registers: -EINVAL unless the host
+ *         set KVM_ARCH_FLAG_ID_REGS_INITIALIZED (once copied, never again); a protected vCPU passes
+ *         pkvm_check_pvm_cpu_features() on this board; vcpu_idx >= created_vcpus or already
+ *         registered → -EINVAL with the host vCPU unpinned. Any failure gives the page back zeroed.
+ *       - A vCPU never initialised cannot be loaded; finalize returns only initialised vCPUs' pages
+ *         and unpins what init pinned (two pages for a struct that crosses a page boundary).
+ *
  * Not modelled (the fuzzer stays clear of it): the pages of the vCPU memcaches and the stage-2 table
  * pages (the host tops the memcache up before every donate/share, as KVM does — with an empty one
  * the pinned upstream WARNs after the host side changed, see the fuzzer's report), what the EL2 heap
@@ -238,6 +262,8 @@ export interface VmLayout {
   hypVcpuPfns: bigint[];
   /** Guest memory the VMM declared (struct kvm), size 0: none. */
   memIpa: { base: bigint; size: bigint };
+  /** R19: the address of the host struct kvm when not at the start of kvmPfn. */
+  kvmPa?: bigint;
 }
 
 export interface VmM {
@@ -251,6 +277,11 @@ export interface VmM {
   poison: Set<bigint>;
   /** R12c: the MMIO guard (Android's ABI): enrolled, and the guarded IPAs (4 KiB granules). */
   guard: { enrolled: boolean; granules: Set<bigint> };
+  /** R19: which vCPUs __pkvm_init_vcpu registered; pages the hyp pinned for the VM (struct kvm, each struct kvm_vcpu). */
+  vcpuInit: boolean[];
+  pins: bigint[];
+  /** R19: a non-protected VM's ID registers copied from the host (its first vCPU's init). */
+  idRegsCopied: boolean;
 }
 
 export interface ModelConfig {
@@ -268,6 +299,8 @@ export interface ModelConfig {
   iommu?: IommuMode | null;
   /** The guest hypercall ABI at EL2 (R12): upstream's (the default) or Android's. */
   guestHvcAbi?: 'upstream' | 'android';
+  /** R19: pages of a guest stage-2 PGD (kvm_pgtable_stage2_pgd_size() of the host's VTCR); default 1. */
+  pgdPages?: number;
 }
 
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
@@ -300,6 +333,12 @@ const PAGE = 4096n;
 const BLOCK_PAGES = 512;
 const U32_MAX = 0xffffffff;
 const HANDLE_OFFSET = 0x1000;
+/* R19: sizes of this project's host/hyp ABI (hyp/host-abi.ts): struct kvm and struct kvm_vcpu as the
+ * hyp reads them, struct pkvm_hyp_vm (plus a vCPU pointer each) and struct pkvm_hyp_vcpu. */
+const HOST_KVM_SIZE = 0x200n;
+const HOST_VCPU_SIZE = 0x348n;
+const PKVM_HYP_VM_SIZE = 2048n;
+const PKVM_HYP_VCPU_SIZE = 4096n;
 const GFN_META_BITS = 40n; /* KVM_HOST_PTE_OWNER_GUEST_GFN_MASK = GENMASK(55, 16) */
 const u64 = (v: bigint): bigint => v & M64;
 const s64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
@@ -346,6 +385,11 @@ export class PkvmModel {
   readonly pool = new Set<bigint>();
   /** Pages the hyp heap (allocator id 0, hyp/alloc/) holds in its memcache: refilled, not yet reclaimed. */
   readonly heap = new Set<bigint>();
+  /** R19: VM table entries __pkvm_reserve_vm reserved and no VM uses yet. */
+  readonly reserved = new Set<number>();
+  /** R19: the struct kvm / struct kvm_vcpu fields the hyp reads, as the host last wrote them, by address. */
+  readonly hostKvms = new Map<bigint, { nr: number; handle: number; prot: boolean; idRegs: boolean }>();
+  readonly hostVcpus = new Map<bigint, { idx: number }>();
 
   constructor(readonly cfg: ModelConfig) {
     this.slots = new Array<VmM | null>(cfg.maxVms).fill(null);
@@ -896,8 +940,9 @@ export class PkvmModel {
     if (!vm) return { ret: -EINVAL, warn: false };
     this.slots[handle - HANDLE_OFFSET] = null;
     const l = vm.layout;
-    for (const pfn of [...l.pgdPfns, ...l.hypVcpuPfns, ...l.vmPfns]) this.hypDonateHost(pfn); /* R9 */
-    for (const pfn of [l.kvmPfn, ...l.hostVcpuPfns]) this.pageMut(pfn).pin--;
+    const hypVcpus = l.hypVcpuPfns.filter((p, i) => p !== undefined && vm.vcpuInit[i]); /* R19: registered vCPUs only */
+    for (const pfn of [...l.pgdPfns, ...hypVcpus, ...l.vmPfns]) this.hypDonateHost(pfn); /* R9 */
+    for (const pfn of vm.pins) this.pageMut(pfn).pin--;
     return { ret: 0, warn: false };
   }
 
@@ -906,7 +951,7 @@ export class PkvmModel {
   private vcpuLoad(handle: number, idx: number): void {
     if (this.loaded) return;
     const vm = this.vmByHandle(handle);
-    if (!vm || vm.dying || idx >= vm.nrVcpus) return;
+    if (!vm || vm.dying || idx >= vm.nrVcpus || !vm.vcpuInit[idx]) return;
     this.loaded = { slot: handle - HANDLE_OFFSET, vcpu: idx };
   }
   private vcpuPut(): void {
@@ -1148,6 +1193,12 @@ export class PkvmModel {
       case '__pkvm_host_mkyoung_guest': return done(this.mkyoung(a(0)));
       case '__pkvm_force_reclaim_guest_page': return done(this.forceReclaim(a(0)));
       case '__pkvm_reclaim_dying_guest_page': return done(this.reclaimDying(h16(a(0)), a(1)));
+      case '__pkvm_reserve_vm': return done({ ret: this.reserveVm(), warn: false });
+      case '__pkvm_unreserve_vm':
+        this.unreserveVm(h16(a(0)));
+        return { x0: 0n, x1: x1in, warn: false };
+      case '__pkvm_init_vm': return done(this.initVm(a(0), a(1), a(2)));
+      case '__pkvm_init_vcpu': return done(this.initVcpu(h16(a(0)), a(1), a(2)));
       case '__pkvm_start_teardown_vm': return done(this.startTeardown(h16(a(0))));
       case '__pkvm_finalize_teardown_vm': return done(this.finalizeTeardown(h16(a(0))));
       case '__pkvm_vcpu_load':
@@ -1234,7 +1285,7 @@ export class PkvmModel {
    * error string if the model thinks one of the calls must fail.
    */
   createVm(l: VmLayout): string | null {
-    const slot = this.slots.indexOf(null);
+    const slot = this.freeSlot();
     if (slot < 0) return 'no free VM slot';
     if (l.handle !== slot + HANDLE_OFFSET) return `handle 0x${l.handle.toString(16)} but the lowest free slot is ${slot}`;
     let r = this.shareHyp(l.kvmPfn).ret;
@@ -1251,8 +1302,143 @@ export class PkvmModel {
       maps: new Map(), poison: new Set(),
       /* R12c: Android enrols every protected VM at creation; upstream has no guard. */
       guard: { enrolled: l.protected && this.cfg.guestHvcAbi === 'android', granules: new Set() },
+      vcpuInit: new Array<boolean>(l.nrVcpus).fill(true), pins: [l.kvmPfn, ...l.hostVcpuPfns],
+      idRegsCopied: !l.protected, /* the host KVM initialised them (kvm_init_id_regs) and vCPU 0 copied them */
     };
+    this.hostKvms.set(l.kvmPfn << 12n, { nr: l.nrVcpus, handle: l.handle, prot: l.protected, idRegs: true });
     return null;
+  }
+
+  /* ---------------------------------------------------------------- R19: VM creation, call by call */
+
+  /**
+   * The host frees a page it has again: if the model holds nothing about it but its contents (host
+   * OWNED, no hyp state, share, pin or DMA reference), it stops tracking it (true).
+   */
+  forgetPage(pfn: bigint): boolean {
+    const p = this.pages.get(pfn);
+    if (!p) return true;
+    if (p.host !== 'OWNED' || p.hyp !== 'NOPAGE' || p.shareCount || p.pin || p.dma) return false;
+    if (this.cfg.zeroedPfns.first <= pfn && pfn < this.cfg.zeroedPfns.first + BigInt(this.cfg.zeroedPfns.count)) return false;
+    this.pages.delete(pfn);
+    return true;
+  }
+
+  /** The entry __pkvm_reserve_vm would take: neither used nor reserved (-1: none). */
+  freeSlot(): number {
+    return this.slots.findIndex((v, i) => v === null && !this.reserved.has(i));
+  }
+  private reserveVm(): number {
+    const i = this.freeSlot();
+    if (i < 0) return -ENOMEM;
+    this.reserved.add(i);
+    return i + HANDLE_OFFSET;
+  }
+  private unreserveVm(handle: number): void {
+    this.reserved.delete(handle - HANDLE_OFFSET);
+  }
+  /** The pages [from, to) covers (hyp_pin_shared_mem's ALIGN_DOWN / PAGE_ALIGN). */
+  private static pageSpan(from: bigint, to: bigint): bigint[] {
+    const out: bigint[] = [];
+    for (let p = from >> 12n; p < u64(to + PAGE - 1n) >> 12n; p++) out.push(p);
+    return out;
+  }
+  /** hyp_pin_shared_mem(from, to): the pinned pfns, or an errno. */
+  private pinRange(from: bigint, to: bigint): bigint[] | number {
+    const span = PkvmModel.pageSpan(from, to);
+    const r = this.hostCheck(span[0]! << 12n, span.length, 'SHARED_OWNED');
+    if (r) return r;
+    if (span.some((p) => this.page(p).hyp !== 'SHARED_BORROWED')) return -EPERM;
+    for (const p of span) this.pageMut(p).pin++;
+    return span;
+  }
+  private unpin(pfns: bigint[]): void {
+    for (const p of pfns) this.pageMut(p).pin--;
+  }
+  /** map_donated_memory{,_noclear}(va, pages): __pkvm_host_donate_hyp() of the range, all or nothing; the first pfn or null. */
+  private mapDonated(va: bigint, pages: number): bigint | null {
+    if (va & (PAGE - 1n)) return null;
+    const pfn = va >> 12n;
+    if (!this.pfnRangeValid(pfn, BigInt(pages))) return null;
+    if (this.hostCheck(va, pages, 'OWNED')) return null;
+    for (let i = 0; i < pages; i++) if (this.page(pfn + BigInt(i)).hyp !== 'NOPAGE') return null;
+    for (let i = 0; i < pages; i++) this.donateHyp(pfn + BigInt(i));
+    return pfn;
+  }
+  /** unmap_donated_memory(): zeroed, then back to the host. */
+  private unmapDonated(pfn: bigint, pages: number): void {
+    for (let i = 0; i < pages; i++) {
+      this.hypDonateHost(pfn + BigInt(i));
+      this.pageMut(pfn + BigInt(i)).content = 0n;
+    }
+  }
+
+  private initVm(kvmPa: bigint, vmVa: bigint, pgdVa: bigint): RetOutcome {
+    const pins = this.pinRange(kvmPa, u64(kvmPa + HOST_KVM_SIZE));
+    if (typeof pins === 'number') return { ret: pins, warn: false };
+    const k = this.hostKvms.get(kvmPa);
+    if (!k) throw new Error(`model: the struct kvm at ${kvmPa.toString(16)} was not observed`);
+    const fail = (ret: number): RetOutcome => { this.unpin(pins); return { ret, warn: false }; };
+    if (k.nr < 1 || k.handle < HANDLE_OFFSET) return fail(-EINVAL);
+    const vmPages = Number((PKVM_HYP_VM_SIZE + 8n * BigInt(k.nr) + PAGE - 1n) / PAGE);
+    const pgdPages = this.cfg.pgdPages ?? 1;
+    const vm = this.mapDonated(vmVa, vmPages);
+    const pgd = vm === null ? null : this.mapDonated(pgdVa, pgdPages);
+    let ret = -ENOMEM;
+    if (pgd !== null && pgd % BigInt(pgdPages) === 0n) {
+      const idx = k.handle - HANDLE_OFFSET;
+      if (idx >= this.cfg.maxVms || !this.reserved.has(idx)) ret = -EINVAL;
+      else {
+        this.reserved.delete(idx);
+        const range = (first: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => first + BigInt(i));
+        this.slots[idx] = {
+          layout: {
+            handle: k.handle, protected: k.prot, nrVcpus: k.nr, kvmPfn: kvmPa >> 12n, kvmPa,
+            vmPfns: range(vm!, vmPages), pgdPfns: range(pgd, pgdPages), hostVcpuPfns: [], hypVcpuPfns: [], hostVcpuPas: [],
+            memIpa: { base: 0n, size: 0n },
+          },
+          handle: k.handle, protected: k.prot, dying: false, nrVcpus: k.nr, maps: new Map(), poison: new Set(),
+          guard: { enrolled: k.prot && this.cfg.guestHvcAbi === 'android', granules: new Set() },
+          vcpuInit: new Array<boolean>(k.nr).fill(false), pins, idRegsCopied: false,
+        };
+        return { ret: 0, warn: false };
+      }
+    }
+    if (vm !== null) this.unmapDonated(vm, vmPages);
+    if (pgd !== null) this.unmapDonated(pgd, pgdPages);
+    return fail(ret);
+  }
+
+  private initVcpu(handle: number, hostVcpuPa: bigint, vcpuVa: bigint): RetOutcome {
+    const pages = Number(PKVM_HYP_VCPU_SIZE / PAGE);
+    const page = this.mapDonated(vcpuVa, pages);
+    if (page === null) return { ret: -ENOMEM, warn: false };
+    const vm = this.vmByHandle(handle);
+    let ret = 0;
+    if (!vm) ret = -ENOENT;
+    else {
+      const pins = this.pinRange(hostVcpuPa, u64(hostVcpuPa + HOST_VCPU_SIZE));
+      if (typeof pins === 'number') ret = -EBUSY;
+      else {
+        const c = this.hostVcpus.get(hostVcpuPa);
+        if (!c) throw new Error(`model: the struct kvm_vcpu at ${hostVcpuPa.toString(16)} was not observed`);
+        if (!vm.protected && !vm.idRegsCopied) {
+          if (this.hostKvms.get(vm.layout.kvmPa ?? vm.layout.kvmPfn << 12n)?.idRegs) vm.idRegsCopied = true;
+          else ret = -EINVAL;
+        }
+        if (!ret && (c.idx >= vm.nrVcpus || vm.vcpuInit[c.idx])) ret = -EINVAL;
+        if (ret) this.unpin(pins);
+        else {
+          vm.vcpuInit[c.idx] = true;
+          vm.pins.push(...pins);
+          vm.layout.hostVcpuPfns[c.idx] = hostVcpuPa >> 12n;
+          vm.layout.hypVcpuPfns[c.idx] = page;
+          (vm.layout.hostVcpuPas ??= [])[c.idx] = hostVcpuPa;
+        }
+      }
+    }
+    if (ret) this.unmapDonated(page, pages);
+    return { ret, warn: false };
   }
 
   /** The signed value of an x1 the model predicted. */

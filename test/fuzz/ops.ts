@@ -69,6 +69,10 @@ export type Op =
   | { t: 'prot_finalize' }
   /* __kvm_vcpu_run with an x1 that is not the loaded vCPU's host struct kvm_vcpu (R16), and __pkvm_vcpu_sync_state. */
   | { t: 'vcpu_run'; x1: 'other_vcpu' | 'other_vm' | 'zero' | 'offset' }
+  /* R19: the host creates a VM call by call (reserve, struct kvm, __pkvm_init_vm, __pkvm_init_vcpu ×n) with the
+   * arguments drawn here, then tears it down in upstream's order if it was created, or unreserves. */
+  | { t: 'init_vm'; room: boolean; prot: boolean; nr: number; handle: InitHandle; kvm: HostStruct; idRegs: boolean;
+    vm: InitPage; vmOff: boolean; pgd: InitPage; pgdOff: boolean; vcpus: InitVcpu[] }
   | { t: 'sync_state' }
   /* DMA isolation (R13 in model.ts): the host's IOMMU driver and a DMA engine behind the SMMU. */
   | { t: 'io_alloc'; dom: DomSym; type: bigint }
@@ -88,6 +92,15 @@ export type Op =
   | { t: 'ffa_share'; pfns: PfnSym[]; nr: number; lend: boolean; lie: boolean }
   | { t: 'ffa_reclaim'; h: FfaHandleSym }
   | { t: 'ffa_sp'; h: FfaHandleSym; retrieve: boolean };
+
+/** R19: a page for VM creation: a fresh one from the host's allocator, or a symbolic one (usually refused). */
+export type InitPage = { k: 'fresh' } | PfnSym;
+/** R19: the handle the host puts in struct kvm: one it reserves now, a live VM's, a free entry never
+ * reserved, one below HANDLE_OFFSET, one past the table. */
+export type InitHandle = 'reserve' | 'taken' | 'free' | 'below' | 'past';
+/** R19: a host struct kvm / kvm_vcpu: its page, shared with the hyp first or not, or crossing into a second page. */
+export interface HostStruct { page: InitPage; share: boolean; straddle: boolean }
+export interface InitVcpu { idx: number; host: HostStruct; page: InitPage; off: boolean }
 
 /** FF-A handles: `pick` a live one (or an unknown one when there is none), or a raw value never allocated. */
 export type FfaHandleSym = { k: 'pick'; i: number } | { k: 'raw'; v: bigint };
@@ -184,6 +197,26 @@ const ffaOps = [
   w(2, fc.record({ t: fc.constant('ffa_sp' as const), h: ffaHandleArb, retrieve: fc.boolean() })),
 ];
 
+/* R19: mostly fresh host pages, so that creation gets far; now and then a symbolic page (refused, or a
+ * fuzz page the host has). Struct pages never the host's own live struct kvm / kvm_vcpu (writePfnArb). */
+const initPageArb = (sym: fc.Arbitrary<PfnSym>): fc.Arbitrary<InitPage> => fc.oneof(w(8, fc.constant<InitPage>({ k: 'fresh' })), w(2, sym));
+const hostStructArb: fc.Arbitrary<HostStruct> = fc.record({
+  page: initPageArb(writePfnArb), share: fc.oneof(w(10, fc.constant(true)), w(1, fc.constant(false))),
+  straddle: fc.oneof(w(10, fc.constant(false)), w(1, fc.constant(true))),
+});
+const rareTrue = fc.oneof(w(10, fc.constant(false)), w(1, fc.constant(true)));
+const initVmArb = fc.record({
+  t: fc.constant('init_vm' as const), room: fc.oneof(w(2, fc.constant(true)), w(1, fc.constant(false))), prot: fc.boolean(),
+  nr: fc.oneof(w(1, fc.constant(0)), w(8, fc.constant(1)), w(4, fc.constant(2)), w(1, fc.constant(3))),
+  handle: fc.oneof(w(10, fc.constant<InitHandle>('reserve')), w(1, fc.constantFrom<InitHandle>('taken', 'free', 'below', 'past'))),
+  kvm: hostStructArb, idRegs: fc.oneof(w(8, fc.constant(true)), w(1, fc.constant(false))),
+  vm: initPageArb(pfnArb), vmOff: rareTrue, pgd: initPageArb(pfnArb), pgdOff: rareTrue,
+  vcpus: fc.array(fc.record({
+    idx: fc.oneof(w(6, fc.constant(0)), w(4, fc.constant(1)), w(1, fc.constantFrom(2, 3))),
+    host: hostStructArb, page: initPageArb(pfnArb), off: rareTrue,
+  }), { minLength: 0, maxLength: 3 }),
+});
+
 const pickGfn = pickIdx.map((i): GfnSym => ({ k: 'pick', i }));
 const gfnConst = (...v: bigint[]) => fc.constantFrom(...v).map((g): GfnSym => ({ k: 'gfn', v: g }));
 export const gfnArb: fc.Arbitrary<GfnSym> = fc.oneof(
@@ -265,6 +298,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(1, fc.constant<Op>({ t: 'prot_finalize' })),
   w(1, fc.record({ t: fc.constant('vcpu_run' as const), x1: fc.constantFrom('other_vcpu' as const, 'other_vm' as const, 'zero' as const, 'offset' as const) })),
   w(1, fc.constant<Op>({ t: 'sync_state' })),
+  w(2, initVmArb),
   ...ioOps,
   ...ffaOps,
 );
@@ -299,6 +333,16 @@ export const showGfn = (g: GfnSym): string => (g.k === 'pick' ? `pick#${g.i}` : 
 export const showIova = (v: IovaSym): string => (v.k === 'edge' ? 'edge' : `${v.k}#${v.i}`);
 export const showVm = (v: VmSym): string => (v.k === 'pick' ? `pick#${v.i}` : `slot${v.slot}`);
 
+/** R19's arguments: fresh / symbolic pages, struct placement, vCPU lists. */
+function showInit(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(showInit).join(', ')}]`;
+  const o = v as Record<string, unknown>;
+  if (o.k === 'fresh') return 'fresh';
+  if (typeof o.k === 'string') return showPfnSym(o as PfnSym);
+  if ('share' in o) return `${showInit(o.page)}${o.share ? ' shared' : ' unshared'}${o.straddle ? ' straddling' : ''}`;
+  return `{vcpu_idx ${String(o.idx)}, host ${showInit(o.host)}, page ${showInit(o.page)}${o.off ? '+0x10' : ''}}`;
+}
+
 /** One line per generated operation (the unexpanded form fast-check shrinks). */
 export function showOp(op: Op): string {
   const parts = Object.entries(op).filter(([k]) => k !== 't').map(([k, v]) => {
@@ -310,6 +354,7 @@ export function showOp(op: Op): string {
       if (k === 'dom') return `dom=${(v as DomSym).k === 'pick' ? `pick#${(v as { i: number }).i}` : hex((v as { v: number }).v)}`;
       if (k === 'iova') return `iova=${showIova(v as IovaSym)}`;
       if (k === 'pfns') return `pfns=[${(v as PfnSym[]).map(showPfnSym).join(', ')}]`;
+      if (op.t === 'init_vm') return `${k}=${showInit(v)}`;
       if (op.t === 'ffa_reclaim' || op.t === 'ffa_sp') return `h=${(v as FfaHandleSym).k === 'pick' ? `pick#${(v as { i: number }).i}` : hex((v as { v: bigint }).v)}`;
       return `${k}=${showPfnSym(v as PfnSym)}`;
     }

@@ -32,6 +32,8 @@ import { hyp_page_dma_refs, pkvm_dma_refs } from '../../hyp/iommu/dma-refs';
 import { KVM_HYP_LAST_REQ, KVM_HYP_REQ_TYPE_MEM, REQ_MEM_DEST_HYP_IOMMU, hyp_reqs_smccc_decode } from '../../hyp/iommu/defs';
 import { pop_hyp_memcache } from '../../hyp/memcache';
 import { HostVcpuView } from '../../hyp/host-abi';
+import { kvm_pgtable_stage2_pgd_size } from '../../hyp/vtcr';
+import { RESERVED_ENTRY } from '../../hyp/pkvm';
 import { DmaEngine } from '../../machine/dma-engine';
 import { attachFfaSpmc, boardSpmc } from '../../machine/ffa/board';
 import { runFfaOp, type FfaStepResult } from './ffa-steps';
@@ -46,7 +48,7 @@ import {
 } from './model';
 import {
   FUZZ_OFFSETS, GFNS, GFN_LAST, GFN_MMIO, IOVA_BLOCK_BASE, IOVA_EDGE, IOVA_SLOT_BASE, IOVA_SLOTS, showOp, showPfnSym,
-  type DomSym, type GfnSym, type HandleSym, type IovaSym, type Op, type PfnSym, type VmSym,
+  type DomSym, type GfnSym, type HandleSym, type HostStruct, type InitPage, type IovaSym, type Op, type PfnSym, type VmSym,
 } from './ops';
 
 type PfnPurpose = 'access' | 'host_owned' | 'shareable' | 'hyp_shared' | 'guest_owned' | 'dma_map';
@@ -206,6 +208,7 @@ export class Run {
     this.model = new PkvmModel({
       ramBase: core.ramBase, ramSize: BigInt(RAM_BYTES), paBits: 40, ipaBits: 40, maxVms: MAX_VMS,
       carveout: el2.carveout, zeroedPfns: { first: basePfn, count: 512 }, iommu: mode === 'none' ? null : mode, guestHvcAbi: abi,
+      pgdPages: Number(kvm_pgtable_stage2_pgd_size(el2.pkvm.host_vtcr()) >> 12n),
     });
   }
 
@@ -427,6 +430,116 @@ export class Run {
     }
   }
 
+  /**
+   * What the host KVM does to destroy a VM (pkvm_destroy_hyp_vm), in upstream's order: put,
+   * start_teardown, then the stage-2 destroyed (np: every shared page unshared; protected: every page
+   * reclaimed), finalize.
+   */
+  private destroyVm(slot: number): void {
+    const m = this.model;
+    const hc = (name: ModelHcallName, ...args: bigint[]): void => this.step({ s: 'hcall', name, id: hcallId(name), args });
+    const vm = m.slots[slot];
+    if (!vm) { this.log.push('  (no VM in that slot: skipped)'); return; }
+    const handle = BigInt(vm.handle);
+    if (m.loaded?.slot === slot) hc('__pkvm_vcpu_put');
+    if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
+    if (!vm.protected) {
+      for (const mp of [...vm.maps.values()]) hc('__pkvm_host_unshare_guest', handle, mp.gfn, BigInt(mp.pages));
+    }
+    for (const g of [...new Set([...vm.maps.keys(), ...vm.poison])]) hc('__pkvm_reclaim_dying_guest_page', handle, g);
+    hc('__pkvm_finalize_teardown_vm', handle);
+  }
+
+  /* ------------------------------------------------------------ R19: VM creation call by call */
+
+  /**
+   * The host creates a VM itself, with the op's arguments: reserve a handle (or use another), write a
+   * struct kvm (shared with the hyp, or not; crossing a page boundary, or not), __pkvm_init_vm, then
+   * a struct kvm_vcpu and __pkvm_init_vcpu per listed vCPU. A VM that got created is torn down in
+   * upstream's order (start_teardown, finalize_teardown, unshare the structs); a reservation left
+   * unused is dropped. Fresh pages come from the host's allocator and go back to it once the host
+   * has them again.
+   */
+  private initVmOp(op: Extract<Op, { t: 'init_vm' }>): void {
+    const m = this.model;
+    const hc = (name: ModelHcallName, ...args: bigint[]): void => this.step({ s: 'hcall', name, id: hcallId(name), args });
+    const fresh: bigint[] = [];
+    const shared: bigint[] = [];
+    /* n fresh pages aligned to `align`; a fuzz page when the host has no memory left. */
+    const freshPfn = (n: number, align = 1): bigint => {
+      const pa = this.kvm.alloc.allocContig(n, align);
+      if (pa === null) return this.fuzzPfns[0]!;
+      for (let i = 0n; i < BigInt(n); i++) { fresh.push((pa >> 12n) + i); this.names.set((pa >> 12n) + i, 'init_vm page'); }
+      return pa >> 12n;
+    };
+    const page = (p: InitPage, n = 1, align = 1): bigint => (p.k === 'fresh' ? freshPfn(n, align) : this.pfn(p, 'host_owned'));
+    /* A host struct at its page's start, or 0x100 before its end (it crosses into the next page). */
+    const struct = (h: HostStruct, what: string): bigint => {
+      const first = h.straddle && h.page.k === 'fresh' ? freshPfn(2) : page(h.page);
+      const pfns = h.straddle ? [first, first + 1n] : [first];
+      for (const p of pfns) {
+        if (!h.share) continue;
+        hc('__pkvm_host_share_hyp', p);
+        if (m.page(p).host === 'SHARED_OWNED') shared.push(p);
+      }
+      this.names.set(first, what);
+      return (first << 12n) + (h.straddle ? 0xf00n : 0n);
+    };
+
+    /* A full table: the host destroys a VM first, now and then, so that creation can get further. */
+    if (op.room && m.freeSlot() < 0) {
+      const live = m.slots.findIndex((v) => v !== null);
+      if (live >= 0) this.destroyVm(live);
+    }
+    const kvmPa = struct(op.kvm, 'init_vm struct kvm');
+    let handle: number;
+    let reserved = false;
+    switch (op.handle) {
+      case 'reserve': {
+        const i = m.freeSlot();
+        hc('__pkvm_reserve_vm');
+        reserved = i >= 0;
+        handle = HANDLE_OFFSET + (i >= 0 ? i : MAX_VMS);
+        break;
+      }
+      case 'taken': handle = HANDLE_OFFSET + Math.max(0, m.slots.findIndex((v) => v !== null)); break;
+      case 'free': { const i = m.freeSlot(); handle = HANDLE_OFFSET + (i >= 0 ? i : MAX_VMS); break; }
+      case 'below': handle = HANDLE_OFFSET - 1; break;
+      case 'past': handle = HANDLE_OFFSET + MAX_VMS; break;
+    }
+    /* struct kvm: created_vcpus (u32) | arch.pkvm.handle (u16) << 32 | is_protected (u8) << 48, then arch.flags. */
+    const word0 = BigInt(op.nr) | (BigInt(handle) << 32n) | (op.prot ? 1n << 48n : 0n);
+    this.step({ s: 'host_access', pa: kvmPa, write: true, val: word0, what: 'struct kvm' });
+    this.step({ s: 'host_access', pa: kvmPa + 0x38n, write: true, val: op.idRegs ? 1n << 7n : 0n, what: 'struct kvm arch.flags' });
+    m.hostKvms.set(kvmPa, { nr: op.nr, handle, prot: op.prot, idRegs: op.idRegs });
+
+    const vmPa = (page(op.vm) << 12n) + (op.vmOff ? 0x10n : 0n);
+    const pgdPages = m.cfg.pgdPages ?? 1;
+    const pgdPa = (op.pgd.k === 'fresh' ? freshPfn(pgdPages + 1, pgdPages) : this.pfn(op.pgd, 'host_owned')) + (op.pgdOff ? 1n : 0n);
+    const slot = handle - HANDLE_OFFSET;
+    const before = slot >= 0 && slot < MAX_VMS ? m.slots[slot] : null;
+    hc('__pkvm_init_vm', kvmPa, vmPa, pgdPa << 12n);
+    const created = slot >= 0 && slot < MAX_VMS && before === null && m.slots[slot] !== null;
+    if (created) reserved = false;
+
+    for (const v of op.vcpus) {
+      const hv = struct(v.host, `init_vm struct kvm_vcpu ${v.idx}`);
+      /* struct kvm_vcpu: vcpu_id (u32) | vcpu_idx (u32) << 32 */
+      this.step({ s: 'host_access', pa: hv, write: true, val: BigInt(v.idx) | (BigInt(v.idx) << 32n), what: 'struct kvm_vcpu' });
+      m.hostVcpus.set(hv, { idx: v.idx });
+      hc('__pkvm_init_vcpu', BigInt(handle), hv, (page(v.page) << 12n) + (v.off ? 0x10n : 0n));
+    }
+
+    if (created) {
+      hc('__pkvm_start_teardown_vm', BigInt(handle));
+      hc('__pkvm_finalize_teardown_vm', BigInt(handle));
+      if (m.slots[slot]) this.fail('the VM this operation created outlived its teardown');
+    } else if (reserved) hc('__pkvm_unreserve_vm', BigInt(handle));
+    for (const p of shared) if (m.page(p).host === 'SHARED_OWNED' && !m.page(p).pin) hc('__pkvm_host_unshare_hyp', p);
+    /* free_page() of what the host has back; the model stops tracking it. */
+    for (const p of fresh) if (m.forgetPage(p)) this.kvm.alloc.free(p << 12n);
+  }
+
   /* ------------------------------------------------------------ operations → steps */
 
   runOp(op: Op): void {
@@ -508,22 +621,7 @@ export class Run {
         break;
       }
       case 'finalize': hc('__pkvm_finalize_teardown_vm', BigInt(this.handle(op.h, 'dying'))); break;
-      case 'destroy': {
-        /* What the host KVM does (pkvm_destroy_hyp_vm), in upstream's order: put, start_teardown, then
-         * the stage-2 destroyed (np: every shared page unshared; protected: every page reclaimed), finalize. */
-        const slot = this.vmSlot(op.vm, 'any');
-        const vm = m.slots[slot];
-        if (!vm) { this.log.push('  (no VM in that slot: skipped)'); break; }
-        const handle = BigInt(vm.handle);
-        if (m.loaded?.slot === slot) hc('__pkvm_vcpu_put');
-        if (!vm.dying) hc('__pkvm_start_teardown_vm', handle);
-        if (!vm.protected) {
-          for (const mp of [...vm.maps.values()]) hc('__pkvm_host_unshare_guest', handle, mp.gfn, BigInt(mp.pages));
-        }
-        for (const g of [...new Set([...vm.maps.keys(), ...vm.poison])]) hc('__pkvm_reclaim_dying_guest_page', handle, g);
-        hc('__pkvm_finalize_teardown_vm', handle);
-        break;
-      }
+      case 'destroy': this.destroyVm(this.vmSlot(op.vm, 'any')); break;
       case 'force_reclaim': hc('__pkvm_force_reclaim_guest_page', ((this.pfn(op.pa, 'guest_owned') << 12n) | op.off) & M64); break;
       case 'guest_share':
       case 'guest_unshare': {
@@ -569,7 +667,7 @@ export class Run {
         break;
       }
       case 'create':
-        if (m.slots.includes(null)) this.createStep(op.prot);
+        if (m.freeSlot() >= 0) this.createStep(op.prot);
         else this.log.push('  (VM table full: skipped)');
         break;
       case 'bad_hcall': this.step({ s: 'bad_hcall', id: HCALL_BASE + op.n, args: [0x40000n] }); break;
@@ -591,6 +689,7 @@ export class Run {
         break;
       }
       case 'sync_state': hc('__pkvm_vcpu_sync_state'); break;
+      case 'init_vm': this.initVmOp(op); break;
       /* ---- DMA isolation */
       case 'io_alloc': this.step({ s: 'io_alloc', domain: this.domain(op.dom, true), type: op.type }); break;
       case 'io_free': {
@@ -704,7 +803,7 @@ export class Run {
         case 'bad_hcall': {
           const e = this.model.hcall(s.id, s.args);
           expectWarn = e.warn;
-          const frame = [s.id, ...s.args];
+          const frame = [s.id, ...s.args].map((v) => BigInt.asUintN(64, v)); /* registers: an address past 2^64 wraps */
           while (frame.length < 6) frame.push(0n);
           this.el2.hcallFrame(frame);
           const show = (x0: bigint, x1: bigint): string =>
@@ -999,6 +1098,8 @@ export class Run {
     for (let slot = 0; slot < MAX_VMS; slot++) {
       const e = m.slots[slot];
       const hv = pkvm.get_vm_by_handle(HANDLE_OFFSET + slot);
+      const reservedEntry = pkvm.vm_table[slot] === RESERVED_ENTRY;
+      if (reservedEntry !== m.reserved.has(slot)) d.push(`slot ${slot}: ${reservedEntry ? 'reserved' : 'not reserved'}, model ${m.reserved.has(slot) ? 'reserved' : 'not reserved'}`);
       if (!e !== !hv) { d.push(`slot ${slot}: VM ${hv ? 'exists' : 'missing'}, model ${e ? 'exists' : 'missing'}`); continue; }
       if (!e || !hv) continue;
       if (e.dying !== hv.is_dying || e.protected !== hv.is_protected) d.push(`slot ${slot}: dying ${hv.is_dying} protected ${hv.is_protected}, model ${e.dying} / ${e.protected}`);
