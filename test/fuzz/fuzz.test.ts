@@ -266,6 +266,38 @@ describe('fuzzer on the hosted pKVM', () => {
     ]);
   });
 
+  it('guest PSCI at EL2 under Android\'s ABI (model R20): power states, ON_PENDING, affinity levels', () => {
+    const psci = (fn: 'cpu_on' | 'cpu_off' | 'affinity_info', i: number): Op =>
+      ({ t: 'guest_hvc', fn, vm: slot(0), gfn: { k: 'pick', i }, bad: 'none' });
+    const ops: Op[] = [
+      psci('affinity_info', 0), /* vCPU 1, level 0: OFF (created powered off) */
+      psci('cpu_on', 0), /* vCPU 1: ON_PENDING, the host schedules it */
+      psci('cpu_on', 0), /* again: ON_PENDING */
+      psci('affinity_info', 0), /* ON_PENDING */
+      psci('cpu_on', 3), /* vCPU 0 (the caller): ALREADY_ON */
+      psci('cpu_on', 4), /* no vCPU 2: INVALID_PARAMETERS */
+      psci('cpu_off', 0),
+      psci('affinity_info', 17), /* vCPU 0, level 0: OFF */
+      psci('affinity_info', 3), /* vCPU 0, level 1: both vCPUs match, vCPU 1 ON_PENDING */
+      psci('affinity_info', 7), /* level 4: INVALID_PARAMETERS */
+    ];
+    const { log, failure } = traceSequence(ops, { invariants: 'step', guestHvcAbi: 'android' });
+    if (failure) throw failure;
+    const r = log.filter((l) => l.includes('guest HVC PSCI')).map((l) => l.replace(/^.* → /, '').replace(/, 0x0, 0x0, 0x0/, ''));
+    expect(r).toEqual([
+      'x0..x3 = 1, back to the guest',
+      'x0..x3 untouched, exit reporting PSCI CPU_ON',
+      'x0..x3 = -5, back to the guest',
+      'x0..x3 = 2, back to the guest',
+      'x0..x3 = -4, back to the guest',
+      'x0..x3 = -2, back to the guest',
+      'x0..x3 untouched, exit reporting PSCI CPU_OFF',
+      'x0..x3 = 1, back to the guest',
+      'x0..x3 = 2, back to the guest',
+      'x0..x3 = -2, back to the guest',
+    ]);
+  });
+
   it('guest hypercalls under both ABIs (model R12): upstream shares without an exit, has no RELINQUISH or MMIO guard; Android reports and guards', () => {
     const pvm = slot(0);
     const ops: Op[] = [

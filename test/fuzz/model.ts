@@ -174,6 +174,16 @@
  *       - A vCPU never initialised cannot be loaded; finalize returns only initialised vCPUs' pages
  *         and unpins what init pinned (two pages for a struct that crosses a page boundary).
  *
+ *   R20 Guest PSCI power management at EL2 under Android's ABI (R12a; upstream's goes to the host):
+ *       EL2 keeps each protected vCPU's power state (vCPU 0 ON, the others OFF at creation; vCPU i's
+ *       MPIDR affinity is i). CPU_ON(target): target bits outside MPIDR_HWID_BITMASK or no such vCPU
+ *       → INVALID_PARAMETERS, ON_PENDING → ON_PENDING, ON → ALREADY_ON (back to the guest); OFF →
+ *       ON_PENDING and an exit reporting CPU_ON (registers untouched: the host answers x0 at the next
+ *       run, which the fuzzer never makes). CPU_OFF: the caller OFF, an exit reporting CPU_OFF.
+ *       AFFINITY_INFO(target, level): level > 3 or bad target bits → INVALID_PARAMETERS; the vCPUs
+ *       matching under psci_affinity_mask(level): none → INVALID_PARAMETERS, else ON if any is ON,
+ *       else ON_PENDING if any is, else OFF.
+ *
  * Not modelled (the fuzzer stays clear of it): the pages of the vCPU memcaches and the stage-2 table
  * pages (the host tops the memcache up before every donate/share, as KVM does — with an empty one
  * the pinned upstream WARNs after the host side changed, see the fuzzer's report), what the EL2 heap
@@ -282,6 +292,8 @@ export interface VmM {
   pins: bigint[];
   /** R19: a non-protected VM's ID registers copied from the host (its first vCPU's init). */
   idRegsCopied: boolean;
+  /** R20: the PSCI power state EL2 keeps per vCPU of a protected VM (PSCI_AFFINITY_*); undefined: not followed. */
+  power: (number | undefined)[];
 }
 
 export interface ModelConfig {
@@ -306,10 +318,11 @@ export interface ModelConfig {
 export interface HcallOutcome { x0: bigint; x1: bigint; warn: boolean }
 /** The guest hypercalls the fuzzer makes (R12): KVM vendor-hyp services and SMCCC discovery. */
 export type GuestHvcFn = 'share' | 'unshare' | 'relinquish' | 'meminfo' | 'features' | 'uid' | 'version'
-  | 'guard_info' | 'guard_enroll' | 'guard_map' | 'guard_unmap' | 'psci_version' | 'psci_features';
+  | 'guard_info' | 'guard_enroll' | 'guard_map' | 'guard_unmap' | 'psci_version' | 'psci_features'
+  | 'cpu_on' | 'cpu_off' | 'affinity_info';
 /** Where a guest HVC leaves the vCPU: back in the guest; at the host with the HVC; at the host as a
  * stage-2 fault on the IPA (HVC replayed); at the host with a report of what EL2 did. */
-export type GuestHvcExit = 'guest' | 'host' | 'host-fault' | 'host-share' | 'host-unshare' | 'host-relinquish';
+export type GuestHvcExit = 'guest' | 'host' | 'host-fault' | 'host-share' | 'host-unshare' | 'host-relinquish' | 'host-cpu-on' | 'host-cpu-off';
 export interface GuestHvcOutcome { regs: bigint[] | null; exit: GuestHvcExit; warn: boolean }
 /** KVM's vendor-hyp UID 28b46fb6-2ec5-11e9-a9ca-4b564d003a74 in w0..w3 (ARM_SMCCC_VENDOR_HYP_UID_KVM_REG_0..3). */
 export const KVM_VENDOR_HYP_UID = [0xb66fb428n, 0xe911c52en, 0x564bcaa9n, 0x743a004dn] as const;
@@ -333,6 +346,14 @@ const PAGE = 4096n;
 const BLOCK_PAGES = 512;
 const U32_MAX = 0xffffffff;
 const HANDLE_OFFSET = 0x1000;
+/* R20: PSCI AFFINITY_INFO states and return codes (PSCI 1.1, DEN0022) */
+export const AFF_ON = 0;
+export const AFF_OFF = 1;
+export const AFF_ON_PENDING = 2;
+const PSCI_INVALID_PARAMETERS = -2;
+const PSCI_ALREADY_ON = -4;
+const PSCI_ON_PENDING = -5;
+const MPIDR_HWID_BITMASK = 0xff_00ff_ffffn;
 /* R19: sizes of this project's host/hyp ABI (hyp/host-abi.ts): struct kvm and struct kvm_vcpu as the
  * hyp reads them, struct pkvm_hyp_vm (plus a vCPU pointer each) and struct pkvm_hyp_vcpu. */
 const HOST_KVM_SIZE = 0x200n;
@@ -825,6 +846,7 @@ export class PkvmModel {
         case 'meminfo': return meminfo();
         case 'psci_version': return ret(0x10001n); /* PSCI 1.1 */
         case 'psci_features': return ret(ANDROID_PVM_PSCI_FUNCS.has(ipa & 0xffff_ffffn) ? 0n : u64(-1n));
+        case 'cpu_on': case 'cpu_off': case 'affinity_info': return this.guestPsci(vm, fn, ipa, x2);
       }
     }
     const mem = vm.layout.memIpa;
@@ -846,6 +868,38 @@ export class PkvmModel {
     if (m.pages !== 1) return ret(INVALID);
     const r = m.state === 'SHARED_BORROWED' ? this.unshareGuestIn(vm, ipa, 1n) : this.reclaimPage(vm, gfn);
     return r.ret ? ret(INVALID, 'guest', r.warn) : ret(0n, 'host-relinquish', r.warn);
+  }
+
+  /**
+   * R20: PSCI power management of a protected guest at EL2 (Android's pkvm_handle_psci(), the SMC64
+   * forms): x1 = target MPIDR (CPU_ON, AFFINITY_INFO), x2 = entry point / lowest affinity level.
+   */
+  private guestPsci(vm: VmM, fn: GuestHvcFn, x1: bigint, x2: bigint): GuestHvcOutcome {
+    const ret = (x0: number): GuestHvcOutcome => ({ regs: [u64(BigInt(x0)), 0n, 0n, 0n], exit: 'guest', warn: false });
+    /* vCPU i's MPIDR_EL1 affinity is i (the reset value EL2 gives it); only registered vCPUs answer. */
+    const vcpus = vm.vcpuInit.map((ok, i) => (ok ? i : -1)).filter((i) => i >= 0);
+    const me = this.loaded!.vcpu;
+    if (fn === 'cpu_off') {
+      vm.power[me] = AFF_OFF;
+      return { regs: null, exit: 'host-cpu-off', warn: false };
+    }
+    if (x1 & ~MPIDR_HWID_BITMASK) return ret(PSCI_INVALID_PARAMETERS);
+    if (fn === 'cpu_on') {
+      const t = vcpus.find((i) => BigInt(i) === x1);
+      if (t === undefined) return ret(PSCI_INVALID_PARAMETERS);
+      if (vm.power[t] === AFF_ON_PENDING) return ret(PSCI_ON_PENDING);
+      if (vm.power[t] === AFF_ON) return ret(PSCI_ALREADY_ON);
+      vm.power[t] = AFF_ON_PENDING;
+      return { regs: null, exit: 'host-cpu-on', warn: false };
+    }
+    /* AFFINITY_INFO: psci_affinity_mask(lowest level), the strongest state among matching vCPUs. */
+    if (x2 > 3n) return ret(PSCI_INVALID_PARAMETERS);
+    const shift = BigInt(((1 << Number(x2)) >> 1) << 3);
+    const mask = MPIDR_HWID_BITMASK & ~((1n << shift) - 1n);
+    const match = vcpus.filter((i) => (BigInt(i) & mask) === (x1 & mask));
+    if (!match.length) return ret(PSCI_INVALID_PARAMETERS);
+    if (match.some((i) => vm.power[i] === AFF_ON)) return ret(AFF_ON);
+    return ret(match.some((i) => vm.power[i] === AFF_ON_PENDING) ? AFF_ON_PENDING : AFF_OFF);
   }
 
   /** R12c: the MMIO guard calls of Android's ABI, at EL2 for both kinds of VM (x1 = IPA, x2 = attributes, x3 = 0). */
@@ -1303,6 +1357,8 @@ export class PkvmModel {
       /* R12c: Android enrols every protected VM at creation; upstream has no guard. */
       guard: { enrolled: l.protected && this.cfg.guestHvcAbi === 'android', granules: new Set() },
       vcpuInit: new Array<boolean>(l.nrVcpus).fill(true), pins: [l.kvmPfn, ...l.hostVcpuPfns],
+      /* R20: KVM_ARM_VCPU_POWER_OFF for every vCPU but the first (secondaries wait for CPU_ON) */
+      power: Array.from({ length: l.nrVcpus }, (_, i) => (i === 0 ? AFF_ON : AFF_OFF)),
       idRegsCopied: !l.protected, /* the host KVM initialised them (kvm_init_id_regs) and vCPU 0 copied them */
     };
     this.hostKvms.set(l.kvmPfn << 12n, { nr: l.nrVcpus, handle: l.handle, prot: l.protected, idRegs: true });
@@ -1399,7 +1455,7 @@ export class PkvmModel {
           },
           handle: k.handle, protected: k.prot, dying: false, nrVcpus: k.nr, maps: new Map(), poison: new Set(),
           guard: { enrolled: k.prot && this.cfg.guestHvcAbi === 'android', granules: new Set() },
-          vcpuInit: new Array<boolean>(k.nr).fill(false), pins, idRegsCopied: false,
+          vcpuInit: new Array<boolean>(k.nr).fill(false), pins, idRegsCopied: false, power: [],
         };
         return { ret: 0, warn: false };
       }

@@ -286,6 +286,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       w(8, fc.constantFrom<GuestHvcFn>('share', 'unshare', 'relinquish')),
       w(1, fc.constantFrom<GuestHvcFn>('meminfo', 'features', 'uid', 'version', 'psci_version', 'psci_features')),
       w(3, fc.constantFrom<GuestHvcFn>('guard_map', 'guard_map', 'guard_unmap', 'guard_enroll', 'guard_info')),
+      w(2, fc.constantFrom<GuestHvcFn>('cpu_on', 'cpu_on', 'cpu_off', 'affinity_info', 'affinity_info')),
     ),
     vm: vmArb, gfn: hvcGfnArb, bad: fc.oneof(w(10, fc.constant('none' as const)), w(1, fc.constantFrom('x2' as const, 'x3' as const, 'unaligned' as const))),
   })),

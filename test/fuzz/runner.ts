@@ -73,19 +73,22 @@ const HVC_IDS: Record<GuestHvcFn, bigint> = {
   features: 0x8600_0000n, uid: 0x8600_ff01n, version: 0x8000_0000n,
   guard_info: 0xc600_0005n, guard_enroll: 0xc600_0006n, guard_map: 0xc600_0007n, guard_unmap: 0xc600_0008n,
   psci_version: 0x8400_0000n, psci_features: 0x8400_000an,
+  cpu_on: 0xc400_0003n, cpu_off: 0x8400_0002n, affinity_info: 0xc400_0004n,
 };
 const HVC_NAMES: Record<GuestHvcFn, string> = {
   share: 'MEM_SHARE', unshare: 'MEM_UNSHARE', relinquish: 'MEM_RELINQUISH', meminfo: 'HYP_MEMINFO',
   features: 'VENDOR_HYP_KVM_FEATURES', uid: 'VENDOR_HYP_CALL_UID', version: 'SMCCC_VERSION',
   guard_info: 'MMIO_GUARD_INFO', guard_enroll: 'MMIO_GUARD_ENROLL', guard_map: 'MMIO_GUARD_MAP', guard_unmap: 'MMIO_GUARD_UNMAP',
   psci_version: 'PSCI_VERSION', psci_features: 'PSCI_FEATURES',
+  cpu_on: 'PSCI CPU_ON', cpu_off: 'PSCI CPU_OFF', affinity_info: 'PSCI AFFINITY_INFO',
 };
 const GUEST_HVC_EXITS: Record<string, string> = {
   guest: 'back to the guest', host: 'exit to the host with the HVC', 'host-fault': 'exit to the host as a stage-2 fault on the IPA (HVC replayed)',
   'host-share': 'exit reporting MEM_SHARE', 'host-unshare': 'exit reporting MEM_UNSHARE', 'host-relinquish': 'exit reporting MEM_RELINQUISH',
+  'host-cpu-on': 'exit reporting PSCI CPU_ON', 'host-cpu-off': 'exit reporting PSCI CPU_OFF',
 };
 /** HOST_EXIT_HCALL_* (hyp/host-abi.ts) of the reports the model predicts. */
-const HCALL_REPORTS: Record<number, string> = { 1: 'host-share', 2: 'host-unshare', 3: 'host-relinquish' };
+const HCALL_REPORTS: Record<number, string> = { 1: 'host-share', 2: 'host-unshare', 3: 'host-relinquish', 4: 'host-cpu-on', 5: 'host-cpu-off' };
 /** gfns whose guest stage-2 entry is compared after every step. */
 const TRACKED_GFNS = [...GFNS, GFN_LAST];
 
@@ -638,12 +641,24 @@ export class Run {
         const mem = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish' || op.fn === 'guard_map' || op.fn === 'guard_unmap';
         const has: GfnPurpose = op.fn === 'share' ? 'owned' : op.fn === 'unshare' ? 'guest_shared' : op.fn === 'guard_unmap' ? 'guarded' : 'mapped';
         const memCall = op.fn === 'share' || op.fn === 'unshare' || op.fn === 'relinquish' || op.fn === 'guard_unmap';
-        loadFor(this.vmSlot(op.vm, op.fn === 'share' || op.fn === 'unshare' ? 'prot' : 'any', memCall ? has : undefined), false);
+        const psci = op.fn === 'cpu_on' || op.fn === 'cpu_off' || op.fn === 'affinity_info';
+        /* PSCI: mostly a protected VM with secondaries (R20), whose vCPU 1 starts OFF. */
+        const smp = psci && op.vm.k === 'pick' && op.vm.i % 4 !== 3 ? m.slots.findIndex((v) => !!v && !v.dying && v.protected && v.nrVcpus > 1) : -1;
+        loadFor(smp >= 0 ? smp : this.vmSlot(op.vm, op.fn === 'share' || op.fn === 'unshare' || psci ? 'prot' : 'any', memCall ? has : undefined), false);
         const vm = m.loadedVm();
         if (vm) {
           /* x1 = the IPA for the memory and guard map/unmap calls; 0 for discovery, HYP_MEMINFO, guard
            * info/enroll ('unaligned': a non-zero x1). Guard picks: a guarded IPA to unmap, MMIO to map. */
           const gfn = op.fn === 'guard_map' && op.gfn.k === 'pick' && op.gfn.i % 4 !== 3 ? GFN_MMIO + BigInt(op.gfn.i % 3) : this.gfn(op.gfn, vm, has);
+          /* PSCI (R20): a target MPIDR (vCPU 0, 1, none, Aff1 = 1, a bit outside MPIDR_HWID_BITMASK), and
+           * AFFINITY_INFO's lowest affinity level (0, 1, 2, 4: invalid) or CPU_ON's entry point. */
+          const pick = op.gfn.k === 'pick' ? op.gfn.i : 0;
+          if (psci) {
+            const target = op.fn === 'cpu_off' ? 0n : [1n, 1n, 1n, 0n, 2n, 0x100n, 1n << 40n][pick % 7]!;
+            const x2 = op.fn === 'affinity_info' ? [0n, 1n, 2n, 4n][(pick >> 1) % 4]! : op.fn === 'cpu_on' ? 0x4000_0000n : 0n;
+            this.step({ s: 'guest_hvc', fn: op.fn, x1: target, x2, x3: op.fn === 'cpu_on' ? 0x1234n : 0n });
+            break;
+          }
           const x1 = mem ? ((gfn << 12n) & M64) | (op.bad === 'unaligned' ? 0x10n : 0n)
             : op.fn === 'psci_features' ? [0xc400_0003n, 0x8400_0002n, 0x8400_0005n, 0x1_8400_0000n][op.gfn.k === 'pick' ? op.gfn.i % 4 : 0]! /* CPU_ON_64, CPU_OFF, MIGRATE, a 64-bit alias */
               : op.bad === 'unaligned' ? 0x10n : 0n;
@@ -1109,6 +1124,10 @@ export class Run {
         const show = (g: { enrolled: boolean; granules: Set<bigint> }): string => `${g.enrolled ? 'enrolled' : 'not enrolled'} [${[...g.granules].sort().map(hex).join(', ')}]`;
         d.push(`slot ${slot}: MMIO guard ${show(gg)}, model ${show(e.guard)}`);
       }
+      e.power.forEach((want, i) => {
+        const got = hv.vcpus[i]?.power_state;
+        if (want !== undefined && got !== want) d.push(`slot ${slot} vCPU ${i}: PSCI power state ${String(got)}, model ${want}`);
+      });
       const rc = vmm.refcount(vmm.idx(hv.pa));
       if (rc !== m.vmPageRefcount(e)) d.push(`slot ${slot}: VM page refcount ${rc}, model ${m.vmPageRefcount(e)}`);
       for (const g of TRACKED_GFNS) {
