@@ -9,7 +9,7 @@
  * (host_s2_pool, owned by the hyp and annotated as such in the host stage-2),
  * everything else stays host OWNED and is identity-mapped lazily on host aborts.
  */
-import { newCacheMaintenanceStats } from './cache';
+import { kvm_flush_dcache_to_poc, newCacheMaintenanceStats } from './cache';
 import type { PhysMem } from './phys-mem';
 import type { PkvmHypVcpu, PkvmHypVm, KvmVcpuRunHook } from './hyp-vm';
 import { HypVmemmap } from './vmemmap';
@@ -168,6 +168,7 @@ export class Pkvm {
     this.heap = new HypAllocator(this.mm, this.nr_cpus, {
       host_donate_hyp: (pfn, nr) => __pkvm_host_donate_hyp(this, pfn, nr),
       hyp_donate_host: (pfn, nr) => __pkvm_hyp_donate_host(this, pfn, nr),
+      flush_dcache_to_poc: (pa, size) => kvm_flush_dcache_to_poc(this, pa, size),
     });
     if (this.heap.hyp_alloc_init(opts.hypHeapVaSize ?? 16n << 20n)) throw new RangeError('pkvm: bad hyp heap size');
     this.hypHeapVms = opts.hypHeapVms ?? false;
