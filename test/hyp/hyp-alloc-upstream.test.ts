@@ -20,6 +20,7 @@ import { push_hyp_memcache } from '../../hyp/memcache';
 import { E2BIG, ENOMEM, HypPanic, PKVM_NOPAGE, PKVM_PAGE_OWNED } from '../../hyp/page-state';
 import { HypAllocator } from '../../hyp/alloc/alloc';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host } from '../../hyp/mem-protect';
+import { PAGE_HYP, kvm_pgtable_hyp_translate } from '../../hyp/hyp-stage1';
 
 const PAGE = 4096n;
 const M32 = 0xffff_ffffn;
@@ -165,7 +166,7 @@ describe('hyp heap: chunk headers in RAM (upstream alloc.c)', () => {
   it('a corrupt header or a bad pointer is a WARN_ON at EL2: hyp_panic', () => {
     const h = new Host();
     const heap = h.hyp.heap;
-    const [p0] = topup(h, 1);
+    topup(h, 1);
     const a = heap.hyp_alloc(256n)!;
     /* unaligned: WARN_ON(!IS_ALIGNED(data, MIN_ALLOC_SIZE)) */
     expect(() => heap.hyp_free(a + 8n)).toThrow(/hyp_free: unaligned/);
@@ -186,7 +187,6 @@ describe('hyp heap: chunk headers in RAM (upstream alloc.c)', () => {
     expect(() => h2.hyp.heap.hyp_free(b)).toThrow(HypPanic);
     /* and the host's __pkvm_hyp_reclaimable walks into it: the hyp panics in the hypercall */
     expect(() => h2.hvc('__pkvm_hyp_reclaimable', 0n)).toThrow(HypPanic);
-    void p0;
   });
 });
 
@@ -313,12 +313,21 @@ describe('hyp heap: reclaim of a fragmented heap', () => {
     const b = heap.hyp_alloc(6000n)!; /* chunk S + 80, data to S + 6096: maps S+4K (p1) */
     expect([a, b]).toEqual([S + 16n, S + 96n]);
     expect(reclaimable(h)).toBe(1n); /* p2 in the memcache */
+    /* the heap pages are level-3 PAGE_HYP (RW, not executable) leaves of the EL2 stage-1 */
+    for (const [va, pa] of [[S, p[0]!], [S + PAGE, p[1]!]] as const) {
+      const t = kvm_pgtable_hyp_translate(h.hyp.mm.pgt, va)!;
+      expect([t.level, t.prot, t.pa]).toEqual([3, PAGE_HYP, pa]);
+    }
+    expect(kvm_pgtable_hyp_translate(h.hyp.mm.pgt, S + 2n * PAGE)).toBeNull();
     /* freeing the tail merges it into its used prev (allowed for the last chunk): a takes the unmapped page */
     heap.hyp_free(b);
     expect(heap.chunks().map((k) => k.addr)).toEqual([S]);
     expectHdr(h, p[0]!, 0n, 0n, 0x2001n);
     expect(reclaimable(h)).toBe(2n); /* [S+4K, S+8K) past a's used data, and p2 */
+    const cmo = h.hyp.cmo.flush_dcache_to_poc;
     expect(reclaim(h, 2n)).toEqual([p[2], p[1]]);
+    expect(h.hyp.cmo.flush_dcache_to_poc - cmo).toBe(2); /* kvm_flush_dcache_to_poc() of each drained page */
+    expect(kvm_pgtable_hyp_translate(h.hyp.mm.pgt, S + PAGE)).toBeNull();
     expectHdr(h, p[0]!, 0n, 0n, 0x1001n);
     expect(reclaim(h, 10n)).toEqual([]); /* a is used: nothing */
     heap.hyp_free(a);
