@@ -1,7 +1,7 @@
 /**
  * The hyp's memory management at EL2 (arch/arm64/kvm/hyp/nvhe/mm.c): the hyp stage-1 (pkvm_pgtable,
  * hyp-stage1.ts) in pages of the carve-out, pkvm_create_mappings_locked() / pkvm_remove_mappings(),
- * the private VA range (pkvm_alloc_private_va_range(), __pkvm_private_range_pa()), the per-CPU
+ * the private VA range (pkvm_alloc_private_va_range(), pkvm_map_private_va_range(), pkvm_private_va_range_pa()), the per-CPU
  * fixmap (hyp_fixmap_map() / hyp_fixmap_unmap()), and the hyp's own loads and stores, which
  * translate through the stage-1 (with a TLB the unmaps invalidate) and end in hyp_panic() on a
  * translation or permission fault, as an EL2 data abort does at nVHE EL2.
@@ -25,7 +25,7 @@ import type { PhysMem } from './phys-mem';
 import type { HypPool } from './pool';
 import type { HypVmemmap } from './vmemmap';
 import type { KvmPgtable } from './pgtable';
-import { ENOMEM, HypPanic, PKVM_PAGE_OWNED, WARN_ON } from './page-state';
+import { EINVAL, ENOMEM, HypPanic, PKVM_PAGE_OWNED, WARN_ON } from './page-state';
 import { KVM_PGTABLE_PROT_W, KVM_PGTABLE_WALK_LEAF, PAGE_MASK, PAGE_SIZE, kvm_init_valid_leaf_pte } from './pgtable-defs';
 import { kvm_pgtable_walk } from './pgtable';
 import {
@@ -110,9 +110,16 @@ export class HypMm {
     return kvm_pgtable_hyp_unmap(this.pgt, va, size, this.tlbi);
   }
 
-  /** pkvm_remove_mappings() (Android mm.c). */
+  /**
+   * pkvm_remove_mappings() (mm.c, kernel-patches/bpf 06b705e789ed): unmap [from, to) rounded out to
+   * pages; WARN unless all of it was mapped.
+   */
   pkvm_remove_mappings(from: bigint, to: bigint): void {
-    WARN_ON(this.kvm_pgtable_hyp_unmap(from, to - from) !== to - from, 'pkvm_remove_mappings');
+    WARN_ON(from > to, 'pkvm_remove_mappings: from > to');
+    const end = (to + PAGE_SIZE - 1n) & PAGE_MASK;
+    const start = from & PAGE_MASK;
+    const size = end - start;
+    WARN_ON(this.kvm_pgtable_hyp_unmap(start, size) !== size, 'pkvm_remove_mappings');
   }
 
   /** pkvm_alloc_private_va_range(): page-aligned VA space of the private range, or -ENOMEM. */
@@ -124,16 +131,28 @@ export class HypMm {
     return { ret: 0, va };
   }
 
-  /** __hyp_allocator_map(): map one page of the private range (Android mm.c). */
-  __hyp_allocator_map(va: bigint, phys: bigint): number {
-    return kvm_pgtable_hyp_map(this.pgt, va, PAGE_SIZE, phys, PAGE_HYP);
+  /**
+   * pkvm_map_private_va_range() (mm.c, kernel-patches/bpf 06b705e789ed): map [haddr, haddr + size)
+   * of the allocated private range to phys, PAGE_HYP; -EINVAL if unaligned or outside what
+   * pkvm_alloc_private_va_range() handed out; a failed map is unmapped again.
+   */
+  pkvm_map_private_va_range(haddr: bigint, phys: bigint, size: bigint): number {
+    if ((haddr | phys | size) & (PAGE_SIZE - 1n)) return -EINVAL;
+    if (haddr < PRIVATE_VA_BASE || haddr >= this.private_va_next) return -EINVAL;
+    if (size > this.private_va_next - haddr) return -EINVAL;
+    const ret = kvm_pgtable_hyp_map(this.pgt, haddr, size, phys, PAGE_HYP);
+    if (ret) this.kvm_pgtable_hyp_unmap(haddr, size);
+    return ret;
   }
 
-  /** __pkvm_private_range_pa(): the PA behind a mapped private VA (hyp_panic if unmapped). */
-  __pkvm_private_range_pa(va: bigint): bigint {
+  /**
+   * pkvm_private_va_range_pa() (mm.c, kernel-patches/bpf 06b705e789ed): the PA behind a private VA
+   * (WARN, i.e. hyp_panic, if it is not mapped).
+   */
+  pkvm_private_va_range_pa(va: bigint): bigint {
     const t = kvm_pgtable_hyp_translate(this.pgt, va);
-    if (!t) throw new HypPanic(`__pkvm_private_range_pa: VA 0x${va.toString(16)} not mapped`);
-    return t.pa;
+    WARN_ON(t === null, `pkvm_private_va_range_pa: VA 0x${va.toString(16)} not mapped`);
+    return t ? t.pa : va & (PAGE_SIZE - 1n);
   }
 
   /** hyp_fixmap_map(): map phys at this CPU's fixmap slot and return its VA. */

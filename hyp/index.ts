@@ -9,7 +9,7 @@
  * (host_s2_pool, owned by the hyp and annotated as such in the host stage-2),
  * everything else stays host OWNED and is identity-mapped lazily on host aborts.
  */
-import { newCacheMaintenanceStats } from './cache';
+import { kvm_flush_dcache_to_poc, newCacheMaintenanceStats } from './cache';
 import type { PhysMem } from './phys-mem';
 import type { PkvmHypVcpu, PkvmHypVm, KvmVcpuRunHook } from './hyp-vm';
 import { HypVmemmap } from './vmemmap';
@@ -50,7 +50,7 @@ export interface PkvmOptions {
   pmcrN?: number;
   /** Keep per-VM bookkeeping on the hyp heap (alloc/vm-record.ts); the host must refill it. Default false. */
   hypHeapVms?: boolean;
-  /** Private VA reserved for the hyp heap (hyp_alloc_init()). Default 16 MiB. */
+  /** Private VA reserved for the hyp heap (hyp_alloc_init()). Default SZ_128M, as upstream's __pkvm_init() (setup.c). */
   hypHeapVaSize?: bigint;
   /** Storage of hyp_vmemmap (8 zeroed bytes per RAM page); default: a buffer of its own. */
   vmemmapBacking?: Uint8Array;
@@ -168,8 +168,9 @@ export class Pkvm {
     this.heap = new HypAllocator(this.mm, this.nr_cpus, {
       host_donate_hyp: (pfn, nr) => __pkvm_host_donate_hyp(this, pfn, nr),
       hyp_donate_host: (pfn, nr) => __pkvm_hyp_donate_host(this, pfn, nr),
+      flush_dcache_to_poc: (pa, size) => kvm_flush_dcache_to_poc(this, pa, size),
     });
-    if (this.heap.hyp_alloc_init(opts.hypHeapVaSize ?? 16n << 20n)) throw new RangeError('pkvm: bad hyp heap size');
+    if (this.heap.hyp_alloc_init(opts.hypHeapVaSize ?? 128n << 20n)) throw new RangeError('pkvm: bad hyp heap size');
     this.hypHeapVms = opts.hypHeapVms ?? false;
     this.tracing = new HypTraceBuffer(this);
 

@@ -13,18 +13,20 @@ import { kvm_iommu_reclaim, kvm_iommu_reclaimable, kvm_iommu_refill } from '../i
 
 export const NR_ALLOC_MGT_IDS = 2n;
 
-export function hyp_alloc_mgt_refill(hyp: Pkvm, id: bigint, host_mc: KvmHypMemcache, cpu = 0): number {
+export function hyp_alloc_mgt_refill(hyp: Pkvm, id: bigint, host_mc: KvmHypMemcache, _cpu = 0): number {
   if (id >= NR_ALLOC_MGT_IDS) return -EINVAL;
-  if (id === BigInt(HYP_ALLOC_MGT_HEAP_ID)) return hyp.heap.hyp_alloc_refill(host_mc, cpu);
+  if (id === BigInt(HYP_ALLOC_MGT_HEAP_ID)) return hyp.heap.hyp_alloc_topup(host_mc);
   return id === BigInt(HYP_ALLOC_MGT_IOMMU_ID) ? kvm_iommu_refill(hyp, host_mc) : -EINVAL;
 }
 
 export function hyp_alloc_mgt_reclaimable(hyp: Pkvm, id: bigint): number {
-  if (id === BigInt(HYP_ALLOC_MGT_HEAP_ID)) return hyp.heap.hyp_alloc_reclaimable();
+  if (id === BigInt(HYP_ALLOC_MGT_HEAP_ID)) return Number(hyp.heap.hyp_alloc_reclaimable());
   return id === BigInt(HYP_ALLOC_MGT_IOMMU_ID) ? kvm_iommu_reclaimable(hyp) : 0;
 }
 
 export function hyp_alloc_mgt_reclaim(hyp: Pkvm, id: bigint, host_mc: KvmHypMemcache, target: number, cpu = 0): void {
-  if (id === BigInt(HYP_ALLOC_MGT_HEAP_ID)) hyp.heap.hyp_alloc_reclaim(host_mc, target, cpu);
+  if (id === BigInt(HYP_ALLOC_MGT_HEAP_ID)) {
+    if (target > 0) hyp.heap.hyp_alloc_reclaim(host_mc, BigInt(target), cpu); /* Android's int target: <= 0 reclaims nothing */
+  }
   else if (id === BigInt(HYP_ALLOC_MGT_IOMMU_ID)) kvm_iommu_reclaim(hyp, host_mc, target);
 }

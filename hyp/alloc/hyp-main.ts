@@ -33,9 +33,9 @@ const setRet = (ctxt: bigint[], ret: number | bigint): void => {
 };
 
 export const alloc_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler>> = {
-  __pkvm_hyp_topup: (hyp, c, cpu) => {
+  __pkvm_hyp_topup: (hyp, c) => {
     const host_mc = { head: u64(c[2]), nr_pages: u64(c[3]) };
-    const ret = u64(c[1]) === PKVM_TOPUP_HYP_ALLOC ? hyp.heap.hyp_alloc_refill(host_mc, cpu) : -EINVAL;
+    const ret = u64(c[1]) === PKVM_TOPUP_HYP_ALLOC ? hyp.heap.hyp_alloc_topup(host_mc) : -EINVAL;
     setRet(c, ret);
     c[2] = host_mc.head;
     c[3] = host_mc.nr_pages;
@@ -43,9 +43,7 @@ export const alloc_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandle
   __pkvm_hyp_reclaim: (hyp, c, cpu) => {
     const host_mc = { head: 0n, nr_pages: 0n };
     let ret = 0;
-    /* (target is an unsigned long: clamp it to what a page count can be here) */
-    const target = u64(c[2]) > 0x7fff_ffffn ? 0x7fff_ffff : Number(u64(c[2]));
-    if (u64(c[1]) === PKVM_TOPUP_HYP_ALLOC) hyp.heap.hyp_alloc_reclaim(host_mc, target, cpu);
+    if (u64(c[1]) === PKVM_TOPUP_HYP_ALLOC) hyp.heap.hyp_alloc_reclaim(host_mc, u64(c[2]), cpu); /* unsigned long target */
     else ret = -EINVAL;
     setRet(c, ret);
     c[2] = host_mc.head;

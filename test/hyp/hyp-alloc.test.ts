@@ -1,16 +1,16 @@
 /**
- * The hyp heap (hyp/alloc/, Android's nvhe/alloc.c + alloc_mgt.c) through the host hypercalls
- * __pkvm_hyp_alloc_mgt_{refill,reclaimable,reclaim}. Expected values follow alloc.c's algorithm:
- * chunk_hdr is 32 bytes, sizes round up to MIN_ALLOC (8), the first chunk sits at the start of the
- * private range, a page is mapped when a chunk's end crosses into it, reclaim empties the per-CPU
- * memcache first, then destroys free chunks / unmaps their free tail pages from the last chunk back.
+ * The hyp heap (hyp/alloc/: upstream's nvhe/alloc.c, kernel-patches/bpf bd93068340e9) through the
+ * host hypercalls: upstream's __pkvm_hyp_topup / _reclaim / _reclaimable and Android's
+ * __pkvm_hyp_alloc_mgt_{refill,reclaimable,reclaim} (alloc_mgt.c, id 0 = the heap). With nothing
+ * allocated, topup puts the host's pages on the heap's memcache (head first) and reclaim drains it
+ * (LIFO, zeroed); the per-VM record is the first chunk (header 16 bytes, at the range's start).
+ * The chunk-level behaviour is in hyp-alloc-upstream.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { Host, expectOk } from './harness';
 import { push_hyp_memcache } from '../../hyp/memcache';
-import { E2BIG, EINVAL, ENOMEM, EPERM, HypPanic, PKVM_NOPAGE, PKVM_PAGE_OWNED } from '../../hyp/page-state';
+import { EINVAL, ENOMEM, EPERM, PKVM_NOPAGE, PKVM_PAGE_OWNED } from '../../hyp/page-state';
 import { CHUNK_HDR_SIZE } from '../../hyp/alloc/alloc';
-import { PRIVATE_VA_BASE } from '../../hyp/hyp-mm';
 import { pkvm_hyp_vm_record } from '../../hyp/alloc/vm-record';
 
 const HEAP = 0n;
@@ -165,105 +165,7 @@ describe("upstream's __pkvm_hyp_topup / __pkvm_hyp_reclaimable / __pkvm_hyp_recl
   });
 });
 
-describe('hyp_alloc / hyp_free', () => {
-  it('fails with -ENOMEM and the missing donations until the host refills; chunks are zeroed and laid out as alloc.c', () => {
-    const h = new Host();
-    const heap = h.hyp.heap;
-    expect(heap.start).toBeGreaterThanOrEqual(PRIVATE_VA_BASE);
-    expect(heap.hyp_alloc(100n)).toBeNull();
-    expect(heap.hyp_alloc_errno()).toBe(-ENOMEM);
-    expect(heap.hyp_alloc_missing_donations()).toBe(1);
-    expect(heap.hyp_alloc_missing_donations()).toBe(0); /* read once */
-
-    const l = hostList(h, 1);
-    h.mem.writeU64(l.pages[0]! + 64n, 0xdeadn); /* host data in the page: the allocation must not see it */
-    expect(h.call('__pkvm_hyp_alloc_mgt_refill', HEAP, l.head, l.nr)).toBe(0);
-    const a = heap.hyp_alloc(100n)!;
-    expect(a).toBe(heap.start + CHUNK_HDR_SIZE);
-    expect(h.hyp.mm.readBytes(a, 104).every((b) => b === 0)).toBe(true);
-    expect(heap.chunks()).toEqual([{ addr: heap.start, alloc_size: 104n, mapped_size: 4096n }]);
-    /* the chunk's page is the donated one, mapped at the heap VA */
-    expect(h.hyp.mm.__pkvm_private_range_pa(heap.start)).toBe(l.pages[0]);
-    expect(h.call('__pkvm_hyp_alloc_mgt_reclaimable', HEAP)).toBe(0);
-
-    /* 5000 bytes after it: chunk at start + 136, ending at start + 5168: one more page */
-    expect(heap.hyp_alloc(5000n)).toBeNull();
-    expect(heap.hyp_alloc_errno()).toBe(-ENOMEM);
-    expect(heap.hyp_alloc_missing_donations()).toBe(1);
-    const l2 = hostList(h, 1);
-    expect(h.call('__pkvm_hyp_alloc_mgt_refill', HEAP, l2.head, l2.nr)).toBe(0);
-    const b = heap.hyp_alloc(5000n)!;
-    expect(b).toBe(heap.start + 136n + CHUNK_HDR_SIZE);
-    expect(heap.chunks()).toEqual([
-      { addr: heap.start, alloc_size: 104n, mapped_size: 136n },
-      { addr: heap.start + 136n, alloc_size: 5000n, mapped_size: 8192n - 136n },
-    ]);
-    h.hyp.mm.writeU64(b + 4992n, 0x1234n);
-    expect(h.mem.readU64(l2.pages[0]! + 136n + 32n + 4992n - 4096n)).toBe(0x1234n);
-
-    /* VA space: past the last chunk, chunk_inc_map() finds too little unmapped VA (-EINVAL) */
-    expect(heap.hyp_alloc(heap.size)).toBeNull();
-    expect(heap.hyp_alloc_errno()).toBe(-EINVAL);
-    /* a first chunk larger than the range: hyp_allocator_map() answers -E2BIG */
-    const fresh = new Host().hyp.heap;
-    expect(fresh.hyp_alloc(fresh.size)).toBeNull();
-    expect(fresh.hyp_alloc_errno()).toBe(-E2BIG);
-  });
-
-  it('free merges chunks; reclaim returns only free pages (zeroed) and unmaps them; reclaimable reports them', () => {
-    const h = new Host();
-    const heap = h.hyp.heap;
-    const l = hostList(h, 3);
-    expect(h.call('__pkvm_hyp_alloc_mgt_refill', HEAP, l.head, l.nr)).toBe(0);
-    const a = heap.hyp_alloc(64n)!;
-    const b = heap.hyp_alloc(6000n)!; /* chunk at start + 96 .. start + 6128: maps page 2 */
-    expect(h.call('__pkvm_hyp_alloc_mgt_reclaimable', HEAP)).toBe(1); /* the unused memcache page */
-    h.hyp.mm.writeU64(b + 5000n, 0x5555n);
-    heap.hyp_free(b);
-    /* b's chunk is free, its second page (start + 4096 .. + 8192) holds nothing live */
-    expect(heap.chunks()).toEqual([
-      { addr: heap.start, alloc_size: 64n, mapped_size: 96n },
-      { addr: heap.start + 96n, alloc_size: 0n, mapped_size: 8192n - 96n },
-    ]);
-    expect(h.call('__pkvm_hyp_alloc_mgt_reclaimable', HEAP)).toBe(2);
-    const back = reclaim(h, HEAP, 2);
-    expect(back.length).toBe(2);
-    for (const p of back) {
-      expect(hostState(h, p)).toBe(PKVM_PAGE_OWNED);
-      expect(h.mem.readBytes(p, 4096).subarray(8).every((x) => x === 0)).toBe(true); /* zeroed (but the link) */
-    }
-    /* the heap's second page is gone from EL2: touching it is an EL2 data abort */
-    expect(() => h.hyp.mm.readU64(heap.start + 4096n)).toThrow(HypPanic);
-    /* a is still there */
-    h.hyp.mm.writeU64(a, 7n);
-    expect(h.hyp.mm.readU64(a)).toBe(7n);
-    expect(h.call('__pkvm_hyp_alloc_mgt_reclaimable', HEAP)).toBe(0);
-    /* a used chunk is never reclaimed */
-    expect(reclaim(h, HEAP, 10)).toEqual([]);
-    heap.hyp_free(a);
-    expect(h.call('__pkvm_hyp_alloc_mgt_reclaimable', HEAP)).toBe(1);
-    expect(reclaim(h, HEAP, 10).length).toBe(1);
-    expect(heap.chunks()).toEqual([]);
-    /* everything back: the next allocation starts over at the range's start */
-    expect(heap.hyp_alloc(8n)).toBeNull();
-  });
-
-  it('hyp_free of an address hyp_alloc did not return is caught by the chunk hash (hyp_panic)', () => {
-    const h = new Host();
-    const heap = h.hyp.heap;
-    const l = hostList(h, 1);
-    expect(h.call('__pkvm_hyp_alloc_mgt_refill', HEAP, l.head, l.nr)).toBe(0);
-    const a = heap.hyp_alloc(256n)!;
-    expect(() => heap.hyp_free(a + 64n)).toThrow(HypPanic);
-    /* corrupting a header through the host's view of the page is caught too */
-    const h2 = new Host();
-    const l2 = hostList(h2, 1);
-    expect(h2.call('__pkvm_hyp_alloc_mgt_refill', HEAP, l2.head, l2.nr)).toBe(0);
-    const c = h2.hyp.heap.hyp_alloc(32n)!;
-    h2.mem.writeU64(l2.pages[0]!, 0x40n); /* alloc_size/mapped_size */
-    expect(() => h2.hyp.heap.hyp_free(c)).toThrow(HypPanic);
-  });
-});
+/* hyp_alloc / hyp_free / reclaim of chunks: hyp-alloc-upstream.test.ts (upstream's alloc.c, by hand). */
 
 describe('per-VM bookkeeping on the heap (hypHeapVms)', () => {
   it('init_vm fails -ENOMEM until refilled; teardown frees the record and reclaim gives its page back', () => {

@@ -55,7 +55,7 @@ describe('IOMMU hypercalls', () => {
     /* The table page is hyp memory the host gave: it cannot touch it. */
     const pgd = b.iommu.domains.get(7)!.pgt.pgd!;
     expect(() => b.kvm.mem.readU64(pgd)).toThrow();
-    /* id 0 is the hyp heap (hyp/alloc/): an empty list refills it with nothing (Android's alloc.c) */
+    /* id 0 is the hyp heap (hyp/alloc/): an empty list refills it with nothing (hyp_alloc_topup(): refill_memcache() of nothing) */
     expect(hc(b, '__pkvm_hyp_alloc_mgt_refill', 0, 0, 0).ret).toBe(0);
     expect(hc(b, '__pkvm_hyp_alloc_mgt_refill', 2, 0, 0).ret).toBe(-EINVAL); /* id >= NR_ALLOC_MGT_IDS */
     strictOk(b);
