@@ -106,9 +106,10 @@
  *       fuzzer never passes the right one: guests do not run here). __pkvm_vcpu_sync_state is void.
  *   R17 (upstream's __pkvm_hyp_topup / __pkvm_hyp_reclaim / __pkvm_hyp_reclaimable on
  *       PKVM_TOPUP_HYP_ALLOC = 0 act as Android's calls on allocator 0; any other id: -EINVAL with
- *       nothing moved, reclaimable 0) __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0, Android's alloc.c
- *       hyp_alloc_reclaimable()) with nothing allocated on it: every page refilled and not yet
- *       reclaimed; an id past the allocators (>= 2): 0.
+ *       nothing moved, reclaimable 0) __pkvm_hyp_alloc_mgt_reclaimable(id): the hyp heap (id 0,
+ *       upstream's 2026 alloc.c hyp_alloc_reclaimable()) with nothing allocated on it (no chunk:
+ *       reclaim only drains the memcache): every page topped up and not yet reclaimed; an id past the
+ *       allocators (>= 2): 0.
  *   R18 The stage-2 access flag of a guest mapping: set when mapped (donate, share); relax_perms and
  *       wrprotect leave it. __pkvm_host_test_clear_young_guest(handle, gfn, nr, mkold) (a
  *       non-protected VM, dying or not, else -EINVAL; nr 1 or one aligned block, else -EINVAL;
@@ -1127,8 +1128,8 @@ export class PkvmModel {
   }
 
   /** __pkvm_hyp_alloc_mgt_refill of a list of pages (head first): -EINVAL at the first page the
-   * host cannot donate, the pages before it stay admitted. Allocator 0 is the hyp heap (Android's
-   * hyp_alloc_refill(): each page donated to the hyp joins its memcache; the first that cannot be
+   * host cannot donate, the pages before it stay admitted. Allocator 0 is the hyp heap (upstream's
+   * hyp_alloc_topup(): each page donated to the hyp joins its memcache; the first that cannot be
    * donated stops it with -ENOMEM). */
   iommuRefill(id: bigint, pfns: bigint[]): number {
     if (id === 0n) {
