@@ -16,8 +16,9 @@
  *
  * A non-protected VM's fault is served the same way with __pkvm_host_share_guest's result instead
  * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED); the host's own
- * access when it zeroes a page not known to be zero must find the page mapped or an empty level-3
- * entry its abort idmaps (a block mapped by the abort is left to the full path).
+ * access when it zeroes a page not known to be zero (or links a memcache page) must find the page
+ * mapped, an empty level-3 entry its abort idmaps, or an empty level-2 entry where the abort maps
+ * the 2 MiB block around the page (inside the memory region; broken again by a later annotation).
  *
  * A donation (or a refill's donation to the hyp) whose host stage-2 has no level-3 table for the
  * page yet (about once per 2 MiB of host memory handed out) takes new tables from the hyp's
@@ -25,10 +26,10 @@
  * out (nextPoolPages()) for the core to take in order; after it, as many are allocated from the pool
  * for real (the same pages, the pool's state as the full path leaves it).
  *
- * The full path still takes a host access that would map a block (a non-protected VM's page not
- * known to be zero, in a 2 MiB region the host has not touched), two annotations of one fault that
- * both need new tables, a poisoned or mapped guest entry, a page-table page outside RAM, and
- * anything else the checks do not recognise.
+ * The full path still takes a host access whose abort would map a 1 GiB block or need a new table
+ * (no level-2 table for the page, or a 2 MiB block reaching out of memory), two annotations of one
+ * fault that both need new tables, a poisoned or mapped guest entry, a page-table page outside RAM,
+ * and anything else the checks do not recognise.
  *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
@@ -106,6 +107,10 @@ export function installFaultFastPath(kvm: HostKvm): void {
   dv.setUint32(p + L.PF_HOST_VMID, hyp.host_mmu.mmu.vmid, true);
   // the level-3 idmap a host abort on memory writes (host_stage2_idmap(), PKVM_HOST_MEM_PROT)
   dv.setBigUint64(p + L.PF_HOST_IDMAP, kvm_init_valid_leaf_pte(0n, stage2_set_prot_attr(host, PKVM_HOST_MEM_PROT).attr, KVM_PGTABLE_LAST_LEVEL), true);
+  // the memblock region (hyp_memory) holding the allocator's pages: a host abort inside it may map a 2 MiB block
+  const region = hyp.hyp_memory.find((r) => r.base <= kvm.alloc.base && kvm.alloc.base < r.base + r.size);
+  dv.setBigUint64(p + L.PF_HOST_MEM_START, region?.base ?? 0n, true);
+  dv.setBigUint64(p + L.PF_HOST_MEM_END, region ? region.base + region.size : 0n, true);
   dv.setUint32(p + L.PF_MC_MIN, Number(KVM_MMU_CACHE_MIN_PAGES), true);
   dv.setBigUint64(p + L.PF_ALLOC_BASE, kvm.alloc.base, true);
   dv.setUint32(p + L.PF_ALLOC_PAGES, kvm.alloc.pages, true);

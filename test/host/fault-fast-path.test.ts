@@ -68,10 +68,15 @@ describe('stage-2 fault fast path', () => {
     // every fault needs a new level-3 table page (then the memcache refill and top-up)
     ['a new table page every fault (2 MiB stride)', 'strider', [18n, 2n << 20n], {}],
     ['a new table page every other fault (1 MiB + 4 KiB stride)', 'strider', [36n, (1n << 20n) + 4096n], {}],
+    // two host pages a fault: the top-up page's access in a fresh 2 MiB region of host memory maps a
+    // host stage-2 block, which the refill's annotation splits (a table from host_s2_pool); the
+    // fault's own page in that region is annotated in the same new table
+    ['a new table page every fault over 1.2 GiB (fresh 2 MiB regions of host memory)', 'strider', [600n, 2n << 20n], { memBytes: 1208 << 20 }],
     // host_share_guest instead of the donation
     ['non-protected: toucher over 5000 pages (shares)', 'toucher', [5000n, 9n], { protected: false }],
     ['non-protected: toucher, one word per page, guest_memfd backing', 'toucher', [3000n, 5n, 1n], { protected: false, backing: 'guest_memfd' }],
     ['non-protected: a new table page every other fault', 'strider', [36n, (1n << 20n) + 4096n], { protected: false }],
+    ['non-protected: a new table page every fault over 1.2 GiB', 'strider', [600n, 2n << 20n], { protected: false, memBytes: 1208 << 20 }],
   ] as const)('%s: same memory, vmemmap and host bookkeeping as the full path', (_, image, args, extra) => {
     const runs = [false, true].map((fast) => {
       const b = boot(fast);
