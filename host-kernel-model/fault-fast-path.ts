@@ -199,6 +199,9 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
       if (n === 0) return;
+      // The host stage-2 changed in the core (annotations, idmaps, blocks broken): what the host's
+      // caches took of it before is stale (HostMemory's TLB).
+      hyp.tlb_gen++;
       const vm = armed!;
       const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
       const words = core.words;

@@ -119,8 +119,8 @@ export class HostedEl2 {
   private vcpuRun(vcpu: PkvmHypVcpu): number {
     flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => this.injectSea(v, far));
     /* A protected vCPU that is off (PSCI) does not run, whatever the host asks. */
+    /* (the core's fault fast path, when it changed the host stage-2, moves Pkvm.tlb_gen: fault-fast-path.ts) */
     const ret = vcpu.vm.is_protected && vcpu.power_state !== PSCI_0_2_AFFINITY_LEVEL_ON ? ARM_EXCEPTION_IRQ : this.ws.run(vcpu);
-    this.pkvm.tlb_gen++; /* the core's fault fast path may have changed the host stage-2 */
     sync_hyp_vcpu(this.pkvm, vcpu, ret);
     return ret;
   }
