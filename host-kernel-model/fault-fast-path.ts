@@ -137,6 +137,8 @@ export function installFaultFastPath(kvm: HostKvm): void {
   let armed: HostVm | null = null;
   // The vCPU whose constant parameters (its VM's stage-2, memslot, memcache address) are written.
   let written: PkvmHypVcpu | null = null;
+  // host_s2_pool's version when its next pages were last written at PF_HOST_POOL
+  let poolVersion = -1;
   const TWO32 = 0x1_0000_0000;
   const setU64n = (off: number, v: number): void => { dv.setUint32(off, v % TWO32, true); dv.setUint32(off + 4, Math.floor(v / TWO32), true); };
 
@@ -169,10 +171,15 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setUint32(p + L.PF_HYP_MC, Number(mc.nr_pages), true);
       dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
       dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
-      // host_s2_pool's next pages, for new host stage-2 tables
-      const next = nextPoolPages(hyp.host_s2_pool, L.PF_HOST_POOL_CAP);
-      for (let i = 0; i < next.length; i++) setU64n(p + L.PF_HOST_POOL + 8 * i, next[i]!);
-      dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
+      // host_s2_pool's next pages, for new host stage-2 tables (worked out again when its free
+      // lists changed since: the path only reads them, and only this hook writes them)
+      const pool = hyp.host_s2_pool;
+      if (pool.version !== poolVersion) {
+        const next = nextPoolPages(pool, L.PF_HOST_POOL_CAP);
+        for (let i = 0; i < next.length; i++) setU64n(p + L.PF_HOST_POOL + 8 * i, next[i]!);
+        dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
+        poolVersion = pool.version;
+      }
       dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
