@@ -38,7 +38,9 @@
  * vmemmap, both memcaches and the host's bookkeeping, then tears both down.
  */
 import type { HostKvm, HostVm } from './kvm';
-import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
+import { GUEST_UART_IPA, KVM_MMU_CACHE_MIN_PAGES } from './kvm';
+import { UARTFR } from '../machine/pl011';
+import { __check_ioguard_range, mmio_guard_enforced } from '../hyp/mmio-guard';
 import type { PkvmHypVcpu, PkvmHypVm } from '../hyp/hyp-vm';
 import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
@@ -116,6 +118,9 @@ export function installFaultFastPath(kvm: HostKvm): void {
   dv.setUint32(p + L.PF_ALLOC_PAGES, kvm.alloc.pages, true);
   dv.setUint32(p + L.PF_ENABLED, 0, true);
   dv.setUint32(p + L.PF_LOG_COUNT, 0, true);
+  dv.setUint32(p + L.PF_MMIO_ENABLED, 0, true);
+  dv.setUint32(p + L.PF_MMIO_LOG_N, 0, true);
+  dv.setUint32(p + L.PF_MMIO_READS, 0, true);
 
   // Per hyp VM (a handle's next VM is a new object): its host VM and the leaf attributes of a
   // donated page, or null when the path cannot serve it.
@@ -142,8 +147,31 @@ export function installFaultFastPath(kvm: HostKvm): void {
   const TWO32 = 0x1_0000_0000;
   const setU64n = (off: number, v: number): void => { dv.setUint32(off, v % TWO32, true); dv.setUint32(off + 4, Math.floor(v / TWO32), true); };
 
+  // The UART MMIO fast path (core-as/pkvm-fast-mmio.ts): the host VM of each hyp VM, and the one
+  // whose console the core serves during this run.
+  const hostVms = new WeakMap<PkvmHypVm, HostVm | null>();
+  let mmioVm: HostVm | null = null;
+
   kvm.el2.ws.guestRunHooks = {
     before(vcpu) {
+      // The guest's UART accesses are served in the core where the full path would take them to
+      // handleMmio() with their syndrome: the hyp's own trap handler (kvm_handle_guest_dabt()), the
+      // UART page outside the memslot, and no MMIO guard or the page guarded (the guard changes
+      // only by EL2's handling of a guest HVC, between two of these runs).
+      const hvm = vcpu.vm;
+      let hvmHost = hostVms.get(hvm);
+      if (hvmHost === undefined) {
+        hvmHost = kvm.vms.find((v) => v.handle === hvm.handle && v.state !== 'destroyed') ?? null;
+        hostVms.set(hvm, hvmHost);
+      }
+      mmioVm = hvmHost !== null && kvm.mmioFastPath && kvm.el2.ws.opts.handleGuestTrap === kvm.el2.hypGuestTrap && !hvmHost.slot.contains(GUEST_UART_IPA) &&
+        (!mmio_guard_enforced(hvm) || __check_ioguard_range(hvm, GUEST_UART_IPA, 4n)) ? hvmHost : null;
+      if (mmioVm !== null) {
+        dv.setBigUint64(p + L.PF_MMIO_IPA, GUEST_UART_IPA, true);
+        dv.setUint32(p + L.PF_MMIO_FR, mmioVm.console.read(UARTFR, 4), true); // (a read without side effect)
+      }
+      dv.setUint32(p + L.PF_MMIO_ENABLED, mmioVm !== null ? 1 : 0, true);
+
       armed = null;
       if (pkvm_dma_refs(hyp) !== undefined) return; // (DMA references are the hyp's TypeScript state)
       const s = servedVm(vcpu.vm);
@@ -185,6 +213,19 @@ export function installFaultFastPath(kvm: HostKvm): void {
       armed = vm;
     },
     after(vcpu) {
+      if (mmioVm !== null) {
+        dv.setUint32(p + L.PF_MMIO_ENABLED, 0, true);
+        // handleMmio() of each access the core served: the UARTDR writes go to the console in order
+        const w = dv.getUint32(p + L.PF_MMIO_LOG_N, true), r = dv.getUint32(p + L.PF_MMIO_READS, true);
+        for (let i = 0; i < w; i++) {
+          const e = p + L.PF_MMIO_LOG + 8 * i;
+          mmioVm.console.write(dv.getUint16(e, true), dv.getUint16(e + 2, true), dv.getUint32(e + 4, true));
+        }
+        mmioVm.mmioExits += w + r;
+        dv.setUint32(p + L.PF_MMIO_LOG_N, 0, true);
+        dv.setUint32(p + L.PF_MMIO_READS, 0, true);
+        mmioVm = null;
+      }
       if (armed === null) return;
       dv.setUint32(p + L.PF_ENABLED, 0, true);
       // EL2's memcache as the path left it
