@@ -157,11 +157,35 @@ function rateRow(cfg: Config, rs: Run[], extra = ''): { row: Row; best: number; 
   };
 }
 
+/**
+ * FAULTS_ROWS=a,b,...: only the rows whose names contain one of these (case-insensitive), e.g.
+ * `FAULTS_ROWS=round,table npm run bench -- faults`; the one-VM row runs whenever a ratio needs it.
+ */
+const only = (process.env.FAULTS_ROWS ?? '').toLowerCase().split(',').filter(Boolean);
+const wanted = (name: string): boolean => only.length === 0 || only.some((w) => name.toLowerCase().includes(w));
+
 /** Best of several runs after a warm-up run (the machine is shared and noisy); the median beside it. */
 export async function benchFaults(): Promise<Row[]> {
   const rows: Row[] = [];
   // One VM, fresh memory and then the same guest over the memory it owns.
-  const one = await runs(ONE, true);
+  const needOne = wanted(ONE.name) || wanted('4 protected VMs') || wanted('owned');
+  const one = needOne ? await runs(ONE, true) : [];
+  if (needOne) rows.push(...oneVmRows(one));
+  const r1 = needOne ? rateRow(ONE, one) : null;
+  for (const cfg of CONFIGS) {
+    if (!wanted(cfg.name)) continue;
+    const r = rateRow(cfg, await runs(cfg));
+    rows.push(r.row);
+    if (cfg.vms === 4 && r1) {
+      rows.push({ group: 'faults', name: '4 VMs / 1 VM (faults/s)', value: r.med / r1.med, unit: 'x', note: `medians (best: ${(r.best / r1.best).toFixed(2)}); target ≥ 1` });
+    }
+  }
+  if (wanted(GIB.name) || wanted('bookkeeping')) rows.push(...await gibRows());
+  return rows;
+}
+
+function oneVmRows(one: Run[]): Row[] {
+  const rows: Row[] = [];
   const r1 = rateRow(ONE, one);
   rows.push(r1.row);
   const ownedRates = one.map((r) => r.faults / (r.ownedMs / 1000));
@@ -175,13 +199,11 @@ export async function benchFaults(): Promise<Row[]> {
     group: 'faults', name: 'speed over fresh memory / over owned memory', value: median(ratios), unit: 'x',
     note: `median of the per-run ratios (best ${Math.max(...ratios).toFixed(2)}; in main-thread CPU time, median ${median(cpuRatios).toFixed(2)}); target ≥ 0.5`,
   });
-  for (const cfg of CONFIGS) {
-    const r = rateRow(cfg, await runs(cfg));
-    rows.push(r.row);
-    if (cfg.vms === 4) {
-      rows.push({ group: 'faults', name: '4 VMs / 1 VM (faults/s)', value: r.med / r1.med, unit: 'x', note: `medians (best: ${(r.best / r1.best).toFixed(2)}); target ≥ 1` });
-    }
-  }
+  return rows;
+}
+
+async function gibRows(): Promise<Row[]> {
+  const rows: Row[] = [];
   // 1 GiB: how long its fault handling takes (the whole run: 1 word per page and the read back).
   const g = await runs(GIB);
   const ms = g.map((r) => r.ms);

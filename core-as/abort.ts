@@ -11,10 +11,11 @@ import {
 import { EC_DABT_CUR, EC_DABT_LOWER, EC_IABT_CUR, EC_IABT_LOWER, routeEL1, takeException } from './exception';
 import { curEL, curEntry, el2Hosted, pc, setMemFault } from './state';
 import { pkvmFastStage2Fault } from './pkvm-fast-fault';
+import { pkvmFastMmio } from './pkvm-fast-mmio';
 import { ACC_EXEC, ACC_WRITE } from './mmu';
 
 /** ISS[24:14] instruction syndrome of the current instruction, or 0 when ISV must be 0. */
-function instructionSyndrome(): u32 {
+export function instructionSyndrome(): u32 {
   const e = curEntry;
   if (e == 0) return 0;
   const op = load<u16>(e, D_OP);
@@ -75,6 +76,12 @@ function deliverAbort(va: u64, access: u32, cm: bool): void {
 export function raiseAbort(va: u64, access: u32): void {
   // A hosted pKVM guest's stage-2 translation fault its fast path resolves: the access is retried.
   if (faultStage2 && faultType == FAULT_TRANSLATION && el2Hosted() && pkvmFastStage2Fault(faultIPA)) {
+    setMemFault(true);
+    return;
+  }
+  // A hosted pKVM guest's console access its MMIO fast path emulates: the instruction is skipped.
+  if (faultStage2 && faultType == FAULT_TRANSLATION && !faultS1PTW && access != ACC_EXEC && el2Hosted() &&
+      pkvmFastMmio(faultIPA, instructionSyndrome(), access == ACC_WRITE)) {
     setMemFault(true);
     return;
   }

@@ -102,6 +102,16 @@ export const PF_GUEST_MC_MIN: u32 = 152; // u32 kvm_mmu_cache_min_pages() of the
 export const PF_POOL_EMPTY: u32 = 156; // u32 1: the VM's hyp_pool has no free page (new tables come from the memcache)
 export const PF_HOST_POOL_N: u32 = 160; // u32 pages at PF_HOST_POOL: the next hyp_alloc_pages(0) results of host_s2_pool
 export const PF_HOST_POOL_USED: u32 = 164; // u32 of them taken by the path for new host stage-2 tables (TypeScript allocates them after the run)
+export const PF_HOST_MEM_START: u32 = 168; // u64 the memblock region holding the host allocator's pages: a host abort may
+export const PF_HOST_MEM_END: u32 = 176; // u64   idmap a block only inside it (host_stage2_adjust_range())
+// The UART MMIO fast path (pkvm-fast-mmio.ts)
+export const PF_MMIO_ENABLED: u32 = 184; // u32 1: the running guest's UART accesses may be served in the core
+export const PF_MMIO_FR: u32 = 188; // u32 the VM's UARTFR
+export const PF_MMIO_IPA: u32 = 192; // u64 IPA of the VM's UART page
+export const PF_MMIO_LOG_N: u32 = 200; // u32 UARTDR writes in the log (taken by TypeScript after the run)
+export const PF_MMIO_READS: u32 = 204; // u32 UARTFR reads served (likewise)
+export const PF_MMIO_LOG: u32 = 0x500; // PF_MMIO_LOG_CAP x (u16 offset, u16 size, u32 value)
+export const PF_MMIO_LOG_CAP: u32 = 96;
 export const PF_HOST_POOL: u32 = 0x400; // u64[PF_HOST_POOL_CAP]
 export const PF_HOST_POOL_CAP: u32 = 32;
 export const PF_SCRATCH: u32 = 0x800; // the path's own plan (pkvm-fast-memcache.ts), up to 0x800 bytes

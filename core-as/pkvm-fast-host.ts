@@ -6,7 +6,7 @@
 // path serves; the path leaves the others to the full round trip.
 import {
   HOST_ALLOC_MAP, HYP_VMEMMAP, PF_ALLOC_BASE, PF_ALLOC_CURSOR, PF_ALLOC_FREE, PF_ALLOC_PAGES, PF_HOST_IDMAP,
-  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_POOL, PF_HOST_POOL_N, PF_HOST_POOL_USED,
+  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_MEM_END, PF_HOST_MEM_START, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_POOL, PF_HOST_POOL_N, PF_HOST_POOL_USED,
   PF_HOST_VMID, PKVM_FAST, RAM_BASE_PA, RAM_HOST,
 } from './layout';
 import { ramSize } from './ram';
@@ -25,6 +25,7 @@ export const PKVM_ID_GUEST: u64 = 2;
 const DONATION: u64 = 2; // KVM_HOST_INVALID_PTE_TYPE_DONATION, bits 63:60
 const S2_AF: u64 = 1 << 10; // (stage-2 leaf: access flag, S2AP read and write)
 const S2AP_RW: u64 = 3 << 6;
+const BLOCK_L2_MASK: u64 = (1 << 21) - 1;
 
 @inline export function ramHost(pa: u64): u32 { return RAM_HOST + <u32>(pa - RAM_BASE_PA); }
 @inline export function hostPa(host: u32): u64 { return RAM_BASE_PA + <u64>(host - RAM_HOST); }
@@ -108,7 +109,10 @@ export function descend(pgd: u64, level: u32, pgdShift: u32, limit: u64, addr: u
  *   as is (the access takes no abort);
  * - an empty level-3 entry: returned with bit 0 set: host_stage2_idmap() of the abort maps just
  *   that page there (host_stage2_adjust_range() at the last level; hostAccess() does it);
- * - anything else (no level-3 table: the abort would map a block; an annotation): 0.
+ * - an empty level-2 entry (no level-3 table yet) whose 2 MiB block lies inside the memory region
+ *   (PF_HOST_MEM_START/END): returned with bit 1 set: host_stage2_adjust_range() picks the level-2
+ *   block around `pa` and host_stage2_idmap_locked() maps it there (hostAccess() does it);
+ * - anything else (an empty level-1 entry, a block reaching out of memory, an annotation): 0.
  */
 export function hostAccessEntry(pa: u64): u32 {
   const x = hostDescend(pa);
@@ -116,7 +120,13 @@ export function hostAccessEntry(pa: u64): u32 {
   const l = x & 3;
   const h = x & ~3;
   const d = load<u64>(h);
-  if (d == 0) return l == 3 ? h | 1 : 0;
+  if (d == 0) {
+    if (l == 3) return h | 1;
+    if (l != 2) return 0;
+    const start = pa & ~BLOCK_L2_MASK;
+    const p = PKVM_FAST;
+    return start >= load<u64>(p, PF_HOST_MEM_START) && start + BLOCK_L2_MASK < load<u64>(p, PF_HOST_MEM_END) ? h | 2 : 0;
+  }
   if ((d & 3) != (l == 3 ? 3 : 1) || l == 0) return 0; // a page, or a block at level 1 or 2
   if ((d & (S2_AF | S2AP_RW)) != (S2_AF | S2AP_RW)) return 0;
   const mask: u64 = ~((<u64>1 << (39 - 9 * l)) - 1) & ADDR_47_12;
@@ -177,6 +187,12 @@ function hostPoolTake(): u64 {
 export function hostAnnotateAt(x: u32, pa: u64, owner: u64, meta: u64, vm: u32): void {
   let l = x & 3;
   let e = x & ~3;
+  // An earlier annotation of this fault installed a table there (planPoolPages()): the walk goes
+  // down through it to the page's own entry.
+  while (l < 3 && (load<u64>(e) & 3) == 3) {
+    l++;
+    e = ramHost(load<u64>(e) & ADDR_47_12) + (<u32>((pa >> (<u64>(39 - 9 * l))) & 511) << 3);
+  }
   if (l < 3) {
     if (load<u64>(e) != 0) invalidateVmidS12(load<u32>(PKVM_FAST, PF_HOST_VMID));
     else refIncTableOf(e);
@@ -192,10 +208,22 @@ export function hostAnnotateAt(x: u32, pa: u64, owner: u64, meta: u64, vm: u32):
   hostAnnotate(e, owner, meta, vm);
 }
 
-/** The host access of hostAccessEntry(): an abort on an empty level-3 entry idmaps the page (stage2_make_pte()). */
+/**
+ * The host access of hostAccessEntry(): an abort on an empty entry idmaps the page there
+ * (stage2_make_pte() takes a reference on the table holding it): at level 3 the page (bit 0), at
+ * level 2 its 2 MiB block (bit 1; a block descriptor has descriptor bit 1 clear). An earlier access
+ * of the same fault may have mapped that block already (two pages of one fresh 2 MiB region): then
+ * this access takes no abort.
+ */
 export function hostAccess(entry: u32, pa: u64): void {
-  if ((entry & 1) == 0) return;
-  const e = entry & ~1;
+  if ((entry & 3) == 0) return;
+  const e = entry & ~3;
+  if ((entry & 2) != 0) {
+    if (load<u64>(e) != 0) return;
+    refIncTableOf(e);
+    storeU64(e, (pa & ~BLOCK_L2_MASK) | (load<u64>(PKVM_FAST, PF_HOST_IDMAP) & ~<u64>2));
+    return;
+  }
   refIncTableOf(e);
   storeU64(e, pa | load<u64>(PKVM_FAST, PF_HOST_IDMAP));
 }

@@ -4,7 +4,8 @@
 // - host (HostKvm.topupMemcache): while the vCPU's memcache (struct kvm_hyp_memcache in the host's
 //   struct kvm_vcpu: head, nr_pages) holds fewer than KVM_MMU_CACHE_MIN_PAGES (PF_MC_MIN), the
 //   allocator's next page is taken, zeroed (the host's access idmaps it in the host stage-2 when its
-//   level-3 entry is empty) and pushed (its first 8 bytes link to the previous head);
+//   level-3 entry is empty, or maps the 2 MiB block around it when there is no level-3 table yet:
+//   pkvm-fast-host.ts hostAccessEntry()) and pushed (its first 8 bytes link to the previous head);
 // - hyp (pkvm_refill_memcache / refill_memcache): while EL2's memcache of the vCPU holds fewer
 //   pages than the host's did, the host's head page is donated to the hyp (__pkvm_host_donate_hyp:
 //   host OWNED and hyp NOPAGE checked; hyp state OWNED; the host stage-2 entry annotated with owner
@@ -39,6 +40,7 @@ const S_TOPUP_IDX: u32 = S + 0x10; // u32[MAX_TOPUP] their allocator indices
 const S_TOPUP_ENTRY: u32 = S + 0x30; // u32[MAX_TOPUP] host stage-2 entry of the host's access (hostAccessEntry)
 const S_MOVE_ENTRY: u32 = S + 0x50; // u32[MAX_MOVES] host stage-2 entry of each moved page's annotation (hostAnnotateEntry)
 const S_MOVE_PA: u32 = S + 0x90; // u64[MAX_MOVES] each moved page
+const S_POOL_ENTRY: u32 = S + 0x110; // u32 the host stage-2 entry (| level) of the annotation that takes them
 
 /** True when allocator page `i` is one of the first `n` planned top-up pages or the data page. */
 function planned(i: u32, n: u32, dataIdx: u32): bool {
@@ -109,15 +111,18 @@ export function memcachePlan(dataIdx: u32): i64 {
 
 /**
  * Counts the host_s2_pool pages the annotation at host stage-2 entry `x` takes. One annotation of
- * the fault may take any: a second one's entry may be a table the first one's makes, which the
- * plan does not follow (false: the full path decides).
+ * the fault may take any. A later one from the same level-2 entry (a page of the same 2 MiB region:
+ * the refill's page and the fault's own at the start of a fresh region) takes none: it finds the
+ * level-3 table the first one installed there and annotates its own entry in it (hostAnnotateAt()
+ * descends). Any other second one is not followed (false: the full path decides).
  */
 export function planPoolPages(x: u32): bool {
   const n = hostTablesNeeded(x);
   if (n == 0) return true;
-  if (load<u32>(S_POOL_USERS) != 0) return false;
+  if (load<u32>(S_POOL_USERS) != 0) return (x & 3) == 2 && load<u32>(S_POOL_ENTRY) == x;
   store<u32>(S_POOL_USERS, 1);
   store<u32>(S_POOL_NEED, n);
+  store<u32>(S_POOL_ENTRY, x);
   return true;
 }
 

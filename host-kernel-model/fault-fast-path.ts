@@ -16,8 +16,9 @@
  *
  * A non-protected VM's fault is served the same way with __pkvm_host_share_guest's result instead
  * (host state SHARED_OWNED and its share count, the guest entry SHARED_BORROWED); the host's own
- * access when it zeroes a page not known to be zero must find the page mapped or an empty level-3
- * entry its abort idmaps (a block mapped by the abort is left to the full path).
+ * access when it zeroes a page not known to be zero (or links a memcache page) must find the page
+ * mapped, an empty level-3 entry its abort idmaps, or an empty level-2 entry where the abort maps
+ * the 2 MiB block around the page (inside the memory region; broken again by a later annotation).
  *
  * A donation (or a refill's donation to the hyp) whose host stage-2 has no level-3 table for the
  * page yet (about once per 2 MiB of host memory handed out) takes new tables from the hyp's
@@ -25,10 +26,10 @@
  * out (nextPoolPages()) for the core to take in order; after it, as many are allocated from the pool
  * for real (the same pages, the pool's state as the full path leaves it).
  *
- * The full path still takes a host access that would map a block (a non-protected VM's page not
- * known to be zero, in a 2 MiB region the host has not touched), two annotations of one fault that
- * both need new tables, a poisoned or mapped guest entry, a page-table page outside RAM, and
- * anything else the checks do not recognise.
+ * The full path still takes a host access whose abort would map a 1 GiB block or need a new table
+ * (no level-2 table for the page, or a 2 MiB block reaching out of memory), two annotations of one
+ * fault that both need new tables, a poisoned or mapped guest entry, a page-table page outside RAM,
+ * and anything else the checks do not recognise.
  *
  * What differs from the round trip: no exit is published to the host's struct kvm_vcpu, and the
  * guest keeps its time slice (several VMs interleave differently). A VM whose memslot has no backed
@@ -37,7 +38,9 @@
  * vmemmap, both memcaches and the host's bookkeeping, then tears both down.
  */
 import type { HostKvm, HostVm } from './kvm';
-import { KVM_MMU_CACHE_MIN_PAGES } from './kvm';
+import { GUEST_UART_IPA, KVM_MMU_CACHE_MIN_PAGES } from './kvm';
+import { UARTFR } from '../machine/pl011';
+import { __check_ioguard_range, mmio_guard_enforced } from '../hyp/mmio-guard';
 import type { PkvmHypVcpu, PkvmHypVm } from '../hyp/hyp-vm';
 import { L } from '../machine/core';
 import { HOST_VCPU_PKVM_MEMCACHE } from '../hyp/host-abi';
@@ -106,11 +109,18 @@ export function installFaultFastPath(kvm: HostKvm): void {
   dv.setUint32(p + L.PF_HOST_VMID, hyp.host_mmu.mmu.vmid, true);
   // the level-3 idmap a host abort on memory writes (host_stage2_idmap(), PKVM_HOST_MEM_PROT)
   dv.setBigUint64(p + L.PF_HOST_IDMAP, kvm_init_valid_leaf_pte(0n, stage2_set_prot_attr(host, PKVM_HOST_MEM_PROT).attr, KVM_PGTABLE_LAST_LEVEL), true);
+  // the memblock region (hyp_memory) holding the allocator's pages: a host abort inside it may map a 2 MiB block
+  const region = hyp.hyp_memory.find((r) => r.base <= kvm.alloc.base && kvm.alloc.base < r.base + r.size);
+  dv.setBigUint64(p + L.PF_HOST_MEM_START, region?.base ?? 0n, true);
+  dv.setBigUint64(p + L.PF_HOST_MEM_END, region ? region.base + region.size : 0n, true);
   dv.setUint32(p + L.PF_MC_MIN, Number(KVM_MMU_CACHE_MIN_PAGES), true);
   dv.setBigUint64(p + L.PF_ALLOC_BASE, kvm.alloc.base, true);
   dv.setUint32(p + L.PF_ALLOC_PAGES, kvm.alloc.pages, true);
   dv.setUint32(p + L.PF_ENABLED, 0, true);
   dv.setUint32(p + L.PF_LOG_COUNT, 0, true);
+  dv.setUint32(p + L.PF_MMIO_ENABLED, 0, true);
+  dv.setUint32(p + L.PF_MMIO_LOG_N, 0, true);
+  dv.setUint32(p + L.PF_MMIO_READS, 0, true);
 
   // Per hyp VM (a handle's next VM is a new object): its host VM and the leaf attributes of a
   // donated page, or null when the path cannot serve it.
@@ -132,11 +142,36 @@ export function installFaultFastPath(kvm: HostKvm): void {
   let armed: HostVm | null = null;
   // The vCPU whose constant parameters (its VM's stage-2, memslot, memcache address) are written.
   let written: PkvmHypVcpu | null = null;
+  // host_s2_pool's version when its next pages were last written at PF_HOST_POOL
+  let poolVersion = -1;
   const TWO32 = 0x1_0000_0000;
   const setU64n = (off: number, v: number): void => { dv.setUint32(off, v % TWO32, true); dv.setUint32(off + 4, Math.floor(v / TWO32), true); };
 
+  // The UART MMIO fast path (core-as/pkvm-fast-mmio.ts): the host VM of each hyp VM, and the one
+  // whose console the core serves during this run.
+  const hostVms = new WeakMap<PkvmHypVm, HostVm | null>();
+  let mmioVm: HostVm | null = null;
+
   kvm.el2.ws.guestRunHooks = {
     before(vcpu) {
+      // The guest's UART accesses are served in the core where the full path would take them to
+      // handleMmio() with their syndrome: the hyp's own trap handler (kvm_handle_guest_dabt()), the
+      // UART page outside the memslot, and no MMIO guard or the page guarded (the guard changes
+      // only by EL2's handling of a guest HVC, between two of these runs).
+      const hvm = vcpu.vm;
+      let hvmHost = hostVms.get(hvm);
+      if (hvmHost === undefined) {
+        hvmHost = kvm.vms.find((v) => v.handle === hvm.handle && v.state !== 'destroyed') ?? null;
+        hostVms.set(hvm, hvmHost);
+      }
+      mmioVm = hvmHost !== null && kvm.mmioFastPath && kvm.el2.ws.opts.handleGuestTrap === kvm.el2.hypGuestTrap && !hvmHost.slot.contains(GUEST_UART_IPA) &&
+        (!mmio_guard_enforced(hvm) || __check_ioguard_range(hvm, GUEST_UART_IPA, 4n)) ? hvmHost : null;
+      if (mmioVm !== null) {
+        dv.setBigUint64(p + L.PF_MMIO_IPA, GUEST_UART_IPA, true);
+        dv.setUint32(p + L.PF_MMIO_FR, mmioVm.console.read(UARTFR, 4), true); // (a read without side effect)
+      }
+      dv.setUint32(p + L.PF_MMIO_ENABLED, mmioVm !== null ? 1 : 0, true);
+
       armed = null;
       if (pkvm_dma_refs(hyp) !== undefined) return; // (DMA references are the hyp's TypeScript state)
       const s = servedVm(vcpu.vm);
@@ -164,15 +199,33 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setUint32(p + L.PF_HYP_MC, Number(mc.nr_pages), true);
       dv.setBigUint64(p + L.PF_HYP_MC_HEAD, mc.head, true);
       dv.setUint32(p + L.PF_POOL_EMPTY, vcpu.vm.pool.free_pages() === 0 ? 1 : 0, true);
-      // host_s2_pool's next pages, for new host stage-2 tables
-      const next = nextPoolPages(hyp.host_s2_pool, L.PF_HOST_POOL_CAP);
-      for (let i = 0; i < next.length; i++) setU64n(p + L.PF_HOST_POOL + 8 * i, next[i]!);
-      dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
+      // host_s2_pool's next pages, for new host stage-2 tables (worked out again when its free
+      // lists changed since: the path only reads them, and only this hook writes them)
+      const pool = hyp.host_s2_pool;
+      if (pool.version !== poolVersion) {
+        const next = nextPoolPages(pool, L.PF_HOST_POOL_CAP);
+        for (let i = 0; i < next.length; i++) setU64n(p + L.PF_HOST_POOL + 8 * i, next[i]!);
+        dv.setUint32(p + L.PF_HOST_POOL_N, next.length, true);
+        poolVersion = pool.version;
+      }
       dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
     },
     after(vcpu) {
+      if (mmioVm !== null) {
+        dv.setUint32(p + L.PF_MMIO_ENABLED, 0, true);
+        // handleMmio() of each access the core served: the UARTDR writes go to the console in order
+        const w = dv.getUint32(p + L.PF_MMIO_LOG_N, true), r = dv.getUint32(p + L.PF_MMIO_READS, true);
+        for (let i = 0; i < w; i++) {
+          const e = p + L.PF_MMIO_LOG + 8 * i;
+          mmioVm.console.write(dv.getUint16(e, true), dv.getUint16(e + 2, true), dv.getUint32(e + 4, true));
+        }
+        mmioVm.mmioExits += w + r;
+        dv.setUint32(p + L.PF_MMIO_LOG_N, 0, true);
+        dv.setUint32(p + L.PF_MMIO_READS, 0, true);
+        mmioVm = null;
+      }
       if (armed === null) return;
       dv.setUint32(p + L.PF_ENABLED, 0, true);
       // EL2's memcache as the path left it
@@ -194,6 +247,9 @@ export function installFaultFastPath(kvm: HostKvm): void {
       dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
       const n = dv.getUint32(p + L.PF_LOG_COUNT, true);
       if (n === 0) return;
+      // The host stage-2 changed in the core (annotations, idmaps, blocks broken): what the host's
+      // caches took of it before is stale (HostMemory's TLB).
+      hyp.tlb_gen++;
       const vm = armed!;
       const trace = kvm.traceFaults && kvm.el2.trace.enabled ? kvm.el2.trace : null;
       const words = core.words;

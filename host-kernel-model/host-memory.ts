@@ -30,12 +30,15 @@ export class HostMemory implements PhysMem {
     this.phys = new CorePhysMem(core);
     this.ramBase = core.ramBase;
     this.ramSize = BigInt(core.ramSize);
+    pkvm.hostTlbPageInvalidated.push((page) => this.tlb.delete(page));
   }
 
   /**
    * The host CPU's TLB for these checks: page number -> 1 readable, 2 writable, filled by a walk
-   * that succeeded and dropped as a whole at the hyp's next stage-2 TLB invalidation or guest run
-   * (Pkvm.tlb_gen): a valid host PTE is never changed without break-before-make and its TLBI.
+   * that succeeded; a page dropped at the hyp's TLB invalidation of that page of the host stage-2
+   * (Pkvm.hostTlbPageInvalidated), all of it at any wider one or a guest run whose fault fast path
+   * changed the host stage-2 (Pkvm.tlb_gen): a valid host PTE is never changed without
+   * break-before-make and its TLBI.
    */
   private readonly tlb = new Map<number, number>();
   private tlbGen = -1;

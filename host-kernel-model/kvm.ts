@@ -96,6 +96,13 @@ export interface HostKvmOptions {
    */
   faultFastPath?: boolean;
   /**
+   * With the fault fast path: serve a guest's polled console accesses (UARTFR reads, UARTDR writes)
+   * in the core too, the bytes reaching the console when the guest's run on the core ends
+   * (core-as/pkvm-fast-mmio.ts). Default true; HostKvm.mmioFastPath can turn it off for a while (a
+   * VMM that must stop at the exit of one console byte).
+   */
+  mmioFastPath?: boolean;
+  /**
    * The machine's RAM is committed already (its creator wrote all of it, as the benchmarks do before
    * their clock starts): precommit() has nothing to do.
    */
@@ -115,6 +122,8 @@ export class HostKvm {
   traceFaults = true;
   /** Protected guests' ordinary stage-2 faults are resolved in the core (fault-fast-path.ts). */
   readonly fastPath: boolean;
+  /** With fastPath: guests' UART accesses are served in the core (HostKvmOptions.mmioFastPath). */
+  mmioFastPath: boolean;
 
   constructor(readonly el2: HostedEl2, readonly opts: HostKvmOptions = {}) {
     const core = el2.core;
@@ -123,6 +132,7 @@ export class HostKvm {
     const lo = core.ramBase + HOST_RESERVED_LOW;
     const pages = Number((el2.carveout.base - lo) / PAGE);
     this.fastPath = opts.faultFastPath ?? true;
+    this.mmioFastPath = opts.mmioFastPath ?? true;
     // The host's RAM is as the core's init left it: zero (HostKvm is built on a fresh machine).
     this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined, true);
     this.mem.onWrite = (pa, n) => this.alloc.noteWrite(pa, n);

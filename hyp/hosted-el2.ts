@@ -69,6 +69,8 @@ export class HostedEl2 {
   readonly guestHvcAbi: 'android' | 'upstream';
   /** The FF-A proxy (hyp_ffa_init() probed the board's SMC conduit; off without an SPMC). */
   readonly ffa: HypFfa;
+  /** The hyp's own guest trap handler (the world switch's unless HostedEl2Options.handleGuestTrap replaced it). */
+  readonly hypGuestTrap = (vcpu: PkvmHypVcpu, esr: bigint): 'resume' | 'exit' => pkvm_handle_guest_trap(this, vcpu, esr);
 
   constructor(readonly core: Core, opts: HostedEl2Options = {}) {
     this.mem = new CorePhysMem(core);
@@ -83,7 +85,7 @@ export class HostedEl2 {
     this.psciRelay = new HostPsciRelay(cpus, this.carveout.base);
     this.ws = new WorldSwitch(core, (vcpu) => this.pkvm.guest_vttbr(vcpu.vm), {
       slice: opts.slice ?? 1_000_000,
-      handleGuestTrap: opts.handleGuestTrap ?? ((vcpu, esr) => pkvm_handle_guest_trap(this, vcpu, esr)),
+      handleGuestTrap: opts.handleGuestTrap ?? this.hypGuestTrap,
       cntvoff: (cpu) => this.pkvm.cntvoff_el2[cpu] ?? 0n,
     });
     this.pkvm = new Pkvm(this.mem, this.carveout, opts.maxVms ?? 16, opts.maxVcpus ?? 8, {
@@ -119,8 +121,8 @@ export class HostedEl2 {
   private vcpuRun(vcpu: PkvmHypVcpu): number {
     flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => this.injectSea(v, far));
     /* A protected vCPU that is off (PSCI) does not run, whatever the host asks. */
+    /* (the core's fault fast path, when it changed the host stage-2, moves Pkvm.tlb_gen: fault-fast-path.ts) */
     const ret = vcpu.vm.is_protected && vcpu.power_state !== PSCI_0_2_AFFINITY_LEVEL_ON ? ARM_EXCEPTION_IRQ : this.ws.run(vcpu);
-    this.pkvm.tlb_gen++; /* the core's fault fast path may have changed the host stage-2 */
     sync_hyp_vcpu(this.pkvm, vcpu, ret);
     return ret;
   }

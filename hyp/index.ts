@@ -16,9 +16,12 @@ import { HypVmemmap } from './vmemmap';
 import { HypPool, hyp_pool_init, hyp_split_page } from './pool';
 import { KvmPgtable, KvmS2Mmu, KvmTlbOps, __kvm_pgtable_stage2_init, kvm_pgtable_stage2_free_unlinked } from './pgtable';
 import {
-  KVM_PGTABLE_S2_AS_S1, KVM_PGTABLE_S2_IDMAP, PAGE_SIZE, get_order, hyp_phys_to_pfn,
+  KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_S2_AS_S1, KVM_PGTABLE_S2_IDMAP, PAGE_SIZE, get_order, hyp_phys_to_pfn,
 } from './pgtable-defs';
 import { kvm_get_vtcr } from './vtcr';
+
+/** The host stage-2's VMID (host_mmu.arch.mmu.vmid: 0). */
+const HOST_VMID = 0;
 import { EPERM, PKVM_ID_HYP, PKVM_PAGE_OWNED, hypWarnConfig } from './page-state';
 import {
   MemblockRegion, handle_host_mem_abort, host_stage2_force_pte_cb, host_stage2_idmap, host_stage2_set_owner_locked,
@@ -108,11 +111,18 @@ export class Pkvm {
   readonly debug: boolean;
   readonly tlb: KvmTlbOps;
   /**
-   * Stage-2 TLB invalidations issued so far (any VMID), plus one for each guest run on the core
-   * (whose fault fast path edits the host stage-2 in WASM): a translation a host-side cache took
-   * when it was N is good only while it is still N (host-kernel-model/host-memory.ts).
+   * Invalidations of the host's stage-2 TLB entries (VMID 0) issued so far but those of one page,
+   * plus one for each guest run on the core whose fault fast path edited the host stage-2 in WASM
+   * (host-kernel-model/fault-fast-path.ts): a translation a host-side cache took when it was N is
+   * good only while it is still N (host-kernel-model/host-memory.ts). Invalidations of a guest's
+   * VMID leave the host's translations alone, as the TLBI leaves them on a CPU.
    */
   tlb_gen = 0;
+  /**
+   * Told of each invalidation of one host page (flush_vmid_ipa of VMID 0 at level 3: that page's
+   * entries only), by page number; tlb_gen does not move for it.
+   */
+  readonly hostTlbPageInvalidated: ((page: number) => void)[] = [];
   readonly idRegs: IdRegs;
   readonly pmcrN: number;
   vcpu_run: KvmVcpuRunHook | null;
@@ -141,9 +151,15 @@ export class Pkvm {
     };
     /* Each stage-2 TLB invalidation also counts in tlb_gen (what a translation cached before it is worth). */
     this.tlb = {
-      flush_vmid_ipa: (vmid, ipa, level) => { this.tlb_gen++; t.flush_vmid_ipa(vmid, ipa, level); },
-      flush_vmid_range: (vmid, addr, size) => { this.tlb_gen++; t.flush_vmid_range(vmid, addr, size); },
-      flush_vmid: (vmid) => { this.tlb_gen++; t.flush_vmid(vmid); },
+      flush_vmid_ipa: (vmid, ipa, level) => {
+        if (vmid === HOST_VMID) {
+          if (level === KVM_PGTABLE_LAST_LEVEL) for (const f of this.hostTlbPageInvalidated) f(Number(ipa >> 12n));
+          else this.tlb_gen++;
+        }
+        t.flush_vmid_ipa(vmid, ipa, level);
+      },
+      flush_vmid_range: (vmid, addr, size) => { if (vmid === HOST_VMID) this.tlb_gen++; t.flush_vmid_range(vmid, addr, size); },
+      flush_vmid: (vmid) => { if (vmid === HOST_VMID) this.tlb_gen++; t.flush_vmid(vmid); },
       flush_vm_context: () => { this.tlb_gen++; t.flush_vm_context(); },
     };
     this.vcpu_run = opts.vcpuRun ?? null;
@@ -175,7 +191,7 @@ export class Pkvm {
     this.tracing = new HypTraceBuffer(this);
 
     /* kvm_host_prepare_stage2() */
-    const mmu: KvmS2Mmu = { vmid: 0, vtcr: kvm_get_vtcr(opts.physShift ?? 40), tlb: this.tlb };
+    const mmu: KvmS2Mmu = { vmid: HOST_VMID, vtcr: kvm_get_vtcr(opts.physShift ?? 40), tlb: this.tlb };
     const vmemmap = this.vmemmap;
     const pgt: KvmPgtable = new KvmPgtable(mem, {
       zalloc_pages_exact(sz) {

@@ -17,6 +17,8 @@ export class HypPool {
   range_end = 0n;
   /** free_area[order]: head pages (as physical addresses), list_add_tail order. */
   free_area: bigint[][] = [];
+  /** Moves at each change of free_area (a page attached or extracted): what was worked out of the lists before is stale. */
+  version = 0;
 
   constructor(readonly mem: PhysMem, readonly vmemmap: HypVmemmap) {}
 
@@ -57,9 +59,11 @@ export class HypPool {
     }
     vm.setOrder(vm.idx(p), order);
     this.free_area[order]!.push(p);
+    this.version++;
   }
 
   private extract_page(p: bigint, order: number): bigint {
+    this.version++;
     const vm = this.vmemmap;
     const i = vm.idx(p);
     this.remove_from_list(p, vm.order(i));
@@ -118,6 +122,7 @@ export function hyp_pool_init(pool: HypPool, pfn: bigint, nr_pages: number, rese
   const phys = pfn << PAGE_SHIFT;
   pool.max_order = Math.min(MAX_PAGE_ORDER, get_order(BigInt(nr_pages) << PAGE_SHIFT));
   pool.free_area = [];
+  pool.version++;
   for (let i = 0; i <= pool.max_order; i++) pool.free_area.push([]);
   pool.range_start = phys;
   pool.range_end = phys + (BigInt(nr_pages) << PAGE_SHIFT);

@@ -84,6 +84,9 @@ function runUntil(st: RunState, a: Of<'run'>, until: { vm: string; text: string 
   const start = ws.guestInsns;
   const vm = st.liveVm(until.vm);
   const what = `${until.vm}'s console to contain ${JSON.stringify(until.text)}`;
+  // (each console byte an exit of its own: none served in the core meanwhile)
+  const mmioFastPath = kvm.mmioFastPath;
+  kvm.mmioFastPath = false;
   for (let turn = 0; !vm.consoleText().includes(until.text); turn++) {
     const runnable: [HostVm, HostVm['vcpus'][number]][] = [];
     for (const v of kvm.vms) if (v.state === 'running') for (const c of v.vcpus) if (c.state === 'runnable') runnable.push([v, c]);
@@ -94,6 +97,7 @@ function runUntil(st: RunState, a: Of<'run'>, until: { vm: string; text: string 
     const [v, c] = runnable[turn % runnable.length];
     runVcpu(kvm, v, c, 1);
   }
+  kvm.mmioFastPath = mmioFastPath;
   st.note(`${a.path}: ran ${ws.guestInsns - start} guest instructions until ${what}`);
   st.snapshot(`after ${a.path} (run)`);
 }
