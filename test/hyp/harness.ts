@@ -106,6 +106,18 @@ export class Host {
   }
 }
 
+/** A host memcache list of n fresh pages (pushed in order: the last page is the head), as the host hands the heap. */
+export function hostList(host: Host, n: number): { head: bigint; nr: bigint; pages: bigint[] } {
+  const mc = { head: 0n, nr_pages: 0n };
+  const pages: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = host.alloc();
+    pages.push(p);
+    push_hyp_memcache(host.mem, mc, p);
+  }
+  return { head: mc.head, nr: mc.nr_pages, pages };
+}
+
 export function expectOk(ret: number, what: string): void {
   if (ret !== 0) throw new Error(`${what}: ${ret}`);
 }

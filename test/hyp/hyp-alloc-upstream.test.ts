@@ -15,8 +15,7 @@
  * The header bytes are read from emulated RAM (the physical pages behind the heap VAs).
  */
 import { describe, expect, it } from 'vitest';
-import { Host } from './harness';
-import { push_hyp_memcache } from '../../hyp/memcache';
+import { Host, hostList } from './harness';
 import { E2BIG, ENOMEM, HypPanic, PKVM_NOPAGE, PKVM_PAGE_OWNED } from '../../hyp/page-state';
 import { HypAllocator } from '../../hyp/alloc/alloc';
 import { __pkvm_host_donate_hyp, __pkvm_hyp_donate_host } from '../../hyp/mem-protect';
@@ -42,17 +41,6 @@ function expectHdr(h: Host, pa: bigint, next: bigint, prev: bigint, unm: bigint)
   expect(Array.from(h.mem.readBytes(pa, 16)), `header at 0x${pa.toString(16)}`).toEqual(hdrBytes(next, prev, unm));
 }
 
-/** A host memcache list of n fresh pages (pushed in order: the last page is the head). */
-function hostList(h: Host, n: number): { head: bigint; nr: bigint; pages: bigint[] } {
-  const mc = { head: 0n, nr_pages: 0n };
-  const pages: bigint[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = h.alloc();
-    pages.push(p);
-    push_hyp_memcache(h.mem, mc, p);
-  }
-  return { head: mc.head, nr: mc.nr_pages, pages };
-}
 
 /** __pkvm_hyp_topup(PKVM_TOPUP_HYP_ALLOC) of n fresh pages. admit_host_page() pops the host list head
  * first and pushes each page on the heap's memcache, so the heap maps pages[0] first, then pages[1] ... */

@@ -7,25 +7,13 @@
  * The chunk-level behaviour is in hyp-alloc-upstream.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { Host, expectOk } from './harness';
-import { push_hyp_memcache } from '../../hyp/memcache';
+import { Host, expectOk, hostList } from './harness';
 import { EINVAL, ENOMEM, EPERM, PKVM_NOPAGE, PKVM_PAGE_OWNED } from '../../hyp/page-state';
 import { CHUNK_HDR_SIZE } from '../../hyp/alloc/alloc';
 import { pkvm_hyp_vm_record } from '../../hyp/alloc/vm-record';
 
 const HEAP = 0n;
 
-/** A host memcache list of n fresh pages (pushed in order: the last page is the head). */
-function hostList(host: Host, n: number): { head: bigint; nr: bigint; pages: bigint[] } {
-  const mc = { head: 0n, nr_pages: 0n };
-  const pages: bigint[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = host.alloc();
-    pages.push(p);
-    push_hyp_memcache(host.mem, mc, p);
-  }
-  return { head: mc.head, nr: mc.nr_pages, pages };
-}
 
 const hostState = (h: Host, p: bigint): number => h.hyp.vmemmap.get_host_state(h.hyp.vmemmap.idx(p));
 const hypState = (h: Host, p: bigint): number => h.hyp.vmemmap.get_hyp_state(h.hyp.vmemmap.idx(p));
