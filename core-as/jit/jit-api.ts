@@ -1,6 +1,6 @@
 // The compiled tier's control surface for TypeScript (machine/jit/), re-exported by index.ts.
 import { DECODE_BASE } from '../layout';
-import { JIT_MAP, JIT_NEVER, JIT_QUEUE, JIT_SLOT_HAS } from './jit-layout';
+import { JIT_MAP, JIT_NEVER, JIT_QUEUE, JIT_SLOT_HAS, JIT_XCOVER } from './jit-layout';
 import { jitSetEnabled } from './jit-hook';
 import { jitDropAll } from './jit-map';
 
@@ -18,6 +18,15 @@ export function jitInstall(entry: u32, fn: u32, len: u32): bool {
   store<u32>(m, len, 4);
   store<u8>(JIT_SLOT_HAS + (entry >> 10), 1);
   return true;
+}
+
+/**
+ * Ops entry..entry+count-1 (one page's decode entries) are compiled into a region's further range
+ * of a block installed on that page: a write over them drops the page's blocks (jit-map.ts).
+ */
+export function jitCover(entry: u32, count: u32): void {
+  const bits = JIT_XCOVER + ((entry >> 10) << 7);
+  for (let i = entry & 1023; i < (entry & 1023) + count && i < 1024; i++) store<u8>(bits + (i >> 3), load<u8>(bits + (i >> 3)) | (<u32>1 << (i & 7)));
 }
 
 /** The block queued at `entry` is not compiled (never, or until its code is written: count = 0). */

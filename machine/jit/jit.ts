@@ -7,13 +7,15 @@
 // TypeScript only compiles, it never runs between blocks.
 import { J, L, O, OF, OS } from '../core-constants';
 import { encodeModule, type Func } from './wasm-encoder';
-import { IMPORTS, LOCALS, TYPES, readOp, translateBlock, type DecodedOp } from './translate';
+import { IMPORTS, LOCALS, TYPES, translateRegion, type Range } from './translate';
+import { buildRegion, regionKey } from './region';
 
 /** What the compiled tier needs from the core instance's exports. */
 export interface JitCoreExports {
   memory: WebAssembly.Memory;
   jitEnable(on: number): void;
   jitInstall(entry: number, fn: number, len: number): number;
+  jitCover(entry: number, count: number): void;
   jitReject(entry: number, never: number): void;
   jitQueueClear(): void;
   jitFlush(): void;
@@ -33,6 +35,9 @@ export interface JitStats {
   blocksCompiled: number;
   /** Hot blocks left to the interpreter (mostly untranslated ops, or rewritten before compiling). */
   blocksRejected: number;
+  /** Further ranges compiled into the blocks' regions (region.ts: out-of-line code their branches go to), and their instructions. */
+  regionRanges: number;
+  regionOps: number;
   /** Modules compiled (one per batch). */
   modules: number;
   /** Of those: taken from the process-wide cache (the same batch compiled before), only instantiated. */
@@ -105,6 +110,8 @@ export interface JitOptions {
   batch?: number;
   /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
   patience?: number;
+  /** Grow blocks into regions with the out-of-line code their branches go to (region.ts; default on, PKVM_EMU_JIT_REGIONS=0 off). */
+  regions?: boolean;
 }
 
 /**
@@ -117,6 +124,18 @@ function blockName(dv: DataView, entry: number): string {
   const pa = ppn1 ? L.RAM_BASE_PA + BigInt((ppn1 - 1) * 4096 + (entry & 1023) * 4) : -1n;
   return `guest-pa-0x${pa.toString(16)}`;
 }
+
+/** What installing a compiled region tells the core: its entry, the budget one pass needs, the further ranges' ops. */
+interface Install { entry: number; len: number; covers: [entry: number, count: number][] }
+
+function installOf(entry: number, ranges: Range[] | null): Install {
+  if (!ranges) return { entry, len: 0, covers: [] };
+  const base = entry - (entry & 1023);
+  return { entry, len: Math.max(...ranges.map((r) => r.ops.length)), covers: ranges.slice(1).map((r) => [base + r.first, r.ops.length]) };
+}
+
+/** PKVM_EMU_JIT_REGIONS=0: compile each queued block alone (no further ranges: measuring region.ts). */
+const REGIONS_DEFAULT = typeof process === 'undefined' || process.env.PKVM_EMU_JIT_REGIONS !== '0';
 
 /** Table slots used before everything is dropped and the slots are reused. */
 const TABLE_CAP = 1 << 16;
@@ -133,12 +152,13 @@ const MODULE_CACHE_CAP = 1024;
 
 export class Jit {
   readonly stats: JitStats = {
-    blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
+    blocksCompiled: 0, blocksRejected: 0, regionRanges: 0, regionOps: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
     insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN, exitsCrossPage: 0n, profile: [],
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
   private nextSlot: number;
+  private readonly regions: boolean;
 
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
@@ -147,6 +167,7 @@ export class Jit {
         pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };
+    this.regions = opts.regions ?? REGIONS_DEFAULT;
     this.firstSlot = table.length;
     this.nextSlot = this.firstSlot;
     const dv = new DataView(x.memory.buffer);
@@ -197,34 +218,26 @@ export class Jit {
       return;
     }
     const mem = new Uint8Array(this.x.memory.buffer);
+    // Each block grows into a region (region.ts); null: rewritten since it was queued (count again).
+    const regions = blocks.map((blk) => buildRegion(dv, blk.entry, blk.len, this.regions));
     let key = '';
-    for (const blk of blocks) {
-      const at = L.DECODE_BASE + blk.entry * 16;
-      key += `${blk.entry & 1023}:${Buffer.from(mem.buffer, at, blk.len * 16).toString('latin1')};`;
-    }
+    blocks.forEach((blk, i) => { key += regions[i] ? `${blk.entry & 1023}=${regionKey(mem, blk.entry, regions[i]!)};` : 'stale;'; });
+    const installs = blocks.map((blk, i) => installOf(blk.entry, regions[i]));
     const hit = moduleCache.get(key);
     if (hit) {
-      this.install(hit.module, hit.kept.map((i) => blocks[i]), t0, hit.bytes, true);
-      for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, 1); this.stats.blocksRejected++; }
+      this.install(hit.module, hit.kept.map((i) => installs[i]), t0, hit.bytes, true);
+      for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, regions[i] ? 1 : 0); this.stats.blocksRejected++; }
       return;
     }
     const funcs: Func[] = [];
-    const kept: { entry: number; len: number }[] = [];
     const keptIdx: number[] = [];
     let anyStale = false;
     for (const [bi, blk] of blocks.entries()) {
-      const ops: DecodedOp[] = [];
-      let ok = true;
-      for (let k = 0; k < blk.len; k++) {
-        const d = readOp(dv, L.DECODE_BASE + (blk.entry + k) * 16);
-        if (d.op === 0) { ok = false; break; } // rewritten since it was queued: count again
-        ops.push(d);
-      }
-      const t = ok ? translateBlock(ops, blk.entry & 1023) : null;
-      if (!ok) anyStale = true;
-      if (!t) { this.x.jitReject(blk.entry, ok ? 1 : 0); this.stats.blocksRejected++; continue; }
-      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
-      kept.push(blk);
+      const ranges = regions[bi];
+      const t = ranges ? translateRegion(ranges) : null;
+      if (!ranges) anyStale = true;
+      if (!t) { this.x.jitReject(blk.entry, ranges ? 1 : 0); this.stats.blocksRejected++; continue; }
+      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${keptIdx.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
       keptIdx.push(bi);
     }
     if (funcs.length > 0) {
@@ -236,14 +249,14 @@ export class Jit {
         if (moduleCache.size >= MODULE_CACHE_CAP) moduleCache.clear();
         moduleCache.set(key, { module, kept: keptIdx, bytes: bytes.length });
       }
-      this.install(module, kept, t0, bytes.length, false);
+      this.install(module, keptIdx.map((i) => installs[i]), t0, bytes.length, false);
       return;
     }
     this.stats.compileMs += performance.now() - t0;
   }
 
   /** Instantiates a compiled module and installs its functions for `kept` (in export order). */
-  private install(module: WebAssembly.Module, kept: { entry: number; len: number }[], t0: number, bytes: number, cached: boolean): void {
+  private install(module: WebAssembly.Module, kept: Install[], t0: number, bytes: number, cached: boolean): void {
     const t1 = performance.now();
     const inst = new WebAssembly.Instance(module, this.imports);
     this.stats.engineMs += performance.now() - t1;
@@ -255,7 +268,10 @@ export class Jit {
     kept.forEach((blk, i) => {
       const slot = this.nextSlot++;
       this.table.set(slot, inst.exports[`b${i}`] as WebAssembly.ExportValue as never);
-      if (this.x.jitInstall(blk.entry, slot, blk.len)) this.stats.blocksCompiled++;
+      if (this.x.jitInstall(blk.entry, slot, blk.len)) {
+        this.stats.blocksCompiled++;
+        for (const [e, n] of blk.covers) { this.x.jitCover(e, n); this.stats.regionRanges++; this.stats.regionOps += n; }
+      }
     });
     this.stats.compileMs += performance.now() - t0;
   }
@@ -267,7 +283,7 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
   const pct = (a: bigint): string => totalInsns > 0n ? `${(Number(a) * 100 / Number(totalInsns)).toFixed(1)}%` : '-';
   const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
   return [
-    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly`,
+    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly; ${s.regionRanges} out-of-line ranges (${s.regionOps} instructions) joined to their blocks`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
     ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),

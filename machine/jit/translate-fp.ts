@@ -102,7 +102,7 @@ function ensureFpOk(t: Translator): void {
 /** The core's executor for instruction k (no register spill: see xUse). */
 function callOp(t: Translator): void {
   const b = t.b;
-  b.get(E); if (t.k !== 0) b.i32(16 * t.k).op(Op.i32_add);
+  t.entryAt();
   t.pcAt();
   b.call(F_FPOP);
 }

@@ -97,8 +97,20 @@ export class Translator {
   segDepth = 0;
   /** Segments of the loop (the block start and every other target); 1: a plain loop, no dispatch. */
   segments = 1;
+  /** Index within the page of each op (a region's ranges are not contiguous: translateRegion). */
+  pidx: number[];
+  /** Ops index of the instruction at a page index, for the instructions of the block. */
+  opsAt = new Map<number, number>();
+  /** What follows op k when it is the last of its range: 'exit' (the next instruction is outside the block), or the ops index of the instruction the range runs into. */
+  after: ('exit' | number | undefined)[] = [];
+  /** Most instructions one loop pass can retire (the longest range): the budget a pass needs. */
+  maxPass: number;
 
-  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
+  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number, pidx?: number[]) {
+    this.pidx = pidx ?? ops.map((_, k) => start + k);
+    this.pidx.forEach((p, k) => this.opsAt.set(p, k));
+    this.maxPass = ops.length;
+  }
 
   // --- registers ---
   rget(slot: number): void {
@@ -126,7 +138,16 @@ export class Translator {
   wget(slot: number): void { this.rget(slot); this.b.op(Op.i32_wrap_i64); }
   /** i32 value on the stack → register slot, zero-extended (setW). */
   wset(slot: number): void { this.b.op(Op.i64_extend_i32_u); this.rset(slot); }
-  pcAt(k = this.k): void { this.b.get(PC); if (k !== 0) this.b.i64(4 * k).op(Op.i64_add); }
+  /** Pushes the PC of op k (plus `next` instructions). */
+  pcAt(k = this.k, next = 0): void {
+    const rel = this.pidx[k] + next - this.start;
+    this.b.get(PC); if (rel !== 0) this.b.i64(4 * rel).op(Op.i64_add);
+  }
+  /** Pushes the decode entry (i32 address) of op k. */
+  entryAt(k = this.k): void {
+    const rel = this.pidx[k] - this.start;
+    this.b.get(E); if (rel !== 0) this.b.i32(16 * rel).op(Op.i32_add);
+  }
 
   storeRegs(): void {
     for (const s of (this.isLoop ? this.allWritten : this.dirty)) this.b.i32(0).get(R(s)).mem(Op.i64_store, 3, L.CPU_BASE + s * 8);
@@ -277,7 +298,7 @@ export class Translator {
     const b = this.b;
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
-    b.get(E); if (this.k !== 0) b.i32(16 * this.k).op(Op.i32_add);
+    this.entryAt();
     this.pcAt();
     b.get(REM); if (this.k !== 0) b.i32(this.k).op(Op.i32_sub);
     b.call(F_STEP);
@@ -706,13 +727,33 @@ export class Translator {
     this.fallbackOp();
   }
 
+  /**
+   * Taken branch (or a range's end) to op j of the block, after `executed` instructions of the
+   * pass: one more pass in the function when the budget covers a whole pass after them. REM is kept
+   * as the budget left plus the index where the current pass began, so REM - k is exact at
+   * instruction k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j. Emitted
+   * inside one enclosing construct (an `if` or a `block`); falls out of it when the budget is short.
+   */
+  jumpInside(executed: number, j: number, seg: number, deadFlagsAtHead: boolean): void {
+    const b = this.b;
+    b.get(REM).i32(this.maxPass + executed).op(Op.i32_ge_s).begin(Op.if);
+    const saved = this.flags;
+    if (!(j === 0 && deadFlagsAtHead)) this.materialize(); // a target's code starts with NZCV in NZ
+    b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
+    if (this.segments > 1) b.i32(seg).set(NEXT);
+    b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
+    this.flags = saved;
+    b.end();
+  }
+
   /** The block's last instruction when it is a branch or exception-generating instruction. */
   terminator(d: DecodedOp, k: number, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
     const b = this.b;
     const { op, rn, p1, imm } = d;
     const executed = k + 1;
     const offset = BigInt.asIntN(64, imm);
-    const j = k + Number(offset / 4n); // the target's index in the block
+    const pt = this.pidx[k] + Number(offset / 4n); // the target's index in the page
+    const j = this.opsAt.get(pt) ?? -1; // and in the block
     const seg = selfLoopOk && offset !== 0n ? this.targets.get(j) : undefined;
     const toSelf = seg !== undefined;
     /**
@@ -722,18 +763,9 @@ export class Translator {
      * k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j.
      */
     const taken = (): void => {
-      if (toSelf) {
-        b.get(REM).i32(n + executed).op(Op.i32_ge_s).begin(Op.if);
-        const saved = this.flags;
-        if (!(j === 0 && deadFlagsAtHead)) this.materialize(); // a target's code starts with NZCV in NZ
-        b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
-        if (this.segments > 1) b.i32(seg).set(NEXT);
-        b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
-        this.flags = saved;
-        b.end();
-      }
+      if (toSelf) this.jumpInside(executed, j, seg, deadFlagsAtHead);
       this.pcAt(); b.i64(offset).op(Op.i64_add);
-      this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n));
+      this.exitWithPcOnStack(executed, pt);
     };
     const condBranch = (pushCond: () => void): void => {
       this.inline++;
@@ -743,8 +775,8 @@ export class Translator {
       taken();
       this.flags = saved;
       b.end();
-      if (k === n - 1) { this.pcAt(k + 1); this.exitWithPcOnStack(executed, this.start + k + 1); }
-      // else: a side exit of a superblock; the block goes on with the next instruction
+      if (this.after[k] === 'exit') { this.pcAt(k, 1); this.exitWithPcOnStack(executed, this.pidx[k] + 1); }
+      // else: a side exit of a superblock; the block goes on with the next instruction (or jumps to it: translateRegion)
     };
     switch (op) {
       case O.OP_B:
@@ -752,7 +784,7 @@ export class Translator {
         this.inline++;
         if (toSelf) { b.begin(Op.block); taken(); b.end(); return; }
         taken(); return;
-      case O.OP_BL: this.inline++; this.pcAt(k + 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n)); return;
+      case O.OP_BL: this.inline++; this.pcAt(k, 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed, pt); return;
       case O.OP_BCOND: condBranch(() => this.cond(p1)); return;
       case O.OP_CBZ64: condBranch(() => { this.rget(rn); b.op(Op.i64_eqz); }); return;
       case O.OP_CBNZ64: condBranch(() => { this.rget(rn); b.i64(0).op(Op.i64_ne); }); return;
@@ -763,7 +795,7 @@ export class Translator {
       case O.OP_BR: case O.OP_RET: case O.OP_BLR: {
         this.inline++;
         this.rget(rn); b.set(T0);
-        if (op === O.OP_BLR) { this.pcAt(k + 1); this.rset(30); }
+        if (op === O.OP_BLR) { this.pcAt(k, 1); this.rset(30); }
         b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).call(F_MISALIGNED).end();
         b.get(T0); this.exitWithPcOnStack(executed, 'dyn');
         return;
@@ -807,33 +839,67 @@ function flagsDeadAtHead(ops: DecodedOp[]): boolean {
   return false;
 }
 
+/** One straight run of a region: `ops` from page index `first` on; `join`: the page index of the block instruction it runs into after its last op (none: it ends at a terminating instruction or leaves the block). */
+export interface Range { first: number; ops: DecodedOp[]; join?: number }
+
 /**
  * Translates a block; null when it is not worth compiling (most of it would run through jitStep,
  * which is slower than the interpreter alone).
  */
 export function translateBlock(ops: DecodedOp[], start: number): Translation | null {
+  return translateRegion([{ first: start, ops }]);
+}
+
+/**
+ * Translates a region: its first range starts at the entry (the block the core queued); the others
+ * are further code of the same page that branches of the region go to (machine/jit/region.ts: the
+ * out-of-line arms gcc -O3 puts after a function's hot path), each a straight run to a terminating
+ * instruction, an instruction already in the region (a join) or where decoded code ends. A taken
+ * branch to any instruction of the region stays in the function (a loop pass, as a branch back to
+ * the block start).
+ */
+export function translateRegion(ranges: Range[]): Translation | null {
+  const ops: DecodedOp[] = [];
+  const pidx: number[] = [];
+  const after: ('exit' | number | undefined)[] = [];
+  const start = ranges[0].first;
+  const endOf: number[] = []; // ops index of each range's last op
+  for (const r of ranges) {
+    r.ops.forEach((d, i) => { ops.push(d); pidx.push(r.first + i); after.push(undefined); });
+    endOf.push(ops.length - 1);
+  }
   const n = ops.length;
+  const opsAt = new Map<number, number>();
+  pidx.forEach((p, k) => opsAt.set(p, k));
+  ranges.forEach((r, i) => {
+    const k = endOf[i];
+    after[k] = r.join !== undefined && opsAt.has(r.join) ? opsAt.get(r.join)! : 'exit';
+  });
   // A branch (the last instruction, or a conditional one inside: the block is a superblock whose
   // conditional branches are side exits) back to the block's first instruction makes it a loop.
   // Branches (B, B.cond, CBZ/CBNZ, TBZ/TBNZ; not `B .`) to an instruction of the block itself — its
-  // start, or any other (a loop whose head is inside the block, an if/else diamond) — stay in the
-  // function: the block is a loop whose head dispatches (br_table) to the segment of that target.
+  // start, or any other (a loop whose head is inside the block, an if/else diamond, an out-of-line
+  // range) — stay in the function: the block is a loop whose head dispatches (br_table) to the
+  // segment of that target. So do the joins of ranges.
   const targetSet = new Set<number>();
   ops.forEach((d, k) => {
     if (!(d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ))) return;
     const off = BigInt.asIntN(64, d.imm);
     if (off === 0n || off % 4n !== 0n) return;
-    const j = k + Number(off / 4n);
-    if (j >= 0 && j < n && !(j === 0 && k === 0)) targetSet.add(j);
+    const j = opsAt.get(pidx[k] + Number(off / 4n));
+    if (j !== undefined && !(j === 0 && k === 0)) targetSet.add(j);
   });
+  for (const a of after) if (typeof a === 'number') targetSet.add(a);
   const branchBack = n > 1 && targetSet.size > 0;
-  const dead = targetSet.has(0) && flagsDeadAtHead(ops);
+  const dead = targetSet.has(0) && flagsDeadAtHead(ranges[0].ops);
   const segStarts = [0, ...[...targetSet].filter((j) => j !== 0).sort((x, y) => x - y)];
   let inline = 0;
   for (const d of ops) if (inlineOp(d)) inline++;
   if (inline * 2 < n) return null;
   const slots = slotsOf(ops);
-  const t = new Translator(ops, slots, slots, start);
+  const t = new Translator(ops, slots, slots, start, pidx);
+  t.after = after;
+  t.maxPass = Math.max(...ranges.map((r) => r.ops.length));
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ).gget(G_TLB).set(TLBL);
   t.hasFp = ops.some((d) => isFpSimd(d.op));
@@ -868,13 +934,28 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
       b.end();
       t.segDepth = segStarts.length - 1 - i;
     }
-    t.insn(d, k, k === n - 1, branchBack, dead, n);
+    const a = after[k];
+    t.insn(d, k, a === 'exit', branchBack, dead, n);
+    if (a === undefined || falls(d) === 'no') return;
+    if (typeof a === 'number') { // the range runs into op a of the region: a jump inside the function
+      b.begin(Op.block); t.jumpInside(k + 1, a, t.targets.get(a)!, dead); b.end();
+      t.pcAt(k, 1); t.exitWithPcOnStack(k + 1, pidx[k] + 1);
+    } else if (falls(d) === 'yes') { // the range ran to its end without a terminating instruction (page end, length cap, code not decoded)
+      t.pcAt(k, 1); t.exitWithPcOnStack(k + 1, pidx[k] + 1);
+    }
   });
   if (branchBack) b.end();
-  // Reached only when the block ran to its end without a terminating instruction (page end, length cap).
-  const last = ops[n - 1];
-  if (!(last.op === 1 || (last.op >= O.OP_B && last.op <= O.OP_HLT))) {
-    t.pcAt(n); t.exitWithPcOnStack(n, start + n);
-  }
   return { body: b, inline: t.inline, fallback: t.fallback };
+}
+
+/**
+ * Whether the code of op d, as the last of its range, can fall through to the next instruction:
+ * 'no' for terminating instructions (B, BL, BR, BLR, RET, ERET, exception-generating, UNDEFINED:
+ * their translation always leaves), 'cond' for conditional branches (their translation exits on
+ * the fall-through path itself when it is the block's exit), 'yes' otherwise.
+ */
+function falls(d: DecodedOp): 'yes' | 'no' | 'cond' {
+  if (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ) return 'cond';
+  if (d.op === 1 || (d.op >= O.OP_B && d.op <= O.OP_HLT)) return 'no';
+  return 'yes';
 }
