@@ -147,7 +147,7 @@ const TABLE_CAP = 1 << 16;
  * guest again (benchmark repetitions, tests, scenario VMs booting the same image) instantiates the
  * module instead of translating and compiling it again.
  */
-const moduleCache = new Map<string, { module: WebAssembly.Module; kept: number[]; bytes: number }>();
+const moduleCache = new Map<string, { module: WebAssembly.Module; kept: number[]; loops: boolean[]; bytes: number }>();
 const MODULE_CACHE_CAP = 1024;
 
 export class Jit {
@@ -159,6 +159,8 @@ export class Jit {
   private readonly firstSlot: number;
   private nextSlot: number;
   private readonly regions: boolean;
+  /** Decode entries of the compiled blocks that loop inside their function (region.ts joins the others). */
+  private readonly loops = new Set<number>();
 
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
@@ -219,18 +221,20 @@ export class Jit {
     }
     const mem = new Uint8Array(this.x.memory.buffer);
     // Each block grows into a region (region.ts); null: rewritten since it was queued (count again).
-    const regions = blocks.map((blk) => buildRegion(dv, blk.entry, blk.len, this.regions));
+    const regions = blocks.map((blk) => buildRegion(dv, blk.entry, blk.len, this.regions, this.loops));
     let key = '';
     blocks.forEach((blk, i) => { key += regions[i] ? `${blk.entry & 1023}=${regionKey(mem, blk.entry, regions[i]!)};` : 'stale;'; });
     const installs = blocks.map((blk, i) => installOf(blk.entry, regions[i]));
     const hit = moduleCache.get(key);
     if (hit) {
+      hit.kept.forEach((i, k) => this.noteLoop(blocks[i].entry, hit.loops[k]));
       this.install(hit.module, hit.kept.map((i) => installs[i]), t0, hit.bytes, true);
       for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, regions[i] ? 1 : 0); this.stats.blocksRejected++; }
       return;
     }
     const funcs: Func[] = [];
     const keptIdx: number[] = [];
+    const keptLoops: boolean[] = [];
     let anyStale = false;
     for (const [bi, blk] of blocks.entries()) {
       const ranges = regions[bi];
@@ -239,6 +243,8 @@ export class Jit {
       if (!t) { this.x.jitReject(blk.entry, ranges ? 1 : 0); this.stats.blocksRejected++; continue; }
       funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${keptIdx.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
       keptIdx.push(bi);
+      keptLoops.push(t.loops);
+      this.noteLoop(blk.entry, t.loops);
     }
     if (funcs.length > 0) {
       const bytes = encodeModule(TYPES, IMPORTS, funcs);
@@ -247,13 +253,15 @@ export class Jit {
       this.stats.engineMs += performance.now() - t1;
       if (!anyStale) {
         if (moduleCache.size >= MODULE_CACHE_CAP) moduleCache.clear();
-        moduleCache.set(key, { module, kept: keptIdx, bytes: bytes.length });
+        moduleCache.set(key, { module, kept: keptIdx, loops: keptLoops, bytes: bytes.length });
       }
       this.install(module, keptIdx.map((i) => installs[i]), t0, bytes.length, false);
       return;
     }
     this.stats.compileMs += performance.now() - t0;
   }
+
+  private noteLoop(entry: number, loops: boolean): void { if (loops) this.loops.add(entry); else this.loops.delete(entry); }
 
   /** Instantiates a compiled module and installs its functions for `kept` (in export order). */
   private install(module: WebAssembly.Module, kept: Install[], t0: number, bytes: number, cached: boolean): void {

@@ -38,7 +38,7 @@ function branchTarget(d: DecodedOp, p: number): number {
  * The region for the block queued at decode entry index `entry` (`len` ops): its ranges, the first
  * the block itself; null when the block's own ops were rewritten since it was queued.
  */
-export function buildRegion(dv: DataView, entry: number, len: number, extend = true): Range[] | null {
+export function buildRegion(dv: DataView, entry: number, len: number, extend = true, loops?: Set<number>): Range[] | null {
   const first = entry & 1023;
   const slotEntry = entry - first;
   const main: DecodedOp[] = [];
@@ -55,7 +55,9 @@ export function buildRegion(dv: DataView, entry: number, len: number, extend = t
   const often = (p: number): boolean => {
     const m = J.JIT_MAP + (slotEntry + p) * 8;
     const lo = dv.getUint32(m, true), hi = dv.getUint32(m + 4, true);
-    if (hi !== 0 || lo === J.JIT_QUEUED) return true;
+    // compiled already: a loop of its own stays there (the cycle is inside it); a straight block is joined
+    if (hi !== 0) return !loops?.has(slotEntry + p);
+    if (lo === J.JIT_QUEUED) return true;
     return lo !== J.JIT_NEVER && lo * 4 >= hot;
   };
   let total = len;
@@ -77,6 +79,26 @@ export function buildRegion(dv: DataView, entry: number, len: number, extend = t
         if (terminates(d.op)) break;
       }
       if (ops.length > 0) ranges.push({ first: t, ops, join });
+    }
+  }
+  return merged(ranges);
+}
+
+/**
+ * A range that runs into the first instruction of a later range is one straight run with it: the
+ * two become one range (no jump between them), except into the first range (the entry).
+ */
+function merged(ranges: Range[]): Range[] {
+  for (let again = true; again;) {
+    again = false;
+    for (let i = 1; i < ranges.length && !again; i++) {
+      const r = ranges[i];
+      if (r.join === undefined) continue;
+      const s = ranges.findIndex((x, k) => k > 0 && x.first === r.join);
+      if (s < 0 || s === i) continue;
+      ranges[i] = { first: r.first, ops: [...r.ops, ...ranges[s].ops], join: ranges[s].join };
+      ranges.splice(s, 1);
+      again = true;
     }
   }
   return ranges;

@@ -62,7 +62,7 @@ const FLAG_WRITERS = new Set<number>([O.OP_ADDS_I64, O.OP_ADDS_I32, O.OP_SUBS_I6
   O.OP_ANDS_SR64, O.OP_BICS_SR64, O.OP_ANDS_SR32, O.OP_BICS_SR32, O.OP_ADDS_SR64, O.OP_ADDS_SR32, O.OP_SUBS_SR64,
   O.OP_SUBS_SR32, O.OP_ADDS_ER64, O.OP_ADDS_ER32, O.OP_SUBS_ER64, O.OP_SUBS_ER32]);
 
-export interface Translation { body: Body; inline: number; fallback: number }
+export interface Translation { body: Body; inline: number; fallback: number; /** A branch of the block stays in the function (it loops). */ loops: boolean }
 
 /** True when `op` is translated inline without any possible helper call (no exit point). */
 function pureInline(op: number): boolean {
@@ -105,6 +105,12 @@ export class Translator {
   after: ('exit' | number | undefined)[] = [];
   /** Most instructions one loop pass can retire (the longest range): the budget a pass needs. */
   maxPass: number;
+  /**
+   * The flag state each jump target's code starts in (translateRegion: flagModes): 'dead' (NZCV is
+   * written before anything can read it or leave), a lazy state every way in brings (its operands
+   * in FA/FB/FR), or 'mat' (NZCV in NZ).
+   */
+  modes = new Map<number, Flags | 'dead'>();
 
   constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number, pidx?: number[]) {
     this.pidx = pidx ?? ops.map((_, k) => start + k);
@@ -437,7 +443,7 @@ export class Translator {
   }
 
   // --- one instruction ---
-  insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
+  insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, n: number): void {
     this.k = k;
     if (isFpSimd(d.op)) { fpInsn(this, d); return; }
     this.preload(d);
@@ -723,7 +729,7 @@ export class Translator {
       case O.OP_LDAR: this.rget(rn); b.set(T0); this.ldst(ACQ_LOAD[p1], rd, rn, null); return;
       case O.OP_STLR: this.rget(rn); b.set(T0); this.ldst(REL_STORE[p1], rd, rn, null); return;
     }
-    if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
+    if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, n); return; }
     this.fallbackOp();
   }
 
@@ -734,11 +740,13 @@ export class Translator {
    * instruction k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j. Emitted
    * inside one enclosing construct (an `if` or a `block`); falls out of it when the budget is short.
    */
-  jumpInside(executed: number, j: number, seg: number, deadFlagsAtHead: boolean): void {
+  jumpInside(executed: number, j: number, seg: number): void {
     const b = this.b;
+    const mode = this.modes.get(j) ?? 'mat';
+    if (mode !== 'dead' && mode !== 'mat' && mode !== this.flags) return; // the target expects another lazy state: leave
     b.get(REM).i32(this.maxPass + executed).op(Op.i32_ge_s).begin(Op.if);
     const saved = this.flags;
-    if (!(j === 0 && deadFlagsAtHead)) this.materialize(); // a target's code starts with NZCV in NZ
+    if (mode === 'mat') this.materialize(); // the target's code starts with NZCV in NZ
     b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
     if (this.segments > 1) b.i32(seg).set(NEXT);
     b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
@@ -747,7 +755,7 @@ export class Translator {
   }
 
   /** The block's last instruction when it is a branch or exception-generating instruction. */
-  terminator(d: DecodedOp, k: number, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
+  terminator(d: DecodedOp, k: number, selfLoopOk: boolean, n: number): void {
     const b = this.b;
     const { op, rn, p1, imm } = d;
     const executed = k + 1;
@@ -763,7 +771,7 @@ export class Translator {
      * k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j.
      */
     const taken = (): void => {
-      if (toSelf) this.jumpInside(executed, j, seg, deadFlagsAtHead);
+      if (toSelf) this.jumpInside(executed, j, seg);
       this.pcAt(); b.i64(offset).op(Op.i64_add);
       this.exitWithPcOnStack(executed, pt);
     };
@@ -891,7 +899,6 @@ export function translateRegion(ranges: Range[]): Translation | null {
   });
   for (const a of after) if (typeof a === 'number') targetSet.add(a);
   const branchBack = n > 1 && targetSet.size > 0;
-  const dead = targetSet.has(0) && flagsDeadAtHead(ranges[0].ops);
   const segStarts = [0, ...[...targetSet].filter((j) => j !== 0).sort((x, y) => x - y)];
   let inline = 0;
   for (const d of ops) if (inlineOp(d)) inline++;
@@ -899,6 +906,7 @@ export function translateRegion(ranges: Range[]): Translation | null {
   const slots = slotsOf(ops);
   const t = new Translator(ops, slots, slots, start, pidx);
   t.after = after;
+  t.modes = flagModes(ops, pidx, after, endOf, targetSet, opsAt);
   t.maxPass = Math.max(...ranges.map((r) => r.ops.length));
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ).gget(G_TLB).set(TLBL);
@@ -928,24 +936,117 @@ export function translateRegion(ranges: Range[]): Translation | null {
   }
   ops.forEach((d, k) => {
     const i = k > 0 ? segStarts.indexOf(k) : -1;
-    if (branchBack && i > 0) { // segment i starts: the fall-through brings NZCV in NZ, as the jumps here do
-      t.materialize();
+    if (branchBack && i > 0) { // segment i starts: the fall-through brings the flags as the jumps here do
+      const mode = t.modes.get(k) ?? 'mat';
+      if (mode === 'mat') t.materialize();
+      else if (mode !== 'dead' && t.flags !== mode) { t.pcAt(k - 1, 1); t.exitWithPcOnStack(k, pidx[k - 1] + 1); } // (not predicted: leave)
       t.fpChecked = false;
       b.end();
       t.segDepth = segStarts.length - 1 - i;
+      t.flags = mode === 'dead' ? 'mat' : mode; // dead: nothing reads NZ before the flags are written
     }
     const a = after[k];
-    t.insn(d, k, a === 'exit', branchBack, dead, n);
+    t.insn(d, k, a === 'exit', branchBack, n);
     if (a === undefined || falls(d) === 'no') return;
     if (typeof a === 'number') { // the range runs into op a of the region: a jump inside the function
-      b.begin(Op.block); t.jumpInside(k + 1, a, t.targets.get(a)!, dead); b.end();
+      b.begin(Op.block); t.jumpInside(k + 1, a, t.targets.get(a)!); b.end();
       t.pcAt(k, 1); t.exitWithPcOnStack(k + 1, pidx[k] + 1);
     } else if (falls(d) === 'yes') { // the range ran to its end without a terminating instruction (page end, length cap, code not decoded)
       t.pcAt(k, 1); t.exitWithPcOnStack(k + 1, pidx[k] + 1);
     }
   });
   if (branchBack) b.end();
-  return { body: b, inline: t.inline, fallback: t.fallback };
+  return { body: b, inline: t.inline, fallback: t.fallback, loops: branchBack };
+}
+
+/** The lazy flag state a flag-setting op leaves (translate.ts addSubFlags / logicFlags), or null. */
+function writerKind(op: number): Flags | null {
+  switch (op) {
+    case O.OP_ADDS_I64: case O.OP_ADDS_SR64: case O.OP_ADDS_ER64: return 'add64';
+    case O.OP_ADDS_I32: case O.OP_ADDS_SR32: case O.OP_ADDS_ER32: return 'add32';
+    case O.OP_SUBS_I64: case O.OP_SUBS_SR64: case O.OP_SUBS_ER64: return 'sub64';
+    case O.OP_SUBS_I32: case O.OP_SUBS_SR32: case O.OP_SUBS_ER32: return 'sub32';
+    case O.OP_ANDS_I64: case O.OP_ANDS_SR64: case O.OP_BICS_SR64: return 'log64';
+    case O.OP_ANDS_I32: case O.OP_ANDS_SR32: case O.OP_BICS_SR32: return 'log32';
+  }
+  return null;
+}
+
+/** Translator.cond(c) in lazy state f builds NZCV (so the state becomes 'mat'). */
+function condMaterializes(f: Flags, c: number): boolean {
+  if (c >= 14) return false;
+  if (f.startsWith('log')) return false;
+  if (f.startsWith('sub')) return c === 6 || c === 7;
+  if (f.startsWith('add')) return !(c === 0 || c === 1 || c === 4 || c === 5);
+  return true;
+}
+
+/** The op leaves the flag state as it is (it neither writes nor reads flags, nor calls a helper that would build them). */
+function flagNeutral(d: DecodedOp): boolean {
+  const op = d.op;
+  if ((op >= O.OP_CBZ64 && op <= O.OP_TBNZ) || op === O.OP_B) return true;
+  if (FLAG_READERS.has(op) || FLAG_WRITERS.has(op) || isFpSimd(op)) return false;
+  if (pureInline(op)) return true;
+  if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]); // the slow path stores NZCV but keeps the state
+  if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
+  return false;
+}
+
+/**
+ * The lazy flag state after op k (including its own condition when it is a B.cond), predicted
+ * statically from the last flag-setting op before it in its range; null when unknown.
+ */
+function stateAfter(ops: DecodedOp[], k: number, rangeStart: number, targets: Set<number>): Flags | null {
+  const conds: number[] = [];
+  for (let i = k; i >= rangeStart; i--) {
+    const d = ops[i];
+    const w = writerKind(d.op);
+    if (w) return conds.some((c) => condMaterializes(w, c)) ? null : w;
+    if (d.op === O.OP_BCOND) conds.push(d.p1);
+    else if (!flagNeutral(d)) return null;
+    if (targets.has(i)) return null; // a jump target: the state there is its mode's, not this walk's
+  }
+  return null;
+}
+
+/**
+ * The flag state each jump target's code starts in. 'dead' when the flags are written before
+ * anything reads them or can leave (only pure inline ops before the writer); else the lazy state
+ * every way in — each branch to it, the range that joins it, the fall-through into it — brings,
+ * when they agree (a loop's SUBS + B.NE back to a B.CS: no NZCV built per pass); else 'mat'. The
+ * block start (op 0) is entered with NZCV built. A way in that turns out to bring another state
+ * leaves the function instead (translate: jumpInside, the segment starts).
+ */
+function flagModes(ops: DecodedOp[], pidx: number[], after: ('exit' | number | undefined)[], endOf: number[], targets: Set<number>, opsAt: Map<number, number>): Map<number, Flags | 'dead'> {
+  const rangeStart: number[] = [];
+  let r = 0;
+  for (let k = 0; k < ops.length; k++) { while (k > endOf[r]) r++; rangeStart.push(r === 0 ? 0 : endOf[r - 1] + 1); }
+  const sources = new Map<number, number[]>();
+  const add = (j: number, k: number): void => { const l = sources.get(j); if (l) l.push(k); else sources.set(j, [k]); };
+  ops.forEach((d, k) => {
+    if (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) {
+      const off = BigInt.asIntN(64, d.imm);
+      if (off !== 0n && off % 4n === 0n) { const j = opsAt.get(pidx[k] + Number(off / 4n)); if (j !== undefined) add(j, k); }
+    }
+    const a = after[k];
+    if (typeof a === 'number') add(a, k);
+  });
+  const modes = new Map<number, Flags | 'dead'>();
+  for (const j of targets) {
+    const end = endOf.find((e) => e >= j)!;
+    if (flagsDeadAtHead(ops.slice(j, end + 1))) { modes.set(j, 'dead'); continue; }
+    if (j === 0) { modes.set(j, 'mat'); continue; }
+    const ins = [...(sources.get(j) ?? [])];
+    if (rangeStart[j] !== j && falls(ops[j - 1]) !== 'no') ins.push(j - 1); // the fall-through
+    let mode: Flags | null = null;
+    for (const k of ins) {
+      const st = stateAfter(ops, k, rangeStart[k], targets);
+      if (st === null || (mode !== null && st !== mode)) { mode = null; break; }
+      mode = st;
+    }
+    modes.set(j, mode ?? 'mat');
+  }
+  return modes;
 }
 
 /**

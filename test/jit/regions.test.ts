@@ -136,4 +136,97 @@ describe('regions: out-of-line code joined to its block (interpreter vs compiled
     same(elf, { smp: 2, quantum: 13 });
     for (let limit = 5000n; limit < 6000n; limit += 97n) same(elf, {}, limit);
   });
+
+  it("gcc -O3's binary search (the upper-half arm out of line, B.CS reached from two compares): same state and count of hits", () => {
+    const N = 4096, SEARCHES = 3000;
+    const arr: number[] = [];
+    let v = 7;
+    for (let i = 0; i < N; i++) { v += 1 + ((i * 2654435761) >>> 28); arr.push(v >>> 0); }
+    const elf = el1Program((a: Asm) => {
+      a.ref('adr', 'arr', E.adr(9, 0));
+      a.emit(E.movz(16, 0), E.movz(17, 0), E.movz(30, 0), E.movz(1, 0x4321), E.movk(1, 0x8765, 1));
+      a.label('outer');
+      a.emit(E.logShift(0, 2, 0, 1, 1, 1, 0, 13), E.logShift(0, 2, 0, 1, 1, 1, 1, 17), E.logShift(0, 2, 0, 1, 1, 1, 0, 5)); // xorshift32 w1
+      a.emit(E.movReg(14, 1, 0)); // key = w1 ...
+      a.ref('imm14', 'search', E.tbz(16, 0, 0)); // ... or, on odd rounds, an element of the array
+      a.emit(E.bitfield(1, 2, 2, 1, 0, 11), E.ldstReg(2, 1, 14, 9, 2, 3, 1)); // UBFX x2, x1, #0, #12; LDR w14, [x9, x2, LSL #2]
+      a.label('search');
+      a.emit(E.movz(5, N - 1, 0, 0), E.movz(2, 0, 0, 0));
+      a.label('head');
+      a.emit(E.addsubShift(0, 0, 0, 12, 2, 5, 0, 0), E.bitfield(0, 0, 12, 12, 1, 31), E.bitfield(1, 0, 6, 12, 0, 31)); // w12 = (w2 + w5) >> 1; x6 = SXTW
+      a.emit(E.ldstReg(2, 1, 27, 9, 6, 3, 1), E.addsubShift(0, 1, 1, 31, 27, 14, 0, 0)); // LDR w27, [x9, x6, LSL #2]; CMP w27, w14
+      a.ref('imm19', 'found', E.bcond(E.Cond.EQ, 0));
+      a.label('cs');
+      a.ref('imm19', 'upper', E.bcond(E.Cond.CS, 0));
+      a.emit(E.addImm(2, 12, 1, 0, 0), E.addsubShift(0, 1, 1, 31, 5, 2, 0, 0)); // w2 = w12 + 1; CMP w5, w2
+      a.ref('imm19', 'head', E.bcond(E.Cond.GE, 0));
+      a.label('next');
+      a.emit(E.addImm(16, 16, 1, 0, 0), E.cmpImm(16, SEARCHES, 0));
+      a.ref('imm19', 'outer', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'done', E.b(0));
+      a.label('upper'); // out of line, as gcc -O3 puts it
+      a.emit(E.subImm(5, 12, 1, 0, 0), E.addsubShift(0, 1, 1, 31, 2, 5, 0, 0)); // w5 = w12 - 1; CMP w2, w5
+      a.ref('imm19', 'next', E.bcond(E.Cond.GT, 0));
+      a.emit(E.addsubShift(0, 0, 0, 12, 2, 5, 0, 0), E.bitfield(0, 0, 12, 12, 1, 31), E.bitfield(1, 0, 6, 12, 0, 31));
+      a.emit(E.ldstReg(2, 1, 27, 9, 6, 3, 1), E.addsubShift(0, 1, 1, 31, 27, 14, 0, 0));
+      a.ref('imm19', 'cs', E.bcond(E.Cond.NE, 0)); // back to the B.CS with the flags of this compare
+      a.label('found');
+      a.emit(E.addImm(16, 16, 1, 0, 0), E.addImm(17, 17, 1), E.addsubShift(1, 0, 0, 30, 30, 6, 0, 0), E.cmpImm(16, SEARCHES, 0));
+      a.ref('imm19', 'outer', E.bcond(E.Cond.NE, 0));
+      a.label('done');
+    }, { data: (a) => { a.align(8); a.label('arr'); a.emit(...arr); } });
+    const r = same(elf);
+    // the model: the same xorshift32 keys and the same halving
+    let w1 = 0x8765_4321, hits = 0, sumIdx = 0n;
+    for (let w16 = 0; w16 < SEARCHES; w16++) {
+      w1 = (w1 ^ (w1 << 13)) >>> 0; w1 = (w1 ^ (w1 >>> 17)) >>> 0; w1 = (w1 ^ (w1 << 5)) >>> 0;
+      const key = w16 & 1 ? arr[w1 & 0xfff] : w1;
+      let lo = 0, hi = N - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (arr[mid] === key) { hits++; sumIdx += BigInt(mid); break; }
+        if (arr[mid] > key) hi = mid - 1; else lo = mid + 1;
+      }
+    }
+    expect(r.f.x[23]).toBe(0n);
+    expect(r.f.x[17]).toBe(BigInt(hits));
+    expect(r.f.x[30]).toBe(sumIdx);
+    expect(r.stats.regionRanges).toBeGreaterThan(0);
+  });
+
+  for (const mixed of [true, false]) it(`one flag-reading target reached from three places after ${mixed ? 'ADDS, SUBS and CCMP (different flag states: NZCV built)' : 'three SUBS (one lazy state: no NZCV built)'}: same state`, () => {
+    const elf = el1Program((a: Asm) => {
+      a.emit(E.movz(4, 3000), E.movz(8, 0), E.movz(9, 0), E.movz(7, 0x9000, 1), E.movz(10, 0x1234));
+      a.emit(E.movz(5, 0x1234), E.movk(5, 0x9e37, 1), E.movk(5, 0x79b9, 2), E.movk(5, 0x7f4a, 3));
+      a.label('loop');
+      a.emit(E.logShift(1, 2, 0, 5, 5, 5, 0, 13), E.logShift(1, 2, 0, 5, 5, 5, 1, 7), E.logShift(1, 2, 0, 5, 5, 5, 0, 17));
+      a.ref('imm14', 'armA', E.tbz(5, 2, 0, 1));
+      a.ref('imm14', 'armB', E.tbz(5, 9, 0, 1));
+      a.emit(E.addsubShift(0, 1, 1, 6, 5, 7, 0, 0)); // SUBS w6, w5, w7
+      a.label('t');
+      a.ref('imm19', 'carry', E.bcond(E.Cond.CS, 0)); // reads C: SUBS', ADDS' or CCMP's
+      a.ref('imm19', 'j', E.bcond(E.Cond.VS, 0)); // and V
+      a.emit(E.addImm(8, 8, 1));
+      a.label('j');
+      a.emit(E.subsImm(4, 4, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'done', E.b(0));
+      a.label('carry');
+      a.emit(E.addImm(9, 9, 1));
+      a.ref('imm26', 'j', E.b(0));
+      a.label('armA');
+      a.emit(E.addsubShift(0, mixed ? 0 : 1, 1, 6, mixed ? 5 : 7, mixed ? 7 : 5, 0, 0)); // ADDS w6, w5, w7 | SUBS w6, w7, w5
+      a.ref('imm26', 't', E.b(0));
+      a.label('armB');
+      if (mixed) a.emit(E.addsubShift(1, 1, 1, 31, 5, 7, 0, 0), E.ccmpReg(0, 1, 5, 10, 2, E.Cond.NE)); // CMP x5, x7; CCMP w5, w10, #2, NE
+      else a.emit(E.movz(11, 1), E.addsubShift(0, 1, 1, 31, 5, 10, 0, 0)); // CMP w5, w10
+      a.ref('imm26', 't', E.b(0));
+      a.label('done');
+    });
+    const r = same(elf);
+    expect(r.f.x[23]).toBe(0n);
+    expect(r.f.x[8] + r.f.x[9]).toBeGreaterThan(0n);
+    expect(r.stats.regionRanges).toBeGreaterThan(0);
+    same(elf, { smp: 2, quantum: 89 });
+  });
 });
