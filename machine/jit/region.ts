@@ -81,7 +81,23 @@ export function buildRegion(dv: DataView, entry: number, len: number, extend = t
       if (ops.length > 0) ranges.push({ first: t, ops, join });
     }
   }
-  return merged(ranges);
+  // Only a region with a cycle inside pays for its size (compile time: the Linux boot's blocks are
+  // mostly straight code whose arms rejoin once): without one, the block alone.
+  return ranges.length > 1 && (process.env.XP_NOBE === '1' || hasBackEdge(ranges)) ? merged(ranges) : [ranges[0]];
+}
+
+/** Some branch or join of the region goes to an instruction at or before it in the page (a loop). */
+function hasBackEdge(ranges: Range[]): boolean {
+  const inRegion = new Set<number>();
+  for (const r of ranges) for (let i = 0; i < r.ops.length; i++) inRegion.add(r.first + i);
+  for (const r of ranges) {
+    if (r.join !== undefined && r.join <= r.first + r.ops.length - 1) return true;
+    for (let i = 0; i < r.ops.length; i++) {
+      const t = branchTarget(r.ops[i], r.first + i);
+      if (t >= 0 && t <= r.first + i && inRegion.has(t)) return true;
+    }
+  }
+  return false;
 }
 
 /**

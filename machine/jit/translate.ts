@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NEXT, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK,
+  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NEXT, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK, XN, XPC,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -97,6 +97,8 @@ export class Translator {
   segDepth = 0;
   /** Segments of the loop (the block start and every other target); 1: a plain loop, no dispatch. */
   segments = 1;
+  /** Depth of the block whose end leads to the shared exit path (exitTail); null: exits are inline. */
+  exitDepth: number | null = null;
   /** Index within the page of each op (a region's ranges are not contiguous: translateRegion). */
   pidx: number[];
   /** Ops index of the instruction at a page index, for the instructions of the block. */
@@ -274,6 +276,14 @@ export class Translator {
    */
   exitWithPcOnStack(executed: number, target: number | 'dyn' | null): void {
     const b = this.b;
+    if (this.exitDepth !== null) { // the function's one exit path (exitTail): NZCV built, the PC and the count in locals
+      b.set(XPC);
+      const saved = this.flags;
+      this.materialize();
+      this.flags = saved;
+      b.i32(executed).set(XN).br(b.depth - this.exitDepth);
+      return;
+    }
     b.gset(G_PC);
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
@@ -285,7 +295,7 @@ export class Translator {
     } else if (target === 'dyn') {
       // aligned (a misaligned target: the interpreter's fetch takes the PC alignment fault), then the same page or another
       b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
-      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).code.push(Op.if, I32);
+      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
       b.get(T0).call(F_CHAIN);
       b.op(Op.else);
       b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
@@ -299,6 +309,33 @@ export class Translator {
     b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
     b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
   }
+  /**
+   * The exit path every normal exit of the function branches to (the `block` opened at depth
+   * exitDepth ends just before it): the next PC in XPC, the instructions retired in the pass in XN,
+   * NZCV in NZ. As exitWithPcOnStack inline, but the same page or another is found at run time
+   * (one copy of the register stores and of the chaining code per function instead of one per exit:
+   * the code, and so compile time, is much smaller).
+   */
+  exitTail(): void {
+    const b = this.b;
+    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2;
+    b.get(XPC).gset(G_PC);
+    this.storeRegs();
+    b.get(NZ).gset(G_NZCV);
+    b.get(REM).get(XN).op(Op.i32_sub).gset(G_REM);
+    b.get(XPC).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+    b.get(XPC).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
+    b.get(XPC).call(F_CHAIN);
+    b.op(Op.else);
+    b.get(E).i32(this.start * 16).op(Op.i32_sub).get(XPC).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
+    b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    b.get(I0).i32(1).op(Op.i32_shr_u).i32(mapBias).op(Op.i32_add).tee(I2).mem(Op.i32_load, 2, 4).tee(I1);
+    b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    b.gget(G_REM).get(I1).op(Op.i32_lt_s).begin(Op.if).op(Op.return).end();
+    b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
+    b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
+  }
+
   /** Stores everything jitStep can see; pushes its arguments and calls it for instruction k. */
   callStep(): void {
     const b = this.b;
@@ -626,10 +663,10 @@ export class Translator {
       case O.OP_UDIV64: case O.OP_SDIV64: {
         inl();
         this.rget(rn); b.set(T0); this.rget(rm); b.set(T1);
-        b.get(T1).op(Op.i64_eqz).code.push(Op.if, I64);
+        b.get(T1).op(Op.i64_eqz).ifT(I64);
         b.i64(0).op(Op.else);
         if (op === O.OP_SDIV64) {
-          b.get(T1).i64(-1).op(Op.i64_eq).code.push(Op.if, I64);
+          b.get(T1).i64(-1).op(Op.i64_eq).ifT(I64);
           b.i64(0).get(T0).op(Op.i64_sub).op(Op.else).get(T0).get(T1).op(Op.i64_div_s).end();
         } else b.get(T0).get(T1).op(Op.i64_div_u);
         b.end();
@@ -638,10 +675,10 @@ export class Translator {
       case O.OP_UDIV32: case O.OP_SDIV32: {
         inl();
         this.wget(rn); b.set(I0); this.wget(rm); b.set(I1);
-        b.get(I1).op(Op.i32_eqz).code.push(Op.if, I32);
+        b.get(I1).op(Op.i32_eqz).ifT(I32);
         b.i32(0).op(Op.else);
         if (op === O.OP_SDIV32) {
-          b.get(I1).i32(-1).op(Op.i32_eq).code.push(Op.if, I32);
+          b.get(I1).i32(-1).op(Op.i32_eq).ifT(I32);
           b.i32(0).get(I0).op(Op.i32_sub).op(Op.else).get(I0).get(I1).op(Op.i32_div_s).end();
         } else b.get(I0).get(I1).op(Op.i32_div_u);
         b.end();
@@ -847,6 +884,9 @@ function flagsDeadAtHead(ops: DecodedOp[]): boolean {
   return false;
 }
 
+/** PKVM_EMU_JIT_SHARED_EXIT=0: every exit inline (measuring the shared exit path). */
+const SHARED_EXIT = typeof process === 'undefined' || process.env.PKVM_EMU_JIT_SHARED_EXIT !== '0';
+
 /** One straight run of a region: `ops` from page index `first` on; `join`: the page index of the block instruction it runs into after its last op (none: it ends at a terminating instruction or leaves the block). */
 export interface Range { first: number; ops: DecodedOp[]; join?: number }
 
@@ -912,11 +952,11 @@ export function translateRegion(ranges: Range[]): Translation | null {
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ).gget(G_TLB).set(TLBL);
   t.hasFp = ops.some((d) => isFpSimd(d.op));
   if (t.hasFp) b.call(F_FPOK).set(FPOK);
-  if (branchBack) {
-    t.isLoop = true;
-    t.loadAll();
-    for (const s of slots) t.loaded.add(s);
-  }
+  // Every register the region names is loaded at entry (so one exit path can store them all).
+  t.isLoop = true;
+  t.loadAll();
+  for (const s of slots) t.loaded.add(s);
+  if (SHARED_EXIT) { b.begin(Op.block); t.exitDepth = b.depth; }
   if (branchBack) {
     for (const j of targetSet) t.targets.set(j, segStarts.indexOf(j));
     const m = segStarts.length - 1;
@@ -956,6 +996,7 @@ export function translateRegion(ranges: Range[]): Translation | null {
     }
   });
   if (branchBack) b.end();
+  if (SHARED_EXIT) { t.exitDepth = null; b.end(); t.exitTail(); }
   return { body: b, inline: t.inline, fallback: t.fallback, loops: branchBack };
 }
 

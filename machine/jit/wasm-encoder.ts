@@ -87,6 +87,8 @@ export const V = {
 /** Emits one function body's instructions. */
 export class Body {
   readonly code: number[] = [];
+  /** Structured constructs open (block, loop, if): a `br` to one opened at depth d is `br (depth - d)`. */
+  depth = 0;
   op(o: number): this { this.code.push(o); return this; }
   get(l: number): this { this.code.push(Op.local_get); uleb(this.code, l); return this; }
   set(l: number): this { this.code.push(Op.local_set); uleb(this.code, l); return this; }
@@ -128,8 +130,10 @@ export class Body {
   br(depth: number): this { this.code.push(Op.br); uleb(this.code, depth); return this; }
   brIf(depth: number): this { this.code.push(Op.br_if); uleb(this.code, depth); return this; }
   /** block / loop / if with no result. */
-  begin(kind: number): this { this.code.push(kind, 0x40); return this; }
-  end(): this { this.code.push(Op.end); return this; }
+  begin(kind: number): this { this.code.push(kind, 0x40); this.depth++; return this; }
+  /** `if` with a result of value type t. */
+  ifT(t: number): this { this.code.push(Op.if, t); this.depth++; return this; }
+  end(): this { this.code.push(Op.end); this.depth--; return this; }
 }
 
 export interface FuncType { params: number[]; results: number[] }
