@@ -83,7 +83,7 @@ export function buildRegion(dv: DataView, entry: number, len: number, extend = t
   }
   // Only a region with a cycle inside pays for its size (compile time: the Linux boot's blocks are
   // mostly straight code whose arms rejoin once): without one, the block alone.
-  return ranges.length > 1 && (process.env.XP_NOBE === '1' || hasBackEdge(ranges)) ? merged(ranges) : [ranges[0]];
+  return ranges.length > 1 && hasBackEdge(ranges) ? merged(ranges) : [ranges[0]];
 }
 
 /** Some branch or join of the region goes to an instruction at or before it in the page (a loop). */
