@@ -97,6 +97,10 @@ export class Translator {
   segDepth = 0;
   /** Segments of the loop (the block start and every other target); 1: a plain loop, no dispatch. */
   segments = 1;
+  /** Ops index of the last op of each op's range. */
+  rangeEnd: number[] = [];
+  /** b.depth inside the loop (translateRegion): segment i's code is at loopBase + segDepth. */
+  loopBase = 0;
   /** Depth of the block whose end leads to the shared exit path (exitTail); null: exits are inline. */
   exitDepth: number | null = null;
   /** Index within the page of each op (a region's ranges are not contiguous: translateRegion). */
@@ -781,6 +785,18 @@ export class Translator {
     const b = this.b;
     const mode = this.modes.get(j) ?? 'mat';
     if (mode !== 'dead' && mode !== 'mat' && mode !== this.flags) return; // the target expects another lazy state: leave
+    const k = executed - 1;
+    const cur = this.segments - 1 - this.segDepth; // the segment being emitted
+    if (j > k && j <= this.rangeEnd[k] && this.segments > 1) {
+      // Forward in the same range: the pass goes on (its budget covers the rest of the range), so a
+      // plain branch to the end of block B_seg, where that segment's code starts; no dispatch.
+      const saved = this.flags;
+      if (mode === 'mat') this.materialize();
+      b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
+      b.br(b.depth - (this.loopBase + this.segDepth) + (seg - cur - 1));
+      this.flags = saved;
+      return;
+    }
     b.get(REM).i32(this.maxPass + executed).op(Op.i32_ge_s).begin(Op.if);
     const saved = this.flags;
     if (mode === 'mat') this.materialize(); // the target's code starts with NZCV in NZ
@@ -946,6 +962,7 @@ export function translateRegion(ranges: Range[]): Translation | null {
   const slots = slotsOf(ops);
   const t = new Translator(ops, slots, slots, start, pidx);
   t.after = after;
+  ranges.forEach((r, i) => { for (let q = 0; q < r.ops.length; q++) t.rangeEnd.push(endOf[i]); });
   t.modes = flagModes(ops, pidx, after, endOf, targetSet, opsAt);
   t.maxPass = Math.max(...ranges.map((r) => r.ops.length));
   const b = t.b;
@@ -963,6 +980,7 @@ export function translateRegion(ranges: Range[]): Translation | null {
     t.segments = m + 1;
     if (m > 0) b.i32(0).set(NEXT);
     b.begin(Op.loop);
+    t.loopBase = b.depth;
     if (m > 0) {
       // block B_m ... block B_0 { br_table NEXT }: the end of B_i is where segment i's code starts
       for (let i = 0; i <= m; i++) b.begin(Op.block);
