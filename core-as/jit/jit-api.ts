@@ -1,6 +1,6 @@
 // The compiled tier's control surface for TypeScript (machine/jit/), re-exported by index.ts.
 import { DECODE_BASE, RAM_HOST, SLOT_PPN } from '../layout';
-import { JIT_MAP, JIT_NEVER, JIT_QUEUE, JIT_QUEUED, JIT_SLOT_HAS, JIT_XCOVER } from './jit-layout';
+import { JIT_MAP, JIT_NEVER, JIT_QUEUE, JIT_QUEUE_CAP, JIT_QUEUED, JIT_SLOT_HAS, JIT_XCOVER } from './jit-layout';
 import { jitQueue, jitSetEnabled } from './jit-hook';
 import { jitDropAll } from './jit-map';
 
@@ -49,6 +49,7 @@ export function jitQueueWarm(slot: u32, min: u32): u32 {
     const m = JIT_MAP + (((slot << 10) + i) << 3);
     const lo = load<u32>(m);
     if (load<u32>(m, 4) != 0 || lo < min || lo >= JIT_QUEUED) continue;
+    if (load<u32>(JIT_QUEUE) >= JIT_QUEUE_CAP) break; // (a full queue would mark the block NEVER)
     if (!jitQueue(DECODE_BASE + (((slot << 10) + i) << 4), ram)) break;
     n++;
   }

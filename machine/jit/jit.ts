@@ -288,7 +288,7 @@ export class Jit {
     this.stats.modules++;
     if (cached) this.stats.modulesCached++;
     const need = this.nextSlot + kept.length - this.table.length;
-    if (need > 0) this.table.grow(need);
+    if (need > 0) this.table.grow(Math.max(need, 256)); // in steps: each grow copies the table
     kept.forEach((blk, i) => {
       const slot = this.nextSlot++;
       this.table.set(slot, inst.exports[`b${i}`] as WebAssembly.ExportValue as never);
