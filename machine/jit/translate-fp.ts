@@ -253,6 +253,68 @@ function fmaS(t: Translator, d: DecodedOp): void {
   });
 }
 
+/**
+ * Advanced SIMD single-precision lane arithmetic: FMUL, FMLA, FMLS by element (vector 2S/4S and
+ * scalar) and FADD, FSUB, FMUL, FMLA, FMLS (vector 2S/4S). Every lane takes the scalar fast path
+ * of fast.ts (fastAddS, fastMulS, fastFmaS; FMLS negates the Vn element as the Arm ARM's FPNeg) in
+ * f64 locals; only when all lanes pass are the results written (Vd may alias a source: every lane
+ * is read first) with the bits above the datasize zeroed, and IXC raised if any lane was inexact.
+ * If any lane leaves the fast path (a zero, subnormal, infinite or NaN operand, a result near the
+ * underflow threshold or overflowing, a single-precision midpoint, another rounding mode), nothing
+ * was written and the executor runs the whole instruction. False: not such an instruction.
+ */
+function fpvLanesS(t: Translator, d: DecodedOp): boolean {
+  const b = t.b;
+  const v = d.p2;
+  const imm = Number(d.imm & 0xffff_ffffn);
+  const dbytes = imm & 0xff, scalar = (imm & 0x100) !== 0, index = imm >>> 16;
+  const elem = d.op === OF.OP_FPV_ELEM;
+  if (d.p1 !== 4 || (!elem && scalar)) return false;
+  const mul = v === OF.V_FMUL, fused = v === OF.V_FMLA || v === OF.V_FMLS;
+  if (!(mul || fused || (!elem && (v === OF.V_FADD || v === OF.V_FSUB)))) return false;
+  const lanes = scalar ? 1 : dbytes / 4;
+  const r = (i: number): number => D(1 + i); // lane i's result (f64, exactly its f32 value once rounded)
+  const P = D(5), Z = D(6), BB = D(7), X = D(0);
+  fastOrCall(t, () => {
+    if (elem) { b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rm) + 4 * index).set(T1); needNormalS(t, T1); sToD(t, T1); b.set(X); }
+    b.i32(0).set(I1); // some lane inexact
+    for (let i = 0; i < lanes; i++) {
+      b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rn) + 4 * i); if (v === OF.V_FMLS) b.i64(0x8000_0000).op(Op.i64_xor); b.set(T0);
+      needNormalS(t, T0);
+      if (!elem) { b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rm) + 4 * i); if (v === OF.V_FSUB) b.i64(0x8000_0000).op(Op.i64_xor); b.set(T1); needNormalS(t, T1); sToD(t, T1); b.set(X); }
+      if (mul) { // fastMulS: the exact product, not below 2^-126
+        sToD(t, T0); b.get(X).op(Op.f64_mul).set(r(i));
+        b.get(r(i)).op(Op.f64_abs).f64(TINY_S).op(Op.f64_lt).brIf(0);
+      } else if (!fused) { // fastAddS: s = x + y, TwoSum's error, a normal single result
+        sToD(t, T0); b.set(P);
+        b.get(P).get(X).op(Op.f64_add).set(r(i));
+        b.get(r(i)).get(P).op(Op.f64_sub).set(BB);
+        b.get(P).get(r(i)).get(BB).op(Op.f64_sub).op(Op.f64_sub).get(X).get(BB).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne)
+          .get(I1).op(Op.i32_or).set(I1);
+        b.get(r(i)).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).op(Op.i64_extend_i32_u).set(T2); needNormalS(t, T2);
+      } else { // fastFmaS: c + a * b, the product exact in f64
+        sToD(t, T0); b.get(X).op(Op.f64_mul).set(P);
+        b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rd) + 4 * i).set(T3); needNormalS(t, T3); sToD(t, T3); b.set(Z);
+        b.get(P).get(Z).op(Op.f64_add).set(r(i));
+        b.get(r(i)).op(Op.f64_abs).f64(TINY_S).op(Op.f64_gt).op(Op.i32_eqz).brIf(0);
+        b.get(r(i)).get(P).op(Op.f64_sub).set(BB);
+        b.get(P).get(r(i)).get(BB).op(Op.f64_sub).op(Op.f64_sub).get(Z).get(BB).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne).set(I0);
+        // the f64 sum on a single-precision midpoint with a nonzero error: double rounding could differ
+        b.get(I0).get(r(i)).op(Op.i64_reinterpret_f64).i64(0x1fff_ffff).op(Op.i64_and).i64(0x1000_0000).op(Op.i64_eq).op(Op.i32_and).brIf(0);
+        b.get(I1).get(I0).op(Op.i32_or).set(I1);
+      }
+      // the single result is finite; inexact when it is not the f64 value
+      b.get(r(i)).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).i32(23).op(Op.i32_shr_u).i32(0xff).op(Op.i32_and).i32(0xff).op(Op.i32_eq).brIf(0);
+      b.get(r(i)).op(Op.f32_demote_f64).op(Op.f64_promote_f32).get(r(i)).op(Op.f64_ne).get(I1).op(Op.i32_or).set(I1);
+    }
+    for (let i = 0; i < lanes; i++) b.i32(0).get(r(i)).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).mem(Op.i32_store, 2, vAt(d.rd) + 4 * i);
+    if (lanes === 1) b.i32(0).i32(0).mem(Op.i32_store, 2, vAt(d.rd) + 4);
+    if (lanes <= 2) b.i32(0).i64(0).mem(Op.i64_store, 3, vAt(d.rd) + 8);
+    b.get(I1).begin(Op.if); raiseIXC(t); b.end();
+  });
+  return true;
+}
+
 /** FMADD double (fast.ts fastFmaD): Dekker's exact product, TwoSum, round-to-odd, one final rounding. */
 function fmaD(t: Translator, d: DecodedOp): void {
   const b = t.b;
@@ -591,6 +653,7 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
       break;
     case OF.OP_FP_CSEL:
       vLoad(t, d.rn, N); vLoad(t, d.rm, N); t.cond(Number(d.imm & 15n)); b.op(Op.select); vStoreScalar(t, d.rd); return;
+    case OF.OP_FPV_ELEM: case OF.OP_FPV_BIN: if (fpvLanesS(t, d)) return; break;
   }
   // Advanced SIMD integer ops and FMOV to/from a general register with WebAssembly SIMD (translate-simd.ts)
   const plan = d.op >= OS.OP_SIMD_FIRST ? simdPlan(d) : (d.op === OF.OP_FP_FMOV_TOGEN || d.op === OF.OP_FP_FMOV_FROMGEN) ? fmovGenPlan(d) : null;
