@@ -36,6 +36,8 @@ export const JIT_PROF_KEYS: u32 = 0x1400;
 export const JIT_PROF_COUNT: u32 = JIT_BASE + 0x0081_0000; // 2 x JIT_PROF_KEYS x u32
 export const JIT_PROF_PC: u32 = JIT_BASE + 0x0082_0000; // 2 x JIT_PROF_KEYS x u64
 export const JIT_XCOVER: u32 = JIT_BASE + 0x0084_0000; // DECODE_SLOTS x 128 bytes
+/** 16 bytes compiled code holds lane results in before it writes them to a V register (translate-fp.ts). */
+export const JIT_SCRATCH: u32 = JIT_BASE + 0x0086_0000;
 export const JP_EXIT_XPAGE: u32 = 80; // u64 compiled-block runs that ended on another page (--stats)
 
 export const JIT_QUEUED: u32 = 0xffff_fffe;

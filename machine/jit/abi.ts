@@ -52,4 +52,6 @@ export const TLBL = 68;
 export const NEXT = 69;
 /** The exit path's next PC (i64) and instructions retired in the pass (i32) (translate.ts exitTail). */
 export const XPC = 70, XN = 71;
-export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [2, I32], [1, I64], [1, I32]];
+/** i32: an accumulator of a multi-lane fast path (translate-fp.ts: some lane inexact). */
+export const ACC = 72;
+export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [2, I32], [1, I64], [2, I32]];

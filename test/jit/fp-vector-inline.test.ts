@@ -128,4 +128,68 @@ describe('FP vector lane arithmetic inline: interpreter vs compiled tier', () =>
     const inlineShare = 1 - executorCalls(r.stats) / (10 * M * fpcrs.length);
     expect(inlineShare).toBeGreaterThan(0.3); // most lanes in round-to-nearest took the inline path
   });
+
+  it('the same in double precision (2D vector and by element, scalar by element): Dekker products, round-to-odd sums, the +-450 exponent limit', () => {
+    const rng = new Rng(0x7e50);
+    const M = 300;
+    const DATA = BASE + 0x8000, FPCRS = BASE + 0x4000, OUT = BASE + 0x10_0000;
+    const f64 = (x: number): bigint => { const dv = new DataView(new ArrayBuffer(8)); dv.setFloat64(0, x, true); return dv.getBigUint64(0, true); };
+    const sig = (): number => 1 + rng.u32() / 2 ** 32 + rng.u32() / 2 ** 64;
+    const sgn = (): number => (rng.bool(0.5) ? -1 : 1);
+    const lane = (k: number): bigint[] => {
+      let a = sgn() * sig() * 2 ** rng.range(-4, 4), b = sgn() * sig() * 2 ** rng.range(-4, 4);
+      switch (k) {
+        case 0: return [f64(a), f64(b), f64(-(a * b))]; // cancellation: the product's rounding error
+        case 1: { a = 1 + 2 ** -27 * rng.range(1, 7); b = 1 + 2 ** -27 * rng.range(1, 7); return [f64(a), f64(b), f64(sgn() * 2 ** -rng.range(52, 80))]; } // midpoints
+        case 2: return [f64(a * 2 ** (sgn() * rng.range(440, 460))), f64(b), f64(sgn() * sig() * 2 ** (sgn() * rng.range(440, 460)))]; // the +-450 limit
+        case 3: return [f64(sig() * 2 ** -520), f64(sig() * 2 ** -510), f64(sig() * 2 ** -1000)]; // tiny products
+        case 4: return [f64(a), 0n, f64(b)]; // a zero
+        default: return [f64(a), f64(b), f64(sgn() * sig() * 2 ** rng.range(-8, 8))];
+      }
+    };
+    const words: number[] = [];
+    for (let i = 0; i < M; i++) {
+      const ls = [0, 1].map(() => lane(rng.int(7)));
+      for (const j of [0, 1, 2]) for (const l of ls) words.push(Number(l[j] & 0xffff_ffffn), Number(l[j] >> 32n));
+    }
+    const fpcrs = [0, 0, 1 << 24, 1 << 25, 1 << 22, 3 << 22];
+    const FPSR = E.sysreg(3, 3, 4, 4, 1), FPCR = E.sysreg(3, 3, 4, 4, 0);
+    const ldrQ = (rt: number, rn: number, imm12: number) => ((0b111 << 27) | (1 << 26) | (1 << 24) | (3 << 22) | (imm12 << 10) | (rn << 5) | rt) >>> 0;
+    const strQPost = (rt: number, rn: number) => ((0b111 << 27) | (1 << 26) | (2 << 22) | (16 << 12) | (1 << 10) | (rn << 5) | rt) >>> 0;
+    const sample = (a: Asm) => a.emit(E.mrs(9, FPSR), E.addsubShift(1, 0, 0, 7, 7, 9, 0, 0), E.msr(FPSR, 31));
+    const elf = el1Program((a: Asm) => {
+      a.emit(E.movz(0, 0x30, 1), E.msr(E.sysreg(3, 0, 1, 0, 2), 0), E.ISB);
+      a.emit(E.movz(10, FPCRS & 0xffff), E.movk(10, FPCRS >>> 16, 1), E.movz(11, fpcrs.length), E.movz(7, 0));
+      a.emit(E.movz(4, OUT & 0xffff), E.movk(4, OUT >>> 16, 1));
+      a.label('outer');
+      a.emit(E.ldstUimm(3, 1, 0, 10, 0), E.addImm(10, 10, 8), E.msr(FPCR, 0), E.msr(FPSR, 31));
+      a.emit(E.movz(2, DATA & 0xffff), E.movk(2, DATA >>> 16, 1), E.movz(6, M));
+      a.label('loop');
+      a.emit(ldrQ(0, 2, 0), ldrQ(1, 2, 1), ldrQ(2, 2, 2));
+      a.emit(ldrQ(3, 2, 2), F.vElem(1, 0, 3, 1, 1, 3, 0, 1)); sample(a); // FMLA v3.2D, v0.2D, v1.D[1]
+      a.emit(ldrQ(4, 2, 2), F.vElem(1, 0, 3, 5, 0, 4, 0, 1)); sample(a); // FMLS v4.2D, v0.2D, v1.D[0]
+      a.emit(F.vElem(1, 0, 3, 9, 1, 5, 0, 1)); sample(a); // FMUL v5.2D, v0.2D, v1.D[1]
+      a.emit(ldrQ(6, 2, 2), F.vElem(0, 0, 3, 1, 0, 6, 0, 1, 1)); sample(a); // FMLA d6, d0, v1.D[0]
+      a.emit(ldrQ(8, 2, 2), F.v3same(1, 0, 0, 1, 0x19, 8, 0, 1)); sample(a); // FMLA v8.2D, v0.2D, v1.2D
+      a.emit(ldrQ(9, 2, 2), F.v3same(1, 0, 1, 1, 0x19, 9, 0, 1)); sample(a); // FMLS v9.2D
+      a.emit(F.v3same(1, 0, 0, 1, 0x1a, 12, 0, 2)); sample(a); // FADD v12.2D, v0.2D, v2.2D
+      a.emit(F.v3same(1, 0, 1, 1, 0x1a, 13, 0, 1)); sample(a); // FSUB v13.2D
+      a.emit(F.v3same(1, 1, 0, 1, 0x1b, 14, 0, 1)); sample(a); // FMUL v14.2D
+      a.emit(ldrQ(15, 2, 0), F.vElem(1, 0, 3, 1, 1, 15, 15, 15)); sample(a); // FMLA v15.2D, v15.2D, v15.D[1]
+      for (const q of [3, 4, 5, 6, 8, 9, 12, 13, 14, 15]) a.emit(strQPost(q, 4));
+      a.emit(E.addImm(2, 2, 48), E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      a.emit(E.subsImm(11, 11, 1));
+      a.ref('imm19', 'outer', E.bcond(E.Cond.NE, 0));
+    }, {
+      data: (a) => {
+        a.org(FPCRS); for (const v of fpcrs) a.emit(v, 0);
+        a.org(DATA); a.emit(...words);
+      },
+    });
+    const r = same(elf);
+    expect(r.f.x[23]).toBe(0n);
+    expect(r.f.x[7]).not.toBe(0n);
+    expect(1 - executorCalls(r.stats) / (10 * M * fpcrs.length)).toBeGreaterThan(0.3);
+  });
 });
