@@ -359,7 +359,7 @@ export const OFF_SYSREGS = L.OFF_SYSREGS;
 export { TRANSLATE_FAULT };
 
 // --- The compiled tier (core-as/jit/, compiled by machine/jit/) ---
-export { jitEnable, jitInstall, jitReject, jitQueueClear, jitFlush } from './jit/jit-api';
+export { jitEnable, jitInstall, jitCover, jitReject, jitQueueClear, jitQueueWarm, jitFlush } from './jit/jit-api';
 export { jitExec, jitBranchMisaligned, jitFpOk, jitFpOp } from './jit/jit-step';
 export { jitChain } from './jit/jit-chain';
 export { pc as jitPc, nzcv as jitNzcv, remaining as jitRemaining } from './state';

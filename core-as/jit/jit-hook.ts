@@ -72,27 +72,38 @@ export function jitBlockStart(e: u32, p: u64): bool {
   const slot = (e - DECODE_BASE) >> 14;
   store<u8>(JIT_SLOT_HAS + slot, 1);
   if (n < load<u32>(JIT_PARAMS + JP_HOT)) { store<u32>(m, n); return false; }
-  // Hot: decode the block up to its end (a terminating instruction, the page end, JIT_MAX_LEN).
+  if (!jitQueue(e, fetchRam)) return false;
+  if (queued == 0) patience = <i32>load<u32>(JIT_PARAMS + JP_PATIENCE);
+  if (queued + 1 >= load<u32>(JIT_PARAMS + JP_BATCH)) { requestExit(EXIT_JIT); return true; }
+  return false;
+}
+
+/**
+ * Queues the block starting at decode entry e (its page's instruction words at `ram`): decodes it
+ * up to its end (a terminating instruction, the page end, JIT_MAX_LEN). False when the queue is full
+ * (the block is then never compiled).
+ */
+export function jitQueue(e: u32, ram: u32): bool {
+  const m = jitMapAddr(e);
+  const queued = load<u32>(JIT_QUEUE);
+  if (queued >= JIT_QUEUE_CAP) { store<u32>(m, JIT_NEVER); return false; }
   const first = ((e - DECODE_BASE) >> 4) & 1023;
   let k: u32 = 0;
   let ei = e;
   while (first + k < 1024 && k < JIT_MAX_LEN) {
     let op = <u32>load<u16>(ei, D_OP);
     if (op == 0) {
-      decode(load<u32>(fetchRam + ((first + k) << 2)), ei);
+      decode(load<u32>(ram + ((first + k) << 2)), ei);
       op = <u32>load<u16>(ei, D_OP);
     }
     k++;
     if (terminates(op)) break;
     ei += 16;
   }
-  if (queued >= JIT_QUEUE_CAP) { store<u32>(m, JIT_NEVER); return false; }
   const q = JIT_QUEUE + 8 + (queued << 3);
   store<u32>(q, (e - DECODE_BASE) >> 4);
   store<u32>(q, k, 4);
   store<u32>(JIT_QUEUE, queued + 1);
   store<u32>(m, JIT_QUEUED);
-  if (queued == 0) patience = <i32>load<u32>(JIT_PARAMS + JP_PATIENCE);
-  if (queued + 1 >= load<u32>(JIT_PARAMS + JP_BATCH)) { requestExit(EXIT_JIT); return true; }
-  return false;
+  return true;
 }

@@ -9,6 +9,9 @@
 //   JIT_PARAMS  parameters TypeScript writes (enable, hot threshold, batch size) and statistics.
 //   JIT_QUEUE   hot blocks waiting for TypeScript: u32 count, then (entry index u32, length u32).
 //   JIT_PROF_*  where compiled code leaves for the core, by op (--stats: jit-prof.ts).
+//   JIT_XCOVER  per decode slot a bitmap of its 1024 ops (128 bytes): the ops compiled as the
+//               further ranges of a region (machine/jit/region.ts), outside the contiguous run
+//               JIT_MAP's length describes; a write over one drops every block of the slot.
 import { JIT_BASE } from '../layout';
 
 export const JIT_MAP: u32 = JIT_BASE; // 8 MiB: u64 per decode entry
@@ -32,6 +35,9 @@ export const JIT_QUEUE_CAP: u32 = 4096;
 export const JIT_PROF_KEYS: u32 = 0x1400;
 export const JIT_PROF_COUNT: u32 = JIT_BASE + 0x0081_0000; // 2 x JIT_PROF_KEYS x u32
 export const JIT_PROF_PC: u32 = JIT_BASE + 0x0082_0000; // 2 x JIT_PROF_KEYS x u64
+export const JIT_XCOVER: u32 = JIT_BASE + 0x0084_0000; // DECODE_SLOTS x 128 bytes
+/** 16 bytes compiled code holds lane results in before it writes them to a V register (translate-fp.ts). */
+export const JIT_SCRATCH: u32 = JIT_BASE + 0x0086_0000;
 export const JP_EXIT_XPAGE: u32 = 80; // u64 compiled-block runs that ended on another page (--stats)
 
 export const JIT_QUEUED: u32 = 0xffff_fffe;

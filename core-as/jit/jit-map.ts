@@ -5,7 +5,7 @@
 // so it stays valid exactly as long as the decoded ops it was compiled from: it is dropped where the
 // decode cache drops ops (codecache.ts: a store over them, the slot reused for another page).
 import { DECODE_BASE } from '../layout';
-import { JIT_MAP, JIT_PARAMS, JIT_SLOT_HAS, JP_INVALIDATIONS } from './jit-layout';
+import { JIT_MAP, JIT_PARAMS, JIT_SLOT_HAS, JIT_XCOVER, JP_INVALIDATIONS } from './jit-layout';
 
 /** Longest block in instructions (a write can only hit blocks starting up to this far before it). */
 export const JIT_MAX_LEN: u32 = 64;
@@ -25,7 +25,15 @@ export function jitSlotDrop(slot: u32): void {
   if (load<u8>(JIT_SLOT_HAS + slot) == 0) return;
   store<u8>(JIT_SLOT_HAS + slot, 0);
   memory.fill(JIT_MAP + (slot << 13), 0, 8192);
+  memory.fill(JIT_XCOVER + (slot << 7), 0, 128);
   dropped();
+}
+
+/** Some op first..last (inclusive) of slot `slot` is compiled into a region's further range. */
+function xcovered(slot: u32, first: u32, last: u32): bool {
+  const bits = JIT_XCOVER + (slot << 7);
+  for (let i = first; i <= last; i++) if ((load<u8>(bits + (i >> 3)) & (1 << (i & 7))) != 0) return true;
+  return false;
 }
 
 /**
@@ -34,6 +42,7 @@ export function jitSlotDrop(slot: u32): void {
  */
 export function jitCodeWritten(slot: u32, first: u32, last: u32): void {
   if (load<u8>(JIT_SLOT_HAS + slot) == 0) return;
+  if (xcovered(slot, first, last)) { jitSlotDrop(slot); return; } // rare: code written under a region
   const base = JIT_MAP + (slot << 13);
   const from = first >= JIT_MAX_LEN ? first - JIT_MAX_LEN + 1 : 0;
   let any = false;
@@ -53,5 +62,6 @@ export function jitCodeWritten(slot: u32, first: u32, last: u32): void {
 export function jitDropAll(): void {
   memory.fill(JIT_MAP, 0, 0x0080_0000);
   memory.fill(JIT_SLOT_HAS, 0, 1024);
+  memory.fill(JIT_XCOVER, 0, 1024 << 7);
   dropped();
 }

@@ -50,4 +50,8 @@ export const Q0 = 65, Q1 = 66, Q2 = 67;
 export const TLBL = 68;
 /** i32: the segment a jump inside the block goes to (translate.ts: the dispatch at the loop head). */
 export const NEXT = 69;
-export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [2, I32]];
+/** The exit path's next PC (i64) and instructions retired in the pass (i32) (translate.ts exitTail). */
+export const XPC = 70, XN = 71;
+/** i32: an accumulator of a multi-lane fast path (translate-fp.ts: some lane inexact). */
+export const ACC = 72;
+export const LOCALS: [number, number][] = [[41, I64], [6, I32], [16, F64], [3, V128], [2, I32], [1, I64], [2, I32]];

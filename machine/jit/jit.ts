@@ -7,15 +7,18 @@
 // TypeScript only compiles, it never runs between blocks.
 import { J, L, O, OF, OS } from '../core-constants';
 import { encodeModule, type Func } from './wasm-encoder';
-import { IMPORTS, LOCALS, TYPES, readOp, translateBlock, type DecodedOp } from './translate';
+import { IMPORTS, LOCALS, TYPES, translateRegion, type Range } from './translate';
+import { buildRegion, regionKey } from './region';
 
 /** What the compiled tier needs from the core instance's exports. */
 export interface JitCoreExports {
   memory: WebAssembly.Memory;
   jitEnable(on: number): void;
   jitInstall(entry: number, fn: number, len: number): number;
+  jitCover(entry: number, count: number): void;
   jitReject(entry: number, never: number): void;
   jitQueueClear(): void;
+  jitQueueWarm(slot: number, min: number): number;
   jitFlush(): void;
   jitExec: (...a: never[]) => unknown;
   jitBranchMisaligned: (...a: never[]) => unknown;
@@ -33,6 +36,9 @@ export interface JitStats {
   blocksCompiled: number;
   /** Hot blocks left to the interpreter (mostly untranslated ops, or rewritten before compiling). */
   blocksRejected: number;
+  /** Further ranges compiled into the blocks' regions (region.ts: out-of-line code their branches go to), and their instructions. */
+  regionRanges: number;
+  regionOps: number;
   /** Modules compiled (one per batch). */
   modules: number;
   /** Of those: taken from the process-wide cache (the same batch compiled before), only instantiated. */
@@ -105,6 +111,10 @@ export interface JitOptions {
   batch?: number;
   /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
   patience?: number;
+  /** Also compile the blocks of the same pages that ran at least this share of `hot` times (default 1/4; 0: off, PKVM_EMU_JIT_WARM=0). */
+  warm?: number;
+  /** Grow blocks into regions with the out-of-line code their branches go to (region.ts; default on, PKVM_EMU_JIT_REGIONS=0 off). */
+  regions?: boolean;
 }
 
 /**
@@ -118,6 +128,18 @@ function blockName(dv: DataView, entry: number): string {
   return `guest-pa-0x${pa.toString(16)}`;
 }
 
+/** What installing a compiled region tells the core: its entry, the budget one pass needs, the further ranges' ops. */
+interface Install { entry: number; len: number; covers: [entry: number, count: number][] }
+
+function installOf(entry: number, ranges: Range[] | null): Install {
+  if (!ranges) return { entry, len: 0, covers: [] };
+  const base = entry - (entry & 1023);
+  return { entry, len: Math.max(...ranges.map((r) => r.ops.length)), covers: ranges.slice(1).map((r) => [base + r.first, r.ops.length]) };
+}
+
+/** PKVM_EMU_JIT_REGIONS=0: compile each queued block alone (no further ranges: measuring region.ts). */
+const REGIONS_DEFAULT = typeof process === 'undefined' || process.env.PKVM_EMU_JIT_REGIONS !== '0';
+
 /** Table slots used before everything is dropped and the slots are reused. */
 const TABLE_CAP = 1 << 16;
 
@@ -128,17 +150,22 @@ const TABLE_CAP = 1 << 16;
  * guest again (benchmark repetitions, tests, scenario VMs booting the same image) instantiates the
  * module instead of translating and compiling it again.
  */
-const moduleCache = new Map<string, { module: WebAssembly.Module; kept: number[]; bytes: number }>();
+const moduleCache = new Map<string, { module: WebAssembly.Module; kept: number[]; loops: boolean[]; bytes: number }>();
 const MODULE_CACHE_CAP = 1024;
 
 export class Jit {
   readonly stats: JitStats = {
-    blocksCompiled: 0, blocksRejected: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
+    blocksCompiled: 0, blocksRejected: 0, regionRanges: 0, regionOps: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
     insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN, exitsCrossPage: 0n, profile: [],
   };
   private readonly imports: WebAssembly.Imports;
   private readonly firstSlot: number;
   private nextSlot: number;
+  private readonly regions: boolean;
+  /** Executions that make a block of a hot block's page join its batch (0: only hot blocks). */
+  private readonly warmMin: number;
+  /** Decode entries of the compiled blocks that loop inside their function (region.ts joins the others). */
+  private readonly loops = new Set<number>();
 
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
@@ -147,10 +174,14 @@ export class Jit {
         pc: x.jitPc, nzcv: x.jitNzcv, rem: x.jitRemaining, tlb: x.jitCurTlb, table,
       },
     };
+    this.regions = opts.regions ?? REGIONS_DEFAULT;
+    const hot = opts.hot ?? jitHotDefault();
+    const warm = opts.warm ?? (typeof process !== 'undefined' && process.env.PKVM_EMU_JIT_WARM === '0' ? 0 : 0.25);
+    this.warmMin = warm > 0 ? Math.max(1, Math.floor(hot * warm)) : 0;
     this.firstSlot = table.length;
     this.nextSlot = this.firstSlot;
     const dv = new DataView(x.memory.buffer);
-    dv.setUint32(J.JIT_PARAMS + J.JP_HOT, opts.hot ?? jitHotDefault(), true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_HOT, hot, true);
     dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? envInt('PKVM_EMU_JIT_BATCH', 32), true);
     dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? envInt('PKVM_EMU_JIT_PATIENCE', 4000), true);
     x.jitEnable(1);
@@ -181,9 +212,17 @@ export class Jit {
   /** Compiles every queued block (nothing when the queue is empty). */
   compileQueued(): void {
     const dv = new DataView(this.x.memory.buffer);
-    const count = dv.getUint32(J.JIT_QUEUE, true);
+    let count = dv.getUint32(J.JIT_QUEUE, true);
     if (count === 0) return;
     const t0 = performance.now();
+    if (this.warmMin > 0) {
+      // The warm blocks of the hot blocks' pages join the batch: a module costs about 0.9 ms of CPU
+      // whatever its size, a function about 0.04 ms (measured), and code near hot code runs soon.
+      const slots = new Set<number>();
+      for (let i = 0; i < count; i++) slots.add(dv.getUint32(J.JIT_QUEUE + 8 + i * 8, true) >> 10);
+      for (const s of slots) this.x.jitQueueWarm(s, this.warmMin);
+      count = dv.getUint32(J.JIT_QUEUE, true);
+    }
     const blocks: { entry: number; len: number }[] = [];
     for (let i = 0; i < count; i++) {
       const q = J.JIT_QUEUE + 8 + i * 8;
@@ -197,35 +236,31 @@ export class Jit {
       return;
     }
     const mem = new Uint8Array(this.x.memory.buffer);
+    // Each block grows into a region (region.ts); null: rewritten since it was queued (count again).
+    const regions = blocks.map((blk) => buildRegion(dv, blk.entry, blk.len, this.regions, this.loops));
     let key = '';
-    for (const blk of blocks) {
-      const at = L.DECODE_BASE + blk.entry * 16;
-      key += `${blk.entry & 1023}:${Buffer.from(mem.buffer, at, blk.len * 16).toString('latin1')};`;
-    }
+    blocks.forEach((blk, i) => { key += regions[i] ? `${blk.entry & 1023}=${regionKey(mem, blk.entry, regions[i]!)};` : 'stale;'; });
+    const installs = blocks.map((blk, i) => installOf(blk.entry, regions[i]));
     const hit = moduleCache.get(key);
     if (hit) {
-      this.install(hit.module, hit.kept.map((i) => blocks[i]), t0, hit.bytes, true);
-      for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, 1); this.stats.blocksRejected++; }
+      hit.kept.forEach((i, k) => this.noteLoop(blocks[i].entry, hit.loops[k]));
+      this.install(hit.module, hit.kept.map((i) => installs[i]), t0, hit.bytes, true);
+      for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, regions[i] ? 1 : 0); this.stats.blocksRejected++; }
       return;
     }
     const funcs: Func[] = [];
-    const kept: { entry: number; len: number }[] = [];
     const keptIdx: number[] = [];
+    const keptLoops: boolean[] = [];
     let anyStale = false;
     for (const [bi, blk] of blocks.entries()) {
-      const ops: DecodedOp[] = [];
-      let ok = true;
-      for (let k = 0; k < blk.len; k++) {
-        const d = readOp(dv, L.DECODE_BASE + (blk.entry + k) * 16);
-        if (d.op === 0) { ok = false; break; } // rewritten since it was queued: count again
-        ops.push(d);
-      }
-      const t = ok ? translateBlock(ops, blk.entry & 1023) : null;
-      if (!ok) anyStale = true;
-      if (!t) { this.x.jitReject(blk.entry, ok ? 1 : 0); this.stats.blocksRejected++; continue; }
-      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${kept.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
-      kept.push(blk);
+      const ranges = regions[bi];
+      const t = ranges ? translateRegion(ranges) : null;
+      if (!ranges) anyStale = true;
+      if (!t) { this.x.jitReject(blk.entry, ranges ? 1 : 0); this.stats.blocksRejected++; continue; }
+      funcs.push({ type: 0, locals: LOCALS, body: t.body, export: `b${keptIdx.length}`, name: NAMES ? blockName(dv, blk.entry) : undefined });
       keptIdx.push(bi);
+      keptLoops.push(t.loops);
+      this.noteLoop(blk.entry, t.loops);
     }
     if (funcs.length > 0) {
       const bytes = encodeModule(TYPES, IMPORTS, funcs);
@@ -234,16 +269,18 @@ export class Jit {
       this.stats.engineMs += performance.now() - t1;
       if (!anyStale) {
         if (moduleCache.size >= MODULE_CACHE_CAP) moduleCache.clear();
-        moduleCache.set(key, { module, kept: keptIdx, bytes: bytes.length });
+        moduleCache.set(key, { module, kept: keptIdx, loops: keptLoops, bytes: bytes.length });
       }
-      this.install(module, kept, t0, bytes.length, false);
+      this.install(module, keptIdx.map((i) => installs[i]), t0, bytes.length, false);
       return;
     }
     this.stats.compileMs += performance.now() - t0;
   }
 
+  private noteLoop(entry: number, loops: boolean): void { if (loops) this.loops.add(entry); else this.loops.delete(entry); }
+
   /** Instantiates a compiled module and installs its functions for `kept` (in export order). */
-  private install(module: WebAssembly.Module, kept: { entry: number; len: number }[], t0: number, bytes: number, cached: boolean): void {
+  private install(module: WebAssembly.Module, kept: Install[], t0: number, bytes: number, cached: boolean): void {
     const t1 = performance.now();
     const inst = new WebAssembly.Instance(module, this.imports);
     this.stats.engineMs += performance.now() - t1;
@@ -251,11 +288,14 @@ export class Jit {
     this.stats.modules++;
     if (cached) this.stats.modulesCached++;
     const need = this.nextSlot + kept.length - this.table.length;
-    if (need > 0) this.table.grow(need);
+    if (need > 0) this.table.grow(Math.max(need, 256)); // in steps: each grow copies the table
     kept.forEach((blk, i) => {
       const slot = this.nextSlot++;
       this.table.set(slot, inst.exports[`b${i}`] as WebAssembly.ExportValue as never);
-      if (this.x.jitInstall(blk.entry, slot, blk.len)) this.stats.blocksCompiled++;
+      if (this.x.jitInstall(blk.entry, slot, blk.len)) {
+        this.stats.blocksCompiled++;
+        for (const [e, n] of blk.covers) { this.x.jitCover(e, n); this.stats.regionRanges++; this.stats.regionOps += n; }
+      }
     });
     this.stats.compileMs += performance.now() - t0;
   }
@@ -267,7 +307,7 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
   const pct = (a: bigint): string => totalInsns > 0n ? `${(Number(a) * 100 / Number(totalInsns)).toFixed(1)}%` : '-';
   const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
   return [
-    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly`,
+    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly; ${s.regionRanges} out-of-line ranges (${s.regionOps} instructions) joined to their blocks`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
     ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),

@@ -23,9 +23,9 @@
 //     registers or NZCV are stored before and reloaded after;
 //   - Advanced SIMD integer ops and FMOV to/from general registers: translate-simd.ts (WebAssembly
 //     SIMD); LD1/ST1/LD1R: translate-simd-ldst.ts; LD2-LD4/ST2-ST4 and literal loads run through jitExec.
-import { L, O, OF, OS, SR } from '../core-constants';
+import { J, L, O, OF, OS, SR } from '../core-constants';
 import {
-  D, D0, D1, D2, D3, E, F_FPOP, FPOK, G_NZCV, I0, I1, I2, NZ, R, T0, T1, T2, T3,
+  ACC, D, D0, D1, D2, D3, E, F_FPOP, FPOK, G_NZCV, I0, I1, I2, NZ, R, T0, T1, T2, T3,
 } from './abi';
 import { Op } from './wasm-encoder';
 import { fmovGenPlan, simdPlan } from './translate-simd';
@@ -102,7 +102,7 @@ function ensureFpOk(t: Translator): void {
 /** The core's executor for instruction k (no register spill: see xUse). */
 function callOp(t: Translator): void {
   const b = t.b;
-  b.get(E); if (t.k !== 0) b.i32(16 * t.k).op(Op.i32_add);
+  t.entryAt();
   t.pcAt();
   b.call(F_FPOP);
 }
@@ -253,57 +253,183 @@ function fmaS(t: Translator, d: DecodedOp): void {
   });
 }
 
+/**
+ * Advanced SIMD single-precision lane arithmetic: FMUL, FMLA, FMLS by element (vector 2S/4S and
+ * scalar) and FADD, FSUB, FMUL, FMLA, FMLS (vector 2S/4S). Every lane takes the scalar fast path
+ * of fast.ts (fastAddS, fastMulS, fastFmaS; FMLS negates the Vn element as the Arm ARM's FPNeg) in
+ * f64 locals; only when all lanes pass are the results written (Vd may alias a source: every lane
+ * is read first) with the bits above the datasize zeroed, and IXC raised if any lane was inexact.
+ * If any lane leaves the fast path (a zero, subnormal, infinite or NaN operand, a result near the
+ * underflow threshold or overflowing, a single-precision midpoint, another rounding mode), nothing
+ * was written and the executor runs the whole instruction. False: not such an instruction.
+ */
+function fpvLanesS(t: Translator, d: DecodedOp): boolean {
+  const b = t.b;
+  const v = d.p2;
+  const imm = Number(d.imm & 0xffff_ffffn);
+  const dbytes = imm & 0xff, scalar = (imm & 0x100) !== 0, index = imm >>> 16;
+  const elem = d.op === OF.OP_FPV_ELEM;
+  if (d.p1 !== 4 || (!elem && scalar)) return false;
+  const mul = v === OF.V_FMUL, fused = v === OF.V_FMLA || v === OF.V_FMLS;
+  if (!(mul || fused || (!elem && (v === OF.V_FADD || v === OF.V_FSUB)))) return false;
+  const lanes = scalar ? 1 : dbytes / 4;
+  const r = (i: number): number => D(1 + i); // lane i's result (f64, exactly its f32 value once rounded)
+  const P = D(5), Z = D(6), BB = D(7), X = D(0);
+  fastOrCall(t, () => {
+    if (elem) { b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rm) + 4 * index).set(T1); needNormalS(t, T1); sToD(t, T1); b.set(X); }
+    b.i32(0).set(I1); // some lane inexact
+    for (let i = 0; i < lanes; i++) {
+      b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rn) + 4 * i); if (v === OF.V_FMLS) b.i64(0x8000_0000).op(Op.i64_xor); b.set(T0);
+      needNormalS(t, T0);
+      if (!elem) { b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rm) + 4 * i); if (v === OF.V_FSUB) b.i64(0x8000_0000).op(Op.i64_xor); b.set(T1); needNormalS(t, T1); sToD(t, T1); b.set(X); }
+      if (mul) { // fastMulS: the exact product, not below 2^-126
+        sToD(t, T0); b.get(X).op(Op.f64_mul).set(r(i));
+        b.get(r(i)).op(Op.f64_abs).f64(TINY_S).op(Op.f64_lt).brIf(0);
+      } else if (!fused) { // fastAddS: s = x + y, TwoSum's error, a normal single result
+        sToD(t, T0); b.set(P);
+        b.get(P).get(X).op(Op.f64_add).set(r(i));
+        b.get(r(i)).get(P).op(Op.f64_sub).set(BB);
+        b.get(P).get(r(i)).get(BB).op(Op.f64_sub).op(Op.f64_sub).get(X).get(BB).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne)
+          .get(I1).op(Op.i32_or).set(I1);
+        b.get(r(i)).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).op(Op.i64_extend_i32_u).set(T2); needNormalS(t, T2);
+      } else { // fastFmaS: c + a * b, the product exact in f64
+        sToD(t, T0); b.get(X).op(Op.f64_mul).set(P);
+        b.i32(0).mem(Op.i64_load32_u, 2, vAt(d.rd) + 4 * i).set(T3); needNormalS(t, T3); sToD(t, T3); b.set(Z);
+        b.get(P).get(Z).op(Op.f64_add).set(r(i));
+        b.get(r(i)).op(Op.f64_abs).f64(TINY_S).op(Op.f64_gt).op(Op.i32_eqz).brIf(0);
+        b.get(r(i)).get(P).op(Op.f64_sub).set(BB);
+        b.get(P).get(r(i)).get(BB).op(Op.f64_sub).op(Op.f64_sub).get(Z).get(BB).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne).set(I0);
+        // the f64 sum on a single-precision midpoint with a nonzero error: double rounding could differ
+        b.get(I0).get(r(i)).op(Op.i64_reinterpret_f64).i64(0x1fff_ffff).op(Op.i64_and).i64(0x1000_0000).op(Op.i64_eq).op(Op.i32_and).brIf(0);
+        b.get(I1).get(I0).op(Op.i32_or).set(I1);
+      }
+      // the single result is finite; inexact when it is not the f64 value
+      b.get(r(i)).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).i32(23).op(Op.i32_shr_u).i32(0xff).op(Op.i32_and).i32(0xff).op(Op.i32_eq).brIf(0);
+      b.get(r(i)).op(Op.f32_demote_f64).op(Op.f64_promote_f32).get(r(i)).op(Op.f64_ne).get(I1).op(Op.i32_or).set(I1);
+    }
+    for (let i = 0; i < lanes; i++) b.i32(0).get(r(i)).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32).mem(Op.i32_store, 2, vAt(d.rd) + 4 * i);
+    if (lanes === 1) b.i32(0).i32(0).mem(Op.i32_store, 2, vAt(d.rd) + 4);
+    if (lanes <= 2) b.i32(0).i64(0).mem(Op.i64_store, 3, vAt(d.rd) + 8);
+    b.get(I1).begin(Op.if); raiseIXC(t); b.end();
+  });
+  return true;
+}
+
+/**
+ * The same for double-precision lanes (2D, and scalar by element): fast.ts fastMulD, fastAddD and
+ * fastFmaD per lane (fmaDLane), each lane's result bits kept in JIT_SCRATCH until all lanes passed.
+ */
+function fpvLanesD(t: Translator, d: DecodedOp): boolean {
+  const b = t.b;
+  const v = d.p2;
+  const imm = Number(d.imm & 0xffff_ffffn);
+  const dbytes = imm & 0xff, scalar = (imm & 0x100) !== 0, index = imm >>> 16;
+  const elem = d.op === OF.OP_FPV_ELEM;
+  if (d.p1 !== 8 || (!elem && scalar) || (!scalar && dbytes !== 16)) return false;
+  const mul = v === OF.V_FMUL, fused = v === OF.V_FMLA || v === OF.V_FMLS;
+  if (!(mul || fused || (!elem && (v === OF.V_FADD || v === OF.V_FSUB)))) return false;
+  const lanes = scalar ? 1 : 2;
+  const SIGN = -(1n << 63n);
+  fastOrCall(t, () => {
+    b.i32(0).set(ACC);
+    for (let i = 0; i < lanes; i++) {
+      b.i32(0).mem(Op.i64_load, 3, vAt(d.rn) + 8 * i); if (v === OF.V_FMLS) b.i64(SIGN).op(Op.i64_xor); b.set(T0);
+      b.i32(0).mem(Op.i64_load, 3, vAt(d.rm) + 8 * (elem ? index : i)); if (v === OF.V_FSUB) b.i64(SIGN).op(Op.i64_xor); b.set(T1);
+      if (fused) {
+        b.i32(0).mem(Op.i64_load, 3, vAt(d.rd) + 8 * i).set(T3);
+        fmaDLane(t);
+      } else {
+        needNormalD(t, T0); needNormalD(t, T1);
+        b.get(T0).op(Op.f64_reinterpret_i64).set(D0).get(T1).op(Op.f64_reinterpret_i64).set(D1);
+        b.get(D0).get(D1).op(mul ? Op.f64_mul : Op.f64_add).tee(D2).op(Op.i64_reinterpret_f64).set(T2);
+        if (mul) { // fastMulD: result exponent 2..0x7fe; inexact iff the exact product needs more than 53 bits
+          b.get(T2).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(2).op(Op.i64_sub).i64(0x7fd).op(Op.i64_ge_u).brIf(0);
+          const M52 = (1n << 52n) - 1n;
+          b.get(T0).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T0);
+          b.get(T1).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T1);
+          b.i64(106).get(T0).op(Op.i64_ctz).op(Op.i64_sub).get(T1).op(Op.i64_ctz).op(Op.i64_sub).set(T3); // len
+          b.get(T3).i64(54).op(Op.i64_gt_u).set(I1);
+          b.get(T3).i64(54).op(Op.i64_eq).begin(Op.if);
+          b.get(T0).get(T0).op(Op.i64_ctz).op(Op.i64_shr_u).get(T1).get(T1).op(Op.i64_ctz).op(Op.i64_shr_u).op(Op.i64_mul)
+            .i64(1n << 53n).op(Op.i64_ge_u).set(I1);
+          b.end();
+          b.get(I1);
+        } else { // fastAddD: a normal result; TwoSum's error
+          needNormalD(t, T2);
+          b.get(D2).get(D0).op(Op.f64_sub).set(D3);
+          b.get(D0).get(D2).get(D3).op(Op.f64_sub).op(Op.f64_sub).get(D1).get(D3).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne);
+        }
+      }
+      b.get(ACC).op(Op.i32_or).set(ACC);
+      b.i32(0).get(T2).mem(Op.i64_store, 3, J.JIT_SCRATCH + 8 * i);
+    }
+    for (let i = 0; i < lanes; i++) b.i32(0).i32(0).mem(Op.i64_load, 3, J.JIT_SCRATCH + 8 * i).mem(Op.i64_store, 3, vAt(d.rd) + 8 * i);
+    if (lanes === 1) b.i32(0).i64(0).mem(Op.i64_store, 3, vAt(d.rd) + 8);
+    b.get(ACC).begin(Op.if); raiseIXC(t); b.end();
+  });
+  return true;
+}
+
 /** FMADD double (fast.ts fastFmaD): Dekker's exact product, TwoSum, round-to-odd, one final rounding. */
 function fmaD(t: Translator, d: DecodedOp): void {
   const b = t.b;
-  const [x, y, z, g, xh, xl, yh, yl, ph, pl, th, tl, v, e1, r, bb] = Array.from({ length: 16 }, (_, i) => D(i));
   b.i32(0).mem(Op.i64_load, 3, vAt(d.ra)); if (negA(d)) b.i64(-(1n << 63n)).op(Op.i64_xor); b.set(T3); // c
   b.i32(0).mem(Op.i64_load, 3, vAt(d.rn)); if (negN(d)) b.i64(-(1n << 63n)).op(Op.i64_xor); b.set(T0);
   b.i32(0).mem(Op.i64_load, 3, vAt(d.rm)).set(T1);
+  fastOrCall(t, () => {
+    fmaDLane(t);
+    b.begin(Op.if); raiseIXC(t); b.end();
+    storeD(t, d.rd);
+  });
+}
+
+/**
+ * fast.ts fastFmaD's computation inside a fastOrCall block (its checks branch out of it): c in T3,
+ * the multiplicands in T0 and T1; leaves the result bits in T2 and pushes i32 1 when it is inexact.
+ */
+function fmaDLane(t: Translator): void {
+  const b = t.b;
+  const [x, y, z, g, xh, xl, yh, yl, ph, pl, th, tl, v, e1, r, bb] = Array.from({ length: 16 }, (_, i) => D(i));
   const moderate = (l: number): void => { // exponent within +-450: ((e - 573) as u64) <= 900
     b.get(l).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(1023 - 450).op(Op.i64_sub).i64(900).op(Op.i64_gt_u).brIf(0);
   };
   const sub = (a: number, c: number): void => { b.get(a).get(c).op(Op.f64_sub); };
-  fastOrCall(t, () => {
-    moderate(T0); moderate(T1); moderate(T3);
-    b.get(T0).op(Op.f64_reinterpret_i64).set(x).get(T1).op(Op.f64_reinterpret_i64).set(y).get(T3).op(Op.f64_reinterpret_i64).set(z);
-    const SPLIT = 134217729.0;
-    b.f64(SPLIT).get(x).op(Op.f64_mul).set(g);
-    b.get(g); sub(g, x); b.op(Op.f64_sub).set(xh); // g - (g - x)
-    sub(x, xh); b.set(xl);
-    b.f64(SPLIT).get(y).op(Op.f64_mul).set(g);
-    b.get(g); sub(g, y); b.op(Op.f64_sub).set(yh);
-    sub(y, yh); b.set(yl);
-    b.get(x).get(y).op(Op.f64_mul).set(ph);
-    // pl = (((xh * yh - ph) + xh * yl) + xl * yh) + xl * yl
-    b.get(xh).get(yh).op(Op.f64_mul).get(ph).op(Op.f64_sub).get(xh).get(yl).op(Op.f64_mul).op(Op.f64_add)
-      .get(xl).get(yh).op(Op.f64_mul).op(Op.f64_add).get(xl).get(yl).op(Op.f64_mul).op(Op.f64_add).set(pl);
-    // (th, tl) = TwoSum(z, ph)
-    b.get(z).get(ph).op(Op.f64_add).set(th);
-    sub(th, z); b.set(bb);
-    b.get(z); sub(th, bb); b.op(Op.f64_sub); sub(ph, bb); b.op(Op.f64_add).set(tl);
-    // v = RoundToOdd(tl + pl)
-    b.get(tl).get(pl).op(Op.f64_add).set(v);
-    sub(v, tl); b.set(bb);
-    b.get(tl); sub(v, bb); b.op(Op.f64_sub); sub(pl, bb); b.op(Op.f64_add).set(e1);
-    b.get(e1).f64(0).op(Op.f64_ne).begin(Op.if);
-    b.get(v).f64(0).op(Op.f64_eq).brIf(1);
-    b.get(v).op(Op.i64_reinterpret_f64).set(T2);
-    b.get(T2).i64(1).op(Op.i64_and).op(Op.i64_eqz).begin(Op.if);
-    b.get(T2).i64(1).op(Op.i64_add).get(T2).i64(1).op(Op.i64_sub)
-      .get(e1).f64(0).op(Op.f64_gt).get(v).f64(0).op(Op.f64_gt).op(Op.i32_eq).op(Op.select)
-      .op(Op.f64_reinterpret_i64).set(v);
-    b.end();
-    b.end();
-    b.get(th).get(v).op(Op.f64_add).tee(r).op(Op.i64_reinterpret_f64).set(T2);
-    // exponent 64..0x7fe: far from the underflow threshold, finite
-    b.get(T2).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(64).op(Op.i64_sub).i64(0x7fe - 64).op(Op.i64_gt_u).brIf(0);
-    sub(r, th); b.set(bb);
-    b.get(th); sub(r, bb); b.op(Op.f64_sub); sub(v, bb); b.op(Op.f64_add).f64(0).op(Op.f64_ne); // e2 != 0
-    b.get(e1).f64(0).op(Op.f64_ne).op(Op.i32_or);
-    b.begin(Op.if); raiseIXC(t); b.end();
-    storeD(t, d.rd);
-  });
+  moderate(T0); moderate(T1); moderate(T3);
+  b.get(T0).op(Op.f64_reinterpret_i64).set(x).get(T1).op(Op.f64_reinterpret_i64).set(y).get(T3).op(Op.f64_reinterpret_i64).set(z);
+  const SPLIT = 134217729.0;
+  b.f64(SPLIT).get(x).op(Op.f64_mul).set(g);
+  b.get(g); sub(g, x); b.op(Op.f64_sub).set(xh); // g - (g - x)
+  sub(x, xh); b.set(xl);
+  b.f64(SPLIT).get(y).op(Op.f64_mul).set(g);
+  b.get(g); sub(g, y); b.op(Op.f64_sub).set(yh);
+  sub(y, yh); b.set(yl);
+  b.get(x).get(y).op(Op.f64_mul).set(ph);
+  // pl = (((xh * yh - ph) + xh * yl) + xl * yh) + xl * yl
+  b.get(xh).get(yh).op(Op.f64_mul).get(ph).op(Op.f64_sub).get(xh).get(yl).op(Op.f64_mul).op(Op.f64_add)
+    .get(xl).get(yh).op(Op.f64_mul).op(Op.f64_add).get(xl).get(yl).op(Op.f64_mul).op(Op.f64_add).set(pl);
+  // (th, tl) = TwoSum(z, ph)
+  b.get(z).get(ph).op(Op.f64_add).set(th);
+  sub(th, z); b.set(bb);
+  b.get(z); sub(th, bb); b.op(Op.f64_sub); sub(ph, bb); b.op(Op.f64_add).set(tl);
+  // v = RoundToOdd(tl + pl)
+  b.get(tl).get(pl).op(Op.f64_add).set(v);
+  sub(v, tl); b.set(bb);
+  b.get(tl); sub(v, bb); b.op(Op.f64_sub); sub(pl, bb); b.op(Op.f64_add).set(e1);
+  b.get(e1).f64(0).op(Op.f64_ne).begin(Op.if);
+  b.get(v).f64(0).op(Op.f64_eq).brIf(1);
+  b.get(v).op(Op.i64_reinterpret_f64).set(T2);
+  b.get(T2).i64(1).op(Op.i64_and).op(Op.i64_eqz).begin(Op.if);
+  b.get(T2).i64(1).op(Op.i64_add).get(T2).i64(1).op(Op.i64_sub)
+    .get(e1).f64(0).op(Op.f64_gt).get(v).f64(0).op(Op.f64_gt).op(Op.i32_eq).op(Op.select)
+    .op(Op.f64_reinterpret_i64).set(v);
+  b.end();
+  b.end();
+  b.get(th).get(v).op(Op.f64_add).tee(r).op(Op.i64_reinterpret_f64).set(T2);
+  // exponent 64..0x7fe: far from the underflow threshold, finite
+  b.get(T2).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(64).op(Op.i64_sub).i64(0x7fe - 64).op(Op.i64_gt_u).brIf(0);
+  sub(r, th); b.set(bb);
+  b.get(th); sub(r, bb); b.op(Op.f64_sub); sub(v, bb); b.op(Op.f64_add).f64(0).op(Op.f64_ne); // e2 != 0
+  b.get(e1).f64(0).op(Op.f64_ne).op(Op.i32_or);
 }
 
 /** Branches out of the fast-path block unless the double in local `l` has an exponent within ±450 (fast.ts moderateD). */
@@ -591,6 +717,7 @@ export function fpInsn(t: Translator, d: DecodedOp): void {
       break;
     case OF.OP_FP_CSEL:
       vLoad(t, d.rn, N); vLoad(t, d.rm, N); t.cond(Number(d.imm & 15n)); b.op(Op.select); vStoreScalar(t, d.rd); return;
+    case OF.OP_FPV_ELEM: case OF.OP_FPV_BIN: if (fpvLanesS(t, d) || fpvLanesD(t, d)) return; break;
   }
   // Advanced SIMD integer ops and FMOV to/from a general register with WebAssembly SIMD (translate-simd.ts)
   const plan = d.op >= OS.OP_SIMD_FIRST ? simdPlan(d) : (d.op === OF.OP_FP_FMOV_TOGEN || d.op === OF.OP_FP_FMOV_FROMGEN) ? fmovGenPlan(d) : null;

@@ -1,6 +1,6 @@
-// LD1/ST1 (multiple structures, one to four registers), LD1/ST1 (single structure, one lane) and
-// LD1R inline in compiled blocks (core-as/simd/ldst.ts execMultiple / execSingle with one element
-// per structure). The fast path runs only when no element access can fault: the whole access lies
+// LD1/ST1 (multiple structures, one to four registers), LD2-LD4/ST2-ST4 (multiple structures:
+// interleaved elements), LD1/ST1 (single structure, one lane) and LD1R inline in compiled blocks
+// (core-as/simd/ldst.ts execMultiple / execSingle). The fast path runs only when no element access can fault: the whole access lies
 // in one page, the page's fast-TLB entry has the read (load) or write (store) tag for the current
 // translation regime, and the address is aligned to the element size (the tag compare includes
 // those low bits, as for the integer accesses) — so it needs no alignment check, no device,
@@ -25,10 +25,10 @@ const SPLAT = [V.load8_splat, V.load16_splat, V.load32_splat, V.load64_splat];
 
 const info = (d: DecodedOp): number => Number(d.imm & 0xffff_ffffn);
 
-/** The structure load/store runs inline (one element per structure: LD1/ST1, LD1R). */
+/** The structure load/store runs inline (LD1-LD4/ST1-ST4 multiple structures; LD1/ST1 single structure, LD1R). */
 export function inlineStruct(d: DecodedOp): boolean {
-  if (d.op !== OS.OPS_LDST_MULT && d.op !== OS.OPS_LDST_SINGLE) return false;
-  return (info(d) & 0xff) === 1;
+  if (d.op === OS.OPS_LDST_MULT) return true;
+  return d.op === OS.OPS_LDST_SINGLE && (info(d) & 0xff) === 1;
 }
 
 /** LD1/ST1/LD1R (inlineStruct) with the fast-TLB probe; the interpreter on the slow path. */
@@ -37,14 +37,27 @@ export function structLdst(t: Translator, d: DecodedOp): void {
   const esz = d.p1, q = (d.p2 & 1) !== 0, isLoad = (d.p2 & 2) !== 0, replicate = (d.p2 & 4) !== 0;
   const mult = d.op === OS.OPS_LDST_MULT;
   const rpt = info(d) >> 8; // registers (multiple) or the lane index (single)
-  const total = mult ? rpt * (q ? 16 : 8) : 1 << esz;
+  const selem = info(d) & 0xff; // elements per structure (LD2-LD4/ST2-ST4: 2-4, with rpt = 1)
+  const total = mult ? rpt * selem * (q ? 16 : 8) : 1 << esz;
   t.rget(d.rn); b.set(T0);
   t.probe(T0, I0, isLoad ? TE_READ : TE_WRITE, esz);
   if (total > 1 << esz) b.get(T0).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).i32(4096 - total).op(Op.i32_le_u).op(Op.i32_and);
   if (t.spBad(d.rn)) b.op(Op.i32_eqz).op(Op.i32_and);
   b.begin(Op.if);
   t.host(T0, I0); b.set(I1);
-  if (mult) {
+  if (mult && selem > 1) {
+    // interleaved: element el of register Vt+s at byte (el * selem + s) << esz (ldst.ts execMultiple)
+    const elements = (q ? 16 : 8) >> esz;
+    for (let s = 0; s < selem; s++) {
+      const v = vAt(d.rd + s);
+      for (let el = 0; el < elements; el++) {
+        const m = (el * selem + s) << esz;
+        if (isLoad) b.i32(0).get(I1).mem(LD[esz], 0, m).mem(ST[esz], esz, v + (el << esz));
+        else b.get(I1).i32(0).mem(LD[esz], esz, v + (el << esz)).mem(ST[esz], 0, m);
+      }
+      if (isLoad && !q) b.i32(0).i64(0).mem(Op.i64_store, 3, v + 8);
+    }
+  } else if (mult) {
     for (let r = 0; r < rpt; r++) {
       const v = vAt(d.rd + r);
       if (isLoad) {

@@ -28,7 +28,7 @@ export function readOp(dv: DataView, addr: number): DecodedOp {
 }
 
 import {
-  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NEXT, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK,
+  E, F_CHAIN, F_FPOK, F_MISALIGNED, F_STEP, FPOK, FA, FB, FR, G_NZCV, G_PC, G_REM, G_TLB, I0, I1, I2, NEXT, NZ, PC, R, REM, T0, T1, T2, T3, TLBL, TYPE_BLOCK, XN, XPC,
 } from './abi';
 import { fpInlineOp, fpInsn, fpXSlots, isFpSimd } from './translate-fp';
 export { F_STEP, F_MISALIGNED, G_PC, G_NZCV, G_REM, G_TLB, TYPE_BLOCK, LOCALS, TYPES, IMPORTS } from './abi';
@@ -62,7 +62,7 @@ const FLAG_WRITERS = new Set<number>([O.OP_ADDS_I64, O.OP_ADDS_I32, O.OP_SUBS_I6
   O.OP_ANDS_SR64, O.OP_BICS_SR64, O.OP_ANDS_SR32, O.OP_BICS_SR32, O.OP_ADDS_SR64, O.OP_ADDS_SR32, O.OP_SUBS_SR64,
   O.OP_SUBS_SR32, O.OP_ADDS_ER64, O.OP_ADDS_ER32, O.OP_SUBS_ER64, O.OP_SUBS_ER32]);
 
-export interface Translation { body: Body; inline: number; fallback: number }
+export interface Translation { body: Body; inline: number; fallback: number; /** A branch of the block stays in the function (it loops). */ loops: boolean }
 
 /** True when `op` is translated inline without any possible helper call (no exit point). */
 function pureInline(op: number): boolean {
@@ -97,8 +97,32 @@ export class Translator {
   segDepth = 0;
   /** Segments of the loop (the block start and every other target); 1: a plain loop, no dispatch. */
   segments = 1;
+  /** Ops index of the last op of each op's range. */
+  rangeEnd: number[] = [];
+  /** b.depth inside the loop (translateRegion): segment i's code is at loopBase + segDepth. */
+  loopBase = 0;
+  /** Depth of the block whose end leads to the shared exit path (exitTail); null: exits are inline. */
+  exitDepth: number | null = null;
+  /** Index within the page of each op (a region's ranges are not contiguous: translateRegion). */
+  pidx: number[];
+  /** Ops index of the instruction at a page index, for the instructions of the block. */
+  opsAt = new Map<number, number>();
+  /** What follows op k when it is the last of its range: 'exit' (the next instruction is outside the block), or the ops index of the instruction the range runs into. */
+  after: ('exit' | number | undefined)[] = [];
+  /** Most instructions one loop pass can retire (the longest range): the budget a pass needs. */
+  maxPass: number;
+  /**
+   * The flag state each jump target's code starts in (translateRegion: flagModes): 'dead' (NZCV is
+   * written before anything can read it or leave), a lazy state every way in brings (its operands
+   * in FA/FB/FR), or 'mat' (NZCV in NZ).
+   */
+  modes = new Map<number, Flags | 'dead'>();
 
-  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number) {}
+  constructor(readonly ops: DecodedOp[], readonly allUsed: Set<number>, readonly allWritten: Set<number>, readonly start: number, pidx?: number[]) {
+    this.pidx = pidx ?? ops.map((_, k) => start + k);
+    this.pidx.forEach((p, k) => this.opsAt.set(p, k));
+    this.maxPass = ops.length;
+  }
 
   // --- registers ---
   rget(slot: number): void {
@@ -126,7 +150,16 @@ export class Translator {
   wget(slot: number): void { this.rget(slot); this.b.op(Op.i32_wrap_i64); }
   /** i32 value on the stack → register slot, zero-extended (setW). */
   wset(slot: number): void { this.b.op(Op.i64_extend_i32_u); this.rset(slot); }
-  pcAt(k = this.k): void { this.b.get(PC); if (k !== 0) this.b.i64(4 * k).op(Op.i64_add); }
+  /** Pushes the PC of op k (plus `next` instructions). */
+  pcAt(k = this.k, next = 0): void {
+    const rel = this.pidx[k] + next - this.start;
+    this.b.get(PC); if (rel !== 0) this.b.i64(4 * rel).op(Op.i64_add);
+  }
+  /** Pushes the decode entry (i32 address) of op k. */
+  entryAt(k = this.k): void {
+    const rel = this.pidx[k] - this.start;
+    this.b.get(E); if (rel !== 0) this.b.i32(16 * rel).op(Op.i32_add);
+  }
 
   storeRegs(): void {
     for (const s of (this.isLoop ? this.allWritten : this.dirty)) this.b.i32(0).get(R(s)).mem(Op.i64_store, 3, L.CPU_BASE + s * 8);
@@ -247,6 +280,14 @@ export class Translator {
    */
   exitWithPcOnStack(executed: number, target: number | 'dyn' | null): void {
     const b = this.b;
+    if (this.exitDepth !== null) { // the function's one exit path (exitTail): NZCV built, the PC and the count in locals
+      b.set(XPC);
+      const saved = this.flags;
+      this.materialize();
+      this.flags = saved;
+      b.i32(executed).set(XN).br(b.depth - this.exitDepth);
+      return;
+    }
     b.gset(G_PC);
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
@@ -258,7 +299,7 @@ export class Translator {
     } else if (target === 'dyn') {
       // aligned (a misaligned target: the interpreter's fetch takes the PC alignment fault), then the same page or another
       b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
-      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).code.push(Op.if, I32);
+      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
       b.get(T0).call(F_CHAIN);
       b.op(Op.else);
       b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
@@ -272,12 +313,39 @@ export class Translator {
     b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
     b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
   }
+  /**
+   * The exit path every normal exit of the function branches to (the `block` opened at depth
+   * exitDepth ends just before it): the next PC in XPC, the instructions retired in the pass in XN,
+   * NZCV in NZ. As exitWithPcOnStack inline, but the same page or another is found at run time
+   * (one copy of the register stores and of the chaining code per function instead of one per exit:
+   * the code, and so compile time, is much smaller).
+   */
+  exitTail(): void {
+    const b = this.b;
+    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2;
+    b.get(XPC).gset(G_PC);
+    this.storeRegs();
+    b.get(NZ).gset(G_NZCV);
+    b.get(REM).get(XN).op(Op.i32_sub).gset(G_REM);
+    b.get(XPC).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+    b.get(XPC).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
+    b.get(XPC).call(F_CHAIN);
+    b.op(Op.else);
+    b.get(E).i32(this.start * 16).op(Op.i32_sub).get(XPC).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
+    b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    b.get(I0).i32(1).op(Op.i32_shr_u).i32(mapBias).op(Op.i32_add).tee(I2).mem(Op.i32_load, 2, 4).tee(I1);
+    b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    b.gget(G_REM).get(I1).op(Op.i32_lt_s).begin(Op.if).op(Op.return).end();
+    b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
+    b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
+  }
+
   /** Stores everything jitStep can see; pushes its arguments and calls it for instruction k. */
   callStep(): void {
     const b = this.b;
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
-    b.get(E); if (this.k !== 0) b.i32(16 * this.k).op(Op.i32_add);
+    this.entryAt();
     this.pcAt();
     b.get(REM); if (this.k !== 0) b.i32(this.k).op(Op.i32_sub);
     b.call(F_STEP);
@@ -416,7 +484,7 @@ export class Translator {
   }
 
   // --- one instruction ---
-  insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
+  insn(d: DecodedOp, k: number, last: boolean, selfLoopOk: boolean, n: number): void {
     this.k = k;
     if (isFpSimd(d.op)) { fpInsn(this, d); return; }
     this.preload(d);
@@ -599,10 +667,10 @@ export class Translator {
       case O.OP_UDIV64: case O.OP_SDIV64: {
         inl();
         this.rget(rn); b.set(T0); this.rget(rm); b.set(T1);
-        b.get(T1).op(Op.i64_eqz).code.push(Op.if, I64);
+        b.get(T1).op(Op.i64_eqz).ifT(I64);
         b.i64(0).op(Op.else);
         if (op === O.OP_SDIV64) {
-          b.get(T1).i64(-1).op(Op.i64_eq).code.push(Op.if, I64);
+          b.get(T1).i64(-1).op(Op.i64_eq).ifT(I64);
           b.i64(0).get(T0).op(Op.i64_sub).op(Op.else).get(T0).get(T1).op(Op.i64_div_s).end();
         } else b.get(T0).get(T1).op(Op.i64_div_u);
         b.end();
@@ -611,10 +679,10 @@ export class Translator {
       case O.OP_UDIV32: case O.OP_SDIV32: {
         inl();
         this.wget(rn); b.set(I0); this.wget(rm); b.set(I1);
-        b.get(I1).op(Op.i32_eqz).code.push(Op.if, I32);
+        b.get(I1).op(Op.i32_eqz).ifT(I32);
         b.i32(0).op(Op.else);
         if (op === O.OP_SDIV32) {
-          b.get(I1).i32(-1).op(Op.i32_eq).code.push(Op.if, I32);
+          b.get(I1).i32(-1).op(Op.i32_eq).ifT(I32);
           b.i32(0).get(I0).op(Op.i32_sub).op(Op.else).get(I0).get(I1).op(Op.i32_div_s).end();
         } else b.get(I0).get(I1).op(Op.i32_div_u);
         b.end();
@@ -702,17 +770,51 @@ export class Translator {
       case O.OP_LDAR: this.rget(rn); b.set(T0); this.ldst(ACQ_LOAD[p1], rd, rn, null); return;
       case O.OP_STLR: this.rget(rn); b.set(T0); this.ldst(REL_STORE[p1], rd, rn, null); return;
     }
-    if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, deadFlagsAtHead, n); return; }
+    if (last || (op >= O.OP_BCOND && op <= O.OP_TBNZ)) { this.terminator(d, k, selfLoopOk, n); return; }
     this.fallbackOp();
   }
 
+  /**
+   * Taken branch (or a range's end) to op j of the block, after `executed` instructions of the
+   * pass: one more pass in the function when the budget covers a whole pass after them. REM is kept
+   * as the budget left plus the index where the current pass began, so REM - k is exact at
+   * instruction k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j. Emitted
+   * inside one enclosing construct (an `if` or a `block`); falls out of it when the budget is short.
+   */
+  jumpInside(executed: number, j: number, seg: number): void {
+    const b = this.b;
+    const mode = this.modes.get(j) ?? 'mat';
+    if (mode !== 'dead' && mode !== 'mat' && mode !== this.flags) return; // the target expects another lazy state: leave
+    const k = executed - 1;
+    const cur = this.segments - 1 - this.segDepth; // the segment being emitted
+    if (j > k && j <= this.rangeEnd[k] && this.segments > 1) {
+      // Forward in the same range: the pass goes on (its budget covers the rest of the range), so a
+      // plain branch to the end of block B_seg, where that segment's code starts; no dispatch.
+      const saved = this.flags;
+      if (mode === 'mat') this.materialize();
+      b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
+      b.br(b.depth - (this.loopBase + this.segDepth) + (seg - cur - 1));
+      this.flags = saved;
+      return;
+    }
+    b.get(REM).i32(this.maxPass + executed).op(Op.i32_ge_s).begin(Op.if);
+    const saved = this.flags;
+    if (mode === 'mat') this.materialize(); // the target's code starts with NZCV in NZ
+    b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
+    if (this.segments > 1) b.i32(seg).set(NEXT);
+    b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
+    this.flags = saved;
+    b.end();
+  }
+
   /** The block's last instruction when it is a branch or exception-generating instruction. */
-  terminator(d: DecodedOp, k: number, selfLoopOk: boolean, deadFlagsAtHead: boolean, n: number): void {
+  terminator(d: DecodedOp, k: number, selfLoopOk: boolean, n: number): void {
     const b = this.b;
     const { op, rn, p1, imm } = d;
     const executed = k + 1;
     const offset = BigInt.asIntN(64, imm);
-    const j = k + Number(offset / 4n); // the target's index in the block
+    const pt = this.pidx[k] + Number(offset / 4n); // the target's index in the page
+    const j = this.opsAt.get(pt) ?? -1; // and in the block
     const seg = selfLoopOk && offset !== 0n ? this.targets.get(j) : undefined;
     const toSelf = seg !== undefined;
     /**
@@ -722,18 +824,9 @@ export class Translator {
      * k (helper calls, exits): a jump from k to j sets REM = REM - (k + 1) + j.
      */
     const taken = (): void => {
-      if (toSelf) {
-        b.get(REM).i32(n + executed).op(Op.i32_ge_s).begin(Op.if);
-        const saved = this.flags;
-        if (!(j === 0 && deadFlagsAtHead)) this.materialize(); // a target's code starts with NZCV in NZ
-        b.get(REM).i32(executed - j).op(Op.i32_sub).set(REM);
-        if (this.segments > 1) b.i32(seg).set(NEXT);
-        b.br(2 + this.segDepth); // if, (cond if | block), the segment blocks, loop
-        this.flags = saved;
-        b.end();
-      }
+      if (toSelf) this.jumpInside(executed, j, seg);
       this.pcAt(); b.i64(offset).op(Op.i64_add);
-      this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n));
+      this.exitWithPcOnStack(executed, pt);
     };
     const condBranch = (pushCond: () => void): void => {
       this.inline++;
@@ -743,8 +836,8 @@ export class Translator {
       taken();
       this.flags = saved;
       b.end();
-      if (k === n - 1) { this.pcAt(k + 1); this.exitWithPcOnStack(executed, this.start + k + 1); }
-      // else: a side exit of a superblock; the block goes on with the next instruction
+      if (this.after[k] === 'exit') { this.pcAt(k, 1); this.exitWithPcOnStack(executed, this.pidx[k] + 1); }
+      // else: a side exit of a superblock; the block goes on with the next instruction (or jumps to it: translateRegion)
     };
     switch (op) {
       case O.OP_B:
@@ -752,7 +845,7 @@ export class Translator {
         this.inline++;
         if (toSelf) { b.begin(Op.block); taken(); b.end(); return; }
         taken(); return;
-      case O.OP_BL: this.inline++; this.pcAt(k + 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed, this.start + k + Number(offset / 4n)); return;
+      case O.OP_BL: this.inline++; this.pcAt(k, 1); this.rset(30); this.pcAt(); b.i64(offset).op(Op.i64_add); this.exitWithPcOnStack(executed, pt); return;
       case O.OP_BCOND: condBranch(() => this.cond(p1)); return;
       case O.OP_CBZ64: condBranch(() => { this.rget(rn); b.op(Op.i64_eqz); }); return;
       case O.OP_CBNZ64: condBranch(() => { this.rget(rn); b.i64(0).op(Op.i64_ne); }); return;
@@ -763,7 +856,7 @@ export class Translator {
       case O.OP_BR: case O.OP_RET: case O.OP_BLR: {
         this.inline++;
         this.rget(rn); b.set(T0);
-        if (op === O.OP_BLR) { this.pcAt(k + 1); this.rset(30); }
+        if (op === O.OP_BLR) { this.pcAt(k, 1); this.rset(30); }
         b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).call(F_MISALIGNED).end();
         b.get(T0); this.exitWithPcOnStack(executed, 'dyn');
         return;
@@ -807,48 +900,93 @@ function flagsDeadAtHead(ops: DecodedOp[]): boolean {
   return false;
 }
 
+/** PKVM_EMU_JIT_SHARED_EXIT=0: every exit inline (measuring the shared exit path). */
+const SHARED_EXIT = typeof process === 'undefined' || process.env.PKVM_EMU_JIT_SHARED_EXIT !== '0';
+
+/** One straight run of a region: `ops` from page index `first` on; `join`: the page index of the block instruction it runs into after its last op (none: it ends at a terminating instruction or leaves the block). */
+export interface Range { first: number; ops: DecodedOp[]; join?: number }
+
 /**
  * Translates a block; null when it is not worth compiling (most of it would run through jitStep,
  * which is slower than the interpreter alone).
  */
 export function translateBlock(ops: DecodedOp[], start: number): Translation | null {
+  return translateRegion([{ first: start, ops }]);
+}
+
+/**
+ * Translates a region: its first range starts at the entry (the block the core queued); the others
+ * are further code of the same page that branches of the region go to (machine/jit/region.ts: the
+ * out-of-line arms gcc -O3 puts after a function's hot path), each a straight run to a terminating
+ * instruction, an instruction already in the region (a join) or where decoded code ends. A taken
+ * branch to any instruction of the region stays in the function (a loop pass, as a branch back to
+ * the block start).
+ */
+export function translateRegion(ranges: Range[]): Translation | null {
+  const ops: DecodedOp[] = [];
+  const pidx: number[] = [];
+  const after: ('exit' | number | undefined)[] = [];
+  const start = ranges[0].first;
+  const endOf: number[] = []; // ops index of each range's last op
+  for (const r of ranges) {
+    r.ops.forEach((d, i) => { ops.push(d); pidx.push(r.first + i); after.push(undefined); });
+    endOf.push(ops.length - 1);
+  }
   const n = ops.length;
+  const opsAt = new Map<number, number>();
+  pidx.forEach((p, k) => opsAt.set(p, k));
+  ranges.forEach((r, i) => {
+    const k = endOf[i];
+    after[k] = r.join !== undefined && opsAt.has(r.join) ? opsAt.get(r.join)! : 'exit';
+  });
   // A branch (the last instruction, or a conditional one inside: the block is a superblock whose
   // conditional branches are side exits) back to the block's first instruction makes it a loop.
   // Branches (B, B.cond, CBZ/CBNZ, TBZ/TBNZ; not `B .`) to an instruction of the block itself — its
-  // start, or any other (a loop whose head is inside the block, an if/else diamond) — stay in the
-  // function: the block is a loop whose head dispatches (br_table) to the segment of that target.
+  // start, or any other (a loop whose head is inside the block, an if/else diamond, an out-of-line
+  // range) — stay in the function: the block is a loop whose head dispatches (br_table) to the
+  // segment of that target. So do the joins of ranges.
   const targetSet = new Set<number>();
   ops.forEach((d, k) => {
     if (!(d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ))) return;
     const off = BigInt.asIntN(64, d.imm);
     if (off === 0n || off % 4n !== 0n) return;
-    const j = k + Number(off / 4n);
-    if (j >= 0 && j < n && !(j === 0 && k === 0)) targetSet.add(j);
+    const j = opsAt.get(pidx[k] + Number(off / 4n));
+    if (j !== undefined && !(j === 0 && k === 0)) targetSet.add(j);
   });
+  for (const a of after) if (typeof a === 'number') targetSet.add(a);
   const branchBack = n > 1 && targetSet.size > 0;
-  const dead = targetSet.has(0) && flagsDeadAtHead(ops);
   const segStarts = [0, ...[...targetSet].filter((j) => j !== 0).sort((x, y) => x - y)];
   let inline = 0;
   for (const d of ops) if (inlineOp(d)) inline++;
   if (inline * 2 < n) return null;
   const slots = slotsOf(ops);
-  const t = new Translator(ops, slots, slots, start);
+  const t = new Translator(ops, slots, slots, start, pidx);
+  t.after = after;
+  ranges.forEach((r, i) => { for (let q = 0; q < r.ops.length; q++) t.rangeEnd.push(endOf[i]); });
+  t.modes = flagModes(ops, pidx, after, endOf, targetSet, opsAt);
+  t.maxPass = Math.max(...ranges.map((r) => r.ops.length));
   const b = t.b;
   b.gget(G_REM).set(REM).gget(G_NZCV).set(NZ).gget(G_TLB).set(TLBL);
   t.hasFp = ops.some((d) => isFpSimd(d.op));
   if (t.hasFp) b.call(F_FPOK).set(FPOK);
+  // A function that loops loads every register it names at entry and has one exit path that
+  // stores them all; a straight block (most of the Linux boot's) loads each register at its first
+  // use and stores at each exit only those written so far (cheaper for its early side exits and
+  // its helper calls: measured on the boot, where blocks are entered 2.3 M times).
+  const shared = SHARED_EXIT && branchBack;
   if (branchBack) {
     t.isLoop = true;
     t.loadAll();
     for (const s of slots) t.loaded.add(s);
   }
+  if (shared) { b.begin(Op.block); t.exitDepth = b.depth; }
   if (branchBack) {
     for (const j of targetSet) t.targets.set(j, segStarts.indexOf(j));
     const m = segStarts.length - 1;
     t.segments = m + 1;
     if (m > 0) b.i32(0).set(NEXT);
     b.begin(Op.loop);
+    t.loopBase = b.depth;
     if (m > 0) {
       // block B_m ... block B_0 { br_table NEXT }: the end of B_i is where segment i's code starts
       for (let i = 0; i <= m; i++) b.begin(Op.block);
@@ -862,19 +1000,128 @@ export function translateBlock(ops: DecodedOp[], start: number): Translation | n
   }
   ops.forEach((d, k) => {
     const i = k > 0 ? segStarts.indexOf(k) : -1;
-    if (branchBack && i > 0) { // segment i starts: the fall-through brings NZCV in NZ, as the jumps here do
-      t.materialize();
+    if (branchBack && i > 0) { // segment i starts: the fall-through brings the flags as the jumps here do
+      const mode = t.modes.get(k) ?? 'mat';
+      if (mode === 'mat') t.materialize();
+      else if (mode !== 'dead' && t.flags !== mode) { t.pcAt(k - 1, 1); t.exitWithPcOnStack(k, pidx[k - 1] + 1); } // (not predicted: leave)
       t.fpChecked = false;
       b.end();
       t.segDepth = segStarts.length - 1 - i;
+      t.flags = mode === 'dead' ? 'mat' : mode; // dead: nothing reads NZ before the flags are written
     }
-    t.insn(d, k, k === n - 1, branchBack, dead, n);
+    const a = after[k];
+    t.insn(d, k, a === 'exit', branchBack, n);
+    if (a === undefined || falls(d) === 'no') return;
+    if (typeof a === 'number') { // the range runs into op a of the region: a jump inside the function
+      b.begin(Op.block); t.jumpInside(k + 1, a, t.targets.get(a)!); b.end();
+      t.pcAt(k, 1); t.exitWithPcOnStack(k + 1, pidx[k] + 1);
+    } else if (falls(d) === 'yes') { // the range ran to its end without a terminating instruction (page end, length cap, code not decoded)
+      t.pcAt(k, 1); t.exitWithPcOnStack(k + 1, pidx[k] + 1);
+    }
   });
   if (branchBack) b.end();
-  // Reached only when the block ran to its end without a terminating instruction (page end, length cap).
-  const last = ops[n - 1];
-  if (!(last.op === 1 || (last.op >= O.OP_B && last.op <= O.OP_HLT))) {
-    t.pcAt(n); t.exitWithPcOnStack(n, start + n);
+  if (shared) { t.exitDepth = null; b.end(); t.exitTail(); }
+  return { body: b, inline: t.inline, fallback: t.fallback, loops: branchBack };
+}
+
+/** The lazy flag state a flag-setting op leaves (translate.ts addSubFlags / logicFlags), or null. */
+function writerKind(op: number): Flags | null {
+  switch (op) {
+    case O.OP_ADDS_I64: case O.OP_ADDS_SR64: case O.OP_ADDS_ER64: return 'add64';
+    case O.OP_ADDS_I32: case O.OP_ADDS_SR32: case O.OP_ADDS_ER32: return 'add32';
+    case O.OP_SUBS_I64: case O.OP_SUBS_SR64: case O.OP_SUBS_ER64: return 'sub64';
+    case O.OP_SUBS_I32: case O.OP_SUBS_SR32: case O.OP_SUBS_ER32: return 'sub32';
+    case O.OP_ANDS_I64: case O.OP_ANDS_SR64: case O.OP_BICS_SR64: return 'log64';
+    case O.OP_ANDS_I32: case O.OP_ANDS_SR32: case O.OP_BICS_SR32: return 'log32';
   }
-  return { body: b, inline: t.inline, fallback: t.fallback };
+  return null;
+}
+
+/** Translator.cond(c) in lazy state f builds NZCV (so the state becomes 'mat'). */
+function condMaterializes(f: Flags, c: number): boolean {
+  if (c >= 14) return false;
+  if (f.startsWith('log')) return false;
+  if (f.startsWith('sub')) return c === 6 || c === 7;
+  if (f.startsWith('add')) return !(c === 0 || c === 1 || c === 4 || c === 5);
+  return true;
+}
+
+/** The op leaves the flag state as it is (it neither writes nor reads flags, nor calls a helper that would build them). */
+function flagNeutral(d: DecodedOp): boolean {
+  const op = d.op;
+  if ((op >= O.OP_CBZ64 && op <= O.OP_TBNZ) || op === O.OP_B) return true;
+  if (FLAG_READERS.has(op) || FLAG_WRITERS.has(op) || isFpSimd(op)) return false;
+  if (pureInline(op)) return true;
+  if (op >= O.OP_LDST_IMM && op <= O.OP_LDR_LIT && op !== O.OP_LDST_UNPRIV) return !!(LOAD_OP[d.p1] || STORE_OP[d.p1]); // the slow path stores NZCV but keeps the state
+  if (op === O.OP_LDP || op === O.OP_STP) return [O.LDST_LDRX, O.LDST_STRX, O.LDST_LDRW, O.LDST_STRW, O.LDST_LDRSW].includes(d.p1 as never);
+  return false;
+}
+
+/**
+ * The lazy flag state after op k (including its own condition when it is a B.cond), predicted
+ * statically from the last flag-setting op before it in its range; null when unknown.
+ */
+function stateAfter(ops: DecodedOp[], k: number, rangeStart: number, targets: Set<number>): Flags | null {
+  const conds: number[] = [];
+  for (let i = k; i >= rangeStart; i--) {
+    const d = ops[i];
+    const w = writerKind(d.op);
+    if (w) return conds.some((c) => condMaterializes(w, c)) ? null : w;
+    if (d.op === O.OP_BCOND) conds.push(d.p1);
+    else if (!flagNeutral(d)) return null;
+    if (targets.has(i)) return null; // a jump target: the state there is its mode's, not this walk's
+  }
+  return null;
+}
+
+/**
+ * The flag state each jump target's code starts in. 'dead' when the flags are written before
+ * anything reads them or can leave (only pure inline ops before the writer); else the lazy state
+ * every way in — each branch to it, the range that joins it, the fall-through into it — brings,
+ * when they agree (a loop's SUBS + B.NE back to a B.CS: no NZCV built per pass); else 'mat'. The
+ * block start (op 0) is entered with NZCV built. A way in that turns out to bring another state
+ * leaves the function instead (translate: jumpInside, the segment starts).
+ */
+function flagModes(ops: DecodedOp[], pidx: number[], after: ('exit' | number | undefined)[], endOf: number[], targets: Set<number>, opsAt: Map<number, number>): Map<number, Flags | 'dead'> {
+  const rangeStart: number[] = [];
+  let r = 0;
+  for (let k = 0; k < ops.length; k++) { while (k > endOf[r]) r++; rangeStart.push(r === 0 ? 0 : endOf[r - 1] + 1); }
+  const sources = new Map<number, number[]>();
+  const add = (j: number, k: number): void => { const l = sources.get(j); if (l) l.push(k); else sources.set(j, [k]); };
+  ops.forEach((d, k) => {
+    if (d.op === O.OP_B || (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ)) {
+      const off = BigInt.asIntN(64, d.imm);
+      if (off !== 0n && off % 4n === 0n) { const j = opsAt.get(pidx[k] + Number(off / 4n)); if (j !== undefined) add(j, k); }
+    }
+    const a = after[k];
+    if (typeof a === 'number') add(a, k);
+  });
+  const modes = new Map<number, Flags | 'dead'>();
+  for (const j of targets) {
+    const end = endOf.find((e) => e >= j)!;
+    if (flagsDeadAtHead(ops.slice(j, end + 1))) { modes.set(j, 'dead'); continue; }
+    if (j === 0) { modes.set(j, 'mat'); continue; }
+    const ins = [...(sources.get(j) ?? [])];
+    if (rangeStart[j] !== j && falls(ops[j - 1]) !== 'no') ins.push(j - 1); // the fall-through
+    let mode: Flags | null = null;
+    for (const k of ins) {
+      const st = stateAfter(ops, k, rangeStart[k], targets);
+      if (st === null || (mode !== null && st !== mode)) { mode = null; break; }
+      mode = st;
+    }
+    modes.set(j, mode ?? 'mat');
+  }
+  return modes;
+}
+
+/**
+ * Whether the code of op d, as the last of its range, can fall through to the next instruction:
+ * 'no' for terminating instructions (B, BL, BR, BLR, RET, ERET, exception-generating, UNDEFINED:
+ * their translation always leaves), 'cond' for conditional branches (their translation exits on
+ * the fall-through path itself when it is the block's exit), 'yes' otherwise.
+ */
+function falls(d: DecodedOp): 'yes' | 'no' | 'cond' {
+  if (d.op >= O.OP_BCOND && d.op <= O.OP_TBNZ) return 'cond';
+  if (d.op === 1 || (d.op >= O.OP_B && d.op <= O.OP_HLT)) return 'no';
+  return 'yes';
 }

@@ -87,6 +87,8 @@ export const V = {
 /** Emits one function body's instructions. */
 export class Body {
   readonly code: number[] = [];
+  /** Structured constructs open (block, loop, if): a `br` to one opened at depth d is `br (depth - d)`. */
+  depth = 0;
   op(o: number): this { this.code.push(o); return this; }
   get(l: number): this { this.code.push(Op.local_get); uleb(this.code, l); return this; }
   set(l: number): this { this.code.push(Op.local_set); uleb(this.code, l); return this; }
@@ -128,8 +130,10 @@ export class Body {
   br(depth: number): this { this.code.push(Op.br); uleb(this.code, depth); return this; }
   brIf(depth: number): this { this.code.push(Op.br_if); uleb(this.code, depth); return this; }
   /** block / loop / if with no result. */
-  begin(kind: number): this { this.code.push(kind, 0x40); return this; }
-  end(): this { this.code.push(Op.end); return this; }
+  begin(kind: number): this { this.code.push(kind, 0x40); this.depth++; return this; }
+  /** `if` with a result of value type t. */
+  ifT(t: number): this { this.code.push(Op.if, t); this.depth++; return this; }
+  end(): this { this.code.push(Op.end); this.depth--; return this; }
 }
 
 export interface FuncType { params: number[]; results: number[] }
@@ -138,7 +142,7 @@ export type Import =
   | { module: string; name: string; kind: 'memory'; min: number }
   | { module: string; name: string; kind: 'global'; type: number; mutable: boolean }
   | { module: string; name: string; kind: 'table'; min: number };
-export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export: string; /** For the name section (profilers). */ name?: string }
+export interface Func { type: number; locals: [count: number, type: number][]; body: Body; export?: string; /** For the name section (profilers). */ name?: string }
 
 function section(out: number[], id: number, payload: number[]): void {
   out.push(id);
@@ -151,8 +155,13 @@ function name(out: number[], s: string): void {
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
 
-/** Encodes a module: types, imports, functions (each exported), code. */
-export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]): Uint8Array<ArrayBuffer> {
+/**
+ * Encodes a module: types, imports, functions (each exported), code. With `elemBase` (the index of
+ * an imported immutable i32 global) the functions are not exported: an active element segment puts
+ * them into table 0 from that global's value on at instantiation (no export objects, no JS
+ * wrappers: measured, most of a small module's instantiation cost).
+ */
+export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[], elemBase?: number): Uint8Array<ArrayBuffer> {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   let s: number[] = [];
   uleb(s, types.length);
@@ -177,10 +186,18 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
   for (const f of funcs) uleb(s, f.type);
   section(out, 3, s);
   const nImportedFuncs = imports.filter((i) => i.kind === 'func').length;
-  s = [];
-  uleb(s, funcs.length);
-  funcs.forEach((f, i) => { name(s, f.export); s.push(0x00); uleb(s, nImportedFuncs + i); });
-  section(out, 7, s);
+  if (elemBase === undefined) {
+    s = [];
+    uleb(s, funcs.length);
+    funcs.forEach((f, i) => { name(s, f.export ?? `f${i}`); s.push(0x00); uleb(s, nImportedFuncs + i); });
+    section(out, 7, s);
+  } else {
+    s = [0x01, 0x00, Op.global_get]; // one segment: active, table 0, offset global.get elemBase
+    uleb(s, elemBase); s.push(Op.end);
+    uleb(s, funcs.length);
+    funcs.forEach((_, i) => uleb(s, nImportedFuncs + i));
+    section(out, 9, s);
+  }
   const named = funcs.some((f) => f.name);
   // Code section: sizes first, then one copy of each body into the result.
   const heads: number[][] = funcs.map((f) => {
@@ -210,7 +227,7 @@ export function encodeModule(types: FuncType[], imports: Import[], funcs: Func[]
   // A "name" custom section (function names: profilers show them, e.g. node --perf-prof)
   const sub: number[] = [];
   uleb(sub, funcs.length);
-  funcs.forEach((f, i) => { uleb(sub, nImportedFuncs + i); name(sub, f.name ?? f.export); });
+  funcs.forEach((f, i) => { uleb(sub, nImportedFuncs + i); name(sub, f.name ?? f.export ?? `f${i}`); });
   const payload2: number[] = [];
   name(payload2, 'name');
   payload2.push(1); uleb(payload2, sub.length); payload2.push(...sub);

@@ -324,6 +324,44 @@ describe('LD1/ST1/LD1R in compiled blocks: interpreter vs compiled tier', () => 
     expect(calls).toBeLessThan(Number(r.f.insns) / 50); // (about one in 150 of them here)
   });
 
+  it('LD2-LD4/ST2-ST4 (multiple structures): every arrangement, no offset and post-index, registers wrapping past v31, some across a page boundary; an LD4 that runs off the end of RAM', () => {
+    const OPC_SELEM = [0, 0, 0b1000, 0b0100, 0b0000]; // LD2, LD3, LD4 (Arm ARM C4.1.97)
+    const ldstN = (load: number, q: number, n: number, size: number, rt: number, rn: number, post?: 'imm' | number) =>
+      ((post === undefined ? 0x0c000000 : 0x0c800000 | ((post === 'imm' ? 31 : post) << 16)) | (q << 30) | (load << 22) | (OPC_SELEM[n] << 12) | (size << 10) | R(rt, rn)) >>> 0;
+    const rng = new Rng(0x74a0);
+    const SRC = BASE + 0x10_0000, DST = BASE + 0x20_0000;
+    const elf = program((a) => {
+      mov64(a, 4, BigInt(SRC)); mov64(a, 5, BigInt(DST)); a.emit(E.movz(6, 60), E.movz(7, 40), E.movz(8, 24));
+      a.label('loop');
+      a.emit(E.movReg(9, 4), E.movReg(10, 5));
+      for (const q of [0, 1]) {
+        for (let size = 0; size < 4; size++) {
+          if (size === 3 && !q) continue; // reserved for more than one element per structure
+          for (let n = 2; n <= 4; n++) {
+            a.emit(ldstN(1, q, n, size, 0, 9), ldstN(0, q, n, size, 0, 10, 'imm')); // LDn {v0..}, [x9]; STn {v0..}, [x10], #bytes
+            a.emit(ldstN(1, q, n, size, 30, 9, 8), ldstN(0, q, n, size, 30, 10, 7)); // LDn {v30, v31, v0..}, [x9], x8; STn [x10], x7
+          }
+        }
+      }
+      a.emit(E.addImm(10, 5, 0x800));
+      for (let r = 0; r < 32; r++) a.emit(strQPost(r, 10));
+      a.emit(E.addImm(4, 4, 40), E.addImm(5, 5, 40 * 64), E.subsImm(6, 6, 1));
+      a.ref('imm19', 'loop', E.bcond(E.Cond.NE, 0));
+      // an LD4 {v0.16b-v3.16b} whose 64 bytes end 8 bytes past the end of RAM: the abort, no writeback
+      mov64(a, 2, BigInt(0x4800_0000 - 56));
+      a.emit(ldstN(1, 1, 4, 0, 0, 2, 'imm'));
+    }, (a) => {
+      a.org(SRC);
+      for (let i = 0; i < 0x2000 / 4; i++) a.emit(rng.u32());
+    });
+    const r = same(elf);
+    expect(r.f.x[20] >> 26n).toBe(0x25n); // the LD4 at the end: data abort
+    expect(r.f.x[22]).toBe(0x4800_0000n);
+    expect(Number(r.compiled) / Number(r.f.insns)).toBeGreaterThan(0.5);
+    const calls = leftFor(r, /^OPS_LDST_MULT$/);
+    expect(calls).toBeLessThan(Number(r.f.insns) / 50); // inline but for the page crossings
+  });
+
   it('an LD1 of four registers that runs off the end of RAM: the same registers loaded, no writeback, the abort at the first byte outside RAM', () => {
     const END = 0x4800_0000;
     const elf = program((a) => {
