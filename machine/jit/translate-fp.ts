@@ -123,6 +123,30 @@ function storeD(t: Translator, rd: number): void {
  * FADD/FSUB/FMUL (double) in round-to-nearest: fast.ts's fastAddD/fastMulD inline; the executor
  * (which tries the same fast path, then softfloat) when it does not apply.
  */
+/**
+ * I1 = the product of the finite normal doubles in T0 and T1 is inexact: with their significands
+ * (implicit bit included, left in T0/T1), the exact product needs more than 53 bits. T3 is scratch.
+ */
+function productInexactD(t: Translator): void {
+  const b = t.b;
+  const M52 = (1n << 52n) - 1n;
+  b.get(T0).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T0);
+  b.get(T1).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T1);
+  b.i64(106).get(T0).op(Op.i64_ctz).op(Op.i64_sub).get(T1).op(Op.i64_ctz).op(Op.i64_sub).set(T3); // len
+  b.get(T3).i64(54).op(Op.i64_gt_u).set(I1);
+  b.get(T3).i64(54).op(Op.i64_eq).begin(Op.if);
+  b.get(T0).get(T0).op(Op.i64_ctz).op(Op.i64_shr_u).get(T1).get(T1).op(Op.i64_ctz).op(Op.i64_shr_u).op(Op.i64_mul)
+    .i64(1n << 53n).op(Op.i64_ge_u).set(I1);
+  b.end();
+}
+
+/** Pushes (i32) whether the sum D2 = D0 + D1 is inexact: TwoSum's error (x - (s - bb)) + (y - bb) with bb = s - x is non-zero. D3 is scratch. */
+function sumInexactD(t: Translator): void {
+  const b = t.b;
+  b.get(D2).get(D0).op(Op.f64_sub).set(D3);
+  b.get(D0).get(D2).get(D3).op(Op.f64_sub).op(Op.f64_sub).get(D1).get(D3).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne);
+}
+
 function arithD(t: Translator, d: DecodedOp): void {
   const b = t.b;
   const mul = d.op === OF.OP_FMUL_D;
@@ -140,8 +164,7 @@ function arithD(t: Translator, d: DecodedOp): void {
     normalD(t, T2);
     b.begin(Op.if);
     // TwoSum: bb = s - x; err = (x - (s - bb)) + (y - bb)
-    b.get(D2).get(D0).op(Op.f64_sub).set(D3);
-    b.get(D0).get(D2).get(D3).op(Op.f64_sub).op(Op.f64_sub).get(D1).get(D3).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne);
+    sumInexactD(t);
     b.begin(Op.if); raiseIXC(t); b.end();
     storeD(t, d.rd);
     b.i32(1).set(I2);
@@ -150,16 +173,7 @@ function arithD(t: Translator, d: DecodedOp): void {
     // result exponent 2..0x7fe (far enough from the underflow threshold), finite
     b.get(T2).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(2).op(Op.i64_sub).i64(0x7fd).op(Op.i64_lt_u);
     b.begin(Op.if);
-    // significands with the implicit bit; inexact iff the exact product needs more than 53 bits
-    const M52 = (1n << 52n) - 1n;
-    b.get(T0).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T0);
-    b.get(T1).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T1);
-    b.i64(106).get(T0).op(Op.i64_ctz).op(Op.i64_sub).get(T1).op(Op.i64_ctz).op(Op.i64_sub).set(T3); // len
-    b.get(T3).i64(54).op(Op.i64_gt_u).set(I1);
-    b.get(T3).i64(54).op(Op.i64_eq).begin(Op.if);
-    b.get(T0).get(T0).op(Op.i64_ctz).op(Op.i64_shr_u).get(T1).get(T1).op(Op.i64_ctz).op(Op.i64_shr_u).op(Op.i64_mul)
-      .i64(1n << 53n).op(Op.i64_ge_u).set(I1);
-    b.end();
+    productInexactD(t);
     b.get(I1).begin(Op.if); raiseIXC(t); b.end();
     storeD(t, d.rd);
     b.i32(1).set(I2);
@@ -344,20 +358,11 @@ function fpvLanesD(t: Translator, d: DecodedOp): boolean {
         b.get(D0).get(D1).op(mul ? Op.f64_mul : Op.f64_add).tee(D2).op(Op.i64_reinterpret_f64).set(T2);
         if (mul) { // fastMulD: result exponent 2..0x7fe; inexact iff the exact product needs more than 53 bits
           b.get(T2).i64(52).op(Op.i64_shr_u).i64(0x7ff).op(Op.i64_and).i64(2).op(Op.i64_sub).i64(0x7fd).op(Op.i64_ge_u).brIf(0);
-          const M52 = (1n << 52n) - 1n;
-          b.get(T0).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T0);
-          b.get(T1).i64(M52).op(Op.i64_and).i64(1n << 52n).op(Op.i64_or).set(T1);
-          b.i64(106).get(T0).op(Op.i64_ctz).op(Op.i64_sub).get(T1).op(Op.i64_ctz).op(Op.i64_sub).set(T3); // len
-          b.get(T3).i64(54).op(Op.i64_gt_u).set(I1);
-          b.get(T3).i64(54).op(Op.i64_eq).begin(Op.if);
-          b.get(T0).get(T0).op(Op.i64_ctz).op(Op.i64_shr_u).get(T1).get(T1).op(Op.i64_ctz).op(Op.i64_shr_u).op(Op.i64_mul)
-            .i64(1n << 53n).op(Op.i64_ge_u).set(I1);
-          b.end();
+          productInexactD(t);
           b.get(I1);
         } else { // fastAddD: a normal result; TwoSum's error
           needNormalD(t, T2);
-          b.get(D2).get(D0).op(Op.f64_sub).set(D3);
-          b.get(D0).get(D2).get(D3).op(Op.f64_sub).op(Op.f64_sub).get(D1).get(D3).op(Op.f64_sub).op(Op.f64_add).f64(0).op(Op.f64_ne);
+          sumInexactD(t);
         }
       }
       b.get(ACC).op(Op.i32_or).set(ACC);

@@ -292,21 +292,40 @@ export class Translator {
     this.storeRegs();
     this.nzcvCode(); b.gset(G_NZCV);
     b.get(REM).i32(executed).op(Op.i32_sub).gset(G_REM);
-    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2; // map entry (8 bytes) of decode entry e (16 bytes): e / 2 + bias
     if (target === null || (typeof target === 'number' && (target < 0 || target >= 1024))) {
       // another page: its decode entry when the interpreter's fetch would reach it on its fast path (jit-chain.ts)
       b.gget(G_PC).call(F_CHAIN).tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
     } else if (target === 'dyn') {
-      // aligned (a misaligned target: the interpreter's fetch takes the PC alignment fault), then the same page or another
-      b.get(T0).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
-      b.get(T0).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
-      b.get(T0).call(F_CHAIN);
-      b.op(Op.else);
-      b.get(E).i32(this.start * 16).op(Op.i32_sub).get(T0).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
-      b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+      this.dynamicEntry(T0);
     } else {
       b.get(E); if (target !== this.start) b.i32((target - this.start) * 16).op(Op.i32_add); b.set(I0);
     }
+    this.tailCallEntry();
+  }
+
+  /**
+   * I0 = the decode entry of the target PC in local `pc`, or a return to the dispatch loop: a
+   * misaligned target (the interpreter's fetch takes the PC alignment fault), the same page's entry,
+   * or another page's through jit-chain.ts (0 when the interpreter's fetch would not reach it on its
+   * fast path).
+   */
+  private dynamicEntry(pc: number): void {
+    const b = this.b;
+    b.get(pc).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
+    b.get(pc).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
+    b.get(pc).call(F_CHAIN);
+    b.op(Op.else);
+    b.get(E).i32(this.start * 16).op(Op.i32_sub).get(pc).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
+    b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+  }
+
+  /**
+   * Chains to the compiled function of decode entry I0 by a tail call, or returns to the dispatch
+   * loop when it has none or the budget left (G_REM) is below its length.
+   */
+  private tailCallEntry(): void {
+    const b = this.b;
+    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2; // map entry (8 bytes) of decode entry e (16 bytes): e / 2 + bias
     b.get(I0).i32(1).op(Op.i32_shr_u).i32(mapBias).op(Op.i32_add).tee(I2).mem(Op.i32_load, 2, 4).tee(I1);
     b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
     b.gget(G_REM).get(I1).op(Op.i32_lt_s).begin(Op.if).op(Op.return).end();
@@ -322,22 +341,12 @@ export class Translator {
    */
   exitTail(): void {
     const b = this.b;
-    const mapBias = J.JIT_MAP - L.DECODE_BASE / 2;
     b.get(XPC).gset(G_PC);
     this.storeRegs();
     b.get(NZ).gset(G_NZCV);
     b.get(REM).get(XN).op(Op.i32_sub).gset(G_REM);
-    b.get(XPC).i64(3).op(Op.i64_and).i64(0).op(Op.i64_ne).begin(Op.if).op(Op.return).end();
-    b.get(XPC).get(PC).op(Op.i64_xor).i64(~0xfffn).op(Op.i64_and).i64(0).op(Op.i64_ne).ifT(I32);
-    b.get(XPC).call(F_CHAIN);
-    b.op(Op.else);
-    b.get(E).i32(this.start * 16).op(Op.i32_sub).get(XPC).op(Op.i32_wrap_i64).i32(0xffc).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add);
-    b.end().tee(I0).op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
-    b.get(I0).i32(1).op(Op.i32_shr_u).i32(mapBias).op(Op.i32_add).tee(I2).mem(Op.i32_load, 2, 4).tee(I1);
-    b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
-    b.gget(G_REM).get(I1).op(Op.i32_lt_s).begin(Op.if).op(Op.return).end();
-    b.gget(G_PC).get(I0).get(I2).mem(Op.i32_load, 2, 0);
-    b.code.push(0x13, TYPE_BLOCK, 0); // return_call_indirect (type block) (table 0)
+    this.dynamicEntry(XPC);
+    this.tailCallEntry();
   }
 
   /** Stores everything jitStep can see; pushes its arguments and calls it for instruction k. */
