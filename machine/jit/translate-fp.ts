@@ -277,15 +277,26 @@ function fmaS(t: Translator, d: DecodedOp): void {
  * underflow threshold or overflowing, a single-precision midpoint, another rounding mode), nothing
  * was written and the executor runs the whole instruction. False: not such an instruction.
  */
-function fpvLanesS(t: Translator, d: DecodedOp): boolean {
-  const b = t.b;
+/**
+ * The lane shape of an FP vector op this tier inlines (OP_FPV_ELEM / OP_FPV_BIN with element size
+ * `esize` bytes: FMUL, FMLA, FMLS by element or vector, FADD / FSUB vector), or null.
+ */
+function laneOp(d: DecodedOp, esize: number) {
   const v = d.p2;
   const imm = Number(d.imm & 0xffff_ffffn);
   const dbytes = imm & 0xff, scalar = (imm & 0x100) !== 0, index = imm >>> 16;
   const elem = d.op === OF.OP_FPV_ELEM;
-  if (d.p1 !== 4 || (!elem && scalar)) return false;
+  if (d.p1 !== esize || (!elem && scalar)) return null;
   const mul = v === OF.V_FMUL, fused = v === OF.V_FMLA || v === OF.V_FMLS;
-  if (!(mul || fused || (!elem && (v === OF.V_FADD || v === OF.V_FSUB)))) return false;
+  if (!(mul || fused || (!elem && (v === OF.V_FADD || v === OF.V_FSUB)))) return null;
+  return { v, dbytes, scalar, index, elem, mul, fused };
+}
+
+function fpvLanesS(t: Translator, d: DecodedOp): boolean {
+  const b = t.b;
+  const o = laneOp(d, 4);
+  if (!o) return false;
+  const { v, dbytes, scalar, index, elem, mul, fused } = o;
   const lanes = scalar ? 1 : dbytes / 4;
   const r = (i: number): number => D(1 + i); // lane i's result (f64, exactly its f32 value once rounded)
   const P = D(5), Z = D(6), BB = D(7), X = D(0);
@@ -335,13 +346,9 @@ function fpvLanesS(t: Translator, d: DecodedOp): boolean {
  */
 function fpvLanesD(t: Translator, d: DecodedOp): boolean {
   const b = t.b;
-  const v = d.p2;
-  const imm = Number(d.imm & 0xffff_ffffn);
-  const dbytes = imm & 0xff, scalar = (imm & 0x100) !== 0, index = imm >>> 16;
-  const elem = d.op === OF.OP_FPV_ELEM;
-  if (d.p1 !== 8 || (!elem && scalar) || (!scalar && dbytes !== 16)) return false;
-  const mul = v === OF.V_FMUL, fused = v === OF.V_FMLA || v === OF.V_FMLS;
-  if (!(mul || fused || (!elem && (v === OF.V_FADD || v === OF.V_FSUB)))) return false;
+  const o = laneOp(d, 8);
+  if (!o || (!o.scalar && o.dbytes !== 16)) return false;
+  const { v, scalar, index, elem, mul, fused } = o;
   const lanes = scalar ? 1 : 2;
   const SIGN = -(1n << 63n);
   fastOrCall(t, () => {
