@@ -19,9 +19,6 @@ import {
   KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_S2_AS_S1, KVM_PGTABLE_S2_IDMAP, PAGE_SIZE, get_order, hyp_phys_to_pfn,
 } from './pgtable-defs';
 import { kvm_get_vtcr } from './vtcr';
-
-/** The host stage-2's VMID (host_mmu.arch.mmu.vmid: 0). */
-const HOST_VMID = 0;
 import { EPERM, PKVM_ID_HYP, PKVM_PAGE_OWNED, hypWarnConfig } from './page-state';
 import {
   MemblockRegion, handle_host_mem_abort, host_stage2_force_pte_cb, host_stage2_idmap, host_stage2_set_owner_locked,
@@ -35,6 +32,9 @@ import { checkInvariants } from './invariants';
 import { DEFAULT_HOST_ID_REGS, IdRegs } from './pvm-features';
 import { HypMm, HypVaPhysMem } from './hyp-mm';
 import { PAGE_HYP } from './hyp-stage1';
+
+/** The host stage-2's VMID (host_mmu.arch.mmu.vmid: 0). */
+const HOST_VMID = 0;
 
 export interface PkvmOptions {
   /** Physical CPUs (per-CPU loaded vCPU, prot_finalize). Default 1. */
