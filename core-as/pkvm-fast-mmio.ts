@@ -16,8 +16,8 @@
 // - a read (LDR/LDRB/LDRH/LDRS*/LDAR of at most 4 bytes) of UARTFR: the flags masked to the access
 //   size, sign-extended as ESR.SSE/SF say (as handleMmio() extends them), into the target register
 //   (none for XZR); counted for the host's MMIO exit count.
-// Either way the instruction is skipped (PC + 4) and the local exclusive monitor cleared, as the
-// exception to EL2 and the ERET after HOST_REQ_SKIP_INSN leave them; the instruction counts once,
+// Either way the instruction is skipped (PC + 4, PSTATE.SS cleared: kvm_skip_instr()) and the local
+// exclusive monitor cleared, as the exception to EL2 and the ERET after HOST_REQ_SKIP_INSN leave them; the instruction counts once,
 // as the aborted one does. Anything else (another register, an 8-byte access, no syndrome, the log
 // full) takes the exception to EL2 as usual.
 import {
@@ -25,7 +25,9 @@ import {
   PF_MMIO_LOG_N, PF_MMIO_READS, PKVM_FAST,
 } from './layout';
 import { getX, setX } from './alu';
-import { pc, setPC } from './state';
+import { stepNoteException } from './selfdebug/step-state';
+import { PSTATE_SS } from './selfdebug/debug-regs';
+import { getPstateMisc, pc, setPC, setPstateMisc } from './state';
 
 const UARTDR: u64 = 0x000;
 const UARTFR: u64 = 0x018;
@@ -66,7 +68,13 @@ export function pkvmFastMmio(ipa: u64, is: u32, write: bool): bool {
     if (rt != 31) setX(rt, v);
     store<u32>(p + PF_MMIO_READS, load<u32>(p, PF_MMIO_READS) + 1);
   }
+  // kvm_skip_instr() after the exception to EL2 and before its return: PC + 4, PSTATE.SS cleared
+  // (a guest stepping itself takes its Software Step exception next, with ISV = 0: the step state
+  // went active-pending by that exception return, not by completing an instruction). PSTATE.BTYPE
+  // is not implemented (no FEAT_BTI).
   setPC(pc + 4);
+  stepNoteException();
+  setPstateMisc(getPstateMisc() & ~PSTATE_SS);
   store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1);
   return true;
 }

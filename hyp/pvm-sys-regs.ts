@@ -15,6 +15,7 @@
  */
 import { SR, type Core } from '../machine/core';
 import type { PkvmHypVcpu } from './hyp-vm';
+import { __kvm_skip_instr } from './adjust-pc';
 import { MMFR2_IDS, kvm_init_pvm_id_regs, type IdRegs } from './pvm-features';
 
 /** sys_reg(op0, op1, crn, crm, op2) as the key upstream sorts by. */
@@ -118,7 +119,7 @@ export function kvm_handle_pvm_sysreg(core: Core, vcpu: PkvmHypVcpu, esr: bigint
       return true;
     }
   }
-  core.setSysreg(SR.ELR_EL2, core.sysreg(SR.ELR_EL2) + 4n); /* __kvm_skip_instr() */
+  __kvm_skip_instr(core);
   if (!p.is_write && p.rt !== 31) core.setX(p.rt, regval);
   return true;
 }

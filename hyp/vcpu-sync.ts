@@ -29,6 +29,7 @@ import {
 } from './host-abi';
 import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
+import { kvm_skip_instr } from './adjust-pc';
 import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
 import { flush_debug_state, sync_debug_state } from './debug-state';
 import { HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL } from './host-abi';
@@ -103,7 +104,7 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
     for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
     vcpu.ctxt.pstate = hv.u64(HOST_VCPU_PSTATE);
-    if (req & HOST_REQ_SKIP_INSN) vcpu.ctxt.pc += 4n;
+    if (req & HOST_REQ_SKIP_INSN) kvm_skip_instr(vcpu.ctxt);
     if (req & HOST_REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
   } else {
     /* A vCPU that CPU_ON turned on starts from EL2's reset state. */
@@ -120,7 +121,7 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
       for (let i = 0; i < 4; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     } else {
       if (setReg) vcpu.ctxt.regs[reg] = hv.reg(reg);
-      if ((req & HOST_REQ_SKIP_INSN) && permit.skip) vcpu.ctxt.pc += 4n;
+      if ((req & HOST_REQ_SKIP_INSN) && permit.skip) kvm_skip_instr(vcpu.ctxt);
     }
     vcpu.last_exit_permit = null; // each permit is good for one run
   }
