@@ -14,8 +14,9 @@ import { DBG_ACTIVE } from '../debug/debug';
 import { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from '../selfdebug/api';
 import {
   JIT_NEVER, JIT_PARAMS, JIT_QUEUE, JIT_QUEUE_CAP, JIT_QUEUED, JIT_SLOT_HAS, JP_BATCH, JP_ENTERS, JP_HOT,
-  JP_EXIT_XPAGE, JP_INSNS_JIT, JP_PATIENCE, JP_TIME_MS, JP_TIMING,
+  JP_EXIT_XPAGE, JP_INSNS_JIT, JP_LOOP_HOT, JP_LOOP_PATIENCE, JP_LOOPS_QUEUED, JP_PATIENCE, JP_TIME_MS, JP_TIMING,
 } from './jit-layout';
+import { closesLoop } from './jit-loop';
 
 /** The host's clock in ms (performance.now), only called when JP_TIMING is set (--stats). */
 @external("env", "jitNow") declare function jitNow(): f64;
@@ -71,7 +72,17 @@ export function jitBlockStart(e: u32, p: u64): bool {
   const n = lo + 1;
   const slot = (e - DECODE_BASE) >> 14;
   store<u8>(JIT_SLOT_HAS + slot, 1);
-  if (n < load<u32>(JIT_PARAMS + JP_HOT)) { store<u32>(m, n); return false; }
+  if (n < load<u32>(JIT_PARAMS + JP_HOT)) {
+    store<u32>(m, n);
+    // A small loop (jit-loop.ts) is queued sooner, and compiled after a short wait.
+    if (n != load<u32>(JIT_PARAMS + JP_LOOP_HOT) || !closesLoop(e, ((e - DECODE_BASE) >> 4) & 1023, fetchRam)) return false;
+    if (!jitQueue(e, fetchRam)) return false;
+    store<u32>(JIT_PARAMS + JP_LOOPS_QUEUED, load<u32>(JIT_PARAMS + JP_LOOPS_QUEUED) + 1);
+    const wait = <i32>load<u32>(JIT_PARAMS + JP_LOOP_PATIENCE);
+    if (queued == 0 || wait < patience) patience = wait;
+    if (patience <= 0 || queued + 1 >= load<u32>(JIT_PARAMS + JP_BATCH)) { requestExit(EXIT_JIT); return true; }
+    return false;
+  }
   if (!jitQueue(e, fetchRam)) return false;
   if (queued == 0) patience = <i32>load<u32>(JIT_PARAMS + JP_PATIENCE);
   if (queued + 1 >= load<u32>(JIT_PARAMS + JP_BATCH)) { requestExit(EXIT_JIT); return true; }
