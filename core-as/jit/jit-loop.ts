@@ -8,10 +8,16 @@
 // A block *closes a loop in its page* when one of its direct branches (B, B.cond, CBZ/CBNZ,
 // TBZ/TBNZ) goes back to its own start, or to an instruction before it from which the code runs
 // straight (no terminating instruction) into its start: every pass around that loop starts this
-// block again. Such a block is queued at JP_LOOP_HOT executions instead of JP_HOT, and the core
-// stops to compile at most JP_LOOP_PATIENCE block starts later. Only the first block of a region is
-// checked (the region then grows over its out-of-line arms as usual, machine/jit/region.ts); a loop
-// through a call or another page is not a small loop and waits for JP_HOT as before.
+// block again. When such a block reaches JP_LOOP_HOT executions (256) the core watches it
+// (jit-hook.ts: one loop at a time, the last one seen). If it then starts JP_LOOP_PATIENCE more
+// times (256) while the interpreter starts at most a quarter as many blocks that ran fewer than
+// JP_LOOP_HOT times (it runs that loop and code as warm as the loop, not new code that may fill a
+// batch), the core queues it with the blocks of its page that ran JP_LOOP_HOT times (the loop's
+// other blocks) and stops to compile them at once. Otherwise the watch is given up and the block
+// counts on to JP_HOT like any other. So a loop is compiled early only while it is what the guest
+// runs: on the Linux boot (514 loops watched, 39 compiled early) the modules compiled do not grow,
+// while a guest touching its memory page by page interprets 20 k instructions per VM instead of
+// 269 k. A loop through a call or another page is not a small loop and waits for JP_HOT as before.
 import { D_IMM, D_OP } from '../decoded';
 import { decode } from '../decode';
 import { JIT_MAX_LEN } from './jit-map';

@@ -48,6 +48,9 @@ export interface JitStats {
    * another physical address (another VM running the same image): no module at all.
    */
   blocksShared: number;
+  /** Small loops watched (core-as/jit/jit-loop.ts), and those compiled early (each a batch of its own). */
+  loopsWatched: number;
+  loopExits: number;
   /** Wall time spent translating, encoding, compiling and instantiating (ms). */
   compileMs: number;
   /** Of compileMs: WebAssembly.Module + Instance (the engine's share). */
@@ -117,11 +120,15 @@ export interface JitOptions {
   /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
   patience?: number;
   /**
-   * Executions of a block start that closes a small loop in its page before it is queued
+   * Executions of a block start that closes a small loop in its page before the core watches it
    * (core-as/jit/jit-loop.ts; default 256, PKVM_EMU_JIT_LOOP_HOT; 0: off, such blocks wait for `hot`).
    */
   loopHot?: number;
-  /** Block starts interpreted once such a loop is queued before the core stops to compile it (default 64, PKVM_EMU_JIT_LOOP_PATIENCE). */
+  /**
+   * Further starts of a watched loop, with little code run fewer than `loopHot` times in between,
+   * before the core stops to compile it and its page's blocks that ran `loopHot` times (default 256,
+   * PKVM_EMU_JIT_LOOP_PATIENCE).
+   */
   loopPatience?: number;
   /** Also compile the blocks of the same pages that ran at least this share of `hot` times (default 1/4; 0: off, PKVM_EMU_JIT_WARM=0). */
   warm?: number;
@@ -167,7 +174,7 @@ const MODULE_CACHE_CAP = 1024;
 
 export class Jit {
   readonly stats: JitStats = {
-    blocksCompiled: 0, blocksRejected: 0, regionRanges: 0, regionOps: 0, modules: 0, modulesCached: 0, blocksShared: 0, compileMs: 0, engineMs: 0, bytes: 0,
+    blocksCompiled: 0, blocksRejected: 0, regionRanges: 0, regionOps: 0, modules: 0, modulesCached: 0, blocksShared: 0, loopsWatched: 0, loopExits: 0, compileMs: 0, engineMs: 0, bytes: 0,
     insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN, exitsCrossPage: 0n, profile: [],
   };
   private readonly imports: WebAssembly.Imports;
@@ -221,6 +228,8 @@ export class Jit {
     const timed = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) !== 0;
     this.stats.compiledMs = timed ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
     this.stats.exitsCrossPage = dv.getBigUint64(J.JIT_PARAMS + J.JP_EXIT_XPAGE, true);
+    this.stats.loopsWatched = dv.getUint32(J.JIT_PARAMS + J.JP_LOOPS_WATCHED, true);
+    this.stats.loopExits = dv.getUint32(J.JIT_PARAMS + J.JP_LOOP_EXITS, true);
     this.stats.profile = timed ? readProfile(dv) : [];
     return { ...this.stats };
   }
@@ -237,7 +246,8 @@ export class Jit {
   compileQueued(): void {
     const dv = new DataView(this.x.memory.buffer);
     let count = dv.getUint32(J.JIT_QUEUE, true);
-    if (count === 0) return;
+    // Only riders (small loops queued early, core-as/jit/jit-loop.ts): they wait for the next batch.
+    if (count === 0 || dv.getUint32(J.JIT_QUEUE + 4, true) === count) return;
     const t0 = performance.now();
     if (this.warmMin > 0) {
       // The warm blocks of the hot blocks' pages join the batch: a module costs about 0.9 ms of CPU
@@ -355,7 +365,7 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
   const pct = (a: bigint): string => totalInsns > 0n ? `${(Number(a) * 100 / Number(totalInsns)).toFixed(1)}%` : '-';
   const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
   return [
-    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksShared} blocks share the function of the same code at another address; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly; ${s.regionRanges} out-of-line ranges (${s.regionOps} instructions) joined to their blocks`,
+    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksShared} blocks share the function of the same code at another address; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly; ${s.regionRanges} out-of-line ranges (${s.regionOps} instructions) joined to their blocks; ${s.loopsWatched} small loops watched, ${s.loopExits} compiled early`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
     ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),
@@ -384,7 +394,7 @@ function jitHotDefault(): number { return envInt('PKVM_EMU_JIT_HOT', 5000); }
 
 /** Small loops (core-as/jit/jit-loop.ts): queued at this many executions, compiled this many block starts later. */
 const LOOP_HOT_DEFAULT = 256;
-const LOOP_PATIENCE_DEFAULT = 64;
+const LOOP_PATIENCE_DEFAULT = 256;
 
 /** A non-negative integer from the environment, else `def`. */
 function envCount(name: string, def: number): number {
