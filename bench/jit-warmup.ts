@@ -5,7 +5,9 @@
 // loses to the warm-up (each VM's code is at its own physical address, so each counts and compiles
 // its own blocks).
 //   node --expose-gc --import tsx bench/jit-warmup.ts [pages=16384] [vms=4] [reps=6]
-// Environment: PKVM_EMU_JIT_* as for any run (thresholds), PKVM_EMU_JIT=0 (tier 0 alone).
+// Environment: PKVM_EMU_JIT_* as for any run (thresholds), PKVM_EMU_JIT=0 (tier 0 alone);
+// AB=n: every other run with loopHot n (A/B in one process, the runs alternating), medians of each;
+// TRACE=1: each compile (the queue, and with PEEK=e,... those JIT_MAP entries).
 import { readFileSync } from 'node:fs';
 import { Core } from '../machine/core';
 import { J } from '../machine/core-constants';
@@ -18,10 +20,13 @@ const MIB = 1 << 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const schedMs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
 const cpus: number[] = [];
+const cpusB: number[] = [];
+const AB = process.env.AB !== undefined ? Number(process.env.AB) : undefined;
 
 for (let r = 0; r < reps; r++) {
   const ram = vms * (pages * 4096 + 8 * MIB) + 64 * MIB;
-  const core = new Core(ram, { haveEL2: true, el2Hosted: true });
+  const b = AB !== undefined && r % 2 === 1;
+  const core = new Core(ram, { haveEL2: true, el2Hosted: true, ...(b ? { jit: { loopHot: AB } } : {}) });
   core.zeroPhys(0x4000_0000n, ram);
   core.reset(2, 0n);
   if (process.env.TRACE && core.jit) {
@@ -55,12 +60,15 @@ for (let r = 0; r < reps; r++) {
   const insns = el2.ws.guestInsns - g0;
   const s = core.jitStats();
   const faults = kvm.vms.reduce((n, v) => n + v.faults, 0);
-  cpus.push(cpu);
+  (b ? cpusB : cpus).push(cpu);
   const jit = s
     ? `compiled ${s.insnsCompiled} (${(Number(s.insnsCompiled) * 100 / Number(insns)).toFixed(1)}%), interpreted ${insns - s.insnsCompiled}; ` +
       `${s.blocksCompiled} blocks in ${s.modules} modules (${s.modulesCached} cached, ${s.blocksShared} shared), compile ${s.compileMs.toFixed(1)} ms, ${s.blocksEntered} entries, ${s.steps} jitExec`
     : 'jit off';
-  console.log(`run ${r}: cpu ${cpu.toFixed(1)} ms, ${faults} faults, ${insns} insns; ${jit}`);
+  console.log(`run ${r}${b ? ' (B)' : ''}: cpu ${cpu.toFixed(1)} ms, ${faults} faults, ${insns} insns; ${jit}`);
 }
-const sorted = cpus.slice(1).sort((a, b) => a - b);
-console.log(`median cpu (runs 1..): ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms`);
+const stat = (v: number[]): string => {
+  const s = v.slice(1).sort((x, y) => x - y);
+  return `median cpu (runs 1..): ${s[Math.floor(s.length / 2)]!.toFixed(1)} ms, min ${s[0]!.toFixed(1)} ms`;
+};
+console.log(stat(cpus) + (AB !== undefined ? ` | B (loopHot ${AB}): ${stat(cpusB)}` : ''));

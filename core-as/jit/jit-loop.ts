@@ -44,7 +44,7 @@ export function closesLoop(e: u32, first: u32, ram: u32): bool {
     if (directBranch(op)) {
       const off = <i64>load<u64>(ei, D_IMM); // (`B .`, offset 0, is the stuck-loop detector's: stuck.ts)
       const t = <i64>(first + k) + (off >> 2);
-      if (off != 0 && t <= <i64>first && t >= <i64>first - <i64>JIT_MAX_LEN && runsInto(e, first, <u32>t)) return true;
+      if (off != 0 && t >= 0 && t <= <i64>first && t >= <i64>first - <i64>JIT_MAX_LEN && runsInto(e, first, <u32>t)) return true;
     }
     k++;
     if (endsBlock(op)) break;

@@ -69,6 +69,26 @@ describe('small loops compiled early', () => {
     expect(off.loopsWatched).toBe(0);
   });
 
+  it('a loop closed by a branch to the previous page is not a small loop (only loops inside one page are watched)', () => {
+    // `body` at the start of a page: x3 += 1; x4 -= 1; B.NE to `back`, near the end of the page
+    // before, which branches to `body` (every pass starts `body` again, from another page)
+    const elf = el1Program((a) => {
+      a.emit(E.movz(3, 0), E.movz(4, 3000));
+      a.ref('imm26', 'body', E.b(0));
+      a.org(BASE + 0x2ff8);
+      a.label('back');
+      a.ref('imm26', 'body', E.b(0));
+      a.emit(E.NOP); // (so that `body` is not the next instruction after the B: a block start)
+      a.label('body');
+      a.emit(E.addImm(3, 3, 1), E.subsImm(4, 4, 1));
+      a.ref('imm19', 'back', E.bcond(E.Cond.NE, 0));
+      a.ref('imm26', 'off', E.b(0));
+    });
+    const s = same(elf, EARLY);
+    expect(s.loopsWatched).toBe(0);
+    expect(run(elf, EARLY).f.x).toContain(3000n);
+  });
+
   it('a loop that rewrites an instruction of its own body half way (after it was compiled) runs the new one', () => {
     // x4 = 3000..1; at x4 == 1500: STR over `patch` (MOVZ x5, #1 -> MOVZ x5, #7); x8 += x5
     const elf = el1Program((a) => {
