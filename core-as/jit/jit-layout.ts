@@ -23,6 +23,9 @@ export const JP_HOT: u32 = 4; // u32 executions of a block start before it is qu
 export const JP_BATCH: u32 = 8; // u32 queued blocks that make the core exit with EXIT_JIT
 export const JP_PATIENCE: u32 = 12; // u32 block starts interpreted with a non-empty queue before EXIT_JIT
 export const JP_MAX_LEN: u32 = 16; // u32 longest block (instructions)
+export const JP_LOOP_HOT: u32 = 20; // u32 executions of a block start that closes a loop in its page before it is watched (jit-loop.ts)
+export const JP_LOOP_PATIENCE: u32 = 24; // u32 further starts of a watched loop, with little else interpreted, before it is compiled
+export const JP_LOOPS_WATCHED: u32 = 28; // u32 small loops watched (statistics)
 export const JP_INSNS_JIT: u32 = 32; // u64 instructions retired inside compiled blocks
 export const JP_ENTERS: u32 = 40; // u64 compiled blocks entered
 export const JP_INVALIDATIONS: u32 = 48; // u64 slots whose blocks were dropped (code written, slot reused)
@@ -39,6 +42,7 @@ export const JIT_XCOVER: u32 = JIT_BASE + 0x0084_0000; // DECODE_SLOTS x 128 byt
 /** 16 bytes compiled code holds lane results in before it writes them to a V register (translate-fp.ts). */
 export const JIT_SCRATCH: u32 = JIT_BASE + 0x0086_0000;
 export const JP_EXIT_XPAGE: u32 = 80; // u64 compiled-block runs that ended on another page (--stats)
+export const JP_LOOP_EXITS: u32 = 88; // u32 watched small loops compiled early (EXIT_JIT: jit-loop.ts)
 
 export const JIT_QUEUED: u32 = 0xffff_fffe;
 export const JIT_NEVER: u32 = 0xffff_ffff;

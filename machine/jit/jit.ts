@@ -43,6 +43,14 @@ export interface JitStats {
   modules: number;
   /** Of those: taken from the process-wide cache (the same batch compiled before), only instantiated. */
   modulesCached: number;
+  /**
+   * Of blocksCompiled: installed with a function this core already has for the same code at
+   * another physical address (another VM running the same image): no module at all.
+   */
+  blocksShared: number;
+  /** Small loops watched (core-as/jit/jit-loop.ts), and those compiled early (each a batch of its own). */
+  loopsWatched: number;
+  loopExits: number;
   /** Wall time spent translating, encoding, compiling and instantiating (ms). */
   compileMs: number;
   /** Of compileMs: WebAssembly.Module + Instance (the engine's share). */
@@ -111,6 +119,17 @@ export interface JitOptions {
   batch?: number;
   /** Block starts interpreted with fewer queued before the core stops to compile them anyway (default 4000). */
   patience?: number;
+  /**
+   * Executions of a block start that closes a small loop in its page before the core watches it
+   * (core-as/jit/jit-loop.ts; default 256, PKVM_EMU_JIT_LOOP_HOT; 0: off, such blocks wait for `hot`).
+   */
+  loopHot?: number;
+  /**
+   * Further starts of a watched loop, with little code run fewer than `loopHot` times in between,
+   * before the core stops to compile it and its page's blocks that ran `loopHot` times (default 256,
+   * PKVM_EMU_JIT_LOOP_PATIENCE).
+   */
+  loopPatience?: number;
   /** Also compile the blocks of the same pages that ran at least this share of `hot` times (default 1/4; 0: off, PKVM_EMU_JIT_WARM=0). */
   warm?: number;
   /** Grow blocks into regions with the out-of-line code their branches go to (region.ts; default on, PKVM_EMU_JIT_REGIONS=0 off). */
@@ -155,7 +174,7 @@ const MODULE_CACHE_CAP = 1024;
 
 export class Jit {
   readonly stats: JitStats = {
-    blocksCompiled: 0, blocksRejected: 0, regionRanges: 0, regionOps: 0, modules: 0, modulesCached: 0, compileMs: 0, engineMs: 0, bytes: 0,
+    blocksCompiled: 0, blocksRejected: 0, regionRanges: 0, regionOps: 0, modules: 0, modulesCached: 0, blocksShared: 0, loopsWatched: 0, loopExits: 0, compileMs: 0, engineMs: 0, bytes: 0,
     insnsCompiled: 0n, blocksEntered: 0n, invalidations: 0n, steps: 0n, compiledMs: NaN, exitsCrossPage: 0n, profile: [],
   };
   private readonly imports: WebAssembly.Imports;
@@ -166,6 +185,15 @@ export class Jit {
   private readonly warmMin: number;
   /** Decode entries of the compiled blocks that loop inside their function (region.ts joins the others). */
   private readonly loops = new Set<number>();
+  /**
+   * This core's compiled functions by their region's content (regionKey with the page offset): the
+   * table slot holding it, its budget and whether it loops. A function is a pure function of the
+   * decoded ops of its ranges and their page offsets (the decode entry and PC are its arguments),
+   * so the same code at another physical address (four VMs booted from one image) gets the same
+   * slot: no module compiled or instantiated. Each address keeps its own JIT_MAP entry, counts and
+   * invalidation (a write over one copy drops only that copy's entry).
+   */
+  private readonly byContent = new Map<string, { slot: number; len: number; loops: boolean }>();
 
   constructor(private readonly x: JitCoreExports, private readonly table: WebAssembly.Table, opts: JitOptions = {}) {
     this.imports = {
@@ -184,6 +212,9 @@ export class Jit {
     dv.setUint32(J.JIT_PARAMS + J.JP_HOT, hot, true);
     dv.setUint32(J.JIT_PARAMS + J.JP_BATCH, opts.batch ?? envInt('PKVM_EMU_JIT_BATCH', 32), true);
     dv.setUint32(J.JIT_PARAMS + J.JP_PATIENCE, opts.patience ?? envInt('PKVM_EMU_JIT_PATIENCE', 4000), true);
+    const loopHot = opts.loopHot ?? envCount('PKVM_EMU_JIT_LOOP_HOT', LOOP_HOT_DEFAULT);
+    dv.setUint32(J.JIT_PARAMS + J.JP_LOOP_HOT, loopHot > 0 && loopHot < hot ? loopHot : 0, true);
+    dv.setUint32(J.JIT_PARAMS + J.JP_LOOP_PATIENCE, opts.loopPatience ?? envCount('PKVM_EMU_JIT_LOOP_PATIENCE', LOOP_PATIENCE_DEFAULT), true);
     x.jitEnable(1);
   }
 
@@ -197,6 +228,8 @@ export class Jit {
     const timed = dv.getUint32(J.JIT_PARAMS + J.JP_TIMING, true) !== 0;
     this.stats.compiledMs = timed ? dv.getFloat64(J.JIT_PARAMS + J.JP_TIME_MS, true) : NaN;
     this.stats.exitsCrossPage = dv.getBigUint64(J.JIT_PARAMS + J.JP_EXIT_XPAGE, true);
+    this.stats.loopsWatched = dv.getUint32(J.JIT_PARAMS + J.JP_LOOPS_WATCHED, true);
+    this.stats.loopExits = dv.getUint32(J.JIT_PARAMS + J.JP_LOOP_EXITS, true);
     this.stats.profile = timed ? readProfile(dv) : [];
     return { ...this.stats };
   }
@@ -213,7 +246,8 @@ export class Jit {
   compileQueued(): void {
     const dv = new DataView(this.x.memory.buffer);
     let count = dv.getUint32(J.JIT_QUEUE, true);
-    if (count === 0) return;
+    // Only riders (small loops queued early, core-as/jit/jit-loop.ts): they wait for the next batch.
+    if (count === 0 || dv.getUint32(J.JIT_QUEUE + 4, true) === count) return;
     const t0 = performance.now();
     if (this.warmMin > 0) {
       // The warm blocks of the hot blocks' pages join the batch: a module costs about 0.9 ms of CPU
@@ -232,19 +266,37 @@ export class Jit {
     if (this.nextSlot + count > this.firstSlot + TABLE_CAP) {
       this.x.jitFlush(); // every block forgotten: the table slots can be reused
       this.nextSlot = this.firstSlot;
+      this.byContent.clear();
       for (const b of blocks) this.x.jitReject(b.entry, 0);
       return;
     }
     const mem = new Uint8Array(this.x.memory.buffer);
     // Each block grows into a region (region.ts); null: rewritten since it was queued (count again).
-    const regions = blocks.map((blk) => buildRegion(dv, blk.entry, blk.len, this.regions, this.loops));
-    let key = '';
-    blocks.forEach((blk, i) => { key += regions[i] ? `${blk.entry & 1023}=${regionKey(mem, blk.entry, regions[i]!)};` : 'stale;'; });
+    const allRegions = blocks.map((blk) => buildRegion(dv, blk.entry, blk.len, this.regions, this.loops));
+    const allKeys = blocks.map((blk, i) => allRegions[i] ? `${blk.entry & 1023}=${regionKey(mem, blk.entry, allRegions[i]!)};` : 'stale;');
+    // The same code compiled for another address: its function installed again (no module).
+    const rest: number[] = [];
+    blocks.forEach((blk, i) => {
+      const have = allRegions[i] ? this.byContent.get(allKeys[i]) : undefined;
+      if (!have) { rest.push(i); return; }
+      const ins = installOf(blk.entry, allRegions[i]);
+      this.noteLoop(blk.entry, have.loops);
+      if (this.x.jitInstall(blk.entry, have.slot, have.len)) {
+        this.stats.blocksCompiled++;
+        this.stats.blocksShared++;
+        this.cover(ins);
+      }
+    });
+    if (rest.length === 0) { this.stats.compileMs += performance.now() - t0; return; }
+    if (rest.length < blocks.length) blocks.splice(0, blocks.length, ...rest.map((i) => blocks[i]));
+    const regions = rest.map((i) => allRegions[i]);
+    const keys = rest.map((i) => allKeys[i]);
+    const key = keys.join('');
     const installs = blocks.map((blk, i) => installOf(blk.entry, regions[i]));
     const hit = moduleCache.get(key);
     if (hit) {
       hit.kept.forEach((i, k) => this.noteLoop(blocks[i].entry, hit.loops[k]));
-      this.install(hit.module, hit.kept.map((i) => installs[i]), t0, hit.bytes, true);
+      this.install(hit.module, hit.kept.map((i) => ({ ...installs[i], key: keys[i], loops: hit.loops[hit.kept.indexOf(i)] })), t0, hit.bytes, true);
       for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, regions[i] ? 1 : 0); this.stats.blocksRejected++; }
       return;
     }
@@ -271,7 +323,7 @@ export class Jit {
         if (moduleCache.size >= MODULE_CACHE_CAP) moduleCache.clear();
         moduleCache.set(key, { module, kept: keptIdx, loops: keptLoops, bytes: bytes.length });
       }
-      this.install(module, keptIdx.map((i) => installs[i]), t0, bytes.length, false);
+      this.install(module, keptIdx.map((i, k) => ({ ...installs[i], key: keys[i], loops: keptLoops[k] })), t0, bytes.length, false);
       return;
     }
     this.stats.compileMs += performance.now() - t0;
@@ -280,7 +332,7 @@ export class Jit {
   private noteLoop(entry: number, loops: boolean): void { if (loops) this.loops.add(entry); else this.loops.delete(entry); }
 
   /** Instantiates a compiled module and installs its functions for `kept` (in export order). */
-  private install(module: WebAssembly.Module, kept: Install[], t0: number, bytes: number, cached: boolean): void {
+  private install(module: WebAssembly.Module, kept: (Install & { key: string; loops: boolean })[], t0: number, bytes: number, cached: boolean): void {
     const t1 = performance.now();
     const inst = new WebAssembly.Instance(module, this.imports);
     this.stats.engineMs += performance.now() - t1;
@@ -292,12 +344,18 @@ export class Jit {
     kept.forEach((blk, i) => {
       const slot = this.nextSlot++;
       this.table.set(slot, inst.exports[`b${i}`] as WebAssembly.ExportValue as never);
+      this.byContent.set(blk.key, { slot, len: blk.len, loops: blk.loops });
       if (this.x.jitInstall(blk.entry, slot, blk.len)) {
         this.stats.blocksCompiled++;
-        for (const [e, n] of blk.covers) { this.x.jitCover(e, n); this.stats.regionRanges++; this.stats.regionOps += n; }
+        this.cover(blk);
       }
     });
     this.stats.compileMs += performance.now() - t0;
+  }
+
+  /** Marks a region's further ranges in the core (a write over them drops the page's blocks). */
+  private cover(blk: Install): void {
+    for (const [e, n] of blk.covers) { this.x.jitCover(e, n); this.stats.regionRanges++; this.stats.regionOps += n; }
   }
 }
 
@@ -307,7 +365,7 @@ export function jitStatsLines(s: JitStats | null, totalInsns: bigint, wallMs: nu
   const pct = (a: bigint): string => totalInsns > 0n ? `${(Number(a) * 100 / Number(totalInsns)).toFixed(1)}%` : '-';
   const interp = totalInsns > s.insnsCompiled ? totalInsns - s.insnsCompiled : 0n;
   return [
-    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly; ${s.regionRanges} out-of-line ranges (${s.regionOps} instructions) joined to their blocks`,
+    `jit: ${s.blocksCompiled} blocks compiled in ${s.modules} modules (${s.modulesCached} from the cache; ${s.blocksShared} blocks share the function of the same code at another address; ${s.blocksRejected} blocks left to the interpreter), ${(s.bytes / 1024).toFixed(0)} KiB of WebAssembly; ${s.regionRanges} out-of-line ranges (${s.regionOps} instructions) joined to their blocks; ${s.loopsWatched} small loops watched, ${s.loopExits} compiled early`,
     `jit: compile time ${s.compileMs.toFixed(1)} ms (${wallMs > 0 ? (s.compileMs * 100 / wallMs).toFixed(1) : '-'}% of the run; engine ${s.engineMs.toFixed(1)} ms), ${s.compileMs > 0 ? Math.round(s.blocksCompiled * 1000 / s.compileMs) : 0} blocks/s`,
     `jit: instructions retired: ${s.insnsCompiled} compiled (${pct(s.insnsCompiled)}), ${interp} interpreted (${pct(interp)}); ${s.blocksEntered} block entries from the interpreter, ${s.steps} single instructions through jitStep, ${s.invalidations} invalidations`,
     ...(Number.isNaN(s.compiledMs) ? [] : [timeLine(s, totalInsns, wallMs)]),
@@ -333,6 +391,16 @@ function timeLine(s: JitStats, totalInsns: bigint, wallMs: number): string {
  * 7.1 s, 255 MB; 20000: 4%, 6.9 s. The compute and loop images run at the same speed with 32 and 5000.
  */
 function jitHotDefault(): number { return envInt('PKVM_EMU_JIT_HOT', 5000); }
+
+/** Small loops (core-as/jit/jit-loop.ts): queued at this many executions, compiled this many block starts later. */
+const LOOP_HOT_DEFAULT = 256;
+const LOOP_PATIENCE_DEFAULT = 256;
+
+/** A non-negative integer from the environment, else `def`. */
+function envCount(name: string, def: number): number {
+  const v = typeof process === 'undefined' ? NaN : Number(process.env[name]);
+  return Number.isInteger(v) && v >= 0 && process.env[name] !== '' ? v : def;
+}
 
 /** A positive integer from the environment (PKVM_EMU_JIT_HOT / _BATCH / _PATIENCE: measuring the thresholds), else `def`. */
 function envInt(name: string, def: number): number {
