@@ -29,6 +29,7 @@ import {
   PKVM_FAST, PKVM_FAST_LOG, PKVM_FAST_LOG_CAP,
 } from './layout';
 import { ticksNow } from './timer';
+import { s2cFillPage } from './walk';
 import { FAULT_TRANSLATION, faultIPA, faultStage2, faultType } from './fault';
 import { curEntry, decRemaining, el2Hosted, remaining, setMemFault } from './state';
 import { jitFloor, jitNested } from './jit/jit-hook';
@@ -110,7 +111,9 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
     ge = ramHost(t) + (<u32>((page >> (39 - 9 * (<u64>l + 1))) & 511) << 3);
   }
   refIncTableOf(ge);
-  storeU64(ge, pa | load<u64>(p, PF_GUEST_ATTR) | 3);
+  const leaf = pa | load<u64>(p, PF_GUEST_ATTR) | 3;
+  storeU64(ge, leaf);
+  s2cFillPage(page, leaf); // (the walk cache as the access's retry would leave it)
   // The log for the host's bookkeeping.
   const e = PKVM_FAST_LOG + (n << 5);
   store<u64>(e, gfn);

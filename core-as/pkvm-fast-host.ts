@@ -10,7 +10,7 @@ import {
   PF_HOST_VMID, PKVM_FAST, RAM_BASE_PA, RAM_HOST,
 } from './layout';
 import { ramSize } from './ram';
-import { invalidateCode } from './codecache';
+import { invalidateCode, pageHasCode } from './codecache';
 import { invalidateVmidS12 } from './tlb2';
 import { pgtableDescend } from './pgtable-descend';
 
@@ -73,7 +73,7 @@ export function zeroHostPage(host: u32): void {
 /** A u64 stored as a TypeScript store would (decoded code there dropped). */
 @inline export function storeU64(host: u32, v: u64): void {
   store<u64>(host, v);
-  invalidateCode(host, 8);
+  if (pageHasCode(host & ~0xfff)) invalidateCode(host, 8);
 }
 
 // --- hyp_vmemmap ------------------------------------------------------------------------------
