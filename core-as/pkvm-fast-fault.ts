@@ -24,8 +24,8 @@
 // block to split in the host stage-2, a page-table page outside RAM, the log full, the path
 // disabled) takes the exception to EL2 as usual, and the full round trip decides.
 import {
-  CPU_BASE, OFF_EXCL_ADDR, PF_BACKED, PF_ENABLED, PF_GUEST_ATTR, PF_GUEST_LEVEL, PF_GUEST_LIMIT, PF_GUEST_MC_MIN, PF_GUEST_MEMO,
-  PF_GUEST_PGD, PF_GUEST_PGD_SHIFT, PF_HANDLE, PF_LOG_COUNT, PF_POOL_EMPTY, PF_SHARE, PF_SLOT_BASE, PF_SLOT_SIZE,
+  CPU_BASE, OFF_EXCL_ADDR, PF_BACKED, PF_ENABLED, PF_GUEST_ATTR, PF_GUEST_MC_MIN, PF_HANDLE, PF_LOG_COUNT,
+  PF_POOL_EMPTY, PF_SHARE, PF_SLOT_BASE, PF_SLOT_SIZE,
   PKVM_FAST, PKVM_FAST_LOG, PKVM_FAST_LOG_CAP,
 } from './layout';
 import { ticksNow } from './timer';
@@ -82,7 +82,7 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   const poolNeed = load<u32>(S_POOL_NEED);
   if (poolNeed != 0 && poolNeed > hostPoolAvailable()) return false;
   // The guest stage-2 at the IPA: empty (PKVM_NOPAGE), at level 3 or above it (tables to add).
-  const gx = descendMemo(PF_GUEST_MEMO, load<u64>(p, PF_GUEST_PGD), load<u32>(p, PF_GUEST_LEVEL), load<u32>(p, PF_GUEST_PGD_SHIFT), load<u64>(p, PF_GUEST_LIMIT), page);
+  const gx = descendMemo(true, page);
   if (gx == 0) return false;
   let ge = gx & ~3;
   if (load<u64>(ge) != 0) return false;

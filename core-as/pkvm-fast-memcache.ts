@@ -80,6 +80,9 @@ export function memcachePlan(dataIdx: u32): i64 {
   // The host's memcache from its head: the top-up pages, last pushed first, then the list it had.
   store<u32>(S_POOL_NEED, 0);
   store<u32>(S_POOL_USERS, 0);
+  store<u32>(S_TOPUP_N, k);
+  store<u32>(S_MOVE_N, <u32>m);
+  if (m == 0) return <i64>hypNr; // (nothing moves: the common case)
   let chain = load<u64>(ramHost(mcPa - 8));
   const allocBase = load<u64>(p, PF_ALLOC_BASE);
   const allocPages = load<u32>(p, PF_ALLOC_PAGES);
@@ -104,8 +107,6 @@ export function memcachePlan(dataIdx: u32): i64 {
     store<u32>(S_MOVE_ENTRY + (j << 2), e);
     store<u64>(S_MOVE_PA + (j << 3), pa);
   }
-  store<u32>(S_TOPUP_N, k);
-  store<u32>(S_MOVE_N, <u32>m);
   return <i64>(hypNr + m);
 }
 
