@@ -18,7 +18,16 @@
 //   __pkvm_host_share_guest: the host keeps its mapping of the page (through which it zeroed it),
 //   host state SHARED_OWNED and its share count + 1, the guest entry SHARED_BORROWED;
 // - the guest retries the access, as after the ERET of the round trip (the instruction count and
-//   the exclusive monitor as if the exception had been taken and returned from).
+//   the exclusive monitor as if the exception had been taken and returned from): a plain load or
+//   store makes it again at once, inside the same step of the interpreter or of the compiled tier
+//   (pkvmFastAccessFault(), called by mem.ts accessPage()); the new leaf is entered in the stage-2
+//   walk cache (walk.ts s2cFillPage()) as the retried walk would enter it.
+//
+// The walks: the one that found the fault (translate()); the guest's and the host's level-3 entry
+// through a memo of each stage 2's last level-3 table (pkvm-fast-host.ts descendMemo()); no other.
+// No TLB maintenance for the guest (an empty entry becomes valid: nothing to invalidate); for the
+// host only when a valid idmap is broken (a generation bump of the host's VMID in tlb2.ts, whose
+// entries the running guest does not use). No zeroing of a page the host knows to be zero.
 //
 // Everything is checked before anything changes. Anything else (another fault, a backed page, a
 // block to split in the host stage-2, a page-table page outside RAM, the log full, the path
@@ -154,7 +163,7 @@ export function pkvmFastAccessFault(): u32 {
     const op = load<u16>(curEntry, D_OP);
     if ((op >= OP_LDST_IMM && op <= OP_LDR_LIT) || op == OP_LDP || op == OP_STP) {
       decRemaining();
-      if (jitNested) retried = true;
+      if (jitNested) pkvmFastRetried = true;
       return PF_ACCESS_RETRY;
     }
   }
@@ -162,16 +171,11 @@ export function pkvmFastAccessFault(): u32 {
   return PF_ACCESS_ABANDONED;
 }
 
-let retried: bool = false;
-
 /**
  * Whether the instruction the compiled tier just ran through the interpreter (jit-step.ts jitStep,
  * whose budget is that one instruction) had its access made again here after a resolved fault:
  * it then counted twice, and the compiled block takes the extra instruction from its budget
- * (machine/jit/translate.ts stepResult()). Cleared as it is read.
+ * (machine/jit/translate.ts stepResult()). jitStep clears it (pkvmFastRetriedClear()).
  */
-export function pkvmFastTakeRetried(): bool {
-  const r = retried;
-  retried = false;
-  return r;
-}
+export let pkvmFastRetried: bool = false;
+export function pkvmFastRetriedClear(): void { pkvmFastRetried = false; }

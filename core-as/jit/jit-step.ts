@@ -12,7 +12,7 @@ import { jitEntryEpoch, jitSetNested } from './jit-hook';
 import { jitEpoch } from './jit-map';
 import { JIT_PARAMS, JP_STEPS } from './jit-layout';
 import { jitProf, PROF_EXEC, PROF_FPOP } from './jit-prof';
-import { pkvmFastTakeRetried } from '../pkvm-fast-fault';
+import { pkvmFastRetried, pkvmFastRetriedClear } from '../pkvm-fast-fault';
 
 /**
  * Executes the one instruction at pc p exactly as the interpreter does,
@@ -31,7 +31,8 @@ export function jitStep(p: u64, rem: i32): i32 {
   jitSetNested(true, rem - 1);
   interpret();
   jitSetNested(false, 0);
-  const retried = pkvmFastTakeRetried();
+  const retried = pkvmFastRetried;
+  if (retried) pkvmFastRetriedClear();
   if (exitReason != 0 || pc != p + 4 || fetchVA != (p & ~<u64>0xfff) || jitEpoch != jitEntryEpoch) return 0;
   return remaining == rem - 1 ? 1 : remaining == rem - 2 && retried ? 2 : 0;
 }
