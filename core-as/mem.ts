@@ -25,6 +25,7 @@ import { debugEC, debugTargetEL } from './selfdebug/debug-enable';
 import { EC_WATCHPOINT_LOWER, FSC_DEBUG, ISS_WNR, SD_WATCH } from './selfdebug/debug-regs';
 import { MMU_EL0 } from './tlb';
 import { takeException } from './exception';
+import { PF_ACCESS_ABANDONED, PF_ACCESS_RAISE, pkvmFastAccessFault } from './pkvm-fast-fault';
 import { pc } from './state';
 
 /**
@@ -106,8 +107,20 @@ function deviceAccess(va: u64, pa: u64, sizeLog2: u32, isWrite: bool, value: u64
 /** Translates one page-contained access and performs it (RAM or device). */
 function accessPage(va: u64, sizeLog2: u32, isWrite: bool, value: u64, idx: u32): u64 {
   const acc = isWrite ? ACC_WRITE : ACC_READ;
-  const pa = translate(va, acc, idx, (<u32>va & ((1 << sizeLog2) - 1)) != 0); // unaligned: Device faults
-  if (pa == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
+  const unaligned = (<u32>va & ((1 << sizeLog2) - 1)) != 0; // (Device faults)
+  let pa = translate(va, acc, idx, unaligned);
+  if (pa == TRANSLATE_FAULT) {
+    // A hosted pKVM guest's stage-2 fault the core's fast path resolves: the access is made again
+    // at once, or the instruction abandoned with the page's translation in the TLB.
+    const r = pkvmFastAccessFault();
+    if (r == PF_ACCESS_RAISE) { raiseAbort(va, acc); return 0; }
+    pa = translate(va, acc, idx, unaligned);
+    if (r == PF_ACCESS_ABANDONED) {
+      if (pa != TRANSLATE_FAULT && isRam(pa)) { const h = ramHostAddr(pa) & ~0xfff; tlbFill(idx, va, h, tPerms, pageHasCode(h)); }
+      return 0;
+    }
+    if (pa == TRANSLATE_FAULT) { raiseAbort(va, acc); return 0; }
+  }
   if ((dbgActive() & DBG_WATCH) != 0 && dbgWatchHit(va, 1 << sizeLog2, !isWrite, isWrite)) { setMemFault(true); return 0; }
   if (selfDebugWatch(va, 1 << sizeLog2, !isWrite, isWrite, idx)) return 0;
   if (!isRam(pa)) return deviceAccess(va, pa, sizeLog2, isWrite, value);

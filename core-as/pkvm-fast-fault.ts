@@ -18,20 +18,35 @@
 //   __pkvm_host_share_guest: the host keeps its mapping of the page (through which it zeroed it),
 //   host state SHARED_OWNED and its share count + 1, the guest entry SHARED_BORROWED;
 // - the guest retries the access, as after the ERET of the round trip (the instruction count and
-//   the exclusive monitor as if the exception had been taken and returned from).
+//   the exclusive monitor as if the exception had been taken and returned from): a plain load or
+//   store makes it again at once, inside the same step of the interpreter or of the compiled tier
+//   (pkvmFastAccessFault(), called by mem.ts accessPage()); the new leaf is entered in the stage-2
+//   walk cache (walk.ts s2cFillPage()) as the retried walk would enter it.
+//
+// The walks: the one that found the fault (translate()); the guest's and the host's level-3 entry
+// through a memo of each stage 2's last level-3 table (pkvm-fast-host.ts descendMemo()); no other.
+// No TLB maintenance for the guest (an empty entry becomes valid: nothing to invalidate); for the
+// host only when a valid idmap is broken (a generation bump of the host's VMID in tlb2.ts, whose
+// entries the running guest does not use). No zeroing of a page the host knows to be zero.
 //
 // Everything is checked before anything changes. Anything else (another fault, a backed page, a
 // block to split in the host stage-2, a page-table page outside RAM, the log full, the path
 // disabled) takes the exception to EL2 as usual, and the full round trip decides.
 import {
-  CPU_BASE, OFF_EXCL_ADDR, PF_BACKED, PF_ENABLED, PF_GUEST_ATTR, PF_GUEST_LEVEL, PF_GUEST_LIMIT, PF_GUEST_MC_MIN,
-  PF_GUEST_PGD, PF_GUEST_PGD_SHIFT, PF_HANDLE, PF_LOG_COUNT, PF_POOL_EMPTY, PF_SHARE, PF_SLOT_BASE, PF_SLOT_SIZE,
+  CPU_BASE, OFF_EXCL_ADDR, PF_BACKED, PF_ENABLED, PF_GUEST_ATTR, PF_GUEST_MC_MIN, PF_HANDLE, PF_LOG_COUNT,
+  PF_POOL_EMPTY, PF_SHARE, PF_SLOT_BASE, PF_SLOT_SIZE,
   PKVM_FAST, PKVM_FAST_LOG, PKVM_FAST_LOG_CAP,
 } from './layout';
 import { ticksNow } from './timer';
+import { s2cFillPage } from './walk';
+import { FAULT_TRANSLATION, faultIPA, faultStage2, faultType } from './fault';
+import { curEntry, decRemaining, el2Hosted, remaining, setMemFault } from './state';
+import { jitFloor, jitNested } from './jit/jit-hook';
+import { D_OP } from './decoded';
+import { OP_LDP, OP_LDR_LIT, OP_LDST_IMM, OP_STP } from './ops';
 import {
   ADDR_47_12, PKVM_ID_GUEST, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED, allocCursor, allocKnownZero, allocNextFree, allocPa,
-  allocTakeZeroed, descend, hostAccess, hostAccessEntry, hostAnnotateAt, hostAnnotateEntry, hostPa, hostPoolAvailable, hostState, isRamPage,
+  allocTakeZeroed, descendMemo, hostAccess, hostAccessEntry, hostAnnotateAt, hostAnnotateEntry, hostPa, hostPoolAvailable, hostState, isRamPage,
   ramHost, refIncTableOf, setHostState, storeU64, vmemmapEntry,
 } from './pkvm-fast-host';
 import { S_POOL_NEED, memcacheCommit, memcachePlan, memcachePopTable, memcachePopsPlannable, planPoolPages } from './pkvm-fast-memcache';
@@ -76,7 +91,7 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   const poolNeed = load<u32>(S_POOL_NEED);
   if (poolNeed != 0 && poolNeed > hostPoolAvailable()) return false;
   // The guest stage-2 at the IPA: empty (PKVM_NOPAGE), at level 3 or above it (tables to add).
-  const gx = descend(load<u64>(p, PF_GUEST_PGD), load<u32>(p, PF_GUEST_LEVEL), load<u32>(p, PF_GUEST_PGD_SHIFT), load<u64>(p, PF_GUEST_LIMIT), page);
+  const gx = descendMemo(true, page);
   if (gx == 0) return false;
   let ge = gx & ~3;
   if (load<u64>(ge) != 0) return false;
@@ -105,7 +120,9 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
     ge = ramHost(t) + (<u32>((page >> (39 - 9 * (<u64>l + 1))) & 511) << 3);
   }
   refIncTableOf(ge);
-  storeU64(ge, pa | load<u64>(p, PF_GUEST_ATTR) | 3);
+  const leaf = pa | load<u64>(p, PF_GUEST_ATTR) | 3;
+  storeU64(ge, leaf);
+  s2cFillPage(page, leaf); // (the walk cache as the access's retry would leave it)
   // The log for the host's bookkeeping.
   const e = PKVM_FAST_LOG + (n << 5);
   store<u64>(e, gfn);
@@ -116,3 +133,49 @@ export function pkvmFastStage2Fault(ipa: u64): bool {
   store<u64>(CPU_BASE + OFF_EXCL_ADDR, <u64>-1);
   return true;
 }
+
+/** accessPage()'s stage-2 fault was not this path's: the abort is raised as usual. */
+export const PF_ACCESS_RAISE: u32 = 0;
+/** Resolved; the access is made again now (the aborted attempt counted). */
+export const PF_ACCESS_RETRY: u32 = 1;
+/** Resolved; the instruction is abandoned, to run again where the interpreter's loop resumes. */
+export const PF_ACCESS_ABANDONED: u32 = 2;
+
+/**
+ * A data access's stage-2 fault, just recorded by translate() in mem.ts accessPage(), resolved by
+ * pkvmFastStage2Fault() when it is this path's case. The full path takes the abort to EL2 and
+ * ERETs to the instruction, which runs again: the aborted attempt counts one instruction and the
+ * retry the next, with nothing in between but the loop's own check of the budget (an interrupt or
+ * an exit is only taken where the budget ends). So where the budget goes on past the aborted
+ * attempt (remaining > jitFloor: the interpreter's loop would run the retry at once) and the
+ * instruction is a plain load or store (LDR/STR/LDTR/STTR of all kinds, LDP/STP: nothing of it but its
+ * accesses and their register results, which it makes only once they all succeeded), the attempt
+ * is counted here and the access made again in place: PF_ACCESS_RETRY. Inside the compiled
+ * tier's one-instruction step (jit-step.ts, whose loop floor is that one instruction) the same
+ * holds of the budget left (remaining > 0): jitStep then reports the extra instruction to the
+ * compiled block (pkvmFastTakeRetried()). Otherwise (the last instruction of the budget, an
+ * exclusive or atomic access) the instruction is abandoned as before (PF_ACCESS_ABANDONED); the
+ * caller then enters the page's new translation in the fast TLB, as the retry's own access would.
+ */
+export function pkvmFastAccessFault(): u32 {
+  if (!faultStage2 || faultType != FAULT_TRANSLATION || !el2Hosted() || !pkvmFastStage2Fault(faultIPA)) return PF_ACCESS_RAISE;
+  if ((remaining > jitFloor || (jitNested && remaining > 0)) && curEntry != 0) {
+    const op = load<u16>(curEntry, D_OP);
+    if ((op >= OP_LDST_IMM && op <= OP_LDR_LIT) || op == OP_LDP || op == OP_STP) {
+      decRemaining();
+      if (jitNested) pkvmFastRetried = true;
+      return PF_ACCESS_RETRY;
+    }
+  }
+  setMemFault(true);
+  return PF_ACCESS_ABANDONED;
+}
+
+/**
+ * Whether the instruction the compiled tier just ran through the interpreter (jit-step.ts jitStep,
+ * whose budget is that one instruction) had its access made again here after a resolved fault:
+ * it then counted twice, and the compiled block takes the extra instruction from its budget
+ * (machine/jit/translate.ts stepResult()). jitStep clears it (pkvmFastRetriedClear()).
+ */
+export let pkvmFastRetried: bool = false;
+export function pkvmFastRetriedClear(): void { pkvmFastRetried = false; }

@@ -6,11 +6,11 @@
 // path serves; the path leaves the others to the full round trip.
 import {
   HOST_ALLOC_MAP, HYP_VMEMMAP, PF_ALLOC_BASE, PF_ALLOC_CURSOR, PF_ALLOC_FREE, PF_ALLOC_PAGES, PF_HOST_IDMAP,
-  PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_MEM_END, PF_HOST_MEM_START, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_POOL, PF_HOST_POOL_N, PF_HOST_POOL_USED,
+  PF_GUEST_LEVEL, PF_GUEST_LIMIT, PF_GUEST_MEMO, PF_GUEST_PGD, PF_GUEST_PGD_SHIFT, PF_HOST_LEVEL, PF_HOST_LIMIT, PF_HOST_MEM_END, PF_HOST_MEMO, PF_HOST_MEM_START, PF_HOST_PGD, PF_HOST_PGD_SHIFT, PF_HOST_POOL, PF_HOST_POOL_N, PF_HOST_POOL_USED,
   PF_HOST_VMID, PKVM_FAST, RAM_BASE_PA, RAM_HOST,
 } from './layout';
 import { ramSize } from './ram';
-import { invalidateCode } from './codecache';
+import { invalidateCode, pageHasCode } from './codecache';
 import { invalidateVmidS12 } from './tlb2';
 import { pgtableDescend } from './pgtable-descend';
 
@@ -73,7 +73,7 @@ export function zeroHostPage(host: u32): void {
 /** A u64 stored as a TypeScript store would (decoded code there dropped). */
 @inline export function storeU64(host: u32, v: u64): void {
   store<u64>(host, v);
-  invalidateCode(host, 8);
+  if (pageHasCode(host & ~0xfff)) invalidateCode(host, 8);
 }
 
 // --- hyp_vmemmap ------------------------------------------------------------------------------
@@ -97,10 +97,30 @@ export function descend(pgd: u64, level: u32, pgdShift: u32, limit: u64, addr: u
   return ramHost(e & ~<u64>3) | <u32>(e & 3);
 }
 
-@inline function hostDescend(pa: u64): u32 {
+/**
+ * descend() of the host (PF_HOST_*) or the guest (PF_GUEST_*) stage 2, through its memo
+ * (PF_HOST_MEMO, PF_GUEST_MEMO): the level-3 table the last descent of that stage 2 reached, and
+ * its 2 MiB region. While the guest runs only this path changes either stage 2, and it never
+ * replaces a table entry (it installs tables where there were none, and blocks where there was no
+ * table), so a table found stays the one a descent of any address of its region finds; TypeScript
+ * clears the memos before each run (the hyp changes the tables between runs).
+ */
+export function descendMemo(guest: bool, addr: u64): u32 {
   const p = PKVM_FAST;
-  return descend(load<u64>(p, PF_HOST_PGD), load<u32>(p, PF_HOST_LEVEL), load<u32>(p, PF_HOST_PGD_SHIFT), load<u64>(p, PF_HOST_LIMIT), pa);
+  const m = p + (guest ? PF_GUEST_MEMO : PF_HOST_MEMO);
+  const key = (addr >> 21) + 1;
+  if (load<u64>(m) == key) return load<u32>(m, 8) + ((<u32>addr >> 9) & 0xff8) | 3;
+  const x = guest
+    ? descend(load<u64>(p, PF_GUEST_PGD), load<u32>(p, PF_GUEST_LEVEL), load<u32>(p, PF_GUEST_PGD_SHIFT), load<u64>(p, PF_GUEST_LIMIT), addr)
+    : descend(load<u64>(p, PF_HOST_PGD), load<u32>(p, PF_HOST_LEVEL), load<u32>(p, PF_HOST_PGD_SHIFT), load<u64>(p, PF_HOST_LIMIT), addr);
+  if ((x & 3) == 3) {
+    store<u64>(m, key);
+    store<u32>(m, x & ~0xfff, 8);
+  }
+  return x;
 }
+
+@inline function hostDescend(pa: u64): u32 { return descendMemo(false, pa); }
 
 /**
  * The host's own access to page `pa` (zeroing it, writing a memcache link into it) as HostMemory

@@ -80,6 +80,9 @@ export function memcachePlan(dataIdx: u32): i64 {
   // The host's memcache from its head: the top-up pages, last pushed first, then the list it had.
   store<u32>(S_POOL_NEED, 0);
   store<u32>(S_POOL_USERS, 0);
+  store<u32>(S_TOPUP_N, k);
+  store<u32>(S_MOVE_N, <u32>m);
+  if (m == 0) return <i64>hypNr; // (nothing moves: the common case)
   let chain = load<u64>(ramHost(mcPa - 8));
   const allocBase = load<u64>(p, PF_ALLOC_BASE);
   const allocPages = load<u32>(p, PF_ALLOC_PAGES);
@@ -104,8 +107,6 @@ export function memcachePlan(dataIdx: u32): i64 {
     store<u32>(S_MOVE_ENTRY + (j << 2), e);
     store<u64>(S_MOVE_PA + (j << 3), pa);
   }
-  store<u32>(S_TOPUP_N, k);
-  store<u32>(S_MOVE_N, <u32>m);
   return <i64>(hypNr + m);
 }
 
@@ -145,12 +146,14 @@ export function memcachePopsPlannable(n: u32): bool {
 
 /** Carries out the plan of memcachePlan(): the host's top-up, then EL2's refill. */
 export function memcacheCommit(): void {
+  const k = load<u32>(S_TOPUP_N);
+  const m = load<u32>(S_MOVE_N);
+  if (k == 0 && m == 0) return; // (both memcaches stay as they are)
   const p = PKVM_FAST;
   const nrH = ramHost(load<u64>(p, PF_HOST_MC));
   const headH = nrH - 8;
   let head = load<u64>(headH);
   let nr = load<u64>(nrH);
-  const k = load<u32>(S_TOPUP_N);
   for (let j: u32 = 0; j < k; j++) {
     const host = allocTakeZeroed(load<u32>(S_TOPUP_IDX + (j << 2)));
     const pa = hostPa(host);
@@ -161,7 +164,6 @@ export function memcacheCommit(): void {
   }
   let hypHead = load<u64>(p, PF_HYP_MC_HEAD);
   let hypNr = load<u32>(p, PF_HYP_MC);
-  const m = load<u32>(S_MOVE_N);
   for (let j: u32 = 0; j < m; j++) {
     const pa = head & PAGE_MASK; // (= S_MOVE_PA[j])
     const vm = vmemmapEntry(pa);
@@ -174,10 +176,8 @@ export function memcacheCommit(): void {
     hypHead = pa;
     hypNr++;
   }
-  if (k != 0 || m != 0) {
-    storeU64(headH, head);
-    storeU64(nrH, nr);
-  }
+  storeU64(headH, head);
+  storeU64(nrH, nr);
   store<u64>(p + PF_HYP_MC_HEAD, hypHead);
   store<u32>(p + PF_HYP_MC, hypNr);
 }

@@ -694,6 +694,20 @@ export function s2FinalCached(ipa: u64): u64 {
 /** s2FinalCached right after walkS1Cached (which prepared stage 2 and read the generation). */
 export function s2FinalAfterS1(ipa: u64): u64 { return s2FinalI(ipa); }
 
+/**
+ * After a translation's stage-2 walk of `ipa` faulted and the hosted hyp's fault fast path
+ * (pkvm-fast-fault.ts) then wrote the valid level-3 page descriptor `d` for it into the same stage
+ * 2: the walk-cache entry the walk would have made for it (caching a valid translation is always
+ * allowed), so that the access made again finds it there.
+ */
+export function s2cFillPage(ipa: u64, d: u64): void {
+  if (!s2FlagsReady) s2FlagsInit();
+  const e = s2cSlotH(nfHash, ipa >> 12);
+  store<u64>(e, nfTag | ((ipa >> 8) & ~<u64>15));
+  store<u64>(e, (d & ADDR_47_12) | s2Data(d, 3) | nfGen, 8);
+  store<u8>(nfFillAddr, 1);
+}
+
 @inline function s2FinalI(ipa: u64): u64 {
   const e = s2cSlotH(nfHash, ipa >> 12);
   const tag = nfTag | ((ipa >> 8) & ~<u64>15); // (IPA page number << 4)

@@ -209,6 +209,9 @@ export function installFaultFastPath(kvm: HostKvm): void {
         poolVersion = pool.version;
       }
       dv.setUint32(p + L.PF_HOST_POOL_USED, 0, true);
+      // the path's memo of the last level-3 table of each stage 2 (the hyp may have changed them)
+      dv.setUint32(p + L.PF_HOST_MEMO, 0, true); dv.setUint32(p + L.PF_HOST_MEMO + 4, 0, true);
+      dv.setUint32(p + L.PF_GUEST_MEMO, 0, true); dv.setUint32(p + L.PF_GUEST_MEMO + 4, 0, true);
       dv.setUint32(p + L.PF_ENABLED, 1, true);
       armed = vm;
     },

@@ -12,14 +12,17 @@ import { jitEntryEpoch, jitSetNested } from './jit-hook';
 import { jitEpoch } from './jit-map';
 import { JIT_PARAMS, JP_STEPS } from './jit-layout';
 import { jitProf, PROF_EXEC, PROF_FPOP } from './jit-prof';
+import { pkvmFastRetried, pkvmFastRetriedClear } from '../pkvm-fast-fault';
 
 /**
  * Executes the one instruction at pc p exactly as the interpreter does,
  * with `rem` instructions of budget left before it. Returns 1 when the block may go on with the
  * next instruction: it completed (pc = p + 4), nothing asked the loop to end (an exit, an
  * interrupt that may be takeable), the fetch page and translation context are unchanged and no
- * compiled code was dropped. Otherwise the block returns at once: pc, registers, flags and the
- * budget are as the interpreter leaves them.
+ * compiled code was dropped; 2 when so but the instruction counted twice (a stage-2 fault the
+ * core's fault fast path resolved, the access made again in place: pkvm-fast-fault.ts; every
+ * caller that goes on handles 2: translate.ts stepResult()). Otherwise the block returns at once:
+ * pc, registers, flags and the budget are as the interpreter leaves them.
  */
 export function jitStep(p: u64, rem: i32): i32 {
   store<u64>(JIT_PARAMS + JP_STEPS, load<u64>(JIT_PARAMS + JP_STEPS) + 1);
@@ -28,8 +31,10 @@ export function jitStep(p: u64, rem: i32): i32 {
   jitSetNested(true, rem - 1);
   interpret();
   jitSetNested(false, 0);
-  return exitReason == 0 && remaining == rem - 1 && pc == p + 4 && fetchVA == (p & ~<u64>0xfff) &&
-    jitEpoch == jitEntryEpoch ? 1 : 0;
+  const retried = pkvmFastRetried;
+  if (retried) pkvmFastRetriedClear();
+  if (exitReason != 0 || pc != p + 4 || fetchVA != (p & ~<u64>0xfff) || jitEpoch != jitEntryEpoch) return 0;
+  return remaining == rem - 1 ? 1 : remaining == rem - 2 && retried ? 2 : 0;
 }
 
 /**

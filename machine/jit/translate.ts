@@ -359,12 +359,27 @@ export class Translator {
     b.get(REM); if (this.k !== 0) b.i32(this.k).op(Op.i32_sub);
     b.call(F_STEP);
   }
+  /**
+   * After callStep(), jitStep's answer: 0 ends the block (the interpreter's state is the machine's),
+   * 1 goes on with the next instruction, 2 too but with instruction k counted twice: a stage-2 fault
+   * the core's fault fast path resolved, its access then made again in place, the aborted attempt
+   * counted as the full path's exception and ERET count it (core-as/pkvm-fast-fault.ts). REM takes
+   * the extra instruction, and the block ends unless the budget still covers the rest of the range.
+   */
+  stepResult(): void {
+    const b = this.b;
+    b.tee(XN).op(Op.i32_eqz).begin(Op.if).op(Op.return).end(); // (XN: free outside the exit path)
+    b.get(XN).i32(2).op(Op.i32_eq).begin(Op.if);
+    b.get(REM).i32(1).op(Op.i32_sub).tee(REM).i32((this.rangeEnd[this.k] ?? this.ops.length - 1) + 1).op(Op.i32_lt_s);
+    b.begin(Op.if).op(Op.return).end();
+    b.end();
+  }
   /** Instruction k through the interpreter; the block goes on only if jitStep says so. */
   fallbackOp(): void {
     this.fallback++;
     this.materialize();
     this.callStep();
-    this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.stepResult();
     this.b.gget(G_TLB).set(TLBL); // an MSR may have switched the translation regime's TLB
     this.loadRegs();
     this.b.gget(G_NZCV).set(NZ);
@@ -379,7 +394,7 @@ export class Translator {
   /** The slow path of an inline memory access (inside an if arm: the flag state stays as it is). */
   slowAccess(): void {
     this.callStep();
-    this.b.op(Op.i32_eqz).begin(Op.if).op(Op.return).end();
+    this.stepResult();
     this.b.gget(G_TLB).set(TLBL);
     this.loadRegs();
   }

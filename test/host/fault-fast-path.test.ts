@@ -90,6 +90,8 @@ describe('stage-2 fault fast path', () => {
     });
     const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
     expect(slow.fastFaults()).toBe(0);
+    // the guest's time: each resolved fault counts its aborted attempt, as the exception and the ERET do
+    if (!('vcpus' in extra)) expect(fast.el2.ws.guestInsns).toBe(slow.el2.ws.guestInsns);
     // Only the guest's first few faults (its image pages, backed before it ran) take the full path:
     // new guest and host stage-2 tables (a new 2 MiB region of host memory: a table from
     // host_s2_pool), memcache top-ups and refills are all made in the core.
@@ -114,6 +116,91 @@ describe('stage-2 fault fast path', () => {
       expect(r.el2.pkvm.checkInvariants({ strict: true })).toEqual([]);
     }
     expect(fast.kvm.alloc.freePages).toBe(slow.kvm.alloc.freePages);
+  });
+
+  // A fault the core resolves inside a plain load or store makes the access again at once, in the
+  // interpreter and in the compiled tier's step (core-as/pkvm-fast-fault.ts pkvmFastAccessFault(),
+  // machine/jit/translate.ts stepResult()), the attempt counted as the full path's exception and
+  // ERET count it: the guest's instruction count (its time) is the full path's, with the compiled
+  // tier and without, and with run slices that end on the faulting instructions.
+  it.each([100_000, 977])('a fault retried in place counts as the full path counts it (compiled tier and interpreter; slices of %i)', (slice) => {
+    const runs = [true, false].flatMap((jit) => [true, false].map((fast) => {
+      const core = new Core(96 << 20, { haveEL2: true, el2Hosted: true, jit: jit ? { hot: 50, patience: 50 } : false });
+      core.reset(2, 0n);
+      const el2 = new HostedEl2(core, { slice });
+      el2.trace.enabled = false;
+      const kvm = new HostKvm(el2, { faultFastPath: fast });
+      kvm.traceFaults = false;
+      // the instructions of each guest run: the compiled tier stops exactly where the interpreter does
+      const perRun: bigint[] = [];
+      const hooks = el2.ws.guestRunHooks;
+      let before = 0n;
+      el2.ws.guestRunHooks = {
+        before: (v) => { before = core.insns; hooks?.before(v); },
+        after: (v) => { hooks?.after(v); perRun.push(core.insns - before); },
+      };
+      const vm = kvm.createVm({ name: 'p', protected: true, memBytes: 40 << 20, image: img('toucher'), args: [8000n, 3n, 1n] });
+      expect(runAll(kvm, { slice, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
+      return { core, el2, vm, jit, fast, perRun, compiled: core.jitStats()?.insnsCompiled ?? 0n };
+    }));
+    for (const r of runs) {
+      expect(r.vm.consoleText()).toBe(runs[0]!.vm.consoleText());
+      expect(r.vm.faults).toBe(runs[0]!.vm.faults);
+      expect(r.el2.ws.guestInsns).toBe(runs[0]!.el2.ws.guestInsns);
+    }
+    const [jitFast, , intFast] = runs as [typeof runs[0], typeof runs[0], typeof runs[0]];
+    expect(jitFast.perRun).toEqual(intFast.perRun);
+    expect(jitFast.perRun.some((n) => n === BigInt(slice))).toBe(true);
+    // (the faults happened in compiled code: the toucher's loop was compiled early)
+    expect(Number(runs[0]!.compiled)).toBeGreaterThan(Number(runs[0]!.el2.ws.guestInsns) * 0.8);
+    expect(runs[0]!.vm.faults).toBeGreaterThan(8000);
+  });
+
+  // A loop whose every pass is one fault at its first instruction (str x2, [x0]; add x0, x0, #4096;
+  // subs x2, x2, #1; b.eq out; b loop): the compiled function's pass is its whole body, so a pass
+  // entered with a budget of exactly its length ends after the fault's extra instruction
+  // (stepResult()), where the interpreter stops. Each guest run ends at the same instruction and PC
+  // in both tiers, for run slices at every phase of the loop.
+  it('a fault retried in place inside compiled code ends the run where the interpreter ends it', () => {
+    const code = [
+      0xd2a80400, // mov  x0, #0x40200000
+      0xd2817702, // mov  x2, #3000
+      0xf9000002, // loop: str x2, [x0]
+      0x91400400, // add  x0, x0, #1, lsl #12
+      0xf1000442, // subs x2, x2, #1
+      0x54000040, // b.eq out
+      0x17fffffc, // b    loop
+      0x52800100, // out: mov w0, #0x8
+      0x72b08000, // movk w0, #0x8400, lsl #16  (PSCI SYSTEM_OFF)
+      0xd4000002, // hvc  #0
+      0x14000000, // b    .
+    ];
+    const data = new Uint8Array(code.length * 4);
+    code.forEach((w, i) => new DataView(data.buffer).setUint32(i * 4, w, true));
+    const image = { bytes: writeElf64(0x4000_0000n, [{ paddr: 0x4000_0000n, data }]), name: 'loop' };
+    for (let slice = 300; slice < 312; slice++) {
+      const [jit, int] = [true, false].map((compiled) => {
+        const core = new Core(64 << 20, { haveEL2: true, el2Hosted: true, jit: compiled ? { hot: 50, patience: 50 } : false });
+        core.reset(2, 0n);
+        const el2 = new HostedEl2(core, { slice });
+        el2.trace.enabled = false;
+        const kvm = new HostKvm(el2, { faultFastPath: true });
+        kvm.traceFaults = false;
+        const ends: (bigint | number)[] = [];
+        const hooks = el2.ws.guestRunHooks;
+        let before = 0n;
+        el2.ws.guestRunHooks = {
+          before: (v) => { before = core.insns; hooks?.before(v); },
+          after: (v) => { hooks?.after(v); ends.push(core.insns - before, core.pc); },
+        };
+        const vm = kvm.createVm({ name: 'p', protected: true, memBytes: 16 << 20, image, args: [] });
+        expect(runAll(kvm, { slice, maxGuestInsns: 10_000_000n })).toBe('all-stopped');
+        expect(vm.faults).toBeGreaterThanOrEqual(3000);
+        return { ends, compiled: core.jitStats()?.insnsCompiled ?? 0n, insns: el2.ws.guestInsns };
+      }) as [{ ends: (bigint | number)[]; compiled: bigint; insns: bigint }, { ends: (bigint | number)[]; compiled: bigint; insns: bigint }];
+      expect(jit.ends).toEqual(int.ends);
+      expect(Number(jit.compiled)).toBeGreaterThan(Number(jit.insns) * 0.9);
+    }
   });
 
   it('pages not known to be zero (freed by a torn-down VM, written by the host) are zeroed when given', () => {
