@@ -111,16 +111,17 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
    */
   setMarkedFromLog(words: Uint32Array, at: number, n: number, stride: number): void {
     const first = this.first, npages = this.npages, pfns = this.pfn, bits = this.bits;
+    let added = 0;
     for (let k = 0, e = at; k < n; k++, e += stride) {
-      const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
+      const glo = words[e]!, i = glo - first;
       const hi = words[e + 3]!, lo = words[e + 2]!;
-      const i = gfn - first;
-      // a page below 16 TiB: its pfn fits 32 bits
-      if (i >= 0 && i < npages && hi < 0x1000 && (lo & 0xfff) === 0 && (bits[i >> 3]! & (1 << (i & 7))) !== 0) {
+      // a gfn below 2^32 in the memslot, a page below 16 TiB: its pfn fits 32 bits
+      if (words[e + 1] === 0 && i >= 0 && i < npages && hi < 0x1000 && (lo & 0xfff) === 0 && (bits[i >>> 3]! & (1 << (i & 7))) !== 0) {
         pfns[i] = hi * 0x10_0000 + (lo >>> 12);
-        this.count++;
-      } else this.setMarkedNumber(gfn, hi * 0x1_0000_0000 + lo);
+        added++;
+      } else this.setMarkedNumber(words[e + 1]! * 0x1_0000_0000 + glo, hi * 0x1_0000_0000 + lo);
     }
+    this.count += added;
   }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);
@@ -162,15 +163,15 @@ export class GfnSet extends GfnBits implements Set<bigint> {
   /** addNumber() of the gfn of each record of a log (GfnMap.setMarkedFromLog()), in one loop. */
   addFromLog(words: Uint32Array, at: number, n: number, stride: number): void {
     const first = this.first, npages = this.npages, bits = this.bits;
+    let added = 0;
     for (let k = 0, e = at; k < n; k++, e += stride) {
-      const gfn = words[e + 1]! * 0x1_0000_0000 + words[e]!;
-      const i = gfn - first;
-      if (i < 0 || i >= npages) { this.outside.add(BigInt(gfn)); continue; }
-      const m = 1 << (i & 7), b = bits[i >> 3]!;
-      if (b & m) continue;
-      bits[i >> 3] = b | m;
-      this.count++;
+      // (a gfn below 2^32 whose index is in the memslot: small-integer arithmetic only)
+      const lo = words[e]!, i = lo - first;
+      if (words[e + 1] !== 0 || i < 0 || i >= npages) { this.outside.add(BigInt(words[e + 1]! * 0x1_0000_0000 + lo)); continue; }
+      const m = 1 << (i & 7), b = bits[i >>> 3]!;
+      if ((b & m) === 0) { bits[i >>> 3] = b | m; added++; }
     }
+    this.count += added;
   }
   delete(gfn: bigint): boolean {
     const i = this.index(gfn);
