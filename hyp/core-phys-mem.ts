@@ -13,6 +13,7 @@ import { Core, L } from '../machine/core';
 /** Core's own writePhysU64: a core whose method is replaced (a write tracker) gets every write through it. */
 const CORE_WRITE_U64 = Core.prototype.writePhysU64;
 import type { PhysMem } from './phys-mem';
+import { pgtable_descend } from './pgtable-descend';
 
 export class CorePhysMem implements PhysMem {
   readonly ramBase: bigint;
@@ -70,7 +71,7 @@ export class CorePhysMem implements PhysMem {
   zeroPage(pa: bigint): void { this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }
-  descend(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null {
-    return this.core.pgtableDescend(table, level, addr);
+  descendN(table: number, level: number, addr: number): number {
+    return pgtable_descend(this.view, this.base, table, level, addr);
   }
 }

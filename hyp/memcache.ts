@@ -65,6 +65,11 @@ export function refill_memcache(
   mem: PhysMem, mc: KvmHypMemcache, min_pages: bigint, host_mc: KvmHypMemcache,
   host_donate_hyp: (pfn: bigint, nr_pages: bigint) => number,
 ): number {
+  /*
+   * Nothing to move (a fault's usual case: the table pages run out once per 512 pages): the copy
+   * below, the loop that does not run and *host_mc = tmp would only store back what they loaded.
+   */
+  if (mc.nr_pages >= min_pages) return 0;
   const tmp: KvmHypMemcache = { head: host_mc.head, nr_pages: host_mc.nr_pages };
   /* __topup_hyp_memcache() with admit_host_page() as its allocator, written out (no closure) */
   let ret = 0;
