@@ -2,7 +2,8 @@
 // on a Pkvm over the core's RAM (CorePhysMem, as in the emulator), and N host hypercalls
 // __pkvm_host_donate_guest through the real dispatcher (pkvm_refill_memcache(), the state checks,
 // the host stage-2 annotation, the guest stage-2 map), the host topping the vCPU memcache up as
-// handleMemFault() does. Prints the main thread's CPU time per donation, per repetition.
+// handleMemFault() does. Prints the main thread's CPU time per donation, per repetition; NOOP=1 the loop
+// and the dispatch alone (a hypercall that does nothing).
 //   node --expose-gc --import tsx bench/donate-hyp.ts [pages] [reps]
 import { readFileSync } from 'node:fs';
 import { Core } from '../machine/core';
@@ -17,6 +18,8 @@ import { push_hyp_memcache } from '../hyp/memcache';
 const [pages = 16384, reps = 6] = process.argv.slice(2).map(Number);
 const schedNs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
 const RAM = 256 << 20;
+/** NOOP=1: the same loop with a hypercall that does nothing (__kvm_flush_cpu_context): the dispatch's and the loop's own cost. */
+const NOOP = process.env.NOOP === '1';
 
 function run(): number {
   const core = new Core(RAM);
@@ -60,7 +63,8 @@ function run(): number {
   const c0 = schedNs();
   for (let i = 0; i < pages; i++) {
     while (mc.nr_pages < 3n) push_hyp_memcache(mem, mc, alloc()); /* topup_hyp_memcache(kvm_mmu_cache_min_pages) */
-    ok(call('__pkvm_host_donate_guest', (first >> 12n) + BigInt(i), 0x80000n + BigInt(i)), 'donate');
+    if (NOOP) call('__kvm_flush_cpu_context', (first >> 12n) + BigInt(i), 0x80000n + BigInt(i));
+    else ok(call('__pkvm_host_donate_guest', (first >> 12n) + BigInt(i), 0x80000n + BigInt(i)), 'donate');
   }
   return (schedNs() - c0) / 1e3 / pages;
 }

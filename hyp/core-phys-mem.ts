@@ -72,6 +72,6 @@ export class CorePhysMem implements PhysMem {
   readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }
   descendN(table: number, level: number, addr: number): number {
-    return pgtable_descend(this.view, this.base, table, level, addr);
+    return pgtable_descend(this.view, this.base, this.lastU64, table, level, addr);
   }
 }

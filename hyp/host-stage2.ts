@@ -12,7 +12,7 @@ import {
   ALIGN_DOWN, FIELD_FIT, FIELD_GET, FIELD_PREP, KVM_HOST_DONATION_PTE_EXTRA_MASK,
   KVM_HOST_DONATION_PTE_OWNER_MASK, KVM_HOST_INVALID_PTE_TYPE_DONATION, KVM_HOST_PTE_OWNER_GUEST_GFN_MASK,
   KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, KVM_INVALID_PTE_TYPE_MASK, KVM_PGTABLE_LAST_LEVEL,
-  KVM_PGTABLE_WALK_IGNORE_EAGAIN, PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, PKVM_HOST_MEM_PROT, PKVM_HOST_MMIO_PROT, U64_MASK,
+  KVM_PGTABLE_WALK_IGNORE_EAGAIN, PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, u64_to_n, PKVM_HOST_MEM_PROT, PKVM_HOST_MMIO_PROT, U64_MASK,
   kvm_granule_size, kvm_level_supports_block_mapping, kvm_pte_valid,
 } from './pgtable-defs';
 import { kvm_pgtable_get_leaf } from './pgtable';
@@ -111,7 +111,7 @@ export function host_stage2_idmap_locked(hyp: Pkvm, addr: bigint, size: bigint, 
 
 export function __host_update_page_state(hyp: Pkvm, addr: bigint, size: bigint, state: number): void {
   /* (in Numbers: the range is memory, below 2^52) */
-  const start = Number(addr), end = start + Number(size);
+  const start = u64_to_n(addr), end = start + u64_to_n(size);
   for (let a = start; a < end; a += PAGE_SIZE_N) hyp.vmemmap.set_host_state(hyp.vmemmap.idx(a), state);
 }
 

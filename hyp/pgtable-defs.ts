@@ -39,6 +39,25 @@ export const PAGE_SIZE_N = 4096;
  * ALIGN_DOWN() and IS_ALIGNED() of Number addresses (a: a power of two; x below 2^53, where floor
  * and the product are exact). Not x % a: on a double beyond 2^31 that is a slow floating remainder.
  */
+/*
+ * A u64 address or size as a Number (exact below 2^53). Number(bigint) is a call into the runtime, and
+ * one hypercall converts the same few addresses many times (a donation: its phys and its ipa for each
+ * check and walk), so the last two conversions are kept; a size is most often one page.
+ */
+let cvtA = -1n, cvtAN = 0, cvtB = -1n, cvtBN = 0;
+export function u64_to_n(x: bigint): number {
+  if (x === cvtA) return cvtAN;
+  if (x === PAGE_SIZE) return PAGE_SIZE_N;
+  if (x !== cvtB) {
+    cvtB = x;
+    cvtBN = Number(x);
+  }
+  /* (the newest first) */
+  const n = cvtBN;
+  cvtB = cvtA; cvtBN = cvtAN;
+  cvtA = x; cvtAN = n;
+  return n;
+}
 export const ALIGN_DOWN_N = (x: number, a: number): number => Math.floor(x / a) * a;
 export const IS_ALIGNED_N = (x: number, a: number): boolean => Math.floor(x / a) * a === x;
 export const PAGE_MASK = ~(PAGE_SIZE - 1n) & U64_MASK;

@@ -18,18 +18,18 @@ const TWO_32 = 2 ** 32;
  * descriptors down to the first entry that is not one. Returns that entry's physical address plus
  * its level (entries are 8-byte aligned, the level is 0..3), or -1 when a table on the way is
  * outside the view (the caller's own walk then reports it). `ramBase`: the physical address of
- * the view's byte 0. All addresses below 2^52.
+ * the view's byte 0; `last`: the last offset in it a descriptor may start at. All addresses below
+ * 2^52 (Math.floor(x) & 511 takes bits 8:0 of an integer below 2^53 exactly).
  */
-export function pgtable_descend(ram: DataView, ramBase: number, table: number, level: number, addr: number): number {
-  const last = ram.byteLength - 8;
+export function pgtable_descend(ram: DataView, ramBase: number, last: number, table: number, level: number, addr: number): number {
   let t = Math.floor(table / 4096) * 4096;
   for (let l = level; ; l++) {
-    const ptep = t + (Math.floor(addr / LEVEL_SIZE[l + 1]!) % 512) * 8;
+    const ptep = t + (Math.floor(addr / LEVEL_SIZE[l + 1]!) & 511) * 8;
     const o = ptep - ramBase;
     if (o < 0 || o > last) return -1;
     const lo = ram.getUint32(o, true);
     if (l >= 3 || (lo & 3) !== 3) return ptep + l;
     /* the next table: descriptor bits[47:12] */
-    t = (ram.getUint32(o + 4, true) & 0xffff) * TWO_32 + ((lo & 0xfffff000) >>> 0);
+    t = (ram.getUint32(o + 4, true) & 0xffff) * TWO_32 + (lo >>> 12) * 4096;
   }
 }

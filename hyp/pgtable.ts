@@ -12,7 +12,7 @@
 import type { PhysMem } from './phys-mem';
 import { EAGAIN, EINVAL, ENOMEM, ERANGE, WARN_ON } from './page-state';
 import {
-  ALIGN_DOWN, ALIGN_DOWN_N, KVM_PGTABLE_FIRST_LEVEL, KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_WALK_IGNORE_EAGAIN,
+  ALIGN_DOWN, ALIGN_DOWN_N, u64_to_n, KVM_PGTABLE_FIRST_LEVEL, KVM_PGTABLE_LAST_LEVEL, KVM_PGTABLE_WALK_IGNORE_EAGAIN,
   KVM_PGTABLE_WALK_LEAF, KVM_PGTABLE_WALK_TABLE_POST, KVM_PGTABLE_WALK_TABLE_PRE, PAGE_ALIGN,
   PAGE_SIZE, PAGE_SIZE_N, PTRS_PER_PTE, kvm_granule_size_n, kvm_pte_table, kvm_pte_to_phys, kvm_pte_to_phys_n,
 } from './pgtable-defs';
@@ -190,9 +190,8 @@ export function kvm_pgtable_walk(pgt: KvmPgtable, addr: bigint, size: bigint, wa
   let start: number, end: number;
   if (addr >= 0n && addr < WALK_EXACT && size >= 0n && size < WALK_EXACT) {
     /* .start = .addr = ALIGN_DOWN(addr, PAGE_SIZE), .end = PAGE_ALIGN(.addr + size), in Numbers */
-    const a = Number(addr);
-    start = ALIGN_DOWN_N(a, PAGE_SIZE_N);
-    end = ALIGN_DOWN_N(start + Number(size) + PAGE_SIZE_N - 1, PAGE_SIZE_N); /* PAGE_ALIGN() */
+    start = ALIGN_DOWN_N(u64_to_n(addr), PAGE_SIZE_N);
+    end = ALIGN_DOWN_N(start + u64_to_n(size) + PAGE_SIZE_N - 1, PAGE_SIZE_N); /* PAGE_ALIGN() */
   } else {
     const s = ALIGN_DOWN(addr, PAGE_SIZE);
     const e = PAGE_ALIGN(s + size);

@@ -41,7 +41,7 @@ function descendByLevels(mem: ArrayPhysMem, table: bigint, level: number, addr: 
 /** RAM with the walker's accelerator (pgtable-descend.ts over the same bytes). */
 class DescendingMem extends ArrayPhysMem {
   descendN(table: number, level: number, addr: number): number {
-    return pgtable_descend(this.ramView(), Number(this.ramBase), table, level, addr);
+    return pgtable_descend(this.ramView(), Number(this.ramBase), Number(this.ramSize) - 8, table, level, addr);
   }
 }
 
@@ -164,7 +164,7 @@ describe('hyp pgtable_descend (Numbers over a DataView)', () => {
       const level = r(4);
       const addr = (BigInt(r(1 << 30)) << 18n) ^ BigInt(r(1 << 30));
       const want = descendByLevels(mem, table, level, addr);
-      const got = pgtable_descend(mem.ramView(), Number(BASE), Number(table), level, Number(addr));
+      const got = pgtable_descend(mem.ramView(), Number(BASE), Number(RAM) - 8, Number(table), level, Number(addr));
       expect(got).toBe(want === null ? -1 : Number(want.ptep) + want.level);
     }
   });
@@ -178,7 +178,7 @@ describe('hyp pgtable_descend (Numbers over a DataView)', () => {
     mem.writeU64(l1 + 6n * 8n, l2 | 0xc00n | 3n);
     mem.writeU64(l2 + 7n * 8n, l3 | 3n);
     mem.writeU64(l3 + 8n * 8n, 3n); // a page descriptor at level 3: bits 1:0 = 0b11, yet a leaf
-    const d = (table: bigint, level: number) => pgtable_descend(mem.ramView(), Number(BASE), Number(table), level, Number(ia));
+    const d = (table: bigint, level: number) => pgtable_descend(mem.ramView(), Number(BASE), Number(RAM) - 8, Number(table), level, Number(ia));
     expect(d(l0, 0)).toBe(Number(l3 + 8n * 8n) + 3);
     expect(d(l1, 1)).toBe(Number(l3 + 8n * 8n) + 3);
     // A block descriptor (bits 1:0 = 0b01) at level 2 is where the descent stops.
