@@ -157,7 +157,16 @@ export function host_stage2_encode_gfn_meta(vm: PkvmHypVm, gfn: bigint): bigint 
   /* !FIELD_FIT(KVM_HOST_PTE_OWNER_GUEST_GFN_MASK, gfn) */
   WARN_ON(gfn < 0n || gfn >= GFN_LIMIT, 'gfn does not fit the annotation');
   /* FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, vm->kvm.arch.pkvm.handle) | FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_GFN_MASK, gfn) */
-  return BigInt.asUintN(64, BigInt(vm.handle & 0xffff) | ((gfn << GFN_SHIFT) & KVM_HOST_PTE_OWNER_GUEST_GFN_MASK));
+  return BigInt.asUintN(64, handle_field(vm.handle) | ((gfn << GFN_SHIFT) & KVM_HOST_PTE_OWNER_GUEST_GFN_MASK));
+}
+/** FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, handle), the last one kept (a VM's faults come in runs). */
+let lastHandle = -1, lastHandleField = 0n;
+function handle_field(handle: number): bigint {
+  if (handle !== lastHandle) {
+    lastHandleField = BigInt(handle & 0xffff);
+    lastHandle = handle;
+  }
+  return lastHandleField;
 }
 
 export function host_stage2_decode_gfn_meta(hyp: Pkvm, pte: bigint): { ret: number; vm?: PkvmHypVm; gfn?: bigint } {

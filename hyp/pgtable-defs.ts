@@ -66,7 +66,10 @@ export const PMD_SIZE = 1n << 21n;
 export const ALIGN_DOWN = (x: bigint, a: bigint): bigint => x & ~(a - 1n);
 export const PAGE_ALIGN = (x: bigint): bigint => (x + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
 export const IS_ALIGNED = (x: bigint, a: bigint): boolean => (x & (a - 1n)) === 0n;
-export const hyp_pfn_to_phys = (pfn: bigint): bigint => BigInt.asUintN(64, pfn << PAGE_SHIFT);
+/* (a pfn below 2^52 needs no wrap: one shift instead of a shift and a truncation) */
+const PFN_NO_WRAP = 1n << 52n;
+export const hyp_pfn_to_phys = (pfn: bigint): bigint =>
+  pfn >= 0n && pfn < PFN_NO_WRAP ? pfn << PAGE_SHIFT : BigInt.asUintN(64, pfn << PAGE_SHIFT);
 export const hyp_phys_to_pfn = (pa: bigint): bigint => pa >> PAGE_SHIFT;
 
 /** get_order(): smallest order with (PAGE_SIZE << order) >= size. */

@@ -5,7 +5,7 @@
  */
 import { E2BIG, EAGAIN, EINVAL, ENOMEM, WARN_ON } from './page-state';
 import {
-  ALIGN_DOWN, ALIGN_DOWN_N, FIELD_GET, IS_ALIGNED_N, FIELD_PREP, IS_ALIGNED, KVM_INVALID_PTE_ANNOT_MASK, KVM_INVALID_PTE_LOCKED,
+  ALIGN_DOWN, ALIGN_DOWN_N, FIELD_GET, IS_ALIGNED_N, PAGE_SIZE_N, u64_to_n, FIELD_PREP, IS_ALIGNED, KVM_INVALID_PTE_ANNOT_MASK, KVM_INVALID_PTE_LOCKED,
   KVM_INVALID_PTE_TYPE_LOCKED, KVM_INVALID_PTE_TYPE_MASK, KVM_PGTABLE_LAST_LEVEL,
   KVM_PGTABLE_PROT_DEVICE, KVM_PGTABLE_PROT_NORMAL_NC, KVM_PGTABLE_PROT_PX, KVM_PGTABLE_PROT_R,
   KVM_PGTABLE_PROT_UX, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X, KVM_PGTABLE_S2_AS_S1,
@@ -24,6 +24,7 @@ import {
 } from './pgtable';
 
 const NOT_LEAF_ATTR_HI_SW = ~KVM_PTE_LEAF_ATTR_HI_SW;
+const PHYS_BELOW_BIT48 = 1n << 48n;
 const NOT_INVALID_PTE_ANNOT_MASK = ~KVM_INVALID_PTE_ANNOT_MASK;
 
 /** __tlbi_level() hint when the level of the evicted entry is not known. */
@@ -211,7 +212,8 @@ export function kvm_pgtable_stage2_map(
   if (ret) return ret;
   const data: Stage2MapData = {
     /* ALIGN_DOWN(phys, PAGE_SIZE), of which the PTE keeps bits 47:12 (kvm_phys_to_pte()) */
-    phys: Number(phys & KVM_PTE_ADDR_MASK), attr, annotation: false, memcache: mc,
+    phys: phys >= 0n && phys < PHYS_BELOW_BIT48 ? ALIGN_DOWN_N(u64_to_n(phys), PAGE_SIZE_N) : Number(phys & KVM_PTE_ADDR_MASK),
+    attr, annotation: false, memcache: mc,
     force_pte: pgt.force_pte_cb !== null && pgt.force_pte_cb(addr, addr + size, prot),
   };
   return kvm_pgtable_walk(pgt, addr, size, {
@@ -231,8 +233,15 @@ function mapTablePre(addr: bigint, size: bigint): number {
   return size === PAGE_SIZE && BigInt.asUintN(12, addr) === 0n ? 0 : KVM_PGTABLE_WALK_TABLE_PRE;
 }
 
-/** FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type) by type (made once). */
-const INVALID_PTE_TYPE_FIELD: readonly bigint[] = Array.from({ length: 16 }, (_, t) => FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, BigInt(t)));
+/** FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type), the last one kept (a caller annotates with one type). */
+let lastType = -1n, lastTypeField = 0n;
+function invalid_pte_type_field(type: bigint): bigint {
+  if (type !== lastType) {
+    lastTypeField = FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type);
+    lastType = type;
+  }
+  return lastTypeField;
+}
 
 /** kvm_pgtable_stage2_annotate(): install an invalid, typed, page-level annotation. */
 export function kvm_pgtable_stage2_annotate(
@@ -241,7 +250,7 @@ export function kvm_pgtable_stage2_annotate(
   if (BigInt.asUintN(64, annotation & NOT_INVALID_PTE_ANNOT_MASK) !== 0n) return -EINVAL;
   if (type === 0n || type === KVM_INVALID_PTE_TYPE_LOCKED || type > 15n) return -EINVAL;
   const data: Stage2MapData = {
-    phys: -1 /* KVM_PHYS_INVALID */, attr: BigInt.asUintN(64, INVALID_PTE_TYPE_FIELD[Number(type)]! | annotation),
+    phys: -1 /* KVM_PHYS_INVALID */, attr: BigInt.asUintN(64, invalid_pte_type_field(type) | annotation),
     annotation: true, memcache: mc, force_pte: true,
   };
   return kvm_pgtable_walk(pgt, addr, size, {
