@@ -60,6 +60,11 @@ export class CorePhysMem implements PhysMem {
     if (o >= 0 && o <= this.lastU64) return this.view.getBigUint64(o, true);
     return this.core.readPhysU64(BigInt(pa));
   }
+  readU32N(pa: number): number {
+    const o = pa - this.base;
+    if (o >= 0 && o <= this.lastU64 + 4) return this.view.getUint32(o, true);
+    return Number(this.core.readPhysU64(BigInt(pa)) & 0xffff_ffffn); /* (outside RAM: the core's error) */
+  }
   writeU64At(pa: number, v: bigint): void {
     const o = pa - this.base;
     if (o >= 0 && o <= this.lastU64 && (o & 0xfff) <= 0xff8 && this.core.words[this.codemap + (o >>> 12)] === 0 && this.core.writePhysU64 === CORE_WRITE_U64) {

@@ -3,6 +3,7 @@
  * arch/arm64/kvm/hyp/pgtable.c. Model assumptions: no FEAT_S2FWB, no
  * FEAT_XNX, no LPA2; cache maintenance is a no-op.
  */
+import type { PhysMem } from './phys-mem';
 import { E2BIG, EAGAIN, EINVAL, ENOMEM, WARN_ON } from './page-state';
 import {
   ALIGN_DOWN, ALIGN_DOWN_N, FIELD_GET, IS_ALIGNED_N, PAGE_SIZE_N, u64_to_n, FIELD_PREP, IS_ALIGNED, KVM_INVALID_PTE_ANNOT_MASK, KVM_INVALID_PTE_LOCKED,
@@ -19,7 +20,8 @@ import {
   kvm_pte_valid,
 } from './pgtable-defs';
 import {
-  KvmPgtable, KvmPgtableVisitCtx, kvm_pgtable_stage2_free_unlinked, kvm_pgtable_walk, kvm_read_pte, kvm_write_pte,
+  KvmPgtable, KvmPgtableVisitCtx, kvm_pgtable_stage2_free_unlinked, kvm_pgtable_walk, kvm_read_pte, kvm_read_pte_hi,
+  kvm_read_pte_lo, kvm_write_pte,
   stage2_pte_is_counted,
 } from './pgtable';
 
@@ -124,8 +126,14 @@ function stage2_try_break_pte(ctx: KvmPgtableVisitCtx): boolean {
   return true;
 }
 
+/** stage2_pte_is_locked(*ptep), from the descriptor's two words: bit 0 clear, bits 63:60 KVM_INVALID_PTE_TYPE_LOCKED. */
+function stage2_pte_is_locked_at(mem: PhysMem, ptep: number): boolean {
+  return (kvm_read_pte_lo(mem, ptep) & 1) === 0 && kvm_read_pte_hi(mem, ptep) >>> 28 === INVALID_PTE_TYPE_LOCKED_N;
+}
+const INVALID_PTE_TYPE_LOCKED_N = Number(KVM_INVALID_PTE_TYPE_LOCKED);
+
 function stage2_make_pte(ctx: KvmPgtableVisitCtx, n: bigint): void {
-  WARN_ON(!stage2_pte_is_locked(kvm_read_pte(ctx.pgt.mem, ctx.ptepN)), 'make_pte on unlocked pte');
+  WARN_ON(!stage2_pte_is_locked_at(ctx.pgt.mem, ctx.ptepN), 'make_pte on unlocked pte');
   if (stage2_pte_is_counted(n)) ctx.mm_ops.get_page(ctx.ptepN);
   kvm_write_pte(ctx.pgt.mem, ctx.ptepN, n);
 }

@@ -75,6 +75,13 @@ export class KvmPgtable {
 export function kvm_read_pte(mem: PhysMem, ptep: number): bigint {
   return mem.readU64N !== undefined ? mem.readU64N(ptep) : mem.readU64(BigInt(ptep));
 }
+/** The low (bits 31:0) and high (63:32) words of the descriptor at ptep, as Numbers (nothing allocated). */
+export function kvm_read_pte_lo(mem: PhysMem, ptep: number): number {
+  return mem.readU32N !== undefined ? mem.readU32N(ptep) : Number(BigInt.asUintN(32, kvm_read_pte(mem, ptep)));
+}
+export function kvm_read_pte_hi(mem: PhysMem, ptep: number): number {
+  return mem.readU32N !== undefined ? mem.readU32N(ptep + 4) : Number(kvm_read_pte(mem, ptep) >> 32n);
+}
 /** WRITE_ONCE(*ptep, pte) */
 export function kvm_write_pte(mem: PhysMem, ptep: number, pte: bigint): void {
   if (mem.writeU64N !== undefined) mem.writeU64N(ptep, pte);
@@ -82,8 +89,9 @@ export function kvm_write_pte(mem: PhysMem, ptep: number, pte: bigint): void {
 }
 
 /**
- * struct kvm_pgtable_visit_ctx. Its addresses are held as Numbers (ptepN, startN, addrN, endN);
- * ptep, start, addr and end give them as u64 BigInts, for visitors written with BigInt arithmetic.
+ * struct kvm_pgtable_visit_ctx. Its addresses are Numbers (ptepN, startN, addrN, endN; start and end
+ * are the walk's, which do not change while it runs); ptep, start, addr and end give them as u64
+ * BigInts, for visitors written with BigInt arithmetic.
  */
 export class KvmPgtableVisitCtx {
   constructor(
@@ -92,12 +100,13 @@ export class KvmPgtableVisitCtx {
     public old: bigint,
     public arg: unknown,
     public mm_ops: KvmPgtableMmOps,
-    public startN: number,
+    private readonly data: WalkData,
     public addrN: number,
-    public endN: number,
     public level: number,
     public flags: number,
   ) {}
+  get startN(): number { return this.data.start; }
+  get endN(): number { return this.data.end; }
   get ptep(): bigint { return BigInt(this.ptepN); }
   get start(): bigint { return BigInt(this.startN); }
   get addr(): bigint { return BigInt(this.addrN); }
@@ -130,7 +139,7 @@ function __kvm_pgtable_visit(data: WalkData, mm_ops: KvmPgtableMmOps, ptep: numb
   const mem = data.pgt.mem;
   const flags = data.walker.flags;
   const ctx = new KvmPgtableVisitCtx(
-    data.pgt, ptep, kvm_read_pte(mem, ptep), data.walker.arg, mm_ops, data.start, data.addr, data.end, level, flags);
+    data.pgt, ptep, kvm_read_pte(mem, ptep), data.walker.arg, mm_ops, data, data.addr, level, flags);
   let ret = 0;
   let reload = false;
   let table = kvm_pte_table(ctx.old, level);
@@ -144,8 +153,13 @@ function __kvm_pgtable_visit(data: WalkData, mm_ops: KvmPgtableMmOps, ptep: numb
     reload = true;
   }
   if (reload) {
-    ctx.old = kvm_read_pte(mem, ptep);
-    table = kvm_pte_table(ctx.old, level);
+    /*
+     * ctx->old = READ_ONCE(*ptep); table = kvm_pte_table(ctx->old, level). Bits 1:0 decide (valid,
+     * table type); ctx.old is used again only for a table (its address, TABLE_POST), so only then is
+     * the whole descriptor loaded.
+     */
+    table = level !== KVM_PGTABLE_LAST_LEVEL && (kvm_read_pte_lo(mem, ptep) & 3) === 3;
+    if (table) ctx.old = kvm_read_pte(mem, ptep);
   }
   if (!kvm_pgtable_walk_continue(data.walker, ret)) return ret;
 

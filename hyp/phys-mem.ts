@@ -34,6 +34,8 @@ export interface PhysMem {
    */
   readU64N?(pa: number): bigint;
   writeU64N?(pa: number, v: bigint): void;
+  /** Optional: the little-endian u32 at a Number address (a descriptor's low or high word), as a Number. */
+  readU32N?(pa: number): number;
 }
 
 const U64_MASK = (1n << 64n) - 1n;
@@ -81,6 +83,10 @@ export class ArrayPhysMem implements PhysMem {
 
   writeU64N(pa: number, v: bigint): void {
     this.view.setBigUint64(this.offN(pa, 8), v & U64_MASK, true);
+  }
+
+  readU32N(pa: number): number {
+    return this.view.getUint32(this.offN(pa, 4), true);
   }
 
   private offN(pa: number, n: number): number {
