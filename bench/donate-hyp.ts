@@ -3,7 +3,7 @@
 // __pkvm_host_donate_guest through the real dispatcher (pkvm_refill_memcache(), the state checks,
 // the host stage-2 annotation, the guest stage-2 map), the host topping the vCPU memcache up as
 // handleMemFault() does. Prints the main thread's CPU time per donation, per repetition; NOOP=1 the loop
-// and the dispatch alone (a hypercall that does nothing).
+// and the dispatch alone (a hypercall that does nothing), DIRECT=1 the two hyp functions called directly.
 //   node --expose-gc --import tsx bench/donate-hyp.ts [pages] [reps]
 import { readFileSync } from 'node:fs';
 import { Core } from '../machine/core';
@@ -14,12 +14,16 @@ import { KVM_HOST_SMCCC_FUNC, type HostHcallName } from '../hyp/hypercalls';
 import { PAGE_ALIGN, PAGE_SIZE } from '../hyp/pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
 import { push_hyp_memcache } from '../hyp/memcache';
+import { pkvm_refill_memcache } from '../hyp/hyp-main';
+import { __pkvm_host_donate_guest } from '../hyp/mem-protect-guest';
 
 const [pages = 16384, reps = 6] = process.argv.slice(2).map(Number);
 const schedNs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
 const RAM = 256 << 20;
 /** NOOP=1: the same loop with a hypercall that does nothing (__kvm_flush_cpu_context): the dispatch's and the loop's own cost. */
 const NOOP = process.env.NOOP === '1';
+/** DIRECT=1: pkvm_refill_memcache() and __pkvm_host_donate_guest() called directly, without the hypercall dispatch. */
+const DIRECT = process.env.DIRECT === '1';
 
 function run(): number {
   const core = new Core(RAM);
@@ -58,12 +62,14 @@ function run(): number {
   ok(call('__pkvm_init_vcpu', BigInt(handle), hv, alloc(Number(PKVM_HYP_VCPU_SIZE / PAGE_SIZE))), 'init_vcpu');
   call('__pkvm_vcpu_load', BigInt(handle), 0n, 0n);
   if (!hyp.loaded_hyp_vcpu[0]) throw new Error('vcpu_load failed');
+  const vcpu = hyp.loaded_hyp_vcpu[0]!;
   const mc = new HostVcpuView(mem, hv).pkvm_memcache;
   const first = alloc(pages);
   const c0 = schedNs();
   for (let i = 0; i < pages; i++) {
     while (mc.nr_pages < 3n) push_hyp_memcache(mem, mc, alloc()); /* topup_hyp_memcache(kvm_mmu_cache_min_pages) */
     if (NOOP) call('__kvm_flush_cpu_context', (first >> 12n) + BigInt(i), 0x80000n + BigInt(i));
+    else if (DIRECT) ok(pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_donate_guest(hyp, (first >> 12n) + BigInt(i), 0x80000n + BigInt(i), vcpu), 'donate');
     else ok(call('__pkvm_host_donate_guest', (first >> 12n) + BigInt(i), 0x80000n + BigInt(i)), 'donate');
   }
   return (schedNs() - c0) / 1e3 / pages;

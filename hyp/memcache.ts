@@ -16,12 +16,19 @@ export interface KvmHypMemcache {
 /** Addresses below it are exact as Numbers (and below any hyp VA). */
 const VA_LIMIT = 1n << 48n;
 
+let lastPa = -1n, lastPaN = -1;
+
 /** A memcache embedded in a host structure in physical memory ({u64 head; u64 nr_pages}). */
 export class PhysMemcache implements KvmHypMemcache {
   /** pa as a Number, when mem takes Number addresses (PhysMem.readU64N). */
   private readonly paN: number;
   constructor(readonly mem: PhysMem, readonly pa: bigint) {
-    this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
+    /* (the last address converted is kept: a vCPU's memcache is looked at on each of its faults) */
+    if (pa !== lastPa) {
+      lastPaN = pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
+      lastPa = pa;
+    }
+    this.paN = mem.readU64N ? lastPaN : -1;
   }
   get head(): bigint { return this.paN >= 0 ? this.mem.readU64N!(this.paN) : this.mem.readU64(this.pa); }
   set head(v: bigint) { if (this.paN >= 0) this.mem.writeU64N!(this.paN, v); else this.mem.writeU64(this.pa, v); }
