@@ -13,6 +13,7 @@ import { Core, L } from '../machine/core';
 /** Core's own writePhysU64: a core whose method is replaced (a write tracker) gets every write through it. */
 const CORE_WRITE_U64 = Core.prototype.writePhysU64;
 import type { PhysMem } from './phys-mem';
+import { pgtable_descend } from './pgtable-descend';
 
 export class CorePhysMem implements PhysMem {
   readonly ramBase: bigint;
@@ -59,6 +60,11 @@ export class CorePhysMem implements PhysMem {
     if (o >= 0 && o <= this.lastU64) return this.view.getBigUint64(o, true);
     return this.core.readPhysU64(BigInt(pa));
   }
+  readU32N(pa: number): number {
+    const o = pa - this.base;
+    if (o >= 0 && o <= this.lastU64 + 4) return this.view.getUint32(o, true);
+    return Number(this.core.readPhysU64(BigInt(pa)) & 0xffff_ffffn); /* (outside RAM: the core's error) */
+  }
   writeU64At(pa: number, v: bigint): void {
     const o = pa - this.base;
     if (o >= 0 && o <= this.lastU64 && (o & 0xfff) <= 0xff8 && this.core.words[this.codemap + (o >>> 12)] === 0 && this.core.writePhysU64 === CORE_WRITE_U64) {
@@ -70,7 +76,7 @@ export class CorePhysMem implements PhysMem {
   zeroPage(pa: bigint): void { this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }
-  descend(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null {
-    return this.core.pgtableDescend(table, level, addr);
+  descendN(table: number, level: number, addr: number): number {
+    return pgtable_descend(this.view, this.base, this.lastU64, table, level, addr);
   }
 }

@@ -12,7 +12,7 @@ import {
   ALIGN_DOWN, FIELD_FIT, FIELD_GET, FIELD_PREP, KVM_HOST_DONATION_PTE_EXTRA_MASK,
   KVM_HOST_DONATION_PTE_OWNER_MASK, KVM_HOST_INVALID_PTE_TYPE_DONATION, KVM_HOST_PTE_OWNER_GUEST_GFN_MASK,
   KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, KVM_INVALID_PTE_TYPE_MASK, KVM_PGTABLE_LAST_LEVEL,
-  KVM_PGTABLE_WALK_IGNORE_EAGAIN, PAGE_SHIFT, PAGE_SIZE, PKVM_HOST_MEM_PROT, PKVM_HOST_MMIO_PROT, U64_MASK,
+  KVM_PGTABLE_WALK_IGNORE_EAGAIN, PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, u64_to_n, PKVM_HOST_MEM_PROT, PKVM_HOST_MMIO_PROT, U64_MASK,
   kvm_granule_size, kvm_level_supports_block_mapping, kvm_pte_valid,
 } from './pgtable-defs';
 import { kvm_pgtable_get_leaf } from './pgtable';
@@ -31,7 +31,7 @@ export function find_mem_range(hyp: Pkvm, addr: bigint, range: KvmMemRange): Mem
   while (left < right) {
     const cur = (left + right) >> 1;
     const reg = hyp.hyp_memory[cur]!;
-    const end = reg.base + reg.size;
+    const end = BigInt.asUintN(64, reg.base + reg.size); /* (a region ends within the PA space) */
     if (addr < reg.base) {
       right = cur;
       range.end = reg.base;
@@ -54,7 +54,7 @@ const is_in_mem_range = (addr: bigint, r: KvmMemRange): boolean => r.start <= ad
 export function check_range_allowed_memory(hyp: Pkvm, start: bigint, end: bigint): number {
   const range = { start: 0n, end: 0n };
   const reg = find_mem_range(hyp, start, range);
-  if (!is_in_mem_range((end - 1n) & U64_MASK, range)) return -EINVAL;
+  if (!is_in_mem_range(BigInt.asUintN(64, end - 1n), range)) return -EINVAL;
   if (!reg) return -EPERM;
   return 0;
 }
@@ -62,7 +62,7 @@ export function check_range_allowed_memory(hyp: Pkvm, start: bigint, end: bigint
 export function range_is_memory(hyp: Pkvm, start: bigint, end: bigint): boolean {
   const r = { start: 0n, end: 0n };
   if (!find_mem_range(hyp, start, r)) return false;
-  return is_in_mem_range((end - 1n) & U64_MASK, r);
+  return is_in_mem_range(BigInt.asUintN(64, end - 1n), r);
 }
 
 /** pfn_range_is_valid(): overflow-safe check that [pfn, pfn + nr) is within the PA range. */
@@ -110,20 +110,25 @@ export function host_stage2_idmap_locked(hyp: Pkvm, addr: bigint, size: bigint, 
 }
 
 export function __host_update_page_state(hyp: Pkvm, addr: bigint, size: bigint, state: number): void {
-  for (let a = addr; a < addr + size; a += PAGE_SIZE) hyp.vmemmap.set_host_state(hyp.vmemmap.idx(a), state);
+  /* (in Numbers: the range is memory, below 2^52) */
+  const start = u64_to_n(addr), end = start + u64_to_n(size);
+  for (let a = start; a < end; a += PAGE_SIZE_N) hyp.vmemmap.set_host_state(hyp.vmemmap.idx(a), state);
 }
 
 /* The shifts of the annotation's fields (FIELD_PREP/FIELD_FIT of these masks without the lookup). */
-const OWNER_SHIFT = 1n, EXTRA_SHIFT = 4n, GFN_SHIFT = 16n;
+const EXTRA_SHIFT = 4n, GFN_SHIFT = 16n;
+/* FIELD_FIT() of the annotation's fields as bounds: GENMASK(3, 1) holds 3 bits, GENMASK(59, 4) 56, GENMASK(55, 16) 40. */
+const OWNER_LIMIT = 1 << 3, EXTRA_LIMIT = 1n << 56n, GFN_LIMIT = 1n << 40n;
+/** FIELD_PREP(KVM_HOST_DONATION_PTE_OWNER_MASK, owner_id) by owner_id (made once). */
+const OWNER_FIELD: readonly bigint[] = Array.from({ length: OWNER_LIMIT }, (_, id) => FIELD_PREP(KVM_HOST_DONATION_PTE_OWNER_MASK, BigInt(id)));
 
 export function host_stage2_set_owner_metadata_locked(hyp: Pkvm, addr: bigint, size: bigint, owner_id: number, meta: bigint): number {
   if (owner_id === PKVM_ID_HOST) return -EINVAL;
-  if (!range_is_memory(hyp, addr, addr + size)) return -EPERM;
+  if (!range_is_memory(hyp, addr, BigInt.asUintN(64, addr + size))) return -EPERM;
   /* FIELD_FIT(KVM_HOST_DONATION_PTE_OWNER_MASK, owner_id), FIELD_FIT(KVM_HOST_DONATION_PTE_EXTRA_MASK, meta) */
-  const owner = BigInt(owner_id);
-  if (owner < 0n || ((owner << OWNER_SHIFT) & ~KVM_HOST_DONATION_PTE_OWNER_MASK) !== 0n) return -EINVAL;
-  if (meta < 0n || ((meta << EXTRA_SHIFT) & ~KVM_HOST_DONATION_PTE_EXTRA_MASK) !== 0n) return -EINVAL;
-  const annotation = (owner << OWNER_SHIFT) | (meta << EXTRA_SHIFT);
+  if (!(owner_id >= 0 && owner_id < OWNER_LIMIT)) return -EINVAL;
+  if (meta < 0n || meta >= EXTRA_LIMIT) return -EINVAL;
+  const annotation = BigInt.asUintN(64, OWNER_FIELD[owner_id]! | (meta << EXTRA_SHIFT));
   let ret = kvm_pgtable_stage2_annotate(hyp.host_mmu.pgt, addr, size, hyp.host_s2_pool, KVM_HOST_INVALID_PTE_TYPE_DONATION, annotation);
   if (ret === -ENOMEM) {
     ret = host_stage2_try(hyp, () =>
@@ -149,8 +154,19 @@ export function host_stage2_set_owner_locked(hyp: Pkvm, addr: bigint, size: bigi
 
 /** host_stage2_encode_gfn_meta(): handle in meta[15:0], gfn in meta[55:16]. */
 export function host_stage2_encode_gfn_meta(vm: PkvmHypVm, gfn: bigint): bigint {
-  WARN_ON(gfn < 0n || ((gfn << GFN_SHIFT) & ~KVM_HOST_PTE_OWNER_GUEST_GFN_MASK) !== 0n, 'gfn does not fit the annotation');
-  return (BigInt(vm.handle) & KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK) | ((gfn << GFN_SHIFT) & KVM_HOST_PTE_OWNER_GUEST_GFN_MASK);
+  /* !FIELD_FIT(KVM_HOST_PTE_OWNER_GUEST_GFN_MASK, gfn) */
+  WARN_ON(gfn < 0n || gfn >= GFN_LIMIT, 'gfn does not fit the annotation');
+  /* FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, vm->kvm.arch.pkvm.handle) | FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_GFN_MASK, gfn) */
+  return BigInt.asUintN(64, handle_field(vm.handle) | ((gfn << GFN_SHIFT) & KVM_HOST_PTE_OWNER_GUEST_GFN_MASK));
+}
+/** FIELD_PREP(KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK, handle), the last one kept (a VM's faults come in runs). */
+let lastHandle = -1, lastHandleField = 0n;
+function handle_field(handle: number): bigint {
+  if (handle !== lastHandle) {
+    lastHandleField = BigInt(handle & 0xffff);
+    lastHandle = handle;
+  }
+  return lastHandleField;
 }
 
 export function host_stage2_decode_gfn_meta(hyp: Pkvm, pte: bigint): { ret: number; vm?: PkvmHypVm; gfn?: bigint } {

@@ -48,6 +48,18 @@ export class HypMm {
    * dropped by the unmaps' TLBI VAE2IS.
    */
   private readonly tlb = new Map<number, number>();
+  /** The TLB entry used last (page number, -1 for none, and its entry), looked at before the map: the hyp's accesses come in runs on one page (a host struct kvm_vcpu). */
+  private tlb_last_page = -1;
+  private tlb_last_entry = 0;
+  private tlb_get(pageN: number): number | undefined {
+    if (pageN === this.tlb_last_page) return this.tlb_last_entry;
+    const e = this.tlb.get(pageN);
+    if (e !== undefined) {
+      this.tlb_last_page = pageN;
+      this.tlb_last_entry = e;
+    }
+    return e;
+  }
   /** mem's Number-addressed u64 accessors, when it has them (CorePhysMem). */
   private readonly memN: { readU64At(pa: number): bigint; writeU64At(pa: number, v: bigint): void } | null;
   /** Deferred mappings made for fast-path donations (hyp_lazy_map_owned()). */
@@ -92,6 +104,7 @@ export class HypMm {
   private tlbi = (va: bigint, level: number): void => {
     if (level === 3) this.tlb.delete(Number(va >> 12n));
     else this.tlb.clear();
+    this.tlb_last_page = -1;
   };
 
   /**
@@ -192,7 +205,7 @@ export class HypMm {
   private translateN(va: bigint, write: boolean): number {
     const vaN = Number(va);
     const pageN = Math.floor(vaN / 4096);
-    const e = va >= 0n && va < PRIVATE_VA_END ? this.tlb.get(pageN) : undefined;
+    const e = va >= 0n && va < PRIVATE_VA_END ? this.tlb_get(pageN) : undefined;
     if (e !== undefined && (e & 1 || !write)) return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
     return this.translateSlow(va, write, vaN, pageN, e);
   }
@@ -200,7 +213,7 @@ export class HypMm {
   /** translateN() of a VA below 2^48 given as a Number. */
   private translateVaN(vaN: number, write: boolean): number {
     const pageN = Math.floor(vaN / 4096);
-    const e = this.tlb.get(pageN);
+    const e = this.tlb_get(pageN);
     if (e !== undefined && (e & 1 || !write)) return Math.floor(e / 2) * 4096 + (vaN - pageN * 4096);
     return this.translateSlow(BigInt(vaN), write, vaN, pageN, e);
   }

@@ -13,7 +13,7 @@ import {
 import {
   FIELD_GET, IS_ALIGNED, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_PGTABLE_LAST_LEVEL,
   KVM_PGTABLE_PROT_RWX, KVM_PGTABLE_WALK_LEAF, PAGE_MASK, PAGE_SIZE, hyp_pfn_to_phys, kvm_granule_size,
-  kvm_pte_to_phys, kvm_pte_type_field, kvm_pte_valid, pkvm_getstate, pkvm_mkstate,
+  kvm_pte_to_phys, kvm_pte_type_is, kvm_pte_valid, pkvm_getstate, pkvm_mkstate, KVM_GUEST_INVALID_PTE_POISONED,
 } from './pgtable-defs';
 import { kvm_pgtable_get_leaf, kvm_pgtable_walk, type KvmPgtableWalker } from './pgtable';
 import {
@@ -29,7 +29,8 @@ import { kvm_mmu_cache_min_pages } from './vtcr';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
 
 export function guest_pte_is_poisoned(pte: bigint): boolean {
-  return !kvm_pte_valid(pte) && kvm_pte_type_field(pte) === KVM_GUEST_INVALID_PTE_TYPE_POISONED;
+  /* FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) == KVM_GUEST_INVALID_PTE_TYPE_POISONED */
+  return !kvm_pte_valid(pte) && kvm_pte_type_is(pte, KVM_GUEST_INVALID_PTE_POISONED);
 }
 
 export function guest_get_page_state(pte: bigint): number {

@@ -12,7 +12,7 @@ import {
   EBUSY, EINVAL, EPERM, PKVM_ID_HOST, PKVM_ID_HYP, PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED,
   PKVM_PAGE_SHARED_OWNED, WARN_ON,
 } from './page-state';
-import { ALIGN_DOWN, PAGE_ALIGN, PAGE_HYP, PAGE_SIZE, PKVM_HOST_MEM_PROT, U64_MASK, hyp_pfn_to_phys } from './pgtable-defs';
+import { ALIGN_DOWN, PAGE_ALIGN, PAGE_HYP, PAGE_SIZE, PAGE_SIZE_N, PKVM_HOST_MEM_PROT, hyp_pfn_to_phys, u64_to_n } from './pgtable-defs';
 import {
   __host_update_page_state, check_range_allowed_memory, host_stage2_idmap_locked, host_stage2_set_owner_locked,
   pfn_range_is_valid,
@@ -20,9 +20,11 @@ import {
 import { hyp_page_dma_refs } from './iommu/dma-refs';
 
 export function __host_check_page_state_range(hyp: Pkvm, addr: bigint, size: bigint, state: number): number {
-  const ret = check_range_allowed_memory(hyp, addr, (addr + size) & U64_MASK);
+  const ret = check_range_allowed_memory(hyp, addr, BigInt.asUintN(64, addr + size));
   if (ret) return ret;
-  for (let a = addr; a < addr + size; a += PAGE_SIZE) {
+  /* (in Numbers: the range is memory, below 2^52) */
+  const start = u64_to_n(addr), end = start + u64_to_n(size);
+  for (let a = start; a < end; a += PAGE_SIZE_N) {
     const i = hyp.vmemmap.idx(a);
     if (hyp.vmemmap.get_host_state(i) !== state) return -EPERM;
     /* IOMMU hook (HOST_CHECK_NULL_REFCNT): an OWNED page mapped for DMA can be neither donated nor shared. */

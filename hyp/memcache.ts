@@ -16,12 +16,19 @@ export interface KvmHypMemcache {
 /** Addresses below it are exact as Numbers (and below any hyp VA). */
 const VA_LIMIT = 1n << 48n;
 
+let lastPa = -1n, lastPaN = -1;
+
 /** A memcache embedded in a host structure in physical memory ({u64 head; u64 nr_pages}). */
 export class PhysMemcache implements KvmHypMemcache {
   /** pa as a Number, when mem takes Number addresses (PhysMem.readU64N). */
   private readonly paN: number;
   constructor(readonly mem: PhysMem, readonly pa: bigint) {
-    this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
+    /* (the last address converted is kept: a vCPU's memcache is looked at on each of its faults) */
+    if (pa !== lastPa) {
+      lastPaN = pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
+      lastPa = pa;
+    }
+    this.paN = mem.readU64N ? lastPaN : -1;
   }
   get head(): bigint { return this.paN >= 0 ? this.mem.readU64N!(this.paN) : this.mem.readU64(this.pa); }
   set head(v: bigint) { if (this.paN >= 0) this.mem.writeU64N!(this.paN, v); else this.mem.writeU64(this.pa, v); }
@@ -65,6 +72,11 @@ export function refill_memcache(
   mem: PhysMem, mc: KvmHypMemcache, min_pages: bigint, host_mc: KvmHypMemcache,
   host_donate_hyp: (pfn: bigint, nr_pages: bigint) => number,
 ): number {
+  /*
+   * Nothing to move (a fault's usual case: the table pages run out once per 512 pages): the copy
+   * below, the loop that does not run and *host_mc = tmp would only store back what they loaded.
+   */
+  if (mc.nr_pages >= min_pages) return 0;
   const tmp: KvmHypMemcache = { head: host_mc.head, nr_pages: host_mc.nr_pages };
   /* __topup_hyp_memcache() with admit_host_page() as its allocator, written out (no closure) */
   let ret = 0;

@@ -33,13 +33,43 @@ export const FIELD_FIT = (mask: bigint, v: bigint): boolean =>
 
 export const PAGE_SHIFT = 12n;
 export const PAGE_SIZE = 4096n;
+/** PAGE_SIZE as a Number, for the page-table code's Number addresses. */
+export const PAGE_SIZE_N = 4096;
+/*
+ * ALIGN_DOWN() and IS_ALIGNED() of Number addresses (a: a power of two; x below 2^53, where floor
+ * and the product are exact). Not x % a: on a double beyond 2^31 that is a slow floating remainder.
+ */
+/*
+ * A u64 address or size as a Number (exact below 2^53). Number(bigint) is a call into the runtime, and
+ * one hypercall converts the same few addresses many times (a donation: its phys and its ipa for each
+ * check and walk), so the last two conversions are kept; a size is most often one page.
+ */
+let cvtA = -1n, cvtAN = 0, cvtB = -1n, cvtBN = 0;
+export function u64_to_n(x: bigint): number {
+  if (x === cvtA) return cvtAN;
+  if (x === PAGE_SIZE) return PAGE_SIZE_N;
+  if (x !== cvtB) {
+    cvtB = x;
+    cvtBN = Number(x);
+  }
+  /* (the newest first) */
+  const n = cvtBN;
+  cvtB = cvtA; cvtBN = cvtAN;
+  cvtA = x; cvtAN = n;
+  return n;
+}
+export const ALIGN_DOWN_N = (x: number, a: number): number => Math.floor(x / a) * a;
+export const IS_ALIGNED_N = (x: number, a: number): boolean => Math.floor(x / a) * a === x;
 export const PAGE_MASK = ~(PAGE_SIZE - 1n) & U64_MASK;
 export const PTRS_PER_PTE = 512;
 export const PMD_SIZE = 1n << 21n;
 export const ALIGN_DOWN = (x: bigint, a: bigint): bigint => x & ~(a - 1n);
 export const PAGE_ALIGN = (x: bigint): bigint => (x + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
 export const IS_ALIGNED = (x: bigint, a: bigint): boolean => (x & (a - 1n)) === 0n;
-export const hyp_pfn_to_phys = (pfn: bigint): bigint => (pfn << PAGE_SHIFT) & U64_MASK;
+/* (a pfn below 2^52 needs no wrap: one shift instead of a shift and a truncation) */
+const PFN_NO_WRAP = 1n << 52n;
+export const hyp_pfn_to_phys = (pfn: bigint): bigint =>
+  pfn >= 0n && pfn < PFN_NO_WRAP ? pfn << PAGE_SHIFT : BigInt.asUintN(64, pfn << PAGE_SHIFT);
 export const hyp_phys_to_pfn = (pa: bigint): bigint => pa >> PAGE_SHIFT;
 
 /** get_order(): smallest order with (PAGE_SIZE << order) >= size. */
@@ -63,6 +93,9 @@ const GRANULE_SHIFT: readonly bigint[] = [-1, 0, 1, 2, 3, 4].map((l) => BigInt(9
 const GRANULE_SIZE: readonly bigint[] = GRANULE_SHIFT.map((s) => 1n << s);
 export const kvm_granule_shift = (level: number): bigint => GRANULE_SHIFT[level + 1] ?? BigInt(9 * (4 - level) + 3);
 export const kvm_granule_size = (level: number): bigint => GRANULE_SIZE[level + 1] ?? 1n << kvm_granule_shift(level);
+/** kvm_granule_size(level) as a Number (exact: at most 2^48), by level + 1. */
+const GRANULE_SIZE_N: readonly number[] = [-1, 0, 1, 2, 3, 4].map((l) => 2 ** (9 * (4 - l) + 3));
+export const kvm_granule_size_n = (level: number): number => GRANULE_SIZE_N[level + 1] ?? 2 ** (9 * (4 - level) + 3);
 export const kvm_level_supports_block_mapping = (level: number): boolean =>
   level >= KVM_PGTABLE_MIN_BLOCK_LEVEL;
 
@@ -95,6 +128,8 @@ export const KVM_INVALID_PTE_TYPE_LOCKED = 1n;
 export const KVM_HOST_INVALID_PTE_TYPE_DONATION = 2n;
 export const KVM_GUEST_INVALID_PTE_TYPE_POISONED = 3n;
 export const KVM_INVALID_PTE_LOCKED = FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, KVM_INVALID_PTE_TYPE_LOCKED);
+/** FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, KVM_GUEST_INVALID_PTE_TYPE_POISONED) */
+export const KVM_GUEST_INVALID_PTE_POISONED = FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, KVM_GUEST_INVALID_PTE_TYPE_POISONED);
 
 /* Host stage-2 donation annotation (mem_protect.c) */
 export const KVM_HOST_DONATION_PTE_OWNER_MASK = GENMASK(3, 1);
@@ -143,23 +178,34 @@ export const PTE_S2_MEMATTR = (t: bigint): bigint => t << 2n;
 /* PKVM_PAGE_STATE_PROT_MASK and pkvm_mkstate()/pkvm_getstate() */
 export const PKVM_PAGE_STATE_PROT_MASK = KVM_PGTABLE_PROT_SW0 | KVM_PGTABLE_PROT_SW1;
 const PKVM_PAGE_STATE_PROT_SHIFT = 55n; /* (the field's shift: FIELD_PREP/FIELD_GET without the lookup) */
+/** FIELD_PREP(PKVM_PAGE_STATE_PROT_MASK, state) by state & PKVM_PAGE_STATE_MASK (made once). */
+const PKVM_STATE_PROT: readonly bigint[] = [0n, 1n, 2n, 3n].map((st) => (st << PKVM_PAGE_STATE_PROT_SHIFT) & PKVM_PAGE_STATE_PROT_MASK);
+const NOT_PKVM_PAGE_STATE_PROT_MASK = ~PKVM_PAGE_STATE_PROT_MASK;
 export function pkvm_mkstate(prot: bigint, state: number): bigint {
-  prot &= ~PKVM_PAGE_STATE_PROT_MASK;
-  return prot | ((BigInt(state & PKVM_PAGE_STATE_MASK) << PKVM_PAGE_STATE_PROT_SHIFT) & PKVM_PAGE_STATE_PROT_MASK);
+  prot = BigInt.asUintN(64, prot & NOT_PKVM_PAGE_STATE_PROT_MASK);
+  return BigInt.asUintN(64, prot | PKVM_STATE_PROT[state & PKVM_PAGE_STATE_MASK]!);
 }
 export function pkvm_getstate(prot: bigint): number {
   return Number((prot & PKVM_PAGE_STATE_PROT_MASK) >> PKVM_PAGE_STATE_PROT_SHIFT);
 }
 
-export const kvm_pte_valid = (pte: bigint): boolean => (pte & KVM_PTE_VALID) !== 0n;
+/*
+ * u64 arithmetic on descriptors is written BigInt.asUintN(64, …) where it is hot, as C's u64 wraps:
+ * for the u64 values here it changes nothing, and V8's optimising compiler then computes in 64-bit
+ * integers instead of allocating a BigInt per operation. Likewise BigInt.asUintN(n, pte) for the low
+ * n bits (pte & GENMASK(n - 1, 0)).
+ */
+export const kvm_pte_valid = (pte: bigint): boolean => BigInt.asUintN(1, pte) === 1n; /* pte & KVM_PTE_VALID */
 export const kvm_pte_to_phys = (pte: bigint): bigint => pte & KVM_PTE_ADDR_MASK;
+/** kvm_pte_to_phys() as a Number (bits 47:12: exact). */
+export const kvm_pte_to_phys_n = (pte: bigint): number => Number(BigInt.asUintN(64, pte & KVM_PTE_ADDR_MASK));
 export const kvm_phys_to_pte = (pa: bigint): bigint => pa & KVM_PTE_ADDR_MASK;
 
 /* KVM_PTE_TYPE is the single bit 1: FIELD_GET/FIELD_PREP of it are a test and a select. */
 export function kvm_pte_table(pte: bigint, level: number): boolean {
   if (level === KVM_PGTABLE_LAST_LEVEL) return false;
   if (!kvm_pte_valid(pte)) return false;
-  return (pte & KVM_PTE_TYPE) !== 0n; /* FIELD_GET(KVM_PTE_TYPE, pte) == KVM_PTE_TYPE_TABLE */
+  return BigInt.asUintN(2, pte) === 3n; /* FIELD_GET(KVM_PTE_TYPE, pte) == KVM_PTE_TYPE_TABLE (bit 0 is set) */
 }
 
 export function kvm_init_table_pte(childp: bigint): bigint {
@@ -173,9 +219,31 @@ export function kvm_init_valid_leaf_pte(pa: bigint, attr: bigint, level: number)
   return kvm_phys_to_pte(pa) | (attr & LEAF_ATTR_MASK) | type | KVM_PTE_VALID;
 }
 
+/** The attribute and type bits kvm_init_valid_leaf_pte() adds, for the last attr asked for (a map passes one attr for all its leaves). */
+let leafAttr = -1n, leafBitsPage = 0n, leafBitsBlock = 0n;
+const PTE_ADDR_LIMIT_N = 2 ** 48;
+/** kvm_init_valid_leaf_pte() of a page-aligned Number output address. */
+export function kvm_init_valid_leaf_pte_n(pa: number, attr: bigint, level: number): bigint {
+  if (attr !== leafAttr) {
+    leafBitsBlock = (attr & LEAF_ATTR_MASK) | KVM_PTE_VALID;
+    leafBitsPage = leafBitsBlock | KVM_PTE_TYPE;
+    leafAttr = attr;
+  }
+  /* kvm_phys_to_pte(pa): a page-aligned pa below 2^48 is its own bits 47:12 */
+  const addr = pa < PTE_ADDR_LIMIT_N ? BigInt(pa) : kvm_phys_to_pte(BigInt(pa));
+  return BigInt.asUintN(64, addr | (level === KVM_PGTABLE_LAST_LEVEL ? leafBitsPage : leafBitsBlock));
+}
+
 const KVM_INVALID_PTE_TYPE_SHIFT = 60n;
 /** FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte): the type field (bits 63:60) of any PTE. */
 export const kvm_pte_type_field = (pte: bigint): bigint => (pte & KVM_INVALID_PTE_TYPE_MASK) >> KVM_INVALID_PTE_TYPE_SHIFT;
+
+/**
+ * FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) == type, given FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type)
+ * (KVM_INVALID_PTE_LOCKED, KVM_GUEST_INVALID_PTE_POISONED): compared in place, without the shift.
+ */
+export const kvm_pte_type_is = (pte: bigint, type_field: bigint): boolean =>
+  BigInt.asUintN(64, pte & KVM_INVALID_PTE_TYPE_MASK) === type_field;
 
 /** Invalid PTE type (bits 63:60) of an annotated entry; 0 for valid or zero PTEs. */
 export function kvm_invalid_pte_type(pte: bigint): bigint {

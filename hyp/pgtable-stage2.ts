@@ -3,9 +3,10 @@
  * arch/arm64/kvm/hyp/pgtable.c. Model assumptions: no FEAT_S2FWB, no
  * FEAT_XNX, no LPA2; cache maintenance is a no-op.
  */
+import type { PhysMem } from './phys-mem';
 import { E2BIG, EAGAIN, EINVAL, ENOMEM, WARN_ON } from './page-state';
 import {
-  ALIGN_DOWN, FIELD_GET, FIELD_PREP, IS_ALIGNED, KVM_INVALID_PTE_ANNOT_MASK, KVM_INVALID_PTE_LOCKED,
+  ALIGN_DOWN, ALIGN_DOWN_N, FIELD_GET, IS_ALIGNED_N, PAGE_SIZE_N, u64_to_n, FIELD_PREP, IS_ALIGNED, KVM_INVALID_PTE_ANNOT_MASK, KVM_INVALID_PTE_LOCKED,
   KVM_INVALID_PTE_TYPE_LOCKED, KVM_INVALID_PTE_TYPE_MASK, KVM_PGTABLE_LAST_LEVEL,
   KVM_PGTABLE_PROT_DEVICE, KVM_PGTABLE_PROT_NORMAL_NC, KVM_PGTABLE_PROT_PX, KVM_PGTABLE_PROT_R,
   KVM_PGTABLE_PROT_UX, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X, KVM_PGTABLE_S2_AS_S1,
@@ -14,12 +15,19 @@ import {
   KVM_PTE_LEAF_ATTR_HI_SW, KVM_PTE_LEAF_ATTR_LO, KVM_PTE_LEAF_ATTR_LO_S2_AF, KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR,
   KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R, KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W, KVM_PTE_LEAF_ATTR_LO_S2_SH,
   KVM_PTE_LEAF_ATTR_LO_S2_SH_IS, KVM_PTE_LEAF_ATTR_S2_PERMS, MT_S2_AS_S1, MT_S2_DEVICE_nGnRE, MT_S2_NORMAL,
-  MT_S2_NORMAL_NC, PAGE_SIZE, PTE_S2_MEMATTR, kvm_granule_size, kvm_init_table_pte, kvm_init_valid_leaf_pte,
-  kvm_level_supports_block_mapping, kvm_pte_table, kvm_pte_to_phys, kvm_pte_type_field, kvm_pte_valid,
+  MT_S2_NORMAL_NC, PAGE_SIZE, PTE_S2_MEMATTR, KVM_PTE_ADDR_MASK, kvm_granule_size_n, kvm_init_table_pte,
+  kvm_init_valid_leaf_pte_n, kvm_level_supports_block_mapping, kvm_pte_table, kvm_pte_to_phys, kvm_pte_type_is,
+  kvm_pte_valid,
 } from './pgtable-defs';
 import {
-  KvmPgtable, KvmPgtableVisitCtx, kvm_pgtable_stage2_free_unlinked, kvm_pgtable_walk, stage2_pte_is_counted,
+  KvmPgtable, KvmPgtableVisitCtx, kvm_pgtable_stage2_free_unlinked, kvm_pgtable_walk, kvm_read_pte, kvm_read_pte_hi,
+  kvm_read_pte_lo, kvm_write_pte,
+  stage2_pte_is_counted,
 } from './pgtable';
+
+const NOT_LEAF_ATTR_HI_SW = ~KVM_PTE_LEAF_ATTR_HI_SW;
+const PHYS_BELOW_BIT48 = 1n << 48n;
+const NOT_INVALID_PTE_ANNOT_MASK = ~KVM_INVALID_PTE_ANNOT_MASK;
 
 /** __tlbi_level() hint when the level of the evicted entry is not known. */
 export const TLBI_TTL_UNKNOWN = 0x7fffffff;
@@ -86,15 +94,17 @@ export function kvm_pgtable_stage2_pte_prot(pte: bigint): bigint {
   return prot;
 }
 
+const NOT_LEAF_ATTR_S2_PERMS = ~KVM_PTE_LEAF_ATTR_S2_PERMS;
 const stage2_pte_needs_update = (old: bigint, n: bigint): boolean =>
-  !kvm_pte_valid(old) || !kvm_pte_valid(n) || ((old ^ n) & ~KVM_PTE_LEAF_ATTR_S2_PERMS) !== 0n;
+  !kvm_pte_valid(old) || !kvm_pte_valid(n) || BigInt.asUintN(64, (old ^ n) & NOT_LEAF_ATTR_S2_PERMS) !== 0n;
 
+/* !kvm_pte_valid(pte) && FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) == KVM_INVALID_PTE_TYPE_LOCKED */
 const stage2_pte_is_locked = (pte: bigint): boolean =>
-  !kvm_pte_valid(pte) && kvm_pte_type_field(pte) === KVM_INVALID_PTE_TYPE_LOCKED;
+  !kvm_pte_valid(pte) && kvm_pte_type_is(pte, KVM_INVALID_PTE_LOCKED);
 
 function stage2_try_set_pte(ctx: KvmPgtableVisitCtx, n: bigint): boolean {
-  if (ctx.flags & KVM_PGTABLE_WALK_SHARED && ctx.pgt.mem.readU64(ctx.ptep) !== ctx.old) return false;
-  ctx.pgt.mem.writeU64(ctx.ptep, n);
+  if (ctx.flags & KVM_PGTABLE_WALK_SHARED && kvm_read_pte(ctx.pgt.mem, ctx.ptepN) !== ctx.old) return false;
+  kvm_write_pte(ctx.pgt.mem, ctx.ptepN, n);
   return true;
 }
 
@@ -107,56 +117,63 @@ function stage2_try_break_pte(ctx: KvmPgtableVisitCtx): boolean {
   if (!stage2_try_set_pte(ctx, KVM_INVALID_PTE_LOCKED)) return false;
   const mmu = ctx.pgt.mmu;
   if (kvm_pte_table(ctx.old, ctx.level)) {
-    const size = kvm_granule_size(ctx.level);
-    mmu.tlb.flush_vmid_range(mmu.vmid, ALIGN_DOWN(ctx.addr, size), size);
+    const size = kvm_granule_size_n(ctx.level);
+    mmu.tlb.flush_vmid_range(mmu.vmid, BigInt(ALIGN_DOWN_N(ctx.addrN, size)), BigInt(size)); /* ALIGN_DOWN(ctx->addr, size) */
   } else if (kvm_pte_valid(ctx.old)) {
     mmu.tlb.flush_vmid_ipa(mmu.vmid, ctx.addr, ctx.level);
   }
-  if (stage2_pte_is_counted(ctx.old)) ctx.mm_ops.put_page(ctx.ptep);
+  if (stage2_pte_is_counted(ctx.old)) ctx.mm_ops.put_page(ctx.ptepN);
   return true;
 }
 
+/** stage2_pte_is_locked(*ptep), from the descriptor's two words: bit 0 clear, bits 63:60 KVM_INVALID_PTE_TYPE_LOCKED. */
+function stage2_pte_is_locked_at(mem: PhysMem, ptep: number): boolean {
+  return (kvm_read_pte_lo(mem, ptep) & 1) === 0 && kvm_read_pte_hi(mem, ptep) >>> 28 === INVALID_PTE_TYPE_LOCKED_N;
+}
+const INVALID_PTE_TYPE_LOCKED_N = Number(KVM_INVALID_PTE_TYPE_LOCKED);
+
 function stage2_make_pte(ctx: KvmPgtableVisitCtx, n: bigint): void {
-  WARN_ON(!stage2_pte_is_locked(ctx.pgt.mem.readU64(ctx.ptep)), 'make_pte on unlocked pte');
-  if (stage2_pte_is_counted(n)) ctx.mm_ops.get_page(ctx.ptep);
-  ctx.pgt.mem.writeU64(ctx.ptep, n);
+  WARN_ON(!stage2_pte_is_locked_at(ctx.pgt.mem, ctx.ptepN), 'make_pte on unlocked pte');
+  if (stage2_pte_is_counted(n)) ctx.mm_ops.get_page(ctx.ptepN);
+  kvm_write_pte(ctx.pgt.mem, ctx.ptepN, n);
 }
 
+/** struct stage2_map_data; phys as a Number (bits 47:12 of the output address; -1 for KVM_PHYS_INVALID). */
 interface Stage2MapData {
-  phys: bigint;
+  phys: number;
   attr: bigint;
   annotation: boolean;
   memcache: unknown;
   force_pte: boolean;
 }
 
-function kvm_block_mapping_supported(ctx: KvmPgtableVisitCtx, phys: bigint): boolean {
-  const granule = kvm_granule_size(ctx.level);
+function kvm_block_mapping_supported(ctx: KvmPgtableVisitCtx, phys: number): boolean {
+  const granule = kvm_granule_size_n(ctx.level);
   if (!kvm_level_supports_block_mapping(ctx.level)) return false;
-  if (granule > ctx.end - ctx.addr) return false;
-  if (!IS_ALIGNED(phys, granule)) return false;
-  return IS_ALIGNED(ctx.addr, granule);
+  if (granule > ctx.endN - ctx.addrN) return false;
+  if (!IS_ALIGNED_N(phys, granule)) return false;
+  return IS_ALIGNED_N(ctx.addrN, granule);
 }
 
 function stage2_leaf_mapping_allowed(ctx: KvmPgtableVisitCtx, data: Stage2MapData): boolean {
   if (data.force_pte && ctx.level < KVM_PGTABLE_LAST_LEVEL) return false;
   if (data.annotation) return true;
-  return kvm_block_mapping_supported(ctx, data.phys + (ctx.addr - ctx.start));
+  return kvm_block_mapping_supported(ctx, data.phys + (ctx.addrN - ctx.startN));
 }
 
 function stage2_map_walker_try_leaf(ctx: KvmPgtableVisitCtx, data: Stage2MapData): number {
   if (!stage2_leaf_mapping_allowed(ctx, data)) return -E2BIG;
   const n = data.annotation
     ? data.attr
-    : kvm_init_valid_leaf_pte(data.phys + (ctx.addr - ctx.start), data.attr, ctx.level);
+    : kvm_init_valid_leaf_pte_n(data.phys + (ctx.addrN - ctx.startN), data.attr, ctx.level);
   /* Same mapping, or only a permission change: leave it to relax_perms(). */
   if (!stage2_pte_needs_update(ctx.old, n)) return -EAGAIN;
   /* Only software bits change: store them and go. */
-  if (!(ctx.flags & KVM_PGTABLE_WALK_SHARED) && ((ctx.old ^ n) & ~KVM_PTE_LEAF_ATTR_HI_SW) === 0n) {
+  if (!(ctx.flags & KVM_PGTABLE_WALK_SHARED) && BigInt.asUintN(64, (ctx.old ^ n) & NOT_LEAF_ATTR_HI_SW) === 0n) {
     const oldCounted = stage2_pte_is_counted(ctx.old);
     if (oldCounted !== stage2_pte_is_counted(n)) {
-      if (oldCounted) ctx.mm_ops.put_page(ctx.ptep);
-      else ctx.mm_ops.get_page(ctx.ptep);
+      if (oldCounted) ctx.mm_ops.put_page(ctx.ptepN);
+      else ctx.mm_ops.get_page(ctx.ptepN);
     }
     WARN_ON(!stage2_try_set_pte(ctx, n), 'set sw bits');
     return 0;
@@ -202,7 +219,9 @@ export function kvm_pgtable_stage2_map(
   const { ret, attr } = stage2_set_prot_attr(pgt, prot);
   if (ret) return ret;
   const data: Stage2MapData = {
-    phys: ALIGN_DOWN(phys, PAGE_SIZE), attr, annotation: false, memcache: mc,
+    /* ALIGN_DOWN(phys, PAGE_SIZE), of which the PTE keeps bits 47:12 (kvm_phys_to_pte()) */
+    phys: phys >= 0n && phys < PHYS_BELOW_BIT48 ? ALIGN_DOWN_N(u64_to_n(phys), PAGE_SIZE_N) : Number(phys & KVM_PTE_ADDR_MASK),
+    attr, annotation: false, memcache: mc,
     force_pte: pgt.force_pte_cb !== null && pgt.force_pte_cb(addr, addr + size, prot),
   };
   return kvm_pgtable_walk(pgt, addr, size, {
@@ -218,17 +237,28 @@ export function kvm_pgtable_stage2_map(
  * out, and the walk goes straight to the page's entry (pgtable.ts: the leaf-only walk).
  */
 function mapTablePre(addr: bigint, size: bigint): number {
-  return size === PAGE_SIZE && IS_ALIGNED(addr, PAGE_SIZE) ? 0 : KVM_PGTABLE_WALK_TABLE_PRE;
+  /* IS_ALIGNED(addr, PAGE_SIZE): addr's bits 11:0 clear */
+  return size === PAGE_SIZE && BigInt.asUintN(12, addr) === 0n ? 0 : KVM_PGTABLE_WALK_TABLE_PRE;
+}
+
+/** FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type), the last one kept (a caller annotates with one type). */
+let lastType = -1n, lastTypeField = 0n;
+function invalid_pte_type_field(type: bigint): bigint {
+  if (type !== lastType) {
+    lastTypeField = FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type);
+    lastType = type;
+  }
+  return lastTypeField;
 }
 
 /** kvm_pgtable_stage2_annotate(): install an invalid, typed, page-level annotation. */
 export function kvm_pgtable_stage2_annotate(
   pgt: KvmPgtable, addr: bigint, size: bigint, mc: unknown, type: bigint, annotation: bigint,
 ): number {
-  if (annotation & ~KVM_INVALID_PTE_ANNOT_MASK) return -EINVAL;
+  if (BigInt.asUintN(64, annotation & NOT_INVALID_PTE_ANNOT_MASK) !== 0n) return -EINVAL;
   if (type === 0n || type === KVM_INVALID_PTE_TYPE_LOCKED || type > 15n) return -EINVAL;
   const data: Stage2MapData = {
-    phys: KVM_PHYS_INVALID, attr: FIELD_PREP(KVM_INVALID_PTE_TYPE_MASK, type) | annotation,
+    phys: -1 /* KVM_PHYS_INVALID */, attr: BigInt.asUintN(64, invalid_pte_type_field(type) | annotation),
     annotation: true, memcache: mc, force_pte: true,
   };
   return kvm_pgtable_walk(pgt, addr, size, {
@@ -241,8 +271,8 @@ function stage2_unmap_walker(ctx: KvmPgtableVisitCtx): number {
   const mem = ctx.pgt.mem;
   if (!kvm_pte_valid(ctx.old)) {
     if (stage2_pte_is_counted(ctx.old)) {
-      mem.writeU64(ctx.ptep, 0n);
-      mm_ops.put_page(ctx.ptep);
+      kvm_write_pte(mem, ctx.ptepN, 0n);
+      mm_ops.put_page(ctx.ptepN);
     }
     return 0;
   }
@@ -252,10 +282,10 @@ function stage2_unmap_walker(ctx: KvmPgtableVisitCtx): number {
     if (mm_ops.page_count(childp) !== 1) return 0;
   }
   /* Unmap the whole entry; the rest of a block is faulted back lazily. */
-  mem.writeU64(ctx.ptep, 0n);
+  kvm_write_pte(mem, ctx.ptepN, 0n);
   const mmu = ctx.pgt.mmu;
   mmu.tlb.flush_vmid_ipa(mmu.vmid, ctx.addr, childp !== null ? TLBI_TTL_UNKNOWN : ctx.level);
-  mm_ops.put_page(ctx.ptep);
+  mm_ops.put_page(ctx.ptepN);
   if (childp !== null) mm_ops.put_page(childp);
   return 0;
 }

@@ -17,10 +17,11 @@ export interface PhysMem {
   isMemory(pa: bigint): boolean;
   /**
    * Optional accelerator of the page-table walker (pgtable.ts): from the entry for addr in the table
-   * at `table` of `level`, the first entry that is not a table descriptor, with its level; null
-   * when a table on the way is not RAM. Without it, the walker reads each level itself.
+   * at `table` of `level`, the first entry that is not a table descriptor: its address plus its
+   * level, or -1 when a table on the way is not RAM (pgtable-descend.ts). Without it, the walker
+   * reads each level itself. Addresses as Numbers (below 2^52).
    */
-  descend?(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null;
+  descendN?(table: number, level: number, addr: number): number;
   /**
    * Optional: a live little-endian view of all of RAM (byte 0 = ramBase), for readers that scan
    * much of it (the invariant checker's walk of whole tables). Reads only; it always shows the
@@ -33,6 +34,8 @@ export interface PhysMem {
    */
   readU64N?(pa: number): bigint;
   writeU64N?(pa: number, v: bigint): void;
+  /** Optional: the little-endian u32 at a Number address (a descriptor's low or high word), as a Number. */
+  readU32N?(pa: number): number;
 }
 
 const U64_MASK = (1n << 64n) - 1n;
@@ -42,6 +45,8 @@ export class ArrayPhysMem implements PhysMem {
   readonly ramSize: bigint;
   readonly backing: Uint8Array;
   private readonly view: DataView;
+  private readonly baseN: number;
+  private readonly sizeN: number;
 
   constructor(ramBase: bigint, ramSize: bigint, backing?: Uint8Array) {
     if (ramSize <= 0n || ramSize % 4096n !== 0n || ramBase % 4096n !== 0n)
@@ -52,6 +57,8 @@ export class ArrayPhysMem implements PhysMem {
     this.ramSize = ramSize;
     this.backing = backing ?? new Uint8Array(Number(ramSize));
     this.view = new DataView(this.backing.buffer, this.backing.byteOffset, Number(ramSize));
+    this.baseN = Number(ramBase);
+    this.sizeN = Number(ramSize);
   }
 
   isMemory(pa: bigint): boolean {
@@ -68,6 +75,24 @@ export class ArrayPhysMem implements PhysMem {
 
   readU64(pa: bigint): bigint {
     return this.view.getBigUint64(this.off(pa, 8), true);
+  }
+
+  readU64N(pa: number): bigint {
+    return this.view.getBigUint64(this.offN(pa, 8), true);
+  }
+
+  writeU64N(pa: number, v: bigint): void {
+    this.view.setBigUint64(this.offN(pa, 8), v & U64_MASK, true);
+  }
+
+  readU32N(pa: number): number {
+    return this.view.getUint32(this.offN(pa, 4), true);
+  }
+
+  private offN(pa: number, n: number): number {
+    const o = pa - this.baseN;
+    if (!(o >= 0 && o + n <= this.sizeN)) throw new RangeError(`physical access outside RAM: 0x${pa.toString(16)} (+${n})`);
+    return o;
   }
 
   writeU64(pa: bigint, v: bigint): void {

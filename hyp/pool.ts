@@ -76,15 +76,17 @@ export class HypPool {
     return p;
   }
 
-  private __hyp_put_page(p: bigint): void {
-    if (this.vmemmap.hyp_page_ref_dec_and_test(this.vmemmap.idx(p))) this.attach_page(p);
+  /** __hyp_put_page(pool, p): p is the page's struct hyp_page (its vmemmap index). */
+  private __hyp_put_page(p: number): void {
+    if (this.vmemmap.hyp_page_ref_dec_and_test(p)) this.attach_page(this.vmemmap.hyp_page_to_phys(p));
   }
 
-  hyp_put_page(addr: bigint): void {
-    this.__hyp_put_page(addr & ~(PAGE_SIZE - 1n));
+  /** hyp_put_page(pool, addr): addr anywhere in the page (hyp_virt_to_page()). */
+  hyp_put_page(addr: bigint | number): void {
+    this.__hyp_put_page(this.vmemmap.idx(addr));
   }
 
-  hyp_get_page(addr: bigint): void {
+  hyp_get_page(addr: bigint | number): void {
     this.vmemmap.hyp_page_ref_inc(this.vmemmap.idx(addr));
   }
 

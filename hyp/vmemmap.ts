@@ -18,6 +18,9 @@ export class HypVmemmap {
   readonly nrPages: number;
   /** basePfn + nrPages (has() is on every page-state check). */
   private readonly endPfn: bigint;
+  /** basePfn and endPfn as Numbers. */
+  private readonly basePfnN: number;
+  private readonly endPfnN: number;
   readonly raw: Uint8Array;
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
@@ -30,6 +33,8 @@ export class HypVmemmap {
     this.basePfn = ramBase >> 12n;
     this.nrPages = Number(ramSize >> 12n);
     this.endPfn = this.basePfn + BigInt(this.nrPages);
+    this.basePfnN = Number(this.basePfn);
+    this.endPfnN = Number(this.endPfn);
     if (backing && (backing.byteLength < this.nrPages * 8 || backing.byteOffset % 8 !== 0))
       throw new RangeError('hyp_vmemmap: backing store too small or misaligned');
     const raw = backing ? backing.subarray(0, this.nrPages * 8).fill(0) : new Uint8Array(this.nrPages * 8);
@@ -42,12 +47,21 @@ export class HypVmemmap {
     return pfn >= this.basePfn && pfn < this.endPfn;
   }
 
-  /** hyp_phys_to_page(): index of the struct hyp_page for a physical address. */
-  idx(phys: bigint): number {
-    const pfn = phys >> 12n;
+  /**
+   * hyp_phys_to_page(): index of the struct hyp_page for a physical address, a u64 or a Number. In
+   * Numbers: RAM lies below 2^52, where they are exact (an address that is not exact, at or above
+   * 2^53, stays above RAM).
+   */
+  idx(phys: bigint | number): number {
+    const pfn = Math.floor(Number(phys) / 4096);
     /* (the message only when it fires: idx() is on every page-state path) */
-    if (!this.has(pfn)) BUG_ON(true, `hyp_vmemmap: no struct hyp_page for 0x${phys.toString(16)}`);
-    return Number(pfn - this.basePfn);
+    if (!(pfn >= this.basePfnN && pfn < this.endPfnN)) BUG_ON(true, `hyp_vmemmap: no struct hyp_page for 0x${phys.toString(16)}`);
+    return pfn - this.basePfnN;
+  }
+
+  /** hyp_page_to_phys(): the physical address of the page of struct hyp_page i. */
+  hyp_page_to_phys(i: number): bigint {
+    return BigInt(this.basePfnN + i) << 12n;
   }
 
   refcount(i: number): number { return this.u16[i * 4]!; }
@@ -83,7 +97,7 @@ export class HypVmemmap {
     BUG_ON(this.refcount(i) !== 0, 'hyp_set_page_refcounted on a referenced page');
     this.setRefcount(i, 1);
   }
-  hyp_page_count(phys: bigint): number {
+  hyp_page_count(phys: bigint | number): number {
     return this.refcount(this.idx(phys));
   }
 }

@@ -6,7 +6,7 @@
  * up to 16 tables, so the number of levels for an IPA size is computed as for
  * stage-1 with (ipa - 4) bits; at least 2 levels are used.
  */
-import { BIT, FIELD_GET, FIELD_PREP, GENMASK, PAGE_SIZE, kvm_granule_shift } from './pgtable-defs';
+import { BIT, FIELD_GET, FIELD_PREP, GENMASK, PAGE_SIZE, kvm_granule_shift, kvm_granule_size_n } from './pgtable-defs';
 
 export const VTCR_EL2_T0SZ_MASK = GENMASK(5, 0);
 export const VTCR_EL2_SL0_MASK = GENMASK(7, 6);
@@ -76,6 +76,14 @@ export function kvm_pgd_page_idx(iaBits: number, startLevel: number, addr: bigin
   const mask = IA_MASK[iaBits] ?? (1n << BigInt(iaBits)) - 1n;
   return Number((addr & mask) >> shift);
 }
+/** kvm_pgd_page_idx() of a Number address (below 2^53). */
+export function kvm_pgd_page_idx_n(iaBits: number, startLevel: number, addr: number): number {
+  const ia_size = IA_SIZE_N[iaBits]!;
+  const a = addr - Math.floor(addr / ia_size) * ia_size; /* addr & GENMASK(ia_bits - 1, 0) */
+  return Math.floor(a / kvm_granule_size_n(startLevel - 1));
+}
+/** 1 << ia_bits as Numbers. */
+const IA_SIZE_N: readonly number[] = Array.from({ length: 65 }, (_, b) => 2 ** b);
 /** (1 << ia_bits) - 1 by ia_bits (made once: the walker asks on every walk). */
 const IA_MASK: readonly bigint[] = Array.from({ length: 65 }, (_, b) => (1n << BigInt(b)) - 1n);
 
@@ -99,5 +107,11 @@ export function kvm_stage2_levels(vtcr: bigint): number {
  * (the entry level is allocated with the VM, so one page per level below it).
  */
 export function kvm_mmu_cache_min_pages(vtcr: bigint): bigint {
-  return BigInt(kvm_stage2_levels(vtcr) - 1);
+  if (vtcr !== lastMinPagesVtcr) {
+    lastMinPages = BigInt(kvm_stage2_levels(vtcr) - 1);
+    lastMinPagesVtcr = vtcr;
+  }
+  return lastMinPages;
 }
+/* The last answer (every donation asks, and VMs share one VTCR_EL2 value). */
+let lastMinPagesVtcr = -1n, lastMinPages = 0n;

@@ -21,6 +21,7 @@ import {
 import { kvm_get_vtcr } from '../../hyp/vtcr';
 import { PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_OWNED } from '../../hyp/page-state';
 import { Core } from '../../machine/core';
+import { pgtable_descend } from '../../hyp/pgtable-descend';
 
 const BASE = 0x4000_0000n;
 const RAM = 8n << 20n;
@@ -37,10 +38,10 @@ function descendByLevels(mem: ArrayPhysMem, table: bigint, level: number, addr: 
   }
 }
 
-/** RAM with the walker's accelerator, implemented by the level-by-level descent above. */
+/** RAM with the walker's accelerator (pgtable-descend.ts over the same bytes). */
 class DescendingMem extends ArrayPhysMem {
-  descend(table: bigint, level: number, addr: bigint): { ptep: bigint; level: number } | null {
-    return descendByLevels(this, table, level, addr);
+  descendN(table: number, level: number, addr: number): number {
+    return pgtable_descend(this.ramView(), Number(this.ramBase), Number(this.ramSize) - 8, table, level, addr);
   }
 }
 
@@ -118,27 +119,31 @@ describe('one-page walks through PhysMem.descend', () => {
   });
 });
 
+/** Random descriptors over 64 table pages: tables pointing into them, blocks, pages, invalid entries, annotations, and table pointers outside RAM. */
+function randomTables(mem: ArrayPhysMem, r: (n: number) => number): (i: number) => bigint {
+  const tablePage = (i: number) => BASE + 0x10_0000n + BigInt(i) * PAGE_SIZE;
+  for (let p = 0; p < 64; p++) {
+    for (let e = 0; e < 512; e++) {
+      let d: bigint;
+      switch (r(6)) {
+        case 0: case 1: d = tablePage(r(64)) | 3n; break;
+        case 2: d = (BASE + BigInt(r(2048)) * PAGE_SIZE) | 0x401n; break; // block/page-like
+        case 3: d = 0n; break;
+        case 4: d = (BigInt(r(15) + 1) << 60n) | (BigInt(r(1 << 20)) << 4n); break; // annotation
+        default: d = (r(2) ? 0x8000_0000_0000n : 0x1000n) | 3n; // table outside RAM
+      }
+      mem.writeU64(tablePage(p) + BigInt(e) * 8n, d);
+    }
+  }
+  return tablePage;
+}
+
 describe('core-as pgtableDescend', () => {
   it('finds the entry the level-by-level descent finds, on random tables in core RAM', () => {
     const core = new Core(Number(RAM));
     const mem = new ArrayPhysMem(BASE, RAM, core.ram);
     const r = rng(4242);
-    // Random descriptors over 64 table pages: tables pointing into them, blocks, pages, invalid
-    // entries, annotations, and table pointers outside RAM.
-    const tablePage = (i: number) => BASE + 0x10_0000n + BigInt(i) * PAGE_SIZE;
-    for (let p = 0; p < 64; p++) {
-      for (let e = 0; e < 512; e++) {
-        let d: bigint;
-        switch (r(6)) {
-          case 0: case 1: d = tablePage(r(64)) | 3n; break;
-          case 2: d = (BASE + BigInt(r(2048)) * PAGE_SIZE) | 0x401n; break; // block/page-like
-          case 3: d = 0n; break;
-          case 4: d = (BigInt(r(15) + 1) << 60n) | (BigInt(r(1 << 20)) << 4n); break; // annotation
-          default: d = (r(2) ? 0x8000_0000_0000n : 0x1000n) | 3n; // table outside RAM
-        }
-        mem.writeU64(tablePage(p) + BigInt(e) * 8n, d);
-      }
-    }
+    const tablePage = randomTables(mem, r);
     for (let i = 0; i < 20000; i++) {
       const table = tablePage(r(64));
       const level = r(4);
@@ -146,5 +151,44 @@ describe('core-as pgtableDescend', () => {
       const want = descendByLevels(mem, table, level, addr);
       expect(core.pgtableDescend(table, level, addr)).toEqual(want);
     }
+  });
+});
+
+describe('hyp pgtable_descend (Numbers over a DataView)', () => {
+  it('finds the entry the level-by-level descent finds (its address plus its level, -1 outside RAM)', () => {
+    const mem = new ArrayPhysMem(BASE, RAM);
+    const r = rng(977);
+    const tablePage = randomTables(mem, r);
+    for (let i = 0; i < 20000; i++) {
+      const table = tablePage(r(64));
+      const level = r(4);
+      const addr = (BigInt(r(1 << 30)) << 18n) ^ BigInt(r(1 << 30));
+      const want = descendByLevels(mem, table, level, addr);
+      const got = pgtable_descend(mem.ramView(), Number(BASE), Number(RAM) - 8, Number(table), level, Number(addr));
+      expect(got).toBe(want === null ? -1 : Number(want.ptep) + want.level);
+    }
+  });
+
+  it('takes the next table from descriptor bits 47:12 and the index from IA[47-9l:39-9l] (4 KiB granule)', () => {
+    const mem = new ArrayPhysMem(BASE, RAM);
+    const l0 = BASE + 0x1000n, l1 = BASE + 0x2000n, l2 = BASE + 0x3000n, l3 = BASE + 0x4000n;
+    const ia = (5n << 39n) | (6n << 30n) | (7n << 21n) | (8n << 12n) | 0x123n;
+    // Table descriptors carry attribute bits above 47 and in 11:2 (NSTable, APTable...): ignored for the address.
+    mem.writeU64(l0 + 5n * 8n, (1n << 63n) | l1 | 3n);
+    mem.writeU64(l1 + 6n * 8n, l2 | 0xc00n | 3n);
+    mem.writeU64(l2 + 7n * 8n, l3 | 3n);
+    mem.writeU64(l3 + 8n * 8n, 3n); // a page descriptor at level 3: bits 1:0 = 0b11, yet a leaf
+    const d = (table: bigint, level: number) => pgtable_descend(mem.ramView(), Number(BASE), Number(RAM) - 8, Number(table), level, Number(ia));
+    expect(d(l0, 0)).toBe(Number(l3 + 8n * 8n) + 3);
+    expect(d(l1, 1)).toBe(Number(l3 + 8n * 8n) + 3);
+    // A block descriptor (bits 1:0 = 0b01) at level 2 is where the descent stops.
+    mem.writeU64(l2 + 7n * 8n, 0x4020_0000n | 1n);
+    expect(d(l0, 0)).toBe(Number(l2 + 7n * 8n) + 2);
+    // An invalid entry (bit 0 clear) at level 1 too.
+    mem.writeU64(l1 + 6n * 8n, 2n);
+    expect(d(l0, 0)).toBe(Number(l1 + 6n * 8n) + 1);
+    // A table outside RAM: -1.
+    mem.writeU64(l1 + 6n * 8n, 0x1000n | 3n);
+    expect(d(l0, 0)).toBe(-1);
   });
 });
