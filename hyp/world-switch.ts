@@ -16,7 +16,7 @@ import { HCR_PVM_TRAPS } from './pvm-traps';
 import { KvmGuestDebugArch, __debug_switch_to_guest, __debug_switch_to_host } from './debug-state';
 import { VgicLiveState, __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
 import {
-  VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
+  VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_PC, CTX_PSTATE, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
 } from './hyp-vm';
 
@@ -60,7 +60,30 @@ VCPU_SYSREGS.forEach((n, i) => {
   CORE_WORD[CTX_SYSREGS + i] = Core.sysregWord(sysregIndex(n));
   TRANSLATION_SLOT[CTX_SYSREGS + i] = n === 'SCTLR_EL1' || n === 'TCR_EL1' || n === 'TTBR0_EL1' || n === 'TTBR1_EL1' ? 1 : 0;
 });
+/* Word indices of the plain EL2 system registers the world switch reads and writes in place. */
+const W_CPTR = Core.sysregWord(SR.CPTR_EL2);
+const W_MDCR = Core.sysregWord(SR.MDCR_EL2);
+const W_ESR = Core.sysregWord(SR.ESR_EL2);
+const W_ELR = Core.sysregWord(SR.ELR_EL2);
+const W_SPSR = Core.sysregWord(SR.SPSR_EL2);
+/** CPTR_EL2.TFP | CPTR_EL2.TZ in the register's low word. */
+const CPTR_TFP_TZ_W = Number(CPTR_EL2_TFP | CPTR_EL2_TZ);
 const COPIED_SLOTS = [...CORE_WORD.keys()].filter((s) => CORE_WORD[s]! >= 0);
+/*
+ * The same as flat word maps for the copy loops: x0–x30 are one run of 62 words in both (the
+ * context's words 0..61, the core's from xWord(0)); the other slots pair a context word with a core
+ * word, the translation ones (whose change the core must hear of) apart.
+ */
+const X_WORDS = 62;
+const X_CORE0 = Core.xWord(0);
+const pairs = (pick: (s: number) => boolean): Int32Array => {
+  const out: number[] = [];
+  for (const s of COPIED_SLOTS) if (s >= 31 && pick(s)) out.push(2 * s, CORE_WORD[s]!, 2 * s + 1, CORE_WORD[s]! + 1);
+  return Int32Array.from(out);
+};
+const OTHER_WORDS = pairs((s) => !TRANSLATION_SLOT[s]);
+const TRANSLATION_WORDS = pairs((s) => TRANSLATION_SLOT[s] === 1);
+const ALL_OTHER_WORDS = pairs(() => true);
 
 /**
  * Snapshot of the core's CPU state (what __sysreg_save_state and friends save), copied word by
@@ -70,11 +93,9 @@ const COPIED_SLOTS = [...CORE_WORD.keys()].filter((s) => CORE_WORD[s]! >= 0);
 export function saveCpuContext(core: Core, ctxt: KvmCpuContext = newCpuContext()): KvmCpuContext {
   core.bankSP();
   const m = core.words, w = ctxt.words;
-  for (const s of COPIED_SLOTS) {
-    const cw = CORE_WORD[s]!;
-    w[2 * s] = m[cw]!;
-    w[2 * s + 1] = m[cw + 1]!;
-  }
+  for (let i = 0; i < X_WORDS; i++) w[i] = m[X_CORE0 + i]!;
+  const p = ALL_OTHER_WORDS;
+  for (let i = 0; i < p.length; i += 2) w[p[i]!] = m[p[i + 1]!]!;
   return ctxt;
 }
 
@@ -82,14 +103,14 @@ export function saveCpuContext(core: Core, ctxt: KvmCpuContext = newCpuContext()
 export function loadCpuContext(core: Core, ctxt: KvmCpuContext): void {
   core.bankSP();
   const m = core.words, w = ctxt.words;
+  for (let i = 0; i < X_WORDS; i++) m[X_CORE0 + i] = w[i]!;
+  let p = OTHER_WORDS;
+  for (let i = 0; i < p.length; i += 2) m[p[i + 1]!] = w[p[i]!]!;
   let translation = false;
-  for (const s of COPIED_SLOTS) {
-    const cw = CORE_WORD[s]!;
-    const lo = w[2 * s]!, hi = w[2 * s + 1]!;
-    if (m[cw] === lo && m[cw + 1] === hi) continue;
-    m[cw] = lo;
-    m[cw + 1] = hi;
-    if (TRANSLATION_SLOT[s]) translation = true;
+  p = TRANSLATION_WORDS;
+  for (let i = 0; i < p.length; i += 2) {
+    const cw = p[i + 1]!, v = w[p[i]!]!;
+    if (m[cw] !== v) { m[cw] = v; translation = true; }
   }
   core.directStateWritten(translation);
 }
@@ -178,37 +199,77 @@ export class WorldSwitch {
   }
 
   /** KvmVcpuRunHook: returns ARM_EXCEPTION_TRAP (fault info in vcpu.fault) or ARM_EXCEPTION_IRQ. */
-  run = (vcpu: PkvmHypVcpu): number => {
+  run = (vcpu: PkvmHypVcpu): number => this.__kvm_vcpu_run(vcpu);
+
+  /* The guest's HCR_EL2 (HCR_GUEST_FLAGS and the vCPU's trap bits) for the last vcpu.hcr_el2 seen. */
+  private hcrKey = -1n;
+  private hcrKeyProt = false;
+  private hcrGuest = 0n;
+  /* A protected vCPU's MDCR_EL2 as two words, for the last vcpu.mdcr_el2 seen. */
+  private mdcrKey = -1n;
+  private mdcrLo = 0;
+  private mdcrHi = 0;
+
+  /** MSR of a system register unless it already holds v (setSysreg() then changes nothing either). */
+  private setSysregIfChanged(idx: number, v: bigint): void {
+    if (this.sysreg(idx) !== v) this.core.setSysreg(idx, v);
+  }
+
+  private guestHcr(vcpu: PkvmHypVcpu, prot: boolean): bigint {
+    if (vcpu.hcr_el2 !== this.hcrKey || prot !== this.hcrKeyProt) {
+      this.hcrKey = vcpu.hcr_el2;
+      this.hcrKeyProt = prot;
+      this.hcrGuest = HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n)));
+    }
+    return this.hcrGuest;
+  }
+
+  /*
+   * The run of one vCPU. Plain EL2 system registers the core stores as they are and derives nothing
+   * from in setSysreg() (CPTR_EL2, MDCR_EL2, ESR/FAR/HPFAR/ELR/SPSR_EL2) are read and written as the
+   * two 32-bit words of their slot (W_*); the others through setSysreg(), only when they change.
+   */
+  private __kvm_vcpu_run(vcpu: PkvmHypVcpu): number {
     const c = this.core;
+    const m = c.words;
     const host = this.hostOnCore ? this.saveHost() : null;
     loadCpuContext(c, vcpu.ctxt);
     // Lazy FP/SIMD (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the
     // guest's first FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
-    const hostCptr = this.sysreg(SR.CPTR_EL2);
+    const hostCptrLo = m[W_CPTR]!, hostCptrHi = m[W_CPTR + 1]!;
     let guestOwnsFp = false;
-    c.setSysreg(SR.CPTR_EL2, hostCptr | CPTR_EL2_TFP | CPTR_EL2_TZ);
+    m[W_CPTR] = (hostCptrLo | CPTR_TFP_TZ_W) >>> 0;
     // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
     // a non-protected one runs with the host's MDCR_EL2.
     const prot = vcpu.vm.is_protected;
-    c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n))));
-    const hostMdcr = this.sysreg(SR.MDCR_EL2);
-    if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
+    this.setSysregIfChanged(SR.HCR_EL2, this.guestHcr(vcpu, prot));
+    const hostMdcrLo = m[W_MDCR]!, hostMdcrHi = m[W_MDCR + 1]!;
+    if (prot) {
+      if (vcpu.mdcr_el2 !== this.mdcrKey) {
+        this.mdcrKey = vcpu.mdcr_el2;
+        this.mdcrLo = Number(BigInt.asUintN(32, vcpu.mdcr_el2));
+        this.mdcrHi = Number(BigInt.asUintN(32, vcpu.mdcr_el2 >> 32n));
+      }
+      m[W_MDCR] = this.mdcrLo;
+      m[W_MDCR + 1] = this.mdcrHi;
+    }
     // A non-protected vCPU's debug registers, when the guest or the host owns them (debug-state.ts).
     const debugLoaded = !prot && __debug_switch_to_guest(c, vcpu.debug, this.hostDebug);
-    c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
-    c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
+    this.setSysregIfChanged(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
+    this.setSysregIfChanged(SR.VTTBR_EL2, this.guestVttbr(vcpu));
     // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
-    c.setSysreg(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(c.cpu) ?? 0n));
+    const cpu = c.cpu;
+    this.setSysregIfChanged(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(cpu) ?? 0n));
     // The vGIC: the guest's VMCR/APRs (EL2's copy), then the list registers and ICH_HCR_EL2.
-    const live = this.hostOnCore ? undefined : (this.vgicLive[c.cpu] ??= new VgicLiveState());
+    const live = this.hostOnCore ? undefined : (this.vgicLive[cpu] ??= new VgicLiveState());
     __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3, live);
-    __vgic_v3_restore_state(c, vcpu.vgic_v3);
+    __vgic_v3_restore_state(c, vcpu.vgic_v3, live);
     c.pstate = vcpu.ctxt.pstate;
     c.pc = vcpu.ctxt.pc;
     this.running = vcpu;
     this.savedHost = host;
     let ret = ARM_EXCEPTION_IRQ;
-    const start = c.insns;
+    const start = c.insnsN;
     let before = start;
     let left = this.opts.slice;
     for (;;) {
@@ -216,8 +277,8 @@ export class WorldSwitch {
       hooks?.before(vcpu);
       const r = c.run(left);
       hooks?.after(vcpu);
-      const now = c.insns;
-      left -= Number(now - before);
+      const now = c.insnsN;
+      left -= now - before;
       before = now;
       if (r === 'hyp' && c.hypExitAsync !== 0) {
         // A physical IRQ (or FIQ) while the guest ran, routed to EL2 by HCR_EL2.IMO/FMO: the host
@@ -226,11 +287,12 @@ export class WorldSwitch {
         ret = ARM_EXCEPTION_IRQ;
         break;
       }
-      const esr = r === 'hyp' ? this.sysreg(SR.ESR_EL2) : 0n;
-      if (r === 'hyp' && ESR_EC(esr) === EC_FP_ASIMD && !guestOwnsFp) {
+      const ec = r === 'hyp' ? (m[W_ESR]! >>> 26) & 0x3f : -1;
+      if (ec === EC_FP_ASIMD && !guestOwnsFp) {
         // kvm_hyp_handle_fpsimd(): untrap, save the host's FP/SIMD state, load the guest's, and
         // return to the trapping instruction (ELR_EL2 points at it).
-        c.setSysreg(SR.CPTR_EL2, hostCptr & ~(CPTR_EL2_TFP | CPTR_EL2_TZ));
+        m[W_CPTR] = (hostCptrLo & ~CPTR_TFP_TZ_W) >>> 0;
+        m[W_CPTR + 1] = hostCptrHi;
         fpsimdSave(c, this.hostFp);
         fpsimdRestore(c, vcpu.ctxt.fp_regs);
         guestOwnsFp = true;
@@ -242,7 +304,12 @@ export class WorldSwitch {
         break;
       }
       if (r === 'hyp') {
-        vcpu.fault = { esr_el2: esr, far_el2: this.sysreg(SR.FAR_EL2), hpfar_el2: this.sysreg(SR.HPFAR_EL2) };
+        /* struct kvm_vcpu_fault_info, filled in place */
+        const f = vcpu.fault;
+        const esr = this.sysreg(SR.ESR_EL2);
+        f.esr_el2 = esr;
+        f.far_el2 = this.sysreg(SR.FAR_EL2);
+        f.hpfar_el2 = this.sysreg(SR.HPFAR_EL2);
         // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.
         if (this.opts.handleGuestTrap?.(vcpu, esr) === 'resume') {
           c.exceptionReturn();
@@ -261,26 +328,31 @@ export class WorldSwitch {
       // stage-2 faults to EL2 first. Anything else is a hyp bug.
       throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);
     }
-    this.guestInsns += before - start;
+    this.guestInsns += BigInt(before - start);
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
     if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
-    __vgic_v3_save_state(c, vcpu.vgic_v3);
+    __vgic_v3_save_state(c, vcpu.vgic_v3, live);
     __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live);
     // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
     if (guestOwnsFp) {
       fpsimdSave(c, vcpu.ctxt.fp_regs);
       fpsimdRestore(c, this.hostFp);
     }
-    c.setSysreg(SR.CPTR_EL2, hostCptr);
-    c.setSysreg(SR.MDCR_EL2, hostMdcr);
-    if (c.el === 2) { vcpu.ctxt.pc = this.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = this.sysreg(SR.SPSR_EL2); }
-    else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
+    m[W_CPTR] = hostCptrLo;
+    m[W_CPTR + 1] = hostCptrHi;
+    m[W_MDCR] = hostMdcrLo;
+    m[W_MDCR + 1] = hostMdcrHi;
+    const w = vcpu.ctxt.words;
+    if (c.el === 2) {
+      w[2 * CTX_PC] = m[W_ELR]!; w[2 * CTX_PC + 1] = m[W_ELR + 1]!;
+      w[2 * CTX_PSTATE] = m[W_SPSR]!; w[2 * CTX_PSTATE + 1] = m[W_SPSR + 1]!;
+    } else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     this.running = null;
     this.savedHost = null;
     if (host) this.restoreHost(host);
     return ret;
-  };
+  }
 }
 
 export { L };
