@@ -16,7 +16,7 @@
  *   vCPU only (Android's handle___vgic_v3_{save,restore}_vmcr_aprs on the loaded hyp vCPU); a
  *   protected guest's never leave EL2.
  */
-import type { Core } from '../machine/core';
+import { ICH_SAVE_AP0R0, ICH_SAVE_AP1R0, ICH_SAVE_EISR, ICH_SAVE_ELRSR, ICH_SAVE_HCR, ICH_SAVE_MISR, ICH_SAVE_VMCR, type Core } from '../machine/core';
 import { GIC_SR } from '../machine/gic-regs';
 import type { PhysMem } from './phys-mem';
 import {
@@ -36,6 +36,7 @@ const VGIC_SRE = ICC_SRE_EL1_DIB | ICC_SRE_EL1_DFB | ICC_SRE_EL1_SRE;
 export const ICH_HCR_EN = 1n << 0n;
 export const ICH_HCR_EOICOUNT_SHIFT = 27n;
 export const ICH_HCR_EOICOUNT_MASK = 0x1fn << ICH_HCR_EOICOUNT_SHIFT;
+const EOICOUNT_MASK_N = Number(ICH_HCR_EOICOUNT_MASK) | 0;
 /** ICH_LR<n>_EL2 fields (GICv3 spec 12.4.6). */
 export const ICH_LR_VINTID_MASK = 0xffff_ffffn;
 export const ICH_LR_PINTID_SHIFT = 32n;
@@ -137,27 +138,32 @@ export function __vgic_v3_restore_state(core: Core, cpu_if: VgicV3CpuIf, live?: 
  * accumulated, each used LR (an empty one, ELRSR bit set, keeps only its non-state bits) and then
  * the LR cleared; ICH_HCR_EL2.En cleared so the virtual interface signals nothing to the host.
  * As upstream, the LRs (and the En-cleared ICH_HCR_EL2 written before them) only when some are in
- * use; the status registers and EOIcount always (this model publishes them to the host).
+ * use; the status registers and EOIcount always (this model publishes them to the host). The
+ * registers are read in one core call (Core.ichSaveBlock(), which also writes ICH_HCR_EL2 0 when no
+ * LR is in use); it leaves ICH_VMCR_EL2 and the APRs for __vgic_v3_save_vmcr_aprs(..., saved).
  */
 export function __vgic_v3_save_state(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
   const used = Math.min(cpu_if.used_lrs, vgic_nr_lr(core));
-  const hcr = core.gicReg(GIC_SR.ICH_HCR_EL2);
-  cpu_if.vgic_misr = core.gicReg(GIC_SR.ICH_MISR_EL2);
-  cpu_if.vgic_eisr = core.gicReg(GIC_SR.ICH_EISR_EL2);
-  const elrsr = core.gicReg(GIC_SR.ICH_ELRSR_EL2);
-  cpu_if.vgic_elrsr = elrsr;
-  const eoicount = hcr & ICH_HCR_EOICOUNT_MASK;
-  if ((cpu_if.vgic_hcr & ICH_HCR_EOICOUNT_MASK) !== eoicount) cpu_if.vgic_hcr = (cpu_if.vgic_hcr & ~ICH_HCR_EOICOUNT_MASK) | eoicount;
+  core.ichSaveBlock(used === 0);
+  const hcr = core.ichSaved(ICH_SAVE_HCR);
+  const misr = core.ichSaved(ICH_SAVE_MISR), eisr = core.ichSaved(ICH_SAVE_EISR), elrsr = core.ichSaved(ICH_SAVE_ELRSR);
+  /* (the fields are 32-bit registers: a new BigInt only when the value changed) */
+  if (Number(cpu_if.vgic_misr) !== misr) cpu_if.vgic_misr = BigInt(misr);
+  if (Number(cpu_if.vgic_eisr) !== eisr) cpu_if.vgic_eisr = BigInt(eisr);
+  if (Number(cpu_if.vgic_elrsr) !== elrsr) cpu_if.vgic_elrsr = BigInt(elrsr);
+  const eoicount = hcr & EOICOUNT_MASK_N;
+  if ((Number(cpu_if.vgic_hcr & 0xffff_ffffn) & EOICOUNT_MASK_N) !== eoicount) {
+    cpu_if.vgic_hcr = (cpu_if.vgic_hcr & ~ICH_HCR_EOICOUNT_MASK) | BigInt(eoicount >>> 0);
+  }
   if (used > 0) {
     core.setGicReg(GIC_SR.ICH_HCR_EL2, cpu_if.vgic_hcr & ~ICH_HCR_EN);
     for (let i = 0; i < used; i++) {
-      if ((elrsr >> BigInt(i)) & 1n) cpu_if.vgic_lr[i] = cpu_if.vgic_lr[i]! & ~ICH_LR_STATE;
+      if ((elrsr >>> i) & 1) cpu_if.vgic_lr[i] = cpu_if.vgic_lr[i]! & ~ICH_LR_STATE;
       else cpu_if.vgic_lr[i] = core.gicReg(GIC_SR.ICH_LR0_EL2 + i);
       core.setGicReg(GIC_SR.ICH_LR0_EL2 + i, 0n);
     }
+    core.setGicReg(GIC_SR.ICH_HCR_EL2, 0n);
   }
-  if (live?.hcrZero && hcr === 0n && used === 0) return; /* already 0, and nothing written since */
-  core.setGicReg(GIC_SR.ICH_HCR_EL2, 0n);
   if (live) live.hcrZero = true;
 }
 
@@ -193,13 +199,27 @@ export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, liv
   }
 }
 
-/** __vgic_v3_save_aprs() with the VMCR: the guest's priority state (the implemented APRs) into the hyp's copy. */
-export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
-  cpu_if.vgic_vmcr = core.gicReg(GIC_SR.ICH_VMCR_EL2);
+/**
+ * __vgic_v3_save_aprs() with the VMCR: the guest's priority state (the implemented APRs) into the
+ * hyp's copy. `saved`: __vgic_v3_save_state() of this exit has read them already (Core.ichSaved()).
+ */
+export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState, saved = false): void {
   const n = vgic_nr_aprs(core);
-  for (let i = 0; i < n; i++) {
-    cpu_if.vgic_ap0r[i] = core.gicReg(GIC_SR.ICH_AP0R0_EL2 + i);
-    cpu_if.vgic_ap1r[i] = core.gicReg(GIC_SR.ICH_AP1R0_EL2 + i);
+  if (saved) {
+    /* 32-bit registers: a new BigInt only when the value changed */
+    const vmcr = core.ichSaved(ICH_SAVE_VMCR);
+    if (Number(cpu_if.vgic_vmcr) !== vmcr) cpu_if.vgic_vmcr = BigInt(vmcr);
+    for (let i = 0; i < n; i++) {
+      const ap0 = core.ichSaved(ICH_SAVE_AP0R0 + i), ap1 = core.ichSaved(ICH_SAVE_AP1R0 + i);
+      if (Number(cpu_if.vgic_ap0r[i]) !== ap0) cpu_if.vgic_ap0r[i] = BigInt(ap0);
+      if (Number(cpu_if.vgic_ap1r[i]) !== ap1) cpu_if.vgic_ap1r[i] = BigInt(ap1);
+    }
+  } else {
+    cpu_if.vgic_vmcr = core.gicReg(GIC_SR.ICH_VMCR_EL2);
+    for (let i = 0; i < n; i++) {
+      cpu_if.vgic_ap0r[i] = core.gicReg(GIC_SR.ICH_AP0R0_EL2 + i);
+      cpu_if.vgic_ap1r[i] = core.gicReg(GIC_SR.ICH_AP1R0_EL2 + i);
+    }
   }
   if (live) {
     live.owner = cpu_if;

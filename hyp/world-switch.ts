@@ -333,7 +333,7 @@ export class WorldSwitch {
     saveCpuContext(c, vcpu.ctxt);
     if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
     __vgic_v3_save_state(c, vcpu.vgic_v3, live);
-    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live);
+    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live, true);
     // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
     if (guestOwnsFp) {
       fpsimdSave(c, vcpu.ctxt.fp_regs);

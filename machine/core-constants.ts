@@ -120,6 +120,7 @@ export const L = {
   EXIT_EL: 44,
   EXIT_CPU: 48,
   EXIT_HYP_ASYNC: 52,
+  EXIT_ICH_SAVE: 1024,
   MMIO_RESULTS: 64,
   MMIO_MAX: 8,
   EXIT_NONE: 0,
