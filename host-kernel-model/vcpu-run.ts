@@ -125,6 +125,7 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
 function foldVgic(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu): void {
   const before = vcpu.vgic.completed.length;
   vcpu.vgic.fold(kvm.mem, vcpu.hostVcpuPa);
+  if (vcpu.vgic.completed.length === before) return;
   for (const intid of vcpu.vgic.completed.slice(before))
     kvm.el2.trace.emit('irq', `${vm.name}: vCPU ${vcpu.idx} completed vIRQ ${intid} (acknowledged and EOI'd through ICC_*; its list register is empty)`);
 }

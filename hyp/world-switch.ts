@@ -68,22 +68,34 @@ const W_ELR = Core.sysregWord(SR.ELR_EL2);
 const W_SPSR = Core.sysregWord(SR.SPSR_EL2);
 /** CPTR_EL2.TFP | CPTR_EL2.TZ in the register's low word. */
 const CPTR_TFP_TZ_W = Number(CPTR_EL2_TFP | CPTR_EL2_TZ);
-const COPIED_SLOTS = [...CORE_WORD.keys()].filter((s) => CORE_WORD[s]! >= 0);
 /*
- * The same as flat word maps for the copy loops: x0–x30 are one run of 62 words in both (the
- * context's words 0..61, the core's from xWord(0)); the other slots pair a context word with a core
- * word, the translation ones (whose change the core must hear of) apart.
+ * The copy itself is the core's (core-as/hyp-ctxt.ts ctxtSave / ctxtLoad): it moves the slots
+ * between the CPU block and a buffer in the exit payload area laid out as ctxt.words, by a map of
+ * where each slot lives (written once per core: CTXT_MAP), and the buffer moves to or from
+ * ctxt.words as one block. PC and PSTATE (slots CTX_PC, CTX_PSTATE) are not copied.
  */
-const X_WORDS = 62;
-const X_CORE0 = Core.xWord(0);
-const pairs = (pick: (s: number) => boolean): Int32Array => {
-  const out: number[] = [];
-  for (const s of COPIED_SLOTS) if (s >= 31 && pick(s)) out.push(2 * s, CORE_WORD[s]!, 2 * s + 1, CORE_WORD[s]! + 1);
-  return Int32Array.from(out);
-};
-const OTHER_WORDS = pairs((s) => !TRANSLATION_SLOT[s]);
-const TRANSLATION_WORDS = pairs((s) => TRANSLATION_SLOT[s] === 1);
-const ALL_OTHER_WORDS = pairs(() => true);
+const CTXT_MAP: number[] = [];
+for (let s = 0; s < CTX_SLOTS; s++) CTXT_MAP.push(CORE_WORD[s]! < 0 ? 0 : CORE_WORD[s]! * 4 + TRANSLATION_SLOT[s]!);
+if (CTX_SLOTS > L.EXIT_CTXT_SLOTS || CTX_PC !== 33 || CTX_PSTATE !== 34) throw new Error('world switch: context layout does not fit the core\'s buffer');
+/** Per core: the buffer as a whole and as its two copied runs (words before PC, words after PSTATE). */
+interface CtxtBuf { all: Uint32Array; head: Uint32Array; tail: Uint32Array }
+const ctxtBufs = new WeakMap<Core, CtxtBuf>();
+let lastCtxtCore: Core | null = null;
+let lastCtxtBuf: CtxtBuf | null = null;
+function ctxtBuf(core: Core): CtxtBuf {
+  if (core === lastCtxtCore) return lastCtxtBuf!;
+  let b = ctxtBufs.get(core);
+  if (b === undefined) {
+    const m = core.words;
+    const map = (L.EXIT_BASE + L.EXIT_CTXT_MAP) >> 2, buf = (L.EXIT_BASE + L.EXIT_CTXT) >> 2;
+    for (let s = 0; s < CTX_SLOTS; s++) m[map + s] = CTXT_MAP[s]!;
+    b = { all: m.subarray(buf, buf + 2 * CTX_SLOTS), head: m.subarray(buf, buf + 2 * CTX_PC), tail: m.subarray(buf + 2 * (CTX_PSTATE + 1), buf + 2 * CTX_SLOTS) };
+    ctxtBufs.set(core, b);
+  }
+  lastCtxtCore = core;
+  lastCtxtBuf = b;
+  return b;
+}
 
 /**
  * Snapshot of the core's CPU state (what __sysreg_save_state and friends save), copied word by
@@ -91,27 +103,18 @@ const ALL_OTHER_WORDS = pairs(() => true);
  * they are ELR_EL2/SPSR_EL2).
  */
 export function saveCpuContext(core: Core, ctxt: KvmCpuContext = newCpuContext()): KvmCpuContext {
-  core.bankSP();
-  const m = core.words, w = ctxt.words;
-  for (let i = 0; i < X_WORDS; i++) w[i] = m[X_CORE0 + i]!;
-  const p = ALL_OTHER_WORDS;
-  for (let i = 0; i < p.length; i += 2) w[p[i]!] = m[p[i + 1]!]!;
+  const b = ctxtBuf(core);
+  core.x.ctxtSave(CTX_SLOTS); /* (banks the live SP first) */
+  ctxt.words.set(b.head, 0);
+  ctxt.words.set(b.tail, 2 * (CTX_PSTATE + 1));
   return ctxt;
 }
 
 /** Loads x0–x30, SP_EL0/SP_EL1 and the EL1 system registers of ctxt into the core. */
 export function loadCpuContext(core: Core, ctxt: KvmCpuContext): void {
-  core.bankSP();
-  const m = core.words, w = ctxt.words;
-  for (let i = 0; i < X_WORDS; i++) m[X_CORE0 + i] = w[i]!;
-  let p = OTHER_WORDS;
-  for (let i = 0; i < p.length; i += 2) m[p[i + 1]!] = w[p[i]!]!;
-  let translation = false;
-  p = TRANSLATION_WORDS;
-  for (let i = 0; i < p.length; i += 2) {
-    const cw = p[i + 1]!, v = w[p[i]!]!;
-    if (m[cw] !== v) { m[cw] = v; translation = true; }
-  }
+  const b = ctxtBuf(core);
+  b.all.set(ctxt.words);
+  const translation = core.x.ctxtLoad(CTX_SLOTS) !== 0; /* (banks the live SP first) */
   core.directStateWritten(translation);
 }
 
@@ -272,10 +275,11 @@ export class WorldSwitch {
     const start = c.insnsN;
     let before = start;
     let left = this.opts.slice;
+    let r: ReturnType<Core['run']>;
     for (;;) {
       const hooks = this.guestRunHooks;
       hooks?.before(vcpu);
-      const r = c.run(left);
+      r = c.run(left);
       hooks?.after(vcpu);
       const now = c.insnsN;
       left -= now - before;
@@ -344,7 +348,7 @@ export class WorldSwitch {
     m[W_MDCR] = hostMdcrLo;
     m[W_MDCR + 1] = hostMdcrHi;
     const w = vcpu.ctxt.words;
-    if (c.el === 2) {
+    if (r === 'hyp' || c.el === 2) { /* (an exit to EL2 leaves the core at EL2) */
       w[2 * CTX_PC] = m[W_ELR]!; w[2 * CTX_PC + 1] = m[W_ELR + 1]!;
       w[2 * CTX_PSTATE] = m[W_SPSR]!; w[2 * CTX_PSTATE + 1] = m[W_SPSR + 1]!;
     } else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }

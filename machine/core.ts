@@ -71,6 +71,8 @@ interface CoreExports extends JitCoreExports {
   gicEl2Read(idx: number): bigint;
   gicEl2Write(idx: number, v: bigint): void;
   ichSaveBlock(disable: number): void;
+  ctxtSave(n: number): void;
+  ctxtLoad(n: number): number;
   gicFrameAccess(pa: bigint, sizeLog2: number, isWrite: number, v: bigint): bigint;
 }
 
