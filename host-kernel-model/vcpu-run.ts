@@ -68,8 +68,8 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
   try {
     const ws = kvm.el2.ws;
     const core = kvm.el2.core;
-    const end = ws.guestInsns + BigInt(budget);
-    while (ws.guestInsns < end) {
+    const end = ws.guestInsnsN + budget;
+    while (ws.guestInsnsN < end) {
       kvm.precommit();
       // kvm_vgic_flush_hwstate() and kvm_timer_vcpu_load_gic(): the list registers, the PPI's active state.
       vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPa);

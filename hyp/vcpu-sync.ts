@@ -45,6 +45,8 @@ const CNTV_CTL = Number(HOST_VCPU_CNTV_CTL), CNTV_CVAL = Number(HOST_VCPU_CNTV_C
 const REQ_SKIP_INSN = Number(HOST_REQ_SKIP_INSN), REQ_SET_REG = Number(HOST_REQ_SET_REG), REQ_INJECT_SEA = Number(HOST_REQ_INJECT_SEA);
 const REQ_RESET_VCPU = Number(HOST_REQ_RESET_VCPU), REQ_SET_SMCCC_RET = Number(HOST_REQ_SET_SMCCC_RET);
 const STRUCT_BYTES = Number(HOST_VCPU_SIZE);
+/** Hyp VAs lie below 2^48 (exact as Numbers). */
+const VA_LIMIT = 1n << 48n;
 const NONE: readonly number[] = [];
 
 /**
@@ -57,7 +59,7 @@ const NONE: readonly number[] = [];
 export function hyp_host_vcpu(hyp: Pkvm, host_vcpu: bigint): HostVcpuView {
   const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
   const mem = hyp.mem;
-  if (!(mem instanceof CorePhysMem) || Number(host_vcpu & 0xfffn) + STRUCT_BYTES > 4096) return hv;
+  if (!(mem instanceof CorePhysMem) || (Number(host_vcpu) % 4096) + STRUCT_BYTES > 4096 || host_vcpu >= VA_LIMIT) return hv;
   let pa: number;
   try {
     pa = Number(hyp.mm.translate(host_vcpu, true));
@@ -70,7 +72,9 @@ export function hyp_host_vcpu(hyp: Pkvm, host_vcpu: bigint): HostVcpuView {
 }
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
-const ec = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+/** ESR_ELx.EC; a value below 2^53 (any ESR without ISS2 bits above 52) without BigInt arithmetic. */
+const EXACT = 1n << 53n;
+const ec = (esr: bigint): number => (esr >= 0n && esr < EXACT ? Math.floor(Number(esr) / 0x400_0000) & 0x3f : Number((esr >> 26n) & 0x3fn));
 const ISV = 1n << 24n, WNR = 1n << 6n;
 const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
 const HOST_VCPU_REGS_N = Number(HOST_VCPU_REGS);

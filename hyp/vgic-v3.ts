@@ -105,7 +105,7 @@ export function flush_hyp_vgic_state(mem: PhysMem, host_vcpu: bigint, cpu_if: Vg
   cpu_if.vgic_sre = VGIC_SRE;
   cpu_if.used_lrs = used_lrs;
   for (let i = 0; i < used_lrs; i++) cpu_if.vgic_lr[i] = hv.u64n(LR + 8 * i);
-  for (let i = used_lrs; i < VGIC_V3_MAX_LRS; i++) cpu_if.vgic_lr[i] = 0n;
+  for (let i = used_lrs; i < VGIC_V3_MAX_LRS; i++) if (cpu_if.vgic_lr[i] !== 0n) cpu_if.vgic_lr[i] = 0n;
 }
 
 /** sync_hyp_vgic_state(): vgic_hcr, the used LRs and the exit's maintenance status back to the host. */

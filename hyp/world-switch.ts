@@ -135,8 +135,10 @@ export interface WorldSwitchOptions {
 }
 
 export class WorldSwitch {
+  /** Instructions retired by guests (all vCPUs), as a Number (exact below 2^53). */
+  guestInsnsN = 0;
   /** Instructions retired by guests (all vCPUs). */
-  guestInsns = 0n;
+  get guestInsns(): bigint { return BigInt(this.guestInsnsN); }
   /**
    * The host runs on the core (an A64 host at EL1) and its CPU context must survive guest runs.
    * A TypeScript host keeps nothing on the core, so the save/restore is skipped.
@@ -332,7 +334,7 @@ export class WorldSwitch {
       // stage-2 faults to EL2 first. Anything else is a hyp bug.
       throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);
     }
-    this.guestInsns += BigInt(before - start);
+    this.guestInsnsN += before - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
     if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
