@@ -95,7 +95,7 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
   const hcall = hv.u64(HOST_VCPU_EXIT_HCALL);
   if (hcall !== HOST_EXIT_HCALL_NONE) return handleGuestHcall(kvm, vm, vcpu, hv, hcall, hv.u64(HOST_VCPU_EXIT_HCALL_ARG));
   const esr = hv.u64(HOST_VCPU_FAULT_ESR);
-  const ec = Number((esr >> 26n) & 0x3fn);
+  const ec = Math.floor(Number(BigInt.asUintN(32, esr)) / 0x400_0000) & 0x3f; /* ESR_ELx.EC, bits 31:26 */
   switch (ec) {
     case EC_DABT_LOW: case EC_IABT_LOW: {
       const ipa = faultIpa(hv.u64(HOST_VCPU_FAULT_HPFAR), hv.u64(HOST_VCPU_FAULT_FAR));
