@@ -13,6 +13,8 @@ import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
 export { gicEl2Read, gicEl2Write, gicFrameAccess } from './gic/gic-el2-access';
+export { ichSaveBlock } from './hyp-ich-save';
+export { ctxtLoad, ctxtSave } from './hyp-ctxt';
 export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbgSuspend, dbgStopKind, dbgStopAddr, dbgStopHit } from './debug/api';
 export { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from './selfdebug/api';
 import { contextChanged } from './context';

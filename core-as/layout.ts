@@ -166,6 +166,10 @@ export const EXIT_IMM: u32 = 40; // u32 immediate of HVC/SMC/HLT/SVC that caused
 export const EXIT_EL: u32 = 44; // u32 target EL of a routed exception
 export const EXIT_CPU: u32 = 48; // u32 index of the CPU that exited (core-as/smp/: TypeScript acts on it)
 export const EXIT_HYP_ASYNC: u32 = 52; // u32 EXIT_HYP cause: 0 synchronous (ESR_EL2), 1 IRQ, 2 FIQ (core-as/gic/irq-take.ts)
+export const EXIT_ICH_SAVE: u32 = 0x400; // 13 x u64: the ICH_* a hosted EL2 saves at a guest exit (hyp-ich-save.ts)
+export const EXIT_CTXT_MAP: u32 = 0x500; // EXIT_CTXT_SLOTS x u32: where a vCPU context's slots live in the CPU block (hyp-ctxt.ts)
+export const EXIT_CTXT: u32 = 0x600; // EXIT_CTXT_SLOTS x u64: a vCPU context in its slot order (hyp-ctxt.ts)
+export const EXIT_CTXT_SLOTS: u32 = 64;
 export const MMIO_RESULTS: u32 = 64; // u64[8] replayed device reads/writes of the current insn
 export const MMIO_MAX: u32 = 8;
 

@@ -15,10 +15,13 @@ export class Memslot {
    */
   readonly pages: GfnMap;
   readonly pinned: GfnSet;
+  /** ipaBase + size */
+  private readonly ipaEnd: bigint;
   constructor(readonly ipaBase: bigint, readonly size: bigint, readonly backing: Backing, backedBits?: Uint8Array) {
     this.pages = new GfnMap(ipaBase >> 12n, this.npages, backedBits);
     this.pinned = new GfnSet(ipaBase >> 12n, this.npages);
+    this.ipaEnd = ipaBase + size;
   }
-  contains(ipa: bigint): boolean { return ipa >= this.ipaBase && ipa < this.ipaBase + this.size; }
+  contains(ipa: bigint): boolean { return ipa >= this.ipaBase && ipa < this.ipaEnd; }
   get npages(): number { return Number(this.size >> 12n); }
 }

@@ -68,8 +68,8 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
   try {
     const ws = kvm.el2.ws;
     const core = kvm.el2.core;
-    const end = ws.guestInsns + BigInt(budget);
-    while (ws.guestInsns < end) {
+    const end = ws.guestInsnsN + budget;
+    while (ws.guestInsnsN < end) {
       kvm.precommit();
       // kvm_vgic_flush_hwstate() and kvm_timer_vcpu_load_gic(): the list registers, the PPI's active state.
       vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPa);
@@ -95,7 +95,7 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
   const hcall = hv.u64(HOST_VCPU_EXIT_HCALL);
   if (hcall !== HOST_EXIT_HCALL_NONE) return handleGuestHcall(kvm, vm, vcpu, hv, hcall, hv.u64(HOST_VCPU_EXIT_HCALL_ARG));
   const esr = hv.u64(HOST_VCPU_FAULT_ESR);
-  const ec = Number((esr >> 26n) & 0x3fn);
+  const ec = Math.floor(Number(BigInt.asUintN(32, esr)) / 0x400_0000) & 0x3f; /* ESR_ELx.EC, bits 31:26 */
   switch (ec) {
     case EC_DABT_LOW: case EC_IABT_LOW: {
       const ipa = faultIpa(hv.u64(HOST_VCPU_FAULT_HPFAR), hv.u64(HOST_VCPU_FAULT_FAR));
@@ -125,6 +125,7 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
 function foldVgic(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu): void {
   const before = vcpu.vgic.completed.length;
   vcpu.vgic.fold(kvm.mem, vcpu.hostVcpuPa);
+  if (vcpu.vgic.completed.length === before) return;
   for (const intid of vcpu.vgic.completed.slice(before))
     kvm.el2.trace.emit('irq', `${vm.name}: vCPU ${vcpu.idx} completed vIRQ ${intid} (acknowledged and EOI'd through ICC_*; its list register is empty)`);
 }

@@ -49,6 +49,7 @@ export class HostVgicCpu {
 
   /** vgic_v3_fold_lr_state(): read back what EL2 synced; an LR with no state left is retired. */
   fold(mem: PhysMem, host_vcpu: bigint): void {
+    if (this.lrs.length === 0) return; /* nothing handed to EL2: nothing to read back */
     const hv = new HostVcpuView(mem, host_vcpu);
     const kept: bigint[] = [];
     this.lrs.forEach((_, i) => {

@@ -162,9 +162,22 @@ const VA_LIMIT = 1n << 48n;
 export class HostVcpuView {
   /** pa as a Number, when mem takes Number addresses (PhysMem.readU64N). */
   private readonly paN: number;
+  /**
+   * The struct's bytes where its accesses go directly (bindDirect()): a view of RAM and the struct's
+   * offset in it; null: every access goes through mem.
+   */
+  private dv: DataView | null = null;
+  private dvOff = 0;
   constructor(readonly mem: PhysMem, readonly pa: bigint) {
     this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
   }
+  /**
+   * From now on the fields are read and written at `off` in `ram` (the caller has checked that mem
+   * would have made exactly these accesses there: one translation of the struct's page, RAM without
+   * decoded code, no write tracker; hyp/vcpu-sync.ts hyp_host_vcpu()).
+   */
+  bindDirect(ram: DataView, off: number): void { this.dv = ram; this.dvOff = off; }
+  get isDirect(): boolean { return this.dv !== null; }
   get vcpu_id(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4)); }
   set vcpu_id(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4, BigInt(v)); }
   get vcpu_idx(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_IDX, 4)); }
@@ -174,11 +187,25 @@ export class HostVcpuView {
   setU64(off: bigint, v: bigint): void { this.setU64n(Number(off), v); }
   /** u64() / setU64() at a Number offset. */
   u64n(o: number): bigint {
+    if (this.dv) return this.dv.getBigUint64(this.dvOff + o, true);
     return this.paN >= 0 ? this.mem.readU64N!(this.paN + o) : this.mem.readU64(this.pa + BigInt(o));
   }
   setU64n(o: number, v: bigint): void {
-    if (this.paN >= 0) this.mem.writeU64N!(this.paN + o, v);
+    if (this.dv) this.dv.setBigUint64(this.dvOff + o, v, true); // (modulo 2^64)
+    else if (this.paN >= 0) this.mem.writeU64N!(this.paN + o, v);
     else this.mem.writeU64(this.pa + BigInt(o), BigInt.asUintN(64, v));
+  }
+  /** The low 32 bits of the u64 at offset o, as a Number (a u32 field, or flags in the low word). */
+  lo32n(o: number): number {
+    if (this.dv) return this.dv.getUint32(this.dvOff + o, true);
+    return Number(BigInt.asUintN(32, this.u64n(o)));
+  }
+  /** setU64n() of a value 0 <= v < 2^32 given as a Number. */
+  setU32n(o: number, v: number): void {
+    if (this.dv) {
+      this.dv.setUint32(this.dvOff + o, v, true);
+      this.dv.setUint32(this.dvOff + o + 4, 0, true);
+    } else this.setU64n(o, BigInt(v));
   }
   reg(i: number): bigint { return this.u64n(HOST_VCPU_REGS_N + 8 * i); }
   setReg(i: number, v: bigint): void { this.setU64n(HOST_VCPU_REGS_N + 8 * i, v); }

@@ -119,7 +119,7 @@ export class HostedEl2 {
 
   /** __kvm_vcpu_run as the hyp performs it: flush the host's requests, world switch, sync the exit. */
   private vcpuRun(vcpu: PkvmHypVcpu): number {
-    flush_hyp_vcpu(this.pkvm, vcpu, (v, far) => this.injectSea(v, far));
+    flush_hyp_vcpu(this.pkvm, vcpu, this.injectSeaFn);
     /* A protected vCPU that is off (PSCI) does not run, whatever the host asks. */
     /* (the core's fault fast path, when it changed the host stage-2, moves Pkvm.tlb_gen: fault-fast-path.ts) */
     const ret = vcpu.vm.is_protected && vcpu.power_state !== PSCI_0_2_AFFINITY_LEVEL_ON ? ARM_EXCEPTION_IRQ : this.ws.run(vcpu);
@@ -127,6 +127,7 @@ export class HostedEl2 {
     return ret;
   }
 
+  private readonly injectSeaFn = (v: PkvmHypVcpu, far: bigint): void => this.injectSea(v, far);
   /** The synchronous external abort the host asked for after an abort exit (MMIO it cannot emulate). */
   private injectSea(vcpu: PkvmHypVcpu, far: bigint): void {
     const esr = vcpu.fault.esr_el2;

@@ -10,7 +10,7 @@
  * Function id = 0xC600_0000 + n: SMCCC fast call, SMC64, owner vendor-hyp.
  */
 import type { Pkvm } from './index';
-import { host_hcall_handlers } from './hyp-main';
+import { host_hcall_handlers, type HostHcallHandler } from './hyp-main';
 import { HYP_REASON, trace_host_hcall, trace_hyp_enter, trace_hyp_exit } from './tracing/events';
 
 export const HOST_HCALLS = [
@@ -126,23 +126,26 @@ function hcallIndex(x0: bigint): bigint | number {
   }
   return U64((x0 & NOT_HINTS) - HCALL_ID_BASE);
 }
+/** host_hcall[]: the handlers by id (built at the first call: hyp-main.ts imports this module). */
+let host_hcall: (HostHcallHandler | undefined)[] | null = null;
 export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
   const idx = hcallIndex(frame[0]!);
-  let name: HostHcallName | undefined;
+  let id = -1;
   let invalid: boolean;
   if (typeof idx === 'number') {
     /* the common case: a small index, range-checked in Numbers */
-    name = idx < HOST_HCALLS.length ? HOST_HCALLS[idx]! : undefined;
+    if (idx < HOST_HCALLS.length) id = idx;
     invalid = hyp.protected_mode_initialized ? idx < __KVM_HOST_SMCCC_FUNC_MIN_PKVM : idx > __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM;
   } else {
     let hcall_min = 0n;
     let hcall_max = (1n << 64n) - 1n;
     if (hyp.protected_mode_initialized) hcall_min = HCALL_MIN_PKVM;
     else hcall_max = HCALL_MAX_NO_PKVM;
-    name = idx < BigInt(HOST_HCALLS.length) ? HOST_HCALLS[Number(idx)]! : undefined;
+    if (idx < BigInt(HOST_HCALLS.length)) id = Number(idx);
     invalid = idx < hcall_min || idx > hcall_max;
   }
-  const hfn = name ? host_hcall_handlers[name] : undefined;
+  host_hcall ??= HOST_HCALLS.map((n) => host_hcall_handlers[n]);
+  const hfn = id >= 0 ? host_hcall[id] : undefined;
   invalid ||= !hfn;
   trace_hyp_enter(hyp, cpu, HYP_REASON.HVC);
   if (hyp.tracing.active) trace_host_hcall(hyp, cpu, typeof idx === 'number' ? BigInt(idx) : idx, invalid);

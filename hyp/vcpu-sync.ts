@@ -20,6 +20,7 @@
  *   CPU_ON where it is the host's answer.
  */
 import type { Pkvm } from './index';
+import { HOST_VCPU_REGS } from './host-abi';
 import type { PkvmHypVcpu } from './hyp-vm';
 import {
   HostVcpuView, HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA, HOST_REQ_RESET_VCPU,
@@ -34,11 +35,50 @@ import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
 import { flush_debug_state, sync_debug_state } from './debug-state';
 import { HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL } from './host-abi';
 import { handle_pvm_entry_psci, kvm_reset_sys_regs, pkvm_reset_vcpu, pvm_exit_hvc_nregs } from './guest-psci';
+import { CorePhysMem } from './core-phys-mem';
+import { HOST_VCPU_SIZE } from './host-abi';
+
+/* Offsets and request flags as Numbers (the flags all lie in the request word's low half). */
+const REQ = Number(HOST_VCPU_REQ), REQ_REG = Number(HOST_VCPU_REQ_REG), EXIT_CODE = Number(HOST_VCPU_EXIT_CODE);
+const FAULT_HPFAR = Number(HOST_VCPU_FAULT_HPFAR), FAULT_ESR = Number(HOST_VCPU_FAULT_ESR), FAULT_FAR = Number(HOST_VCPU_FAULT_FAR);
+const EXIT_HCALL = Number(HOST_VCPU_EXIT_HCALL), EXIT_HCALL_ARG = Number(HOST_VCPU_EXIT_HCALL_ARG);
+const CNTV_CTL = Number(HOST_VCPU_CNTV_CTL), CNTV_CVAL = Number(HOST_VCPU_CNTV_CVAL);
+const REQ_SKIP_INSN = Number(HOST_REQ_SKIP_INSN), REQ_SET_REG = Number(HOST_REQ_SET_REG), REQ_INJECT_SEA = Number(HOST_REQ_INJECT_SEA);
+const REQ_RESET_VCPU = Number(HOST_REQ_RESET_VCPU), REQ_SET_SMCCC_RET = Number(HOST_REQ_SET_SMCCC_RET);
+const STRUCT_BYTES = Number(HOST_VCPU_SIZE);
+/** Hyp VAs lie below 2^48 (exact as Numbers). */
+const VA_LIMIT = 1n << 48n;
+const NONE: readonly number[] = [];
+
+/**
+ * The hyp's accessor of a host struct kvm_vcpu for one flush or sync: its page translated once
+ * through the hyp's stage-1 (HypMm.translate(), the check each field's access would make: a hyp
+ * data abort is a HypPanic), then, when the struct lies in one page of plain RAM (no decoded code,
+ * no write tracker: Core.plainRamOffset()), its fields read and written in the core's memory
+ * directly, as CorePhysMem would have. Otherwise every access goes through el2mem as before.
+ */
+export function hyp_host_vcpu(hyp: Pkvm, host_vcpu: bigint): HostVcpuView {
+  const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
+  const mem = hyp.mem;
+  if (!(mem instanceof CorePhysMem) || (Number(host_vcpu) % 4096) + STRUCT_BYTES > 4096 || host_vcpu >= VA_LIMIT) return hv;
+  let pa: number;
+  try {
+    pa = Number(hyp.mm.translate(host_vcpu, true));
+  } catch {
+    return hv; /* the accesses themselves fault, where they did */
+  }
+  const o = mem.core.plainRamOffset(pa, STRUCT_BYTES);
+  if (o >= 0) hv.bindDirect(mem.ramView(), o);
+  return hv;
+}
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
-const ec = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+/** ESR_ELx.EC; a value below 2^53 (any ESR without ISS2 bits above 52) without BigInt arithmetic. */
+const EXACT = 1n << 53n;
+const ec = (esr: bigint): number => (esr >= 0n && esr < EXACT ? Math.floor(Number(esr) / 0x400_0000) & 0x3f : Number((esr >> 26n) & 0x3fn));
 const ISV = 1n << 24n, WNR = 1n << 6n;
 const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
+const HOST_VCPU_REGS_N = Number(HOST_VCPU_REGS);
 
 /** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
 export interface ExitPermit {
@@ -95,62 +135,65 @@ function np_reset_sys_regs(vcpu: PkvmHypVcpu): void {
 
 /** Before a run: apply the host's requests (protected: only those the last exit permits). */
 export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSea): void {
-  const hv = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu);
-  const req = hv.u64(HOST_VCPU_REQ);
+  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  const req = hv.lo32n(REQ);
   const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
     flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
-    if (req & HOST_REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
+    if (req & REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
     for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
     vcpu.ctxt.pstate = hv.u64(HOST_VCPU_PSTATE);
-    if (req & HOST_REQ_SKIP_INSN) kvm_skip_instr(vcpu.ctxt);
-    if (req & HOST_REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
-  } else {
+    if (req & REQ_SKIP_INSN) kvm_skip_instr(vcpu.ctxt);
+    if (req & REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
+  } else if (req !== 0 || exit !== null || vcpu.reset_state.reset) {
     /* A vCPU that CPU_ON turned on starts from EL2's reset state. */
     if (vcpu.reset_state.reset) pkvm_reset_vcpu(vcpu);
     const permit = vcpu.last_exit_permit ?? NOTHING;
-    const reg = Number(hv.u64(HOST_VCPU_REQ_REG));
-    const setReg = (req & HOST_REQ_SET_REG) !== 0n && permit.write !== null && reg === permit.write && reg !== 31;
-    if ((req & HOST_REQ_INJECT_SEA) && permit.inject) {
+    const reg = Number(hv.u64n(REQ_REG));
+    const setReg = (req & REQ_SET_REG) !== 0 && permit.write !== null && reg === permit.write && reg !== 31;
+    if ((req & REQ_INJECT_SEA) && permit.inject) {
       /* Exceptions have priority over anything else (and cancel the in-flight MMIO). */
       injectSea(vcpu, vcpu.fault.far_el2);
     } else if (exit?.kind === HOST_EXIT_HCALL_PSCI_CPU_ON) {
       handle_pvm_entry_psci(vcpu, Number(exit.arg), setReg ? hv.reg(0) : null);
-    } else if ((req & HOST_REQ_SET_SMCCC_RET) && permit.smcccRet) {
+    } else if ((req & REQ_SET_SMCCC_RET) && permit.smcccRet) {
       for (let i = 0; i < 4; i++) vcpu.ctxt.regs[i] = hv.reg(i);
     } else {
       if (setReg) vcpu.ctxt.regs[reg] = hv.reg(reg);
-      if ((req & HOST_REQ_SKIP_INSN) && permit.skip) kvm_skip_instr(vcpu.ctxt);
+      if ((req & REQ_SKIP_INSN) && permit.skip) kvm_skip_instr(vcpu.ctxt);
     }
     vcpu.last_exit_permit = null; // each permit is good for one run
+  } else {
+    /* No request, no reported hypercall, no reset: of the above only the permit's end applies. */
+    vcpu.last_exit_permit = null;
   }
   vcpu.exit_hcall = null;
-  hv.setU64(HOST_VCPU_REQ, 0n);
+  hv.setU32n(REQ, 0);
   /* Both kinds: the list registers the host's vGIC wants in the guest (nothing else of the vGIC). */
-  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr);
+  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr, hv.isDirect ? hv : undefined);
 }
 
 /** After a run: publish the exit to the host. */
 export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): void {
-  const hv = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu);
+  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
   const f = vcpu.fault;
   const trap = exitCode === ARM_EXCEPTION_TRAP;
   if (!trap) vcpu.exit_hcall = null;
   const hcall = vcpu.exit_hcall;
-  hv.setU64(HOST_VCPU_EXIT_CODE, BigInt(exitCode));
-  hv.setU64(HOST_VCPU_FAULT_HPFAR, trap ? f.hpfar_el2 : 0n);
-  hv.setU64(HOST_VCPU_EXIT_HCALL, hcall ? hcall.kind : HOST_EXIT_HCALL_NONE);
-  hv.setU64(HOST_VCPU_EXIT_HCALL_ARG, hcall ? hcall.arg : 0n);
+  hv.setU32n(EXIT_CODE, exitCode);
+  if (trap) hv.setU64n(FAULT_HPFAR, f.hpfar_el2); else hv.setU32n(FAULT_HPFAR, 0);
+  if (hcall) { hv.setU64n(EXIT_HCALL, hcall.kind); hv.setU64n(EXIT_HCALL_ARG, hcall.arg); }
+  else { hv.setU32n(EXIT_HCALL, 0); hv.setU32n(EXIT_HCALL_ARG, 0); } /* HOST_EXIT_HCALL_NONE */
   /* The LRs' state and vgic_hcr; the virtual timer as the host reads it from the CPU (kvm_timer_vcpu_put). */
-  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3);
-  hv.setU64(HOST_VCPU_CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
-  hv.setU64(HOST_VCPU_CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
+  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hv.isDirect ? hv : undefined);
+  hv.setU64n(CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
+  hv.setU64n(CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
   if (!vcpu.vm.is_protected) {
     sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
     hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
     hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);
-    for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]);
+    for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]!);
     hv.setU64(HOST_VCPU_PC, vcpu.ctxt.pc);
     hv.setU64(HOST_VCPU_PSTATE, vcpu.ctxt.pstate);
     return;
@@ -158,13 +201,14 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   /* handle_pvm_exit_dabt(): no valid syndrome for the host outside the MMIO guard. */
   let esr = trap ? f.esr_el2 : 0n;
   if (trap && ec(esr) === EC_DABT_LOW && !__pkvm_check_ioguard_page(vcpu)) esr &= ~ISV;
-  hv.setU64(HOST_VCPU_FAULT_ESR, esr);
+  hv.setU64n(FAULT_ESR, esr);
   /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
-  hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 & 0xfffn : 0n);
+  if (trap) hv.setU64n(FAULT_FAR, f.far_el2 & 0xfffn); else hv.setU32n(FAULT_FAR, 0);
   const permit = trap ? exitPermit(vcpu, esr) : NOTHING;
   // Only the registers this exit permits are visible; clear those the previous exit published.
-  for (const i of vcpu.last_published ?? []) if (!permit.read.includes(i)) hv.setReg(i, 0n);
-  for (const i of permit.read) hv.setReg(i, vcpu.ctxt.regs[i]);
+  const last = vcpu.last_published ?? NONE;
+  for (let k = 0; k < last.length; k++) if (!permit.read.includes(last[k]!)) hv.setU32n(HOST_VCPU_REGS_N + 8 * last[k]!, 0);
+  for (let k = 0; k < permit.read.length; k++) hv.setReg(permit.read[k]!, vcpu.ctxt.regs[permit.read[k]!]!);
   vcpu.last_published = permit.read;
   vcpu.last_exit_permit = permit;
 }

@@ -16,7 +16,7 @@ import { HCR_PVM_TRAPS } from './pvm-traps';
 import { KvmGuestDebugArch, __debug_switch_to_guest, __debug_switch_to_host } from './debug-state';
 import { VgicLiveState, __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
 import {
-  VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
+  VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_PC, CTX_PSTATE, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
 } from './hyp-vm';
 
@@ -60,7 +60,42 @@ VCPU_SYSREGS.forEach((n, i) => {
   CORE_WORD[CTX_SYSREGS + i] = Core.sysregWord(sysregIndex(n));
   TRANSLATION_SLOT[CTX_SYSREGS + i] = n === 'SCTLR_EL1' || n === 'TCR_EL1' || n === 'TTBR0_EL1' || n === 'TTBR1_EL1' ? 1 : 0;
 });
-const COPIED_SLOTS = [...CORE_WORD.keys()].filter((s) => CORE_WORD[s]! >= 0);
+/* Word indices of the plain EL2 system registers the world switch reads and writes in place. */
+const W_CPTR = Core.sysregWord(SR.CPTR_EL2);
+const W_MDCR = Core.sysregWord(SR.MDCR_EL2);
+const W_ESR = Core.sysregWord(SR.ESR_EL2);
+const W_ELR = Core.sysregWord(SR.ELR_EL2);
+const W_SPSR = Core.sysregWord(SR.SPSR_EL2);
+/** CPTR_EL2.TFP | CPTR_EL2.TZ in the register's low word. */
+const CPTR_TFP_TZ_W = Number(CPTR_EL2_TFP | CPTR_EL2_TZ);
+/*
+ * The copy itself is the core's (core-as/hyp-ctxt.ts ctxtSave / ctxtLoad): it moves the slots
+ * between the CPU block and a buffer in the exit payload area laid out as ctxt.words, by a map of
+ * where each slot lives (written once per core: CTXT_MAP), and the buffer moves to or from
+ * ctxt.words as one block. PC and PSTATE (slots CTX_PC, CTX_PSTATE) are not copied.
+ */
+const CTXT_MAP: number[] = [];
+for (let s = 0; s < CTX_SLOTS; s++) CTXT_MAP.push(CORE_WORD[s]! < 0 ? 0 : CORE_WORD[s]! * 4 + TRANSLATION_SLOT[s]!);
+if (CTX_SLOTS > L.EXIT_CTXT_SLOTS || CTX_PC !== 33 || CTX_PSTATE !== 34) throw new Error('world switch: context layout does not fit the core\'s buffer');
+/** Per core: the buffer as a whole and as its two copied runs (words before PC, words after PSTATE). */
+interface CtxtBuf { all: Uint32Array; head: Uint32Array; tail: Uint32Array }
+const ctxtBufs = new WeakMap<Core, CtxtBuf>();
+let lastCtxtCore: Core | null = null;
+let lastCtxtBuf: CtxtBuf | null = null;
+function ctxtBuf(core: Core): CtxtBuf {
+  if (core === lastCtxtCore) return lastCtxtBuf!;
+  let b = ctxtBufs.get(core);
+  if (b === undefined) {
+    const m = core.words;
+    const map = (L.EXIT_BASE + L.EXIT_CTXT_MAP) >> 2, buf = (L.EXIT_BASE + L.EXIT_CTXT) >> 2;
+    for (let s = 0; s < CTX_SLOTS; s++) m[map + s] = CTXT_MAP[s]!;
+    b = { all: m.subarray(buf, buf + 2 * CTX_SLOTS), head: m.subarray(buf, buf + 2 * CTX_PC), tail: m.subarray(buf + 2 * (CTX_PSTATE + 1), buf + 2 * CTX_SLOTS) };
+    ctxtBufs.set(core, b);
+  }
+  lastCtxtCore = core;
+  lastCtxtBuf = b;
+  return b;
+}
 
 /**
  * Snapshot of the core's CPU state (what __sysreg_save_state and friends save), copied word by
@@ -68,29 +103,18 @@ const COPIED_SLOTS = [...CORE_WORD.keys()].filter((s) => CORE_WORD[s]! >= 0);
  * they are ELR_EL2/SPSR_EL2).
  */
 export function saveCpuContext(core: Core, ctxt: KvmCpuContext = newCpuContext()): KvmCpuContext {
-  core.bankSP();
-  const m = core.words, w = ctxt.words;
-  for (const s of COPIED_SLOTS) {
-    const cw = CORE_WORD[s]!;
-    w[2 * s] = m[cw]!;
-    w[2 * s + 1] = m[cw + 1]!;
-  }
+  const b = ctxtBuf(core);
+  core.x.ctxtSave(CTX_SLOTS); /* (banks the live SP first) */
+  ctxt.words.set(b.head, 0);
+  ctxt.words.set(b.tail, 2 * (CTX_PSTATE + 1));
   return ctxt;
 }
 
 /** Loads x0–x30, SP_EL0/SP_EL1 and the EL1 system registers of ctxt into the core. */
 export function loadCpuContext(core: Core, ctxt: KvmCpuContext): void {
-  core.bankSP();
-  const m = core.words, w = ctxt.words;
-  let translation = false;
-  for (const s of COPIED_SLOTS) {
-    const cw = CORE_WORD[s]!;
-    const lo = w[2 * s]!, hi = w[2 * s + 1]!;
-    if (m[cw] === lo && m[cw + 1] === hi) continue;
-    m[cw] = lo;
-    m[cw + 1] = hi;
-    if (TRANSLATION_SLOT[s]) translation = true;
-  }
+  const b = ctxtBuf(core);
+  b.all.set(ctxt.words);
+  const translation = core.x.ctxtLoad(CTX_SLOTS) !== 0; /* (banks the live SP first) */
   core.directStateWritten(translation);
 }
 
@@ -111,8 +135,10 @@ export interface WorldSwitchOptions {
 }
 
 export class WorldSwitch {
+  /** Instructions retired by guests (all vCPUs), as a Number (exact below 2^53). */
+  guestInsnsN = 0;
   /** Instructions retired by guests (all vCPUs). */
-  guestInsns = 0n;
+  get guestInsns(): bigint { return BigInt(this.guestInsnsN); }
   /**
    * The host runs on the core (an A64 host at EL1) and its CPU context must survive guest runs.
    * A TypeScript host keeps nothing on the core, so the save/restore is skipped.
@@ -178,46 +204,87 @@ export class WorldSwitch {
   }
 
   /** KvmVcpuRunHook: returns ARM_EXCEPTION_TRAP (fault info in vcpu.fault) or ARM_EXCEPTION_IRQ. */
-  run = (vcpu: PkvmHypVcpu): number => {
+  run = (vcpu: PkvmHypVcpu): number => this.__kvm_vcpu_run(vcpu);
+
+  /* The guest's HCR_EL2 (HCR_GUEST_FLAGS and the vCPU's trap bits) for the last vcpu.hcr_el2 seen. */
+  private hcrKey = -1n;
+  private hcrKeyProt = false;
+  private hcrGuest = 0n;
+  /* A protected vCPU's MDCR_EL2 as two words, for the last vcpu.mdcr_el2 seen. */
+  private mdcrKey = -1n;
+  private mdcrLo = 0;
+  private mdcrHi = 0;
+
+  /** MSR of a system register unless it already holds v (setSysreg() then changes nothing either). */
+  private setSysregIfChanged(idx: number, v: bigint): void {
+    if (this.sysreg(idx) !== v) this.core.setSysreg(idx, v);
+  }
+
+  private guestHcr(vcpu: PkvmHypVcpu, prot: boolean): bigint {
+    if (vcpu.hcr_el2 !== this.hcrKey || prot !== this.hcrKeyProt) {
+      this.hcrKey = vcpu.hcr_el2;
+      this.hcrKeyProt = prot;
+      this.hcrGuest = HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n)));
+    }
+    return this.hcrGuest;
+  }
+
+  /*
+   * The run of one vCPU. Plain EL2 system registers the core stores as they are and derives nothing
+   * from in setSysreg() (CPTR_EL2, MDCR_EL2, ESR/FAR/HPFAR/ELR/SPSR_EL2) are read and written as the
+   * two 32-bit words of their slot (W_*); the others through setSysreg(), only when they change.
+   */
+  private __kvm_vcpu_run(vcpu: PkvmHypVcpu): number {
     const c = this.core;
+    const m = c.words;
     const host = this.hostOnCore ? this.saveHost() : null;
     loadCpuContext(c, vcpu.ctxt);
     // Lazy FP/SIMD (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the
     // guest's first FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
-    const hostCptr = this.sysreg(SR.CPTR_EL2);
+    const hostCptrLo = m[W_CPTR]!, hostCptrHi = m[W_CPTR + 1]!;
     let guestOwnsFp = false;
-    c.setSysreg(SR.CPTR_EL2, hostCptr | CPTR_EL2_TFP | CPTR_EL2_TZ);
+    m[W_CPTR] = (hostCptrLo | CPTR_TFP_TZ_W) >>> 0;
     // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
     // a non-protected one runs with the host's MDCR_EL2.
     const prot = vcpu.vm.is_protected;
-    c.setSysreg(SR.HCR_EL2, HCR_GUEST_FLAGS | (vcpu.hcr_el2 & (HCR_TWI | HCR_TWE | (prot ? HCR_PVM_TRAPS : 0n))));
-    const hostMdcr = this.sysreg(SR.MDCR_EL2);
-    if (prot) c.setSysreg(SR.MDCR_EL2, vcpu.mdcr_el2);
+    this.setSysregIfChanged(SR.HCR_EL2, this.guestHcr(vcpu, prot));
+    const hostMdcrLo = m[W_MDCR]!, hostMdcrHi = m[W_MDCR + 1]!;
+    if (prot) {
+      if (vcpu.mdcr_el2 !== this.mdcrKey) {
+        this.mdcrKey = vcpu.mdcr_el2;
+        this.mdcrLo = Number(BigInt.asUintN(32, vcpu.mdcr_el2));
+        this.mdcrHi = Number(BigInt.asUintN(32, vcpu.mdcr_el2 >> 32n));
+      }
+      m[W_MDCR] = this.mdcrLo;
+      m[W_MDCR + 1] = this.mdcrHi;
+    }
     // A non-protected vCPU's debug registers, when the guest or the host owns them (debug-state.ts).
     const debugLoaded = !prot && __debug_switch_to_guest(c, vcpu.debug, this.hostDebug);
-    c.setSysreg(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
-    c.setSysreg(SR.VTTBR_EL2, this.guestVttbr(vcpu));
+    this.setSysregIfChanged(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
+    this.setSysregIfChanged(SR.VTTBR_EL2, this.guestVttbr(vcpu));
     // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
-    c.setSysreg(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(c.cpu) ?? 0n));
+    const cpu = c.cpu;
+    this.setSysregIfChanged(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(cpu) ?? 0n));
     // The vGIC: the guest's VMCR/APRs (EL2's copy), then the list registers and ICH_HCR_EL2.
-    const live = this.hostOnCore ? undefined : (this.vgicLive[c.cpu] ??= new VgicLiveState());
+    const live = this.hostOnCore ? undefined : (this.vgicLive[cpu] ??= new VgicLiveState());
     __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3, live);
-    __vgic_v3_restore_state(c, vcpu.vgic_v3);
+    __vgic_v3_restore_state(c, vcpu.vgic_v3, live);
     c.pstate = vcpu.ctxt.pstate;
     c.pc = vcpu.ctxt.pc;
     this.running = vcpu;
     this.savedHost = host;
     let ret = ARM_EXCEPTION_IRQ;
-    const start = c.insns;
+    const start = c.insnsN;
     let before = start;
     let left = this.opts.slice;
+    let r: ReturnType<Core['run']>;
     for (;;) {
       const hooks = this.guestRunHooks;
       hooks?.before(vcpu);
-      const r = c.run(left);
+      r = c.run(left);
       hooks?.after(vcpu);
-      const now = c.insns;
-      left -= Number(now - before);
+      const now = c.insnsN;
+      left -= now - before;
       before = now;
       if (r === 'hyp' && c.hypExitAsync !== 0) {
         // A physical IRQ (or FIQ) while the guest ran, routed to EL2 by HCR_EL2.IMO/FMO: the host
@@ -226,11 +293,12 @@ export class WorldSwitch {
         ret = ARM_EXCEPTION_IRQ;
         break;
       }
-      const esr = r === 'hyp' ? this.sysreg(SR.ESR_EL2) : 0n;
-      if (r === 'hyp' && ESR_EC(esr) === EC_FP_ASIMD && !guestOwnsFp) {
+      const ec = r === 'hyp' ? (m[W_ESR]! >>> 26) & 0x3f : -1;
+      if (ec === EC_FP_ASIMD && !guestOwnsFp) {
         // kvm_hyp_handle_fpsimd(): untrap, save the host's FP/SIMD state, load the guest's, and
         // return to the trapping instruction (ELR_EL2 points at it).
-        c.setSysreg(SR.CPTR_EL2, hostCptr & ~(CPTR_EL2_TFP | CPTR_EL2_TZ));
+        m[W_CPTR] = (hostCptrLo & ~CPTR_TFP_TZ_W) >>> 0;
+        m[W_CPTR + 1] = hostCptrHi;
         fpsimdSave(c, this.hostFp);
         fpsimdRestore(c, vcpu.ctxt.fp_regs);
         guestOwnsFp = true;
@@ -242,7 +310,12 @@ export class WorldSwitch {
         break;
       }
       if (r === 'hyp') {
-        vcpu.fault = { esr_el2: esr, far_el2: this.sysreg(SR.FAR_EL2), hpfar_el2: this.sysreg(SR.HPFAR_EL2) };
+        /* struct kvm_vcpu_fault_info, filled in place */
+        const f = vcpu.fault;
+        const esr = this.sysreg(SR.ESR_EL2);
+        f.esr_el2 = esr;
+        f.far_el2 = this.sysreg(SR.FAR_EL2);
+        f.hpfar_el2 = this.sysreg(SR.HPFAR_EL2);
         // The guest's PC/PSTATE at the exception are in ELR_EL2/SPSR_EL2.
         if (this.opts.handleGuestTrap?.(vcpu, esr) === 'resume') {
           c.exceptionReturn();
@@ -261,26 +334,31 @@ export class WorldSwitch {
       // stage-2 faults to EL2 first. Anything else is a hyp bug.
       throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);
     }
-    this.guestInsns += before - start;
+    this.guestInsnsN += before - start;
     // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
     saveCpuContext(c, vcpu.ctxt);
     if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
-    __vgic_v3_save_state(c, vcpu.vgic_v3);
-    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live);
+    __vgic_v3_save_state(c, vcpu.vgic_v3, live);
+    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live, true);
     // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
     if (guestOwnsFp) {
       fpsimdSave(c, vcpu.ctxt.fp_regs);
       fpsimdRestore(c, this.hostFp);
     }
-    c.setSysreg(SR.CPTR_EL2, hostCptr);
-    c.setSysreg(SR.MDCR_EL2, hostMdcr);
-    if (c.el === 2) { vcpu.ctxt.pc = this.sysreg(SR.ELR_EL2); vcpu.ctxt.pstate = this.sysreg(SR.SPSR_EL2); }
-    else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
+    m[W_CPTR] = hostCptrLo;
+    m[W_CPTR + 1] = hostCptrHi;
+    m[W_MDCR] = hostMdcrLo;
+    m[W_MDCR + 1] = hostMdcrHi;
+    const w = vcpu.ctxt.words;
+    if (r === 'hyp' || c.el === 2) { /* (an exit to EL2 leaves the core at EL2) */
+      w[2 * CTX_PC] = m[W_ELR]!; w[2 * CTX_PC + 1] = m[W_ELR + 1]!;
+      w[2 * CTX_PSTATE] = m[W_SPSR]!; w[2 * CTX_PSTATE + 1] = m[W_SPSR + 1]!;
+    } else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     this.running = null;
     this.savedHost = null;
     if (host) this.restoreHost(host);
     return ret;
-  };
+  }
 }
 
 export { L };

@@ -14,10 +14,10 @@ import {
   HOST_VGIC_V3_USED_LRS, HOST_VGIC_V3_VMCR,
 } from '../../hyp/host-abi';
 import {
-  ICH_LR_ACTIVE_BIT, ICH_LR_GROUP, ICH_LR_HW, ICH_LR_PENDING_BIT, VgicV3CpuIf, __vgic_v3_restore_state, __vgic_v3_save_state,
+  ICH_LR_ACTIVE_BIT, ICH_LR_GROUP, ICH_LR_HW, ICH_LR_PENDING_BIT, VgicLiveState, VgicV3CpuIf, __vgic_v3_restore_state, __vgic_v3_save_state,
   flush_hyp_vgic_state, sync_hyp_vgic_state, vgic_nr_lr,
 } from '../../hyp/vgic-v3';
-import { Core, SR } from '../../machine/core';
+import { Core, ICH_SAVE_AP1R0, SR } from '../../machine/core';
 import { GIC_SR } from '../../machine/gic-regs';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll } from '../../host-kernel-model/index';
@@ -117,6 +117,59 @@ describe('__vgic_v3_restore_state / __vgic_v3_save_state on the CPU', () => {
     expect(c.gicReg(GIC_SR.ICH_LR0_EL2 + 1)).toBe(0n);
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2) & 1n).toBe(0n);
     expect(cpu_if.vgic_hcr & 1n).toBe(1n); // the hyp's copy keeps En for the next entry
+  });
+});
+
+describe('the world switch\'s one-call read of the ICH_* state at an exit (Core.ichSaveBlock)', () => {
+  const core = (): Core => { const c = new Core(16 << 20, { haveEL2: true, el2Hosted: true }); c.reset(2, 0n); return c; };
+  const ICH_HCR_UIE = 1n << 1n; /* GICv3 spec 12.5.10: underflow interrupt enable */
+  const ICH_MISR_U = 1n << 1n; /* 12.5.14: "zero or one of the List register entries are marked as a valid interrupt" with UIE */
+
+  it('reads ICH_HCR/MISR/EISR/ELRSR/VMCR and the APRs as the MRS of each does; disable then writes ICH_HCR_EL2 0', () => {
+    const c = core();
+    c.setGicReg(GIC_SR.ICH_VMCR_EL2, 0xf000_0001n);
+    c.setGicReg(GIC_SR.ICH_AP1R0_EL2, 0x8000_0001n);
+    c.setGicReg(GIC_SR.ICH_LR0_EL2, pendingLr(40));
+    c.setGicReg(GIC_SR.ICH_LR0_EL2 + 1, ICH_LR_GROUP | (1n << 41n) | 41n); // invalid, EOI maintenance (bit 41), HW = 0
+    c.setGicReg(GIC_SR.ICH_HCR_EL2, 1n | ICH_HCR_UIE | (5n << 27n)); // En, UIE, EOIcount 5
+    const one = [GIC_SR.ICH_HCR_EL2, GIC_SR.ICH_MISR_EL2, GIC_SR.ICH_EISR_EL2, GIC_SR.ICH_ELRSR_EL2, GIC_SR.ICH_VMCR_EL2]
+      .map((r) => c.gicReg(r));
+    c.ichSaveBlock(false);
+    expect([0, 1, 2, 3, 4].map((i) => BigInt(c.ichSaved(i)))).toEqual(one);
+    expect(one[0]).toBe(1n | ICH_HCR_UIE | (5n << 27n));
+    expect(one[1]! & ICH_MISR_U).toBe(ICH_MISR_U); // one valid LR: underflow (UIE)
+    expect(one[2]).toBe(0b10n); // LR1: state invalid, HW 0, EOI 1 -> ICH_EISR_EL2 bit 1
+    // 12.5.9: an LR is empty when its State is 0b00 and HW = 1 or EOI = 0: LR1 (EOI pending) is not
+    expect(one[3]).toBe(0b1100n);
+    expect(BigInt(c.ichSaved(ICH_SAVE_AP1R0))).toBe(c.gicReg(GIC_SR.ICH_AP1R0_EL2));
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n | ICH_HCR_UIE | (5n << 27n)); // not disabled
+    c.ichSaveBlock(true);
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
+    expect(BigInt(c.ichSaved(0))).toBe(1n | ICH_HCR_UIE | (5n << 27n)); // read before the write
+  });
+
+  it('save with no LR in use keeps the EOIcount the guest accumulated, publishes the status and leaves ICH_HCR_EL2 0', () => {
+    const c = core();
+    const cpu_if = new VgicV3CpuIf();
+    const live = new VgicLiveState();
+    cpu_if.vgic_hcr = 1n | ICH_HCR_UIE;
+    __vgic_v3_restore_state(c, cpu_if, live);
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n | ICH_HCR_UIE);
+    c.setGicReg(GIC_SR.ICH_HCR_EL2, 1n | ICH_HCR_UIE | (2n << 27n)); // two EOIs with no matching LR
+    __vgic_v3_save_state(c, cpu_if, live);
+    expect(cpu_if.vgic_hcr).toBe(1n | ICH_HCR_UIE | (2n << 27n));
+    expect(cpu_if.vgic_misr & ICH_MISR_U).toBe(ICH_MISR_U);
+    expect(cpu_if.vgic_elrsr).toBe(0b1111n);
+    expect(cpu_if.vgic_eisr).toBe(0n);
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
+    expect(live.hcrZero).toBe(true);
+    // A vCPU whose vgic_hcr is 0 with no LRs finds ICH_HCR_EL2 0 already; one with En writes it.
+    const idle = new VgicV3CpuIf();
+    __vgic_v3_restore_state(c, idle, live);
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
+    __vgic_v3_restore_state(c, cpu_if, live);
+    expect(live.hcrZero).toBe(false);
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n | ICH_HCR_UIE | (2n << 27n));
   });
 });
 
