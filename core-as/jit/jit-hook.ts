@@ -6,8 +6,6 @@
 // are counted; at JP_HOT it is measured (decoded up to its end) and queued for TypeScript, which
 // compiles queued blocks in batches (machine/jit/) when the core exits with EXIT_JIT.
 import { DECODE_BASE, EXIT_JIT } from '../layout';
-import { D_OP } from '../decoded';
-import { decode } from '../decode';
 import { fetchRam } from '../fetch';
 import { exitReason, irqBreakLeft, pc, remaining, requestExit, savedRemaining } from '../state';
 import { DBG_ACTIVE } from '../debug/debug';
@@ -16,7 +14,7 @@ import {
   JIT_MAP, JIT_NEVER, JIT_PARAMS, JIT_QUEUE, JIT_QUEUE_CAP, JIT_QUEUED, JIT_SLOT_HAS, JP_BATCH, JP_ENTERS, JP_HOT,
   JP_EXIT_XPAGE, JP_INSNS_JIT, JP_LOOP_EXITS, JP_LOOP_HOT, JP_LOOP_PATIENCE, JP_LOOPS_WATCHED, JP_PATIENCE, JP_TIME_MS, JP_TIMING,
 } from './jit-layout';
-import { closesLoop } from './jit-loop';
+import { closesLoop, decodedOp, terminates } from './jit-loop';
 
 /** The host's clock in ms (performance.now), only called when JP_TIMING is set (--stats). */
 @external("env", "jitNow") declare function jitNow(): f64;
@@ -39,13 +37,6 @@ let loopOther: i32 = 0;
 
 export function jitSetEnabled(on: bool): void { jitEnabled = on; }
 export function jitSetNested(on: bool, floor: i32): void { jitNested = on; jitFloor = floor; }
-
-/**
- * Ends a block: unconditional branches, exception-generating instructions, ERET and UNDEFINED
- * encodings. A conditional branch (B.cond, CBZ/CBNZ, TBZ/TBNZ: ops 32..38) does not: the block is a
- * superblock that leaves at it when the branch is taken.
- */
-@inline function terminates(op: u32): bool { return op == 1 || (op >= 30 && op <= 47 && (op < 32 || op > 38)); }
 
 /** A block can start at decode entry e (pc p). True when it ran compiled or the loop must exit. */
 export function jitBlockStart(e: u32, p: u64): bool {
@@ -130,11 +121,7 @@ export function jitQueue(e: u32, ram: u32): bool {
   let k: u32 = 0;
   let ei = e;
   while (first + k < 1024 && k < JIT_MAX_LEN) {
-    let op = <u32>load<u16>(ei, D_OP);
-    if (op == 0) {
-      decode(load<u32>(ram + ((first + k) << 2)), ei);
-      op = <u32>load<u16>(ei, D_OP);
-    }
+    const op = decodedOp(ei, ram, first + k);
     k++;
     if (terminates(op)) break;
     ei += 16;

@@ -22,8 +22,21 @@ import { D_IMM, D_OP } from '../decoded';
 import { decode } from '../decode';
 import { JIT_MAX_LEN } from './jit-map';
 
-/** A block ends at this op (as jit-hook.ts terminates()). */
-@inline function endsBlock(op: u32): bool { return op == 1 || (op >= 30 && op <= 47 && (op < 32 || op > 38)); }
+/**
+ * Ends a block: unconditional branches, exception-generating instructions, ERET and UNDEFINED
+ * encodings. A conditional branch (B.cond, CBZ/CBNZ, TBZ/TBNZ: ops 32..38) does not: the block is a
+ * superblock that leaves at it when the branch is taken.
+ */
+@inline export function terminates(op: u32): bool { return op == 1 || (op >= 30 && op <= 47 && (op < 32 || op > 38)); }
+/** The op of decode entry ei, decoding instruction `idx` of the page (its words at `ram`) into it first if it is not decoded yet. */
+@inline export function decodedOp(ei: u32, ram: u32, idx: u32): u32 {
+  let op = <u32>load<u16>(ei, D_OP);
+  if (op == 0) {
+    decode(load<u32>(ram + (idx << 2)), ei);
+    op = <u32>load<u16>(ei, D_OP);
+  }
+  return op;
+}
 /** A direct branch with a PC-relative target in D_IMM: B (30), B.cond, CBZ/CBNZ, TBZ/TBNZ (32..38). */
 @inline function directBranch(op: u32): bool { return op == 30 || (op >= 32 && op <= 38); }
 
@@ -36,18 +49,14 @@ export function closesLoop(e: u32, first: u32, ram: u32): bool {
   let k: u32 = 0;
   let ei = e;
   while (first + k < 1024 && k < JIT_MAX_LEN) {
-    let op = <u32>load<u16>(ei, D_OP);
-    if (op == 0) {
-      decode(load<u32>(ram + ((first + k) << 2)), ei);
-      op = <u32>load<u16>(ei, D_OP);
-    }
+    const op = decodedOp(ei, ram, first + k);
     if (directBranch(op)) {
       const off = <i64>load<u64>(ei, D_IMM); // (`B .`, offset 0, is the stuck-loop detector's: stuck.ts)
       const t = <i64>(first + k) + (off >> 2);
       if (off != 0 && t >= 0 && t <= <i64>first && t >= <i64>first - <i64>JIT_MAX_LEN && runsInto(e, first, <u32>t)) return true;
     }
     k++;
-    if (endsBlock(op)) break;
+    if (terminates(op)) break;
     ei += 16;
   }
   return false;
@@ -57,7 +66,7 @@ export function closesLoop(e: u32, first: u32, ram: u32): bool {
 function runsInto(e: u32, first: u32, t: u32): bool {
   for (let i = t; i < first; i++) {
     const op = <u32>load<u16>(e - ((first - i) << 4), D_OP);
-    if (op == 0 || endsBlock(op)) return false;
+    if (op == 0 || terminates(op)) return false;
   }
   return true;
 }

@@ -138,8 +138,8 @@ function randomTables(mem: ArrayPhysMem, r: (n: number) => number): (i: number) 
   return tablePage;
 }
 
-describe('core-as pgtableDescend', () => {
-  it('finds the entry the level-by-level descent finds, on random tables in core RAM', () => {
+describe('the one-page descents: core-as pgtableDescend and hyp pgtable_descend (Numbers over a DataView)', () => {
+  it('find the entry the level-by-level descent finds (hyp: its address plus its level, -1 outside RAM), on random tables in core RAM', () => {
     const core = new Core(Number(RAM));
     const mem = new ArrayPhysMem(BASE, RAM, core.ram);
     const r = rng(4242);
@@ -150,20 +150,6 @@ describe('core-as pgtableDescend', () => {
       const addr = (BigInt(r(1 << 30)) << 18n) ^ BigInt(r(1 << 30));
       const want = descendByLevels(mem, table, level, addr);
       expect(core.pgtableDescend(table, level, addr)).toEqual(want);
-    }
-  });
-});
-
-describe('hyp pgtable_descend (Numbers over a DataView)', () => {
-  it('finds the entry the level-by-level descent finds (its address plus its level, -1 outside RAM)', () => {
-    const mem = new ArrayPhysMem(BASE, RAM);
-    const r = rng(977);
-    const tablePage = randomTables(mem, r);
-    for (let i = 0; i < 20000; i++) {
-      const table = tablePage(r(64));
-      const level = r(4);
-      const addr = (BigInt(r(1 << 30)) << 18n) ^ BigInt(r(1 << 30));
-      const want = descendByLevels(mem, table, level, addr);
       const got = pgtable_descend(mem.ramView(), Number(BASE), Number(RAM) - 8, Number(table), level, Number(addr));
       expect(got).toBe(want === null ? -1 : Number(want.ptep) + want.level);
     }
