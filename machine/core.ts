@@ -370,10 +370,6 @@ export class Core {
     return this.mem.slice(o, o + len);
   }
   /**
-   * True when RAM bytes [o, o + len) at host offset o may hold decoded code (the core's CODEMAP has
-   * a decode slot for one of their pages): only then must a write reach invalidateCodeRange.
-   */
-  /**
    * The RAM offset of [pa, pa + len) when TypeScript may write those bytes in place with the effect
    * writePhysU64() would have: inside RAM, on pages the core holds no decoded code for, and
    * writePhysU64 not replaced (a write tracker sees every write). -1 otherwise.
@@ -383,6 +379,10 @@ export class Core {
     if (o < 0 || len <= 0 || o + len > this.ramSize || this.writePhysU64 !== Core.prototype.writePhysU64) return -1;
     return this.mayHoldCode(L.RAM_HOST + o, len) ? -1 : o;
   }
+  /**
+   * True when RAM bytes [o, o + len) at host offset o may hold decoded code (the core's CODEMAP has
+   * a decode slot for one of their pages): only then must a write reach invalidateCodeRange.
+   */
   private mayHoldCode(o: number, len: number): boolean {
     const map = L.CODEMAP >> 2;
     for (let p = (o - L.RAM_HOST) >>> 12, last = (o + len - 1 - L.RAM_HOST) >>> 12; p <= last; p++) {
