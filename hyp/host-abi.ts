@@ -156,7 +156,7 @@ export class HostKvmView {
 }
 
 /** Addresses below it are exact as Numbers (and below any hyp VA). */
-const VA_LIMIT = 1n << 48n;
+export const VA_LIMIT = 1n << 48n;
 
 /** Accessors for a host struct kvm_vcpu at `pa`. */
 export class HostVcpuView {
@@ -209,6 +209,8 @@ export class HostVcpuView {
   }
   reg(i: number): bigint { return this.u64n(HOST_VCPU_REGS_N + 8 * i); }
   setReg(i: number, v: bigint): void { this.setU64n(HOST_VCPU_REGS_N + 8 * i, v); }
+  /** setReg(i, 0n) without a BigInt (a register the exit no longer publishes). */
+  clearReg(i: number): void { this.setU32n(HOST_VCPU_REGS_N + 8 * i, 0); }
 }
 
 /**

@@ -20,23 +20,20 @@
  *   CPU_ON where it is the host's answer.
  */
 import type { Pkvm } from './index';
-import { HOST_VCPU_REGS } from './host-abi';
 import type { PkvmHypVcpu } from './hyp-vm';
 import {
   HostVcpuView, HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA, HOST_REQ_RESET_VCPU,
   HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL, HOST_VCPU_EXIT_HCALL_ARG,
   HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC, HOST_VCPU_PSTATE, HOST_VCPU_REQ,
-  HOST_VCPU_REQ_REG,
+  HOST_VCPU_REQ_REG, HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL, HOST_VCPU_SIZE, VA_LIMIT,
 } from './host-abi';
 import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
 import { kvm_skip_instr } from './adjust-pc';
 import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
 import { flush_debug_state, sync_debug_state } from './debug-state';
-import { HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL } from './host-abi';
 import { handle_pvm_entry_psci, kvm_reset_sys_regs, pkvm_reset_vcpu, pvm_exit_hvc_nregs } from './guest-psci';
 import { CorePhysMem } from './core-phys-mem';
-import { HOST_VCPU_SIZE } from './host-abi';
 
 /* Offsets and request flags as Numbers (the flags all lie in the request word's low half). */
 const REQ = Number(HOST_VCPU_REQ), REQ_REG = Number(HOST_VCPU_REQ_REG), EXIT_CODE = Number(HOST_VCPU_EXIT_CODE);
@@ -46,8 +43,6 @@ const CNTV_CTL = Number(HOST_VCPU_CNTV_CTL), CNTV_CVAL = Number(HOST_VCPU_CNTV_C
 const REQ_SKIP_INSN = Number(HOST_REQ_SKIP_INSN), REQ_SET_REG = Number(HOST_REQ_SET_REG), REQ_INJECT_SEA = Number(HOST_REQ_INJECT_SEA);
 const REQ_RESET_VCPU = Number(HOST_REQ_RESET_VCPU), REQ_SET_SMCCC_RET = Number(HOST_REQ_SET_SMCCC_RET);
 const STRUCT_BYTES = Number(HOST_VCPU_SIZE);
-/** Hyp VAs lie below 2^48 (exact as Numbers). */
-const VA_LIMIT = 1n << 48n;
 const NONE: readonly number[] = [];
 
 /**
@@ -78,7 +73,6 @@ const EXACT = 1n << 53n;
 const ec = (esr: bigint): number => (esr >= 0n && esr < EXACT ? Math.floor(Number(esr) / 0x400_0000) & 0x3f : Number((esr >> 26n) & 0x3fn));
 const ISV = 1n << 24n, WNR = 1n << 6n;
 const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
-const HOST_VCPU_REGS_N = Number(HOST_VCPU_REGS);
 
 /** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
 export interface ExitPermit {
@@ -207,7 +201,7 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   const permit = trap ? exitPermit(vcpu, esr) : NOTHING;
   // Only the registers this exit permits are visible; clear those the previous exit published.
   const last = vcpu.last_published ?? NONE;
-  for (let k = 0; k < last.length; k++) if (!permit.read.includes(last[k]!)) hv.setU32n(HOST_VCPU_REGS_N + 8 * last[k]!, 0);
+  for (let k = 0; k < last.length; k++) if (!permit.read.includes(last[k]!)) hv.clearReg(last[k]!);
   for (let k = 0; k < permit.read.length; k++) hv.setReg(permit.read[k]!, vcpu.ctxt.regs[permit.read[k]!]!);
   vcpu.last_published = permit.read;
   vcpu.last_exit_permit = permit;
