@@ -296,7 +296,7 @@ export class Jit {
     const hit = moduleCache.get(key);
     if (hit) {
       hit.kept.forEach((i, k) => this.noteLoop(blocks[i].entry, hit.loops[k]));
-      this.install(hit.module, hit.kept.map((i) => ({ ...installs[i], key: keys[i], loops: hit.loops[hit.kept.indexOf(i)] })), t0, hit.bytes, true);
+      this.install(hit.module, hit.kept.map((i, k) => ({ ...installs[i], key: keys[i], loops: hit.loops[k] })), t0, hit.bytes, true);
       for (let i = 0; i < blocks.length; i++) if (!hit.kept.includes(i)) { this.x.jitReject(blocks[i].entry, regions[i] ? 1 : 0); this.stats.blocksRejected++; }
       return;
     }
