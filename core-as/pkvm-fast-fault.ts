@@ -153,7 +153,7 @@ export const PF_ACCESS_ABANDONED: u32 = 2;
  * is counted here and the access made again in place: PF_ACCESS_RETRY. Inside the compiled
  * tier's one-instruction step (jit-step.ts, whose loop floor is that one instruction) the same
  * holds of the budget left (remaining > 0): jitStep then reports the extra instruction to the
- * compiled block (pkvmFastTakeRetried()). Otherwise (the last instruction of the budget, an
+ * compiled block (pkvmFastRetried). Otherwise (the last instruction of the budget, an
  * exclusive or atomic access) the instruction is abandoned as before (PF_ACCESS_ABANDONED); the
  * caller then enters the page's new translation in the fast TLB, as the retry's own access would.
  */
