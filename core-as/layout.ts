@@ -41,9 +41,11 @@ export const PKVM_FAST_LOG: u32 = 0x0180_1000; // PKVM_FAST_LOG_CAP x 32 bytes: 
 export const PKVM_FAST_LOG_CAP: u32 = 16384;
 export const HOST_ALLOC_MAP: u32 = 0x0189_0000; // u8 per host allocator page: 1 = in use (≤ 1 MiB)
 export const HOST_ALLOC_MAP_BYTES: u32 = 0x0010_0000;
-export const PKVM_BACKED: u32 = 0x019A_0000; // per VM slot, a bit per memslot page: backed by the host
-export const PKVM_BACKED_SLOT_BYTES: u32 = 0x0002_0000; // 1M pages (4 GiB) per VM
-export const PKVM_BACKED_SLOTS: u32 = 16;
+// The VMs' backed bitmaps (a bit per memslot page: backed by the host), each a run of 512-byte
+// granules given out first-fit by host-kernel-model/backed-arena.ts: 19,456 Ki pages (76 GiB of
+// memslots) in all, in any number of VMs.
+export const PKVM_BACKED: u32 = 0x019A_0000;
+export const PKVM_BACKED_BYTES: u32 = 0x0026_0000; // to HYP_VMEMMAP
 export const HYP_VMEMMAP: u32 = 0x01C0_0000; // struct hyp_page (8 bytes) per RAM page (≤ 7.5 MiB)
 export const PERCPU_BASE: u32 = 0x0240_0000; // 8 MiB, owned by core-as/smp/
 export const PERCPU_BYTES: u32 = 0x0080_0000;

@@ -78,13 +78,6 @@ export function nextPoolPages(pool: HypPool, n: number): number[] {
   return out;
 }
 
-/** Where a VM's backed bitmap lives (by pKVM handle slot), or null: no fast path for it. */
-export function backedBitmap(mem: Uint8Array, handleSlot: number, npages: number): Uint8Array | null {
-  if (handleSlot < 0 || handleSlot >= L.PKVM_BACKED_SLOTS || npages > L.PKVM_BACKED_SLOT_BYTES * 8) return null;
-  const a = L.PKVM_BACKED + handleSlot * L.PKVM_BACKED_SLOT_BYTES;
-  return mem.subarray(a, a + L.PKVM_BACKED_SLOT_BYTES);
-}
-
 /** The host page allocator's storage in the core's memory (the fast path allocates with it). */
 export function allocatorStorage(mem: Uint8Array, pages: number): { used: Uint8Array; state: Uint32Array } | undefined {
   if (pages > L.HOST_ALLOC_MAP_BYTES) return undefined;

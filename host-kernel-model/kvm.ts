@@ -8,8 +8,8 @@ import type { HostedEl2 } from '../hyp/hosted-el2';
 import { HostMemory } from './host-memory';
 import { HostVgicCpu } from './vgic';
 import { hostGicCpuInit } from './host-gic';
-import { allocatorStorage, backedBitmap, installFaultFastPath } from './fault-fast-path';
-import { HANDLE_OFFSET } from '../hyp/pkvm';
+import { allocatorStorage, installFaultFastPath } from './fault-fast-path';
+import { backedArena } from './backed-arena';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
 import { GfnSet } from './gfn-table';
@@ -219,7 +219,7 @@ export class HostKvm {
     const ret = this.hcall('__pkvm_init_vm', kvmPa, vmPa, pgdPa);
     if (ret) throw new KvmError(`${cfg.name}: __pkvm_init_vm: ${ret}`);
     const npages = cfg.memBytes / 4096;
-    const bits = this.fastPath ? backedBitmap(this.el2.core.mem, handle - HANDLE_OFFSET, npages) : null;
+    const bits = this.fastPath ? backedArena(this.el2.core.mem).alloc(npages) : null; // (none: no fast path for this VM)
     const slot = new Memslot(GUEST_RAM_IPA, BigInt(cfg.memBytes), cfg.backing ?? 'anon', bits ?? undefined);
     const vm = new HostVm(cfg, handle, kvmPa, vmPa, vmPages, pgdPa, pgdPages, slot, (v, b) => this.opts.onConsole?.(v, b));
     vm.cntvoff = this.el2.core.ticks;
@@ -334,6 +334,7 @@ export class HostKvm {
     }
     // The PGD, the VM and vCPU structures came back through the teardown memcaches above.
     this.unshareAndFree(vm.kvmPa);
+    if (this.fastPath) backedArena(this.el2.core.mem).free(vm.slot.pages.bits);
     vm.state = 'destroyed';
     this.el2.trace.emit('teardown', `${vm.name}: torn down, ${returned} hyp pages returned`);
   }

@@ -78,6 +78,10 @@ describe('stage-2 fault fast path', () => {
     ['non-protected: toucher, one word per page, guest_memfd backing', 'toucher', [3000n, 5n, 1n], { protected: false, backing: 'guest_memfd' }],
     ['non-protected: a new table page every other fault', 'strider', [36n, (1n << 20n) + 4096n], { protected: false }],
     ['non-protected: a new table page every fault over 1.2 GiB', 'strider', [600n, 2n << 20n], { protected: false, memBytes: 1208 << 20 }],
+    // a memslot beyond 4 GiB (its backed bitmap over 128 KiB: backed-arena.ts), a new level-3 table
+    // every fault and a new level-2 table every eighth: 48 faults 128 MiB apart over 6 GiB
+    ['a 6 GiB memslot touched every 128 MiB (new level-2 and level-3 tables)', 'strider', [48n, 128n << 20n], { memBytes: 6 * 2 ** 30 }],
+    ['non-protected: a 6 GiB memslot touched every 128 MiB', 'strider', [48n, 128n << 20n], { protected: false, memBytes: 6 * 2 ** 30 }],
   ] as const)('%s: same memory, vmemmap and host bookkeeping as the full path', (_, image, args, extra) => {
     const runs = [false, true].map((fast) => {
       const b = boot(fast);
