@@ -7,10 +7,12 @@
  * completed (state invalid). The host never reads the guest's registers, VMCR or APRs.
  */
 import {
-  HostVcpuView, HOST_VGIC_V3_HCR, HOST_VGIC_V3_LR, HOST_VGIC_V3_USED_LRS,
+  HostVcpuView, HOST_VGIC_V3_HCR, HOST_VGIC_V3_LR, HOST_VGIC_V3_USED_LRS, VA_LIMIT,
 } from '../hyp/host-abi';
 import { ICH_HCR_EN, ICH_LR_GROUP, ICH_LR_HW, ICH_LR_PENDING_BIT, ICH_LR_PINTID_SHIFT, ICH_LR_PRIORITY_SHIFT, ICH_LR_STATE } from '../hyp/vgic-v3';
 import type { PhysMem } from '../hyp/phys-mem';
+
+const HCR = Number(HOST_VGIC_V3_HCR), USED_LRS = Number(HOST_VGIC_V3_USED_LRS), HCR_EN = Number(ICH_HCR_EN);
 
 /** A virtual interrupt the host delivers: vINTID, priority, and for HW = 1 the physical INTID it is linked to. */
 export interface VirqSpec { intid: number; priority?: number; hwIntid?: number }
@@ -39,8 +41,16 @@ export class HostVgicCpu {
     return true;
   }
 
-  /** vgic_flush_lr_state(): the LRs, used_lrs and ICH_HCR_EL2.En into the host's struct kvm_vcpu. */
+  /**
+   * vgic_flush_lr_state(): the LRs, used_lrs and ICH_HCR_EL2.En into the host's struct kvm_vcpu.
+   * With no LR to hand over, nothing is written when the struct holds that state already (used_lrs
+   * 0, vgic_hcr En: what EL2 syncs back unless the guest's EOIs without an LR moved EOIcount).
+   */
   flush(mem: PhysMem, host_vcpu: bigint): void {
+    if (this.lrs.length === 0 && mem.readU32N && host_vcpu < VA_LIMIT) {
+      const p = Number(host_vcpu);
+      if (mem.readU32N(p + HCR) === HCR_EN && mem.readU32N(p + HCR + 4) === 0 && mem.readU32N(p + USED_LRS) === 0 && mem.readU32N(p + USED_LRS + 4) === 0) return;
+    }
     const hv = new HostVcpuView(mem, host_vcpu);
     this.lrs.forEach((lr, i) => hv.setU64(HOST_VGIC_V3_LR + 8n * BigInt(i), lr));
     hv.setU64(HOST_VGIC_V3_USED_LRS, BigInt(this.lrs.length));
