@@ -20,6 +20,7 @@ export class HostAccessError extends Error {
 export class HostMemory implements PhysMem {
   readonly ramBase: bigint;
   readonly ramSize: bigint;
+  private readonly ramBaseN: number;
   /** Host stage-2 aborts taken (each one a lazy idmap by the hyp). */
   aborts = 0;
   /** Told of every write (the page allocator forgets that a free page written to is zero). */
@@ -32,6 +33,7 @@ export class HostMemory implements PhysMem {
     this.phys = new CorePhysMem(core);
     this.ramBase = core.ramBase;
     this.ramSize = BigInt(core.ramSize);
+    this.ramBaseN = Number(core.ramBase);
     pkvm.hostTlbPageInvalidated.push((page) => {
       this.tlb.delete(page);
       if (page === this.lastPage) this.lastPage = -1;
@@ -100,6 +102,18 @@ export class HostMemory implements PhysMem {
     if ((pa & 3) !== 0 || !this.tlbHit(pa, false)) this.checkRange(BigInt(pa), 4, false);
     return this.phys.readU32N(pa);
   }
+  /**
+   * Where [pa, pa + n), inside one page, lies in ramView() when the host may read it with no walk:
+   * the page's check for a read is in the TLB (the hit readU32N() and readU64N() take); else -1,
+   * and the caller reads through those (which take the walk, and the hyp's abort handling). Good
+   * until the next access or hypercall: for reading a few fields of one structure at once.
+   */
+  readableAt(pa: number, n: number): number {
+    if ((pa & 0xfff) + n > 0x1000 || !this.tlbHit(pa, false)) return -1;
+    return pa - this.ramBaseN;
+  }
+  /** The core's RAM (byte 0 = ramBase), for reads at readableAt() offsets. */
+  ramView(): DataView { return this.phys.ramView(); }
   /** An in-RAM u64 inside one page whose check for this access is in the TLB. */
   private tlbHit(pa: number, write: boolean): boolean {
     if (this.tlbGen !== this.pkvm.tlb_gen || (pa & 0xfff) > 0xff8) return false;

@@ -324,8 +324,11 @@ export class HostKvm {
   /** Keeps a vCPU's memcache (in the shared host struct kvm_vcpu) at KVM_MMU_CACHE_MIN_PAGES. */
   topupMemcache(vcpu: HostVcpu): void {
     /* (nr_pages as two words: a fault's usual case is a memcache that is full already) */
-    const nr = vcpu.hostVcpuPaN + HOST_MC_NR_PAGES;
-    if (this.mem.readU32N(nr + 4) === 0 && this.mem.readU32N(nr) >= KVM_MMU_CACHE_MIN_PAGES_N) return;
+    const nr = vcpu.hostVcpuPaN + HOST_MC_NR_PAGES, o = this.mem.readableAt(nr, 8);
+    if (o >= 0) {
+      const ram = this.mem.ramView();
+      if (ram.getUint32(o + 4, true) === 0 && ram.getUint32(o, true) >= KVM_MMU_CACHE_MIN_PAGES_N) return;
+    } else if (this.mem.readU32N(nr + 4) === 0 && this.mem.readU32N(nr) >= KVM_MMU_CACHE_MIN_PAGES_N) return;
     const mc = new HostVcpuView(this.mem, vcpu.hostVcpuPa).pkvm_memcache;
     while (mc.nr_pages < KVM_MMU_CACHE_MIN_PAGES) push_hyp_memcache(this.mem, mc, this.allocPage());
   }

@@ -22,8 +22,9 @@ import {
   HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_OFF, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA,
   HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_REQ_STATE_DIRTY, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
   HOST_VCPU_EXIT_HCALL_ARG, HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC,
-  HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG,
+  HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG, HOST_VCPU_SIZE,
 } from '../hyp/host-abi';
+import type { HostMemory } from './host-memory';
 import { ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP } from '../hyp/hyp-vm';
 import { KVM_PGTABLE_PROT_R, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X } from '../hyp/pgtable-defs';
 import { handlePsci, PSCI_RET } from '../machine/psci';
@@ -73,7 +74,7 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
     while (ws.guestInsnsN < end) {
       kvm.precommit();
       // kvm_vgic_flush_hwstate() and kvm_timer_vcpu_load_gic(): the list registers, the PPI's active state.
-      vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPa);
+      vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPaN);
       kvm_timer_vcpu_load_gic(core, vcpu.vgic);
       const ret = kvm.tryHcallN(FN_VCPU_RUN, 1, vcpu.hostVcpuPaN);
       if (ret < 0) return stop(kvm, vm, 'error', `__kvm_vcpu_run: ${ret}`);
@@ -90,6 +91,7 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
 
 /* The exit fields of the host's struct kvm_vcpu, as offsets (read as 32-bit words: handleExit()). */
 const EXIT_CODE = Number(HOST_VCPU_EXIT_CODE), EXIT_HCALL = Number(HOST_VCPU_EXIT_HCALL);
+const HOST_VCPU_SIZE_N = Number(HOST_VCPU_SIZE);
 const FAULT_ESR = Number(HOST_VCPU_FAULT_ESR), FAULT_FAR = Number(HOST_VCPU_FAULT_FAR), FAULT_HPFAR = Number(HOST_VCPU_FAULT_HPFAR);
 /* The run loop's hypercalls, by function index (HostKvm.tryHcallN()). */
 const FN_VCPU_RUN = __KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run;
@@ -108,20 +110,29 @@ export function faultIpaN(hpfarLo: number, hpfarHi: number, farLo: number): numb
   return (hpfarHi * 0x1000_0000 + (hpfarLo >>> 4)) * 4096 + (farLo & 0xfff);
 }
 
+/**
+ * The u32 at offset `off` of the host's struct kvm_vcpu at p, as the host reads it: from RAM at
+ * offset o when its check is at hand (HostMemory.readableAt()), else through mem.
+ */
+function word(mem: HostMemory, ram: DataView, o: number, p: number, off: number): number {
+  return o >= 0 ? ram.getUint32(o + off, true) : mem.readU32N(p + off);
+}
+
 /** null: keep running this vCPU. */
 function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): RunOutcome | null {
   /* (the struct's fields as the host reads them, a 32-bit word at a time: no view, no BigInt) */
   const mem = kvm.mem, p = vcpu.hostVcpuPaN;
-  if (code === ARM_EXCEPTION_IRQ || (mem.readU32N(p + EXIT_CODE) === 0 && mem.readU32N(p + EXIT_CODE + 4) === 0)) return 'yield';
+  const ram = mem.ramView(), o = mem.readableAt(p, HOST_VCPU_SIZE_N);
+  if (code === ARM_EXCEPTION_IRQ || (word(mem, ram, o, p, EXIT_CODE) === 0 && word(mem, ram, o, p, EXIT_CODE + 4) === 0)) return 'yield';
   if (code !== ARM_EXCEPTION_TRAP) return stop(kvm, vm, 'error', `unexpected exit code ${code}`);
-  if (mem.readU32N(p + EXIT_HCALL) !== 0 || mem.readU32N(p + EXIT_HCALL + 4) !== 0) {
+  if (word(mem, ram, o, p, EXIT_HCALL) !== 0 || word(mem, ram, o, p, EXIT_HCALL + 4) !== 0) {
     const hv = new HostVcpuView(mem, vcpu.hostVcpuPa);
     return handleGuestHcall(kvm, vm, vcpu, hv, hv.u64(HOST_VCPU_EXIT_HCALL), hv.u64(HOST_VCPU_EXIT_HCALL_ARG));
   }
-  const ec = mem.readU32N(p + FAULT_ESR) >>> 26; /* ESR_ELx.EC, bits 31:26 */
+  const ec = word(mem, ram, o, p, FAULT_ESR) >>> 26; /* ESR_ELx.EC, bits 31:26 */
   switch (ec) {
     case EC_DABT_LOW: case EC_IABT_LOW: {
-      const ipaN = faultIpaN(mem.readU32N(p + FAULT_HPFAR), mem.readU32N(p + FAULT_HPFAR + 4), mem.readU32N(p + FAULT_FAR));
+      const ipaN = faultIpaN(word(mem, ram, o, p, FAULT_HPFAR), word(mem, ram, o, p, FAULT_HPFAR + 4), word(mem, ram, o, p, FAULT_FAR));
       if (ipaN >= 0 && vm.slot.containsN(ipaN)) return handleMemFault(kvm, vm, vcpu, ipaN);
       const hv = new HostVcpuView(mem, vcpu.hostVcpuPa);
       const ipa = faultIpa(hv.u64(HOST_VCPU_FAULT_HPFAR), hv.u64(HOST_VCPU_FAULT_FAR));
