@@ -164,13 +164,15 @@ export class HostKvm {
    */
   precommit(): void {
     if (this.opts.memoryCommitted) return;
-    this.alloc.precommit(PRECOMMIT_AHEAD, (first, n) => {
-      const core = this.el2.core;
-      const ram = core.mem;
-      let o = L.RAM_HOST + Number(this.alloc.base - core.ramBase) + first * 4096;
-      for (let i = first; i < first + n; i++, o += 4096) if (this.alloc.knownZero(i)) ram[o] = 0;
-    });
+    this.alloc.precommit(PRECOMMIT_AHEAD, this.touchZero);
   }
+  /** precommit()'s touch: a zero written into each page of first..first+n-1 known to be zero. */
+  private readonly touchZero = (first: number, n: number): void => {
+    const core = this.el2.core;
+    const ram = core.mem;
+    let o = L.RAM_HOST + Number(this.alloc.base - core.ramBase) + first * 4096;
+    for (let i = first; i < first + n; i++, o += 4096) if (this.alloc.knownZero(i)) ram[o] = 0;
+  };
 
   /** A host hypercall; throws KvmError unless it succeeds. Returns x1 (the handler's value). */
   hcall(name: HostHcallName, ...args: (bigint | number)[]): number {
