@@ -177,14 +177,17 @@ export class HostedEl2 {
   hcallX0 = 0;
   private readonly outN: HostHcallOutN = { x0: 0, x1: 0 };
   /**
-   * hcall() by function index (__KVM_HOST_SMCCC_FUNC) with Number arguments, each a non-negative
-   * integer below 2^53 (`nargs` of them passed: the trace names that many): x1 as a signed Number
+   * hcall() by function index (__KVM_HOST_SMCCC_FUNC: an index of HOST_HCALLS) with Number
+   * arguments, each a non-negative integer below 2^53 (`nargs` of them passed: the trace names that
+   * many; any other value goes through hcall(), its conversion and its errors): x1 as a signed Number
    * is returned (hcall()'s `ret`), x0 left in hcallX0. The same dispatcher, checks, handler and
    * traces as hcall(), without its frame of BigInts; when anyone watches hcall() or hcallFrame()
    * (a wrapper on the instance) or traceHcalls is on, the call goes through hcall() itself.
    */
   hcallN(idx: number, nargs: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0): number {
-    if (this.traceHcalls || this.hcall !== HOSTED_HCALL || this.hcallFrame !== HOSTED_HCALL_FRAME) {
+    if (!(idx >= 0 && idx < HOST_HCALLS.length && idx % 1 === 0)) throw new RangeError(`hcallN: ${idx} is not a host hypercall's index`);
+    if (this.traceHcalls || this.hcall !== HOSTED_HCALL || this.hcallFrame !== HOSTED_HCALL_FRAME || !(isU53(a1) && isU53(a2) && isU53(a3) && isU53(a4))) {
+      /* (an argument that is not a non-negative integer below 2^53 gets hcall()'s conversion, or its error) */
       const r = this.hcall(HOST_HCALLS[idx]!, ...[a1, a2, a3, a4].slice(0, nargs));
       this.hcallX0 = asSigned(r.x0);
       return r.ret;
@@ -199,6 +202,9 @@ export class HostedEl2 {
     return ret;
   }
 }
+
+/** A non-negative integer below 2^53: a u64 register value a Number holds exactly. */
+const isU53 = (a: number): boolean => a >= 0 && a <= Number.MAX_SAFE_INTEGER && a % 1 === 0;
 
 /** HostedEl2's own hcall() and hcallFrame(): one replaced on an instance is someone watching (hcallN()). */
 const HOSTED_HCALL = HostedEl2.prototype.hcall;

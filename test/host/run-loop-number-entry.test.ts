@@ -9,7 +9,7 @@ import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll } from '../../host-kernel-model/index';
 import { faultIpaN } from '../../host-kernel-model/vcpu-run';
 import { faultIpa } from '../../hyp/host-trap';
-import { KVM_HOST_SMCCC_ID, asSigned } from '../../hyp/hypercalls';
+import { HOST_HCALLS, KVM_HOST_SMCCC_ID, __KVM_HOST_SMCCC_FUNC, asSigned } from '../../hyp/hypercalls';
 
 const img = (n: string) => ({ bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
 
@@ -67,6 +67,42 @@ describe('the host run loop\'s Number hypercalls', () => {
     expect(f.free).toBe(n.free);
     expect(f.hash).toBe(n.hash);
     expect(n.invariants).toEqual([]);
+  });
+
+  it('hcallN() answers as hcall() does, traces the same line, and lets watchers of hcall()/hcallFrame() see the call', () => {
+    const core = new Core(96 << 20, { haveEL2: true, el2Hosted: true });
+    core.reset(2, 0n);
+    const el2 = new HostedEl2(core);
+    const kvm = new HostKvm(el2, { faultFastPath: false });
+    const vm = kvm.createVm({ name: 'p', protected: true, memBytes: 4 << 20, image: img('toucher'), args: [4n, 1n] });
+    const idx = (n: keyof typeof __KVM_HOST_SMCCC_FUNC): number => __KVM_HOST_SMCCC_FUNC[n];
+    kvm.hcall('__pkvm_vcpu_load', vm.handle, 0, 0);
+    const lines = (): string[] => el2.trace.events.filter((e) => e.kind === 'hcall').map((e) => e.text);
+    const cases: [keyof typeof __KVM_HOST_SMCCC_FUNC, number[]][] = [
+      ['__pkvm_vcpu_in_poison_fault', []], // no fault yet: -EINVAL
+      ['__pkvm_host_donate_guest', [0x4_8000, 0x4_0300]], // not the host's page to give: an errno
+      ['__pkvm_host_share_guest', [0x4_8000, 0x4_0300, 1, 7]], // a protected vCPU loaded: -EINVAL
+      ['__pkvm_prot_finalize', []], // the second time on this CPU: -EPERM
+      ['__kvm_adjust_pc', [5]], // returns nothing: x1 as it was
+    ];
+    for (const [name, args] of cases) {
+      el2.trace.events.length = 0;
+      const r = el2.hcall(name, ...args);
+      const byName = lines();
+      el2.trace.events.length = 0;
+      expect(el2.hcallN(idx(name), args.length, ...args)).toBe(r.ret);
+      expect(el2.hcallX0).toBe(asSigned(r.x0));
+      expect(lines()).toEqual(byName);
+    }
+    // a value hcall() converts (a negative: its two's complement) goes through hcall()
+    expect(el2.hcallN(idx('__kvm_adjust_pc'), 1, -2)).toBe(-2);
+    expect(() => el2.hcallN(HOST_HCALLS.length, 0)).toThrow(RangeError);
+    // a watcher on hcall() or hcallFrame() sees hcallN()'s calls
+    const seen: string[] = [];
+    const hcallFrame = el2.hcallFrame.bind(el2);
+    el2.hcallFrame = (frame, cpu) => { seen.push(frame[0]!.toString(16)); hcallFrame(frame, cpu); };
+    expect(kvm.tryHcallN(idx('__pkvm_vcpu_in_poison_fault'), 0)).toBe(-22);
+    expect(seen).toEqual([KVM_HOST_SMCCC_ID(idx('__pkvm_vcpu_in_poison_fault')).toString(16)]);
   });
 
   it('reads the fault IPA as faultIpa() does, as a Number while it is below 2^53', () => {
