@@ -223,7 +223,7 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
  * register values (x1..x4 below 2^53 as Numbers), the value for x1 returned.
  */
 export const host_hcall_handlers_n: Partial<Record<HostHcallName, HostHcallHandlerN>> = {
-  __kvm_vcpu_run: (hyp, host_vcpu, _a2, _a3, _a4, cpu) => {
+  __kvm_vcpu_run: function handle___kvm_vcpu_run_n(hyp, host_vcpu, _a2, _a3, _a4, cpu) {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     /* (Number(host_vcpu) of a struct above 2^53 is above any a1: the same test as on the u64) */
     if (!vcpu || Number(vcpu.host_vcpu) !== host_vcpu || !hyp.vcpu_run) return -EINVAL;
@@ -232,17 +232,17 @@ export const host_hcall_handlers_n: Partial<Record<HostHcallName, HostHcallHandl
     trace_hyp_enter(hyp, cpu, HYP_REASON.GUEST_EXIT);
     return ret;
   },
-  __pkvm_host_donate_guest: (hyp, pfn, gfn, _a3, _a4, cpu) => {
+  __pkvm_host_donate_guest: function handle___pkvm_host_donate_guest_n(hyp, pfn, gfn, _a3, _a4, cpu) {
     const vcpu = loaded(hyp, cpu, true);
     if (!vcpu) return -EINVAL;
     return pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_donate_guest(hyp, BigInt(pfn), BigInt(gfn), vcpu);
   },
-  __pkvm_host_share_guest: (hyp, pfn, gfn, nr_pages, prot, cpu) => {
+  __pkvm_host_share_guest: function handle___pkvm_host_share_guest_n(hyp, pfn, gfn, nr_pages, prot, cpu) {
     const vcpu = loaded(hyp, cpu, false);
     if (!vcpu) return -EINVAL;
     return pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_share_guest(hyp, BigInt(pfn), BigInt(gfn), BigInt(nr_pages), vcpu, BigInt(prot));
   },
-  __pkvm_vcpu_in_poison_fault: (hyp, _a1, _a2, _a3, _a4, cpu) => {
+  __pkvm_vcpu_in_poison_fault: function handle___pkvm_vcpu_in_poison_fault_n(hyp, _a1, _a2, _a3, _a4, cpu) {
     const vcpu = hyp.loaded_hyp_vcpu[cpu];
     return vcpu ? __pkvm_vcpu_in_poison_fault(vcpu) : -EINVAL;
   },
