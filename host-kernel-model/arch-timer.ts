@@ -72,8 +72,14 @@ export function kvm_timer_vcpu_load_gic(core: Core, vgic: HostVgicCpu): void {
 
 /** Per CPU of a core: 1 when the physical PPI 27 is known inactive (kvm_timer_vcpu_load_gic()). */
 const ppiInactiveByCore = new WeakMap<Core, Uint8Array>();
+/* (the core of the last call and its array: each run of a vCPU asks) */
+let lastCore: Core | null = null;
+let lastPpiInactive: Uint8Array = new Uint8Array(0);
 function ppiInactive(core: Core): Uint8Array {
+  if (core === lastCore) return lastPpiInactive;
   let a = ppiInactiveByCore.get(core);
   if (!a) ppiInactiveByCore.set(core, (a = new Uint8Array(64)));
+  lastCore = core;
+  lastPpiInactive = a;
   return a;
 }

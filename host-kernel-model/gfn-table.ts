@@ -80,6 +80,15 @@ export class GfnMap extends GfnBits implements Map<bigint, bigint> {
     const i = this.index(gfn);
     return i < 0 ? this.outside.has(gfn) : this.test(i);
   }
+  /** get() of a gfn given as a Number (a non-negative integer whose IPA is below 2^53): the PA as a Number, or -1. */
+  getNumber(gfn: number): number {
+    const i = gfn - this.first;
+    if (i < 0 || i >= this.npages) {
+      const pa = this.outside.get(BigInt(gfn));
+      return pa === undefined ? -1 : Number(pa);
+    }
+    return this.test(i) ? this.pfn[i]! * 4096 : -1;
+  }
   set(gfn: bigint, pa: bigint): this {
     const i = this.index(gfn);
     if (i < 0) this.outside.set(gfn, pa);
@@ -154,6 +163,11 @@ export class GfnSet extends GfnBits implements Set<bigint> {
     if (i < 0) this.outside.add(gfn);
     else this.mark(i);
     return this;
+  }
+  /** has() with a Number. */
+  hasNumber(gfn: number): boolean {
+    const i = gfn - this.first;
+    return i >= 0 && i < this.npages ? this.test(i) : this.outside.has(BigInt(gfn));
   }
   /** add() with a Number (the fast path's log). */
   addNumber(gfn: number): void {

@@ -20,17 +20,24 @@ export class HostAccessError extends Error {
 export class HostMemory implements PhysMem {
   readonly ramBase: bigint;
   readonly ramSize: bigint;
+  private readonly ramBaseN: number;
   /** Host stage-2 aborts taken (each one a lazy idmap by the hyp). */
   aborts = 0;
   /** Told of every write (the page allocator forgets that a free page written to is zero). */
   onWrite: ((pa: bigint, n: number) => void) | null = null;
+  /** onWrite() for the writes at a Number address (writeU64N); without it, those go to onWrite(). */
+  onWriteN: ((pa: number, n: number) => void) | null = null;
   /** The core's RAM, unchecked (after this class's checks). */
   private readonly phys: CorePhysMem;
   constructor(readonly core: Core, readonly pkvm: Pkvm) {
     this.phys = new CorePhysMem(core);
     this.ramBase = core.ramBase;
     this.ramSize = BigInt(core.ramSize);
-    pkvm.hostTlbPageInvalidated.push((page) => this.tlb.delete(page));
+    this.ramBaseN = Number(core.ramBase);
+    pkvm.hostTlbPageInvalidated.push((page) => {
+      this.tlb.delete(page);
+      if (page === this.lastPage) this.lastPage = -1;
+    });
   }
 
   /**
@@ -42,18 +49,25 @@ export class HostMemory implements PhysMem {
    */
   private readonly tlb = new Map<number, number>();
   private tlbGen = -1;
+  /** The TLB entry looked up last (page number, or -1, and its value): the host's struct kvm_vcpu, mostly. */
+  private lastPage = -1;
+  private lastE = 0;
 
   /** Host stage-2 check of one page; maps it through the hyp on a first touch. */
   private check(pa: bigint, write: boolean): void {
     if (this.tlbGen !== this.pkvm.tlb_gen) {
       this.tlb.clear();
+      this.lastPage = -1;
       this.tlbGen = this.pkvm.tlb_gen;
     }
     const page = Math.floor(Number(pa) / 4096);
     const e = this.tlb.get(page);
     if (e !== undefined && (e === 2 || !write)) return;
     this.checkWalk(pa, write);
-    if (this.tlbGen === this.pkvm.tlb_gen) this.tlb.set(page, write ? 2 : Math.max(e ?? 0, 1));
+    if (this.tlbGen === this.pkvm.tlb_gen) {
+      this.tlb.set(page, write ? 2 : Math.max(e ?? 0, 1));
+      if (page === this.lastPage) this.lastPage = -1;
+    }
   }
   private checkWalk(pa: bigint, write: boolean): void {
     const vttbr = this.pkvm.host_vttbr(), vtcr = this.pkvm.host_vtcr();
@@ -75,15 +89,44 @@ export class HostMemory implements PhysMem {
     return this.phys.readU64N(pa);
   }
   writeU64N(pa: number, v: bigint): void {
-    if (!this.tlbHit(pa, true) || !this.onWrite) return this.writeU64(BigInt(pa), BigInt.asUintN(64, v));
-    this.onWrite(BigInt(pa), 8);
+    if (!this.tlbHit(pa, true)) return this.writeU64(BigInt(pa), BigInt.asUintN(64, v));
+    if (this.onWriteN) this.onWriteN(pa, 8);
+    else if (this.onWrite) this.onWrite(BigInt(pa), 8);
     this.phys.writeU64N(pa, v);
   }
+  /**
+   * The little-endian u32 at a Number address (4-byte aligned: a u64 field's low or high word), as a
+   * Number, with the checks of a read of it.
+   */
+  readU32N(pa: number): number {
+    if ((pa & 3) !== 0 || !this.tlbHit(pa, false)) this.checkRange(BigInt(pa), 4, false);
+    return this.phys.readU32N(pa);
+  }
+  /**
+   * Where [pa, pa + n), inside one page, lies in ramView() when the host may read it with no walk:
+   * the page's check for a read is in the TLB (the hit readU32N() and readU64N() take); else -1,
+   * and the caller reads through those (which take the walk, and the hyp's abort handling). Good
+   * until the next access or hypercall: for reading a few fields of one structure at once.
+   */
+  readableAt(pa: number, n: number): number {
+    if ((pa & 0xfff) + n > 0x1000 || !this.tlbHit(pa, false)) return -1;
+    return pa - this.ramBaseN;
+  }
+  /** The core's RAM (byte 0 = ramBase), for reads at readableAt() offsets. */
+  ramView(): DataView { return this.phys.ramView(); }
   /** An in-RAM u64 inside one page whose check for this access is in the TLB. */
   private tlbHit(pa: number, write: boolean): boolean {
     if (this.tlbGen !== this.pkvm.tlb_gen || (pa & 0xfff) > 0xff8) return false;
-    const e = this.tlb.get(Math.floor(pa / 4096));
-    return e !== undefined && (e === 2 || !write);
+    const page = Math.floor(pa / 4096);
+    let e: number | undefined;
+    if (page === this.lastPage) e = this.lastE;
+    else {
+      e = this.tlb.get(page);
+      if (e === undefined) return false;
+      this.lastPage = page;
+      this.lastE = e;
+    }
+    return e === 2 || !write;
   }
   readU64(pa: bigint): bigint {
     const n = Number(pa);

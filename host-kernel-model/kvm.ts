@@ -13,7 +13,7 @@ import { backedArena } from './backed-arena';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
 import { GfnSet } from './gfn-table';
-import { HostKvmView, kvm_init_id_regs, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
+import { HostKvmView, kvm_init_id_regs, HostVcpuView, HOST_VCPU_RESET_PC, HOST_VCPU_RESET_POWER_OFF, HOST_VCPU_RESET_X, HOST_VCPU_PC, HOST_VCPU_PSTATE, HOST_VCPU_PKVM_MEMCACHE, pkvm_get_hyp_vm_size, PKVM_HYP_VCPU_SIZE } from '../hyp/host-abi';
 import type { GuestHcallEvent } from './vcpu-run';
 import { kvm_pgtable_stage2_pgd_size } from '../hyp/vtcr';
 import { push_hyp_memcache, pop_hyp_memcache } from '../hyp/memcache';
@@ -28,6 +28,11 @@ export const GUEST_UART_IPA = 0x0900_0000n;
 const PAGE = 4096n;
 /** Pages kept in a vCPU's memcache before each donate/share (enough for the stage-2 tables of one page). */
 export const KVM_MMU_CACHE_MIN_PAGES = 4n;
+const KVM_MMU_CACHE_MIN_PAGES_N = Number(KVM_MMU_CACHE_MIN_PAGES);
+/** The host vCPU memcache's nr_pages: its offset in struct kvm_vcpu. */
+const HOST_MC_NR_PAGES = Number(HOST_VCPU_PKVM_MEMCACHE) + 8;
+/** The largest gfn whose IPA (gfn * 4096) is below 2^53. */
+const MAX_SAFE_GFN = (1n << 41n) - 1n;
 /** Pages of fresh host memory committed ahead of the allocator's cursor (64 MiB: more than a guest slice of faults takes). */
 export const PRECOMMIT_AHEAD = 16384;
 /** Low RAM the host kernel keeps for itself (never handed to guests). */
@@ -50,7 +55,11 @@ export class HostVcpu {
   state: 'runnable' | 'off' = 'runnable';
   /** The host's vGIC of this vCPU: the list registers it hands EL2 (vgic.ts). */
   readonly vgic = new HostVgicCpu();
-  constructor(readonly idx: number, readonly hostVcpuPa: bigint, readonly hypVcpuPa: bigint) {}
+  /** hostVcpuPa as a Number (RAM lies below 2^53). */
+  readonly hostVcpuPaN: number;
+  constructor(readonly idx: number, readonly hostVcpuPa: bigint, readonly hypVcpuPa: bigint) {
+    this.hostVcpuPaN = Number(hostVcpuPa);
+  }
 }
 
 export class HostVm {
@@ -136,6 +145,7 @@ export class HostKvm {
     // The host's RAM is as the core's init left it: zero (HostKvm is built on a fresh machine).
     this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined, true);
     this.mem.onWrite = (pa, n) => this.alloc.noteWrite(pa, n);
+    this.mem.onWriteN = (pa, n) => this.alloc.noteWriteN(pa, n);
     if (this.fastPath) installFaultFastPath(this);
     hostGicCpuInit(core); // the host's GIC driver: the timer and maintenance PPIs (host-gic.ts)
   }
@@ -154,13 +164,15 @@ export class HostKvm {
    */
   precommit(): void {
     if (this.opts.memoryCommitted) return;
-    this.alloc.precommit(PRECOMMIT_AHEAD, (first, n) => {
-      const core = this.el2.core;
-      const ram = core.mem;
-      let o = L.RAM_HOST + Number(this.alloc.base - core.ramBase) + first * 4096;
-      for (let i = first; i < first + n; i++, o += 4096) if (this.alloc.knownZero(i)) ram[o] = 0;
-    });
+    this.alloc.precommit(PRECOMMIT_AHEAD, this.touchZero);
   }
+  /** precommit()'s touch: a zero written into each page of first..first+n-1 known to be zero. */
+  private readonly touchZero = (first: number, n: number): void => {
+    const core = this.el2.core;
+    const ram = core.mem;
+    let o = L.RAM_HOST + Number(this.alloc.base - core.ramBase) + first * 4096;
+    for (let i = first; i < first + n; i++, o += 4096) if (this.alloc.knownZero(i)) ram[o] = 0;
+  };
 
   /** A host hypercall; throws KvmError unless it succeeds. Returns x1 (the handler's value). */
   hcall(name: HostHcallName, ...args: (bigint | number)[]): number {
@@ -173,6 +185,14 @@ export class HostKvm {
     const r = this.el2.hcall(name, ...args);
     return r.x0 !== 0n ? -1 : r.ret;
   }
+  /**
+   * tryHcall() by function index (__KVM_HOST_SMCCC_FUNC) with `nargs` Number arguments, each a
+   * non-negative integer below 2^53 (HostedEl2.hcallN()): the run loop's calls, made on each fault.
+   */
+  tryHcallN(idx: number, nargs: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0): number {
+    const ret = this.el2.hcallN(idx, nargs, a1, a2, a3, a4);
+    return this.el2.hcallX0 !== 0 ? -1 : ret;
+  }
 
   /**
    * A zeroed page (get_zeroed_page()): zeroed through the host's view of memory, unless the
@@ -180,12 +200,16 @@ export class HostKvm {
    * fast path skips those the same way): no write, so no host stage-2 abort for it either.
    */
   allocPage(): bigint {
+    return BigInt(this.allocPageN());
+  }
+  /** allocPage() as a Number. */
+  allocPageN(): number {
     const i = this.alloc.nextFree();
     if (i < 0) throw new KvmError('host out of memory');
     const zero = this.alloc.knownZero(i);
     this.alloc.takeIndex(i);
-    const p = this.alloc.base + BigInt(i) * PAGE;
-    if (!zero) this.mem.zeroPage(p);
+    const p = this.alloc.baseN + i * 4096;
+    if (!zero) this.mem.zeroPage(BigInt(p));
     return p;
   }
 
@@ -257,11 +281,22 @@ export class HostKvm {
 
   /** Backing page for gfn: allocated (zeroed) on first use and pinned. */
   backingPage(vm: HostVm, gfn: bigint): bigint {
+    if (gfn >= 0n && gfn <= MAX_SAFE_GFN) return BigInt(this.backingPageN(vm, Number(gfn)));
     let pa = vm.slot.pages.get(gfn);
     if (pa === undefined) {
       pa = this.allocPage();
       vm.slot.pages.set(gfn, pa);
       vm.slot.pinned.add(gfn);
+    }
+    return pa;
+  }
+  /** backingPage() of a gfn given as a Number (below 2^41: its IPA is a Number too), the PA as one. */
+  backingPageN(vm: HostVm, gfn: number): number {
+    let pa = vm.slot.pages.getNumber(gfn);
+    if (pa < 0) {
+      pa = this.allocPageN();
+      vm.slot.pages.setNumber(gfn, pa);
+      vm.slot.pinned.addNumber(gfn);
     }
     return pa;
   }
@@ -290,6 +325,12 @@ export class HostKvm {
 
   /** Keeps a vCPU's memcache (in the shared host struct kvm_vcpu) at KVM_MMU_CACHE_MIN_PAGES. */
   topupMemcache(vcpu: HostVcpu): void {
+    /* (nr_pages as two words: a fault's usual case is a memcache that is full already) */
+    const nr = vcpu.hostVcpuPaN + HOST_MC_NR_PAGES, o = this.mem.readableAt(nr, 8);
+    if (o >= 0) {
+      const ram = this.mem.ramView();
+      if (ram.getUint32(o + 4, true) === 0 && ram.getUint32(o, true) >= KVM_MMU_CACHE_MIN_PAGES_N) return;
+    } else if (this.mem.readU32N(nr + 4) === 0 && this.mem.readU32N(nr) >= KVM_MMU_CACHE_MIN_PAGES_N) return;
     const mc = new HostVcpuView(this.mem, vcpu.hostVcpuPa).pkvm_memcache;
     while (mc.nr_pages < KVM_MMU_CACHE_MIN_PAGES) push_hyp_memcache(this.mem, mc, this.allocPage());
   }

@@ -17,11 +17,19 @@ export class Memslot {
   readonly pinned: GfnSet;
   /** ipaBase + size */
   private readonly ipaEnd: bigint;
+  /** ipaBase and ipaEnd as Numbers (rounded when above 2^53: containsN() is then false). */
+  private readonly ipaBaseN: number;
+  private readonly ipaEndN: number;
   constructor(readonly ipaBase: bigint, readonly size: bigint, readonly backing: Backing, backedBits?: Uint8Array) {
     this.pages = new GfnMap(ipaBase >> 12n, this.npages, backedBits);
     this.pinned = new GfnSet(ipaBase >> 12n, this.npages);
     this.ipaEnd = ipaBase + size;
+    const exact = this.ipaEnd <= BigInt(Number.MAX_SAFE_INTEGER);
+    this.ipaBaseN = exact ? Number(ipaBase) : 0;
+    this.ipaEndN = exact ? Number(this.ipaEnd) : 0;
   }
   contains(ipa: bigint): boolean { return ipa >= this.ipaBase && ipa < this.ipaEnd; }
+  /** contains() of an IPA given as a Number (an integer below 2^53). */
+  containsN(ipa: number): boolean { return ipa >= this.ipaBaseN && ipa < this.ipaEndN; }
   get npages(): number { return Number(this.size >> 12n); }
 }

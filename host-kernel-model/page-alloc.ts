@@ -30,7 +30,10 @@ export class HostPageAllocator {
    * stage-2 fault fast path allocates with the same rule); default: arrays of its own. `zeroed`: the
    * pages are zero now (no write reached them since the core's init zeroed RAM).
    */
+  /** base as a Number (RAM lies below 2^53). */
+  readonly baseN: number;
   constructor(readonly base: bigint, readonly pages: number, storage?: HostPageAllocatorStorage, zeroed = false) {
+    this.baseN = Number(base);
     if (storage && storage.used.length < pages) throw new RangeError('host page allocator: bitmap too small');
     this.used = storage ? storage.used.subarray(0, pages) : new Uint8Array(pages);
     this.state = storage?.state ?? new Uint32Array(2);
@@ -54,9 +57,10 @@ export class HostPageAllocator {
 
   /** The index of the page alloc() would return next, or -1. */
   nextFree(): number {
-    for (let n = 0; n < this.pages; n++) {
-      const i = (this.cursor + n) % this.pages;
-      if (this.used[i] !== PAGE_USED) return i;
+    const used = this.used, pages = this.pages;
+    if (pages === 0) return -1;
+    for (let n = 0, i = this.cursor % pages; n < pages; n++, i = i + 1 === pages ? 0 : i + 1) {
+      if (used[i] !== PAGE_USED) return i;
     }
     return -1;
   }
@@ -107,6 +111,14 @@ export class HostPageAllocator {
     const to = Math.min(this.pages, Math.ceil(want / 512) * 512);
     touch(this.committed, to - this.committed);
     this.committed = to;
+  }
+
+  /** noteWrite() at a Number address. */
+  noteWriteN(pa: number, n: number): void {
+    if (n <= 0) return;
+    const off = pa - this.baseN;
+    const first = Math.floor(off / 4096), last = Math.floor((off + n - 1) / 4096);
+    for (let i = Math.max(first, 0); i <= Math.min(last, this.pages - 1); i++) if (this.used[i] === PAGE_FREE_ZERO) this.used[i] = PAGE_FREE;
   }
 
   /** The host wrote [pa, pa + n): a free page there is no longer known zero. */

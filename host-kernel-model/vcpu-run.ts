@@ -22,12 +22,14 @@ import {
   HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_OFF, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA,
   HOST_REQ_RESET_VCPU, HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_REQ_STATE_DIRTY, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL,
   HOST_VCPU_EXIT_HCALL_ARG, HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC,
-  HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG,
+  HOST_VCPU_PSTATE, HOST_VCPU_REQ, HOST_VCPU_REQ_REG, HOST_VCPU_SIZE,
 } from '../hyp/host-abi';
+import type { HostMemory } from './host-memory';
 import { ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP } from '../hyp/hyp-vm';
 import { KVM_PGTABLE_PROT_R, KVM_PGTABLE_PROT_W, KVM_PGTABLE_PROT_X } from '../hyp/pgtable-defs';
 import { handlePsci, PSCI_RET } from '../machine/psci';
 import { faultIpa } from '../hyp/host-trap';
+import { __KVM_HOST_SMCCC_FUNC } from '../hyp/hypercalls';
 import {
   ARM_SMCCC_ARCH_FEATURES_FUNC_ID, ARM_SMCCC_KVM_NPVM_FEATURES, ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID,
   ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID, ARM_SMCCC_VENDOR_HYP_UID_KVM, ARM_SMCCC_VERSION_1_1,
@@ -72,9 +74,9 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
     while (ws.guestInsnsN < end) {
       kvm.precommit();
       // kvm_vgic_flush_hwstate() and kvm_timer_vcpu_load_gic(): the list registers, the PPI's active state.
-      vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPa);
+      vcpu.vgic.flush(kvm.mem, vcpu.hostVcpuPaN);
       kvm_timer_vcpu_load_gic(core, vcpu.vgic);
-      const ret = kvm.tryHcall('__kvm_vcpu_run', vcpu.hostVcpuPa);
+      const ret = kvm.tryHcallN(FN_VCPU_RUN, 1, vcpu.hostVcpuPaN);
       if (ret < 0) return stop(kvm, vm, 'error', `__kvm_vcpu_run: ${ret}`);
       foldVgic(kvm, vm, vcpu);
       if (ret === ARM_EXCEPTION_IRQ && hostIrqs(kvm, vm, vcpu)) continue; // an interrupt for the guest: run it again
@@ -87,24 +89,59 @@ export function runVcpu(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, budget: number
   }
 }
 
+/* The exit fields of the host's struct kvm_vcpu, as offsets (read as 32-bit words: handleExit()). */
+const EXIT_CODE = Number(HOST_VCPU_EXIT_CODE), EXIT_HCALL = Number(HOST_VCPU_EXIT_HCALL);
+const HOST_VCPU_SIZE_N = Number(HOST_VCPU_SIZE);
+const FAULT_ESR = Number(HOST_VCPU_FAULT_ESR), FAULT_FAR = Number(HOST_VCPU_FAULT_FAR), FAULT_HPFAR = Number(HOST_VCPU_FAULT_HPFAR);
+/* The run loop's hypercalls, by function index (HostKvm.tryHcallN()). */
+const FN_VCPU_RUN = __KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run;
+const FN_DONATE_GUEST = __KVM_HOST_SMCCC_FUNC.__pkvm_host_donate_guest;
+const FN_SHARE_GUEST = __KVM_HOST_SMCCC_FUNC.__pkvm_host_share_guest;
+const FN_IN_POISON_FAULT = __KVM_HOST_SMCCC_FUNC.__pkvm_vcpu_in_poison_fault;
+const PROT_RWX = Number(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W | KVM_PGTABLE_PROT_X);
+const hexN = (v: number): string => `0x${v.toString(16)}`;
+
+/**
+ * faultIpa() (hyp/host-trap.ts) from HPFAR_EL2's two words and FAR_EL2's low word, as a Number; -1
+ * when the IPA is not below 2^53 (HPFAR_EL2's high word at 2^13 or more).
+ */
+export function faultIpaN(hpfarLo: number, hpfarHi: number, farLo: number): number {
+  if (hpfarHi >= 0x2000) return -1;
+  return (hpfarHi * 0x1000_0000 + (hpfarLo >>> 4)) * 4096 + (farLo & 0xfff);
+}
+
+/**
+ * The u32 at offset `off` of the host's struct kvm_vcpu at p, as the host reads it: from RAM at
+ * offset o when its check is at hand (HostMemory.readableAt()), else through mem.
+ */
+function word(mem: HostMemory, ram: DataView, o: number, p: number, off: number): number {
+  return o >= 0 ? ram.getUint32(o + off, true) : mem.readU32N(p + off);
+}
+
 /** null: keep running this vCPU. */
 function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): RunOutcome | null {
-  const hv = new HostVcpuView(kvm.mem, vcpu.hostVcpuPa);
-  if (code === ARM_EXCEPTION_IRQ || Number(hv.u64(HOST_VCPU_EXIT_CODE)) === ARM_EXCEPTION_IRQ) return 'yield';
+  /* (the struct's fields as the host reads them, a 32-bit word at a time: no view, no BigInt) */
+  const mem = kvm.mem, p = vcpu.hostVcpuPaN;
+  const ram = mem.ramView(), o = mem.readableAt(p, HOST_VCPU_SIZE_N);
+  if (code === ARM_EXCEPTION_IRQ || (word(mem, ram, o, p, EXIT_CODE) === 0 && word(mem, ram, o, p, EXIT_CODE + 4) === 0)) return 'yield';
   if (code !== ARM_EXCEPTION_TRAP) return stop(kvm, vm, 'error', `unexpected exit code ${code}`);
-  const hcall = hv.u64(HOST_VCPU_EXIT_HCALL);
-  if (hcall !== HOST_EXIT_HCALL_NONE) return handleGuestHcall(kvm, vm, vcpu, hv, hcall, hv.u64(HOST_VCPU_EXIT_HCALL_ARG));
-  const esr = hv.u64(HOST_VCPU_FAULT_ESR);
-  const ec = Math.floor(Number(BigInt.asUintN(32, esr)) / 0x400_0000) & 0x3f; /* ESR_ELx.EC, bits 31:26 */
+  if (word(mem, ram, o, p, EXIT_HCALL) !== 0 || word(mem, ram, o, p, EXIT_HCALL + 4) !== 0) {
+    const hv = new HostVcpuView(mem, vcpu.hostVcpuPa);
+    return handleGuestHcall(kvm, vm, vcpu, hv, hv.u64(HOST_VCPU_EXIT_HCALL), hv.u64(HOST_VCPU_EXIT_HCALL_ARG));
+  }
+  const ec = word(mem, ram, o, p, FAULT_ESR) >>> 26; /* ESR_ELx.EC, bits 31:26 */
   switch (ec) {
     case EC_DABT_LOW: case EC_IABT_LOW: {
+      const ipaN = faultIpaN(word(mem, ram, o, p, FAULT_HPFAR), word(mem, ram, o, p, FAULT_HPFAR + 4), word(mem, ram, o, p, FAULT_FAR));
+      if (ipaN >= 0 && vm.slot.containsN(ipaN)) return handleMemFault(kvm, vm, vcpu, ipaN);
+      const hv = new HostVcpuView(mem, vcpu.hostVcpuPa);
       const ipa = faultIpa(hv.u64(HOST_VCPU_FAULT_HPFAR), hv.u64(HOST_VCPU_FAULT_FAR));
-      if (vm.slot.contains(ipa)) return handleMemFault(kvm, vm, vcpu, ipa);
       if (ec === EC_IABT_LOW) return stop(kvm, vm, 'error', `instruction fetch from IPA ${hex(ipa)} outside memory`);
-      return handleMmio(kvm, vm, hv, esr, ipa);
+      return handleMmio(kvm, vm, hv, hv.u64(HOST_VCPU_FAULT_ESR), ipa);
     }
-    case EC_HVC64: return handleHvc(kvm, vm, vcpu, hv);
+    case EC_HVC64: return handleHvc(kvm, vm, vcpu, new HostVcpuView(mem, vcpu.hostVcpuPa));
     case EC_WFX: {
+      const hv = new HostVcpuView(mem, vcpu.hostVcpuPa);
       hv.setU64(HOST_VCPU_REQ, HOST_REQ_SKIP_INSN); // kvm_handle_wfx(): the WFx is done
       // kvm_timer_should_fire(): a virtual timer that has expired wakes the vCPU with its interrupt.
       const { ctl, cval } = hostVtimerState(kvm.mem, vcpu.hostVcpuPa);
@@ -116,8 +153,10 @@ function handleExit(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, code: number): Run
       }
       return 'yield';
     }
-    default:
+    default: {
+      const esr = new HostVcpuView(mem, vcpu.hostVcpuPa).u64(HOST_VCPU_FAULT_ESR);
       return stop(kvm, vm, 'error', `unhandled guest exit (ESR_EL2 ${hex(esr)}, EC 0x${ec.toString(16)})`);
+    }
   }
 }
 
@@ -200,25 +239,25 @@ function handleGuestHcall(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, hv: HostVcpu
   return stop(kvm, vm, 'error', `unknown guest hypercall report ${kind}`);
 }
 
-/** user_mem_abort() for pKVM: pin the page and give it to the guest. */
-function handleMemFault(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, ipa: bigint): RunOutcome | null {
-  const gfn = ipa >> 12n;
-  if (vm.given.has(gfn)) {
+/** user_mem_abort() for pKVM: pin the page and give it to the guest. IPA, gfn, PA and pfn as Numbers. */
+function handleMemFault(kvm: HostKvm, vm: HostVm, vcpu: HostVcpu, ipa: number): RunOutcome | null {
+  const gfn = Math.floor(ipa / 4096);
+  if (vm.given.hasNumber(gfn)) {
     // Already mapped: a fault on a page the hyp took away by force (poison) or a spurious one.
-    const poisoned = kvm.tryHcall('__pkvm_vcpu_in_poison_fault');
-    if (poisoned > 0) return stop(kvm, vm, 'error', `guest touched poisoned IPA ${hex(ipa)} (-EFAULT to the VMM)`);
+    const poisoned = kvm.tryHcallN(FN_IN_POISON_FAULT, 0);
+    if (poisoned > 0) return stop(kvm, vm, 'error', `guest touched poisoned IPA ${hexN(ipa)} (-EFAULT to the VMM)`);
     return null;
   }
-  const pa = kvm.backingPage(vm, gfn);
+  const pfn = kvm.backingPageN(vm, gfn) / 4096;
   kvm.topupMemcache(vcpu);
   const ret = vm.isProtected
-    ? kvm.tryHcall('__pkvm_host_donate_guest', pa >> 12n, gfn)
-    : kvm.tryHcall('__pkvm_host_share_guest', pa >> 12n, gfn, 1, KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W | KVM_PGTABLE_PROT_X);
+    ? kvm.tryHcallN(FN_DONATE_GUEST, 2, pfn, gfn)
+    : kvm.tryHcallN(FN_SHARE_GUEST, 4, pfn, gfn, 1, PROT_RWX);
   if (ret === EPERM && !vm.isProtected) return null; // raced with another mapping: retry
-  if (ret) return stop(kvm, vm, 'error', `${vm.isProtected ? '__pkvm_host_donate_guest' : '__pkvm_host_share_guest'}(pfn ${hex(pa >> 12n)}, gfn ${hex(gfn)}): ${ret}`);
-  vm.given.add(gfn);
+  if (ret) return stop(kvm, vm, 'error', `${vm.isProtected ? '__pkvm_host_donate_guest' : '__pkvm_host_share_guest'}(pfn ${hexN(pfn)}, gfn ${hexN(gfn)}): ${ret}`);
+  vm.given.addNumber(gfn);
   vm.faults++;
-  if (kvm.traceFaults) kvm.el2.trace.emit(vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn ${hex(gfn)} ← pfn ${hex(pa >> 12n)}`);
+  if (kvm.traceFaults) kvm.el2.trace.emit(vm.isProtected ? 'donate' : 'share', `${vm.name}: gfn ${hexN(gfn)} ← pfn ${hexN(pfn)}`);
   return null;
 }
 

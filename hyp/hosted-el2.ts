@@ -9,7 +9,7 @@ import { L, SR, type Core } from '../machine/core';
 import { Pkvm, host_s2_pgtable_pages } from './index';
 import { CorePhysMem } from './core-phys-mem';
 import { WorldSwitch, HCR_HOST_FLAGS } from './world-switch';
-import { KVM_HOST_SMCCC_FUNC, asSigned, type HostHcallName } from './hypercalls';
+import { HOST_HCALLS, KVM_HOST_SMCCC_FUNC, __KVM_HOST_SMCCC_FUNC, asSigned, type HostHcallName, type HostHcallOutN } from './hypercalls';
 import { Trace } from './trace';
 import { ARM_EXCEPTION_IRQ, PSCI_0_2_AFFINITY_LEVEL_ON, type PkvmHypVcpu } from './hyp-vm';
 import { flush_hyp_vcpu, sync_hyp_vcpu } from './vcpu-sync';
@@ -57,6 +57,7 @@ export interface HcallResult { x0: bigint; x1: bigint; x2: bigint; x3: bigint; r
 const PAGE = 4096n;
 const MB2 = 2n << 20n;
 const U64_MAX = (1n << 64n) - 1n;
+const FN_VCPU_RUN = __KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run;
 
 export class HostedEl2 {
   readonly pkvm: Pkvm;
@@ -171,4 +172,40 @@ export class HostedEl2 {
     if (name !== '__kvm_vcpu_run' && this.trace.enabled) this.trace.emit('hcall', `${name}(${args.map((a) => `0x${BigInt(a).toString(16)}`).join(', ')}) = ${r.ret}`);
     return r;
   }
+
+  /** x0 of the last hcallN(): the SMCCC status as a signed Number (0: the call was made). */
+  hcallX0 = 0;
+  private readonly outN: HostHcallOutN = { x0: 0, x1: 0 };
+  /**
+   * hcall() by function index (__KVM_HOST_SMCCC_FUNC: an index of HOST_HCALLS) with Number
+   * arguments, each a non-negative integer below 2^53 (`nargs` of them passed: the trace names that
+   * many; any other value goes through hcall(), its conversion and its errors): x1 as a signed Number
+   * is returned (hcall()'s `ret`), x0 left in hcallX0. The same dispatcher, checks, handler and
+   * traces as hcall(), without its frame of BigInts; when anyone watches hcall() or hcallFrame()
+   * (a wrapper on the instance) or traceHcalls is on, the call goes through hcall() itself.
+   */
+  hcallN(idx: number, nargs: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0): number {
+    if (!(idx >= 0 && idx < HOST_HCALLS.length && idx % 1 === 0)) throw new RangeError(`hcallN: ${idx} is not a host hypercall's index`);
+    if (this.traceHcalls || this.hcall !== HOSTED_HCALL || this.hcallFrame !== HOSTED_HCALL_FRAME || !(isU53(a1) && isU53(a2) && isU53(a3) && isU53(a4))) {
+      /* (an argument that is not a non-negative integer below 2^53 gets hcall()'s conversion, or its error) */
+      const r = this.hcall(HOST_HCALLS[idx]!, ...[a1, a2, a3, a4].slice(0, nargs));
+      this.hcallX0 = asSigned(r.x0);
+      return r.ret;
+    }
+    const out = this.outN;
+    this.pkvm.handleHostHcallN(out, idx, a1, a2, a3, a4);
+    this.hcallX0 = out.x0;
+    const ret = out.x1; /* (hcall()'s ret: x1 as a signed 64-bit value) */
+    if (idx !== FN_VCPU_RUN && this.trace.enabled) {
+      this.trace.emit('hcall', `${HOST_HCALLS[idx]!}(${[a1, a2, a3, a4].slice(0, nargs).map((a) => `0x${a.toString(16)}`).join(', ')}) = ${ret}`);
+    }
+    return ret;
+  }
 }
+
+/** A non-negative integer below 2^53: a u64 register value a Number holds exactly. */
+const isU53 = (a: number): boolean => a >= 0 && a <= Number.MAX_SAFE_INTEGER && a % 1 === 0;
+
+/** HostedEl2's own hcall() and hcallFrame(): one replaced on an instance is someone watching (hcallN()). */
+const HOSTED_HCALL = HostedEl2.prototype.hcall;
+const HOSTED_HCALL_FRAME = HostedEl2.prototype.hcallFrame;

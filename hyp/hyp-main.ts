@@ -8,7 +8,7 @@ import type { HostHcallName } from './hypercalls';
 import type { PkvmHypVcpu } from './hyp-vm';
 import { EINVAL } from './page-state';
 import { refill_memcache } from './memcache';
-import { HOST_REQ_STATE_DIRTY, HOST_VCPU_REQ, HostVcpuView } from './host-abi';
+import { HOST_REQ_STATE_DIRTY, HOST_VCPU_PKVM_MEMCACHE, HOST_VCPU_REQ, HostVcpuView, VA_LIMIT } from './host-abi';
 import { __pkvm_vcpu_sync_state } from './vcpu-sync';
 import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
 import {
@@ -33,6 +33,11 @@ import { HypPanic } from './page-state';
 import { vgic_v3_copy_vmcr_aprs_from_host, vgic_v3_copy_vmcr_aprs_to_host } from './vgic-v3';
 
 export type HostHcallHandler = (hyp: Pkvm, ctxt: bigint[], cpu: number) => void;
+/**
+ * A handler's Number form (hypercalls.ts handle_host_hcall_n()): x1..x4 as Numbers (each a u64
+ * below 2^53), the value for x1 returned (undefined: x1 is left as it is).
+ */
+export type HostHcallHandlerN = (hyp: Pkvm, a1: number, a2: number, a3: number, a4: number, cpu: number) => number | undefined;
 
 const u16 = (v: bigint | undefined): number => Number((v ?? 0n) & 0xffffn);
 const u32 = (v: bigint | undefined): number => Number((v ?? 0n) & 0xffffffffn);
@@ -41,8 +46,16 @@ const setRet = (ctxt: bigint[], ret: number): void => {
   ctxt[1] = ret === 0 ? 0n : BigInt.asUintN(64, BigInt(ret));
 };
 
+/** host vCPU memcache's nr_pages: its offset in struct kvm_vcpu. */
+const HOST_MC_NR_PAGES = Number(HOST_VCPU_PKVM_MEMCACHE) + 8;
+
 /** pkvm_refill_memcache(): top EL2's memcache up to the host vCPU memcache's page count, taking pages from it. */
 export function pkvm_refill_memcache(hyp: Pkvm, vcpu: PkvmHypVcpu): number {
+  /*
+   * refill_memcache()'s first test, EL2's memcache already holds as many pages as the host's (a
+   * fault's usual case), on the one load of the host's count it makes, without the views.
+   */
+  if (vcpu.host_vcpu < VA_LIMIT && vcpu.pkvm_memcache.nr_pages >= hyp.el2mem.readU64N(Number(vcpu.host_vcpu) + HOST_MC_NR_PAGES)) return 0;
   const host_mc = new HostVcpuView(hyp.el2mem, vcpu.host_vcpu).pkvm_memcache;
   return refill_memcache(hyp.mem, vcpu.pkvm_memcache, host_mc.nr_pages, host_mc,
     (pfn, nr) => __pkvm_host_donate_hyp(hyp, pfn, nr, false)); /* EL2 mapping deferred, as the fast path's */
@@ -202,4 +215,35 @@ export const host_hcall_handlers: Partial<Record<HostHcallName, HostHcallHandler
   ...alloc_hcall_handlers,
   /* pKVM IOMMU: __pkvm_host_iommu_* (hyp/iommu/hyp-main.ts). */
   ...iommu_hcall_handlers,
+};
+
+/**
+ * The Number forms of the handlers the host's run loop calls on each guest fault (the TypeScript
+ * host's HostedEl2.hcallN()): the same checks and calls as host_hcall_handlers' on the same
+ * register values (x1..x4 below 2^53 as Numbers), the value for x1 returned.
+ */
+export const host_hcall_handlers_n: Partial<Record<HostHcallName, HostHcallHandlerN>> = {
+  __kvm_vcpu_run: function handle___kvm_vcpu_run_n(hyp, host_vcpu, _a2, _a3, _a4, cpu) {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    /* (Number(host_vcpu) of a struct above 2^53 is above any a1: the same test as on the u64) */
+    if (!vcpu || Number(vcpu.host_vcpu) !== host_vcpu || !hyp.vcpu_run) return -EINVAL;
+    trace_hyp_exit(hyp, cpu, HYP_REASON.ERET_GUEST);
+    const ret = hyp.vcpu_run(vcpu);
+    trace_hyp_enter(hyp, cpu, HYP_REASON.GUEST_EXIT);
+    return ret;
+  },
+  __pkvm_host_donate_guest: function handle___pkvm_host_donate_guest_n(hyp, pfn, gfn, _a3, _a4, cpu) {
+    const vcpu = loaded(hyp, cpu, true);
+    if (!vcpu) return -EINVAL;
+    return pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_donate_guest(hyp, BigInt(pfn), BigInt(gfn), vcpu);
+  },
+  __pkvm_host_share_guest: function handle___pkvm_host_share_guest_n(hyp, pfn, gfn, nr_pages, prot, cpu) {
+    const vcpu = loaded(hyp, cpu, false);
+    if (!vcpu) return -EINVAL;
+    return pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_share_guest(hyp, BigInt(pfn), BigInt(gfn), BigInt(nr_pages), vcpu, BigInt(prot));
+  },
+  __pkvm_vcpu_in_poison_fault: function handle___pkvm_vcpu_in_poison_fault_n(hyp, _a1, _a2, _a3, _a4, cpu) {
+    const vcpu = hyp.loaded_hyp_vcpu[cpu];
+    return vcpu ? __pkvm_vcpu_in_poison_fault(vcpu) : -EINVAL;
+  },
 };

@@ -10,7 +10,7 @@
  * Function id = 0xC600_0000 + n: SMCCC fast call, SMC64, owner vendor-hyp.
  */
 import type { Pkvm } from './index';
-import { host_hcall_handlers, type HostHcallHandler } from './hyp-main';
+import { host_hcall_handlers, host_hcall_handlers_n, type HostHcallHandler, type HostHcallHandlerN } from './hyp-main';
 import { HYP_REASON, trace_host_hcall, trace_hyp_enter, trace_hyp_exit } from './tracing/events';
 
 export const HOST_HCALLS = [
@@ -100,7 +100,7 @@ export const __KVM_HOST_SMCCC_FUNC_PKVM_ONLY = __KVM_HOST_SMCCC_FUNC.__pkvm_host
 export const __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM = __KVM_HOST_SMCCC_FUNC_PKVM_ONLY - 1;
 
 export * from './smccc';
-import { KVM_HOST_SMCCC_ID, SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_SUCCESS, ARM_SMCCC_CALL_HINTS, U64 } from './smccc';
+import { KVM_HOST_SMCCC_ID, SMCCC_RET_NOT_SUPPORTED, SMCCC_RET_SUCCESS, ARM_SMCCC_CALL_HINTS, U64, asSigned } from './smccc';
 const HOST_HCALL_IDS = new Map<HostHcallName, bigint>(HOST_HCALLS.map((n, i) => [n, KVM_HOST_SMCCC_ID(i)]));
 export const KVM_HOST_SMCCC_FUNC = (name: HostHcallName): bigint => HOST_HCALL_IDS.get(name) ?? KVM_HOST_SMCCC_ID(__KVM_HOST_SMCCC_FUNC[name]);
 
@@ -128,6 +128,9 @@ function hcallIndex(x0: bigint): bigint | number {
 }
 /** host_hcall[]: the handlers by id (built at the first call: hyp-main.ts imports this module). */
 let host_hcall: (HostHcallHandler | undefined)[] | null = null;
+/** The Number forms of the handlers that have one (hyp-main.ts host_hcall_handlers_n), by id. */
+let host_hcall_n: (HostHcallHandlerN | undefined)[] | null = null;
+const handlers = (): (HostHcallHandler | undefined)[] => (host_hcall ??= HOST_HCALLS.map((n) => host_hcall_handlers[n]));
 export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
   const idx = hcallIndex(frame[0]!);
   let id = -1;
@@ -135,7 +138,7 @@ export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
   if (typeof idx === 'number') {
     /* the common case: a small index, range-checked in Numbers */
     if (idx < HOST_HCALLS.length) id = idx;
-    invalid = hyp.protected_mode_initialized ? idx < __KVM_HOST_SMCCC_FUNC_MIN_PKVM : idx > __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM;
+    invalid = hcall_out_of_range(hyp, idx);
   } else {
     let hcall_min = 0n;
     let hcall_max = (1n << 64n) - 1n;
@@ -144,8 +147,7 @@ export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
     if (idx < BigInt(HOST_HCALLS.length)) id = Number(idx);
     invalid = idx < hcall_min || idx > hcall_max;
   }
-  host_hcall ??= HOST_HCALLS.map((n) => host_hcall_handlers[n]);
-  const hfn = id >= 0 ? host_hcall[id] : undefined;
+  const hfn = id >= 0 ? handlers()[id] : undefined;
   invalid ||= !hfn;
   trace_hyp_enter(hyp, cpu, HYP_REASON.HVC);
   if (hyp.tracing.active) trace_host_hcall(hyp, cpu, typeof idx === 'number' ? BigInt(idx) : idx, invalid);
@@ -154,6 +156,46 @@ export function handle_host_hcall(hyp: Pkvm, frame: bigint[], cpu = 0): void {
   } else {
     frame[0] = BigInt(SMCCC_RET_SUCCESS);
     hfn!(hyp, frame, cpu);
+  }
+  trace_hyp_exit(hyp, cpu, HYP_REASON.ERET_HOST);
+}
+
+/** The range handle_host_hcall() allows for a (Number) function index: outside it, NOT_SUPPORTED. */
+function hcall_out_of_range(hyp: Pkvm, idx: number): boolean {
+  return hyp.protected_mode_initialized ? idx < __KVM_HOST_SMCCC_FUNC_MIN_PKVM : idx > __KVM_HOST_SMCCC_FUNC_MAX_NO_PKVM;
+}
+
+/** What handle_host_hcall_n() returns: x0 (the SMCCC status) and x1, as signed Numbers. */
+export interface HostHcallOutN { x0: number; x1: number }
+
+/**
+ * handle_host_hcall() for a host whose x0 is KVM_HOST_SMCCC_ID(idx), 0 <= idx < HOST_HCALLS.length,
+ * and whose x1..x4 are Numbers (each a u64 below 2^53; x5 is 0): the same range check, the same
+ * hyp tracing events and the same handler, with no BigInt and no frame array on the way. A
+ * handler with a Number form (hyp-main.ts host_hcall_handlers_n: the run loop's calls) runs on the
+ * Numbers; any other is given the frame as BigInts, as the SMCCC entry gives it. `out` receives x0
+ * and x1 (unchanged: a1, when the handler sets no value or the call is refused).
+ */
+export function handle_host_hcall_n(hyp: Pkvm, out: HostHcallOutN, idx: number, a1: number, a2: number, a3: number, a4: number, cpu = 0): void {
+  const hfn = handlers()[idx];
+  const invalid = hcall_out_of_range(hyp, idx) || !hfn;
+  trace_hyp_enter(hyp, cpu, HYP_REASON.HVC);
+  if (hyp.tracing.active) trace_host_hcall(hyp, cpu, BigInt(idx), invalid);
+  if (invalid) {
+    out.x0 = SMCCC_RET_NOT_SUPPORTED;
+    out.x1 = a1;
+  } else {
+    const nfn = (host_hcall_n ??= HOST_HCALLS.map((n) => host_hcall_handlers_n[n]))[idx];
+    if (nfn) {
+      out.x0 = SMCCC_RET_SUCCESS;
+      const r = nfn(hyp, a1, a2, a3, a4, cpu);
+      out.x1 = r === undefined ? a1 : r;
+    } else {
+      const frame = [BigInt(SMCCC_RET_SUCCESS), BigInt(a1), BigInt(a2), BigInt(a3), BigInt(a4), 0n];
+      hfn!(hyp, frame, cpu);
+      out.x0 = asSigned(frame[0]!);
+      out.x1 = asSigned(frame[1]!);
+    }
   }
   trace_hyp_exit(hyp, cpu, HYP_REASON.ERET_HOST);
 }

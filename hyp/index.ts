@@ -27,7 +27,7 @@ import { __hyp_set_page_state_range, __pkvm_host_donate_hyp, __pkvm_hyp_donate_h
 import { HypAllocator } from './alloc/alloc';
 import { HypTraceBuffer } from './tracing/trace';
 import { RESERVED_ENTRY, VmTableEntry, get_vm_by_handle } from './pkvm';
-import { handle_host_hcall } from './hypercalls';
+import { handle_host_hcall, handle_host_hcall_n, type HostHcallOutN } from './hypercalls';
 import { checkInvariants } from './invariants';
 import { DEFAULT_HOST_ID_REGS, IdRegs } from './pvm-features';
 import { HypMm, HypVaPhysMem } from './hyp-mm';
@@ -256,6 +256,10 @@ export class Pkvm {
   /** Host HVC entry: frame = x0..x5, updated in place (see hypercalls.ts). */
   handleHostHcall(frame: bigint[], cpu = 0): void {
     handle_host_hcall(this, frame, cpu);
+  }
+  /** The same entry for x0 = KVM_HOST_SMCCC_ID(idx) and x1..x4 as Numbers below 2^53 (handle_host_hcall_n()). */
+  handleHostHcallN(out: HostHcallOutN, idx: number, a1: number, a2: number, a3: number, a4: number, cpu = 0): void {
+    handle_host_hcall_n(this, out, idx, a1, a2, a3, a4, cpu);
   }
 
   /** Host stage-2 abort at IPA `addr`: 0/-EEXIST retry, -EPERM inject into the host. */

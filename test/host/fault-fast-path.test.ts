@@ -12,6 +12,7 @@ import { writeElf64 } from '../gen/elf-writer';
 import { get_vm_by_handle } from '../../hyp/pkvm';
 import { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 import { nextPoolPages } from '../../host-kernel-model/fault-fast-path';
+import { __KVM_HOST_SMCCC_FUNC } from '../../hyp/hypercalls';
 
 const img = (n: string) => (n === 'strider' ? striderImage() : { bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
 
@@ -344,8 +345,8 @@ describe('stage-2 fault fast path', () => {
       const b = boot(fast, 'upstream');
       const vm = b.kvm.createVm({ name: 'm', protected: prot, memBytes: 4 << 20, image: mmioGuest(), args: [] });
       let vcpuRuns = 0;
-      const hcall = b.kvm.tryHcall.bind(b.kvm);
-      (b.kvm as { tryHcall: unknown }).tryHcall = (n: string, ...a: (bigint | number)[]) => { if (n === '__kvm_vcpu_run') vcpuRuns++; return hcall(n as never, ...a); };
+      const hcall = b.kvm.tryHcallN.bind(b.kvm); // (the run loop's hypercalls, by index)
+      b.kvm.tryHcallN = (idx, ...a) => { if (idx === __KVM_HOST_SMCCC_FUNC.__kvm_vcpu_run) vcpuRuns++; return hcall(idx, ...a); };
       expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 1_000_000n })).toBe('all-stopped');
       const pa = vm.slot.pages.get(0x40200n)!;
       const results = Array.from({ length: 7 }, (_, i) => b.core.readPhysU64(pa + BigInt(8 * i)));
