@@ -33,7 +33,7 @@ export function __host_check_page_state_page(hyp: Pkvm, pfn: number, state: numb
   const phys = pfn * 4096;
   /* check_range_allowed_memory(): else the u64 function's errno */
   if (!page_is_memory_n(hyp, phys)) return __host_check_page_state_range(hyp, BigInt(phys), PAGE_SIZE, state);
-  const i = hyp.vmemmap.idx(phys);
+  const i = hyp.vmemmap.idx_pfn(pfn);
   if (hyp.vmemmap.get_host_state(i) !== state) return -EPERM;
   /* IOMMU hook (HOST_CHECK_NULL_REFCNT): an OWNED page mapped for DMA can be neither donated nor shared. */
   if (state === PKVM_PAGE_OWNED && hyp_page_dma_refs(hyp, i)) return -EINVAL;
@@ -86,7 +86,7 @@ export function host_stage2_set_owner_guest_page(hyp: Pkvm, pfn: number, vm: Pkv
   if (ret === PGTABLE_PAGE_FALLBACK)
     return host_stage2_set_owner_metadata_locked(hyp, BigInt(phys), PAGE_SIZE, PKVM_ID_GUEST, host_stage2_encode_gfn_meta(vm, BigInt(gfn)));
   /* __host_update_page_state(hyp, phys, PAGE_SIZE, PKVM_NOPAGE) */
-  hyp.vmemmap.set_host_state(hyp.vmemmap.idx(phys), PKVM_NOPAGE);
+  hyp.vmemmap.set_host_state(hyp.vmemmap.idx_pfn(pfn), PKVM_NOPAGE);
   return 0;
 }
 

@@ -108,8 +108,8 @@ function stage2_try_leaf_words(
 /** stage2_pte_is_locked() of a descriptor's words. */
 const pte_is_locked_words = (lo: number, hi: number): boolean => (lo & 1) === 0 && hi >>> 28 === 1;
 
-/** stage2_set_prot_attr()'s attr as its two words, for the last answer (a frozen object, kept by the memo there). */
-let lastProtAttr: { ret: number; attr: bigint } | null = null, lastAttrLo = 0, lastAttrHi = 0;
+/* stage2_set_prot_attr(pgt, prot)'s attr (& KVM_PTE_LEAF_ATTR_LO | HI) as its two words, for the last pgt flags and prot (it depends on nothing else); lastAttrOk false for a prot it refuses. */
+let lastFlags = -1, lastProt = -1n, lastAttrOk = false, lastAttrLo = 0, lastAttrHi = 0;
 
 /**
  * kvm_pgtable_stage2_map(pgt, addr, PAGE_SIZE, phys, prot, mc, 0) where the walk's one entry is an
@@ -122,13 +122,15 @@ let lastProtAttr: { ret: number; attr: bigint } | null = null, lastAttrLo = 0, l
 export function stage2_map_page(pgt: KvmPgtable, entry: number, addr: number, physPfn: number, prot: bigint): number {
   if (entry < 0 || page_entry_level(entry) !== KVM_PGTABLE_LAST_LEVEL) return PGTABLE_PAGE_FALLBACK;
   if (pgt.flags & KVM_PGTABLE_S2_IDMAP || pgt.force_pte_cb !== null || !(physPfn < 2 ** 36)) return PGTABLE_PAGE_FALLBACK;
-  const pa = stage2_set_prot_attr(pgt, prot);
-  if (pa.ret) return PGTABLE_PAGE_FALLBACK;
-  if (pa !== lastProtAttr) {
+  if (pgt.flags !== lastFlags || prot !== lastProt) {
+    const pa = stage2_set_prot_attr(pgt, prot);
+    lastAttrOk = pa.ret === 0;
     lastAttrLo = Number(BigInt.asUintN(32, pa.attr)) & LEAF_ATTR_MASK_LO;
     lastAttrHi = Number(BigInt.asUintN(32, pa.attr >> 32n)) & LEAF_ATTR_MASK_HI;
-    lastProtAttr = pa;
+    lastFlags = pgt.flags;
+    lastProt = prot;
   }
+  if (!lastAttrOk) return PGTABLE_PAGE_FALLBACK;
   const ptep = entry - KVM_PGTABLE_LAST_LEVEL;
   const oldLo = kvm_read_pte_lo(pgt.mem, ptep), oldHi = kvm_read_pte_hi(pgt.mem, ptep);
   if ((oldLo & 1) !== 0 || pte_is_locked_words(oldLo, oldHi)) return PGTABLE_PAGE_FALLBACK;
