@@ -8,14 +8,14 @@ import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
 import {
   E2BIG, EAGAIN, EBUSY, EFAULT, EHWPOISON, EINVAL, ENOENT, ENOMEM, EPERM, PKVM_ID_GUEST, PKVM_ID_HOST,
-  PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, PKVM_POISON, WARN_ON,
+  PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, WARN_ON,
 } from './page-state';
 import {
   FIELD_GET, IS_ALIGNED, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_PGTABLE_LAST_LEVEL,
-  KVM_PGTABLE_PROT_RWX, KVM_PGTABLE_WALK_LEAF, PAGE_MASK, PAGE_SIZE, hyp_pfn_to_phys, kvm_granule_size,
-  kvm_pte_to_phys, kvm_pte_type_is, kvm_pte_valid, pkvm_getstate, pkvm_mkstate, KVM_GUEST_INVALID_PTE_POISONED,
+  KVM_PGTABLE_PROT_RWX, PAGE_MASK, PAGE_SIZE, hyp_pfn_to_phys, kvm_granule_size,
+  kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate, pkvm_mkstate,
 } from './pgtable-defs';
-import { kvm_pgtable_get_leaf, kvm_pgtable_walk, type KvmPgtableWalker } from './pgtable';
+import { kvm_pgtable_get_leaf } from './pgtable';
 import {
   kvm_pgtable_stage2_annotate, kvm_pgtable_stage2_map, kvm_pgtable_stage2_pte_prot, kvm_pgtable_stage2_unmap,
 } from './pgtable-stage2';

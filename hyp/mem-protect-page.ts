@@ -9,19 +9,17 @@
  */
 import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
-import { EINVAL, EPERM, PKVM_ID_GUEST, PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_POISON, WARN_ON } from './page-state';
+import { EINVAL, ENOMEM, EPERM, PKVM_ID_GUEST, PKVM_NOPAGE, PKVM_PAGE_OWNED, WARN_ON } from './page-state';
 import { KVM_HOST_INVALID_PTE_TYPE_DONATION, KVM_PGTABLE_PROT_RWX, PAGE_SIZE, pkvm_mkstate } from './pgtable-defs';
-import { kvm_read_pte_hi, kvm_read_pte_lo } from './pgtable';
 import { kvm_pgtable_stage2_map } from './pgtable-stage2';
 import {
   PGTABLE_PAGE_FALLBACK, kvm_pgtable_page_entry, page_entry_ptep, stage2_annotate_page_words, stage2_map_page,
 } from './pgtable-page';
 import { host_stage2_encode_gfn_meta, host_stage2_set_owner_metadata_locked, page_is_memory_n } from './host-stage2';
 import { __host_check_page_state_range } from './mem-protect';
-import { __guest_check_page_state_range } from './mem-protect-guest-state';
+import { __guest_check_page_state_range, guest_get_page_state_at } from './mem-protect-guest-state';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
 import { kvm_mmu_cache_min_pages } from './vtcr';
-import { ENOMEM } from './page-state';
 
 /** Below it a pfn's page lies below 2^48 (a descriptor's output address, exact as a Number). */
 export const PAGE_PFN_LIMIT = 2 ** 36;
@@ -38,18 +36,6 @@ export function __host_check_page_state_page(hyp: Pkvm, pfn: number, state: numb
   /* IOMMU hook (HOST_CHECK_NULL_REFCNT): an OWNED page mapped for DMA can be neither donated nor shared. */
   if (state === PKVM_PAGE_OWNED && hyp_page_dma_refs(hyp, i)) return -EINVAL;
   return 0;
-}
-
-/**
- * guest_get_page_state() of the descriptor at ptep, from its two words: POISON for an invalid entry
- * of type KVM_GUEST_INVALID_PTE_TYPE_POISONED (bits 63:60 = 3), NOPAGE for any other invalid one,
- * else pkvm_getstate() of its prot: the software bits 56:55 (bits 24:23 of the high word).
- */
-function guest_get_page_state_at(vm: PkvmHypVm, ptep: number): number {
-  const mem = vm.pgt.mem;
-  const hi = kvm_read_pte_hi(mem, ptep);
-  if ((kvm_read_pte_lo(mem, ptep) & 1) === 0) return hi >>> 28 === 3 ? PKVM_POISON : PKVM_NOPAGE;
-  return (hi >>> 23) & 3;
 }
 
 /**

@@ -19,6 +19,8 @@ import {
 import { kvm_pgtable_stage2_annotate } from '../../hyp/pgtable-stage2';
 import { pkvm_dma_refs_init } from '../../hyp/iommu/dma-refs';
 import { guest_get_page_state } from '../../hyp/mem-protect-guest';
+import { guest_get_page_state_at } from '../../hyp/mem-protect-guest-state';
+import { check_range_allowed_memory, page_is_memory_n } from '../../hyp/host-stage2';
 import type { PkvmOptions } from '../../hyp/index';
 
 afterEach(() => {
@@ -254,3 +256,31 @@ function writeGuestEntry(s: Side, gfn: bigint, pte: bigint): void {
   }
   s.host.mem.writeU64(BigInt(table) + (gfn & 511n) * 8n, pte);
 }
+
+describe('the one-page path\'s word predicates = the u64 ones', () => {
+  it('guest_get_page_state_at() (two words) = guest_get_page_state() (the u64) on random descriptors', () => {
+    const host = new Host({ autoCheck: false, descend: true });
+    const vm = host.hyp.get_vm_by_handle(host.createVm(true, 1).handle)!;
+    const ptep = Number(host.alloc());
+    const pick = fc.oneof(
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      /* invalid entries of each type (bits 63:60), annotations below */
+      fc.tuple(fc.integer({ min: 0, max: 15 }), fc.bigInt({ min: 0n, max: (1n << 59n) - 1n })).map(([t, a]) => (BigInt(t) << 60n) | (a << 1n)),
+      /* valid leaves with each software state */
+      fc.tuple(fc.integer({ min: 0, max: 15 }), fc.bigInt({ min: 0n, max: (1n << 48n) - 1n })).map(([sw, a]) => (BigInt(sw) << 55n) | (a & ~0xfffn) | 0x7c3n),
+    );
+    fc.assert(fc.property(pick, (pte) => {
+      host.mem.writeU64(BigInt(ptep), pte);
+      expect(guest_get_page_state_at(vm, ptep)).toBe(guest_get_page_state(pte));
+    }), { numRuns: 3000, seed: 0x5e7 });
+  });
+
+  it('page_is_memory_n() is check_range_allowed_memory() == 0 for a page', () => {
+    const host = new Host({ autoCheck: false });
+    const hyp = host.hyp;
+    const ram = hyp.hyp_memory[0]!;
+    const pages = [ram.base - PAGE_SIZE, ram.base, ram.base + PAGE_SIZE, ram.base + ram.size - PAGE_SIZE, ram.base + ram.size, 0n, 1n << 40n];
+    for (const pa of pages)
+      expect(page_is_memory_n(hyp, Number(pa))).toBe(check_range_allowed_memory(hyp, pa, pa + PAGE_SIZE) === 0);
+  });
+});
