@@ -177,13 +177,13 @@ export function __guest_check_memcache(vcpu: PkvmHypVcpu): number {
   return vcpu.pkvm_memcache.nr_pages < kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr) ? -ENOMEM : 0;
 }
 
-/* (bounds of the one-page path's Numbers, as u64) */
-const PFN_LIMIT = BigInt(PAGE_PFN_LIMIT), GFN_LIMIT = BigInt(PAGE_GFN_LIMIT);
-
 export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vcpu: PkvmHypVcpu): number {
   /* One page, in Numbers, on the entries it changes (mem-protect-page.ts); the same steps in u64 below. */
-  if (pgtable_page_path.enabled && pfn >= 0n && pfn < PFN_LIMIT && gfn >= 0n && gfn < GFN_LIMIT)
-    return __pkvm_host_donate_guest_page(hyp, Number(pfn), Number(gfn), vcpu);
+  if (pgtable_page_path.enabled) {
+    /* (Number() rounds monotonically and the limits are powers of two: below them it is exact) */
+    const pfnN = Number(pfn), gfnN = Number(gfn);
+    if (pfnN >= 0 && pfnN < PAGE_PFN_LIMIT && gfnN >= 0 && gfnN < PAGE_GFN_LIMIT) return __pkvm_host_donate_guest_page(hyp, pfnN, gfnN, vcpu);
+  }
   const vm = vcpu.vm;
   const phys = hyp_pfn_to_phys(pfn);
   const ipa = hyp_pfn_to_phys(gfn);
