@@ -73,6 +73,16 @@ export class CorePhysMem implements PhysMem {
     }
     this.core.writePhysU64(BigInt(pa), v);
   }
+  /** writeU64At of the u64 (hi << 32) | lo, as two word stores when writeU64At would store in place. */
+  writeU64WordsN(pa: number, lo: number, hi: number): void {
+    const o = pa - this.base;
+    if (o >= 0 && o <= this.lastU64 && (o & 0xfff) <= 0xff8 && this.core.words[this.codemap + (o >>> 12)] === 0 && this.core.writePhysU64 === CORE_WRITE_U64) {
+      this.view.setUint32(o, lo, true);
+      this.view.setUint32(o + 4, hi, true);
+      return;
+    }
+    this.core.writePhysU64(BigInt(pa), (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  }
   zeroPage(pa: bigint): void { this.core.zeroPhys(pa & ~0xfffn, 4096); }
   readBytes(pa: bigint, n: number): Uint8Array { return this.core.readPhys(pa, n); }
   writeBytes(pa: bigint, b: Uint8Array): void { this.core.writePhys(pa, b); }

@@ -47,6 +47,46 @@ export function find_mem_range(hyp: Pkvm, addr: bigint, range: KvmMemRange): Mem
   return null;
 }
 
+/* hyp_memory's regions as Numbers (by array; rebuilt when the array or its length changes). */
+let memRegs: MemblockRegion[] | null = null, memLen = -1;
+let memStartN: number[] = [], memEndN: number[] = [], memBase: bigint[] = [], memSize: bigint[] = [];
+function mem_regions_n(regs: MemblockRegion[]): void {
+  memBase = regs.map((r) => r.base);
+  memSize = regs.map((r) => r.size);
+  memStartN = regs.map((r) => Number(r.base));
+  memEndN = regs.map((r) => Number(BigInt.asUintN(64, r.base + r.size)));
+  memRegs = regs;
+  memLen = regs.length;
+}
+
+/**
+ * check_range_allowed_memory(phys, phys + PAGE_SIZE) == 0 (also range_is_memory()) for a page-aligned
+ * Number phys below 2^52: find_mem_range()'s binary search in Numbers. True when the page lies in a
+ * memblock region whose base and size are still those the Numbers were made from; false otherwise
+ * (the caller then asks the u64 functions, which give the errno).
+ */
+export function page_is_memory_n(hyp: Pkvm, phys: number): boolean {
+  const regs = hyp.hyp_memory;
+  if (regs !== memRegs || regs.length !== memLen) mem_regions_n(regs);
+  let left = 0, right = memLen;
+  while (left < right) {
+    const cur = (left + right) >> 1;
+    if (phys < memStartN[cur]!) right = cur;
+    else if (phys >= memEndN[cur]!) left = cur + 1;
+    else {
+      /* is_in_mem_range(end - 1): the whole page in this region; the region as converted */
+      if (!(phys + PAGE_SIZE_N <= memEndN[cur]!)) return false;
+      const reg = regs[cur]!;
+      if (reg.base !== memBase[cur] || reg.size !== memSize[cur]) {
+        memRegs = null;
+        return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 export const addr_is_memory = (hyp: Pkvm, phys: bigint): boolean => find_mem_range(hyp, phys, { start: 0n, end: 0n }) !== null;
 const is_in_mem_range = (addr: bigint, r: KvmMemRange): boolean => r.start <= addr && addr < r.end;
 

@@ -8,14 +8,14 @@ import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
 import {
   E2BIG, EAGAIN, EBUSY, EFAULT, EHWPOISON, EINVAL, ENOENT, ENOMEM, EPERM, PKVM_ID_GUEST, PKVM_ID_HOST,
-  PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, PKVM_POISON, WARN_ON,
+  PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, WARN_ON,
 } from './page-state';
 import {
   FIELD_GET, IS_ALIGNED, KVM_GUEST_INVALID_PTE_TYPE_POISONED, KVM_PGTABLE_LAST_LEVEL,
-  KVM_PGTABLE_PROT_RWX, KVM_PGTABLE_WALK_LEAF, PAGE_MASK, PAGE_SIZE, hyp_pfn_to_phys, kvm_granule_size,
-  kvm_pte_to_phys, kvm_pte_type_is, kvm_pte_valid, pkvm_getstate, pkvm_mkstate, KVM_GUEST_INVALID_PTE_POISONED,
+  KVM_PGTABLE_PROT_RWX, PAGE_MASK, PAGE_SIZE, hyp_pfn_to_phys, kvm_granule_size,
+  kvm_pte_to_phys, kvm_pte_valid, pkvm_getstate, pkvm_mkstate,
 } from './pgtable-defs';
-import { kvm_pgtable_get_leaf, kvm_pgtable_walk, type KvmPgtableWalker } from './pgtable';
+import { kvm_pgtable_get_leaf } from './pgtable';
 import {
   kvm_pgtable_stage2_annotate, kvm_pgtable_stage2_map, kvm_pgtable_stage2_pte_prot, kvm_pgtable_stage2_unmap,
 } from './pgtable-stage2';
@@ -27,29 +27,11 @@ import { __host_check_page_state_range, __host_set_page_state_range } from './me
 import { U32_MAX } from './vmemmap';
 import { kvm_mmu_cache_min_pages } from './vtcr';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
+import { guest_pte_is_poisoned, guest_get_page_state, __guest_check_page_state_range } from './mem-protect-guest-state';
+import { PAGE_GFN_LIMIT, PAGE_PFN_LIMIT, __pkvm_host_donate_guest_page } from './mem-protect-page';
+import { pgtable_page_path } from './pgtable-page';
 
-export function guest_pte_is_poisoned(pte: bigint): boolean {
-  /* FIELD_GET(KVM_INVALID_PTE_TYPE_MASK, pte) == KVM_GUEST_INVALID_PTE_TYPE_POISONED */
-  return !kvm_pte_valid(pte) && kvm_pte_type_is(pte, KVM_GUEST_INVALID_PTE_POISONED);
-}
-
-export function guest_get_page_state(pte: bigint): number {
-  if (guest_pte_is_poisoned(pte)) return PKVM_POISON;
-  if (!kvm_pte_valid(pte)) return PKVM_NOPAGE;
-  return pkvm_getstate(kvm_pgtable_stage2_pte_prot(pte));
-}
-
-/* The walker of __guest_check_page_state_range (one object: the state it wants is passed beside it). */
-let guestCheckState = 0;
-const guestCheckWalker: KvmPgtableWalker = {
-  flags: KVM_PGTABLE_WALK_LEAF,
-  cb: (ctx) => (guest_get_page_state(ctx.old) === guestCheckState ? 0 : -EPERM),
-};
-
-export function __guest_check_page_state_range(vm: PkvmHypVm, addr: bigint, size: bigint, state: number): number {
-  guestCheckState = state;
-  return kvm_pgtable_walk(vm.pgt, addr, size, guestCheckWalker);
-}
+export { guest_pte_is_poisoned, guest_get_page_state, __guest_check_page_state_range } from './mem-protect-guest-state';
 
 function get_valid_guest_pte(hyp: Pkvm, vm: PkvmHypVm, ipa: bigint): { ret: number; pte: bigint; phys: bigint } {
   const { ret, pte, level } = kvm_pgtable_get_leaf(vm.pgt, ipa);
@@ -196,6 +178,12 @@ export function __guest_check_memcache(vcpu: PkvmHypVcpu): number {
 }
 
 export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vcpu: PkvmHypVcpu): number {
+  /* One page, in Numbers, on the entries it changes (mem-protect-page.ts); the same steps in u64 below. */
+  if (pgtable_page_path.enabled) {
+    /* (Number() rounds monotonically and the limits are powers of two: below them it is exact) */
+    const pfnN = Number(pfn), gfnN = Number(gfn);
+    if (pfnN >= 0 && pfnN < PAGE_PFN_LIMIT && gfnN >= 0 && gfnN < PAGE_GFN_LIMIT) return __pkvm_host_donate_guest_page(hyp, pfnN, gfnN, vcpu);
+  }
   const vm = vcpu.vm;
   const phys = hyp_pfn_to_phys(pfn);
   const ipa = hyp_pfn_to_phys(gfn);

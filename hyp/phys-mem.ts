@@ -36,6 +36,11 @@ export interface PhysMem {
   writeU64N?(pa: number, v: bigint): void;
   /** Optional: the little-endian u32 at a Number address (a descriptor's low or high word), as a Number. */
   readU32N?(pa: number): number;
+  /**
+   * Optional: writeU64N of the u64 whose bits 31:0 are lo and bits 63:32 are hi (each taken modulo
+   * 2^32), with the same checks, failures and side effects (a descriptor built as two words).
+   */
+  writeU64WordsN?(pa: number, lo: number, hi: number): void;
 }
 
 const U64_MASK = (1n << 64n) - 1n;
@@ -87,6 +92,12 @@ export class ArrayPhysMem implements PhysMem {
 
   readU32N(pa: number): number {
     return this.view.getUint32(this.offN(pa, 4), true);
+  }
+
+  writeU64WordsN(pa: number, lo: number, hi: number): void {
+    const o = this.offN(pa, 8);
+    this.view.setUint32(o, lo, true);
+    this.view.setUint32(o + 4, hi, true);
   }
 
   private offN(pa: number, n: number): number {

@@ -59,6 +59,12 @@ export class HypVmemmap {
     return pfn - this.basePfnN;
   }
 
+  /** idx() of a page frame number given as a Number (below 2^53). */
+  idx_pfn(pfn: number): number {
+    if (!(pfn >= this.basePfnN && pfn < this.endPfnN)) BUG_ON(true, `hyp_vmemmap: no struct hyp_page for pfn 0x${pfn.toString(16)}`);
+    return pfn - this.basePfnN;
+  }
+
   /** hyp_page_to_phys(): the physical address of the page of struct hyp_page i. */
   hyp_page_to_phys(i: number): bigint {
     return BigInt(this.basePfnN + i) << 12n;

@@ -78,12 +78,16 @@ export function kvm_pgd_page_idx(iaBits: number, startLevel: number, addr: bigin
 }
 /** kvm_pgd_page_idx() of a Number address (below 2^53). */
 export function kvm_pgd_page_idx_n(iaBits: number, startLevel: number, addr: number): number {
-  const ia_size = IA_SIZE_N[iaBits]!;
-  const a = addr - Math.floor(addr / ia_size) * ia_size; /* addr & GENMASK(ia_bits - 1, 0) */
-  return Math.floor(a / kvm_granule_size_n(startLevel - 1));
+  /* addr & GENMASK(ia_bits - 1, 0): nothing to clear below 1 << ia_bits (a walk's usual case) */
+  const a = addr < IA_SIZE_N[iaBits]! ? addr : addr - Math.floor(addr * IA_SIZE_INV[iaBits]!) * IA_SIZE_N[iaBits]!;
+  /* (>> kvm_granule_shift(start_level - 1): times 2^-shift, exact) */
+  return Math.floor(a * (GRANULE_SIZE_INV[startLevel + 1] ?? 1 / kvm_granule_size_n(startLevel - 1)));
 }
-/** 1 << ia_bits as Numbers. */
+/** 1 << ia_bits as Numbers, and 2^-ia_bits. */
 const IA_SIZE_N: readonly number[] = Array.from({ length: 65 }, (_, b) => 2 ** b);
+const IA_SIZE_INV: readonly number[] = Array.from({ length: 65 }, (_, b) => 2 ** -b);
+/** 1 / kvm_granule_size(start_level - 1) by start_level + 1 (start levels -1..3; a power of two: exact). */
+const GRANULE_SIZE_INV: readonly number[] = [-1, 0, 1, 2, 3].map((l) => 1 / kvm_granule_size_n(l - 1));
 /** (1 << ia_bits) - 1 by ia_bits (made once: the walker asks on every walk). */
 const IA_MASK: readonly bigint[] = Array.from({ length: 65 }, (_, b) => (1n << BigInt(b)) - 1n);
 

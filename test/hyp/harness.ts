@@ -10,10 +10,25 @@ import { PAGE_ALIGN, PAGE_SIZE } from '../../hyp/pgtable-defs';
 import { kvm_pgtable_stage2_pgd_size } from '../../hyp/vtcr';
 import { push_hyp_memcache } from '../../hyp/memcache';
 import { checkInvariants } from '../../hyp/invariants';
+import { pgtable_descend } from '../../hyp/pgtable-descend';
 
 export const RAM_BASE = 0x4000_0000n;
 export const RAM_SIZE = 16n << 20n;
 export const CARVEOUT = { base: RAM_BASE + (14n << 20n), size: 2n << 20n };
+
+/** RAM with the page-table walker's accelerator (pgtable-descend.ts over the same bytes), as CorePhysMem has it. */
+export class DescendingMem extends ArrayPhysMem {
+  descendN(table: number, level: number, addr: number): number {
+    return pgtable_descend(this.ramView(), Number(this.ramBase), Number(this.ramSize) - 8, table, level, addr);
+  }
+}
+
+export type HostOptions = PkvmOptions & {
+  maxVms?: number; maxVcpus?: number; ramSize?: bigint; carveout?: typeof CARVEOUT; allocLimit?: bigint; autoCheck?: boolean;
+  protectedModeInitialized?: boolean;
+  /** RAM with the walker's descent accelerator (DescendingMem), as the emulator's CorePhysMem. */
+  descend?: boolean;
+};
 
 export interface HostVm { handle: number; kvm: bigint; vcpus: bigint[]; protected: boolean }
 
@@ -28,9 +43,9 @@ export class Host {
 
   private readonly limit: bigint;
 
-  constructor(opts: PkvmOptions & { maxVms?: number; maxVcpus?: number; ramSize?: bigint; carveout?: typeof CARVEOUT; allocLimit?: bigint; autoCheck?: boolean; protectedModeInitialized?: boolean } = {}) {
+  constructor(opts: HostOptions = {}) {
     const carveout = opts.carveout ?? CARVEOUT;
-    this.mem = new ArrayPhysMem(RAM_BASE, opts.ramSize ?? RAM_SIZE);
+    this.mem = new (opts.descend ? DescendingMem : ArrayPhysMem)(RAM_BASE, opts.ramSize ?? RAM_SIZE);
     this.hyp = new Pkvm(this.mem, carveout, opts.maxVms ?? 4, opts.maxVcpus ?? 4, opts);
     /* The host flips kvm_protected_mode_initialized before finalising (pkvm_drop_host_privileges()). */
     this.hyp.protected_mode_initialized = opts.protectedModeInitialized ?? true;
