@@ -12,7 +12,7 @@ import { HOST_REQ_STATE_DIRTY, HOST_VCPU_PKVM_MEMCACHE, HOST_VCPU_REQ, HostVcpuV
 import { __pkvm_vcpu_sync_state } from './vcpu-sync';
 import { __pkvm_host_donate_hyp, __pkvm_host_share_hyp, __pkvm_host_unshare_hyp } from './mem-protect';
 import {
-  __pkvm_host_donate_guest, __pkvm_host_force_reclaim_page_guest, __pkvm_host_share_guest,
+  __pkvm_host_donate_guest, __pkvm_host_donate_guest_n, __pkvm_host_force_reclaim_page_guest, __pkvm_host_share_guest,
   __pkvm_host_unshare_guest, __pkvm_vcpu_in_poison_fault,
 } from './mem-protect-guest';
 import {
@@ -235,7 +235,7 @@ export const host_hcall_handlers_n: Partial<Record<HostHcallName, HostHcallHandl
   __pkvm_host_donate_guest: function handle___pkvm_host_donate_guest_n(hyp, pfn, gfn, _a3, _a4, cpu) {
     const vcpu = loaded(hyp, cpu, true);
     if (!vcpu) return -EINVAL;
-    return pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_donate_guest(hyp, BigInt(pfn), BigInt(gfn), vcpu);
+    return pkvm_refill_memcache(hyp, vcpu) || __pkvm_host_donate_guest_n(hyp, pfn, gfn, vcpu);
   },
   __pkvm_host_share_guest: function handle___pkvm_host_share_guest_n(hyp, pfn, gfn, nr_pages, prot, cpu) {
     const vcpu = loaded(hyp, cpu, false);

@@ -200,6 +200,12 @@ export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vc
   return 0;
 }
 
+/** __pkvm_host_donate_guest() from the Number hypercall entry (pfn, gfn non-negative integers below 2^53). */
+export function __pkvm_host_donate_guest_n(hyp: Pkvm, pfn: number, gfn: number, vcpu: PkvmHypVcpu): number {
+  if (pgtable_page_path.enabled && pfn < PAGE_PFN_LIMIT && gfn < PAGE_GFN_LIMIT) return __pkvm_host_donate_guest_page(hyp, pfn, gfn, vcpu);
+  return __pkvm_host_donate_guest(hyp, BigInt(pfn), BigInt(gfn), vcpu);
+}
+
 export function __pkvm_host_share_guest(
   hyp: Pkvm, pfn: bigint, gfn: bigint, nr_pages: bigint, vcpu: PkvmHypVcpu, prot: bigint,
 ): number {
