@@ -25,9 +25,9 @@ import {
   HostVcpuView, HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA, HOST_REQ_RESET_VCPU,
   HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL, HOST_VCPU_EXIT_HCALL_ARG,
   HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC, HOST_VCPU_PSTATE, HOST_VCPU_REQ,
-  HOST_VCPU_REQ_REG, HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL, HOST_VCPU_SIZE, VA_LIMIT,
+  HOST_VCPU_REQ_REG, HOST_VCPU_REGS, HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL, HOST_VCPU_SIZE, VA_LIMIT,
 } from './host-abi';
-import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
+import { ARM_EXCEPTION_TRAP, CTX_PC, CTX_SYSREGS, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
 import { kvm_skip_instr } from './adjust-pc';
 import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
@@ -54,16 +54,40 @@ const NONE: readonly number[] = [];
  */
 export function hyp_host_vcpu(hyp: Pkvm, host_vcpu: bigint): HostVcpuView {
   const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
-  const mem = hyp.mem;
-  if (!(mem instanceof CorePhysMem) || (Number(host_vcpu) % 4096) + STRUCT_BYTES > 4096 || host_vcpu >= VA_LIMIT) return hv;
-  let pa: number;
-  try {
-    pa = Number(hyp.mm.translate(host_vcpu, true));
-  } catch {
-    return hv; /* the accesses themselves fault, where they did */
-  }
+  const pa = host_vcpu_pa(hyp, host_vcpu);
+  if (pa < 0) return hv;
+  const mem = hyp.mem as CorePhysMem;
   const o = mem.core.plainRamOffset(pa, STRUCT_BYTES);
-  if (o >= 0) hv.bindDirect(mem.ramView(), o);
+  if (o >= 0) hv.bindDirect(mem.ramView(), o, mem.core.words);
+  return hv;
+}
+
+/** The PA of a host struct kvm_vcpu for hyp_host_vcpu()'s direct accesses, or -1 (accesses through el2mem). */
+function host_vcpu_pa(hyp: Pkvm, host_vcpu: bigint): number {
+  if (!(hyp.mem instanceof CorePhysMem) || (Number(host_vcpu) % 4096) + STRUCT_BYTES > 4096 || host_vcpu >= VA_LIMIT) return -1;
+  try {
+    return Number(hyp.mm.translate(host_vcpu, true));
+  } catch {
+    return -1; /* the accesses themselves fault, where they did */
+  }
+}
+
+/**
+ * hyp_host_vcpu() for a hyp vCPU's own host struct, kept across runs: the struct is pinned for the
+ * vCPU's life (init_pkvm_hyp_vcpu() hyp_pin_shared_mem(), unpinned at teardown), so the hyp's
+ * stage-1 maps it at the same PA all along (a pinned page cannot be unshared) and the translation is
+ * made once; whether the page is still plain RAM (no decoded code, no write tracker) is checked again
+ * at each use.
+ */
+function vcpu_host_view(hyp: Pkvm, vcpu: PkvmHypVcpu): HostVcpuView {
+  const k = vcpu.host_view;
+  if (k !== null && k.hyp === hyp && k.mem.core.plainRamOffset(k.pa, STRUCT_BYTES) === k.off) return k.hv;
+  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  if (hv.isDirect) {
+    const mem = hyp.mem as CorePhysMem;
+    const pa = host_vcpu_pa(hyp, vcpu.host_vcpu);
+    vcpu.host_view = { hyp, mem, pa, off: mem.core.plainRamOffset(pa, STRUCT_BYTES), hv };
+  } else vcpu.host_view = null;
   return hv;
 }
 
@@ -127,17 +151,19 @@ function np_reset_sys_regs(vcpu: PkvmHypVcpu): void {
   vcpu.ctxt.sp_el1 = 0n;
 }
 
+/* The host struct's x0..x30 and PC, PSTATE as word runs of the context (x0..x30 are slots 0..30, PC and PSTATE 33, 34). */
+const REGS = Number(HOST_VCPU_REGS), PC = Number(HOST_VCPU_PC);
+
 /** Before a run: apply the host's requests (protected: only those the last exit permits). */
 export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSea): void {
-  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  const hv = vcpu_host_view(hyp, vcpu);
   const req = hv.lo32n(REQ);
   const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
-    flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
+    flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug, hv);
     if (req & REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
-    for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
-    vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
-    vcpu.ctxt.pstate = hv.u64(HOST_VCPU_PSTATE);
+    hv.readWords(REGS, vcpu.ctxt.words, 0, 2 * 31);
+    hv.readWords(PC, vcpu.ctxt.words, 2 * CTX_PC, 4); /* PC, PSTATE */
     if (req & REQ_SKIP_INSN) kvm_skip_instr(vcpu.ctxt);
     if (req & REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
   } else if (req !== 0 || exit !== null || vcpu.reset_state.reset) {
@@ -165,12 +191,18 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
   vcpu.exit_hcall = null;
   hv.setU32n(REQ, 0);
   /* Both kinds: the list registers the host's vGIC wants in the guest (nothing else of the vGIC). */
-  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr, hv.isDirect ? hv : undefined);
+  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr, hv);
 }
+
+/* The context's CNTV_CTL_EL0, CNTV_CVAL_EL0 (consecutive slots, as the host struct's two fields). */
+const CTX_CNTV_CTL = CTX_SYSREGS + VCPU_SYSREGS.indexOf('CNTV_CTL_EL0');
+if (VCPU_SYSREGS[CTX_CNTV_CTL - CTX_SYSREGS + 1] !== 'CNTV_CVAL_EL0' || CNTV_CVAL !== CNTV_CTL + 8) throw new Error('vcpu-sync: CNTV_CTL/CVAL not consecutive');
+const EXACT32 = 0x1_0000_0000n;
+const ISV_N = 1 << 24;
 
 /** After a run: publish the exit to the host. */
 export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): void {
-  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  const hv = vcpu_host_view(hyp, vcpu);
   const f = vcpu.fault;
   const trap = exitCode === ARM_EXCEPTION_TRAP;
   if (!trap) vcpu.exit_hcall = null;
@@ -180,24 +212,31 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   if (hcall) { hv.setU64n(EXIT_HCALL, hcall.kind); hv.setU64n(EXIT_HCALL_ARG, hcall.arg); }
   else { hv.setU32n(EXIT_HCALL, 0); hv.setU32n(EXIT_HCALL_ARG, 0); } /* HOST_EXIT_HCALL_NONE */
   /* The LRs' state and vgic_hcr; the virtual timer as the host reads it from the CPU (kvm_timer_vcpu_put). */
-  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hv.isDirect ? hv : undefined);
-  hv.setU64n(CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
-  hv.setU64n(CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
+  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hv);
+  hv.writeWords(CNTV_CTL, vcpu.ctxt.words, 2 * CTX_CNTV_CTL, 4);
   if (!vcpu.vm.is_protected) {
-    sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
-    hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
-    hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);
-    for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]!);
-    hv.setU64(HOST_VCPU_PC, vcpu.ctxt.pc);
-    hv.setU64(HOST_VCPU_PSTATE, vcpu.ctxt.pstate);
+    sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug, hv);
+    if (trap) { hv.setU64n(FAULT_ESR, f.esr_el2); hv.setU64n(FAULT_FAR, f.far_el2); }
+    else { hv.setU32n(FAULT_ESR, 0); hv.setU32n(FAULT_FAR, 0); }
+    hv.writeWords(REGS, vcpu.ctxt.words, 0, 2 * 31);
+    hv.writeWords(PC, vcpu.ctxt.words, 2 * CTX_PC, 4); /* PC, PSTATE */
     return;
   }
   /* handle_pvm_exit_dabt(): no valid syndrome for the host outside the MMIO guard. */
   let esr = trap ? f.esr_el2 : 0n;
-  if (trap && ec(esr) === EC_DABT_LOW && !__pkvm_check_ioguard_page(vcpu)) esr &= ~ISV;
-  hv.setU64n(FAULT_ESR, esr);
+  if (trap && ec(esr) === EC_DABT_LOW && !__pkvm_check_ioguard_page(vcpu)) {
+    /* (an ESR below 2^32, as every ESR_EL2 without ISS2: cleared as a Number) */
+    if (esr >= 0n && esr < EXACT32) {
+      const e = (Number(esr) & ~ISV_N) >>> 0;
+      hv.setU32n(FAULT_ESR, e);
+      esr = BigInt(e);
+    } else {
+      esr &= ~ISV;
+      hv.setU64n(FAULT_ESR, esr);
+    }
+  } else hv.setU64n(FAULT_ESR, esr);
   /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
-  if (trap) hv.setU64n(FAULT_FAR, f.far_el2 & 0xfffn); else hv.setU32n(FAULT_FAR, 0);
+  if (trap) hv.setU32n(FAULT_FAR, Number(BigInt.asUintN(12, f.far_el2))); else hv.setU32n(FAULT_FAR, 0);
   const permit = trap ? exitPermit(vcpu, esr) : NOTHING;
   // Only the registers this exit permits are visible; clear those the previous exit published.
   const last = vcpu.last_published ?? NONE;

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Core, SR } from '../../machine/core';
-import { loadCpuContext, saveCpuContext } from '../../hyp/world-switch';
+import { __guest_enter_state, __guest_exit_state, loadCpuContext, saveCpuContext } from '../../hyp/world-switch';
+import { VgicV3CpuIf } from '../../hyp/vgic-v3';
 import { CTX_PC, CTX_PSTATE, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, VCPU_SYSREGS, newCpuContext } from '../../hyp/hyp-vm';
 
 const core = (): Core => { const c = new Core(16 << 20, { haveEL2: true, el2Hosted: true }); c.reset(2, 0n); return c; };
@@ -54,5 +55,84 @@ describe('saveCpuContext / loadCpuContext', () => {
     ctxt.sys_regs.TTBR0_EL1 = 0x4010_0000n;
     loadCpuContext(c, ctxt);
     expect(c.sysreg(SR.TTBR0_EL1)).toBe(0x4010_0000n);
+  });
+});
+
+/*
+ * The whole guest entry and exit (__guest_enter_state / __guest_exit_state: core-as/hyp-vcpu-switch.ts
+ * hypVcpuEnter / hypVcpuExit). Expected values: the context's own (it must come back exactly), the
+ * EL2 registers as given (HCR_EL2.RW is RAO/WI in an AArch64-only EL1), CPTR_EL2 with TFP (bit 10) and
+ * TZ (bit 8) set for the run (lazy FP/SIMD) and the host's CPTR_EL2/MDCR_EL2 back after the exit.
+ */
+describe('__guest_enter_state / __guest_exit_state', () => {
+  const TFP_TZ = (1n << 10n) | (1n << 8n);
+  const HCR_RW = 1n << 31n;
+  const guestCtxt = (salt: bigint) => {
+    const ctxt = newCpuContext();
+    for (let s = 0; s < CTX_SLOTS; s++) ctxt.slots[s] = val(s, salt);
+    ctxt.sys_regs.SCTLR_EL1 = 0n; // (the guest's MMU off: no translation tables needed)
+    ctxt.sys_regs.MDSCR_EL1 = 0n;
+    ctxt.pc = 0x4000_1000n + (salt << 4n);
+    ctxt.pstate = 0x3c5n | (0xan << 28n); // EL1h, DAIF masked, N and Z set
+    return ctxt;
+  };
+  const el2 = { hcr: 1n | (1n << 3n) | (1n << 4n), vttbr: (5n << 48n) | 0x4020_0000n, vtcr: 0x8002_3559n, cntvoff: 0x1234_5678n, mdcr: 0x6_0000n | 4n };
+
+  it('entry loads every slot, PC and PSTATE (EL1), and the EL2 registers of the run; exit returns the same context and the host\'s CPTR/MDCR', () => {
+    const c = core();
+    c.setSysreg(SR.CPTR_EL2, 0x33ffn);
+    c.setSysreg(SR.MDCR_EL2, 0x4n);
+    c.setSysreg(SR.SP_EL2, 0x4000_8000n);
+    const ctxt = guestCtxt(3n);
+    const cpu_if = new VgicV3CpuIf();
+    __guest_enter_state(c, ctxt, cpu_if, el2);
+    expect(c.el).toBe(1);
+    expect(c.pc).toBe(ctxt.pc);
+    expect(c.pstate).toBe(ctxt.pstate);
+    for (let i = 0; i < 31; i++) expect(c.getX(i)).toBe(ctxt.regs[i]);
+    expect(c.sysreg(SR.SP_EL0)).toBe(ctxt.sp_el0);
+    expect(c.sysreg(SR.SP_EL1)).toBe(ctxt.sp_el1);
+    expect(c.sysreg(SR.SP_EL2)).toBe(0x4000_8000n);
+    VCPU_SYSREGS.forEach((n, i) => expect(c.sysreg(srIdx(n)), n).toBe(ctxt.slots[CTX_SYSREGS + i]));
+    expect(c.sysreg(SR.HCR_EL2)).toBe(el2.hcr | HCR_RW);
+    expect(c.sysreg(SR.VTTBR_EL2)).toBe(el2.vttbr);
+    expect(c.sysreg(SR.VTCR_EL2)).toBe(el2.vtcr);
+    expect(c.sysreg(SR.CNTVOFF_EL2)).toBe(el2.cntvoff);
+    expect(c.sysreg(SR.CPTR_EL2)).toBe(0x33ffn | TFP_TZ);
+    expect(c.sysreg(SR.MDCR_EL2)).toBe(el2.mdcr);
+    const back = newCpuContext();
+    __guest_exit_state(c, back, cpu_if, false);
+    for (let s = 0; s < CTX_SLOTS; s++) expect(back.slots[s], `slot ${s}`).toBe(ctxt.slots[s]);
+    expect(c.sysreg(SR.CPTR_EL2)).toBe(0x33ffn);
+    expect(c.sysreg(SR.MDCR_EL2)).toBe(0x4n);
+    expect(c.sysreg(SR.HCR_EL2)).toBe(el2.hcr | HCR_RW); // (the host's HCR_EL2 is the caller's to put back)
+  });
+
+  it('a guest that ran: the exit reads the registers it changed, and PC/PSTATE from ELR_EL2/SPSR_EL2 after an exception to EL2', () => {
+    const c = core();
+    const ctxt = guestCtxt(4n);
+    // HVC #0 at the guest's PC, stage 2 off (HCR_EL2.VM clear): the hosted EL2 takes the HVC
+    c.writePhys(ctxt.pc, new Uint8Array([0x02, 0x00, 0x00, 0xd4]));
+    __guest_enter_state(c, ctxt, new VgicV3CpuIf(), { ...el2, hcr: (1n << 3n) | (1n << 4n), mdcr: null });
+    c.setX(7, 0x77n); // (as if the guest had written x7)
+    expect(c.run(10)).toBe('hyp');
+    expect(c.el).toBe(2);
+    expect((c.sysreg(SR.ESR_EL2) >> 26n) & 0x3fn).toBe(0x16n); // EC: HVC from AArch64
+    const back = newCpuContext();
+    __guest_exit_state(c, back, new VgicV3CpuIf(), true);
+    expect(back.regs[7]).toBe(0x77n);
+    expect(back.pc).toBe(c.sysreg(SR.ELR_EL2));
+    expect(back.pc).toBe(ctxt.pc + 4n); // (HVC: the preferred return address is the next instruction)
+    expect(back.pstate).toBe(ctxt.pstate); // SPSR_EL2: the guest's PSTATE at the HVC
+    expect(back.sp_el1).toBe(ctxt.sp_el1);
+  });
+
+  it('without a guest MDCR_EL2 (a non-protected vCPU) the host\'s stays programmed for the run', () => {
+    const c = core();
+    c.setSysreg(SR.MDCR_EL2, 0x7n);
+    __guest_enter_state(c, guestCtxt(5n), new VgicV3CpuIf(), { ...el2, mdcr: null });
+    expect(c.sysreg(SR.MDCR_EL2)).toBe(0x7n);
+    __guest_exit_state(c, newCpuContext(), new VgicV3CpuIf(), false);
+    expect(c.sysreg(SR.MDCR_EL2)).toBe(0x7n);
   });
 });
