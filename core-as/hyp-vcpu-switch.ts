@@ -26,8 +26,11 @@ import { ctxtLoad, ctxtSave } from './hyp-ctxt';
 import { contextChanged } from './context';
 import { tlbFlushAll } from './tlb';
 import { gicCpuStateChanged } from './gic/gic-run';
-import { gicEl2Read, gicEl2Write } from './gic/gic-el2-access';
-import { ICH_AP0R0_EL2, ICH_AP1R0_EL2, ICH_EISR_EL2, ICH_ELRSR_EL2, ICH_HCR_EL2, ICH_LR0_EL2, ICH_MISR_EL2, ICH_VMCR_EL2, ICH_VTR_EL2 } from './gic/gic-sysregs';
+import { gicEl2Read } from './gic/gic-el2-access';
+import * as V from './gic/gic-vcpuif';
+import { gicUpdateCpu } from './gic/gic-update';
+import { curCpu } from './cpu-index';
+import { ICH_AP0R0_EL2, ICH_AP1R0_EL2, ICH_EISR_EL2, ICH_ELRSR_EL2, ICH_HCR_EL2, ICH_MISR_EL2, ICH_VMCR_EL2, ICH_VTR_EL2 } from './gic/gic-sysregs';
 import { selfDebugRecompute } from './selfdebug/debug-access';
 import { pmuIrqUpdate } from './pmu/pmu-irq';
 
@@ -71,15 +74,17 @@ export function hypVcpuEnter(n: u32): void {
   if (program(S.VTTBR_EL2, load<u64>(el2(VEL2_VTTBR)))) mmu = true;
   program(S.CNTVOFF_EL2, load<u64>(el2(VEL2_CNTVOFF)));
   // The vGIC: the guest's VMCR and APRs, then its list registers and ICH_HCR_EL2.
-  gicEl2Write(ICH_VMCR_EL2, load<u64>(vgic(VGIC_VMCR)));
+  // (the writes as MSR makes them; the GIC's state is updated once, below)
+  const cpu = curCpu;
+  V.setIchVmcr(cpu, load<u64>(vgic(VGIC_VMCR)));
   const aprs = nrAprs();
   for (let i: u32 = 0; i < aprs; i++) {
-    gicEl2Write(ICH_AP0R0_EL2 + i, load<u64>(vgic(VGIC_AP0R + i)));
-    gicEl2Write(ICH_AP1R0_EL2 + i, load<u64>(vgic(VGIC_AP1R + i)));
+    V.setIchApr(cpu, 0, i, load<u64>(vgic(VGIC_AP0R + i)));
+    V.setIchApr(cpu, 1, i, load<u64>(vgic(VGIC_AP1R + i)));
   }
   const used = min(<u32>load<u64>(vgic(VGIC_USED_LRS)), nrLr());
-  for (let i: u32 = 0; i < used; i++) gicEl2Write(ICH_LR0_EL2 + i, load<u64>(vgic(VGIC_LR + i)));
-  gicEl2Write(ICH_HCR_EL2, load<u64>(vgic(VGIC_HCR)));
+  for (let i: u32 = 0; i < used; i++) V.setIchLr(cpu, i, load<u64>(vgic(VGIC_LR + i)));
+  V.setIchHcr(cpu, load<u64>(vgic(VGIC_HCR)));
   // PSTATE (as setPstate()) and PC.
   const ps = load<u64>(EXIT_BASE + EXIT_CTXT + 8 * CTX_PSTATE);
   const m = <u32>ps & 0xf;
@@ -121,18 +126,19 @@ export function hypVcpuExit(n: u32, hyp: u32): void {
   }
   const vgicHcr = (load<u64>(vgic(VGIC_HCR)) & ~ICH_HCR_EOICOUNT) | (hcr & ICH_HCR_EOICOUNT);
   store<u64>(vgic(VGIC_HCR), vgicHcr);
-  if (used == 0) {
-    gicEl2Write(ICH_HCR_EL2, 0);
-  } else {
-    gicEl2Write(ICH_HCR_EL2, vgicHcr & ~ICH_HCR_EN);
+  // (the writes as MSR makes them; the GIC's state is updated once, after them)
+  const cpu = curCpu;
+  if (used > 0) {
+    V.setIchHcr(cpu, vgicHcr & ~ICH_HCR_EN);
     for (let i: u32 = 0; i < used; i++) {
       const a = vgic(VGIC_LR + i);
       if (((elrsr >> i) & 1) != 0) store<u64>(a, load<u64>(a) & ~ICH_LR_STATE);
-      else store<u64>(a, gicEl2Read(ICH_LR0_EL2 + i));
-      gicEl2Write(ICH_LR0_EL2 + i, 0);
+      else store<u64>(a, V.readIchLr(cpu, i));
+      V.setIchLr(cpu, i, 0);
     }
-    gicEl2Write(ICH_HCR_EL2, 0);
   }
+  V.setIchHcr(cpu, 0);
+  gicUpdateCpu(cpu);
   // The host's trap configuration back.
   S.srSet(S.CPTR_EL2, load<u64>(el2(VEL2_HOST_CPTR)));
   S.srSet(S.MDCR_EL2, load<u64>(el2(VEL2_HOST_MDCR)));
