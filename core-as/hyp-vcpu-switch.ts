@@ -26,11 +26,9 @@ import { ctxtLoad, ctxtSave } from './hyp-ctxt';
 import { contextChanged } from './context';
 import { tlbFlushAll } from './tlb';
 import { gicCpuStateChanged } from './gic/gic-run';
-import { gicEl2Read } from './gic/gic-el2-access';
 import * as V from './gic/gic-vcpuif';
 import { gicUpdateCpu } from './gic/gic-update';
 import { curCpu } from './cpu-index';
-import { ICH_AP0R0_EL2, ICH_AP1R0_EL2, ICH_EISR_EL2, ICH_ELRSR_EL2, ICH_HCR_EL2, ICH_MISR_EL2, ICH_VMCR_EL2, ICH_VTR_EL2 } from './gic/gic-sysregs';
 import { selfDebugRecompute } from './selfdebug/debug-access';
 import { pmuIrqUpdate } from './pmu/pmu-irq';
 
@@ -45,10 +43,10 @@ const ICH_LR_STATE: u64 = 3 << 62;
 @inline function vgic(i: u32): usize { return EXIT_BASE + EXIT_VGIC + 8 * i; }
 
 /** ICH_VTR_EL2.ListRegs + 1. */
-@inline function nrLr(): u32 { return (<u32>gicEl2Read(ICH_VTR_EL2) & 0xf) + 1; }
+@inline function nrLr(): u32 { return (<u32>V.ICH_VTR_VALUE & 0xf) + 1; }
 /** vtr_to_nr_pre_bits() (ICH_VTR_EL2.PREbits + 1): 7 bits four APRs, 6 bits two, 5 bits one. */
 function nrAprs(): u32 {
-  const pre = ((<u32>gicEl2Read(ICH_VTR_EL2) >> 26) & 7) + 1;
+  const pre = ((<u32>V.ICH_VTR_VALUE >> 26) & 7) + 1;
   return pre == 7 ? 4 : pre == 6 ? 2 : 1;
 }
 
@@ -113,21 +111,22 @@ export function hypVcpuExit(n: u32, hyp: u32): void {
   }
   // __vgic_v3_save_state() and __vgic_v3_save_aprs(): the exit's status, VMCR and the APRs, EOIcount, the used LRs.
   const used = min(<u32>load<u64>(vgic(VGIC_USED_LRS)), nrLr());
-  const hcr = gicEl2Read(ICH_HCR_EL2);
-  store<u64>(vgic(VGIC_MISR), gicEl2Read(ICH_MISR_EL2));
-  store<u64>(vgic(VGIC_EISR), gicEl2Read(ICH_EISR_EL2));
-  const elrsr = gicEl2Read(ICH_ELRSR_EL2);
+  // (the reads as MRS makes them: gic-el2-access.ts gicEl2Read())
+  const cpu = curCpu;
+  const hcr = V.readIchHcr(cpu);
+  store<u64>(vgic(VGIC_MISR), V.readIchMisr(cpu));
+  store<u64>(vgic(VGIC_EISR), V.readIchEisr(cpu));
+  const elrsr = V.readIchElrsr(cpu);
   store<u64>(vgic(VGIC_ELRSR), elrsr);
-  store<u64>(vgic(VGIC_VMCR), gicEl2Read(ICH_VMCR_EL2));
+  store<u64>(vgic(VGIC_VMCR), V.readIchVmcr(cpu));
   const aprs = nrAprs();
   for (let i: u32 = 0; i < aprs; i++) {
-    store<u64>(vgic(VGIC_AP0R + i), gicEl2Read(ICH_AP0R0_EL2 + i));
-    store<u64>(vgic(VGIC_AP1R + i), gicEl2Read(ICH_AP1R0_EL2 + i));
+    store<u64>(vgic(VGIC_AP0R + i), V.readIchApr(cpu, 0, i));
+    store<u64>(vgic(VGIC_AP1R + i), V.readIchApr(cpu, 1, i));
   }
   const vgicHcr = (load<u64>(vgic(VGIC_HCR)) & ~ICH_HCR_EOICOUNT) | (hcr & ICH_HCR_EOICOUNT);
   store<u64>(vgic(VGIC_HCR), vgicHcr);
   // (the writes as MSR makes them; the GIC's state is updated once, after them)
-  const cpu = curCpu;
   if (used > 0) {
     V.setIchHcr(cpu, vgicHcr & ~ICH_HCR_EN);
     for (let i: u32 = 0; i < used; i++) {

@@ -231,6 +231,8 @@ export function directStateWritten(mmu: u32): void {
 }
 /** Instructions retired by all CPUs together. */
 export function getInsns(): u64 { return totalRetired; }
+/** getInsns() as an f64 (exact below 2^53), for TypeScript's per-run arithmetic without a BigInt. */
+export function getInsnsF(): f64 { return <f64>totalRetired; }
 /** Instructions retired by the current CPU. */
 export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 /** The interrupt-exception log for traces (core-as/gic/irq-log.ts): on/off (emptied). */

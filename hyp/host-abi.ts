@@ -222,6 +222,15 @@ export class HostVcpuView {
       this.dv.setUint32(this.dvOff + o + 4, 0, true);
     } else this.setU64n(o, BigInt(v));
   }
+  /** setU64n() of the value hi * 2^32 + lo given as its two 32-bit words. */
+  setU64w(o: number, lo: number, hi: number): void {
+    const w = this.w;
+    if (w) {
+      const i = this.wi + (o >>> 2);
+      w[i] = lo;
+      w[i + 1] = hi;
+    } else this.setU64n(o, BigInt(lo >>> 0) | (BigInt(hi >>> 0) << 32n));
+  }
   /** n (even) 32-bit words from offset o (u64 fields, low word first) into dst from index at. */
   readWords(o: number, dst: Uint32Array, at: number, n: number): void {
     const w = this.w;

@@ -92,11 +92,18 @@ function vcpu_host_view(hyp: Pkvm, vcpu: PkvmHypVcpu): HostVcpuView {
 }
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
-/** ESR_ELx.EC; a value below 2^53 (any ESR without ISS2 bits above 52) without BigInt arithmetic. */
-const EXACT = 1n << 53n;
-const ec = (esr: bigint): number => (esr >= 0n && esr < EXACT ? Math.floor(Number(esr) / 0x400_0000) & 0x3f : Number((esr >> 26n) & 0x3fn));
-const ISV = 1n << 24n, WNR = 1n << 6n;
-const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
+/*
+ * ESR_ELx fields of its low word (EC [31:26], ISV [24], SRT [20:16], WNR [6]), as Numbers: a u64 is
+ * split into its words through a scratch BigUint64Array (no BigInt arithmetic: each operation
+ * would allocate).
+ */
+const SCRATCH = new BigUint64Array(1);
+const SCRATCH_W = new Uint32Array(SCRATCH.buffer);
+const lo32 = (v: bigint): number => { SCRATCH[0] = v; return SCRATCH_W[0]!; };
+const hi32 = (v: bigint): number => { SCRATCH[0] = v; return SCRATCH_W[1]!; };
+const ec = (esrLo: number): number => (esrLo >>> 26) & 0x3f;
+const ISV = 1 << 24, WNR = 1 << 6;
+const srt = (esrLo: number): number => (esrLo >>> 16) & 31;
 
 /** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
 export interface ExitPermit {
@@ -108,12 +115,16 @@ const NOTHING: ExitPermit = Object.freeze({ read: [], write: null, skip: false }
 const ABORT: ExitPermit = Object.freeze({ read: [], write: null, skip: false, inject: true });
 const WFX: ExitPermit = Object.freeze({ read: [], write: null, skip: true });
 const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+/* An MMIO access's permits by its register (made once: an exit allocates nothing). A write shows its
+ * register, a read may set it (xzr: nothing either way). */
+const MMIO_WRITE: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: Object.freeze(r === 31 ? [] : [r]), write: null, skip: true, inject: true }));
+const MMIO_READ: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: Object.freeze([]), write: r, skip: true, inject: true }));
 
-/** What a protected vCPU's exit shows the host; `esr` is what the host sees (ISV possibly cleared). */
-function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
+/** What a protected vCPU's exit shows the host; `esr` is the low word of what the host sees (ISV possibly cleared). */
+function exitPermit(vcpu: PkvmHypVcpu, esr: number): ExitPermit {
   switch (ec(esr)) {
     case EC_HVC64: {
-      const fn = Number(vcpu.ctxt.regs[0]! & 0xffff_ffffn);
+      const fn = vcpu.ctxt.words[0]!; /* w0 */
       const reported = vcpu.exit_hcall !== null;
       const nregs = pvm_exit_hvc_nregs(fn, reported);
       /* x0 comes back from the host for forwarded PSCI; reported calls already have EL2's result. */
@@ -127,7 +138,7 @@ function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
       if (esr & ISV) {
         /* An MMIO access: a write shows its register, a read may set it (xzr: nothing either way). */
         const r = srt(esr);
-        return (esr & WNR) !== 0n ? { read: r === 31 ? [] : [r], write: null, skip: true, inject: true } : { read: [], write: r, skip: true, inject: true };
+        return (esr & WNR) !== 0 ? MMIO_WRITE[r]! : MMIO_READ[r]!;
       }
       return ABORT;
     case EC_IABT_LOW:
@@ -197,8 +208,6 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
 /* The context's CNTV_CTL_EL0, CNTV_CVAL_EL0 (consecutive slots, as the host struct's two fields). */
 const CTX_CNTV_CTL = CTX_SYSREGS + VCPU_SYSREGS.indexOf('CNTV_CTL_EL0');
 if (VCPU_SYSREGS[CTX_CNTV_CTL - CTX_SYSREGS + 1] !== 'CNTV_CVAL_EL0' || CNTV_CVAL !== CNTV_CTL + 8) throw new Error('vcpu-sync: CNTV_CTL/CVAL not consecutive');
-const EXACT32 = 0x1_0000_0000n;
-const ISV_N = 1 << 24;
 
 /** After a run: publish the exit to the host. */
 export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): void {
@@ -223,25 +232,26 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
     return;
   }
   /* handle_pvm_exit_dabt(): no valid syndrome for the host outside the MMIO guard. */
-  let esr = trap ? f.esr_el2 : 0n;
-  if (trap && ec(esr) === EC_DABT_LOW && !__pkvm_check_ioguard_page(vcpu)) {
-    /* (an ESR below 2^32, as every ESR_EL2 without ISS2: cleared as a Number) */
-    if (esr >= 0n && esr < EXACT32) {
-      const e = (Number(esr) & ~ISV_N) >>> 0;
-      hv.setU32n(FAULT_ESR, e);
-      esr = BigInt(e);
-    } else {
-      esr &= ~ISV;
-      hv.setU64n(FAULT_ESR, esr);
-    }
-  } else hv.setU64n(FAULT_ESR, esr);
-  /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
-  if (trap) hv.setU32n(FAULT_FAR, Number(BigInt.asUintN(12, f.far_el2))); else hv.setU32n(FAULT_FAR, 0);
+  let esr = 0;
+  if (trap) {
+    esr = lo32(f.esr_el2);
+    const esrHi = hi32(f.esr_el2);
+    if (ec(esr) === EC_DABT_LOW && (esr & ISV) !== 0 && !__pkvm_check_ioguard_page(vcpu)) esr = (esr & ~ISV) >>> 0;
+    hv.setU64w(FAULT_ESR, esr, esrHi);
+    /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
+    hv.setU32n(FAULT_FAR, lo32(f.far_el2) & 0xfff);
+  } else {
+    hv.setU32n(FAULT_ESR, 0);
+    hv.setU32n(FAULT_FAR, 0);
+  }
   const permit = trap ? exitPermit(vcpu, esr) : NOTHING;
   // Only the registers this exit permits are visible; clear those the previous exit published.
   const last = vcpu.last_published ?? NONE;
   for (let k = 0; k < last.length; k++) if (!permit.read.includes(last[k]!)) hv.clearReg(last[k]!);
-  for (let k = 0; k < permit.read.length; k++) hv.setReg(permit.read[k]!, vcpu.ctxt.regs[permit.read[k]!]!);
+  for (let k = 0; k < permit.read.length; k++) {
+    const r = permit.read[k]!;
+    hv.writeWords(REGS + 8 * r, vcpu.ctxt.words, 2 * r, 2); /* x<r>, as its two words */
+  }
   vcpu.last_published = permit.read;
   vcpu.last_exit_permit = permit;
 }

@@ -262,6 +262,21 @@ export class WorldSwitch {
   private hcrKeyProt = false;
   private hcrGuest = 0n;
 
+  /*
+   * VTTBR_EL2 of the last VM run (kvm_get_vttbr() of its stage-2 mmu): the root table and the VMID
+   * are set at __pkvm_init_vm and stay until its teardown, so guestVttbr() is asked once per VM
+   * switched to.
+   */
+  private vttbrVm: PkvmHypVcpu['vm'] | null = null;
+  private vttbrVal = 0n;
+  private vttbr(vcpu: PkvmHypVcpu): bigint {
+    if (vcpu.vm !== this.vttbrVm) {
+      this.vttbrVal = this.guestVttbr(vcpu);
+      this.vttbrVm = vcpu.vm;
+    }
+    return this.vttbrVal;
+  }
+
   private guestHcr(vcpu: PkvmHypVcpu, prot: boolean): bigint {
     if (vcpu.hcr_el2 !== this.hcrKey || prot !== this.hcrKeyProt) {
       this.hcrKey = vcpu.hcr_el2;
@@ -286,7 +301,7 @@ export class WorldSwitch {
     const prot = vcpu.vm.is_protected;
     const el2 = this.el2;
     el2[L.VEL2_HCR] = this.guestHcr(vcpu, prot);
-    el2[L.VEL2_VTTBR] = this.guestVttbr(vcpu);
+    el2[L.VEL2_VTTBR] = this.vttbr(vcpu);
     el2[L.VEL2_VTCR] = vcpu.vm.mmu.vtcr;
     if (prot) {
       el2[L.VEL2_CNTVOFF] = 0n;

@@ -29,6 +29,7 @@ interface CoreExports extends JitCoreExports {
   idRegValue(idx: number): bigint;
   setSysreg(idx: number, v: bigint): void;
   getInsns(): bigint;
+  getInsnsF(): number;
   bankSP(): void;
   pgtableDescend(table: bigint, level: number, addr: bigint): bigint;
   directStateWritten(mmu: number): void;
@@ -218,12 +219,12 @@ export class Core {
   runRaw(budget: number): ExitReason {
     let b = Math.max(0, Math.min(budget, 0x7fff_ffff));
     for (;;) {
-      const before = this.jit ? this.x.getInsns() : 0n;
+      const before = this.jit ? this.x.getInsnsF() : 0;
       const r = this.x.run(b);
       if (!this.jit) return EXIT_NAMES[r] ?? 'bad-state';
       if (this.w32[JIT_QUEUE_WORD] !== 0) this.jit.compileQueued(); // EXIT_JIT asks for it; any other exit may leave blocks queued too
       if (r !== L.EXIT_JIT) return EXIT_NAMES[r] ?? 'bad-state';
-      b -= Number(this.x.getInsns() - before);
+      b -= this.x.getInsnsF() - before;
       if (b <= 0) return 'budget';
     }
   }
@@ -261,7 +262,7 @@ export class Core {
   /** Instructions retired by all CPUs together. */
   get insns(): bigint { return this.x.getInsns() & U64; }
   /** insns as a Number (exact below 2^53 instructions), for per-run arithmetic without BigInts. */
-  get insnsN(): number { return Number(this.x.getInsns()); }
+  get insnsN(): number { return this.x.getInsnsF(); }
   /** Instructions retired by the current CPU. */
   get cpuInsns(): bigint { return this.x.getCpuInsns() & U64; }
 
