@@ -40,7 +40,13 @@ export const HCR_GUEST_DEFAULT_WFX = HCR_TWI | HCR_TWE;
 /** HCR_HOST_NVHE_PROTECTED_FLAGS: the host runs at EL1 behind its stage-2 with SMC trapped. */
 export const HCR_HOST_FLAGS = HCR_RW | HCR_VM | HCR_TSC | HCR_SWIO;
 
-export const ESR_EC = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+/* ESR_ELx.EC (bits 31:26) of a u64, read from its low word through a scratch BigUint64Array (no BigInt arithmetic). */
+const ESR_SCRATCH = new BigUint64Array(1);
+const ESR_SCRATCH_W = new Uint32Array(ESR_SCRATCH.buffer);
+export const ESR_EC = (esr: bigint): number => {
+  ESR_SCRATCH[0] = esr; /* (modulo 2^64, as the register) */
+  return (ESR_SCRATCH_W[0]! >>> 26) & 0x3f;
+};
 export const CPTR_EL2_TZ = 1n << 8n;
 export const CPTR_EL2_TFP = 1n << 10n;
 export const EC_FP_ASIMD = 0x07;
