@@ -136,3 +136,57 @@ describe('__guest_enter_state / __guest_exit_state', () => {
     expect(c.sysreg(SR.MDCR_EL2)).toBe(0x7n);
   });
 });
+
+/*
+ * An A64 host (WorldSwitch.hostOnCore, the host's own code at EL1 on the core): its CPU context and
+ * the EL2 registers it runs with must be on the core exactly as before each guest run (nvhe/switch.c
+ * __kvm_vcpu_run: __sysreg_save_state_nvhe(host_ctxt) ... __sysreg_restore_state_nvhe(host_ctxt),
+ * __deactivate_traps). Expected values: the host's own, read before the run.
+ */
+describe('the world switch with the host on the core (an A64 host)', () => {
+  it('a protected guest\'s run (a stage-2 fault) leaves the host\'s registers, PC/PSTATE and EL2 state as they were; the guest\'s context moves on', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { HostedEl2 } = await import('../../hyp/hosted-el2');
+    const { HostKvm, runVcpu } = await import('../../host-kernel-model/index');
+    const c = new Core(64 << 20, { haveEL2: true, el2Hosted: true });
+    c.reset(2, 0n);
+    const el2 = new HostedEl2(c, { slice: 100_000 });
+    el2.trace.enabled = false;
+    const kvm = new HostKvm(el2, { faultFastPath: false });
+    const toucher = readFileSync(new URL('../../guest-images/bin/toucher.elf', import.meta.url));
+    const vm = kvm.createVm({ name: 'vm', protected: true, memBytes: 16 << 20, image: { bytes: toucher, name: 'toucher.elf' }, args: [2048n, 1n, 1n] });
+    runVcpu(kvm, vm, vm.vcpus[0]!, 20_000); // (boots the guest: it is now touching its 2048 pages)
+    kvm.hcall('__pkvm_vcpu_load', vm.handle, 0, (1n << 13n) | (1n << 14n));
+    const hyp = el2 as unknown as { vcpuRun(v: unknown): number; pkvm: { loaded_vcpu(cpu: number): { ctxt: ReturnType<typeof newCpuContext>; fault: { esr_el2: bigint } } } };
+    const vcpu = hyp.pkvm.loaded_vcpu(0);
+    el2.ws.hostOnCore = true;
+    // The host: distinct registers at EL1h, its own EL2 configuration.
+    for (let i = 0; i < 31; i++) c.setX(i, val(i, 7n));
+    c.setSysreg(SR.SP_EL0, val(CTX_SP_EL0, 7n));
+    c.setSysreg(SR.SP_EL1, val(CTX_SP_EL1, 7n));
+    VCPU_SYSREGS.forEach((n, i) => { if (n !== 'SCTLR_EL1' && n !== 'MDSCR_EL1') c.setSysreg(srIdx(n), val(CTX_SYSREGS + i, 7n)); });
+    c.setSysreg(SR.ELR_EL2, 0x4000_2000n);
+    c.setSysreg(SR.SPSR_EL2, 0x3c5n);
+    c.setSysreg(SR.CPTR_EL2, 0x33ffn);
+    c.setSysreg(SR.MDCR_EL2, 0x6n);
+    c.setSysreg(SR.CNTVOFF_EL2, 0x1000n);
+    c.pstate = 0x3c5n;
+    c.pc = 0x4000_1000n;
+    const host = { x: Array.from({ length: 31 }, (_, i) => c.getX(i)), sp0: c.sysreg(SR.SP_EL0), sp1: c.sysreg(SR.SP_EL1), pc: c.pc, pstate: c.pstate,
+      sys: VCPU_SYSREGS.map((n) => c.sysreg(srIdx(n))),
+      el2: [SR.HCR_EL2, SR.VTTBR_EL2, SR.VTCR_EL2, SR.CNTVOFF_EL2, SR.ELR_EL2, SR.SPSR_EL2, SR.CPTR_EL2, SR.MDCR_EL2].map((r) => c.sysreg(r)) };
+    expect(hyp.vcpuRun(vcpu)).toBe(2); // ARM_EXCEPTION_TRAP: the guest's store faulted at stage 2
+    expect((vcpu.fault.esr_el2 >> 26n) & 0x3fn).toBe(0x24n); // a data abort from a lower EL
+    expect(vcpu.ctxt.pc).not.toBe(host.pc); // (ELR_EL2 at the exit: the guest's faulting store)
+    expect(vcpu.ctxt.pstate & 0xfn).toBe(0x5n); // the guest's EL1h, from SPSR_EL2
+    for (let i = 0; i < 31; i++) expect(c.getX(i), `x${i}`).toBe(host.x[i]);
+    expect(c.sysreg(SR.SP_EL0)).toBe(host.sp0);
+    expect(c.sysreg(SR.SP_EL1)).toBe(host.sp1);
+    VCPU_SYSREGS.forEach((n, i) => expect(c.sysreg(srIdx(n)), n).toBe(host.sys[i]));
+    expect([SR.HCR_EL2, SR.VTTBR_EL2, SR.VTCR_EL2, SR.CNTVOFF_EL2, SR.ELR_EL2, SR.SPSR_EL2, SR.CPTR_EL2, SR.MDCR_EL2].map((r) => c.sysreg(r))).toEqual(host.el2);
+    expect(c.pc).toBe(host.pc);
+    expect(c.pstate).toBe(host.pstate);
+    expect(c.el).toBe(1);
+    kvm.hcall('__pkvm_vcpu_put');
+  });
+});
