@@ -13,8 +13,8 @@ import { setRamSize, isRam, ramHostAddr } from './ram';
 import { tlbFlushAll } from './tlb';
 export { pgtableDescend } from './pgtable-descend';
 export { gicEl2Read, gicEl2Write, gicFrameAccess } from './gic/gic-el2-access';
-export { ichSaveBlock } from './hyp-ich-save';
 export { ctxtLoad, ctxtSave } from './hyp-ctxt';
+export { hypVcpuEnter, hypVcpuExit } from './hyp-vcpu-switch';
 export { dbgClear, dbgAddBreak, dbgRemoveBreak, dbgAddWatch, dbgRemoveWatch, dbgSuspend, dbgStopKind, dbgStopAddr, dbgStopHit } from './debug/api';
 export { selfDebugActive, selfDebugBreakPage, selfDebugStepping } from './selfdebug/api';
 import { contextChanged } from './context';
@@ -231,6 +231,8 @@ export function directStateWritten(mmu: u32): void {
 }
 /** Instructions retired by all CPUs together. */
 export function getInsns(): u64 { return totalRetired; }
+/** getInsns() as an f64 (exact below 2^53), for TypeScript's per-run arithmetic without a BigInt. */
+export function getInsnsF(): f64 { return <f64>totalRetired; }
 /** Instructions retired by the current CPU. */
 export function getCpuInsns(): u64 { return load<u64>(L.CPU_BASE + L.OFF_INSNS); }
 /** The interrupt-exception log for traces (core-as/gic/irq-log.ts): on/off (emptied). */

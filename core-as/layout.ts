@@ -168,10 +168,34 @@ export const EXIT_IMM: u32 = 40; // u32 immediate of HVC/SMC/HLT/SVC that caused
 export const EXIT_EL: u32 = 44; // u32 target EL of a routed exception
 export const EXIT_CPU: u32 = 48; // u32 index of the CPU that exited (core-as/smp/: TypeScript acts on it)
 export const EXIT_HYP_ASYNC: u32 = 52; // u32 EXIT_HYP cause: 0 synchronous (ESR_EL2), 1 IRQ, 2 FIQ (core-as/gic/irq-take.ts)
-export const EXIT_ICH_SAVE: u32 = 0x400; // 13 x u64: the ICH_* a hosted EL2 saves at a guest exit (hyp-ich-save.ts)
 export const EXIT_CTXT_MAP: u32 = 0x500; // EXIT_CTXT_SLOTS x u32: where a vCPU context's slots live in the CPU block (hyp-ctxt.ts)
 export const EXIT_CTXT: u32 = 0x600; // EXIT_CTXT_SLOTS x u64: a vCPU context in its slot order (hyp-ctxt.ts)
 export const EXIT_CTXT_SLOTS: u32 = 64;
+// A vCPU's GICv3 CPU interface state as a TypeScript-hosted EL2 enters and leaves it (hyp-vcpu-switch.ts),
+// u64 slots: the hyp's struct vgic_v3_cpu_if in this order (hyp/vgic-v3.ts VGIC_* indices).
+export const EXIT_VGIC: u32 = 0x800;
+export const VGIC_HCR: u32 = 0; // vgic_hcr (ICH_HCR_EL2)
+export const VGIC_VMCR: u32 = 1; // vgic_vmcr (ICH_VMCR_EL2)
+export const VGIC_AP0R: u32 = 2; // vgic_ap0r[4]
+export const VGIC_AP1R: u32 = 6; // vgic_ap1r[4]
+export const VGIC_LR: u32 = 10; // vgic_lr[16]
+export const VGIC_MISR: u32 = 26; // ICH_MISR_EL2 at the exit
+export const VGIC_EISR: u32 = 27; // ICH_EISR_EL2 at the exit
+export const VGIC_ELRSR: u32 = 28; // ICH_ELRSR_EL2 at the exit
+export const VGIC_USED_LRS: u32 = 29; // used_lrs
+export const VGIC_SLOTS: u32 = 30;
+// The EL2 registers a hosted EL2 programs for a guest run, u64 slots (hyp-vcpu-switch.ts).
+export const EXIT_VCPU_EL2: u32 = 0x900;
+export const VEL2_HCR: u32 = 0; // HCR_EL2 for the guest
+export const VEL2_VTTBR: u32 = 1; // VTTBR_EL2
+export const VEL2_VTCR: u32 = 2; // VTCR_EL2
+export const VEL2_CNTVOFF: u32 = 3; // CNTVOFF_EL2
+export const VEL2_MDCR: u32 = 4; // MDCR_EL2 (with VEL2_F_MDCR)
+export const VEL2_FLAGS: u32 = 5; // VEL2_F_*
+export const VEL2_HOST_CPTR: u32 = 6; // out: CPTR_EL2 before the run (put back at the exit)
+export const VEL2_HOST_MDCR: u32 = 7; // out: MDCR_EL2 before the run (put back at the exit)
+export const VEL2_SLOTS: u32 = 8;
+export const VEL2_F_MDCR: u32 = 1; // program VEL2_MDCR for the run (a protected vCPU's traps)
 export const MMIO_RESULTS: u32 = 64; // u64[8] replayed device reads/writes of the current insn
 export const MMIO_MAX: u32 = 8;
 

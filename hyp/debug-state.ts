@@ -54,8 +54,8 @@ function copyToHost(hv: HostVcpuView, st: KvmGuestDebugArch): void {
 }
 
 /** flush_debug_state(): the owner, then the owner's state (non-protected vCPUs only). */
-export function flush_debug_state(mem: PhysMem, host_vcpu: bigint, dbg: HypVcpuDebug): void {
-  const hv = new HostVcpuView(mem, host_vcpu);
+export function flush_debug_state(mem: PhysMem, host_vcpu: bigint, dbg: HypVcpuDebug, view?: HostVcpuView): void {
+  const hv = view ?? new HostVcpuView(mem, host_vcpu);
   const owner = hv.u64(HOST_VCPU_DEBUG_OWNER);
   dbg.debug_owner = owner === 1n || owner === 2n ? owner : HOST_DEBUG_OWNER_NONE;
   const st = dbg.active();
@@ -63,9 +63,9 @@ export function flush_debug_state(mem: PhysMem, host_vcpu: bigint, dbg: HypVcpuD
 }
 
 /** sync_debug_state(): the owner's state back to the host. */
-export function sync_debug_state(mem: PhysMem, host_vcpu: bigint, dbg: HypVcpuDebug): void {
+export function sync_debug_state(mem: PhysMem, host_vcpu: bigint, dbg: HypVcpuDebug, view?: HostVcpuView): void {
   const st = dbg.active();
-  if (st) copyToHost(new HostVcpuView(mem, host_vcpu), st);
+  if (st) copyToHost(view ?? new HostVcpuView(mem, host_vcpu), st);
 }
 
 /** The CPU's debug registers (the host's, kept across a run in which a vCPU's are loaded). */

@@ -168,15 +168,25 @@ export class HostVcpuView {
    */
   private dv: DataView | null = null;
   private dvOff = 0;
+  /** With bindDirect(): the same bytes as 32-bit words (w[wi] is the struct's first word), or null. */
+  private w: Uint32Array | null = null;
+  private wi = 0;
   constructor(readonly mem: PhysMem, readonly pa: bigint) {
     this.paN = mem.readU64N && pa >= 0n && pa < VA_LIMIT ? Number(pa) : -1;
   }
   /**
    * From now on the fields are read and written at `off` in `ram` (the caller has checked that mem
    * would have made exactly these accesses there: one translation of the struct's page, RAM without
-   * decoded code, no write tracker; hyp/vcpu-sync.ts hyp_host_vcpu()).
+   * decoded code, no write tracker; hyp/vcpu-sync.ts hyp_host_vcpu()). `words`: the whole buffer of
+   * `ram` as 32-bit words, for word accesses when the struct is 4-byte aligned in it.
    */
-  bindDirect(ram: DataView, off: number): void { this.dv = ram; this.dvOff = off; }
+  bindDirect(ram: DataView, off: number, words?: Uint32Array): void {
+    this.dv = ram;
+    this.dvOff = off;
+    const b = ram.byteOffset + off;
+    this.w = words !== undefined && words.buffer === ram.buffer && b % 4 === 0 ? words : null;
+    this.wi = b >>> 2;
+  }
   get isDirect(): boolean { return this.dv !== null; }
   get vcpu_id(): number { return Number(rd(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4)); }
   set vcpu_id(v: number) { wr(this.mem, this.pa + HOST_VCPU_VCPU_ID, 4, BigInt(v)); }
@@ -197,15 +207,53 @@ export class HostVcpuView {
   }
   /** The low 32 bits of the u64 at offset o, as a Number (a u32 field, or flags in the low word). */
   lo32n(o: number): number {
+    if (this.w) return this.w[this.wi + (o >>> 2)]!;
     if (this.dv) return this.dv.getUint32(this.dvOff + o, true);
     return Number(BigInt.asUintN(32, this.u64n(o)));
   }
   /** setU64n() of a value 0 <= v < 2^32 given as a Number. */
   setU32n(o: number, v: number): void {
-    if (this.dv) {
+    if (this.w) {
+      const i = this.wi + (o >>> 2);
+      this.w[i] = v;
+      this.w[i + 1] = 0;
+    } else if (this.dv) {
       this.dv.setUint32(this.dvOff + o, v, true);
       this.dv.setUint32(this.dvOff + o + 4, 0, true);
     } else this.setU64n(o, BigInt(v));
+  }
+  /** setU64n() of the value hi * 2^32 + lo given as its two 32-bit words. */
+  setU64w(o: number, lo: number, hi: number): void {
+    const w = this.w;
+    if (w) {
+      const i = this.wi + (o >>> 2);
+      w[i] = lo;
+      w[i + 1] = hi;
+    } else this.setU64n(o, BigInt(lo >>> 0) | (BigInt(hi >>> 0) << 32n));
+  }
+  /** n (even) 32-bit words from offset o (u64 fields, low word first) into dst from index at. */
+  readWords(o: number, dst: Uint32Array, at: number, n: number): void {
+    const w = this.w;
+    if (w) {
+      const i = this.wi + (o >>> 2);
+      for (let k = 0; k < n; k++) dst[at + k] = w[i + k]!; /* (short runs: no subarray() view made) */
+      return;
+    }
+    for (let k = 0; k < n; k += 2) {
+      const v = this.u64n(o + 4 * k);
+      dst[at + k] = Number(BigInt.asUintN(32, v));
+      dst[at + k + 1] = Number(v >> 32n);
+    }
+  }
+  /** n (even) 32-bit words of src from index at into the u64 fields from offset o. */
+  writeWords(o: number, src: Uint32Array, at: number, n: number): void {
+    const w = this.w;
+    if (w) {
+      const i = this.wi + (o >>> 2);
+      for (let k = 0; k < n; k++) w[i + k] = src[at + k]!;
+      return;
+    }
+    for (let k = 0; k < n; k += 2) this.setU64n(o + 4 * k, BigInt(src[at + k]!) | (BigInt(src[at + k + 1]!) << 32n));
   }
   reg(i: number): bigint { return this.u64n(HOST_VCPU_REGS_N + 8 * i); }
   setReg(i: number, v: bigint): void { this.setU64n(HOST_VCPU_REGS_N + 8 * i, v); }

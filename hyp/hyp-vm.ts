@@ -11,7 +11,8 @@ import type { KvmPgtable, KvmS2Mmu } from './pgtable';
 import type { HypPool } from './pool';
 import type { KvmHypMemcache } from './memcache';
 import type { IdRegs } from './pvm-features';
-import { KVM_ARM_ID_REG_NUM } from './host-abi';
+import { KVM_ARM_ID_REG_NUM, type HostVcpuView } from './host-abi';
+import type { CorePhysMem } from './core-phys-mem';
 
 /** EL1 (and EL0-visible) system registers saved/restored by the world switch. */
 export const VCPU_SYSREGS = [
@@ -82,6 +83,9 @@ export const PSCI_0_2_AFFINITY_LEVEL_ON = 0;
 export const PSCI_0_2_AFFINITY_LEVEL_OFF = 1;
 export const PSCI_0_2_AFFINITY_LEVEL_ON_PENDING = 2;
 
+/** The host struct's PA and RAM offset a HostVcpuView accesses directly, for whose hyp (vcpu-sync.ts). */
+export interface HostVcpuViewCache { readonly hyp: object; readonly mem: CorePhysMem; readonly pa: number; readonly off: number; readonly hv: HostVcpuView }
+
 /** A guest hypercall the last exit reports to the host (vcpu-sync.ts HOST_VCPU_EXIT_HCALL*). */
 export interface GuestHcallExit { kind: bigint; arg: bigint }
 
@@ -115,6 +119,8 @@ export class PkvmHypVcpu {
   exit_hcall: GuestHcallExit | null = null;
   /** Registers the last sync published in the host's struct kvm_vcpu (to clear them next time). */
   last_published: readonly number[] | null = null;
+  /** The hyp's direct view of the pinned host struct kvm_vcpu, kept across runs (vcpu-sync.ts vcpu_host_view()). */
+  host_view: HostVcpuViewCache | null = null;
   constructor(
     readonly vm: PkvmHypVm,
     /** Physical address of the donated page(s) holding this struct. */

@@ -25,9 +25,9 @@ import {
   HostVcpuView, HOST_EXIT_HCALL_NONE, HOST_EXIT_HCALL_PSCI_CPU_ON, HOST_REQ_INJECT_SEA, HOST_REQ_RESET_VCPU,
   HOST_REQ_SET_REG, HOST_REQ_SET_SMCCC_RET, HOST_REQ_SKIP_INSN, HOST_VCPU_EXIT_CODE, HOST_VCPU_EXIT_HCALL, HOST_VCPU_EXIT_HCALL_ARG,
   HOST_VCPU_FAULT_ESR, HOST_VCPU_FAULT_FAR, HOST_VCPU_FAULT_HPFAR, HOST_VCPU_PC, HOST_VCPU_PSTATE, HOST_VCPU_REQ,
-  HOST_VCPU_REQ_REG, HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL, HOST_VCPU_SIZE, VA_LIMIT,
+  HOST_VCPU_REQ_REG, HOST_VCPU_REGS, HOST_VCPU_CNTV_CTL, HOST_VCPU_CNTV_CVAL, HOST_VCPU_SIZE, VA_LIMIT,
 } from './host-abi';
-import { ARM_EXCEPTION_TRAP, VCPU_SYSREGS } from './hyp-vm';
+import { ARM_EXCEPTION_TRAP, CTX_PC, CTX_SYSREGS, VCPU_SYSREGS } from './hyp-vm';
 import { __pkvm_check_ioguard_page } from './mmio-guard';
 import { kvm_skip_instr } from './adjust-pc';
 import { flush_hyp_vgic_state, sync_hyp_vgic_state } from './vgic-v3';
@@ -54,25 +54,56 @@ const NONE: readonly number[] = [];
  */
 export function hyp_host_vcpu(hyp: Pkvm, host_vcpu: bigint): HostVcpuView {
   const hv = new HostVcpuView(hyp.el2mem, host_vcpu);
-  const mem = hyp.mem;
-  if (!(mem instanceof CorePhysMem) || (Number(host_vcpu) % 4096) + STRUCT_BYTES > 4096 || host_vcpu >= VA_LIMIT) return hv;
-  let pa: number;
-  try {
-    pa = Number(hyp.mm.translate(host_vcpu, true));
-  } catch {
-    return hv; /* the accesses themselves fault, where they did */
-  }
+  const pa = host_vcpu_pa(hyp, host_vcpu);
+  if (pa < 0) return hv;
+  const mem = hyp.mem as CorePhysMem;
   const o = mem.core.plainRamOffset(pa, STRUCT_BYTES);
-  if (o >= 0) hv.bindDirect(mem.ramView(), o);
+  if (o >= 0) hv.bindDirect(mem.ramView(), o, mem.core.words);
+  return hv;
+}
+
+/** The PA of a host struct kvm_vcpu for hyp_host_vcpu()'s direct accesses, or -1 (accesses through el2mem). */
+function host_vcpu_pa(hyp: Pkvm, host_vcpu: bigint): number {
+  if (!(hyp.mem instanceof CorePhysMem) || (Number(host_vcpu) % 4096) + STRUCT_BYTES > 4096 || host_vcpu >= VA_LIMIT) return -1;
+  try {
+    return Number(hyp.mm.translate(host_vcpu, true));
+  } catch {
+    return -1; /* the accesses themselves fault, where they did */
+  }
+}
+
+/**
+ * hyp_host_vcpu() for a hyp vCPU's own host struct, kept across runs: the struct is pinned for the
+ * vCPU's life (init_pkvm_hyp_vcpu() hyp_pin_shared_mem(), unpinned at teardown), so the hyp's
+ * stage-1 maps it at the same PA all along (a pinned page cannot be unshared) and the translation is
+ * made once; whether the page is still plain RAM (no decoded code, no write tracker) is checked again
+ * at each use.
+ */
+function vcpu_host_view(hyp: Pkvm, vcpu: PkvmHypVcpu): HostVcpuView {
+  const k = vcpu.host_view;
+  if (k !== null && k.hyp === hyp && k.mem.core.plainRamOffset(k.pa, STRUCT_BYTES) === k.off) return k.hv;
+  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  if (hv.isDirect) {
+    const mem = hyp.mem as CorePhysMem;
+    const pa = host_vcpu_pa(hyp, vcpu.host_vcpu);
+    vcpu.host_view = { hyp, mem, pa, off: mem.core.plainRamOffset(pa, STRUCT_BYTES), hv };
+  } else vcpu.host_view = null;
   return hv;
 }
 
 const EC_WFX = 0x01, EC_HVC64 = 0x16, EC_IABT_LOW = 0x20, EC_DABT_LOW = 0x24;
-/** ESR_ELx.EC; a value below 2^53 (any ESR without ISS2 bits above 52) without BigInt arithmetic. */
-const EXACT = 1n << 53n;
-const ec = (esr: bigint): number => (esr >= 0n && esr < EXACT ? Math.floor(Number(esr) / 0x400_0000) & 0x3f : Number((esr >> 26n) & 0x3fn));
-const ISV = 1n << 24n, WNR = 1n << 6n;
-const srt = (esr: bigint): number => Number((esr >> 16n) & 31n);
+/*
+ * ESR_ELx fields of its low word (EC [31:26], ISV [24], SRT [20:16], WNR [6]), as Numbers: a u64 is
+ * split into its words through a scratch BigUint64Array (no BigInt arithmetic: each operation
+ * would allocate).
+ */
+const SCRATCH = new BigUint64Array(1);
+const SCRATCH_W = new Uint32Array(SCRATCH.buffer);
+const lo32 = (v: bigint): number => { SCRATCH[0] = v; return SCRATCH_W[0]!; };
+const hi32 = (v: bigint): number => { SCRATCH[0] = v; return SCRATCH_W[1]!; };
+const ec = (esrLo: number): number => (esrLo >>> 26) & 0x3f;
+const ISV = 1 << 24, WNR = 1 << 6;
+const srt = (esrLo: number): number => (esrLo >>> 16) & 31;
 
 /** Registers of the last exit the host may read (and which one it may write back), and what it may ask. */
 export interface ExitPermit {
@@ -84,12 +115,16 @@ const NOTHING: ExitPermit = Object.freeze({ read: [], write: null, skip: false }
 const ABORT: ExitPermit = Object.freeze({ read: [], write: null, skip: false, inject: true });
 const WFX: ExitPermit = Object.freeze({ read: [], write: null, skip: true });
 const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+/* An MMIO access's permits by its register (made once: an exit allocates nothing). A write shows its
+ * register, a read may set it (xzr: nothing either way). */
+const MMIO_WRITE: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: Object.freeze(r === 31 ? [] : [r]), write: null, skip: true, inject: true }));
+const MMIO_READ: readonly ExitPermit[] = Array.from({ length: 32 }, (_, r) => Object.freeze({ read: Object.freeze([]), write: r, skip: true, inject: true }));
 
-/** What a protected vCPU's exit shows the host; `esr` is what the host sees (ISV possibly cleared). */
-function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
+/** What a protected vCPU's exit shows the host; `esr` is the low word of what the host sees (ISV possibly cleared). */
+function exitPermit(vcpu: PkvmHypVcpu, esr: number): ExitPermit {
   switch (ec(esr)) {
     case EC_HVC64: {
-      const fn = Number(vcpu.ctxt.regs[0]! & 0xffff_ffffn);
+      const fn = vcpu.ctxt.words[0]!; /* w0 */
       const reported = vcpu.exit_hcall !== null;
       const nregs = pvm_exit_hvc_nregs(fn, reported);
       /* x0 comes back from the host for forwarded PSCI; reported calls already have EL2's result. */
@@ -103,7 +138,7 @@ function exitPermit(vcpu: PkvmHypVcpu, esr: bigint): ExitPermit {
       if (esr & ISV) {
         /* An MMIO access: a write shows its register, a read may set it (xzr: nothing either way). */
         const r = srt(esr);
-        return (esr & WNR) !== 0n ? { read: r === 31 ? [] : [r], write: null, skip: true, inject: true } : { read: [], write: r, skip: true, inject: true };
+        return (esr & WNR) !== 0 ? MMIO_WRITE[r]! : MMIO_READ[r]!;
       }
       return ABORT;
     case EC_IABT_LOW:
@@ -127,17 +162,19 @@ function np_reset_sys_regs(vcpu: PkvmHypVcpu): void {
   vcpu.ctxt.sp_el1 = 0n;
 }
 
+/* The host struct's x0..x30 and PC, PSTATE as word runs of the context (x0..x30 are slots 0..30, PC and PSTATE 33, 34). */
+const REGS = Number(HOST_VCPU_REGS), PC = Number(HOST_VCPU_PC);
+
 /** Before a run: apply the host's requests (protected: only those the last exit permits). */
 export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSea): void {
-  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  const hv = vcpu_host_view(hyp, vcpu);
   const req = hv.lo32n(REQ);
   const exit = vcpu.exit_hcall;
   if (!vcpu.vm.is_protected) {
-    flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
+    flush_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug, hv);
     if (req & REQ_RESET_VCPU) np_reset_sys_regs(vcpu);
-    for (let i = 0; i < 31; i++) vcpu.ctxt.regs[i] = hv.reg(i);
-    vcpu.ctxt.pc = hv.u64(HOST_VCPU_PC);
-    vcpu.ctxt.pstate = hv.u64(HOST_VCPU_PSTATE);
+    hv.readWords(REGS, vcpu.ctxt.words, 0, 2 * 31);
+    hv.readWords(PC, vcpu.ctxt.words, 2 * CTX_PC, 4); /* PC, PSTATE */
     if (req & REQ_SKIP_INSN) kvm_skip_instr(vcpu.ctxt);
     if (req & REQ_INJECT_SEA) injectSea(vcpu, vcpu.fault.far_el2);
   } else if (req !== 0 || exit !== null || vcpu.reset_state.reset) {
@@ -165,12 +202,16 @@ export function flush_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, injectSea: InjectSe
   vcpu.exit_hcall = null;
   hv.setU32n(REQ, 0);
   /* Both kinds: the list registers the host's vGIC wants in the guest (nothing else of the vGIC). */
-  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr, hv.isDirect ? hv : undefined);
+  flush_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hyp.vgic_nr_lr, hv);
 }
+
+/* The context's CNTV_CTL_EL0, CNTV_CVAL_EL0 (consecutive slots, as the host struct's two fields). */
+const CTX_CNTV_CTL = CTX_SYSREGS + VCPU_SYSREGS.indexOf('CNTV_CTL_EL0');
+if (VCPU_SYSREGS[CTX_CNTV_CTL - CTX_SYSREGS + 1] !== 'CNTV_CVAL_EL0' || CNTV_CVAL !== CNTV_CTL + 8) throw new Error('vcpu-sync: CNTV_CTL/CVAL not consecutive');
 
 /** After a run: publish the exit to the host. */
 export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): void {
-  const hv = hyp_host_vcpu(hyp, vcpu.host_vcpu);
+  const hv = vcpu_host_view(hyp, vcpu);
   const f = vcpu.fault;
   const trap = exitCode === ARM_EXCEPTION_TRAP;
   if (!trap) vcpu.exit_hcall = null;
@@ -180,29 +221,37 @@ export function sync_hyp_vcpu(hyp: Pkvm, vcpu: PkvmHypVcpu, exitCode: number): v
   if (hcall) { hv.setU64n(EXIT_HCALL, hcall.kind); hv.setU64n(EXIT_HCALL_ARG, hcall.arg); }
   else { hv.setU32n(EXIT_HCALL, 0); hv.setU32n(EXIT_HCALL_ARG, 0); } /* HOST_EXIT_HCALL_NONE */
   /* The LRs' state and vgic_hcr; the virtual timer as the host reads it from the CPU (kvm_timer_vcpu_put). */
-  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hv.isDirect ? hv : undefined);
-  hv.setU64n(CNTV_CTL, vcpu.ctxt.sys_regs.CNTV_CTL_EL0);
-  hv.setU64n(CNTV_CVAL, vcpu.ctxt.sys_regs.CNTV_CVAL_EL0);
+  sync_hyp_vgic_state(hyp.mem, vcpu.host_vcpu, vcpu.vgic_v3, hv);
+  hv.writeWords(CNTV_CTL, vcpu.ctxt.words, 2 * CTX_CNTV_CTL, 4);
   if (!vcpu.vm.is_protected) {
-    sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug);
-    hv.setU64(HOST_VCPU_FAULT_ESR, trap ? f.esr_el2 : 0n);
-    hv.setU64(HOST_VCPU_FAULT_FAR, trap ? f.far_el2 : 0n);
-    for (let i = 0; i < 31; i++) hv.setReg(i, vcpu.ctxt.regs[i]!);
-    hv.setU64(HOST_VCPU_PC, vcpu.ctxt.pc);
-    hv.setU64(HOST_VCPU_PSTATE, vcpu.ctxt.pstate);
+    sync_debug_state(hyp.mem, vcpu.host_vcpu, vcpu.debug, hv);
+    if (trap) { hv.setU64n(FAULT_ESR, f.esr_el2); hv.setU64n(FAULT_FAR, f.far_el2); }
+    else { hv.setU32n(FAULT_ESR, 0); hv.setU32n(FAULT_FAR, 0); }
+    hv.writeWords(REGS, vcpu.ctxt.words, 0, 2 * 31);
+    hv.writeWords(PC, vcpu.ctxt.words, 2 * CTX_PC, 4); /* PC, PSTATE */
     return;
   }
   /* handle_pvm_exit_dabt(): no valid syndrome for the host outside the MMIO guard. */
-  let esr = trap ? f.esr_el2 : 0n;
-  if (trap && ec(esr) === EC_DABT_LOW && !__pkvm_check_ioguard_page(vcpu)) esr &= ~ISV;
-  hv.setU64n(FAULT_ESR, esr);
-  /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
-  if (trap) hv.setU64n(FAULT_FAR, f.far_el2 & 0xfffn); else hv.setU32n(FAULT_FAR, 0);
+  let esr = 0;
+  if (trap) {
+    esr = lo32(f.esr_el2);
+    const esrHi = hi32(f.esr_el2);
+    if (ec(esr) === EC_DABT_LOW && (esr & ISV) !== 0 && !__pkvm_check_ioguard_page(vcpu)) esr = (esr & ~ISV) >>> 0;
+    hv.setU64w(FAULT_ESR, esr, esrHi);
+    /* Protected: FAR (a guest VA) stays hidden; the page offset of the IPA is in HPFAR's FAR[11:0] role. */
+    hv.setU32n(FAULT_FAR, lo32(f.far_el2) & 0xfff);
+  } else {
+    hv.setU32n(FAULT_ESR, 0);
+    hv.setU32n(FAULT_FAR, 0);
+  }
   const permit = trap ? exitPermit(vcpu, esr) : NOTHING;
   // Only the registers this exit permits are visible; clear those the previous exit published.
   const last = vcpu.last_published ?? NONE;
   for (let k = 0; k < last.length; k++) if (!permit.read.includes(last[k]!)) hv.clearReg(last[k]!);
-  for (let k = 0; k < permit.read.length; k++) hv.setReg(permit.read[k]!, vcpu.ctxt.regs[permit.read[k]!]!);
+  for (let k = 0; k < permit.read.length; k++) {
+    const r = permit.read[k]!;
+    hv.writeWords(REGS + 8 * r, vcpu.ctxt.words, 2 * r, 2); /* x<r>, as its two words */
+  }
   vcpu.last_published = permit.read;
   vcpu.last_exit_permit = permit;
 }

@@ -6,27 +6,28 @@
  *   those list registers; vgic_sre is EL2's own (SRE | DFB | DIB). After the run it copies back only
  *   vgic_hcr and the used list registers (with the exit's ICH_MISR/EISR/ELRSR status), never the
  *   guest's registers, VMCR or APRs.
- * - __vgic_v3_restore_state() / __vgic_v3_save_state() (hyp/vgic-v3-sr.c), called by the world
- *   switch: program ICH_HCR_EL2 and ICH_LR<n>_EL2 on entry; on exit save the LRs (an LR the
- *   hardware reports empty in ICH_ELRSR_EL2 keeps only its non-state bits), clear them and disable
- *   the virtual CPU interface (ICH_HCR_EL2.En = 0) for the host.
+ * - __vgic_v3_restore_state() / __vgic_v3_save_state() (hyp/vgic-v3-sr.c), done by the core in the
+ *   world switch's entry and exit calls (core-as/hyp-vcpu-switch.ts; the state crosses as one block,
+ *   vgic_v3_to_core() / vgic_v3_from_core()): program ICH_HCR_EL2 and ICH_LR<n>_EL2 on entry; on
+ *   exit save the LRs (an LR the hardware reports empty in ICH_ELRSR_EL2 keeps only its non-state
+ *   bits), clear them and disable the virtual CPU interface (ICH_HCR_EL2.En = 0) for the host.
  * - __vgic_v3_restore_vmcr_aprs() / __vgic_v3_save_aprs() (with ICH_VMCR_EL2): the guest's own
- *   state, restored on entry and saved on exit from the hyp's copy. The host hypercalls of the same
+ *   state, restored on entry and saved on exit from the hyp's copy (the same core calls). The host hypercalls of the same
  *   names copy VMCR and the APRs between the host's struct and the hyp's copy for a non-protected
  *   vCPU only (Android's handle___vgic_v3_{save,restore}_vmcr_aprs on the loaded hyp vCPU); a
  *   protected guest's never leave EL2.
  */
-import { ICH_SAVE_AP0R0, ICH_SAVE_AP1R0, ICH_SAVE_EISR, ICH_SAVE_ELRSR, ICH_SAVE_HCR, ICH_SAVE_MISR, ICH_SAVE_VMCR, type Core } from '../machine/core';
+import { L, type Core } from '../machine/core';
 import { GIC_SR } from '../machine/gic-regs';
 import type { PhysMem } from './phys-mem';
 import {
-  HostVcpuView, HOST_VGIC_V3_AP0R, HOST_VGIC_V3_AP1R, HOST_VGIC_V3_EISR, HOST_VGIC_V3_ELRSR, HOST_VGIC_V3_HCR,
+  HostVcpuView, HOST_VGIC_V3_AP0R, HOST_VGIC_V3_AP1R, HOST_VGIC_V3_HCR,
   HOST_VGIC_V3_LR, HOST_VGIC_V3_MISR, HOST_VGIC_V3_USED_LRS, HOST_VGIC_V3_VMCR, VGIC_V3_MAX_LRS,
 } from './host-abi';
 
 /* The host struct's vGIC fields as Number offsets. */
 const HCR = Number(HOST_VGIC_V3_HCR), LR = Number(HOST_VGIC_V3_LR), USED_LRS = Number(HOST_VGIC_V3_USED_LRS);
-const MISR = Number(HOST_VGIC_V3_MISR), EISR = Number(HOST_VGIC_V3_EISR), ELRSR = Number(HOST_VGIC_V3_ELRSR);
+const MISR = Number(HOST_VGIC_V3_MISR);
 
 export const ICC_SRE_EL1_SRE = 1n << 0n;
 export const ICC_SRE_EL1_DFB = 1n << 1n;
@@ -36,7 +37,6 @@ const VGIC_SRE = ICC_SRE_EL1_DIB | ICC_SRE_EL1_DFB | ICC_SRE_EL1_SRE;
 export const ICH_HCR_EN = 1n << 0n;
 export const ICH_HCR_EOICOUNT_SHIFT = 27n;
 export const ICH_HCR_EOICOUNT_MASK = 0x1fn << ICH_HCR_EOICOUNT_SHIFT;
-const EOICOUNT_MASK_N = Number(ICH_HCR_EOICOUNT_MASK) | 0;
 /** ICH_LR<n>_EL2 fields (GICv3 spec 12.4.6). */
 export const ICH_LR_VINTID_MASK = 0xffff_ffffn;
 export const ICH_LR_PINTID_SHIFT = 32n;
@@ -47,24 +47,36 @@ export const ICH_LR_PENDING_BIT = 1n << 62n;
 export const ICH_LR_ACTIVE_BIT = 1n << 63n;
 export const ICH_LR_STATE = ICH_LR_PENDING_BIT | ICH_LR_ACTIVE_BIT;
 
-/** struct vgic_v3_cpu_if (the EL2 copy). */
+/**
+ * struct vgic_v3_cpu_if (the EL2 copy), as u64 slots in the order of the core's EXIT_VGIC block
+ * (L.VGIC_*: vgic_hcr, vgic_vmcr, vgic_ap0r[4], vgic_ap1r[4], vgic_lr[16], the exit's MISR, EISR,
+ * ELRSR, used_lrs), so that the world switch moves it to and from the core as one block.
+ */
 export class VgicV3CpuIf {
-  vgic_hcr = 0n;
-  vgic_vmcr = 0n;
+  readonly slots = new BigUint64Array(L.VGIC_SLOTS);
+  /** The same, as 32-bit words (slot i = words 2i, 2i + 1, low first). */
+  readonly words = new Uint32Array(this.slots.buffer);
+  readonly vgic_ap0r = this.slots.subarray(L.VGIC_AP0R, L.VGIC_AP0R + 4);
+  readonly vgic_ap1r = this.slots.subarray(L.VGIC_AP1R, L.VGIC_AP1R + 4);
+  readonly vgic_lr = this.slots.subarray(L.VGIC_LR, L.VGIC_LR + VGIC_V3_MAX_LRS);
   vgic_sre = 0n;
-  readonly vgic_ap0r = [0n, 0n, 0n, 0n];
-  readonly vgic_ap1r = [0n, 0n, 0n, 0n];
-  readonly vgic_lr = new Array<bigint>(VGIC_V3_MAX_LRS).fill(0n);
-  used_lrs = 0;
+  get vgic_hcr(): bigint { return this.slots[L.VGIC_HCR]!; }
+  set vgic_hcr(v: bigint) { this.slots[L.VGIC_HCR] = v; }
+  get vgic_vmcr(): bigint { return this.slots[L.VGIC_VMCR]!; }
+  set vgic_vmcr(v: bigint) { this.slots[L.VGIC_VMCR] = v; }
   /** ICH_MISR/EISR/ELRSR_EL2 read at the last exit (before the interface was disabled). */
-  vgic_misr = 0n;
-  vgic_eisr = 0n;
-  vgic_elrsr = 0n;
+  get vgic_misr(): bigint { return this.slots[L.VGIC_MISR]!; }
+  set vgic_misr(v: bigint) { this.slots[L.VGIC_MISR] = v; }
+  get vgic_eisr(): bigint { return this.slots[L.VGIC_EISR]!; }
+  set vgic_eisr(v: bigint) { this.slots[L.VGIC_EISR] = v; }
+  get vgic_elrsr(): bigint { return this.slots[L.VGIC_ELRSR]!; }
+  set vgic_elrsr(v: bigint) { this.slots[L.VGIC_ELRSR] = v; }
+  get used_lrs(): number { return this.words[2 * L.VGIC_USED_LRS]!; }
+  set used_lrs(v: number) { this.words[2 * L.VGIC_USED_LRS] = v; this.words[2 * L.VGIC_USED_LRS + 1] = 0; }
   /** memset(0): a new or scrubbed vCPU. */
   clear(): void {
-    this.vgic_hcr = this.vgic_vmcr = this.vgic_sre = this.vgic_misr = this.vgic_eisr = this.vgic_elrsr = 0n;
-    this.vgic_ap0r.fill(0n); this.vgic_ap1r.fill(0n); this.vgic_lr.fill(0n);
-    this.used_lrs = 0;
+    this.slots.fill(0n);
+    this.vgic_sre = 0n;
   }
 }
 
@@ -99,133 +111,61 @@ export const vgic_nr_aprs = (core: Core): number => vtrInfo(core).nr_aprs;
 export function flush_hyp_vgic_state(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf, max_lrs: number, view?: HostVcpuView): void {
   const hv = view ?? new HostVcpuView(mem, host_vcpu);
   const used_lrs = Math.min(hv.lo32n(USED_LRS), max_lrs);
-  const hcr = hv.lo32n(HCR);
-  cpu_if.vgic_hcr = hcr === 0 ? 0n : BigInt(hcr);
+  const w = cpu_if.words;
+  /* (upstream's fields are u32: the low word of each slot) */
+  w[2 * L.VGIC_HCR] = hv.lo32n(HCR);
+  w[2 * L.VGIC_HCR + 1] = 0;
   /* Should be a one-off */
   cpu_if.vgic_sre = VGIC_SRE;
   cpu_if.used_lrs = used_lrs;
-  for (let i = 0; i < used_lrs; i++) cpu_if.vgic_lr[i] = hv.u64n(LR + 8 * i);
-  for (let i = used_lrs; i < VGIC_V3_MAX_LRS; i++) if (cpu_if.vgic_lr[i] !== 0n) cpu_if.vgic_lr[i] = 0n;
+  hv.readWords(LR, w, 2 * L.VGIC_LR, 2 * used_lrs);
+  w.fill(0, 2 * (L.VGIC_LR + used_lrs), 2 * (L.VGIC_LR + VGIC_V3_MAX_LRS));
 }
 
 /** sync_hyp_vgic_state(): vgic_hcr, the used LRs and the exit's maintenance status back to the host. */
 export function sync_hyp_vgic_state(mem: PhysMem, host_vcpu: bigint, cpu_if: VgicV3CpuIf, view?: HostVcpuView): void {
   const hv = view ?? new HostVcpuView(mem, host_vcpu);
-  hv.setU64n(HCR, cpu_if.vgic_hcr);
-  for (let i = 0; i < cpu_if.used_lrs; i++) hv.setU64n(LR + 8 * i, cpu_if.vgic_lr[i]!);
-  hv.setU64n(MISR, cpu_if.vgic_misr);
-  hv.setU64n(EISR, cpu_if.vgic_eisr);
-  hv.setU64n(ELRSR, cpu_if.vgic_elrsr);
+  const w = cpu_if.words;
+  hv.writeWords(HCR, w, 2 * L.VGIC_HCR, 2);
+  hv.writeWords(LR, w, 2 * L.VGIC_LR, 2 * cpu_if.used_lrs);
+  /* MISR, EISR, ELRSR: consecutive in both */
+  hv.writeWords(MISR, w, 2 * L.VGIC_MISR, 6);
+}
+
+/* Per core: its EXIT_VGIC block as 32-bit words. */
+const vgicBlocks = new WeakMap<Core, Uint32Array>();
+let lastBlockCore: Core | null = null;
+let lastBlock: Uint32Array | null = null;
+function vgicBlock(core: Core): Uint32Array {
+  if (core === lastBlockCore) return lastBlock!;
+  let b = vgicBlocks.get(core);
+  if (b === undefined) {
+    const w = (L.EXIT_BASE + L.EXIT_VGIC) >> 2;
+    b = core.words.subarray(w, w + 2 * L.VGIC_SLOTS);
+    vgicBlocks.set(core, b);
+  }
+  lastBlockCore = core;
+  lastBlock = b;
+  return b;
 }
 
 /**
- * __vgic_v3_restore_state(): ICH_LR<n>_EL2 for the used LRs, then ICH_HCR_EL2. With `live` (the
- * world switch, a host that keeps nothing on the CPU), an ICH_HCR_EL2 the last save left 0 is not
- * written 0 again when no LR is in use.
+ * The guest entry's vGIC state (core-as/hyp-vcpu-switch.ts hypVcpuEnter() writes it to the CPU as
+ * __vgic_v3_restore_vmcr_aprs() and __vgic_v3_restore_state() do: ICH_VMCR_EL2, the implemented
+ * ICH_AP0R<n>/AP1R<n>_EL2, the used ICH_LR<n>_EL2, ICH_HCR_EL2): the hyp's copy into the core's block.
  */
-export function __vgic_v3_restore_state(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
-  const n = Math.min(cpu_if.used_lrs, vgic_nr_lr(core));
-  for (let i = 0; i < n; i++) core.setGicReg(GIC_SR.ICH_LR0_EL2 + i, cpu_if.vgic_lr[i]!);
-  if (live) {
-    if (n === 0 && cpu_if.vgic_hcr === 0n && live.hcrZero) return;
-    live.hcrZero = cpu_if.vgic_hcr === 0n;
-  }
-  core.setGicReg(GIC_SR.ICH_HCR_EL2, cpu_if.vgic_hcr);
+export function vgic_v3_to_core(core: Core, cpu_if: VgicV3CpuIf): void {
+  vgicBlock(core).set(cpu_if.words);
 }
 
 /**
- * __vgic_v3_save_state(): with LRs in use, the exit's ICH_MISR/EISR/ELRSR, the EOIcount the guest
- * accumulated, each used LR (an empty one, ELRSR bit set, keeps only its non-state bits) and then
- * the LR cleared; ICH_HCR_EL2.En cleared so the virtual interface signals nothing to the host.
- * As upstream, the LRs (and the En-cleared ICH_HCR_EL2 written before them) only when some are in
- * use; the status registers and EOIcount always (this model publishes them to the host). The
- * registers are read in one core call (Core.ichSaveBlock(), which also writes ICH_HCR_EL2 0 when no
- * LR is in use); it leaves ICH_VMCR_EL2 and the APRs for __vgic_v3_save_vmcr_aprs(..., saved).
+ * After the exit (hypVcpuExit(): __vgic_v3_save_state() and __vgic_v3_save_aprs(): the exit's
+ * ICH_MISR/EISR/ELRSR_EL2, VMCR and the implemented APRs, the EOIcount the guest accumulated folded
+ * into vgic_hcr, each used LR saved (one the hardware reports empty in ICH_ELRSR_EL2 keeps only its
+ * non-state bits) and cleared, ICH_HCR_EL2 left 0): the core's block back into the hyp's copy.
  */
-export function __vgic_v3_save_state(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
-  const used = Math.min(cpu_if.used_lrs, vgic_nr_lr(core));
-  core.ichSaveBlock(used === 0);
-  const hcr = core.ichSaved(ICH_SAVE_HCR);
-  const misr = core.ichSaved(ICH_SAVE_MISR), eisr = core.ichSaved(ICH_SAVE_EISR), elrsr = core.ichSaved(ICH_SAVE_ELRSR);
-  /* (the fields are 32-bit registers: a new BigInt only when the value changed) */
-  if (Number(cpu_if.vgic_misr) !== misr) cpu_if.vgic_misr = BigInt(misr);
-  if (Number(cpu_if.vgic_eisr) !== eisr) cpu_if.vgic_eisr = BigInt(eisr);
-  if (Number(cpu_if.vgic_elrsr) !== elrsr) cpu_if.vgic_elrsr = BigInt(elrsr);
-  const eoicount = hcr & EOICOUNT_MASK_N;
-  if ((Number(cpu_if.vgic_hcr & 0xffff_ffffn) & EOICOUNT_MASK_N) !== eoicount) {
-    cpu_if.vgic_hcr = (cpu_if.vgic_hcr & ~ICH_HCR_EOICOUNT_MASK) | BigInt(eoicount >>> 0);
-  }
-  if (used > 0) {
-    core.setGicReg(GIC_SR.ICH_HCR_EL2, cpu_if.vgic_hcr & ~ICH_HCR_EN);
-    for (let i = 0; i < used; i++) {
-      if ((elrsr >>> i) & 1) cpu_if.vgic_lr[i] = cpu_if.vgic_lr[i]! & ~ICH_LR_STATE;
-      else cpu_if.vgic_lr[i] = core.gicReg(GIC_SR.ICH_LR0_EL2 + i);
-      core.setGicReg(GIC_SR.ICH_LR0_EL2 + i, 0n);
-    }
-    core.setGicReg(GIC_SR.ICH_HCR_EL2, 0n);
-  }
-  if (live) live.hcrZero = true;
-}
-
-/**
- * What one physical CPU's ICH_VMCR_EL2 and ICH_AP0R<n>/AP1R<n>_EL2 hold, as the world switch last
- * saved them, and for whose copy (WorldSwitch, with a host that keeps nothing on the CPU: no one
- * else writes them between two runs). A restore of the very values the CPU holds is skipped.
- */
-export class VgicLiveState {
-  owner: VgicV3CpuIf | null = null;
-  /** ICH_HCR_EL2 is 0: the last save wrote it so, and no restore has written another value since. */
-  hcrZero = false;
-  vmcr = 0n;
-  readonly ap0r = [0n, 0n, 0n, 0n];
-  readonly ap1r = [0n, 0n, 0n, 0n];
-  holds(cpu_if: VgicV3CpuIf): boolean {
-    if (this.owner !== cpu_if || this.vmcr !== cpu_if.vgic_vmcr) return false;
-    for (let i = 0; i < 4; i++) if (this.ap0r[i] !== cpu_if.vgic_ap0r[i] || this.ap1r[i] !== cpu_if.vgic_ap1r[i]) return false;
-    return true;
-  }
-}
-
-/** __vgic_v3_restore_vmcr_aprs(): ICH_VMCR_EL2 and the implemented ICH_AP0R<n>/AP1R<n>_EL2 from the hyp's copy. */
-export function __vgic_v3_restore_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState): void {
-  const held = live?.holds(cpu_if) ?? false;
-  if (live) live.owner = null; /* the guest may change them from now on, until the next save */
-  if (held) return; /* the CPU holds exactly these (saved from it, unchanged since) */
-  core.setGicReg(GIC_SR.ICH_VMCR_EL2, cpu_if.vgic_vmcr);
-  const n = vgic_nr_aprs(core);
-  for (let i = 0; i < n; i++) {
-    core.setGicReg(GIC_SR.ICH_AP0R0_EL2 + i, cpu_if.vgic_ap0r[i]!);
-    core.setGicReg(GIC_SR.ICH_AP1R0_EL2 + i, cpu_if.vgic_ap1r[i]!);
-  }
-}
-
-/**
- * __vgic_v3_save_aprs() with the VMCR: the guest's priority state (the implemented APRs) into the
- * hyp's copy. `saved`: __vgic_v3_save_state() of this exit has read them already (Core.ichSaved()).
- */
-export function __vgic_v3_save_vmcr_aprs(core: Core, cpu_if: VgicV3CpuIf, live?: VgicLiveState, saved = false): void {
-  const n = vgic_nr_aprs(core);
-  if (saved) {
-    /* 32-bit registers: a new BigInt only when the value changed */
-    const vmcr = core.ichSaved(ICH_SAVE_VMCR);
-    if (Number(cpu_if.vgic_vmcr) !== vmcr) cpu_if.vgic_vmcr = BigInt(vmcr);
-    for (let i = 0; i < n; i++) {
-      const ap0 = core.ichSaved(ICH_SAVE_AP0R0 + i), ap1 = core.ichSaved(ICH_SAVE_AP1R0 + i);
-      if (Number(cpu_if.vgic_ap0r[i]) !== ap0) cpu_if.vgic_ap0r[i] = BigInt(ap0);
-      if (Number(cpu_if.vgic_ap1r[i]) !== ap1) cpu_if.vgic_ap1r[i] = BigInt(ap1);
-    }
-  } else {
-    cpu_if.vgic_vmcr = core.gicReg(GIC_SR.ICH_VMCR_EL2);
-    for (let i = 0; i < n; i++) {
-      cpu_if.vgic_ap0r[i] = core.gicReg(GIC_SR.ICH_AP0R0_EL2 + i);
-      cpu_if.vgic_ap1r[i] = core.gicReg(GIC_SR.ICH_AP1R0_EL2 + i);
-    }
-  }
-  if (live) {
-    live.owner = cpu_if;
-    live.vmcr = cpu_if.vgic_vmcr;
-    for (let i = 0; i < 4; i++) { live.ap0r[i] = cpu_if.vgic_ap0r[i]!; live.ap1r[i] = cpu_if.vgic_ap1r[i]!; }
-  }
+export function vgic_v3_from_core(core: Core, cpu_if: VgicV3CpuIf): void {
+  cpu_if.words.set(vgicBlock(core));
 }
 
 /** The host's __vgic_v3_save_aprs on a loaded non-protected vCPU: VMCR and APRs to the host's struct. */

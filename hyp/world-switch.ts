@@ -5,7 +5,12 @@
  * the guest exits to EL2, save the guest context, restore the host's and return an ARM_EXCEPTION_*
  * code with the fault information in vcpu.fault.
  *
- * What the host may see of the exit is decided by sync_exit() (exit-view.ts): a protected guest's
+ * The entry and the exit are one core call each (core-as/hyp-vcpu-switch.ts hypVcpuEnter /
+ * hypVcpuExit: the context, the EL2 registers of the run, the vGIC), with the vCPU's context and vGIC
+ * state moved to and from the core's exit payload area as one block each (__guest_enter_state /
+ * __guest_exit_state below).
+ *
+ * What the host may see of the exit is decided by sync_hyp_vcpu() (vcpu-sync.ts): a protected guest's
  * registers stay hidden except the one register an exit needs.
  */
 import { Core, L, SR } from '../machine/core';
@@ -14,7 +19,7 @@ import { GuestStuck, stuckInfo } from '../machine/stuck';
 import { fpsimdRestore, fpsimdSave, UserFpsimdState } from './fpsimd';
 import { HCR_PVM_TRAPS } from './pvm-traps';
 import { KvmGuestDebugArch, __debug_switch_to_guest, __debug_switch_to_host } from './debug-state';
-import { VgicLiveState, __vgic_v3_restore_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_save_state, __vgic_v3_save_vmcr_aprs } from './vgic-v3';
+import { vgic_v3_from_core, vgic_v3_to_core, type VgicV3CpuIf } from './vgic-v3';
 import {
   VCPU_SYSREGS, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_TRAP, CTX_PC, CTX_PSTATE, CTX_SLOTS, CTX_SP_EL0, CTX_SP_EL1, CTX_SYSREGS, newCpuContext,
   type KvmCpuContext,
@@ -35,7 +40,13 @@ export const HCR_GUEST_DEFAULT_WFX = HCR_TWI | HCR_TWE;
 /** HCR_HOST_NVHE_PROTECTED_FLAGS: the host runs at EL1 behind its stage-2 with SMC trapped. */
 export const HCR_HOST_FLAGS = HCR_RW | HCR_VM | HCR_TSC | HCR_SWIO;
 
-export const ESR_EC = (esr: bigint): number => Number((esr >> 26n) & 0x3fn);
+/* ESR_ELx.EC (bits 31:26) of a u64, read from its low word through a scratch BigUint64Array (no BigInt arithmetic). */
+const ESR_SCRATCH = new BigUint64Array(1);
+const ESR_SCRATCH_W = new Uint32Array(ESR_SCRATCH.buffer);
+export const ESR_EC = (esr: bigint): number => {
+  ESR_SCRATCH[0] = esr; /* (modulo 2^64, as the register) */
+  return (ESR_SCRATCH_W[0]! >>> 26) & 0x3f;
+};
 export const CPTR_EL2_TZ = 1n << 8n;
 export const CPTR_EL2_TFP = 1n << 10n;
 export const EC_FP_ASIMD = 0x07;
@@ -62,10 +73,7 @@ VCPU_SYSREGS.forEach((n, i) => {
 });
 /* Word indices of the plain EL2 system registers the world switch reads and writes in place. */
 const W_CPTR = Core.sysregWord(SR.CPTR_EL2);
-const W_MDCR = Core.sysregWord(SR.MDCR_EL2);
 const W_ESR = Core.sysregWord(SR.ESR_EL2);
-const W_ELR = Core.sysregWord(SR.ELR_EL2);
-const W_SPSR = Core.sysregWord(SR.SPSR_EL2);
 /** CPTR_EL2.TFP | CPTR_EL2.TZ in the register's low word. */
 const CPTR_TFP_TZ_W = Number(CPTR_EL2_TFP | CPTR_EL2_TZ);
 /*
@@ -118,6 +126,58 @@ export function loadCpuContext(core: Core, ctxt: KvmCpuContext): void {
   core.directStateWritten(translation);
 }
 
+/* The core's EXIT_VCPU_EL2 block as 32-bit words (core-as/layout.ts). */
+const EL2_WORD = (L.EXIT_BASE + L.EXIT_VCPU_EL2) >> 2;
+const W_HOST_CPTR = EL2_WORD + 2 * L.VEL2_HOST_CPTR;
+const W_FLAGS = EL2_WORD + 2 * L.VEL2_FLAGS;
+
+/** The EL2 registers a guest runs with (HCR_EL2, VTTBR_EL2, VTCR_EL2, CNTVOFF_EL2; MDCR_EL2 or the host's: null). */
+export interface GuestEl2Regs { hcr: bigint; vttbr: bigint; vtcr: bigint; cntvoff: bigint; mdcr: bigint | null }
+
+/** Per core: its EXIT_VCPU_EL2 block as u64s (the context map written). */
+const el2Blocks = new WeakMap<Core, BigUint64Array>();
+function el2Block(core: Core): BigUint64Array {
+  let b = el2Blocks.get(core);
+  if (b === undefined) {
+    ctxtBuf(core);
+    b = new BigUint64Array(core.mem.buffer, L.EXIT_BASE + L.EXIT_VCPU_EL2, L.VEL2_SLOTS);
+    el2Blocks.set(core, b);
+  }
+  return b;
+}
+
+/**
+ * The guest entry (__guest_enter with what __kvm_vcpu_run programs before it): the vCPU's context
+ * (PC and PSTATE too) and vGIC state go to the core's buffers as one block each, the EL2 registers
+ * of the run to EXIT_VCPU_EL2, and the core loads them in one call (hypVcpuEnter): the context,
+ * CPTR_EL2.TFP|TZ (lazy FP/SIMD), MDCR_EL2, HCR/VTTBR/VTCR/CNTVOFF_EL2, ICH_VMCR_EL2, the APRs, the
+ * used LRs and ICH_HCR_EL2. The host's CPTR_EL2 and MDCR_EL2 are kept in the block for the exit.
+ */
+export function __guest_enter_state(core: Core, ctxt: KvmCpuContext, cpu_if: VgicV3CpuIf, el2: GuestEl2Regs): void {
+  const b = el2Block(core);
+  b[L.VEL2_HCR] = el2.hcr;
+  b[L.VEL2_VTTBR] = el2.vttbr;
+  b[L.VEL2_VTCR] = el2.vtcr;
+  b[L.VEL2_CNTVOFF] = el2.cntvoff;
+  if (el2.mdcr !== null) b[L.VEL2_MDCR] = el2.mdcr;
+  core.words[W_FLAGS] = el2.mdcr !== null ? L.VEL2_F_MDCR : 0;
+  ctxtBuf(core).all.set(ctxt.words);
+  vgic_v3_to_core(core, cpu_if);
+  core.x.hypVcpuEnter(CTX_SLOTS);
+}
+
+/**
+ * The guest exit (after __guest_enter returns, __kvm_vcpu_run's save half): the core saves the
+ * context (PC and PSTATE: ELR_EL2/SPSR_EL2 after an exception to EL2, `hyp` or the core at EL2) and
+ * the vGIC state and puts the host's CPTR_EL2 and MDCR_EL2 back (hypVcpuExit); both blocks are
+ * copied into the hyp's copies.
+ */
+export function __guest_exit_state(core: Core, ctxt: KvmCpuContext, cpu_if: VgicV3CpuIf, hyp: boolean): void {
+  core.x.hypVcpuExit(CTX_SLOTS, hyp ? 1 : 0);
+  ctxt.words.set(ctxtBuf(core).all);
+  vgic_v3_from_core(core, cpu_if);
+}
+
 /** The EL2 state the host runs with (restored after each guest run). */
 interface HostEl2State { pc: bigint; pstate: bigint; elr: bigint; spsr: bigint; hcr: bigint; vttbr: bigint; vtcr: bigint; cntvoff: bigint; ctxt: KvmCpuContext }
 
@@ -161,16 +221,13 @@ export class WorldSwitch {
   private readonly hostDebug = new KvmGuestDebugArch();
   /** FP/SIMD switches (kvm_hyp_handle_fpsimd): host state saved + guest state loaded; each is undone at exit. */
   fpSwitches = 0;
-  /**
-   * Per physical CPU: the vGIC VMCR/APRs on it since the last save (vgic-v3.ts VgicLiveState), so
-   * that the next run of the same vCPU does not write them again. Only with a host that keeps
-   * nothing on the CPU (an A64 host's own code could reach them in between).
-   */
-  private readonly vgicLive: VgicLiveState[] = [];
-  /** The running CPU's register block in the core's memory, for plain system-register reads (sysreg()). */
-  private readonly dv: DataView;
+  /** The running CPU's system registers in the core's memory, for plain reads (sysreg()). */
+  private readonly sr: BigUint64Array;
+  /** The core's EXIT_VCPU_EL2 block (the EL2 registers of a run). */
+  private readonly el2: BigUint64Array;
   constructor(readonly core: Core, readonly guestVttbr: (vcpu: PkvmHypVcpu) => bigint, readonly opts: WorldSwitchOptions) {
-    this.dv = new DataView(core.mem.buffer, L.CPU_BASE, L.CPU_STATE_BYTES);
+    this.sr = new BigUint64Array(core.mem.buffer, L.CPU_BASE + L.OFF_SYSREGS, SR.SR_MAX);
+    this.el2 = el2Block(core);
   }
 
   /**
@@ -178,7 +235,7 @@ export class WorldSwitch {
    * FAR_EL2, HPFAR_EL2, ELR_EL2, SPSR_EL2, CPTR_EL2, MDCR_EL2), from its slot in the core's memory.
    */
   private sysreg(idx: number): bigint {
-    return this.dv.getBigUint64(Core.sysregWord(idx) * 4 - L.CPU_BASE, true);
+    return this.sr[idx]!;
   }
 
   private saveHost(): HostEl2State {
@@ -210,14 +267,20 @@ export class WorldSwitch {
   private hcrKey = -1n;
   private hcrKeyProt = false;
   private hcrGuest = 0n;
-  /* A protected vCPU's MDCR_EL2 as two words, for the last vcpu.mdcr_el2 seen. */
-  private mdcrKey = -1n;
-  private mdcrLo = 0;
-  private mdcrHi = 0;
 
-  /** MSR of a system register unless it already holds v (setSysreg() then changes nothing either). */
-  private setSysregIfChanged(idx: number, v: bigint): void {
-    if (this.sysreg(idx) !== v) this.core.setSysreg(idx, v);
+  /*
+   * VTTBR_EL2 of the last VM run (kvm_get_vttbr() of its stage-2 mmu): the root table and the VMID
+   * are set at __pkvm_init_vm and stay until its teardown, so guestVttbr() is asked once per VM
+   * switched to.
+   */
+  private vttbrVm: PkvmHypVcpu['vm'] | null = null;
+  private vttbrVal = 0n;
+  private vttbr(vcpu: PkvmHypVcpu): bigint {
+    if (vcpu.vm !== this.vttbrVm) {
+      this.vttbrVal = this.guestVttbr(vcpu);
+      this.vttbrVm = vcpu.vm;
+    }
+    return this.vttbrVal;
   }
 
   private guestHcr(vcpu: PkvmHypVcpu, prot: boolean): bigint {
@@ -230,47 +293,40 @@ export class WorldSwitch {
   }
 
   /*
-   * The run of one vCPU. Plain EL2 system registers the core stores as they are and derives nothing
-   * from in setSysreg() (CPTR_EL2, MDCR_EL2, ESR/FAR/HPFAR/ELR/SPSR_EL2) are read and written as the
-   * two 32-bit words of their slot (W_*); the others through setSysreg(), only when they change.
+   * The run of one vCPU: the entry in one core call (hypVcpuEnter), the guest, the exit in one core
+   * call (hypVcpuExit). Plain EL2 system registers the core stores as they are (CPTR_EL2, ESR_EL2)
+   * are read and written in between as the two 32-bit words of their slot (W_*).
    */
   private __kvm_vcpu_run(vcpu: PkvmHypVcpu): number {
     const c = this.core;
     const m = c.words;
     const host = this.hostOnCore ? this.saveHost() : null;
-    loadCpuContext(c, vcpu.ctxt);
-    // Lazy FP/SIMD (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the
-    // guest's first FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
-    const hostCptrLo = m[W_CPTR]!, hostCptrHi = m[W_CPTR + 1]!;
-    let guestOwnsFp = false;
-    m[W_CPTR] = (hostCptrLo | CPTR_TFP_TZ_W) >>> 0;
-    // A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts) are programmed for its run;
-    // a non-protected one runs with the host's MDCR_EL2.
+    // The EL2 registers of the run. A protected vCPU's traps (pvm_init_traps_hcr/mdcr, pvm-traps.ts)
+    // are programmed for it; a non-protected one runs with the host's MDCR_EL2. The virtual counter's
+    // offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
     const prot = vcpu.vm.is_protected;
-    this.setSysregIfChanged(SR.HCR_EL2, this.guestHcr(vcpu, prot));
-    const hostMdcrLo = m[W_MDCR]!, hostMdcrHi = m[W_MDCR + 1]!;
+    const el2 = this.el2;
+    el2[L.VEL2_HCR] = this.guestHcr(vcpu, prot);
+    el2[L.VEL2_VTTBR] = this.vttbr(vcpu);
+    el2[L.VEL2_VTCR] = vcpu.vm.mmu.vtcr;
     if (prot) {
-      if (vcpu.mdcr_el2 !== this.mdcrKey) {
-        this.mdcrKey = vcpu.mdcr_el2;
-        this.mdcrLo = Number(BigInt.asUintN(32, vcpu.mdcr_el2));
-        this.mdcrHi = Number(BigInt.asUintN(32, vcpu.mdcr_el2 >> 32n));
-      }
-      m[W_MDCR] = this.mdcrLo;
-      m[W_MDCR + 1] = this.mdcrHi;
+      el2[L.VEL2_CNTVOFF] = 0n;
+      el2[L.VEL2_MDCR] = vcpu.mdcr_el2;
+      m[W_FLAGS] = L.VEL2_F_MDCR;
+    } else {
+      el2[L.VEL2_CNTVOFF] = this.opts.cntvoff?.(c.cpu) ?? 0n;
+      m[W_FLAGS] = 0;
     }
+    // The context (PC and PSTATE too) and the vGIC state, then the core's entry. Lazy FP/SIMD
+    // (fpsimd_sve_flush, __activate_cptr_traps): the host owns the FP registers; the guest's first
+    // FP/SIMD instruction traps to EL2 (CPTR_EL2.TFP; TZ too, no SVE for the guest).
+    ctxtBuf(c).all.set(vcpu.ctxt.words);
+    vgic_v3_to_core(c, vcpu.vgic_v3);
+    c.x.hypVcpuEnter(CTX_SLOTS);
+    const hostCptrLo = m[W_HOST_CPTR]!, hostCptrHi = m[W_HOST_CPTR + 1]!;
+    let guestOwnsFp = false;
     // A non-protected vCPU's debug registers, when the guest or the host owns them (debug-state.ts).
     const debugLoaded = !prot && __debug_switch_to_guest(c, vcpu.debug, this.hostDebug);
-    this.setSysregIfChanged(SR.VTCR_EL2, vcpu.vm.mmu.vtcr);
-    this.setSysregIfChanged(SR.VTTBR_EL2, this.guestVttbr(vcpu));
-    // The virtual counter's offset (CNTVOFF_EL2): the host's for a non-protected vCPU, 0 for a protected one.
-    const cpu = c.cpu;
-    this.setSysregIfChanged(SR.CNTVOFF_EL2, prot ? 0n : (this.opts.cntvoff?.(cpu) ?? 0n));
-    // The vGIC: the guest's VMCR/APRs (EL2's copy), then the list registers and ICH_HCR_EL2.
-    const live = this.hostOnCore ? undefined : (this.vgicLive[cpu] ??= new VgicLiveState());
-    __vgic_v3_restore_vmcr_aprs(c, vcpu.vgic_v3, live);
-    __vgic_v3_restore_state(c, vcpu.vgic_v3, live);
-    c.pstate = vcpu.ctxt.pstate;
-    c.pc = vcpu.ctxt.pc;
     this.running = vcpu;
     this.savedHost = host;
     let ret = ARM_EXCEPTION_IRQ;
@@ -335,25 +391,15 @@ export class WorldSwitch {
       throw new Error(`world switch: unexpected core exit '${r}' while running a guest`);
     }
     this.guestInsnsN += before - start;
-    // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2).
-    saveCpuContext(c, vcpu.ctxt);
+    // Save the guest (its PC/PSTATE are ELR_EL2/SPSR_EL2 after an exception to EL2) and its vGIC
+    // state; the host's CPTR_EL2 and MDCR_EL2 back.
+    __guest_exit_state(c, vcpu.ctxt, vcpu.vgic_v3, r === 'hyp');
     if (debugLoaded) __debug_switch_to_host(c, vcpu.debug, this.hostDebug);
-    __vgic_v3_save_state(c, vcpu.vgic_v3, live);
-    __vgic_v3_save_vmcr_aprs(c, vcpu.vgic_v3, live, true);
     // fpsimd_sve_sync(): if the guest took the FP registers, save its state and give the host its own back.
     if (guestOwnsFp) {
       fpsimdSave(c, vcpu.ctxt.fp_regs);
       fpsimdRestore(c, this.hostFp);
     }
-    m[W_CPTR] = hostCptrLo;
-    m[W_CPTR + 1] = hostCptrHi;
-    m[W_MDCR] = hostMdcrLo;
-    m[W_MDCR + 1] = hostMdcrHi;
-    const w = vcpu.ctxt.words;
-    if (r === 'hyp' || c.el === 2) { /* (an exit to EL2 leaves the core at EL2) */
-      w[2 * CTX_PC] = m[W_ELR]!; w[2 * CTX_PC + 1] = m[W_ELR + 1]!;
-      w[2 * CTX_PSTATE] = m[W_SPSR]!; w[2 * CTX_PSTATE + 1] = m[W_SPSR + 1]!;
-    } else { vcpu.ctxt.pc = c.pc; vcpu.ctxt.pstate = c.pstate; }
     this.running = null;
     this.savedHost = null;
     if (host) this.restoreHost(host);

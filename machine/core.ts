@@ -29,6 +29,7 @@ interface CoreExports extends JitCoreExports {
   idRegValue(idx: number): bigint;
   setSysreg(idx: number, v: bigint): void;
   getInsns(): bigint;
+  getInsnsF(): number;
   bankSP(): void;
   pgtableDescend(table: bigint, level: number, addr: bigint): bigint;
   directStateWritten(mmu: number): void;
@@ -70,9 +71,10 @@ interface CoreExports extends JitCoreExports {
   excStatsSet(on: number): void;
   gicEl2Read(idx: number): bigint;
   gicEl2Write(idx: number, v: bigint): void;
-  ichSaveBlock(disable: number): void;
   ctxtSave(n: number): void;
   ctxtLoad(n: number): number;
+  hypVcpuEnter(n: number): void;
+  hypVcpuExit(n: number, hyp: number): void;
   gicFrameAccess(pa: bigint, sizeLog2: number, isWrite: number, v: bigint): bigint;
 }
 
@@ -111,9 +113,6 @@ export const TRANSLATE_FAULT = 0xffff_ffff_ffff_ffffn;
 const U64 = (1n << 64n) - 1n;
 /** The compiled tier's queue count (core-as/jit/jit-layout.ts JIT_QUEUE): compileQueued() has work only when it is not 0. */
 const JIT_QUEUE_WORD = J.JIT_QUEUE >> 2;
-const ICH_SAVE_WORD = (L.EXIT_BASE + L.EXIT_ICH_SAVE) >> 2;
-/** Core.ichSaved() indices. */
-export const ICH_SAVE_HCR = 0, ICH_SAVE_MISR = 1, ICH_SAVE_EISR = 2, ICH_SAVE_ELRSR = 3, ICH_SAVE_VMCR = 4, ICH_SAVE_AP0R0 = 5, ICH_SAVE_AP1R0 = 9;
 
 let wasmModule: WebAssembly.Module | undefined;
 /** Size of the function table core.wasm imports (its own function pointers; the JIT grows it). */
@@ -220,12 +219,12 @@ export class Core {
   runRaw(budget: number): ExitReason {
     let b = Math.max(0, Math.min(budget, 0x7fff_ffff));
     for (;;) {
-      const before = this.jit ? this.x.getInsns() : 0n;
+      const before = this.jit ? this.x.getInsnsF() : 0;
       const r = this.x.run(b);
       if (!this.jit) return EXIT_NAMES[r] ?? 'bad-state';
       if (this.w32[JIT_QUEUE_WORD] !== 0) this.jit.compileQueued(); // EXIT_JIT asks for it; any other exit may leave blocks queued too
       if (r !== L.EXIT_JIT) return EXIT_NAMES[r] ?? 'bad-state';
-      b -= Number(this.x.getInsns() - before);
+      b -= this.x.getInsnsF() - before;
       if (b <= 0) return 'budget';
     }
   }
@@ -245,14 +244,6 @@ export class Core {
   /** MRS/MSR of ICH_* at EL2, or of the physical ICC_* a host GIC driver uses (core-as/gic/gic-el2-access.ts), current CPU. */
   gicReg(idx: number): bigint { return this.x.gicEl2Read(idx) & U64; }
   setGicReg(idx: number, v: bigint): void { this.x.gicEl2Write(idx, BigInt.asIntN(64, v)); }
-  /**
-   * The ICH_* a hosted EL2 saves at a guest exit, read in one call (core-as/hyp-ich-save.ts) into
-   * EXIT_BASE + EXIT_ICH_SAVE; with disable, ICH_HCR_EL2 is written 0 after. ichSaved(i) is the
-   * low word of the i-th (ICH_SAVE_* order: HCR, MISR, EISR, ELRSR, VMCR, AP0R0..3, AP1R0..3), all
-   * 32-bit registers.
-   */
-  ichSaveBlock(disable: boolean): void { this.x.ichSaveBlock(disable ? 1 : 0); }
-  ichSaved(i: number): number { return this.w32[ICH_SAVE_WORD + 2 * i]!; }
   /** A 32-bit (or 64-bit) load/store to the GICD/GICR frames, as the host kernel's GIC driver makes it. */
   gicFrameRead(pa: bigint, size: 4 | 8 = 4): bigint { return this.x.gicFrameAccess(BigInt.asIntN(64, pa), size === 8 ? 3 : 2, 0, 0n) & U64; }
   gicFrameWrite(pa: bigint, v: bigint, size: 4 | 8 = 4): void { this.x.gicFrameAccess(BigInt.asIntN(64, pa), size === 8 ? 3 : 2, 1, BigInt.asIntN(64, v)); }
@@ -271,7 +262,7 @@ export class Core {
   /** Instructions retired by all CPUs together. */
   get insns(): bigint { return this.x.getInsns() & U64; }
   /** insns as a Number (exact below 2^53 instructions), for per-run arithmetic without BigInts. */
-  get insnsN(): number { return Number(this.x.getInsns()); }
+  get insnsN(): number { return this.x.getInsnsF(); }
   /** Instructions retired by the current CPU. */
   get cpuInsns(): bigint { return this.x.getCpuInsns() & U64; }
 

@@ -140,32 +140,45 @@ export function vReadRpr(cpu: u32): u64 { return vRunningPriority(cpu); }
 // --- ICH_* (EL2) ---
 export function readIchHcr(cpu: u32): u64 { return load<u32>(cpuBlock(cpu) + C_ICH_HCR); }
 export function writeIchHcr(cpu: u32, v: u64): void {
-  store<u32>(cpuBlock(cpu) + C_ICH_HCR, <u32>v & ICH_HCR_WRITABLE);
+  setIchHcr(cpu, v);
   gicUpdateCpu(cpu);
 }
+/*
+ * The set* functions below store an ICH_* write as the write* ones do but leave gicUpdateCpu() to
+ * the caller: a world switch (core-as/hyp-vcpu-switch.ts) writes several and updates once.
+ */
+export function setIchHcr(cpu: u32, v: u64): void { store<u32>(cpuBlock(cpu) + C_ICH_HCR, <u32>v & ICH_HCR_WRITABLE); }
 export function readIchVmcr(cpu: u32): u64 { return vmcr(cpu); }
 /** ICH_VMCR_EL2: VFIQEn is RES1 with the system-register interface; VBPRs clamp to their minima. */
 export function writeIchVmcr(cpu: u32, v: u64): void {
+  setIchVmcr(cpu, v);
+  gicUpdateCpu(cpu);
+}
+export function setIchVmcr(cpu: u32, v: u64): void {
   let m = <u32>v & ((0xff << 24) | (7 << 21) | (7 << 18) | (1 << 9) | 0x13);
   m |= 8; // VFIQEn
   if (((m >> 21) & 7) < GIC_MIN_BPR) m = (m & ~(7 << 21)) | (GIC_MIN_BPR << 21);
   if (((m >> 18) & 7) < GIC_MIN_BPR + 1) m = (m & ~(7 << 18)) | ((GIC_MIN_BPR + 1) << 18);
   store<u32>(cpuBlock(cpu) + C_ICH_VMCR, m);
-  gicUpdateCpu(cpu);
 }
 export function readIchLr(cpu: u32, n: u32): u64 { return load<u64>(lrAddr(cpu, n)); }
 /** ICH_LR<n>_EL2: the priority's unimplemented low bits are RES0. */
 export function writeIchLr(cpu: u32, n: u32, v: u64): void {
-  store<u64>(lrAddr(cpu, n), v & ~(<u64>(0xff & ~PRI_MASK) << 48));
+  setIchLr(cpu, n, v);
   gicUpdateCpu(cpu);
 }
+export function setIchLr(cpu: u32, n: u32, v: u64): void { store<u64>(lrAddr(cpu, n), v & ~(<u64>(0xff & ~PRI_MASK) << 48)); }
 export function readIchApr(cpu: u32, group: u32, n: u32): u64 {
   return n == 0 ? <u64>load<u32>(cpuBlock(cpu) + (group == 1 ? C_ICH_AP1R0 : C_ICH_AP0R0)) : 0;
 }
 export function writeIchApr(cpu: u32, group: u32, n: u32, v: u64): void {
   if (n != 0) return;
-  store<u32>(cpuBlock(cpu) + (group == 1 ? C_ICH_AP1R0 : C_ICH_AP0R0), <u32>v);
+  setIchApr(cpu, group, n, v);
   gicUpdateCpu(cpu);
+}
+export function setIchApr(cpu: u32, group: u32, n: u32, v: u64): void {
+  if (n != 0) return;
+  store<u32>(cpuBlock(cpu) + (group == 1 ? C_ICH_AP1R0 : C_ICH_AP0R0), <u32>v);
 }
 export function readIchMisr(cpu: u32): u64 { return ichMisr(cpu); }
 export function readIchEisr(cpu: u32): u64 { return ichEisr(cpu); }

@@ -1,7 +1,8 @@
 /**
  * The vGIC on the hyp's vCPU copy (hyp/vgic-v3.ts): what crosses between the host's struct
  * vgic_v3_cpu_if and EL2 (flush_hyp_vgic_state / sync_hyp_vgic_state of nvhe/hyp-main.c), the
- * save/restore of the list registers on the CPU (__vgic_v3_save_state / __vgic_v3_restore_state),
+ * save/restore of the list registers on the CPU (__vgic_v3_save_state / __vgic_v3_restore_state, in the
+ * world switch's entry and exit calls),
  * the APR/VMCR hypercalls, IRQ exits, and a protected guest woken by its virtual timer through the hyp.
  * Expected values follow the GICv3 specification (ICH_LR<n>_EL2, ICH_ELRSR_EL2, ICH_VTR_EL2) and
  * upstream's copy rules.
@@ -14,10 +15,12 @@ import {
   HOST_VGIC_V3_USED_LRS, HOST_VGIC_V3_VMCR,
 } from '../../hyp/host-abi';
 import {
-  ICH_LR_ACTIVE_BIT, ICH_LR_GROUP, ICH_LR_HW, ICH_LR_PENDING_BIT, VgicLiveState, VgicV3CpuIf, __vgic_v3_restore_state, __vgic_v3_save_state,
+  ICH_LR_ACTIVE_BIT, ICH_LR_GROUP, ICH_LR_HW, ICH_LR_PENDING_BIT, VgicV3CpuIf,
   flush_hyp_vgic_state, sync_hyp_vgic_state, vgic_nr_lr,
 } from '../../hyp/vgic-v3';
-import { Core, ICH_SAVE_AP1R0, SR } from '../../machine/core';
+import { Core, SR } from '../../machine/core';
+import { __guest_enter_state, __guest_exit_state, saveCpuContext } from '../../hyp/world-switch';
+import { newCpuContext } from '../../hyp/hyp-vm';
 import { GIC_SR } from '../../machine/gic-regs';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll } from '../../host-kernel-model/index';
@@ -47,7 +50,7 @@ describe('flush_hyp_vgic_state / sync_hyp_vgic_state: what crosses between the h
     flush_hyp_vgic_state(mem, VCPU, cpu_if, 4);
     expect(cpu_if.vgic_hcr).toBe(1n);
     expect(cpu_if.used_lrs).toBe(4);
-    expect(cpu_if.vgic_lr.slice(0, 4)).toEqual([32, 33, 34, 35].map(pendingLr));
+    expect([...cpu_if.vgic_lr.slice(0, 4)]).toEqual([32, 33, 34, 35].map(pendingLr));
     expect(cpu_if.vgic_lr.slice(4).every((lr) => lr === 0n)).toBe(true);
     expect(cpu_if.vgic_sre).toBe(7n); // ICC_SRE_EL1: SRE | DFB | DIB
     expect(cpu_if.vgic_vmcr).toBe(0x42n);
@@ -79,96 +82,115 @@ describe('flush_hyp_vgic_state / sync_hyp_vgic_state: what crosses between the h
   });
 });
 
-describe('__vgic_v3_restore_state / __vgic_v3_save_state on the CPU', () => {
-  const core = (): Core => { const c = new Core(16 << 20, { haveEL2: true, el2Hosted: true }); c.reset(2, 0n); return c; };
+/*
+ * The world switch's entry and exit on the CPU (core-as/hyp-vcpu-switch.ts through
+ * __guest_enter_state / __guest_exit_state): __vgic_v3_restore_vmcr_aprs + __vgic_v3_restore_state
+ * on entry, __vgic_v3_save_state + __vgic_v3_save_aprs on exit. The vCPU's context is the CPU's own
+ * (saved first), so only the vGIC and the EL2 registers change; the core stays at EL2.
+ */
+function switchCore(): { c: Core; enter: (cpu_if: VgicV3CpuIf) => void; exit: (cpu_if: VgicV3CpuIf) => void } {
+  const c = new Core(16 << 20, { haveEL2: true, el2Hosted: true });
+  c.reset(2, 0n);
+  const ctxt = saveCpuContext(c, newCpuContext());
+  ctxt.pc = c.pc;
+  ctxt.pstate = c.pstate;
+  const el2 = { hcr: c.sysreg(SR.HCR_EL2), vttbr: c.sysreg(SR.VTTBR_EL2), vtcr: c.sysreg(SR.VTCR_EL2), cntvoff: c.sysreg(SR.CNTVOFF_EL2), mdcr: null };
+  return { c, enter: (cpu_if) => __guest_enter_state(c, ctxt, cpu_if, el2), exit: (cpu_if) => __guest_exit_state(c, newCpuContext(), cpu_if, false) };
+}
+const ICH_HCR_UIE = 1n << 1n; /* GICv3 spec 12.5.10: underflow interrupt enable */
+/*
+ * ICH_VMCR_EL2 values as the register holds them (12.5.16): VPMR [31:24], VBPR0 [23:21] and VBPR1
+ * [20:18] at their minimum for 5 bits of priority (2 and 3), VFIQEn [3] RES1 with system registers,
+ * VENG1 [1], VENG0 [0].
+ */
+const vmcr = (vpmr: bigint, eng: bigint): bigint => (vpmr << 24n) | (2n << 21n) | (3n << 18n) | (1n << 3n) | eng;
+const ICH_MISR_U = 1n << 1n; /* 12.5.14: "zero or one of the List register entries are marked as a valid interrupt" with UIE */
 
-  it('ICH_VTR_EL2 reports 4 list registers; restore programs the used LRs and ICH_HCR_EL2', () => {
-    const c = core();
+describe('the world switch\'s vGIC restore and save on the CPU', () => {
+  it('ICH_VTR_EL2 reports 4 list registers; entry programs VMCR, the APRs, the used LRs and ICH_HCR_EL2, no other LR', () => {
+    const { c, enter } = switchCore();
     expect(vgic_nr_lr(c)).toBe(4);
+    c.setGicReg(GIC_SR.ICH_LR0_EL2 + 2, pendingLr(50)); // beyond used_lrs: left as it is
     const cpu_if = new VgicV3CpuIf();
     cpu_if.used_lrs = 2;
     cpu_if.vgic_hcr = 1n;
+    cpu_if.vgic_vmcr = vmcr(0xf0n, 1n);
+    cpu_if.vgic_ap1r[0] = 0x8000_0000n;
     cpu_if.vgic_lr[0] = pendingLr(27) | ICH_LR_HW | (27n << 32n);
     cpu_if.vgic_lr[1] = pendingLr(33);
-    __vgic_v3_restore_state(c, cpu_if);
+    enter(cpu_if);
     expect(c.gicReg(GIC_SR.ICH_LR0_EL2)).toBe(cpu_if.vgic_lr[0]);
     expect(c.gicReg(GIC_SR.ICH_LR0_EL2 + 1)).toBe(cpu_if.vgic_lr[1]);
+    expect(c.gicReg(GIC_SR.ICH_LR0_EL2 + 2)).toBe(pendingLr(50));
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n);
-    // LRs 0 and 1 hold interrupts, 2 and 3 are empty (ICH_ELRSR_EL2 bit set for an invalid state).
-    expect(c.gicReg(GIC_SR.ICH_ELRSR_EL2)).toBe(0b1100n);
+    expect(c.gicReg(GIC_SR.ICH_VMCR_EL2)).toBe(vmcr(0xf0n, 1n));
+    expect(c.gicReg(GIC_SR.ICH_AP1R0_EL2)).toBe(0x8000_0000n);
+    // LRs 0, 1 and 2 hold interrupts, 3 is empty (ICH_ELRSR_EL2 bit set for an invalid state).
+    expect(c.gicReg(GIC_SR.ICH_ELRSR_EL2)).toBe(0b1000n);
   });
 
-  it('save keeps each LR\'s state, drops the state of one the hardware reports empty, clears the LRs and ICH_HCR_EL2.En', () => {
-    const c = core();
+  it('exit keeps each LR\'s state, drops the state of one the hardware reports empty, clears the LRs and ICH_HCR_EL2.En', () => {
+    const { c, enter, exit } = switchCore();
     const cpu_if = new VgicV3CpuIf();
     cpu_if.used_lrs = 2;
     cpu_if.vgic_hcr = 1n;
     cpu_if.vgic_lr[0] = pendingLr(27);
     cpu_if.vgic_lr[1] = pendingLr(33);
-    __vgic_v3_restore_state(c, cpu_if);
+    enter(cpu_if);
     // The guest completed LR1 meanwhile: the hardware LR is invalid (state 00), LR0 became active.
     c.setGicReg(GIC_SR.ICH_LR0_EL2, (pendingLr(27) & ~ICH_LR_PENDING_BIT) | ICH_LR_ACTIVE_BIT);
     c.setGicReg(GIC_SR.ICH_LR0_EL2 + 1, pendingLr(33) & ~ICH_LR_PENDING_BIT);
-    __vgic_v3_save_state(c, cpu_if);
+    c.setGicReg(GIC_SR.ICH_VMCR_EL2, vmcr(0xa0n, 2n)); // the guest's own VMCR and APR changes
+    c.setGicReg(GIC_SR.ICH_AP1R0_EL2, 0x1n);
+    const [misr, eisr] = [GIC_SR.ICH_MISR_EL2, GIC_SR.ICH_EISR_EL2].map((r) => c.gicReg(r));
+    exit(cpu_if);
     expect(cpu_if.vgic_lr[0]).toBe((pendingLr(27) & ~ICH_LR_PENDING_BIT) | ICH_LR_ACTIVE_BIT);
     expect(cpu_if.vgic_lr[1]).toBe(ICH_LR_GROUP | (0xa0n << 48n) | 33n);
     expect(cpu_if.vgic_elrsr & 0b11n).toBe(0b10n);
+    expect([cpu_if.vgic_misr, cpu_if.vgic_eisr]).toEqual([misr, eisr]); // as MRS read them before the save
+    expect(cpu_if.vgic_vmcr).toBe(vmcr(0xa0n, 2n));
+    expect(cpu_if.vgic_ap1r[0]).toBe(0x1n);
     expect(c.gicReg(GIC_SR.ICH_LR0_EL2)).toBe(0n);
     expect(c.gicReg(GIC_SR.ICH_LR0_EL2 + 1)).toBe(0n);
-    expect(c.gicReg(GIC_SR.ICH_HCR_EL2) & 1n).toBe(0n);
+    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
     expect(cpu_if.vgic_hcr & 1n).toBe(1n); // the hyp's copy keeps En for the next entry
   });
-});
 
-describe('the world switch\'s one-call read of the ICH_* state at an exit (Core.ichSaveBlock)', () => {
-  const core = (): Core => { const c = new Core(16 << 20, { haveEL2: true, el2Hosted: true }); c.reset(2, 0n); return c; };
-  const ICH_HCR_UIE = 1n << 1n; /* GICv3 spec 12.5.10: underflow interrupt enable */
-  const ICH_MISR_U = 1n << 1n; /* 12.5.14: "zero or one of the List register entries are marked as a valid interrupt" with UIE */
-
-  it('reads ICH_HCR/MISR/EISR/ELRSR/VMCR and the APRs as the MRS of each does; disable then writes ICH_HCR_EL2 0', () => {
-    const c = core();
-    c.setGicReg(GIC_SR.ICH_VMCR_EL2, 0xf000_0001n);
-    c.setGicReg(GIC_SR.ICH_AP1R0_EL2, 0x8000_0001n);
-    c.setGicReg(GIC_SR.ICH_LR0_EL2, pendingLr(40));
-    c.setGicReg(GIC_SR.ICH_LR0_EL2 + 1, ICH_LR_GROUP | (1n << 41n) | 41n); // invalid, EOI maintenance (bit 41), HW = 0
-    c.setGicReg(GIC_SR.ICH_HCR_EL2, 1n | ICH_HCR_UIE | (5n << 27n)); // En, UIE, EOIcount 5
-    const one = [GIC_SR.ICH_HCR_EL2, GIC_SR.ICH_MISR_EL2, GIC_SR.ICH_EISR_EL2, GIC_SR.ICH_ELRSR_EL2, GIC_SR.ICH_VMCR_EL2]
-      .map((r) => c.gicReg(r));
-    c.ichSaveBlock(false);
-    expect([0, 1, 2, 3, 4].map((i) => BigInt(c.ichSaved(i)))).toEqual(one);
-    expect(one[0]).toBe(1n | ICH_HCR_UIE | (5n << 27n));
-    expect(one[1]! & ICH_MISR_U).toBe(ICH_MISR_U); // one valid LR: underflow (UIE)
-    expect(one[2]).toBe(0b10n); // LR1: state invalid, HW 0, EOI 1 -> ICH_EISR_EL2 bit 1
+  it('exit reads ICH_MISR/EISR/ELRSR as MRS of each does before it writes anything (an EOI maintenance LR)', () => {
+    const { c, enter, exit } = switchCore();
+    const cpu_if = new VgicV3CpuIf();
+    cpu_if.used_lrs = 2;
+    cpu_if.vgic_hcr = 1n | ICH_HCR_UIE | (5n << 27n); // En, UIE, EOIcount 5
+    cpu_if.vgic_lr[0] = pendingLr(40);
+    cpu_if.vgic_lr[1] = ICH_LR_GROUP | (1n << 41n) | 41n; // invalid, EOI maintenance (bit 41), HW = 0
+    enter(cpu_if);
+    exit(cpu_if);
+    expect(cpu_if.vgic_misr & ICH_MISR_U).toBe(ICH_MISR_U); // one valid LR: underflow (UIE)
+    expect(cpu_if.vgic_eisr).toBe(0b10n); // LR1: state invalid, HW 0, EOI 1 -> ICH_EISR_EL2 bit 1
     // 12.5.9: an LR is empty when its State is 0b00 and HW = 1 or EOI = 0: LR1 (EOI pending) is not
-    expect(one[3]).toBe(0b1100n);
-    expect(BigInt(c.ichSaved(ICH_SAVE_AP1R0))).toBe(c.gicReg(GIC_SR.ICH_AP1R0_EL2));
-    expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n | ICH_HCR_UIE | (5n << 27n)); // not disabled
-    c.ichSaveBlock(true);
+    expect(cpu_if.vgic_elrsr).toBe(0b1100n);
+    expect(cpu_if.vgic_hcr).toBe(1n | ICH_HCR_UIE | (5n << 27n));
+    expect(cpu_if.vgic_lr[1]).toBe(ICH_LR_GROUP | (1n << 41n) | 41n); // (the hardware's value: not empty)
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
-    expect(BigInt(c.ichSaved(0))).toBe(1n | ICH_HCR_UIE | (5n << 27n)); // read before the write
   });
 
-  it('save with no LR in use keeps the EOIcount the guest accumulated, publishes the status and leaves ICH_HCR_EL2 0', () => {
-    const c = core();
+  it('exit with no LR in use keeps the EOIcount the guest accumulated, publishes the status and leaves ICH_HCR_EL2 0', () => {
+    const { c, enter, exit } = switchCore();
     const cpu_if = new VgicV3CpuIf();
-    const live = new VgicLiveState();
     cpu_if.vgic_hcr = 1n | ICH_HCR_UIE;
-    __vgic_v3_restore_state(c, cpu_if, live);
+    enter(cpu_if);
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n | ICH_HCR_UIE);
     c.setGicReg(GIC_SR.ICH_HCR_EL2, 1n | ICH_HCR_UIE | (2n << 27n)); // two EOIs with no matching LR
-    __vgic_v3_save_state(c, cpu_if, live);
+    exit(cpu_if);
     expect(cpu_if.vgic_hcr).toBe(1n | ICH_HCR_UIE | (2n << 27n));
     expect(cpu_if.vgic_misr & ICH_MISR_U).toBe(ICH_MISR_U);
     expect(cpu_if.vgic_elrsr).toBe(0b1111n);
     expect(cpu_if.vgic_eisr).toBe(0n);
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
-    expect(live.hcrZero).toBe(true);
-    // A vCPU whose vgic_hcr is 0 with no LRs finds ICH_HCR_EL2 0 already; one with En writes it.
-    const idle = new VgicV3CpuIf();
-    __vgic_v3_restore_state(c, idle, live);
+    // The next entry of a vCPU whose vgic_hcr is 0 writes ICH_HCR_EL2 0; one with En writes it.
+    enter(new VgicV3CpuIf());
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(0n);
-    __vgic_v3_restore_state(c, cpu_if, live);
-    expect(live.hcrZero).toBe(false);
+    enter(cpu_if);
     expect(c.gicReg(GIC_SR.ICH_HCR_EL2)).toBe(1n | ICH_HCR_UIE | (2n << 27n));
   });
 });
