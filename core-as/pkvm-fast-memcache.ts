@@ -25,6 +25,7 @@ import {
   hostAccessEntry, hostAnnotateAt, hostAnnotateEntry, hostPa, hostTablesNeeded, hostState, hypState, isRamPage, ramHost, setHypState,
   storeU64, vmemmapEntry, zeroHostPage,
 } from './pkvm-fast-host';
+import { invalidateCode } from './codecache';
 
 const PAGE_MASK: u64 = ~<u64>0xfff;
 const MAX_TOPUP: u32 = 8;
@@ -41,6 +42,8 @@ const S_TOPUP_ENTRY: u32 = S + 0x30; // u32[MAX_TOPUP] host stage-2 entry of the
 const S_MOVE_ENTRY: u32 = S + 0x50; // u32[MAX_MOVES] host stage-2 entry of each moved page's annotation (hostAnnotateEntry)
 const S_MOVE_PA: u32 = S + 0x90; // u64[MAX_MOVES] each moved page
 const S_POOL_ENTRY: u32 = S + 0x110; // u32 the host stage-2 entry (| level) of the annotation that takes them
+// u32 pages at the top of EL2's memcache known to be zero but for their link word (memcacheCommit)
+const S_ZERO_TAIL_TOP: u32 = S + 0x114;
 
 /** True when allocator page `i` is one of the first `n` planned top-up pages or the data page. */
 function planned(i: u32, n: u32, dataIdx: u32): bool {
@@ -148,6 +151,13 @@ export function memcachePopsPlannable(n: u32): bool {
 export function memcacheCommit(): void {
   const k = load<u32>(S_TOPUP_N);
   const m = load<u32>(S_MOVE_N);
+  // The pages this fault tops the host's memcache up with are zero (allocTakeZeroed) but for the
+  // link word each push writes; moved to EL2's memcache in the same fault, nothing but the links
+  // writes them before memcachePopTable() takes them (no other code runs, and neither the host nor
+  // the guest can reach a page the hyp owns). Those at the top of EL2's memcache after the moves —
+  // all m moved pages when each was a top-up page (m <= k: the common case) — need only their link
+  // word cleared when popped for a table.
+  store<u32>(S_ZERO_TAIL_TOP, m <= k ? m : 0);
   if (k == 0 && m == 0) return; // (both memcaches stay as they are)
   const p = PKVM_FAST;
   const nrH = ramHost(load<u64>(p, PF_HOST_MC));
@@ -192,7 +202,13 @@ export function memcachePopTable(): u64 {
   const host = ramHost(pa);
   store<u64>(p + PF_HYP_MC_HEAD, load<u64>(host));
   store<u32>(p + PF_HYP_MC, load<u32>(p, PF_HYP_MC) - 1);
-  zeroHostPage(host);
+  const zeroTail = load<u32>(S_ZERO_TAIL_TOP);
+  if (zeroTail != 0) {
+    // (zero but for the link word: see memcacheCommit(); the page as zeroHostPage() leaves it)
+    store<u32>(S_ZERO_TAIL_TOP, zeroTail - 1);
+    store<u64>(host, 0);
+    invalidateCode(host, 4096);
+  } else zeroHostPage(host);
   const vm = vmemmapEntry(pa);
   store<u16>(vm, 1); // hyp_page refcount
   store<u8>(vm, 0, 2); // order

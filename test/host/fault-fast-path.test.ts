@@ -13,6 +13,8 @@ import { get_vm_by_handle } from '../../hyp/pkvm';
 import { kvm_pgtable_get_leaf } from '../../hyp/pgtable';
 import { nextPoolPages } from '../../host-kernel-model/fault-fast-path';
 import { __KVM_HOST_SMCCC_FUNC } from '../../hyp/hypercalls';
+import { HostVcpuView } from '../../hyp/host-abi';
+import { push_hyp_memcache } from '../../hyp/memcache';
 
 const img = (n: string) => (n === 'strider' ? striderImage() : { bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
 
@@ -206,6 +208,35 @@ describe('stage-2 fault fast path', () => {
       expect(jit.ends).toEqual(int.ends);
       expect(Number(jit.compiled)).toBeGreaterThan(Number(jit.insns) * 0.9);
     }
+  });
+
+  it('stage-2 table pages from EL2\'s memcache are zero, whether their whole page or only the link word is cleared', () => {
+    // pkvm-fast-memcache.ts: a page this fault topped the host's memcache up with (zero but for its
+    // link) and moved to EL2's needs only the link cleared when popped for a table; a page the host
+    // had in its memcache before (here written all over by the host, but for its link) is zeroed.
+    const runs = [false, true].map((fast) => {
+      const b = boot(fast);
+      b.kvm.traceFaults = false;
+      b.el2.trace.enabled = false;
+      const vm = b.kvm.createVm({ name: 'p', protected: true, memBytes: 200 << 20, image: img('strider'), args: [90n, 2n << 20n] });
+      const v = vm.vcpus[0]!;
+      // the host's memcache holds eight pages it wrote all over (but for the link) before the run
+      const mc = new HostVcpuView(b.kvm.mem, v.hostVcpuPa).pkvm_memcache;
+      for (let i = 0; i < 8; i++) {
+        const pa = b.kvm.allocPage();
+        for (let o = 8n; o < 4096n; o += 8n) b.kvm.mem.writeU64(pa + o, 0xa5a5_a5a5_0000_0000n | o);
+        push_hyp_memcache(b.kvm.mem, mc, pa);
+      }
+      expect(mc.nr_pages).toBe(8n);
+      expect(runAll(b.kvm, { slice: 100_000, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
+      expect(b.el2.pkvm.checkInvariants({ strict: false })).toEqual([]);
+      return { ...b, vm };
+    });
+    const [slow, fast] = runs as [typeof runs[0], typeof runs[0]];
+    expect(fast.vm.faults - fast.fastFaults()).toBeLessThanOrEqual(1);
+    expect(hostState(fast.vm)).toEqual(hostState(slow.vm));
+    expect(Buffer.compare(Buffer.from(fast.el2.pkvm.vmemmap.raw), Buffer.from(slow.el2.pkvm.vmemmap.raw))).toBe(0);
+    expectSameRam(slow, fast);
   });
 
   it('pages not known to be zero (freed by a torn-down VM, written by the host) are zeroed when given', () => {
