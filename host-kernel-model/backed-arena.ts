@@ -6,7 +6,8 @@
  * (4,096 pages = 16 MiB of memslot each) given out first-fit when the VM is made and given back when
  * it is torn down, so that neither the VM's handle nor the size of its memslot is limited beyond
  * the region's total (PKVM_BACKED_BYTES: 76 GiB of memslots). A VM whose bitmap does not fit gets
- * none: its faults all take the full round trip through the host, with the same results.
+ * none: its faults all take the full round trip through the host, with the same results. The host
+ * model (HostKvm.backedArena) owns the one arena of its machine.
  */
 import { L } from '../machine/core';
 
@@ -15,9 +16,12 @@ export const BACKED_GRANULE_BYTES = 512;
 export class BackedArena {
   /** Per granule: 1 = in use. */
   private readonly used: Uint8Array;
-  /** The first granule of each bitmap given out, by its byte offset in the core's memory. */
+  /** The granules of each bitmap given out, by its first granule. */
   private readonly runs = new Map<number, number>();
-  constructor(private readonly mem: Uint8Array, readonly base: number = L.PKVM_BACKED, readonly bytes: number = L.PKVM_BACKED_BYTES) {
+  /** The region in the core's memory (only it: a snapshot of the machine copies what its views cover). */
+  private readonly region: Uint8Array;
+  constructor(mem: Uint8Array, base: number = L.PKVM_BACKED, bytes: number = L.PKVM_BACKED_BYTES) {
+    this.region = mem.subarray(base, base + bytes);
     this.used = new Uint8Array(Math.floor(bytes / BACKED_GRANULE_BYTES));
   }
 
@@ -31,9 +35,9 @@ export class BackedArena {
       if (run === need) {
         const first = g - need + 1;
         used.fill(1, first, g + 1);
-        const at = this.base + first * BACKED_GRANULE_BYTES;
-        this.runs.set(at, need);
-        return this.mem.subarray(at, at + need * BACKED_GRANULE_BYTES).fill(0);
+        this.runs.set(first, need);
+        const at = first * BACKED_GRANULE_BYTES;
+        return this.region.subarray(at, at + need * BACKED_GRANULE_BYTES).fill(0);
       }
     }
     return null;
@@ -41,12 +45,13 @@ export class BackedArena {
 
   /** Gives back a bitmap alloc() returned (anything else is ignored). */
   free(bits: Uint8Array): void {
-    if (bits.buffer !== this.mem.buffer) return;
-    const at = bits.byteOffset - this.mem.byteOffset;
-    const n = this.runs.get(at);
+    if (bits.buffer !== this.region.buffer) return;
+    const at = bits.byteOffset - this.region.byteOffset;
+    if (at < 0 || at % BACKED_GRANULE_BYTES !== 0) return;
+    const first = at / BACKED_GRANULE_BYTES;
+    const n = this.runs.get(first);
     if (n === undefined) return;
-    this.runs.delete(at);
-    const first = (at - this.base) / BACKED_GRANULE_BYTES;
+    this.runs.delete(first);
     this.used.fill(0, first, first + n);
   }
 
@@ -56,12 +61,4 @@ export class BackedArena {
     for (const u of this.used) n += u;
     return n;
   }
-}
-
-/** One arena per core memory. */
-const arenas = new WeakMap<ArrayBufferLike, BackedArena>();
-export function backedArena(mem: Uint8Array): BackedArena {
-  let a = arenas.get(mem.buffer);
-  if (a === undefined) arenas.set(mem.buffer, (a = new BackedArena(mem)));
-  return a;
 }

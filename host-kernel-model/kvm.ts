@@ -9,7 +9,7 @@ import { HostMemory } from './host-memory';
 import { HostVgicCpu } from './vgic';
 import { hostGicCpuInit } from './host-gic';
 import { allocatorStorage, installFaultFastPath } from './fault-fast-path';
-import { backedArena } from './backed-arena';
+import { BackedArena } from './backed-arena';
 import { HostPageAllocator } from './page-alloc';
 import { Memslot, type Backing } from './memslot';
 import { GfnSet } from './gfn-table';
@@ -133,6 +133,8 @@ export class HostKvm {
   readonly fastPath: boolean;
   /** With fastPath: guests' UART accesses are served in the core (HostKvmOptions.mmioFastPath). */
   mmioFastPath: boolean;
+  /** With fastPath: where the VMs' backed bitmaps go in the core's memory (backed-arena.ts). */
+  readonly backedArena: BackedArena | null;
 
   constructor(readonly el2: HostedEl2, readonly opts: HostKvmOptions = {}) {
     const core = el2.core;
@@ -141,6 +143,7 @@ export class HostKvm {
     const lo = core.ramBase + HOST_RESERVED_LOW;
     const pages = Number((el2.carveout.base - lo) / PAGE);
     this.fastPath = opts.faultFastPath ?? true;
+    this.backedArena = this.fastPath ? new BackedArena(core.mem) : null;
     this.mmioFastPath = opts.mmioFastPath ?? true;
     // The host's RAM is as the core's init left it: zero (HostKvm is built on a fresh machine).
     this.alloc = new HostPageAllocator(lo, pages, this.fastPath ? allocatorStorage(core.mem, pages) : undefined, true);
@@ -243,7 +246,7 @@ export class HostKvm {
     const ret = this.hcall('__pkvm_init_vm', kvmPa, vmPa, pgdPa);
     if (ret) throw new KvmError(`${cfg.name}: __pkvm_init_vm: ${ret}`);
     const npages = cfg.memBytes / 4096;
-    const bits = this.fastPath ? backedArena(this.el2.core.mem).alloc(npages) : null; // (none: no fast path for this VM)
+    const bits = this.backedArena?.alloc(npages) ?? null; // (none: no fast path for this VM)
     const slot = new Memslot(GUEST_RAM_IPA, BigInt(cfg.memBytes), cfg.backing ?? 'anon', bits ?? undefined);
     const vm = new HostVm(cfg, handle, kvmPa, vmPa, vmPages, pgdPa, pgdPages, slot, (v, b) => this.opts.onConsole?.(v, b));
     vm.cntvoff = this.el2.core.ticks;
@@ -375,7 +378,7 @@ export class HostKvm {
     }
     // The PGD, the VM and vCPU structures came back through the teardown memcaches above.
     this.unshareAndFree(vm.kvmPa);
-    if (this.fastPath) backedArena(this.el2.core.mem).free(vm.slot.pages.bits);
+    this.backedArena?.free(vm.slot.pages.bits);
     vm.state = 'destroyed';
     this.el2.trace.emit('teardown', `${vm.name}: torn down, ${returned} hyp pages returned`);
   }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Core, L } from '../../machine/core';
 import { HostedEl2 } from '../../hyp/hosted-el2';
 import { HostKvm, runAll } from '../../host-kernel-model/index';
-import { BACKED_GRANULE_BYTES, BackedArena, backedArena } from '../../host-kernel-model/backed-arena';
+import { BACKED_GRANULE_BYTES, BackedArena } from '../../host-kernel-model/backed-arena';
 
 describe('backed bitmap arena', () => {
   it('gives out zeroed runs first-fit, takes them back, and refuses what does not fit', () => {
@@ -61,7 +61,7 @@ describe('backed bitmap arena', () => {
       before: hooks.before,
       after: (v) => { fastFaults += core.view.getUint32(L.PKVM_FAST + L.PF_LOG_COUNT, true); hooks.after(v); },
     };
-    const arena = backedArena(core.mem);
+    const arena = kvm.backedArena!;
     const before = arena.granulesUsed;
     const vms = Array.from({ length: 18 }, (_, i) => kvm.createVm({ name: `vm${i}`, protected: true, memBytes: 4 << 20, image: toucher, args: [600n, 3n] }));
     for (const vm of vms) expect(vm.slot.pages.bits.buffer).toBe(core.mem.buffer);
