@@ -2,16 +2,12 @@
 // layer is timed with performance.now() around it (instance methods wrapped; the wrappers cost
 // ~0.1 µs per timed call, counted in the layer that makes the call). Not part of `npm run bench`.
 //   node --expose-gc --import tsx bench/breakdown-faults.ts [pages] [reps] [protected 1|0]
-import { readFileSync } from 'node:fs';
-import { Core } from '../machine/core';
-import { HostedEl2 } from '../hyp/hosted-el2';
-import { HostKvm, runAll } from '../host-kernel-model/index';
+import { runAll } from '../host-kernel-model/index';
 import { HOST_HCALLS } from '../hyp/hypercalls';
+import { roundTripMachine } from './round-trip-machine';
 
-const toucher = readFileSync(new URL('../guest-images/bin/toucher.elf', import.meta.url));
 const [pages = 16384, reps = 5, prot = 1] = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const MIB = 1 << 20;
 
 type Acc = Map<string, number>;
 function wrap<T extends object>(acc: Acc, obj: T, key: keyof T & string, label: string): void {
@@ -25,14 +21,7 @@ function wrap<T extends object>(acc: Acc, obj: T, key: keyof T & string, label: 
 const rows: Acc[] = [];
 let faults = 0;
 for (let r = 0; r < reps; r++) {
-  const core = new Core(pages * 4096 + 80 * MIB, { haveEL2: true, el2Hosted: true });
-  core.zeroPhys(0x4000_0000n, core.ramSize);
-  core.reset(2, 0n);
-  const el2 = new HostedEl2(core, { slice: 1_000_000 });
-  el2.trace.enabled = false;
-  const kvm = new HostKvm(el2, { faultFastPath: false, memoryCommitted: true });
-  kvm.traceFaults = false;
-  const vm = kvm.createVm({ name: 'vm', protected: !!prot, memBytes: pages * 4096 + 8 * MIB, image: { bytes: toucher, name: 'toucher.elf' }, args: [BigInt(pages), 1n, 1n] });
+  const { core, el2, kvm, vm } = roundTripMachine(pages, { protected: !!prot });
   const acc: Acc = new Map();
   // the host's hypercalls by name: those of the run loop by index (HostedEl2.hcallN(); a wrapper on
   // hcall() would send them the long way), else all of them through hcall()

@@ -6,21 +6,10 @@
 // tracing calls).
 //   node --import tsx bench/hcall-entry.ts
 import { readFileSync } from 'node:fs';
-import { Core } from '../machine/core';
-import { HostedEl2 } from '../hyp/hosted-el2';
-import { HostKvm } from '../host-kernel-model/index';
 import { __KVM_HOST_SMCCC_FUNC } from '../hyp/hypercalls';
+import { roundTripMachine } from './round-trip-machine';
 
-const toucher = readFileSync(new URL('../guest-images/bin/toucher.elf', import.meta.url));
-const MIB = 1 << 20;
-const core = new Core(88 * MIB, { haveEL2: true, el2Hosted: true });
-core.zeroPhys(0x4000_0000n, core.ramSize);
-core.reset(2, 0n);
-const el2 = new HostedEl2(core, { slice: 1_000_000 });
-el2.trace.enabled = false;
-const kvm = new HostKvm(el2, { faultFastPath: false, memoryCommitted: true });
-kvm.traceFaults = false;
-const vm = kvm.createVm({ name: 'vm', protected: true, memBytes: 8 * MIB, image: { bytes: toucher, name: 'toucher.elf' }, args: [1n, 1n, 1n] });
+const { el2, kvm, vm } = roundTripMachine(0, { args: [1n, 1n, 1n] });
 const vcpu = vm.vcpus[0]!;
 kvm.hcall('__pkvm_vcpu_load', vm.handle, 0, 3n << 13n);
 const RUN = !!process.env.RUN;

@@ -6,14 +6,12 @@
 // Prints the main thread's CPU time per fault, best and median of the reps.
 //   node --expose-gc --import tsx bench/host-side-faults.ts [faults] [reps]
 import { readFileSync } from 'node:fs';
-import { Core, L } from '../machine/core';
-import { HostedEl2 } from '../hyp/hosted-el2';
-import { HostKvm } from '../host-kernel-model/index';
+import { L } from '../machine/core';
 import { runVcpu } from '../host-kernel-model/vcpu-run';
 import { HOST_HCALLS } from '../hyp/hypercalls';
+import { roundTripMachine } from './round-trip-machine';
 
 const [faults = 16384, reps = 7] = process.argv.slice(2).map(Number);
-const toucher = readFileSync(new URL('../guest-images/bin/toucher.elf', import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const MIB = 1 << 20;
 const cpuNs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
@@ -22,14 +20,7 @@ const ESR_DABT = ((0x24 << 26) | (1 << 25) | 0x07) >>> 0; // DABT_LOW, IL, trans
 
 const per: number[] = [];
 for (let r = 0; r < reps; r++) {
-  const core = new Core(faults * 4096 + 80 * MIB, { haveEL2: true, el2Hosted: true });
-  core.zeroPhys(0x4000_0000n, core.ramSize);
-  core.reset(2, 0n);
-  const el2 = new HostedEl2(core, { slice: 1_000_000 });
-  el2.trace.enabled = false;
-  const kvm = new HostKvm(el2, { faultFastPath: false, memoryCommitted: true });
-  kvm.traceFaults = false;
-  const vm = kvm.createVm({ name: 'vm', protected: true, memBytes: faults * 4096 + 8 * MIB, image: { bytes: toucher, name: 'toucher.elf' }, args: [1n, 1n, 1n] });
+  const { core, el2, kvm, vm } = roundTripMachine(faults, { args: [1n, 1n, 1n] });
   const vcpu = vm.vcpus[0]!;
   const ws = el2.ws;
   let gfn = (0x4000_0000 + 8 * MIB) / 4096; // past the image

@@ -6,25 +6,15 @@
 // vcpuRun (flush + world switch + sync) called directly, best of `reps` rounds.
 //   node --expose-gc --import tsx bench/vcpu-run-hyp.ts [runs] [reps] [protected 1|0]
 import { readFileSync } from 'node:fs';
-import { Core } from '../machine/core';
-import { HostedEl2 } from '../hyp/hosted-el2';
-import { HostKvm, runVcpu } from '../host-kernel-model/index';
+import { runVcpu } from '../host-kernel-model/index';
+import { roundTripMachine } from './round-trip-machine';
 
-const toucher = readFileSync(new URL('../guest-images/bin/toucher.elf', import.meta.url));
 const [runs = 100_000, reps = 7, prot = 1] = process.argv.slice(2).map(Number);
-const MIB = 1 << 20;
 const schedNs = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 const pages = 4096;
-const core = new Core(pages * 4096 + 80 * MIB, { haveEL2: true, el2Hosted: true });
-core.zeroPhys(0x4000_0000n, core.ramSize);
-core.reset(2, 0n);
-const el2 = new HostedEl2(core, { slice: 1_000_000 });
-el2.trace.enabled = false;
-const kvm = new HostKvm(el2, { faultFastPath: false, memoryCommitted: true });
-kvm.traceFaults = false;
-const vm = kvm.createVm({ name: 'vm', protected: !!prot, memBytes: pages * 4096 + 8 * MIB, image: { bytes: toucher, name: 'toucher.elf' }, args: [BigInt(pages), 1n, 1n] });
+const { el2, kvm, vm } = roundTripMachine(pages, { protected: !!prot });
 const vcpu = vm.vcpus[0]!;
 runVcpu(kvm, vm, vcpu, 20_000); // boot, then some faults handled the normal way
 const faults0 = vm.faults;
