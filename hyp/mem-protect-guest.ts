@@ -177,13 +177,29 @@ export function __guest_check_memcache(vcpu: PkvmHypVcpu): number {
   return vcpu.pkvm_memcache.nr_pages < kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr) ? -ENOMEM : 0;
 }
 
+/**
+ * Whether the one-page path (mem-protect-page.ts: the same steps on the entries it changes, in
+ * Numbers) takes this donation. (Number() rounds monotonically and the limits are powers of two:
+ * below them a converted u64 is exact.)
+ */
+function donate_page_path_takes(pfn: number, gfn: number): boolean {
+  return pgtable_page_path.enabled && pfn >= 0 && pfn < PAGE_PFN_LIMIT && gfn >= 0 && gfn < PAGE_GFN_LIMIT;
+}
+
 export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vcpu: PkvmHypVcpu): number {
-  /* One page, in Numbers, on the entries it changes (mem-protect-page.ts); the same steps in u64 below. */
-  if (pgtable_page_path.enabled) {
-    /* (Number() rounds monotonically and the limits are powers of two: below them it is exact) */
-    const pfnN = Number(pfn), gfnN = Number(gfn);
-    if (pfnN >= 0 && pfnN < PAGE_PFN_LIMIT && gfnN >= 0 && gfnN < PAGE_GFN_LIMIT) return __pkvm_host_donate_guest_page(hyp, pfnN, gfnN, vcpu);
-  }
+  const pfnN = Number(pfn), gfnN = Number(gfn);
+  if (donate_page_path_takes(pfnN, gfnN)) return __pkvm_host_donate_guest_page(hyp, pfnN, gfnN, vcpu);
+  return __pkvm_host_donate_guest_walk(hyp, pfn, gfn, vcpu);
+}
+
+/** __pkvm_host_donate_guest() from the Number hypercall entry (pfn, gfn non-negative integers below 2^53). */
+export function __pkvm_host_donate_guest_n(hyp: Pkvm, pfn: number, gfn: number, vcpu: PkvmHypVcpu): number {
+  if (donate_page_path_takes(pfn, gfn)) return __pkvm_host_donate_guest_page(hyp, pfn, gfn, vcpu);
+  return __pkvm_host_donate_guest_walk(hyp, BigInt(pfn), BigInt(gfn), vcpu);
+}
+
+/** __pkvm_host_donate_guest() through the generic walks, in u64. */
+function __pkvm_host_donate_guest_walk(hyp: Pkvm, pfn: bigint, gfn: bigint, vcpu: PkvmHypVcpu): number {
   const vm = vcpu.vm;
   const phys = hyp_pfn_to_phys(pfn);
   const ipa = hyp_pfn_to_phys(gfn);
@@ -198,12 +214,6 @@ export function __pkvm_host_donate_guest(hyp: Pkvm, pfn: bigint, gfn: bigint, vc
   WARN_ON(kvm_pgtable_stage2_map(vm.pgt, ipa, PAGE_SIZE, phys,
     pkvm_mkstate(KVM_PGTABLE_PROT_RWX, PKVM_PAGE_OWNED), vcpu.pkvm_memcache, 0), 'donate_guest: map');
   return 0;
-}
-
-/** __pkvm_host_donate_guest() from the Number hypercall entry (pfn, gfn non-negative integers below 2^53). */
-export function __pkvm_host_donate_guest_n(hyp: Pkvm, pfn: number, gfn: number, vcpu: PkvmHypVcpu): number {
-  if (pgtable_page_path.enabled && pfn < PAGE_PFN_LIMIT && gfn < PAGE_GFN_LIMIT) return __pkvm_host_donate_guest_page(hyp, pfn, gfn, vcpu);
-  return __pkvm_host_donate_guest(hyp, BigInt(pfn), BigInt(gfn), vcpu);
 }
 
 export function __pkvm_host_share_guest(
