@@ -18,27 +18,48 @@ import { push_hyp_memcache } from '../../hyp/memcache';
 
 const img = (n: string) => (n === 'strider' ? striderImage() : { bytes: readFileSync(new URL(`../../guest-images/bin/${n}.elf`, import.meta.url)), name: `${n}.elf` });
 
-function boot(fast: boolean, guestHvcAbi: 'android' | 'upstream' = 'android') {
-  const core = new Core(96 << 20, { haveEL2: true, el2Hosted: true });
+interface BootOptions {
+  guestHvcAbi?: 'android' | 'upstream';
+  /** The compiled tier: on, warming up early (hot 50, patience 50), or off; unset: the core's default. */
+  jit?: boolean;
+  slice?: number;
+  ramBytes?: number;
+  /** No hyp trace, no fault events. */
+  quiet?: boolean;
+}
+
+/**
+ * A hosted EL2 and the host model, the fault fast path on or off. Counts the faults the core
+ * resolved (and the pages it gave), and records each guest run's instructions and the PC it ended at.
+ */
+function boot(fast: boolean, opts: BootOptions = {}) {
+  const core = new Core(opts.ramBytes ?? 96 << 20, { haveEL2: true, el2Hosted: true, ...(opts.jit === undefined ? {} : { jit: opts.jit ? { hot: 50, patience: 50 } : false }) });
   core.reset(2, 0n);
   // pguest-abi / pguest-smp use Android's guest ABI (MMIO guard, RELINQUISH, PSCI at EL2): selected explicitly.
-  const el2 = new HostedEl2(core, { slice: 300_000, guestHvcAbi });
+  const el2 = new HostedEl2(core, { slice: opts.slice ?? 300_000, guestHvcAbi: opts.guestHvcAbi ?? 'android' });
   const kvm = new HostKvm(el2, { faultFastPath: fast });
+  if (opts.quiet) {
+    el2.trace.enabled = false;
+    kvm.traceFaults = false;
+  }
   let fastFaults = 0;
   const fastPages = new Set<bigint>(); // the pages the core gave
+  const runs: { insns: bigint; pc: bigint }[] = [];
   const hooks = el2.ws.guestRunHooks;
-  if (hooks) {
-    el2.ws.guestRunHooks = {
-      before: hooks.before,
-      after: (v) => {
+  let before = 0n;
+  el2.ws.guestRunHooks = {
+    before: (v) => { before = core.insns; hooks?.before(v); },
+    after: (v) => {
+      if (hooks) {
         const n = core.view.getUint32(L.PKVM_FAST + L.PF_LOG_COUNT, true);
         fastFaults += n;
         for (let i = 0; i < n; i++) fastPages.add(core.view.getBigUint64(L.PKVM_FAST_LOG + 32 * i + 8, true));
         hooks.after(v);
-      },
-    };
-  }
-  return { core, el2, kvm, fastFaults: () => fastFaults, fastPages };
+      }
+      runs.push({ insns: core.insns - before, pc: core.pc });
+    },
+  };
+  return { core, el2, kvm, fastFaults: () => fastFaults, fastPages, runs };
 }
 
 /** All of RAM is the same on both runs but the host's struct kvm_vcpu pages, whose exit fields only
@@ -132,23 +153,11 @@ describe('stage-2 fault fast path', () => {
   // tier and without, and with run slices that end on the faulting instructions.
   it.each([100_000, 977])('a fault retried in place counts as the full path counts it (compiled tier and interpreter; slices of %i)', (slice) => {
     const runs = [true, false].flatMap((jit) => [true, false].map((fast) => {
-      const core = new Core(96 << 20, { haveEL2: true, el2Hosted: true, jit: jit ? { hot: 50, patience: 50 } : false });
-      core.reset(2, 0n);
-      const el2 = new HostedEl2(core, { slice });
-      el2.trace.enabled = false;
-      const kvm = new HostKvm(el2, { faultFastPath: fast });
-      kvm.traceFaults = false;
+      const { core, el2, kvm, runs: guestRuns } = boot(fast, { guestHvcAbi: 'upstream', jit, slice, quiet: true });
       // the instructions of each guest run: the compiled tier stops exactly where the interpreter does
-      const perRun: bigint[] = [];
-      const hooks = el2.ws.guestRunHooks;
-      let before = 0n;
-      el2.ws.guestRunHooks = {
-        before: (v) => { before = core.insns; hooks?.before(v); },
-        after: (v) => { hooks?.after(v); perRun.push(core.insns - before); },
-      };
       const vm = kvm.createVm({ name: 'p', protected: true, memBytes: 40 << 20, image: img('toucher'), args: [8000n, 3n, 1n] });
       expect(runAll(kvm, { slice, maxGuestInsns: 500_000_000n })).toBe('all-stopped');
-      return { core, el2, vm, jit, fast, perRun, compiled: core.jitStats()?.insnsCompiled ?? 0n };
+      return { core, el2, vm, jit, fast, perRun: guestRuns.map((r) => r.insns), compiled: core.jitStats()?.insnsCompiled ?? 0n };
     }));
     for (const r of runs) {
       expect(r.vm.consoleText()).toBe(runs[0]!.vm.consoleText());
@@ -187,23 +196,11 @@ describe('stage-2 fault fast path', () => {
     const image = { bytes: writeElf64(0x4000_0000n, [{ paddr: 0x4000_0000n, data }]), name: 'loop' };
     for (let slice = 300; slice < 312; slice++) {
       const [jit, int] = [true, false].map((compiled) => {
-        const core = new Core(64 << 20, { haveEL2: true, el2Hosted: true, jit: compiled ? { hot: 50, patience: 50 } : false });
-        core.reset(2, 0n);
-        const el2 = new HostedEl2(core, { slice });
-        el2.trace.enabled = false;
-        const kvm = new HostKvm(el2, { faultFastPath: true });
-        kvm.traceFaults = false;
-        const ends: (bigint | number)[] = [];
-        const hooks = el2.ws.guestRunHooks;
-        let before = 0n;
-        el2.ws.guestRunHooks = {
-          before: (v) => { before = core.insns; hooks?.before(v); },
-          after: (v) => { hooks?.after(v); ends.push(core.insns - before, core.pc); },
-        };
+        const { core, el2, kvm, runs } = boot(true, { guestHvcAbi: 'upstream', jit: compiled, slice, ramBytes: 64 << 20, quiet: true });
         const vm = kvm.createVm({ name: 'p', protected: true, memBytes: 16 << 20, image, args: [] });
         expect(runAll(kvm, { slice, maxGuestInsns: 10_000_000n })).toBe('all-stopped');
         expect(vm.faults).toBeGreaterThanOrEqual(3000);
-        return { ends, compiled: core.jitStats()?.insnsCompiled ?? 0n, insns: el2.ws.guestInsns };
+        return { ends: runs.flatMap((r) => [r.insns, r.pc]), compiled: core.jitStats()?.insnsCompiled ?? 0n, insns: el2.ws.guestInsns };
       }) as [{ ends: (bigint | number)[]; compiled: bigint; insns: bigint }, { ends: (bigint | number)[]; compiled: bigint; insns: bigint }];
       expect(jit.ends).toEqual(int.ends);
       expect(Number(jit.compiled)).toBeGreaterThan(Number(jit.insns) * 0.9);
@@ -373,7 +370,7 @@ describe('stage-2 fault fast path', () => {
   };
   it.each([true, false])('UART accesses served in the core (protected: %s) give the registers, memory and console of the round trip', (prot) => {
     const runs = [false, true].map((fast) => {
-      const b = boot(fast, 'upstream');
+      const b = boot(fast, { guestHvcAbi: 'upstream' });
       const vm = b.kvm.createVm({ name: 'm', protected: prot, memBytes: 4 << 20, image: mmioGuest(), args: [] });
       let vcpuRuns = 0;
       const hcall = b.kvm.tryHcallN.bind(b.kvm); // (the run loop's hypercalls, by index)
