@@ -1,11 +1,13 @@
 /**
  * A protected guest's page states (arch/arm64/kvm/hyp/nvhe/mem_protect.c): kept in its stage-2,
  * SW0/SW1 of a valid PTE, NOPAGE for an invalid one, POISON for an invalid PTE of type
- * KVM_GUEST_INVALID_PTE_TYPE_POISONED. (Out of mem-protect-guest.ts so that the one-page donation,
- * mem-protect-page.ts, uses them without an import cycle; mem-protect-guest.ts re-exports them.)
+ * KVM_GUEST_INVALID_PTE_TYPE_POISONED; and the memcache check before a guest stage-2 map. (Out of
+ * mem-protect-guest.ts so that the one-page donation, mem-protect-page.ts, uses them without an
+ * import cycle; mem-protect-guest.ts re-exports them.)
  */
-import type { PkvmHypVm } from './hyp-vm';
-import { EPERM, PKVM_NOPAGE, PKVM_POISON } from './page-state';
+import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
+import { ENOMEM, EPERM, PKVM_NOPAGE, PKVM_POISON } from './page-state';
+import { kvm_mmu_cache_min_pages } from './vtcr';
 import {
   KVM_GUEST_INVALID_PTE_POISONED, KVM_PGTABLE_WALK_LEAF, kvm_pte_type_is, kvm_pte_valid, pkvm_getstate,
 } from './pgtable-defs';
@@ -45,4 +47,14 @@ const guestCheckWalker: KvmPgtableWalker = {
 export function __guest_check_page_state_range(vm: PkvmHypVm, addr: bigint, size: bigint, state: number): number {
   guestCheckState = state;
   return kvm_pgtable_walk(vm.pgt, addr, size, guestCheckWalker);
+}
+
+/**
+ * Checked after the state checks, right before the first change. The vCPU memcache must hold
+ * enough pages for the stage-2 map: the map
+ * below cannot be allowed to fail once the host side is updated (it would WARN, a hyp_panic), and
+ * the memcache is filled by the untrusted host (kvm_mmu_cache_min_pages(), -ENOMEM).
+ */
+export function __guest_check_memcache(vcpu: PkvmHypVcpu): number {
+  return vcpu.pkvm_memcache.nr_pages < kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr) ? -ENOMEM : 0;
 }

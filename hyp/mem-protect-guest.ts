@@ -7,7 +7,7 @@ import { kvm_flush_dcache_to_poc } from './cache';
 import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
 import {
-  E2BIG, EAGAIN, EBUSY, EFAULT, EHWPOISON, EINVAL, ENOENT, ENOMEM, EPERM, PKVM_ID_GUEST, PKVM_ID_HOST,
+  E2BIG, EAGAIN, EBUSY, EFAULT, EHWPOISON, EINVAL, ENOENT, EPERM, PKVM_ID_GUEST, PKVM_ID_HOST,
   PKVM_NOPAGE, PKVM_PAGE_OWNED, PKVM_PAGE_SHARED_BORROWED, PKVM_PAGE_SHARED_OWNED, WARN_ON,
 } from './page-state';
 import {
@@ -25,13 +25,12 @@ import {
 } from './host-stage2';
 import { __host_check_page_state_range, __host_set_page_state_range } from './mem-protect';
 import { U32_MAX } from './vmemmap';
-import { kvm_mmu_cache_min_pages } from './vtcr';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
-import { guest_pte_is_poisoned, guest_get_page_state, __guest_check_page_state_range } from './mem-protect-guest-state';
+import { guest_pte_is_poisoned, guest_get_page_state, __guest_check_memcache, __guest_check_page_state_range } from './mem-protect-guest-state';
 import { PAGE_GFN_LIMIT, PAGE_PFN_LIMIT, __pkvm_host_donate_guest_page } from './mem-protect-page';
 import { pgtable_page_path } from './pgtable-page';
 
-export { guest_pte_is_poisoned, guest_get_page_state, __guest_check_page_state_range } from './mem-protect-guest-state';
+export { guest_pte_is_poisoned, guest_get_page_state, __guest_check_memcache, __guest_check_page_state_range } from './mem-protect-guest-state';
 
 function get_valid_guest_pte(hyp: Pkvm, vm: PkvmHypVm, ipa: bigint): { ret: number; pte: bigint; phys: bigint } {
   const { ret, pte, level } = kvm_pgtable_get_leaf(vm.pgt, ipa);
@@ -165,16 +164,6 @@ export function __pkvm_host_reclaim_page_guest(hyp: Pkvm, gfn: bigint, vm: PkvmH
   WARN_ON(kvm_pgtable_stage2_unmap(vm.pgt, ipa, PAGE_SIZE), 'reclaim: unmap');
   WARN_ON(host_stage2_set_owner_locked(hyp, phys, PAGE_SIZE, PKVM_ID_HOST), 'reclaim: host idmap');
   return 0;
-}
-
-/**
- * Checked after the state checks, right before the first change. The vCPU memcache must hold
- * enough pages for the stage-2 map: the map
- * below cannot be allowed to fail once the host side is updated (it would WARN, a hyp_panic), and
- * the memcache is filled by the untrusted host (kvm_mmu_cache_min_pages(), -ENOMEM).
- */
-export function __guest_check_memcache(vcpu: PkvmHypVcpu): number {
-  return vcpu.pkvm_memcache.nr_pages < kvm_mmu_cache_min_pages(vcpu.vm.mmu.vtcr) ? -ENOMEM : 0;
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import type { Pkvm } from './index';
 import type { PkvmHypVcpu, PkvmHypVm } from './hyp-vm';
-import { EINVAL, ENOMEM, EPERM, PKVM_ID_GUEST, PKVM_NOPAGE, PKVM_PAGE_OWNED, WARN_ON } from './page-state';
+import { EINVAL, EPERM, PKVM_ID_GUEST, PKVM_NOPAGE, PKVM_PAGE_OWNED, WARN_ON } from './page-state';
 import { KVM_HOST_INVALID_PTE_TYPE_DONATION, KVM_PGTABLE_PROT_RWX, PAGE_SIZE, pkvm_mkstate } from './pgtable-defs';
 import { kvm_pgtable_stage2_map } from './pgtable-stage2';
 import {
@@ -17,9 +17,8 @@ import {
 } from './pgtable-page';
 import { host_stage2_encode_gfn_meta, host_stage2_set_owner_metadata_locked, page_is_memory_n } from './host-stage2';
 import { __host_check_page_state_range } from './mem-protect';
-import { __guest_check_page_state_range, guest_get_page_state_at } from './mem-protect-guest-state';
+import { __guest_check_memcache, __guest_check_page_state_range, guest_get_page_state_at } from './mem-protect-guest-state';
 import { hyp_page_dma_refs } from './iommu/dma-refs';
-import { kvm_mmu_cache_min_pages } from './vtcr';
 
 /** Below it a pfn's page lies below 2^48 (a descriptor's output address, exact as a Number). */
 export const PAGE_PFN_LIMIT = 2 ** 36;
@@ -94,8 +93,8 @@ export function __pkvm_host_donate_guest_page(hyp: Pkvm, pfn: number, gfn: numbe
   const entry = kvm_pgtable_page_entry(vm.pgt, ipa);
   ret = __guest_check_page_state_page(vm, entry, ipa, PKVM_NOPAGE);
   if (ret) return ret;
-  /* __guest_check_memcache() */
-  if (vcpu.pkvm_memcache.nr_pages < kvm_mmu_cache_min_pages(vm.mmu.vtcr)) return -ENOMEM;
+  ret = __guest_check_memcache(vcpu);
+  if (ret) return ret;
   WARN_ON(host_stage2_set_owner_guest_page(hyp, pfn, vm, gfn), 'donate_guest: annotate');
   ret = stage2_map_page(vm.pgt, entry, ipa, pfn, GUEST_OWNED_PROT);
   if (ret === PGTABLE_PAGE_FALLBACK)
