@@ -21,7 +21,7 @@ import {
   VGIC_MISR, VGIC_USED_LRS, VGIC_VMCR,
 } from './layout';
 import * as S from './sysregs';
-import { curEL, getSPSRValue, loadSP, pc, setDAIF, setELAndSPSel, setNZCV, setPC, setPstateMisc } from './state';
+import { curEL, getSPSRValue, loadSP, pc, setPC, setPstateFromSPSR } from './state';
 import { ctxtLoad, ctxtSave } from './hyp-ctxt';
 import { contextChanged } from './context';
 import { tlbFlushAll } from './tlb';
@@ -84,12 +84,7 @@ export function hypVcpuEnter(n: u32): void {
   for (let i: u32 = 0; i < used; i++) V.setIchLr(cpu, i, load<u64>(vgic(VGIC_LR + i)));
   V.setIchHcr(cpu, load<u64>(vgic(VGIC_HCR)));
   // PSTATE (as setPstate()) and PC.
-  const ps = load<u64>(EXIT_BASE + EXIT_CTXT + 8 * CTX_PSTATE);
-  const m = <u32>ps & 0xf;
-  setNZCV(<u32>ps & 0xf0000000);
-  setDAIF(<u32>ps & 0x3c0);
-  setPstateMisc(<u32>ps & ((1 << 20) | (1 << 21) | (1 << 22) | (1 << 23)));
-  setELAndSPSel((m >> 2) & 3, m & 1);
+  setPstateFromSPSR(load<u64>(EXIT_BASE + EXIT_CTXT + 8 * CTX_PSTATE));
   setPC(load<u64>(EXIT_BASE + EXIT_CTXT + 8 * CTX_PC));
   // What the writes change: interrupt routing and timers, debug and PMU state, translation.
   gicCpuStateChanged();

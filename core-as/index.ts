@@ -5,7 +5,7 @@ import * as L from './layout';
 import * as S from './sysregs';
 import {
   curEL, exitReason, loadSP, nzcv, pc, remaining, savedRemaining, saveSP, setELAndSPSel, setDAIF, setExitReason,
-  setMemFault, setNZCV, setPC, setPstateMisc, setRemaining, getSPSRValue,
+  setMemFault, setNZCV, setPC, setPstateFromSPSR, setPstateMisc, setRemaining, getSPSRValue,
 } from './state';
 import { interpret } from './interp';
 import { initAlu, getX as coreGetX, setX as coreSetX } from './alu';
@@ -179,11 +179,7 @@ export function getEL(): u32 { return curEL; }
 export function getPstate(): u64 { return getSPSRValue(); }
 /** Sets PSTATE from an SPSR-format value (no legality checks: the host is trusted). */
 export function setPstate(v: u64): void {
-  const m = <u32>v & 0xf;
-  setNZCV(<u32>v & 0xf0000000);
-  setDAIF(<u32>v & 0x3c0);
-  setPstateMisc(<u32>v & ((1 << 20) | (1 << 21) | (1 << 22) | (1 << 23)));
-  setELAndSPSel((m >> 2) & 3, m & 1);
+  setPstateFromSPSR(v);
   contextChanged();
 }
 /** What MRS of identification register idx returns (hosted EL2 reads the CPU's features with it). */

@@ -109,6 +109,18 @@ export function setELAndSPSel(el: u32, spsel: u32): void {
   loadSP();
 }
 
+/**
+ * PSTATE from its AArch64 SPSR packing (getSPSRValue()'s inverse): NZCV, PAN, UAO, SS, IL, DAIF,
+ * M[3:0] with SP banking. The caller signals the context change (contextChanged()).
+ */
+export function setPstateFromSPSR(v: u64): void {
+  const m = <u32>v & 0xf;
+  setNZCV(<u32>v & 0xf0000000);
+  setDAIF(<u32>v & 0x3c0);
+  setPstateMisc(<u32>v & ((1 << 20) | (1 << 21) | (1 << 22) | (1 << 23)));
+  setELAndSPSel((m >> 2) & 3, m & 1);
+}
+
 /** PSTATE packed as an AArch64 SPSR: NZCV, PAN, UAO, SS, IL, DAIF, M[3:0]. */
 export function getSPSRValue(): u64 {
   return <u64>(nzcv | getPstateMisc() | getDAIF() | (curEL << 2) | getSPSel());
